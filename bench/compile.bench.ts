@@ -1,0 +1,158 @@
+/**
+ * Compile benchmarks: how fast the compiler is on large pipelines, and what a stage costs in
+ * definition bytes, history events and state transitions. Run by bench/run.ts.
+ */
+import type { Pipeline, TaskStep } from '../core/pipeline/model.ts';
+import type { Stage } from '../core/pipeline/stage-types/index.ts';
+import { compilePipeline, type StagePlanner } from '../statemachines/index.ts';
+
+interface Figure {
+  readonly value: number;
+  readonly unit: string;
+  readonly target?: string;
+}
+
+/** A deterministic pseudo-random sequence (mulberry32), so every run compiles the same DAG. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const STEPS: ReadonlyArray<readonly TaskStep[]> = [
+  [{ name: 'evaluateVariables', kind: 'run' }],
+  [{ name: 'wait', kind: 'poll', maxPolls: 20 }],
+  [
+    { name: 'createServerGroup', kind: 'run' },
+    { name: 'waitForUpInstances', kind: 'poll', maxPolls: 40 },
+    { name: 'disableCluster', kind: 'poll', maxPolls: 20 },
+  ],
+  [{ name: 'manualJudgment', kind: 'callback', timeoutSeconds: 259_200 }],
+];
+
+/**
+ * A pipeline of `count` stages shaped like real ones, scaled up: a spine of fan-outs (2 to 5
+ * branches of 1 to 3 stages, sometimes with a nested fork) each closed by a join stage, and
+ * in half of the fan-outs an extra edge between two branches, an "N" the compiler repairs.
+ */
+export function generatedPipeline(count: number, seed = 42): { pipeline: Pipeline; planStage: StagePlanner } {
+  const next = random(seed);
+  const stages: Array<{ refId: string; parents: string[]; steps: readonly TaskStep[] }> = [];
+  const add = (parents: string[]): string => {
+    const refId = String(stages.length + 1);
+    stages.push({ refId, parents, steps: STEPS[Math.floor(next() * STEPS.length)]! });
+    return refId;
+  };
+  let spine = add([]);
+  while (stages.length < count) {
+    const width = 2 + Math.floor(next() * 4);
+    const branches: Array<{ first: string; tip: string }> = [];
+    for (let branch = 0; branch < width && stages.length < count - 1; branch++) {
+      const first = add([spine]);
+      let tip = first;
+      const length = Math.floor(next() * 3);
+      for (let i = 0; i < length && stages.length < count - 1; i++) tip = add([tip]);
+      if (next() < 0.2 && stages.length < count - 3) {
+        const left = add([tip]);
+        const right = add([tip]);
+        tip = add([left, right]);
+      }
+      branches.push({ first, tip });
+    }
+    // Now and then a branch's last stage also waits for the first stage of its neighbour: an "N".
+    const [left, right] = branches;
+    if (left && right && left.first !== left.tip && right.first !== right.tip && next() < 0.5) {
+      stages[Number(right.tip) - 1]!.parents.push(left.first);
+    }
+    if (stages.length >= count) break;
+    spine = add(branches.map((branch) => branch.tip));
+  }
+  const built = stages.map(
+    ({ refId, parents }, index) =>
+      ({
+        type: 'evaluateVariables',
+        refId,
+        requisiteStageRefIds: parents,
+        name: `Stage number ${refId}`,
+        index,
+        failurePolicy: 'halt-pipeline',
+        failOnFailedExpressions: false,
+        notifications: [],
+        config: {},
+        raw: {},
+      }) as unknown as Stage,
+  );
+  const steps = new Map(stages.map((stage) => [stage.refId, stage.steps] as const));
+  return {
+    pipeline: {
+      application: 'bench',
+      name: `generated ${count}`,
+      stages: built,
+      triggers: [],
+      parameterConfig: [],
+      limitConcurrent: false,
+      keepWaitingPipelines: false,
+      maxConcurrentExecutions: 0,
+      expectedArtifacts: [],
+      notifications: [],
+      spelEvaluator: 'v4',
+      disabled: false,
+      legacyOrder: false,
+      raw: {},
+    },
+    planStage: (stage) => steps.get(stage.refId)!,
+  };
+}
+
+/** Median wall time of `action` over `repeat` runs, after three warm-up runs (the JIT). */
+function medianMs(repeat: number, action: () => void): number {
+  for (let i = 0; i < 3; i++) action();
+  const times: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const start = performance.now();
+    action();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/** The compile figures, as bench/run.ts collects them. */
+export async function run(): Promise<Record<string, Figure>> {
+  const large = generatedPipeline(1000);
+  const medium = generatedPipeline(100);
+  const compileLarge = medianMs(15, () => compilePipeline(large.pipeline, { planStage: large.planStage }));
+  const compileMedium = medianMs(31, () => compilePipeline(medium.pipeline, { planStage: medium.planStage }));
+
+  // What one more simple stage (one run step) adds to a chain of them.
+  const single: StagePlanner = () => [{ name: 'evaluateVariables', kind: 'run' }];
+  const chain = (count: number): Pipeline => ({
+    ...large.pipeline,
+    name: `chain ${count}`,
+    stages: Array.from({ length: count }, (_, index) => ({
+      ...large.pipeline.stages[0]!,
+      refId: String(index + 1),
+      name: `Stage number ${index + 1}`,
+      index,
+      requisiteStageRefIds: index === 0 ? [] : [String(index)],
+    })) as Stage[],
+  });
+  const ten = compilePipeline(chain(10), { planStage: single });
+  const eleven = compilePipeline(chain(11), { planStage: single });
+  const simple = ten.report;
+
+  return {
+    compile_ms_1000_stages: { value: round(compileLarge), unit: 'ms', target: '< 50' },
+    compile_ms_100_stages: { value: round(compileMedium), unit: 'ms' },
+    asl_bytes_per_stage: { value: eleven.report.definitionBytes - ten.report.definitionBytes, unit: 'bytes' },
+    history_events_per_simple_stage: { value: simple.historyEventsPerStage['1']!, unit: 'events', target: '<= 12' },
+    transitions_per_simple_stage: { value: simple.transitionsPerStage['1']!, unit: 'transitions', target: '<= 3' },
+  };
+}

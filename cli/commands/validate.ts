@@ -1,0 +1,60 @@
+/** `gennaker validate`: every problem of every pipeline in every file, one line each. */
+import type { IoHost } from '../../core/io-host.ts';
+import type { ValidationIssue } from '../../core/issues.ts';
+import { parsePipeline } from '../../core/pipeline/parse.ts';
+import { EXIT, UsageError } from '../usage.ts';
+import type { LoadedDocument } from '../pipeline-files.ts';
+
+export interface ValidateOptions {
+  readonly files: readonly string[];
+  readonly json: boolean;
+}
+
+export interface FileValidation {
+  readonly source: string;
+  readonly pipelines: number;
+  readonly issues: readonly ValidationIssue[];
+}
+
+/** Validates documents already loaded; pure apart from what it emits. */
+export function validateDocuments(documents: readonly LoadedDocument[]): FileValidation[] {
+  return documents.map((document) => {
+    const issues = [...document.issues];
+    for (const { pointer, input } of document.pipelines) {
+      issues.push(...parsePipeline(input, { pointer }).issues);
+    }
+    return { source: document.source, pipelines: document.pipelines.length, issues };
+  });
+}
+
+export async function runValidate(
+  options: ValidateOptions,
+  io: IoHost,
+  load: (path: string) => Promise<LoadedDocument>,
+): Promise<number> {
+  if (options.files.length === 0) {
+    throw new UsageError('validate needs at least one file: gennaker validate pipeline.json');
+  }
+  const results = validateDocuments(await Promise.all(options.files.map(load)));
+  if (options.json) {
+    const files = results.map((result) => ({
+      file: result.source,
+      pipelines: result.pipelines,
+      valid: !result.issues.some((issue) => issue.severity === 'error'),
+      issues: result.issues,
+    }));
+    io.emit({ kind: 'data', text: JSON.stringify({ valid: files.every((file) => file.valid), files }, null, 2) });
+  } else {
+    for (const result of results) {
+      for (const issue of result.issues) io.emit({ kind: 'validation-issue', source: result.source, issue });
+      io.emit({
+        kind: 'validation-summary',
+        source: result.source,
+        pipelines: result.pipelines,
+        errors: result.issues.filter((issue) => issue.severity === 'error').length,
+        warnings: result.issues.filter((issue) => issue.severity === 'warning').length,
+      });
+    }
+  }
+  return results.some((result) => result.issues.some((issue) => issue.severity === 'error')) ? EXIT.failed : EXIT.ok;
+}

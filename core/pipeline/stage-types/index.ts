@@ -1,0 +1,216 @@
+/**
+ * The stage types Gennaker runs: a discriminated union on `type`, one file per type, and a
+ * registry the parser and the compiler look types up in. Spinnaker's other stage types are
+ * listed so validation can say "not supported yet" instead of "unknown".
+ */
+import type { TaskStep } from '../model.ts';
+import type { StageTypeDefinition } from './definition.ts';
+import { bakeStageType } from './bake.ts';
+import type { BakeStage } from './bake.ts';
+import { checkPreconditionsStageType } from './check-preconditions.ts';
+import type { CheckPreconditionsStage } from './check-preconditions.ts';
+import { deployStageType } from './deploy.ts';
+import type { DeployStage } from './deploy.ts';
+import { destroyServerGroupStageType } from './destroy-server-group.ts';
+import type { DestroyServerGroupStage } from './destroy-server-group.ts';
+import { disableClusterStageType } from './disable-cluster.ts';
+import type { DisableClusterStage } from './disable-cluster.ts';
+import { disableServerGroupStageType } from './disable-server-group.ts';
+import type { DisableServerGroupStage } from './disable-server-group.ts';
+import { enableServerGroupStageType } from './enable-server-group.ts';
+import type { EnableServerGroupStage } from './enable-server-group.ts';
+import { evaluateVariablesStageType } from './evaluate-variables.ts';
+import type { EvaluateVariablesStage } from './evaluate-variables.ts';
+import { findImageFromTagsStageType } from './find-image-from-tags.ts';
+import type { FindImageFromTagsStage } from './find-image-from-tags.ts';
+import { findImageStageType } from './find-image.ts';
+import type { FindImageStage } from './find-image.ts';
+import { kayentaCanaryStageType } from './kayenta-canary.ts';
+import type { KayentaCanaryStage } from './kayenta-canary.ts';
+import { manualJudgmentStageType } from './manual-judgment.ts';
+import type { ManualJudgmentStage } from './manual-judgment.ts';
+import { pipelineStageType } from './pipeline.ts';
+import type { PipelineStage } from './pipeline.ts';
+import { resizeServerGroupStageType } from './resize-server-group.ts';
+import type { ResizeServerGroupStage } from './resize-server-group.ts';
+import { rollbackClusterStageType } from './rollback-cluster.ts';
+import type { RollbackClusterStage } from './rollback-cluster.ts';
+import { rollbackServerGroupStageType } from './rollback-server-group.ts';
+import type { RollbackServerGroupStage } from './rollback-server-group.ts';
+import { runJobStageType } from './run-job.ts';
+import type { RunJobStage } from './run-job.ts';
+import { scaleDownClusterStageType } from './scale-down-cluster.ts';
+import type { ScaleDownClusterStage } from './scale-down-cluster.ts';
+import { shrinkClusterStageType } from './shrink-cluster.ts';
+import type { ShrinkClusterStage } from './shrink-cluster.ts';
+import { waitUntilStageType } from './wait-until.ts';
+import type { WaitUntilStage } from './wait-until.ts';
+import { waitStageType } from './wait.ts';
+import type { WaitStage } from './wait.ts';
+import { webhookStageType } from './webhook.ts';
+import type { WebhookStage } from './webhook.ts';
+
+export type { StageTypeDefinition } from './definition.ts';
+export type { BakeConfig, BakeStage } from './bake.ts';
+export type { CheckPreconditionsConfig, CheckPreconditionsStage, ClusterSizeComparison, Precondition } from './check-preconditions.ts';
+export type { DeployClusterConfig, DeployConfig, DeployStage, DeployStrategy } from './deploy.ts';
+export type { DestroyServerGroupConfig, DestroyServerGroupStage } from './destroy-server-group.ts';
+export type { DisableClusterConfig, DisableClusterStage } from './disable-cluster.ts';
+export type { DisableServerGroupConfig, DisableServerGroupStage } from './disable-server-group.ts';
+export type { EnableServerGroupConfig, EnableServerGroupStage } from './enable-server-group.ts';
+export type { EvaluateVariablesConfig, EvaluateVariablesStage } from './evaluate-variables.ts';
+export type { FindImageFromTagsConfig, FindImageFromTagsStage } from './find-image-from-tags.ts';
+export type { FindImageConfig, FindImageStage, ImageSelectionStrategy } from './find-image.ts';
+export type { AnalysisType, CanaryScope, KayentaCanaryConfig, KayentaCanaryStage } from './kayenta-canary.ts';
+export type { ManualJudgmentConfig, ManualJudgmentStage } from './manual-judgment.ts';
+export type { PipelineStage, PipelineStageConfig } from './pipeline.ts';
+export type { Capacity, ResizeAction, ResizeServerGroupConfig, ResizeServerGroupStage } from './resize-server-group.ts';
+export type { RollbackClusterConfig, RollbackClusterStage } from './rollback-cluster.ts';
+export type { RollbackServerGroupConfig, RollbackServerGroupStage, RollbackType } from './rollback-server-group.ts';
+export type { RunJobConfig, RunJobStage } from './run-job.ts';
+export type { ScaleDownClusterConfig, ScaleDownClusterStage } from './scale-down-cluster.ts';
+export type { ClusterLocation, ServerGroupTarget, ServerGroupTargetConfig } from './server-group-target.ts';
+export type { ShrinkClusterConfig, ShrinkClusterStage } from './shrink-cluster.ts';
+export type { WaitUntilConfig, WaitUntilStage } from './wait-until.ts';
+export type { WaitConfig, WaitStage } from './wait.ts';
+export type { StatusUrlResolution, WebhookConfig, WebhookMethod, WebhookStage } from './webhook.ts';
+export { DEFAULT_JUDGMENT_TIMEOUT_SECONDS } from './manual-judgment.ts';
+export { DEFAULT_SCORE_THRESHOLDS, canaryIntervalCount, canaryLifetimeMinutes, parseIsoDurationMinutes } from './kayenta-canary.ts';
+export { DEPLOY_STRATEGIES, planCluster, rollingPercentages } from './deploy.ts';
+export { SERVER_GROUP_TARGETS } from './server-group-target.ts';
+
+/** A parsed stage: `StageBase<'wait', WaitConfig>` and so on, told apart by `type`. */
+export type Stage =
+  | WaitStage
+  | WaitUntilStage
+  | ManualJudgmentStage
+  | CheckPreconditionsStage
+  | EvaluateVariablesStage
+  | WebhookStage
+  | PipelineStage
+  | DeployStage
+  | DisableServerGroupStage
+  | EnableServerGroupStage
+  | ResizeServerGroupStage
+  | DestroyServerGroupStage
+  | RollbackClusterStage
+  | RollbackServerGroupStage
+  | ScaleDownClusterStage
+  | ShrinkClusterStage
+  | DisableClusterStage
+  | KayentaCanaryStage
+  | BakeStage
+  | FindImageStage
+  | FindImageFromTagsStage
+  | RunJobStage;
+
+export type StageType = Stage['type'];
+
+/**
+ * The registry. The definitions' plans take their own stage type, so storing them under the
+ * general `StageTypeDefinition` is a widening the type system cannot prove; lookups go by the
+ * same `type` the definition declares, which keeps it sound.
+ */
+const REGISTRY: { readonly [T in StageType]: StageTypeDefinition<T, Extract<Stage, { type: T }>['config']> } = {
+  bake: bakeStageType,
+  checkPreconditions: checkPreconditionsStageType,
+  deploy: deployStageType,
+  destroyServerGroup: destroyServerGroupStageType,
+  disableCluster: disableClusterStageType,
+  disableServerGroup: disableServerGroupStageType,
+  enableServerGroup: enableServerGroupStageType,
+  evaluateVariables: evaluateVariablesStageType,
+  findImage: findImageStageType,
+  findImageFromTags: findImageFromTagsStageType,
+  kayentaCanary: kayentaCanaryStageType,
+  manualJudgment: manualJudgmentStageType,
+  pipeline: pipelineStageType,
+  resizeServerGroup: resizeServerGroupStageType,
+  rollbackCluster: rollbackClusterStageType,
+  rollbackServerGroup: rollbackServerGroupStageType,
+  runJob: runJobStageType,
+  scaleDownCluster: scaleDownClusterStageType,
+  shrinkCluster: shrinkClusterStageType,
+  wait: waitStageType,
+  waitUntil: waitUntilStageType,
+  webhook: webhookStageType,
+};
+
+/** The stage types Gennaker runs, sorted. */
+export const SUPPORTED_STAGE_TYPES: readonly string[] = Object.keys(REGISTRY).sort();
+
+/**
+ * Spinnaker's stage catalog (reference/spinnaker.md §1.3, with its complete list of Orca stage
+ * types), supported ones included, sorted. A type here but not in SUPPORTED_STAGE_TYPES is
+ * "not supported yet"; a type in neither is unknown.
+ */
+export const KNOWN_SPINNAKER_STAGE_TYPES: readonly string[] = [
+  ...new Set([
+    ...SUPPORTED_STAGE_TYPES,
+    'acaTask',
+    'applySourceServerGroupCapacity',
+    'awsCodeBuild',
+    'bakeManifest',
+    'canary',
+    'cloneServerGroup',
+    'concourse',
+    'createServerGroup',
+    'deleteCloudFormation',
+    'deleteManifest',
+    'dependsOnExecution',
+    'deployCloudFormation',
+    'deployManifest',
+    'disableManifest',
+    'enableManifest',
+    'evaluateArtifacts',
+    'evaluateDeploymentHealth',
+    'findArtifactFromExecution',
+    'findArtifactsFromResource',
+    'googleCloudBuild',
+    'gremlin',
+    'importDeliveryConfig',
+    'jenkins',
+    'jira',
+    'lambdaDelete',
+    'lambdaDeployment',
+    'lambdaInvoke',
+    'lambdaTrafficRouting',
+    'lambdaUpdateCode',
+    'modifyAwsScalingProcess',
+    'modifyWarmPool',
+    'monitorPipeline',
+    'patchManifest',
+    'pauseRolloutManifest',
+    'preconfiguredJob',
+    'preconfiguredWebhook',
+    'restrictExecutionDuringTimeWindow',
+    'resumeRolloutManifest',
+    'rollingPush',
+    'rollingRestartManifest',
+    'runJobManifest',
+    'runMultiplePipelines',
+    'savePipelinesFromArtifact',
+    'scaleManifest',
+    'script',
+    'travis',
+    'undoRolloutManifest',
+    'upsertEntityTags',
+    'upsertImageTags',
+    'upsertLoadBalancers',
+    'upsertScalingPolicy',
+    'waitForCondition',
+  ]),
+].sort();
+
+export function isSupportedStageType(type: string): type is StageType {
+  return Object.prototype.hasOwnProperty.call(REGISTRY, type);
+}
+
+export function getStageType(type: string): StageTypeDefinition | undefined {
+  return isSupportedStageType(type) ? (REGISTRY[type] as unknown as StageTypeDefinition) : undefined;
+}
+
+/** The task steps the compiler emits for a parsed stage. */
+export function planStage(stage: Stage): readonly TaskStep[] {
+  return (REGISTRY[stage.type] as unknown as StageTypeDefinition).plan(stage as never);
+}

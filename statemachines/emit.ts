@@ -1,0 +1,304 @@
+/**
+ * Emission: IR to Amazon States Language (JSONPath), following the contract in README.md.
+ * Every object is built in one fixed key order and states are added in execution order, so
+ * the same IR always gives the same JSON bytes.
+ */
+import { RETRYABLE_ERROR_NAMES } from '../core/errors.ts';
+import {
+  COMPLETE_TASK,
+  EXECUTION_FAILED_ERROR,
+  FAULT_TASK,
+  PIPELINE_HALTED_ERROR,
+} from '../core/execution/runner-contract.ts';
+import type {
+  AslBranch,
+  AslCatcher,
+  AslChoiceRule,
+  AslDefinition,
+  AslRetrier,
+  AslState,
+  AslTaskState,
+} from './asl.ts';
+import type { IrNode, IrPipeline, IrStage } from './ir.ts';
+import { INTERNAL_NAMES, nameStages, type StageStateNames } from './names.ts';
+
+/** The Resource of callback Tasks (manual judgment). */
+export const WAIT_FOR_TASK_TOKEN_RESOURCE = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+
+/** What a state is for; `refId` and `task` in the state map say for which stage and step. */
+export type StateRole =
+  /** A stage step's Task. */
+  | 'task'
+  /** The Choice after a step's Task, or after the completion Task. */
+  | 'route'
+  /** A poll step's Wait. */
+  | 'wait'
+  /** A stage's fault Task. */
+  | 'fault'
+  /** A Parallel state. */
+  | 'parallel'
+  /** The Succeed state that ends a Parallel branch. */
+  | 'branch'
+  /** The Fail state a halting stage goes to inside a Parallel branch. */
+  | 'halt'
+  /** The completion Task. */
+  | 'complete'
+  /** The execution's final Succeed state. */
+  | 'succeed'
+  /** The execution's final Fail state. */
+  | 'fail';
+
+/** What the state map says about one state. */
+export interface StateInfo {
+  readonly refId?: string;
+  readonly task?: string;
+  readonly role: StateRole;
+}
+
+/** How to emit: the stage runner's ARN and the definition's comment. */
+export interface EmitOptions {
+  readonly stageRunnerArn: string;
+  readonly comment?: string;
+}
+
+/** The definition, its state map and each stage's states. */
+export interface EmitResult {
+  readonly definition: AslDefinition;
+  readonly stateMap: Readonly<Record<string, StateInfo>>;
+  /** The names of each stage's states, by refId (for per-stage budgets). */
+  readonly stageStates: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Retry for every Task: the catalog's retryable errors, full jitter (DESIGN.md §4). */
+export const TASK_RETRY: AslRetrier = {
+  ErrorEquals: [...RETRYABLE_ERROR_NAMES],
+  IntervalSeconds: 1,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  MaxDelaySeconds: 30,
+  JitterStrategy: 'FULL',
+};
+
+const RESULT_PATH = '$.result';
+const FAULT_PATH = '$.fault';
+const STATUS_PATH = '$.result.status';
+const WAIT_SECONDS_PATH = '$.result.waitSeconds';
+
+/** Where a fragment goes when a stage halts the pipeline, and where its states are put. */
+interface Scope {
+  readonly states: Record<string, AslState>;
+  /** Returns the state a TERMINAL answer goes to (creating the branch's Fail state on first use). */
+  readonly halt: () => string;
+  readonly topLevel: boolean;
+}
+
+/** Renders the IR as a state machine definition and its state map. */
+export function emitAsl(ir: IrPipeline, options: EmitOptions): EmitResult {
+  const names = nameStages(ir.stages);
+  // A Map while building: thousands of keys added one by one are slow on a plain object.
+  const stateMap = new Map<string, StateInfo>();
+  const stageStates = new Map<string, string[]>();
+  const parallelNumbers = numberParallels(ir.body);
+  const retry = [TASK_RETRY];
+  const arn = options.stageRunnerArn;
+
+  const add = (scope: Scope, name: string, state: AslState, info: StateInfo) => {
+    if (stateMap.has(name)) throw new Error(`emitAsl: state name '${name}' is not unique`);
+    scope.states[name] = state;
+    stateMap.set(name, info);
+    if (info.refId !== undefined) stageStates.get(info.refId)?.push(name);
+  };
+
+  const startOf = (node: IrNode): string => {
+    switch (node.kind) {
+      case 'stage':
+        return names.get(node.stage.refId)!.tasks[0]!;
+      case 'series':
+        return startOf(node.items[0]!);
+      case 'parallel':
+        return INTERNAL_NAMES.parallel(parallelNumbers.get(node)!);
+      default: {
+        const unknownNode: never = node;
+        throw new Error(`emitAsl: unknown node ${JSON.stringify(unknownNode)}`);
+      }
+    }
+  };
+
+  const stageTask = (stage: IrStage, task: string, catcher: AslCatcher, next: string, extra?: Record<string, unknown>): AslTaskState => ({
+    Type: 'Task',
+    Resource: arn,
+    Parameters: { 'executionId.$': '$.executionId', stageRefId: stage.refId, task, ...extra },
+    ResultPath: RESULT_PATH,
+    Retry: retry,
+    Catch: [catcher],
+    Next: next,
+  });
+
+  const emitStage = (stage: IrStage, next: string, scope: Scope) => {
+    const stateNames: StageStateNames = names.get(stage.refId)!;
+    stageStates.set(stage.refId, []);
+    const toFault: AslCatcher = { ErrorEquals: ['States.ALL'], ResultPath: FAULT_PATH, Next: stateNames.fault };
+    stage.steps.forEach((step, i) => {
+      const taskName = stateNames.tasks[i]!;
+      const routeName = stateNames.routes[i]!;
+      const info = (role: StateRole): StateInfo => ({ refId: stage.refId, task: step.name, role });
+      if (step.kind === 'callback') {
+        add(
+          scope,
+          taskName,
+          {
+            Type: 'Task',
+            Resource: WAIT_FOR_TASK_TOKEN_RESOURCE,
+            Parameters: {
+              FunctionName: arn,
+              Payload: { 'executionId.$': '$.executionId', stageRefId: stage.refId, task: step.name, 'taskToken.$': '$$.Task.Token' },
+            },
+            TimeoutSeconds: step.timeoutSeconds!,
+            ResultPath: RESULT_PATH,
+            Retry: retry,
+            Catch: [toFault],
+            Next: routeName,
+          },
+          info('task'),
+        );
+      } else {
+        add(scope, taskName, stageTask(stage, step.name, toFault, routeName), info('task'));
+      }
+      const choices: AslChoiceRule[] = [];
+      if (step.kind === 'poll') choices.push({ Variable: STATUS_PATH, StringEquals: 'RUNNING', Next: stateNames.waits[i]! });
+      if (i < stage.steps.length - 1) choices.push({ Variable: STATUS_PATH, StringEquals: 'NEXT', Next: stateNames.tasks[i + 1]! });
+      choices.push({ Variable: STATUS_PATH, StringEquals: 'TERMINAL', Next: scope.halt() });
+      add(scope, routeName, { Type: 'Choice', Choices: choices, Default: next }, info('route'));
+      if (step.kind === 'poll') {
+        add(scope, stateNames.waits[i]!, { Type: 'Wait', SecondsPath: WAIT_SECONDS_PATH, Next: taskName }, info('wait'));
+      }
+    });
+    // A failing fault Task means the failure could not even be recorded: halt.
+    const faultCatch: AslCatcher = { ErrorEquals: ['States.ALL'], ResultPath: FAULT_PATH, Next: scope.halt() };
+    add(
+      scope,
+      stateNames.fault,
+      stageTask(stage, FAULT_TASK, faultCatch, stateNames.routes[stage.steps.length - 1]!, { 'fault.$': FAULT_PATH }),
+      { refId: stage.refId, task: FAULT_TASK, role: 'fault' },
+    );
+  };
+
+  const emitNode = (node: IrNode, next: string, scope: Scope): void => {
+    switch (node.kind) {
+      case 'stage':
+        emitStage(node.stage, next, scope);
+        return;
+      case 'series':
+        node.items.forEach((item, i) => emitNode(item, i + 1 < node.items.length ? startOf(node.items[i + 1]!) : next, scope));
+        return;
+      case 'parallel': {
+        const number = parallelNumbers.get(node)!;
+        const name = INTERNAL_NAMES.parallel(number);
+        // Reserve the Parallel's place before its branches' states exist (they live inside it).
+        const branches = node.branches.map((branch, b) => emitBranch(branch, number, b + 1));
+        const catchers: AslCatcher[] = scope.topLevel
+          ? [{ ErrorEquals: ['States.ALL'], ResultPath: FAULT_PATH, Next: INTERNAL_NAMES.complete }]
+          : [];
+        add(
+          scope,
+          name,
+          {
+            Type: 'Parallel',
+            ResultPath: null,
+            ...(catchers.length > 0 ? { Catch: catchers } : {}),
+            Next: next,
+            Branches: branches,
+          },
+          { role: 'parallel' },
+        );
+        return;
+      }
+      default: {
+        const unknownNode: never = node;
+        throw new Error(`emitAsl: unknown node ${JSON.stringify(unknownNode)}`);
+      }
+    }
+  };
+
+  const emitBranch = (node: IrNode, parallel: number, branch: number): AslBranch => {
+    const states: Record<string, AslState> = {};
+    const haltName = INTERNAL_NAMES.branchHalt(parallel, branch);
+    let halts = false;
+    const scope: Scope = {
+      states,
+      halt: () => {
+        halts = true;
+        return haltName;
+      },
+      topLevel: false,
+    };
+    const doneName = INTERNAL_NAMES.branchDone(parallel, branch);
+    emitNode(node, doneName, scope);
+    add(scope, doneName, { Type: 'Succeed' }, { role: 'branch' });
+    if (halts) {
+      add(
+        scope,
+        haltName,
+        { Type: 'Fail', Error: PIPELINE_HALTED_ERROR, Cause: 'A stage ended TERMINAL; the pipeline halts and its other branches stop.' },
+        { role: 'halt' },
+      );
+    }
+    return { StartAt: startOf(node), States: states };
+  };
+
+  const top: Record<string, AslState> = {};
+  const topScope: Scope = { states: top, halt: () => INTERNAL_NAMES.complete, topLevel: true };
+  if (ir.body) emitNode(ir.body, INTERNAL_NAMES.complete, topScope);
+  add(
+    topScope,
+    INTERNAL_NAMES.complete,
+    {
+      Type: 'Task',
+      Resource: arn,
+      Parameters: { 'executionId.$': '$.executionId', task: COMPLETE_TASK },
+      ResultPath: RESULT_PATH,
+      Retry: retry,
+      Next: INTERNAL_NAMES.completeRoute,
+    },
+    { task: COMPLETE_TASK, role: 'complete' },
+  );
+  add(
+    topScope,
+    INTERNAL_NAMES.completeRoute,
+    {
+      Type: 'Choice',
+      Choices: [{ Variable: STATUS_PATH, StringEquals: 'SUCCEEDED', Next: INTERNAL_NAMES.succeeded }],
+      Default: INTERNAL_NAMES.failed,
+    },
+    { task: COMPLETE_TASK, role: 'route' },
+  );
+  add(topScope, INTERNAL_NAMES.succeeded, { Type: 'Succeed' }, { role: 'succeed' });
+  add(
+    topScope,
+    INTERNAL_NAMES.failed,
+    { Type: 'Fail', Error: EXECUTION_FAILED_ERROR, Cause: 'The execution ended in a status other than SUCCEEDED; the execution store has it.' },
+    { role: 'fail' },
+  );
+
+  const definition: AslDefinition = {
+    ...(options.comment !== undefined ? { Comment: options.comment } : {}),
+    StartAt: ir.body ? startOf(ir.body) : INTERNAL_NAMES.complete,
+    States: top,
+  };
+  return { definition, stateMap: Object.fromEntries(stateMap), stageStates };
+}
+
+/** Numbers Parallel nodes 1, 2, … in pre-order, so names follow reading order. */
+function numberParallels(body: IrNode | undefined): Map<IrNode, number> {
+  const numbers = new Map<IrNode, number>();
+  const visit = (node: IrNode) => {
+    if (node.kind === 'parallel') {
+      numbers.set(node, numbers.size + 1);
+      node.branches.forEach(visit);
+    } else if (node.kind === 'series') {
+      node.items.forEach(visit);
+    }
+  };
+  if (body) visit(body);
+  return numbers;
+}

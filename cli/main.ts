@@ -2,9 +2,13 @@
  * The `gennaker` command: the CLI's composition root. It only turns argv into a command call
  * and renders through the IoHost; all behaviour lives in the library layers.
  */
+import { userInfo } from 'node:os';
+import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import type { IoHost } from '../core/io-host.ts';
+import { CLIENT_COMMANDS, runClientCommand } from './client-main.ts';
 import { runCompile } from './commands/compile.ts';
+import { runRun, type JudgmentAnswer } from './commands/run.ts';
 import { runValidate } from './commands/validate.ts';
 import { loadPipelineDocument, readAllStdin } from './pipeline-files.ts';
 import { createTerminalIoHost } from './terminal-io-host.ts';
@@ -13,6 +17,36 @@ import { EXIT, HELP, UsageError } from './usage.ts';
 export interface MainDeps {
   readonly io?: IoHost;
   readonly stdin?: () => Promise<string>;
+}
+
+/** Asks at the terminal how to judge a stage; undefined when stdin is not a terminal. */
+function terminalPrompt(): ((stage: { name: string; refId: string; choices: readonly string[] }) => Promise<JudgmentAnswer>) | undefined {
+  if (!process.stdin.isTTY) return undefined;
+  return async (stage) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      for (;;) {
+        const offered = stage.choices.length > 0 ? ` [input: ${stage.choices.join(' | ')}]` : '';
+        const text = (await rl.question(`stage '${stage.name}' [${stage.refId}] waits for a judgment${offered}: continue or stop? `)).trim();
+        const match = /^(continue|c|stop|s)(?::(.*))?$/i.exec(text);
+        if (match) {
+          const judgmentStatus = match[1]!.toLowerCase().startsWith('c') ? 'continue' : 'stop';
+          return { judgmentStatus, ...(match[2] !== undefined ? { judgmentInput: match[2] } : {}) };
+        }
+        process.stderr.write(`answer 'continue' or 'stop' (optionally 'continue:<input>')\n`);
+      }
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username || 'anonymous';
+  } catch {
+    return 'anonymous';
+  }
 }
 
 export async function main(argv: readonly string[], deps: MainDeps = {}): Promise<number> {
@@ -31,12 +65,31 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         pipeline: { type: 'string' },
         out: { type: 'string', short: 'o' },
         'state-map': { type: 'boolean', default: false },
+        param: { type: 'string', multiple: true },
+        judge: { type: 'string', multiple: true },
+        // Client commands (up, pipeline, execution, judge): see client-main.ts.
+        endpoint: { type: 'string' },
+        data: { type: 'string' },
+        file: { type: 'string', short: 'f' },
+        watch: { type: 'boolean', default: false },
+        reason: { type: 'string' },
+        input: { type: 'string' },
+        port: { type: 'string' },
+        limit: { type: 'string' },
+        statuses: { type: 'string' },
       },
     });
     const [command, ...rest] = positionals;
     if (values.help || command === undefined || command === 'help') {
       io.emit({ kind: 'data', text: HELP });
       return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
+    }
+    if ((CLIENT_COMMANDS as readonly string[]).includes(command)) {
+      const stopped = () => new Promise<string>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+      });
+      return await runClientCommand(command, rest, values, io, { load, stopped, ...(process.env.GENNAKER_TOKEN ? { envToken: process.env.GENNAKER_TOKEN } : {}) });
     }
     switch (command) {
       case 'validate':
@@ -48,8 +101,27 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
           io,
           load,
         );
+      case 'run': {
+        if (rest.length > 1) throw new UsageError(`run takes one file, got ${rest.length}: ${rest.join(' ')}`);
+        // The SDK's notice that its future releases need Node 22 is noise in a terminal.
+        process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+        const { createLocalRuntime } = await import('../local/wiring.ts');
+        const prompt = terminalPrompt();
+        const interrupted = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+        return await runRun(
+          { file: rest[0], pipeline: values.pipeline, params: values.param ?? [], judges: values.judge ?? [], json: values.json },
+          io,
+          {
+            load,
+            createRuntime: createLocalRuntime,
+            caller: { user: currentUser(), roles: [] },
+            ...(prompt ? { prompt } : {}),
+            interrupted,
+          },
+        );
+      }
       default:
-        throw new UsageError(`unknown command '${command}'; commands: validate, compile (gennaker --help)`);
+        throw new UsageError(`unknown command '${command}'; commands: validate, compile, run, up, pipeline, execution, judge (gennaker --help)`);
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -2,7 +2,8 @@
  * Renders IoHost messages on a terminal: data to stdout untouched, everything meant for a
  * person to stderr, one line per issue, colour only when the stream is a TTY.
  */
-import type { IoHost, IoMessage } from '../core/io-host.ts';
+import type { ExecutionStatus } from '../core/execution/status.ts';
+import type { IoHost, IoMessage, StageProgress } from '../core/io-host.ts';
 import { formatIssue } from '../core/issues.ts';
 
 export interface TerminalStreams {
@@ -14,7 +15,18 @@ export function createTerminalIoHost(streams: TerminalStreams): IoHost {
   const colour = Boolean(streams.stderr.isTTY) && !('NO_COLOR' in process.env);
   const paint = (code: string, text: string) => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
   const out = (text: string) => streams.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-  const err = (text: string) => streams.stderr.write(`${text}\n`);
+  const err = (text: string) => {
+    drawnLines = 0;
+    streams.stderr.write(`${text}\n`);
+  };
+  const live = Boolean(streams.stderr.isTTY);
+  /** Lines of the last progress tree on a TTY, redrawn in place by the next one. */
+  let drawnLines = 0;
+  const statusText = (status: ExecutionStatus, awaitingJudgment = false) =>
+    awaitingJudgment ? paint('35', 'WAITING FOR JUDGMENT') : paint(STATUS_COLOURS[status] ?? '0', status);
+  const stageLine = (stage: StageProgress) =>
+    `${'  '.repeat(stage.depth + 1)}${stage.name} ${paint('2', `[${stage.refId}] ${stage.type}`)}  ${statusText(stage.status, stage.awaitingJudgment)}` +
+    (stage.durationMs !== undefined ? paint('2', `  ${formatDuration(stage.durationMs)}`) : '');
 
   return {
     emit(message: IoMessage) {
@@ -47,6 +59,25 @@ export function createTerminalIoHost(streams: TerminalStreams): IoHost {
           for (const note of message.notes) err(`  ${note}`);
           return;
         }
+        case 'execution-progress': {
+          const title =
+            `${message.pipeline} ${paint('2', message.executionId)}  ${statusText(message.status)}` +
+            (message.durationMs !== undefined ? paint('2', `  ${formatDuration(message.durationMs)}`) : '');
+          if (live) {
+            const lines = [title, ...message.stages.map(stageLine)];
+            // Move up over the last tree and clear it, then draw the new one.
+            const rewind = drawnLines > 0 ? `\u001b[${drawnLines}F\u001b[J` : '';
+            streams.stderr.write(`${rewind}${lines.join('\n')}\n`);
+            drawnLines = lines.length;
+            return;
+          }
+          for (const stage of message.changed) {
+            err(`${message.pipeline}: stage '${stage.name}' [${stage.refId}] ${stage.awaitingJudgment ? 'WAITING FOR JUDGMENT' : stage.status}` +
+              (stage.durationMs !== undefined && stage.status !== 'RUNNING' ? ` (${formatDuration(stage.durationMs)})` : ''));
+          }
+          if (message.statusChanged) err(`${message.pipeline}: execution ${message.executionId} ${message.status}`);
+          return;
+        }
         case 'error':
           err(paint('31', `error: ${message.message}`));
           return;
@@ -60,4 +91,25 @@ export function createTerminalIoHost(streams: TerminalStreams): IoHost {
       }
     },
   };
+}
+
+const STATUS_COLOURS: Partial<Record<ExecutionStatus, string>> = {
+  RUNNING: '36',
+  SUCCEEDED: '32',
+  FAILED_CONTINUE: '33',
+  TERMINAL: '31',
+  CANCELED: '2',
+  STOPPED: '33',
+  SKIPPED: '2',
+  NOT_STARTED: '2',
+  PAUSED: '35',
+};
+
+/** 850 ms, 12.3 s, 4 min 05 s. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.floor((ms % 60_000) / 1000);
+  return `${minutes} min ${String(seconds).padStart(2, '0')} s`;
 }

@@ -14,9 +14,28 @@ Usage:
       --pipeline <name>   pick one pipeline from a document holding several
       --out <file>        write the ASL to a file instead of stdout
       --state-map         print { definition, stateMap } instead of the bare definition
+  gennaker run <pipeline.json|yaml>                run a pipeline here, in-process, and show its progress
+      --param <name=value>          a pipeline parameter (repeatable)
+      --judge <refId>=continue|stop[:input]
+                                    answer a manual judgment (repeatable); asked at the terminal otherwise
+      --pipeline <name>             pick one pipeline from a document holding several
+      --json                        print the final execution (Orca's shape) on stdout
+
+  gennaker up [--port 8084] [--data .gennaker]     the local server: API on 127.0.0.1, triggers, cron
+                                    (--port 0 picks a free port; the token is written to <data>/token)
+  gennaker pipeline save -f <pipeline.json|yaml>   validate and save through the API
+  gennaker pipeline list <app>
+  gennaker pipeline execute <app> <name> [--param k=v]... [--watch]
+  gennaker execution list <app> [--limit N] [--statuses RUNNING,...]
+  gennaker execution get <id>
+  gennaker execution watch <id>                    live stage tree until the execution completes
+  gennaker execution cancel <id> [--reason TEXT]
+  gennaker execution restart <id> <stage>          stage id, refId or name; prints the new execution id
+  gennaker judge <id> <stage> continue|stop [--input X]
+      --endpoint <url>    the API (default http://127.0.0.1:8084); token from GENNAKER_TOKEN or <data>/token
 
 Options for every command:
   --json                  machine-readable output
   -h, --help              this text
 
-Exit codes: 0 ok, 1 invalid or failed, 2 usage.`;
+Exit codes: 0 ok (run: the execution SUCCEEDED), 1 invalid or failed, 2 usage.`;

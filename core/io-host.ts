@@ -3,6 +3,7 @@
  * messages; the CLI renders them (colours, tables, progress), the API can stream them, and
  * tests record them. Nothing outside a composition root writes to the console.
  */
+import type { ExecutionStatus } from './execution/status.ts';
 import type { ValidationIssue } from './issues.ts';
 
 /** A named figure in a report, e.g. a compile budget. */
@@ -10,6 +11,21 @@ export interface ReportFigure {
   readonly name: string;
   readonly value: number | string;
   readonly limit?: number | string;
+}
+
+/** One stage of a running execution, as progress displays show it. */
+export interface StageProgress {
+  readonly id: string;
+  readonly refId: string;
+  readonly name: string;
+  readonly type: string;
+  readonly status: ExecutionStatus;
+  /** Longest path from a root stage: the indentation of the stage tree. */
+  readonly depth: number;
+  /** Milliseconds since the stage started (to its end once complete); absent before it starts. */
+  readonly durationMs?: number;
+  /** True while a manual judgment waits for an answer. */
+  readonly awaitingJudgment?: boolean;
 }
 
 export type IoMessage =
@@ -24,6 +40,21 @@ export type IoMessage =
   | { readonly kind: 'report'; readonly title: string; readonly figures: readonly ReportFigure[]; readonly notes: readonly string[] }
   /** Machine-readable output (ASL, JSON): goes to standard output untouched. */
   | { readonly kind: 'data'; readonly text: string }
+  /**
+   * A running execution changed: the whole stage tree (for displays that redraw) and the stages
+   * whose status changed since the last message (for displays that print one line per change).
+   */
+  | {
+      readonly kind: 'execution-progress';
+      readonly executionId: string;
+      readonly pipeline: string;
+      readonly status: ExecutionStatus;
+      readonly durationMs?: number;
+      /** The execution's own status changed with this message. */
+      readonly statusChanged: boolean;
+      readonly stages: readonly StageProgress[];
+      readonly changed: readonly StageProgress[];
+    }
   | { readonly kind: 'error'; readonly message: string }
   | { readonly kind: 'info'; readonly message: string };
 

@@ -18,7 +18,7 @@ export interface CompileCommandOptions {
 }
 
 /** Picks the pipeline to compile from a document that may hold several. */
-function pickPipeline(document: LoadedDocument, wanted: string | undefined): { pointer: string; input: unknown } {
+export function pickPipeline(document: LoadedDocument, wanted: string | undefined): { pointer: string; input: unknown } {
   const { pipelines } = document;
   const labelOf = (input: unknown) => {
     const record = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;

@@ -3,6 +3,7 @@
  * interpreter on one machine. The execution service drives it; it never decides anything
  * about Spinnaker semantics (the stage runner and the service do). Pure types.
  */
+import type { StageAnswerStatus } from '../execution/runner-contract.ts';
 import type { ExecutionStatus } from '../execution/status.ts';
 
 /** A published pipeline version: what executions are started on. */
@@ -47,7 +48,7 @@ export interface StateMachineEngine {
   startExecution(request: StartRequest): Promise<void>;
   /** Stops a run (cancel). Stopping a run that has ended is a no-op. */
   stopExecution(executionId: string, options: { readonly cause: string }): Promise<void>;
-  /** Resumes a callback task (manual judgment) with the runner's answer. */
-  sendTaskSuccess(taskToken: string, output: { readonly status: ExecutionStatus | 'TERMINAL' }): Promise<void>;
+  /** Resumes a callback task (manual judgment) with the runner's answer (`NEXT` when steps follow the callback). */
+  sendTaskSuccess(taskToken: string, output: { readonly status: ExecutionStatus | StageAnswerStatus }): Promise<void>;
   sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void>;
 }

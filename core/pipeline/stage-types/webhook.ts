@@ -74,8 +74,14 @@ function blank(value: string | undefined): boolean {
   return value === undefined || value.trim() === '';
 }
 
+/**
+ * Calls of the createWebhook step: the first, plus retries of 5xx/429 answers and network
+ * errors as polls with backoff (2, 4, 8... s), as Orca's CreateWebhookTask retries.
+ */
+export const CREATE_WEBHOOK_MAX_POLLS = 8;
+
 function plan(config: WebhookConfig): TaskStep[] {
-  const steps: TaskStep[] = [{ name: 'createWebhook', kind: 'run' }];
+  const steps: TaskStep[] = [{ name: 'createWebhook', kind: 'poll', maxPolls: CREATE_WEBHOOK_MAX_POLLS }];
   if (!config.waitForCompletion) return steps;
   const delay = config.waitBeforeMonitor;
   if (typeof delay === 'string') steps.push({ name: 'waitBeforeMonitor', kind: 'poll' });

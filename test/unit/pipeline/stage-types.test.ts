@@ -45,11 +45,11 @@ describe('plans', () => {
     ['manualJudgment', {}, ['waitForJudgment:callback']],
     ['checkPreconditions', { preconditions: [] }, ['checkPreconditions:run']],
     ['evaluateVariables', { variables: [{ key: 'a', value: 1 }] }, ['evaluateVariables:run']],
-    ['webhook', { url: 'https://ci.example.com/hook' }, ['createWebhook:run']],
+    ['webhook', { url: 'https://ci.example.com/hook' }, ['createWebhook:poll']],
     [
       'webhook',
       { url: 'https://ci.example.com/hook', waitForCompletion: true, statusJsonPath: '$.status', successStatuses: 'OK', waitBeforeMonitor: 10 },
-      ['createWebhook:run', 'waitBeforeMonitor:poll', 'monitorWebhook:poll'],
+      ['createWebhook:poll', 'waitBeforeMonitor:poll', 'monitorWebhook:poll'],
     ],
     ['pipeline', { application: 'hello', pipeline: 'abc' }, ['startPipeline:run', 'monitorPipeline:poll']],
     ['pipeline', { application: 'hello', pipeline: 'abc', waitForCompletion: false }, ['startPipeline:run']],

@@ -1,0 +1,133 @@
+/**
+ * API benchmarks: how long a webhook takes to become a RUNNING execution, how fast
+ * `GET /pipelines/{id}` answers under a steady 100 requests/s over real HTTP, and how much
+ * memory an idle `gennaker up` holds. Run by bench/run.ts.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBearerAuthenticator } from '../adapters/crypto/bearer-authenticator.ts';
+import { createApiApp } from '../functions/api/app.ts';
+import { startLocalServer } from '../local/server.ts';
+import { createLocalRuntime } from '../local/wiring.ts';
+
+interface Figure {
+  readonly value: number;
+  readonly unit: string;
+  readonly target?: string;
+}
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TOKEN = 'bench-token-0123456789abcdef';
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+const waitingPipeline = (name: string, triggers: unknown[] = []) => ({
+  application: 'bench',
+  name,
+  triggers,
+  stages: [{ refId: '1', requisiteStageRefIds: [], type: 'manualJudgment', name: 'Hold' }],
+});
+
+/** POST /webhooks/webhook/{source} → the execution RUNNING in the store (in-process app, dynalite in memory). */
+async function triggerToRunning(): Promise<number> {
+  const runtime = await createLocalRuntime();
+  try {
+    const app = createApiApp({ service: runtime.service, store: runtime.store, clock: { now: () => Date.now() }, auth: createBearerAuthenticator({ token: TOKEN }) });
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    await app.request('/pipelines', { method: 'POST', headers, body: JSON.stringify(waitingPipeline('Hooked', [{ type: 'webhook', source: 'bench' }])) });
+    const samples: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const began = performance.now();
+      const response = await app.request('/webhooks/webhook/bench', { method: 'POST', headers: { ...headers, 'idempotency-key': `bench-${i}` }, body: '{"parameters":{}}' });
+      const { executions } = (await response.json()) as { executions: Array<{ executionId: string }> };
+      const id = executions[0]!.executionId;
+      while ((await runtime.store.getExecution(id))?.status !== 'RUNNING') await new Promise((r) => setImmediate(r));
+      if (i >= 10) samples.push(performance.now() - began);
+    }
+    const running = await runtime.store.listExecutions({ application: 'bench' }, { limit: 1000 });
+    for (const execution of running.items) await runtime.service.cancelExecution(execution.id, { user: 'bench', roles: [] });
+    await runtime.idle();
+    return percentile(samples, 99);
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** GET /pipelines/{id} over HTTP through `gennaker up`'s server, 100 requests per second for 5 s. */
+async function getExecutionUnderLoad(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'gennaker-bench-'));
+  const server = await startLocalServer({ dir, port: 0 });
+  try {
+    const headers = { authorization: `Bearer ${readFileSync(join(dir, 'token'), 'utf8').trim()}`, 'content-type': 'application/json' };
+    await fetch(`${server.url}/pipelines`, { method: 'POST', headers, body: JSON.stringify(waitingPipeline('Held')) });
+    const { ref } = (await (await fetch(`${server.url}/pipelines/bench/Held`, { method: 'POST', headers, body: '{}' })).json()) as { ref: string };
+    const latencies: number[] = [];
+    const requests: Promise<void>[] = [];
+    const get = async () => {
+      const began = performance.now();
+      const response = await fetch(`${server.url}${ref}`, { headers });
+      await response.arrayBuffer();
+      latencies.push(performance.now() - began);
+    };
+    for (let i = 0; i < 20; i++) await get(); // warm up
+    latencies.length = 0;
+    const start = performance.now();
+    for (let i = 0; i < 500; i++) {
+      const due = start + i * 10;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      requests.push(get());
+    }
+    await Promise.all(requests);
+    await fetch(`${server.url}${ref}/cancel`, { method: 'PUT', headers });
+    await server.runtime.idle();
+    return percentile(latencies, 99);
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Resident memory of an idle `gennaker up` child, 3 s after it reported ready. */
+async function idleUpRss(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'gennaker-bench-up-'));
+  const child = spawn(process.execPath, [join(root, 'bin/gennaker.js'), 'up', '--port', '0', '--data', dir], { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+  try {
+    await new Promise<void>((resolvePromise, reject) => {
+      let output = '';
+      const timer = setTimeout(() => reject(new Error(`gennaker up did not start: ${output}`)), 30_000);
+      child.stderr.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Gennaker is up at')) {
+          clearTimeout(timer);
+          resolvePromise();
+        }
+      });
+    });
+    await new Promise((r) => setTimeout(r, 3000));
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    return kb / 1024;
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<Record<string, Figure>> {
+  const trigger = await triggerToRunning();
+  const get = await getExecutionUnderLoad();
+  const rss = await idleUpRss();
+  return {
+    trigger_to_running_ms_p99: { value: trigger, unit: 'ms', target: '< 50' },
+    api_get_execution_ms_p99: { value: get, unit: 'ms', target: '< 10' },
+    rss_mb_idle_up: { value: rss, unit: 'MB', target: '< 150' },
+  };
+}

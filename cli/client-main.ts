@@ -1,0 +1,99 @@
+/**
+ * Dispatch of the commands that talk to a running Gennaker (`up`, `pipeline`, `execution`,
+ * `judge`): argv already parsed by cli/main.ts in, an exit code out.
+ */
+import type { IoHost } from '../core/io-host.ts';
+import { createApiClient } from './api-client.ts';
+import type { ApiCommandContext } from './commands/api-commands.ts';
+import {
+  executionCancel,
+  executionGet,
+  executionList,
+  executionRestart,
+  executionWatch,
+  judge,
+  pipelineExecute,
+  pipelineList,
+  pipelineSave,
+  withApiErrors,
+} from './commands/api-commands.ts';
+import { runUp } from './commands/up.ts';
+import type { LoadedDocument } from './pipeline-files.ts';
+import { UsageError } from './usage.ts';
+
+export const CLIENT_COMMANDS = ['up', 'pipeline', 'execution', 'judge'] as const;
+
+export interface ClientValues {
+  readonly json: boolean;
+  readonly endpoint?: string;
+  readonly data?: string;
+  readonly file?: string;
+  readonly param?: readonly string[];
+  readonly watch?: boolean;
+  readonly reason?: string;
+  readonly input?: string;
+  readonly port?: string;
+  readonly limit?: string;
+  readonly statuses?: string;
+}
+
+export interface ClientDeps {
+  readonly load: (path: string) => Promise<LoadedDocument>;
+  /** GENNAKER_TOKEN. */
+  readonly envToken?: string;
+  /** Settles on SIGINT/SIGTERM (for `up`). */
+  readonly stopped: () => Promise<string>;
+}
+
+function expect(args: readonly string[], count: number, usage: string): void {
+  if (args.length !== count) throw new UsageError(`usage: gennaker ${usage}`);
+}
+
+export async function runClientCommand(command: string, args: readonly string[], values: ClientValues, io: IoHost, deps: ClientDeps): Promise<number> {
+  const dir = values.data ?? '.gennaker';
+  if (command === 'up') {
+    expect(args, 0, 'up [--port 8084] [--data .gennaker]');
+    const { startLocalServer } = await import('../local/server.ts');
+    return runUp({ dir, ...(values.port !== undefined ? { port: values.port } : {}) }, io, { start: startLocalServer, stopped: deps.stopped() });
+  }
+  const client = await createApiClient({ dir, ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}), ...(deps.envToken !== undefined ? { envToken: deps.envToken } : {}) });
+  const context: ApiCommandContext = { client, io, json: values.json, now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+  const [sub, ...rest] = args;
+  return withApiErrors(io, async () => {
+    switch (`${command} ${command === 'judge' ? '' : (sub ?? '')}`.trim()) {
+      case 'pipeline save':
+        if (values.file === undefined) throw new UsageError('usage: gennaker pipeline save -f pipeline.json');
+        return pipelineSave(context, await deps.load(values.file));
+      case 'pipeline list':
+        expect(rest, 1, 'pipeline list APP');
+        return pipelineList(context, rest[0]!);
+      case 'pipeline execute':
+        expect(rest, 2, 'pipeline execute APP NAME [--param k=v]... [--watch]');
+        return pipelineExecute(context, rest[0]!, rest[1]!, values.param ?? [], values.watch ?? false);
+      case 'execution list':
+        expect(rest, 1, 'execution list APP [--limit N] [--statuses RUNNING,...]');
+        return executionList(context, rest[0]!, values.limit, values.statuses);
+      case 'execution get':
+        expect(rest, 1, 'execution get ID');
+        return executionGet(context, rest[0]!);
+      case 'execution watch':
+        expect(rest, 1, 'execution watch ID');
+        return executionWatch(context, rest[0]!);
+      case 'execution cancel':
+        expect(rest, 1, 'execution cancel ID [--reason TEXT]');
+        return executionCancel(context, rest[0]!, values.reason);
+      case 'execution restart':
+        expect(rest, 2, 'execution restart ID STAGE');
+        return executionRestart(context, rest[0]!, rest[1]!);
+      case 'judge':
+        expect(args, 3, 'judge ID STAGE continue|stop [--input X]');
+        return judge(context, args[0]!, args[1]!, args[2]!, values.input);
+      default:
+        throw new UsageError(
+          command === 'pipeline'
+            ? `unknown pipeline command '${sub ?? ''}'; use save, list or execute`
+            : `unknown execution command '${sub ?? ''}'; use list, get, watch, cancel or restart`,
+        );
+    }
+  });
+}

@@ -1,0 +1,229 @@
+/**
+ * `gennaker run pipeline.json`: runs one pipeline to completion on an in-process local runtime
+ * (in-memory store), showing live stage progress, answering manual judgments from `--judge` or
+ * a prompt, and exiting 0 only when the execution SUCCEEDED.
+ */
+import type { Caller } from '../../core/execution/execution-service-api.ts';
+import { toOrcaExecution } from '../../core/execution/orca-shape.ts';
+import { isComplete, type ExecutionStatus } from '../../core/execution/status.ts';
+import type { IoHost, StageProgress } from '../../core/io-host.ts';
+import { formatIssue } from '../../core/issues.ts';
+import type { Execution, StageRecord } from '../../core/ports/execution-store.ts';
+import type { LocalRuntime, LocalRuntimeOptions } from '../../local/wiring.ts';
+import type { LoadedDocument } from '../pipeline-files.ts';
+import { EXIT, UsageError } from '../usage.ts';
+import { pickPipeline } from './compile.ts';
+
+export interface RunCommandOptions {
+  readonly file: string | undefined;
+  readonly pipeline: string | undefined;
+  /** `k=v` pairs. */
+  readonly params: readonly string[];
+  /** `<refId>=continue|stop[:input]`. */
+  readonly judges: readonly string[];
+  readonly json: boolean;
+}
+
+/** An answer to a judgment, given on the command line or typed at the prompt. */
+export interface JudgmentAnswer {
+  readonly judgmentStatus: 'continue' | 'stop';
+  readonly judgmentInput?: string;
+}
+
+export interface RunCommandDeps {
+  readonly load: (path: string) => Promise<LoadedDocument>;
+  readonly createRuntime: (options: LocalRuntimeOptions) => Promise<LocalRuntime>;
+  readonly caller: Caller;
+  /** Asks a person at the terminal; absent when no one can answer (stdin is not a TTY). */
+  readonly prompt?: (stage: { readonly name: string; readonly refId: string; readonly choices: readonly string[] }) => Promise<JudgmentAnswer>;
+  /** Resolves when the user interrupts (Ctrl-C): the execution is canceled. */
+  readonly interrupted?: Promise<void>;
+  /** How often the store is read for progress. @default 100 */
+  readonly pollMs?: number;
+  readonly now?: () => number;
+}
+
+/** Parses `--param k=v`. */
+export function parseParams(pairs: readonly string[]): Record<string, string> {
+  const parameters: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`--param takes name=value, got '${pair}' (e.g. --param env=staging)`);
+    parameters[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return parameters;
+}
+
+/** Parses `--judge <refId>=continue|stop[:input]`. */
+export function parseJudges(specs: readonly string[]): Map<string, JudgmentAnswer> {
+  const answers = new Map<string, JudgmentAnswer>();
+  for (const spec of specs) {
+    const match = /^([^=]+)=(continue|stop)(?::(.*))?$/s.exec(spec);
+    if (!match) throw new UsageError(`--judge takes <refId>=continue|stop[:input], got '${spec}' (e.g. --judge 4=continue)`);
+    const [, refId, status, input] = match;
+    answers.set(refId!, { judgmentStatus: status as 'continue' | 'stop', ...(input !== undefined ? { judgmentInput: input } : {}) });
+  }
+  return answers;
+}
+
+export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCommandDeps): Promise<number> {
+  if (options.file === undefined) throw new UsageError('run needs a file: gennaker run pipeline.json --param env=staging');
+  const parameters = parseParams(options.params);
+  const judges = parseJudges(options.judges);
+  const document = await deps.load(options.file);
+  for (const issue of document.issues) io.emit({ kind: 'validation-issue', source: document.source, issue });
+  if (document.issues.some((issue) => issue.severity === 'error')) return EXIT.failed;
+  const picked = pickPipeline(document, options.pipeline);
+
+  const runtime = await deps.createRuntime({ io });
+  try {
+    const saved = await runtime.service.savePipeline({ config: picked.input }, deps.caller);
+    if (!saved.ok) {
+      if (saved.reason === 'invalid') {
+        for (const issue of saved.issues) io.emit({ kind: 'validation-issue', source: document.source, issue });
+        io.emit({ kind: 'error', message: `${document.source}: not run; fix the issues above and run again` });
+      } else {
+        io.emit({ kind: 'error', message: saved.message });
+      }
+      return EXIT.failed;
+    }
+    for (const warning of saved.warnings) io.emit({ kind: 'validation-issue', source: document.source, issue: warning });
+    const started = await runtime.service.startPipeline(
+      {
+        application: saved.saved.application,
+        pipeline: saved.saved.id,
+        trigger: { type: 'manual', user: deps.caller.user, parameters },
+      },
+      deps.caller,
+    );
+    if (!started.ok) {
+      for (const issue of started.issues ?? []) io.emit({ kind: 'error', message: `${document.source}#${formatIssue(issue)}` });
+      io.emit({ kind: 'error', message: started.message });
+      return EXIT.failed;
+    }
+    const final = await follow(runtime, started.executionId, saved.saved.name, judges, io, deps);
+    await runtime.idle();
+    const execution = (await runtime.store.getExecution(started.executionId)) ?? final;
+    if (options.json) io.emit({ kind: 'data', text: JSON.stringify(toOrcaExecution(execution), null, 2) });
+    if (execution.status !== 'SUCCEEDED') {
+      const reason = execution.cancellationReason ? `: ${execution.cancellationReason}` : '';
+      io.emit({ kind: 'error', message: `pipeline '${execution.name}' ended ${execution.status}${reason}` });
+      return EXIT.failed;
+    }
+    if (!options.json) io.emit({ kind: 'info', message: `pipeline '${execution.name}' SUCCEEDED` });
+    return EXIT.ok;
+  } finally {
+    await runtime.close();
+  }
+}
+
+/**
+ * Follows the execution until it is complete: emits progress on every change, answers
+ * judgments, cancels on interrupt or when a judgment cannot be answered.
+ */
+async function follow(
+  runtime: LocalRuntime,
+  executionId: string,
+  pipelineName: string,
+  judges: ReadonlyMap<string, JudgmentAnswer>,
+  io: IoHost,
+  deps: RunCommandDeps,
+): Promise<Execution> {
+  const now = deps.now ?? (() => Date.now());
+  const pollMs = deps.pollMs ?? 100;
+  const answered = new Set<string>();
+  let interrupted = false;
+  void deps.interrupted?.then(() => {
+    interrupted = true;
+  });
+  let previous: { status: ExecutionStatus; stages: Map<string, string> } | undefined;
+  let cancelRequested = false;
+
+  for (;;) {
+    const execution = await runtime.store.getExecution(executionId);
+    if (!execution) throw new Error(`execution ${executionId} disappeared from the store`);
+    const stages = progressOf(execution, now());
+    const signature = new Map(stages.map((stage) => [stage.id, `${stage.status}/${stage.awaitingJudgment ? 1 : 0}`]));
+    const changed = stages.filter((stage) => previous?.stages.get(stage.id) !== signature.get(stage.id) && (previous || stage.status !== 'NOT_STARTED'));
+    const statusChanged = previous?.status !== execution.status;
+    if (changed.length > 0 || statusChanged || (execution.status === 'RUNNING' && stages.some((stage) => stage.status === 'RUNNING'))) {
+      io.emit({
+        kind: 'execution-progress',
+        executionId,
+        pipeline: pipelineName,
+        status: execution.status,
+        ...(execution.startTime !== undefined ? { durationMs: (execution.endTime ?? now()) - execution.startTime } : {}),
+        statusChanged,
+        stages,
+        changed,
+      });
+    }
+    previous = { status: execution.status, stages: signature };
+    if (isComplete(execution.status)) return execution;
+
+    if (interrupted && !cancelRequested) {
+      cancelRequested = true;
+      await runtime.service.cancelExecution(executionId, deps.caller, { reason: 'interrupted from the terminal (Ctrl-C)' });
+    }
+    for (const stage of execution.stages) {
+      if (stage.type !== 'manualJudgment' || stage.status !== 'RUNNING' || !stage.awaitingCallback || answered.has(stage.id)) continue;
+      answered.add(stage.id);
+      const answer = judges.get(stage.refId) ?? judges.get(stage.name);
+      if (!cancelRequested && (answer || deps.prompt)) {
+        const given = answer ?? (await deps.prompt!({ name: stage.name, refId: stage.refId, choices: choicesOf(stage) }));
+        const judged = await runtime.service.judgeStage(executionId, stage.id, given, deps.caller);
+        if (!judged.ok) {
+          io.emit({ kind: 'error', message: `could not judge stage '${stage.name}': ${judged.message}` });
+          cancelRequested = true;
+          await runtime.service.cancelExecution(executionId, deps.caller, { reason: `judgment of stage '${stage.name}' failed: ${judged.message}` });
+        }
+      } else if (!cancelRequested) {
+        io.emit({
+          kind: 'error',
+          message: `stage '${stage.name}' waits for a judgment; pass --judge ${stage.refId}=continue (or ${stage.refId}=stop), or run in a terminal to be asked`,
+        });
+        cancelRequested = true;
+        await runtime.service.cancelExecution(executionId, deps.caller, { reason: `stage '${stage.name}' waited for a judgment that no one could give` });
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** The judgment choices the stage offers (`judgmentInputs`). */
+function choicesOf(stage: StageRecord): string[] {
+  const inputs = stage.context['judgmentInputs'];
+  if (!Array.isArray(inputs)) return [];
+  return inputs.flatMap((input) => (typeof input === 'object' && input !== null && typeof (input as { value?: unknown }).value === 'string' ? [(input as { value: string }).value] : []));
+}
+
+/** The stage tree as progress displays show it: depth from the roots, in a stable order. */
+export function progressOf(execution: Execution, now: number): StageProgress[] {
+  const top = execution.stages.filter((stage) => stage.parentStageId === undefined);
+  const byRef = new Map(top.map((stage) => [stage.refId, stage] as const));
+  const depths = new Map<string, number>();
+  const depthOf = (refId: string, seen: Set<string>): number => {
+    const known = depths.get(refId);
+    if (known !== undefined) return known;
+    const stage = byRef.get(refId);
+    if (!stage || seen.has(refId)) return 0;
+    seen.add(refId);
+    const parents = stage.requisiteStageRefIds.filter((parent) => byRef.has(parent));
+    const depth = parents.length === 0 ? 0 : 1 + Math.max(...parents.map((parent) => depthOf(parent, seen)));
+    depths.set(refId, depth);
+    return depth;
+  };
+  return top
+    .map((stage, index) => ({ stage, index, depth: depthOf(stage.refId, new Set()) }))
+    .sort((a, b) => a.depth - b.depth || a.index - b.index)
+    .map(({ stage, depth }) => ({
+      id: stage.id,
+      refId: stage.refId,
+      name: stage.name,
+      type: stage.type,
+      status: stage.status,
+      depth,
+      ...(stage.startTime !== undefined ? { durationMs: (stage.endTime ?? now) - stage.startTime } : {}),
+      ...(stage.type === 'manualJudgment' && stage.status === 'RUNNING' && stage.awaitingCallback ? { awaitingJudgment: true } : {}),
+    }));
+}

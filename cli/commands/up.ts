@@ -1,0 +1,38 @@
+/** `gennaker up`: the local server until SIGINT or SIGTERM. */
+import type { IoHost } from '../../core/io-host.ts';
+import type { LocalServer, LocalServerOptions } from '../../local/server.ts';
+import { EXIT, UsageError } from '../usage.ts';
+
+export interface UpOptions {
+  readonly port?: string;
+  readonly dir: string;
+}
+
+export interface UpDeps {
+  readonly start: (options: LocalServerOptions) => Promise<LocalServer>;
+  /** Settles on the first SIGINT or SIGTERM. */
+  readonly stopped: Promise<string>;
+}
+
+export function parsePort(text: string | undefined): number {
+  if (text === undefined) return 8084;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port is '${text}'; use a port number from 0 to 65535 (0 picks a free one)`);
+  return port;
+}
+
+export async function runUp(options: UpOptions, io: IoHost, deps: UpDeps): Promise<number> {
+  const port = parsePort(options.port);
+  let server: LocalServer;
+  try {
+    server = await deps.start({ dir: options.dir, port, io });
+  } catch (error) {
+    io.emit({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
+    return EXIT.failed;
+  }
+  io.emit({ kind: 'info', message: `Gennaker is up at ${server.url} (state in ${options.dir}/data, API token in ${server.tokenPath}); Ctrl-C stops it` });
+  const signal = await deps.stopped;
+  io.emit({ kind: 'info', message: `${signal}: stopping` });
+  await server.close();
+  return EXIT.ok;
+}

@@ -1,0 +1,796 @@
+/**
+ * The execution service (`ExecutionService` of execution-service-api.ts): saving pipelines,
+ * starting, canceling, judging, restarting, and reconciling runs that ended. One
+ * implementation for AWS and local mode; only the ports differ.
+ *
+ * Invariants it keeps with the store (DESIGN.md §5, `reference/spinnaker.md` §1.4):
+ * - Every status change is a conditional write; a lost race is an answer (`conflict`), never a
+ *   second transition. A complete execution never changes again.
+ * - Concurrency follows the protocol of concurrency.ts: a RUNNING execution of a limited
+ *   pipeline always holds a slot, and a slot is freed only once its holder is complete, so at
+ *   most `limit` executions of a pipeline config run at once, even under bursts.
+ * - Whoever takes a waiting entry (`removeWaiting`) is the only one who starts or cancels it.
+ */
+import { hasErrors, type ValidationIssue } from '../issues.ts';
+import { parsePipeline } from '../pipeline/parse.ts';
+import type { Pipeline } from '../pipeline/model.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { ChildPipelines, StartChildRequest, StartChildResult } from '../ports/child-pipelines.ts';
+import type { EventBus } from '../ports/event-bus.ts';
+import type {
+  Execution,
+  ExecutionHeader,
+  ExecutionStore,
+  JsonObject,
+  PipelineConfigVersion,
+  StageRecord,
+  WaitingEntry,
+} from '../ports/execution-store.ts';
+import type { EngineRunEnded, StateMachineEngine } from '../ports/state-machine-engine.ts';
+import { applyJudgment } from '../stages/manual-judgment.ts';
+import {
+  SUPERSEDED_CANCELED_BY,
+  SUPERSEDED_CANCELLATION_REASON,
+  concurrencyLimit,
+  planSlotFreed,
+  type ConcurrencySettings,
+} from './concurrency.ts';
+import type {
+  Caller,
+  CommandResult,
+  ExecutionService,
+  JudgmentRequest,
+  SavePipelineRequest,
+  SavePipelineResult,
+  StartPipelineRequest,
+  StartPipelineResult,
+  TriggerInput,
+} from './execution-service-api.ts';
+import { createUlidGenerator, deterministicId } from './ids.ts';
+import { newExecutionFromPipeline, resolvePipelineParameters } from './new-execution.ts';
+import { RUNNABLE_STAGE_TYPES } from './stage-runner.ts';
+import { isComplete, type ExecutionStatus } from './status.ts';
+
+/** Compiles a parsed pipeline to the definition the engine publishes (statemachines' `compilePipeline`, injected: core cannot import the compiler). */
+export type PipelineCompiler = (pipeline: Pipeline) => { readonly json: string; readonly issues: readonly ValidationIssue[] };
+
+export interface ExecutionServiceDeps {
+  readonly store: ExecutionStore;
+  readonly engine: StateMachineEngine;
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  /** New execution ids (ULIDs). @default a ULID generator on `clock` and `random` */
+  readonly ids?: () => string;
+  /** Randomness for the default id generator. */
+  readonly random?: () => number;
+  /** Compiles pipelines on save; `compilePipeline` of statemachines/ in every composition root. */
+  readonly compile: PipelineCompiler;
+}
+
+/** What the service offers beyond the API: child pipelines for the `pipeline` stage, and restarting a whole execution. */
+export interface GennakerExecutionService extends ExecutionService, ChildPipelines {
+  /**
+   * Restarts an execution that ended without succeeding (or was interrupted): `restartStage`
+   * on its first stage that did not succeed, so every succeeded stage is kept.
+   */
+  restartExecution(executionId: string, caller: Caller): Promise<StartPipelineResult>;
+}
+
+/** Who the reconciler records as canceling an execution whose run was stopped outside Gennaker. */
+const SYSTEM_USER = 'gennaker';
+
+/** Statuses an execution holding a run may be in (PAUSED keeps its run and its slot). */
+const ACTIVE: readonly ExecutionStatus[] = ['RUNNING', 'PAUSED', 'SUSPENDED'];
+
+/** Stage statuses that a run that broke off leaves behind and that must be closed. */
+const STAGE_IN_FLIGHT: readonly ExecutionStatus[] = ['RUNNING', 'PAUSED', 'SUSPENDED'];
+
+/** Stage statuses a restart keeps from the original execution. */
+const KEPT_ON_RESTART: ReadonlySet<ExecutionStatus> = new Set(['SUCCEEDED', 'SKIPPED']);
+
+/** How many times a conditional context write is re-read and retried when the runner wrote the stage in between. */
+const CONTEXT_WRITE_ATTEMPTS = 5;
+
+/** How many completed executions a correlation id may chain through before we stop looking. */
+const MAX_CORRELATION_CHAIN = 1000;
+
+/** A stage preset by a restart: created already complete with the original's data. */
+interface StagePreset {
+  readonly status: ExecutionStatus;
+  readonly context: JsonObject;
+  readonly outputs: JsonObject;
+  readonly startTime?: number;
+  readonly endTime?: number;
+}
+
+interface LaunchRequest {
+  readonly version: PipelineConfigVersion;
+  readonly pipeline: Pipeline;
+  readonly trigger: TriggerInput;
+  readonly executionId: string;
+  /** Restart: stages by refId created already complete. */
+  readonly presets?: ReadonlyMap<string, StagePreset>;
+}
+
+/** Creates the execution service. */
+export function createExecutionService(deps: ExecutionServiceDeps): GennakerExecutionService {
+  const { store, engine, bus, clock, compile } = deps;
+  const newId =
+    deps.ids ??
+    (deps.random
+      ? createUlidGenerator(clock, deps.random)
+      : () => {
+          throw new Error('createExecutionService needs `ids` or `random`');
+        });
+
+  // -------------------------------------------------------------------------------------------
+  // Saving
+
+  const savePipeline: ExecutionService['savePipeline'] = async (request: SavePipelineRequest, caller: Caller) => {
+    const parsed = parsePipeline(request.config);
+    if (!parsed.pipeline) return { ok: false, reason: 'invalid', issues: parsed.issues };
+    const pipeline = parsed.pipeline;
+    const compiled = compile(pipeline);
+    const issues = [...parsed.issues, ...compiled.issues];
+    if (hasErrors(issues)) return { ok: false, reason: 'invalid', issues };
+
+    // No id: the application's pipeline of that name is updated (saving a file again), else a new one.
+    const id = pipeline.id ?? (await store.getPipelineConfigByName(pipeline.application, pipeline.name))?.id ?? newId();
+    const saved = await store.savePipelineConfig(
+      { id, application: pipeline.application, name: pipeline.name, config: { ...pipeline.raw, id }, savedBy: caller.user },
+      request.expectVersion === undefined ? {} : { expectVersion: request.expectVersion },
+    );
+    if (!saved.ok) {
+      switch (saved.reason) {
+        case 'conflict':
+          return {
+            ok: false,
+            reason: 'conflict',
+            message: `pipeline '${pipeline.name}' is at version ${saved.currentVersion}, not ${request.expectVersion}; reload it and save again`,
+          };
+        case 'name-taken':
+          return {
+            ok: false,
+            reason: 'name-taken',
+            message: `application '${pipeline.application}' already has a pipeline named '${pipeline.name}' (id ${saved.pipelineConfigId}); choose another name or save with that id`,
+          };
+        case 'too-large':
+          return { ok: false, reason: 'too-large', message: saved.message };
+        default: {
+          const unreachable: never = saved;
+          return unreachable;
+        }
+      }
+    }
+    await engine.publish({
+      pipelineConfigId: id,
+      application: pipeline.application,
+      name: pipeline.name,
+      version: saved.saved.version,
+      definition: compiled.json,
+    });
+    return { ok: true, saved: saved.saved, warnings: issues };
+  };
+
+  // -------------------------------------------------------------------------------------------
+  // Starting
+
+  /** The latest version of a pipeline, by id or by name within the application. */
+  const resolvePipeline = async (application: string, idOrName: string): Promise<PipelineConfigVersion | undefined> => {
+    const byId = await store.getPipelineConfig(idOrName);
+    if (byId && byId.application.toLowerCase() === application.toLowerCase()) return byId;
+    return store.getPipelineConfigByName(application, idOrName);
+  };
+
+  /** Parses a saved version and checks it can run; the failure is the start's answer. */
+  const runnable = (
+    version: PipelineConfigVersion,
+  ): { readonly ok: true; readonly pipeline: Pipeline } | Extract<StartPipelineResult, { ok: false }> => {
+    const parsed = parsePipeline(version.config);
+    if (!parsed.pipeline) {
+      return {
+        ok: false,
+        reason: 'invalid',
+        message: `pipeline '${version.name}' (version ${version.version}) is no longer valid; save it again after fixing the issues`,
+        issues: parsed.issues,
+      };
+    }
+    const pipeline = parsed.pipeline;
+    if (pipeline.disabled) {
+      return { ok: false, reason: 'disabled', message: `pipeline '${pipeline.name}' is disabled; enable it (\"disabled\": false) to run it` };
+    }
+    const unrunnable = pipeline.stages.filter((stage) => !RUNNABLE_STAGE_TYPES.includes(stage.type));
+    if (unrunnable.length > 0) {
+      const listed = unrunnable.map((stage) => `'${stage.name}' (refId ${stage.refId}, type ${stage.type})`).join(', ');
+      return {
+        ok: false,
+        reason: 'invalid',
+        message:
+          `pipeline '${pipeline.name}' has stages Gennaker cannot run yet: ${listed}; ` +
+          `stage types that run: ${[...RUNNABLE_STAGE_TYPES].sort().join(', ')}`,
+      };
+    }
+    return { ok: true, pipeline };
+  };
+
+  const startPipeline: ExecutionService['startPipeline'] = async (request: StartPipelineRequest, caller: Caller) => {
+    const version = await resolvePipeline(request.application, request.pipeline);
+    if (!version) {
+      return {
+        ok: false,
+        reason: 'not-found',
+        message: `application '${request.application}' has no pipeline with id or name '${request.pipeline}'; save it first (gennaker validate checks it)`,
+      };
+    }
+    const checked = runnable(version);
+    if (!checked.ok) return checked;
+    const trigger: TriggerInput = { ...request.trigger, user: request.trigger.user ?? caller.user };
+
+    // An idempotency key names the execution: a duplicate start finds the first.
+    let executionId: string;
+    if (request.idempotencyKey !== undefined) {
+      executionId = deterministicId(`${version.id}\u0000${request.idempotencyKey}`);
+      const claim = await store.claimIdempotencyKey(`start:${version.id}:${request.idempotencyKey}`, executionId);
+      const claimedId = claim.claimed ? executionId : claim.executionId;
+      if (!claim.claimed) {
+        const existing = await store.getExecution(claimedId);
+        // Absent: the first start stopped between the claim and the creation; finish it now.
+        if (existing) return { ok: true, executionId: existing.id, status: existing.status, duplicate: true };
+        executionId = claimedId;
+      }
+    } else {
+      executionId = newId();
+    }
+
+    // Orca's checkForCorrelatedExecution: an incomplete execution with the same correlation id is returned instead.
+    if (typeof trigger.correlationId === 'string' && trigger.correlationId !== '') {
+      const correlated = await claimCorrelation(version.id, trigger.correlationId, executionId);
+      if (correlated) return { ok: true, executionId: correlated.id, status: correlated.status, duplicate: true };
+    }
+
+    return launch({ version, pipeline: checked.pipeline, trigger, executionId });
+  };
+
+  /**
+   * Claims the correlation id for `executionId`, or returns the incomplete execution that holds
+   * it. A complete holder lets one successor claim the id again (the key chains through holders),
+   * so a new correlated start after completion runs, as in Orca.
+   */
+  const claimCorrelation = async (pipelineConfigId: string, correlationId: string, executionId: string): Promise<ExecutionHeader | undefined> => {
+    let key = `correlation:${pipelineConfigId}:${correlationId}`;
+    for (let hop = 0; hop < MAX_CORRELATION_CHAIN; hop++) {
+      const claim = await store.claimIdempotencyKey(key, executionId);
+      if (claim.claimed || claim.executionId === executionId) return undefined;
+      const holder = await store.getExecution(claim.executionId);
+      if (holder && !isComplete(holder.status)) return holder;
+      key = `correlation:${pipelineConfigId}:${correlationId}:after:${claim.executionId}`;
+    }
+    return undefined;
+  };
+
+  /** Creates the execution (restart presets applied), then passes it through the concurrency gate. */
+  const launch = async (request: LaunchRequest): Promise<StartPipelineResult> => {
+    const { version, pipeline, trigger, executionId } = request;
+    const given = (trigger.parameters ?? {}) as JsonObject;
+    const resolved = resolvePipelineParameters(pipeline, given);
+    if (!resolved.ok) return { ok: false, reason: 'invalid', message: resolved.message };
+    const draft = newExecutionFromPipeline(pipeline, {
+      id: executionId,
+      version: version.version,
+      pipelineConfigId: version.id,
+      trigger: { ...trigger, parameters: resolved.parameters } as JsonObject,
+      parameters: given,
+      buildTime: clock.now(),
+    });
+    const created = await store.createExecution({ ...draft, status: 'NOT_STARTED' });
+    if (!created.ok) {
+      if (created.reason === 'too-large') return { ok: false, reason: 'invalid', message: created.message };
+      // Same id: a retried start (idempotency key). Its gate may not have run: run it again, it is idempotent.
+      if (created.existing.status !== 'NOT_STARTED') {
+        return { ok: true, executionId, status: created.existing.status, duplicate: true };
+      }
+      const existing = await store.getExecution(executionId);
+      if (!existing) return { ok: true, executionId, status: created.existing.status, duplicate: true };
+      const status = await gate(existing);
+      return { ok: true, executionId, status, duplicate: true };
+    }
+    let execution = created.execution;
+    if (request.presets && request.presets.size > 0) execution = await applyPresets(execution, request.presets);
+    const status = await gate(execution);
+    return { ok: true, executionId, status, duplicate: false };
+  };
+
+  /** A restart's kept stages: written before the execution runs, so the runner finds them complete. */
+  const applyPresets = async (execution: Execution, presets: ReadonlyMap<string, StagePreset>): Promise<Execution> => {
+    const stages = await Promise.all(
+      execution.stages.map(async (stage) => {
+        const preset = presets.get(stage.refId);
+        if (!preset || stage.parentStageId !== undefined) return stage;
+        const updated = await store.updateStage(execution.id, stage.id, {
+          expect: ['NOT_STARTED'],
+          set: {
+            status: preset.status,
+            context: preset.context,
+            outputs: preset.outputs,
+            ...(preset.startTime !== undefined ? { startTime: preset.startTime } : {}),
+            ...(preset.endTime !== undefined ? { endTime: preset.endTime } : {}),
+          },
+        });
+        return updated.ok ? updated.value : stage;
+      }),
+    );
+    return { ...execution, stages };
+  };
+
+  /** The concurrency gate (concurrency.ts, "Start"): runs the execution or leaves it queued. Answers its status. */
+  const gate = async (execution: ExecutionHeader): Promise<ExecutionStatus> => {
+    const limit = concurrencyLimit(execution);
+    if (limit === undefined) return run(execution);
+    const acquired = await store.acquireSlot(execution.pipelineConfigId, execution.id, { limit });
+    if (acquired.ok) return run(execution);
+    await store.enqueueWaiting(execution.pipelineConfigId, execution.id);
+    // The holder may have finished between the two calls and found the queue empty.
+    const again = await store.acquireSlot(execution.pipelineConfigId, execution.id, { limit });
+    if (again.ok) {
+      const entry = await store.removeWaiting(execution.pipelineConfigId, execution.id);
+      if (entry) return run(execution);
+      // Someone else took the entry and is starting (or canceling) it with a slot of its own: give ours back.
+      await store.releaseSlot(execution.pipelineConfigId, execution.id);
+      await drainQueue(execution);
+      return (await store.getExecution(execution.id))?.status ?? 'NOT_STARTED';
+    }
+    return 'NOT_STARTED';
+  };
+
+  /**
+   * Starts an execution that holds its slot (or needs none): RUNNING, then the engine. When it
+   * cannot become RUNNING (canceled while queued), its slot goes to the next one.
+   */
+  const run = async (execution: ExecutionHeader): Promise<ExecutionStatus> => {
+    const startTime = clock.now();
+    const marked = await store.updateExecution(execution.id, { expect: ['NOT_STARTED'], set: { status: 'RUNNING', startTime } });
+    if (!marked.ok) {
+      if (marked.reason === 'conflict' && marked.current === 'RUNNING') return 'RUNNING';
+      if (concurrencyLimit(execution) !== undefined) await freeSlot(execution);
+      return marked.reason === 'conflict' ? marked.current : 'NOT_STARTED';
+    }
+    await engine.startExecution({ executionId: execution.id, pipelineConfigId: execution.pipelineConfigId, version: execution.pipelineVersion });
+    await bus.publish({
+      type: 'Pipeline Execution Started',
+      executionId: execution.id,
+      application: execution.application,
+      pipelineConfigId: execution.pipelineConfigId,
+      pipelineName: execution.name,
+      startTime,
+    });
+    return 'RUNNING';
+  };
+
+  // -------------------------------------------------------------------------------------------
+  // Slots and the queue
+
+  /**
+   * concurrency.ts, "Finish": hands the finished execution's slot to the next waiting one
+   * (canceling superseded ones), or releases it; then drains what arrived meanwhile.
+   */
+  const freeSlot = async (finished: ExecutionHeader): Promise<void> => {
+    const limit = concurrencyLimit(finished);
+    if (limit === undefined) return;
+    const pipelineConfigId = finished.pipelineConfigId;
+    const holders = await store.getSlotHolders(pipelineConfigId);
+    const heldSlot = holders.some((holder) => holder.executionId === finished.id);
+    const others = holders.filter((holder) => holder.executionId !== finished.id).length;
+    const waiting = await store.listWaiting(pipelineConfigId);
+    const plan = planSlotFreed(waiting, finished, Math.max(0, limit - others));
+    await cancelSuperseded(plan.cancel);
+    let handedOver = !heldSlot;
+    for (const entry of plan.start) {
+      const taken = await store.removeWaiting(pipelineConfigId, entry.executionId);
+      if (!taken) continue;
+      let holds = false;
+      if (!handedOver) {
+        const transferred = await store.transferSlot(pipelineConfigId, finished.id, entry.executionId);
+        handedOver = true;
+        holds = transferred.ok;
+      }
+      if (!holds) holds = (await store.acquireSlot(pipelineConfigId, entry.executionId, { limit })).ok;
+      if (!holds) {
+        // Every slot is taken after all: back to the queue (its position is lost, which only a race can cause).
+        await store.enqueueWaiting(pipelineConfigId, entry.executionId);
+        continue;
+      }
+      await startQueued(entry);
+    }
+    if (!handedOver) await store.releaseSlot(pipelineConfigId, finished.id);
+    await drainQueue(finished);
+  };
+
+  /**
+   * Starts waiting executions while slots are free. Closes the protocol's last gap: a start that
+   * enqueued and re-checked while our slot was still held, after we had read the queue.
+   */
+  const drainQueue = async (settings: ConcurrencySettings & { readonly pipelineConfigId: string }): Promise<void> => {
+    const limit = concurrencyLimit(settings);
+    if (limit === undefined) return;
+    const pipelineConfigId = settings.pipelineConfigId;
+    for (let round = 0; round < 100; round++) {
+      const waiting = await store.listWaiting(pipelineConfigId);
+      if (waiting.length === 0) return;
+      const holders = await store.getSlotHolders(pipelineConfigId);
+      const free = limit - holders.length;
+      if (free < 1) return;
+      const plan = planSlotFreed(waiting, settings, free);
+      await cancelSuperseded(plan.cancel);
+      let progressed = plan.cancel.length > 0;
+      for (const entry of plan.start) {
+        const acquired = await store.acquireSlot(pipelineConfigId, entry.executionId, { limit });
+        if (!acquired.ok) return;
+        const taken = await store.removeWaiting(pipelineConfigId, entry.executionId);
+        if (!taken) {
+          await store.releaseSlot(pipelineConfigId, entry.executionId);
+          continue;
+        }
+        progressed = true;
+        await startQueued(entry);
+      }
+      if (!progressed) return;
+    }
+  };
+
+  /** Runs a queued execution whose entry and slot the caller holds. */
+  const startQueued = async (entry: WaitingEntry): Promise<void> => {
+    const execution = await store.getExecution(entry.executionId);
+    if (!execution) {
+      await store.releaseSlot(entry.pipelineConfigId, entry.executionId);
+      return;
+    }
+    await run(execution);
+  };
+
+  /** Orca's StartWaitingExecutionsHandler with purgeQueue: older waiting executions are canceled as superseded. */
+  const cancelSuperseded = async (entries: readonly WaitingEntry[]): Promise<void> => {
+    for (const entry of entries) {
+      const taken = await store.removeWaiting(entry.pipelineConfigId, entry.executionId);
+      if (!taken) continue;
+      await cancelNotStarted(entry.executionId, SUPERSEDED_CANCELED_BY, SUPERSEDED_CANCELLATION_REASON);
+    }
+  };
+
+  /** A queued execution that will never run: CANCELED, and the world is told it completed. */
+  const cancelNotStarted = async (executionId: string, canceledBy: string, reason: string): Promise<boolean> => {
+    const endTime = clock.now();
+    const updated = await store.updateExecution(executionId, {
+      expect: ['NOT_STARTED'],
+      set: { status: 'CANCELED', canceled: true, canceledBy, cancellationReason: reason, endTime },
+    });
+    if (!updated.ok) return false;
+    await publishCompleted(updated.value);
+    return true;
+  };
+
+  const publishCompleted = async (header: ExecutionHeader): Promise<void> => {
+    await bus.publish({
+      type: 'Pipeline Execution Completed',
+      executionId: header.id,
+      application: header.application,
+      pipelineConfigId: header.pipelineConfigId,
+      pipelineName: header.name,
+      status: header.status,
+      endTime: header.endTime ?? clock.now(),
+    });
+  };
+
+  // -------------------------------------------------------------------------------------------
+  // Commands on executions
+
+  const cancelExecution: ExecutionService['cancelExecution'] = async (executionId, caller, options = {}) => {
+    const execution = await store.getExecution(executionId);
+    if (!execution) return notFound(executionId);
+    const reason = options.reason ?? `canceled by ${caller.user}`;
+    for (let attempt = 0; attempt < CONTEXT_WRITE_ATTEMPTS; attempt++) {
+      const current = attempt === 0 ? execution : await store.getExecution(executionId);
+      if (!current) return notFound(executionId);
+      if (isComplete(current.status)) {
+        return { ok: false, reason: 'conflict', message: `execution ${executionId} is already ${current.status}; there is nothing to cancel` };
+      }
+      if (current.status === 'NOT_STARTED') {
+        // Queued (or about to start): whoever removes the entry decides its fate.
+        await store.removeWaiting(current.pipelineConfigId, executionId);
+        if (await cancelNotStarted(executionId, caller.user, reason)) return { ok: true };
+        continue;
+      }
+      const updated = await store.updateExecution(executionId, {
+        expect: [current.status],
+        set: { status: 'CANCELED', canceled: true, canceledBy: caller.user, cancellationReason: reason, endTime: clock.now() },
+      });
+      if (!updated.ok) continue;
+      // The run's end (ABORTED) closes the stages and frees the slot through handleRunEnded.
+      await engine.stopExecution(executionId, { cause: `canceled by ${caller.user}: ${reason}` });
+      return { ok: true };
+    }
+    return { ok: false, reason: 'conflict', message: `execution ${executionId} kept changing while it was being canceled; try again` };
+  };
+
+  /** A stage by id, or by refId for people typing it (`--judge 4=continue`). */
+  const findStage = (execution: Execution, stageId: string): StageRecord | undefined =>
+    execution.stages.find((stage) => stage.id === stageId) ??
+    execution.stages.find((stage) => stage.refId === stageId && stage.parentStageId === undefined);
+
+  const judgeStage: ExecutionService['judgeStage'] = async (executionId, stageId, judgment: JudgmentRequest, caller) => {
+    const execution = await store.getExecution(executionId);
+    if (!execution) return notFound(executionId);
+    const stage = findStage(execution, stageId);
+    if (!stage) return stageNotFound(execution, stageId);
+    if (stage.type !== 'manualJudgment') {
+      return { ok: false, reason: 'invalid', message: `stage '${stage.name}' is a ${stage.type} stage, not a manual judgment` };
+    }
+    if (stage.status !== 'RUNNING' || !stage.awaitingCallback) {
+      return {
+        ok: false,
+        reason: 'conflict',
+        message: isComplete(stage.status)
+          ? `stage '${stage.name}' was already judged or ended (${stage.status})`
+          : `stage '${stage.name}' is not waiting for a judgment (status ${stage.status})`,
+      };
+    }
+    const version = await store.getPipelineConfig(execution.pipelineConfigId, execution.pipelineVersion);
+    const definition = version ? parsePipeline(version.config).pipeline?.stages.find((candidate) => candidate.refId === stage.refId) : undefined;
+    if (!definition || definition.type !== 'manualJudgment') {
+      return { ok: false, reason: 'not-found', message: `version ${execution.pipelineVersion} of pipeline '${execution.name}' no longer has stage '${stage.name}'` };
+    }
+    const applied = applyJudgment(definition, {
+      judgmentStatus: judgment.judgmentStatus,
+      ...(judgment.judgmentInput !== undefined ? { judgmentInput: judgment.judgmentInput } : {}),
+      user: caller.user,
+      roles: caller.roles,
+    });
+    if (!applied.ok) return { ok: false, reason: applied.reason, message: applied.message };
+    // The revision check makes exactly one of two concurrent judgments win.
+    const written = await store.updateStage(executionId, stage.id, {
+      expect: ['RUNNING'],
+      expectRevision: stage.revision,
+      set: {
+        context: { ...stage.context, ...applied.context },
+        ...(applied.status !== undefined ? { status: applied.status, endTime: clock.now() } : {}),
+      },
+    });
+    if (!written.ok) return { ok: false, reason: written.reason === 'not-found' ? 'not-found' : 'conflict', message: `stage '${stage.name}' was judged or changed meanwhile; reload it` };
+    const token = await store.takeTaskToken(executionId, stage.id);
+    if (!token) return { ok: false, reason: 'conflict', message: `stage '${stage.name}' was already judged` };
+    try {
+      await engine.sendTaskSuccess(token.token, applied.answer);
+    } catch (error) {
+      if (isTaskGone(error)) {
+        return { ok: false, reason: 'conflict', message: `the run of execution ${executionId} no longer waits for stage '${stage.name}' (it ended or timed out)` };
+      }
+      throw error;
+    }
+    return { ok: true };
+  };
+
+  const skipWait: ExecutionService['skipWait'] = async (executionId, stageId, _caller) => {
+    for (let attempt = 0; attempt < CONTEXT_WRITE_ATTEMPTS; attempt++) {
+      const execution = await store.getExecution(executionId);
+      if (!execution) return notFound(executionId);
+      const stage = findStage(execution, stageId);
+      if (!stage) return stageNotFound(execution, stageId);
+      if (stage.type !== 'wait') return { ok: false, reason: 'invalid', message: `stage '${stage.name}' is a ${stage.type} stage; only wait stages can skip their wait` };
+      if (stage.status !== 'RUNNING') {
+        return { ok: false, reason: 'conflict', message: `stage '${stage.name}' is not waiting (status ${stage.status})` };
+      }
+      const written = await store.updateStage(executionId, stage.id, {
+        expect: ['RUNNING'],
+        expectRevision: stage.revision,
+        set: { context: { ...stage.context, skipRemainingWait: true } },
+      });
+      if (written.ok) return { ok: true };
+      if (written.reason === 'too-large') return { ok: false, reason: 'invalid', message: written.message };
+    }
+    return { ok: false, reason: 'conflict', message: `stage ${stageId} kept changing; try again` };
+  };
+
+  const restartStage: ExecutionService['restartStage'] = async (executionId, stageId, caller) => {
+    const original = await store.getExecution(executionId);
+    if (!original) return { ok: false, reason: 'not-found', message: `there is no execution ${executionId}` };
+    const stage = findStage(original, stageId);
+    if (!stage) return { ok: false, reason: 'not-found', message: stageNotFound(original, stageId).message };
+    if (!isComplete(original.status)) {
+      return {
+        ok: false,
+        reason: 'invalid',
+        message: `execution ${executionId} is still ${original.status}; cancel it (or wait for it to end) before restarting a stage`,
+      };
+    }
+    const version = await store.getPipelineConfig(original.pipelineConfigId, original.pipelineVersion);
+    if (!version) {
+      return { ok: false, reason: 'not-found', message: `version ${original.pipelineVersion} of pipeline '${original.name}' no longer exists` };
+    }
+    const checked = runnable(version);
+    if (!checked.ok) return checked;
+
+    const rerun = downstreamOf(original.stages, stage.refId);
+    const presets = new Map<string, StagePreset>();
+    for (const kept of original.stages) {
+      if (kept.parentStageId !== undefined || rerun.has(kept.refId) || !KEPT_ON_RESTART.has(kept.status)) continue;
+      presets.set(kept.refId, {
+        status: kept.status,
+        context: kept.context,
+        outputs: kept.outputs,
+        ...(kept.startTime !== undefined ? { startTime: kept.startTime } : {}),
+        ...(kept.endTime !== undefined ? { endTime: kept.endTime } : {}),
+      });
+    }
+    const trigger: TriggerInput = {
+      ...(original.trigger as TriggerInput),
+      parameters: (original.trigger['parameters'] as Record<string, unknown> | undefined) ?? original.parameters,
+      restartedFrom: { executionId, stageId: stage.id, refId: stage.refId, restartedBy: caller.user },
+    };
+    return launch({ version, pipeline: checked.pipeline, trigger, executionId: newId(), presets });
+  };
+
+  const restartExecution: GennakerExecutionService['restartExecution'] = async (executionId, caller) => {
+    const original = await store.getExecution(executionId);
+    if (!original) return { ok: false, reason: 'not-found', message: `there is no execution ${executionId}` };
+    const first = original.stages.find((stage) => stage.parentStageId === undefined && !KEPT_ON_RESTART.has(stage.status));
+    if (!first) {
+      return { ok: false, reason: 'invalid', message: `every stage of execution ${executionId} succeeded; start the pipeline again instead` };
+    }
+    return restartStage(executionId, first.id, caller);
+  };
+
+  // -------------------------------------------------------------------------------------------
+  // Reconciling
+
+  const handleRunEnded: ExecutionService['handleRunEnded'] = async (event: EngineRunEnded) => {
+    const execution = await store.getExecution(event.executionId);
+    if (!execution) return;
+    let header: ExecutionHeader = execution;
+    const brokeOff = !isComplete(execution.status);
+    if (brokeOff) {
+      const closed = await closeExecution(execution, event);
+      if (closed) header = closed;
+    }
+    // A run that broke off (failed, timed out) fails the stage it was in; anything else was canceled under it.
+    const failedRun = brokeOff && (event.outcome === 'FAILED' || event.outcome === 'TIMED_OUT');
+    await closeStages(execution, failedRun ? 'TERMINAL' : 'CANCELED');
+    await freeSlot(header);
+    const final = (await store.getExecution(event.executionId)) ?? header;
+    if (isComplete(final.status)) await publishCompleted(final);
+  };
+
+  /** The header of a run that ended without the runner's completion: the outcome decides. */
+  const closeExecution = async (execution: Execution, event: EngineRunEnded): Promise<ExecutionHeader | undefined> => {
+    const endTime = clock.now();
+    const set = ((): Parameters<ExecutionStore['updateExecution']>[1]['set'] => {
+      switch (event.outcome) {
+        case 'ABORTED':
+          return {
+            status: 'CANCELED',
+            canceled: true,
+            canceledBy: SYSTEM_USER,
+            cancellationReason: 'the state machine run was stopped outside Gennaker',
+            endTime,
+          };
+        case 'FAILED':
+        case 'TIMED_OUT': {
+          const detail = [event.error, event.cause].filter((part) => part !== undefined && part !== '').join(': ');
+          return {
+            status: 'TERMINAL',
+            cancellationReason: `the state machine run ended ${event.outcome}${detail ? ` (${detail.slice(0, 1000)})` : ''}`,
+            endTime,
+          };
+        }
+        case 'SUCCEEDED': {
+          // The completion writes the header; reaching here means it did not. Judge by the stages.
+          const succeeded = execution.stages.every((stage) => KEPT_ON_RESTART.has(stage.status) || stage.status === 'FAILED_CONTINUE');
+          return succeeded ? { status: 'SUCCEEDED', endTime } : { status: 'TERMINAL', endTime };
+        }
+        default: {
+          const unreachable: never = event.outcome;
+          throw new Error(`unknown engine outcome ${String(unreachable)}`);
+        }
+      }
+    })();
+    const updated = await store.updateExecution(execution.id, { expect: [execution.status], set });
+    return updated.ok ? updated.value : undefined;
+  };
+
+  /** Stages a run left in flight can never finish now. */
+  const closeStages = async (execution: Execution, status: ExecutionStatus): Promise<void> => {
+    const endTime = clock.now();
+    await Promise.all(
+      execution.stages
+        .filter((stage) => STAGE_IN_FLIGHT.includes(stage.status))
+        .map(async (stage) => {
+          await store.updateStage(execution.id, stage.id, { expect: STAGE_IN_FLIGHT, set: { status, endTime } });
+          if (stage.awaitingCallback) await store.takeTaskToken(execution.id, stage.id);
+        }),
+    );
+  };
+
+  // -------------------------------------------------------------------------------------------
+  // Child pipelines (the `pipeline` stage)
+
+  const startChild = async (request: StartChildRequest): Promise<StartChildResult> => {
+    const parent = await store.getExecution(request.parentExecutionId);
+    const parentStage = parent?.stages.find((stage) => stage.id === request.parentStageId);
+    const trigger: TriggerInput = {
+      type: 'pipeline',
+      ...(request.user !== undefined ? { user: request.user } : {}),
+      parameters: request.parameters,
+      parentExecution: parent
+        ? {
+            id: parent.id,
+            type: 'PIPELINE',
+            application: parent.application,
+            name: parent.name,
+            pipelineConfigId: parent.pipelineConfigId,
+            status: parent.status,
+            buildTime: parent.buildTime,
+            trigger: parent.trigger,
+          }
+        : { id: request.parentExecutionId },
+      parentPipelineId: request.parentExecutionId,
+      parentPipelineStageId: request.parentStageId,
+      ...(parentStage ? { parentPipelineStageName: parentStage.name } : {}),
+      ...(parent ? { parentPipelineName: parent.name, parentPipelineApplication: parent.application, parentStatus: parent.status } : {}),
+    };
+    const started = await startPipeline(
+      {
+        application: request.application,
+        pipeline: request.pipeline,
+        trigger,
+        // A retried stage task must not start a second child.
+        idempotencyKey: `child:${request.parentExecutionId}:${request.parentStageId}`,
+      },
+      { user: request.user ?? SYSTEM_USER, roles: [] },
+    );
+    return started.ok ? { ok: true, executionId: started.executionId } : { ok: false, message: started.message };
+  };
+
+  return {
+    savePipeline,
+    startPipeline,
+    cancelExecution,
+    judgeStage,
+    skipWait,
+    restartStage,
+    restartExecution,
+    handleRunEnded,
+    start: startChild,
+  };
+}
+
+/** The refIds of `refId` and every stage downstream of it. */
+function downstreamOf(stages: readonly StageRecord[], refId: string): ReadonlySet<string> {
+  const children = new Map<string, string[]>();
+  for (const stage of stages) {
+    for (const parent of stage.requisiteStageRefIds) children.set(parent, [...(children.get(parent) ?? []), stage.refId]);
+  }
+  const found = new Set<string>([refId]);
+  const queue = [refId];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.pop()!) ?? []) {
+      if (!found.has(child)) {
+        found.add(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+function notFound(executionId: string): CommandResult {
+  return { ok: false, reason: 'not-found', message: `there is no execution ${executionId}` };
+}
+
+function stageNotFound(execution: Execution, stageId: string): { ok: false; reason: 'not-found'; message: string } {
+  const known = execution.stages.map((stage) => `${stage.refId} '${stage.name}'`).join(', ');
+  return { ok: false, reason: 'not-found', message: `execution ${execution.id} has no stage '${stageId}' (its stages: ${known})` };
+}
+
+/** The engine no longer knows the token: the run ended or the task timed out. Recognized by name. */
+function isTaskGone(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'TaskDoesNotExist' || name === 'TaskTimedOut' || name === 'InvalidToken';
+}

@@ -1,0 +1,405 @@
+/**
+ * The stage runner: one handler for every stage task of every compiled pipeline. It implements
+ * the contract of statemachines/README.md — join rule, stageEnabled, restart skipping, the
+ * stage context evaluated at stage start (v4), poll budgets and stage timeouts, failure
+ * policies, faults and the final status — over the execution store, and dispatches each step
+ * to its stage type's task (core/stages/<type>.ts), which returns a result value.
+ *
+ * Lambda and Step Functions deliver at least once, so every write is conditional on the
+ * status read, a call for a complete stage answers its status and changes nothing, and a lost
+ * race re-reads the winner instead of overwriting it.
+ */
+import { GennakerError, ERROR_CATALOG, type ErrorName } from '../errors.ts';
+import { evaluateDeep, evaluateExpression } from '../expressions/index.ts';
+import { parsePipeline, planStage, type Pipeline, type Stage, type StageType, type TaskStep } from '../pipeline/index.ts';
+import type { ChildPipelines } from '../ports/child-pipelines.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { Execution, ExecutionStore, JsonObject, StageRecord, StageUpdate } from '../ports/execution-store.ts';
+import type { HttpClient } from '../ports/http-client.ts';
+import { runCheckPreconditions, CHECK_PRECONDITIONS_DEFERRED_FIELDS } from '../stages/check-preconditions.ts';
+import { stageEvaluationContext } from '../stages/evaluation-context.ts';
+import { runEvaluateVariables, EVALUATE_VARIABLES_DEFERRED_FIELDS } from '../stages/evaluate-variables.ts';
+import { runExecutionWindow } from '../stages/execution-window.ts';
+import { summarizeFailures } from '../stages/expression-summary.ts';
+import { runMonitorPipeline, runStartPipeline } from '../stages/pipeline.ts';
+import { booleanFrom, failed, numberFrom, objectAt, type TaskDeps, type TaskInput, type TaskResult } from '../stages/task-result.ts';
+import { runWait, runWaitUntil } from '../stages/wait.ts';
+import { redactHeaders, runCreateWebhook, runMonitorWebhook, runWaitBeforeMonitor } from '../stages/webhook.ts';
+import {
+  COMPLETE_TASK,
+  EXECUTION_WINDOW_TASK,
+  FAULT_TASK,
+  isStageAnswerStatus,
+  stageSteps,
+  type CompleteAnswer,
+  type StageAnswer,
+  type StageRunnerRequest,
+  type StageTaskRequest,
+  type StepFault,
+} from './runner-contract.ts';
+import { canStart, executionStatus, failureStatus, upstreamIndex } from './semantics.ts';
+import { isComplete, type ExecutionStatus } from './status.ts';
+
+export type StageRunner = (request: StageRunnerRequest) => Promise<StageAnswer | CompleteAnswer>;
+
+/** Stage types whose tasks run today; a pipeline with any other stage would fail at that stage. */
+export const RUNNABLE_STAGE_TYPES: readonly StageType[] = ['checkPreconditions', 'evaluateVariables', 'manualJudgment', 'pipeline', 'wait', 'waitUntil', 'webhook'];
+
+/** The stages of a pipeline that cannot run yet, with the message the runner would fail them with. */
+export function unrunnableStages(pipeline: Pipeline): Array<{ refId: string; name: string; type: string; message: string }> {
+  return pipeline.stages.filter((stage) => !RUNNABLE_STAGE_TYPES.includes(stage.type)).map((stage) => ({ refId: stage.refId, name: stage.name, type: stage.type, message: cannotRunYet(stage.type) }));
+}
+
+/**
+ * Polls allowed for a poll step whose plan does not say. Must equal the compiler's
+ * DEFAULT_MAX_POLLS (statemachines/lower.ts), which budgets the history with it; a test pins it.
+ */
+export const DEFAULT_POLL_BUDGET = 100;
+
+const HOUR = 60 * 60 * 1000;
+
+/**
+ * Stage timeouts when the stage sets no `stageTimeoutMs`, checked on every poll from the stage's
+ * start. A child pipeline: Deck's 12 h. A webhook's status polling: 12 h as well. Waits end on
+ * their own; manual judgment is bounded by its callback's TimeoutSeconds.
+ */
+export const DEFAULT_STAGE_TIMEOUTS_MS: Readonly<Partial<Record<StageType, number>>> = { pipeline: 12 * HOUR, webhook: 12 * HOUR };
+
+export interface StageRunnerLimits {
+  /** Overrides of DEFAULT_STAGE_TIMEOUTS_MS. */
+  readonly defaultStageTimeoutsMs?: Readonly<Partial<Record<StageType, number>>>;
+}
+
+export interface StageRunnerDeps {
+  readonly store: ExecutionStore;
+  readonly clock: Clock;
+  readonly http: HttpClient;
+  readonly children: ChildPipelines;
+  /** In [0, 1), for execution-window jitter. @default a constant 0.5 (no randomness) */
+  readonly random?: () => number;
+  readonly limits?: StageRunnerLimits;
+}
+
+/** Statuses that are not complete: what a finishing write may expect. */
+const INCOMPLETE: readonly ExecutionStatus[] = ['NOT_STARTED', 'RUNNING', 'PAUSED', 'SUSPENDED', 'BUFFERED', 'REDIRECT'];
+
+/** Context fields never evaluated at stage start: structure, and what a task evaluates itself. */
+const NOT_EVALUATED: Readonly<Partial<Record<StageType, readonly string[]>>> = {
+  evaluateVariables: EVALUATE_VARIABLES_DEFERRED_FIELDS,
+  checkPreconditions: CHECK_PRECONDITIONS_DEFERRED_FIELDS,
+};
+
+/** Creates a stage runner; it caches parsed pipelines per (config id, version) for its own lifetime. */
+export function createStageRunner(deps: StageRunnerDeps): StageRunner {
+  const { store, clock } = deps;
+  const pipelines = new Map<string, Promise<Pipeline>>();
+  const taskDeps: TaskDeps = { http: deps.http, children: deps.children, store, random: deps.random ?? (() => 0.5) };
+  const timeouts = { ...DEFAULT_STAGE_TIMEOUTS_MS, ...deps.limits?.defaultStageTimeoutsMs };
+
+  const loadPipeline = (execution: Execution): Promise<Pipeline> => {
+    const key = `${execution.pipelineConfigId}@${execution.pipelineVersion}`;
+    let cached = pipelines.get(key);
+    if (!cached) {
+      cached = (async () => {
+        const saved = await store.getPipelineConfig(execution.pipelineConfigId, execution.pipelineVersion);
+        if (!saved) throw invariant(`execution ${execution.id} runs pipeline ${key}, which is not in the store`);
+        const parsed = parsePipeline(saved.config);
+        if (!parsed.pipeline) throw invariant(`pipeline ${key} no longer validates: ${parsed.issues.filter((issue) => issue.severity === 'error').map((issue) => `${issue.pointer}: ${issue.message}`).join('; ')}`);
+        return parsed.pipeline;
+      })();
+      pipelines.set(key, cached);
+      cached.catch(() => pipelines.delete(key));
+    }
+    return cached;
+  };
+
+  const loadExecution = async (executionId: string): Promise<Execution> => {
+    const execution = await store.getExecution(executionId);
+    if (!execution) throw invariant(`execution ${executionId} does not exist`);
+    return execution;
+  };
+
+  /** A conditional stage write; a lost race answers the winner's complete status, or is retried. */
+  const writeStage = async (executionId: string, record: StageRecord, set: StageUpdate['set']): Promise<{ ok: true; record: StageRecord } | { ok: false; answer: StageAnswer }> => {
+    const result = await store.updateStage(executionId, record.id, { expect: [record.status], set });
+    if (result.ok) return { ok: true, record: result.value };
+    if (result.reason === 'conflict') {
+      if (isComplete(result.current)) return { ok: false, answer: answerFor(result.current) };
+      throw new GennakerError('Gennaker.WriteConflict', `stage ${record.refId} of execution ${executionId} changed while it ran (now ${result.current}); retrying`);
+    }
+    if (result.reason === 'too-large') throw invariant(result.message);
+    throw invariant(`stage ${record.refId} of execution ${executionId} does not exist`);
+  };
+
+  /** Records a failure under the stage's policy (or the task's status) and answers it. */
+  const failStage = async (execution: Execution, stage: Stage, record: StageRecord, message: string, extra: { status?: 'STOPPED' | 'CANCELED'; context?: JsonObject; exceptionType?: string; runtime?: JsonObject } = {}): Promise<StageAnswer> => {
+    const status = extra.status ?? failureStatus(stage.failurePolicy);
+    const exception = { exceptionType: extra.exceptionType ?? 'StageFailed', shouldRetry: false, timestamp: clock.now(), details: { error: message, errors: [message] } };
+    const written = await writeStage(execution.id, record, {
+      status,
+      endTime: clock.now(),
+      ...(record.startTime === undefined ? { startTime: clock.now() } : {}),
+      context: { ...record.context, ...extra.context, exception },
+      ...(extra.runtime ? { runtime: extra.runtime } : {}),
+    });
+    return written.ok ? answerFor(status) : written.answer;
+  };
+
+  /** The first call of a stage: join rule, cancellation, stageEnabled, context evaluation, RUNNING. */
+  const startStage = async (execution: Execution, stage: Stage, record: StageRecord): Promise<{ record: StageRecord } | { answer: StageAnswer }> => {
+    const decision = canStart(upstreamIndex(execution.stages)(record.refId));
+    if (decision === 'blocked') return { answer: { status: 'NOT_STARTED' } };
+    if (decision === 'wait') {
+      throw invariant(`stage ${record.refId} was called before its parents (${record.requisiteStageRefIds.join(', ')}) finished`);
+    }
+    const now = clock.now();
+    if (execution.canceled || isComplete(execution.status)) {
+      const written = await writeStage(execution.id, record, { status: 'CANCELED', startTime: now, endTime: now });
+      return { answer: written.ok ? { status: 'CANCELED' } : written.answer };
+    }
+    const startContext = stageEvaluationContext(execution, record, record.context, { now: () => clock.now() });
+
+    if (stage.stageEnabled !== undefined) {
+      const evaluated = evaluateExpression(stage.stageEnabled.expression, startContext);
+      // Orca's OptionalStageSupport: false, or anything that is not true/false, skips the stage.
+      const enabled = evaluated.ok ? booleanFrom(evaluated.value) : undefined;
+      if (enabled !== true) {
+        const reason = !evaluated.ok
+          ? `stageEnabled expression could not be evaluated (${evaluated.message}); the stage is skipped`
+          : enabled === false
+            ? 'stageEnabled expression is false'
+            : `stageEnabled expression evaluated to ${JSON.stringify(evaluated.value)}, not true or false; the stage is skipped`;
+        const written = await writeStage(execution.id, record, { status: 'SKIPPED', startTime: now, endTime: now, context: { ...record.context, skippedReason: reason } });
+        return { answer: written.ok ? { status: 'SKIPPED' } : written.answer };
+      }
+    }
+
+    const deferred = new Set(['stageEnabled', ...(NOT_EVALUATED[stage.type] ?? [])]);
+    const toEvaluate: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(record.context)) if (!deferred.has(key)) toEvaluate[key] = value;
+    const evaluated = evaluateDeep(toEvaluate, startContext);
+    const context: Record<string, unknown> = { ...record.context, ...(evaluated.value as Record<string, unknown>) };
+    if (stage.type === 'webhook' && typeof context.customHeaders === 'object' && context.customHeaders !== null) {
+      context.customHeaders = redactHeaders(context.customHeaders as Record<string, unknown>);
+    }
+    if (evaluated.failures.length > 0) {
+      context.expressionEvaluationSummary = summarizeFailures(evaluated.failures, now, record.context.expressionEvaluationSummary);
+      if (stage.failOnFailedExpressions) {
+        const list = evaluated.failures.map((failure) => `${failure.expression} at ${failure.pointer}: ${failure.message}`).join('; ');
+        return { answer: await failStage(execution, stage, record, `stage '${stage.name}' has failOnFailedExpressions and an expression failed: ${list}`, { context, exceptionType: 'ExpressionEvaluationFailed' }) };
+      }
+    }
+    const written = await writeStage(execution.id, record, { status: 'RUNNING', startTime: now, context });
+    if (written.ok) return { record: written.record };
+    return { answer: written.answer };
+  };
+
+  /** Runs one step of a RUNNING stage and records its result. */
+  const runStep = async (execution: Execution, stage: Stage, record: StageRecord, steps: readonly TaskStep[], position: number, request: StageTaskRequest): Promise<StageAnswer> => {
+    const step = steps[position]!;
+    const last = position === steps.length - 1;
+    const now = clock.now();
+
+    if (step.kind === 'callback') {
+      if (request.taskToken === undefined || request.taskToken === '') throw invariant(`callback step ${step.name} of stage ${record.refId} was called without a taskToken`);
+      const put = await store.putTaskToken(execution.id, record.id, { token: request.taskToken, task: step.name });
+      if (!put.ok && put.reason === 'conflict' && isComplete(put.current)) return answerFor(put.current);
+      if (!put.ok) throw invariant(`could not store the task token of stage ${record.refId}: ${put.reason}`);
+      // The answer of a callback invocation is ignored; the judgment resumes the state machine.
+      return { status: 'RUNNING', waitSeconds: 0 };
+    }
+
+    const polls = objectAt(record.runtime, 'polls');
+    const poll = (numberFrom(polls[step.name]) ?? 0) + 1;
+    const maxPolls = step.kind === 'poll' ? (step.maxPolls ?? DEFAULT_POLL_BUDGET) : 1;
+    const input: TaskInput = {
+      stage,
+      record,
+      execution,
+      task: step.name,
+      now,
+      poll,
+      expressions: stageEvaluationContext(execution, record, record.context, { now: () => clock.now() }),
+    };
+
+    let result: TaskResult;
+    const timeoutMs = stage.stageTimeoutMs ?? timeouts[stage.type];
+    if (step.kind === 'poll' && step.name !== EXECUTION_WINDOW_TASK && timeoutMs !== undefined && record.startTime !== undefined && now - record.startTime > timeoutMs) {
+      result = failed(`stage '${stage.name}' timed out: it has run for ${Math.round((now - record.startTime) / 1000)} s, longer than its timeout of ${Math.round(timeoutMs / 1000)} s${stage.stageTimeoutMs === undefined ? ' (the default; set stageTimeoutMs to change it)' : ' (stageTimeoutMs)'}`);
+    } else {
+      result = await dispatch(input, maxPolls - poll);
+    }
+    if (result.kind === 'running' && step.kind !== 'poll') throw invariant(`step ${step.name} of stage ${record.refId} is a ${step.kind} step but answered RUNNING`);
+    if (result.kind === 'running' && poll >= maxPolls) {
+      result = failed(`stage '${stage.name}': step '${step.name}' is still running after ${maxPolls} polls, the most its state machine allows; raise the stage's wait or timeout settings, or split the stage`);
+    }
+
+    const runtime = { ...record.runtime, ...result.runtime, polls: { ...polls, [step.name]: poll } };
+    const context = result.context ? { ...record.context, ...result.context } : undefined;
+    switch (result.kind) {
+      case 'running': {
+        const written = await writeStage(execution.id, record, { runtime, ...(context ? { context } : {}) });
+        return written.ok ? { status: 'RUNNING', waitSeconds: result.waitSeconds } : written.answer;
+      }
+      case 'succeeded': {
+        const outputs = result.outputs ? { ...record.outputs, ...result.outputs } : undefined;
+        const set: StageUpdate['set'] = last ? { status: 'SUCCEEDED', endTime: clock.now() } : {};
+        const written = await writeStage(execution.id, record, { ...set, runtime, ...(context ? { context } : {}), ...(outputs ? { outputs } : {}) });
+        if (!written.ok) return written.answer;
+        return last ? { status: 'SUCCEEDED' } : { status: 'NEXT' };
+      }
+      case 'failed':
+        return failStage(execution, stage, record, result.message, {
+          ...(result.status ? { status: result.status } : {}),
+          ...(result.context ? { context: result.context } : {}),
+          runtime,
+        });
+      default: {
+        const unknown: never = result;
+        throw invariant(`unknown task result ${JSON.stringify(unknown)}`);
+      }
+    }
+  };
+
+  /** The task of a step, by stage type: each returns a value. */
+  const dispatch = async (input: TaskInput, pollsLeft: number): Promise<TaskResult> => {
+    if (input.task === EXECUTION_WINDOW_TASK) return runExecutionWindow(input, taskDeps.random);
+    const stage = input.stage;
+    const as = <S extends Stage>() => input as TaskInput<S>;
+    switch (stage.type) {
+      case 'wait':
+        return runWait(as<typeof stage>(), pollsLeft);
+      case 'waitUntil':
+        return runWaitUntil(as<typeof stage>(), pollsLeft);
+      case 'checkPreconditions':
+        return runCheckPreconditions(as<typeof stage>());
+      case 'evaluateVariables':
+        return runEvaluateVariables(as<typeof stage>());
+      case 'manualJudgment':
+        throw invariant(`manualJudgment has only a callback step, not '${input.task}'`);
+      case 'webhook': {
+        const webhook = as<typeof stage>();
+        if (input.task === 'createWebhook') return runCreateWebhook(webhook, taskDeps);
+        if (input.task === 'waitBeforeMonitor') return runWaitBeforeMonitor(webhook, pollsLeft);
+        if (input.task === 'monitorWebhook') return runMonitorWebhook(webhook, taskDeps);
+        throw invariant(`webhook has no step '${input.task}'`);
+      }
+      case 'pipeline': {
+        const child = as<typeof stage>();
+        if (input.task === 'startPipeline') return runStartPipeline(child, taskDeps);
+        if (input.task === 'monitorPipeline') return runMonitorPipeline(child, taskDeps);
+        throw invariant(`pipeline has no step '${input.task}'`);
+      }
+      case 'deploy':
+      case 'disableServerGroup':
+      case 'enableServerGroup':
+      case 'resizeServerGroup':
+      case 'destroyServerGroup':
+      case 'rollbackCluster':
+      case 'rollbackServerGroup':
+      case 'scaleDownCluster':
+      case 'shrinkCluster':
+      case 'disableCluster':
+      case 'kayentaCanary':
+      case 'bake':
+      case 'findImage':
+      case 'findImageFromTags':
+      case 'runJob':
+        return failed(cannotRunYet(stage.type));
+      default: {
+        const unknown: never = stage;
+        throw invariant(`unknown stage type ${JSON.stringify((unknown as Stage).type)}`);
+      }
+    }
+  };
+
+  const stageTask = async (request: StageTaskRequest): Promise<StageAnswer> => {
+    const execution = await loadExecution(request.executionId);
+    const record = execution.stages.find((candidate) => candidate.refId === request.stageRefId && candidate.parentStageId === undefined);
+    if (!record) throw invariant(`execution ${execution.id} has no stage ${request.stageRefId}`);
+    const pipeline = await loadPipeline(execution);
+    const stage = pipeline.stages.find((candidate) => candidate.refId === request.stageRefId);
+    if (!stage) throw invariant(`pipeline ${execution.pipelineConfigId}@${execution.pipelineVersion} has no stage ${request.stageRefId}`);
+    if (isComplete(record.status)) return answerFor(record.status);
+
+    if (request.task === FAULT_TASK) {
+      return failStage(execution, stage, record, faultMessage(request.fault), { exceptionType: request.fault?.Error ?? 'Fault' });
+    }
+    const steps = stageSteps(stage, planStage(stage));
+    const position = steps.findIndex((step) => step.name === request.task);
+    if (position < 0) throw invariant(`stage ${stage.refId} (${stage.type}) has no step '${request.task}'; its steps: ${steps.map((step) => step.name).join(', ')}`);
+
+    let current = record;
+    if (current.status === 'NOT_STARTED') {
+      const started = await startStage(execution, stage, current);
+      if ('answer' in started) return started.answer;
+      current = started.record;
+    }
+    return runStep(execution, stage, current, steps, position, request);
+  };
+
+  const complete = async (executionId: string): Promise<CompleteAnswer> => {
+    const execution = await loadExecution(executionId);
+    if (isComplete(execution.status)) return { status: execution.status };
+    const pipeline = await loadPipeline(execution);
+    const policies = new Map(pipeline.stages.map((stage) => [stage.refId, stage.failurePolicy] as const));
+    const topLevel = execution.stages.filter((stage) => stage.parentStageId === undefined);
+    const status = executionStatus(
+      topLevel.map((stage) => ({ refId: stage.refId, requisiteStageRefIds: stage.requisiteStageRefIds, status: stage.status, failurePolicy: policies.get(stage.refId) ?? 'halt-pipeline' })),
+      { final: true },
+    );
+    const now = clock.now();
+    if (status !== 'SUCCEEDED') {
+      for (const stage of execution.stages) {
+        if (stage.status !== 'RUNNING') continue;
+        // A lost race means the stage finished meanwhile: its own status stands.
+        await store.updateStage(execution.id, stage.id, { expect: ['RUNNING'], set: { status: 'CANCELED', endTime: now } });
+      }
+    }
+    const written = await store.updateExecution(execution.id, { expect: INCOMPLETE, set: { status, endTime: now, ...(execution.startTime === undefined ? { startTime: execution.buildTime } : {}) } });
+    if (written.ok) return { status };
+    if (written.reason === 'conflict' && isComplete(written.current)) return { status: written.current };
+    if (written.reason === 'conflict') throw new GennakerError('Gennaker.WriteConflict', `execution ${execution.id} changed while it completed; retrying`);
+    throw invariant(`could not complete execution ${execution.id}: ${written.reason}`);
+  };
+
+  return async (request) => {
+    if (request.task === COMPLETE_TASK) return complete(request.executionId);
+    if (!('stageRefId' in request)) throw invariant(`a stage task request without stageRefId: ${JSON.stringify(request)}`);
+    return stageTask(request);
+  };
+}
+
+/** The answer for a stage status: TERMINAL halts, complete statuses finish the stage. */
+function answerFor(status: ExecutionStatus): StageAnswer {
+  if (isStageAnswerStatus(status)) return { status };
+  throw new GennakerError('Gennaker.WriteConflict', `the stage is ${status}, which has no answer; retrying`);
+}
+
+function invariant(message: string): GennakerError {
+  return new GennakerError('Gennaker.InvariantViolated', message);
+}
+
+/** The message for a stage whose type has no runtime yet. */
+export function cannotRunYet(type: string): string {
+  const missing: Record<string, string> = {
+    bake: 'no image bakery',
+    findImage: 'no image catalog',
+    findImageFromTags: 'no image catalog',
+    kayentaCanary: 'no canary analysis',
+    runJob: 'no job runner',
+  };
+  return `stage type '${type}' cannot run yet: Gennaker has ${missing[type] ?? 'no deploy target'} wired in`;
+}
+
+/**
+ * A readable message for a caught step error. The Cause is never shown: it may hold SDK text
+ * or a stack trace. Catalog errors read as their description; Step Functions' own by meaning.
+ */
+export function faultMessage(fault: StepFault | undefined): string {
+  const error = fault?.Error ?? 'unknown';
+  if (error in ERROR_CATALOG) return `the step failed: ${ERROR_CATALOG[error as ErrorName].description}`;
+  if (error === 'States.Timeout' || error === 'States.HeartbeatTimeout') return 'the step timed out (for a manual judgment: nobody judged it in time)';
+  if (error === 'States.TaskFailed' || error === 'States.Runtime') return 'the step failed inside the stage runner; see its logs';
+  return `the step failed with error ${error.slice(0, 100)}`;
+}

@@ -1,0 +1,446 @@
+/**
+ * The API: one Hono app, served by API Gateway + Lambda in the cloud (handler.ts) and by a Node
+ * HTTP server locally (local/server.ts). Commands go through the ExecutionService, queries read
+ * the store; applications have no service command, so their documents are written to the store
+ * here. Every answer is JSON; errors are `{ error }` with one line that names the field, the
+ * value and the fix, and never carry a stack trace or SDK text (those go to `log`).
+ */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import type { Caller, CommandResult, ExecutionService, StartPipelineResult } from '../../core/execution/execution-service-api.ts';
+import { toOrcaExecution } from '../../core/execution/orca-shape.ts';
+import { isGennakerError } from '../../core/errors.ts';
+import { showValue } from '../../core/issues.ts';
+import type { Pipeline } from '../../core/pipeline/model.ts';
+import type { Authenticator } from '../../core/ports/authenticator.ts';
+import type { Clock } from '../../core/ports/clock.ts';
+import type { Application, ExecutionStore, PipelineConfigVersion } from '../../core/ports/execution-store.ts';
+import { parseGitWebhook } from '../../core/triggers/git-webhook.ts';
+import { matchGitTrigger } from '../../core/triggers/git-match.ts';
+import type { TriggerMatch } from '../../core/triggers/match.ts';
+import { pipelineRef } from '../../core/triggers/match.ts';
+import { listTriggerablePipelines } from '../../core/triggers/pipeline-source.ts';
+import type { EventSignature, HeaderMap, SignatureVerifier } from '../../core/triggers/signature.ts';
+import { acceptsSignature, header, readEventSignature, triggerSecret } from '../../core/triggers/signature.ts';
+import { matchWebhookTrigger } from '../../core/triggers/webhook-match.ts';
+import { createSignatureVerifier } from '../../adapters/crypto/signature-verifier.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import type { OperationId, RouteDeclaration } from './routes.ts';
+import { ROUTES } from './routes.ts';
+import {
+  applicationNameProblem,
+  parseApplicationInput,
+  parseExpectVersion,
+  parseJsonObject,
+  parseLimit,
+  parseStagePatch,
+  parseStartBody,
+  parseStatuses,
+} from './requests.ts';
+
+export interface ApiLogEntry {
+  readonly level: 'error' | 'warn' | 'info';
+  readonly message: string;
+  readonly error?: unknown;
+}
+
+export interface ApiDeps {
+  readonly service: ExecutionService;
+  readonly store: ExecutionStore;
+  readonly auth: Authenticator;
+  readonly clock: Clock;
+  /** @default HMAC and token verification with node:crypto (adapters/crypto) */
+  readonly verifySignature?: SignatureVerifier;
+  /** Ids for webhook deliveries that bring none. @default crypto.randomUUID */
+  readonly newEventId?: () => string;
+  /** The pipelines triggers match against. @default every saved pipeline of every application */
+  readonly listPipelines?: () => Promise<readonly Pipeline[]>;
+  /** What a 401 says about how to authenticate. */
+  readonly authHint?: string;
+  /** Where faults go (stack traces, SDK text); never to the client. @default nowhere */
+  readonly log?: (entry: ApiLogEntry) => void;
+}
+
+interface ApiEnv {
+  Variables: { caller: Caller | undefined };
+}
+
+type ApiContext = Context<ApiEnv>;
+type Handler = (c: ApiContext) => Promise<Response> | Response;
+
+const DEFAULT_AUTH_HINT = "send 'Authorization: Bearer <token>' with the token in .gennaker/token (or GENNAKER_TOKEN)";
+
+/** Hono path syntax for an OpenAPI path. */
+export function toHonoPath(path: string): string {
+  return path.replace(/\{([^}]+)\}/g, ':$1');
+}
+
+function fail(c: ApiContext, status: 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503, error: string, extra: Record<string, unknown> = {}): Response {
+  return c.json({ error, ...extra }, status);
+}
+
+function lowerCaseHeaders(c: ApiContext): HeaderMap {
+  const headers: Record<string, string> = {};
+  c.req.raw.headers.forEach((value, name) => {
+    headers[name.toLowerCase()] = value;
+  });
+  return headers;
+}
+
+function commandFailure(c: ApiContext, result: Exclude<CommandResult, { ok: true }>): Response {
+  switch (result.reason) {
+    case 'not-found':
+      return fail(c, 404, result.message);
+    case 'conflict':
+      return fail(c, 409, result.message);
+    case 'forbidden':
+      return fail(c, 403, result.message);
+    case 'invalid':
+      return fail(c, 400, result.message);
+    default: {
+      const unreachable: never = result.reason;
+      return fail(c, 500, `unexpected result ${String(unreachable)}`);
+    }
+  }
+}
+
+function startFailure(c: ApiContext, result: Exclude<StartPipelineResult, { ok: true }>): Response {
+  switch (result.reason) {
+    case 'not-found':
+      return fail(c, 404, result.message);
+    case 'forbidden':
+      return fail(c, 403, result.message);
+    case 'disabled':
+      return fail(c, 409, result.message);
+    case 'invalid':
+      return fail(c, 400, result.message, result.issues ? { issues: result.issues.map(({ pointer, code, message, severity }) => ({ pointer, code, message, severity })) } : {});
+    default: {
+      const unreachable: never = result.reason;
+      return fail(c, 500, `unexpected result ${String(unreachable)}`);
+    }
+  }
+}
+
+function applicationJson(application: Application): Record<string, unknown> {
+  return {
+    ...application.raw,
+    name: application.name,
+    ...(application.email === undefined ? {} : { email: application.email }),
+    accounts: application.accounts,
+    trafficGuards: application.trafficGuards,
+    permissions: application.permissions,
+    createTs: application.createdAt,
+    updateTs: application.updatedAt,
+    revision: application.revision,
+  };
+}
+
+/** A saved version as Front50 serves it: the document, with its id, version and save stamp. */
+function pipelineConfigJson(version: PipelineConfigVersion): Record<string, unknown> {
+  return {
+    ...version.config,
+    id: version.id,
+    application: version.application,
+    name: version.name,
+    version: version.version,
+    updateTs: version.savedAt,
+    ...(version.savedBy === undefined ? {} : { lastModifiedBy: version.savedBy }),
+  };
+}
+
+/** The app. */
+export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
+  const { service, store, auth } = deps;
+  const verify = deps.verifySignature ?? createSignatureVerifier();
+  const newEventId = deps.newEventId ?? (() => globalThis.crypto.randomUUID());
+  const listPipelines = deps.listPipelines ?? (() => listTriggerablePipelines(store));
+  const authHint = deps.authHint ?? DEFAULT_AUTH_HINT;
+  const log = deps.log ?? (() => undefined);
+  const openApi = buildOpenApiDocument();
+
+  const app = new Hono<ApiEnv>();
+
+  app.onError((error, c) => {
+    if (isGennakerError(error, 'Gennaker.StoreUnavailable')) {
+      log({ level: 'warn', message: `${c.req.method} ${c.req.path}: store unavailable`, error });
+      return fail(c, 503, 'the execution store did not answer; retry in a moment');
+    }
+    const id = newEventId();
+    log({ level: 'error', message: `${c.req.method} ${c.req.path} failed (error id ${id})`, error });
+    return fail(c, 500, `internal error (error id ${id}); the server log has the details`);
+  });
+
+  app.notFound((c) => fail(c, 404, `no route ${c.req.method} ${c.req.path}; see GET /openapi.json for the routes`));
+
+  const callerOf = (c: ApiContext): Caller => {
+    const caller = c.get('caller');
+    if (caller === undefined) throw new Error('route needs a caller but authentication did not run');
+    return caller;
+  };
+
+  async function authenticate(c: ApiContext): Promise<Caller | undefined> {
+    const env = c.env as { requestContext?: unknown } | undefined;
+    return auth.authenticate({ headers: lowerCaseHeaders(c), requestContext: env?.requestContext });
+  }
+
+  async function readBody(c: ApiContext, what: string, options?: { readonly emptyOk?: boolean }) {
+    return parseJsonObject(await c.req.text(), what, options);
+  }
+
+  async function getPipelineVersion(application: string, nameOrId: string): Promise<PipelineConfigVersion | undefined> {
+    const byId = await store.getPipelineConfig(nameOrId);
+    if (byId !== undefined && byId.application.toLowerCase() === application.toLowerCase()) return byId;
+    return store.getPipelineConfigByName(application, nameOrId);
+  }
+
+  async function ensureApplication(name: string): Promise<void> {
+    if ((await store.getApplication(name)) !== undefined) return;
+    // Front50 needs the application first; Gennaker creates a bare one so triggers can find the pipeline.
+    await store.saveApplication({ name, accounts: [], trafficGuards: [], permissions: {}, raw: { name } }, { expectRevision: 0 });
+  }
+
+  /** Starts every accepted match; a failed start is reported in the answer, not as an error of the delivery. */
+  async function startMatches(matches: readonly TriggerMatch[], caller: Caller) {
+    return Promise.all(
+      matches.map(async (match) => {
+        const result = await service.startPipeline(
+          { application: match.pipeline.application, pipeline: pipelineRef(match.pipeline), trigger: match.trigger, idempotencyKey: match.idempotencyKey },
+          caller,
+        );
+        const base = { application: match.pipeline.application, pipelineConfigId: pipelineRef(match.pipeline), pipelineName: match.pipeline.name };
+        return result.ok
+          ? { ...base, executionId: result.executionId, ref: `/pipelines/${result.executionId}`, status: result.status, duplicate: result.duplicate }
+          : { ...base, error: result.message };
+      }),
+    );
+  }
+
+  /**
+   * The signature rule for a delivery: which matches may start. A request that proves nothing
+   * (no signature, no caller) was refused before matching.
+   */
+  function signatureProblem(candidates: readonly TriggerMatch[], accepted: readonly TriggerMatch[], signature: EventSignature | undefined): string | undefined {
+    if (candidates.length === 0 || accepted.length > 0) return undefined;
+    return signature === undefined
+      ? "the matching triggers have a secret, so the request must be signed: send X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body with the trigger's secret>"
+      : 'the signature does not verify with the secret of any matching trigger (a trigger without a secret refuses signed requests); check the secret and sign the exact body';
+  }
+
+  async function deliver(
+    c: ApiContext,
+    kind: 'webhook' | 'git',
+    match: (pipelines: readonly Pipeline[], raw: string, body: Record<string, unknown>, caller: Caller | undefined, headers: HeaderMap) => { eventId: string; matches: TriggerMatch[] } | Response,
+  ): Promise<Response> {
+    const headers = lowerCaseHeaders(c);
+    const signature = readEventSignature(headers);
+    const caller = await authenticate(c);
+    if (signature === undefined && caller === undefined) {
+      return fail(c, 401, `the ${kind} request is neither signed nor authenticated; sign it with the trigger's secret (X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body>, or X-Gitlab-Token) or ${authHint}`);
+    }
+    const raw = await c.req.text();
+    const body = parseJsonObject(raw, `the ${kind} payload`, { emptyOk: kind === 'webhook' });
+    if (!body.ok) return fail(c, 400, body.message);
+    const outcome = match(await listPipelines(), raw, body.value, caller, headers);
+    if (outcome instanceof Response) return outcome;
+    const accepted = outcome.matches.filter((candidate) => acceptsSignature(triggerSecret(candidate.definition.raw), signature, raw, verify));
+    const problem = signatureProblem(outcome.matches, accepted, signature);
+    if (problem !== undefined) return fail(c, 401, problem);
+    const source = c.req.param('source') ?? kind;
+    const executions = await startMatches(accepted, caller ?? { user: `[${kind}:${source}]`, roles: [] });
+    return c.json({ eventProcessed: true, eventId: outcome.eventId, executions });
+  }
+
+  const handlers: Record<OperationId, Handler> = {
+    health: (c) => c.json({ status: 'ok' }),
+    openapi: (c) => c.json(openApi),
+
+    listApplications: async (c) => {
+      const applications: Application[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listApplications(cursor === undefined ? { limit: 1000 } : { limit: 1000, cursor });
+        applications.push(...page.items);
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      return c.json(applications.map(applicationJson));
+    },
+
+    createApplication: async (c) => {
+      const body = await readBody(c, 'the application');
+      if (!body.ok) return fail(c, 400, body.message);
+      const input = parseApplicationInput(body.value);
+      if (!input.ok) return fail(c, 400, input.message);
+      const saved = await store.saveApplication(input.value, { expectRevision: 0 });
+      if (saved.ok) return c.json(applicationJson(saved.application), 201);
+      if (saved.reason === 'conflict') return fail(c, 409, `application '${input.value.name}' exists already; change it with PUT /applications/${input.value.name}`);
+      return fail(c, 413, saved.message);
+    },
+
+    getApplication: async (c) => {
+      const name = c.req.param('application')!;
+      const application = await store.getApplication(name);
+      return application === undefined ? fail(c, 404, `application '${name}' does not exist; GET /applications lists them`) : c.json(applicationJson(application));
+    },
+
+    saveApplication: async (c) => {
+      const name = c.req.param('application')!;
+      const body = await readBody(c, 'the application');
+      if (!body.ok) return fail(c, 400, body.message);
+      if (body.value.name !== undefined && (typeof body.value.name !== 'string' || body.value.name.toLowerCase() !== name.toLowerCase())) {
+        return fail(c, 400, `'name' is ${showValue(body.value.name)} but the path names '${name}'; leave 'name' out or make them equal`);
+      }
+      const input = parseApplicationInput({ ...body.value, name: typeof body.value.name === 'string' ? body.value.name : name });
+      if (!input.ok) return fail(c, 400, input.message);
+      const saved = await store.saveApplication(input.value);
+      if (saved.ok) return c.json(applicationJson(saved.application));
+      if (saved.reason === 'conflict') return fail(c, 409, `application '${name}' changed meanwhile; read it again and retry`);
+      return fail(c, 413, saved.message);
+    },
+
+    savePipelineConfig: async (c) => {
+      const body = await readBody(c, 'the pipeline');
+      if (!body.ok) return fail(c, 400, body.message);
+      const expectVersion = parseExpectVersion(c.req.query('expectVersion'));
+      if (!expectVersion.ok) return fail(c, 400, expectVersion.message);
+      const caller = callerOf(c);
+      const application = body.value.application;
+      // The application must be valid before anything is written (the service validates the rest).
+      if (typeof application === 'string' && applicationNameProblem(application) === undefined) {
+        const result = await service.savePipeline(
+          expectVersion.value === undefined ? { config: body.value } : { config: body.value, expectVersion: expectVersion.value },
+          caller,
+        );
+        if (result.ok) {
+          await ensureApplication(result.saved.application);
+          return c.json({ id: result.saved.id, application: result.saved.application, name: result.saved.name, version: result.saved.version, warnings: result.warnings });
+        }
+        if (result.reason === 'invalid') {
+          const errors = result.issues.filter((issue) => issue.severity === 'error');
+          const first = errors[0] ?? result.issues[0];
+          return fail(c, 400, `the pipeline has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was saved${first ? ` (first: ${first.pointer || '/'}: ${first.message})` : ''}`, {
+            issues: result.issues.map(({ pointer, code, message, severity }) => ({ pointer, code, message, severity })),
+          });
+        }
+        if (result.reason === 'too-large') return fail(c, 413, result.message);
+        return fail(c, 409, result.message);
+      }
+      const problem = applicationNameProblem(application, "'application'")!;
+      return fail(c, 400, `the pipeline is invalid; nothing was saved (${problem})`, {
+        issues: [{ pointer: '/application', code: application === undefined ? 'required' : 'invalid-value', message: problem, severity: 'error' }],
+      });
+    },
+
+    listPipelineConfigs: async (c) => {
+      const versions = await store.listPipelineConfigs(c.req.param('application')!);
+      return c.json(versions.map(pipelineConfigJson));
+    },
+
+    getPipelineConfig: async (c) => {
+      const application = c.req.param('application')!;
+      const nameOrId = c.req.param('pipelineNameOrId')!;
+      const version = await getPipelineVersion(application, nameOrId);
+      return version === undefined
+        ? fail(c, 404, `application '${application}' has no pipeline named or with id '${nameOrId}'; GET /applications/${application}/pipelineConfigs lists them`)
+        : c.json(pipelineConfigJson(version));
+    },
+
+    getPipelineConfigHistory: async (c) => {
+      const application = c.req.param('application')!;
+      const nameOrId = c.req.param('pipelineNameOrId')!;
+      const limit = parseLimit(c.req.query('limit'), 100);
+      if (!limit.ok) return fail(c, 400, limit.message);
+      const latest = await getPipelineVersion(application, nameOrId);
+      if (latest === undefined) return fail(c, 404, `application '${application}' has no pipeline named or with id '${nameOrId}'; GET /applications/${application}/pipelineConfigs lists them`);
+      const page = await store.listPipelineConfigVersions(latest.id, { limit: limit.value });
+      return c.json(page.items.map(pipelineConfigJson));
+    },
+
+    startPipeline: async (c) => {
+      const caller = callerOf(c);
+      const body = await readBody(c, 'the parameters', { emptyOk: true });
+      if (!body.ok) return fail(c, 400, body.message);
+      const trigger = parseStartBody(body.value, caller.user);
+      if (!trigger.ok) return fail(c, 400, trigger.message);
+      const result = await service.startPipeline({ application: c.req.param('application')!, pipeline: c.req.param('pipelineNameOrId')!, trigger: trigger.value }, caller);
+      return result.ok ? c.json({ ref: `/pipelines/${result.executionId}` }, 202) : startFailure(c, result);
+    },
+
+    getExecution: async (c) => {
+      const id = c.req.param('id')!;
+      const execution = await store.getExecution(id);
+      return execution === undefined ? fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`) : c.json(toOrcaExecution(execution));
+    },
+
+    listExecutions: async (c) => {
+      const limit = parseLimit(c.req.query('limit'), 25);
+      if (!limit.ok) return fail(c, 400, limit.message);
+      const statuses = parseStatuses(c.req.query('statuses'));
+      if (!statuses.ok) return fail(c, 400, statuses.message);
+      const application = c.req.param('application')!;
+      const page = await store.listExecutions(statuses.value === undefined ? { application } : { application, statuses: statuses.value }, { limit: limit.value });
+      const executions = await Promise.all(page.items.map((item) => store.getExecution(item.id)));
+      return c.json(executions.filter((execution) => execution !== undefined).map(toOrcaExecution));
+    },
+
+    cancelExecution: async (c) => {
+      const id = c.req.param('id')!;
+      const reason = c.req.query('reason');
+      const result = await service.cancelExecution(id, callerOf(c), reason === undefined || reason === '' ? {} : { reason });
+      return result.ok ? c.json({ ref: `/pipelines/${id}` }, 202) : commandFailure(c, result);
+    },
+
+    patchStage: async (c) => {
+      const id = c.req.param('id')!;
+      const stageId = c.req.param('stageId')!;
+      const body = await readBody(c, 'the judgment');
+      if (!body.ok) return fail(c, 400, body.message);
+      const patch = parseStagePatch(body.value);
+      if (!patch.ok) return fail(c, 400, patch.message);
+      const result =
+        patch.value.kind === 'judge'
+          ? await service.judgeStage(id, stageId, patch.value.judgment, callerOf(c))
+          : await service.skipWait(id, stageId, callerOf(c));
+      if (!result.ok) return commandFailure(c, result);
+      const execution = await store.getExecution(id);
+      return execution === undefined ? fail(c, 404, `execution '${id}' does not exist`) : c.json(toOrcaExecution(execution));
+    },
+
+    restartStage: async (c) => {
+      const result = await service.restartStage(c.req.param('id')!, c.req.param('stageId')!, callerOf(c));
+      return result.ok ? c.json({ ref: `/pipelines/${result.executionId}` }, 202) : startFailure(c, result);
+    },
+
+    webhook: (c) =>
+      deliver(c, 'webhook', (pipelines, _raw, payload, caller, headers) => {
+        const eventId = header(headers, 'idempotency-key') ?? header(headers, 'x-event-id') ?? newEventId();
+        const source = c.req.param('source')!;
+        const event = caller === undefined ? { source, payload, eventId } : { source, payload, eventId, user: caller.user };
+        return { eventId, matches: matchWebhookTrigger(pipelines, event) };
+      }),
+
+    gitWebhook: (c) =>
+      deliver(c, 'git', (pipelines, _raw, body, _caller, headers) => {
+        const parsed = parseGitWebhook(c.req.param('source')!, headers, body);
+        if (!parsed.ok) {
+          return parsed.reason === 'invalid' ? fail(c, 400, parsed.message) : c.json({ eventProcessed: true, eventId: newEventId(), ignored: parsed.message, executions: [] });
+        }
+        const eventId = parsed.events[0]?.deliveryId ?? newEventId();
+        return { eventId, matches: parsed.events.flatMap((event) => matchGitTrigger(pipelines, event)) };
+      }),
+  };
+
+  for (const route of ROUTES as readonly RouteDeclaration[]) {
+    const handler = handlers[route.operationId as OperationId];
+    const guarded: Handler =
+      route.auth === 'caller'
+        ? async (c) => {
+            const caller = await authenticate(c);
+            if (caller === undefined) return fail(c, 401, `not authenticated; ${authHint}`);
+            c.set('caller', caller);
+            return handler(c);
+          }
+        : handler;
+    app.on(route.method.toUpperCase(), toHonoPath(route.path), guarded);
+  }
+  return app;
+}

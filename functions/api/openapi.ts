@@ -1,0 +1,131 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route table (routes.ts) plus the schemas below,
+ * so the description cannot miss a route. Schemas describe the shapes loosely where the format
+ * is Spinnaker's (pipeline JSON, Orca's execution): those keep unknown fields.
+ */
+import type { RouteDeclaration } from './routes.ts';
+import { ROUTES } from './routes.ts';
+
+const object = (properties: Record<string, unknown>, required: string[] = [], extra = true) => ({
+  type: 'object',
+  properties,
+  ...(required.length ? { required } : {}),
+  additionalProperties: extra,
+});
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const string = { type: 'string' };
+const strings = { type: 'array', items: string };
+
+const SCHEMAS: Record<string, unknown> = {
+  Error: object({ error: { ...string, description: 'One line: the field, the value and the fix.' } }, ['error'], false),
+  ValidationError: object(
+    {
+      error: string,
+      issues: {
+        type: 'array',
+        items: object({ pointer: { ...string, description: 'JSON pointer into the document as sent.' }, code: string, message: string, severity: { enum: ['error', 'warning'] } }, ['pointer', 'code', 'message']),
+      },
+    },
+    ['error', 'issues'],
+    false,
+  ),
+  ApplicationInput: object(
+    {
+      name: string,
+      email: string,
+      accounts: { oneOf: [strings, { ...string, description: 'Comma-separated, as Front50 stores it.' }] },
+      trafficGuards: { type: 'array', items: object({ account: string, location: string, stack: string, detail: string, enabled: { type: 'boolean' } }, ['account', 'location']) },
+      permissions: object({ READ: strings, WRITE: strings, EXECUTE: strings }, [], false),
+    },
+    ['name'],
+  ),
+  Application: object({ name: string, email: string, accounts: strings, trafficGuards: { type: 'array' }, permissions: { type: 'object' }, createTs: { type: 'integer' }, updateTs: { type: 'integer' }, revision: { type: 'integer' } }, ['name']),
+  ApplicationList: { type: 'array', items: ref('Application') },
+  PipelineConfig: object({ application: string, name: string, id: string, stages: { type: 'array' }, triggers: { type: 'array' }, parameterConfig: { type: 'array' } }, ['application', 'name']),
+  PipelineConfigList: { type: 'array', items: ref('PipelineConfig') },
+  SavedPipelineConfig: object({ id: string, application: string, name: string, version: { type: 'integer' }, warnings: { type: 'array' } }, ['id', 'application', 'name', 'version'], false),
+  StartRequest: object({ parameters: { type: 'object' }, trigger: { type: 'object' }, artifacts: { type: 'array' } }),
+  ExecutionRef: object({ ref: { ...string, description: '`/pipelines/<executionId>`' } }, ['ref'], false),
+  Execution: object(
+    {
+      id: string,
+      type: { const: 'PIPELINE' },
+      application: string,
+      name: string,
+      pipelineConfigId: string,
+      status: string,
+      buildTime: { type: 'integer' },
+      startTime: { type: ['integer', 'null'] },
+      endTime: { type: ['integer', 'null'] },
+      trigger: { type: 'object' },
+      stages: { type: 'array', items: object({ id: string, refId: string, type: string, name: string, status: string, context: { type: 'object' }, outputs: { type: 'object' } }) },
+    },
+    ['id', 'application', 'status', 'stages'],
+  ),
+  ExecutionList: { type: 'array', items: ref('Execution') },
+  StagePatch: {
+    oneOf: [
+      object({ judgmentStatus: { enum: ['continue', 'stop'] }, judgmentInput: string }, ['judgmentStatus'], false),
+      object({ skipRemainingWait: { const: true } }, ['skipRemainingWait'], false),
+    ],
+  },
+  WebhookPayload: { type: 'object' },
+  WebhookResult: object(
+    {
+      eventProcessed: { type: 'boolean' },
+      eventId: string,
+      executions: { type: 'array', items: object({ application: string, pipelineConfigId: string, pipelineName: string, executionId: string, ref: string, duplicate: { type: 'boolean' }, error: string }) },
+      ignored: string,
+    },
+    ['eventProcessed', 'eventId'],
+  ),
+};
+
+const SECURITY_TEXT = [
+  'Authentication: locally, every route but /health, /openapi.json and the webhooks needs',
+  '`Authorization: Bearer <token>` with the token `gennaker up` wrote to `.gennaker/token`. On AWS',
+  'the API uses IAM (SigV4). Webhooks are authenticated by their signature instead, so GitHub',
+  'and others can call them: `X-Hub-Signature-256` (HMAC-SHA256 of the raw body with the',
+  "trigger's `secret`), `X-Hub-Signature` (sha1), or `X-Gitlab-Token`. A trigger with a secret",
+  'fires only on a request whose signature verifies with it; a trigger without one refuses signed',
+  'requests, and fires on unsigned requests only when they carry the bearer token (or IAM identity).',
+].join(' ');
+
+function operation(route: RouteDeclaration): Record<string, unknown> {
+  const responses = Object.fromEntries(
+    Object.entries(route.responses).map(([status, answer]) => [
+      status,
+      typeof answer === 'string' ? { description: answer } : { description: answer.description, content: { 'application/json': { schema: ref(answer.schema) } } },
+    ]),
+  );
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    tags: [route.tag],
+    security: route.auth === 'caller' ? [{ bearer: [] }] : route.auth === 'webhook' ? [{ bearer: [] }, { webhookSignature: [] }, { gitlabToken: [] }] : [],
+    ...(route.parameters ? { parameters: route.parameters.map((parameter) => ({ ...parameter, schema: parameter.schema ?? { type: 'string' } })) } : {}),
+    ...(route.body ? { requestBody: { required: true, description: route.body.description, content: { 'application/json': { schema: ref(route.body.schema) } } } } : {}),
+    responses,
+  };
+}
+
+/** The OpenAPI document for `routes` (every route of the app by default). */
+export function buildOpenApiDocument(routes: readonly RouteDeclaration[] = ROUTES): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    paths[route.path] = { ...(paths[route.path] ?? {}), [route.method]: operation(route) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Gennaker API', version: '0.1.0', description: `Spinnaker's Gate-style API for Gennaker. ${SECURITY_TEXT}` },
+    paths,
+    components: {
+      schemas: SCHEMAS,
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Local mode: the token of .gennaker/token. On AWS: IAM (SigV4) instead.' },
+        webhookSignature: { type: 'apiKey', in: 'header', name: 'X-Hub-Signature-256', description: "`sha256=` + hex HMAC-SHA256 of the raw body with the trigger's secret." },
+        gitlabToken: { type: 'apiKey', in: 'header', name: 'X-Gitlab-Token', description: "The trigger's secret itself (GitLab)." },
+      },
+    },
+  };
+}

@@ -1,0 +1,270 @@
+/**
+ * Every route of the API, declared once: the app registers its handlers from this table and the
+ * OpenAPI document is generated from it, so a route cannot exist without being documented.
+ * Paths follow Spinnaker's Gate where it has one (reference/spinnaker.md §1.4).
+ */
+
+export type RouteAuth =
+  /** A caller is required: bearer token locally, IAM (SigV4) on AWS. */
+  | 'caller'
+  /** Authenticated by the webhook's signature (HMAC or GitLab token), or by a caller. */
+  | 'webhook'
+  /** No authentication (health, the API description). */
+  | 'public';
+
+export interface RouteParameter {
+  readonly name: string;
+  readonly in: 'path' | 'query';
+  readonly description: string;
+  readonly required?: boolean;
+  readonly schema?: Readonly<Record<string, unknown>>;
+}
+
+export interface RouteDeclaration {
+  readonly operationId: string;
+  readonly method: 'get' | 'post' | 'put' | 'patch';
+  /** OpenAPI style: `/pipelines/{id}`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly auth: RouteAuth;
+  readonly tag: string;
+  readonly parameters?: readonly RouteParameter[];
+  /** The request body's schema name in `components.schemas`, or a description of free-form JSON. */
+  readonly body?: { readonly schema: string; readonly description: string };
+  /** Status → description (and optionally the schema name of the answer). */
+  readonly responses: Readonly<Record<string, string | { readonly description: string; readonly schema: string }>>;
+}
+
+const path = (name: string, description: string): RouteParameter => ({ name, in: 'path', description, required: true });
+const APP = path('application', 'The application name (case-insensitive).');
+const EXECUTION_ID = path('id', 'The execution id.');
+const STAGE_ID = path('stageId', 'The stage id (`stages[].id` of the execution).');
+const LIMIT: RouteParameter = { name: 'limit', in: 'query', description: 'At most this many items (1 to 1000).', schema: { type: 'integer', minimum: 1, maximum: 1000 } };
+
+const ERRORS = {
+  '400': { description: 'Bad input: the message names the field, the value and the fix.', schema: 'Error' },
+  '401': { description: 'No caller: missing or wrong credentials.', schema: 'Error' },
+  '404': { description: 'Unknown application, pipeline or execution.', schema: 'Error' },
+} as const;
+
+export const ROUTES = [
+  {
+    operationId: 'health',
+    method: 'get',
+    path: '/health',
+    summary: 'Liveness check.',
+    auth: 'public',
+    tag: 'meta',
+    responses: { '200': 'The API is up: `{ "status": "ok" }`.' },
+  },
+  {
+    operationId: 'openapi',
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document.',
+    auth: 'public',
+    tag: 'meta',
+    responses: { '200': 'The OpenAPI 3.1 description of the API.' },
+  },
+  {
+    operationId: 'listApplications',
+    method: 'get',
+    path: '/applications',
+    summary: 'Every application, by name.',
+    auth: 'caller',
+    tag: 'applications',
+    responses: { '200': { description: 'The applications.', schema: 'ApplicationList' }, '401': ERRORS['401'] },
+  },
+  {
+    operationId: 'createApplication',
+    method: 'post',
+    path: '/applications',
+    summary: 'Creates an application.',
+    auth: 'caller',
+    tag: 'applications',
+    body: { schema: 'ApplicationInput', description: 'The application document (name, email, accounts, trafficGuards, permissions; other attributes are kept).' },
+    responses: { '201': { description: 'Created.', schema: 'Application' }, '400': ERRORS['400'], '401': ERRORS['401'], '409': { description: 'An application with this name exists.', schema: 'Error' } },
+  },
+  {
+    operationId: 'getApplication',
+    method: 'get',
+    path: '/applications/{application}',
+    summary: 'One application.',
+    auth: 'caller',
+    tag: 'applications',
+    parameters: [APP],
+    responses: { '200': { description: 'The application.', schema: 'Application' }, '401': ERRORS['401'], '404': ERRORS['404'] },
+  },
+  {
+    operationId: 'saveApplication',
+    method: 'put',
+    path: '/applications/{application}',
+    summary: 'Creates or replaces an application.',
+    auth: 'caller',
+    tag: 'applications',
+    parameters: [APP],
+    body: { schema: 'ApplicationInput', description: 'The application document; `name`, when given, must be the one in the path.' },
+    responses: { '200': { description: 'Saved.', schema: 'Application' }, '400': ERRORS['400'], '401': ERRORS['401'] },
+  },
+  {
+    operationId: 'savePipelineConfig',
+    method: 'post',
+    path: '/pipelines',
+    summary: 'Validates and saves a pipeline config (a new version); creates its application when missing.',
+    auth: 'caller',
+    tag: 'pipeline configs',
+    parameters: [{ name: 'expectVersion', in: 'query', description: 'Optimistic save: the version last read (0: the pipeline must be new).', schema: { type: 'integer', minimum: 0 } }],
+    body: { schema: 'PipelineConfig', description: "Spinnaker's pipeline JSON (Front50 shape)." },
+    responses: {
+      '200': { description: 'Saved.', schema: 'SavedPipelineConfig' },
+      '400': { description: 'The pipeline is invalid: every issue with its JSON pointer; nothing was written.', schema: 'ValidationError' },
+      '401': ERRORS['401'],
+      '409': { description: 'Another version was saved meanwhile, or another pipeline of the application has this name.', schema: 'Error' },
+    },
+  },
+  {
+    operationId: 'listPipelineConfigs',
+    method: 'get',
+    path: '/applications/{application}/pipelineConfigs',
+    summary: "The latest version of every pipeline config of the application.",
+    auth: 'caller',
+    tag: 'pipeline configs',
+    parameters: [APP],
+    responses: { '200': { description: 'The pipeline configs, by name.', schema: 'PipelineConfigList' }, '401': ERRORS['401'] },
+  },
+  {
+    operationId: 'getPipelineConfig',
+    method: 'get',
+    path: '/applications/{application}/pipelineConfigs/{pipelineNameOrId}',
+    summary: 'The latest version of one pipeline config.',
+    auth: 'caller',
+    tag: 'pipeline configs',
+    parameters: [APP, path('pipelineNameOrId', 'The pipeline config id, or its name.')],
+    responses: { '200': { description: 'The pipeline config.', schema: 'PipelineConfig' }, '401': ERRORS['401'], '404': ERRORS['404'] },
+  },
+  {
+    operationId: 'getPipelineConfigHistory',
+    method: 'get',
+    path: '/applications/{application}/pipelineConfigs/{pipelineNameOrId}/history',
+    summary: 'Every saved version of one pipeline config, newest first.',
+    auth: 'caller',
+    tag: 'pipeline configs',
+    parameters: [APP, path('pipelineNameOrId', 'The pipeline config id, or its name.'), LIMIT],
+    responses: { '200': { description: 'The versions.', schema: 'PipelineConfigList' }, '401': ERRORS['401'], '404': ERRORS['404'] },
+  },
+  {
+    operationId: 'startPipeline',
+    method: 'post',
+    path: '/pipelines/{application}/{pipelineNameOrId}',
+    summary: 'Starts a pipeline (manual trigger).',
+    auth: 'caller',
+    tag: 'executions',
+    parameters: [APP, path('pipelineNameOrId', 'The pipeline config id, or its name.')],
+    body: { schema: 'StartRequest', description: "`{ parameters, trigger }`, Gate's trigger map (`{ type, parameters, artifacts }`), or a flat parameter map." },
+    responses: {
+      '202': { description: 'Started (or queued): where to read the execution.', schema: 'ExecutionRef' },
+      '400': ERRORS['400'],
+      '401': ERRORS['401'],
+      '403': { description: 'The caller may not execute this pipeline.', schema: 'Error' },
+      '404': ERRORS['404'],
+    },
+  },
+  {
+    operationId: 'getExecution',
+    method: 'get',
+    path: '/pipelines/{id}',
+    summary: "One execution in Orca's shape.",
+    auth: 'caller',
+    tag: 'executions',
+    parameters: [EXECUTION_ID],
+    responses: { '200': { description: 'The execution.', schema: 'Execution' }, '401': ERRORS['401'], '404': ERRORS['404'] },
+  },
+  {
+    operationId: 'listExecutions',
+    method: 'get',
+    path: '/applications/{application}/pipelines',
+    summary: "The application's executions, newest first.",
+    auth: 'caller',
+    tag: 'executions',
+    parameters: [
+      APP,
+      { ...LIMIT, description: 'At most this many executions (1 to 1000, default 25).' },
+      { name: 'statuses', in: 'query', description: 'Comma-separated statuses to keep, e.g. `RUNNING,NOT_STARTED`.', schema: { type: 'string' } },
+    ],
+    responses: { '200': { description: 'The executions.', schema: 'ExecutionList' }, '400': ERRORS['400'], '401': ERRORS['401'] },
+  },
+  {
+    operationId: 'cancelExecution',
+    method: 'put',
+    path: '/pipelines/{id}/cancel',
+    summary: 'Cancels a running or queued execution.',
+    auth: 'caller',
+    tag: 'executions',
+    parameters: [EXECUTION_ID, { name: 'reason', in: 'query', description: 'Why, kept as `cancellationReason`.', schema: { type: 'string' } }],
+    responses: {
+      '202': { description: 'Canceling.', schema: 'ExecutionRef' },
+      '401': ERRORS['401'],
+      '403': { description: 'Not allowed.', schema: 'Error' },
+      '404': ERRORS['404'],
+      '409': { description: 'The execution has completed.', schema: 'Error' },
+    },
+  },
+  {
+    operationId: 'patchStage',
+    method: 'patch',
+    path: '/pipelines/{id}/stages/{stageId}',
+    summary: 'Answers a manual judgment, or skips the rest of a wait stage.',
+    auth: 'caller',
+    tag: 'executions',
+    parameters: [EXECUTION_ID, STAGE_ID],
+    body: { schema: 'StagePatch', description: '`{ judgmentStatus: "continue"|"stop", judgmentInput }` or `{ skipRemainingWait: true }`.' },
+    responses: {
+      '200': { description: 'Done: the execution as it is now.', schema: 'Execution' },
+      '400': ERRORS['400'],
+      '401': ERRORS['401'],
+      '403': { description: 'The caller may not judge this stage.', schema: 'Error' },
+      '404': ERRORS['404'],
+      '409': { description: 'The stage is not waiting for this (already judged, or complete).', schema: 'Error' },
+    },
+  },
+  {
+    operationId: 'restartStage',
+    method: 'put',
+    path: '/pipelines/{id}/stages/{stageId}/restart',
+    summary: 'Restarts a stage: a new execution that keeps the stages that succeeded outside its downstream.',
+    auth: 'caller',
+    tag: 'executions',
+    parameters: [EXECUTION_ID, STAGE_ID],
+    responses: {
+      '202': { description: 'The new execution.', schema: 'ExecutionRef' },
+      '401': ERRORS['401'],
+      '403': { description: 'Not allowed.', schema: 'Error' },
+      '404': ERRORS['404'],
+      '409': { description: 'The execution cannot be restarted now.', schema: 'Error' },
+    },
+  },
+  {
+    operationId: 'webhook',
+    method: 'post',
+    path: '/webhooks/webhook/{source}',
+    summary: 'A generic webhook: starts the pipelines whose webhook trigger has this source and whose payload constraints hold.',
+    auth: 'webhook',
+    tag: 'webhooks',
+    parameters: [path('source', "The trigger's `source`.")],
+    body: { schema: 'WebhookPayload', description: 'Any JSON object; `parameters` and `artifacts` are used, the whole body is `trigger.payload`. Send `Idempotency-Key` (or `X-Event-Id`) to make redeliveries start nothing new.' },
+    responses: { '200': { description: 'Processed (as Echo answers).', schema: 'WebhookResult' }, '400': ERRORS['400'], '401': ERRORS['401'] },
+  },
+  {
+    operationId: 'gitWebhook',
+    method: 'post',
+    path: '/webhooks/git/{source}',
+    summary: 'A git host webhook (github, gitlab, bitbucket, stash), verified against the raw body.',
+    auth: 'webhook',
+    tag: 'webhooks',
+    parameters: [path('source', 'github, gitlab, bitbucket or stash.')],
+    body: { schema: 'WebhookPayload', description: "The host's push (or pull request) payload, unchanged." },
+    responses: { '200': { description: 'Processed.', schema: 'WebhookResult' }, '400': ERRORS['400'], '401': ERRORS['401'] },
+  },
+] as const satisfies readonly RouteDeclaration[];
+
+export type OperationId = (typeof ROUTES)[number]['operationId'];

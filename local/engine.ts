@@ -1,0 +1,180 @@
+/**
+ * The local StateMachineEngine (DESIGN.md §9): runs the very ASL the compiler emits on the
+ * embedded interpreter (local/asl-engine.ts), with every Task bound to the one stage runner,
+ * as Step Functions invokes the one Lambda on AWS. A run's end is reported to `onRunEnded`,
+ * as EventBridge's "Execution Status Change" reaches the reconciler on AWS.
+ *
+ * Definitions are kept in memory by (pipelineConfigId, version); after a restart of the
+ * process they are recompiled on demand through `loadDefinition`. Runs live only as long as
+ * the process: a run interrupted by a crash is reconciled at the next start-up (local/recovery.ts).
+ */
+import { GennakerError } from '../core/errors.ts';
+import type { StageRunnerRequest } from '../core/execution/runner-contract.ts';
+import type {
+  EngineOutcome,
+  EngineRunEnded,
+  PublishedPipeline,
+  StateMachineEngine,
+} from '../core/ports/state-machine-engine.ts';
+import type { AslDefinition } from '../statemachines/asl.ts';
+import { createAslEngine, type AslEvent, type AslExecution, type AslOutcome } from './asl-engine.ts';
+
+/** The stage runner as the engine calls it: the request of a Task, the answer as its result. */
+export type LocalStageRunner = (request: StageRunnerRequest) => Promise<unknown>;
+
+/** What the definitions' `${StageRunnerFunctionArn}` resolves to locally (only its shape matters). */
+export const LOCAL_STAGE_RUNNER_ARN = 'arn:aws:lambda:local:000000000000:function:gennaker-stage-runner';
+
+export interface LocalEngineOptions {
+  readonly runner: LocalStageRunner;
+  /** The reconciler (the service's `handleRunEnded`); can be set later with `onRunEnded`. */
+  readonly onRunEnded?: (event: EngineRunEnded) => Promise<void>;
+  /** A published definition the engine does not hold (published before this process started). */
+  readonly loadDefinition?: (pipelineConfigId: string, version: number) => Promise<string | undefined>;
+  /** Every Wait state sleeps this long instead (tests only: the wait stage counts its polls). */
+  readonly waitOverrideMs?: number;
+  /** Every Task retry waits this long instead of its backoff (tests). */
+  readonly retryDelayMs?: number;
+  /** Faults of the reconciler, which has no caller to throw to. */
+  readonly onError?: (error: unknown, executionId: string) => void;
+  /** Every history event of every run (progress displays, debugging). */
+  readonly onEvent?: (event: AslEvent) => void;
+}
+
+export interface LocalEngine extends StateMachineEngine {
+  /** Sets the reconciler called when a run ends. */
+  onRunEnded(handler: (event: EngineRunEnded) => Promise<void>): void;
+  /** Ids of the runs in progress. */
+  liveRuns(): readonly string[];
+  /** Settles when no run is in progress and every reconciliation has finished. */
+  idle(): Promise<void>;
+  /**
+   * Stops every run without reconciling it, as a process that dies would: the executions stay
+   * RUNNING in the store until the next start-up recovers them.
+   */
+  close(): Promise<void>;
+}
+
+export function createLocalEngine(options: LocalEngineOptions): LocalEngine {
+  let reconcile = options.onRunEnded;
+  let closed = false;
+  const definitions = new Map<string, AslDefinition>();
+  const runs = new Map<string, AslExecution>();
+  const started = new Set<string>();
+  const settling = new Set<Promise<void>>();
+  const key = (pipelineConfigId: string, version: number) => `${pipelineConfigId}@${version}`;
+
+  const asl = createAslEngine({
+    invoke: async (request) => {
+      if (closed) throw new GennakerError('Gennaker.StoreUnavailable', 'the local runtime is shutting down');
+      return options.runner(request.payload as StageRunnerRequest);
+    },
+    substitutions: { StageRunnerFunctionArn: LOCAL_STAGE_RUNNER_ARN },
+    ...(options.waitOverrideMs !== undefined ? { waitOverrideMs: options.waitOverrideMs } : {}),
+    ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+  });
+
+  /**
+   * Settles the callback Tasks of an aborted run. The interpreter keeps a Task's timeout timer
+   * (up to days for a manual judgment) until the Task settles, which would keep the process alive;
+   * the run is already aborted, so the failure reaches no Catch.
+   */
+  const releaseCallbacks = (executionId: string) => {
+    for (const pending of asl.pendingCallbacks(executionId)) {
+      try {
+        asl.sendTaskFailure(pending.taskToken, 'Gennaker.RunStopped', 'the run was stopped');
+      } catch {
+        // Answered meanwhile: nothing left to release.
+      }
+    }
+  };
+
+  const definitionOf = async (pipelineConfigId: string, version: number): Promise<AslDefinition> => {
+    const known = definitions.get(key(pipelineConfigId, version));
+    if (known) return known;
+    const json = await options.loadDefinition?.(pipelineConfigId, version);
+    if (json === undefined) {
+      throw new GennakerError('Gennaker.InvariantViolated', `version ${version} of pipeline ${pipelineConfigId} was never published; save the pipeline first`);
+    }
+    const definition = JSON.parse(json) as AslDefinition;
+    definitions.set(key(pipelineConfigId, version), definition);
+    return definition;
+  };
+
+  const ended = (executionId: string, outcome: AslOutcome): EngineRunEnded => {
+    const status: EngineOutcome = outcome.status;
+    return outcome.status === 'FAILED'
+      ? { executionId, outcome: status, error: outcome.error, cause: outcome.cause }
+      : { executionId, outcome: status };
+  };
+
+  return {
+    async publish(request): Promise<PublishedPipeline> {
+      const ref = key(request.pipelineConfigId, request.version);
+      // Idempotent: a version never changes, so the first definition stays (and keeps its interpreter cache).
+      if (!definitions.has(ref)) definitions.set(ref, JSON.parse(request.definition) as AslDefinition);
+      return { pipelineConfigId: request.pipelineConfigId, version: request.version, ref };
+    },
+
+    async startExecution(request) {
+      if (closed || started.has(request.executionId)) return;
+      started.add(request.executionId);
+      let definition: AslDefinition;
+      try {
+        definition = await definitionOf(request.pipelineConfigId, request.version);
+      } catch (error) {
+        started.delete(request.executionId);
+        throw error;
+      }
+      const run = asl.start(definition, { executionId: request.executionId }, { executionId: request.executionId });
+      runs.set(request.executionId, run);
+      const settled: Promise<void> = run.result
+        .then(async (outcome) => {
+          runs.delete(request.executionId);
+          if (closed || !reconcile) return;
+          await reconcile(ended(request.executionId, outcome));
+        })
+        .catch((error: unknown) => {
+          if (!closed) options.onError?.(error, request.executionId);
+        })
+        .finally(() => settling.delete(settled));
+      settling.add(settled);
+    },
+
+    async stopExecution(executionId) {
+      const run = runs.get(executionId);
+      if (!run) return;
+      run.abort();
+      releaseCallbacks(executionId);
+    },
+
+    async sendTaskSuccess(taskToken, output) {
+      asl.sendTaskSuccess(taskToken, output);
+    },
+
+    async sendTaskFailure(taskToken, error, cause) {
+      asl.sendTaskFailure(taskToken, error, cause);
+    },
+
+    onRunEnded(handler) {
+      reconcile = handler;
+    },
+
+    liveRuns: () => [...runs.keys()],
+
+    async idle() {
+      while (settling.size > 0) await Promise.allSettled([...settling]);
+    },
+
+    async close() {
+      closed = true;
+      for (const [executionId, run] of runs) {
+        run.abort();
+        releaseCallbacks(executionId);
+      }
+      runs.clear();
+      await Promise.allSettled([...settling]);
+    },
+  };
+}

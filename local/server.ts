@@ -1,0 +1,140 @@
+/**
+ * `gennaker up`: the local runtime (dynalite on `<dir>/data`, engine, runner, bus, service)
+ * behind the API on 127.0.0.1, plus what EventBridge does on AWS: `pipeline` triggers on the
+ * bus and a cron ticker. Protected by the bearer token of `<dir>/token`.
+ */
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import type { Caller } from '../core/execution/execution-service-api.ts';
+import type { IoHost } from '../core/io-host.ts';
+import type { Clock } from '../core/ports/clock.ts';
+import { dueCronTriggers } from '../core/triggers/cron-due.ts';
+import type { TriggerMatch } from '../core/triggers/match.ts';
+import { pipelineRef } from '../core/triggers/match.ts';
+import { matchPipelineTrigger } from '../core/triggers/pipeline-match.ts';
+import { listTriggerablePipelines } from '../core/triggers/pipeline-source.ts';
+import { createBearerAuthenticator } from '../adapters/crypto/bearer-authenticator.ts';
+import { createApiApp } from '../functions/api/app.ts';
+import { loadOrCreateToken } from './token.ts';
+import { createLocalRuntime, type LocalRuntime } from './wiring.ts';
+
+export interface LocalServerOptions {
+  /** The state directory (`.gennaker`): `data/` for dynalite, `token` for the bearer token. */
+  readonly dir: string;
+  /** @default 8084; 0 picks a free port */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  readonly io?: IoHost;
+  readonly clock?: Clock;
+  /** How often the cron ticker looks for due triggers. @default 2000 */
+  readonly cronTickMs?: number;
+}
+
+export interface LocalServer {
+  readonly url: string;
+  readonly port: number;
+  readonly tokenPath: string;
+  readonly runtime: LocalRuntime;
+  /** Stops the ticker, the HTTP server, then the runtime. Idempotent. */
+  close(): Promise<void>;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+
+/** Who triggers act as. */
+const TRIGGER_CALLER: Caller = { user: '[trigger]', roles: [] };
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const clock = options.clock ?? systemClock;
+  const io = options.io;
+  const host = options.host ?? '127.0.0.1';
+  const { token, path: tokenPath } = await loadOrCreateToken(options.dir);
+  const runtime = await createLocalRuntime({ dataDir: join(options.dir, 'data'), clock, ...(io ? { io } : {}) });
+  const { store, service, bus } = runtime;
+
+  const app = createApiApp({
+    service,
+    store,
+    clock,
+    auth: createBearerAuthenticator({ token }),
+    authHint: `send 'Authorization: Bearer <token>' with the token in ${tokenPath}`,
+    log: ({ message, error }) => io?.emit({ kind: 'error', message: error === undefined ? message : `${message}: ${error instanceof Error ? (error.stack ?? describe(error)) : String(error)}` }),
+  });
+
+  const startAll = async (matches: readonly TriggerMatch[], what: string) => {
+    for (const match of matches) {
+      const result = await service.startPipeline(
+        { application: match.pipeline.application, pipeline: pipelineRef(match.pipeline), trigger: match.trigger, idempotencyKey: match.idempotencyKey },
+        TRIGGER_CALLER,
+      );
+      if (!result.ok) io?.emit({ kind: 'error', message: `${what} could not start pipeline '${match.pipeline.name}' of '${match.pipeline.application}': ${result.message}` });
+    }
+  };
+
+  const unsubscribe = bus.subscribe(async (event) => {
+    if (event.type !== 'Pipeline Execution Completed') return;
+    const matches = matchPipelineTrigger(await listTriggerablePipelines(store), event);
+    await startAll(matches, `the end of execution ${event.executionId}`);
+  });
+
+  let lastTick = clock.now();
+  let ticking = false;
+  const tick = async () => {
+    if (ticking) return;
+    ticking = true;
+    try {
+      const now = clock.now();
+      const due = dueCronTriggers(await listTriggerablePipelines(store), lastTick, now);
+      lastTick = now;
+      await startAll(due, 'a cron trigger');
+    } catch (error) {
+      io?.emit({ kind: 'error', message: `the cron ticker failed: ${describe(error)}` });
+    } finally {
+      ticking = false;
+    }
+  };
+  const ticker = setInterval(() => void tick(), options.cronTickMs ?? 2000);
+  ticker.unref();
+
+  let server: ReturnType<typeof serve>;
+  let address: AddressInfo;
+  try {
+    address = await new Promise<AddressInfo>((resolve, reject) => {
+      server = serve({ fetch: app.fetch, port: options.port ?? 8084, hostname: host }, resolve);
+      server.once('error', reject);
+    });
+  } catch (error) {
+    clearInterval(ticker);
+    unsubscribe();
+    await runtime.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`port ${options.port ?? 8084} is in use; pass --port <another> (0 picks a free one)`);
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    tokenPath,
+    runtime,
+    close() {
+      closing ??= (async () => {
+        clearInterval(ticker);
+        unsubscribe();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        });
+        await runtime.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * The composition root of local mode (DESIGN.md §9): one process holding dynalite, the
+ * execution store, the stage runner, the local engine running the compiled ASL, the event bus
+ * and the execution service — the same core code the Lambdas run, wired to local adapters.
+ * Reads no environment: the CLI passes what it decided.
+ */
+import { mkdir } from 'node:fs/promises';
+import { randomInt } from 'node:crypto';
+import { createDynamoDbExecutionStore } from '../adapters/dynamodb/dynamodb-execution-store.ts';
+import { createFetchHttpClient } from '../adapters/http/fetch-http-client.ts';
+import { createExecutionService, type GennakerExecutionService } from '../core/execution/execution-service.ts';
+import { createUlidGenerator } from '../core/execution/ids.ts';
+import { createStageRunner, type StageRunner } from '../core/execution/stage-runner.ts';
+import type { IoHost } from '../core/io-host.ts';
+import { parsePipeline } from '../core/pipeline/parse.ts';
+import type { Clock } from '../core/ports/clock.ts';
+import type { ExecutionStore } from '../core/ports/execution-store.ts';
+import { compilePipeline } from '../statemachines/index.ts';
+import { startDynalite } from './dynalite.ts';
+import type { AslEvent } from './asl-engine.ts';
+import { createLocalEngine, type LocalEngine } from './engine.ts';
+import { createLocalEventBus, type LocalEventBus } from './event-bus.ts';
+import { recoverInterruptedExecutions } from './recovery.ts';
+
+export interface LocalRuntimeOptions {
+  /** Where dynalite keeps its data (`.gennaker/data`); in memory when absent. */
+  readonly dataDir?: string;
+  /** @default the system clock */
+  readonly clock?: Clock;
+  /** Where faults of background work (reconciling, event handlers) are reported. */
+  readonly io?: IoHost;
+  /** Hosts webhook stages may call (the outbound allowlist of the HTTP client). */
+  readonly webhookAllowlist?: readonly string[];
+  /** Randomness for ids and jitter. @default crypto-quality random numbers */
+  readonly random?: () => number;
+  /** Every Task retry waits this long instead of its backoff (tests). */
+  readonly retryDelayMs?: number;
+  /** Every history event of every run, as it happens. */
+  readonly onEngineEvent?: (event: AslEvent) => void;
+}
+
+export interface LocalRuntime {
+  readonly store: ExecutionStore;
+  readonly service: GennakerExecutionService;
+  readonly engine: LocalEngine;
+  readonly runner: StageRunner;
+  readonly bus: LocalEventBus;
+  /** Executions found interrupted at start-up (marked TERMINAL, restartable). */
+  readonly recovered: readonly string[];
+  /** Settles when no run is in progress and every reconciliation and event handler is done. */
+  idle(): Promise<void>;
+  /** Stops the runs (without reconciling: the next start-up recovers them), then dynalite. */
+  close(): Promise<void>;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+
+/** A uniform number in [0, 1) from the operating system's generator. */
+const cryptoRandom = () => randomInt(0, 2 ** 47) / 2 ** 47;
+
+/** Starts the local runtime; with `dataDir`, recovers executions a previous process left running. */
+export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? cryptoRandom;
+  const io = options.io;
+  if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
+  const dynalite = await startDynalite({
+    ...(options.dataDir !== undefined ? { path: options.dataDir } : {}),
+    maxAttempts: 3,
+  });
+  const store = createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock });
+  const bus = createLocalEventBus({
+    onHandlerError: (error, event) =>
+      io?.emit({ kind: 'error', message: `a handler of '${event.type}' for execution ${event.executionId} failed: ${describe(error)}` }),
+  });
+
+  // The runner starts child pipelines through the service, which needs the engine, which needs the runner.
+  let service: GennakerExecutionService | undefined;
+  const runner = createStageRunner({
+    store,
+    clock,
+    http: createFetchHttpClient(options.webhookAllowlist ? { allowlist: options.webhookAllowlist } : {}),
+    children: {
+      start: (request) => {
+        if (!service) throw new Error('the execution service is not wired yet');
+        return service.start(request);
+      },
+    },
+    random,
+  });
+  const compile = (pipeline: Parameters<typeof compilePipeline>[0]) => compilePipeline(pipeline);
+  const engine = createLocalEngine({
+    runner,
+    loadDefinition: async (pipelineConfigId, version) => {
+      const saved = await store.getPipelineConfig(pipelineConfigId, version);
+      const pipeline = saved ? parsePipeline(saved.config).pipeline : undefined;
+      return pipeline ? compile(pipeline).json : undefined;
+    },
+    ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+    ...(options.onEngineEvent ? { onEvent: options.onEngineEvent } : {}),
+    onError: (error, executionId) =>
+      io?.emit({ kind: 'error', message: `reconciling the end of execution ${executionId} failed: ${describe(error)}` }),
+  });
+  service = createExecutionService({ store, engine, bus, clock, ids: createUlidGenerator(clock, random), random, compile });
+  engine.onRunEnded(service.handleRunEnded);
+
+  let recovered: readonly string[] = [];
+  try {
+    recovered = await recoverInterruptedExecutions({ client: dynalite.client, tableName: dynalite.tableName, store, service, clock });
+  } catch (error) {
+    await engine.close();
+    await dynalite.stop();
+    throw error;
+  }
+  for (const executionId of recovered) {
+    io?.emit({ kind: 'info', message: `execution ${executionId} was interrupted when Gennaker stopped; marked TERMINAL (restart it with \`gennaker execution restart ${executionId}\`)` });
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    store,
+    service,
+    engine,
+    runner,
+    bus,
+    recovered,
+    async idle() {
+      await engine.idle();
+      await bus.idle();
+    },
+    close() {
+      closing ??= (async () => {
+        await engine.close();
+        await bus.idle();
+        await dynalite.stop();
+      })();
+      return closing;
+    },
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

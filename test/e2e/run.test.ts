@@ -1,0 +1,133 @@
+/**
+ * `gennaker run` as a user runs it: a child process through bin/gennaker.js running a pipeline
+ * on the in-process local runtime, with a fan-out/fan-in DAG, a stageEnabled expression,
+ * evaluateVariables feeding a later check, and a manual judgment answered with --judge.
+ * Checks exact Spinnaker statuses in the --json output and the exit codes 0/1/2.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = join(root, 'bin/gennaker.js');
+
+let dir: string;
+let file: string;
+
+/** 1 → (2 wait, 3 only in prod) → 4 judgment → 5 check that reads 1's variable. */
+const PIPELINE = {
+  application: 'e2e',
+  name: 'Run e2e',
+  parameterConfig: [{ name: 'env', default: 'staging' }],
+  stages: [
+    { refId: '1', requisiteStageRefIds: [], type: 'evaluateVariables', name: 'Prepare', variables: [{ key: 'target', value: '${parameters.env}-cluster' }] },
+    { refId: '2', requisiteStageRefIds: ['1'], type: 'wait', name: 'Warm up', waitTime: 0 },
+    {
+      refId: '3',
+      requisiteStageRefIds: ['1'],
+      type: 'evaluateVariables',
+      name: 'Only in prod',
+      stageEnabled: { type: 'expression', expression: "parameters.env == 'prod'" },
+      variables: [{ key: 'prodOnly', value: 'yes' }],
+    },
+    { refId: '4', requisiteStageRefIds: ['2', '3'], type: 'manualJudgment', name: 'Approve', judgmentInputs: [{ value: 'ship' }, { value: 'hold' }] },
+    {
+      refId: '5',
+      requisiteStageRefIds: ['4'],
+      type: 'checkPreconditions',
+      name: 'Check target',
+      preconditions: [{ type: 'expression', failPipeline: true, context: { expression: "${target == 'staging-cluster'}" } }],
+    },
+  ],
+};
+
+interface Outcome {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI with stdin closed (not a terminal), as CI does. */
+function gennaker(args: string[]): Promise<Outcome> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+interface OrcaStage {
+  refId: string;
+  status: string;
+  context: Record<string, unknown>;
+  outputs: Record<string, unknown>;
+}
+
+const statuses = (stdout: string) => {
+  const execution = JSON.parse(stdout) as { status: string; stages: OrcaStage[] };
+  return { status: execution.status, stages: Object.fromEntries(execution.stages.map((stage) => [stage.refId, stage.status])), execution };
+};
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gennaker-run-'));
+  file = join(dir, 'pipeline.json');
+  writeFileSync(file, JSON.stringify(PIPELINE, null, 2));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('gennaker run', () => {
+  it('runs the DAG to SUCCEEDED, skipping the disabled stage, and exits 0', async () => {
+    const { code, stdout, stderr } = await gennaker(['run', file, '--param', 'env=staging', '--judge', '4=continue:ship', '--json']);
+    const { status, stages, execution } = statuses(stdout);
+    expect(status).toBe('SUCCEEDED');
+    expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SKIPPED', 4: 'SUCCEEDED', 5: 'SUCCEEDED' });
+    expect(execution.stages[0]!.outputs).toEqual({ target: 'staging-cluster' });
+    expect(execution.stages[3]!.context).toMatchObject({ judgmentStatus: 'continue', judgmentInput: 'ship' });
+    expect(execution).toMatchObject({ type: 'PIPELINE', application: 'e2e', name: 'Run e2e', trigger: { type: 'manual', parameters: { env: 'staging' } } });
+    expect(stderr).toContain("stage 'Approve' [4] WAITING FOR JUDGMENT");
+    expect(code).toBe(0);
+  });
+
+  it('runs the enabled stage, and fails the check fed by evaluateVariables with exit 1', async () => {
+    const { code, stdout } = await gennaker(['run', file, '--param', 'env=prod', '--judge', 'Approve=continue', '--json']);
+    const { status, stages } = statuses(stdout);
+    expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SUCCEEDED', 4: 'SUCCEEDED', 5: 'TERMINAL' });
+    expect(status).toBe('TERMINAL');
+    expect(code).toBe(1);
+  });
+
+  it('halts on a judgment to stop and exits 1', async () => {
+    const { code, stdout, stderr } = await gennaker(['run', file, '--judge', '4=stop', '--json']);
+    const { status, stages } = statuses(stdout);
+    expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SKIPPED', 4: 'TERMINAL', 5: 'NOT_STARTED' });
+    expect(status).toBe('TERMINAL');
+    expect(stderr).toContain("pipeline 'Run e2e' ended TERMINAL");
+    expect(code).toBe(1);
+  });
+
+  it('fails clearly when a judgment waits and no one can answer it', async () => {
+    const { code, stderr } = await gennaker(['run', file]);
+    expect(stderr).toContain("stage 'Approve' waits for a judgment; pass --judge 4=continue");
+    expect(stderr).toMatch(/ended CANCELED/);
+    expect(code).toBe(1);
+  });
+
+  it('exits 2 on a malformed --judge, a malformed --param or a missing file', async () => {
+    const judge = await gennaker(['run', file, '--judge', '4']);
+    const param = await gennaker(['run', file, '--param', 'env']);
+    const missing = await gennaker(['run', join(dir, 'nope.json')]);
+    expect(judge.stderr).toContain('--judge takes <refId>=continue|stop[:input]');
+    expect(param.stderr).toContain('--param takes name=value');
+    expect(missing.stderr).toContain('does not exist');
+    expect([judge.code, param.code, missing.code]).toEqual([2, 2, 2]);
+  });
+});

@@ -35,6 +35,8 @@ export interface ClientValues {
   readonly port?: string;
   readonly limit?: string;
   readonly statuses?: string;
+  /** Webhook stages' outbound allowlist for `up`. */
+  readonly webhookAllowlist?: readonly string[];
 }
 
 export interface ClientDeps {
@@ -54,7 +56,11 @@ export async function runClientCommand(command: string, args: readonly string[],
   if (command === 'up') {
     expect(args, 0, 'up [--port 8084] [--data .gennaker]');
     const { startLocalServer } = await import('../local/server.ts');
-    return runUp({ dir, ...(values.port !== undefined ? { port: values.port } : {}) }, io, { start: startLocalServer, stopped: deps.stopped() });
+    return runUp(
+      { dir, ...(values.port !== undefined ? { port: values.port } : {}), ...(values.webhookAllowlist ? { webhookAllowlist: values.webhookAllowlist } : {}) },
+      io,
+      { start: startLocalServer, stopped: deps.stopped() },
+    );
   }
   const client = await createApiClient({ dir, ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}), ...(deps.envToken !== undefined ? { envToken: deps.envToken } : {}) });
   const context: ApiCommandContext = { client, io, json: values.json, now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };

@@ -77,6 +77,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         port: { type: 'string' },
         limit: { type: 'string' },
         statuses: { type: 'string' },
+        'allow-url': { type: 'string', multiple: true },
       },
     });
     const [command, ...rest] = positionals;
@@ -89,7 +90,8 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));
       });
-      return await runClientCommand(command, rest, values, io, { load, stopped, ...(process.env.GENNAKER_TOKEN ? { envToken: process.env.GENNAKER_TOKEN } : {}) });
+      const allowlist = webhookAllowlist(values['allow-url']);
+      return await runClientCommand(command, rest, allowlist ? { ...values, webhookAllowlist: allowlist } : values, io, { load, stopped, ...(process.env.GENNAKER_TOKEN ? { envToken: process.env.GENNAKER_TOKEN } : {}) });
     }
     switch (command) {
       case 'validate':
@@ -113,7 +115,10 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
           io,
           {
             load,
-            createRuntime: createLocalRuntime,
+            createRuntime: (options) => {
+              const allowlist = webhookAllowlist(values['allow-url']);
+              return createLocalRuntime(allowlist ? { ...options, webhookAllowlist: allowlist } : options);
+            },
             caller: { user: currentUser(), roles: [] },
             ...(prompt ? { prompt } : {}),
             interrupted,
@@ -130,4 +135,15 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
     }
     throw error;
   }
+}
+
+/**
+ * The URLs webhook stages may call: `--allow-url` patterns, else GENNAKER_WEBHOOK_ALLOWLIST
+ * (comma-separated). Absent: webhook stages may call nothing.
+ */
+export function webhookAllowlist(flags: readonly string[] | undefined): readonly string[] | undefined {
+  if (flags && flags.length > 0) return flags;
+  const fromEnv = process.env['GENNAKER_WEBHOOK_ALLOWLIST'];
+  const entries = fromEnv?.split(',').map((entry) => entry.trim()).filter(Boolean) ?? [];
+  return entries.length > 0 ? entries : undefined;
 }

@@ -20,9 +20,12 @@ Usage:
                                     answer a manual judgment (repeatable); asked at the terminal otherwise
       --pipeline <name>             pick one pipeline from a document holding several
       --json                        print the final execution (Orca's shape) on stdout
+      --allow-url <pattern>         a URL webhook stages may call, e.g. 'http://127.0.0.1:*' (repeatable;
+                                    default GENNAKER_WEBHOOK_ALLOWLIST, comma-separated; none: no calls)
 
   gennaker up [--port 8084] [--data .gennaker]     the local server: API on 127.0.0.1, triggers, cron
-                                    (--port 0 picks a free port; the token is written to <data>/token)
+                                    (--port 0 picks a free port; the token is written to <data>/token;
+                                    --allow-url as for run)
   gennaker pipeline save -f <pipeline.json|yaml>   validate and save through the API
   gennaker pipeline list <app>
   gennaker pipeline execute <app> <name> [--param k=v]... [--watch]

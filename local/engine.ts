@@ -62,12 +62,20 @@ export function createLocalEngine(options: LocalEngineOptions): LocalEngine {
   const runs = new Map<string, AslExecution>();
   const started = new Set<string>();
   const settling = new Set<Promise<void>>();
+  // Runner calls in flight: close() waits for them, so none writes to a store being shut down.
+  const inFlight = new Set<Promise<unknown>>();
   const key = (pipelineConfigId: string, version: number) => `${pipelineConfigId}@${version}`;
 
   const asl = createAslEngine({
     invoke: async (request) => {
       if (closed) throw new GennakerError('Gennaker.StoreUnavailable', 'the local runtime is shutting down');
-      return options.runner(request.payload as StageRunnerRequest);
+      const call = options.runner(request.payload as StageRunnerRequest);
+      inFlight.add(call);
+      void call.then(
+        () => inFlight.delete(call),
+        () => inFlight.delete(call),
+      );
+      return call;
     },
     substitutions: { StageRunnerFunctionArn: LOCAL_STAGE_RUNNER_ARN },
     ...(options.waitOverrideMs !== undefined ? { waitOverrideMs: options.waitOverrideMs } : {}),
@@ -175,6 +183,7 @@ export function createLocalEngine(options: LocalEngineOptions): LocalEngine {
       }
       runs.clear();
       await Promise.allSettled([...settling]);
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
   };
 }

@@ -28,6 +28,8 @@ export interface LocalServerOptions {
   readonly host?: string;
   readonly io?: IoHost;
   readonly clock?: Clock;
+  /** URL patterns webhook stages may call. @default none: webhook stages may call nothing */
+  readonly webhookAllowlist?: readonly string[];
   /** How often the cron ticker looks for due triggers. @default 2000 */
   readonly cronTickMs?: number;
 }
@@ -55,7 +57,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const io = options.io;
   const host = options.host ?? '127.0.0.1';
   const { token, path: tokenPath } = await loadOrCreateToken(options.dir);
-  const runtime = await createLocalRuntime({ dataDir: join(options.dir, 'data'), clock, ...(io ? { io } : {}) });
+  const runtime = await createLocalRuntime({
+    dataDir: join(options.dir, 'data'),
+    clock,
+    ...(io ? { io } : {}),
+    ...(options.webhookAllowlist ? { webhookAllowlist: options.webhookAllowlist } : {}),
+  });
   const { store, service, bus } = runtime;
 
   const app = createApiApp({

@@ -79,6 +79,6 @@ export function checkUrl(url: string, patterns: readonly AllowlistPattern[], opt
   if (matches) return { allowed: true };
   return {
     allowed: false,
-    message: `calls to ${parsed.host} are not on the webhook allowlist; add a pattern such as '${origin}' (or '${parsed.protocol}//*.${host.split('.').slice(1).join('.') || host}') to the allowlist (WEBHOOK_ALLOWLIST)`,
+    message: `calls to ${parsed.host} are not on the webhook allowlist; add a pattern such as '${origin}' (or '${parsed.protocol}//*.${host.split('.').slice(1).join('.') || host}') to the webhook allowlist (--allow-url or GENNAKER_WEBHOOK_ALLOWLIST locally, WEBHOOK_ALLOWLIST on AWS)`,
   };
 }

@@ -6,6 +6,7 @@ import { EXIT, UsageError } from '../usage.ts';
 export interface UpOptions {
   readonly port?: string;
   readonly dir: string;
+  readonly webhookAllowlist?: readonly string[];
 }
 
 export interface UpDeps {
@@ -25,7 +26,7 @@ export async function runUp(options: UpOptions, io: IoHost, deps: UpDeps): Promi
   const port = parsePort(options.port);
   let server: LocalServer;
   try {
-    server = await deps.start({ dir: options.dir, port, io });
+    server = await deps.start({ dir: options.dir, port, io, ...(options.webhookAllowlist ? { webhookAllowlist: options.webhookAllowlist } : {}) });
   } catch (error) {
     io.emit({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
     return EXIT.failed;

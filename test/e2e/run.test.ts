@@ -1,10 +1,13 @@
 /**
  * `gennaker run` as a user runs it: a child process through bin/gennaker.js running a pipeline
  * on the in-process local runtime, with a fan-out/fan-in DAG, a stageEnabled expression,
- * evaluateVariables feeding a later check, and a manual judgment answered with --judge.
+ * evaluateVariables feeding a later check, a manual judgment answered with --judge, and a
+ * webhook stage calling a real HTTP server on 127.0.0.1 through the outbound allowlist.
  * Checks exact Spinnaker statuses in the --json output and the exit codes 0/1/2.
  */
 import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -16,9 +19,12 @@ const bin = join(root, 'bin/gennaker.js');
 
 let dir: string;
 let file: string;
+let hookServer: Server;
+let hookUrl: string;
+const hookBodies: unknown[] = [];
 
-/** 1 → (2 wait, 3 only in prod) → 4 judgment → 5 check that reads 1's variable. */
-const PIPELINE = {
+/** 1 → (2 wait, 3 only in prod) → 4 judgment → 5 check that reads 1's variable → 6 webhook. */
+const pipeline = (hook: string) => ({
   application: 'e2e',
   name: 'Run e2e',
   parameterConfig: [{ name: 'env', default: 'staging' }],
@@ -41,8 +47,18 @@ const PIPELINE = {
       name: 'Check target',
       preconditions: [{ type: 'expression', failPipeline: true, context: { expression: "${target == 'staging-cluster'}" } }],
     },
+    {
+      refId: '6',
+      requisiteStageRefIds: ['5'],
+      type: 'webhook',
+      name: 'Notify deploy hook',
+      url: hook,
+      method: 'POST',
+      customHeaders: { Authorization: 'Bearer not-for-history' },
+      payload: { target: '${target}', judged: "${#judgment('Approve')}" },
+    },
   ],
-};
+});
 
 interface Outcome {
   readonly code: number | null;
@@ -74,22 +90,38 @@ const statuses = (stdout: string) => {
   return { status: execution.status, stages: Object.fromEntries(execution.stages.map((stage) => [stage.refId, stage.status])), execution };
 };
 
-beforeAll(() => {
+beforeAll(async () => {
+  hookServer = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      hookBodies.push(JSON.parse(body || 'null'));
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"accepted":true}');
+    });
+  });
+  await new Promise<void>((listening) => hookServer.listen(0, '127.0.0.1', listening));
+  hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/deploy-hook`;
   dir = mkdtempSync(join(tmpdir(), 'gennaker-run-'));
   file = join(dir, 'pipeline.json');
-  writeFileSync(file, JSON.stringify(PIPELINE, null, 2));
+  writeFileSync(file, JSON.stringify(pipeline(hookUrl), null, 2));
 });
 
-afterAll(() => {
+afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
+  await new Promise((closed) => hookServer.close(closed));
 });
 
 describe('gennaker run', () => {
   it('runs the DAG to SUCCEEDED, skipping the disabled stage, and exits 0', async () => {
-    const { code, stdout, stderr } = await gennaker(['run', file, '--param', 'env=staging', '--judge', '4=continue:ship', '--json']);
+    const { code, stdout, stderr } = await gennaker([
+      'run', file, '--param', 'env=staging', '--judge', '4=continue:ship', '--allow-url', 'http://127.0.0.1:*', '--json',
+    ]);
     const { status, stages, execution } = statuses(stdout);
     expect(status).toBe('SUCCEEDED');
-    expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SKIPPED', 4: 'SUCCEEDED', 5: 'SUCCEEDED' });
+    expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SKIPPED', 4: 'SUCCEEDED', 5: 'SUCCEEDED', 6: 'SUCCEEDED' });
+    expect(hookBodies).toContainEqual({ target: 'staging-cluster', judged: 'ship' });
+    expect(execution.stages[5]!.context).toMatchObject({ webhook: { statusCode: 200 } });
+    expect(stdout).not.toContain('not-for-history');
     expect(execution.stages[0]!.outputs).toEqual({ target: 'staging-cluster' });
     expect(execution.stages[3]!.context).toMatchObject({ judgmentStatus: 'continue', judgmentInput: 'ship' });
     expect(execution).toMatchObject({ type: 'PIPELINE', application: 'e2e', name: 'Run e2e', trigger: { type: 'manual', parameters: { env: 'staging' } } });
@@ -100,7 +132,7 @@ describe('gennaker run', () => {
   it('runs the enabled stage, and fails the check fed by evaluateVariables with exit 1', async () => {
     const { code, stdout } = await gennaker(['run', file, '--param', 'env=prod', '--judge', 'Approve=continue', '--json']);
     const { status, stages } = statuses(stdout);
-    expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SUCCEEDED', 4: 'SUCCEEDED', 5: 'TERMINAL' });
+    expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SUCCEEDED', 4: 'SUCCEEDED', 5: 'TERMINAL', 6: 'NOT_STARTED' });
     expect(status).toBe('TERMINAL');
     expect(code).toBe(1);
   });
@@ -108,9 +140,20 @@ describe('gennaker run', () => {
   it('halts on a judgment to stop and exits 1', async () => {
     const { code, stdout, stderr } = await gennaker(['run', file, '--judge', '4=stop', '--json']);
     const { status, stages } = statuses(stdout);
-    expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SKIPPED', 4: 'TERMINAL', 5: 'NOT_STARTED' });
+    expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SKIPPED', 4: 'TERMINAL', 5: 'NOT_STARTED', 6: 'NOT_STARTED' });
     expect(status).toBe('TERMINAL');
     expect(stderr).toContain("pipeline 'Run e2e' ended TERMINAL");
+    expect(code).toBe(1);
+  });
+
+  it('refuses a webhook URL that is not on the allowlist, and exits 1', async () => {
+    const before = hookBodies.length;
+    const { code, stdout } = await gennaker(['run', file, '--judge', '4=continue', '--json']);
+    const { status, stages, execution } = statuses(stdout);
+    expect(stages['6']).toBe('TERMINAL');
+    expect(JSON.stringify(execution.stages[5]!.context)).toContain('not on the webhook allowlist');
+    expect(hookBodies.length).toBe(before);
+    expect(status).toBe('TERMINAL');
     expect(code).toBe(1);
   });
 

@@ -132,10 +132,11 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   };
 
   /** Records a failure under the stage's policy (or the task's status) and answers it. */
-  const failStage = async (execution: Execution, stage: Stage, record: StageRecord, message: string, extra: { status?: 'STOPPED' | 'CANCELED'; context?: JsonObject; exceptionType?: string; runtime?: JsonObject } = {}): Promise<StageAnswer> => {
+  const failStage = async (execution: Execution, stage: Stage, record: StageRecord, message: string, extra: { status?: 'STOPPED' | 'CANCELED'; context?: JsonObject; exceptionType?: string; runtime?: JsonObject; pending?: StageUpdate['set'] } = {}): Promise<StageAnswer> => {
     const status = extra.status ?? failureStatus(stage.failurePolicy);
     const exception = { exceptionType: extra.exceptionType ?? 'StageFailed', shouldRetry: false, timestamp: clock.now(), details: { error: message, errors: [message] } };
     const written = await writeStage(execution.id, record, {
+      ...extra.pending,
       status,
       endTime: clock.now(),
       ...(record.startTime === undefined ? { startTime: clock.now() } : {}),
@@ -145,8 +146,19 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     return written.ok ? answerFor(status) : written.answer;
   };
 
-  /** The first call of a stage: join rule, cancellation, stageEnabled, context evaluation, RUNNING. */
-  const startStage = async (execution: Execution, stage: Stage, record: StageRecord): Promise<{ record: StageRecord } | { answer: StageAnswer }> => {
+  /**
+   * The first call of a stage: join rule, cancellation, stageEnabled, context evaluation, RUNNING.
+   * With `deferWrite` (a one-shot first step) the RUNNING mark is not written here but returned
+   * as `pending`, and the step's own result write carries it: one store write instead of two.
+   * The returned record then still has its stored status (NOT_STARTED), which is what that
+   * conditional write expects.
+   */
+  const startStage = async (
+    execution: Execution,
+    stage: Stage,
+    record: StageRecord,
+    options: { readonly deferWrite: boolean },
+  ): Promise<{ record: StageRecord; pending?: StageUpdate['set'] } | { answer: StageAnswer }> => {
     const decision = canStart(upstreamIndex(execution.stages)(record.refId));
     if (decision === 'blocked') return { answer: { status: 'NOT_STARTED' } };
     if (decision === 'wait') {
@@ -189,13 +201,25 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
         return { answer: await failStage(execution, stage, record, `stage '${stage.name}' has failOnFailedExpressions and an expression failed: ${list}`, { context, exceptionType: 'ExpressionEvaluationFailed' }) };
       }
     }
+    if (options.deferWrite) {
+      const pending: StageUpdate['set'] = { status: 'RUNNING', startTime: now, context };
+      return { record: { ...record, startTime: now, context }, pending };
+    }
     const written = await writeStage(execution.id, record, { status: 'RUNNING', startTime: now, context });
     if (written.ok) return { record: written.record };
     return { answer: written.answer };
   };
 
   /** Runs one step of a RUNNING stage and records its result. */
-  const runStep = async (execution: Execution, stage: Stage, record: StageRecord, steps: readonly TaskStep[], position: number, request: StageTaskRequest): Promise<StageAnswer> => {
+  const runStep = async (
+    execution: Execution,
+    stage: Stage,
+    record: StageRecord,
+    steps: readonly TaskStep[],
+    position: number,
+    request: StageTaskRequest,
+    pending?: StageUpdate['set'],
+  ): Promise<StageAnswer> => {
     const step = steps[position]!;
     const last = position === steps.length - 1;
     const now = clock.now();
@@ -238,13 +262,13 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     const context = result.context ? { ...record.context, ...result.context } : undefined;
     switch (result.kind) {
       case 'running': {
-        const written = await writeStage(execution.id, record, { runtime, ...(context ? { context } : {}) });
+        const written = await writeStage(execution.id, record, { ...pending, runtime, ...(context ? { context } : {}) });
         return written.ok ? { status: 'RUNNING', waitSeconds: result.waitSeconds } : written.answer;
       }
       case 'succeeded': {
         const outputs = result.outputs ? { ...record.outputs, ...result.outputs } : undefined;
         const set: StageUpdate['set'] = last ? { status: 'SUCCEEDED', endTime: clock.now() } : {};
-        const written = await writeStage(execution.id, record, { ...set, runtime, ...(context ? { context } : {}), ...(outputs ? { outputs } : {}) });
+        const written = await writeStage(execution.id, record, { ...pending, ...set, runtime, ...(context ? { context } : {}), ...(outputs ? { outputs } : {}) });
         if (!written.ok) return written.answer;
         return last ? { status: 'SUCCEEDED' } : { status: 'NEXT' };
       }
@@ -253,6 +277,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
           ...(result.status ? { status: result.status } : {}),
           ...(result.context ? { context: result.context } : {}),
           runtime,
+          ...(pending ? { pending } : {}),
         });
       default: {
         const unknown: never = result;
@@ -330,12 +355,14 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     if (position < 0) throw invariant(`stage ${stage.refId} (${stage.type}) has no step '${request.task}'; its steps: ${steps.map((step) => step.name).join(', ')}`);
 
     let current = record;
+    let pending: StageUpdate['set'] | undefined;
     if (current.status === 'NOT_STARTED') {
-      const started = await startStage(execution, stage, current);
+      const started = await startStage(execution, stage, current, { deferWrite: steps[position]!.kind === 'run' });
       if ('answer' in started) return started.answer;
       current = started.record;
+      pending = started.pending;
     }
-    return runStep(execution, stage, current, steps, position, request);
+    return runStep(execution, stage, current, steps, position, request, pending);
   };
 
   const complete = async (executionId: string): Promise<CompleteAnswer> => {

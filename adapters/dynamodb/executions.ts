@@ -16,7 +16,7 @@
  * a stage that needs megabytes (manifests, logs) should keep them in an artifact store and put
  * a reference in its context.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GennakerError } from '../../core/errors.ts';
 import { EXECUTION_STATUSES, isComplete, type ExecutionStatus } from '../../core/execution/status.ts';
 import {
@@ -24,6 +24,7 @@ import {
   type CreateExecutionResult,
   type Execution,
   type ExecutionHeader,
+  type ExecutionPart,
   type ExecutionRecordStore,
   type NewExecution,
   type PauseDetails,
@@ -64,6 +65,17 @@ const STAGE_METADATA_LIMIT_BYTES =
 /** Parallel puts while creating an execution. */
 const CREATE_PARALLELISM = 16;
 
+/** DynamoDB's limits per BatchWriteItem and per BatchGetItem request. */
+const BATCH_WRITE_ITEMS = 25;
+const BATCH_GET_KEYS = 100;
+
+/**
+ * Rounds of a batch request while DynamoDB leaves items unprocessed (throttling), with a
+ * doubling pause from BATCH_RETRY_BASE_MS; then the store reports itself unavailable.
+ */
+const BATCH_ATTEMPTS = 8;
+const BATCH_RETRY_BASE_MS = 10;
+
 /** Execution headers, stage records and task tokens. */
 export function createExecutionRecordStore(ctx: StoreContext): ExecutionRecordStore {
   const table = ctx.tableName;
@@ -87,6 +99,64 @@ export function createExecutionRecordStore(ctx: StoreContext): ExecutionRecordSt
     if (expect.length === 0) {
       throw new GennakerError('Gennaker.InvariantViolated', `${operation} needs at least one expected status`);
     }
+  }
+
+  /** Conditional puts, each refused when the stage has moved: true when every put went through. */
+  async function putStagesOneByOne(stages: readonly Item[]): Promise<boolean> {
+    const writes = await inBatches(stages, CREATE_PARALLELISM, (item) =>
+      conditional('createExecution', () =>
+        ctx.doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(pk) OR revision = :zero',
+            ExpressionAttributeValues: { ':zero': 0 },
+          }),
+        ),
+      ),
+    );
+    return writes.every((write) => write !== undefined);
+  }
+
+  /** Unconditional batch puts of a fresh execution's stages, retrying what DynamoDB left unprocessed. */
+  async function putFreshStages(stages: readonly Item[]): Promise<boolean> {
+    const chunks: Item[][] = [];
+    for (let start = 0; start < stages.length; start += BATCH_WRITE_ITEMS) chunks.push(stages.slice(start, start + BATCH_WRITE_ITEMS));
+    await inBatches(chunks, CREATE_PARALLELISM, async (chunk) => {
+      let requests = chunk.map((item) => ({ PutRequest: { Item: item } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        if (attempt === BATCH_ATTEMPTS) {
+          throw new GennakerError('Gennaker.StoreUnavailable', 'the execution store did not answer (createExecution): stage writes kept being throttled');
+        }
+        if (attempt > 0) await pause(BATCH_RETRY_BASE_MS * 2 ** (attempt - 1));
+        const output = await call('createExecution', () => ctx.doc.send(new BatchWriteCommand({ RequestItems: { [table]: requests } })));
+        requests = (output.UnprocessedItems?.[table] ?? []) as typeof requests;
+      }
+    });
+    return true;
+  }
+
+  /** Strongly consistent reads of the given keys, in any order, retrying what DynamoDB left unprocessed. */
+  async function batchGet(keysToRead: ReadonlyArray<{ pk: string; sk: string }>, operation: string): Promise<Item[]> {
+    const chunks: Array<Array<{ pk: string; sk: string }>> = [];
+    for (let start = 0; start < keysToRead.length; start += BATCH_GET_KEYS) chunks.push(keysToRead.slice(start, start + BATCH_GET_KEYS));
+    const read = await inBatches(chunks, CREATE_PARALLELISM, async (chunk) => {
+      const items: Item[] = [];
+      let pending: Array<Record<string, unknown>> = chunk;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt === BATCH_ATTEMPTS) {
+          throw new GennakerError('Gennaker.StoreUnavailable', `the execution store did not answer (${operation}): reads kept being throttled`);
+        }
+        if (attempt > 0) await pause(BATCH_RETRY_BASE_MS * 2 ** (attempt - 1));
+        const output = await call(operation, () =>
+          ctx.doc.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } })),
+        );
+        items.push(...((output.Responses?.[table] ?? []) as Item[]));
+        pending = output.UnprocessedKeys?.[table]?.Keys ?? [];
+      }
+      return items;
+    });
+    return read.flat();
   }
 
   return {
@@ -155,20 +225,12 @@ export function createExecutionRecordStore(ctx: StoreContext): ExecutionRecordSt
 
       // Stages first: the header makes the execution visible, so it goes last. A stage may be
       // overwritten only while untouched (revision 0), which is what a retried creation finds.
-      const stageWrites = await inBatches(stages, CREATE_PARALLELISM, (item) =>
-        conditional('createExecution', () =>
-          ctx.doc.send(
-            new PutCommand({
-              TableName: table,
-              Item: item,
-              ConditionExpression: 'attribute_not_exists(pk) OR revision = :zero',
-              ExpressionAttributeValues: { ':zero': 0 },
-            }),
-          ),
-        ),
-      );
+      // With a fresh id no other creation can race this one, and no run can have moved a stage
+      // before the header exists: unconditional batch puts then keep the same guarantee, in
+      // one request per 25 stages instead of one per stage.
+      const stagesWritten = input.freshId === true ? await putFreshStages(stages) : await putStagesOneByOne(stages);
       const headerWritten =
-        stageWrites.every((write) => write !== undefined) &&
+        stagesWritten &&
         (await conditional('createExecution', () =>
           ctx.doc.send(new PutCommand({ TableName: table, Item: header, ConditionExpression: 'attribute_not_exists(pk)' })),
         )) !== undefined;
@@ -193,6 +255,20 @@ export function createExecutionRecordStore(ctx: StoreContext): ExecutionRecordSt
         .sort((a, b) => num(a, 'index') - num(b, 'index'))
         .map(toStage);
       return { ...toHeader(header), stages } satisfies Execution;
+    },
+
+    async getExecutionPart(id, stageIds): Promise<ExecutionPart | undefined> {
+      // BatchGetItem refuses a key twice; a Query with a filter would read (and, on dynalite,
+      // evaluate) every stage item, which is what this read exists to avoid.
+      const wanted = [...new Set(stageIds)].map((stageId) => keys.stage(id, stageId));
+      const items = await batchGet([keys.execution(id), ...wanted], 'getExecutionPart');
+      const header = items.find((item) => item['sk'] === 'HEADER');
+      if (header === undefined) return undefined;
+      const stages = items
+        .filter((item) => item !== header)
+        .sort((a, b) => num(a, 'index') - num(b, 'index'))
+        .map(toStage);
+      return { header: toHeader(header), stages };
     },
 
     async getStage(executionId, stageId) {
@@ -501,6 +577,10 @@ function tokenOf(item: Item): TaskToken | undefined {
   const token = optStr(item, 'taskToken');
   const task = optStr(item, 'taskTokenTask');
   return token === undefined ? undefined : { token, task: task ?? '' };
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Runs `work` over `items`, at most `parallelism` at a time, keeping the order of results. */

@@ -108,6 +108,8 @@ interface LaunchRequest {
   readonly pipeline: Pipeline;
   readonly trigger: TriggerInput;
   readonly executionId: string;
+  /** `executionId` was generated for this launch (no idempotency key): no other creation can race it. */
+  readonly freshId: boolean;
   /** Restart: stages by refId created already complete. */
   readonly presets?: ReadonlyMap<string, StagePreset>;
 }
@@ -228,6 +230,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
 
     // An idempotency key names the execution: a duplicate start finds the first.
     let executionId: string;
+    const freshId = request.idempotencyKey === undefined;
     if (request.idempotencyKey !== undefined) {
       executionId = deterministicId(`${version.id}\u0000${request.idempotencyKey}`);
       const claim = await store.claimIdempotencyKey(`start:${version.id}:${request.idempotencyKey}`, executionId);
@@ -248,7 +251,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       if (correlated) return { ok: true, executionId: correlated.id, status: correlated.status, duplicate: true };
     }
 
-    return launch({ version, pipeline: checked.pipeline, trigger, executionId });
+    return launch({ version, pipeline: checked.pipeline, trigger, executionId, freshId });
   };
 
   /**
@@ -270,7 +273,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
 
   /** Creates the execution (restart presets applied), then passes it through the concurrency gate. */
   const launch = async (request: LaunchRequest): Promise<StartPipelineResult> => {
-    const { version, pipeline, trigger, executionId } = request;
+    const { version, pipeline, trigger, executionId, freshId } = request;
     const given = (trigger.parameters ?? {}) as JsonObject;
     const resolved = resolvePipelineParameters(pipeline, given);
     if (!resolved.ok) return { ok: false, reason: 'invalid', message: resolved.message };
@@ -282,7 +285,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       parameters: given,
       buildTime: clock.now(),
     });
-    const created = await store.createExecution({ ...draft, status: 'NOT_STARTED' });
+    const created = await store.createExecution({ ...draft, status: 'NOT_STARTED', ...(freshId ? { freshId } : {}) });
     if (!created.ok) {
       if (created.reason === 'too-large') return { ok: false, reason: 'invalid', message: created.message };
       // Same id: a retried start (idempotency key). Its gate may not have run: run it again, it is idempotent.
@@ -625,7 +628,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       parameters: (original.trigger['parameters'] as Record<string, unknown> | undefined) ?? original.parameters,
       restartedFrom: { executionId, stageId: stage.id, refId: stage.refId, restartedBy: caller.user },
     };
-    return launch({ version, pipeline: checked.pipeline, trigger, executionId: newId(), presets });
+    return launch({ version, pipeline: checked.pipeline, trigger, executionId: newId(), freshId: true, presets });
   };
 
   const restartExecution: GennakerExecutionService['restartExecution'] = async (executionId, caller) => {

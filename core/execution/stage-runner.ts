@@ -89,10 +89,29 @@ const NOT_EVALUATED: Readonly<Partial<Record<StageType, readonly string[]>>> = {
   checkPreconditions: CHECK_PRECONDITIONS_DEFERRED_FIELDS,
 };
 
-/** Creates a stage runner; it caches parsed pipelines per (config id, version) for its own lifetime. */
+/** Executions whose complete stages a runner keeps, least recently used dropped first. */
+const CACHED_EXECUTIONS = 200;
+
+/** What a runner remembers of one execution between two of its calls. */
+interface KnownExecution {
+  /** Every stage id, in creation order (an execution's stages are fixed when it is created). */
+  readonly stageIds: readonly string[];
+  /** Stages seen complete with no task token left: the store never changes them again. */
+  readonly complete: Map<string, StageRecord>;
+}
+
+/**
+ * Creates a stage runner. It caches parsed pipelines per (config id, version) for its own
+ * lifetime, and the complete stages of the executions it ran recently: a call then reads the
+ * header and the stages not yet complete, not the whole execution, so its read does not grow
+ * with the stages already done. Everything that may still change (the header's status and
+ * canceled flag, the parents the join rule looks at, the stages `#stage()` shows unfinished)
+ * is read fresh on every call.
+ */
 export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   const { store, clock } = deps;
   const pipelines = new Map<string, Promise<Pipeline>>();
+  const known = new Map<string, KnownExecution>();
   const taskDeps: TaskDeps = { http: deps.http, children: deps.children, store, random: deps.random ?? (() => 0.5) };
   const timeouts = { ...DEFAULT_STAGE_TIMEOUTS_MS, ...deps.limits?.defaultStageTimeoutsMs };
 
@@ -113,16 +132,53 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     return cached;
   };
 
+  /** Keeps a stage that will never change again; a stage with a task token may still lose it. */
+  const rememberStage = (executionId: string, stage: StageRecord): void => {
+    if (isComplete(stage.status) && !stage.awaitingCallback) known.get(executionId)?.complete.set(stage.id, stage);
+  };
+
+  const rememberExecution = (execution: Execution): void => {
+    known.delete(execution.id);
+    known.set(execution.id, { stageIds: execution.stages.map((stage) => stage.id), complete: new Map() });
+    for (const stage of execution.stages) rememberStage(execution.id, stage);
+    if (known.size > CACHED_EXECUTIONS) known.delete(known.keys().next().value!);
+  };
+
+  /** The execution as the store holds it now: the stages known complete from memory, the rest read. */
   const loadExecution = async (executionId: string): Promise<Execution> => {
+    const cached = known.get(executionId);
+    if (cached) {
+      known.delete(executionId);
+      known.set(executionId, cached);
+      const part = await store.getExecutionPart(executionId, cached.stageIds.filter((id) => !cached.complete.has(id)));
+      if (!part) {
+        known.delete(executionId);
+        throw invariant(`execution ${executionId} does not exist`);
+      }
+      const fresh = new Map(part.stages.map((stage) => [stage.id, stage] as const));
+      const stages = cached.stageIds.map((id) => cached.complete.get(id) ?? fresh.get(id));
+      if (stages.every((stage) => stage !== undefined)) {
+        for (const stage of part.stages) rememberStage(executionId, stage);
+        return { ...part.header, stages };
+      }
+      // A stage went missing: the store no longer matches what was remembered; read it whole.
+    }
     const execution = await store.getExecution(executionId);
-    if (!execution) throw invariant(`execution ${executionId} does not exist`);
+    if (!execution) {
+      known.delete(executionId);
+      throw invariant(`execution ${executionId} does not exist`);
+    }
+    rememberExecution(execution);
     return execution;
   };
 
   /** A conditional stage write; a lost race answers the winner's complete status, or is retried. */
   const writeStage = async (executionId: string, record: StageRecord, set: StageUpdate['set']): Promise<{ ok: true; record: StageRecord } | { ok: false; answer: StageAnswer }> => {
     const result = await store.updateStage(executionId, record.id, { expect: [record.status], set });
-    if (result.ok) return { ok: true, record: result.value };
+    if (result.ok) {
+      rememberStage(executionId, result.value);
+      return { ok: true, record: result.value };
+    }
     if (result.reason === 'conflict') {
       if (isComplete(result.current)) return { ok: false, answer: answerFor(result.current) };
       throw new GennakerError('Gennaker.WriteConflict', `stage ${record.refId} of execution ${executionId} changed while it ran (now ${result.current}); retrying`);
@@ -384,6 +440,8 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       }
     }
     const written = await store.updateExecution(execution.id, { expect: INCOMPLETE, set: { status, endTime: now, ...(execution.startTime === undefined ? { startTime: execution.buildTime } : {}) } });
+    // The execution is over: later calls for it are redeliveries, rare enough to read it whole.
+    known.delete(execution.id);
     if (written.ok) return { status };
     if (written.reason === 'conflict' && isComplete(written.current)) return { status: written.current };
     if (written.reason === 'conflict') throw new GennakerError('Gennaker.WriteConflict', `execution ${execution.id} changed while it completed; retrying`);

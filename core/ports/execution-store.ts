@@ -218,6 +218,14 @@ export interface NewExecution extends ConcurrencySnapshot {
   readonly parameters: JsonObject;
   readonly origin?: string;
   readonly stages: readonly NewStage[];
+  /**
+   * The caller has just generated `id` (not derived from an event or a key), so no other
+   * creation of this execution can be under way. The store may then write the stage records
+   * in batches, without a condition on each: nobody else can have touched them. Leave it unset
+   * for deterministic ids, where two creations may race and a late one must not reset a stage
+   * the first one's run has moved. @default false
+   */
+  readonly freshId?: boolean;
 }
 
 export interface NewStage {
@@ -279,6 +287,13 @@ export interface StageRecord {
 
 /** An execution with its stages, in the order they were created. */
 export interface Execution extends ExecutionHeader {
+  readonly stages: readonly StageRecord[];
+}
+
+/** An execution's header with some of its stages (`getExecutionPart`). */
+export interface ExecutionPart {
+  readonly header: ExecutionHeader;
+  /** The stages asked for that exist, in the order they were created. */
   readonly stages: readonly StageRecord[];
 }
 
@@ -344,6 +359,13 @@ export interface ExecutionRecordStore {
    */
   createExecution(input: NewExecution): Promise<CreateExecutionResult>;
   getExecution(id: string): Promise<Execution | undefined>;
+  /**
+   * The header and the named stages only, as strongly consistent as `getExecution`: for a
+   * caller that keeps the complete stages it has seen (they never change, except that a taken
+   * task token clears `awaitingCallback`) and needs only the rest fresh. Unknown stage ids are
+   * left out; undefined when the execution does not exist.
+   */
+  getExecutionPart(id: string, stageIds: readonly string[]): Promise<ExecutionPart | undefined>;
   getStage(executionId: string, stageId: string): Promise<StageRecord | undefined>;
   listExecutions(query: ExecutionQuery, page?: PageRequest): Promise<Page<ExecutionHeader>>;
   updateExecution(id: string, update: ExecutionUpdate): Promise<UpdateResult<ExecutionHeader>>;

@@ -330,6 +330,62 @@ export function executionStoreContract(name: string, createStore: (clock: Manual
         });
       });
 
+      it('creates an execution from a fresh id exactly as from any other id, over many stages', async () => {
+        const input = newExecution({ stages: stages(60), freshId: true });
+
+        const result = await store.createExecution(input);
+        const read = await store.getExecution(input.id);
+
+        expect(result.ok).toBe(true);
+        expect(read).toEqual(result.ok ? result.execution : undefined);
+        expect(read?.stages.map((s) => s.id)).toEqual(input.stages.map((s) => s.id));
+        expect(read?.stages[59]).toMatchObject({ refId: '60', status: 'NOT_STARTED', context: { waitTime: 30 }, revision: 0 });
+      });
+
+      it('answers exists for a fresh-id creation whose header exists, changing nothing', async () => {
+        const execution = await created();
+        await store.updateStage(execution.id, 'stage-1', { expect: ['NOT_STARTED'], set: { status: 'RUNNING' } });
+
+        const again = await store.createExecution(newExecution({ id: execution.id, name: 'Another', freshId: true }));
+
+        expect(again).toMatchObject({ ok: false, reason: 'exists', existing: { id: execution.id, name: 'Deploy to prod' } });
+        expect((await store.getStage(execution.id, 'stage-1'))?.status).toBe('RUNNING');
+      });
+
+      it('reads the header and only the stages asked for, fresh and in stage order', async () => {
+        // given an execution whose header and stages moved after creation
+        const execution = await created({ stages: stages(5) });
+        await store.updateExecution(execution.id, { expect: ['NOT_STARTED'], set: { status: 'RUNNING', canceled: true } });
+        await store.updateStage(execution.id, 'stage-4', { expect: ['NOT_STARTED'], set: { status: 'RUNNING', context: { note: 'moved' } } });
+
+        // when
+        const part = await store.getExecutionPart(execution.id, ['stage-4', 'stage-2', 'stage-4', 'stage-99']);
+        const whole = await store.getExecution(execution.id);
+
+        // then
+        expect(part?.header).toMatchObject({ id: execution.id, status: 'RUNNING', canceled: true, revision: 1 });
+        expect(part?.stages.map((s) => s.id)).toEqual(['stage-2', 'stage-4']);
+        expect(part?.stages[1]).toEqual(whole?.stages[3]);
+        expect(part?.stages[1]).toMatchObject({ status: 'RUNNING', context: { note: 'moved' }, revision: 1 });
+        const { stages: _all, ...header } = whole!;
+        expect(part?.header).toEqual(header);
+      });
+
+      it('reads only the header when no stage is asked for, and nothing for an execution that does not exist', async () => {
+        const execution = await created();
+
+        expect(await store.getExecutionPart(execution.id, [])).toMatchObject({ header: { id: execution.id }, stages: [] });
+        expect(await store.getExecutionPart(id('missing'), ['stage-1'])).toBeUndefined();
+      });
+
+      it('reads more stages than one batch holds', async () => {
+        const execution = await created({ stages: stages(130), freshId: true });
+
+        const part = await store.getExecutionPart(execution.id, execution.stages.map((s) => s.id));
+
+        expect(part?.stages.map((s) => s.id)).toEqual(execution.stages.map((s) => s.id));
+      });
+
       it('keeps documents exactly, including what DynamoDB maps cannot hold', async () => {
         const context = { empty: '', emptyList: [], deep: JSON.parse(`${'{"a":'.repeat(40)}1${'}'.repeat(40)}`), big: 12345678901234567, unicode: 'déployé ✓' };
         const execution = await created({ stages: [{ ...stages(1)[0]!, context }] });

@@ -90,26 +90,30 @@ describe('DynamoDB execution store: the adapter itself', () => {
     expect((error as Error).message).not.toContain('ResourceNotFound');
   });
 
-  it('completes a creation that crashed after writing some stages', async () => {
+  it.each([
+    ['with a conditional put per stage', 'half-created', false],
+    ['with batched puts for a fresh id', 'half-created-fresh', true],
+  ])('completes a creation that crashed after writing some stages, %s', async (_how, executionId, freshId) => {
     // given the stage items of a creation that died before writing its header
     const clock = createManualClock();
     const store = createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock });
     const doc = DynamoDBDocumentClient.from(dynalite.client);
-    const input = execution('half-created', clock.now());
+    const input = { ...execution(executionId, clock.now()), freshId };
     await doc.send(
       new PutCommand({
         TableName: dynalite.tableName,
-        Item: { pk: 'EXEC#half-created', sk: 'STAGE#s1', kind: 'stage', id: 's1', refId: '1', type: 'wait', name: 'Wait', status: 'NOT_STARTED', revision: 0 },
+        Item: { pk: `EXEC#${executionId}`, sk: 'STAGE#s1', kind: 'stage', id: 's1', refId: '1', type: 'wait', name: 'Wait', status: 'NOT_STARTED', revision: 0 },
       }),
     );
 
     // when the creation is retried
-    expect(await store.getExecution('half-created')).toBeUndefined();
+    expect(await store.getExecution(executionId)).toBeUndefined();
+    expect(await store.getExecutionPart(executionId, ['s1'])).toBeUndefined();
     const retried = await store.createExecution(input);
 
     // then it completes
     expect(retried.ok).toBe(true);
-    expect(await store.getExecution('half-created')).toMatchObject({ stages: [{ id: 's1', context: { waitTime: 1 } }] });
+    expect(await store.getExecution(executionId)).toMatchObject({ stages: [{ id: 's1', context: { waitTime: 1 } }] });
   });
 
   it('takes over a pipeline name left behind by a crashed save, once the grace period is over', async () => {

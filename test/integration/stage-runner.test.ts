@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbExecutionStore } from '../../adapters/dynamodb/dynamodb-execution-store.ts';
 import { createFetchHttpClient } from '../../adapters/http/fetch-http-client.ts';
+import { newExecutionFromPipeline } from '../../core/execution/new-execution.ts';
+import { parsePipeline } from '../../core/pipeline/index.ts';
 import type { ExecutionStore, JsonObject } from '../../core/ports/execution-store.ts';
 import { startDynalite, type Dynalite } from '../support/dynalite.ts';
 import { createLocalRun, type LocalRun } from '../support/local-run.ts';
@@ -261,5 +263,51 @@ describe('idempotency', () => {
     ];
     expect(again).toEqual([{ status: 'SUCCEEDED' }, { status: 'STOPPED' }, { status: 'STOPPED' }, { status: 'SUCCEEDED' }]);
     expect(await store.getExecution(execution.id)).toEqual(execution);
+  });
+});
+
+describe('what the runner remembers between calls', () => {
+  /** An execution of `stages` created in the store, not started: the test calls the runner itself. */
+  async function createdExecution(stages: JsonObject[]): Promise<string> {
+    const saved = await local.save(pipeline(stages));
+    const parsed = parsePipeline(saved.config);
+    const executionId = uniqueName('remembered');
+    const created = await store.createExecution(
+      newExecutionFromPipeline(parsed.pipeline!, { id: executionId, version: saved.version, pipelineConfigId: saved.id, trigger: { type: 'manual' }, parameters: {}, buildTime: local.now() }),
+    );
+    if (!created.ok) throw new Error(`could not create ${executionId}`);
+    await store.updateExecution(executionId, { expect: ['NOT_STARTED'], set: { status: 'RUNNING' } });
+    return executionId;
+  }
+
+  it('shows #stage() the current data of a stage that is not complete, changed by another writer between two calls', async () => {
+    // given 1 → 2, beside 3, which another writer changes after the runner ran 1
+    const executionId = await createdExecution([
+      evaluate('1', []),
+      evaluate('2', ['1'], [{ key: 'seen', value: "${#stage('Wait 3').context.note}" }]),
+      wait('3', [], 30),
+    ]);
+    expect(await local.runner({ executionId, stageRefId: '1', task: 'evaluateVariables' })).toEqual({ status: 'SUCCEEDED' });
+    await store.updateStage(executionId, '3', { expect: ['NOT_STARTED'], set: { context: { waitTime: 30, note: 'changed meanwhile' } } });
+
+    // when
+    const answer = await local.runner({ executionId, stageRefId: '2', task: 'evaluateVariables' });
+
+    // then
+    expect(answer).toEqual({ status: 'SUCCEEDED' });
+    expect((await store.getStage(executionId, '2'))?.outputs).toEqual({ seen: 'changed meanwhile' });
+  });
+
+  it('cancels the next stage when the execution was canceled after its previous call', async () => {
+    // given 1 → 2, canceled once 1 has run
+    const executionId = await createdExecution([evaluate('1', []), evaluate('2', ['1'])]);
+    await local.runner({ executionId, stageRefId: '1', task: 'evaluateVariables' });
+    await store.updateExecution(executionId, { expect: ['RUNNING'], set: { canceled: true } });
+
+    // when
+    const answer = await local.runner({ executionId, stageRefId: '2', task: 'evaluateVariables' });
+
+    // then
+    expect(answer).toEqual({ status: 'CANCELED' });
   });
 });

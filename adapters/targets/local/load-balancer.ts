@@ -1,0 +1,247 @@
+/**
+ * The local load balancer: a real HTTP reverse proxy on 127.0.0.1, one per cluster. It routes
+ * each request by smooth weighted round-robin across the server groups the routing table
+ * offers (enabled, with Up instances), then round-robin across that group's instances.
+ *
+ * Decisions:
+ * - Bodies stream both ways (pipe, no buffering), so a slow chunked answer arrives in chunks.
+ * - A request is retried on another instance only when the connection was refused before any
+ *   byte of it was sent: the request body is not read until the upstream socket is connected,
+ *   so a retry is always safe, idempotent or not. Every other failure is the client's 502.
+ * - Draining is counting: every request holds its server group's in-flight count until the
+ *   response ends, and `drain` resolves when that count reaches 0 (or the timeout passes).
+ *   Disabling is done by the routing table, which stops offering the group.
+ * - Metrics are recorded per server group when a response ends (see metrics.ts).
+ */
+import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { createMetricsRecorder, type MetricsRecorder } from './metrics.ts';
+import { createWeightedPicker } from './weighted-round-robin.ts';
+
+export interface Backend {
+  readonly instanceId: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RoutingGroup {
+  readonly serverGroup: string;
+  /** Relative weight; 0 takes no new request. */
+  readonly weight: number;
+  /** Instances that may take requests (Up). */
+  readonly backends: readonly Backend[];
+}
+
+export interface LoadBalancerOptions {
+  /** Shown in error answers. */
+  readonly name: string;
+  /** @default 0: any free port */
+  readonly port?: number;
+  /** Read on every request: who may take traffic now. */
+  readonly routing: () => readonly RoutingGroup[];
+  /** Told when an instance refused a connection, so the caller can mark it Down early. */
+  readonly onRefused?: (serverGroup: string, backend: Backend) => void;
+  /** Attempts per request when connections are refused. @default 3 */
+  readonly maxAttempts?: number;
+  readonly now?: () => number;
+  readonly metrics?: MetricsRecorder;
+}
+
+export interface LoadBalancer {
+  readonly port: number;
+  readonly url: string;
+  readonly metrics: MetricsRecorder;
+  /** Requests in flight to a server group. */
+  inFlight(serverGroup: string): number;
+  /** Resolves true when the server group has no request in flight, false after `timeoutMs`. */
+  drain(serverGroup: string, timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Headers that describe one hop, never forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+function forwardable(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const connectionTokens = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || connectionTokens.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+function sendError(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-gennaker-lb': 'error' });
+  res.end(text);
+}
+
+export async function startLoadBalancer(options: LoadBalancerOptions): Promise<LoadBalancer> {
+  const now = options.now ?? Date.now;
+  const maxAttempts = options.maxAttempts ?? 3;
+  const metrics = options.metrics ?? createMetricsRecorder();
+  const picker = createWeightedPicker();
+  const rotation = new Map<string, number>();
+  const inFlight = new Map<string, number>();
+  const drainWaiters = new Map<string, Set<() => void>>();
+  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  const sockets = new Set<Socket>();
+
+  const acquire = (serverGroup: string) => inFlight.set(serverGroup, (inFlight.get(serverGroup) ?? 0) + 1);
+  const release = (serverGroup: string) => {
+    const left = (inFlight.get(serverGroup) ?? 1) - 1;
+    if (left > 0) {
+      inFlight.set(serverGroup, left);
+      return;
+    }
+    inFlight.delete(serverGroup);
+    const waiters = drainWaiters.get(serverGroup);
+    drainWaiters.delete(serverGroup);
+    waiters?.forEach((wake) => wake());
+  };
+
+  /** The next backend, skipping instances that already refused this request. */
+  function choose(refused: ReadonlySet<string>): { serverGroup: string; backend: Backend } | undefined {
+    const groups = options
+      .routing()
+      .map((group) => ({ ...group, backends: group.backends.filter((backend) => !refused.has(backend.instanceId)) }))
+      .filter((group) => group.backends.length > 0 && group.weight > 0);
+    const key = picker.pick(groups.map((group) => ({ key: group.serverGroup, weight: group.weight })));
+    const group = groups.find((candidate) => candidate.serverGroup === key);
+    if (!group) return undefined;
+    const turn = rotation.get(group.serverGroup) ?? 0;
+    rotation.set(group.serverGroup, turn + 1);
+    return { serverGroup: group.serverGroup, backend: group.backends[turn % group.backends.length]! };
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const startedAt = now();
+    const refused = new Set<string>();
+    const headers = forwardable(req.headers);
+    const peer = req.socket.remoteAddress ?? '';
+    headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${peer}` : peer;
+    headers['x-forwarded-proto'] = 'http';
+
+    const attempt = (): void => {
+      const choice = choose(refused);
+      if (!choice) {
+        if (refused.size > 0) {
+          sendError(res, 502, { error: `every instance of ${options.name} refused the connection`, cluster: options.name });
+        } else {
+          sendError(res, 503, { error: `no instance of ${options.name} is Up and enabled; nothing can take this request`, cluster: options.name });
+        }
+        return;
+      }
+      const { serverGroup, backend } = choice;
+      acquire(serverGroup);
+      let done = false;
+      const finish = (error: boolean) => {
+        if (done) return;
+        done = true;
+        release(serverGroup);
+        metrics.record(serverGroup, { latencyMs: now() - startedAt, error, at: now() });
+      };
+      let bodySent = false;
+      const upstream = httpRequest({ host: backend.host, port: backend.port, method: req.method, path: req.url, headers, agent });
+      const sendBody = () => {
+        bodySent = true;
+        req.pipe(upstream);
+      };
+      upstream.on('socket', (socket) => {
+        if (socket.connecting) socket.once('connect', sendBody);
+        else sendBody();
+      });
+      upstream.on('error', (error: NodeJS.ErrnoException) => {
+        if (!bodySent && error.code === 'ECONNREFUSED' && !res.headersSent) {
+          finish(true);
+          refused.add(backend.instanceId);
+          options.onRefused?.(serverGroup, backend);
+          if (refused.size < maxAttempts) {
+            attempt();
+            return;
+          }
+        }
+        finish(true);
+        sendError(res, 502, { error: `${serverGroup} (${backend.instanceId}) failed: ${error.code ?? error.message}`, cluster: options.name });
+      });
+      upstream.on('response', (answer) => {
+        const status = answer.statusCode ?? 502;
+        const out = forwardable(answer.headers);
+        out['x-gennaker-server-group'] = serverGroup;
+        out['x-gennaker-instance'] = backend.instanceId;
+        res.writeHead(status, answer.statusMessage, out);
+        answer.pipe(res);
+        answer.on('error', () => res.destroy());
+        res.on('close', () => {
+          if (!res.writableFinished) upstream.destroy();
+          finish(status >= 500 || !res.writableFinished);
+        });
+      });
+      // The client went away before an answer: stop the upstream request too.
+      res.on('close', () => {
+        if (!res.headersSent && !done) {
+          upstream.destroy();
+          finish(true);
+        }
+      });
+    };
+    attempt();
+  }
+
+  const server = createServer({ keepAliveTimeout: 5_000 }, handle);
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    metrics,
+    inFlight: (serverGroup) => inFlight.get(serverGroup) ?? 0,
+    drain(serverGroup, timeoutMs) {
+      if ((inFlight.get(serverGroup) ?? 0) === 0) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        let waiters = drainWaiters.get(serverGroup);
+        if (!waiters) {
+          waiters = new Set();
+          drainWaiters.set(serverGroup, waiters);
+        }
+        const mine = waiters;
+        const wake = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+        const timer = setTimeout(() => {
+          mine.delete(wake);
+          resolve(false);
+        }, timeoutMs);
+        mine.add(wake);
+      });
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      agent.destroy();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,622 @@
+/**
+ * The local deploy target (DESIGN.md §6, §9): a server group is N real processes on this
+ * machine, run from a baked, immutable copy of the artifact (artifacts.ts), each on its own
+ * 127.0.0.1 port, behind one real weighted HTTP load balancer per cluster (load-balancer.ts)
+ * that also records per-server-group request metrics (metrics.ts, served by the admin server).
+ *
+ * Decisions:
+ * - Every instance gets PORT, HOST, INSTANCE_ID, SERVER_GROUP and ARTIFACT_VERSION (the baked
+ *   version) in its environment, after the server group's own `env`.
+ * - Immutable instances: a process that exits is Down and stays so (no restart policy); a new
+ *   version is a new server group.
+ * - Health is an HTTP GET polled per instance: Starting until the first 2xx; Down on a non-2xx
+ *   answer before that (a broken release), or after `unhealthyThreshold` failures once Up.
+ * - The model (server groups, pids, ports, load balancer ports) is a JSON file in the state
+ *   directory, written after every change. A new target on the same directory adopts the
+ *   processes still alive (pid alive, same working directory, then a health check) and drops
+ *   the dead ones, and binds each load balancer on its old port when it can. `close()` leaves
+ *   processes running for that; `destroyAll()` kills them all.
+ */
+import { request as httpRequest, createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import type {
+  ArtifactReference,
+  Capacity,
+  ClusterDescription,
+  ClusterRef,
+  CreateServerGroupRequest,
+  CreateServerGroupResult,
+  DeployFailure,
+  DeployTarget,
+  DisableResult,
+  HealthCheckSettings,
+  InstanceHealth,
+  OperationResult,
+  ServerGroupDescription,
+  ServerGroupRef,
+} from '../../../core/ports/deploy-target.ts';
+import { bakeArtifact, LOCAL_ARTIFACT_TYPES } from './artifacts.ts';
+import { startLoadBalancer, type LoadBalancer, type RoutingGroup } from './load-balancer.ts';
+import { createMetricsRecorder, LATENCY_BUCKETS_MS, renderPrometheus, type MetricsRecorder, type ServerGroupMetrics } from './metrics.ts';
+import { freePort, isAlive, killInstance, spawnInstance, workingDirectoryOf } from './processes.ts';
+
+export interface LocalDeployTargetOptions {
+  /** Where artifacts, logs and the model live (`.gennaker/targets/local`). */
+  readonly stateDir: string;
+  /** Environment every instance starts with (PATH, HOME...), before the server group's own. @default {} */
+  readonly baseEnv?: Readonly<Record<string, string>>;
+  /** The `node` that runs artifacts. @default process.execPath */
+  readonly nodePath?: string;
+  /** @default 30_000 */
+  readonly drainTimeoutMs?: number;
+  /** SIGTERM to SIGKILL. @default 3_000 */
+  readonly killGraceMs?: number;
+  /** Defaults for server groups that give no health check settings. */
+  readonly healthCheck?: HealthCheckSettings;
+  /** The admin server's port (metrics). @default 0: any free port */
+  readonly adminPort?: number;
+  /** Width of a metrics time-series slot. @default 1_000 */
+  readonly metricsResolutionMs?: number;
+}
+
+export interface InstanceProcess {
+  readonly account: string;
+  readonly location: string;
+  readonly serverGroup: string;
+  readonly instanceId: string;
+  readonly pid: number;
+  readonly port: number;
+}
+
+export interface ClusterMetrics extends ClusterRef {
+  readonly endpoint: string;
+  readonly serverGroups: readonly ServerGroupMetrics[];
+}
+
+export interface LocalDeployTarget extends DeployTarget {
+  /** Base URL of the admin server: `/_gennaker/metrics`, `/_gennaker/metrics/prometheus`. */
+  readonly adminUrl: string;
+  /** The cluster's load balancer, once the cluster has had a server group. */
+  loadBalancerUrl(ref: ClusterRef): string | undefined;
+  /** The load balancer's metrics for a cluster; `since` (epoch ms) trims the time series. */
+  metrics(ref: ClusterRef, since?: number): ClusterMetrics | undefined;
+  /** Every live instance process, for operators and leak checks. */
+  processes(): readonly InstanceProcess[];
+  /** Stops load balancers, health checks and the admin server; instances keep running (adopted next time). */
+  close(): Promise<void>;
+  /** Kills every instance, forgets every server group, then closes. */
+  destroyAll(): Promise<void>;
+}
+
+interface InstanceState {
+  readonly id: string;
+  readonly pid: number;
+  readonly port: number;
+  readonly launchedTime: number;
+  health: InstanceHealth;
+  everUp: boolean;
+  failures: number;
+  /** Out of rotation: being terminated by a resize or a destroy. */
+  terminating: boolean;
+  /** Set for processes this target spawned; adopted ones are checked by pid. */
+  exited?: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+interface ServerGroupState {
+  readonly name: string;
+  readonly cluster: string;
+  readonly account: string;
+  readonly location: string;
+  readonly createdTime: number;
+  capacity: Capacity;
+  disabled: boolean;
+  readonly artifact: ArtifactReference;
+  readonly directory: string;
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly healthCheck: Required<HealthCheckSettings>;
+  instances: InstanceState[];
+  nextInstance: number;
+}
+
+interface ClusterState {
+  readonly ref: ClusterRef;
+  port: number;
+  weights?: Record<string, number>;
+  lb?: LoadBalancer;
+  readonly metrics: MetricsRecorder;
+}
+
+/** The JSON file's shape. */
+interface PersistedModel {
+  readonly version: 1;
+  readonly clusters: ReadonlyArray<{ readonly ref: ClusterRef; readonly port: number; readonly weights?: Record<string, number> }>;
+  readonly serverGroups: ReadonlyArray<
+    Omit<ServerGroupState, 'instances'> & { readonly instances: ReadonlyArray<{ readonly id: string; readonly pid: number; readonly port: number; readonly launchedTime: number }> }
+  >;
+}
+
+const STATE_FILE = 'local-target.json';
+const SAFE_NAME = /^[a-zA-Z0-9._-]+$/;
+
+const clusterKey = (ref: ClusterRef) => `${ref.account}/${ref.location}/${ref.cluster}`;
+const groupKey = (account: string, location: string, name: string) => `${account}/${location}/${name}`;
+
+function failure(reason: DeployFailure['reason'], message: string): DeployFailure {
+  return { ok: false, reason, message };
+}
+
+function checkCapacity(capacity: Capacity): string | undefined {
+  const { min, max, desired } = capacity;
+  if (![min, max, desired].every((n) => Number.isInteger(n) && n >= 0)) {
+    return `capacity ${JSON.stringify(capacity)} must hold whole numbers >= 0`;
+  }
+  if (!(min <= desired && desired <= max)) return `capacity ${JSON.stringify(capacity)} must satisfy min <= desired <= max`;
+  return undefined;
+}
+
+/** One GET of the health path: the status, or undefined when nothing answered. */
+function probe(port: number, path: string, timeoutMs: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path, method: 'GET', agent: false, timeout: timeoutMs }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(undefined));
+    request.end();
+  });
+}
+
+export async function createLocalDeployTarget(options: LocalDeployTargetOptions): Promise<LocalDeployTarget> {
+  const stateDir = options.stateDir;
+  const nodePath = options.nodePath ?? process.execPath;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
+  const killGraceMs = options.killGraceMs ?? 3_000;
+  const healthDefaults: Required<HealthCheckSettings> = {
+    path: options.healthCheck?.path ?? '/health',
+    intervalMs: options.healthCheck?.intervalMs ?? 500,
+    timeoutMs: options.healthCheck?.timeoutMs ?? 1_000,
+    unhealthyThreshold: options.healthCheck?.unhealthyThreshold ?? 2,
+  };
+  const clusters = new Map<string, ClusterState>();
+  const groups = new Map<string, ServerGroupState>();
+  let closed = false;
+  await mkdir(stateDir, { recursive: true });
+
+  // ---------------------------------------------------------------------------------------
+  // The model on disk: written after every change, one write at a time.
+
+  let writing: Promise<void> = Promise.resolve();
+  function persist(): Promise<void> {
+    const model: PersistedModel = {
+      version: 1,
+      clusters: [...clusters.values()].map((cluster) => ({ ref: cluster.ref, port: cluster.port, ...(cluster.weights ? { weights: cluster.weights } : {}) })),
+      serverGroups: [...groups.values()].map(({ instances, ...group }) => ({
+        ...group,
+        instances: instances.map(({ id, pid, port, launchedTime }) => ({ id, pid, port, launchedTime })),
+      })),
+    };
+    const text = JSON.stringify(model, null, 2);
+    writing = writing.then(async () => {
+      const file = join(stateDir, STATE_FILE);
+      await writeFile(`${file}.tmp`, text);
+      await rename(`${file}.tmp`, file);
+    });
+    return writing;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Routing: what each cluster's load balancer may send traffic to, right now.
+
+  function clusterGroups(ref: ClusterRef): ServerGroupState[] {
+    return [...groups.values()]
+      .filter((group) => group.account === ref.account && group.location === ref.location && group.cluster === ref.cluster)
+      .sort((a, b) => a.createdTime - b.createdTime || a.name.localeCompare(b.name));
+  }
+
+  const routable = (instance: InstanceState) => instance.health === 'Up' && !instance.terminating;
+
+  /** Each enabled group's weight: its explicit weight, or its count of Up instances. */
+  function routingOf(cluster: ClusterState): RoutingGroup[] {
+    return clusterGroups(cluster.ref)
+      .filter((group) => !group.disabled)
+      .map((group) => {
+        const backends = group.instances.filter(routable).map((instance) => ({ instanceId: instance.id, host: '127.0.0.1', port: instance.port }));
+        const weight = backends.length === 0 ? 0 : cluster.weights ? (cluster.weights[group.name] ?? 0) : backends.length;
+        return { serverGroup: group.name, weight, backends };
+      });
+  }
+
+  async function startClusterLoadBalancer(cluster: ClusterState): Promise<void> {
+    const start = (port: number) =>
+      startLoadBalancer({
+        name: cluster.ref.cluster,
+        port,
+        metrics: cluster.metrics,
+        routing: () => routingOf(cluster),
+        onRefused: (serverGroup, backend) => {
+          const group = groups.get(groupKey(cluster.ref.account, cluster.ref.location, serverGroup));
+          const instance = group?.instances.find((candidate) => candidate.id === backend.instanceId);
+          if (instance) instance.health = 'Down';
+        },
+      });
+    try {
+      cluster.lb = await start(cluster.port);
+    } catch {
+      // The old port is taken now: a new one (the cluster's endpoint changes).
+      cluster.lb = await start(0);
+    }
+    cluster.port = cluster.lb.port;
+  }
+
+  async function ensureCluster(ref: ClusterRef): Promise<ClusterState> {
+    const key = clusterKey(ref);
+    let cluster = clusters.get(key);
+    if (!cluster) {
+      cluster = { ref: { account: ref.account, location: ref.location, cluster: ref.cluster }, port: 0, metrics: createMetricsRecorder({ resolutionMs: options.metricsResolutionMs ?? 1_000 }) };
+      clusters.set(key, cluster);
+    }
+    if (!cluster.lb) await startClusterLoadBalancer(cluster);
+    return cluster;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Health: one polling loop per instance.
+
+  async function checkHealth(group: ServerGroupState, instance: InstanceState): Promise<void> {
+    const dead = instance.exited ?? !isAlive(instance.pid);
+    if (dead) {
+      instance.health = 'Down';
+      return;
+    }
+    const status = await probe(instance.port, group.healthCheck.path, group.healthCheck.timeoutMs);
+    if (status !== undefined && status >= 200 && status < 300) {
+      instance.health = 'Up';
+      instance.everUp = true;
+      instance.failures = 0;
+      return;
+    }
+    instance.failures += 1;
+    if (!instance.everUp) {
+      // Not listening yet is starting; answering non-2xx is a broken release.
+      instance.health = status === undefined ? 'Starting' : 'Down';
+    } else if (instance.failures >= group.healthCheck.unhealthyThreshold) {
+      instance.health = 'Down';
+    }
+  }
+
+  function watch(group: ServerGroupState, instance: InstanceState, delayMs = 50): void {
+    instance.timer = setTimeout(() => {
+      void checkHealth(group, instance).finally(() => {
+        if (closed || instance.terminating || instance.exited) return;
+        watch(group, instance, group.healthCheck.intervalMs);
+      });
+    }, delayMs);
+    instance.timer.unref();
+  }
+
+  function stopWatching(instance: InstanceState): void {
+    if (instance.timer) clearTimeout(instance.timer);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Instances
+
+  async function launch(group: ServerGroupState): Promise<InstanceState> {
+    group.nextInstance += 1;
+    const id = `${group.name}-i${group.nextInstance}`;
+    const port = await freePort();
+    const [command, ...args] = group.command;
+    const spawned = spawnInstance({
+      command: command === 'node' ? nodePath : command!,
+      args,
+      cwd: group.directory,
+      env: {
+        ...options.baseEnv,
+        ARTIFACT_VERSION: group.artifact.version ?? '',
+        ...group.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        INSTANCE_ID: id,
+        SERVER_GROUP: group.name,
+      },
+      logFile: join(stateDir, 'logs', group.name, `${id}.log`),
+    });
+    const instance: InstanceState = { id, pid: spawned.pid, port, launchedTime: Date.now(), health: 'Starting', everUp: false, failures: 0, terminating: false, exited: false };
+    void spawned.exited.then(() => {
+      instance.exited = true;
+      instance.health = 'Down';
+    });
+    group.instances.push(instance);
+    watch(group, instance);
+    return instance;
+  }
+
+  async function terminate(instance: InstanceState): Promise<void> {
+    instance.terminating = true;
+    stopWatching(instance);
+    await killInstance(instance.pid, killGraceMs);
+    instance.health = 'Down';
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Adoption of what a previous target left running
+
+  async function adopt(): Promise<void> {
+    const text = await readFile(join(stateDir, STATE_FILE), 'utf8').catch(() => undefined);
+    if (text === undefined) return;
+    const model = JSON.parse(text) as PersistedModel;
+    for (const saved of model.clusters) {
+      clusters.set(clusterKey(saved.ref), {
+        ref: saved.ref,
+        port: saved.port,
+        ...(saved.weights ? { weights: saved.weights } : {}),
+        metrics: createMetricsRecorder({ resolutionMs: options.metricsResolutionMs ?? 1_000 }),
+      });
+    }
+    const checks: Promise<void>[] = [];
+    for (const saved of model.serverGroups) {
+      const group: ServerGroupState = { ...saved, instances: [] };
+      for (const { id, pid, port, launchedTime } of saved.instances) {
+        const cwd = workingDirectoryOf(pid);
+        if (!isAlive(pid) || (cwd !== undefined && cwd !== group.directory)) continue; // dead, or a reused pid: forget it
+        const instance: InstanceState = { id, pid, port, launchedTime, health: 'Starting', everUp: false, failures: 0, terminating: false };
+        group.instances.push(instance);
+        checks.push(checkHealth(group, instance));
+      }
+      groups.set(groupKey(group.account, group.location, group.name), group);
+    }
+    await Promise.all(checks);
+    for (const group of groups.values()) for (const instance of group.instances) watch(group, instance, group.healthCheck.intervalMs);
+    for (const cluster of clusters.values()) await startClusterLoadBalancer(cluster);
+    await persist();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Description
+
+  function describeGroup(group: ServerGroupState): ServerGroupDescription {
+    const cluster = clusters.get(clusterKey(group));
+    const routing = cluster ? routingOf(cluster) : [];
+    const total = routing.reduce((sum, entry) => sum + entry.weight, 0);
+    const mine = routing.find((entry) => entry.serverGroup === group.name)?.weight ?? 0;
+    return {
+      name: group.name,
+      cluster: group.cluster,
+      account: group.account,
+      location: group.location,
+      createdTime: group.createdTime,
+      capacity: { ...group.capacity },
+      disabled: group.disabled,
+      instances: group.instances.map((instance) => ({
+        id: instance.id,
+        health: instance.health,
+        address: `127.0.0.1:${instance.port}`,
+        launchedTime: instance.launchedTime,
+      })),
+      trafficWeight: total > 0 ? Math.round((mine / total) * 10_000) / 100 : 0,
+      artifact: group.artifact,
+    };
+  }
+
+  function find(ref: ServerGroupRef): ServerGroupState | DeployFailure {
+    return (
+      groups.get(groupKey(ref.account, ref.location, ref.serverGroup)) ??
+      failure('not-found', `server group ${ref.serverGroup} does not exist in ${ref.account}/${ref.location}`)
+    );
+  }
+
+  /** The command: the one given, else `node <main of package.json>`, else `node server.js`. */
+  async function commandFor(directory: string, given: readonly string[] | undefined): Promise<readonly string[]> {
+    if (given && given.length > 0) return given;
+    const main = await readFile(join(directory, 'package.json'), 'utf8')
+      .then((text) => (JSON.parse(text) as { main?: unknown }).main)
+      .catch(() => undefined);
+    const entry = typeof main === 'string' ? main : 'server.js';
+    return ['node', isAbsolute(entry) ? entry : join(directory, entry)];
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The admin server: metrics for people and for the local metric source.
+
+  function allMetrics(filter: { cluster?: string | null; since?: number }): ClusterMetrics[] {
+    return [...clusters.values()]
+      .filter((cluster) => !filter.cluster || cluster.ref.cluster === filter.cluster)
+      .map((cluster) => ({ ...cluster.ref, endpoint: cluster.lb?.url ?? '', serverGroups: cluster.metrics.snapshot(filter.since) }));
+  }
+
+  const admin: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const since = Number(url.searchParams.get('since') ?? 0) || 0;
+    if (req.method === 'GET' && url.pathname === '/_gennaker/metrics') {
+      const body = JSON.stringify({
+        now: Date.now(),
+        resolutionMs: options.metricsResolutionMs ?? 1_000,
+        latencyBucketsMs: LATENCY_BUCKETS_MS,
+        clusters: allMetrics({ cluster: url.searchParams.get('cluster'), since }),
+      });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    } else if (req.method === 'GET' && url.pathname === '/_gennaker/metrics/prometheus') {
+      const body = renderPrometheus(allMetrics({ cluster: url.searchParams.get('cluster') }).map((cluster) => ({ labels: cluster, metrics: cluster.serverGroups })));
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route ${url.pathname}` }));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    admin.once('error', reject);
+    admin.listen(options.adminPort ?? 0, '127.0.0.1', () => resolve());
+  });
+  const adminUrl = `http://127.0.0.1:${(admin.address() as AddressInfo).port}`;
+
+  await adopt();
+
+  // ---------------------------------------------------------------------------------------
+  // The port
+
+  async function close(): Promise<void> {
+    if (closed) return;
+    closed = true;
+    for (const group of groups.values()) group.instances.forEach(stopWatching);
+    await Promise.all([...clusters.values()].map((cluster) => cluster.lb?.close()));
+    for (const cluster of clusters.values()) delete cluster.lb;
+    admin.closeAllConnections();
+    await new Promise<void>((resolve) => admin.close(() => resolve()));
+    await writing;
+  }
+
+  return {
+    capabilities: { trafficWeights: true, resize: true, drainOnDisable: true, artifactTypes: LOCAL_ARTIFACT_TYPES },
+    adminUrl,
+
+    async createServerGroup(request: CreateServerGroupRequest): Promise<CreateServerGroupResult> {
+      for (const [field, value] of [['name', request.name], ['cluster', request.cluster], ['account', request.account], ['location', request.location]] as const) {
+        if (!SAFE_NAME.test(value)) return failure('invalid', `${field} '${value}' may hold only letters, digits, '.', '_' and '-'`);
+      }
+      const capacityProblem = checkCapacity(request.capacity);
+      if (capacityProblem) return failure('invalid', capacityProblem);
+      const key = groupKey(request.account, request.location, request.name);
+      if (groups.has(key)) return failure('already-exists', `server group ${request.name} already exists in ${request.account}/${request.location}; server groups are immutable, create the next version`);
+      const baked = await bakeArtifact(stateDir, request.artifact);
+      if (!baked.ok) return failure(LOCAL_ARTIFACT_TYPES.includes(request.artifact.type as never) ? 'failed' : 'unsupported', baked.message);
+      if (groups.has(key)) return failure('already-exists', `server group ${request.name} already exists in ${request.account}/${request.location}`);
+      const group: ServerGroupState = {
+        name: request.name,
+        cluster: request.cluster,
+        account: request.account,
+        location: request.location,
+        createdTime: Date.now(),
+        capacity: { ...request.capacity },
+        disabled: request.disabled ?? false,
+        artifact: { ...request.artifact, name: baked.name, version: baked.version },
+        directory: baked.directory,
+        command: await commandFor(baked.directory, request.command),
+        env: { ...request.env },
+        healthCheck: { ...healthDefaults, ...request.healthCheck },
+        instances: [],
+        nextInstance: 0,
+      };
+      groups.set(key, group);
+      await ensureCluster(request);
+      try {
+        for (let i = 0; i < group.capacity.desired; i++) await launch(group);
+      } catch (error) {
+        await Promise.all(group.instances.map(terminate));
+        groups.delete(key);
+        await persist();
+        return failure('failed', `server group ${request.name} could not start: ${(error as Error).message}`);
+      }
+      await persist();
+      return { ok: true, serverGroup: describeGroup(group) };
+    },
+
+    async enableServerGroup(ref) {
+      const group = find(ref);
+      if ('ok' in group) return group;
+      group.disabled = false;
+      await persist();
+      return { ok: true };
+    },
+
+    async disableServerGroup(ref, disableOptions): Promise<DisableResult> {
+      const group = find(ref);
+      if ('ok' in group) return group;
+      group.disabled = true;
+      await persist();
+      const lb = clusters.get(clusterKey(group))?.lb;
+      const drained = lb ? await lb.drain(group.name, disableOptions?.drainTimeoutMs ?? drainTimeoutMs) : true;
+      return { ok: true, drained };
+    },
+
+    async resizeServerGroup(ref, capacity): Promise<OperationResult> {
+      const group = find(ref);
+      if ('ok' in group) return group;
+      const capacityProblem = checkCapacity(capacity);
+      if (capacityProblem) return failure('invalid', capacityProblem);
+      group.capacity = { ...capacity };
+      const running = group.instances.filter((instance) => !instance.terminating);
+      if (capacity.desired > running.length) {
+        for (let i = running.length; i < capacity.desired; i++) await launch(group);
+      } else if (capacity.desired < running.length) {
+        // Down instances go first, then the newest.
+        const order = [...running].sort((a, b) => Number(a.health === 'Up') - Number(b.health === 'Up') || b.launchedTime - a.launchedTime);
+        const leaving = order.slice(0, running.length - capacity.desired);
+        await Promise.all(leaving.map(terminate));
+        group.instances = group.instances.filter((instance) => !leaving.includes(instance));
+      }
+      await persist();
+      return { ok: true };
+    },
+
+    async destroyServerGroup(ref): Promise<OperationResult> {
+      const group = find(ref);
+      if ('ok' in group) return group;
+      group.disabled = true;
+      const lb = clusters.get(clusterKey(group))?.lb;
+      if (lb) await lb.drain(group.name, Math.min(drainTimeoutMs, 5_000));
+      await Promise.all(group.instances.map(terminate));
+      groups.delete(groupKey(group.account, group.location, group.name));
+      const cluster = clusters.get(clusterKey(group));
+      if (cluster?.weights) delete cluster.weights[group.name];
+      await persist();
+      return { ok: true };
+    },
+
+    async describeCluster(ref): Promise<ClusterDescription> {
+      const cluster = clusters.get(clusterKey(ref));
+      return {
+        account: ref.account,
+        location: ref.location,
+        cluster: ref.cluster,
+        serverGroups: clusterGroups(ref).map(describeGroup),
+        ...(cluster?.weights ? { trafficWeights: { ...cluster.weights } } : {}),
+        ...(cluster?.lb ? { endpoint: cluster.lb.url } : {}),
+      };
+    },
+
+    async setTrafficWeights(ref, weights): Promise<OperationResult> {
+      const known = new Set(clusterGroups(ref).map((group) => group.name));
+      const entries = Object.entries(weights);
+      for (const [name, weight] of entries) {
+        if (!known.has(name)) return failure('not-found', `server group ${name} is not in cluster ${ref.cluster} (${ref.account}/${ref.location})`);
+        if (!(Number.isFinite(weight) && weight >= 0 && weight <= 100)) return failure('invalid', `traffic weight ${weight} for ${name} must be between 0 and 100`);
+      }
+      const sum = entries.reduce((total, [, weight]) => total + weight, 0);
+      if (entries.length > 0 && Math.abs(sum - 100) > 1e-9) return failure('invalid', `traffic weights ${JSON.stringify(weights)} add up to ${sum}, expected 100`);
+      const cluster = await ensureCluster(ref);
+      if (entries.length === 0) delete cluster.weights;
+      else cluster.weights = { ...weights };
+      await persist();
+      return { ok: true };
+    },
+
+    loadBalancerUrl: (ref) => clusters.get(clusterKey(ref))?.lb?.url,
+
+    metrics(ref, since) {
+      const cluster = clusters.get(clusterKey(ref));
+      return cluster ? { ...cluster.ref, endpoint: cluster.lb?.url ?? '', serverGroups: cluster.metrics.snapshot(since) } : undefined;
+    },
+
+    processes: () =>
+      [...groups.values()].flatMap((group) =>
+        group.instances
+          .filter((instance) => !instance.exited && isAlive(instance.pid))
+          .map((instance) => ({ account: group.account, location: group.location, serverGroup: group.name, instanceId: instance.id, pid: instance.pid, port: instance.port })),
+      ),
+
+    close,
+
+    async destroyAll() {
+      const all = [...groups.values()].flatMap((group) => group.instances);
+      await Promise.all(all.map(terminate));
+      groups.clear();
+      await persist();
+      await close();
+      await rm(join(stateDir, STATE_FILE), { force: true });
+    },
+  };
+}

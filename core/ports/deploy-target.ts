@@ -1,0 +1,192 @@
+/**
+ * The deploy target (DESIGN.md §6): where server groups live. Spinnaker's model — account →
+ * location (region) → cluster → server group — with Frigga names chosen by the caller
+ * (`reference/spinnaker.md` §1.7). A server group is immutable: a new version is a new server
+ * group, so there is no "update"; capacity and traffic are the only things that change.
+ *
+ * The contract every implementation keeps (test/contract/deploy-target.contract.ts):
+ * - Operations return result values. Expected outcomes — a name already taken, a server group
+ *   that does not exist, a capability the target lacks, an artifact it cannot run — are
+ *   `{ ok: false, reason, message }`; only infrastructure faults throw.
+ * - Long operations start and return: `createServerGroup` and `resizeServerGroup` return once
+ *   the instances are launched, not healthy. The caller polls `describeCluster` until the
+ *   instances are `Up` (Orca's waitForUpInstances), so a Lambda never waits for a cloud.
+ * - `disableServerGroup` takes the server group out of traffic and drains it: it resolves when
+ *   the requests in flight have finished or the drain timeout has passed (`drained` says
+ *   which). A disabled server group keeps its instances.
+ * - Unsupported capabilities are explicit in `capabilities`, and calling one anyway answers
+ *   `{ ok: false, reason: 'unsupported' }` rather than throwing.
+ *
+ * Pure types: no SDK, no I/O.
+ */
+
+/** Instance health as Spinnaker shows it: Starting until its health check first passes. */
+export type InstanceHealth = 'Starting' | 'Up' | 'Down';
+
+/** How many instances a server group runs. `min <= desired <= max`. */
+export interface Capacity {
+  readonly min: number;
+  readonly max: number;
+  readonly desired: number;
+}
+
+/**
+ * What a server group runs, Spinnaker-artifact shaped. Each target supports some `type`s
+ * (`capabilities.artifactTypes`); the local target runs `directory` (reference = a path) and
+ * `git` (reference = a repository path, version = a ref).
+ */
+export interface ArtifactReference {
+  readonly type: string;
+  /** Where the artifact is: a path, an image reference, a repository. */
+  readonly reference: string;
+  /** A human name for it (the local target names its baked directory after it). */
+  readonly name?: string;
+  /** A version, tag or ref. Absent: the target derives one (for instance a content hash). */
+  readonly version?: string;
+}
+
+/** An HTTP health check each instance must pass to be `Up`. */
+export interface HealthCheckSettings {
+  /** @default '/health' */
+  readonly path?: string;
+  /** @default 500 */
+  readonly intervalMs?: number;
+  /** @default 1_000 */
+  readonly timeoutMs?: number;
+  /** Consecutive failures that turn an `Up` instance `Down`. @default 2 */
+  readonly unhealthyThreshold?: number;
+}
+
+/** Which cluster: its Frigga name within an account and a location. */
+export interface ClusterRef {
+  readonly account: string;
+  /** A region, a zone, or `local`. */
+  readonly location: string;
+  /** The cluster's Frigga name (`app-stack-detail`). */
+  readonly cluster: string;
+}
+
+/** Which server group. Names are unique within an account and a location, as in Spinnaker. */
+export interface ServerGroupRef {
+  readonly account: string;
+  readonly location: string;
+  /** The server group's Frigga name (`app-stack-detail-v003`). */
+  readonly serverGroup: string;
+}
+
+export interface CreateServerGroupRequest extends ClusterRef {
+  /** The full server group name, chosen by the caller (the next free `-vNNN` of the cluster). */
+  readonly name: string;
+  readonly capacity: Capacity;
+  readonly artifact: ArtifactReference;
+  readonly healthCheck?: HealthCheckSettings;
+  /** Environment variables of every instance. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** The command to run, argv style, relative to the artifact. @default the target's own (e.g. `node <main>`) */
+  readonly command?: readonly string[];
+  /** Create without traffic (rolling red/black, canaries). @default false: traffic once Up */
+  readonly disabled?: boolean;
+}
+
+export interface InstanceDescription {
+  /** Unique within the server group. */
+  readonly id: string;
+  readonly health: InstanceHealth;
+  /** Where the instance answers, when the target knows (`127.0.0.1:40123`). */
+  readonly address?: string;
+  readonly launchedTime: number;
+}
+
+export interface ServerGroupDescription {
+  readonly name: string;
+  readonly cluster: string;
+  readonly account: string;
+  readonly location: string;
+  /** Epoch ms. Frigga's next-sequence rule reads the most recently created server group. */
+  readonly createdTime: number;
+  readonly capacity: Capacity;
+  /** Out of traffic (Spinnaker's `isDisabled`). */
+  readonly disabled: boolean;
+  readonly instances: readonly InstanceDescription[];
+  /**
+   * The percentage (0-100) of the cluster's new requests this server group receives right now:
+   * 0 when disabled or without an `Up` instance.
+   */
+  readonly trafficWeight: number;
+  readonly artifact: ArtifactReference;
+}
+
+export interface ClusterDescription extends ClusterRef {
+  /** Oldest first. Empty when the cluster has no server group (not an error). */
+  readonly serverGroups: readonly ServerGroupDescription[];
+  /** Explicit weights set with `setTrafficWeights`; absent when traffic follows instance counts. */
+  readonly trafficWeights?: Readonly<Record<string, number>>;
+  /** Where the cluster's traffic enters, when the target knows (the local load balancer's URL). */
+  readonly endpoint?: string;
+}
+
+/** What this target can do. A caller checks before planning (a canary by weights needs `trafficWeights`). */
+export interface DeployTargetCapabilities {
+  /** `setTrafficWeights` works (weighted load balancer, weighted aliases). */
+  readonly trafficWeights: boolean;
+  /** `resizeServerGroup` works (Lambda versions cannot be resized). */
+  readonly resize: boolean;
+  /** `disableServerGroup` waits for requests in flight. */
+  readonly drainOnDisable: boolean;
+  /** Artifact `type`s `createServerGroup` accepts. */
+  readonly artifactTypes: readonly string[];
+}
+
+/** Why an operation did nothing (or not all of it). `message` is written for the pipeline author. */
+export type DeployFailureReason =
+  /** The server group does not exist. */
+  | 'not-found'
+  /** A server group with that name already exists. */
+  | 'already-exists'
+  /** The request is malformed (a capacity with min > max, a weight outside 0-100...). */
+  | 'invalid'
+  /** The target lacks the capability (see `capabilities`). */
+  | 'unsupported'
+  /** The target tried and could not (the artifact could not be baked, a process did not start). */
+  | 'failed';
+
+export interface DeployFailure {
+  readonly ok: false;
+  readonly reason: DeployFailureReason;
+  readonly message: string;
+}
+
+export type CreateServerGroupResult = { readonly ok: true; readonly serverGroup: ServerGroupDescription } | DeployFailure;
+
+export type OperationResult = { readonly ok: true } | DeployFailure;
+
+export type DisableResult =
+  /** `drained` is false when the drain timeout passed with requests still in flight. */
+  | { readonly ok: true; readonly drained: boolean }
+  | DeployFailure;
+
+export interface DisableOptions {
+  /** How long to wait for requests in flight. @default the target's own (30 s locally) */
+  readonly drainTimeoutMs?: number;
+}
+
+export interface DeployTarget {
+  readonly capabilities: DeployTargetCapabilities;
+  /** Launches the instances and returns; poll `describeCluster` for `Up`. */
+  createServerGroup(request: CreateServerGroupRequest): Promise<CreateServerGroupResult>;
+  /** Puts the server group in traffic. Enabling an enabled server group succeeds. */
+  enableServerGroup(ref: ServerGroupRef): Promise<OperationResult>;
+  /** Takes the server group out of traffic, then drains it (see the contract above). */
+  disableServerGroup(ref: ServerGroupRef, options?: DisableOptions): Promise<DisableResult>;
+  /** Sets the capacity; launches (poll for `Up`) or terminates (drained first) instances. */
+  resizeServerGroup(ref: ServerGroupRef, capacity: Capacity): Promise<OperationResult>;
+  /** Takes it out of traffic and terminates every instance. */
+  destroyServerGroup(ref: ServerGroupRef): Promise<OperationResult>;
+  describeCluster(ref: ClusterRef): Promise<ClusterDescription>;
+  /**
+   * Splits the cluster's traffic by percentage: `{ 'app-v001': 90, 'app-v002': 10 }`, summing
+   * to 100; server groups left out get 0. Disabled server groups get nothing whatever their
+   * weight. `{}` returns to the default, where traffic follows `Up` instance counts.
+   */
+  setTrafficWeights(ref: ClusterRef, weights: Readonly<Record<string, number>>): Promise<OperationResult>;
+}

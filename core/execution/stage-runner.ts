@@ -14,14 +14,18 @@ import { evaluateDeep, evaluateExpression } from '../expressions/index.ts';
 import { parsePipeline, planStage, type Pipeline, type Stage, type StageType, type TaskStep } from '../pipeline/index.ts';
 import type { ChildPipelines } from '../ports/child-pipelines.ts';
 import type { Clock } from '../ports/clock.ts';
+import type { DeployTargetLookup } from '../ports/deploy-target.ts';
 import type { Execution, ExecutionStore, JsonObject, StageRecord, StageUpdate } from '../ports/execution-store.ts';
 import type { HttpClient } from '../ports/http-client.ts';
 import { runCheckPreconditions, CHECK_PRECONDITIONS_DEFERRED_FIELDS } from '../stages/check-preconditions.ts';
+import { runClusterTask } from '../stages/cluster.ts';
+import type { DeployTaskDeps } from '../stages/deploy-steps.ts';
 import { stageEvaluationContext } from '../stages/evaluation-context.ts';
 import { runEvaluateVariables, EVALUATE_VARIABLES_DEFERRED_FIELDS } from '../stages/evaluate-variables.ts';
 import { runExecutionWindow } from '../stages/execution-window.ts';
 import { summarizeFailures } from '../stages/expression-summary.ts';
 import { runMonitorPipeline, runStartPipeline } from '../stages/pipeline.ts';
+import { runServerGroupTask } from '../stages/server-group.ts';
 import { booleanFrom, failed, numberFrom, objectAt, type TaskDeps, type TaskInput, type TaskResult } from '../stages/task-result.ts';
 import { runWait, runWaitUntil } from '../stages/wait.ts';
 import { redactHeaders, runCreateWebhook, runMonitorWebhook, runWaitBeforeMonitor } from '../stages/webhook.ts';
@@ -44,6 +48,22 @@ export type StageRunner = (request: StageRunnerRequest) => Promise<StageAnswer |
 
 /** Stage types whose tasks run today; a pipeline with any other stage would fail at that stage. */
 export const RUNNABLE_STAGE_TYPES: readonly StageType[] = ['checkPreconditions', 'evaluateVariables', 'manualJudgment', 'pipeline', 'wait', 'waitUntil', 'webhook'];
+
+/**
+ * Stage types that run when the runner has deploy targets (`StageRunnerDeps.targets`); without
+ * them they fail with `cannotRunYet`. Not yet in RUNNABLE_STAGE_TYPES: no composition root wires
+ * targets yet, and the execution service refuses pipelines by that list.
+ */
+export const DEPLOY_TARGET_STAGE_TYPES: readonly StageType[] = [
+  'enableServerGroup',
+  'disableServerGroup',
+  'resizeServerGroup',
+  'destroyServerGroup',
+  'disableCluster',
+  'scaleDownCluster',
+  'shrinkCluster',
+  'rollbackCluster',
+];
 
 /** The stages of a pipeline that cannot run yet, with the message the runner would fail them with. */
 export function unrunnableStages(pipeline: Pipeline): Array<{ refId: string; name: string; type: string; message: string }> {
@@ -78,6 +98,11 @@ export interface StageRunnerDeps {
   /** In [0, 1), for execution-window jitter. @default a constant 0.5 (no randomness) */
   readonly random?: () => number;
   readonly limits?: StageRunnerLimits;
+  /**
+   * The deploy target of each account, for the server-group and cluster stages
+   * (DEPLOY_TARGET_STAGE_TYPES). Absent: those stages fail as stages that cannot run yet.
+   */
+  readonly targets?: DeployTargetLookup;
 }
 
 /** Statuses that are not complete: what a finishing write may expect. */
@@ -114,6 +139,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   const known = new Map<string, KnownExecution>();
   const taskDeps: TaskDeps = { http: deps.http, children: deps.children, store, random: deps.random ?? (() => 0.5) };
   const timeouts = { ...DEFAULT_STAGE_TIMEOUTS_MS, ...deps.limits?.defaultStageTimeoutsMs };
+  const deployDeps: DeployTaskDeps | undefined = deps.targets ? { targets: deps.targets, applications: store } : undefined;
 
   const loadPipeline = (execution: Execution): Promise<Pipeline> => {
     const key = `${execution.pipelineConfigId}@${execution.pipelineVersion}`;
@@ -371,16 +397,18 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
         if (input.task === 'monitorPipeline') return runMonitorPipeline(child, taskDeps);
         throw invariant(`pipeline has no step '${input.task}'`);
       }
-      case 'deploy':
       case 'disableServerGroup':
       case 'enableServerGroup':
       case 'resizeServerGroup':
       case 'destroyServerGroup':
+        return deployDeps ? runServerGroupTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
       case 'rollbackCluster':
-      case 'rollbackServerGroup':
       case 'scaleDownCluster':
       case 'shrinkCluster':
       case 'disableCluster':
+        return deployDeps ? runClusterTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
+      case 'deploy':
+      case 'rollbackServerGroup':
       case 'kayentaCanary':
       case 'bake':
       case 'findImage':

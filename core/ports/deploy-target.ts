@@ -190,3 +190,15 @@ export interface DeployTarget {
    */
   setTrafficWeights(ref: ClusterRef, weights: Readonly<Record<string, number>>): Promise<OperationResult>;
 }
+
+/** Which account a stage names (`credentials`), and its cloud provider when the stage says. */
+export interface DeployTargetKey {
+  readonly account: string;
+  readonly cloudProvider?: string;
+}
+
+/**
+ * Finds the deploy target of an account: the composition root knows which accounts exist and
+ * what serves each. Undefined when the account is unknown (the stage fails, naming it).
+ */
+export type DeployTargetLookup = (key: DeployTargetKey) => DeployTarget | undefined;

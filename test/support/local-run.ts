@@ -13,6 +13,7 @@ import { newExecutionFromPipeline } from '../../core/execution/new-execution.ts'
 import { createStageRunner, type StageRunner } from '../../core/execution/stage-runner.ts';
 import type { StageAnswer, StageRunnerRequest } from '../../core/execution/runner-contract.ts';
 import type { ChildPipelines } from '../../core/ports/child-pipelines.ts';
+import type { DeployTargetLookup } from '../../core/ports/deploy-target.ts';
 import type { Execution, ExecutionStore, JsonObject, PipelineConfigVersion } from '../../core/ports/execution-store.ts';
 import type { HttpClient } from '../../core/ports/http-client.ts';
 import type { ManualJudgmentStage } from '../../core/pipeline/stage-types/index.ts';
@@ -31,6 +32,8 @@ export interface LocalRunOptions {
   /** Real milliseconds each Wait state sleeps. @default 2 */
   readonly waitOverrideMs?: number;
   readonly random?: () => number;
+  /** Deploy targets for server-group and cluster stages. @default none: those stages cannot run */
+  readonly targets?: DeployTargetLookup;
 }
 
 export interface StartOptions {
@@ -117,6 +120,7 @@ export function createLocalRun(options: LocalRunOptions): LocalRun {
     http: options.http ?? { send: async () => ({ ok: false, failure: { kind: 'refused-by-allowlist', message: 'no HTTP in this test' } }) },
     children,
     ...(options.random ? { random: options.random } : {}),
+    ...(options.targets ? { targets: options.targets } : {}),
   });
 
   const engine = createAslEngine({

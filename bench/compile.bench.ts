@@ -2,9 +2,9 @@
  * Compile benchmarks: how fast the compiler is on large pipelines, and what a stage costs in
  * definition bytes, history events and state transitions. Run by bench/run.ts.
  */
-import type { Pipeline, TaskStep } from '../core/pipeline/model.ts';
-import type { Stage } from '../core/pipeline/stage-types/index.ts';
-import { compilePipeline, type StagePlanner } from '../statemachines/index.ts';
+import type { TaskStep } from '../core/pipeline/model.ts';
+import { compilePipeline } from '../statemachines/index.ts';
+import { testPipeline, type BuiltPipeline } from '../test/support/pipeline-builder.ts';
 
 interface Figure {
   readonly value: number;
@@ -40,7 +40,7 @@ const STEPS: ReadonlyArray<readonly TaskStep[]> = [
  * branches of 1 to 3 stages, sometimes with a nested fork) each closed by a join stage, and
  * in half of the fan-outs an extra edge between two branches, an "N" the compiler repairs.
  */
-export function generatedPipeline(count: number, seed = 42): { pipeline: Pipeline; planStage: StagePlanner } {
+export function generatedPipeline(count: number, seed = 42): BuiltPipeline {
   const next = random(seed);
   const stages: Array<{ refId: string; parents: string[]; steps: readonly TaskStep[] }> = [];
   const add = (parents: string[]): string => {
@@ -72,41 +72,10 @@ export function generatedPipeline(count: number, seed = 42): { pipeline: Pipelin
     if (stages.length >= count) break;
     spine = add(branches.map((branch) => branch.tip));
   }
-  const built = stages.map(
-    ({ refId, parents }, index) =>
-      ({
-        type: 'evaluateVariables',
-        refId,
-        requisiteStageRefIds: parents,
-        name: `Stage number ${refId}`,
-        index,
-        failurePolicy: 'halt-pipeline',
-        failOnFailedExpressions: false,
-        notifications: [],
-        config: {},
-        raw: {},
-      }) as unknown as Stage,
+  return testPipeline(
+    stages.map(({ refId, parents, steps }) => ({ refId, requisiteStageRefIds: parents, name: `Stage number ${refId}`, steps })),
+    { name: `generated ${count}`, application: 'bench' },
   );
-  const steps = new Map(stages.map((stage) => [stage.refId, stage.steps] as const));
-  return {
-    pipeline: {
-      application: 'bench',
-      name: `generated ${count}`,
-      stages: built,
-      triggers: [],
-      parameterConfig: [],
-      limitConcurrent: false,
-      keepWaitingPipelines: false,
-      maxConcurrentExecutions: 0,
-      expectedArtifacts: [],
-      notifications: [],
-      spelEvaluator: 'v4',
-      disabled: false,
-      legacyOrder: false,
-      raw: {},
-    },
-    planStage: (stage) => steps.get(stage.refId)!,
-  };
 }
 
 /** Median wall time of `action` over `repeat` runs, after three warm-up runs (the JIT). */
@@ -132,20 +101,21 @@ export async function run(): Promise<Record<string, Figure>> {
   const compileMedium = medianMs(31, () => compilePipeline(medium.pipeline, { planStage: medium.planStage }));
 
   // What one more simple stage (one run step) adds to a chain of them.
-  const single: StagePlanner = () => [{ name: 'evaluateVariables', kind: 'run' }];
-  const chain = (count: number): Pipeline => ({
-    ...large.pipeline,
-    name: `chain ${count}`,
-    stages: Array.from({ length: count }, (_, index) => ({
-      ...large.pipeline.stages[0]!,
-      refId: String(index + 1),
-      name: `Stage number ${index + 1}`,
-      index,
-      requisiteStageRefIds: index === 0 ? [] : [String(index)],
-    })) as Stage[],
-  });
-  const ten = compilePipeline(chain(10), { planStage: single });
-  const eleven = compilePipeline(chain(11), { planStage: single });
+  const chain = (count: number) =>
+    testPipeline(
+      Array.from({ length: count }, (_, index) => ({
+        refId: String(index + 1),
+        name: `Stage number ${index + 1}`,
+        requisiteStageRefIds: index === 0 ? [] : [String(index)],
+      })),
+      { name: `chain ${count}`, application: 'bench' },
+    );
+  const compileChain = (count: number) => {
+    const built = chain(count);
+    return compilePipeline(built.pipeline, { planStage: built.planStage });
+  };
+  const ten = compileChain(10);
+  const eleven = compileChain(11);
   const simple = ten.report;
 
   return {

@@ -23,27 +23,10 @@
 /** Instance health as Spinnaker shows it: Starting until its health check first passes. */
 export type InstanceHealth = 'Starting' | 'Up' | 'Down';
 
-/** How many instances a server group runs. `min <= desired <= max`. */
-export interface Capacity {
-  readonly min: number;
-  readonly max: number;
-  readonly desired: number;
-}
+/** Capacity and artifact references are the deploy model's own (core/deploy/model.ts). */
+import type { ArtifactReference, Capacity } from '../deploy/model.ts';
 
-/**
- * What a server group runs, Spinnaker-artifact shaped. Each target supports some `type`s
- * (`capabilities.artifactTypes`); the local target runs `directory` (reference = a path) and
- * `git` (reference = a repository path, version = a ref).
- */
-export interface ArtifactReference {
-  readonly type: string;
-  /** Where the artifact is: a path, an image reference, a repository. */
-  readonly reference: string;
-  /** A human name for it (the local target names its baked directory after it). */
-  readonly name?: string;
-  /** A version, tag or ref. Absent: the target derives one (for instance a content hash). */
-  readonly version?: string;
-}
+export type { ArtifactReference, Capacity };
 
 /** An HTTP health check each instance must pass to be `Up`. */
 export interface HealthCheckSettings {

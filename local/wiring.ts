@@ -15,6 +15,7 @@ import type { IoHost } from '../core/io-host.ts';
 import { parsePipeline } from '../core/pipeline/parse.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { ExecutionStore } from '../core/ports/execution-store.ts';
+import { withExecutionReadCache } from './execution-read-cache.ts';
 import { compilePipeline } from '../statemachines/index.ts';
 import { startDynalite } from './dynalite.ts';
 import type { AslEvent } from './asl-engine.ts';
@@ -68,7 +69,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     ...(options.dataDir !== undefined ? { path: options.dataDir } : {}),
     maxAttempts: 3,
   });
-  const store = createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock });
+  // This process is the store's only writer, so execution reads can be served from memory.
+  const store = withExecutionReadCache(createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock }));
   const bus = createLocalEventBus({
     onHandlerError: (error, event) =>
       io?.emit({ kind: 'error', message: `a handler of '${event.type}' for execution ${event.executionId} failed: ${describe(error)}` }),

@@ -17,11 +17,12 @@ import {
   pipelineSave,
   withApiErrors,
 } from './commands/api-commands.ts';
+import { clusterDescribe, rollback } from './commands/cluster-commands.ts';
 import { runUp } from './commands/up.ts';
 import type { LoadedDocument } from './pipeline-files.ts';
 import { UsageError } from './usage.ts';
 
-export const CLIENT_COMMANDS = ['up', 'pipeline', 'execution', 'judge'] as const;
+export const CLIENT_COMMANDS = ['up', 'pipeline', 'execution', 'judge', 'cluster', 'rollback'] as const;
 
 export interface ClientValues {
   readonly json: boolean;
@@ -35,6 +36,8 @@ export interface ClientValues {
   readonly port?: string;
   readonly limit?: string;
   readonly statuses?: string;
+  readonly account?: string;
+  readonly regions?: string;
   /** Webhook stages' outbound allowlist for `up`. */
   readonly webhookAllowlist?: readonly string[];
 }
@@ -66,7 +69,8 @@ export async function runClientCommand(command: string, args: readonly string[],
   const context: ApiCommandContext = { client, io, json: values.json, now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
   const [sub, ...rest] = args;
   return withApiErrors(io, async () => {
-    switch (`${command} ${command === 'judge' ? '' : (sub ?? '')}`.trim()) {
+    const where = { ...(values.account !== undefined ? { account: values.account } : {}), ...(values.regions !== undefined ? { regions: values.regions } : {}) };
+    switch (`${command} ${command === 'judge' || command === 'rollback' ? '' : (sub ?? '')}`.trim()) {
       case 'pipeline save':
         if (values.file === undefined) throw new UsageError('usage: gennaker pipeline save -f pipeline.json');
         return pipelineSave(context, await deps.load(values.file));
@@ -91,6 +95,12 @@ export async function runClientCommand(command: string, args: readonly string[],
       case 'execution restart':
         expect(rest, 2, 'execution restart ID STAGE');
         return executionRestart(context, rest[0]!, rest[1]!);
+      case 'cluster describe':
+        expect(rest, 2, 'cluster describe APP CLUSTER [--account local] [--regions local]');
+        return clusterDescribe(context, rest[0]!, rest[1]!, where);
+      case 'rollback':
+        expect(args, 2, 'rollback APP CLUSTER [--account local] [--regions local] [--reason TEXT] [--watch]');
+        return rollback(context, args[0]!, args[1]!, { ...where, ...(values.reason !== undefined ? { reason: values.reason } : {}), watch: values.watch ?? false });
       case 'judge':
         expect(args, 3, 'judge ID STAGE continue|stop [--input X]');
         return judge(context, args[0]!, args[1]!, args[2]!, values.input);
@@ -98,7 +108,9 @@ export async function runClientCommand(command: string, args: readonly string[],
         throw new UsageError(
           command === 'pipeline'
             ? `unknown pipeline command '${sub ?? ''}'; use save, list or execute`
-            : `unknown execution command '${sub ?? ''}'; use list, get, watch, cancel or restart`,
+            : command === 'cluster'
+              ? `unknown cluster command '${sub ?? ''}'; use describe`
+              : `unknown execution command '${sub ?? ''}'; use list, get, watch, cancel or restart`,
         );
     }
   });

@@ -2,6 +2,7 @@
  * The `gennaker` command: the CLI's composition root. It only turns argv into a command call
  * and renders through the IoHost; all behaviour lives in the library layers.
  */
+import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -77,6 +78,8 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         port: { type: 'string' },
         limit: { type: 'string' },
         statuses: { type: 'string' },
+        account: { type: 'string' },
+        regions: { type: 'string' },
         'allow-url': { type: 'string', multiple: true },
       },
     });
@@ -119,6 +122,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
               const allowlist = webhookAllowlist(values['allow-url']);
               return createLocalRuntime(allowlist ? { ...options, webhookAllowlist: allowlist } : options);
             },
+            targetStateDir: join(values.data ?? '.gennaker', 'targets', 'local'),
             caller: { user: currentUser(), roles: [] },
             ...(prompt ? { prompt } : {}),
             interrupted,
@@ -126,7 +130,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         );
       }
       default:
-        throw new UsageError(`unknown command '${command}'; commands: validate, compile, run, up, pipeline, execution, judge (gennaker --help)`);
+        throw new UsageError(`unknown command '${command}'; commands: validate, compile, run, up, pipeline, execution, judge, cluster, rollback (gennaker --help)`);
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -35,6 +35,10 @@ Usage:
   gennaker execution cancel <id> [--reason TEXT]
   gennaker execution restart <id> <stage>          stage id, refId or name; prints the new execution id
   gennaker judge <id> <stage> continue|stop [--input X]
+  gennaker cluster describe <app> <cluster>        server groups, instance health and traffic
+  gennaker rollback <app> <cluster> [--reason TEXT] [--watch]
+                                    enable the previous server group, disable the newest
+      --account <name>    the account (default local); --regions r1,r2 (default local)
       --endpoint <url>    the API (default http://127.0.0.1:8084); token from GENNAKER_TOKEN or <data>/token
 
 Options for every command:

@@ -18,6 +18,7 @@ import { createBearerAuthenticator } from '../adapters/crypto/bearer-authenticat
 import { createApiApp } from '../functions/api/app.ts';
 import { loadOrCreateToken } from './token.ts';
 import { createLocalRuntime, type LocalRuntime } from './wiring.ts';
+import type { LocalDeployTargetOptions } from '../adapters/targets/local/local-deploy-target.ts';
 
 export interface LocalServerOptions {
   /** The state directory (`.gennaker`): `data/` for dynalite, `token` for the bearer token. */
@@ -32,6 +33,11 @@ export interface LocalServerOptions {
   readonly webhookAllowlist?: readonly string[];
   /** How often the cron ticker looks for due triggers. @default 2000 */
   readonly cronTickMs?: number;
+  /**
+   * The `local` deploy target's settings (state in `<dir>/targets/local` unless given); `false`:
+   * no deploy target. @default on
+   */
+  readonly localTarget?: false | Partial<LocalDeployTargetOptions>;
 }
 
 export interface LocalServer {
@@ -62,8 +68,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     clock,
     ...(io ? { io } : {}),
     ...(options.webhookAllowlist ? { webhookAllowlist: options.webhookAllowlist } : {}),
+    ...(options.localTarget === false ? {} : { localTarget: { stateDir: join(options.dir, 'targets', 'local'), ...options.localTarget } }),
   });
-  const { store, service, bus } = runtime;
+  const { store, service, bus, targets } = runtime;
 
   const app = createApiApp({
     service,
@@ -71,6 +78,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     clock,
     auth: createBearerAuthenticator({ token }),
     authHint: `send 'Authorization: Bearer <token>' with the token in ${tokenPath}`,
+    ...(targets ? { targets } : {}),
     log: ({ message, error }) => io?.emit({ kind: 'error', message: error === undefined ? message : `${message}: ${error instanceof Error ? (error.stack ?? describe(error)) : String(error)}` }),
   });
 

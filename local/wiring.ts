@@ -10,12 +10,14 @@ import { createDynamoDbExecutionStore } from '../adapters/dynamodb/dynamodb-exec
 import { createFetchHttpClient } from '../adapters/http/fetch-http-client.ts';
 import { createExecutionService, type GennakerExecutionService } from '../core/execution/execution-service.ts';
 import { createUlidGenerator } from '../core/execution/ids.ts';
-import { createStageRunner, type StageRunner } from '../core/execution/stage-runner.ts';
+import { createStageRunner, runnableStageTypes, type StageRunner } from '../core/execution/stage-runner.ts';
 import type { IoHost } from '../core/io-host.ts';
 import { parsePipeline } from '../core/pipeline/parse.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { ExecutionStore } from '../core/ports/execution-store.ts';
 import { withExecutionReadCache } from './execution-read-cache.ts';
+import { createLocalDeployTarget, type LocalDeployTarget, type LocalDeployTargetOptions } from '../adapters/targets/local/local-deploy-target.ts';
+import type { DeployTargetLookup } from '../core/ports/deploy-target.ts';
 import { compilePipeline } from '../statemachines/index.ts';
 import { startDynalite } from './dynalite.ts';
 import type { AslEvent } from './asl-engine.ts';
@@ -38,6 +40,13 @@ export interface LocalRuntimeOptions {
   readonly retryDelayMs?: number;
   /** Every history event of every run, as it happens. */
   readonly onEngineEvent?: (event: AslEvent) => void;
+  /**
+   * Where the `local` deploy target keeps its artifacts, logs and model
+   * (`.gennaker/targets/local`). Given: the account `local` deploys to real processes on this
+   * machine and the server-group, cluster and deploy stages run. Absent: no deploy target, and
+   * pipelines with those stages are refused at start.
+   */
+  readonly localTarget?: Omit<LocalDeployTargetOptions, 'baseEnv'> & { readonly baseEnv?: Readonly<Record<string, string>> };
 }
 
 export interface LocalRuntime {
@@ -46,6 +55,10 @@ export interface LocalRuntime {
   readonly engine: LocalEngine;
   readonly runner: StageRunner;
   readonly bus: LocalEventBus;
+  /** The `local` deploy target, when `localTarget` was given. */
+  readonly target?: LocalDeployTarget;
+  /** The deploy target of each account (`local` only), when `localTarget` was given. */
+  readonly targets?: DeployTargetLookup;
   /** Executions found interrupted at start-up (marked TERMINAL, restartable). */
   readonly recovered: readonly string[];
   /** Settles when no run is in progress and every reconciliation and event handler is done. */
@@ -76,6 +89,16 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
       io?.emit({ kind: 'error', message: `a handler of '${event.type}' for execution ${event.executionId} failed: ${describe(error)}` }),
   });
 
+  // The local target adopts the processes and load balancers a previous process left running.
+  let target: LocalDeployTarget | undefined;
+  try {
+    target = options.localTarget ? await createLocalDeployTarget({ baseEnv: instanceBaseEnv(), ...options.localTarget }) : undefined;
+  } catch (error) {
+    await dynalite.stop();
+    throw error;
+  }
+  const targets: DeployTargetLookup | undefined = target ? ({ account }) => (account === LOCAL_ACCOUNT ? target : undefined) : undefined;
+
   // The runner starts child pipelines through the service, which needs the engine, which needs the runner.
   let service: GennakerExecutionService | undefined;
   const runner = createStageRunner({
@@ -89,6 +112,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
       },
     },
     random,
+    ...(targets ? { targets } : {}),
   });
   const compile = (pipeline: Parameters<typeof compilePipeline>[0]) => compilePipeline(pipeline);
   const engine = createLocalEngine({
@@ -103,7 +127,16 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     onError: (error, executionId) =>
       io?.emit({ kind: 'error', message: `reconciling the end of execution ${executionId} failed: ${describe(error)}` }),
   });
-  service = createExecutionService({ store, engine, bus, clock, ids: createUlidGenerator(clock, random), random, compile });
+  service = createExecutionService({
+    store,
+    engine,
+    bus,
+    clock,
+    ids: createUlidGenerator(clock, random),
+    random,
+    compile,
+    runnableStageTypes: runnableStageTypes(targets ? { targets } : {}),
+  });
   engine.onRunEnded(service.handleRunEnded);
 
   let recovered: readonly string[] = [];
@@ -111,6 +144,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     recovered = await recoverInterruptedExecutions({ client: dynalite.client, tableName: dynalite.tableName, store, service, clock });
   } catch (error) {
     await engine.close();
+    await target?.close();
     await dynalite.stop();
     throw error;
   }
@@ -125,6 +159,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     engine,
     runner,
     bus,
+    ...(target && targets ? { target, targets } : {}),
     recovered,
     async idle() {
       await engine.idle();
@@ -134,11 +169,26 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
       closing ??= (async () => {
         await engine.close();
         await bus.idle();
+        // Instances keep running: the next start adopts them (DESIGN.md §9).
+        await target?.close();
         await dynalite.stop();
       })();
       return closing;
     },
   };
+}
+
+/** The account every local runtime has (`reference/spinnaker.md`: accounts per cloud; `local` by default). */
+export const LOCAL_ACCOUNT = 'local';
+
+/** What instances inherit from this process: enough to find `node` and a home, no secrets. */
+function instanceBaseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ']) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
 }
 
 function describe(error: unknown): string {

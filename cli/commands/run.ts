@@ -5,6 +5,8 @@
  */
 import type { Caller } from '../../core/execution/execution-service-api.ts';
 import { toOrcaExecution } from '../../core/execution/orca-shape.ts';
+import { RUNNABLE_STAGE_TYPES } from '../../core/execution/stage-runner.ts';
+import type { StageType } from '../../core/pipeline/index.ts';
 import { isComplete, type ExecutionStatus } from '../../core/execution/status.ts';
 import type { IoHost, StageProgress } from '../../core/io-host.ts';
 import { formatIssue } from '../../core/issues.ts';
@@ -33,6 +35,11 @@ export interface JudgmentAnswer {
 export interface RunCommandDeps {
   readonly load: (path: string) => Promise<LoadedDocument>;
   readonly createRuntime: (options: LocalRuntimeOptions) => Promise<LocalRuntime>;
+  /**
+   * Where the `local` deploy target keeps its state (`.gennaker/targets/local`), for pipelines
+   * that deploy; the instances it starts keep running after `run` ends (`gennaker up` adopts them).
+   */
+  readonly targetStateDir?: string;
   readonly caller: Caller;
   /** Asks a person at the terminal; absent when no one can answer (stdin is not a TTY). */
   readonly prompt?: (stage: { readonly name: string; readonly refId: string; readonly choices: readonly string[] }) => Promise<JudgmentAnswer>;
@@ -66,6 +73,12 @@ export function parseJudges(specs: readonly string[]): Map<string, JudgmentAnswe
   return answers;
 }
 
+/** The `type` of every stage of a pipeline document, as written. */
+function stageTypesOf(input: unknown): string[] {
+  const stages = (input as { stages?: unknown } | undefined)?.stages;
+  return Array.isArray(stages) ? stages.map((stage) => (stage as { type?: unknown } | null)?.type).filter((type): type is string => typeof type === 'string') : [];
+}
+
 export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCommandDeps): Promise<number> {
   if (options.file === undefined) throw new UsageError('run needs a file: gennaker run pipeline.json --param env=staging');
   const parameters = parseParams(options.params);
@@ -75,7 +88,8 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
   if (document.issues.some((issue) => issue.severity === 'error')) return EXIT.failed;
   const picked = pickPipeline(document, options.pipeline);
 
-  const runtime = await deps.createRuntime({ io });
+  const deploys = deps.targetStateDir !== undefined && stageTypesOf(picked.input).some((type) => !RUNNABLE_STAGE_TYPES.includes(type as StageType));
+  const runtime = await deps.createRuntime({ io, ...(deploys ? { localTarget: { stateDir: deps.targetStateDir! } } : {}) });
   try {
     const saved = await runtime.service.savePipeline({ config: picked.input }, deps.caller);
     if (!saved.ok) {

@@ -14,6 +14,7 @@
 import { hasErrors, type ValidationIssue } from '../issues.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
 import type { Pipeline } from '../pipeline/model.ts';
+import type { StageType } from '../pipeline/stage-types/index.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ChildPipelines, StartChildRequest, StartChildResult } from '../ports/child-pipelines.ts';
 import type { EventBus } from '../ports/event-bus.ts';
@@ -65,6 +66,11 @@ export interface ExecutionServiceDeps {
   readonly random?: () => number;
   /** Compiles pipelines on save; `compilePipeline` of statemachines/ in every composition root. */
   readonly compile: PipelineCompiler;
+  /**
+   * Stage types the wired runner runs (`runnableStageTypes` of the stage runner); a pipeline
+   * with another type is refused at start. @default RUNNABLE_STAGE_TYPES (no deploy targets)
+   */
+  readonly runnableStageTypes?: readonly StageType[];
 }
 
 /** What the service offers beyond the API: child pipelines for the `pipeline` stage, and restarting a whole execution. */
@@ -117,6 +123,7 @@ interface LaunchRequest {
 /** Creates the execution service. */
 export function createExecutionService(deps: ExecutionServiceDeps): GennakerExecutionService {
   const { store, engine, bus, clock, compile } = deps;
+  const runnableTypes = deps.runnableStageTypes ?? RUNNABLE_STAGE_TYPES;
   const newId =
     deps.ids ??
     (deps.random
@@ -201,7 +208,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     if (pipeline.disabled) {
       return { ok: false, reason: 'disabled', message: `pipeline '${pipeline.name}' is disabled; enable it (\"disabled\": false) to run it` };
     }
-    const unrunnable = pipeline.stages.filter((stage) => !RUNNABLE_STAGE_TYPES.includes(stage.type));
+    const unrunnable = pipeline.stages.filter((stage) => !runnableTypes.includes(stage.type));
     if (unrunnable.length > 0) {
       const listed = unrunnable.map((stage) => `'${stage.name}' (refId ${stage.refId}, type ${stage.type})`).join(', ');
       return {
@@ -209,7 +216,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
         reason: 'invalid',
         message:
           `pipeline '${pipeline.name}' has stages Gennaker cannot run yet: ${listed}; ` +
-          `stage types that run: ${[...RUNNABLE_STAGE_TYPES].sort().join(', ')}`,
+          `stage types that run: ${[...runnableTypes].sort().join(', ')}`,
       };
     }
     return { ok: true, pipeline };

@@ -65,6 +65,11 @@ export const DEPLOY_TARGET_STAGE_TYPES: readonly StageType[] = [
   'rollbackCluster',
 ];
 
+/** The stage types a runner built with these deps runs: an execution service refuses pipelines with others. */
+export function runnableStageTypes(deps: Pick<StageRunnerDeps, 'targets'>): readonly StageType[] {
+  return deps.targets ? [...RUNNABLE_STAGE_TYPES, ...DEPLOY_TARGET_STAGE_TYPES] : RUNNABLE_STAGE_TYPES;
+}
+
 /** The stages of a pipeline that cannot run yet, with the message the runner would fail them with. */
 export function unrunnableStages(pipeline: Pipeline): Array<{ refId: string; name: string; type: string; message: string }> {
   return pipeline.stages.filter((stage) => !RUNNABLE_STAGE_TYPES.includes(stage.type)).map((stage) => ({ refId: stage.refId, name: stage.name, type: stage.type, message: cannotRunYet(stage.type) }));

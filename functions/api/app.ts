@@ -9,11 +9,14 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { Caller, CommandResult, ExecutionService, StartPipelineResult } from '../../core/execution/execution-service-api.ts';
 import { toOrcaExecution } from '../../core/execution/orca-shape.ts';
+import { parseClusterName } from '../../core/deploy/names.ts';
+import { isOrchestration, rollbackPipelineConfig } from '../../core/deploy/rollback-request.ts';
 import { isGennakerError } from '../../core/errors.ts';
 import { showValue } from '../../core/issues.ts';
 import type { Pipeline } from '../../core/pipeline/model.ts';
 import type { Authenticator } from '../../core/ports/authenticator.ts';
 import type { Clock } from '../../core/ports/clock.ts';
+import type { DeployTargetLookup } from '../../core/ports/deploy-target.ts';
 import type { Application, ExecutionStore, PipelineConfigVersion } from '../../core/ports/execution-store.ts';
 import { parseGitWebhook } from '../../core/triggers/git-webhook.ts';
 import { matchGitTrigger } from '../../core/triggers/git-match.ts';
@@ -59,6 +62,8 @@ export interface ApiDeps {
   readonly authHint?: string;
   /** Where faults go (stack traces, SDK text); never to the client. @default nowhere */
   readonly log?: (entry: ApiLogEntry) => void;
+  /** The deploy target of each account, for the cluster routes. @default none: those routes answer 404 for every account */
+  readonly targets?: DeployTargetLookup;
 }
 
 interface ApiEnv {
@@ -332,7 +337,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
 
     listPipelineConfigs: async (c) => {
       const versions = await store.listPipelineConfigs(c.req.param('application')!);
-      return c.json(versions.map(pipelineConfigJson));
+      return c.json(versions.filter((version) => !isOrchestration(version.config)).map(pipelineConfigJson));
     },
 
     getPipelineConfig: async (c) => {
@@ -363,6 +368,53 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       if (!trigger.ok) return fail(c, 400, trigger.message);
       const result = await service.startPipeline({ application: c.req.param('application')!, pipeline: c.req.param('pipelineNameOrId')!, trigger: trigger.value }, caller);
       return result.ok ? c.json({ ref: `/pipelines/${result.executionId}` }, 202) : startFailure(c, result);
+    },
+
+    getCluster: async (c) => {
+      const application = c.req.param('application')!;
+      const account = c.req.param('account')!;
+      const cluster = c.req.param('cluster')!;
+      const parsed = parseClusterName(cluster);
+      if (parsed === undefined || parsed.app.toLowerCase() !== application.toLowerCase()) {
+        return fail(c, 400, `cluster '${cluster}' is not a cluster of application '${application}'; use ${application}[-stack[-detail]]`);
+      }
+      const target = deps.targets?.({ account });
+      if (target === undefined) return fail(c, 404, `account '${account}' is not known here; the local runtime has the account 'local'`);
+      const regions = (c.req.query('regions') ?? 'local').split(',').map((region) => region.trim()).filter((region) => region !== '');
+      if (regions.length === 0) return fail(c, 400, "regions is empty; name at least one region, e.g. '?regions=local'");
+      const described = await Promise.all(regions.map((location) => target.describeCluster({ account, location, cluster })));
+      return c.json({
+        application,
+        account,
+        cluster,
+        regions: described.map(({ location, endpoint, serverGroups, trafficWeights }) => ({ location, ...(endpoint ? { endpoint } : {}), ...(trafficWeights ? { trafficWeights } : {}), serverGroups })),
+      });
+    },
+
+    rollbackCluster: async (c) => {
+      const caller = callerOf(c);
+      const body = await readBody(c, 'the rollback request', { emptyOk: true });
+      if (!body.ok) return fail(c, 400, body.message);
+      const { account, regions, reason } = body.value as { account?: unknown; regions?: unknown; reason?: unknown };
+      if (account !== undefined && typeof account !== 'string') return fail(c, 400, `account is ${JSON.stringify(account)}; give the account name as a string, e.g. "local"`);
+      if (regions !== undefined && !(Array.isArray(regions) && regions.every((region) => typeof region === 'string'))) {
+        return fail(c, 400, `regions is ${JSON.stringify(regions)}; give a list of region names, e.g. ["local"]`);
+      }
+      if (reason !== undefined && typeof reason !== 'string') return fail(c, 400, `reason is ${JSON.stringify(reason)}; give it as text`);
+      const application = c.req.param('application')!;
+      const built = rollbackPipelineConfig({
+        application,
+        cluster: c.req.param('cluster')!,
+        ...(account !== undefined ? { account } : {}),
+        ...(regions !== undefined ? { regions: regions as string[] } : {}),
+        ...(reason !== undefined ? { reason } : {}),
+      });
+      if (!built.ok) return fail(c, 400, built.message);
+      const saved = await service.savePipeline({ config: built.config }, caller);
+      if (!saved.ok) return fail(c, 409, saved.reason === 'invalid' ? `the rollback cannot run: ${saved.issues.map((issue) => issue.message).join('; ')}` : saved.message);
+      await ensureApplication(saved.saved.application);
+      const started = await service.startPipeline({ application: saved.saved.application, pipeline: saved.saved.id, trigger: { type: 'manual', user: caller.user } }, caller);
+      return started.ok ? c.json({ ref: `/pipelines/${started.executionId}` }, 202) : startFailure(c, started);
     },
 
     getExecution: async (c) => {

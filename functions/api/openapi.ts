@@ -63,6 +63,19 @@ const SCHEMAS: Record<string, unknown> = {
     ['id', 'application', 'status', 'stages'],
   ),
   ExecutionList: { type: 'array', items: ref('Execution') },
+  RollbackRequest: object({ account: string, regions: strings, reason: string }),
+  Cluster: object(
+    {
+      application: string,
+      account: string,
+      cluster: string,
+      regions: {
+        type: 'array',
+        items: object({ location: string, endpoint: string, serverGroups: { type: 'array', description: 'Oldest first: name, createdTime, capacity, disabled, trafficWeight, artifact, instances (id, health, address).' } }, ['location', 'serverGroups']),
+      },
+    },
+    ['application', 'account', 'cluster', 'regions'],
+  ),
   StagePatch: {
     oneOf: [
       object({ judgmentStatus: { enum: ['continue', 'stop'] }, judgmentInput: string }, ['judgmentStatus'], false),

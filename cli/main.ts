@@ -81,6 +81,9 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         account: { type: 'string' },
         regions: { type: 'string' },
         'allow-url': { type: 'string', multiple: true },
+        // canary judge: see commands/canary.ts (--data is the metrics file there).
+        config: { type: 'string' },
+        thresholds: { type: 'string' },
       },
     });
     const [command, ...rest] = positionals;
@@ -97,6 +100,12 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
       return await runClientCommand(command, rest, allowlist ? { ...values, webhookAllowlist: allowlist } : values, io, { load, stopped, ...(process.env.GENNAKER_TOKEN ? { envToken: process.env.GENNAKER_TOKEN } : {}) });
     }
     switch (command) {
+      case 'canary': {
+        const [{ runCanary }, { readFile }] = await Promise.all([import('./commands/canary.ts'), import('node:fs/promises')]);
+        return await runCanary(rest, { config: values.config, data: values.data, thresholds: values.thresholds, json: values.json }, io, {
+          readText: (path) => readFile(path, 'utf8'),
+        });
+      }
       case 'validate':
         return await runValidate({ files: rest, json: values.json }, io, load);
       case 'compile':
@@ -129,8 +138,15 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
           },
         );
       }
+      case 'demo': {
+        if (rest.length > 0) throw new UsageError(`demo takes no arguments, got: ${rest.join(' ')} (gennaker demo [--json])`);
+        process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+        const [{ runDemo }, { startLocalServer }] = await Promise.all([import('./commands/demo.ts'), import('../local/server.ts')]);
+        const interrupted = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+        return await runDemo({ json: values.json }, io, { startServer: startLocalServer, interrupted });
+      }
       default:
-        throw new UsageError(`unknown command '${command}'; commands: validate, compile, run, up, pipeline, execution, judge, cluster, rollback (gennaker --help)`);
+        throw new UsageError(`unknown command '${command}'; commands: demo, canary, validate, compile, run, up, pipeline, execution, judge, cluster, rollback (gennaker --help)`);
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

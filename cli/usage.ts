@@ -8,6 +8,8 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export const HELP = `gennaker: Spinnaker pipelines, run serverless.
 
 Usage:
+  gennaker demo [--json]                           deploy the sample service three times (red/black under
+                                    load, then a broken release rolled back) and show what happened
   gennaker validate <pipeline.json|yaml|-> [...]   report every problem at once (exit 1 if any)
   gennaker compile <pipeline.json|yaml|->          Amazon States Language on stdout
       --report            print the budgets (states, bytes, history events, transitions) to stderr
@@ -35,6 +37,11 @@ Usage:
   gennaker execution cancel <id> [--reason TEXT]
   gennaker execution restart <id> <stage>          stage id, refId or name; prints the new execution id
   gennaker judge <id> <stage> continue|stop [--input X]
+  gennaker canary judge --config <canary-config.json> --data <metrics.json>
+                                    judge a canary once (NetflixACAJudge-v1.0, Kayenta's config format);
+                                    metrics.json: {"control": {"<metric>": [numbers, null]}, "experiment": {...}}
+      --thresholds <marginal,pass>  score thresholds (default: the config's classifier.scoreThresholds, else 50,75)
+      --json                        print Kayenta's result shape {"judgeResult": ...}
   gennaker cluster describe <app> <cluster>        server groups, instance health and traffic
   gennaker rollback <app> <cluster> [--reason TEXT] [--watch]
                                     enable the previous server group, disable the newest

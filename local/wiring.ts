@@ -4,6 +4,7 @@
  * and the execution service — the same core code the Lambdas run, wired to local adapters.
  * Reads no environment: the CLI passes what it decided.
  */
+import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import { createDynamoDbExecutionStore } from '../adapters/dynamodb/dynamodb-execution-store.ts';
@@ -16,6 +17,8 @@ import { parsePipeline } from '../core/pipeline/parse.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { ExecutionStore } from '../core/ports/execution-store.ts';
 import { withExecutionReadCache } from './execution-read-cache.ts';
+import { createLocalJobRunner } from '../adapters/jobs/local-job-runner.ts';
+import { createLocalArtifactStore } from '../adapters/targets/local/artifact-store.ts';
 import { createLocalDeployTarget, type LocalDeployTarget, type LocalDeployTargetOptions } from '../adapters/targets/local/local-deploy-target.ts';
 import type { DeployTargetLookup } from '../core/ports/deploy-target.ts';
 import { compilePipeline } from '../statemachines/index.ts';
@@ -98,6 +101,10 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     throw error;
   }
   const targets: DeployTargetLookup | undefined = target ? ({ account }) => (account === LOCAL_ACCOUNT ? target : undefined) : undefined;
+  // The local cloud's image store (bake, findImageFromTags) and one-off jobs (runJob) live beside the target.
+  const artifacts = options.localTarget ? createLocalArtifactStore({ dir: join(options.localTarget.stateDir, 'images') }) : undefined;
+  const jobs = options.localTarget ? createLocalJobRunner({ dir: join(options.localTarget.stateDir, 'jobs'), baseEnv: instanceBaseEnv() }) : undefined;
+  const deployDeps = { ...(targets ? { targets } : {}), ...(artifacts ? { artifacts } : {}), ...(jobs ? { jobs } : {}) };
 
   // The runner starts child pipelines through the service, which needs the engine, which needs the runner.
   let service: GennakerExecutionService | undefined;
@@ -112,7 +119,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
       },
     },
     random,
-    ...(targets ? { targets } : {}),
+    ...deployDeps,
   });
   const compile = (pipeline: Parameters<typeof compilePipeline>[0]) => compilePipeline(pipeline);
   const engine = createLocalEngine({
@@ -135,7 +142,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     ids: createUlidGenerator(clock, random),
     random,
     compile,
-    runnableStageTypes: runnableStageTypes(targets ? { targets } : {}),
+    runnableStageTypes: runnableStageTypes(deployDeps),
   });
   engine.onRunEnded(service.handleRunEnded);
 

@@ -135,13 +135,13 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
  * Follows the execution until it is complete: emits progress on every change, answers
  * judgments, cancels on interrupt or when a judgment cannot be answered.
  */
-async function follow(
+export async function follow(
   runtime: LocalRuntime,
   executionId: string,
   pipelineName: string,
   judges: ReadonlyMap<string, JudgmentAnswer>,
   io: IoHost,
-  deps: RunCommandDeps,
+  deps: Pick<RunCommandDeps, 'now' | 'pollMs' | 'interrupted' | 'caller' | 'prompt'>,
 ): Promise<Execution> {
   const now = deps.now ?? (() => Date.now());
   const pollMs = deps.pollMs ?? 100;

@@ -12,19 +12,26 @@
 import { GennakerError, ERROR_CATALOG, type ErrorName } from '../errors.ts';
 import { evaluateDeep, evaluateExpression } from '../expressions/index.ts';
 import { parsePipeline, planStage, type Pipeline, type Stage, type StageType, type TaskStep } from '../pipeline/index.ts';
+import type { ArtifactStore } from '../ports/artifact-store.ts';
 import type { ChildPipelines } from '../ports/child-pipelines.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { DeployTargetLookup } from '../ports/deploy-target.ts';
 import type { Execution, ExecutionStore, JsonObject, StageRecord, StageUpdate } from '../ports/execution-store.ts';
 import type { HttpClient } from '../ports/http-client.ts';
+import type { JobRunner } from '../ports/job-runner.ts';
+import { runBakeTask } from '../stages/bake.ts';
 import { runCheckPreconditions, CHECK_PRECONDITIONS_DEFERRED_FIELDS } from '../stages/check-preconditions.ts';
 import { runClusterTask } from '../stages/cluster.ts';
+import { runDeployTask } from '../stages/deploy.ts';
 import type { DeployTaskDeps } from '../stages/deploy-steps.ts';
 import { stageEvaluationContext } from '../stages/evaluation-context.ts';
 import { runEvaluateVariables, EVALUATE_VARIABLES_DEFERRED_FIELDS } from '../stages/evaluate-variables.ts';
 import { runExecutionWindow } from '../stages/execution-window.ts';
 import { summarizeFailures } from '../stages/expression-summary.ts';
+import { runFindImage, runFindImageFromTags } from '../stages/find-image.ts';
 import { runMonitorPipeline, runStartPipeline } from '../stages/pipeline.ts';
+import { runRollbackServerGroupTask } from '../stages/rollback-server-group.ts';
+import { runJobTask } from '../stages/run-job.ts';
 import { runServerGroupTask } from '../stages/server-group.ts';
 import { booleanFrom, failed, numberFrom, objectAt, type TaskDeps, type TaskInput, type TaskResult } from '../stages/task-result.ts';
 import { runWait, runWaitUntil } from '../stages/wait.ts';
@@ -63,11 +70,25 @@ export const DEPLOY_TARGET_STAGE_TYPES: readonly StageType[] = [
   'scaleDownCluster',
   'shrinkCluster',
   'rollbackCluster',
+  'deploy',
+  'rollbackServerGroup',
+  'findImage',
 ];
 
+/** Stage types that run when the runner has an image store (`StageRunnerDeps.artifacts`). */
+export const ARTIFACT_STAGE_TYPES: readonly StageType[] = ['bake', 'findImageFromTags'];
+
+/** Stage types that run when the runner has a job runner (`StageRunnerDeps.jobs`). */
+export const JOB_STAGE_TYPES: readonly StageType[] = ['runJob'];
+
 /** The stage types a runner built with these deps runs: an execution service refuses pipelines with others. */
-export function runnableStageTypes(deps: Pick<StageRunnerDeps, 'targets'>): readonly StageType[] {
-  return deps.targets ? [...RUNNABLE_STAGE_TYPES, ...DEPLOY_TARGET_STAGE_TYPES] : RUNNABLE_STAGE_TYPES;
+export function runnableStageTypes(deps: Pick<StageRunnerDeps, 'targets' | 'artifacts' | 'jobs'>): readonly StageType[] {
+  return [
+    ...RUNNABLE_STAGE_TYPES,
+    ...(deps.targets ? DEPLOY_TARGET_STAGE_TYPES : []),
+    ...(deps.artifacts ? ARTIFACT_STAGE_TYPES : []),
+    ...(deps.jobs ? JOB_STAGE_TYPES : []),
+  ];
 }
 
 /** The stages of a pipeline that cannot run yet, with the message the runner would fail them with. */
@@ -108,6 +129,10 @@ export interface StageRunnerDeps {
    * (DEPLOY_TARGET_STAGE_TYPES). Absent: those stages fail as stages that cannot run yet.
    */
   readonly targets?: DeployTargetLookup;
+  /** The image store, for bake and findImageFromTags (ARTIFACT_STAGE_TYPES). Absent: they cannot run yet. */
+  readonly artifacts?: ArtifactStore;
+  /** The job runner, for runJob (JOB_STAGE_TYPES). Absent: it cannot run yet. */
+  readonly jobs?: JobRunner;
 }
 
 /** Statuses that are not complete: what a finishing write may expect. */
@@ -412,13 +437,19 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'shrinkCluster':
       case 'disableCluster':
         return deployDeps ? runClusterTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
-      case 'deploy':
       case 'rollbackServerGroup':
-      case 'kayentaCanary':
-      case 'bake':
+        return deployDeps ? runRollbackServerGroupTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
       case 'findImage':
+        return deployDeps ? runFindImage(as<typeof stage>(), { ...deployDeps, ...(deps.artifacts ? { artifacts: deps.artifacts } : {}) }) : failed(cannotRunYet(stage.type));
+      case 'bake':
+        return deps.artifacts ? runBakeTask(as<typeof stage>(), { artifacts: deps.artifacts }) : failed(cannotRunYet(stage.type));
       case 'findImageFromTags':
+        return deps.artifacts ? runFindImageFromTags(as<typeof stage>(), { artifacts: deps.artifacts }) : failed(cannotRunYet(stage.type));
       case 'runJob':
+        return deps.jobs ? runJobTask(as<typeof stage>(), { jobs: deps.jobs, ...(deps.artifacts ? { artifacts: deps.artifacts } : {}) }) : failed(cannotRunYet(stage.type));
+      case 'deploy':
+        return deployDeps ? runDeployTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft) : failed(cannotRunYet(stage.type));
+      case 'kayentaCanary':
         return failed(cannotRunYet(stage.type));
       default: {
         const unknown: never = stage;

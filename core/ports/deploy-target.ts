@@ -78,6 +78,12 @@ export interface InstanceDescription {
   /** Where the instance answers, when the target knows (`127.0.0.1:40123`). */
   readonly address?: string;
   readonly launchedTime: number;
+  /**
+   * Taken out of traffic on its own by a partial disable (`DisableOptions.desiredPercentage`),
+   * while its server group stays enabled; cleared when the server group is enabled again.
+   * Absent or false: it takes traffic whenever its server group does and it is `Up`.
+   */
+  readonly outOfService?: boolean;
 }
 
 export interface ServerGroupDescription {
@@ -118,6 +124,11 @@ export interface DeployTargetCapabilities {
   readonly drainOnDisable: boolean;
   /** Artifact `type`s `createServerGroup` accepts. */
   readonly artifactTypes: readonly string[];
+  /**
+   * `disableServerGroup` honours `desiredPercentage` < 100 (rolling red/black takes the old
+   * server group out of traffic in steps). @default false: only whole server groups
+   */
+  readonly partialDisable?: boolean;
 }
 
 /** Why an operation did nothing (or not all of it). `message` is written for the pipeline author. */
@@ -151,6 +162,14 @@ export type DisableResult =
 export interface DisableOptions {
   /** How long to wait for requests in flight. @default the target's own (30 s locally) */
   readonly drainTimeoutMs?: number;
+  /**
+   * Take only this share (1-100) of the server group's instances out of traffic, rounded up as
+   * Orca does (rolling red/black's `desiredPercentage`): the chosen instances are marked
+   * `outOfService` and drained, the server group itself stays enabled. Monotonic: a smaller share
+   * than already taken out changes nothing. 100 or absent disables the whole server group.
+   * Targets without `capabilities.partialDisable` answer `unsupported` below 100.
+   */
+  readonly desiredPercentage?: number;
 }
 
 export interface DeployTarget {

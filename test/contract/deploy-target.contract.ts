@@ -227,6 +227,41 @@ export function deployTargetContract(name: string, createFixture: () => Promise<
       }
     });
 
+    it('takes a share of a server group out of traffic (desiredPercentage) when it can, and answers unsupported when it cannot', async () => {
+      // given v001 with three Up instances and v002 with one: traffic 75/25 by instance counts
+      const cluster = newCluster();
+      const v1 = await createUp(cluster, 1, { capacity: { min: 3, max: 3, desired: 3 } });
+      const v2 = await createUp(cluster, 2);
+      const ref = { account: cluster.account, location: cluster.location, serverGroup: v1 };
+      expect((await group(cluster, v1))!.trafficWeight).toBe(75);
+      // when half of v001 is disabled
+      const half = await fixture.target.disableServerGroup(ref, { desiredPercentage: 50 });
+      if (!fixture.target.capabilities.partialDisable) {
+        expect(half).toMatchObject({ ok: false, reason: 'unsupported' });
+        return;
+      }
+      // then ceil(3 × 50%) = 2 instances are out, v001 stays enabled with one serving instance
+      expect(half).toEqual({ ok: true, drained: true });
+      let v1Now = (await group(cluster, v1))!;
+      expect(v1Now.disabled).toBe(false);
+      expect(v1Now.instances.filter((instance) => instance.outOfService === true)).toHaveLength(2);
+      expect(v1Now.trafficWeight).toBe(50);
+      expect((await group(cluster, v2))!.trafficWeight).toBe(50);
+      // a smaller share changes nothing (monotonic)
+      expect(await fixture.target.disableServerGroup(ref, { desiredPercentage: 30 })).toEqual({ ok: true, drained: true });
+      expect((await group(cluster, v1))!.instances.filter((instance) => instance.outOfService === true)).toHaveLength(2);
+      // when the rest goes: the whole server group is disabled
+      expect(await fixture.target.disableServerGroup(ref, { desiredPercentage: 100 })).toEqual({ ok: true, drained: true });
+      expect(await group(cluster, v1)).toMatchObject({ disabled: true, trafficWeight: 0 });
+      // when enabled again: every instance is back in traffic
+      expect(await fixture.target.enableServerGroup(ref)).toEqual({ ok: true });
+      v1Now = (await group(cluster, v1))!;
+      expect(v1Now).toMatchObject({ disabled: false, trafficWeight: 75 });
+      expect(v1Now.instances.some((instance) => instance.outOfService === true)).toBe(false);
+      // a share outside 0-100 is refused
+      expect(await fixture.target.disableServerGroup(ref, { desiredPercentage: 150 })).toMatchObject({ ok: false, reason: 'invalid' });
+    });
+
     it('splits traffic by weights when it can, and answers unsupported when it cannot', async () => {
       const cluster = newCluster();
       const v1 = await createUp(cluster, 1);

@@ -10,7 +10,7 @@
  */
 import { parsePipeline, type Pipeline } from '../../core/pipeline/index.ts';
 import { newExecutionFromPipeline } from '../../core/execution/new-execution.ts';
-import { createStageRunner, type StageRunner } from '../../core/execution/stage-runner.ts';
+import { createStageRunner, type StageRunner, type StageRunnerDeps } from '../../core/execution/stage-runner.ts';
 import type { StageAnswer, StageRunnerRequest } from '../../core/execution/runner-contract.ts';
 import type { ChildPipelines } from '../../core/ports/child-pipelines.ts';
 import type { DeployTargetLookup } from '../../core/ports/deploy-target.ts';
@@ -34,6 +34,10 @@ export interface LocalRunOptions {
   readonly random?: () => number;
   /** Deploy targets for server-group and cluster stages. @default none: those stages cannot run */
   readonly targets?: DeployTargetLookup;
+  /** The image store for bake and findImageFromTags. */
+  readonly artifacts?: StageRunnerDeps['artifacts'];
+  /** The job runner for runJob. */
+  readonly jobs?: StageRunnerDeps['jobs'];
 }
 
 export interface StartOptions {
@@ -121,6 +125,8 @@ export function createLocalRun(options: LocalRunOptions): LocalRun {
     children,
     ...(options.random ? { random: options.random } : {}),
     ...(options.targets ? { targets: options.targets } : {}),
+    ...(options.artifacts ? { artifacts: options.artifacts } : {}),
+    ...(options.jobs ? { jobs: options.jobs } : {}),
   });
 
   const engine = createAslEngine({

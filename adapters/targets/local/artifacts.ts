@@ -67,7 +67,8 @@ async function fetchTree(artifact: ArtifactReference, into: string): Promise<{ o
     if (!(await stat(source).then((s) => s.isDirectory(), () => false))) {
       return { ok: false, message: `artifact directory ${source} does not exist; give a directory holding the service` };
     }
-    await cp(source, into, { recursive: true, filter: (path) => path === source || basename(path) !== '.git' });
+    // A baked tree baked again (an image deployed) brings no marker: the new one is written below.
+    await cp(source, into, { recursive: true, filter: (path) => path === source || (basename(path) !== '.git' && basename(path) !== MARKER) });
     return { ok: true };
   }
   if (artifact.type === 'git') {
@@ -94,12 +95,20 @@ async function fetchTree(artifact: ArtifactReference, into: string): Promise<{ o
 
 /** Bakes the artifact under `<stateDir>/artifacts/`, or finds it already baked. */
 export async function bakeArtifact(stateDir: string, artifact: ArtifactReference): Promise<BakeResult> {
+  return bakeTree(join(stateDir, 'artifacts'), artifact);
+}
+
+/**
+ * Bakes the artifact into `<root>/<name>/<version>/`, or finds it already baked there. The one
+ * implementation behind the deploy target's artifacts and the image store's images.
+ */
+export async function bakeTree(artifactsRoot: string, artifact: ArtifactReference): Promise<BakeResult> {
   const name = artifact.name ?? basename(resolve(artifact.reference));
   if (!SAFE_SEGMENT.test(name)) return { ok: false, message: `artifact name '${name}' may hold only letters, digits, '.', '_' and '-'` };
   if (artifact.version !== undefined && !SAFE_SEGMENT.test(artifact.version) && artifact.type === 'directory') {
     return { ok: false, message: `artifact version '${artifact.version}' may hold only letters, digits, '.', '_' and '-'` };
   }
-  const root = join(stateDir, 'artifacts', name);
+  const root = join(artifactsRoot, name);
   await mkdir(root, { recursive: true });
   const staging = join(root, `.staging-${randomUUID()}`);
   try {

@@ -8,9 +8,10 @@
  * - A request is retried on another instance only when the connection was refused before any
  *   byte of it was sent: the request body is not read until the upstream socket is connected,
  *   so a retry is always safe, idempotent or not. Every other failure is the client's 502.
- * - Draining is counting: every request holds its server group's in-flight count until the
- *   response ends, and `drain` resolves when that count reaches 0 (or the timeout passes).
- *   Disabling is done by the routing table, which stops offering the group.
+ * - Draining is counting: every request holds its server group's and its instance's in-flight
+ *   counts until the response ends, and `drain` (`drainInstances`) resolves when the count
+ *   reaches 0 (or the timeout passes). Disabling is done by the routing table, which stops
+ *   offering the group (or, for a partial disable, those instances).
  * - Metrics are recorded per server group when a response ends (see metrics.ts).
  */
 import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -55,6 +56,11 @@ export interface LoadBalancer {
   inFlight(serverGroup: string): number;
   /** Resolves true when the server group has no request in flight, false after `timeoutMs`. */
   drain(serverGroup: string, timeoutMs: number): Promise<boolean>;
+  /**
+   * Resolves true when none of these instances has a request in flight, false after `timeoutMs`
+   * (a partial disable: the routing table stopped offering them, their group still takes traffic).
+   */
+  drainInstances(instanceIds: readonly string[], timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -97,18 +103,50 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
   const agent = new Agent({ keepAlive: true, maxSockets: 512 });
   const sockets = new Set<Socket>();
 
-  const acquire = (serverGroup: string) => inFlight.set(serverGroup, (inFlight.get(serverGroup) ?? 0) + 1);
-  const release = (serverGroup: string) => {
-    const left = (inFlight.get(serverGroup) ?? 1) - 1;
+  // In-flight counts are kept per server group and per instance (`instance:<id>`), one map.
+  const instanceKey = (instanceId: string) => `instance:${instanceId}`;
+  const increment = (key: string) => inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+  const decrement = (key: string) => {
+    const left = (inFlight.get(key) ?? 1) - 1;
     if (left > 0) {
-      inFlight.set(serverGroup, left);
+      inFlight.set(key, left);
       return;
     }
-    inFlight.delete(serverGroup);
-    const waiters = drainWaiters.get(serverGroup);
-    drainWaiters.delete(serverGroup);
+    inFlight.delete(key);
+    const waiters = drainWaiters.get(key);
+    drainWaiters.delete(key);
     waiters?.forEach((wake) => wake());
   };
+  const acquire = (serverGroup: string, instanceId: string) => {
+    increment(serverGroup);
+    increment(instanceKey(instanceId));
+  };
+  const release = (serverGroup: string, instanceId: string) => {
+    decrement(serverGroup);
+    decrement(instanceKey(instanceId));
+  };
+
+  /** Resolves true when nothing is in flight under `key`, false after `timeoutMs`. */
+  function drainKey(key: string, timeoutMs: number): Promise<boolean> {
+    if ((inFlight.get(key) ?? 0) === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      let waiters = drainWaiters.get(key);
+      if (!waiters) {
+        waiters = new Set();
+        drainWaiters.set(key, waiters);
+      }
+      const mine = waiters;
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        mine.delete(wake);
+        resolve(false);
+      }, timeoutMs);
+      mine.add(wake);
+    });
+  }
 
   /** The next backend, skipping instances that already refused this request. */
   function choose(refused: ReadonlySet<string>): { serverGroup: string; backend: Backend } | undefined {
@@ -143,12 +181,12 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
         return;
       }
       const { serverGroup, backend } = choice;
-      acquire(serverGroup);
+      acquire(serverGroup, backend.instanceId);
       let done = false;
       const finish = (error: boolean) => {
         if (done) return;
         done = true;
-        release(serverGroup);
+        release(serverGroup, backend.instanceId);
         metrics.record(serverGroup, { latencyMs: now() - startedAt, error, at: now() });
       };
       let bodySent = false;
@@ -217,25 +255,10 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
     url: `http://127.0.0.1:${port}`,
     metrics,
     inFlight: (serverGroup) => inFlight.get(serverGroup) ?? 0,
-    drain(serverGroup, timeoutMs) {
-      if ((inFlight.get(serverGroup) ?? 0) === 0) return Promise.resolve(true);
-      return new Promise<boolean>((resolve) => {
-        let waiters = drainWaiters.get(serverGroup);
-        if (!waiters) {
-          waiters = new Set();
-          drainWaiters.set(serverGroup, waiters);
-        }
-        const mine = waiters;
-        const wake = () => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-        const timer = setTimeout(() => {
-          mine.delete(wake);
-          resolve(false);
-        }, timeoutMs);
-        mine.add(wake);
-      });
+    drain: (serverGroup, timeoutMs) => drainKey(serverGroup, timeoutMs),
+    async drainInstances(instanceIds, timeoutMs) {
+      const drained = await Promise.all(instanceIds.map((instanceId) => drainKey(instanceKey(instanceId), timeoutMs)));
+      return drained.every(Boolean);
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

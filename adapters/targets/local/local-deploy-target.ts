@@ -9,6 +9,9 @@
  *   version) in its environment, after the server group's own `env`.
  * - Immutable instances: a process that exits is Down and stays so (no restart policy); a new
  *   version is a new server group.
+ * - A partial disable (`desiredPercentage` < 100, rolling red/black) takes single instances out of
+ *   rotation (`outOfService`) and drains them; the server group stays enabled until a whole
+ *   disable, and enabling it puts every instance back.
  * - Health is an HTTP GET polled per instance: Starting until the first 2xx; Down on a non-2xx
  *   answer before that (a broken release), or after `unhealthyThreshold` failures once Up.
  * - The model (server groups, pids, ports, load balancer ports) is a JSON file in the state
@@ -100,6 +103,8 @@ interface InstanceState {
   failures: number;
   /** Out of rotation: being terminated by a resize or a destroy. */
   terminating: boolean;
+  /** Out of rotation by a partial disable while its server group stays enabled; enable clears it. */
+  outOfService?: boolean;
   /** Set for processes this target spawned; adopted ones are checked by pid. */
   exited?: boolean;
   timer?: NodeJS.Timeout;
@@ -135,7 +140,9 @@ interface PersistedModel {
   readonly version: 1;
   readonly clusters: ReadonlyArray<{ readonly ref: ClusterRef; readonly port: number; readonly weights?: Record<string, number> }>;
   readonly serverGroups: ReadonlyArray<
-    Omit<ServerGroupState, 'instances'> & { readonly instances: ReadonlyArray<{ readonly id: string; readonly pid: number; readonly port: number; readonly launchedTime: number }> }
+    Omit<ServerGroupState, 'instances'> & {
+      readonly instances: ReadonlyArray<{ readonly id: string; readonly pid: number; readonly port: number; readonly launchedTime: number; readonly outOfService?: boolean }>;
+    }
   >;
 }
 
@@ -197,7 +204,7 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
       clusters: [...clusters.values()].map((cluster) => ({ ref: cluster.ref, port: cluster.port, ...(cluster.weights ? { weights: cluster.weights } : {}) })),
       serverGroups: [...groups.values()].map(({ instances, ...group }) => ({
         ...group,
-        instances: instances.map(({ id, pid, port, launchedTime }) => ({ id, pid, port, launchedTime })),
+        instances: instances.map(({ id, pid, port, launchedTime, outOfService }) => ({ id, pid, port, launchedTime, ...(outOfService ? { outOfService } : {}) })),
       })),
     };
     const text = JSON.stringify(model, null, 2);
@@ -218,7 +225,7 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
       .sort((a, b) => a.createdTime - b.createdTime || a.name.localeCompare(b.name));
   }
 
-  const routable = (instance: InstanceState) => instance.health === 'Up' && !instance.terminating;
+  const routable = (instance: InstanceState) => instance.health === 'Up' && !instance.terminating && !instance.outOfService;
 
   /** Each enabled group's weight: its explicit weight, or its count of Up instances. */
   function routingOf(cluster: ClusterState): RoutingGroup[] {
@@ -361,10 +368,10 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
     const checks: Promise<void>[] = [];
     for (const saved of model.serverGroups) {
       const group: ServerGroupState = { ...saved, instances: [] };
-      for (const { id, pid, port, launchedTime } of saved.instances) {
+      for (const { id, pid, port, launchedTime, outOfService } of saved.instances) {
         const cwd = workingDirectoryOf(pid);
         if (!isAlive(pid) || (cwd !== undefined && cwd !== group.directory)) continue; // dead, or a reused pid: forget it
-        const instance: InstanceState = { id, pid, port, launchedTime, health: 'Starting', everUp: false, failures: 0, terminating: false };
+        const instance: InstanceState = { id, pid, port, launchedTime, health: 'Starting', everUp: false, failures: 0, terminating: false, ...(outOfService ? { outOfService } : {}) };
         group.instances.push(instance);
         checks.push(checkHealth(group, instance));
       }
@@ -397,10 +404,30 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
         health: instance.health,
         address: `127.0.0.1:${instance.port}`,
         launchedTime: instance.launchedTime,
+        ...(instance.outOfService ? { outOfService: true } : {}),
       })),
       trafficWeight: total > 0 ? Math.round((mine / total) * 10_000) / 100 : 0,
       artifact: group.artifact,
     };
+  }
+
+  /**
+   * A partial disable: ceil(percentage% of the running instances) out of rotation, those already
+   * out counting first, then instances that are not Up (they take no traffic anyway), then the
+   * oldest; the rest keep serving. Drains only the instances it took out.
+   */
+  async function disableShare(group: ServerGroupState, percentage: number, timeoutMs: number): Promise<DisableResult> {
+    const running = group.instances.filter((instance) => !instance.terminating);
+    const wanted = Math.ceil((running.length * percentage) / 100);
+    const order = [...running].sort(
+      (a, b) => Number(!a.outOfService) - Number(!b.outOfService) || Number(a.health === 'Up') - Number(b.health === 'Up') || a.launchedTime - b.launchedTime || a.id.localeCompare(b.id),
+    );
+    const leaving = order.slice(0, wanted).filter((instance) => !instance.outOfService);
+    for (const instance of leaving) instance.outOfService = true;
+    await persist();
+    const lb = clusters.get(clusterKey(group))?.lb;
+    const drained = lb && leaving.length > 0 ? await lb.drainInstances(leaving.map((instance) => instance.id), timeoutMs) : true;
+    return { ok: true, drained };
   }
 
   function find(ref: ServerGroupRef): ServerGroupState | DeployFailure {
@@ -470,7 +497,7 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
   }
 
   return {
-    capabilities: { trafficWeights: true, resize: true, drainOnDisable: true, artifactTypes: LOCAL_ARTIFACT_TYPES },
+    capabilities: { trafficWeights: true, resize: true, drainOnDisable: true, artifactTypes: LOCAL_ARTIFACT_TYPES, partialDisable: true },
     adminUrl,
 
     async createServerGroup(request: CreateServerGroupRequest): Promise<CreateServerGroupResult> {
@@ -518,6 +545,7 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
       const group = find(ref);
       if ('ok' in group) return group;
       group.disabled = false;
+      for (const instance of group.instances) delete instance.outOfService;
       await persist();
       return { ok: true };
     },
@@ -525,6 +553,11 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
     async disableServerGroup(ref, disableOptions): Promise<DisableResult> {
       const group = find(ref);
       if ('ok' in group) return group;
+      const percentage = disableOptions?.desiredPercentage;
+      if (percentage !== undefined && !(Number.isFinite(percentage) && percentage >= 0 && percentage <= 100)) {
+        return failure('invalid', `desiredPercentage ${percentage} must be between 0 and 100`);
+      }
+      if (percentage !== undefined && percentage < 100) return disableShare(group, percentage, disableOptions?.drainTimeoutMs ?? drainTimeoutMs);
       group.disabled = true;
       await persist();
       const lb = clusters.get(clusterKey(group))?.lb;

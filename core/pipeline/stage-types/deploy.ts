@@ -3,7 +3,9 @@
  * its deployment strategy. The plan is the strategy's steps in Spinnaker's exact order
  * (reference/spinnaker.md §1.5); with several clusters the steps are prefixed `cluster0.`,
  * `cluster1.`... Rollback on failure (`rollback.onFailure`) is decided by the runtime from the
- * step that failed, so it has no step of its own.
+ * step that failed and runs inside that step (it keeps polling until the rollback is done, then
+ * fails), so it has no step of its own; every step that waits on the world budgets polls for the
+ * health timeout (`waitForHealthyTimeoutSec`) plus a rollback. The runtime: core/stages/deploy.ts.
  *
  * Providers' own fields (instance types, load balancers, ECS task definitions...) pass through
  * untouched for the deploy target to read.
@@ -52,6 +54,12 @@ export interface DeployClusterConfig {
   readonly strategyApplication?: string;
   readonly strategyPipeline?: string;
   readonly pipelineParameters: Readonly<Record<string, unknown>>;
+  /**
+   * How long a step may wait for instances to be Up (the new server group, each rolling step)
+   * before the deploy fails and `rollback.onFailure` applies. Gennaker's field: Orca bounds it
+   * by the stage timeout instead. @default 600
+   */
+  readonly waitForHealthyTimeoutSec?: number;
 }
 
 export interface DeployConfig {
@@ -97,7 +105,60 @@ const clusterSchema: z.ZodType<DeployClusterConfig> = z.looseObject({
   strategyApplication: optional(text('the application of the strategy pipeline')),
   strategyPipeline: optional(text('the id of the strategy pipeline')),
   pipelineParameters: withDefault(anyObject('parameters'), {}),
+  waitForHealthyTimeoutSec: optional(plainNumber('a number of seconds', { min: 1 })),
 });
+
+/** Parses one evaluated `clusters[]` entry (the runtime reads the context as evaluated at stage start). */
+export function parseDeployCluster(raw: unknown): { ok: true; cluster: DeployClusterConfig } | { ok: false; message: string } {
+  const parsed = clusterSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, cluster: parsed.data };
+  const issue = parsed.error.issues[0];
+  const at = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return { ok: false, message: `${at}${issue?.message ?? 'not a cluster'}` };
+}
+
+/** Orca's waitForUpInstances gives up after its stage timeout; Gennaker's per-step default. */
+export const DEFAULT_WAIT_FOR_HEALTHY_TIMEOUT_SEC = 600;
+
+/** Polls a failed step may still take to roll back (enable, disable, destroy, unpin: each one or two looks). */
+export const ROLLBACK_POLLS = 20;
+
+/**
+ * Seconds between two looks at a deploy step waiting for the world: every second at first (a
+ * local instance is Up in well under a second, and the wall time of a deploy is the figure that
+ * matters), then 10% of the time waited so far, at most 10 s (Orca's waitForUpInstances backoff).
+ */
+export function deployPollSeconds(elapsedMs: number): number {
+  return Math.min(10, Math.max(1, Math.ceil(elapsedMs / 10_000)));
+}
+
+/** Calls a step polled with deployPollSeconds makes in `seconds`, counting the first. */
+export function pollsToCover(seconds: number): number {
+  let elapsedMs = 0;
+  let polls = 1;
+  while (elapsedMs < seconds * 1000) {
+    elapsedMs += deployPollSeconds(elapsedMs) * 1000;
+    polls += 1;
+  }
+  return polls;
+}
+
+/** Locations a cluster names statically (availabilityZones keys, regions); at least 1. */
+function staticLocationCount(cluster: DeployClusterConfig): number {
+  const raw = cluster as unknown as Record<string, unknown>;
+  const zones = raw.availabilityZones;
+  if (zones !== null && typeof zones === 'object' && !Array.isArray(zones)) return Math.max(1, Object.keys(zones).length);
+  if (Array.isArray(raw.regions)) return Math.max(1, raw.regions.length);
+  return 1;
+}
+
+/**
+ * The poll budget of a step that waits for instances (or drains, destroys, resizes): the health
+ * timeout in every location, plus what a rollback may take.
+ */
+export function healthPolls(cluster: DeployClusterConfig): number {
+  return pollsToCover(cluster.waitForHealthyTimeoutSec ?? DEFAULT_WAIT_FOR_HEALTHY_TIMEOUT_SEC) * staticLocationCount(cluster) + ROLLBACK_POLLS;
+}
 
 const schema: z.ZodType<DeployConfig> = z.looseObject({
   clusters: z.array(clusterSchema, {
@@ -121,22 +182,28 @@ export function rollingPercentages(cluster: DeployClusterConfig): number[] {
 
 /** The steps of one cluster's deploy, in Spinnaker's order for its strategy. */
 export function planCluster(cluster: DeployClusterConfig): TaskStep[] {
+  const maxPolls = healthPolls(cluster);
+  // Every step that waits on the world may time out waiting for health, then roll back.
+  const poll = (name: string, extraPolls = 0): TaskStep => ({ name, kind: 'poll', maxPolls: maxPolls + extraPolls });
   const create: TaskStep = { name: 'createServerGroup', kind: 'run' };
-  const waitUp: TaskStep = { name: 'waitForUpInstances', kind: 'poll' };
-  const scaleDown = (): TaskStep[] =>
-    cluster.scaleDown ? [...delayStep('waitBeforeScaleDown', cluster.delayBeforeScaleDownSec), { name: 'scaleDownCluster', kind: 'poll' }] : [];
+  const waitUp = poll('waitForUpInstances');
+  const scaleDown = (): TaskStep[] => (cluster.scaleDown ? [...delayStep('waitBeforeScaleDown', cluster.delayBeforeScaleDownSec), poll('scaleDownCluster')] : []);
+  // Rolling red/black's scale down runs its own delay (Orca adds no separate wait stage there).
+  const scaleDownDelay = cluster.delayBeforeScaleDownSec;
+  const rollingScaleDownPolls = typeof scaleDownDelay === 'number' ? pollsForSeconds(scaleDownDelay) : scaleDownDelay === undefined ? 0 : 100;
   switch (cluster.strategy) {
     case 'none':
       return [create, waitUp];
     case 'highlander':
-      return [create, waitUp, { name: 'shrinkCluster', kind: 'poll' }];
+      return [create, waitUp, poll('shrinkCluster')];
     case 'redblack':
       return [
         create,
         waitUp,
-        ...(cluster.maxRemainingAsgs !== undefined && cluster.maxRemainingAsgs > 0 ? [{ name: 'shrinkCluster', kind: 'poll' } as const] : []),
-        ...delayStep('waitBeforeDisable', cluster.delayBeforeCleanup ?? cluster.delayBeforeDisableSec),
-        { name: 'disableCluster', kind: 'poll' },
+        ...(cluster.maxRemainingAsgs !== undefined && cluster.maxRemainingAsgs > 0 ? [poll('shrinkCluster')] : []),
+        // Groovy's elvis, as the planner reads it (delayBeforeCleanup in core/strategies): a 0 falls back to the alias.
+        ...delayStep('waitBeforeDisable', cluster.delayBeforeCleanup || cluster.delayBeforeDisableSec),
+        poll('disableCluster'),
         ...scaleDown(),
       ];
     case 'rollingredblack':
@@ -145,12 +212,13 @@ export function planCluster(cluster: DeployClusterConfig): TaskStep[] {
         create,
         { name: 'pinSourceServerGroup', kind: 'run' },
         ...rollingPercentages(cluster).flatMap((percent): TaskStep[] => [
-          { name: `resizeTo${percent}Percent`, kind: 'poll' },
+          poll(`resizeTo${percent}Percent`),
           ...delayStep(`waitBeforeDisable${percent}Percent`, cluster.delayBeforeCleanup),
-          ...(cluster.pipelineBeforeCleanup ? [{ name: `validate${percent}Percent`, kind: 'poll' } as const] : []),
-          { name: `disableSource${percent}Percent`, kind: 'poll' },
+          // A validation pipeline polls like a child pipeline (about 100 polls span 8 h), then may roll back.
+          ...(cluster.pipelineBeforeCleanup ? [{ name: `validate${percent}Percent`, kind: 'poll', maxPolls: 100 + ROLLBACK_POLLS } as const] : []),
+          poll(`disableSource${percent}Percent`),
         ]),
-        ...(cluster.scaleDown ? [{ name: 'scaleDownCluster', kind: 'poll' } as const] : [{ name: 'unpinSourceServerGroup', kind: 'run' } as const]),
+        ...(cluster.scaleDown ? [poll('scaleDownCluster', rollingScaleDownPolls)] : [{ name: 'unpinSourceServerGroup', kind: 'run' } as const]),
       ];
     case 'custom':
       return [
@@ -160,7 +228,7 @@ export function planCluster(cluster: DeployClusterConfig): TaskStep[] {
     case 'canary':
       // Gennaker's strategy (no Spinnaker equivalent): traffic shifts to the new server group
       // under analysis, then the older ones are disabled as in red/black.
-      return [create, waitUp, { name: 'runCanary', kind: 'poll' }, { name: 'disableCluster', kind: 'poll' }, ...scaleDown()];
+      return [create, waitUp, { name: 'runCanary', kind: 'poll' }, poll('disableCluster'), ...scaleDown()];
     default: {
       const unreachable: never = cluster.strategy;
       return unreachable;

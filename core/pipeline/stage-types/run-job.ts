@@ -1,11 +1,16 @@
 /**
  * `runJob`: run a container or job to completion (Orca's RunJobStage); with `propertyFile`, the
  * job's property file is read into the stage outputs. Provider fields pass through.
+ *
+ * With `cloudProvider: "local"` (core/stages/run-job.ts) the job is a process on the machine:
+ * `command` (an argv) or `shell` (a command line for /bin/sh, only when asked for), `env`,
+ * `image` (a baked image to run in) and `workingDirectory`.
  */
 import { z } from 'zod';
 import type { StageBase } from '../model.ts';
-import { anyText, optional, withDefault, flag } from '../fields.ts';
-import { defineStageType } from './definition.ts';
+import { anyText, isTemplate, optional, withDefault, flag, text, type Expression } from '../fields.ts';
+import type { ConfigIssue } from '../zod-issues.ts';
+import { defineStageType, error } from './definition.ts';
 
 export interface RunJobConfig {
   readonly account?: string;
@@ -13,6 +18,16 @@ export interface RunJobConfig {
   readonly cloudProvider?: string;
   readonly propertyFile?: string;
   readonly skipExpressionEvaluation: boolean;
+  /** Local: the program and its arguments, or an expression giving them. */
+  readonly command?: readonly string[] | Expression;
+  /** Local: a command line run by /bin/sh -c, instead of `command`. */
+  readonly shell?: string;
+  /** Local: environment variables of the job. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Local: the name or id of a baked image the job runs in. */
+  readonly image?: string;
+  /** Local: the job's working directory (relative to the image when `image` is set). */
+  readonly workingDirectory?: string;
 }
 
 export type RunJobStage = StageBase<'runJob', RunJobConfig>;
@@ -23,14 +38,36 @@ const schema: z.ZodType<RunJobConfig> = z.looseObject({
   cloudProvider: optional(anyText('the cloud provider')),
   propertyFile: optional(anyText('the property file to read')),
   skipExpressionEvaluation: withDefault(flag(), false),
+  command: optional(
+    z.custom<readonly string[] | Expression>((value) => (Array.isArray(value) && value.every((part) => typeof part === 'string')) || isTemplate(value), {
+      error: (issue) => `expected the command as a list of arguments, e.g. ["node", "migrate.js"], or a \${...} expression giving one; got ${JSON.stringify(issue.input)}`,
+    }),
+  ),
+  shell: optional(text("a command line, e.g. 'npm run migrate'")),
+  env: withDefault(z.record(z.string(), anyText('an environment value')), {}),
+  image: optional(text("an image name or id, e.g. 'hello-1.2.0-3f2a9c1e'")),
+  workingDirectory: optional(text('a directory')),
 });
+
+function check(config: RunJobConfig): ConfigIssue[] {
+  if (config.cloudProvider !== 'local') return [];
+  if (config.command !== undefined && config.shell !== undefined) {
+    return [error(['shell'], 'invalid-value', "give either 'command' (an argv) or 'shell' (a command line), not both")];
+  }
+  if ((config.command === undefined || config.command.length === 0) && config.shell === undefined) {
+    return [error(['command'], 'required', "'command' is required for a local job; add the program and its arguments, e.g. [\"node\", \"migrate.js\"], or a 'shell' command line")];
+  }
+  return [];
+}
 
 export const runJobStageType = defineStageType({
   type: 'runJob',
   description: 'Runs a job to completion and captures its outputs.',
   schema,
+  expressionFields: ['command', 'shell', 'env', 'image', 'workingDirectory'],
   plan: () => [
     { name: 'runJob', kind: 'run' },
     { name: 'waitOnJobCompletion', kind: 'poll' },
   ],
+  check,
 });

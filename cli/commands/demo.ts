@@ -1,0 +1,267 @@
+/**
+ * `gennaker demo`: the newcomer's first command (DESIGN.md §9). It starts the embedded control
+ * plane in a scratch directory, creates the application `hello` and a deploy pipeline, then
+ * deploys the sample service (examples/service) three times into the cluster `hello-demo`:
+ *
+ * 1. v000 (1.0.0), 3 instances behind the cluster's load balancer;
+ * 2. v001 (1.1.0) with red/black, while a load generator sends requests through the balancer;
+ * 3. v002 (1.2.0), broken: its health check fails, the deploy fails within its timeout, and
+ *    `rollback.onFailure` removes it while v001 keeps serving, still under load.
+ *
+ * It prints each execution's stage tree, the cluster before and after each deploy, and the
+ * requests sent and failed per deploy (the figure that matters: 0 failed). `--json` prints the
+ * same as one document. Everything it started is stopped and removed at the end.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Caller } from '../../core/execution/execution-service-api.ts';
+import type { ExecutionStatus } from '../../core/execution/status.ts';
+import type { IoHost } from '../../core/io-host.ts';
+import type { ClusterDescription, ClusterRef } from '../../core/ports/deploy-target.ts';
+import { startLoad, type RunningLoad } from '../../local/load-generator.ts';
+import type { LocalServer, LocalServerOptions } from '../../local/server.ts';
+import { EXIT } from '../usage.ts';
+import { serverGroupLine } from './cluster-commands.ts';
+import { follow } from './run.ts';
+
+export const DEMO_SERVICE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/service');
+
+const APPLICATION = 'hello';
+const STACK = 'demo';
+const CLUSTER: ClusterRef = { account: 'local', location: 'local', cluster: `${APPLICATION}-${STACK}` };
+const CALLER: Caller = { user: 'demo', roles: [] };
+
+export interface DemoOptions {
+  readonly json: boolean;
+  /** How long the broken release may take to become healthy before its deploy fails. @default 15 */
+  readonly healthTimeoutSeconds?: number;
+  /** Requests per second the load generator sends through the load balancer. @default 200 */
+  readonly requestsPerSecond?: number;
+}
+
+export interface DemoDeps {
+  readonly startServer: (options: LocalServerOptions) => Promise<LocalServer>;
+  /** Settles on Ctrl-C: the demo stops and cleans up. */
+  readonly interrupted?: Promise<void>;
+}
+
+export interface DeployReport {
+  readonly version: string;
+  readonly strategy: string;
+  readonly status: ExecutionStatus;
+  readonly executionId: string;
+  /** Requests sent through the load balancer while this deploy ran (0 before there was a cluster). */
+  readonly requests: number;
+  readonly failedRequests: number;
+  /** From the execution's start until every instance of the new server group was Up; null if it never was. */
+  readonly secondsToHealthy: number | null;
+  readonly seconds: number;
+  /** What the demo expected of this deploy, and whether it happened. */
+  readonly expected: ExecutionStatus;
+}
+
+export interface DemoSummary {
+  readonly ok: boolean;
+  readonly deploys: readonly DeployReport[];
+  readonly cluster: ClusterDescription;
+  /** Why `ok` is false, one line each. */
+  readonly problems: readonly string[];
+}
+
+/** The pipeline the demo saves: one deploy stage, parameterized by version and breakage. */
+export function demoPipeline(serviceDir: string, healthTimeoutSeconds: number): Record<string, unknown> {
+  return {
+    application: APPLICATION,
+    name: 'Deploy hello',
+    limitConcurrent: true,
+    keepWaitingPipelines: true,
+    parameterConfig: [
+      { name: 'version', required: true, description: 'The release to deploy, e.g. 1.1.0' },
+      { name: 'broken', default: '0', description: '1: the release fails its health check' },
+    ],
+    stages: [
+      {
+        refId: '1',
+        type: 'deploy',
+        name: 'Deploy hello-demo',
+        clusters: [
+          {
+            application: APPLICATION,
+            stack: STACK,
+            freeFormDetails: '',
+            account: CLUSTER.account,
+            cloudProvider: 'local',
+            availabilityZones: { [CLUSTER.location]: [CLUSTER.location] },
+            capacity: { min: 3, max: 3, desired: 3 },
+            strategy: 'redblack',
+            maxRemainingAsgs: 2,
+            scaleDown: false,
+            rollback: { onFailure: true, destroyLatest: true },
+            artifact: { type: 'directory', reference: serviceDir, name: APPLICATION, version: '${parameters.version}' },
+            env: { FAIL_HEALTH: '${parameters.broken}' },
+            healthCheck: { path: '/health', intervalMs: 200, timeoutMs: 1_000 },
+            waitForHealthyTimeoutSec: healthTimeoutSeconds,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Watches the cluster while a deploy runs: when did a server group that was not there before have every instance Up? */
+function watchHealthy(server: LocalServer, before: ReadonlySet<string>, startedAt: number) {
+  let healthyAt: number | undefined;
+  let running = true;
+  const done = (async () => {
+    while (running && healthyAt === undefined) {
+      const cluster = await server.runtime.target!.describeCluster(CLUSTER);
+      const fresh = cluster.serverGroups.find((group) => !before.has(group.name));
+      if (fresh && fresh.instances.length >= fresh.capacity.desired && fresh.instances.every((instance) => instance.health === 'Up')) healthyAt = Date.now();
+      else await sleep(100);
+    }
+  })();
+  return {
+    async stop(): Promise<number | null> {
+      running = false;
+      await done;
+      return healthyAt === undefined ? null : (healthyAt - startedAt) / 1000;
+    },
+  };
+}
+
+export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps): Promise<number> {
+  const say = (message: string) => {
+    if (!options.json) io.emit({ kind: 'info', message });
+  };
+  const show = (text: string) => {
+    if (!options.json) io.emit({ kind: 'data', text });
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'gennaker-demo-'));
+  const progress: IoHost = options.json ? { emit: (message) => (message.kind === 'error' ? io.emit(message) : undefined) } : io;
+  let server: LocalServer | undefined;
+  let load: RunningLoad | undefined;
+  let interrupted = false;
+  void deps.interrupted?.then(() => {
+    interrupted = true;
+  });
+  try {
+    say('starting the embedded control plane (DynamoDB, state machines, API) in a scratch directory');
+    server = await deps.startServer({
+      dir,
+      port: 0,
+      io: progress,
+      cronTickMs: 60_000,
+      localTarget: { drainTimeoutMs: 5_000, killGraceMs: 2_000, healthCheck: { intervalMs: 200, timeoutMs: 1_000, unhealthyThreshold: 2 } },
+    });
+    say(`Gennaker is up at ${server.url} (token in ${server.tokenPath})`);
+    const { service, store } = server.runtime;
+    await store.saveApplication(
+      { name: APPLICATION, email: 'demo@example.com', accounts: ['local'], trafficGuards: [{ account: 'local', location: 'local', stack: STACK, enabled: true }], permissions: {}, raw: { name: APPLICATION } },
+      { expectRevision: 0 },
+    );
+    const saved = await service.savePipeline({ config: demoPipeline(DEMO_SERVICE_DIR, options.healthTimeoutSeconds ?? 15) }, CALLER);
+    if (!saved.ok) throw new Error(`the demo pipeline was refused: ${saved.reason === 'invalid' ? saved.issues.map((issue) => `${issue.pointer}: ${issue.message}`).join('; ') : saved.message}`);
+    say(`created application '${APPLICATION}' (traffic guard on ${CLUSTER.cluster}) and pipeline '${saved.saved.name}'`);
+
+    const plan: ReadonlyArray<{ version: string; broken: boolean; expected: ExecutionStatus; what: string }> = [
+      { version: '1.0.0', broken: false, expected: 'SUCCEEDED', what: 'the first release, 3 instances behind the load balancer' },
+      { version: '1.1.0', broken: false, expected: 'SUCCEEDED', what: 'a new release with red/black, under load' },
+      { version: '1.2.0', broken: true, expected: 'TERMINAL', what: 'a broken release (its health check fails), under load: the deploy must fail and roll back' },
+    ];
+    const deploys: DeployReport[] = [];
+    for (const step of plan) {
+      if (interrupted) break;
+      const before = await server.runtime.target!.describeCluster(CLUSTER);
+      show('');
+      say(`deploying ${step.version}: ${step.what}`);
+      const counted = load?.snapshot() ?? { sent: 0, ok: 0, failed: 0 };
+      const started = await service.startPipeline(
+        { application: APPLICATION, pipeline: saved.saved.id, trigger: { type: 'manual', user: CALLER.user, parameters: { version: step.version, broken: step.broken ? '1' : '0' } } },
+        CALLER,
+      );
+      if (!started.ok) throw new Error(`the deploy of ${step.version} did not start: ${started.message}`);
+      const startedAt = Date.now();
+      const healthy = watchHealthy(server, new Set(before.serverGroups.map((group) => group.name)), startedAt);
+      const execution = await follow(server.runtime, started.executionId, `${saved.saved.name} ${step.version}`, new Map(), progress, {
+        caller: CALLER,
+        pollMs: 200,
+        ...(deps.interrupted ? { interrupted: deps.interrupted } : {}),
+      });
+      const secondsToHealthy = await healthy.stop();
+      const seconds = (Date.now() - startedAt) / 1000;
+      const after = await server.runtime.target!.describeCluster(CLUSTER);
+      const now = load?.snapshot() ?? { sent: 0, ok: 0, failed: 0 };
+      const report: DeployReport = {
+        version: step.version,
+        strategy: 'redblack',
+        status: execution.status,
+        executionId: execution.id,
+        requests: now.sent - counted.sent,
+        failedRequests: now.failed - counted.failed,
+        secondsToHealthy,
+        seconds,
+        expected: step.expected,
+      };
+      deploys.push(report);
+      show(`cluster ${CLUSTER.cluster} before:`);
+      for (const line of before.serverGroups.length ? [...before.serverGroups].reverse().map(serverGroupLine) : ['(empty)']) show(`  ${line}`);
+      show(`cluster ${CLUSTER.cluster} after:`);
+      for (const line of [...after.serverGroups].reverse().map(serverGroupLine)) show(`  ${line}`);
+      const outcome = execution.status === step.expected ? (step.broken ? 'failed and rolled back, as expected' : 'succeeded') : `ended ${execution.status}, expected ${step.expected}`;
+      say(
+        `${step.version} ${outcome} in ${seconds.toFixed(1)} s; ` +
+          `healthy ${secondsToHealthy === null ? 'never' : `after ${secondsToHealthy.toFixed(1)} s`}; ` +
+          (load ? `requests through the load balancer: ${report.requests} sent, ${report.failedRequests} failed` : 'no traffic yet'),
+      );
+      // Traffic starts once the cluster has a load balancer with a release behind it.
+      if (!load && after.endpoint) {
+        load = startLoad({ url: `${after.endpoint}/`, concurrency: 8, ratePerSecond: options.requestsPerSecond ?? 200, timeoutMs: 5_000 });
+        say(`load generator: ${options.requestsPerSecond ?? 200} requests/s through ${after.endpoint}`);
+      }
+    }
+
+    const final = await server.runtime.target!.describeCluster(CLUSTER);
+    const report = load ? await load.stop() : undefined;
+    load = undefined;
+    const problems: string[] = [];
+    if (interrupted) problems.push('interrupted');
+    for (const deploy of deploys) {
+      if (deploy.status !== deploy.expected) problems.push(`${deploy.version}: ended ${deploy.status}, expected ${deploy.expected}`);
+      if (deploy.failedRequests > 0) problems.push(`${deploy.version}: ${deploy.failedRequests} requests failed`);
+    }
+    const serving = final.serverGroups.filter((group) => !group.disabled && group.trafficWeight > 0).map((group) => group.artifact.version);
+    if (!interrupted && JSON.stringify(serving) !== JSON.stringify(['1.1.0'])) problems.push(`the cluster serves ${JSON.stringify(serving)}, expected only 1.1.0`);
+    const summary: DemoSummary = { ok: problems.length === 0, deploys, cluster: final, problems };
+    if (options.json) {
+      io.emit({
+        kind: 'data',
+        text: JSON.stringify(
+          {
+            ok: summary.ok,
+            deploys: deploys.map(({ version, strategy, status, requests, failedRequests, secondsToHealthy }) => ({ version, strategy, status, requests, failedRequests, secondsToHealthy })),
+            cluster: { name: final.cluster, account: final.account, location: final.location, serverGroups: final.serverGroups.map(({ name, disabled, trafficWeight, capacity, artifact, instances }) => ({ name, version: artifact.version, disabled, trafficWeight, capacity, instances: instances.map(({ id, health }) => ({ id, health })) })) },
+            ...(problems.length ? { problems } : {}),
+          },
+          null,
+          2,
+        ),
+      });
+    } else {
+      show('');
+      if (report) say(`in all: ${report.sent} requests through the load balancer, ${report.failures.length} failed`);
+      if (summary.ok) say('demo finished: every deploy behaved as expected and no request failed');
+      else for (const problem of problems) io.emit({ kind: 'error', message: `demo: ${problem}` });
+    }
+    return summary.ok ? EXIT.ok : EXIT.failed;
+  } finally {
+    await load?.stop();
+    say('cleaning up: stopping every instance, the load balancer and the control plane');
+    await server?.runtime.target?.destroyAll();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

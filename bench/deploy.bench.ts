@@ -4,6 +4,12 @@
  * - `lb_added_latency_ms_p99`: the p99 latency of GET / through the cluster's load balancer
  *   minus the p99 straight to the instance, both at 500 requests/s over keep-alive connections.
  *   Both runs alternate in short rounds so machine noise hits them alike.
+ * - `redblack_seconds_overhead`: a red/black deploy of 3 instances (a pipeline with one deploy
+ *   stage on the local runtime, real engine and store, real time): the execution's wall time
+ *   minus the slowest new instance's time from launch to its first passing health check (seen by
+ *   a 20 ms watcher). The median of 3 deploys.
+ * - `failed_requests_during_redblack`: requests that failed among those sent through the
+ *   cluster's load balancer (8 connections, 200 requests/s) during those deploys.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +17,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLocalDeployTarget, type LocalDeployTarget } from '../adapters/targets/local/local-deploy-target.ts';
 import type { ClusterRef } from '../core/ports/deploy-target.ts';
-import { percentile, runLoad } from '../local/load-generator.ts';
+import { percentile, runLoad, startLoad, type RunningLoad } from '../local/load-generator.ts';
+import { createLocalRuntime } from '../local/wiring.ts';
 
 interface Figure {
   readonly value: number;
@@ -65,9 +72,95 @@ async function lbAddedLatency(): Promise<number> {
   }
 }
 
+async function redBlack(): Promise<{ overheadSeconds: number; failed: number; sent: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'gennaker-bench-redblack-'));
+  const runtime = await createLocalRuntime({
+    localTarget: { stateDir: join(dir, 'target'), baseEnv: { PATH: process.env.PATH ?? '' }, healthCheck: { intervalMs: 100, timeoutMs: 1_000 }, drainTimeoutMs: 5_000 },
+  });
+  const caller = { user: 'bench', roles: [] };
+  const ref: ClusterRef = { account: 'local', location: 'local', cluster: 'bench-rb' };
+  let load: RunningLoad | undefined;
+  try {
+    const saved = await runtime.service.savePipeline(
+      {
+        config: {
+          application: 'bench',
+          name: 'Red/black',
+          parameterConfig: [{ name: 'version', required: true }],
+          stages: [
+            {
+              refId: '1',
+              type: 'deploy',
+              name: 'Deploy',
+              clusters: [
+                {
+                  account: 'local',
+                  cloudProvider: 'local',
+                  application: 'bench',
+                  stack: 'rb',
+                  availabilityZones: { local: [] },
+                  capacity: { min: 3, max: 3, desired: 3 },
+                  strategy: 'redblack',
+                  maxRemainingAsgs: 2,
+                  artifact: { type: 'directory', reference: SERVICE, name: 'sample-service', version: '${parameters.version}' },
+                  healthCheck: { path: '/health', intervalMs: 100, timeoutMs: 1_000 },
+                },
+              ],
+            },
+          ],
+        },
+      },
+      caller,
+    );
+    if (!saved.ok) throw new Error(`bench pipeline refused: ${JSON.stringify(saved)}`);
+    const deploy = async (version: string) => {
+      const started = await runtime.service.startPipeline({ application: 'bench', pipeline: saved.saved.id, trigger: { type: 'manual', user: 'bench', parameters: { version } } }, caller);
+      if (!started.ok) throw new Error(started.message);
+      // Watch each instance: launch time and the first time it is seen Up.
+      const upAt = new Map<string, { launched: number; up?: number; group: string }>();
+      const before = new Set((await runtime.target!.describeCluster(ref)).serverGroups.map((group) => group.name));
+      for (;;) {
+        const cluster = await runtime.target!.describeCluster(ref);
+        const seenAt = Date.now();
+        for (const group of cluster.serverGroups) {
+          if (before.has(group.name)) continue;
+          for (const instance of group.instances) {
+            const entry = upAt.get(instance.id) ?? { launched: instance.launchedTime, group: group.name };
+            if (instance.health === 'Up' && entry.up === undefined) entry.up = seenAt;
+            upAt.set(instance.id, entry);
+          }
+        }
+        const execution = await runtime.store.getExecution(started.executionId);
+        if (execution && (execution.status === 'SUCCEEDED' || execution.status === 'TERMINAL' || execution.status === 'CANCELED')) {
+          if (execution.status !== 'SUCCEEDED') throw new Error(`deploy of ${version} ended ${execution.status}`);
+          const slowest = Math.max(...[...upAt.values()].map((entry) => (entry.up ?? Infinity) - entry.launched));
+          return (execution.endTime! - execution.startTime!) / 1000 - slowest / 1000;
+        }
+        await sleep(20);
+      }
+    };
+    await deploy('1.0.0');
+    load = startLoad({ url: `${(await runtime.target!.describeCluster(ref)).endpoint!}/`, concurrency: 8, ratePerSecond: 200, timeoutMs: 5_000 });
+    const overheads: number[] = [];
+    for (const version of ['1.1.0', '1.2.0', '1.3.0']) overheads.push(await deploy(version));
+    const report = await load.stop();
+    load = undefined;
+    overheads.sort((a, b) => a - b);
+    return { overheadSeconds: overheads[1]!, failed: report.failures.length, sent: report.sent };
+  } finally {
+    await load?.stop();
+    await runtime.target?.destroyAll();
+    await runtime.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function run(): Promise<Record<string, Figure>> {
   const lb = await lbAddedLatency();
+  const redblack = await redBlack();
   return {
     lb_added_latency_ms_p99: { value: lb, unit: 'ms', target: '< 2' },
+    redblack_seconds_overhead: { value: redblack.overheadSeconds, unit: 's', target: '< 1' },
+    failed_requests_during_redblack: { value: redblack.failed, unit: `requests (of ${redblack.sent})`, target: '<= 0' },
   };
 }

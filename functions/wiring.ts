@@ -1,59 +1,271 @@
 /**
  * The cloud composition root (STYLE §6): the only place a Lambda reads `process.env` and builds
- * SDK clients — once per cold start, memoized here. So far it wires what the stage runner needs.
+ * SDK clients — once per cold start, memoized here. It wires the same core the local runtime
+ * wires (local/wiring.ts), with AWS adapters: the DynamoDB store, the Step Functions engine,
+ * the EventBridge bus and, for the functions that save pipelines, EventBridge Scheduler.
  *
- * Environment:
- * - `TABLE_NAME`: the state table (required).
- * - `WEBHOOK_ALLOWLIST`: comma-separated URL patterns webhook stages may call (see
- *   adapters/http/url-allowlist.ts); absent or empty: webhooks may call nothing.
+ * Environment (read once; a missing or malformed value fails the cold start with its name):
+ * - `TABLE_NAME`: the state table (every function).
+ * - `AWS_REGION`: set by Lambda; the Region of the state machines.
+ * - `STAGE_RUNNER_ARN`: the stage runner function's ARN, substituted for
+ *   `${StageRunnerFunctionArn}` in every published definition.
+ * - `STATE_MACHINE_ROLE_ARN`: the role pipeline state machines run under (its account and
+ *   partition also address the state machines).
+ * - `STATE_MACHINE_NAME_PREFIX`: state machines are named `<prefix>-<pipelineConfigId>`. @default 'gennaker'
+ * - `EVENT_BUS_NAME`: Gennaker's custom bus (`Pipeline Execution Completed`, source `gennaker`).
+ * - `WEBHOOK_ALLOWLIST`: comma-separated URL patterns webhook stages may call
+ *   (adapters/http/url-allowlist.ts); absent or empty: webhooks may call nothing.
+ * - `SCHEDULE_GROUP_NAME`, `SCHEDULER_ROLE_ARN`, `TRIGGER_ROUTER_ARN`: the Scheduler group cron
+ *   triggers' schedules live in, the role Scheduler invokes with, and what it invokes (the API
+ *   and the publisher, which save and publish pipelines).
+ * - `PUBLISHER_FUNCTION_NAME`: not read. The API publishes inline when a pipeline is saved
+ *   (the save waits at most 20 s for a throttled control plane, then defers: the first start of
+ *   that version publishes it); the publisher function republishes on request.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { createDynamoDbExecutionStore } from '../adapters/dynamodb/dynamodb-execution-store.ts';
+import { createEventBridgeBus } from '../adapters/eventbridge/event-bus.ts';
 import { createFetchHttpClient } from '../adapters/http/fetch-http-client.ts';
+import { createCronSchedules, planSchedules, type CronSchedules } from '../adapters/scheduler/cron-schedules.ts';
+import { createStepFunctionsEngine, type SfnClient, type StepFunctionsEngine } from '../adapters/stepfunctions/step-functions-engine.ts';
+import { createExecutionService, type GennakerExecutionService } from '../core/execution/execution-service.ts';
+import { createUlidGenerator } from '../core/execution/ids.ts';
 import { createStageRunner, type StageRunner } from '../core/execution/stage-runner.ts';
-import type { ChildPipelines } from '../core/ports/child-pipelines.ts';
+import { parsePipeline } from '../core/pipeline/parse.ts';
+import type { Pipeline } from '../core/pipeline/model.ts';
 import type { Clock } from '../core/ports/clock.ts';
+import type { EventBus } from '../core/ports/event-bus.ts';
+import type { ExecutionStore } from '../core/ports/execution-store.ts';
+import type { PublishRequest, StateMachineEngine } from '../core/ports/state-machine-engine.ts';
+import { compilePipeline } from '../statemachines/index.ts';
+
+export interface SchedulerEnvironment {
+  readonly groupName: string;
+  readonly roleArn: string;
+  readonly targetArn: string;
+}
 
 export interface CloudEnvironment {
   readonly tableName: string;
+  readonly region: string;
+  readonly stageRunnerArn: string;
+  readonly stateMachineRoleArn: string;
+  readonly namePrefix: string;
+  readonly eventBusName: string;
   readonly webhookAllowlist: readonly string[];
+  /** Present when the function saves or publishes pipelines. */
+  readonly scheduler?: SchedulerEnvironment;
 }
 
-/** Reads the environment, naming what is missing. */
-export function readEnvironment(env: Readonly<Record<string, string | undefined>>): CloudEnvironment {
-  const tableName = env.TABLE_NAME?.trim();
-  if (!tableName) throw new Error('TABLE_NAME is not set: the stage runner needs the name of the state table');
-  const webhookAllowlist = (env.WEBHOOK_ALLOWLIST ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
-  return { tableName, webhookAllowlist };
+type Env = Readonly<Record<string, string | undefined>>;
+
+function required(env: Env, name: string, what: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`${name} is not set: it must hold ${what}`);
+  return value;
+}
+
+/** Reads the environment, naming what is missing; with `scheduler`, the Scheduler settings are required too. */
+export function readEnvironment(env: Env, options: { readonly scheduler?: boolean } = {}): CloudEnvironment {
+  const namePrefix = env.STATE_MACHINE_NAME_PREFIX?.trim() || 'gennaker';
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(namePrefix)) {
+    throw new Error(`STATE_MACHINE_NAME_PREFIX '${namePrefix}' must be 1-40 letters, digits, '-' or '_'`);
+  }
+  return {
+    tableName: required(env, 'TABLE_NAME', 'the name of the state table'),
+    region: required(env, 'AWS_REGION', 'the Region (Lambda sets it)'),
+    stageRunnerArn: required(env, 'STAGE_RUNNER_ARN', "the stage runner function's ARN"),
+    stateMachineRoleArn: required(env, 'STATE_MACHINE_ROLE_ARN', 'the ARN of the role pipeline state machines run under'),
+    namePrefix,
+    eventBusName: required(env, 'EVENT_BUS_NAME', "the name of Gennaker's EventBridge bus"),
+    webhookAllowlist: (env.WEBHOOK_ALLOWLIST ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''),
+    ...(options.scheduler
+      ? {
+          scheduler: {
+            groupName: required(env, 'SCHEDULE_GROUP_NAME', 'the EventBridge Scheduler group of cron triggers'),
+            roleArn: required(env, 'SCHEDULER_ROLE_ARN', 'the role EventBridge Scheduler invokes the trigger router with'),
+            targetArn: required(env, 'TRIGGER_ROUTER_ARN', "the trigger router function's ARN"),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The SDK clients a runtime uses (real ones per cold start; dynalite and fakes in tests). */
+export interface CloudClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly sfn: SfnClient;
+  readonly events: Pick<EventBridgeClient, 'send'>;
+  readonly scheduler?: Pick<SchedulerClient, 'send'>;
+}
+
+export interface CloudLogEntry {
+  readonly level: 'error' | 'warn' | 'info';
+  readonly message: string;
+  readonly error?: unknown;
+}
+
+export interface CloudRuntimeOptions {
+  /** @default the system clock */
+  readonly clock?: Clock;
+  /** @default Math.random */
+  readonly random?: () => number;
+  /** Where background faults go. @default console, as JSON lines (CloudWatch Logs) */
+  readonly log?: (entry: CloudLogEntry) => void;
+  /** How long a save waits for a throttled control plane before deferring the publish. @default 20000 */
+  readonly publishWaitMs?: number;
+}
+
+export interface CloudRuntime {
+  readonly env: CloudEnvironment;
+  readonly store: ExecutionStore;
+  readonly engine: StepFunctionsEngine;
+  readonly bus: EventBus;
+  readonly service: GennakerExecutionService;
+  readonly runner: StageRunner;
+  /** Cron schedules, when the runtime saves or publishes pipelines. */
+  readonly schedules?: CronSchedules;
+  /** The publish request of a saved version, compiled from the store. */
+  loadPublishRequest(pipelineConfigId: string, version: number): Promise<PublishRequest | undefined>;
+  /** Makes the Scheduler group match the LATEST version of a pipeline (no-op without `schedules`). */
+  syncSchedules(pipelineConfigId: string): Promise<void>;
+  readonly log: (entry: CloudLogEntry) => void;
 }
 
 const systemClock: Clock = { now: () => Date.now() };
 
-/**
- * Child pipelines in the cloud go through the ExecutionService, which is not deployed yet:
- * until then a `pipeline` stage fails with this message instead of hanging.
- */
-const childPipelinesNotWired: ChildPipelines = {
-  start: async () => ({ ok: false, message: 'child pipelines are not available in AWS mode yet' }),
+/** JSON lines on stdout/stderr: what CloudWatch Logs keeps for each function. */
+export const consoleLog = (entry: CloudLogEntry): void => {
+  const error = entry.error instanceof Error ? { name: entry.error.name, message: entry.error.message, stack: entry.error.stack } : entry.error;
+  const line = JSON.stringify({ level: entry.level, message: entry.message, ...(error === undefined ? {} : { error }) });
+  if (entry.level === 'error') console.error(line);
+  else console.log(line);
 };
 
-/** Builds the stage runner from the environment. */
-export function createCloudStageRunner(env: CloudEnvironment, options: { readonly children?: ChildPipelines } = {}): StageRunner {
-  const client = new DynamoDBClient({});
-  const store = createDynamoDbExecutionStore({ client, tableName: env.tableName, clock: systemClock });
-  return createStageRunner({
-    store,
-    clock: systemClock,
-    http: createFetchHttpClient({ allowlist: env.webhookAllowlist }),
-    children: options.children ?? childPipelinesNotWired,
-    random: Math.random,
+/** Builds the runtime from an environment and clients. */
+export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients, options: CloudRuntimeOptions = {}): CloudRuntime {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const log = options.log ?? consoleLog;
+  const store = createDynamoDbExecutionStore({ client: clients.dynamodb, tableName: env.tableName, clock });
+  const compile = (pipeline: Pipeline) => compilePipeline(pipeline);
+
+  const latestPipeline = async (pipelineConfigId: string, version?: number) => {
+    const saved = await store.getPipelineConfig(pipelineConfigId, version);
+    const pipeline = saved ? parsePipeline(saved.config).pipeline : undefined;
+    return saved && pipeline ? { saved, pipeline } : undefined;
+  };
+
+  const loadPublishRequest = async (pipelineConfigId: string, version: number): Promise<PublishRequest | undefined> => {
+    const found = await latestPipeline(pipelineConfigId, version);
+    if (!found) return undefined;
+    return { pipelineConfigId, application: found.saved.application, name: found.saved.name, version: found.saved.version, definition: compile(found.pipeline).json };
+  };
+
+  const engine = createStepFunctionsEngine({
+    client: clients.sfn,
+    stateMachineRoleArn: env.stateMachineRoleArn,
+    region: env.region,
+    namePrefix: env.namePrefix,
+    substitutions: { StageRunnerFunctionArn: env.stageRunnerArn },
+    pipelineOf: async (executionId) => (await store.getExecutionPart(executionId, []))?.header.pipelineConfigId,
+    loadPublishRequest,
+    random,
+    ...(options.publishWaitMs !== undefined ? { publishWaitMs: options.publishWaitMs } : {}),
+    onDeferred: (request, reason) =>
+      log({ level: 'warn', message: `publishing v${request.version} of pipeline ${request.pipelineConfigId} was deferred (${reason}); its first start publishes it` }),
   });
+
+  const schedules =
+    env.scheduler && clients.scheduler
+      ? createCronSchedules({ client: clients.scheduler, groupName: env.scheduler.groupName, targetArn: env.scheduler.targetArn, roleArn: env.scheduler.roleArn, random })
+      : undefined;
+
+  const syncSchedules = async (pipelineConfigId: string): Promise<void> => {
+    if (!schedules) return;
+    const found = await latestPipeline(pipelineConfigId);
+    if (found) await schedules.sync(found.pipeline);
+  };
+
+  // Saving publishes inline and then syncs the pipeline's schedules; neither fails a save that is stored.
+  const publishingEngine: StateMachineEngine = {
+    publish: async (request) => {
+      const published = await engine.publish(request);
+      try {
+        await syncSchedules(request.pipelineConfigId);
+      } catch (error) {
+        log({ level: 'error', message: `syncing the cron schedules of pipeline ${request.pipelineConfigId} failed; invoke the publisher with {"pipelineConfigId":"${request.pipelineConfigId}"} to retry`, error });
+      }
+      return published;
+    },
+    startExecution: (request) => engine.startExecution(request),
+    stopExecution: (executionId, stopOptions) => engine.stopExecution(executionId, stopOptions),
+    sendTaskSuccess: (taskToken, output) => engine.sendTaskSuccess(taskToken, output),
+    sendTaskFailure: (taskToken, error, cause) => engine.sendTaskFailure(taskToken, error, cause),
+  };
+
+  const bus = createEventBridgeBus({ client: clients.events, eventBusName: env.eventBusName, random });
+
+  // The runner starts child pipelines through the service, which needs the engine, which runs the runner's ASL.
+  let service: GennakerExecutionService | undefined;
+  const runner = createStageRunner({
+    store,
+    clock,
+    http: createFetchHttpClient({ allowlist: env.webhookAllowlist }),
+    children: {
+      start: (request) => {
+        if (!service) throw new Error('the execution service is not wired yet');
+        return service.start(request);
+      },
+    },
+    random,
+  });
+  const core = createExecutionService({
+    store,
+    engine: publishingEngine,
+    bus,
+    clock,
+    ids: createUlidGenerator(clock, random),
+    random,
+    compile,
+  });
+  // Cron triggers run on EventBridge Scheduler, whose cron cannot say everything Quartz can: refused at save.
+  service = schedules
+    ? {
+        ...core,
+        savePipeline: async (request, caller) => {
+          const parsed = parsePipeline(request.config);
+          const plan = parsed.pipeline ? planSchedules(parsed.pipeline) : undefined;
+          if (plan && !plan.ok) return { ok: false, reason: 'invalid', issues: plan.issues };
+          return core.savePipeline(request, caller);
+        },
+      }
+    : core;
+
+  return { env, store, engine, bus, service, runner, ...(schedules ? { schedules } : {}), loadPublishRequest, syncSchedules, log };
 }
 
-let stageRunner: StageRunner | undefined;
+let runtime: CloudRuntime | undefined;
 
-/** The stage runner of this cold start. */
-export function stageRunnerForColdStart(): StageRunner {
-  stageRunner ??= createCloudStageRunner(readEnvironment(process.env));
-  return stageRunner;
+function coldStart(env: CloudEnvironment, scheduler?: Pick<SchedulerClient, 'send'>): CloudRuntime {
+  runtime ??= createCloudRuntime(env, {
+    dynamodb: new DynamoDBClient({}),
+    sfn: new SFNClient({}),
+    events: new EventBridgeClient({}),
+    ...(scheduler ? { scheduler } : {}),
+  });
+  return runtime;
+}
+
+/** The runtime of this cold start, for functions that run and reconcile executions (no Scheduler client in their bundle). */
+export function cloudRuntimeForColdStart(): CloudRuntime {
+  return runtime ?? coldStart(readEnvironment(process.env));
+}
+
+/** The runtime of this cold start, for functions that save or publish pipelines (they sync cron schedules). */
+export function publishingRuntimeForColdStart(): CloudRuntime {
+  return runtime ?? coldStart(readEnvironment(process.env, { scheduler: true }), new SchedulerClient({}));
 }

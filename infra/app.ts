@@ -1,9 +1,11 @@
 /**
- * The CDK app `cdk.json` points at. The AWS stack (tables, functions, API, EventBridge rules,
- * Scheduler, roles) is not built yet; until it is, synthesizing says so plainly instead of
- * producing an empty stack that looks deployable.
+ * The CDK app `cdk.json` points at (`npx tsx infra/app.ts`). Environment-agnostic: synthesis
+ * needs no AWS account or credentials. Configure with context, e.g.
+ * `npx cdk deploy -c prefix=gennaker -c logRetentionDays=90` (infra/context.ts lists the keys).
  */
-process.stderr.write(
-  'gennaker: the AWS stack is not available yet; run pipelines locally with `npx gennaker run` meanwhile\n',
-);
-process.exitCode = 1;
+import { App } from 'aws-cdk-lib';
+import { addGennakerStack } from './gennaker-app.ts';
+
+const app = new App();
+addGennakerStack(app);
+app.synth();

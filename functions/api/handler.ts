@@ -1,12 +1,36 @@
 /**
  * The API's Lambda entry, thin: Hono's aws-lambda adapter around the same app `gennaker up`
- * serves. The cloud composition root (functions/wiring.ts, not written yet) builds the deps once
- * per cold start and calls `createApiHandler`.
+ * serves, with the cloud runtime (functions/wiring.ts) built once per cold start and callers
+ * identified by the IAM identity API Gateway verified (iam-authenticator.ts). Saving a pipeline
+ * publishes it inline (wiring.ts explains why).
  */
 import { handle } from 'hono/aws-lambda';
 import type { ApiDeps } from './app.ts';
 import { createApiApp } from './app.ts';
+import { createIamAuthenticator } from './iam-authenticator.ts';
+import { publishingRuntimeForColdStart, type CloudRuntime } from '../wiring.ts';
 
-export function createApiHandler(deps: ApiDeps): ReturnType<typeof handle> {
+export type ApiHandler = ReturnType<typeof handle>;
+
+export function createApiHandler(deps: ApiDeps): ApiHandler {
   return handle(createApiApp(deps));
 }
+
+/** The API deps of a cloud runtime. */
+export function cloudApiDeps(runtime: CloudRuntime): ApiDeps {
+  return {
+    service: runtime.service,
+    store: runtime.store,
+    clock: { now: () => Date.now() },
+    auth: createIamAuthenticator(),
+    authHint: 'sign the request with AWS Signature Version 4 (IAM credentials allowed to invoke this API)',
+    log: ({ level, message, error }) => runtime.log({ level, message, ...(error === undefined ? {} : { error }) }),
+  };
+}
+
+let api: ApiHandler | undefined;
+
+export const handler: ApiHandler = (event, context) => {
+  api ??= createApiHandler(cloudApiDeps(publishingRuntimeForColdStart()));
+  return api(event, context);
+};

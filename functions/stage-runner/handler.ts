@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { GennakerError } from '../../core/errors.ts';
 import { COMPLETE_TASK, type CompleteAnswer, type StageAnswer, type StageRunnerRequest } from '../../core/execution/runner-contract.ts';
-import { stageRunnerForColdStart } from '../wiring.ts';
+import type { StageRunner } from '../../core/execution/stage-runner.ts';
+import { cloudRuntimeForColdStart } from '../wiring.ts';
 
 const faultSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
 
@@ -30,6 +31,11 @@ export function parseStageRunnerEvent(event: unknown): StageRunnerRequest {
   return parsed.data as StageRunnerRequest;
 }
 
+/** The handler around a runner (tests pass one wired to dynalite). */
+export function createStageRunnerHandler(runner: StageRunner): (event: unknown) => Promise<StageAnswer | CompleteAnswer> {
+  return (event) => runner(parseStageRunnerEvent(event));
+}
+
 export async function handler(event: unknown): Promise<StageAnswer | CompleteAnswer> {
-  return stageRunnerForColdStart()(parseStageRunnerEvent(event));
+  return cloudRuntimeForColdStart().runner(parseStageRunnerEvent(event));
 }

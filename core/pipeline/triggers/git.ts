@@ -8,7 +8,11 @@ import { anyText, oneOf, optional, text, textList, withDefault } from '../fields
 import type { TriggerBase } from './definition.ts';
 import { defineTriggerType, regexText } from './definition.ts';
 
-export const GIT_SOURCES = ['github', 'gitlab', 'bitbucket', 'stash'] as const;
+/**
+ * `codecommit` arrives through EventBridge on AWS (CodeCommit Repository State Change), never as a
+ * webhook: its `project` is the repository's AWS account id and its `slug` the repository name.
+ */
+export const GIT_SOURCES = ['github', 'gitlab', 'bitbucket', 'stash', 'codecommit'] as const;
 export type GitSource = (typeof GIT_SOURCES)[number];
 
 export interface GitTriggerConfig {
@@ -39,6 +43,6 @@ const schema: z.ZodType<GitTriggerConfig> = z.looseObject({
 
 export const gitTriggerType = defineTriggerType({
   type: 'git',
-  description: 'Fires on a push to a repository branch (GitHub, GitLab, Bitbucket, Stash).',
+  description: 'Fires on a push to a repository branch (GitHub, GitLab, Bitbucket, Stash; CodeCommit on AWS).',
   schema: () => schema,
 });

@@ -76,8 +76,8 @@ describe('trigger types', () => {
 
 describe('per-type fields', () => {
   it.each([
-    [{ type: 'git', project: 'o', slug: 'r' }, '/triggers/0/source', 'required', "'source' is required; add the git host: one of github, gitlab, bitbucket, stash"],
-    [{ type: 'git', source: 'svn', project: 'o', slug: 'r' }, '/triggers/0/source', 'invalid-value', "expected one of github, gitlab, bitbucket, stash, got 'svn'"],
+    [{ type: 'git', project: 'o', slug: 'r' }, '/triggers/0/source', 'required', "'source' is required; add the git host: one of github, gitlab, bitbucket, stash, codecommit"],
+    [{ type: 'git', source: 'svn', project: 'o', slug: 'r' }, '/triggers/0/source', 'invalid-value', "expected one of github, gitlab, bitbucket, stash, codecommit, got 'svn'"],
     [{ type: 'git', source: 'github', slug: 'r' }, '/triggers/0/project', 'required', "'project' is required; add the organization or user, e.g. 'my-org'"],
     [
       { type: 'git', source: 'github', project: 'o', slug: 'r', branch: 'release/(1' },

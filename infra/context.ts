@@ -1,0 +1,107 @@
+/**
+ * Stack props from CDK context, so a deployment is configured with `-c key=value` or in
+ * cdk.json's "context" without editing code. Values from the command line arrive as strings,
+ * values from cdk.json as JSON; both are accepted. A bad value fails synthesis with one line
+ * naming the key, the value and the fix.
+ */
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { GennakerStackProps } from './stack.ts';
+
+/** Reads one context value (undefined when not set). */
+export type ContextReader = (key: string) => unknown;
+
+/** The context keys Gennaker reads, with what each sets. */
+export const CONTEXT_KEYS = {
+  stackName: 'the CloudFormation stack name (default Gennaker)',
+  prefix: 'stateMachineNamePrefix (default gennaker)',
+  logRetentionDays: 'logRetention in days (default 30)',
+  deletionProtection: 'deletionProtection, true or false (default true)',
+  tableKmsKeyArn: 'tableEncryptionKeyArn, a KMS key ARN (default: AWS managed key)',
+  webhookAllowlist: 'webhookAllowlist, comma-separated URL patterns (default none)',
+  webhookSecretsParameterPath: 'webhookSecretsParameterPath, an SSM path (default none)',
+  accounts: 'accounts, JSON {"name": "arn:aws:iam::<account>:role/<name>"} (default {})',
+  apiRateLimit: 'apiThrottling.rateLimit (default 50)',
+  apiBurstLimit: 'apiThrottling.burstLimit (default 100)',
+  apiCloudWatchRole: "apiCloudWatchRole, true or false: create API Gateway's account-wide logging role (default true)",
+} as const;
+
+const RETENTION_DAYS = new Set<number>(Object.values(logs.RetentionDays).filter((value): value is number => typeof value === 'number'));
+
+function text(key: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  throw new Error(`context '${key}' is ${JSON.stringify(value)}, expected a string: set it with -c ${key}=<value>`);
+}
+
+function bool(key: string, value: unknown): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(`context '${key}' is ${JSON.stringify(value)}, expected true or false: -c ${key}=false`);
+}
+
+function positiveNumber(key: string, value: unknown): number {
+  const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new Error(`context '${key}' is ${JSON.stringify(value)}, expected a positive number: -c ${key}=50`);
+  }
+  return number;
+}
+
+function retention(value: unknown): logs.RetentionDays {
+  const days = positiveNumber('logRetentionDays', value);
+  if (!RETENTION_DAYS.has(days)) {
+    throw new Error(`context 'logRetentionDays' is ${JSON.stringify(value)}, which CloudWatch Logs does not offer: use one of ${[...RETENTION_DAYS].sort((a, b) => a - b).join(', ')}`);
+  }
+  return days as logs.RetentionDays;
+}
+
+function accounts(value: unknown): Record<string, string> {
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Error(`context 'accounts' is not JSON: use -c 'accounts={"prod":"arn:aws:iam::123456789012:role/gennaker-deploy"}'`);
+    }
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error(`context 'accounts' is ${JSON.stringify(parsed)}, expected an object of account name to role ARN: {"prod":"arn:aws:iam::123456789012:role/gennaker-deploy"}`);
+  }
+  for (const [name, roleArn] of Object.entries(parsed)) {
+    if (typeof roleArn !== 'string') throw new Error(`context 'accounts.${name}' is ${JSON.stringify(roleArn)}, expected a role ARN string`);
+  }
+  return parsed as Record<string, string>;
+}
+
+/** The stack name and props the context asks for. */
+export function stackPropsFromContext(read: ContextReader): { readonly stackName: string; readonly props: GennakerStackProps } {
+  const given = (key: keyof typeof CONTEXT_KEYS): unknown => read(key);
+  const stackName = given('stackName') === undefined ? 'Gennaker' : text('stackName', given('stackName'));
+  const props: { -readonly [K in keyof GennakerStackProps]: GennakerStackProps[K] } = {};
+  if (given('prefix') !== undefined) props.stateMachineNamePrefix = text('prefix', given('prefix'));
+  if (given('logRetentionDays') !== undefined) props.logRetention = retention(given('logRetentionDays'));
+  if (given('deletionProtection') !== undefined) props.deletionProtection = bool('deletionProtection', given('deletionProtection'));
+  if (given('tableKmsKeyArn') !== undefined) {
+    const arn = text('tableKmsKeyArn', given('tableKmsKeyArn'));
+    if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/.test(arn)) {
+      throw new Error(`context 'tableKmsKeyArn' is '${arn}', not a KMS key ARN: use arn:aws:kms:<region>:<account>:key/<key id>`);
+    }
+    props.tableEncryptionKeyArn = arn;
+  }
+  const allowlist = given('webhookAllowlist');
+  if (allowlist !== undefined) {
+    const entries = Array.isArray(allowlist) ? allowlist.map((entry) => text('webhookAllowlist', entry)) : text('webhookAllowlist', allowlist).split(',');
+    props.webhookAllowlist = entries.map((entry) => entry.trim()).filter((entry) => entry !== '');
+  }
+  if (given('webhookSecretsParameterPath') !== undefined) props.webhookSecretsParameterPath = text('webhookSecretsParameterPath', given('webhookSecretsParameterPath'));
+  if (given('accounts') !== undefined) props.accounts = accounts(given('accounts'));
+  if (given('apiCloudWatchRole') !== undefined) props.apiCloudWatchRole = bool('apiCloudWatchRole', given('apiCloudWatchRole'));
+  const rateLimit = given('apiRateLimit');
+  const burstLimit = given('apiBurstLimit');
+  if (rateLimit !== undefined || burstLimit !== undefined) {
+    props.apiThrottling = {
+      ...(rateLimit !== undefined ? { rateLimit: positiveNumber('apiRateLimit', rateLimit) } : {}),
+      ...(burstLimit !== undefined ? { burstLimit: positiveNumber('apiBurstLimit', burstLimit) } : {}),
+    };
+  }
+  return { stackName, props };
+}

@@ -1,0 +1,212 @@
+/**
+ * Gennaker's control plane on AWS, in one stack (DESIGN.md §10): the state table, the five
+ * functions, the REST API, the EventBridge bus and rules, the Scheduler group for cron
+ * triggers, and the roles pipelines and schedules run under. Nothing runs while idle.
+ *
+ * The stack is environment-agnostic (no account or region, no lookups): `cdk synth` needs no
+ * credentials, and the same template deploys anywhere.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { STATE_TABLE } from '../adapters/dynamodb/tables.ts';
+import { Api, type ApiThrottling } from './constructs/api.ts';
+import { DeadLetterQueue } from './constructs/dead-letter-queue.ts';
+import { Events } from './constructs/events.ts';
+import { functionArnOf, GennakerFunctions } from './constructs/functions.ts';
+import { StateMachineRole } from './constructs/state-machine-role.ts';
+import { StateTable } from './constructs/state-table.ts';
+import { TriggerScheduler } from './constructs/trigger-scheduler.ts';
+import { suppressJustifiedFindings } from './nag.ts';
+import { grantControlPlanePermissions } from './permissions.ts';
+
+export interface GennakerStackProps extends StackProps {
+  /**
+   * This deployment's name prefix: state machines are `${prefix}-<pipelineConfigId>`, functions
+   * `${prefix}-api` etc., the event bus and the schedule group are `${prefix}`. Two deployments
+   * in one account and region need two prefixes. Letters, digits and hyphens, 1-24 characters,
+   * starting with a letter.
+   * @default 'gennaker'
+   */
+  readonly stateMachineNamePrefix?: string;
+  /**
+   * How long every log group (functions, API access logs) keeps its logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Protect the state table from deletion; while on, `cdk destroy` retains it.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * A customer managed KMS key for the state table.
+   * @default - the AWS managed key for DynamoDB
+   */
+  readonly tableEncryptionKey?: kms.IKey;
+  /**
+   * The ARN of a customer managed KMS key for the state table (what `-c tableKmsKeyArn=` sets);
+   * ignored when `tableEncryptionKey` is given.
+   * @default - the AWS managed key for DynamoDB
+   */
+  readonly tableEncryptionKeyArn?: string;
+  /**
+   * URL patterns webhook stages may call (adapters/http/url-allowlist.ts).
+   * @default - none: webhook stages may call nothing
+   */
+  readonly webhookAllowlist?: readonly string[];
+  /**
+   * SSM Parameter Store path under which webhook secrets are kept as SecureStrings, e.g.
+   * `/gennaker/webhooks`. Secrets stay out of environment variables: the API reads them.
+   * @default - no webhook secrets: signed git webhooks are refused
+   */
+  readonly webhookSecretsParameterPath?: string;
+  /**
+   * Deploy-target accounts: Gennaker account name → the role ARN in that account the stage
+   * runner assumes to deploy there. The stage runner may assume these roles and no others.
+   * @default {} - deploy only with the stage runner's own role
+   */
+  readonly accounts?: Readonly<Record<string, string>>;
+  /**
+   * Stage-wide API throttling.
+   * @default - 50 requests per second, bursts of 100
+   */
+  readonly apiThrottling?: ApiThrottling;
+  /**
+   * Create the account-wide role API Gateway uses to write access logs.
+   * @default true
+   */
+  readonly apiCloudWatchRole?: boolean;
+}
+
+const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,23}$/;
+const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+const SSM_PATH_PATTERN = /^\/[A-Za-z0-9_.\-\/]{1,1000}$/;
+
+/** Checks props that would otherwise fail only at deploy time; one line per problem. */
+export function validateGennakerStackProps(props: GennakerStackProps): void {
+  const prefix = props.stateMachineNamePrefix ?? 'gennaker';
+  if (!PREFIX_PATTERN.test(prefix)) {
+    throw new Error(`stateMachineNamePrefix '${prefix}' is not usable: use 1-24 letters, digits or hyphens starting with a letter (state machine names are '<prefix>-<pipelineConfigId>', at most 80 characters), e.g. 'gennaker'`);
+  }
+  for (const [name, roleArn] of Object.entries(props.accounts ?? {})) {
+    if (!ROLE_ARN_PATTERN.test(roleArn)) {
+      throw new Error(`accounts.${name} is '${roleArn}', which is not an IAM role ARN: use 'arn:aws:iam::<12-digit account id>:role/<role name>'`);
+    }
+  }
+  const path = props.webhookSecretsParameterPath;
+  if (path !== undefined && !SSM_PATH_PATTERN.test(path)) {
+    throw new Error(`webhookSecretsParameterPath is '${path}', not an SSM parameter path: use a path starting with '/', e.g. '/gennaker/webhooks'`);
+  }
+  for (const limit of ['rateLimit', 'burstLimit'] as const) {
+    const value = props.apiThrottling?.[limit];
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+      throw new Error(`apiThrottling.${limit} is ${String(value)}, expected a positive number of requests per second`);
+    }
+  }
+}
+
+/** The whole Gennaker control plane. */
+export class GennakerStack extends Stack {
+  readonly stateMachineNamePrefix: string;
+  /** Where the API reads webhook secrets, when configured. */
+  readonly webhookSecretsParameterPath?: string;
+  readonly table: StateTable;
+  readonly functions: GennakerFunctions;
+  readonly api: Api;
+  readonly eventBus: events.EventBus;
+  readonly events: Events;
+  readonly scheduler: TriggerScheduler;
+  readonly stateMachineRole: StateMachineRole;
+
+  constructor(scope: Construct, id: string, props: GennakerStackProps = {}) {
+    super(scope, id, props);
+    validateGennakerStackProps(props);
+    const prefix = props.stateMachineNamePrefix ?? 'gennaker';
+    this.stateMachineNamePrefix = prefix;
+    if (props.webhookSecretsParameterPath) this.webhookSecretsParameterPath = props.webhookSecretsParameterPath;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    const encryptionKey = props.tableEncryptionKey ?? (props.tableEncryptionKeyArn ? kms.Key.fromKeyArn(this, 'TableKey', props.tableEncryptionKeyArn) : undefined);
+    this.table = new StateTable(this, 'StateTable', {
+      definition: STATE_TABLE,
+      deletionProtection: props.deletionProtection ?? true,
+      ...(encryptionKey ? { encryptionKey } : {}),
+    });
+    this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: prefix, description: 'Gennaker events (Pipeline Execution Completed)' });
+    const deadLetters = new DeadLetterQueue(this, 'DeadLetters');
+
+    // The roles below are referenced by the functions' environment, so they point at the
+    // functions by name rather than by reference (no cycle).
+    const stageRunnerArn = functionArnOf(this, prefix, 'stageRunner');
+    const triggerRouterArn = functionArnOf(this, prefix, 'triggerRouter');
+    this.stateMachineRole = new StateMachineRole(this, 'StateMachineRole', { stageRunnerArn });
+    this.scheduler = new TriggerScheduler(this, 'Scheduler', { groupName: prefix, triggerRouterArn });
+
+    // What functions/wiring.ts reads. Every function holds the engine (a start may publish a
+    // deferred version), so every one gets the stage runner and state machine role ARNs; the
+    // functions that save or publish pipelines also sync their cron schedules.
+    const scheduling = {
+      SCHEDULE_GROUP_NAME: prefix,
+      SCHEDULER_ROLE_ARN: this.scheduler.role.roleArn,
+      TRIGGER_ROUTER_ARN: triggerRouterArn,
+    };
+    this.functions = new GennakerFunctions(this, 'Functions', {
+      prefix,
+      logRetention,
+      deadLetterQueue: deadLetters.queue,
+      environment: {
+        TABLE_NAME: this.table.table.tableName,
+        EVENT_BUS_NAME: this.eventBus.eventBusName,
+        STATE_MACHINE_NAME_PREFIX: prefix,
+        STAGE_RUNNER_ARN: stageRunnerArn,
+        STATE_MACHINE_ROLE_ARN: this.stateMachineRole.role.roleArn,
+        WEBHOOK_ALLOWLIST: (props.webhookAllowlist ?? []).join(','),
+      },
+      environmentOf: {
+        api: {
+          ...scheduling,
+          ...(props.webhookSecretsParameterPath ? { WEBHOOK_SECRETS_PARAMETER: props.webhookSecretsParameterPath } : {}),
+        },
+        publisher: scheduling,
+      },
+    });
+
+    grantControlPlanePermissions(this, {
+      stateMachineNamePrefix: prefix,
+      table: this.table.table,
+      eventBus: this.eventBus,
+      functions: this.functions,
+      stateMachineRole: this.stateMachineRole.role,
+      schedulerRole: this.scheduler.role,
+      scheduleArnPattern: this.scheduler.scheduleArnPattern,
+      ...(props.webhookSecretsParameterPath ? { webhookSecretsParameterPath: props.webhookSecretsParameterPath } : {}),
+      accountRoleArns: Object.values(props.accounts ?? {}),
+    });
+
+    this.api = new Api(this, 'Api', {
+      handler: this.functions.api,
+      logRetention,
+      ...(props.apiThrottling ? { throttling: props.apiThrottling } : {}),
+      cloudWatchRole: props.apiCloudWatchRole ?? true,
+    });
+
+    this.events = new Events(this, 'Events', {
+      eventBus: this.eventBus,
+      stateMachineNamePrefix: prefix,
+      triggerRouter: this.functions.triggerRouter,
+      reconciler: this.functions.reconciler,
+      deadLetterQueue: deadLetters.queue,
+    });
+
+    suppressJustifiedFindings(this);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'gennaker --endpoint <this URL without the trailing slash>' });
+    new CfnOutput(this, 'StateTableName', { value: this.table.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
+    new CfnOutput(this, 'StageRunnerRoleArn', { value: this.functions.stageRunner.role!.roleArn, description: 'Trust this role from deploy-target accounts' });
+    new CfnOutput(this, 'StateMachineRoleArn', { value: this.stateMachineRole.role.roleArn });
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * `npx cdk synth` works offline: the real CDK CLI runs the app cdk.json names (tsx
+ * infra/app.ts) in a child process with no AWS credentials, bundles the five functions with
+ * the local esbuild, runs cdk-nag, and writes the template. A bad context value fails synthesis
+ * with a one-line message naming the key.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const cdk = join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk');
+const outdirs: string[] = [];
+
+/** The environment of a machine with no AWS account configured. */
+function offlineEnvironment(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|DEFAULT_PROFILE)$/.test(key)));
+  const home = mkdtempSync(join(tmpdir(), 'gennaker-home-'));
+  outdirs.push(home);
+  return {
+    ...env,
+    // An empty home: no ~/.aws credentials or config to find.
+    HOME: home,
+    AWS_CONFIG_FILE: join(home, 'missing-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'missing-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    CDK_DISABLE_VERSION_CHECK: '1',
+    CDK_DISABLE_CLI_TELEMETRY: 'true',
+  };
+}
+
+function synth(...args: string[]): { status: number | null; stderr: string; outdir: string } {
+  const outdir = mkdtempSync(join(tmpdir(), 'gennaker-synth-'));
+  outdirs.push(outdir);
+  const result = spawnSync(process.execPath, [cdk, 'synth', '--quiet', '--no-notices', '--output', outdir, ...args], {
+    cwd: root,
+    env: offlineEnvironment(),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { status: result.status, stderr: result.stderr, outdir };
+}
+
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('npx cdk synth', () => {
+  it('synthesizes the stack offline, with no credentials, and cdk-nag passes', () => {
+    // when
+    const { status, stderr, outdir } = synth();
+
+    // then
+    expect({ status, stderr: status === 0 ? '' : stderr }).toEqual({ status: 0, stderr: '' });
+    const templatePath = join(outdir, 'Gennaker.template.json');
+    expect(existsSync(templatePath)).toBe(true);
+    const template = JSON.parse(readFileSync(templatePath, 'utf8'));
+    const functionNames = Object.values<{ Type: string; Properties: { FunctionName?: string } }>(template.Resources)
+      .filter((resource) => resource.Type === 'AWS::Lambda::Function')
+      .map((resource) => resource.Properties.FunctionName)
+      .sort();
+    expect(functionNames).toEqual(['gennaker-api', 'gennaker-publisher', 'gennaker-reconciler', 'gennaker-stage-runner', 'gennaker-trigger-router']);
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports.flatMap((plugin: { violations: unknown[] }) => plugin.violations)).toEqual([]);
+
+    // The stage runner's bundle: one ESM file, its SDK client inside (not the runtime's), and
+    // none of the credential sources Lambda never reaches.
+    const stageRunner = Object.values<{ Type: string; Properties: { FunctionName?: string }; Metadata?: Record<string, string> }>(template.Resources)
+      .find((resource) => resource.Properties.FunctionName === 'gennaker-stage-runner')!;
+    const bundle = readFileSync(join(outdir, stageRunner.Metadata!['aws:asset:path']!, 'index.mjs'), 'utf8');
+    expect(bundle.startsWith("import { createRequire as __gennakerRequire } from 'node:module';")).toBe(true);
+    const clients = new Set([...bundle.matchAll(/serviceId\?\?"([^"]+)"/g)].map((match) => match[1]));
+    expect(clients).toContain('DynamoDB');
+    for (const unreachable of ['SSO', 'SSO OIDC', 'Signin']) expect(clients).not.toContain(unreachable);
+    expect(bundle).toContain('import("@aws-sdk/credential-provider-sso")');
+  }, 150_000);
+
+  it('fails with one line naming a bad context value and the fix', () => {
+    // when
+    const { status, stderr } = synth('-c', 'prefix=9-lives');
+
+    // then
+    expect(status).not.toBe(0);
+    expect(stderr).toContain("stateMachineNamePrefix '9-lives' is not usable: use 1-24 letters, digits or hyphens starting with a letter");
+  }, 150_000);
+});

@@ -1,0 +1,102 @@
+/**
+ * Deployment settings from CDK context (`-c key=value` strings or cdk.json JSON) and the stack's
+ * own checks: good values become props, bad ones fail with one line naming the key, the value
+ * and the fix, before anything is synthesized.
+ */
+import { describe, expect, it } from 'vitest';
+import { stackPropsFromContext } from '../../infra/context.ts';
+import { validateGennakerStackProps } from '../../infra/stack.ts';
+
+const reader = (context: Record<string, unknown>) => (key: string) => context[key];
+
+describe('stack props from context', () => {
+  it('defaults to the Gennaker stack with no props', () => {
+    expect(stackPropsFromContext(reader({}))).toEqual({ stackName: 'Gennaker', props: {} });
+  });
+
+  it('reads command-line strings and cdk.json values alike', () => {
+    const fromCli = stackPropsFromContext(reader({
+      stackName: 'GennakerStaging',
+      prefix: 'staging',
+      logRetentionDays: '90',
+      deletionProtection: 'false',
+      webhookAllowlist: 'https://a.example.com/*, ,https://b.example.com/*',
+      accounts: '{"prod":"arn:aws:iam::123456789012:role/deploy"}',
+      apiRateLimit: '10',
+      apiBurstLimit: '20',
+      tableKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/abcd-1234',
+      webhookSecretsParameterPath: '/staging/webhooks',
+      apiCloudWatchRole: 'false',
+    }));
+    const fromJson = stackPropsFromContext(reader({
+      stackName: 'GennakerStaging',
+      prefix: 'staging',
+      logRetentionDays: 90,
+      deletionProtection: false,
+      webhookAllowlist: ['https://a.example.com/*', 'https://b.example.com/*'],
+      accounts: { prod: 'arn:aws:iam::123456789012:role/deploy' },
+      apiRateLimit: 10,
+      apiBurstLimit: 20,
+      tableKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/abcd-1234',
+      webhookSecretsParameterPath: '/staging/webhooks',
+      apiCloudWatchRole: false,
+    }));
+    const expected = {
+      stackName: 'GennakerStaging',
+      props: {
+        stateMachineNamePrefix: 'staging',
+        logRetention: 90,
+        deletionProtection: false,
+        webhookAllowlist: ['https://a.example.com/*', 'https://b.example.com/*'],
+        accounts: { prod: 'arn:aws:iam::123456789012:role/deploy' },
+        apiThrottling: { rateLimit: 10, burstLimit: 20 },
+        tableEncryptionKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/abcd-1234',
+        webhookSecretsParameterPath: '/staging/webhooks',
+        apiCloudWatchRole: false,
+      },
+    };
+    expect(fromCli).toEqual(expected);
+    expect(fromJson).toEqual(expected);
+  });
+
+  it.each([
+    [{ logRetentionDays: '31' }, "context 'logRetentionDays' is \"31\", which CloudWatch Logs does not offer: use one of 1, 3, 5, 7, 14, 30,"],
+    [{ logRetentionDays: 'a month' }, "context 'logRetentionDays' is \"a month\", expected a positive number"],
+    [{ deletionProtection: 'yes' }, "context 'deletionProtection' is \"yes\", expected true or false: -c deletionProtection=false"],
+    [{ accounts: '{prod: arn}' }, "context 'accounts' is not JSON: use -c 'accounts={\"prod\":\"arn:aws:iam::123456789012:role/gennaker-deploy\"}'"],
+    [{ accounts: '["arn:aws:iam::123456789012:role/x"]' }, "context 'accounts' is [\"arn:aws:iam::123456789012:role/x\"], expected an object of account name to role ARN"],
+    [{ apiRateLimit: '-5' }, "context 'apiRateLimit' is \"-5\", expected a positive number: -c apiRateLimit=50"],
+    [{ tableKmsKeyArn: 'alias/aws/dynamodb' }, "context 'tableKmsKeyArn' is 'alias/aws/dynamodb', not a KMS key ARN: use arn:aws:kms:<region>:<account>:key/<key id>"],
+    [{ prefix: 42 }, "context 'prefix' is 42, expected a string: set it with -c prefix=<value>"],
+  ])('rejects %j with one line naming the key', (context, message) => {
+    expect(() => stackPropsFromContext(reader(context))).toThrow(message);
+    try {
+      stackPropsFromContext(reader(context));
+    } catch (error) {
+      expect((error as Error).message).not.toContain('\n');
+    }
+  });
+});
+
+describe('the stack props check', () => {
+  it('accepts the defaults and a full configuration', () => {
+    expect(() => validateGennakerStackProps({})).not.toThrow();
+    expect(() => validateGennakerStackProps({
+      stateMachineNamePrefix: 'acme-prod',
+      accounts: { prod: 'arn:aws:iam::123456789012:role/path/gennaker-deploy', cn: 'arn:aws-cn:iam::123456789012:role/deploy' },
+      webhookSecretsParameterPath: '/acme/webhooks',
+      apiThrottling: { rateLimit: 5, burstLimit: 10 },
+    })).not.toThrow();
+  });
+
+  it.each([
+    [{ stateMachineNamePrefix: 'gennaker_prod' }, "stateMachineNamePrefix 'gennaker_prod' is not usable: use 1-24 letters, digits or hyphens starting with a letter"],
+    [{ stateMachineNamePrefix: 'a-very-long-deployment-prefix' }, "stateMachineNamePrefix 'a-very-long-deployment-prefix' is not usable"],
+    [{ accounts: { prod: 'arn:aws:iam::123456789012:user/deployer' } }, "accounts.prod is 'arn:aws:iam::123456789012:user/deployer', which is not an IAM role ARN: use 'arn:aws:iam::<12-digit account id>:role/<role name>'"],
+    [{ accounts: { prod: '*' } }, "accounts.prod is '*', which is not an IAM role ARN"],
+    [{ webhookSecretsParameterPath: 'gennaker/webhooks' }, "webhookSecretsParameterPath is 'gennaker/webhooks', not an SSM parameter path: use a path starting with '/'"],
+    [{ apiThrottling: { rateLimit: 0 } }, 'apiThrottling.rateLimit is 0, expected a positive number of requests per second'],
+  ])('fails %j with the fix', (props, message) => {
+    expect(() => validateGennakerStackProps(props)).toThrow(message);
+  });
+});

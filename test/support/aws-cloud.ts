@@ -1,0 +1,132 @@
+/**
+ * Gennaker's cloud functions in one test process, without an AWS account: each function gets
+ * its own runtime (its own cold start, as on Lambda) built by functions/wiring.ts on real
+ * dynalite, the Step Functions fake (which runs the published ASL and invokes the stage runner
+ * handler by its ARN), and the EventBridge and Scheduler fakes. Status changes of executions go
+ * to the reconciler handler and Gennaker's bus events to the trigger router, as the stack's
+ * EventBridge rules route them.
+ */
+import { createApiHandler, cloudApiDeps } from '../../functions/api/handler.ts';
+import { createPublisherHandler } from '../../functions/publisher/handler.ts';
+import { createReconcilerHandler, type ReconcileResult } from '../../functions/reconciler/handler.ts';
+import { createStageRunnerHandler } from '../../functions/stage-runner/handler.ts';
+import { createTriggerRouter, type RouteResult } from '../../functions/triggers/handler.ts';
+import { createCloudRuntime, type CloudEnvironment, type CloudLogEntry, type CloudRuntime } from '../../functions/wiring.ts';
+import { startDynalite, type Dynalite } from './dynalite.ts';
+import { apiGatewayEvent, EventBridgeFake, SchedulerFake } from './aws-fakes.ts';
+import { SfnFake, type StatusChangeEvent } from './sfn-fake.ts';
+
+export const STAGE_RUNNER_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:gennaker-stage-runner';
+export const TRIGGER_ROUTER_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:gennaker-triggers';
+export const MACHINE_ROLE_ARN = 'arn:aws:iam::123456789012:role/gennaker-state-machines';
+export const USER_ARN = 'arn:aws:sts::123456789012:assumed-role/Deployers/alice';
+
+export interface CloudCall {
+  readonly status: number;
+  readonly json: any;
+}
+
+export interface Cloud {
+  readonly dynalite: Dynalite;
+  readonly sfn: SfnFake;
+  readonly bus: EventBridgeFake;
+  readonly scheduler: SchedulerFake;
+  /** The API function's runtime (what its handler was built from). */
+  readonly apiRuntime: CloudRuntime;
+  /** The stage runner function's runtime. */
+  readonly runnerRuntime: CloudRuntime;
+  readonly env: CloudEnvironment;
+  /** Calls the API function with an IAM-authenticated API Gateway proxy event. */
+  call(method: string, path: string, body?: unknown, options?: { readonly userArn?: string | null }): Promise<CloudCall>;
+  readonly publish: (event: unknown) => ReturnType<ReturnType<typeof createPublisherHandler>>;
+  readonly reconcile: (event: unknown) => Promise<ReconcileResult>;
+  readonly route: (event: unknown) => Promise<RouteResult>;
+  /** What the reconciler answered to each status change so far. */
+  readonly reconciled: ReconcileResult[];
+  /** What the trigger router answered to each bus event so far. */
+  readonly routed: RouteResult[];
+  readonly logs: CloudLogEntry[];
+  /** Settles when every execution ended, was reconciled, and every bus event was routed. */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startCloud(options: { readonly autoReconcile?: boolean; readonly publishWaitMs?: number } = {}): Promise<Cloud> {
+  const dynalite = await startDynalite();
+  const sfn = new SfnFake({ retryDelayMs: 0, waitOverrideMs: 0 });
+  const bus = new EventBridgeFake();
+  const scheduler = new SchedulerFake();
+  const logs: CloudLogEntry[] = [];
+  const env: CloudEnvironment = {
+    tableName: dynalite.tableName,
+    region: 'us-east-1',
+    stageRunnerArn: STAGE_RUNNER_ARN,
+    stateMachineRoleArn: MACHINE_ROLE_ARN,
+    namePrefix: 'gennaker',
+    eventBusName: 'gennaker',
+    webhookAllowlist: [],
+    scheduler: { groupName: 'gennaker', roleArn: 'arn:aws:iam::123456789012:role/gennaker-scheduler', targetArn: TRIGGER_ROUTER_ARN },
+  };
+  const clients = { dynamodb: dynalite.client, sfn: sfn.client, events: bus.client, scheduler: scheduler.client };
+  const coldStart = (withScheduler: boolean) =>
+    createCloudRuntime(withScheduler ? env : { ...env, scheduler: undefined } as CloudEnvironment, clients, {
+      log: (entry) => void logs.push(entry),
+      ...(options.publishWaitMs !== undefined ? { publishWaitMs: options.publishWaitMs } : {}),
+    });
+
+  const apiRuntime = coldStart(true);
+  const api = createApiHandler(cloudApiDeps(apiRuntime));
+  const runnerRuntime = coldStart(false);
+  sfn.setFunction(STAGE_RUNNER_ARN, createStageRunnerHandler(runnerRuntime.runner));
+  const reconcilerRuntime = coldStart(false);
+  const reconcile = createReconcilerHandler({ service: reconcilerRuntime.service, namePrefix: env.namePrefix });
+  const routerRuntime = coldStart(false);
+  const route = createTriggerRouter({ service: routerRuntime.service, store: routerRuntime.store, log: (entry) => void logs.push(entry) });
+  const publisherRuntime = coldStart(true);
+  const publish = createPublisherHandler({
+    store: publisherRuntime.store,
+    loadPublishRequest: publisherRuntime.loadPublishRequest,
+    publishNow: publisherRuntime.engine.publishNow,
+    syncSchedules: publisherRuntime.syncSchedules,
+  });
+
+  const reconciled: ReconcileResult[] = [];
+  const routed: RouteResult[] = [];
+  if (options.autoReconcile !== false) sfn.onStatusChange(async (event: StatusChangeEvent) => void reconciled.push(await reconcile(event)));
+  bus.onEvent(async (event) => {
+    if (event['detail-type'] === 'Pipeline Execution Completed') routed.push(await route(event));
+  });
+
+  return {
+    dynalite,
+    sfn,
+    bus,
+    scheduler,
+    apiRuntime,
+    runnerRuntime,
+    env,
+    async call(method, path, body, callOptions = {}) {
+      const userArn = callOptions.userArn === undefined ? USER_ARN : callOptions.userArn;
+      const response = await api(apiGatewayEvent(method, path, { ...(body === undefined ? {} : { body }), ...(userArn === null ? {} : { userArn }) }) as never);
+      const text = (response as { body?: string }).body ?? '';
+      return { status: (response as { statusCode: number }).statusCode, json: text ? JSON.parse(text) : undefined };
+    },
+    publish,
+    reconcile,
+    route,
+    reconciled,
+    routed,
+    logs,
+    async settled() {
+      for (let round = 0; round < 5; round++) {
+        await sfn.settled();
+        await bus.idle();
+      }
+    },
+    async close() {
+      await sfn.settled().catch(() => undefined);
+      await bus.idle();
+      await dynalite.stop();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// The cloud edges that need no AWS at all: who the IAM authenticator says is calling, what the
+// composition root says about a missing setting, and how the EventBridge bus reports a refused entry.
+import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { describe, expect, it } from 'vitest';
+import { createEventBridgeBus } from '../../../adapters/eventbridge/event-bus.ts';
+import { callerFromArn, createIamAuthenticator } from '../../../functions/api/iam-authenticator.ts';
+import { readEnvironment } from '../../../functions/wiring.ts';
+import { apiGatewayEvent } from '../../support/aws-fakes.ts';
+
+const ENV = {
+  TABLE_NAME: 'gennaker-state',
+  AWS_REGION: 'eu-west-1',
+  STAGE_RUNNER_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:runner',
+  STATE_MACHINE_ROLE_ARN: 'arn:aws:iam::123456789012:role/machines',
+  EVENT_BUS_NAME: 'gennaker',
+};
+
+describe('createIamAuthenticator', () => {
+  it.each([
+    ['arn:aws:sts::123456789012:assumed-role/Deployers/alice', { user: 'alice', roles: ['Deployers'] }],
+    ['arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123/bob@example.com', { user: 'bob@example.com', roles: ['AWSReservedSSO_Admin_0123'] }],
+    ['arn:aws:iam::123456789012:user/ci/deployer', { user: 'deployer', roles: [] }],
+    ['arn:aws-us-gov:iam::123456789012:user/carol', { user: 'carol', roles: [] }],
+    ['arn:aws:iam::123456789012:root', { user: 'arn:aws:iam::123456789012:root', roles: [] }],
+  ])('reads %s as %j', (arn, caller) => {
+    expect(callerFromArn(arn)).toEqual(caller);
+  });
+
+  it('takes the identity API Gateway verified from a REST API request context', async () => {
+    const event = apiGatewayEvent('GET', '/applications', { userArn: 'arn:aws:sts::123456789012:assumed-role/Deployers/alice' });
+    expect(await createIamAuthenticator().authenticate({ headers: {}, requestContext: event.requestContext })).toEqual({ user: 'alice', roles: ['Deployers'] });
+  });
+
+  it('takes the identity of an HTTP API IAM authorizer', async () => {
+    const requestContext = { authorizer: { iam: { userArn: 'arn:aws:iam::123456789012:user/dave' } } };
+    expect(await createIamAuthenticator().authenticate({ headers: {}, requestContext })).toEqual({ user: 'dave', roles: [] });
+  });
+
+  it('finds no caller in an unsigned request, whatever its headers claim', async () => {
+    const event = apiGatewayEvent('GET', '/applications');
+    const headers = { authorization: 'Bearer whatever', 'x-amz-security-token': 'forged' };
+    expect(await createIamAuthenticator().authenticate({ headers, requestContext: event.requestContext })).toBeUndefined();
+    expect(await createIamAuthenticator().authenticate({ headers })).toBeUndefined();
+  });
+});
+
+describe('readEnvironment', () => {
+  it('reads every setting, with the state machine prefix defaulting to gennaker', () => {
+    expect(readEnvironment({ ...ENV, WEBHOOK_ALLOWLIST: 'https://hooks.example.com/*, ' })).toEqual({
+      tableName: 'gennaker-state',
+      region: 'eu-west-1',
+      stageRunnerArn: ENV.STAGE_RUNNER_ARN,
+      stateMachineRoleArn: ENV.STATE_MACHINE_ROLE_ARN,
+      namePrefix: 'gennaker',
+      eventBusName: 'gennaker',
+      webhookAllowlist: ['https://hooks.example.com/*'],
+    });
+  });
+
+  it.each([
+    ['TABLE_NAME', 'TABLE_NAME is not set: it must hold the name of the state table'],
+    ['STAGE_RUNNER_ARN', "STAGE_RUNNER_ARN is not set: it must hold the stage runner function's ARN"],
+    ['EVENT_BUS_NAME', "EVENT_BUS_NAME is not set: it must hold the name of Gennaker's EventBridge bus"],
+  ])('fails when %s is missing, naming it', (name, message) => {
+    expect(() => readEnvironment({ ...ENV, [name]: ' ' })).toThrow(message);
+  });
+
+  it('requires the Scheduler settings only where pipelines are saved', () => {
+    expect(() => readEnvironment(ENV, { scheduler: true })).toThrow('SCHEDULE_GROUP_NAME is not set: it must hold the EventBridge Scheduler group of cron triggers');
+    expect(() => readEnvironment({ ...ENV, STATE_MACHINE_NAME_PREFIX: 'bad prefix' })).toThrow("STATE_MACHINE_NAME_PREFIX 'bad prefix' must be 1-40 letters, digits, '-' or '_'");
+  });
+});
+
+describe('createEventBridgeBus', () => {
+  const completed = { type: 'Pipeline Execution Completed', executionId: 'E1', application: 'shop', pipelineConfigId: 'p1', pipelineName: 'Release', status: 'SUCCEEDED', endTime: 1 } as const;
+
+  function client(answers: Array<{ FailedEntryCount: number; Entries: Array<{ ErrorCode?: string; ErrorMessage?: string; EventId?: string }> }>) {
+    const sent: PutEventsCommand[] = [];
+    return {
+      sent,
+      client: { send: (async (command: PutEventsCommand) => (sent.push(command), answers.shift())) as unknown as EventBridgeClient['send'] },
+    };
+  }
+
+  it("puts the event on the bus with source 'gennaker' and its type as detail-type, retrying a throttled entry", async () => {
+    const fake = client([
+      { FailedEntryCount: 1, Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }] },
+      { FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] },
+    ]);
+    await createEventBridgeBus({ client: fake.client, eventBusName: 'gennaker-bus', sleep: async () => undefined }).publish(completed);
+    expect(fake.sent).toHaveLength(2);
+    expect(fake.sent[1]!.input.Entries).toEqual([{ EventBusName: 'gennaker-bus', Source: 'gennaker', DetailType: 'Pipeline Execution Completed', Detail: JSON.stringify(completed) }]);
+  });
+
+  it('fails with the entry error PutEvents answered inside a 200', async () => {
+    const fake = client([{ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'boom' }] }]);
+    await expect(createEventBridgeBus({ client: fake.client, eventBusName: 'b', sleep: async () => undefined }).publish(completed)).rejects.toThrow(
+      "EventBridge refused 'Pipeline Execution Completed' for execution E1: InternalFailure boom",
+    );
+  });
+});

@@ -36,6 +36,8 @@ export interface Instance {
   /** Where it answers, when the target knows (`127.0.0.1:40123`). */
   readonly address?: string;
   readonly launchedTime?: number;
+  /** Taken out of traffic by a partial disable while its server group stays enabled. */
+  readonly outOfService?: boolean;
 }
 
 /** How many instances a server group runs: `min <= desired <= max`. */

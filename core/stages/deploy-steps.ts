@@ -128,7 +128,13 @@ export async function startStep(target: DeployTarget, scope: StageScope, located
       return portFailure(await target.enableServerGroup(serverGroupRef(scope, location, step.serverGroup)), `enabling ${step.serverGroup} in ${location}`);
     case 'disableServerGroup':
       if (step.desiredPercentage !== undefined && step.desiredPercentage < 100) {
-        return { ok: false, message: `disabling ${step.desiredPercentage}% of ${step.serverGroup} is not supported yet: this deploy target disables whole server groups; remove desiredPercentage` };
+        if (!target.capabilities.partialDisable) {
+          return { ok: false, message: `account '${scope.account}' cannot disable ${step.desiredPercentage}% of ${step.serverGroup}: its deploy target disables whole server groups; remove desiredPercentage` };
+        }
+        return portFailure(
+          await target.disableServerGroup(serverGroupRef(scope, location, step.serverGroup), { desiredPercentage: step.desiredPercentage }),
+          `disabling ${step.desiredPercentage}% of ${step.serverGroup} in ${location}`,
+        );
       }
       return portFailure(await target.disableServerGroup(serverGroupRef(scope, location, step.serverGroup)), `disabling ${step.serverGroup} in ${location}`);
     case 'resizeServerGroup':
@@ -169,7 +175,10 @@ export function stepReached(step: DeployStep, state: ClusterState, now: number, 
       return serverGroup !== undefined && !serverGroup.disabled && healthyEnough(serverGroup, step.targetHealthyPercentage);
     case 'disableServerGroup':
       // Gone is out of traffic too.
-      return serverGroup === undefined || serverGroup.disabled;
+      if (serverGroup === undefined || serverGroup.disabled) return true;
+      if (step.desiredPercentage === undefined || step.desiredPercentage >= 100) return false;
+      // A partial disable: that share of the instances (rounded up) is out of service.
+      return serverGroup.instances.filter((instance) => instance.outOfService === true).length >= Math.ceil((serverGroup.instances.length * step.desiredPercentage) / 100);
     case 'resizeServerGroup':
     case 'pinServerGroup': {
       if (!serverGroup) return false;

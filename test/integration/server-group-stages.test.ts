@@ -108,6 +108,22 @@ describe('server-group stages on the local deploy target', () => {
     expect(await versionsServed('hello-toggle', 12)).toEqual(new Set(['1.0.0', '2.0.0']));
   });
 
+  it('disableServerGroup with desiredPercentage takes that share of the instances out of traffic and keeps the group enabled', async () => {
+    // given a server group of two instances
+    const name = 'hello-share-v001';
+    const created = await local.target.createServerGroup({ ...ref('hello-share'), name, capacity: { min: 2, max: 2, desired: 2 }, artifact: sampleServiceArtifact('1.0.0') });
+    expect(created.ok).toBe(true);
+    await waitForInstances(local.target, ref('hello-share'), name, 2);
+    // when
+    const disabled = await runStage('hello', 'hello-share', 'disableServerGroup', { serverGroupName: name, desiredPercentage: 50 });
+    // then one instance (50%, rounded up) is out of service, and the group still serves
+    expect(disabled.statuses).toEqual({ '1': 'SUCCEEDED' });
+    const after = group(await describeCluster('hello-share'), name);
+    expect(after.disabled).toBe(false);
+    expect(after.instances.filter((instance) => instance.outOfService === true)).toHaveLength(1);
+    expect(await versionsServed('hello-share', 6)).toEqual(new Set(['1.0.0']));
+  });
+
   it('resizeServerGroup sets an exact capacity, then scales up by a number, and waits for the instances to be Up', async () => {
     // given
     await clusterOfTwo('hello-resize');

@@ -17,6 +17,7 @@ import {
   pipelineSave,
   withApiErrors,
 } from './commands/api-commands.ts';
+import { canaryReport } from './commands/canary.ts';
 import { clusterDescribe, rollback } from './commands/cluster-commands.ts';
 import { runUp } from './commands/up.ts';
 import type { LoadedDocument } from './pipeline-files.ts';
@@ -38,6 +39,8 @@ export interface ClientValues {
   readonly statuses?: string;
   readonly account?: string;
   readonly regions?: string;
+  /** Where `canary report` writes the page. */
+  readonly out?: string;
   /** Webhook stages' outbound allowlist for `up`. */
   readonly webhookAllowlist?: readonly string[];
 }
@@ -101,6 +104,11 @@ export async function runClientCommand(command: string, args: readonly string[],
       case 'rollback':
         expect(args, 2, 'rollback APP CLUSTER [--account local] [--regions local] [--reason TEXT] [--watch]');
         return rollback(context, args[0]!, args[1]!, { ...where, ...(values.reason !== undefined ? { reason: values.reason } : {}), watch: values.watch ?? false });
+      case 'canary report': {
+        expect(rest, 1, 'canary report EXECUTION_ID [--out report.html]');
+        const { writeFile } = await import('node:fs/promises');
+        return canaryReport(context, rest[0]!, values.out, { writeText: (path, text) => writeFile(path, text, 'utf8') });
+      }
       case 'judge':
         expect(args, 3, 'judge ID STAGE continue|stop [--input X]');
         return judge(context, args[0]!, args[1]!, args[2]!, values.input);

@@ -51,6 +51,8 @@ function currentUser(): string {
 }
 
 export async function main(argv: readonly string[], deps: MainDeps = {}): Promise<number> {
+  // The SDK's notice that its future releases need Node 22 is noise in a terminal.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const io = deps.io ?? createTerminalIoHost({ stdout: process.stdout, stderr: process.stderr });
   const stdin = deps.stdin ?? (() => readAllStdin());
   const load = (path: string) => loadPipelineDocument(path, stdin);
@@ -84,6 +86,9 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         // canary judge: see commands/canary.ts (--data is the metrics file there).
         config: { type: 'string' },
         thresholds: { type: 'string' },
+        // demo --canary [--seed N]
+        canary: { type: 'boolean', default: false },
+        seed: { type: 'string' },
       },
     });
     const [command, ...rest] = positionals;
@@ -91,7 +96,8 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
       io.emit({ kind: 'data', text: HELP });
       return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
     }
-    if ((CLIENT_COMMANDS as readonly string[]).includes(command)) {
+    // `canary report` reads the execution through the API; `canary judge` works on files.
+    if ((CLIENT_COMMANDS as readonly string[]).includes(command) || (command === 'canary' && rest[0] === 'report')) {
       const stopped = () => new Promise<string>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -117,8 +123,6 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         );
       case 'run': {
         if (rest.length > 1) throw new UsageError(`run takes one file, got ${rest.length}: ${rest.join(' ')}`);
-        // The SDK's notice that its future releases need Node 22 is noise in a terminal.
-        process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
         const { createLocalRuntime } = await import('../local/wiring.ts');
         const prompt = terminalPrompt();
         const interrupted = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
@@ -139,10 +143,15 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         );
       }
       case 'demo': {
-        if (rest.length > 0) throw new UsageError(`demo takes no arguments, got: ${rest.join(' ')} (gennaker demo [--json])`);
-        process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+        if (rest.length > 0) throw new UsageError(`demo takes no arguments, got: ${rest.join(' ')} (gennaker demo [--canary] [--seed N] [--json])`);
+        const seed = values.seed === undefined ? undefined : Number(values.seed);
+        if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed is '${values.seed}', expected a whole number, e.g. --seed 7`);
         const [{ runDemo }, { startLocalServer }] = await Promise.all([import('./commands/demo.ts'), import('../local/server.ts')]);
         const interrupted = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+        if (values.canary) {
+          const { runCanaryDemo } = await import('./commands/demo.ts');
+          return await runCanaryDemo({ json: values.json, ...(seed !== undefined ? { seed } : {}) }, io, { startServer: startLocalServer, interrupted });
+        }
         return await runDemo({ json: values.json }, io, { startServer: startLocalServer, interrupted });
       }
       default:

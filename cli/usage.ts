@@ -10,6 +10,8 @@ export const HELP = `gennaker: Spinnaker pipelines, run serverless.
 Usage:
   gennaker demo [--json]                           deploy the sample service three times (red/black under
                                     load, then a broken release rolled back) and show what happened
+      --canary            instead: a good release promoted and a bad one (5% errors) rolled back by
+                          canary analysis, under load, with the scores (--seed N: reproducible runs)
   gennaker validate <pipeline.json|yaml|-> [...]   report every problem at once (exit 1 if any)
   gennaker compile <pipeline.json|yaml|->          Amazon States Language on stdout
       --report            print the budgets (states, bytes, history events, transitions) to stderr
@@ -42,6 +44,8 @@ Usage:
                                     metrics.json: {"control": {"<metric>": [numbers, null]}, "experiment": {...}}
       --thresholds <marginal,pass>  score thresholds (default: the config's classifier.scoreThresholds, else 50,75)
       --json                        print Kayenta's result shape {"judgeResult": ...}
+  gennaker canary report <id> [--out report.html]  the execution's canary report, one self-contained HTML
+                                    page (default canary-report-<id>.html); needs gennaker up
   gennaker cluster describe <app> <cluster>        server groups, instance health and traffic
   gennaker rollback <app> <cluster> [--reason TEXT] [--watch]
                                     enable the previous server group, disable the newest

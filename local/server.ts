@@ -38,6 +38,8 @@ export interface LocalServerOptions {
    * no deploy target. @default on
    */
   readonly localTarget?: false | Partial<LocalDeployTargetOptions>;
+  /** A Prometheus for canary metrics of type `prometheus`. @default none */
+  readonly prometheusUrl?: string;
 }
 
 export interface LocalServer {
@@ -69,6 +71,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     ...(io ? { io } : {}),
     ...(options.webhookAllowlist ? { webhookAllowlist: options.webhookAllowlist } : {}),
     ...(options.localTarget === false ? {} : { localTarget: { stateDir: join(options.dir, 'targets', 'local'), ...options.localTarget } }),
+    ...(options.prometheusUrl !== undefined ? { prometheusUrl: options.prometheusUrl } : {}),
   });
   const { store, service, bus, targets } = runtime;
 

@@ -21,6 +21,9 @@ import { createLocalJobRunner } from '../adapters/jobs/local-job-runner.ts';
 import { createLocalArtifactStore } from '../adapters/targets/local/artifact-store.ts';
 import { createLocalDeployTarget, type LocalDeployTarget, type LocalDeployTargetOptions } from '../adapters/targets/local/local-deploy-target.ts';
 import type { DeployTargetLookup } from '../core/ports/deploy-target.ts';
+import type { MetricSource, MetricSourceLookup } from '../core/ports/metric-source.ts';
+import { createLocalMetricSource } from '../adapters/metrics/local-metric-source.ts';
+import { createPrometheusMetricSource } from '../adapters/metrics/prometheus-metric-source.ts';
 import { compilePipeline } from '../statemachines/index.ts';
 import { startDynalite } from './dynalite.ts';
 import type { AslEvent } from './asl-engine.ts';
@@ -50,6 +53,8 @@ export interface LocalRuntimeOptions {
    * pipelines with those stages are refused at start.
    */
   readonly localTarget?: Omit<LocalDeployTargetOptions, 'baseEnv'> & { readonly baseEnv?: Readonly<Record<string, string>> };
+  /** A Prometheus for canary metrics of type `prometheus` (the CLI passes GENNAKER_PROMETHEUS_URL). */
+  readonly prometheusUrl?: string;
 }
 
 export interface LocalRuntime {
@@ -104,7 +109,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   // The local cloud's image store (bake, findImageFromTags) and one-off jobs (runJob) live beside the target.
   const artifacts = options.localTarget ? createLocalArtifactStore({ dir: join(options.localTarget.stateDir, 'images') }) : undefined;
   const jobs = options.localTarget ? createLocalJobRunner({ dir: join(options.localTarget.stateDir, 'jobs'), baseEnv: instanceBaseEnv() }) : undefined;
-  const deployDeps = { ...(targets ? { targets } : {}), ...(artifacts ? { artifacts } : {}), ...(jobs ? { jobs } : {}) };
+  // Canary metrics: the local load balancer's per-server-group counts, and Prometheus when configured.
+  const metrics = localMetricSources(target, options);
+  const deployDeps = { ...(targets ? { targets } : {}), ...(artifacts ? { artifacts } : {}), ...(jobs ? { jobs } : {}), ...(metrics ? { metrics } : {}) };
 
   // The runner starts child pipelines through the service, which needs the engine, which needs the runner.
   let service: GennakerExecutionService | undefined;
@@ -183,6 +190,18 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
       return closing;
     },
   };
+}
+
+/** The metric sources of local mode by query type: `local` over the local target, `prometheus` when a URL is given. */
+function localMetricSources(target: LocalDeployTarget | undefined, options: LocalRuntimeOptions): MetricSourceLookup | undefined {
+  const sources = new Map<string, MetricSource>();
+  if (target) sources.set('local', createLocalMetricSource({ metrics: (ref, since) => target.metrics(ref, since), account: LOCAL_ACCOUNT }));
+  if (options.prometheusUrl !== undefined) {
+    const url = options.prometheusUrl;
+    sources.set('prometheus', createPrometheusMetricSource({ baseUrl: url, http: createFetchHttpClient({ allowlist: [new URL(url).origin] }) }));
+  }
+  if (sources.size === 0) return undefined;
+  return ({ type }) => sources.get(type);
 }
 
 /** The account every local runtime has (`reference/spinnaker.md`: accounts per cloud; `local` by default). */

@@ -1,35 +1,84 @@
 #!/usr/bin/env node
 // `npm run build`: bundles every Lambda entry point (functions/<name>/handler.ts) with esbuild
-// into dist/functions/<name>/index.mjs, minified for Node.js 22, and prints each bundle's size.
-// The CDK stack bundles the same entry points the same way; this is for inspection and the
-// bundle-size benchmarks.
+// into dist/functions/<name>/, minified for Node.js 22 on Lambda, and prints each bundle's size.
+//
+// This is the only Lambda bundler: the CDK stack (infra/constructs/functions.ts) runs it during
+// synthesis for each function (`--only <name> --outdir <asset dir>`), so what is deployed is
+// byte for byte what is measured here.
+//
+//   node scripts/build.js                                  every function into dist/functions/<name>/
+//   node scripts/build.js --analyze                        the same, printing each bundle's largest inputs
+//   node scripts/build.js --only stage-runner --outdir D   one function into D (index.mjs + yaml.cjs)
+//
+// A function's output is two files: index.mjs (the handler, loaded at cold start) and yaml.cjs
+// (the YAML parser, loaded the first time a YAML text is read; see yamlOnDemand).
 import { analyzeMetafile, build } from 'esbuild';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const functionsDir = join(root, 'functions');
-const entries = existsSync(functionsDir)
-  ? readdirSync(functionsDir)
-      .map((name) => ({ name, entry: join(functionsDir, name, 'handler.ts') }))
-      .filter(({ entry }) => existsSync(entry))
-  : [];
 
-if (entries.length === 0) {
-  process.stderr.write('no Lambda entry points found (functions/<name>/handler.ts)\n');
+/** The value following `flag` on the command line, or undefined. */
+function option(flag) {
+  const index = process.argv.indexOf(flag);
+  if (index === -1) return undefined;
+  const value = process.argv[index + 1];
+  if (value === undefined || value.startsWith('--')) fail(`${flag} needs a value (e.g. ${flag} ${flag === '--only' ? 'stage-runner' : 'dist/out'})`);
+  return value;
+}
+
+function fail(message) {
+  process.stderr.write(`build: ${message}\n`);
   process.exit(1);
 }
 
+const analyze = process.argv.includes('--analyze');
+const only = option('--only');
+const outdirOption = option('--outdir');
+if (outdirOption !== undefined && only === undefined) fail('--outdir needs --only <function>: one function per output directory');
+
+const available = existsSync(functionsDir)
+  ? readdirSync(functionsDir).filter((name) => existsSync(join(functionsDir, name, 'handler.ts')))
+  : [];
+if (available.length === 0) fail('no Lambda entry points found (functions/<name>/handler.ts)');
+if (only !== undefined && !available.includes(only)) fail(`--only '${only}' is not a function: use one of ${available.join(', ')}`);
+const names = only === undefined ? available : [only];
+
+const nodeModules = join(root, 'node_modules');
+const isOwnSource = (path) => !path.split(sep).includes('node_modules');
+
+/**
+ * `import { z } from 'zod'` binds zod's namespace re-exported as a value, which esbuild keeps
+ * whole: every schema type, the JIT compiler, JSON Schema conversion, every locale (about
+ * 300 KB). Imported as `import * as z` straight from zod's classic API module, the same code
+ * tree-shakes to the schemas Gennaker builds. The rewrite touches only that one import line of
+ * Gennaker's own sources; type-only imports are erased anyway.
+ */
+const zodNamespaceImports = {
+  name: 'zod-namespace-imports',
+  setup(build) {
+    const classic = JSON.stringify(join(nodeModules, 'zod', 'v4', 'classic', 'external.js'));
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (!isOwnSource(args.path)) return undefined;
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes("from 'zod'")) return undefined;
+      return { contents: source.replace(/^import \{ z \} from 'zod';$/m, `import * as z from ${classic};`), loader: 'ts' };
+    });
+  },
+};
+
 /**
  * zod's namespace export carries every locale's messages (about 250 KB minified) although only
- * English is ever configured: the locales barrel is replaced by one exporting `en` alone.
+ * English is ever configured: the locales barrel is replaced by one exporting `en` alone (a
+ * guard in case anything in a bundle still materializes the namespace).
  */
 const zodEnglishOnly = {
   name: 'zod-english-only',
   setup(build) {
     build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      args.importer.includes(`${join('node_modules', 'zod')}`) ? { path: join(dirname(args.importer), '..', 'locales', 'index.js'), namespace: 'zod-locales' } : undefined,
+      args.importer.includes(join('node_modules', 'zod')) ? { path: join(dirname(args.importer), '..', 'locales', 'index.js'), namespace: 'zod-locales' } : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
       contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), 'en.js'))};`,
@@ -61,38 +110,108 @@ const lambdaCredentialsOnly = {
  * `yaml` serves Node its CommonJS build, which esbuild cannot tree-shake; its ESM build (the
  * same code, published for bundlers) keeps only what parseDocument / parseAllDocuments need.
  */
-const yamlEsm = {
-  name: 'yaml-esm',
+const YAML_ESM = join(nodeModules, 'yaml', 'browser', 'dist', 'index.js');
+
+/** The YAML functions Gennaker calls (core/pipeline/document.ts, core/expressions/yaml-reader.ts). */
+const YAML_FUNCTIONS = ['parseDocument', 'parseAllDocuments'];
+
+/**
+ * YAML is read only when a pipeline document or an expression (`#readYaml`, `#yamlFromUrl`)
+ * holds YAML text: rare on Lambda, where pipelines arrive as JSON. The parser (about 95 KB) is
+ * bundled on its own into yaml.cjs beside the handler, and `yaml` resolves to a module that
+ * require()s it synchronously on the first call, so the callers stay synchronous and a cold
+ * start does not load it. Importing any other name from `yaml` fails the build.
+ */
+const yamlOnDemand = {
+  name: 'yaml-on-demand',
   setup(build) {
-    build.onResolve({ filter: /^yaml$/ }, () => ({ path: join(root, 'node_modules', 'yaml', 'browser', 'dist', 'index.js') }));
+    build.onResolve({ filter: /^yaml$/ }, () => ({ path: 'yaml', namespace: 'yaml-on-demand' }));
+    build.onLoad({ filter: /.*/, namespace: 'yaml-on-demand' }, () => ({
+      contents: [
+        "import { createRequire } from 'node:module';",
+        'let yaml;',
+        "const load = () => (yaml ??= createRequire(import.meta.url)('./yaml.cjs'));",
+        ...YAML_FUNCTIONS.map((name) => `export function ${name}(...args) { return load().${name}(...args); }`),
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'js',
+    }));
   },
 };
 
-// `--analyze`: print what each bundle is made of (the largest inputs).
-const analyze = process.argv.includes('--analyze');
+/**
+ * The SDK's HTTP protocols load their event-stream support with `import()` for operations that
+ * stream events; none of the operations Gennaker sends does. Bundled inline, that import would
+ * add about 13 KB to every function, so it resolves to a module that fails by name instead.
+ */
+const noEventStreams = {
+  name: 'no-event-streams',
+  setup(build) {
+    build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (args) => (args.kind === 'dynamic-import' ? { path: 'event-streams', namespace: 'no-event-streams' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'no-event-streams' }, () => ({
+      contents: "throw new Error('AWS SDK event streams are not part of Gennaker\\'s Lambda bundles (scripts/build.js): no operation Gennaker sends uses them');",
+      loader: 'js',
+    }));
+  },
+};
 
-for (const { name, entry } of entries) {
-  const outfile = join(root, 'dist', 'functions', name, 'index.mjs');
-  const result = await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node22',
+/**
+ * Each SDK client imports its whole package.json (about 2 KB each) for one field, the version
+ * in its User-Agent: the import resolves to that field alone.
+ */
+const sdkClientVersionOnly = {
+  name: 'sdk-client-version-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[a-z0-9-]+[\\/]package\.json$/ }, (args) => ({
+      contents: `export default { version: ${JSON.stringify(JSON.parse(readFileSync(args.path, 'utf8')).version)} };`,
+      loader: 'js',
+    }));
+  },
+};
+
+/** esbuild options shared by every Lambda bundle. */
+const common = {
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node22',
+  // ESM builds first: the SDK's dist-es tree-shakes to the commands a function sends, its
+  // dist-cjs (esbuild's default for platform node) carries every command of the client.
+  mainFields: ['module', 'main'],
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true,
+};
+
+async function bundleFunction(name, outdir) {
+  mkdirSync(outdir, { recursive: true });
+  const handler = await build({
+    ...common,
+    entryPoints: [join(functionsDir, name, 'handler.ts')],
+    outfile: join(outdir, 'index.mjs'),
     format: 'esm',
-    // ESM builds first: the SDK's dist-es tree-shakes to the commands a function sends, its
-    // dist-cjs (esbuild's default for platform node) carries every command of the client.
-    mainFields: ['module', 'main'],
-    sourcemap: false,
-    legalComments: 'none',
     // ESM bundles that contain CommonJS dependencies need a require() of their own.
     banner: { js: "import { createRequire as __gennakerRequire } from 'node:module'; const require = __gennakerRequire(import.meta.url);" },
-    logLevel: 'warning',
-    metafile: true,
-    plugins: [zodEnglishOnly, lambdaCredentialsOnly, yamlEsm],
+    plugins: [zodNamespaceImports, zodEnglishOnly, lambdaCredentialsOnly, yamlOnDemand, noEventStreams, sdkClientVersionOnly],
   });
-  writeFileSync(join(root, 'dist', 'functions', name, 'meta.json'), JSON.stringify(result.metafile));
-  if (analyze) process.stdout.write(await analyzeMetafile(result.metafile, { verbose: false }));
-  process.stdout.write(`${relative(root, outfile)}  ${(statSync(outfile).size / 1024).toFixed(1)} KB\n`);
+  const yaml = await build({
+    ...common,
+    stdin: { contents: `export { ${YAML_FUNCTIONS.join(', ')} } from ${JSON.stringify(YAML_ESM)};`, resolveDir: root, loader: 'js' },
+    outfile: join(outdir, 'yaml.cjs'),
+    format: 'cjs',
+  });
+  return { handler: handler.metafile, yaml: yaml.metafile };
+}
+
+const kb = (path) => `${(statSync(path).size / 1024).toFixed(1)} KB`;
+
+for (const name of names) {
+  const outdir = outdirOption === undefined ? join(root, 'dist', 'functions', name) : resolve(outdirOption);
+  const metafiles = await bundleFunction(name, outdir);
+  // The metafile stays out of deployed assets (--outdir); dist/ keeps it for inspection.
+  if (outdirOption === undefined) writeFileSync(join(outdir, 'meta.json'), JSON.stringify(metafiles.handler));
+  if (analyze) process.stdout.write(await analyzeMetafile(metafiles.handler, { verbose: false }));
+  const index = join(outdir, 'index.mjs');
+  process.stdout.write(`${relative(root, index)}  ${kb(index)}  (+ yaml.cjs ${kb(join(outdir, 'yaml.cjs'))}, loaded on first YAML read)\n`);
 }

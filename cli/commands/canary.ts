@@ -2,6 +2,7 @@
  * `gennaker canary judge`: one judgement of a canary by NetflixACAJudge-v1.0, from a Kayenta
  * canary config and a metrics file. Exit 0 when the judgement ran, whatever its verdict (the
  * verdict is printed); 1 when a file is invalid; 2 for a wrong command line.
+ * `gennaker canary report ID`: the execution's canary report as an HTML file (see canaryReport).
  */
 import type { IoHost } from '../../core/io-host.ts';
 import type { ValidationIssue } from '../../core/issues.ts';
@@ -15,7 +16,10 @@ import {
   type CanaryJudgeResult,
   type ScoreThresholds,
 } from '../../core/canary/index.ts';
+import { canaryStagesOf, noCanaryStageMessage, renderCanaryReport } from '../../core/canary/report.ts';
+import type { OrcaExecution } from '../../core/execution/orca-shape.ts';
 import { EXIT, UsageError } from '../usage.ts';
+import type { ApiCommandContext } from './api-commands.ts';
 
 export interface CanaryCommandOptions {
   readonly config?: string;
@@ -34,7 +38,9 @@ const FEW_POINTS = 50;
 export async function runCanary(args: readonly string[], options: CanaryCommandOptions, io: IoHost, deps: CanaryCommandDeps): Promise<number> {
   const [subcommand, ...extra] = args;
   if (subcommand !== 'judge') {
-    throw new UsageError(`${subcommand === undefined ? 'canary needs a subcommand' : `unknown canary subcommand '${subcommand}'`}: gennaker canary judge --config canary-config.json --data metrics.json`);
+    throw new UsageError(
+      `${subcommand === undefined ? 'canary needs a subcommand' : `unknown canary subcommand '${subcommand}'`}: gennaker canary judge --config canary-config.json --data metrics.json, or gennaker canary report EXECUTION_ID`,
+    );
   }
   if (extra.length > 0) throw new UsageError(`canary judge takes no positional arguments, got ${extra.join(' ')}; pass files with --config and --data`);
   if (!options.config) throw new UsageError('canary judge needs --config <canary-config.json> (a Kayenta canary config)');
@@ -127,4 +133,32 @@ function formatNumber(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (Number.isInteger(value)) return String(value);
   return Math.abs(value) >= 1000 || Math.abs(value) < 0.001 ? value.toPrecision(4) : String(Number(value.toFixed(4)));
+}
+
+/** The default file of `canary report`: `canary-report-<id>.html`, the id reduced to file-name characters. */
+export function defaultReportPath(executionId: string): string {
+  return `canary-report-${executionId.replace(/[^A-Za-z0-9._-]/g, '_')}.html`;
+}
+
+/**
+ * `gennaker canary report ID [--out FILE]`: reads the execution through the API of `gennaker up`
+ * and writes its canary report, rendered by the same function as `GET /pipelines/{id}/canaryReport`.
+ * Prints the path; exit 1 when the execution does not exist or has no canary stage.
+ */
+export async function canaryReport(
+  context: ApiCommandContext,
+  executionId: string,
+  out: string | undefined,
+  deps: { readonly writeText: (path: string, text: string) => Promise<void> },
+): Promise<number> {
+  const execution = await context.client.request<OrcaExecution>('GET', `/pipelines/${encodeURIComponent(executionId)}`);
+  const stages = canaryStagesOf(execution);
+  if (stages.length === 0) {
+    context.io.emit({ kind: 'error', message: noCanaryStageMessage(executionId) });
+    return EXIT.failed;
+  }
+  const path = out ?? defaultReportPath(executionId);
+  await deps.writeText(path, renderCanaryReport({ execution, stages, generatedAt: new Date(context.now()).toISOString() }));
+  context.io.emit({ kind: 'data', text: context.json ? JSON.stringify({ path, stages: stages.length }) : path });
+  return EXIT.ok;
 }

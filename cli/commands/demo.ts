@@ -265,3 +265,219 @@ export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps):
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+export interface CanaryDemoOptions {
+  readonly json: boolean;
+  /** Seeds the sample service's error choices (SEED), so runs are reproducible. @default 1 */
+  readonly seed?: number;
+  /** Requests per second through the load balancer. @default 200 */
+  readonly requestsPerSecond?: number;
+  /** The canary's lifetime. @default 16 */
+  readonly lifetimeSeconds?: number;
+  /** Seconds per analysis interval. @default 8 */
+  readonly intervalSeconds?: number;
+  /** Share of traffic sent to each of baseline and canary. @default 30 */
+  readonly trafficPercent?: number;
+}
+
+/** One canary deploy of the canary demo. */
+export interface CanaryDeployReport {
+  readonly version: string;
+  readonly errorRate: number;
+  readonly status: ExecutionStatus;
+  readonly expected: ExecutionStatus;
+  readonly outcome: string | null;
+  readonly canaryScores: readonly number[];
+  readonly score: number | null;
+  readonly message: string | null;
+  readonly requests: number;
+  readonly failedRequests: number;
+  readonly seconds: number;
+  readonly executionId: string;
+}
+
+/** The demo's canary config: error rate (critical) and mean latency, from the local load balancer. */
+export const DEMO_CANARY_CONFIG = {
+  name: 'hello-canary',
+  judge: { name: 'NetflixACAJudge-v1.0' },
+  metrics: [
+    { name: 'error_rate', query: { type: 'local', metricName: 'error_rate' }, groups: ['Errors'], scopeName: 'default', analysisConfigurations: { canary: { direction: 'increase', critical: true } } },
+    { name: 'latency_mean', query: { type: 'local', metricName: 'latency_mean' }, groups: ['Latency'], scopeName: 'default', analysisConfigurations: { canary: { direction: 'increase', effectSize: { allowedIncrease: 2 } } } },
+  ],
+  classifier: { groupWeights: { Errors: 70, Latency: 30 } },
+} as const;
+
+/** The canary pipeline of the demo: a deploy with strategy canary beside the production red/black made. */
+export function canaryDemoPipeline(serviceDir: string, options: { lifetimeSeconds: number; intervalSeconds: number; trafficPercent: number }): Record<string, unknown> {
+  return {
+    application: APPLICATION,
+    name: 'Canary hello',
+    limitConcurrent: true,
+    keepWaitingPipelines: true,
+    parameterConfig: [
+      { name: 'version', required: true, description: 'The release to deploy, e.g. 1.1.0' },
+      { name: 'errorRate', default: '0', description: 'Fraction of requests the release fails (a bad release: 0.05)' },
+      { name: 'seed', default: '1', description: "Seeds the service's error choices" },
+    ],
+    stages: [
+      {
+        refId: '1',
+        type: 'deploy',
+        name: 'Canary hello-demo',
+        clusters: [
+          {
+            application: APPLICATION,
+            stack: STACK,
+            freeFormDetails: '',
+            account: CLUSTER.account,
+            cloudProvider: 'local',
+            availabilityZones: { [CLUSTER.location]: [CLUSTER.location] },
+            capacity: { min: 3, max: 3, desired: 3 },
+            strategy: 'canary',
+            artifact: { type: 'directory', reference: serviceDir, name: APPLICATION, version: '${parameters.version}' },
+            env: { ERROR_RATE: '${parameters.errorRate}', SEED: '${parameters.seed}' },
+            healthCheck: { path: '/health', intervalMs: 200, timeoutMs: 1_000 },
+            waitForHealthyTimeoutSec: 30,
+            canary: {
+              canaryConfig: { config: DEMO_CANARY_CONFIG },
+              lifetimeDuration: `PT${options.lifetimeSeconds}S`,
+              canaryAnalysisIntervalMins: options.intervalSeconds / 60,
+              step: 1,
+              trafficPercent: options.trafficPercent,
+              scoreThresholds: { marginal: 50, pass: 70 },
+              baselineEnv: { ERROR_RATE: '0', SEED: '${parameters.seed}' },
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * `gennaker demo --canary`: production 1.0.0 (red/black), then under load a good release 1.1.0
+ * judged by canary analysis and promoted, then a bad one 1.2.0 (5% errors) caught and rolled back.
+ */
+export async function runCanaryDemo(options: CanaryDemoOptions, io: IoHost, deps: DemoDeps): Promise<number> {
+  const say = (message: string) => {
+    if (!options.json) io.emit({ kind: 'info', message });
+  };
+  const seed = options.seed ?? 1;
+  const rate = options.requestsPerSecond ?? 200;
+  const timing = { lifetimeSeconds: options.lifetimeSeconds ?? 16, intervalSeconds: options.intervalSeconds ?? 8, trafficPercent: options.trafficPercent ?? 30 };
+  const dir = mkdtempSync(join(tmpdir(), 'gennaker-demo-canary-'));
+  const progress: IoHost = options.json ? { emit: (message) => (message.kind === 'error' ? io.emit(message) : undefined) } : io;
+  let server: LocalServer | undefined;
+  let load: RunningLoad | undefined;
+  let interrupted = false;
+  void deps.interrupted?.then(() => {
+    interrupted = true;
+  });
+  try {
+    say('starting the embedded control plane in a scratch directory');
+    server = await deps.startServer({
+      dir,
+      port: 0,
+      io: progress,
+      cronTickMs: 60_000,
+      localTarget: { drainTimeoutMs: 2_000, killGraceMs: 1_000, healthCheck: { intervalMs: 200, timeoutMs: 1_000, unhealthyThreshold: 2 } },
+    });
+    const { service, store } = server.runtime;
+    const target = server.runtime.target!;
+    await store.saveApplication(
+      { name: APPLICATION, email: 'demo@example.com', accounts: ['local'], trafficGuards: [{ account: 'local', location: 'local', stack: STACK, enabled: true }], permissions: {}, raw: { name: APPLICATION } },
+      { expectRevision: 0 },
+    );
+    const save = async (config: Record<string, unknown>) => {
+      const saved = await service.savePipeline({ config }, CALLER);
+      if (!saved.ok) throw new Error(`the demo pipeline was refused: ${saved.reason === 'invalid' ? saved.issues.map((issue) => `${issue.pointer}: ${issue.message}`).join('; ') : saved.message}`);
+      return saved.saved;
+    };
+    const redblack = await save(demoPipeline(DEMO_SERVICE_DIR, 15));
+    const canary = await save(canaryDemoPipeline(DEMO_SERVICE_DIR, timing));
+    const run = async (pipelineId: string, label: string, parameters: Record<string, string>) => {
+      const started = await service.startPipeline({ application: APPLICATION, pipeline: pipelineId, trigger: { type: 'manual', user: CALLER.user, parameters } }, CALLER);
+      if (!started.ok) throw new Error(`${label} did not start: ${started.message}`);
+      return follow(server!.runtime, started.executionId, label, new Map(), progress, { caller: CALLER, pollMs: 200, ...(deps.interrupted ? { interrupted: deps.interrupted } : {}) });
+    };
+
+    say('deploying production 1.0.0 (red/black, 3 instances)');
+    const first = await run(redblack.id, 'Deploy hello 1.0.0', { version: '1.0.0', broken: '0' });
+    if (first.status !== 'SUCCEEDED') throw new Error(`the first deploy ended ${first.status}`);
+    const endpoint = (await target.describeCluster(CLUSTER)).endpoint;
+    if (!endpoint) throw new Error(`cluster ${CLUSTER.cluster} has no load balancer`);
+    load = startLoad({ url: `${endpoint}/`, concurrency: 8, ratePerSecond: rate, timeoutMs: 5_000 });
+    say(`load generator: ${rate} requests/s through ${endpoint}; canary analysis: ${timing.lifetimeSeconds} s in intervals of ${timing.intervalSeconds} s, ${timing.trafficPercent}% of traffic each to baseline and canary`);
+
+    const plan = [
+      { version: '1.1.0', errorRate: 0, expected: 'SUCCEEDED' as ExecutionStatus, outcome: 'promoted', what: 'a good release' },
+      { version: '1.2.0', errorRate: 0.05, expected: 'TERMINAL' as ExecutionStatus, outcome: 'rolledBack', what: 'a bad release (5% of its requests fail)' },
+    ];
+    const deploys: CanaryDeployReport[] = [];
+    const problems: string[] = [];
+    for (const step of plan) {
+      if (interrupted) break;
+      say(`canary deploy of ${step.version}: ${step.what}`);
+      const counted = load.snapshot();
+      const startedAt = Date.now();
+      const execution = await run(canary.id, `Canary hello ${step.version}`, { version: step.version, errorRate: String(step.errorRate), seed: String(seed) });
+      const now = load.snapshot();
+      const outputs = execution.stages[0]?.outputs as Record<string, unknown> | undefined;
+      const result = (outputs?.canary ?? {}) as { canaryScores?: number[]; overallScore?: number | null; outcome?: string; canaryScoreMessage?: string };
+      const report: CanaryDeployReport = {
+        version: step.version,
+        errorRate: step.errorRate,
+        status: execution.status,
+        expected: step.expected,
+        outcome: result.outcome ?? null,
+        canaryScores: result.canaryScores ?? [],
+        score: result.overallScore ?? null,
+        message: result.canaryScoreMessage ?? null,
+        requests: now.sent - counted.sent,
+        failedRequests: now.failed - counted.failed,
+        seconds: (Date.now() - startedAt) / 1000,
+        executionId: execution.id,
+      };
+      deploys.push(report);
+      if (report.status !== step.expected) problems.push(`${step.version}: ended ${report.status}, expected ${step.expected}`);
+      if (report.outcome !== step.outcome) problems.push(`${step.version}: outcome ${report.outcome}, expected ${step.outcome}`);
+      if (step.errorRate === 0 && report.failedRequests > 0) problems.push(`${step.version}: ${report.failedRequests} requests failed`);
+      say(`${step.version}: ${report.outcome ?? 'no outcome'} (${report.status}) in ${report.seconds.toFixed(1)} s; canary scores ${JSON.stringify(report.canaryScores)}; ${report.message ?? ''}`);
+      say(`  requests through the load balancer: ${report.requests} sent, ${report.failedRequests} failed`);
+    }
+    await load.stop();
+    load = undefined;
+    const final = await target.describeCluster(CLUSTER);
+    const serving = final.serverGroups.filter((group) => !group.disabled && group.trafficWeight > 0).map((group) => group.artifact.version);
+    if (!interrupted && JSON.stringify(serving) !== JSON.stringify(['1.1.0'])) problems.push(`the cluster serves ${JSON.stringify(serving)}, expected only 1.1.0`);
+    if (interrupted) problems.push('interrupted');
+    const ok = problems.length === 0;
+    if (options.json) {
+      io.emit({
+        kind: 'data',
+        text: JSON.stringify(
+          {
+            ok,
+            seed,
+            deploys: deploys.map(({ version, errorRate, status, outcome, canaryScores, score, message, requests, failedRequests, seconds }) => ({ version, strategy: 'canary', errorRate, status, outcome, canaryScores, score, message, requests, failedRequests, seconds })),
+            cluster: { name: final.cluster, serverGroups: final.serverGroups.map(({ name, disabled, trafficWeight, artifact }) => ({ name, version: artifact.version, disabled, trafficWeight })) },
+            ...(problems.length ? { problems } : {}),
+          },
+          null,
+          2,
+        ),
+      });
+    } else {
+      for (const line of [...final.serverGroups].reverse().map(serverGroupLine)) io.emit({ kind: 'data', text: `  ${line}` });
+      if (ok) say('canary demo finished: the good release was promoted and the bad one rolled back');
+      else for (const problem of problems) io.emit({ kind: 'error', message: `demo: ${problem}` });
+    }
+    return ok ? EXIT.ok : EXIT.failed;
+  } finally {
+    await load?.stop();
+    say('cleaning up: stopping every instance, the load balancer and the control plane');
+    await server?.runtime.target?.destroyAll();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

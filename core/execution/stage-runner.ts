@@ -32,6 +32,9 @@ import { runFindImage, runFindImageFromTags } from '../stages/find-image.ts';
 import { runMonitorPipeline, runStartPipeline } from '../stages/pipeline.ts';
 import { runRollbackServerGroupTask } from '../stages/rollback-server-group.ts';
 import { runJobTask } from '../stages/run-job.ts';
+import { runKayentaCanaryTask, type CanaryStageDeps } from '../stages/kayenta-canary.ts';
+import type { CanaryConfigStore } from '../ports/canary-config-store.ts';
+import type { MetricSourceLookup } from '../ports/metric-source.ts';
 import { runServerGroupTask } from '../stages/server-group.ts';
 import { booleanFrom, failed, numberFrom, objectAt, type TaskDeps, type TaskInput, type TaskResult } from '../stages/task-result.ts';
 import { runWait, runWaitUntil } from '../stages/wait.ts';
@@ -81,11 +84,15 @@ export const ARTIFACT_STAGE_TYPES: readonly StageType[] = ['bake', 'findImageFro
 /** Stage types that run when the runner has a job runner (`StageRunnerDeps.jobs`). */
 export const JOB_STAGE_TYPES: readonly StageType[] = ['runJob'];
 
+/** Stage types that run when the runner has metric sources (`StageRunnerDeps.metrics`). */
+export const METRIC_STAGE_TYPES: readonly StageType[] = ['kayentaCanary'];
+
 /** The stage types a runner built with these deps runs: an execution service refuses pipelines with others. */
-export function runnableStageTypes(deps: Pick<StageRunnerDeps, 'targets' | 'artifacts' | 'jobs'>): readonly StageType[] {
+export function runnableStageTypes(deps: Pick<StageRunnerDeps, 'targets' | 'artifacts' | 'jobs'> & { readonly metrics?: unknown }): readonly StageType[] {
   return [
     ...RUNNABLE_STAGE_TYPES,
     ...(deps.targets ? DEPLOY_TARGET_STAGE_TYPES : []),
+    ...(deps.metrics ? METRIC_STAGE_TYPES : []),
     ...(deps.artifacts ? ARTIFACT_STAGE_TYPES : []),
     ...(deps.jobs ? JOB_STAGE_TYPES : []),
   ];
@@ -133,6 +140,10 @@ export interface StageRunnerDeps {
   readonly artifacts?: ArtifactStore;
   /** The job runner, for runJob (JOB_STAGE_TYPES). Absent: it cannot run yet. */
   readonly jobs?: JobRunner;
+  /** The metric sources, for kayentaCanary and the deploy strategy `canary`. Absent: they cannot run yet. */
+  readonly metrics?: MetricSourceLookup;
+  /** Saved canary configs, for `canaryConfigId` / `canaryConfigName`. Absent: only inline configs. */
+  readonly canaryConfigs?: CanaryConfigStore;
 }
 
 /** Statuses that are not complete: what a finishing write may expect. */
@@ -169,6 +180,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   const known = new Map<string, KnownExecution>();
   const taskDeps: TaskDeps = { http: deps.http, children: deps.children, store, random: deps.random ?? (() => 0.5) };
   const timeouts = { ...DEFAULT_STAGE_TIMEOUTS_MS, ...deps.limits?.defaultStageTimeoutsMs };
+  const canaryDeps: CanaryStageDeps | undefined = deps.metrics ? { metrics: deps.metrics, ...(deps.canaryConfigs ? { canaryConfigs: deps.canaryConfigs } : {}) } : undefined;
   const deployDeps: DeployTaskDeps | undefined = deps.targets ? { targets: deps.targets, applications: store } : undefined;
 
   const loadPipeline = (execution: Execution): Promise<Pipeline> => {
@@ -448,9 +460,9 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'runJob':
         return deps.jobs ? runJobTask(as<typeof stage>(), { jobs: deps.jobs, ...(deps.artifacts ? { artifacts: deps.artifacts } : {}) }) : failed(cannotRunYet(stage.type));
       case 'deploy':
-        return deployDeps ? runDeployTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft) : failed(cannotRunYet(stage.type));
+        return deployDeps ? runDeployTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft, canaryDeps) : failed(cannotRunYet(stage.type));
       case 'kayentaCanary':
-        return failed(cannotRunYet(stage.type));
+        return canaryDeps ? runKayentaCanaryTask(as<typeof stage>(), canaryDeps) : failed(cannotRunYet(stage.type));
       default: {
         const unknown: never = stage;
         throw invariant(`unknown stage type ${JSON.stringify((unknown as Stage).type)}`);

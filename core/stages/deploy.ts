@@ -61,6 +61,8 @@ import {
   type TaskStepBinding,
 } from './deploy-plan.ts';
 import { backoffSeconds, deadlineWaitSeconds } from './polling.ts';
+import { runCanaryDeployTask } from './canary-deploy.ts';
+import type { CanaryStageDeps } from './kayenta-canary.ts';
 import { failed, running, succeeded, type TaskDeps, type TaskInput, type TaskResult } from './task-result.ts';
 
 /** One cluster's deploy as the runtime keeps it between calls (plain JSON). */
@@ -94,7 +96,7 @@ function splitTask(task: string): { index: number; task: string } {
 }
 
 /** Runs one step of a deploy stage (see the module comment). */
-export async function runDeployTask(input: TaskInput<DeployStage>, deps: DeployTaskDeps, taskDeps: TaskDeps, pollsLeft: number): Promise<TaskResult> {
+export async function runDeployTask(input: TaskInput<DeployStage>, deps: DeployTaskDeps, taskDeps: TaskDeps, pollsLeft: number, canaryDeps?: CanaryStageDeps): Promise<TaskResult> {
   const name = input.stage.name;
   const { index, task } = splitTask(input.task);
   const at = `clusters[${index}]`;
@@ -117,6 +119,9 @@ export async function runDeployTask(input: TaskInput<DeployStage>, deps: DeployT
   const found = targetFor(scope, deps, name);
   if (!found.ok) return failed(found.message);
   const target = found.target;
+  if (config.strategy === 'canary') {
+    return runCanaryDeployTask({ input, deps, canary: canaryDeps, target, scope, settings: settings.value, config, raw: raw as Record<string, unknown>, task, index });
+  }
   const taskOrder = planCluster(staticCluster);
   const planStep = taskOrder.find((step) => step.name === task);
   if (!planStep) return fail(`the deploy of ${at} has no step '${task}'`);

@@ -7,6 +7,7 @@
 //   FAIL_HEALTH=1     GET /health answers 500: a broken release that never becomes Up
 //   ERROR_RATE=0.05   this fraction of GET / answers 500
 //   EXTRA_LATENCY_MS  added to every answer but /health
+//   SEED              seeds ERROR_RATE's random choice (with INSTANCE_ID), so runs are reproducible
 // Routes: GET / → {version, instance, pid}; GET /health; GET /slow?ms=; GET /stream?chunks=&intervalMs=;
 // POST /echo streams the request body back.
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,20 @@ const failHealth = process.env.FAIL_HEALTH === '1';
 const errorRate = Number(process.env.ERROR_RATE || 0);
 const extraLatencyMs = Number(process.env.EXTRA_LATENCY_MS || 0);
 const port = Number(process.env.PORT || 8080);
+
+// mulberry32 over SEED and the instance id: the same seed gives every instance the same sequence of choices.
+function seededRandom(seedText) {
+  let state = 0;
+  for (const char of seedText) state = (Math.imul(state, 31) + char.charCodeAt(0)) >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = process.env.SEED ? seededRandom(`${process.env.SEED}:${instance}`) : Math.random;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -37,7 +52,7 @@ const server = createServer(async (req, res) => {
   if (extraLatencyMs > 0) await sleep(extraLatencyMs);
   switch (url.pathname) {
     case '/':
-      if (errorRate > 0 && Math.random() < errorRate) {
+      if (errorRate > 0 && random() < errorRate) {
         json(res, 500, { error: 'injected failure', version, instance });
       } else {
         json(res, 200, { version, instance, pid: process.pid });

@@ -2,13 +2,14 @@
  * The API: one Hono app, served by API Gateway + Lambda in the cloud (handler.ts) and by a Node
  * HTTP server locally (local/server.ts). Commands go through the ExecutionService, queries read
  * the store; applications have no service command, so their documents are written to the store
- * here. Every answer is JSON; errors are `{ error }` with one line that names the field, the
+ * here. Every answer is JSON (but the canary report, an HTML page); errors are `{ error }` with one line that names the field, the
  * value and the fix, and never carry a stack trace or SDK text (those go to `log`).
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { Caller, CommandResult, ExecutionService, StartPipelineResult } from '../../core/execution/execution-service-api.ts';
 import { toOrcaExecution } from '../../core/execution/orca-shape.ts';
+import { canaryStagesOf, noCanaryStageMessage, renderCanaryReport } from '../../core/canary/report.ts';
 import { parseClusterName } from '../../core/deploy/names.ts';
 import { isOrchestration, rollbackPipelineConfig } from '../../core/deploy/rollback-request.ts';
 import { isGennakerError } from '../../core/errors.ts';
@@ -421,6 +422,16 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const id = c.req.param('id')!;
       const execution = await store.getExecution(id);
       return execution === undefined ? fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`) : c.json(toOrcaExecution(execution));
+    },
+
+    getCanaryReport: async (c) => {
+      const id = c.req.param('id')!;
+      const execution = await store.getExecution(id);
+      if (execution === undefined) return fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`);
+      const stages = canaryStagesOf(execution);
+      if (stages.length === 0) return fail(c, 404, noCanaryStageMessage(id));
+      const html = renderCanaryReport({ execution, stages, generatedAt: new Date(deps.clock.now()).toISOString() });
+      return c.body(html, 200, { 'content-type': 'text/html; charset=utf-8' });
     },
 
     listExecutions: async (c) => {

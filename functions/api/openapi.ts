@@ -63,6 +63,7 @@ const SCHEMAS: Record<string, unknown> = {
     ['id', 'application', 'status', 'stages'],
   ),
   ExecutionList: { type: 'array', items: ref('Execution') },
+  CanaryReport: { type: 'string', contentMediaType: 'text/html', description: 'A complete HTML5 document.' },
   RollbackRequest: object({ account: string, regions: strings, reason: string }),
   Cluster: object(
     {
@@ -108,7 +109,7 @@ function operation(route: RouteDeclaration): Record<string, unknown> {
   const responses = Object.fromEntries(
     Object.entries(route.responses).map(([status, answer]) => [
       status,
-      typeof answer === 'string' ? { description: answer } : { description: answer.description, content: { 'application/json': { schema: ref(answer.schema) } } },
+      typeof answer === 'string' ? { description: answer } : { description: answer.description, content: { [answer.mediaType ?? 'application/json']: { schema: ref(answer.schema) } } },
     ]),
   );
   return {

@@ -31,8 +31,8 @@ export interface RouteDeclaration {
   readonly parameters?: readonly RouteParameter[];
   /** The request body's schema name in `components.schemas`, or a description of free-form JSON. */
   readonly body?: { readonly schema: string; readonly description: string };
-  /** Status → description (and optionally the schema name of the answer). */
-  readonly responses: Readonly<Record<string, string | { readonly description: string; readonly schema: string }>>;
+  /** Status → description (and optionally the schema name of the answer, and its media type when not JSON). */
+  readonly responses: Readonly<Record<string, string | { readonly description: string; readonly schema: string; readonly mediaType?: string }>>;
 }
 
 const path = (name: string, description: string): RouteParameter => ({ name, in: 'path', description, required: true });
@@ -178,6 +178,20 @@ export const ROUTES = [
     tag: 'executions',
     parameters: [EXECUTION_ID],
     responses: { '200': { description: 'The execution.', schema: 'Execution' }, '401': ERRORS['401'], '404': ERRORS['404'] },
+  },
+  {
+    operationId: 'getCanaryReport',
+    method: 'get',
+    path: '/pipelines/{id}/canaryReport',
+    summary: "The canary report of an execution: one self-contained HTML page with each canary stage's verdict, score over intervals and per-metric plots.",
+    auth: 'caller',
+    tag: 'executions',
+    parameters: [EXECUTION_ID],
+    responses: {
+      '200': { description: 'The report (inline CSS and SVG; no scripts, no external URLs).', schema: 'CanaryReport', mediaType: 'text/html' },
+      '401': ERRORS['401'],
+      '404': { description: 'The execution does not exist, or has no canary stage (kayentaCanary, or a deploy with strategy canary).', schema: 'Error' },
+    },
   },
   {
     operationId: 'listExecutions',

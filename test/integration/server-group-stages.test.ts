@@ -118,7 +118,7 @@ describe('server-group stages on the local deploy target', () => {
     const disabled = await runStage('hello', 'hello-share', 'disableServerGroup', { serverGroupName: name, desiredPercentage: 50 });
     // then one instance (50%, rounded up) is out of service, and the group still serves
     expect(disabled.statuses).toEqual({ '1': 'SUCCEEDED' });
-    const after = group(await describeCluster('hello-share'), name);
+    const after = group(await describeCluster('hello-share'), name)!;
     expect(after.disabled).toBe(false);
     expect(after.instances.filter((instance) => instance.outOfService === true)).toHaveLength(1);
     expect(await versionsServed('hello-share', 6)).toEqual(new Set(['1.0.0']));

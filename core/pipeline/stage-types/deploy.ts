@@ -20,6 +20,8 @@ import type { ConfigIssue } from '../zod-issues.ts';
 import { defineStageType, error, pollsForSeconds, warning } from './definition.ts';
 import type { Capacity } from './resize-server-group.ts';
 import { capacitySchema, checkCapacity } from './resize-server-group.ts';
+import { parseIsoDurationMinutes } from './kayenta-canary.ts';
+import { parseCanaryStrategySettings } from '../../strategies/canary.ts';
 
 export const DEPLOY_STRATEGIES = ['redblack', 'rollingredblack', 'highlander', 'none', 'custom', 'canary'] as const;
 export type DeployStrategy = (typeof DEPLOY_STRATEGIES)[number];
@@ -180,6 +182,20 @@ export function rollingPercentages(cluster: DeployClusterConfig): number[] {
   return percentages;
 }
 
+/**
+ * Polls of a canary deploy's analysis: one per interval end plus retries (as kayentaCanary
+ * budgets); the default budget when the lifetime is not known before the stage runs.
+ */
+export function canaryAnalysisPolls(cluster: DeployClusterConfig): number {
+  const canary = (cluster as unknown as Record<string, unknown>).canary;
+  const fields = canary !== null && typeof canary === 'object' ? (canary as Record<string, unknown>) : {};
+  const lifetime = typeof fields.lifetimeDuration === 'string' ? parseIsoDurationMinutes(fields.lifetimeDuration) : undefined;
+  const interval = typeof fields.canaryAnalysisIntervalMins === 'number' ? fields.canaryAnalysisIntervalMins : undefined;
+  if (lifetime === undefined || lifetime <= 0) return 100;
+  const effective = interval === undefined || interval <= 0 || interval > lifetime ? lifetime : interval;
+  return Math.max(1, Math.floor(lifetime / effective + 1e-9)) * 6 + 1;
+}
+
 /** The steps of one cluster's deploy, in Spinnaker's order for its strategy. */
 export function planCluster(cluster: DeployClusterConfig): TaskStep[] {
   const maxPolls = healthPolls(cluster);
@@ -226,9 +242,9 @@ export function planCluster(cluster: DeployClusterConfig): TaskStep[] {
         { name: 'monitorStrategyPipeline', kind: 'poll' },
       ];
     case 'canary':
-      // Gennaker's strategy (no Spinnaker equivalent): traffic shifts to the new server group
-      // under analysis, then the older ones are disabled as in red/black.
-      return [create, waitUp, { name: 'runCanary', kind: 'poll' }, poll('disableCluster'), ...scaleDown()];
+      // Baseline and canary beside production, analysed, then promoted or rolled back
+      // (core/strategies/canary.ts, core/stages/canary-deploy.ts).
+      return [poll('deployCanaryServerGroups'), { name: 'runCanaryAnalysis', kind: 'poll', maxPolls: canaryAnalysisPolls(cluster) }, poll('finishCanary')];
     default: {
       const unreachable: never = cluster.strategy;
       return unreachable;
@@ -262,6 +278,12 @@ function checkCluster(cluster: DeployClusterConfig, raw: unknown, index: number)
     if (cluster.strategyPipeline === undefined) {
       issues.push(error([...path, 'strategyPipeline'], 'required', "'strategyPipeline' is required for the custom strategy; add the id of the pipeline that implements it"));
     }
+  }
+  if (cluster.strategy === 'canary') {
+    const rawCanary = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>).canary : undefined;
+    const templated = JSON.stringify(rawCanary ?? null).includes('${');
+    const read = templated ? undefined : parseCanaryStrategySettings(rawCanary, `clusters[${index}].canary`);
+    if (read && !read.ok) issues.push(error([...path, 'canary'], 'invalid-value', read.message));
   }
   if (cluster.strategy === 'rollingredblack') {
     const percentages = cluster.targetPercentages;

@@ -129,6 +129,18 @@ const schema: z.ZodType<KayentaCanaryConfig> = z.looseObject({
   ),
 });
 
+/** Parses a `kayentaCanary` context as evaluated at stage start (the runtime reads it). */
+export function parseKayentaCanaryContext(raw: unknown): { ok: true; config: KayentaCanaryConfig } | { ok: false; message: string } {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, config: parsed.data };
+  const issue = parsed.error.issues[0];
+  const at = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return { ok: false, message: `${at}${issue?.message ?? 'not a kayentaCanary stage'}` };
+}
+
+/** The most intervals one stage runs: beyond it the state machine's history budget is at risk. */
+export const MAX_CANARY_INTERVALS = 400;
+
 /** The canary's lifetime in minutes when it is known before the stage runs. */
 export function canaryLifetimeMinutes(config: KayentaCanaryConfig): number | undefined {
   const { lifetimeDuration, lifetimeHours, scopes } = config.canaryConfig;
@@ -192,6 +204,21 @@ function check(config: KayentaCanaryConfig): ConfigIssue[] {
   const { marginal, pass } = canary.scoreThresholds;
   if (typeof marginal === 'number' && typeof pass === 'number' && marginal > pass) {
     issues.push(error(['canaryConfig', 'scoreThresholds'], 'invalid-value', `marginal threshold ${marginal} is above pass threshold ${pass}; use marginal ≤ pass, e.g. 50 and 75`));
+  }
+  if (config.deployments !== undefined && config.deployments.serverGroupPairs.length > 0) {
+    issues.push(
+      warning(['deployments', 'serverGroupPairs'], 'invalid-value', 'deployments.serverGroupPairs is not supported yet, so the stage will fail; deploy the baseline and canary with a deploy stage (strategy canary), or name existing server groups in canaryConfig.scopes'),
+    );
+  }
+  const count = canaryIntervalCount(config);
+  if (count !== undefined && count > MAX_CANARY_INTERVALS) {
+    issues.push(
+      error(
+        ['canaryConfig', 'canaryAnalysisIntervalMins'],
+        'invalid-value',
+        `the canary runs ${count} intervals, more than the ${MAX_CANARY_INTERVALS} one stage's state machine can poll for; raise canaryAnalysisIntervalMins or shorten lifetimeDuration, or split the analysis into several kayentaCanary stages`,
+      ),
+    );
   }
   const lifetime = canaryLifetimeMinutes(config);
   const interval = canary.canaryAnalysisIntervalMins;

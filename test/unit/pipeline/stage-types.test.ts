@@ -188,7 +188,7 @@ describe('deploy strategies (Spinnaker §1.5 order)', () => {
       ],
     ],
     ['custom', { strategy: 'custom', strategyApplication: 'hello', strategyPipeline: 'my-strategy' }, ['startStrategyPipeline:run', 'monitorStrategyPipeline:poll']],
-    ['canary', { strategy: 'canary' }, ['createServerGroup:run', 'waitForUpInstances:poll', 'runCanary:poll', 'disableCluster:poll']],
+    ['canary', { strategy: 'canary', canary: { canaryConfig: { canaryConfigId: 'cfg' }, lifetimeDuration: 'PT1H' } }, ['deployCanaryServerGroups:poll', 'runCanaryAnalysis:poll', 'finishCanary:poll']],
   ])('%s', (_label, cluster, expected) => {
     expect(deploy(cluster)).toEqual(expected);
   });

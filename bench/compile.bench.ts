@@ -3,6 +3,7 @@
  * definition bytes, history events and state transitions. Run by bench/run.ts.
  */
 import type { TaskStep } from '../core/pipeline/model.ts';
+import { createSeededRandom } from '../core/canary/random.ts';
 import { compilePipeline } from '../statemachines/index.ts';
 import { testPipeline, type BuiltPipeline } from '../test/support/pipeline-builder.ts';
 
@@ -12,17 +13,8 @@ interface Figure {
   readonly target?: string;
 }
 
-/** A deterministic pseudo-random sequence (mulberry32), so every run compiles the same DAG. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic pseudo-random sequence, so every run compiles the same DAG. */
+const random = createSeededRandom;
 
 const STEPS: ReadonlyArray<readonly TaskStep[]> = [
   [{ name: 'evaluateVariables', kind: 'run' }],

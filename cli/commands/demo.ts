@@ -133,21 +133,40 @@ function watchHealthy(server: LocalServer, before: ReadonlySet<string>, startedA
   };
 }
 
-export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps): Promise<number> {
+/** What both demos share: a scratch directory, the control plane with the application, progress output, and the cleanup. */
+interface DemoSession {
+  readonly server: LocalServer;
+  /** Where execution progress goes (errors only with --json). */
+  readonly progress: IoHost;
+  readonly say: (message: string) => void;
+  readonly show: (text: string) => void;
+  readonly interrupted: () => boolean;
+  /** The load generator, stopped at cleanup if the demo left it running. */
+  load?: RunningLoad;
+}
+
+/** Runs a demo inside a session and always cleans up: every instance, the load balancer, the control plane, the directory. */
+async function withDemoSession(
+  json: boolean,
+  io: IoHost,
+  deps: DemoDeps,
+  setup: { readonly scratchPrefix: string; readonly drainTimeoutMs: number; readonly killGraceMs: number },
+  run: (session: DemoSession) => Promise<number>,
+): Promise<number> {
   const say = (message: string) => {
-    if (!options.json) io.emit({ kind: 'info', message });
+    if (!json) io.emit({ kind: 'info', message });
   };
   const show = (text: string) => {
-    if (!options.json) io.emit({ kind: 'data', text });
+    if (!json) io.emit({ kind: 'data', text });
   };
-  const dir = mkdtempSync(join(tmpdir(), 'gennaker-demo-'));
-  const progress: IoHost = options.json ? { emit: (message) => (message.kind === 'error' ? io.emit(message) : undefined) } : io;
-  let server: LocalServer | undefined;
-  let load: RunningLoad | undefined;
+  const dir = mkdtempSync(join(tmpdir(), setup.scratchPrefix));
+  const progress: IoHost = json ? { emit: (message) => (message.kind === 'error' ? io.emit(message) : undefined) } : io;
   let interrupted = false;
   void deps.interrupted?.then(() => {
     interrupted = true;
   });
+  let server: LocalServer | undefined;
+  let session: DemoSession | undefined;
   try {
     say('starting the embedded control plane (DynamoDB, state machines, API) in a scratch directory');
     server = await deps.startServer({
@@ -155,14 +174,29 @@ export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps):
       port: 0,
       io: progress,
       cronTickMs: 60_000,
-      localTarget: { drainTimeoutMs: 5_000, killGraceMs: 2_000, healthCheck: { intervalMs: 200, timeoutMs: 1_000, unhealthyThreshold: 2 } },
+      localTarget: { drainTimeoutMs: setup.drainTimeoutMs, killGraceMs: setup.killGraceMs, healthCheck: { intervalMs: 200, timeoutMs: 1_000, unhealthyThreshold: 2 } },
     });
     say(`Gennaker is up at ${server.url} (token in ${server.tokenPath})`);
-    const { service, store } = server.runtime;
-    await store.saveApplication(
+    await server.runtime.store.saveApplication(
       { name: APPLICATION, email: 'demo@example.com', accounts: ['local'], trafficGuards: [{ account: 'local', location: 'local', stack: STACK, enabled: true }], permissions: {}, raw: { name: APPLICATION } },
       { expectRevision: 0 },
     );
+    session = { server, progress, say, show, interrupted: () => interrupted };
+    return await run(session);
+  } finally {
+    await session?.load?.stop();
+    say('cleaning up: stopping every instance, the load balancer and the control plane');
+    await server?.runtime.target?.destroyAll();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps): Promise<number> {
+  return withDemoSession(options.json, io, deps, { scratchPrefix: 'gennaker-demo-', drainTimeoutMs: 5_000, killGraceMs: 2_000 }, async (session) => {
+    const { server, progress, say, show } = session;
+    const interrupted = session.interrupted;
+    const { service } = server.runtime;
     const saved = await service.savePipeline({ config: demoPipeline(DEMO_SERVICE_DIR, options.healthTimeoutSeconds ?? 15) }, CALLER);
     if (!saved.ok) throw new Error(`the demo pipeline was refused: ${saved.reason === 'invalid' ? saved.issues.map((issue) => `${issue.pointer}: ${issue.message}`).join('; ') : saved.message}`);
     say(`created application '${APPLICATION}' (traffic guard on ${CLUSTER.cluster}) and pipeline '${saved.saved.name}'`);
@@ -174,11 +208,11 @@ export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps):
     ];
     const deploys: DeployReport[] = [];
     for (const step of plan) {
-      if (interrupted) break;
+      if (interrupted()) break;
       const before = await server.runtime.target!.describeCluster(CLUSTER);
       show('');
       say(`deploying ${step.version}: ${step.what}`);
-      const counted = load?.snapshot() ?? { sent: 0, ok: 0, failed: 0 };
+      const counted = session.load?.snapshot() ?? { sent: 0, ok: 0, failed: 0 };
       const started = await service.startPipeline(
         { application: APPLICATION, pipeline: saved.saved.id, trigger: { type: 'manual', user: CALLER.user, parameters: { version: step.version, broken: step.broken ? '1' : '0' } } },
         CALLER,
@@ -194,7 +228,7 @@ export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps):
       const secondsToHealthy = await healthy.stop();
       const seconds = (Date.now() - startedAt) / 1000;
       const after = await server.runtime.target!.describeCluster(CLUSTER);
-      const now = load?.snapshot() ?? { sent: 0, ok: 0, failed: 0 };
+      const now = session.load?.snapshot() ?? { sent: 0, ok: 0, failed: 0 };
       const report: DeployReport = {
         version: step.version,
         strategy: 'redblack',
@@ -215,26 +249,26 @@ export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps):
       say(
         `${step.version} ${outcome} in ${seconds.toFixed(1)} s; ` +
           `healthy ${secondsToHealthy === null ? 'never' : `after ${secondsToHealthy.toFixed(1)} s`}; ` +
-          (load ? `requests through the load balancer: ${report.requests} sent, ${report.failedRequests} failed` : 'no traffic yet'),
+          (session.load ? `requests through the load balancer: ${report.requests} sent, ${report.failedRequests} failed` : 'no traffic yet'),
       );
       // Traffic starts once the cluster has a load balancer with a release behind it.
-      if (!load && after.endpoint) {
-        load = startLoad({ url: `${after.endpoint}/`, concurrency: 8, ratePerSecond: options.requestsPerSecond ?? 200, timeoutMs: 5_000 });
+      if (!session.load && after.endpoint) {
+        session.load = startLoad({ url: `${after.endpoint}/`, concurrency: 8, ratePerSecond: options.requestsPerSecond ?? 200, timeoutMs: 5_000 });
         say(`load generator: ${options.requestsPerSecond ?? 200} requests/s through ${after.endpoint}`);
       }
     }
 
     const final = await server.runtime.target!.describeCluster(CLUSTER);
-    const report = load ? await load.stop() : undefined;
-    load = undefined;
+    const report = session.load ? await session.load.stop() : undefined;
+    session.load = undefined;
     const problems: string[] = [];
-    if (interrupted) problems.push('interrupted');
+    if (interrupted()) problems.push('interrupted');
     for (const deploy of deploys) {
       if (deploy.status !== deploy.expected) problems.push(`${deploy.version}: ended ${deploy.status}, expected ${deploy.expected}`);
       if (deploy.failedRequests > 0) problems.push(`${deploy.version}: ${deploy.failedRequests} requests failed`);
     }
     const serving = final.serverGroups.filter((group) => !group.disabled && group.trafficWeight > 0).map((group) => group.artifact.version);
-    if (!interrupted && JSON.stringify(serving) !== JSON.stringify(['1.1.0'])) problems.push(`the cluster serves ${JSON.stringify(serving)}, expected only 1.1.0`);
+    if (!interrupted() && JSON.stringify(serving) !== JSON.stringify(['1.1.0'])) problems.push(`the cluster serves ${JSON.stringify(serving)}, expected only 1.1.0`);
     const summary: DemoSummary = { ok: problems.length === 0, deploys, cluster: final, problems };
     if (options.json) {
       io.emit({
@@ -257,13 +291,7 @@ export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps):
       else for (const problem of problems) io.emit({ kind: 'error', message: `demo: ${problem}` });
     }
     return summary.ok ? EXIT.ok : EXIT.failed;
-  } finally {
-    await load?.stop();
-    say('cleaning up: stopping every instance, the load balancer and the control plane');
-    await server?.runtime.target?.destroyAll();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 export interface CanaryDemoOptions {
@@ -359,35 +387,14 @@ export function canaryDemoPipeline(serviceDir: string, options: { lifetimeSecond
  * judged by canary analysis and promoted, then a bad one 1.2.0 (5% errors) caught and rolled back.
  */
 export async function runCanaryDemo(options: CanaryDemoOptions, io: IoHost, deps: DemoDeps): Promise<number> {
-  const say = (message: string) => {
-    if (!options.json) io.emit({ kind: 'info', message });
-  };
   const seed = options.seed ?? 1;
   const rate = options.requestsPerSecond ?? 200;
   const timing = { lifetimeSeconds: options.lifetimeSeconds ?? 16, intervalSeconds: options.intervalSeconds ?? 8, trafficPercent: options.trafficPercent ?? 30 };
-  const dir = mkdtempSync(join(tmpdir(), 'gennaker-demo-canary-'));
-  const progress: IoHost = options.json ? { emit: (message) => (message.kind === 'error' ? io.emit(message) : undefined) } : io;
-  let server: LocalServer | undefined;
-  let load: RunningLoad | undefined;
-  let interrupted = false;
-  void deps.interrupted?.then(() => {
-    interrupted = true;
-  });
-  try {
-    say('starting the embedded control plane in a scratch directory');
-    server = await deps.startServer({
-      dir,
-      port: 0,
-      io: progress,
-      cronTickMs: 60_000,
-      localTarget: { drainTimeoutMs: 2_000, killGraceMs: 1_000, healthCheck: { intervalMs: 200, timeoutMs: 1_000, unhealthyThreshold: 2 } },
-    });
-    const { service, store } = server.runtime;
+  return withDemoSession(options.json, io, deps, { scratchPrefix: 'gennaker-demo-canary-', drainTimeoutMs: 2_000, killGraceMs: 1_000 }, async (session) => {
+    const { server, progress, say } = session;
+    const interrupted = session.interrupted;
+    const { service } = server.runtime;
     const target = server.runtime.target!;
-    await store.saveApplication(
-      { name: APPLICATION, email: 'demo@example.com', accounts: ['local'], trafficGuards: [{ account: 'local', location: 'local', stack: STACK, enabled: true }], permissions: {}, raw: { name: APPLICATION } },
-      { expectRevision: 0 },
-    );
     const save = async (config: Record<string, unknown>) => {
       const saved = await service.savePipeline({ config }, CALLER);
       if (!saved.ok) throw new Error(`the demo pipeline was refused: ${saved.reason === 'invalid' ? saved.issues.map((issue) => `${issue.pointer}: ${issue.message}`).join('; ') : saved.message}`);
@@ -406,7 +413,8 @@ export async function runCanaryDemo(options: CanaryDemoOptions, io: IoHost, deps
     if (first.status !== 'SUCCEEDED') throw new Error(`the first deploy ended ${first.status}`);
     const endpoint = (await target.describeCluster(CLUSTER)).endpoint;
     if (!endpoint) throw new Error(`cluster ${CLUSTER.cluster} has no load balancer`);
-    load = startLoad({ url: `${endpoint}/`, concurrency: 8, ratePerSecond: rate, timeoutMs: 5_000 });
+    const load = startLoad({ url: `${endpoint}/`, concurrency: 8, ratePerSecond: rate, timeoutMs: 5_000 });
+    session.load = load;
     say(`load generator: ${rate} requests/s through ${endpoint}; canary analysis: ${timing.lifetimeSeconds} s in intervals of ${timing.intervalSeconds} s, ${timing.trafficPercent}% of traffic each to baseline and canary`);
 
     const plan = [
@@ -416,7 +424,7 @@ export async function runCanaryDemo(options: CanaryDemoOptions, io: IoHost, deps
     const deploys: CanaryDeployReport[] = [];
     const problems: string[] = [];
     for (const step of plan) {
-      if (interrupted) break;
+      if (interrupted()) break;
       say(`canary deploy of ${step.version}: ${step.what}`);
       const counted = load.snapshot();
       const startedAt = Date.now();
@@ -446,11 +454,11 @@ export async function runCanaryDemo(options: CanaryDemoOptions, io: IoHost, deps
       say(`  requests through the load balancer: ${report.requests} sent, ${report.failedRequests} failed`);
     }
     await load.stop();
-    load = undefined;
+    session.load = undefined;
     const final = await target.describeCluster(CLUSTER);
     const serving = final.serverGroups.filter((group) => !group.disabled && group.trafficWeight > 0).map((group) => group.artifact.version);
-    if (!interrupted && JSON.stringify(serving) !== JSON.stringify(['1.1.0'])) problems.push(`the cluster serves ${JSON.stringify(serving)}, expected only 1.1.0`);
-    if (interrupted) problems.push('interrupted');
+    if (!interrupted() && JSON.stringify(serving) !== JSON.stringify(['1.1.0'])) problems.push(`the cluster serves ${JSON.stringify(serving)}, expected only 1.1.0`);
+    if (interrupted()) problems.push('interrupted');
     const ok = problems.length === 0;
     if (options.json) {
       io.emit({
@@ -473,11 +481,5 @@ export async function runCanaryDemo(options: CanaryDemoOptions, io: IoHost, deps
       else for (const problem of problems) io.emit({ kind: 'error', message: `demo: ${problem}` });
     }
     return ok ? EXIT.ok : EXIT.failed;
-  } finally {
-    await load?.stop();
-    say('cleaning up: stopping every instance, the load balancer and the control plane');
-    await server?.runtime.target?.destroyAll();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

@@ -5,7 +5,7 @@
  * groups without one failed request.
  */
 import { Agent, createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLoadBalancer } from '../../adapters/targets/local/load-balancer.ts';
 import { freePort } from '../../adapters/targets/local/processes.ts';
@@ -306,6 +306,41 @@ describe('the load balancer on its own', () => {
       expect(refused).toContain('dead');
     } finally {
       await lb.close();
+    }
+  });
+
+  it('sends a GET again on a new connection when the instance closed the kept-alive one as the request went out', async () => {
+    // given an instance that answers the first request of each connection (keeping it open), then
+    // drops the connection when a second request arrives on it: a keep-alive close racing a request
+    const connections: number[] = [];
+    const closer = createNetServer((socket) => {
+      const index = connections.push(0) - 1;
+      socket.on('data', () => {
+        connections[index]! += 1;
+        if (connections[index]! > 1) socket.destroy();
+        else socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\nok');
+      });
+    });
+    await new Promise<void>((resolve) => closer.listen(0, '127.0.0.1', resolve));
+    const port = (closer.address() as AddressInfo).port;
+    const lb = await startLoadBalancer({ name: 'resend', routing: () => [{ serverGroup: 'g', weight: 1, backends: [{ instanceId: 'i1', host: '127.0.0.1', port }] }] });
+    try {
+      // when two GETs go out one after the other (the second reuses the pooled connection)
+      const first = await send(`${lb.url}/`);
+      const second = await send(`${lb.url}/`);
+      // then both succeed: the second was sent again on a new connection
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(connections).toEqual([2, 1]);
+      expect(lb.metrics.snapshot()[0]!.totals).toMatchObject({ requests: 2, errors: 0 });
+
+      // and a POST, which may carry a body, is not sent twice: on a reused connection that
+      // closes, the client gets the 502
+      expect((await send(`${lb.url}/`)).status).toBe(200);
+      const posted = await send(`${lb.url}/`, { method: 'POST', body: Buffer.from('payload') });
+      expect(posted.status).toBe(502);
+    } finally {
+      await lb.close();
+      await new Promise((resolve) => closer.close(resolve));
     }
   });
 

@@ -7,7 +7,10 @@
  * - Bodies stream both ways (pipe, no buffering), so a slow chunked answer arrives in chunks.
  * - A request is retried on another instance only when the connection was refused before any
  *   byte of it was sent: the request body is not read until the upstream socket is connected,
- *   so a retry is always safe, idempotent or not. Every other failure is the client's 502.
+ *   so a retry is always safe, idempotent or not. A request without a body (GET, HEAD, OPTIONS)
+ *   that was sent on a reused keep-alive connection the instance had just closed (ECONNRESET
+ *   before any answer) is sent again once on a new connection: the instance never saw it.
+ *   Every other failure is the client's 502.
  * - Draining is counting: every request holds its server group's and its instance's in-flight
  *   counts until the response ends, and `drain` (`drainInstances`) resolves when the count
  *   reaches 0 (or the timeout passes). Disabling is done by the routing table, which stops
@@ -63,6 +66,9 @@ export interface LoadBalancer {
   drainInstances(instanceIds: readonly string[], timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** Methods whose requests carry no body, so a request lost on a closing connection can be sent again. */
+const SAFE_TO_RESEND = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Headers that describe one hop, never forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -170,7 +176,8 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
     headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${peer}` : peer;
     headers['x-forwarded-proto'] = 'http';
 
-    const attempt = (): void => {
+    let resendsLeft = SAFE_TO_RESEND.has(req.method ?? '') ? 1 : 0;
+    const attempt = (fresh = false): void => {
       const choice = choose(refused);
       if (!choice) {
         if (refused.size > 0) {
@@ -183,23 +190,32 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
       const { serverGroup, backend } = choice;
       acquire(serverGroup, backend.instanceId);
       let done = false;
-      const finish = (error: boolean) => {
+      const finish = (error: boolean, record = true) => {
         if (done) return;
         done = true;
         release(serverGroup, backend.instanceId);
-        metrics.record(serverGroup, { latencyMs: now() - startedAt, error, at: now() });
+        if (record) metrics.record(serverGroup, { latencyMs: now() - startedAt, error, at: now() });
       };
       let bodySent = false;
-      const upstream = httpRequest({ host: backend.host, port: backend.port, method: req.method, path: req.url, headers, agent });
+      const upstream = httpRequest({ host: backend.host, port: backend.port, method: req.method, path: req.url, headers, agent: fresh ? false : agent });
       const sendBody = () => {
         bodySent = true;
-        req.pipe(upstream);
+        // A resent request's body (none) has already ended: piping it again would never end the new one.
+        if (req.readableEnded) upstream.end();
+        else req.pipe(upstream);
       };
       upstream.on('socket', (socket) => {
         if (socket.connecting) socket.once('connect', sendBody);
         else sendBody();
       });
       upstream.on('error', (error: NodeJS.ErrnoException) => {
+        if (upstream.reusedSocket && error.code === 'ECONNRESET' && resendsLeft > 0 && !res.headersSent) {
+          // The instance closed an idle keep-alive connection as this request went out on it.
+          resendsLeft -= 1;
+          finish(false, false);
+          attempt(true);
+          return;
+        }
         if (!bodySent && error.code === 'ECONNREFUSED' && !res.headersSent) {
           finish(true);
           refused.add(backend.instanceId);

@@ -1,5 +1,6 @@
 /**
- * AWS benchmarks: the Lambda bundles' size, the stage runner's cold import time, and what 1,000
+ * AWS benchmarks: the Lambda bundles' size (each carries only what its function uses:
+ * functions/wiring.ts), the stage runner's and the API's cold import time, and what 1,000
  * executions of a 10-stage pipeline cost at published prices, beside CodePipeline V2's price for
  * the same pipeline. Run by bench/run.ts.
  *
@@ -208,15 +209,22 @@ export async function run(): Promise<Record<string, Figure>> {
   smokeTest(stageRunner);
   coldImportMs(stageRunner); // the first import also warms the file cache
   const coldMs = median(Array.from({ length: 9 }, () => coldImportMs(stageRunner)));
+  const api = join(root, 'dist', 'functions', 'api', 'index.mjs');
+  coldImportMs(api);
+  const apiColdMs = median(Array.from({ length: 9 }, () => coldImportMs(api)));
 
   const cost = await measureCost();
   process.stderr.write(`  ${cost.detail}\n`);
   return {
     bundle_kb_stage_runner: { value: bundleKb('stage-runner'), unit: 'KB', target: '< 800' },
     bundle_kb_api: { value: bundleKb('api'), unit: 'KB', target: '< 800' },
+    bundle_kb_publisher: { value: bundleKb('publisher'), unit: 'KB', target: '< 800' },
+    bundle_kb_reconciler: { value: bundleKb('reconciler'), unit: 'KB', target: '< 800' },
+    bundle_kb_triggers: { value: bundleKb('triggers'), unit: 'KB', target: '< 800' },
     asset_kb_stage_runner: { value: assetKb('stage-runner'), unit: 'KB' },
     asset_kb_api: { value: assetKb('api'), unit: 'KB' },
     cold_init_ms_stage_runner: { value: round(coldMs), unit: 'ms', target: '< 150' },
+    cold_init_ms_api: { value: round(apiColdMs), unit: 'ms', target: '< 150' },
     usd_per_1000_executions: { value: round(cost.usd, 3), unit: 'USD' },
     codepipeline_v2_usd_per_1000_executions: { value: round(10 * PRICE.codePipelineActionMinute * 1000, 2), unit: 'USD' },
   };

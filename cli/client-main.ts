@@ -17,7 +17,7 @@ import {
   pipelineSave,
   withApiErrors,
 } from './commands/api-commands.ts';
-import { canaryReport } from './commands/canary.ts';
+import { canaryConfigList, canaryConfigSave, canaryReport } from './commands/canary.ts';
 import { clusterDescribe, rollback } from './commands/cluster-commands.ts';
 import { runUp } from './commands/up.ts';
 import type { LoadedDocument } from './pipeline-files.ts';
@@ -108,6 +108,19 @@ export async function runClientCommand(command: string, args: readonly string[],
         expect(rest, 1, 'canary report EXECUTION_ID [--out report.html]');
         const { writeFile } = await import('node:fs/promises');
         return canaryReport(context, rest[0]!, values.out, { writeText: (path, text) => writeFile(path, text, 'utf8') });
+      }
+      case 'canary config': {
+        const action = rest[0];
+        if (action === 'save') {
+          if (values.file === undefined || rest.length !== 1) throw new UsageError('usage: gennaker canary config save -f canary-config.json');
+          const { readFile } = await import('node:fs/promises');
+          return canaryConfigSave(context, values.file, { readText: (path) => readFile(path, 'utf8') });
+        }
+        if (action === 'list') {
+          expect(rest, 1, 'canary config list');
+          return canaryConfigList(context);
+        }
+        throw new UsageError(`unknown canary config command '${action ?? ''}'; use gennaker canary config save -f canary-config.json, or gennaker canary config list`);
       }
       case 'judge':
         expect(args, 3, 'judge ID STAGE continue|stop [--input X]');

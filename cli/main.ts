@@ -96,8 +96,8 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
       io.emit({ kind: 'data', text: HELP });
       return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
     }
-    // `canary report` reads the execution through the API; `canary judge` works on files.
-    if ((CLIENT_COMMANDS as readonly string[]).includes(command) || (command === 'canary' && rest[0] === 'report')) {
+    // `canary report` and `canary config` talk to the API; `canary judge` works on files.
+    if ((CLIENT_COMMANDS as readonly string[]).includes(command) || (command === 'canary' && (rest[0] === 'report' || rest[0] === 'config'))) {
       const stopped = () => new Promise<string>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -46,6 +46,9 @@ Usage:
       --json                        print Kayenta's result shape {"judgeResult": ...}
   gennaker canary report <id> [--out report.html]  the execution's canary report, one self-contained HTML
                                     page (default canary-report-<id>.html); needs gennaker up
+  gennaker canary config save -f <canary-config.json>  save a Kayenta canary config (under its "id", or a
+                                    new one); stages name it by canaryConfigId or canaryConfigName
+  gennaker canary config list                      the saved canary configs: id, name, applications, updated
   gennaker cluster describe <app> <cluster>        server groups, instance health and traffic
   gennaker rollback <app> <cluster> [--reason TEXT] [--watch]
                                     enable the previous server group, disable the newest

@@ -1,8 +1,16 @@
 /**
- * The cloud composition root (STYLE §6): the only place a Lambda reads `process.env` and builds
- * SDK clients — once per cold start, memoized here. It wires the same core the local runtime
- * wires (local/wiring.ts), with AWS adapters: the DynamoDB store, the Step Functions engine,
- * the EventBridge bus and, for the functions that save pipelines, EventBridge Scheduler.
+ * The cloud composition root (STYLE §6), shared part: the only place a Lambda reads
+ * `process.env` and builds SDK clients — once per cold start, memoized. It wires the same core
+ * the local runtime wires (local/wiring.ts), with AWS adapters: the DynamoDB store, the Step
+ * Functions engine, the EventBridge bus and the execution service over them.
+ *
+ * Each function's bundle holds only what its handler uses, so what only some functions need is
+ * wired beside this file and imported by those handlers alone:
+ * - functions/publishing-wiring.ts: EventBridge Scheduler for cron triggers (the API and the
+ *   publisher, which save and publish pipelines);
+ * - functions/stage-runner-wiring.ts: the stage runner with every stage task, the expression
+ *   language and the webhook HTTP client (the stage runner function).
+ * The reconciler and the trigger router use this runtime as it is.
  *
  * Environment (read once; a missing or malformed value fails the cold start with its name):
  * - `TABLE_NAME`: the state table (every function).
@@ -24,16 +32,16 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createDynamoDbExecutionStore } from '../adapters/dynamodb/dynamodb-execution-store.ts';
+import { createDynamoDbCanaryConfigStore } from '../adapters/dynamodb/canary-configs.ts';
+import type { CanaryConfigStore } from '../core/ports/canary-config-store.ts';
 import { createEventBridgeBus } from '../adapters/eventbridge/event-bus.ts';
-import { createFetchHttpClient } from '../adapters/http/fetch-http-client.ts';
-import { createCronSchedules, planSchedules, type CronSchedules } from '../adapters/scheduler/cron-schedules.ts';
 import { createStepFunctionsEngine, type SfnClient, type StepFunctionsEngine } from '../adapters/stepfunctions/step-functions-engine.ts';
 import { createExecutionService, type GennakerExecutionService } from '../core/execution/execution-service.ts';
 import { createUlidGenerator } from '../core/execution/ids.ts';
-import { createStageRunner, type StageRunner } from '../core/execution/stage-runner.ts';
+import type { ValidationIssue } from '../core/issues.ts';
 import { parsePipeline } from '../core/pipeline/parse.ts';
 import type { Pipeline } from '../core/pipeline/model.ts';
 import type { Clock } from '../core/ports/clock.ts';
@@ -99,6 +107,7 @@ export interface CloudClients {
   readonly dynamodb: DynamoDBClient;
   readonly sfn: SfnClient;
   readonly events: Pick<EventBridgeClient, 'send'>;
+  /** Used by the publishing runtime only (functions/publishing-wiring.ts). */
   readonly scheduler?: Pick<SchedulerClient, 'send'>;
 }
 
@@ -106,6 +115,17 @@ export interface CloudLogEntry {
   readonly level: 'error' | 'warn' | 'info';
   readonly message: string;
   readonly error?: unknown;
+}
+
+/**
+ * Cron triggers kept as EventBridge Scheduler schedules: what the functions that save and
+ * publish pipelines add to the runtime (functions/publishing-wiring.ts builds it).
+ */
+export interface PipelineSchedules {
+  /** Why saving this pipeline is refused (a cron Scheduler cannot run); empty when it may be saved. */
+  refusals(pipeline: Pipeline): readonly ValidationIssue[];
+  /** Makes the Scheduler group hold exactly the schedules this version of the pipeline needs. */
+  sync(pipeline: Pipeline): Promise<void>;
 }
 
 export interface CloudRuntimeOptions {
@@ -117,17 +137,20 @@ export interface CloudRuntimeOptions {
   readonly log?: (entry: CloudLogEntry) => void;
   /** How long a save waits for a throttled control plane before deferring the publish. @default 20000 */
   readonly publishWaitMs?: number;
+  /** Cron schedules to check at save and sync after each publish. @default none: the function does not save pipelines */
+  readonly schedules?: PipelineSchedules;
 }
 
 export interface CloudRuntime {
   readonly env: CloudEnvironment;
   readonly store: ExecutionStore;
+  /** Saved canary configs, in the same table. */
+  readonly canaryConfigs: CanaryConfigStore;
   readonly engine: StepFunctionsEngine;
   readonly bus: EventBus;
   readonly service: GennakerExecutionService;
-  readonly runner: StageRunner;
-  /** Cron schedules, when the runtime saves or publishes pipelines. */
-  readonly schedules?: CronSchedules;
+  readonly clock: Clock;
+  readonly random: () => number;
   /** The publish request of a saved version, compiled from the store. */
   loadPublishRequest(pipelineConfigId: string, version: number): Promise<PublishRequest | undefined>;
   /** Makes the Scheduler group match the LATEST version of a pipeline (no-op without `schedules`). */
@@ -150,8 +173,12 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const log = options.log ?? consoleLog;
+  const schedules = options.schedules;
   const store = createDynamoDbExecutionStore({ client: clients.dynamodb, tableName: env.tableName, clock });
-  const compile = (pipeline: Pipeline) => compilePipeline(pipeline);
+  const canaryConfigs = createDynamoDbCanaryConfigStore({ client: clients.dynamodb, tableName: env.tableName, clock });
+  // Child state machines are not published on AWS yet: every stage stays inline, and a pipeline over the
+  // history limit is refused at save, as before.
+  const compile = (pipeline: Pipeline) => compilePipeline(pipeline, { children: false });
 
   const latestPipeline = async (pipelineConfigId: string, version?: number) => {
     const saved = await store.getPipelineConfig(pipelineConfigId, version);
@@ -179,11 +206,6 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
       log({ level: 'warn', message: `publishing v${request.version} of pipeline ${request.pipelineConfigId} was deferred (${reason}); its first start publishes it` }),
   });
 
-  const schedules =
-    env.scheduler && clients.scheduler
-      ? createCronSchedules({ client: clients.scheduler, groupName: env.scheduler.groupName, targetArn: env.scheduler.targetArn, roleArn: env.scheduler.roleArn, random })
-      : undefined;
-
   const syncSchedules = async (pipelineConfigId: string): Promise<void> => {
     if (!schedules) return;
     const found = await latestPipeline(pipelineConfigId);
@@ -209,20 +231,6 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
 
   const bus = createEventBridgeBus({ client: clients.events, eventBusName: env.eventBusName, random });
 
-  // The runner starts child pipelines through the service, which needs the engine, which runs the runner's ASL.
-  let service: GennakerExecutionService | undefined;
-  const runner = createStageRunner({
-    store,
-    clock,
-    http: createFetchHttpClient({ allowlist: env.webhookAllowlist }),
-    children: {
-      start: (request) => {
-        if (!service) throw new Error('the execution service is not wired yet');
-        return service.start(request);
-      },
-    },
-    random,
-  });
   const core = createExecutionService({
     store,
     engine: publishingEngine,
@@ -233,39 +241,30 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
     compile,
   });
   // Cron triggers run on EventBridge Scheduler, whose cron cannot say everything Quartz can: refused at save.
-  service = schedules
+  const service: GennakerExecutionService = schedules
     ? {
         ...core,
         savePipeline: async (request, caller) => {
           const parsed = parsePipeline(request.config);
-          const plan = parsed.pipeline ? planSchedules(parsed.pipeline) : undefined;
-          if (plan && !plan.ok) return { ok: false, reason: 'invalid', issues: plan.issues };
+          const refusals = parsed.pipeline ? schedules.refusals(parsed.pipeline) : [];
+          if (refusals.length > 0) return { ok: false, reason: 'invalid', issues: refusals };
           return core.savePipeline(request, caller);
         },
       }
     : core;
 
-  return { env, store, engine, bus, service, runner, ...(schedules ? { schedules } : {}), loadPublishRequest, syncSchedules, log };
+  return { env, store, canaryConfigs, engine, bus, service, clock, random, loadPublishRequest, syncSchedules, log };
+}
+
+/** The SDK clients of this cold start (the Scheduler client is the publishing runtime's own). */
+export function coldStartClients(): CloudClients {
+  return { dynamodb: new DynamoDBClient({}), sfn: new SFNClient({}), events: new EventBridgeClient({}) };
 }
 
 let runtime: CloudRuntime | undefined;
 
-function coldStart(env: CloudEnvironment, scheduler?: Pick<SchedulerClient, 'send'>): CloudRuntime {
-  runtime ??= createCloudRuntime(env, {
-    dynamodb: new DynamoDBClient({}),
-    sfn: new SFNClient({}),
-    events: new EventBridgeClient({}),
-    ...(scheduler ? { scheduler } : {}),
-  });
-  return runtime;
-}
-
-/** The runtime of this cold start, for functions that run and reconcile executions (no Scheduler client in their bundle). */
+/** The runtime of this cold start, for functions that reconcile executions and route triggers. */
 export function cloudRuntimeForColdStart(): CloudRuntime {
-  return runtime ?? coldStart(readEnvironment(process.env));
-}
-
-/** The runtime of this cold start, for functions that save or publish pipelines (they sync cron schedules). */
-export function publishingRuntimeForColdStart(): CloudRuntime {
-  return runtime ?? coldStart(readEnvironment(process.env, { scheduler: true }), new SchedulerClient({}));
+  runtime ??= createCloudRuntime(readEnvironment(process.env), coldStartClients());
+  return runtime;
 }

@@ -15,6 +15,10 @@
  *   on AWS a Lambda Task is bounded by the function's own timeout): stage runner calls are short.
  * - A Parallel branch that fails stops its siblings at their next state, while a sibling's
  *   handler already running finishes (as on AWS, where running Lambdas are not stopped).
+ * - `states:startExecution.sync:2` Tasks (a stage run as a child state machine) run the child's
+ *   definition (`childDefinition`) as an execution of this engine and return what Step Functions
+ *   returns: DescribeExecution's fields with `Output` as JSON; a child that fails, times out or
+ *   is aborted fails the Task with `States.TaskFailed`. Aborting the parent aborts its children.
  */
 import {
   ExecutionAbortedError,
@@ -25,6 +29,7 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import type { AslBranch, AslDefinition, AslState } from '../statemachines/asl.ts';
+import { START_CHILD_SYNC_RESOURCE } from '../statemachines/emit.ts';
 
 /** One call of a Task state's resource. */
 export interface AslInvokeRequest {
@@ -54,6 +59,8 @@ export interface AslEngineOptions {
   readonly newExecutionId?: () => string;
   /** Called with every event of every execution, as it happens. */
   readonly onEvent?: (event: AslEvent) => void;
+  /** The definition a `startExecution.sync:2` Task's `StateMachineArn` names (after substitutions); undefined fails the Task. */
+  readonly childDefinition?: (stateMachineArn: string) => AslDefinition | undefined;
 }
 
 /** How an execution ended, in Step Functions' execution statuses. */
@@ -99,7 +106,7 @@ export interface AslEngine {
   sendTaskSuccess(taskToken: string, output: unknown): void;
   /** Fails a callback Task with `error` (what Retry and Catch match) and `cause`. */
   sendTaskFailure(taskToken: string, error: string, cause?: string): void;
-  /** Callback Tasks waiting for an answer, oldest first (of one execution when given). */
+  /** Callback Tasks waiting for an answer, oldest first (of one execution and its children when given). */
   pendingCallbacks(executionId?: string): PendingCallback[];
 }
 
@@ -127,6 +134,8 @@ interface Pending extends PendingCallback {
 export function createAslEngine(options: AslEngineOptions): AslEngine {
   installPromiseWithResolvers();
   const pending = new Map<string, Pending>();
+  // Child executions in progress, by their parent's execution id.
+  const childRuns = new Map<string, Set<AslExecution>>();
   let executions = 0;
   let tokens = 0;
 
@@ -158,6 +167,10 @@ export function createAslEngine(options: AslEngineOptions): AslEngine {
     const handlers: Record<string, (input: unknown) => Promise<JsonValue>> = {};
     for (const [stateName, state] of tasks) {
       const resource = state.Resource;
+      if (resource === START_CHILD_SYNC_RESOURCE) {
+        handlers[stateName] = (taskInput) => runChild(executionId, stateName, taskInput);
+        continue;
+      }
       handlers[stateName] = resource.endsWith('.waitForTaskToken')
         ? async (taskInput) => {
             const { FunctionName, Payload } = (taskInput ?? {}) as { FunctionName?: unknown; Payload?: unknown };
@@ -231,7 +244,33 @@ export function createAslEngine(options: AslEngineOptions): AslEngine {
       },
     );
     void result.then(() => dropCallbacks(executionId));
-    return { executionId, result, abort: () => run.abort(), events };
+    const abort = () => {
+      run.abort();
+      for (const child of childRuns.get(executionId) ?? []) child.abort();
+    };
+    return { executionId, result, abort, events };
+  };
+
+  /**
+   * A `startExecution.sync:2` Task: runs the child to its end, as Step Functions waits for it.
+   * The child's id is the parent's and the Task's name, so its callbacks belong to the parent.
+   */
+  const runChild = async (parentId: string, stateName: string, taskInput: unknown): Promise<JsonValue> => {
+    const { StateMachineArn, Name, Input } = (taskInput ?? {}) as { StateMachineArn?: unknown; Name?: unknown; Input?: unknown };
+    const definition = typeof StateMachineArn === 'string' ? options.childDefinition?.(StateMachineArn) : undefined;
+    if (!definition) throw namedError('StepFunctions.StateMachineDoesNotExistException', `state machine ${String(StateMachineArn)} does not exist`);
+    const input = (typeof Input === 'string' ? JSON.parse(Input) : (Input ?? {})) as Record<string, unknown>;
+    const child = start(definition, input, { executionId: `${parentId}/${stateName}` });
+    const siblings = childRuns.get(parentId) ?? new Set<AslExecution>();
+    childRuns.set(parentId, siblings.add(child));
+    const outcome = await child.result.finally(() => {
+      siblings.delete(child);
+      if (siblings.size === 0) childRuns.delete(parentId);
+    });
+    const described = { ExecutionArn: `${StateMachineArn}:${String(Name)}`, Name, StateMachineArn, Input: input, Status: outcome.status };
+    if (outcome.status === 'SUCCEEDED') return toJson({ ...described, Output: outcome.output });
+    // Step Functions fails a .sync Task whose child did not succeed with States.TaskFailed, the child's description as the cause.
+    throw namedError('States.TaskFailed', JSON.stringify(outcome.status === 'FAILED' ? { ...described, Error: outcome.error, Cause: outcome.cause } : described));
   };
 
   const take = (taskToken: string): Pending => {
@@ -255,7 +294,7 @@ export function createAslEngine(options: AslEngineOptions): AslEngine {
     },
     pendingCallbacks: (executionId) =>
       [...pending.values()]
-        .filter((entry) => executionId === undefined || entry.executionId === executionId)
+        .filter((entry) => executionId === undefined || entry.executionId === executionId || entry.executionId.startsWith(`${executionId}/`))
         .map(({ taskToken, executionId: id, stateName, payload }) => ({ taskToken, executionId: id, stateName, payload })),
   };
 }
@@ -310,6 +349,12 @@ function replaceDeep(value: unknown, from: string, to: string): unknown {
 /** What a Lambda's JSON round trip would give: `undefined` becomes null. */
 function toJson(value: unknown): JsonValue {
   return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as JsonValue);
+}
+
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
 }
 
 /** Errors keep their `name` (what Retry and Catch match); anything thrown that is not an Error becomes one. */

@@ -4,6 +4,11 @@
  * as Step Functions invokes the one Lambda on AWS. A run's end is reported to `onRunEnded`,
  * as EventBridge's "Execution Status Change" reaches the reconciler on AWS.
  *
+ * A stage compiled as a child state machine runs as a child execution of the same interpreter,
+ * with the same runner: its definition is kept beside its parent's, under a local ARN per
+ * (pipelineConfigId, version, key) that replaces the parent's `${ChildStateMachineArn_<key>}`.
+ * Stopping a run stops its children.
+ *
  * Definitions are kept in memory by (pipelineConfigId, version); after a restart of the
  * process they are recompiled on demand through `loadDefinition`. Runs live only as long as
  * the process: a run interrupted by a crash is reconciled at the next start-up (local/recovery.ts).
@@ -14,9 +19,11 @@ import type {
   EngineOutcome,
   EngineRunEnded,
   PublishedPipeline,
+  PublishRequest,
   StateMachineEngine,
 } from '../core/ports/state-machine-engine.ts';
 import type { AslDefinition } from '../statemachines/asl.ts';
+import { childMachinePlaceholder } from '../statemachines/children.ts';
 import { createAslEngine, type AslEvent, type AslExecution, type AslOutcome } from './asl-engine.ts';
 
 /** The stage runner as the engine calls it: the request of a Task, the answer as its result. */
@@ -29,8 +36,8 @@ export interface LocalEngineOptions {
   readonly runner: LocalStageRunner;
   /** The reconciler (the service's `handleRunEnded`); can be set later with `onRunEnded`. */
   readonly onRunEnded?: (event: EngineRunEnded) => Promise<void>;
-  /** A published definition the engine does not hold (published before this process started). */
-  readonly loadDefinition?: (pipelineConfigId: string, version: number) => Promise<string | undefined>;
+  /** A published definition, with its children, the engine does not hold (published before this process started). */
+  readonly loadDefinition?: (pipelineConfigId: string, version: number) => Promise<Pick<PublishRequest, 'definition' | 'children'> | undefined>;
   /** Every Wait state sleeps this long instead (tests only: the wait stage counts its polls). */
   readonly waitOverrideMs?: number;
   /** Every Task retry waits this long instead of its backoff (tests). */
@@ -59,6 +66,8 @@ export function createLocalEngine(options: LocalEngineOptions): LocalEngine {
   let reconcile = options.onRunEnded;
   let closed = false;
   const definitions = new Map<string, AslDefinition>();
+  // Child definitions by the local ARN their parent names them by.
+  const childDefinitions = new Map<string, AslDefinition>();
   const runs = new Map<string, AslExecution>();
   const started = new Set<string>();
   const settling = new Set<Promise<void>>();
@@ -78,6 +87,7 @@ export function createLocalEngine(options: LocalEngineOptions): LocalEngine {
       return call;
     },
     substitutions: { StageRunnerFunctionArn: LOCAL_STAGE_RUNNER_ARN },
+    childDefinition: (stateMachineArn) => childDefinitions.get(stateMachineArn),
     ...(options.waitOverrideMs !== undefined ? { waitOverrideMs: options.waitOverrideMs } : {}),
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
@@ -98,16 +108,31 @@ export function createLocalEngine(options: LocalEngineOptions): LocalEngine {
     }
   };
 
+  /** Keeps a version's definition and its children's, the parent's placeholders resolved to the children's local ARNs. */
+  const remember = (pipelineConfigId: string, version: number, published: Pick<PublishRequest, 'definition' | 'children'>): AslDefinition => {
+    const ref = key(pipelineConfigId, version);
+    const known = definitions.get(ref);
+    if (known) return known;
+    const arns: Record<string, string> = {};
+    for (const child of published.children ?? []) {
+      const arn = `arn:aws:states:local:000000000000:stateMachine:${ref}/${child.key}`;
+      arns[childMachinePlaceholder(child.key)] = arn;
+      childDefinitions.set(arn, JSON.parse(child.definition) as AslDefinition);
+    }
+    const json = published.definition.replace(/\$\{([^}]+)\}/g, (whole, name: string) => arns[name] ?? whole);
+    const definition = JSON.parse(json) as AslDefinition;
+    definitions.set(ref, definition);
+    return definition;
+  };
+
   const definitionOf = async (pipelineConfigId: string, version: number): Promise<AslDefinition> => {
     const known = definitions.get(key(pipelineConfigId, version));
     if (known) return known;
-    const json = await options.loadDefinition?.(pipelineConfigId, version);
-    if (json === undefined) {
+    const published = await options.loadDefinition?.(pipelineConfigId, version);
+    if (published === undefined) {
       throw new GennakerError('Gennaker.InvariantViolated', `version ${version} of pipeline ${pipelineConfigId} was never published; save the pipeline first`);
     }
-    const definition = JSON.parse(json) as AslDefinition;
-    definitions.set(key(pipelineConfigId, version), definition);
-    return definition;
+    return remember(pipelineConfigId, version, published);
   };
 
   const ended = (executionId: string, outcome: AslOutcome): EngineRunEnded => {
@@ -119,10 +144,9 @@ export function createLocalEngine(options: LocalEngineOptions): LocalEngine {
 
   return {
     async publish(request): Promise<PublishedPipeline> {
-      const ref = key(request.pipelineConfigId, request.version);
       // Idempotent: a version never changes, so the first definition stays (and keeps its interpreter cache).
-      if (!definitions.has(ref)) definitions.set(ref, JSON.parse(request.definition) as AslDefinition);
-      return { pipelineConfigId: request.pipelineConfigId, version: request.version, ref };
+      remember(request.pipelineConfigId, request.version, request);
+      return { pipelineConfigId: request.pipelineConfigId, version: request.version, ref: key(request.pipelineConfigId, request.version) };
     },
 
     async startExecution(request) {

@@ -73,7 +73,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     ...(options.localTarget === false ? {} : { localTarget: { stateDir: join(options.dir, 'targets', 'local'), ...options.localTarget } }),
     ...(options.prometheusUrl !== undefined ? { prometheusUrl: options.prometheusUrl } : {}),
   });
-  const { store, service, bus, targets } = runtime;
+  const { store, service, bus, targets, canaryConfigs } = runtime;
 
   const app = createApiApp({
     service,
@@ -82,6 +82,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     auth: createBearerAuthenticator({ token }),
     authHint: `send 'Authorization: Bearer <token>' with the token in ${tokenPath}`,
     ...(targets ? { targets } : {}),
+    canaryConfigs,
     log: ({ message, error }) => io?.emit({ kind: 'error', message: error === undefined ? message : `${message}: ${error instanceof Error ? (error.stack ?? describe(error)) : String(error)}` }),
   });
 

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import { createDynamoDbExecutionStore } from '../adapters/dynamodb/dynamodb-execution-store.ts';
+import { createDynamoDbCanaryConfigStore } from '../adapters/dynamodb/canary-configs.ts';
+import type { CanaryConfigStore } from '../core/ports/canary-config-store.ts';
 import { createFetchHttpClient } from '../adapters/http/fetch-http-client.ts';
 import { createExecutionService, type GennakerExecutionService } from '../core/execution/execution-service.ts';
 import { createUlidGenerator } from '../core/execution/ids.ts';
@@ -24,7 +26,7 @@ import type { DeployTargetLookup } from '../core/ports/deploy-target.ts';
 import type { MetricSource, MetricSourceLookup } from '../core/ports/metric-source.ts';
 import { createLocalMetricSource } from '../adapters/metrics/local-metric-source.ts';
 import { createPrometheusMetricSource } from '../adapters/metrics/prometheus-metric-source.ts';
-import { compilePipeline } from '../statemachines/index.ts';
+import { compilePipeline, publishedDefinitions } from '../statemachines/index.ts';
 import { startDynalite } from './dynalite.ts';
 import type { AslEvent } from './asl-engine.ts';
 import { createLocalEngine, type LocalEngine } from './engine.ts';
@@ -59,6 +61,8 @@ export interface LocalRuntimeOptions {
 
 export interface LocalRuntime {
   readonly store: ExecutionStore;
+  /** Saved canary configs (`canaryConfigId` / `canaryConfigName`), in the same table. */
+  readonly canaryConfigs: CanaryConfigStore;
   readonly service: GennakerExecutionService;
   readonly engine: LocalEngine;
   readonly runner: StageRunner;
@@ -92,6 +96,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   });
   // This process is the store's only writer, so execution reads can be served from memory.
   const store = withExecutionReadCache(createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock }));
+  const canaryConfigs = createDynamoDbCanaryConfigStore({ client: dynalite.client, tableName: dynalite.tableName, clock });
   const bus = createLocalEventBus({
     onHandlerError: (error, event) =>
       io?.emit({ kind: 'error', message: `a handler of '${event.type}' for execution ${event.executionId} failed: ${describe(error)}` }),
@@ -127,6 +132,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     },
     random,
     ...deployDeps,
+    canaryConfigs,
   });
   const compile = (pipeline: Parameters<typeof compilePipeline>[0]) => compilePipeline(pipeline);
   const engine = createLocalEngine({
@@ -134,7 +140,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     loadDefinition: async (pipelineConfigId, version) => {
       const saved = await store.getPipelineConfig(pipelineConfigId, version);
       const pipeline = saved ? parsePipeline(saved.config).pipeline : undefined;
-      return pipeline ? compile(pipeline).json : undefined;
+      return pipeline ? publishedDefinitions(compile(pipeline)) : undefined;
     },
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
     ...(options.onEngineEvent ? { onEvent: options.onEngineEvent } : {}),
@@ -169,6 +175,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   let closing: Promise<void> | undefined;
   return {
     store,
+    canaryConfigs,
     service,
     engine,
     runner,

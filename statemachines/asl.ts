@@ -21,13 +21,17 @@ export interface AslCatcher {
   readonly Next: string;
 }
 
-/** A Task: a stage runner invocation (plain Lambda ARN) or a callback (`lambda:invoke.waitForTaskToken`). */
+/**
+ * A Task: a stage runner invocation (plain Lambda ARN), a callback (`lambda:invoke.waitForTaskToken`)
+ * or a child state machine (`states:startExecution.sync:2`, whose result is cut down by `ResultSelector`).
+ */
 export interface AslTaskState {
   readonly Type: 'Task';
   readonly Comment?: string;
   readonly Resource: string;
   readonly Parameters: Readonly<Record<string, unknown>>;
   readonly TimeoutSeconds?: number;
+  readonly ResultSelector?: Readonly<Record<string, unknown>>;
   readonly ResultPath: string;
   readonly Retry?: readonly AslRetrier[];
   readonly Catch?: readonly AslCatcher[];

@@ -41,7 +41,23 @@ export const HISTORY_EVENTS = {
   branchEnd: 2,
   /** ExecutionStarted, the completion Task and Choice, the final Succeed and ExecutionSucceeded. */
   execution: 1 + 5 + 2 + 2 + 1,
+  /** A `states:startExecution.sync:2` Task: entered, scheduled, started, submitted, succeeded, exited. */
+  childTask: 6,
+  /** A child execution around its stage: ExecutionStarted, the final Succeed and ExecutionSucceeded. */
+  childExecution: 1 + 2 + 1,
 } as const;
+
+/** What a stage run as a child costs its parent at worst: the child Task and its route, and the fault Task. */
+export const CHILD_STAGE_PARENT_EVENTS = HISTORY_EVENTS.childTask + HISTORY_EVENTS.choice + HISTORY_EVENTS.lambdaTask;
+
+/** A stage run as a child state machine, in the report. */
+export interface ChildReport {
+  readonly refId: string;
+  /** The child's key (`CompileResult.children[].key`). */
+  readonly key: string;
+  /** Worst-case history events of one child execution (its own 25,000 limit). */
+  readonly worstCaseHistoryEvents: number;
+}
 
 /** What a compiled pipeline costs against Step Functions' limits. */
 export interface CompileReport {
@@ -53,8 +69,10 @@ export interface CompileReport {
   readonly worstCaseHistoryEvents: number;
   /** Worst-case state transitions of each stage, by refId (a one-step stage: 2, 3 with its fault path). */
   readonly transitionsPerStage: Record<string, number>;
-  /** Worst-case history events of each stage, by refId. */
+  /** Worst-case history events of each stage in this execution, by refId (a child stage: its Task, route and fault only). */
   readonly historyEventsPerStage: Record<string, number>;
+  /** The stages that run as child state machines, with what one child execution may record. */
+  readonly children: readonly ChildReport[];
   /** Ordering edges the compiler added to make the stage graph series-parallel. */
   readonly addedOrderingEdges: readonly OrderingEdge[];
   /** Whether those edges are the fewest possible ('exact') or a greedy choice. */
@@ -62,8 +80,21 @@ export interface CompileReport {
   readonly limits: typeof STEP_FUNCTIONS_LIMITS;
 }
 
-/** Worst-case history events and transitions of one stage. */
+/**
+ * Worst-case history events and transitions of one stage in the parent execution: for a stage
+ * run as a child, only its child Task, route and fault Task.
+ */
 export function stageBudget(stage: IrStage): { historyEvents: number; transitions: number } {
+  return stage.child ? { historyEvents: CHILD_STAGE_PARENT_EVENTS, transitions: 3 } : inlineStageBudget(stage);
+}
+
+/** Worst-case history events of one child execution of `stage`. */
+export function childExecutionEvents(stage: IrStage): number {
+  return HISTORY_EVENTS.childExecution + inlineStageBudget(stage).historyEvents;
+}
+
+/** Worst-case history events and transitions of the stage's own states (inline, or inside its child). */
+export function inlineStageBudget(stage: IrStage): { historyEvents: number; transitions: number } {
   let historyEvents = HISTORY_EVENTS.lambdaTask;
   let transitions = 1;
   for (const step of stage.steps) {
@@ -80,7 +111,7 @@ function stepEvents(step: IrStep): number {
 }
 
 /** History events of the structure around the stages: Parallel states and their branch ends. */
-function structureEvents(node: IrNode | undefined): number {
+export function structureEvents(node: IrNode | undefined): number {
   if (!node || node.kind === 'stage') return 0;
   if (node.kind === 'series') return node.items.reduce((sum, item) => sum + structureEvents(item), 0);
   return (
@@ -112,6 +143,9 @@ export function measureBudget(ir: IrPipeline, emitted: EmitResult, json: string)
     worstCaseHistoryEvents,
     transitionsPerStage,
     historyEventsPerStage,
+    children: ir.stages.flatMap((stage) =>
+      stage.child ? [{ refId: stage.refId, key: stage.child.key, worstCaseHistoryEvents: childExecutionEvents(stage) }] : [],
+    ),
     addedOrderingEdges: ir.addedOrderingEdges,
     orderingMethod: ir.orderingMethod,
     limits: STEP_FUNCTIONS_LIMITS,
@@ -121,6 +155,21 @@ export function measureBudget(ir: IrPipeline, emitted: EmitResult, json: string)
 
 function historyIssues(ir: IrPipeline, report: CompileReport): ValidationIssue[] {
   const limit = STEP_FUNCTIONS_LIMITS.historyEvents;
+  // A child has its own 25,000 events; one that exceeds even those cannot be split further here.
+  const childrenOver = report.children.filter((child) => child.worstCaseHistoryEvents > limit);
+  if (childrenOver.length > 0) {
+    const byRef = new Map(ir.stages.map((stage) => [stage.refId, stage]));
+    return childrenOver.map((child) => {
+      const stage = byRef.get(child.refId)!;
+      return {
+        pointer: stagePointer(stage),
+        code: 'limit',
+        message: `stage '${stage.name}' may record ${thousands(child.worstCaseHistoryEvents)} history events even as a child state machine (limit ${thousands(limit)} per execution); ${childAdvice(stage)}`,
+        severity: 'error',
+        value: child.worstCaseHistoryEvents,
+      };
+    });
+  }
   const eventsOf = (stage: IrStage) => report.historyEventsPerStage[stage.refId] ?? 0;
   const largestFirst = [...ir.stages].sort((a, b) => eventsOf(b) - eventsOf(a) || a.index - b.index);
 
@@ -207,6 +256,11 @@ function definitionIssues(ir: IrPipeline, emitted: EmitResult, json: string, rep
       value: report.definitionBytes,
     },
   ];
+}
+
+function childAdvice(stage: IrStage): string {
+  if (stage.type === 'kayentaCanary') return 'raise canaryAnalysisIntervalMins or shorten lifetimeDuration, or split the analysis into several kayentaCanary stages';
+  return 'raise the canary analysis interval or shorten its lifetime, or split the deploy into several stages';
 }
 
 function pollAdvice(stage: IrStage): string {

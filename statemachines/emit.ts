@@ -20,10 +20,21 @@ import type {
   AslTaskState,
 } from './asl.ts';
 import type { IrNode, IrPipeline, IrStage } from './ir.ts';
+import { childMachinePlaceholder } from './children.ts';
 import { INTERNAL_NAMES, nameStages, type StageStateNames } from './names.ts';
 
 /** The Resource of callback Tasks (manual judgment). */
 export const WAIT_FOR_TASK_TOKEN_RESOURCE = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+
+/** The Resource of the Task that runs a stage's child state machine and waits for it (output as JSON). */
+export const START_CHILD_SYNC_RESOURCE = 'arn:aws:states:::states:startExecution.sync:2';
+
+/**
+ * The child Task's TimeoutSeconds: Step Functions' largest. The child's stage runner enforces
+ * the stage timeout and poll budgets itself; the local interpreter would otherwise stop a Task
+ * after 60 s.
+ */
+const CHILD_TIMEOUT_SECONDS = 99_999_999;
 
 /** What a state is for; `refId` and `task` in the state map say for which stage and step. */
 export type StateRole =
@@ -35,6 +46,10 @@ export type StateRole =
   | 'wait'
   /** A stage's fault Task. */
   | 'fault'
+  /** The parent's Task that runs a stage's child state machine. */
+  | 'child'
+  /** A child state machine's end state. */
+  | 'child-end'
   /** A Parallel state. */
   | 'parallel'
   /** The Succeed state that ends a Parallel branch. */
@@ -59,14 +74,26 @@ export interface StateInfo {
 export interface EmitOptions {
   readonly stageRunnerArn: string;
   readonly comment?: string;
+  /** The comment of a child's definition. @default none */
+  readonly childComment?: (stage: IrStage) => string;
+}
+
+/** The definition of a stage run as a child state machine. */
+export interface EmittedChild {
+  readonly key: string;
+  readonly refId: string;
+  readonly definition: AslDefinition;
+  readonly stateMap: Readonly<Record<string, StateInfo>>;
 }
 
 /** The definition, its state map and each stage's states. */
 export interface EmitResult {
   readonly definition: AslDefinition;
   readonly stateMap: Readonly<Record<string, StateInfo>>;
-  /** The names of each stage's states, by refId (for per-stage budgets). */
+  /** The names of each stage's states in the parent, by refId (for per-stage budgets). */
   readonly stageStates: ReadonlyMap<string, readonly string[]>;
+  /** The child state machines, in the order their stages appear in the body. */
+  readonly children: readonly EmittedChild[];
 }
 
 /** Retry for every Task: the catalog's retryable errors, full jitter (DESIGN.md §4). */
@@ -83,13 +110,19 @@ const RESULT_PATH = '$.result';
 const FAULT_PATH = '$.fault';
 const STATUS_PATH = '$.result.status';
 const WAIT_SECONDS_PATH = '$.result.waitSeconds';
+/** In a child Task's result (DescribeExecution's, with `Output` as JSON): the child's last answer. */
+const CHILD_STATUS_PATH = '$.Output.result.status';
 
 /** Where a fragment goes when a stage halts the pipeline, and where its states are put. */
 interface Scope {
   readonly states: Record<string, AslState>;
   /** Returns the state a TERMINAL answer goes to (creating the branch's Fail state on first use). */
   readonly halt: () => string;
+  /** Where a failing fault Task goes. @default halt */
+  readonly faultHalt?: () => string;
   readonly topLevel: boolean;
+  /** The state map of the machine the states belong to (the parent's, or a child's). */
+  readonly stateMap: Map<string, StateInfo>;
 }
 
 /** Renders the IR as a state machine definition and its state map. */
@@ -102,17 +135,21 @@ export function emitAsl(ir: IrPipeline, options: EmitOptions): EmitResult {
   const retry = [TASK_RETRY];
   const arn = options.stageRunnerArn;
 
+  const children: EmittedChild[] = [];
+
   const add = (scope: Scope, name: string, state: AslState, info: StateInfo) => {
-    if (stateMap.has(name)) throw new Error(`emitAsl: state name '${name}' is not unique`);
+    if (scope.stateMap.has(name)) throw new Error(`emitAsl: state name '${name}' is not unique`);
     scope.states[name] = state;
-    stateMap.set(name, info);
-    if (info.refId !== undefined) stageStates.get(info.refId)?.push(name);
+    scope.stateMap.set(name, info);
+    if (info.refId !== undefined && scope.stateMap === stateMap) stageStates.get(info.refId)?.push(name);
   };
 
   const startOf = (node: IrNode): string => {
     switch (node.kind) {
-      case 'stage':
-        return names.get(node.stage.refId)!.tasks[0]!;
+      case 'stage': {
+        const stageNames = names.get(node.stage.refId)!;
+        return stageNames.child?.task ?? stageNames.tasks[0]!;
+      }
       case 'series':
         return startOf(node.items[0]!);
       case 'parallel':
@@ -134,9 +171,92 @@ export function emitAsl(ir: IrPipeline, options: EmitOptions): EmitResult {
     Next: next,
   });
 
-  const emitStage = (stage: IrStage, next: string, scope: Scope) => {
+  /** A stage run as a child: in the parent, the Task that runs the child and routes on its answer, and the fault Task. */
+  const emitChildStage = (stage: IrStage, next: string, scope: Scope) => {
     const stateNames: StageStateNames = names.get(stage.refId)!;
+    const child = stateNames.child!;
     stageStates.set(stage.refId, []);
+    const info = (role: StateRole): StateInfo => ({ refId: stage.refId, role });
+    add(
+      scope,
+      child.task,
+      {
+        Type: 'Task',
+        Resource: START_CHILD_SYNC_RESOURCE,
+        Parameters: {
+          StateMachineArn: `\${${childMachinePlaceholder(stage.child!.key)}}`,
+          // The child machine is the stage's own, so the parent's execution id names its one child
+          // run: a retried start finds the same execution instead of starting a second one.
+          'Name.$': '$.executionId',
+          Input: { 'executionId.$': '$.executionId', 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id' },
+        },
+        TimeoutSeconds: CHILD_TIMEOUT_SECONDS,
+        ResultSelector: { 'status.$': CHILD_STATUS_PATH },
+        ResultPath: RESULT_PATH,
+        Retry: retry,
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: FAULT_PATH, Next: stateNames.fault }],
+        Next: child.route,
+      },
+      info('child'),
+    );
+    add(
+      scope,
+      child.route,
+      { Type: 'Choice', Choices: [{ Variable: STATUS_PATH, StringEquals: 'TERMINAL', Next: scope.halt() }], Default: next },
+      info('route'),
+    );
+    const faultCatch: AslCatcher = { ErrorEquals: ['States.ALL'], ResultPath: FAULT_PATH, Next: scope.halt() };
+    add(scope, stateNames.fault, stageTask(stage, FAULT_TASK, faultCatch, child.route, { 'fault.$': FAULT_PATH }), {
+      refId: stage.refId,
+      task: FAULT_TASK,
+      role: 'fault',
+    });
+    children.push(emitChild(stage));
+  };
+
+  /**
+   * The child's definition: the stage's fragment exactly as inline, ending in a Succeed whose
+   * output carries the last answer (`result.status`, TERMINAL included) for the parent to route
+   * on, or in a Fail when even the fault Task failed (the parent then catches it).
+   */
+  const emitChild = (stage: IrStage): EmittedChild => {
+    const states: Record<string, AslState> = {};
+    const childMap = new Map<string, StateInfo>();
+    const scope: Scope = {
+      states,
+      halt: () => INTERNAL_NAMES.childFinished,
+      faultHalt: () => INTERNAL_NAMES.childFailed,
+      topLevel: false,
+      stateMap: childMap,
+    };
+    emitStageStates(stage, INTERNAL_NAMES.childFinished, scope);
+    add(scope, INTERNAL_NAMES.childFinished, { Type: 'Succeed' }, { role: 'child-end' });
+    add(
+      scope,
+      INTERNAL_NAMES.childFailed,
+      { Type: 'Fail', Error: PIPELINE_HALTED_ERROR, Cause: "The stage's fault could not be recorded; the parent's fault Task records it." },
+      { role: 'child-end' },
+    );
+    const comment = options.childComment?.(stage);
+    return {
+      key: stage.child!.key,
+      refId: stage.refId,
+      definition: { ...(comment !== undefined ? { Comment: comment } : {}), StartAt: names.get(stage.refId)!.tasks[0]!, States: states },
+      stateMap: Object.fromEntries(childMap),
+    };
+  };
+
+  const emitStage = (stage: IrStage, next: string, scope: Scope) => {
+    if (stage.child) {
+      emitChildStage(stage, next, scope);
+      return;
+    }
+    stageStates.set(stage.refId, []);
+    emitStageStates(stage, next, scope);
+  };
+
+  const emitStageStates = (stage: IrStage, next: string, scope: Scope) => {
+    const stateNames: StageStateNames = names.get(stage.refId)!;
     const toFault: AslCatcher = { ErrorEquals: ['States.ALL'], ResultPath: FAULT_PATH, Next: stateNames.fault };
     stage.steps.forEach((step, i) => {
       const taskName = stateNames.tasks[i]!;
@@ -174,7 +294,7 @@ export function emitAsl(ir: IrPipeline, options: EmitOptions): EmitResult {
       }
     });
     // A failing fault Task means the failure could not even be recorded: halt.
-    const faultCatch: AslCatcher = { ErrorEquals: ['States.ALL'], ResultPath: FAULT_PATH, Next: scope.halt() };
+    const faultCatch: AslCatcher = { ErrorEquals: ['States.ALL'], ResultPath: FAULT_PATH, Next: (scope.faultHalt ?? scope.halt)() };
     add(
       scope,
       stateNames.fault,
@@ -231,6 +351,7 @@ export function emitAsl(ir: IrPipeline, options: EmitOptions): EmitResult {
         return haltName;
       },
       topLevel: false,
+      stateMap,
     };
     const doneName = INTERNAL_NAMES.branchDone(parallel, branch);
     emitNode(node, doneName, scope);
@@ -247,7 +368,7 @@ export function emitAsl(ir: IrPipeline, options: EmitOptions): EmitResult {
   };
 
   const top: Record<string, AslState> = {};
-  const topScope: Scope = { states: top, halt: () => INTERNAL_NAMES.complete, topLevel: true };
+  const topScope: Scope = { states: top, halt: () => INTERNAL_NAMES.complete, topLevel: true, stateMap };
   if (ir.body) emitNode(ir.body, INTERNAL_NAMES.complete, topScope);
   add(
     topScope,
@@ -285,7 +406,7 @@ export function emitAsl(ir: IrPipeline, options: EmitOptions): EmitResult {
     StartAt: ir.body ? startOf(ir.body) : INTERNAL_NAMES.complete,
     States: top,
   };
-  return { definition, stateMap: Object.fromEntries(stateMap), stageStates };
+  return { definition, stateMap: Object.fromEntries(stateMap), stageStates, children };
 }
 
 /** Numbers Parallel nodes 1, 2, … in pre-order, so names follow reading order. */

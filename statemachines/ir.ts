@@ -27,6 +27,19 @@ export interface IrStage {
   readonly index: number;
   /** At least one. */
   readonly steps: readonly IrStep[];
+  /**
+   * Whether the stage may poll for hours (kayentaCanary, a deploy with strategy canary), so it
+   * may run as a child state machine when the history budget needs it.
+   */
+  readonly childCandidate?: boolean;
+  /** Set when the stage runs as a child state machine (`states:startExecution.sync:2`). */
+  readonly child?: IrChild;
+}
+
+/** A stage run as its own state machine: the parent starts it and waits for it. */
+export interface IrChild {
+  /** Identifies the child among the pipeline's: `[A-Za-z0-9_-]`, at most 24 characters. */
+  readonly key: string;
 }
 
 /** The order of stages: nested series and parallel compositions (DESIGN.md §4). */

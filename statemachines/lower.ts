@@ -82,7 +82,16 @@ export function lowerPipeline(pipeline: Pipeline, planStage: StagePlanner): Lowe
   const irStages = new Map<string, IrStage>();
   for (const stage of byRef.values()) {
     const steps = lowerSteps(stage, planStage, issues);
-    if (steps) irStages.set(stage.refId, { refId: stage.refId, name: stage.name, type: stage.type, index: stage.index, steps });
+    if (steps) {
+      irStages.set(stage.refId, {
+        refId: stage.refId,
+        name: stage.name,
+        type: stage.type,
+        index: stage.index,
+        steps,
+        ...(pollsForHours(stage) ? { childCandidate: true } : {}),
+      });
+    }
   }
   if (issues.some((issue) => issue.severity === 'error')) return { issues };
 
@@ -110,6 +119,18 @@ export function lowerPipeline(pipeline: Pipeline, planStage: StagePlanner): Lowe
     ir: { stages: ordered, ...(body ? { body } : {}), addedOrderingEdges: addedEdges, orderingMethod: method },
     issues,
   };
+}
+
+/**
+ * Whether a stage may poll for hours, so it may run as a child state machine (DESIGN.md §4):
+ * a kayentaCanary, or a deploy with a cluster whose strategy is canary. Read loosely: the
+ * stage's config is already parsed, but test pipelines carry none.
+ */
+export function pollsForHours(stage: PipelineStage): boolean {
+  if (stage.type === 'kayentaCanary') return true;
+  if (stage.type !== 'deploy') return false;
+  const clusters = (stage.config as { readonly clusters?: unknown }).clusters;
+  return Array.isArray(clusters) && clusters.some((cluster) => (cluster as { readonly strategy?: unknown } | null)?.strategy === 'canary');
 }
 
 /** The stage's steps: the execution-window step first when the window is set, then the plan. */

@@ -61,6 +61,8 @@ export interface StageStateNames {
   /** One per step: the Choice after the step's Task. */
   readonly routes: readonly string[];
   readonly fault: string;
+  /** Only for a stage run as a child: the parent's Task that starts it, and that Task's Choice. */
+  readonly child?: { readonly task: string; readonly route: string };
 }
 
 /** Names for every stage, by refId. Deterministic: depends only on the stages' names, refIds and steps. */
@@ -95,6 +97,7 @@ function nameStage(stage: IrStage, refLabel: string): StageStateNames {
   const tokens = single ? [''] : stepTokens(stage.steps.map((step) => step.name));
   const suffixes = tokens.flatMap((token) => [token, `${token} wait`, `${token} route`].map((suffix) => suffix.trim()));
   suffixes.push('fault');
+  if (stage.child) suffixes.push('child route');
   const longestSuffix = Math.max(...suffixes.map((suffix) => (suffix === '' ? 0 : suffix.length + 1)));
   const refPart = `[${refLabel}]`;
   const room = MAX_STATE_NAME_LENGTH - longestSuffix - refPart.length - 1;
@@ -106,6 +109,7 @@ function nameStage(stage: IrStage, refLabel: string): StageStateNames {
     waits: tokens.map((token) => join(token, 'wait')),
     routes: tokens.map((token) => join(token, 'route')),
     fault: join('fault'),
+    ...(stage.child ? { child: { task: join('child'), route: join('child route') } } : {}),
   };
 }
 
@@ -131,4 +135,8 @@ export const INTERNAL_NAMES = {
   parallel: (n: number) => `Parallel ${n}`,
   branchDone: (n: number, branch: number) => `Parallel ${n} branch ${branch} done`,
   branchHalt: (n: number, branch: number) => `Parallel ${n} branch ${branch} halt`,
+  /** A child state machine's end after its stage routed on (its output carries the answer). */
+  childFinished: 'Stage finished',
+  /** A child state machine's end when its stage's fault could not be recorded. */
+  childFailed: 'Stage failed',
 } as const;

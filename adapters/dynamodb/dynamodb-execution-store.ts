@@ -23,15 +23,20 @@ export interface DynamoDbExecutionStoreDeps {
   readonly clock: Clock;
 }
 
-/** An ExecutionStore backed by one DynamoDB table. */
-export function createDynamoDbExecutionStore(deps: DynamoDbExecutionStoreDeps): ExecutionStore {
-  const ctx: StoreContext = {
+/** The client, table and clock every module of the store shares (other stores of the same table use it too). */
+export function createStoreContext(deps: DynamoDbExecutionStoreDeps): StoreContext {
+  return {
     doc: DynamoDBDocumentClient.from(deps.client, {
       marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
     }),
     tableName: deps.tableName ?? STATE_TABLE.name,
     clock: deps.clock,
   };
+}
+
+/** An ExecutionStore backed by one DynamoDB table. */
+export function createDynamoDbExecutionStore(deps: DynamoDbExecutionStoreDeps): ExecutionStore {
+  const ctx = createStoreContext(deps);
   return {
     ...createApplicationStore(ctx),
     ...createPipelineConfigStore(ctx),

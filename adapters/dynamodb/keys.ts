@@ -38,6 +38,11 @@ export const keys = {
   waiting: (pipelineConfigId: string, executionId: string) => ({ pk: `LEASE#${pipelineConfigId}`, sk: `WAIT#${executionId}` }),
   waitingPrefix: 'WAIT#',
 
+  /** Canary configs (Kayenta's config store): one item per id, a claim per name (names are case-insensitive). */
+  canaryConfig: (id: string) => ({ pk: `CANARY#${id}`, sk: 'CONFIG' }),
+  canaryConfigName: (name: string) => ({ pk: `CANARYNAME#${name.toLowerCase()}`, sk: 'CANARYNAME' }),
+  canaryConfigsIndex: 'CANARYCONFIGS',
+
   /** Long keys (whole event ids, URLs) are hashed: a partition key holds at most 2048 bytes. */
   idempotency: (key: string) => ({
     pk: key.length <= 512 ? `IDEM#${key}` : `IDEMH#${createHash('sha256').update(key).digest('hex')}`,

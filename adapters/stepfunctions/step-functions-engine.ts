@@ -269,6 +269,12 @@ export function createStepFunctionsEngine(options: StepFunctionsEngineOptions): 
 
   return {
     async publish(request) {
+      if (request.children && request.children.length > 0) {
+        throw new GennakerError(
+          'Gennaker.InvariantViolated',
+          `pipeline ${request.pipelineConfigId} runs stages as child state machines (keys: ${request.children.map((child) => child.key).join(', ')}), which are not supported on AWS yet; shorten the canary (fewer intervals) so the pipeline fits in one state machine`,
+        );
+      }
       applySubstitutions(request.definition, options.substitutions);
       const queued = queue.enqueue(() => publishLive(request));
       if (!queued.accepted) {

@@ -3,6 +3,8 @@
  * canary config and a metrics file. Exit 0 when the judgement ran, whatever its verdict (the
  * verdict is printed); 1 when a file is invalid; 2 for a wrong command line.
  * `gennaker canary report ID`: the execution's canary report as an HTML file (see canaryReport).
+ * `gennaker canary config save -f FILE` / `canary config list`: canary configs kept by the API
+ * (`/v2/canaryConfig`), for stages that name theirs by `canaryConfigId` or `canaryConfigName`.
  */
 import type { IoHost } from '../../core/io-host.ts';
 import type { ValidationIssue } from '../../core/issues.ts';
@@ -39,7 +41,7 @@ export async function runCanary(args: readonly string[], options: CanaryCommandO
   const [subcommand, ...extra] = args;
   if (subcommand !== 'judge') {
     throw new UsageError(
-      `${subcommand === undefined ? 'canary needs a subcommand' : `unknown canary subcommand '${subcommand}'`}: gennaker canary judge --config canary-config.json --data metrics.json, or gennaker canary report EXECUTION_ID`,
+      `${subcommand === undefined ? 'canary needs a subcommand' : `unknown canary subcommand '${subcommand}'`}: gennaker canary judge --config canary-config.json --data metrics.json, gennaker canary report EXECUTION_ID, or gennaker canary config save|list`,
     );
   }
   if (extra.length > 0) throw new UsageError(`canary judge takes no positional arguments, got ${extra.join(' ')}; pass files with --config and --data`);
@@ -133,6 +135,44 @@ function formatNumber(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (Number.isInteger(value)) return String(value);
   return Math.abs(value) >= 1000 || Math.abs(value) < 0.001 ? value.toPrecision(4) : String(Number(value.toFixed(4)));
+}
+
+/**
+ * `gennaker canary config save -f canary-config.json`: saves a Kayenta canary config through the
+ * API: under its `id` (created or replaced), or under a new id when it has none. Prints the id.
+ */
+export async function canaryConfigSave(context: ApiCommandContext, path: string, deps: CanaryCommandDeps): Promise<number> {
+  const document = await readJson(path, deps, context.io);
+  if (document === undefined) return EXIT.failed;
+  const config = document.value;
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    context.io.emit({ kind: 'error', message: `${path}: holds ${showValue(config)}; a canary config is one JSON object with "name" and "metrics"` });
+    return EXIT.failed;
+  }
+  const id = (config as Record<string, unknown>).id;
+  const saved =
+    typeof id === 'string' && id !== ''
+      ? await context.client.request<{ canaryConfigId: string }>('PUT', `/v2/canaryConfig/${encodeURIComponent(id)}`, config)
+      : await context.client.request<{ canaryConfigId: string }>('POST', '/v2/canaryConfig', config);
+  const name = (config as Record<string, unknown>).name;
+  context.io.emit(context.json ? { kind: 'data', text: JSON.stringify(saved) } : { kind: 'info', message: `saved canary config '${String(name)}' as ${saved.canaryConfigId}` });
+  if (!context.json) context.io.emit({ kind: 'data', text: saved.canaryConfigId });
+  return EXIT.ok;
+}
+
+/** `gennaker canary config list`: every saved canary config, one line each (id, name, applications, updated). */
+export async function canaryConfigList(context: ApiCommandContext): Promise<number> {
+  const configs = await context.client.request<Array<{ id: string; name: string; applications: string[]; updatedTimestamp: number }>>('GET', '/v2/canaryConfig');
+  if (context.json) {
+    context.io.emit({ kind: 'data', text: JSON.stringify(configs, null, 2) });
+    return EXIT.ok;
+  }
+  if (configs.length === 0) context.io.emit({ kind: 'info', message: 'no canary configs saved; save one with gennaker canary config save -f canary-config.json' });
+  for (const config of configs) {
+    const applications = config.applications.length > 0 ? config.applications.join(',') : '-';
+    context.io.emit({ kind: 'data', text: `${config.id}  ${config.name}  ${applications}  ${new Date(config.updatedTimestamp).toISOString()}` });
+  }
+  return EXIT.ok;
 }
 
 /** The default file of `canary report`: `canary-report-<id>.html`, the id reduced to file-name characters. */

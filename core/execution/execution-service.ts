@@ -49,11 +49,16 @@ import type {
 } from './execution-service-api.ts';
 import { createUlidGenerator, deterministicId } from './ids.ts';
 import { newExecutionFromPipeline, resolvePipelineParameters } from './new-execution.ts';
-import { RUNNABLE_STAGE_TYPES } from './stage-runner.ts';
+import { RUNNABLE_STAGE_TYPES } from './runnable-stage-types.ts';
 import { isComplete, type ExecutionStatus } from './status.ts';
 
 /** Compiles a parsed pipeline to the definition the engine publishes (statemachines' `compilePipeline`, injected: core cannot import the compiler). */
-export type PipelineCompiler = (pipeline: Pipeline) => { readonly json: string; readonly issues: readonly ValidationIssue[] };
+export type PipelineCompiler = (pipeline: Pipeline) => {
+  readonly json: string;
+  readonly issues: readonly ValidationIssue[];
+  /** Stages compiled as child state machines, published with the parent. */
+  readonly children?: readonly { readonly key: string; readonly json: string }[];
+};
 
 export interface ExecutionServiceDeps {
   readonly store: ExecutionStore;
@@ -177,6 +182,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       name: pipeline.name,
       version: saved.saved.version,
       definition: compiled.json,
+      ...(compiled.children && compiled.children.length > 0 ? { children: compiled.children.map((child) => ({ key: child.key, definition: child.json })) } : {}),
     });
     return { ok: true, saved: saved.saved, warnings: issues };
   };

@@ -51,13 +51,14 @@ import {
   type StageTaskRequest,
   type StepFault,
 } from './runner-contract.ts';
+import { RUNNABLE_STAGE_TYPES } from './runnable-stage-types.ts';
 import { canStart, executionStatus, failureStatus, upstreamIndex } from './semantics.ts';
 import { isComplete, type ExecutionStatus } from './status.ts';
 
 export type StageRunner = (request: StageRunnerRequest) => Promise<StageAnswer | CompleteAnswer>;
 
-/** Stage types whose tasks run today; a pipeline with any other stage would fail at that stage. */
-export const RUNNABLE_STAGE_TYPES: readonly StageType[] = ['checkPreconditions', 'evaluateVariables', 'manualJudgment', 'pipeline', 'wait', 'waitUntil', 'webhook'];
+/** Re-exported for the runner's callers; the list lives apart so the service can import it alone. */
+export { RUNNABLE_STAGE_TYPES };
 
 /**
  * Stage types that run when the runner has deploy targets (`StageRunnerDeps.targets`); without

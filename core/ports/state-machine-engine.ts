@@ -21,6 +21,18 @@ export interface PublishRequest {
   readonly version: number;
   /** The compiled definition, exactly as `compilePipeline(...).json` produced it. */
   readonly definition: string;
+  /**
+   * The stages run as child state machines (`compilePipeline(...).children`), by key, each
+   * definition exactly as compiled; published before the parent, which names each child by
+   * the definition substitution `${ChildStateMachineArn_<key>}`.
+   */
+  readonly children?: readonly PublishedChildDefinition[];
+}
+
+/** One child state machine of a pipeline version. */
+export interface PublishedChildDefinition {
+  readonly key: string;
+  readonly definition: string;
 }
 
 export interface StartRequest {

@@ -11,8 +11,13 @@
  * - `finishCanary`: promotes or rolls back; after a rollback the stage fails with the analysis'
  *   message (TERMINAL or what its failure policy says).
  *
+ * The canary config (inline, or saved under `canaryConfigId` / `canaryConfigName`) is resolved
+ * before anything is created, so a wrong id fails the stage with nothing to clean up, and kept in
+ * the runtime: the whole analysis judges with the config as it was when the deploy started.
+ *
  * One location per cluster (the local target has one); a failure while creating the server
- * groups destroys what was created and fails the stage.
+ * groups destroys what was created and fails the stage; a failure of the analysis itself rolls
+ * the canary back.
  */
 import type { CanaryRunOutputs } from '../canary/run-model.ts';
 import { nextServerGroupName } from '../deploy/names.ts';
@@ -49,6 +54,8 @@ interface CanaryProgress {
   message?: string;
   /** Set when creating failed: the cleanup actions run, then the stage fails with it. */
   failure?: string;
+  /** The canary config document, resolved before the server groups were created. */
+  config?: JsonObject;
 }
 
 export interface CanaryDeployContext {
@@ -87,9 +94,11 @@ export async function runCanaryDeployTask(run: CanaryDeployContext): Promise<Tas
   const save = (): JsonObject => ({ [key]: progress as unknown as JsonObject });
 
   if (run.task === 'deployCanaryServerGroups' && !progress) {
+    const resolved = await resolveAnalysisConfig(run, settings, undefined);
+    if (!resolved.ok) return fail(resolved.message);
     const created = await createServerGroups(run, settings, location);
     if (!created.ok) return fail(created.message);
-    progress = created.progress;
+    progress = { ...created.progress, config: resolved.document };
   }
   if (!progress) return fail(`step '${run.task}' ran before the canary server groups were created; restart the stage`);
   progress = { ...progress, actions: [...progress.actions] };
@@ -117,17 +126,25 @@ export async function runCanaryDeployTask(run: CanaryDeployContext): Promise<Tas
     }
     case 'runCanaryAnalysis': {
       const spec = await analysisSpec(run, settings, progress);
-      if (!spec.ok) return fail(spec.message);
-      const advanced = await advanceCanaryAnalysis(spec.spec, progress.analysis, input.now, run.canary.metrics);
-      progress.analysis = advanced.outputs;
-      if (advanced.kind === 'running' || advanced.kind === 'retry') return running(advanced.waitSeconds, { runtime: save() });
-      progress.passed = advanced.kind === 'done' && advanced.passed;
-      progress.message = advanced.message;
+      let outputs: CanaryRunOutputs;
+      if (spec.ok) {
+        const advanced = await advanceCanaryAnalysis(spec.spec, progress.analysis, input.now, run.canary.metrics);
+        progress.analysis = advanced.outputs;
+        if (advanced.kind === 'running' || advanced.kind === 'retry') return running(advanced.waitSeconds, { runtime: save() });
+        progress.passed = advanced.kind === 'done' && advanced.passed;
+        progress.message = advanced.message;
+        outputs = advanced.outputs;
+      } else {
+        // The analysis cannot run: the baseline and the canary must not stay behind with traffic.
+        progress.passed = false;
+        progress.message = spec.message;
+        outputs = { ...unjudged(settings, progress), ...progress.analysis, overallResult: 'failure', canaryScoreMessage: spec.message };
+      }
       const names = { production: progress.production, baseline: progress.baseline, canary: progress.canary };
       progress.actions = progress.passed ? planCanaryPromotion(names, run.settings.capacity) : planCanaryRollback(names, new Set([names.baseline, names.canary]));
       progress.next = 0;
       progress.started = false;
-      const canary = { ...advanced.outputs, outcome: progress.passed ? 'promoted' : 'rolledBack', score: advanced.outputs.overallScore };
+      const canary = { ...outputs, outcome: progress.passed ? 'promoted' : 'rolledBack', score: outputs.overallScore };
       return succeeded({ ...deployOutputs(run, progress), canary: canary as unknown as JsonObject }, { runtime: save() });
     }
     case 'finishCanary': {
@@ -217,12 +234,25 @@ async function work(run: CanaryDeployContext, progress: CanaryProgress): Promise
   return { ok: true, done: true };
 }
 
-async function analysisSpec(run: CanaryDeployContext, settings: CanaryStrategySettings, progress: CanaryProgress): Promise<{ ok: true; spec: CanaryAnalysisSpec } | { ok: false; message: string }> {
+/** The lifetime and the canary config: the pinned document when there is one, else as the settings name it. */
+async function resolveAnalysisConfig(run: CanaryDeployContext, settings: CanaryStrategySettings, pinned: JsonObject | undefined) {
   const at = `clusters[${run.index}].canary`;
   const lifetime = parseIsoDurationMinutes(settings.lifetimeDuration);
-  if (lifetime === undefined || lifetime <= 0) return { ok: false, message: `${at}.lifetimeDuration is '${settings.lifetimeDuration}'; set an ISO-8601 duration such as 'PT30M'` };
-  const resolved = await resolveCanaryConfig(settings.canaryConfig, run.canary?.canaryConfigs);
-  if (!resolved.ok) return { ok: false, message: `${at}: ${resolved.message}` };
+  if (lifetime === undefined || lifetime <= 0) return { ok: false as const, message: `${at}.lifetimeDuration is '${settings.lifetimeDuration}'; set an ISO-8601 duration such as 'PT30M'` };
+  const resolved = await resolveCanaryConfig(pinned !== undefined ? { config: pinned } : settings.canaryConfig, run.canary?.canaryConfigs);
+  if (!resolved.ok) return { ok: false as const, message: `${at}: ${resolved.message}` };
+  return { ...resolved, lifetime };
+}
+
+/** The outputs of an analysis that never judged an interval. */
+function unjudged(settings: CanaryStrategySettings, progress: CanaryProgress): CanaryRunOutputs {
+  return { canaryScores: [], overallScore: null, overallResult: 'failure', scoreThresholds: { ...settings.scoreThresholds }, controlScope: progress.baseline, experimentScope: progress.canary, intervals: [] };
+}
+
+async function analysisSpec(run: CanaryDeployContext, settings: CanaryStrategySettings, progress: CanaryProgress): Promise<{ ok: true; spec: CanaryAnalysisSpec } | { ok: false; message: string }> {
+  const resolved = await resolveAnalysisConfig(run, settings, progress.config);
+  if (!resolved.ok) return resolved;
+  const lifetime = resolved.lifetime;
   return {
     ok: true,
     spec: {

@@ -13,7 +13,9 @@
  *
  * The analysis starts at `scopes[0].startTimeIso`, or when the stage started, floored to the
  * step so metric windows line up with the sources' step grid. The canary config is the inline
- * `canaryConfig.config`, or the one saved under `canaryConfigId` / `canaryConfigName`.
+ * `canaryConfig.config`, or the one saved under `canaryConfigId` / `canaryConfigName`, read once
+ * at the first judgement and kept in the runtime: a config saved again while the analysis runs
+ * does not change how its remaining intervals are judged.
  */
 import { parseCanaryConfig, type CanaryConfig } from '../canary/config.ts';
 import type { CanaryRunOutputs } from '../canary/run-model.ts';
@@ -33,6 +35,8 @@ export interface CanaryStageDeps {
 
 /** Runtime key of the analysis in progress. */
 const PROGRESS = 'canaryAnalysis';
+/** Runtime key of the canary config document the analysis judges with. */
+const PINNED_CONFIG = 'canaryConfigDocument';
 
 /** Runs one step of a `kayentaCanary` stage (see the module comment). */
 export async function runKayentaCanaryTask(input: TaskInput<KayentaCanaryStage>, deps: CanaryStageDeps): Promise<TaskResult> {
@@ -53,19 +57,21 @@ export async function runKayentaCanaryTask(input: TaskInput<KayentaCanaryStage>,
       return remainingMs <= 0 ? succeeded() : running(remainingMs / 1000);
     }
     case 'runCanaryIntervals': {
-      const spec = await resolveSpec(stageConfig, input, deps.canaryConfigs);
+      const pinned = input.record.runtime[PINNED_CONFIG] as JsonObject | undefined;
+      const spec = await resolveSpec(stageConfig, input, deps.canaryConfigs, pinned);
       if (!spec.ok) return fail(spec.message);
       const previous = input.record.runtime[PROGRESS] as unknown as CanaryRunOutputs | undefined;
       const advanced = await advanceCanaryAnalysis(spec.spec, previous, input.now, deps.metrics);
       const outputs = advanced.outputs as unknown as JsonObject;
+      const runtime = { [PROGRESS]: outputs, [PINNED_CONFIG]: spec.document };
       switch (advanced.kind) {
         case 'running':
         case 'retry':
-          return running(advanced.waitSeconds, { runtime: { [PROGRESS]: outputs } });
+          return running(advanced.waitSeconds, { runtime });
         case 'done':
-          return succeeded(outputs, { runtime: { [PROGRESS]: outputs } });
         case 'error':
-          return succeeded(outputs, { runtime: { [PROGRESS]: outputs } });
+          // An error ends the analysis as failed (`canaryScoreMessage` says why); aggregateCanaryResults fails the stage.
+          return succeeded(outputs, { runtime });
         default: {
           const unknown: never = advanced;
           return unknown;
@@ -125,12 +131,17 @@ function timingOf(config: KayentaCanaryConfig, input: TaskInput): Timing {
 }
 
 /** Resolves the canary config, thresholds, scopes and timing of the stage. */
-async function resolveSpec(config: KayentaCanaryConfig, input: TaskInput, store: CanaryConfigStore | undefined): Promise<{ ok: true; spec: CanaryAnalysisSpec } | { ok: false; message: string }> {
+async function resolveSpec(
+  config: KayentaCanaryConfig,
+  input: TaskInput,
+  store: CanaryConfigStore | undefined,
+  pinned: JsonObject | undefined,
+): Promise<{ ok: true; spec: CanaryAnalysisSpec; document: JsonObject } | { ok: false; message: string }> {
   const canary = config.canaryConfig;
   const timing = timingOf(config, input);
   if (!timing.ok) return timing;
   const first = canary.scopes[0]!;
-  const resolved = await resolveCanaryConfig(canary, store);
+  const resolved = await resolveCanaryConfig(pinned !== undefined ? { config: pinned } : canary, store);
   if (!resolved.ok) return resolved;
   const thresholds = thresholdsOf(canary.scoreThresholds);
   if (!thresholds.ok) return thresholds;
@@ -139,6 +150,7 @@ async function resolveSpec(config: KayentaCanaryConfig, input: TaskInput, store:
   for (const [key, value] of Object.entries(first.extendedScopeParams)) if (value !== null && value !== undefined) extended[key] = String(value);
   return {
     ok: true,
+    document: resolved.document,
     spec: {
       config: resolved.config,
       ...(resolved.name !== undefined ? { configName: resolved.name } : {}),
@@ -168,11 +180,11 @@ export function thresholdsOf(raw: { readonly marginal: unknown; readonly pass: u
   return { ok: true, value: { marginal, pass } };
 }
 
-/** A canary config given inline, by id or by name. */
+/** A canary config given inline, by id or by name: parsed, and the document as given (to pin it). */
 export async function resolveCanaryConfig(
   ref: { readonly config?: unknown; readonly canaryConfigId?: string; readonly canaryConfigName?: string },
   store: CanaryConfigStore | undefined,
-): Promise<{ ok: true; config: CanaryConfig; name?: string } | { ok: false; message: string }> {
+): Promise<{ ok: true; config: CanaryConfig; document: JsonObject; name?: string } | { ok: false; message: string }> {
   let document: unknown = ref.config;
   let where = 'canaryConfig.config';
   if (document === undefined) {
@@ -192,5 +204,5 @@ export async function resolveCanaryConfig(
     const problems = parsed.issues.filter((issue) => issue.severity === 'error').map((issue) => `${issue.pointer || '/'}: ${issue.message}`);
     return { ok: false, message: `${where} is not a valid canary config: ${problems.join('; ')}` };
   }
-  return { ok: true, config: parsed.config, ...(parsed.config.name !== undefined ? { name: parsed.config.name } : {}) };
+  return { ok: true, config: parsed.config, document: document as JsonObject, ...(parsed.config.name !== undefined ? { name: parsed.config.name } : {}) };
 }

@@ -10,6 +10,8 @@ import type { Context } from 'hono';
 import type { Caller, CommandResult, ExecutionService, StartPipelineResult } from '../../core/execution/execution-service-api.ts';
 import { toOrcaExecution } from '../../core/execution/orca-shape.ts';
 import { canaryStagesOf, noCanaryStageMessage, renderCanaryReport } from '../../core/canary/report.ts';
+import { parseCanaryConfig } from '../../core/canary/config.ts';
+import type { CanaryConfigStore, StoredCanaryConfig } from '../../core/ports/canary-config-store.ts';
 import { parseClusterName } from '../../core/deploy/names.ts';
 import { isOrchestration, rollbackPipelineConfig } from '../../core/deploy/rollback-request.ts';
 import { isGennakerError } from '../../core/errors.ts';
@@ -65,6 +67,8 @@ export interface ApiDeps {
   readonly log?: (entry: ApiLogEntry) => void;
   /** The deploy target of each account, for the cluster routes. @default none: those routes answer 404 for every account */
   readonly targets?: DeployTargetLookup;
+  /** Saved canary configs (`/v2/canaryConfig`). @default none: those routes answer 404 */
+  readonly canaryConfigs?: CanaryConfigStore;
 }
 
 interface ApiEnv {
@@ -73,6 +77,11 @@ interface ApiEnv {
 
 type ApiContext = Context<ApiEnv>;
 type Handler = (c: ApiContext) => Promise<Response> | Response;
+
+const NO_CANARY_CONFIGS = 'this Gennaker keeps no canary configs; give the config inline as canaryConfig.config in the stage';
+
+/** Canary config ids end up in keys and URLs (adapters/dynamodb/canary-configs.ts). */
+const CANARY_CONFIG_ID = /^[A-Za-z0-9._:-]{1,256}$/;
 
 const DEFAULT_AUTH_HINT = "send 'Authorization: Bearer <token>' with the token in .gennaker/token (or GENNAKER_TOKEN)";
 
@@ -152,6 +161,38 @@ function pipelineConfigJson(version: PipelineConfigVersion): Record<string, unkn
     updateTs: version.savedAt,
     ...(version.savedBy === undefined ? {} : { lastModifiedBy: version.savedBy }),
   };
+}
+
+/** Fields the store sets; a config read with GET and sent back keeps none of them. */
+const CANARY_CONFIG_SERVER_FIELDS = ['id', 'revision', 'createdTimestamp', 'createdTimestampIso', 'updatedTimestamp', 'updatedTimestampIso'];
+
+/** A saved canary config as Kayenta serves it: the document, with its id and stamps. */
+function canaryConfigJson(stored: StoredCanaryConfig): Record<string, unknown> {
+  return {
+    ...stored.config,
+    id: stored.id,
+    name: stored.name,
+    revision: stored.revision,
+    createdTimestamp: stored.createdTimestamp,
+    createdTimestampIso: new Date(stored.createdTimestamp).toISOString(),
+    updatedTimestamp: stored.updatedTimestamp,
+    updatedTimestampIso: new Date(stored.updatedTimestamp).toISOString(),
+  };
+}
+
+/** The canary config of a request body, validated by the judge's own parser; every problem in one line. */
+function canaryConfigBody(body: Record<string, unknown>): { ok: true; config: Record<string, unknown> } | { ok: false; message: string } {
+  const parsed = parseCanaryConfig(body);
+  const errors = parsed.issues.filter((issue) => issue.severity === 'error');
+  if (!parsed.config || errors.length > 0) {
+    return { ok: false, message: `the canary config is invalid; nothing was saved: ${errors.map((issue) => `${issue.pointer || '/'}: ${issue.message}`).join('; ')}` };
+  }
+  if (typeof body.name !== 'string' || body.name.trim() === '') {
+    return { ok: false, message: `/name: is ${showValue(body.name)}; a saved canary config needs a name, e.g. "name": "hello-canary"` };
+  }
+  const config = { ...body };
+  for (const field of CANARY_CONFIG_SERVER_FIELDS) delete config[field];
+  return { ok: true, config };
 }
 
 /** The app. */
@@ -473,6 +514,40 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       return result.ok ? c.json({ ref: `/pipelines/${result.executionId}` }, 202) : startFailure(c, result);
     },
 
+    saveCanaryConfig: async (c) => {
+      if (!deps.canaryConfigs) return fail(c, 404, NO_CANARY_CONFIGS);
+      const body = await readBody(c, 'the canary config');
+      if (!body.ok) return fail(c, 400, body.message);
+      const id = body.value.id ?? globalThis.crypto.randomUUID();
+      if (typeof id !== 'string' || !CANARY_CONFIG_ID.test(id)) return fail(c, 400, `/id: is ${showValue(id)}; use 1-256 letters, digits, '.', '_', ':' or '-', or leave it out for a generated id`);
+      return saveCanaryConfig(c, deps.canaryConfigs, id, body.value, 0);
+    },
+
+    updateCanaryConfig: async (c) => {
+      if (!deps.canaryConfigs) return fail(c, 404, NO_CANARY_CONFIGS);
+      const id = c.req.param('id')!;
+      if (!CANARY_CONFIG_ID.test(id)) return fail(c, 400, `canary config id '${id}' in the path must be 1-256 letters, digits, '.', '_', ':' or '-'`);
+      const body = await readBody(c, 'the canary config');
+      if (!body.ok) return fail(c, 400, body.message);
+      if (body.value.id !== undefined && body.value.id !== id) return fail(c, 400, `/id: is ${showValue(body.value.id)} but the path names '${id}'; leave 'id' out or make them equal`);
+      return saveCanaryConfig(c, deps.canaryConfigs, id, body.value, undefined);
+    },
+
+    getCanaryConfig: async (c) => {
+      if (!deps.canaryConfigs) return fail(c, 404, NO_CANARY_CONFIGS);
+      const id = c.req.param('id')!;
+      const stored = await deps.canaryConfigs.get(id);
+      return stored === undefined ? fail(c, 404, `canary config '${id}' does not exist; GET /v2/canaryConfig lists them`) : c.json(canaryConfigJson(stored));
+    },
+
+    listCanaryConfigs: async (c) => {
+      if (!deps.canaryConfigs) return fail(c, 404, NO_CANARY_CONFIGS);
+      const application = c.req.query('application');
+      const all = await deps.canaryConfigs.list();
+      const listed = application === undefined || application === '' ? all : all.filter((summary) => summary.applications.some((name) => name.toLowerCase() === application.toLowerCase()));
+      return c.json(listed.map((summary) => ({ ...summary, updatedTimestampIso: new Date(summary.updatedTimestamp).toISOString() })));
+    },
+
     webhook: (c) =>
       deliver(c, 'webhook', (pipelines, _raw, payload, caller, headers) => {
         const eventId = header(headers, 'idempotency-key') ?? header(headers, 'x-event-id') ?? newEventId();
@@ -491,6 +566,25 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
         return { eventId, matches: parsed.events.flatMap((event) => matchGitTrigger(pipelines, event)) };
       }),
   };
+
+  async function saveCanaryConfig(c: ApiContext, configs: CanaryConfigStore, id: string, body: Record<string, unknown>, expectRevision: number | undefined): Promise<Response> {
+    const checked = canaryConfigBody(body);
+    if (!checked.ok) return fail(c, 400, checked.message);
+    const saved = await configs.save(id, checked.config, expectRevision === undefined ? {} : { expectRevision });
+    if (saved.ok) return c.json({ canaryConfigId: saved.id });
+    switch (saved.reason) {
+      case 'conflict':
+        return fail(c, 409, expectRevision === 0 ? `canary config '${id}' exists already; change it with PUT /v2/canaryConfig/${id}` : saved.message);
+      case 'name-taken':
+        return fail(c, 409, saved.message);
+      case 'too-large':
+        return fail(c, 413, saved.message);
+      default: {
+        const unreachable: never = saved;
+        return fail(c, 500, `unexpected result ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
 
   for (const route of ROUTES as readonly RouteDeclaration[]) {
     const handler = handlers[route.operationId as OperationId];

@@ -1,14 +1,16 @@
 /**
  * The API's Lambda entry, thin: Hono's aws-lambda adapter around the same app `gennaker up`
- * serves, with the cloud runtime (functions/wiring.ts) built once per cold start and callers
- * identified by the IAM identity API Gateway verified (iam-authenticator.ts). Saving a pipeline
- * publishes it inline (wiring.ts explains why).
+ * serves, with the publishing runtime (functions/publishing-wiring.ts: the shared cloud runtime
+ * plus cron schedules, no stage runner) built once per cold start and callers identified by the
+ * IAM identity API Gateway verified (iam-authenticator.ts). Saving a pipeline publishes it inline
+ * (functions/wiring.ts explains why).
  */
 import { handle } from 'hono/aws-lambda';
 import type { ApiDeps } from './app.ts';
 import { createApiApp } from './app.ts';
 import { createIamAuthenticator } from './iam-authenticator.ts';
-import { publishingRuntimeForColdStart, type CloudRuntime } from '../wiring.ts';
+import { publishingRuntimeForColdStart } from '../publishing-wiring.ts';
+import type { CloudRuntime } from '../wiring.ts';
 
 export type ApiHandler = ReturnType<typeof handle>;
 
@@ -21,6 +23,7 @@ export function cloudApiDeps(runtime: CloudRuntime): ApiDeps {
   return {
     service: runtime.service,
     store: runtime.store,
+    canaryConfigs: runtime.canaryConfigs,
     clock: { now: () => Date.now() },
     auth: createIamAuthenticator(),
     authHint: 'sign the request with AWS Signature Version 4 (IAM credentials allowed to invoke this API)',

@@ -63,6 +63,22 @@ const SCHEMAS: Record<string, unknown> = {
     ['id', 'application', 'status', 'stages'],
   ),
   ExecutionList: { type: 'array', items: ref('Execution') },
+  CanaryConfig: object(
+    {
+      id: string,
+      name: string,
+      applications: strings,
+      judge: object({ name: string }),
+      metrics: { type: 'array', items: object({ name: string, query: { type: 'object' }, groups: strings, analysisConfigurations: { type: 'object' } }, ['name', 'query']) },
+      classifier: object({ groupWeights: { type: 'object', additionalProperties: { type: 'number' } } }),
+      revision: { type: 'integer', description: 'Read only: one more per save.' },
+      createdTimestamp: { type: 'integer', description: 'Read only.' },
+      updatedTimestamp: { type: 'integer', description: 'Read only.' },
+    },
+    ['name', 'metrics'],
+  ),
+  CanaryConfigRef: object({ canaryConfigId: string }, ['canaryConfigId'], false),
+  CanaryConfigList: { type: 'array', items: object({ id: string, name: string, applications: strings, updatedTimestamp: { type: 'integer' }, updatedTimestampIso: string }, ['id', 'name', 'applications', 'updatedTimestamp']) },
   CanaryReport: { type: 'string', contentMediaType: 'text/html', description: 'A complete HTML5 document.' },
   RollbackRequest: object({ account: string, regions: strings, reason: string }),
   Cluster: object(

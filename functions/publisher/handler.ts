@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { PublishedPipeline, PublishRequest } from '../../core/ports/state-machine-engine.ts';
 import type { ExecutionStore } from '../../core/ports/execution-store.ts';
-import { publishingRuntimeForColdStart } from '../wiring.ts';
+import { publishingRuntimeForColdStart } from '../publishing-wiring.ts';
 
 export const publishEventSchema = z.object({
   pipelineConfigId: z.string().min(1),

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { GennakerError } from '../../core/errors.ts';
 import { COMPLETE_TASK, type CompleteAnswer, type StageAnswer, type StageRunnerRequest } from '../../core/execution/runner-contract.ts';
 import type { StageRunner } from '../../core/execution/stage-runner.ts';
-import { cloudRuntimeForColdStart } from '../wiring.ts';
+import { stageRunnerForColdStart } from '../stage-runner-wiring.ts';
 
 const faultSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
 
@@ -37,5 +37,5 @@ export function createStageRunnerHandler(runner: StageRunner): (event: unknown) 
 }
 
 export async function handler(event: unknown): Promise<StageAnswer | CompleteAnswer> {
-  return cloudRuntimeForColdStart().runner(parseStageRunnerEvent(event));
+  return stageRunnerForColdStart()(parseStageRunnerEvent(event));
 }

@@ -51,7 +51,13 @@ describe('Gennaker on AWS, in-process', () => {
     const started = await cloud.call('POST', '/pipelines/shop/Release', { parameters: { env: 'prod' } });
     expect(started.status).toBe(202);
     const executionId = String(started.json.ref).split('/').pop()!;
-    const waiting = await until('the judgment to wait', () => cloud.call('GET', `/pipelines/${executionId}`), (r) => r.json.stages?.[1]?.status === 'RUNNING' && cloud.sfn.pendingTokens(executionId).length === 1);
+    // The runner marks the stage RUNNING, then keeps its task token in a second write: judge once both are there.
+    const waiting = await until(
+      'the judgment to wait',
+      () => cloud.call('GET', `/pipelines/${executionId}`),
+      (r) => r.json.stages?.[1]?.status === 'RUNNING' && cloud.sfn.pendingTokens(executionId).length === 1,
+    );
+    await until('the task token to be kept', async () => cloud.apiRuntime.store.getExecution(executionId), (execution) => execution?.stages[1]?.awaitingCallback === true);
     const judged = await cloud.call('PATCH', `/pipelines/${executionId}/stages/${waiting.json.stages[1].id}`, { judgmentStatus: 'continue', judgmentInput: 'ship' });
     expect(judged.status).toBe(200);
     await cloud.settled();

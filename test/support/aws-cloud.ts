@@ -1,6 +1,7 @@
 /**
  * Gennaker's cloud functions in one test process, without an AWS account: each function gets
- * its own runtime (its own cold start, as on Lambda) built by functions/wiring.ts on real
+ * its own runtime (its own cold start, as on Lambda) built by the builder its handler uses
+ * (functions/wiring.ts, publishing-wiring.ts, stage-runner-wiring.ts) on real
  * dynalite, the Step Functions fake (which runs the published ASL and invokes the stage runner
  * handler by its ARN), and the EventBridge and Scheduler fakes. Status changes of executions go
  * to the reconciler handler and Gennaker's bus events to the trigger router, as the stack's
@@ -11,7 +12,9 @@ import { createPublisherHandler } from '../../functions/publisher/handler.ts';
 import { createReconcilerHandler, type ReconcileResult } from '../../functions/reconciler/handler.ts';
 import { createStageRunnerHandler } from '../../functions/stage-runner/handler.ts';
 import { createTriggerRouter, type RouteResult } from '../../functions/triggers/handler.ts';
-import { createCloudRuntime, type CloudEnvironment, type CloudLogEntry, type CloudRuntime } from '../../functions/wiring.ts';
+import { createPublishingRuntime } from '../../functions/publishing-wiring.ts';
+import { createStageRunnerRuntime, type StageRunnerRuntime } from '../../functions/stage-runner-wiring.ts';
+import { createCloudRuntime, type CloudEnvironment, type CloudLogEntry, type CloudRuntime, type CloudRuntimeOptions } from '../../functions/wiring.ts';
 import { startDynalite, type Dynalite } from './dynalite.ts';
 import { apiGatewayEvent, EventBridgeFake, SchedulerFake } from './aws-fakes.ts';
 import { SfnFake, type StatusChangeEvent } from './sfn-fake.ts';
@@ -34,7 +37,7 @@ export interface Cloud {
   /** The API function's runtime (what its handler was built from). */
   readonly apiRuntime: CloudRuntime;
   /** The stage runner function's runtime. */
-  readonly runnerRuntime: CloudRuntime;
+  readonly runnerRuntime: StageRunnerRuntime;
   readonly env: CloudEnvironment;
   /** Calls the API function with an IAM-authenticated API Gateway proxy event. */
   call(method: string, path: string, body?: unknown, options?: { readonly userArn?: string | null }): Promise<CloudCall>;
@@ -68,21 +71,23 @@ export async function startCloud(options: { readonly autoReconcile?: boolean; re
     scheduler: { groupName: 'gennaker', roleArn: 'arn:aws:iam::123456789012:role/gennaker-scheduler', targetArn: TRIGGER_ROUTER_ARN },
   };
   const clients = { dynamodb: dynalite.client, sfn: sfn.client, events: bus.client, scheduler: scheduler.client };
-  const coldStart = (withScheduler: boolean) =>
-    createCloudRuntime(withScheduler ? env : { ...env, scheduler: undefined } as CloudEnvironment, clients, {
-      log: (entry) => void logs.push(entry),
-      ...(options.publishWaitMs !== undefined ? { publishWaitMs: options.publishWaitMs } : {}),
-    });
+  // As on Lambda: only the API and the publisher get the Scheduler settings and client.
+  const { scheduler: _schedulerEnv, ...envWithoutScheduler } = env;
+  const { scheduler: _schedulerClient, ...clientsWithoutScheduler } = clients;
+  const runtimeOptions: CloudRuntimeOptions = {
+    log: (entry) => void logs.push(entry),
+    ...(options.publishWaitMs !== undefined ? { publishWaitMs: options.publishWaitMs } : {}),
+  };
 
-  const apiRuntime = coldStart(true);
+  const apiRuntime = createPublishingRuntime(env, clients, runtimeOptions);
   const api = createApiHandler(cloudApiDeps(apiRuntime));
-  const runnerRuntime = coldStart(false);
+  const runnerRuntime = createStageRunnerRuntime(envWithoutScheduler, clientsWithoutScheduler, runtimeOptions);
   sfn.setFunction(STAGE_RUNNER_ARN, createStageRunnerHandler(runnerRuntime.runner));
-  const reconcilerRuntime = coldStart(false);
+  const reconcilerRuntime = createCloudRuntime(envWithoutScheduler, clientsWithoutScheduler, runtimeOptions);
   const reconcile = createReconcilerHandler({ service: reconcilerRuntime.service, namePrefix: env.namePrefix });
-  const routerRuntime = coldStart(false);
+  const routerRuntime = createCloudRuntime(envWithoutScheduler, clientsWithoutScheduler, runtimeOptions);
   const route = createTriggerRouter({ service: routerRuntime.service, store: routerRuntime.store, log: (entry) => void logs.push(entry) });
-  const publisherRuntime = coldStart(true);
+  const publisherRuntime = createPublishingRuntime(env, clients, runtimeOptions);
   const publish = createPublisherHandler({
     store: publisherRuntime.store,
     loadPublishRequest: publisherRuntime.loadPublishRequest,

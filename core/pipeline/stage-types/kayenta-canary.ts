@@ -138,8 +138,14 @@ export function parseKayentaCanaryContext(raw: unknown): { ok: true; config: Kay
   return { ok: false, message: `${at}${issue?.message ?? 'not a kayentaCanary stage'}` };
 }
 
-/** The most intervals one stage runs: beyond it the state machine's history budget is at risk. */
-export const MAX_CANARY_INTERVALS = 400;
+/**
+ * The most intervals one stage runs. A long canary runs as its own child state machine
+ * (statemachines/children.ts), whose history holds 25,000 events: each interval budgets 6
+ * polls of 9 events (Task, Choice, Wait), so 462 intervals (54 × 462 + 23 = 24,971 events with
+ * the child's start, end and fault path) is the most even a child can hold. The compiler
+ * checks the exact figure, warm-up included.
+ */
+export const MAX_CANARY_INTERVALS = 462;
 
 /** The canary's lifetime in minutes when it is known before the stage runs. */
 export function canaryLifetimeMinutes(config: KayentaCanaryConfig): number | undefined {
@@ -216,7 +222,7 @@ function check(config: KayentaCanaryConfig): ConfigIssue[] {
       error(
         ['canaryConfig', 'canaryAnalysisIntervalMins'],
         'invalid-value',
-        `the canary runs ${count} intervals, more than the ${MAX_CANARY_INTERVALS} one stage's state machine can poll for; raise canaryAnalysisIntervalMins or shorten lifetimeDuration, or split the analysis into several kayentaCanary stages`,
+        `the canary runs ${count} intervals, more than the ${MAX_CANARY_INTERVALS} one stage can poll for even in its own child state machine (25,000 history events); raise canaryAnalysisIntervalMins or shorten lifetimeDuration, or split the analysis into several kayentaCanary stages`,
       ),
     );
   }

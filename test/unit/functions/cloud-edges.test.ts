@@ -4,7 +4,8 @@ import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventb
 import { describe, expect, it } from 'vitest';
 import { createEventBridgeBus } from '../../../adapters/eventbridge/event-bus.ts';
 import { callerFromArn, createIamAuthenticator } from '../../../functions/api/iam-authenticator.ts';
-import { readEnvironment } from '../../../functions/wiring.ts';
+import { createPublishingRuntime } from '../../../functions/publishing-wiring.ts';
+import { readEnvironment, type CloudClients } from '../../../functions/wiring.ts';
 import { apiGatewayEvent } from '../../support/aws-fakes.ts';
 
 const ENV = {
@@ -68,6 +69,23 @@ describe('readEnvironment', () => {
   it('requires the Scheduler settings only where pipelines are saved', () => {
     expect(() => readEnvironment(ENV, { scheduler: true })).toThrow('SCHEDULE_GROUP_NAME is not set: it must hold the EventBridge Scheduler group of cron triggers');
     expect(() => readEnvironment({ ...ENV, STATE_MACHINE_NAME_PREFIX: 'bad prefix' })).toThrow("STATE_MACHINE_NAME_PREFIX 'bad prefix' must be 1-40 letters, digits, '-' or '_'");
+  });
+});
+
+describe('createPublishingRuntime', () => {
+  // Never called: the runtime is refused before it is built.
+  const clients = { dynamodb: {}, sfn: {}, events: {} } as unknown as CloudClients;
+  const scheduler = { send: () => Promise.reject(new Error('not called')) };
+
+  it('fails without the Scheduler settings, saying how to read them', () => {
+    expect(() => createPublishingRuntime(readEnvironment(ENV), { ...clients, scheduler })).toThrow(
+      'the publishing runtime needs the Scheduler settings: read the environment with readEnvironment(env, { scheduler: true })',
+    );
+  });
+
+  it('fails without a Scheduler client, naming the field', () => {
+    const env = readEnvironment({ ...ENV, SCHEDULE_GROUP_NAME: 'gennaker', SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/scheduler', TRIGGER_ROUTER_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:triggers' }, { scheduler: true });
+    expect(() => createPublishingRuntime(env, clients)).toThrow('the publishing runtime needs an EventBridge Scheduler client (clients.scheduler)');
   });
 });
 

@@ -75,16 +75,35 @@ describe('rejection over a limit', () => {
   it('rejects a stage that alone may exceed 25,000 history events and says to split it', () => {
     const { issues } = compile([
       { refId: '1', name: 'Build' },
-      { refId: '2', name: 'Canary', type: 'kayentaCanary', requisiteStageRefIds: ['1'], steps: [poll('runCanaryIntervals', 3600)] },
+      { refId: '2', name: 'Soak', type: 'wait', requisiteStageRefIds: ['1'], steps: [poll('wait', 3600)] },
     ]);
 
     expect(issues).toEqual([
       {
         pointer: '/stages/1',
         code: 'limit',
-        message: "stage 'Canary' may record 32,403 history events (limit 25,000 per execution); split it into a child pipeline or shorten lifetimeDuration",
+        message: "stage 'Soak' may record 32,403 history events (limit 25,000 per execution); split it into a child pipeline or give its polling steps a smaller poll budget",
         severity: 'error',
         value: 32_403,
+      },
+    ]);
+  });
+
+  it('rejects a canary that would exceed 25,000 history events even as a child state machine', () => {
+    const { issues, report } = compile([
+      { refId: '1', name: 'Build' },
+      { refId: '2', name: 'Canary', type: 'kayentaCanary', requisiteStageRefIds: ['1'], steps: [poll('runCanaryIntervals', 3600)] },
+    ]);
+
+    expect(report.children).toEqual([{ refId: '2', key: '2', worstCaseHistoryEvents: 32_403 + 4 }]);
+    expect(issues).toEqual([
+      {
+        pointer: '/stages/1',
+        code: 'limit',
+        message:
+          "stage 'Canary' may record 32,407 history events even as a child state machine (limit 25,000 per execution); raise canaryAnalysisIntervalMins or shorten lifetimeDuration, or split the analysis into several kayentaCanary stages",
+        severity: 'error',
+        value: 32_407,
       },
     ]);
   });

@@ -1,0 +1,40 @@
+/**
+ * The composition root of the functions that save and publish pipelines (the API and the
+ * publisher): the shared cloud runtime (functions/wiring.ts) plus cron triggers kept as
+ * EventBridge Scheduler schedules. Only these two bundles carry the Scheduler client.
+ */
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { createCronSchedules, planSchedules } from '../adapters/scheduler/cron-schedules.ts';
+import { coldStartClients, createCloudRuntime, readEnvironment, type CloudClients, type CloudEnvironment, type CloudRuntime, type CloudRuntimeOptions, type PipelineSchedules } from './wiring.ts';
+
+/**
+ * The runtime of a function that saves or publishes pipelines. `env.scheduler` and
+ * `clients.scheduler` are both required: without them cron triggers would be saved and never fire.
+ */
+export function createPublishingRuntime(env: CloudEnvironment, clients: CloudClients, options: Omit<CloudRuntimeOptions, 'schedules'> = {}): CloudRuntime {
+  if (!env.scheduler) throw new Error('the publishing runtime needs the Scheduler settings: read the environment with readEnvironment(env, { scheduler: true })');
+  if (!clients.scheduler) throw new Error('the publishing runtime needs an EventBridge Scheduler client (clients.scheduler)');
+  const cron = createCronSchedules({
+    client: clients.scheduler,
+    groupName: env.scheduler.groupName,
+    targetArn: env.scheduler.targetArn,
+    roleArn: env.scheduler.roleArn,
+    ...(options.random ? { random: options.random } : {}),
+  });
+  const schedules: PipelineSchedules = {
+    refusals: (pipeline) => {
+      const plan = planSchedules(pipeline);
+      return plan.ok ? [] : plan.issues;
+    },
+    sync: async (pipeline) => void (await cron.sync(pipeline)),
+  };
+  return createCloudRuntime(env, clients, { ...options, schedules });
+}
+
+let runtime: CloudRuntime | undefined;
+
+/** The runtime of this cold start, for functions that save or publish pipelines (they sync cron schedules). */
+export function publishingRuntimeForColdStart(): CloudRuntime {
+  runtime ??= createPublishingRuntime(readEnvironment(process.env, { scheduler: true }), { ...coldStartClients(), scheduler: new SchedulerClient({}) });
+  return runtime;
+}

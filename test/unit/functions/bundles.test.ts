@@ -1,0 +1,85 @@
+// Each Lambda bundle carries only what its function uses (functions/wiring.ts and the
+// per-function builders beside it): built here with the same script the stack deploys, and
+// checked by the inputs esbuild's metafile lists (`--analyze`), so an import that drags the stage
+// runner into the API, or the Scheduler client into the runner, fails the suite.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const FUNCTIONS = ['api', 'publisher', 'reconciler', 'stage-runner', 'triggers'] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+
+interface Bundle {
+  readonly bytes: number;
+  /** The source files the bundle holds code of, relative to the repository. */
+  readonly inputs: readonly string[];
+}
+
+/** The input paths of `--analyze` output: one `├ path  size  percent` (or `└ ...`) line each. */
+function analyzedInputs(text: string): string[] {
+  return [...text.matchAll(/^\s+[├└] (\S+)\s/gm)].map((match) => match[1]!);
+}
+
+const STAGE_RUNNER_ONLY = (input: string): boolean =>
+  input === 'core/execution/stage-runner.ts' || input.startsWith('adapters/http/') || (input.startsWith('core/stages/') && input !== 'core/stages/manual-judgment.ts');
+
+describe('the Lambda bundles', () => {
+  let out: string;
+  const bundles = new Map<FunctionName, Bundle>();
+
+  beforeAll(() => {
+    out = mkdtempSync(join(tmpdir(), 'gennaker-bundles-'));
+    for (const name of FUNCTIONS) {
+      const outdir = join(out, name);
+      const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.js'), '--only', name, '--outdir', outdir, '--analyze'], { cwd: root, encoding: 'utf8' });
+      if (build.status !== 0) throw new Error(`building ${name} failed: ${build.stderr}`);
+      bundles.set(name, { bytes: statSync(join(outdir, 'index.mjs')).size, inputs: analyzedInputs(build.stdout) });
+    }
+  }, 60_000);
+
+  afterAll(() => {
+    if (out) rmSync(out, { recursive: true, force: true });
+  });
+
+  const bundle = (name: FunctionName): Bundle => bundles.get(name)!;
+
+  it('keeps the API bundle under 800 KB', () => {
+    expect(bundle('api').bytes).toBeLessThan(800 * 1024);
+  });
+
+  it("holds the stage runner, every stage task and the webhook client in the stage runner's bundle", () => {
+    // given: the inputs only the stage runner needs; this also proves the inputs were read
+    const inputs = bundle('stage-runner').inputs;
+
+    // then
+    expect(inputs).toContain('core/execution/stage-runner.ts');
+    expect(inputs).toContain('core/stages/webhook.ts');
+    expect(inputs).toContain('adapters/http/fetch-http-client.ts');
+  });
+
+  it.each(['api', 'publisher', 'reconciler', 'triggers'] as const)('keeps the stage runner, its stage tasks and the webhook client out of the %s bundle', (name) => {
+    expect(bundle(name).inputs.length).toBeGreaterThan(50);
+    expect(bundle(name).inputs.filter(STAGE_RUNNER_ONLY)).toEqual([]);
+  });
+
+  it.each([
+    ['api', true],
+    ['publisher', true],
+    ['reconciler', false],
+    ['stage-runner', false],
+    ['triggers', false],
+  ] as const)('gives the %s bundle the Scheduler client only when it saves pipelines (%s)', (name, saves) => {
+    const scheduler = bundle(name).inputs.filter((input) => input.startsWith('node_modules/@aws-sdk/client-scheduler/') || input === 'adapters/scheduler/cron-schedules.ts');
+    if (saves) expect(scheduler).toContain('adapters/scheduler/cron-schedules.ts');
+    else expect(scheduler).toEqual([]);
+  });
+
+  it('keeps the HTTP framework in the API bundle alone', () => {
+    const withHono = FUNCTIONS.filter((name) => bundle(name).inputs.some((input) => input.startsWith('node_modules/hono/')));
+    expect(withHono).toEqual(['api']);
+  });
+});

@@ -176,9 +176,7 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
   const schedules = options.schedules;
   const store = createDynamoDbExecutionStore({ client: clients.dynamodb, tableName: env.tableName, clock });
   const canaryConfigs = createDynamoDbCanaryConfigStore({ client: clients.dynamodb, tableName: env.tableName, clock });
-  // Child state machines are not published on AWS yet: every stage stays inline, and a pipeline over the
-  // history limit is refused at save, as before.
-  const compile = (pipeline: Pipeline) => compilePipeline(pipeline, { children: false });
+  const compile = (pipeline: Pipeline) => compilePipeline(pipeline);
 
   const latestPipeline = async (pipelineConfigId: string, version?: number) => {
     const saved = await store.getPipelineConfig(pipelineConfigId, version);

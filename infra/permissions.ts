@@ -19,8 +19,14 @@
  *
  * Publishing sits with every function that starts runs because the engine publishes a version
  * on its first start when the save could not (a throttled control plane defers it).
+ *
+ * Stages run as child state machines are machines `${prefix}.<pipelineConfigId>.<key>`
+ * (adapters/stepfunctions/names.ts: outside `${prefix}-*`, so the execution-status rule never
+ * sees them). Publishing covers them too; the state machine role may start them
+ * (`states:startExecution.sync:2`), describe and stop their runs, and manage the rule Step
+ * Functions keeps for `.sync` integrations (`StepFunctionsGetEventsForStepFunctionsExecutionRule`).
  */
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -61,13 +67,29 @@ export const TABLE_ACTIONS = [
   'dynamodb:ConditionCheckItem',
 ] as const;
 
-/** ARN patterns of this deployment's state machines (with versions and aliases) and their runs. */
-export function stateMachineArnPatterns(scope: Construct, prefix: string): { readonly stateMachines: string; readonly executions: string } {
+/** ARN patterns of this deployment's state machines (with versions and aliases) and their runs; children apart. */
+export function stateMachineArnPatterns(scope: Construct, prefix: string): {
+  readonly stateMachines: string;
+  readonly executions: string;
+  readonly childStateMachines: string;
+  readonly childExecutions: string;
+} {
   const stack = Stack.of(scope);
+  const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'states', resource, resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   return {
-    stateMachines: stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: `${prefix}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-    executions: stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${prefix}-*:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    stateMachines: arn('stateMachine', `${prefix}-*`),
+    executions: arn('execution', `${prefix}-*:*`),
+    childStateMachines: arn('stateMachine', `${prefix}.*`),
+    childExecutions: arn('execution', `${prefix}.*:*`),
   };
+}
+
+/** The rule Step Functions creates in the account to learn when a `.sync` child ends (a fixed name). */
+export const SYNC_EVENTS_RULE_NAME = 'StepFunctionsGetEventsForStepFunctionsExecutionRule';
+
+/** The wildcard patterns below as cdk-nag prints them (pseudo parameters in angle brackets). */
+function nagPattern(kind: 'stateMachine' | 'execution', resourceName: string): string {
+  return `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:${kind}:${resourceName}`;
 }
 
 function allow(actions: readonly string[], resources: readonly string[], conditions?: Record<string, Record<string, string>>): iam.PolicyStatement {
@@ -78,7 +100,8 @@ function allow(actions: readonly string[], resources: readonly string[], conditi
 export function grantControlPlanePermissions(scope: Construct, grants: ControlPlaneGrants): void {
   const fns = grants.functions.all();
   const stack = Stack.of(scope);
-  const { stateMachines, executions } = stateMachineArnPatterns(scope, grants.stateMachineNamePrefix);
+  const prefix = grants.stateMachineNamePrefix;
+  const { stateMachines, executions, childStateMachines, childExecutions } = stateMachineArnPatterns(scope, prefix);
   const tableAndIndexes = [grants.table.tableArn, `${grants.table.tableArn}/index/*`];
 
   for (const fn of Object.values(fns)) fn.addToRolePolicy(allow(TABLE_ACTIONS, tableAndIndexes));
@@ -93,7 +116,11 @@ export function grantControlPlanePermissions(scope: Construct, grants: ControlPl
       'states:CreateStateMachineAlias',
       'states:UpdateStateMachineAlias',
       'states:DescribeStateMachineAlias',
-    ], [stateMachines]));
+    ], [stateMachines, childStateMachines]));
+    Validations.of(fns[key].role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagPattern('stateMachine', `${prefix}.*`)}]`,
+      reason: `Stages run as child state machines are created at run time, named '${prefix}.<pipelineConfigId>.<key>'; the prefix scopes this to this deployment's child machines, their versions and aliases`,
+    });
     fns[key].addToRolePolicy(allow(['iam:PassRole'], [grants.stateMachineRole.roleArn], { StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } }));
   }
 
@@ -101,6 +128,23 @@ export function grantControlPlanePermissions(scope: Construct, grants: ControlPl
     fns[key].addToRolePolicy(allow(['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], [stateMachines]));
     fns[key].addToRolePolicy(allow(['states:StopExecution', 'states:DescribeExecution'], [executions]));
   }
+
+  // The pipelines' own role: start children (`startExecution.sync:2` on a child's version ARN), follow and stop their runs.
+  grants.stateMachineRole.addToPrincipalPolicy(allow(['states:StartExecution'], [childStateMachines]));
+  grants.stateMachineRole.addToPrincipalPolicy(allow(['states:DescribeExecution', 'states:StopExecution'], [childExecutions]));
+  grants.stateMachineRole.addToPrincipalPolicy(allow(['events:PutTargets', 'events:PutRule', 'events:DescribeRule'], [
+    stack.formatArn({ service: 'events', resource: 'rule', resourceName: SYNC_EVENTS_RULE_NAME }),
+  ]));
+  Validations.of(grants.stateMachineRole).acknowledge(
+    {
+      id: `AwsSolutions-IAM5[Resource::${nagPattern('stateMachine', `${prefix}.*`)}]`,
+      reason: `A pipeline starts its stages run as child state machines ('${prefix}.<pipelineConfigId>.<key>', created at run time) by version ARN; no other machine`,
+    },
+    {
+      id: `AwsSolutions-IAM5[Resource::${nagPattern('execution', `${prefix}.*:*`)}]`,
+      reason: `startExecution.sync:2 describes and stops the runs of the child machines it started ('${prefix}.*' only), whose names are execution ids`,
+    },
+  );
 
   for (const key of CAPABILITIES.putEvents) {
     fns[key].addToRolePolicy(allow(['events:PutEvents'], [grants.eventBus.eventBusArn]));

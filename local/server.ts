@@ -40,6 +40,8 @@ export interface LocalServerOptions {
   readonly localTarget?: false | Partial<LocalDeployTargetOptions>;
   /** A Prometheus for canary metrics of type `prometheus`. @default none */
   readonly prometheusUrl?: string;
+  /** History events above which a canary stage runs as a child state machine. @default the compiler's */
+  readonly childThresholdEvents?: number;
 }
 
 export interface LocalServer {
@@ -72,6 +74,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     ...(options.webhookAllowlist ? { webhookAllowlist: options.webhookAllowlist } : {}),
     ...(options.localTarget === false ? {} : { localTarget: { stateDir: join(options.dir, 'targets', 'local'), ...options.localTarget } }),
     ...(options.prometheusUrl !== undefined ? { prometheusUrl: options.prometheusUrl } : {}),
+    ...(options.childThresholdEvents !== undefined ? { childThresholdEvents: options.childThresholdEvents } : {}),
   });
   const { store, service, bus, targets, canaryConfigs } = runtime;
 

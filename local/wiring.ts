@@ -49,6 +49,11 @@ export interface LocalRuntimeOptions {
   /** Every history event of every run, as it happens. */
   readonly onEngineEvent?: (event: AslEvent) => void;
   /**
+   * History events above which a long-polling stage (canary) runs as a child state machine.
+   * @default DEFAULT_CHILD_THRESHOLD_EVENTS of the compiler
+   */
+  readonly childThresholdEvents?: number;
+  /**
    * Where the `local` deploy target keeps its artifacts, logs and model
    * (`.gennaker/targets/local`). Given: the account `local` deploys to real processes on this
    * machine and the server-group, cluster and deploy stages run. Absent: no deploy target, and
@@ -134,7 +139,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     ...deployDeps,
     canaryConfigs,
   });
-  const compile = (pipeline: Parameters<typeof compilePipeline>[0]) => compilePipeline(pipeline);
+  const compileOptions = options.childThresholdEvents !== undefined ? { childThresholdEvents: options.childThresholdEvents } : {};
+  const compile = (pipeline: Parameters<typeof compilePipeline>[0]) => compilePipeline(pipeline, compileOptions);
   const engine = createLocalEngine({
     runner,
     loadDefinition: async (pipelineConfigId, version) => {

@@ -43,6 +43,24 @@ export function stateMachineName(prefix: string, pipelineConfigId: string): stri
   return `${prefix}-${readable.slice(0, Math.max(0, room))}-${hash}`;
 }
 
+/**
+ * The state machine of a pipeline's child `key` (a stage run as its own machine):
+ * `<prefix>.<pipelineConfigId>.<key>`, or, when that is unsafe or over 80 characters, a
+ * truncated form with a hash of the id. The `.` keeps children outside `<prefix>-*`: the
+ * execution-status rule and the reconciler match `<prefix>-` only, so a child's end (its
+ * execution is named by the parent's execution id) is never mistaken for the parent's end;
+ * and no other deployment's prefix can contain a `.`.
+ */
+export function childStateMachineName(prefix: string, pipelineConfigId: string, key: string): string {
+  if (!/^[A-Za-z0-9_-]{1,24}$/.test(key)) throw new Error(`child key '${key}' must be 1-24 letters, digits, '-' or '_' (as the compiler produces them)`);
+  const plain = `${prefix}.${pipelineConfigId}.${key}`;
+  if (plain.length <= MAX_NAME_LENGTH && SAFE_NAME.test(pipelineConfigId)) return plain;
+  const hash = deterministicId(pipelineConfigId).slice(0, 12);
+  const readable = pipelineConfigId.replace(/[^A-Za-z0-9_-]/g, '-');
+  const room = MAX_NAME_LENGTH - prefix.length - hash.length - key.length - 3;
+  return `${prefix}.${readable.slice(0, Math.max(0, room))}-${hash}.${key}`;
+}
+
 /** Whether Step Functions accepts `name` as an execution name the way Gennaker uses it (ids map 1:1 to names). */
 export function isExecutionName(name: string): boolean {
   return name.length <= MAX_NAME_LENGTH && SAFE_NAME.test(name);

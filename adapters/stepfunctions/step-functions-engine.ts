@@ -8,6 +8,14 @@
  * The definition published is exactly `compilePipeline(...).json` with its `${...}` definition
  * substitutions (the stage runner's ARN) replaced, nothing else.
  *
+ * A stage run as a child state machine (`PublishRequest.children`) is its own machine,
+ * `<prefix>.<pipelineConfigId>.<key>` (names.ts: outside `<prefix>-*`, so its end never reaches
+ * the reconciler as the parent's), published first with the same description and `live` alias.
+ * The parent's `${ChildStateMachineArn_<key>}` becomes the child's VERSION ARN published with
+ * it (`StartExecution`, and so `states:startExecution.sync:2`, accepts machine, version and
+ * alias ARNs): a run of parent version N always runs the children of version N, also a restart
+ * of an older version after newer saves moved the children's aliases.
+ *
  * Control-plane calls are rate-limited (one per second refill): publishing runs through a
  * bounded queue with throttling retries, and a save waits for it at most `publishWaitMs`. A
  * publish that has not finished by then (or found the queue full) does not fail the save: the
@@ -32,6 +40,7 @@ import { GennakerError } from '../../core/errors.ts';
 import type { PublishedPipeline, PublishRequest, StateMachineEngine } from '../../core/ports/state-machine-engine.ts';
 import { createControlPlaneQueue, retryThrottled, type RetryPolicy } from './control-plane.ts';
 import {
+  childStateMachineName,
   executionArn,
   isExecutionName,
   LIVE_ALIAS,
@@ -106,6 +115,17 @@ function isNamed(error: unknown, ...names: string[]): boolean {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** The definition substitution a parent names its child `key` by (statemachines/children.ts). */
+function childPlaceholder(key: string): string {
+  return `ChildStateMachineArn_${key}`;
+}
+
+/** A state machine the engine publishes: a pipeline's, or one of its children. */
+interface MachineRef {
+  readonly name: string;
+  readonly arn: string;
+}
+
 /** Replaces every `${Name}` of `definition`; a placeholder without a value is a wiring bug. */
 export function applySubstitutions(definition: string, substitutions: Readonly<Record<string, string>>): string {
   return definition.replace(/\$\{([^}]+)\}/g, (_whole, name: string) => {
@@ -152,14 +172,23 @@ export function createStepFunctionsEngine(options: StepFunctionsEngineOptions): 
     }
   };
 
+  const parentRef = (pipelineConfigId: string): MachineRef => ({ name: machineName(pipelineConfigId), arn: machineArn(pipelineConfigId) });
+  const childRef = (pipelineConfigId: string, key: string): MachineRef => {
+    const name = childStateMachineName(prefix, pipelineConfigId, key);
+    return { name, arn: stateMachineArn(location, name) };
+  };
+
+  /** The parent's definition to publish, its children named by `childArns` (by key). */
+  const parentDefinition = (request: PublishRequest, childArns: ReadonlyMap<string, string>): string =>
+    applySubstitutions(request.definition, { ...options.substitutions, ...Object.fromEntries([...childArns].map(([key, arn]) => [childPlaceholder(key), arn])) });
+
   /** Publishes a new Step Functions version of the machine (creating the machine the first time); its ARN. */
-  const publishVersion = async (request: PublishRequest, description: string): Promise<string> => {
-    const definition = applySubstitutions(request.definition, options.substitutions);
+  const publishVersion = async (machine: MachineRef, definition: string, description: string): Promise<string> => {
     const update = async () => {
       const out = await send(() =>
         client.send(
           new UpdateStateMachineCommand({
-            stateMachineArn: machineArn(request.pipelineConfigId),
+            stateMachineArn: machine.arn,
             definition,
             roleArn: options.stateMachineRoleArn,
             publish: true,
@@ -178,7 +207,7 @@ export function createStepFunctionsEngine(options: StepFunctionsEngineOptions): 
         const created = await send(() =>
           client.send(
             new CreateStateMachineCommand({
-              name: machineName(request.pipelineConfigId),
+              name: machine.name,
               definition,
               roleArn: options.stateMachineRoleArn,
               type: 'STANDARD',
@@ -195,25 +224,36 @@ export function createStepFunctionsEngine(options: StepFunctionsEngineOptions): 
         versionArn = await update();
       }
     }
-    if (!versionArn) throw new GennakerError('Gennaker.InvariantViolated', `Step Functions published no version of ${machineName(request.pipelineConfigId)}`);
+    if (!versionArn) throw new GennakerError('Gennaker.InvariantViolated', `Step Functions published no version of ${machine.name}`);
     return versionArn;
   };
 
-  /** Points the live alias at `versionArn` (creating the alias the first time). */
-  const pointAlias = async (request: PublishRequest, versionArn: string, description: string, exists: boolean): Promise<void> => {
+  /**
+   * Points the machine's live alias at `versionArn`: updates it when it `probablyExists`
+   * (creating it when it does not after all), else creates it (updating it when it does).
+   */
+  const pointAlias = async (machine: MachineRef, versionArn: string, description: string, probablyExists: boolean): Promise<void> => {
     const routingConfiguration = [{ stateMachineVersionArn: versionArn, weight: 100 }];
-    const update = () =>
-      send(() => client.send(new UpdateStateMachineAliasCommand({ stateMachineAliasArn: aliasArn(request.pipelineConfigId), description, routingConfiguration })));
-    if (exists) {
-      await update();
-      return;
-    }
+    const update = () => send(() => client.send(new UpdateStateMachineAliasCommand({ stateMachineAliasArn: `${machine.arn}:${LIVE_ALIAS}`, description, routingConfiguration })));
+    const create = () => send(() => client.send(new CreateStateMachineAliasCommand({ name: LIVE_ALIAS, description, routingConfiguration })));
     try {
-      await send(() => client.send(new CreateStateMachineAliasCommand({ name: LIVE_ALIAS, description, routingConfiguration })));
+      await (probablyExists ? update() : create());
     } catch (error) {
-      if (!isNamed(error, 'ConflictException', 'ResourceAlreadyExists')) throw error;
-      await update();
+      if (probablyExists ? !isNamed(error, 'ResourceNotFound') : !isNamed(error, 'ConflictException', 'ResourceAlreadyExists')) throw error;
+      await (probablyExists ? create() : update());
     }
+  };
+
+  /** Publishes each child (a version, then its live alias); their version ARNs by key. */
+  const publishChildren = async (request: PublishRequest, description: string, parentExisted: boolean): Promise<Map<string, string>> => {
+    const versions = new Map<string, string>();
+    for (const child of request.children ?? []) {
+      const machine = childRef(request.pipelineConfigId, child.key);
+      const versionArn = await publishVersion(machine, applySubstitutions(child.definition, options.substitutions), description);
+      await pointAlias(machine, versionArn, description, parentExisted);
+      versions.set(child.key, versionArn);
+    }
+    return versions;
   };
 
   /** The whole publish: idempotent per (pipeline, version), and never moves the alias back to an older version. */
@@ -221,8 +261,11 @@ export function createStepFunctionsEngine(options: StepFunctionsEngineOptions): 
     const live = await readLiveVersion(request.pipelineConfigId);
     if (live !== undefined && live >= request.version) return published(request);
     const description = versionDescription(request.version, request.application, request.name);
-    const versionArn = await publishVersion(request, description);
-    await pointAlias(request, versionArn, description, live !== undefined);
+    // Children first: the parent's definition names their versions.
+    const children = await publishChildren(request, description, live !== undefined);
+    const parent = parentRef(request.pipelineConfigId);
+    const versionArn = await publishVersion(parent, parentDefinition(request, children), description);
+    await pointAlias(parent, versionArn, description, live !== undefined);
     liveVersion.set(request.pipelineConfigId, request.version);
     return published(request);
   };
@@ -254,28 +297,34 @@ export function createStepFunctionsEngine(options: StepFunctionsEngineOptions): 
     return olderVersionArn(request);
   };
 
-  const olderVersionArn = async (request: PublishRequest): Promise<string> => {
-    const definition = applySubstitutions(request.definition, options.substitutions);
-    const listed = await send(() => client.send(new ListStateMachineVersionsCommand({ stateMachineArn: machineArn(request.pipelineConfigId), maxResults: VERSIONS_SEARCHED })));
+  /** A published version of `machine` with exactly `definition`, published again (alias untouched) when none is kept. */
+  const versionWith = async (machine: MachineRef, definition: string, description: string): Promise<string> => {
+    const listed = await send(() => client.send(new ListStateMachineVersionsCommand({ stateMachineArn: machine.arn, maxResults: VERSIONS_SEARCHED })));
     for (const { stateMachineVersionArn } of listed.stateMachineVersions ?? []) {
       if (!stateMachineVersionArn) continue;
       const described = await send(() => client.send(new DescribeStateMachineCommand({ stateMachineArn: stateMachineVersionArn })));
       if (described.definition === definition) return stateMachineVersionArn;
     }
+    const queued = queue.enqueue(() => publishVersion(machine, definition, description));
+    return queued.accepted ? queued.done : publishVersion(machine, definition, description);
+  };
+
+  /** The version of an older pipeline version: its children's versions first, then the parent naming them. */
+  const olderVersionArn = async (request: PublishRequest): Promise<string> => {
     const description = versionDescription(request.version, request.application, request.name);
-    const queued = queue.enqueue(() => publishVersion(request, description));
-    return queued.accepted ? queued.done : publishVersion(request, description);
+    const children = new Map<string, string>();
+    for (const child of request.children ?? []) {
+      const definition = applySubstitutions(child.definition, options.substitutions);
+      children.set(child.key, await versionWith(childRef(request.pipelineConfigId, child.key), definition, description));
+    }
+    return versionWith(parentRef(request.pipelineConfigId), parentDefinition(request, children), description);
   };
 
   return {
     async publish(request) {
-      if (request.children && request.children.length > 0) {
-        throw new GennakerError(
-          'Gennaker.InvariantViolated',
-          `pipeline ${request.pipelineConfigId} runs stages as child state machines (keys: ${request.children.map((child) => child.key).join(', ')}), which are not supported on AWS yet; shorten the canary (fewer intervals) so the pipeline fits in one state machine`,
-        );
-      }
-      applySubstitutions(request.definition, options.substitutions);
+      // Fail a wiring bug (an unknown placeholder, a bad child key) now, not in the queue.
+      parentDefinition(request, new Map((request.children ?? []).map((child) => [child.key, childRef(request.pipelineConfigId, child.key).arn])));
+      for (const child of request.children ?? []) applySubstitutions(child.definition, options.substitutions);
       const queued = queue.enqueue(() => publishLive(request));
       if (!queued.accepted) {
         options.onDeferred?.(request, `${queued.pending} publishes are already queued in this function`);

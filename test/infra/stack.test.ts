@@ -321,7 +321,7 @@ describe('IAM', () => {
     expect(problems).toEqual([]);
   });
 
-  it('lets the state machine role invoke only the stage runner, and only Step Functions assume it', () => {
+  it('lets the state machine role invoke only the stage runner and run only its child machines, and only Step Functions assume it', () => {
     const roleId = stack.getLogicalId(stack.stateMachineRole.role.node.defaultChild as never);
     const role = template.Resources[roleId];
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'states.amazonaws.com' } }]);
@@ -330,6 +330,10 @@ describe('IAM', () => {
     const stageRunnerName = functionNamed(template, 'gennaker-stage-runner')[1].Properties.FunctionName;
     expect(statementsOf(template).filter((statement) => statement.role === `\${${roleId}}`)).toEqual([
       { role: `\${${roleId}}`, actions: ['lambda:InvokeFunction'], resources: [arn('lambda', `function:${stageRunnerName}`), arn('lambda', `function:${stageRunnerName}:*`)] },
+      // startExecution.sync:2: children only (`gennaker.*`, never a pipeline `gennaker-*`), their runs, and Step Functions' own .sync rule.
+      { role: `\${${roleId}}`, actions: ['states:StartExecution'], resources: [arn('states', 'stateMachine:gennaker.*')] },
+      { role: `\${${roleId}}`, actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [arn('states', 'execution:gennaker.*:*')] },
+      { role: `\${${roleId}}`, actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'], resources: [arn('events', 'rule/StepFunctionsGetEventsForStepFunctionsExecutionRule')] },
     ]);
   });
 
@@ -354,6 +358,7 @@ describe('IAM', () => {
     const smRole = `<${stack.getLogicalId(stack.stateMachineRole.role.node.defaultChild as never)}.Arn>`;
     const schedRole = `<${stack.getLogicalId(stack.scheduler.role.node.defaultChild as never)}.Arn>`;
     const machines = arn('states', 'stateMachine:gennaker-*');
+    const childMachines = arn('states', 'stateMachine:gennaker.*');
     const runs = arn('states', 'execution:gennaker-*:*');
     const table = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'];
     const summary = (name: string) =>
@@ -362,7 +367,7 @@ describe('IAM', () => {
         .flatMap(({ actions, resources }) => actions.map((action) => `${action} ${resources.join(' ')}`))
         .sort();
     const publish = ['CreateStateMachine', 'UpdateStateMachine', 'DescribeStateMachine', 'PublishStateMachineVersion', 'ListStateMachineVersions', 'CreateStateMachineAlias', 'UpdateStateMachineAlias', 'DescribeStateMachineAlias']
-      .map((action) => `states:${action} ${machines}`)
+      .map((action) => `states:${action} ${machines} ${childMachines}`)
       .concat(`iam:PassRole ${smRole}`);
     const run = ['StartExecution', 'SendTaskSuccess', 'SendTaskFailure', 'SendTaskHeartbeat'].map((action) => `states:${action} ${machines}`)
       .concat(['StopExecution', 'DescribeExecution'].map((action) => `states:${action} ${runs}`));

@@ -105,6 +105,8 @@ describe('Gennaker on AWS, in-process', () => {
     const { StopExecutionCommand } = await import('@aws-sdk/client-sfn');
     await cloud.sfn.client.send(new StopExecutionCommand({ executionArn: cloud.sfn.execution(first)!.arn, cause: 'stopped in the console' }));
     await until('the queued execution to start', () => cloud.call('GET', `/pipelines/${secondId}`), (r) => r.json.status === 'RUNNING');
+    // The reconciler starts the queued execution before it returns: wait for its answer too.
+    await until('the stop to be reconciled', async () => cloud.reconciled, (answers) => answers.some((answer) => 'executionId' in answer && answer.executionId === first));
 
     // then
     expect((await cloud.call('GET', `/pipelines/${first}`)).json).toMatchObject({ status: 'CANCELED' });

@@ -17,6 +17,13 @@
  *   execution returns it again; otherwise a used name is ExecutionAlreadyExists.
  * - StopExecution: ExecutionDoesNotExist when unknown; an ended execution stays as it ended.
  * - SendTaskSuccess / SendTaskFailure: TaskDoesNotExist for an unknown or answered token.
+ * - `arn:aws:states:::states:startExecution.sync:2` Tasks start the child named by
+ *   `StateMachineArn` (machine, version or alias ARN) as an execution of this fake, named `Name`,
+ *   with `Input`, and wait for its end (the Task's own `TimeoutSeconds` still applies). Success
+ *   returns DescribeExecution's fields in PascalCase with `Input` and `Output` as JSON (`:2`);
+ *   a child that fails, times out or is aborted fails the Task with `States.TaskFailed`, the
+ *   child's description as the cause. Stopping a parent stops its running children (Step
+ *   Functions does so for `.sync` integrations); children emit their own status-change events.
  * - Each execution's end emits a "Step Functions Execution Status Change" event (EventBridge shape).
  * - `throttle(command, n)`: the next n calls of that command fail with ThrottlingException.
  */
@@ -47,7 +54,8 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { createAslEngine, type AslEngine, type AslExecution } from '../../local/asl-engine.ts';
-import type { AslDefinition } from '../../statemachines/asl.ts';
+import type { AslDefinition, AslState } from '../../statemachines/asl.ts';
+import { START_CHILD_SYNC_RESOURCE } from '../../statemachines/emit.ts';
 import { validateAsl } from './asl.ts';
 
 /** A Lambda function as the fake invokes it: the event in, the result out; throw to fail the Task. */
@@ -144,6 +152,25 @@ function throttlingError(command: string): Error {
 
 type Handler = (input: never) => unknown;
 
+/** The resource the fake gives `startExecution.sync:2` Tasks, so their calls reach `invoke` (and this fake) instead of the interpreter's own child runner. */
+const FAKE_CHILD_RESOURCE = 'arn:aws:lambda:fake:000000000000:function:sfn-fake-start-execution-sync-2';
+
+/** `definition` with every `startExecution.sync:2` Task (branches included) sent to the fake. */
+function routeChildTasks(definition: AslDefinition): AslDefinition {
+  const states = Object.fromEntries(
+    Object.entries(definition.States).map(([name, state]): [string, AslState] => {
+      if (state.Type === 'Task' && state.Resource === START_CHILD_SYNC_RESOURCE) return [name, { ...state, Resource: FAKE_CHILD_RESOURCE }];
+      if (state.Type === 'Parallel') return [name, { ...state, Branches: state.Branches.map((branch) => routeChildTasks(branch as AslDefinition)) }];
+      return [name, state];
+    }),
+  );
+  return { ...definition, States: states } as AslDefinition;
+}
+
+function taskFailed(cause: string): Error {
+  return Object.assign(new Error(cause), { name: 'States.TaskFailed' });
+}
+
 export class SfnFake {
   readonly region: string;
   readonly accountId: string;
@@ -151,6 +178,8 @@ export class SfnFake {
   readonly calls: Array<{ readonly command: string; readonly input: unknown }> = [];
   private readonly machines = new Map<string, Machine>();
   private readonly executions = new Map<string, FakeExecution>();
+  /** Running children of `.sync:2` Tasks, by the parent's execution ARN. */
+  private readonly childrenOf = new Map<string, Set<string>>();
   private readonly throttled = new Map<string, number>();
   private readonly listeners = new Set<(event: StatusChangeEvent) => void | Promise<void>>();
   private readonly functions: Map<string, FakeLambda>;
@@ -165,6 +194,7 @@ export class SfnFake {
     this.functions = new Map(Object.entries(options.functions ?? {}));
     this.asl = createAslEngine({
       invoke: async (request) => {
+        if (request.resource === FAKE_CHILD_RESOURCE) return this.runChild(request.executionId, request.stateName, request.payload);
         const arn = request.functionName ?? request.resource;
         const lambda = this.functions.get(arn);
         if (!lambda) throw Object.assign(new Error(`Function not found: ${arn}`), { name: 'Lambda.ResourceNotFoundException' });
@@ -206,7 +236,11 @@ export class SfnFake {
 
   /** Callback tasks waiting for a token (what a manual judgment waits on). */
   pendingTokens(executionName?: string): string[] {
-    return this.asl.pendingCallbacks().filter((pending) => executionName === undefined || pending.executionId === executionName).map((pending) => pending.taskToken);
+    // The interpreter knows executions by ARN (`$$.Execution.Id`); a parent and its children share the name.
+    return this.asl
+      .pendingCallbacks()
+      .filter((pending) => executionName === undefined || this.executions.get(pending.executionId)?.name === executionName)
+      .map((pending) => pending.taskToken);
   }
 
   /** Settles when every execution started so far has ended and its event was delivered. */
@@ -394,7 +428,7 @@ export class SfnFake {
     return { stateMachineAliasArn: alias.arn, name: alias.arn.slice(alias.arn.lastIndexOf(':') + 1), routingConfiguration: alias.routing, ...(alias.description !== undefined ? { description: alias.description } : {}) };
   }
 
-  private startExecution(input: StartExecutionCommand['input']) {
+  private startExecution(input: StartExecutionCommand['input'], parentArn?: string) {
     const { machine, version } = this.resolve(input.stateMachineArn);
     const name = this.checkName(input.name, 'execution');
     const arn = `${this.arnPrefix('execution')}${machine.name}:${name}`;
@@ -424,7 +458,11 @@ export class SfnFake {
       done: Promise.resolve(),
     };
     this.executions.set(arn, execution);
-    const run = this.asl.start(JSON.parse(definition) as AslDefinition, parsedInput, { executionId: name });
+    if (parentArn !== undefined) {
+      const siblings = this.childrenOf.get(parentArn) ?? new Set<string>();
+      this.childrenOf.set(parentArn, siblings.add(arn));
+    }
+    const run = this.asl.start(routeChildTasks(JSON.parse(definition) as AslDefinition), parsedInput, { executionId: arn });
     execution.run = run;
     execution.done = run.result.then(async (outcome) => {
       execution.stopDate ??= ++this.clock;
@@ -436,9 +474,52 @@ export class SfnFake {
           execution.cause = outcome.cause;
         }
       }
+      if (parentArn !== undefined) this.childrenOf.get(parentArn)?.delete(arn);
+      // A parent that ended any other way than stopping leaves no child behind (the Task's timeout, a failed branch).
+      for (const child of this.childrenOf.get(arn) ?? []) this.stopExecution({ executionArn: child, error: 'States.Runtime', cause: 'the parent execution ended' });
+      this.childrenOf.delete(arn);
       await this.emit(execution);
     });
     return { executionArn: arn, startDate: new Date(execution.startDate) };
+  }
+
+  /**
+   * A `startExecution.sync:2` Task of the execution `parentArn`: starts the child and
+   * answers as Step Functions does once the child has ended.
+   */
+  private async runChild(parentArn: string, stateName: string, payload: unknown): Promise<unknown> {
+    const parent = this.executions.get(parentArn);
+    if (!parent) throw taskFailed(`no execution '${parentArn}' owns Task '${stateName}'`);
+    const { StateMachineArn, Name, Input } = (payload ?? {}) as { StateMachineArn?: unknown; Name?: unknown; Input?: unknown };
+    if (typeof StateMachineArn !== 'string') throw Object.assign(new Error(`Task '${stateName}' names no StateMachineArn`), { name: 'States.Runtime' });
+    let started: { executionArn: string };
+    try {
+      started = this.startExecution(
+        {
+          stateMachineArn: StateMachineArn,
+          ...(typeof Name === 'string' ? { name: Name } : { name: `${parent.name}-${stateName}`.replace(INVALID_NAME_CHARS, '_').slice(0, 80) }),
+          input: typeof Input === 'string' ? Input : JSON.stringify(Input ?? {}),
+        },
+        parent.arn,
+      );
+    } catch (error) {
+      // Step Functions prefixes a service's errors with its name in the Task's error.
+      throw Object.assign(new Error((error as Error).message), { name: `StepFunctions.${(error as Error).name}Exception`.replace(/ExceptionException$/, 'Exception') });
+    }
+    const child = this.executions.get(started.executionArn)!;
+    await child.done;
+    const description = {
+      ExecutionArn: child.arn,
+      StateMachineArn: child.machineArn,
+      Name: child.name,
+      Status: child.status,
+      StartDate: child.startDate,
+      StopDate: child.stopDate ?? null,
+      Input: JSON.parse(child.input) as unknown,
+      InputDetails: { Included: true },
+    };
+    if (child.status === 'SUCCEEDED') return { ...description, Output: JSON.parse(child.output ?? 'null') as unknown, OutputDetails: { Included: true } };
+    throw taskFailed(JSON.stringify({ ...description, ...(child.error !== undefined ? { Error: child.error } : {}), ...(child.cause !== undefined ? { Cause: child.cause } : {}) }));
   }
 
   private findExecution(arn: string | undefined): FakeExecution {
@@ -455,7 +536,9 @@ export class SfnFake {
       if (input.error !== undefined) execution.error = input.error;
       if (input.cause !== undefined) execution.cause = input.cause;
       execution.run?.abort();
-      for (const token of this.pendingTokens(execution.name)) {
+      // Step Functions stops the children of a stopped parent's `.sync` Tasks.
+      for (const child of this.childrenOf.get(execution.arn) ?? []) this.stopExecution({ executionArn: child, error: 'States.Runtime', cause: 'the parent execution was stopped' });
+      for (const token of this.asl.pendingCallbacks(execution.arn).map((pending) => pending.taskToken)) {
         try {
           this.asl.sendTaskFailure(token, 'States.Runtime', 'the execution was stopped');
         } catch {

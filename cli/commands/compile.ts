@@ -58,6 +58,9 @@ export function reportFigures(pipeline: Pipeline, report: CompileReport): { figu
     const events = report.historyEventsPerStage[stage.refId];
     notes.push(`stage ${stage.refId} '${stage.name}' (${stage.type}): ${transitions ?? '?'} transitions, ${events ?? '?'} history events at most`);
   }
+  for (const child of report.children) {
+    notes.push(`stage ${child.refId} runs as child state machine '${child.key}': ${child.worstCaseHistoryEvents} history events at most in its own history`);
+  }
   for (const edge of report.addedOrderingEdges) {
     notes.push(`added ordering edge ${edge.from} → ${edge.to} (the graph is not series-parallel; stage ${edge.to} now also waits for ${edge.from})`);
   }

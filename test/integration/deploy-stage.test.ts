@@ -7,12 +7,11 @@
  */
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoDbExecutionStore } from '../../adapters/dynamodb/dynamodb-execution-store.ts';
 import type { ClusterDescription, ClusterRef, ServerGroupDescription } from '../../core/ports/deploy-target.ts';
 import type { ExecutionStore, JsonObject } from '../../core/ports/execution-store.ts';
-import { startDynalite, type Dynalite } from '../support/dynalite.ts';
-import { createLocalRun, type Finished, type LocalRun } from '../support/local-run.ts';
-import { sampleServiceArtifact, startTestLocalTarget, type TestLocalTarget } from '../support/local-target.ts';
+import { startDeployRig, type DeployRig } from '../support/deploy-rig.ts';
+import type { Finished, LocalRun } from '../support/local-run.ts';
+import { sampleServiceArtifact, type TestLocalTarget } from '../support/local-target.ts';
 
 /** The part of autocannon's result this test reads. */
 interface LoadResult {
@@ -26,23 +25,18 @@ interface LoadResult {
 type Autocannon = (options: Record<string, unknown>, done: (error: Error | null, result: LoadResult) => void) => { stop(): void };
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-let dynalite: Dynalite;
+let rig: DeployRig;
 let store: ExecutionStore;
 let local: TestLocalTarget;
 let run: LocalRun;
 
 beforeAll(async () => {
-  dynalite = await startDynalite();
-  let now = 0;
-  store = createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock: { now: () => (now += 1) } });
-  local = await startTestLocalTarget();
-  // Engine waits sleep 50 ms while virtual time moves by what the runner asked (1 s polls at first).
-  run = createLocalRun({ store, targets: ({ account }) => (account === 'local' ? local.target : undefined), waitOverrideMs: 50 });
+  rig = await startDeployRig();
+  ({ store, local, run } = rig);
 });
 
 afterAll(async () => {
-  expect(await local?.dispose()).toEqual([]);
-  await dynalite?.stop();
+  expect(await rig?.dispose()).toEqual([]);
 });
 
 let counter = 0;

@@ -6,30 +6,24 @@
  * traffic afterwards. Traffic guards come from the application record, as in Spinnaker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoDbExecutionStore } from '../../adapters/dynamodb/dynamodb-execution-store.ts';
 import type { ClusterDescription, ClusterRef, ServerGroupDescription } from '../../core/ports/deploy-target.ts';
 import type { ExecutionStore, JsonObject } from '../../core/ports/execution-store.ts';
-import { startDynalite, type Dynalite } from '../support/dynalite.ts';
+import { startDeployRig, type DeployRig } from '../support/deploy-rig.ts';
 import { createLocalRun, type Finished, type LocalRun } from '../support/local-run.ts';
-import { sampleServiceArtifact, startTestLocalTarget, waitForInstances, type TestLocalTarget } from '../support/local-target.ts';
+import { sampleServiceArtifact, waitForInstances, type TestLocalTarget } from '../support/local-target.ts';
 
-let dynalite: Dynalite;
+let rig: DeployRig;
 let store: ExecutionStore;
 let local: TestLocalTarget;
 let run: LocalRun;
 
 beforeAll(async () => {
-  dynalite = await startDynalite();
-  let now = 0;
-  store = createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock: { now: () => (now += 1) } });
-  local = await startTestLocalTarget();
-  // Engine waits sleep 50 ms: a poll budget of 100 covers 5 s of real process start-up.
-  run = createLocalRun({ store, targets: ({ account }) => (account === 'local' ? local.target : undefined), waitOverrideMs: 50 });
+  rig = await startDeployRig();
+  ({ store, local, run } = rig);
 });
 
 afterAll(async () => {
-  expect(await local?.dispose()).toEqual([]);
-  await dynalite?.stop();
+  expect(await rig?.dispose()).toEqual([]);
 });
 
 let counter = 0;

@@ -390,7 +390,7 @@ export async function runCanaryDemo(options: CanaryDemoOptions, io: IoHost, deps
   const seed = options.seed ?? 1;
   const rate = options.requestsPerSecond ?? 200;
   const timing = { lifetimeSeconds: options.lifetimeSeconds ?? 16, intervalSeconds: options.intervalSeconds ?? 8, trafficPercent: options.trafficPercent ?? 30 };
-  return withDemoSession(options.json, io, deps, { scratchPrefix: 'gennaker-demo-canary-', drainTimeoutMs: 2_000, killGraceMs: 1_000 }, async (session) => {
+  return withDemoSession(options.json, io, deps, { scratchPrefix: 'gennaker-canary-demo-', drainTimeoutMs: 2_000, killGraceMs: 1_000 }, async (session) => {
     const { server, progress, say } = session;
     const interrupted = session.interrupted;
     const { service } = server.runtime;

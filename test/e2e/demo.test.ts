@@ -26,7 +26,7 @@ function demo(): Promise<{ code: number; stdout: string; stderr: string }> {
   });
 }
 
-/** Processes whose command line runs a baked copy of the sample service from a demo directory. */
+/** Processes whose command line runs a baked copy of the sample service from this demo's directory (the canary demo's is 'gennaker-canary-demo-'). */
 async function demoProcesses(): Promise<string[]> {
   const { readdir, readFile } = await import('node:fs/promises');
   const found: string[] = [];

@@ -27,6 +27,7 @@ import {
 import { STORE_LIMITS, type JsonObject } from '../../core/ports/execution-store.ts';
 import { createStoreContext, type DynamoDbExecutionStoreDeps } from './dynamodb-execution-store.ts';
 import { formatBytes, itemBytes } from './item-size.ts';
+import { claimName as claimNameFor } from './name-claims.ts';
 import { keys } from './keys.ts';
 import { call, conditional, fromJson, num, queryAll, str, toJson, type Item, type StoreContext } from './store-context.ts';
 import { KEYS } from './tables.ts';
@@ -53,38 +54,19 @@ export function createCanaryConfigStore(ctx: StoreContext): CanaryConfigStore {
   }
 
   /** Claims the name for `id`; answers the id of another config holding it. */
-  async function claimName(name: string, id: string): Promise<string | undefined> {
-    const key = keys.canaryConfigName(name);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const claimed = await conditional('saveCanaryConfig', () =>
-        ctx.doc.send(
-          new PutCommand({
-            TableName: ctx.tableName,
-            Item: { ...key, kind: 'canaryConfigName', canaryConfigId: id, claimedAt: ctx.clock.now() },
-            ConditionExpression: 'attribute_not_exists(pk) OR canaryConfigId = :id',
-            ExpressionAttributeValues: { ':id': id },
-          }),
-        ),
-      );
-      if (claimed !== undefined) return undefined;
-      const claim = await get(key, 'saveCanaryConfig');
-      if (claim === undefined) continue;
-      const holder = str(claim, 'canaryConfigId');
-      if (holder === id) return undefined;
-      if (!(await isStaleClaim(claim, holder, name))) return holder;
-      // Take over the stale claim, unless someone else changed it meanwhile.
-      await conditional('saveCanaryConfig', () =>
-        ctx.doc.send(
-          new DeleteCommand({
-            TableName: ctx.tableName,
-            Key: key,
-            ConditionExpression: 'canaryConfigId = :holder AND claimedAt = :claimedAt',
-            ExpressionAttributeValues: { ':holder': holder, ':claimedAt': num(claim, 'claimedAt') },
-          }),
-        ),
-      );
-    }
-    throw new GennakerError('Gennaker.WriteConflict', `the canary config name '${name}' kept changing hands while saving; try again`);
+  function claimName(name: string, id: string): Promise<string | undefined> {
+    return claimNameFor(
+      ctx,
+      {
+        key: keys.canaryConfigName(name),
+        kind: 'canaryConfigName',
+        holderField: 'canaryConfigId',
+        operation: 'saveCanaryConfig',
+        describe: `the canary config name '${name}'`,
+        isStale: (claim, holder) => isStaleClaim(claim, holder, name),
+      },
+      id,
+    );
   }
 
   /** A claim whose config does not (or no longer) carry the name: left behind by a crash or a rename. */

@@ -22,6 +22,7 @@ import {
   type SavePipelineConfigResult,
 } from '../../core/ports/execution-store.ts';
 import { formatBytes, itemBytes } from './item-size.ts';
+import { claimName as claimNameFor } from './name-claims.ts';
 import { applicationKey, keys } from './keys.ts';
 import {
   call,
@@ -70,38 +71,19 @@ export function createPipelineConfigStore(ctx: StoreContext): PipelineConfigStor
   }
 
   /** Claims (application, name) for the pipeline; answers the id of another pipeline holding it. */
-  async function claimName(application: string, name: string, id: string): Promise<string | undefined> {
-    const key = keys.pipelineName(application, name);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const claimed = await conditional('savePipelineConfig', () =>
-        ctx.doc.send(
-          new PutCommand({
-            TableName: ctx.tableName,
-            Item: { ...key, kind: 'pipelineName', pipelineConfigId: id, claimedAt: ctx.clock.now() },
-            ConditionExpression: 'attribute_not_exists(pk) OR pipelineConfigId = :id',
-            ExpressionAttributeValues: { ':id': id },
-          }),
-        ),
-      );
-      if (claimed !== undefined) return undefined;
-      const claim = await get(key, 'savePipelineConfig');
-      if (claim === undefined) continue;
-      const holder = str(claim, 'pipelineConfigId');
-      if (holder === id) return undefined;
-      if (!(await isStaleClaim(claim, holder, application, name))) return holder;
-      // Take over the stale claim, unless someone else changed it meanwhile.
-      await conditional('savePipelineConfig', () =>
-        ctx.doc.send(
-          new DeleteCommand({
-            TableName: ctx.tableName,
-            Key: key,
-            ConditionExpression: 'pipelineConfigId = :holder AND claimedAt = :claimedAt',
-            ExpressionAttributeValues: { ':holder': holder, ':claimedAt': num(claim, 'claimedAt') },
-          }),
-        ),
-      );
-    }
-    throw new GennakerError('Gennaker.WriteConflict', `the name '${name}' kept changing hands while saving; try again`);
+  function claimName(application: string, name: string, id: string): Promise<string | undefined> {
+    return claimNameFor(
+      ctx,
+      {
+        key: keys.pipelineName(application, name),
+        kind: 'pipelineName',
+        holderField: 'pipelineConfigId',
+        operation: 'savePipelineConfig',
+        describe: `the name '${name}'`,
+        isStale: (claim, holder) => isStaleClaim(claim, holder, application, name),
+      },
+      id,
+    );
   }
 
   /** A claim whose pipeline does not (or no longer) carry the name, left behind by a crash or a rename. */

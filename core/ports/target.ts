@@ -1,0 +1,23 @@
+/**
+ * A deploy target as the step executor sees it (DESIGN.md §6): the two small ports of one account,
+ * server groups and traffic, found by account. The composition root knows which accounts exist
+ * and which adapter serves each (`local`, `aws-ec2`, `aws-ecs`, `aws-lambda`, `gce`, `kubernetes`).
+ */
+import type { ServerGroupPort } from './server-groups.ts';
+import type { TrafficPort } from './traffic.ts';
+
+export interface Target {
+  /** The cloud provider of the account (`local`, `aws`, `ecs`, `lambda`, `gce`, `kubernetes`). */
+  readonly cloudProvider: string;
+  readonly serverGroups: ServerGroupPort;
+  readonly traffic: TrafficPort;
+}
+
+/** Which account a stage names (`credentials` or `account`), and its cloud provider when the stage says. */
+export interface TargetKey {
+  readonly account: string;
+  readonly cloudProvider?: string;
+}
+
+/** The target serving an account; undefined when the account is unknown (the stage fails, naming the known ones). */
+export type TargetLookup = (key: TargetKey) => Target | undefined;

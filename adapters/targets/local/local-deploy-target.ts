@@ -19,6 +19,10 @@
  *   processes still alive (pid alive, same working directory, then a health check) and drops
  *   the dead ones, and binds each load balancer on its old port when it can. `close()` leaves
  *   processes running for that; `destroyAll()` kills them all.
+ * - The model also keeps each server group's owner token and the owners of recent destroys, so
+ *   the server-group port (local-ports.ts) answers a repeated create or destroy after a restart.
+ *   `draining` (a disable's drain under way) is not persisted: a restarted load balancer has
+ *   nothing in flight.
  */
 import { request as httpRequest, createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,8 +37,10 @@ import type {
   CreateServerGroupResult,
   DeployFailure,
   DeployTarget,
+  DisableOptions,
   DisableResult,
   HealthCheckSettings,
+  InstanceDescription,
   InstanceHealth,
   OperationResult,
   ServerGroupDescription,
@@ -78,9 +84,55 @@ export interface ClusterMetrics extends ClusterRef {
   readonly serverGroups: readonly ServerGroupMetrics[];
 }
 
+/** A create that records who asked for it, so a repeated request can find its own server group. */
+export interface LocalCreateServerGroupRequest extends CreateServerGroupRequest {
+  /** The owner token of the step creating it; kept in the model and described. */
+  readonly owner?: string;
+}
+
+export interface LocalDisableOptions extends DisableOptions {
+  /**
+   * Wait for the drain. false: resolve once the server group (or share) is out of rotation and
+   * let the drain go on; describe shows `draining` until it is over (or timed out), and the
+   * answer's `drained` is true only when nothing was in flight to begin with.
+   * @default true
+   */
+  readonly wait?: boolean;
+}
+
+export interface LocalDestroyOptions {
+  /** The owner token of the step destroying it; remembered once it is gone. */
+  readonly owner?: string;
+}
+
+export interface LocalInstanceDescription extends InstanceDescription {
+  /** Out of rotation with requests still in flight. */
+  readonly draining?: boolean;
+}
+
+export interface LocalServerGroupDescription extends ServerGroupDescription {
+  /** The owner token it was created with; absent for server groups created without one. */
+  readonly owner?: string;
+  /** Out of rotation with requests still in flight (a disable, a partial disable or a destroy under way). */
+  readonly draining?: boolean;
+  readonly instances: readonly LocalInstanceDescription[];
+}
+
+export interface LocalClusterDescription extends ClusterDescription {
+  readonly serverGroups: readonly LocalServerGroupDescription[];
+}
+
 export interface LocalDeployTarget extends DeployTarget {
   /** Base URL of the admin server: `/_gennaker/metrics`, `/_gennaker/metrics/prometheus`. */
   readonly adminUrl: string;
+  createServerGroup(request: LocalCreateServerGroupRequest): Promise<CreateServerGroupResult>;
+  disableServerGroup(ref: ServerGroupRef, options?: LocalDisableOptions): Promise<DisableResult>;
+  destroyServerGroup(ref: ServerGroupRef, options?: LocalDestroyOptions): Promise<OperationResult>;
+  describeCluster(ref: ClusterRef): Promise<LocalClusterDescription>;
+  /** One server group by name, or undefined when there is none. */
+  describeServerGroup(ref: ServerGroupRef): LocalServerGroupDescription | undefined;
+  /** The owner that destroyed this server group, when it is gone and was destroyed with one. */
+  destroyedBy(ref: ServerGroupRef): string | undefined;
   /** The cluster's load balancer, once the cluster has had a server group. */
   loadBalancerUrl(ref: ClusterRef): string | undefined;
   /** The load balancer's metrics for a cluster; `since` (epoch ms) trims the time series. */
@@ -108,6 +160,8 @@ interface InstanceState {
   /** Set for processes this target spawned; adopted ones are checked by pid. */
   exited?: boolean;
   timer?: NodeJS.Timeout;
+  /** Set while a partial disable drains it; cleared by the drain that set it, or by enable. */
+  draining?: object;
 }
 
 interface ServerGroupState {
@@ -125,6 +179,9 @@ interface ServerGroupState {
   readonly healthCheck: Required<HealthCheckSettings>;
   instances: InstanceState[];
   nextInstance: number;
+  readonly owner?: string;
+  /** Set while a disable or a destroy drains it (never persisted); cleared by that drain, or by enable. */
+  draining?: object;
 }
 
 interface ClusterState {
@@ -135,18 +192,30 @@ interface ClusterState {
   readonly metrics: MetricsRecorder;
 }
 
+/** A destroyed server group and the owner that destroyed it, so a repeated destroy is answered. */
+interface DestroyedServerGroup {
+  readonly account: string;
+  readonly location: string;
+  readonly serverGroup: string;
+  readonly owner: string;
+}
+
 /** The JSON file's shape. */
 interface PersistedModel {
   readonly version: 1;
   readonly clusters: ReadonlyArray<{ readonly ref: ClusterRef; readonly port: number; readonly weights?: Record<string, number> }>;
   readonly serverGroups: ReadonlyArray<
-    Omit<ServerGroupState, 'instances'> & {
+    Omit<ServerGroupState, 'instances' | 'draining'> & {
       readonly instances: ReadonlyArray<{ readonly id: string; readonly pid: number; readonly port: number; readonly launchedTime: number; readonly outOfService?: boolean }>;
     }
   >;
+  /** The most recent destroys with an owner, oldest first (at most MAX_DESTROYED). */
+  readonly destroyed?: readonly DestroyedServerGroup[];
 }
 
 const STATE_FILE = 'local-target.json';
+/** How many destroys the model remembers: enough for any step to repeat its own. */
+const MAX_DESTROYED = 1_000;
 const SAFE_NAME = /^[a-zA-Z0-9._-]+$/;
 
 const clusterKey = (ref: ClusterRef) => `${ref.account}/${ref.location}/${ref.cluster}`;
@@ -191,6 +260,7 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
   };
   const clusters = new Map<string, ClusterState>();
   const groups = new Map<string, ServerGroupState>();
+  let destroyed: DestroyedServerGroup[] = [];
   let closed = false;
   await mkdir(stateDir, { recursive: true });
 
@@ -202,13 +272,15 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
     const model: PersistedModel = {
       version: 1,
       clusters: [...clusters.values()].map((cluster) => ({ ref: cluster.ref, port: cluster.port, ...(cluster.weights ? { weights: cluster.weights } : {}) })),
-      serverGroups: [...groups.values()].map(({ instances, ...group }) => ({
+      serverGroups: [...groups.values()].map(({ instances, draining: _draining, ...group }) => ({
         ...group,
         instances: instances.map(({ id, pid, port, launchedTime, outOfService }) => ({ id, pid, port, launchedTime, ...(outOfService ? { outOfService } : {}) })),
       })),
+      ...(destroyed.length > 0 ? { destroyed } : {}),
     };
     const text = JSON.stringify(model, null, 2);
-    writing = writing.then(async () => {
+    // A failed write fails its own caller only: the next change writes the whole model again.
+    writing = writing.catch(() => undefined).then(async () => {
       const file = join(stateDir, STATE_FILE);
       await writeFile(`${file}.tmp`, text);
       await rename(`${file}.tmp`, file);
@@ -357,6 +429,7 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
     const text = await readFile(join(stateDir, STATE_FILE), 'utf8').catch(() => undefined);
     if (text === undefined) return;
     const model = JSON.parse(text) as PersistedModel;
+    destroyed = [...(model.destroyed ?? [])];
     for (const saved of model.clusters) {
       clusters.set(clusterKey(saved.ref), {
         ref: saved.ref,
@@ -386,7 +459,7 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
   // ---------------------------------------------------------------------------------------
   // Description
 
-  function describeGroup(group: ServerGroupState): ServerGroupDescription {
+  function describeGroup(group: ServerGroupState): LocalServerGroupDescription {
     const cluster = clusters.get(clusterKey(group));
     const routing = cluster ? routingOf(cluster) : [];
     const total = routing.reduce((sum, entry) => sum + entry.weight, 0);
@@ -399,15 +472,18 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
       createdTime: group.createdTime,
       capacity: { ...group.capacity },
       disabled: group.disabled,
+      ...(group.draining || group.instances.some((instance) => instance.draining) ? { draining: true } : {}),
       instances: group.instances.map((instance) => ({
         id: instance.id,
         health: instance.health,
         address: `127.0.0.1:${instance.port}`,
         launchedTime: instance.launchedTime,
         ...(instance.outOfService ? { outOfService: true } : {}),
+        ...(instance.draining ? { draining: true } : {}),
       })),
       trafficWeight: total > 0 ? Math.round((mine / total) * 10_000) / 100 : 0,
       artifact: group.artifact,
+      ...(group.owner !== undefined ? { owner: group.owner } : {}),
     };
   }
 
@@ -416,7 +492,7 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
    * out counting first, then instances that are not Up (they take no traffic anyway), then the
    * oldest; the rest keep serving. Drains only the instances it took out.
    */
-  async function disableShare(group: ServerGroupState, percentage: number, timeoutMs: number): Promise<DisableResult> {
+  async function disableShare(group: ServerGroupState, percentage: number, timeoutMs: number, wait: boolean): Promise<DisableResult> {
     const running = group.instances.filter((instance) => !instance.terminating);
     const wanted = Math.ceil((running.length * percentage) / 100);
     const order = [...running].sort(
@@ -426,8 +502,22 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
     for (const instance of leaving) instance.outOfService = true;
     await persist();
     const lb = clusters.get(clusterKey(group))?.lb;
-    const drained = lb && leaving.length > 0 ? await lb.drainInstances(leaving.map((instance) => instance.id), timeoutMs) : true;
-    return { ok: true, drained };
+    if (!lb || leaving.length === 0) return { ok: true, drained: true };
+    const drains = leaving.map((instance) => tracked(instance, lb.drainInstances([instance.id], timeoutMs)));
+    if (!wait) return { ok: true, drained: false };
+    return { ok: true, drained: (await Promise.all(drains)).every(Boolean) };
+  }
+
+  /**
+   * Marks a server group or an instance draining until `drain` settles, unless something else
+   * (an enable, a newer drain) took the mark meanwhile. Answers the drain.
+   */
+  function tracked(holder: { draining?: object }, drain: Promise<boolean>): Promise<boolean> {
+    const mark = {};
+    holder.draining = mark;
+    return drain.finally(() => {
+      if (holder.draining === mark) delete holder.draining;
+    });
   }
 
   function find(ref: ServerGroupRef): ServerGroupState | DeployFailure {
@@ -493,14 +583,14 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
     for (const cluster of clusters.values()) delete cluster.lb;
     admin.closeAllConnections();
     await new Promise<void>((resolve) => admin.close(() => resolve()));
-    await writing;
+    await writing.catch(() => undefined);
   }
 
   return {
     capabilities: { trafficWeights: true, resize: true, drainOnDisable: true, artifactTypes: LOCAL_ARTIFACT_TYPES, partialDisable: true },
     adminUrl,
 
-    async createServerGroup(request: CreateServerGroupRequest): Promise<CreateServerGroupResult> {
+    async createServerGroup(request: LocalCreateServerGroupRequest): Promise<CreateServerGroupResult> {
       for (const [field, value] of [['name', request.name], ['cluster', request.cluster], ['account', request.account], ['location', request.location]] as const) {
         if (!SAFE_NAME.test(value)) return failure('invalid', `${field} '${value}' may hold only letters, digits, '.', '_' and '-'`);
       }
@@ -510,6 +600,8 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
       if (groups.has(key)) return failure('already-exists', `server group ${request.name} already exists in ${request.account}/${request.location}; server groups are immutable, create the next version`);
       const baked = await bakeArtifact(stateDir, request.artifact);
       if (!baked.ok) return failure(LOCAL_ARTIFACT_TYPES.includes(request.artifact.type as never) ? 'failed' : 'unsupported', baked.message);
+      const command = await commandFor(baked.directory, request.command);
+      // No await between this check and the insert below: two concurrent creates make one server group.
       if (groups.has(key)) return failure('already-exists', `server group ${request.name} already exists in ${request.account}/${request.location}`);
       const group: ServerGroupState = {
         name: request.name,
@@ -521,11 +613,12 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
         disabled: request.disabled ?? false,
         artifact: { ...request.artifact, name: baked.name, version: baked.version },
         directory: baked.directory,
-        command: await commandFor(baked.directory, request.command),
+        command,
         env: { ...request.env },
         healthCheck: { ...healthDefaults, ...request.healthCheck },
         instances: [],
         nextInstance: 0,
+        ...(request.owner !== undefined ? { owner: request.owner } : {}),
       };
       groups.set(key, group);
       await ensureCluster(request);
@@ -545,24 +638,31 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
       const group = find(ref);
       if ('ok' in group) return group;
       group.disabled = false;
-      for (const instance of group.instances) delete instance.outOfService;
+      delete group.draining;
+      for (const instance of group.instances) {
+        delete instance.outOfService;
+        delete instance.draining;
+      }
       await persist();
       return { ok: true };
     },
 
-    async disableServerGroup(ref, disableOptions): Promise<DisableResult> {
+    async disableServerGroup(ref, disableOptions?: LocalDisableOptions): Promise<DisableResult> {
       const group = find(ref);
       if ('ok' in group) return group;
       const percentage = disableOptions?.desiredPercentage;
       if (percentage !== undefined && !(Number.isFinite(percentage) && percentage >= 0 && percentage <= 100)) {
         return failure('invalid', `desiredPercentage ${percentage} must be between 0 and 100`);
       }
-      if (percentage !== undefined && percentage < 100) return disableShare(group, percentage, disableOptions?.drainTimeoutMs ?? drainTimeoutMs);
+      const wait = disableOptions?.wait ?? true;
+      if (percentage !== undefined && percentage < 100) return disableShare(group, percentage, disableOptions?.drainTimeoutMs ?? drainTimeoutMs, wait);
       group.disabled = true;
       await persist();
       const lb = clusters.get(clusterKey(group))?.lb;
-      const drained = lb ? await lb.drain(group.name, disableOptions?.drainTimeoutMs ?? drainTimeoutMs) : true;
-      return { ok: true, drained };
+      if (!lb || lb.inFlight(group.name) === 0) return { ok: true, drained: true };
+      const drain = tracked(group, lb.drain(group.name, disableOptions?.drainTimeoutMs ?? drainTimeoutMs));
+      if (!wait) return { ok: true, drained: false };
+      return { ok: true, drained: await drain };
     },
 
     async resizeServerGroup(ref, capacity): Promise<OperationResult> {
@@ -585,21 +685,36 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
       return { ok: true };
     },
 
-    async destroyServerGroup(ref): Promise<OperationResult> {
+    async destroyServerGroup(ref, destroyOptions?: LocalDestroyOptions): Promise<OperationResult> {
       const group = find(ref);
       if ('ok' in group) return group;
       group.disabled = true;
       const lb = clusters.get(clusterKey(group))?.lb;
-      if (lb) await lb.drain(group.name, Math.min(drainTimeoutMs, 5_000));
+      if (lb) await tracked(group, lb.drain(group.name, Math.min(drainTimeoutMs, 5_000)));
       await Promise.all(group.instances.map(terminate));
       groups.delete(groupKey(group.account, group.location, group.name));
       const cluster = clusters.get(clusterKey(group));
       if (cluster?.weights) delete cluster.weights[group.name];
+      if (destroyOptions?.owner !== undefined) {
+        destroyed = [...destroyed, { account: group.account, location: group.location, serverGroup: group.name, owner: destroyOptions.owner }].slice(-MAX_DESTROYED);
+      }
       await persist();
       return { ok: true };
     },
 
-    async describeCluster(ref): Promise<ClusterDescription> {
+    describeServerGroup(ref) {
+      const group = find(ref);
+      return 'ok' in group ? undefined : describeGroup(group);
+    },
+
+    destroyedBy(ref) {
+      if (groups.has(groupKey(ref.account, ref.location, ref.serverGroup))) return undefined;
+      // The latest destroy of that name counts: a name can be created and destroyed again.
+      const entry = destroyed.findLast((candidate) => candidate.account === ref.account && candidate.location === ref.location && candidate.serverGroup === ref.serverGroup);
+      return entry?.owner;
+    },
+
+    async describeCluster(ref): Promise<LocalClusterDescription> {
       const cluster = clusters.get(clusterKey(ref));
       return {
         account: ref.account,

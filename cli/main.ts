@@ -13,6 +13,8 @@ import { runRun, type JudgmentAnswer } from './commands/run.ts';
 import { runValidate } from './commands/validate.ts';
 import { loadPipelineDocument, readAllStdin } from './pipeline-files.ts';
 import { createTerminalIoHost } from './terminal-io-host.ts';
+import { usePrivateUmask } from '../local/private-files.ts';
+import { bodyLimitsFromEnv } from '../functions/api/bounded-input.ts';
 import { EXIT, HELP, UsageError } from './usage.ts';
 
 export interface MainDeps {
@@ -92,6 +94,8 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
       },
     });
     const [command, ...rest] = positionals;
+    // The commands that keep state write it private (local/private-files.ts); so do the instances they start.
+    if (command === 'up' || command === 'run' || command === 'demo') usePrivateUmask();
     if (values.help || command === undefined || command === 'help') {
       io.emit({ kind: 'data', text: HELP });
       return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
@@ -103,7 +107,14 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         process.once('SIGTERM', () => resolve('SIGTERM'));
       });
       const allowlist = webhookAllowlist(values['allow-url']);
-      return await runClientCommand(command, rest, allowlist ? { ...values, webhookAllowlist: allowlist } : values, io, { load, stopped, ...(process.env.GENNAKER_TOKEN ? { envToken: process.env.GENNAKER_TOKEN } : {}) });
+      let bodyLimits: ReturnType<typeof bodyLimitsFromEnv> = {};
+      try {
+        bodyLimits = bodyLimitsFromEnv(process.env, 'GENNAKER_');
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      const clientValues = { ...values, ...(allowlist ? { webhookAllowlist: allowlist } : {}), ...(Object.keys(bodyLimits).length > 0 ? { bodyLimits } : {}) };
+      return await runClientCommand(command, rest, clientValues, io, { load, stopped, ...(process.env.GENNAKER_TOKEN ? { envToken: process.env.GENNAKER_TOKEN } : {}) });
     }
     switch (command) {
       case 'canary': {

@@ -16,6 +16,8 @@ import { matchPipelineTrigger } from '../core/triggers/pipeline-match.ts';
 import { listTriggerablePipelines } from '../core/triggers/pipeline-source.ts';
 import { createBearerAuthenticator } from '../adapters/crypto/bearer-authenticator.ts';
 import { createApiApp } from '../functions/api/app.ts';
+import type { BodyLimits } from '../functions/api/input-limits.ts';
+import { ensurePrivateDir, tightenTree } from './private-files.ts';
 import { loadOrCreateToken } from './token.ts';
 import { createLocalRuntime, type LocalRuntime } from './wiring.ts';
 import type { LocalDeployTargetOptions } from '../adapters/targets/local/local-deploy-target.ts';
@@ -42,6 +44,8 @@ export interface LocalServerOptions {
   readonly prometheusUrl?: string;
   /** History events above which a canary stage runs as a child state machine. @default the compiler's */
   readonly childThresholdEvents?: number;
+  /** The API's request body limits. @default webhooks 1 MiB, everything else 512 KiB */
+  readonly bodyLimits?: Partial<BodyLimits>;
 }
 
 export interface LocalServer {
@@ -66,6 +70,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const clock = options.clock ?? systemClock;
   const io = options.io;
   const host = options.host ?? '127.0.0.1';
+  // What an older version left group- or world-readable (data files, target state, logs) becomes private.
+  await ensurePrivateDir(options.dir);
+  await tightenTree(options.dir);
   const { token, path: tokenPath } = await loadOrCreateToken(options.dir);
   const runtime = await createLocalRuntime({
     dataDir: join(options.dir, 'data'),
@@ -86,6 +93,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     authHint: `send 'Authorization: Bearer <token>' with the token in ${tokenPath}`,
     ...(targets ? { targets } : {}),
     canaryConfigs,
+    ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
     log: ({ message, error }) => io?.emit({ kind: 'error', message: error === undefined ? message : `${message}: ${error instanceof Error ? (error.stack ?? describe(error)) : String(error)}` }),
   });
 

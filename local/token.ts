@@ -3,15 +3,16 @@
  * 0600 on first start and reused after, so the CLI and scripts keep working across restarts.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurePrivateDir } from './private-files.ts';
 
 export const TOKEN_FILE = 'token';
 
-/** Reads the token of `dir`, creating it (and `dir`) when absent. */
+/** Reads the token of `dir`, creating it (and `dir`, 0700) when absent. */
 export async function loadOrCreateToken(dir: string): Promise<{ readonly token: string; readonly path: string; readonly created: boolean }> {
   const path = join(dir, TOKEN_FILE);
-  await mkdir(dir, { recursive: true });
+  await ensurePrivateDir(dir);
   try {
     const token = (await readFile(path, 'utf8')).trim();
     if (token.length >= 16) {

@@ -5,7 +5,6 @@
  * Reads no environment: the CLI passes what it decided.
  */
 import { join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import { createDynamoDbExecutionStore } from '../adapters/dynamodb/dynamodb-execution-store.ts';
 import { createDynamoDbCanaryConfigStore } from '../adapters/dynamodb/canary-configs.ts';
@@ -28,6 +27,7 @@ import { createLocalMetricSource } from '../adapters/metrics/local-metric-source
 import { createPrometheusMetricSource } from '../adapters/metrics/prometheus-metric-source.ts';
 import { compilePipeline, publishedDefinitions } from '../statemachines/index.ts';
 import { startDynalite } from './dynalite.ts';
+import { ensurePrivateDir } from './private-files.ts';
 import type { AslEvent } from './asl-engine.ts';
 import { createLocalEngine, type LocalEngine } from './engine.ts';
 import { createLocalEventBus, type LocalEventBus } from './event-bus.ts';
@@ -94,7 +94,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   const clock = options.clock ?? systemClock;
   const random = options.random ?? cryptoRandom;
   const io = options.io;
-  if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
+  // The store's files hold saved pipelines (job commands, trigger secrets): the directory is the owner's alone.
+  if (options.dataDir !== undefined) await ensurePrivateDir(options.dataDir);
+  if (options.localTarget) await ensurePrivateDir(options.localTarget.stateDir);
   const dynalite = await startDynalite({
     ...(options.dataDir !== undefined ? { path: options.dataDir } : {}),
     maxAttempts: 3,

@@ -46,11 +46,16 @@ async function contentHash(root: string): Promise<string> {
   return hash.digest('hex').slice(0, 16);
 }
 
+/** Read-only, and the owner's alone: a copy keeps its source's modes, which may let anyone read it. */
 async function makeReadOnly(root: string): Promise<void> {
   for (const file of await filesOf(root)) {
     const mode = (await stat(file)).mode;
-    await chmod(file, mode & 0o555);
+    await chmod(file, mode & 0o500);
   }
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (entry.isDirectory()) await chmod(join(entry.parentPath, entry.name), 0o700);
+  }
+  await chmod(root, 0o700);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -43,6 +43,8 @@ export interface ClientValues {
   readonly out?: string;
   /** Webhook stages' outbound allowlist for `up`. */
   readonly webhookAllowlist?: readonly string[];
+  /** `up`'s request body limits (GENNAKER_MAX_WEBHOOK_BYTES, GENNAKER_MAX_CONFIG_BYTES). */
+  readonly bodyLimits?: { readonly webhookBytes?: number; readonly configBytes?: number };
 }
 
 export interface ClientDeps {
@@ -63,7 +65,12 @@ export async function runClientCommand(command: string, args: readonly string[],
     expect(args, 0, 'up [--port 8084] [--data .gennaker]');
     const { startLocalServer } = await import('../local/server.ts');
     return runUp(
-      { dir, ...(values.port !== undefined ? { port: values.port } : {}), ...(values.webhookAllowlist ? { webhookAllowlist: values.webhookAllowlist } : {}) },
+      {
+        dir,
+        ...(values.port !== undefined ? { port: values.port } : {}),
+        ...(values.webhookAllowlist ? { webhookAllowlist: values.webhookAllowlist } : {}),
+        ...(values.bodyLimits ? { bodyLimits: values.bodyLimits } : {}),
+      },
       io,
       { start: startLocalServer, stopped: deps.stopped() },
     );

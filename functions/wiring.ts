@@ -49,6 +49,7 @@ import type { EventBus } from '../core/ports/event-bus.ts';
 import type { ExecutionStore } from '../core/ports/execution-store.ts';
 import type { PublishRequest, StateMachineEngine } from '../core/ports/state-machine-engine.ts';
 import { compilePipeline } from '../statemachines/index.ts';
+import { bodyLimitsFromEnv } from './api/bounded-input.ts';
 
 export interface SchedulerEnvironment {
   readonly groupName: string;
@@ -64,6 +65,8 @@ export interface CloudEnvironment {
   readonly namePrefix: string;
   readonly eventBusName: string;
   readonly webhookAllowlist: readonly string[];
+  /** `MAX_WEBHOOK_BYTES`, `MAX_CONFIG_BYTES`: the API's request body limits, when set (functions/api/input-limits.ts has the defaults). */
+  readonly bodyLimits?: { readonly webhookBytes?: number; readonly configBytes?: number };
   /** Present when the function saves or publishes pipelines. */
   readonly scheduler?: SchedulerEnvironment;
 }
@@ -90,6 +93,7 @@ export function readEnvironment(env: Env, options: { readonly scheduler?: boolea
     namePrefix,
     eventBusName: required(env, 'EVENT_BUS_NAME', "the name of Gennaker's EventBridge bus"),
     webhookAllowlist: (env.WEBHOOK_ALLOWLIST ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''),
+    bodyLimits: bodyLimitsFromEnv(env, ''),
     ...(options.scheduler
       ? {
           scheduler: {

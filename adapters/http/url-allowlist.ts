@@ -5,9 +5,15 @@
  * matches), and a path prefix matches whole segments (`/hooks` allows `/hooks/x`, not `/hooksy`).
  *
  * Link-local addresses — the cloud metadata endpoints (169.254.169.254, fd00:ec2::254) among
- * them — are refused even when a pattern matches, unless `allowLinkLocal` is set. The check is
- * on the URL's host as written; names resolving to such addresses are not caught here.
+ * them — are refused even when a pattern matches, unless `allowLinkLocal` is set, in every form
+ * an address can be written (`[::ffff:a9fe:a9fe]`, `2852039166`, NAT64). `checkUrl` judges the
+ * URL as written; `checkResolvedAddress` judges each address a host name resolves to, at connect
+ * time (fetch-http-client.ts connects to the address it checked), so a DNS name on the allowlist
+ * cannot lead to the metadata endpoint or to this machine's loopback, where the control plane
+ * listens. Loopback is reached only through a pattern that names a loopback host itself
+ * (`http://127.0.0.1:8080`, `http://localhost:9090`): someone chose it.
  */
+import { BlockList, isIP } from 'node:net';
 
 export interface AllowlistPattern {
   readonly scheme: string;
@@ -37,18 +43,64 @@ export function parseAllowlistPattern(text: string): { ok: true; pattern: Allowl
   };
 }
 
-/** True for IPv4 169.254.0.0/16, IPv6 fe80::/10 and the EC2 IPv6 metadata address. */
+/** Link-local and metadata addresses, also as IPv4-compatible and NAT64 IPv6 (IPv4-mapped forms match IPv4 rules by themselves). */
+const LINK_LOCAL = new BlockList();
+LINK_LOCAL.addSubnet('169.254.0.0', 16, 'ipv4');
+LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
+LINK_LOCAL.addAddress('fd00:ec2::254', 'ipv6');
+LINK_LOCAL.addSubnet('::a9fe:0', 112, 'ipv6');
+LINK_LOCAL.addSubnet('64:ff9b::a9fe:0', 112, 'ipv6');
+
+/** Loopback and the unspecified address (a connection to 0.0.0.0 or :: reaches this machine). */
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addSubnet('0.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addAddress('::', 'ipv6');
+LOOPBACK.addSubnet('::7f00:0', 104, 'ipv6');
+LOOPBACK.addSubnet('64:ff9b::7f00:0', 104, 'ipv6');
+
+/** Names that always mean a metadata endpoint or this machine, whatever a resolver says. */
+const LINK_LOCAL_NAMES = new Set(['metadata.google.internal', 'metadata', 'instance-data']);
+const LOOPBACK_NAMES = new Set(['localhost']);
+
+/** What an address is, for the outbound rules. */
+export type AddressClass = 'link-local' | 'loopback' | 'other';
+
+/** Classifies an IP address in any textual form Node reads (brackets allowed). */
+export function classifyAddress(address: string): AddressClass {
+  const bare = address.replace(/^\[|\]$/g, '').toLowerCase();
+  const family = isIP(bare);
+  if (family === 0) return 'other';
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  if (LINK_LOCAL.check(bare, type)) return 'link-local';
+  if (LOOPBACK.check(bare, type)) return 'loopback';
+  return 'other';
+}
+
+/** True for a link-local or metadata host as written: 169.254.0.0/16, fe80::/10, fd00:ec2::254 in any form, metadata host names. */
 export function isLinkLocalHost(host: string): boolean {
-  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (/^169\.254\.\d{1,3}\.\d{1,3}$/.test(bare)) return true;
-  if (/^fe[89ab][0-9a-f]?:/.test(bare)) return true;
-  if (bare === 'fd00:ec2::254' || bare === 'metadata.google.internal') return true;
-  return false;
+  const bare = host.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  return LINK_LOCAL_NAMES.has(bare) || classifyAddress(bare) === 'link-local';
+}
+
+/** True for a loopback host as written: 127.0.0.0/8, ::1, the unspecified addresses in any form, `localhost` and its subdomains. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  return LOOPBACK_NAMES.has(bare) || bare.endsWith('.localhost') || classifyAddress(bare) === 'loopback';
 }
 
 const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443' };
 
-export type AllowlistDecision = { readonly allowed: true } | { readonly allowed: false; readonly message: string };
+export type AllowlistDecision =
+  | {
+      readonly allowed: true;
+      /** The host to resolve and connect to (brackets removed). */
+      readonly host: string;
+      /** Whether the pattern that allowed it names a loopback host itself, so loopback addresses may be reached. */
+      readonly loopbackAllowed: boolean;
+    }
+  | { readonly allowed: false; readonly message: string };
 
 /** Decides whether `url` may be called. */
 export function checkUrl(url: string, patterns: readonly AllowlistPattern[], options: { readonly allowLinkLocal?: boolean } = {}): AllowlistDecision {
@@ -67,7 +119,7 @@ export function checkUrl(url: string, patterns: readonly AllowlistPattern[], opt
   if (!options.allowLinkLocal && isLinkLocalHost(host)) {
     return { allowed: false, message: `calls to ${parsed.host} are refused: it is a link-local address (cloud metadata endpoints live there)` };
   }
-  const matches = patterns.some((pattern) => {
+  const matched = patterns.find((pattern) => {
     if (`${pattern.scheme}:` !== parsed.protocol) return false;
     const hostOk = pattern.wildcard ? host.endsWith(`.${pattern.host}`) : host === pattern.host;
     if (!hostOk) return false;
@@ -76,9 +128,32 @@ export function checkUrl(url: string, patterns: readonly AllowlistPattern[], opt
     if (pattern.pathPrefix === '') return true;
     return parsed.pathname === pattern.pathPrefix || parsed.pathname.startsWith(`${pattern.pathPrefix}/`);
   });
-  if (matches) return { allowed: true };
+  if (matched) return { allowed: true, host: host.replace(/^\[|\]$/g, ''), loopbackAllowed: isLoopbackHost(matched.host) };
   return {
     allowed: false,
     message: `calls to ${parsed.host} are not on the webhook allowlist; add a pattern such as '${origin}' (or '${parsed.protocol}//*.${host.split('.').slice(1).join('.') || host}') to the webhook allowlist (--allow-url or GENNAKER_WEBHOOK_ALLOWLIST locally, WEBHOOK_ALLOWLIST on AWS)`,
   };
+}
+
+/**
+ * Judges one address a host resolved to, just before connecting: link-local and metadata
+ * addresses never (unless `allowLinkLocal`), loopback only when the allowing pattern named a
+ * loopback host. `host` and `url` are for the message.
+ */
+export function checkResolvedAddress(
+  address: string,
+  host: string,
+  options: { readonly allowLinkLocal?: boolean; readonly loopbackAllowed: boolean },
+): { readonly allowed: true } | { readonly allowed: false; readonly message: string } {
+  const kind = classifyAddress(address);
+  if (kind === 'link-local' && !options.allowLinkLocal) {
+    return { allowed: false, message: `calls to ${host} are refused: it resolves to ${address}, a link-local address (cloud metadata endpoints live there)` };
+  }
+  if (kind === 'loopback' && !options.loopbackAllowed) {
+    return {
+      allowed: false,
+      message: `calls to ${host} are refused: it resolves to ${address}, this machine's loopback; only a pattern that names a loopback host (e.g. 'http://127.0.0.1:8080') allows calls there`,
+    };
+  }
+  return { allowed: true };
 }

@@ -101,7 +101,8 @@ export function createPrometheusMetricSource(options: PrometheusMetricSourceOpti
         timeoutMs: options.timeoutMs ?? 30_000,
       });
       if (!sent.ok) {
-        return sent.failure.kind === 'refused-by-allowlist' ? fail('refused', sent.failure.message) : fail('unavailable', `Prometheus at ${options.baseUrl} did not answer: ${sent.failure.message}`);
+        if (sent.failure.kind === 'refused-by-allowlist' || sent.failure.kind === 'too-large') return fail('refused', sent.failure.message);
+        return fail('unavailable', `Prometheus at ${options.baseUrl} did not answer: ${sent.failure.message}`);
       }
       const { status, body: text } = sent.response;
       let document: { status?: unknown; errorType?: unknown; error?: unknown; data?: { resultType?: unknown; result?: unknown } } | undefined;

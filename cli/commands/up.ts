@@ -7,6 +7,8 @@ export interface UpOptions {
   readonly port?: string;
   readonly dir: string;
   readonly webhookAllowlist?: readonly string[];
+  /** From GENNAKER_MAX_WEBHOOK_BYTES / GENNAKER_MAX_CONFIG_BYTES. */
+  readonly bodyLimits?: LocalServerOptions['bodyLimits'];
 }
 
 export interface UpDeps {
@@ -26,7 +28,13 @@ export async function runUp(options: UpOptions, io: IoHost, deps: UpDeps): Promi
   const port = parsePort(options.port);
   let server: LocalServer;
   try {
-    server = await deps.start({ dir: options.dir, port, io, ...(options.webhookAllowlist ? { webhookAllowlist: options.webhookAllowlist } : {}) });
+    server = await deps.start({
+      dir: options.dir,
+      port,
+      io,
+      ...(options.webhookAllowlist ? { webhookAllowlist: options.webhookAllowlist } : {}),
+      ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
+    });
   } catch (error) {
     io.emit({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
     return EXIT.failed;

@@ -71,6 +71,20 @@ const pipelineSchema = z.looseObject({
   disabled: withDefault(flag(), false),
 });
 
+/** The longest pipeline name or id: store keys hold at most 1,024 bytes, and a name is four bytes a character at worst. */
+export const MAX_PIPELINE_NAME_CHARS = 200;
+
+function checkNameLengths(fields: { readonly name: string; readonly id?: string | undefined }, base: string): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const field of ['name', 'id'] as const) {
+    const value = fields[field];
+    if (value !== undefined && value.length > MAX_PIPELINE_NAME_CHARS) {
+      issues.push(issue(pointerJoin(base, field), 'limit', `is ${value.length} characters long ("${value.slice(0, 24)}…"); a pipeline ${field} may have at most ${MAX_PIPELINE_NAME_CHARS} characters`, 'error'));
+    }
+  }
+  return issues;
+}
+
 function isPlainObject(value: unknown): value is RawObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -111,6 +125,9 @@ function parseOrFail(input: unknown, base: string): ParseResult {
   const top = safeParse(pipelineSchema, raw);
   if (!top.success) issues.push(...issuesFromZod(top.error, raw, base));
   const fields = top.success ? top.data : undefined;
+
+  // Name and id become store keys and URL segments: bounded, with a message rather than a store error.
+  if (fields) issues.push(...checkNameLengths(fields, base));
 
   // Parameters: names unique.
   if (fields) issues.push(...checkParameterNames(fields.parameterConfig, base));

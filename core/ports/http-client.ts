@@ -22,6 +22,8 @@ export interface HttpResponse {
 /** Why a request was not answered: a value, so tasks decide retry versus fail. */
 export type HttpFailure =
   | { readonly kind: 'refused-by-allowlist'; readonly message: string }
+  /** The answer's body was longer than the client's cap (retrying would bring the same). */
+  | { readonly kind: 'too-large'; readonly message: string }
   | { readonly kind: 'network'; readonly message: string }
   | { readonly kind: 'timeout'; readonly message: string };
 

@@ -54,7 +54,7 @@ type Classified = { readonly kind: 'success' } | { readonly kind: 'retry'; reado
 /** Spinnaker's reading of an HTTP outcome. */
 export function classifyHttpResult(result: HttpResult, codes: { readonly failFast: readonly number[]; readonly retry: readonly number[] }): Classified {
   if (!result.ok) {
-    if (result.failure.kind === 'refused-by-allowlist') return { kind: 'fail', reason: result.failure.message };
+    if (result.failure.kind === 'refused-by-allowlist' || result.failure.kind === 'too-large') return { kind: 'fail', reason: result.failure.message };
     return { kind: 'retry', reason: result.failure.message };
   }
   const status = result.response.status;

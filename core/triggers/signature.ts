@@ -1,3 +1,5 @@
+import type { Pipeline } from '../pipeline/model.ts';
+
 /**
  * Webhook signatures, the pure half: which signature a request carries, and Echo's rule for
  * whether a trigger accepts it. Computing an HMAC needs crypto, which core/ does not import: the
@@ -64,4 +66,40 @@ export function acceptsSignature(
 /** The secret a trigger definition holds (`secret` in its JSON), if any. */
 export function triggerSecret(raw: Readonly<Record<string, unknown>>): string | undefined {
   return typeof raw.secret === 'string' && raw.secret !== '' ? raw.secret : undefined;
+}
+
+/**
+ * The pipelines a signed delivery may reach: those with an enabled `type` trigger for `source`
+ * whose secret verifies the signature over the raw body. Reads only trigger definitions — no
+ * payload, no constraint regex — so a forged or junk signature is refused before anything of the
+ * request is parsed or matched. Each distinct secret is tried once.
+ */
+export function pipelinesSignedFor(
+  pipelines: readonly Pipeline[],
+  type: 'webhook' | 'git',
+  source: string,
+  signature: EventSignature,
+  rawBody: string,
+  verify: SignatureVerifier,
+): Pipeline[] {
+  const verdicts = new Map<string, boolean>();
+  const verifies = (secret: string): boolean => {
+    let verdict = verdicts.get(secret);
+    if (verdict === undefined) {
+      verdict = verify(secret, signature, rawBody);
+      verdicts.set(secret, verdict);
+    }
+    return verdict;
+  };
+  return pipelines.filter(
+    (pipeline) =>
+      !pipeline.disabled &&
+      pipeline.triggers.some((trigger) => {
+        if ((trigger.type !== 'webhook' && trigger.type !== 'git') || trigger.type !== type || !trigger.enabled) return false;
+        const triggerSource = trigger.config.source;
+        const sameSource = type === 'git' ? triggerSource.toLowerCase() === source.toLowerCase() : triggerSource === source;
+        const secret = triggerSecret(trigger.raw);
+        return sameSource && secret !== undefined && verifies(secret);
+      }),
+  );
 }

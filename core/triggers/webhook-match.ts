@@ -22,6 +22,12 @@ export interface WebhookEvent {
    * a redelivery with the same id starts nothing new.
    */
   readonly eventId: string;
+  /**
+   * What deduplicates the delivery instead of `eventId`: for a signed delivery, a digest of the
+   * signed body. Headers such as `X-Event-Id` are not signed, so a captured body replayed with a
+   * fresh id must still find the execution the first delivery started.
+   */
+  readonly dedupId?: string;
   /** Who sent it, for `trigger.user`. */
   readonly user?: string;
 }
@@ -58,7 +64,7 @@ export function matchWebhookTrigger(pipelines: readonly Pipeline[], event: Webho
   ).map(({ pipeline, definition }) => ({
     pipeline,
     definition,
-    idempotencyKey: ['webhook', keyPart(event.source), keyPart(event.eventId), keyPart(pipelineRef(pipeline))].join(':'),
+    idempotencyKey: ['webhook', keyPart(event.source), keyPart(event.dedupId ?? event.eventId), keyPart(pipelineRef(pipeline))].join(':'),
     trigger: {
       ...publicTriggerFields(definition),
       type: 'webhook',

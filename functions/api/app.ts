@@ -27,9 +27,11 @@ import type { TriggerMatch } from '../../core/triggers/match.ts';
 import { pipelineRef } from '../../core/triggers/match.ts';
 import { listTriggerablePipelines } from '../../core/triggers/pipeline-source.ts';
 import type { EventSignature, HeaderMap, SignatureVerifier } from '../../core/triggers/signature.ts';
-import { acceptsSignature, header, readEventSignature, triggerSecret } from '../../core/triggers/signature.ts';
+import { acceptsSignature, header, pipelinesSignedFor, readEventSignature, triggerSecret } from '../../core/triggers/signature.ts';
 import { matchWebhookTrigger } from '../../core/triggers/webhook-match.ts';
 import { createSignatureVerifier } from '../../adapters/crypto/signature-verifier.ts';
+import { boundedPathParameters, CONFIG_LIMIT_SETTING, sha256Hex, WEBHOOK_LIMIT_SETTING } from './bounded-input.ts';
+import { DEFAULT_BODY_LIMITS, readBoundedText, type BodyLimits } from './input-limits.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import type { OperationId, RouteDeclaration } from './routes.ts';
 import { ROUTES } from './routes.ts';
@@ -69,6 +71,8 @@ export interface ApiDeps {
   readonly targets?: DeployTargetLookup;
   /** Saved canary configs (`/v2/canaryConfig`). @default none: those routes answer 404 */
   readonly canaryConfigs?: CanaryConfigStore;
+  /** Request body limits. @default DEFAULT_BODY_LIMITS (webhooks 1 MiB, everything else 512 KiB) */
+  readonly bodyLimits?: Partial<BodyLimits>;
 }
 
 interface ApiEnv {
@@ -204,6 +208,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   const authHint = deps.authHint ?? DEFAULT_AUTH_HINT;
   const log = deps.log ?? (() => undefined);
   const openApi = buildOpenApiDocument();
+  const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.bodyLimits };
 
   const app = new Hono<ApiEnv>();
 
@@ -230,8 +235,16 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     return auth.authenticate({ headers: lowerCaseHeaders(c), requestContext: env?.requestContext });
   }
 
-  async function readBody(c: ApiContext, what: string, options?: { readonly emptyOk?: boolean }) {
-    return parseJsonObject(await c.req.text(), what, options);
+  /** The body as a JSON object: 413 past the size limit (before reading on), 400 when it is not one. */
+  async function readBody(
+    c: ApiContext,
+    what: string,
+    options?: { readonly emptyOk?: boolean },
+  ): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; status: 400 | 413; message: string }> {
+    const text = await readBoundedText(c.req.raw, limits.configBytes, 'the request body', CONFIG_LIMIT_SETTING);
+    if (!text.ok) return { ok: false, status: 413, message: text.message };
+    const parsed = parseJsonObject(text.value, what, options);
+    return parsed.ok ? parsed : { ok: false, status: 400, message: parsed.message };
   }
 
   async function getPipelineVersion(application: string, nameOrId: string): Promise<PipelineConfigVersion | undefined> {
@@ -276,7 +289,14 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   async function deliver(
     c: ApiContext,
     kind: 'webhook' | 'git',
-    match: (pipelines: readonly Pipeline[], raw: string, body: Record<string, unknown>, caller: Caller | undefined, headers: HeaderMap) => { eventId: string; matches: TriggerMatch[] } | Response,
+    match: (
+      pipelines: readonly Pipeline[],
+      raw: string,
+      body: Record<string, unknown>,
+      caller: Caller | undefined,
+      headers: HeaderMap,
+      signedDigest: string | undefined,
+    ) => { eventId: string; matches: TriggerMatch[] } | Response,
   ): Promise<Response> {
     const headers = lowerCaseHeaders(c);
     const signature = readEventSignature(headers);
@@ -284,10 +304,23 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     if (signature === undefined && caller === undefined) {
       return fail(c, 401, `the ${kind} request is neither signed nor authenticated; sign it with the trigger's secret (X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body>, or X-Gitlab-Token) or ${authHint}`);
     }
-    const raw = await c.req.text();
+    const read = await readBoundedText(c.req.raw, limits.webhookBytes, `the ${kind} payload`, WEBHOOK_LIMIT_SETTING);
+    if (!read.ok) return fail(c, 413, read.message);
+    const raw = read.value;
+    let pipelines = await listPipelines();
+    let signedDigest: string | undefined;
+    if (signature !== undefined) {
+      // The signature first: nothing of a delivery is parsed or matched until a trigger's secret vouches for it.
+      const source = c.req.param('source') ?? '';
+      pipelines = pipelinesSignedFor(pipelines, kind, source, signature, raw, verify);
+      if (pipelines.length === 0) {
+        return fail(c, 401, `the signature does not verify with the secret of any enabled ${kind} trigger for source '${source}'; check the secret and sign the exact body (a trigger without a secret takes only unsigned requests with the API token)`);
+      }
+      signedDigest = await sha256Hex(raw);
+    }
     const body = parseJsonObject(raw, `the ${kind} payload`, { emptyOk: kind === 'webhook' });
     if (!body.ok) return fail(c, 400, body.message);
-    const outcome = match(await listPipelines(), raw, body.value, caller, headers);
+    const outcome = match(pipelines, raw, body.value, caller, headers, signedDigest);
     if (outcome instanceof Response) return outcome;
     const accepted = outcome.matches.filter((candidate) => acceptsSignature(triggerSecret(candidate.definition.raw), signature, raw, verify));
     const problem = signatureProblem(outcome.matches, accepted, signature);
@@ -314,7 +347,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
 
     createApplication: async (c) => {
       const body = await readBody(c, 'the application');
-      if (!body.ok) return fail(c, 400, body.message);
+      if (!body.ok) return fail(c, body.status, body.message);
       const input = parseApplicationInput(body.value);
       if (!input.ok) return fail(c, 400, input.message);
       const saved = await store.saveApplication(input.value, { expectRevision: 0 });
@@ -332,7 +365,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     saveApplication: async (c) => {
       const name = c.req.param('application')!;
       const body = await readBody(c, 'the application');
-      if (!body.ok) return fail(c, 400, body.message);
+      if (!body.ok) return fail(c, body.status, body.message);
       if (body.value.name !== undefined && (typeof body.value.name !== 'string' || body.value.name.toLowerCase() !== name.toLowerCase())) {
         return fail(c, 400, `'name' is ${showValue(body.value.name)} but the path names '${name}'; leave 'name' out or make them equal`);
       }
@@ -346,7 +379,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
 
     savePipelineConfig: async (c) => {
       const body = await readBody(c, 'the pipeline');
-      if (!body.ok) return fail(c, 400, body.message);
+      if (!body.ok) return fail(c, body.status, body.message);
       const expectVersion = parseExpectVersion(c.req.query('expectVersion'));
       if (!expectVersion.ok) return fail(c, 400, expectVersion.message);
       const caller = callerOf(c);
@@ -405,7 +438,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     startPipeline: async (c) => {
       const caller = callerOf(c);
       const body = await readBody(c, 'the parameters', { emptyOk: true });
-      if (!body.ok) return fail(c, 400, body.message);
+      if (!body.ok) return fail(c, body.status, body.message);
       const trigger = parseStartBody(body.value, caller.user);
       if (!trigger.ok) return fail(c, 400, trigger.message);
       const result = await service.startPipeline({ application: c.req.param('application')!, pipeline: c.req.param('pipelineNameOrId')!, trigger: trigger.value }, caller);
@@ -436,7 +469,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     rollbackCluster: async (c) => {
       const caller = callerOf(c);
       const body = await readBody(c, 'the rollback request', { emptyOk: true });
-      if (!body.ok) return fail(c, 400, body.message);
+      if (!body.ok) return fail(c, body.status, body.message);
       const { account, regions, reason } = body.value as { account?: unknown; regions?: unknown; reason?: unknown };
       if (account !== undefined && typeof account !== 'string') return fail(c, 400, `account is ${JSON.stringify(account)}; give the account name as a string, e.g. "local"`);
       if (regions !== undefined && !(Array.isArray(regions) && regions.every((region) => typeof region === 'string'))) {
@@ -497,7 +530,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const id = c.req.param('id')!;
       const stageId = c.req.param('stageId')!;
       const body = await readBody(c, 'the judgment');
-      if (!body.ok) return fail(c, 400, body.message);
+      if (!body.ok) return fail(c, body.status, body.message);
       const patch = parseStagePatch(body.value);
       if (!patch.ok) return fail(c, 400, patch.message);
       const result =
@@ -517,7 +550,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     saveCanaryConfig: async (c) => {
       if (!deps.canaryConfigs) return fail(c, 404, NO_CANARY_CONFIGS);
       const body = await readBody(c, 'the canary config');
-      if (!body.ok) return fail(c, 400, body.message);
+      if (!body.ok) return fail(c, body.status, body.message);
       const id = body.value.id ?? globalThis.crypto.randomUUID();
       if (typeof id !== 'string' || !CANARY_CONFIG_ID.test(id)) return fail(c, 400, `/id: is ${showValue(id)}; use 1-256 letters, digits, '.', '_', ':' or '-', or leave it out for a generated id`);
       return saveCanaryConfig(c, deps.canaryConfigs, id, body.value, 0);
@@ -528,7 +561,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const id = c.req.param('id')!;
       if (!CANARY_CONFIG_ID.test(id)) return fail(c, 400, `canary config id '${id}' in the path must be 1-256 letters, digits, '.', '_', ':' or '-'`);
       const body = await readBody(c, 'the canary config');
-      if (!body.ok) return fail(c, 400, body.message);
+      if (!body.ok) return fail(c, body.status, body.message);
       if (body.value.id !== undefined && body.value.id !== id) return fail(c, 400, `/id: is ${showValue(body.value.id)} but the path names '${id}'; leave 'id' out or make them equal`);
       return saveCanaryConfig(c, deps.canaryConfigs, id, body.value, undefined);
     },
@@ -549,10 +582,12 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     },
 
     webhook: (c) =>
-      deliver(c, 'webhook', (pipelines, _raw, payload, caller, headers) => {
+      deliver(c, 'webhook', (pipelines, _raw, payload, caller, headers, signedDigest) => {
         const eventId = header(headers, 'idempotency-key') ?? header(headers, 'x-event-id') ?? newEventId();
         const source = c.req.param('source')!;
-        const event = caller === undefined ? { source, payload, eventId } : { source, payload, eventId, user: caller.user };
+        // A signed delivery is deduplicated by what was signed, never by an unsigned header.
+        const dedup = signedDigest === undefined ? {} : { dedupId: `sha256-${signedDigest}` };
+        const event = caller === undefined ? { source, payload, eventId, ...dedup } : { source, payload, eventId, user: caller.user, ...dedup };
         return { eventId, matches: matchWebhookTrigger(pipelines, event) };
       }),
 
@@ -597,7 +632,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
             return handler(c);
           }
         : handler;
-    app.on(route.method.toUpperCase(), toHonoPath(route.path), guarded);
+    app.on(route.method.toUpperCase(), toHonoPath(route.path), boundedPathParameters, guarded);
   }
   return app;
 }

@@ -7,6 +7,7 @@ import type { ExecutionStatus } from '../../core/execution/status.ts';
 import { EXECUTION_STATUSES, isExecutionStatus } from '../../core/execution/status.ts';
 import { showValue } from '../../core/issues.ts';
 import type { ApplicationInput, JsonObject, Permission, TrafficGuard } from '../../core/ports/execution-store.ts';
+import { jsonShapeProblem } from './input-limits.ts';
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 
@@ -17,9 +18,12 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** A JSON object body; an empty body is `{}` when `emptyOk`. */
+/** A JSON object body, within the depth and key-length limits (input-limits.ts); an empty body is `{}` when `emptyOk`. */
 export function parseJsonObject(text: string, what: string, options: { readonly emptyOk?: boolean } = {}): Parsed<Record<string, unknown>> {
   if (text.trim() === '') return options.emptyOk ? ok({}) : bad(`the request body is empty; send ${what} as a JSON object`);
+  // Depth and key length before JSON.parse builds anything: every later walk stays bounded.
+  const shape = jsonShapeProblem(text);
+  if (shape !== undefined) return bad(shape);
   let value: unknown;
   try {
     value = JSON.parse(text);

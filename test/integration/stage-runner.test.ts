@@ -172,6 +172,13 @@ describe('webhook stages against a local server', () => {
     expect((execution.stages[0]!.context.exception as { details: { error: string } }).details.error).toMatch(/answered 404/);
   });
 
+  it('fails the stage, naming the cap, when the answer is larger than the response cap', async () => {
+    answers.set('/hook/huge', [{ status: 200, body: { blob: 'x'.repeat(2 * 1024 * 1024) } }]);
+    const { execution, statuses } = await local.run(pipeline([{ refId: '1', type: 'webhook', name: 'Notify', url: `${baseUrl}/hook/huge` }]));
+    expect(statuses).toEqual({ '1': 'TERMINAL' });
+    expect((execution.stages[0]!.context.exception as { details: { error: string } }).details.error).toContain('answered a body larger than 1 MiB, the cap on a response');
+  });
+
   it('retries a 503 and succeeds on the next answer', async () => {
     answers.set('/hook/flaky', [{ status: 503 }, { status: 503 }, { status: 200, body: {} }]);
     const { statuses } = await local.run(pipeline([{ refId: '1', type: 'webhook', name: 'Notify', url: `${baseUrl}/hook/flaky` }]));

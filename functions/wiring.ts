@@ -79,6 +79,12 @@ function required(env: Env, name: string, what: string): string {
   return value;
 }
 
+/** `bodyLimits` when MAX_WEBHOOK_BYTES or MAX_CONFIG_BYTES is set. */
+function bodyLimitsSetting(env: Env): { bodyLimits?: { webhookBytes?: number; configBytes?: number } } {
+  const limits = bodyLimitsFromEnv(env, '');
+  return Object.keys(limits).length > 0 ? { bodyLimits: limits } : {};
+}
+
 /** Reads the environment, naming what is missing; with `scheduler`, the Scheduler settings are required too. */
 export function readEnvironment(env: Env, options: { readonly scheduler?: boolean } = {}): CloudEnvironment {
   const namePrefix = env.STATE_MACHINE_NAME_PREFIX?.trim() || 'gennaker';
@@ -93,7 +99,7 @@ export function readEnvironment(env: Env, options: { readonly scheduler?: boolea
     namePrefix,
     eventBusName: required(env, 'EVENT_BUS_NAME', "the name of Gennaker's EventBridge bus"),
     webhookAllowlist: (env.WEBHOOK_ALLOWLIST ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''),
-    bodyLimits: bodyLimitsFromEnv(env, ''),
+    ...bodyLimitsSetting(env),
     ...(options.scheduler
       ? {
           scheduler: {

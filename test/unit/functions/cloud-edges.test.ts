@@ -66,6 +66,12 @@ describe('readEnvironment', () => {
     expect(() => readEnvironment({ ...ENV, [name]: ' ' })).toThrow(message);
   });
 
+  it('reads the API body limits, refusing a value that is not a whole number of bytes', () => {
+    expect(readEnvironment({ ...ENV, MAX_WEBHOOK_BYTES: '2097152', MAX_CONFIG_BYTES: '1024' }).bodyLimits).toEqual({ webhookBytes: 2097152, configBytes: 1024 });
+    expect(readEnvironment({ ...ENV, MAX_CONFIG_BYTES: '1024' }).bodyLimits).toEqual({ configBytes: 1024 });
+    expect(() => readEnvironment({ ...ENV, MAX_WEBHOOK_BYTES: '1MB' })).toThrow("MAX_WEBHOOK_BYTES is '1MB'; give a whole number of bytes, e.g. 1048576");
+  });
+
   it('requires the Scheduler settings only where pipelines are saved', () => {
     expect(() => readEnvironment(ENV, { scheduler: true })).toThrow('SCHEDULE_GROUP_NAME is not set: it must hold the EventBridge Scheduler group of cron triggers');
     expect(() => readEnvironment({ ...ENV, STATE_MACHINE_NAME_PREFIX: 'bad prefix' })).toThrow("STATE_MACHINE_NAME_PREFIX 'bad prefix' must be 1-40 letters, digits, '-' or '_'");

@@ -15,7 +15,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(root, 'bin/gennaker.js');
 const work = mkdtempSync(join(tmpdir(), 'gennaker-up-'));
 const dataDir = join(work, '.gennaker');
-const env = { ...process.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+// A small body limit from the environment, to see `up` apply it (README: Security, input limits).
+const env = { ...process.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', GENNAKER_MAX_CONFIG_BYTES: '65536' };
 
 interface Up {
   readonly child: ChildProcess;
@@ -96,6 +97,11 @@ describe('gennaker up', () => {
     const saved = await gennaker(first.endpoint, ['pipeline', 'save', '-f', file]);
     expect(saved.stderr).toContain('saved demo/Release');
     expect(saved.code).toBe(0);
+    const oversized = join(work, 'oversized.json');
+    writeFileSync(oversized, JSON.stringify({ application: 'demo', name: 'Big', description: 'x'.repeat(65_536), stages: [] }));
+    const refused = await gennaker(first.endpoint, ['pipeline', 'save', '-f', oversized]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('over the limit of 64 KiB');
 
     // when: one execution is judged through to the end
     const executed = await gennaker(first.endpoint, ['pipeline', 'execute', 'demo', 'Release', '--param', 'version=2']);

@@ -19,7 +19,7 @@ import { LATENCY_BUCKETS_MS } from '../targets/local/metrics.ts';
 
 export interface LocalMetricSourceOptions {
   /** The local target's `metrics` (LocalDeployTarget.metrics). */
-  readonly metrics: (ref: ClusterRef, since?: number) => ClusterMetrics | undefined;
+  readonly metrics: (ref: ClusterRef, since?: number) => ClusterMetrics | undefined | Promise<ClusterMetrics | undefined>;
   /** The account the local target serves (`local`). */
   readonly account: string;
   /** Upper bounds of the load balancer's latency buckets, ms. @default LATENCY_BUCKETS_MS */
@@ -48,7 +48,7 @@ export function createLocalMetricSource(options: LocalMetricSourceOptions): Metr
       }
       const where = { account: options.account, location: scope.location, cluster: parsed.cluster, serverGroup: scope.scope };
       const text = describeLocalQuery(query.metricName, where, scope.stepSeconds);
-      const cluster = options.metrics({ account: where.account, location: where.location, cluster: where.cluster }, window.start);
+      const cluster = await options.metrics({ account: where.account, location: where.location, cluster: where.cluster }, window.start);
       if (!cluster) {
         return {
           ok: false,

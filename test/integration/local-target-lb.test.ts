@@ -189,7 +189,8 @@ describe('the local load balancer', () => {
     // when
     await countGroups(local.target.loadBalancerUrl(refMetrics)!, 40);
     // then JSON
-    const json = (await (await fetch(`${local.target.adminUrl}/_gennaker/metrics?cluster=metrics`)).json()) as {
+    const auth = { headers: { authorization: `Bearer ${local.adminToken}` } };
+    const json = (await (await fetch(`${local.target.adminUrl}/_gennaker/metrics?cluster=metrics`, auth)).json()) as {
       now: number;
       latencyBucketsMs: number[];
       clusters: Array<{ cluster: string; serverGroups: Array<{ serverGroup: string; totals: { requests: number; errors: number; latencyBuckets: number[] }; series: Array<{ start: number; requests: number }> }> }>;
@@ -202,7 +203,7 @@ describe('the local load balancer', () => {
     expect(groups[good]!.series.reduce((sum, slot) => sum + slot.requests, 0)).toBe(20);
     expect(groups[good]!.series.every((slot) => slot.start >= since - 250 && slot.start <= json.now)).toBe(true);
     // and Prometheus text
-    const text = await (await fetch(`${local.target.adminUrl}/_gennaker/metrics/prometheus`)).text();
+    const text = await (await fetch(`${local.target.adminUrl}/_gennaker/metrics/prometheus`, auth)).text();
     const samples = new Map<string, number>();
     for (const line of text.split('\n')) {
       if (line === '' || line.startsWith('#')) continue;
@@ -216,6 +217,21 @@ describe('the local load balancer', () => {
     expect(samples.get(`gennaker_lb_request_duration_seconds_bucket{${labels(good)},le="+Inf"}`)).toBe(20);
     expect(samples.get(`gennaker_lb_request_duration_seconds_count{${labels(good)}}`)).toBe(20);
     expect(text).toContain('# TYPE gennaker_lb_request_duration_seconds histogram');
+  });
+
+  it('rejects admin requests without the API token, with 401 and the header to send', async () => {
+    for (const path of ['/_gennaker/metrics', '/_gennaker/metrics/prometheus']) {
+      for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: local.adminToken }]) {
+        // when
+        const answer = await fetch(`${local.target.adminUrl}${path}`, { headers });
+        // then
+        expect(answer.status, `${path} with ${JSON.stringify(headers)}`).toBe(401);
+        expect(answer.headers.get('www-authenticate')).toBe('Bearer');
+        expect(((await answer.json()) as { error: string }).error).toContain('Authorization: Bearer <token>');
+      }
+    }
+    // and the same request with the token is answered
+    expect((await fetch(`${local.target.adminUrl}/_gennaker/metrics`, { headers: { authorization: `Bearer ${local.adminToken}` } })).status).toBe(200);
   });
 
   it('switches traffic between two server groups under load without one failed request', async () => {

@@ -138,7 +138,9 @@ describe('the local deploy target', () => {
     await own.target.createServerGroup({ ...ref, name: 'leak-v001', capacity: { min: 3, max: 3, desired: 3 }, artifact: sampleServiceArtifact() });
     await waitForInstances(own.target, ref, 'leak-v001', 3);
     const pids = own.trackedPids();
-    expect(pids).toHaveLength(3);
+    // three instances and the router holding the load balancer
+    expect(pids).toHaveLength(4);
+    expect(pids).toContain(own.target.routerPid());
     // when
     const survivors = await own.dispose();
     // then
@@ -157,7 +159,8 @@ describe('restarting the local deploy target', () => {
       await waitForInstances(local.target, ref, 'adopt-v001', 2);
       await local.target.createServerGroup({ ...ref, name: 'adopt-v002', capacity: { min: 0, max: 0, desired: 0 }, artifact: sampleServiceArtifact(), disabled: true });
       await local.target.setTrafficWeights(ref, { 'adopt-v001': 100 });
-      const before = local.trackedPids();
+      const before = local.target.processes().map((p) => p.pid);
+      const router = local.target.routerPid();
       const endpoint = local.target.loadBalancerUrl(ref);
       // when the target goes away without killing anything, and a new one opens the directory
       await local.target.close();
@@ -171,6 +174,7 @@ describe('restarting the local deploy target', () => {
       expect(description.trafficWeights).toEqual({ 'adopt-v001': 100 });
       expect(reopened.processes().map((p) => p.pid).sort()).toEqual([...before].sort());
       expect(reopened.loadBalancerUrl(ref)).toBe(endpoint);
+      expect(reopened.routerPid()).toBe(router);
       expect((await getJson(`${endpoint}/`)).status).toBe(200);
 
       // when one process dies while no target runs

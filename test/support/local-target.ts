@@ -1,9 +1,11 @@
 /**
  * The local deploy target for tests: a fresh state directory, fast health checks, the sample
- * service as artifact, and a leak check. Every pid the target ever reported is remembered;
- * `dispose()` destroys everything, then proves each of those pids is gone (and kills any
- * survivor, so a failing test still leaves nothing behind).
+ * service as artifact, an admin token, and a leak check. Every pid the target ever reported
+ * (instances and the router holding the load balancers) is remembered; `dispose()` destroys
+ * everything, then proves each of those pids is gone (and kills any survivor, so a failing test
+ * still leaves nothing behind).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -23,6 +25,8 @@ export function sampleServiceArtifact(version = '1.0.0'): ArtifactReference {
 export interface TestLocalTarget {
   readonly target: LocalDeployTarget;
   readonly stateDir: string;
+  /** The token the admin server requires. */
+  readonly adminToken: string;
   /** Opens another target on the same state directory (adoption), tracked the same way. */
   reopen(): Promise<LocalDeployTarget>;
   /** Pids the target has reported so far (call after creating instances). */
@@ -33,6 +37,7 @@ export interface TestLocalTarget {
 
 export async function startTestLocalTarget(options: Partial<LocalDeployTargetOptions> = {}): Promise<TestLocalTarget> {
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'gennaker-local-target-'));
+  const adminToken = options.adminToken ?? randomBytes(16).toString('hex');
   const pids = new Set<number>();
   const open = async () =>
     createLocalDeployTarget({
@@ -41,11 +46,16 @@ export async function startTestLocalTarget(options: Partial<LocalDeployTargetOpt
       healthCheck: { intervalMs: 100, timeoutMs: 500, unhealthyThreshold: 2 },
       drainTimeoutMs: 5_000,
       killGraceMs: 2_000,
+      adminToken,
       ...options,
     });
   const targets: LocalDeployTarget[] = [await open()];
   const track = () => {
-    for (const target of targets) for (const process of target.processes()) pids.add(process.pid);
+    for (const target of targets) {
+      for (const process of target.processes()) pids.add(process.pid);
+      const router = target.routerPid();
+      if (router !== undefined) pids.add(router);
+    }
   };
   // A test that times out keeps running while the worker exits: kill what is left, synchronously.
   const onExit = () => {
@@ -64,6 +74,7 @@ export async function startTestLocalTarget(options: Partial<LocalDeployTargetOpt
       return targets[targets.length - 1]!;
     },
     stateDir,
+    adminToken,
     async reopen() {
       track();
       const target = await open();

@@ -57,6 +57,8 @@ export interface LoadBalancer {
   readonly metrics: MetricsRecorder;
   /** Requests in flight to a server group. */
   inFlight(serverGroup: string): number;
+  /** Every non-zero in-flight count: per server group, and per instance under `instance:<id>`. */
+  inFlightCounts(): Readonly<Record<string, number>>;
   /** Resolves true when the server group has no request in flight, false after `timeoutMs`. */
   drain(serverGroup: string, timeoutMs: number): Promise<boolean>;
   /**
@@ -271,6 +273,7 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
     url: `http://127.0.0.1:${port}`,
     metrics,
     inFlight: (serverGroup) => inFlight.get(serverGroup) ?? 0,
+    inFlightCounts: () => Object.fromEntries(inFlight),
     drain: (serverGroup, timeoutMs) => drainKey(serverGroup, timeoutMs),
     async drainInstances(instanceIds, timeoutMs) {
       const drained = await Promise.all(instanceIds.map((instanceId) => drainKey(instanceKey(instanceId), timeoutMs)));

@@ -3,6 +3,9 @@
  * machine, run from a baked, immutable copy of the artifact (artifacts.ts), each on its own
  * 127.0.0.1 port, behind one real weighted HTTP load balancer per cluster (load-balancer.ts)
  * that also records per-server-group request metrics (metrics.ts, served by the admin server).
+ * The load balancers live in the router, a process of their own per state directory
+ * (router.ts), so they keep serving while the process holding this target restarts; this
+ * target talks to it through the router client (router-client.ts).
  *
  * Decisions:
  * - Every instance gets PORT, HOST, INSTANCE_ID, SERVER_GROUP and ARTIFACT_VERSION (the baked
@@ -14,17 +17,24 @@
  *   disable, and enabling it puts every instance back.
  * - Health is an HTTP GET polled per instance: Starting until the first 2xx; Down on a non-2xx
  *   answer before that (a broken release), or after `unhealthyThreshold` failures once Up.
+ * - The target decides who takes traffic; the router only routes. Every change of a cluster's
+ *   routing table (health, enable, disable, weights, an instance leaving) is sent to the router,
+ *   one at a time per cluster, and an operation that must not send traffic somewhere (a disable
+ *   before its drain, a termination before its kill) waits until the router uses the new table.
  * - The model (server groups, pids, ports, load balancer ports) is a JSON file in the state
  *   directory, written after every change. A new target on the same directory adopts the
  *   processes still alive (pid alive, same working directory, then a health check) and drops
- *   the dead ones, and binds each load balancer on its old port when it can. `close()` leaves
- *   processes running for that; `destroyAll()` kills them all.
+ *   the dead ones, and adopts the running router (or starts one, binding each load balancer on
+ *   its old port when it can). The router keeps the last routing table meanwhile. `close()`
+ *   leaves processes and the router running for that; `destroyAll()` stops them all.
+ * - The admin server answers only requests carrying the API token (`Authorization: Bearer`).
  * - The model also keeps each server group's owner token and the owners of recent destroys, so
  *   the server-group port (local-ports.ts) answers a repeated create or destroy after a restart.
- *   `draining` (a disable's drain under way) is not persisted: a restarted load balancer has
- *   nothing in flight.
+ *   `draining` (a disable's drain under way) is not persisted: it is this target's wait on the
+ *   router's in-flight counts.
  */
-import { request as httpRequest, createServer, type Server } from 'node:http';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { request as httpRequest, createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
@@ -47,9 +57,10 @@ import type {
   ServerGroupRef,
 } from '../../../core/ports/deploy-target.ts';
 import { bakeArtifact, LOCAL_ARTIFACT_TYPES } from './artifacts.ts';
-import { startLoadBalancer, type LoadBalancer, type RoutingGroup } from './load-balancer.ts';
-import { createMetricsRecorder, LATENCY_BUCKETS_MS, renderPrometheus, type MetricsRecorder, type ServerGroupMetrics } from './metrics.ts';
+import type { RoutingGroup } from './load-balancer.ts';
+import { LATENCY_BUCKETS_MS, renderPrometheus, type ServerGroupMetrics } from './metrics.ts';
 import { freePort, isAlive, killInstance, spawnInstance, workingDirectoryOf } from './processes.ts';
+import { createRouterClient, type RemoteLoadBalancer } from './router-client.ts';
 
 export interface LocalDeployTargetOptions {
   /** Where artifacts, logs and the model live (`.gennaker/targets/local`). */
@@ -66,6 +77,11 @@ export interface LocalDeployTargetOptions {
   readonly healthCheck?: HealthCheckSettings;
   /** The admin server's port (metrics). @default 0: any free port */
   readonly adminPort?: number;
+  /**
+   * The bearer token the admin server requires (the API token, from the composition root).
+   * @default a random token known to no one: the admin server then answers nobody
+   */
+  readonly adminToken?: string;
   /** Width of a metrics time-series slot. @default 1_000 */
   readonly metricsResolutionMs?: number;
 }
@@ -136,12 +152,14 @@ export interface LocalDeployTarget extends DeployTarget {
   /** The cluster's load balancer, once the cluster has had a server group. */
   loadBalancerUrl(ref: ClusterRef): string | undefined;
   /** The load balancer's metrics for a cluster; `since` (epoch ms) trims the time series. */
-  metrics(ref: ClusterRef, since?: number): ClusterMetrics | undefined;
+  metrics(ref: ClusterRef, since?: number): Promise<ClusterMetrics | undefined>;
   /** Every live instance process, for operators and leak checks. */
   processes(): readonly InstanceProcess[];
-  /** Stops load balancers, health checks and the admin server; instances keep running (adopted next time). */
+  /** The router process holding the load balancers, once this target talks to one (operators and leak checks). */
+  routerPid(): number | undefined;
+  /** Stops health checks and the admin server; instances and the router keep running (adopted next time). */
   close(): Promise<void>;
-  /** Kills every instance, forgets every server group, then closes. */
+  /** Kills every instance, forgets every server group, stops the router, then closes. */
   destroyAll(): Promise<void>;
 }
 
@@ -188,8 +206,11 @@ interface ClusterState {
   readonly ref: ClusterRef;
   port: number;
   weights?: Record<string, number>;
-  lb?: LoadBalancer;
-  readonly metrics: MetricsRecorder;
+  lb?: RemoteLoadBalancer;
+  /** The routing table the router uses (as sent, JSON), so an unchanged table is not sent again. */
+  routed?: string;
+  /** The last table sent: tables go out one at a time, in order. */
+  routing: Promise<void>;
 }
 
 /** A destroyed server group and the owner that destroyed it, so a repeated destroy is answered. */
@@ -261,8 +282,30 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
   const clusters = new Map<string, ClusterState>();
   const groups = new Map<string, ServerGroupState>();
   let destroyed: DestroyedServerGroup[] = [];
+  const resolutionMs = options.metricsResolutionMs ?? 1_000;
+  const adminToken = Buffer.from(options.adminToken ?? randomBytes(32).toString('base64url'));
   let closed = false;
   await mkdir(stateDir, { recursive: true });
+  const router = createRouterClient({
+    stateDir,
+    ...(options.nodePath !== undefined ? { nodePath: options.nodePath } : {}),
+    onRefused: (ref, serverGroup, instanceId) => {
+      const instance = groups.get(groupKey(ref.account, ref.location, serverGroup))?.instances.find((candidate) => candidate.id === instanceId);
+      if (!instance) return;
+      instance.health = 'Down';
+      const cluster = clusters.get(clusterKey(ref));
+      if (cluster) routeInBackground(cluster);
+    },
+    // The router went away and a new one started: it knows nothing until told again.
+    onRouterStarted: async () => {
+      for (const cluster of clusters.values()) {
+        if (!cluster.lb) continue;
+        await attachLoadBalancer(cluster);
+        await route(cluster);
+      }
+      await persist();
+    },
+  });
 
   // ---------------------------------------------------------------------------------------
   // The model on disk: written after every change, one write at a time.
@@ -310,36 +353,47 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
       });
   }
 
-  async function startClusterLoadBalancer(cluster: ClusterState): Promise<void> {
-    const start = (port: number) =>
-      startLoadBalancer({
-        name: cluster.ref.cluster,
-        port,
-        metrics: cluster.metrics,
-        routing: () => routingOf(cluster),
-        onRefused: (serverGroup, backend) => {
-          const group = groups.get(groupKey(cluster.ref.account, cluster.ref.location, serverGroup));
-          const instance = group?.instances.find((candidate) => candidate.id === backend.instanceId);
-          if (instance) instance.health = 'Down';
-        },
-      });
-    try {
-      cluster.lb = await start(cluster.port);
-    } catch {
-      // The old port is taken now: a new one (the cluster's endpoint changes).
-      cluster.lb = await start(0);
-    }
-    cluster.port = cluster.lb.port;
+  /**
+   * Sends the cluster's routing table to its load balancer when it changed since the last one
+   * sent; resolves once the router uses it (or a later table). Tables go out in order.
+   */
+  function route(cluster: ClusterState): Promise<void> {
+    const send = async () => {
+      if (!cluster.lb || closed) return;
+      const table = routingOf(cluster);
+      const text = JSON.stringify(table);
+      if (text === cluster.routed) return;
+      await cluster.lb.route(table);
+      cluster.routed = text;
+    };
+    const sent = cluster.routing.then(send, send);
+    cluster.routing = sent.catch(() => undefined);
+    return sent;
+  }
+
+  /** A health change: sent without waiting; a table that could not be sent is sent with the next change. */
+  function routeInBackground(cluster: ClusterState): void {
+    route(cluster).catch(() => undefined);
+  }
+
+  const clusterOf = (group: ServerGroupState) => clusters.get(clusterKey(group));
+
+  /** Registers the cluster with the router (on its old port when it can; the router may already hold it). */
+  async function attachLoadBalancer(cluster: ClusterState): Promise<void> {
+    const lb = await router.cluster(cluster.ref, { port: cluster.port, resolutionMs });
+    delete cluster.routed;
+    cluster.lb = lb;
+    cluster.port = lb.port;
   }
 
   async function ensureCluster(ref: ClusterRef): Promise<ClusterState> {
     const key = clusterKey(ref);
     let cluster = clusters.get(key);
     if (!cluster) {
-      cluster = { ref: { account: ref.account, location: ref.location, cluster: ref.cluster }, port: 0, metrics: createMetricsRecorder({ resolutionMs: options.metricsResolutionMs ?? 1_000 }) };
+      cluster = { ref: { account: ref.account, location: ref.location, cluster: ref.cluster }, port: 0, routing: Promise.resolve() };
       clusters.set(key, cluster);
     }
-    if (!cluster.lb) await startClusterLoadBalancer(cluster);
+    if (!cluster.lb) await attachLoadBalancer(cluster);
     return cluster;
   }
 
@@ -347,6 +401,13 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
   // Health: one polling loop per instance.
 
   async function checkHealth(group: ServerGroupState, instance: InstanceState): Promise<void> {
+    const before = instance.health;
+    await probeHealth(group, instance);
+    const cluster = clusterOf(group);
+    if (instance.health !== before && cluster) routeInBackground(cluster);
+  }
+
+  async function probeHealth(group: ServerGroupState, instance: InstanceState): Promise<void> {
     const dead = instance.exited ?? !isAlive(instance.pid);
     if (dead) {
       instance.health = 'Down';
@@ -409,15 +470,21 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
     void spawned.exited.then(() => {
       instance.exited = true;
       instance.health = 'Down';
+      const cluster = clusterOf(group);
+      if (cluster) routeInBackground(cluster);
     });
     group.instances.push(instance);
     watch(group, instance);
     return instance;
   }
 
-  async function terminate(instance: InstanceState): Promise<void> {
+  /** Takes the instance out of rotation (the router uses the table before the kill), then stops it. */
+  async function terminate(group: ServerGroupState, instance: InstanceState): Promise<void> {
     instance.terminating = true;
     stopWatching(instance);
+    const cluster = clusterOf(group);
+    // Killed even when the router cannot be told: its retries take the refused requests elsewhere.
+    if (cluster) await route(cluster).catch(() => undefined);
     await killInstance(instance.pid, killGraceMs);
     instance.health = 'Down';
   }
@@ -431,12 +498,7 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
     const model = JSON.parse(text) as PersistedModel;
     destroyed = [...(model.destroyed ?? [])];
     for (const saved of model.clusters) {
-      clusters.set(clusterKey(saved.ref), {
-        ref: saved.ref,
-        port: saved.port,
-        ...(saved.weights ? { weights: saved.weights } : {}),
-        metrics: createMetricsRecorder({ resolutionMs: options.metricsResolutionMs ?? 1_000 }),
-      });
+      clusters.set(clusterKey(saved.ref), { ref: saved.ref, port: saved.port, ...(saved.weights ? { weights: saved.weights } : {}), routing: Promise.resolve() });
     }
     const checks: Promise<void>[] = [];
     for (const saved of model.serverGroups) {
@@ -446,13 +508,17 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
         if (!isAlive(pid) || (cwd !== undefined && cwd !== group.directory)) continue; // dead, or a reused pid: forget it
         const instance: InstanceState = { id, pid, port, launchedTime, health: 'Starting', everUp: false, failures: 0, terminating: false, ...(outOfService ? { outOfService } : {}) };
         group.instances.push(instance);
-        checks.push(checkHealth(group, instance));
+        checks.push(probeHealth(group, instance));
       }
       groups.set(groupKey(group.account, group.location, group.name), group);
     }
     await Promise.all(checks);
     for (const group of groups.values()) for (const instance of group.instances) watch(group, instance, group.healthCheck.intervalMs);
-    for (const cluster of clusters.values()) await startClusterLoadBalancer(cluster);
+    // Only once every adopted instance was checked: until then the router keeps the last table it had.
+    for (const cluster of clusters.values()) {
+      await attachLoadBalancer(cluster);
+      await route(cluster);
+    }
     await persist();
   }
 
@@ -501,7 +567,9 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
     const leaving = order.slice(0, wanted).filter((instance) => !instance.outOfService);
     for (const instance of leaving) instance.outOfService = true;
     await persist();
-    const lb = clusters.get(clusterKey(group))?.lb;
+    const cluster = clusterOf(group);
+    if (cluster) await route(cluster);
+    const lb = cluster?.lb;
     if (!lb || leaving.length === 0) return { ok: true, drained: true };
     const drains = leaving.map((instance) => tracked(instance, lb.drainInstances([instance.id], timeoutMs)));
     if (!wait) return { ok: true, drained: false };
@@ -510,14 +578,17 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
 
   /**
    * Marks a server group or an instance draining until `drain` settles, unless something else
-   * (an enable, a newer drain) took the mark meanwhile. Answers the drain.
+   * (an enable, a newer drain) took the mark meanwhile. Answers the drain; a drain the router
+   * could not finish (it went away) did not drain.
    */
   function tracked(holder: { draining?: object }, drain: Promise<boolean>): Promise<boolean> {
     const mark = {};
     holder.draining = mark;
-    return drain.finally(() => {
-      if (holder.draining === mark) delete holder.draining;
-    });
+    return drain
+      .catch(() => false)
+      .finally(() => {
+        if (holder.draining === mark) delete holder.draining;
+      });
   }
 
   function find(ref: ServerGroupRef): ServerGroupState | DeployFailure {
@@ -540,29 +611,48 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
   // ---------------------------------------------------------------------------------------
   // The admin server: metrics for people and for the local metric source.
 
-  function allMetrics(filter: { cluster?: string | null; since?: number }): ClusterMetrics[] {
-    return [...clusters.values()]
-      .filter((cluster) => !filter.cluster || cluster.ref.cluster === filter.cluster)
-      .map((cluster) => ({ ...cluster.ref, endpoint: cluster.lb?.url ?? '', serverGroups: cluster.metrics.snapshot(filter.since) }));
+  async function clusterMetrics(cluster: ClusterState, since?: number): Promise<ClusterMetrics> {
+    return { ...cluster.ref, endpoint: cluster.lb?.url ?? '', serverGroups: cluster.lb ? await cluster.lb.metrics(since) : [] };
+  }
+
+  function allMetrics(filter: { cluster?: string | null; since?: number }): Promise<ClusterMetrics[]> {
+    const wanted = [...clusters.values()].filter((cluster) => !filter.cluster || cluster.ref.cluster === filter.cluster);
+    return Promise.all(wanted.map((cluster) => clusterMetrics(cluster, filter.since)));
+  }
+
+  /** `Authorization: Bearer <token>` with the admin token, compared in constant time. */
+  function authorized(req: IncomingMessage): boolean {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    const given = Buffer.from(match?.[1] ?? '');
+    return given.length === adminToken.length && timingSafeEqual(given, adminToken);
+  }
+
+  async function answerAdmin(req: IncomingMessage, url: URL): Promise<{ status: number; type: string; body: string }> {
+    const json = (status: number, value: unknown) => ({ status, type: 'application/json', body: JSON.stringify(value) });
+    if (!authorized(req)) return json(401, { error: "the admin server needs the API token: send 'Authorization: Bearer <token>'" });
+    const since = Number(url.searchParams.get('since') ?? 0) || 0;
+    if (req.method === 'GET' && url.pathname === '/_gennaker/metrics') {
+      const found = await allMetrics({ cluster: url.searchParams.get('cluster'), since });
+      return json(200, { now: Date.now(), resolutionMs, latencyBucketsMs: LATENCY_BUCKETS_MS, clusters: found });
+    }
+    if (req.method === 'GET' && url.pathname === '/_gennaker/metrics/prometheus') {
+      const found = await allMetrics({ cluster: url.searchParams.get('cluster') });
+      return { status: 200, type: 'text/plain; version=0.0.4', body: renderPrometheus(found.map((cluster) => ({ labels: cluster, metrics: cluster.serverGroups }))) };
+    }
+    return json(404, { error: `no route ${url.pathname}; the admin server serves /_gennaker/metrics and /_gennaker/metrics/prometheus` });
   }
 
   const admin: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin');
-    const since = Number(url.searchParams.get('since') ?? 0) || 0;
-    if (req.method === 'GET' && url.pathname === '/_gennaker/metrics') {
-      const body = JSON.stringify({
-        now: Date.now(),
-        resolutionMs: options.metricsResolutionMs ?? 1_000,
-        latencyBucketsMs: LATENCY_BUCKETS_MS,
-        clusters: allMetrics({ cluster: url.searchParams.get('cluster'), since }),
-      });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
-    } else if (req.method === 'GET' && url.pathname === '/_gennaker/metrics/prometheus') {
-      const body = renderPrometheus(allMetrics({ cluster: url.searchParams.get('cluster') }).map((cluster) => ({ labels: cluster, metrics: cluster.serverGroups })));
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
-    } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `no route ${url.pathname}` }));
-    }
+    answerAdmin(req, url).then(
+      ({ status, type, body }) => {
+        res.writeHead(status, { 'content-type': type, ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) }).end(body);
+      },
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `the load balancers' router cannot be reached: ${message}` }));
+      },
+    );
   });
   await new Promise<void>((resolve, reject) => {
     admin.once('error', reject);
@@ -579,7 +669,8 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
     if (closed) return;
     closed = true;
     for (const group of groups.values()) group.instances.forEach(stopWatching);
-    await Promise.all([...clusters.values()].map((cluster) => cluster.lb?.close()));
+    await Promise.all([...clusters.values()].map((cluster) => cluster.routing));
+    await router.close();
     for (const cluster of clusters.values()) delete cluster.lb;
     admin.closeAllConnections();
     await new Promise<void>((resolve) => admin.close(() => resolve()));
@@ -625,7 +716,7 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
       try {
         for (let i = 0; i < group.capacity.desired; i++) await launch(group);
       } catch (error) {
-        await Promise.all(group.instances.map(terminate));
+        await Promise.all(group.instances.map((instance) => terminate(group, instance)));
         groups.delete(key);
         await persist();
         return failure('failed', `server group ${request.name} could not start: ${(error as Error).message}`);
@@ -644,6 +735,8 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
         delete instance.draining;
       }
       await persist();
+      const cluster = clusterOf(group);
+      if (cluster) await route(cluster);
       return { ok: true };
     },
 
@@ -658,8 +751,11 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
       if (percentage !== undefined && percentage < 100) return disableShare(group, percentage, disableOptions?.drainTimeoutMs ?? drainTimeoutMs, wait);
       group.disabled = true;
       await persist();
-      const lb = clusters.get(clusterKey(group))?.lb;
-      if (!lb || lb.inFlight(group.name) === 0) return { ok: true, drained: true };
+      // The drain counts only once no new request can reach the group.
+      const cluster = clusterOf(group);
+      if (cluster) await route(cluster);
+      const lb = cluster?.lb;
+      if (!lb || ((await lb.inFlight())[group.name] ?? 0) === 0) return { ok: true, drained: true };
       const drain = tracked(group, lb.drain(group.name, disableOptions?.drainTimeoutMs ?? drainTimeoutMs));
       if (!wait) return { ok: true, drained: false };
       return { ok: true, drained: await drain };
@@ -678,7 +774,7 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
         // Down instances go first, then the newest.
         const order = [...running].sort((a, b) => Number(a.health === 'Up') - Number(b.health === 'Up') || b.launchedTime - a.launchedTime);
         const leaving = order.slice(0, running.length - capacity.desired);
-        await Promise.all(leaving.map(terminate));
+        await Promise.all(leaving.map((instance) => terminate(group, instance)));
         group.instances = group.instances.filter((instance) => !leaving.includes(instance));
       }
       await persist();
@@ -689,16 +785,19 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
       const group = find(ref);
       if ('ok' in group) return group;
       group.disabled = true;
-      const lb = clusters.get(clusterKey(group))?.lb;
-      if (lb) await tracked(group, lb.drain(group.name, Math.min(drainTimeoutMs, 5_000)));
-      await Promise.all(group.instances.map(terminate));
+      const cluster = clusterOf(group);
+      if (cluster?.lb) {
+        await route(cluster);
+        await tracked(group, cluster.lb.drain(group.name, Math.min(drainTimeoutMs, 5_000)));
+      }
+      await Promise.all(group.instances.map((instance) => terminate(group, instance)));
       groups.delete(groupKey(group.account, group.location, group.name));
-      const cluster = clusters.get(clusterKey(group));
       if (cluster?.weights) delete cluster.weights[group.name];
       if (destroyOptions?.owner !== undefined) {
         destroyed = [...destroyed, { account: group.account, location: group.location, serverGroup: group.name, owner: destroyOptions.owner }].slice(-MAX_DESTROYED);
       }
       await persist();
+      if (cluster) await route(cluster);
       return { ok: true };
     },
 
@@ -739,14 +838,15 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
       if (entries.length === 0) delete cluster.weights;
       else cluster.weights = { ...weights };
       await persist();
+      await route(cluster);
       return { ok: true };
     },
 
     loadBalancerUrl: (ref) => clusters.get(clusterKey(ref))?.lb?.url,
 
-    metrics(ref, since) {
+    async metrics(ref, since) {
       const cluster = clusters.get(clusterKey(ref));
-      return cluster ? { ...cluster.ref, endpoint: cluster.lb?.url ?? '', serverGroups: cluster.metrics.snapshot(since) } : undefined;
+      return cluster ? clusterMetrics(cluster, since) : undefined;
     },
 
     processes: () =>
@@ -756,13 +856,15 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
           .map((instance) => ({ account: group.account, location: group.location, serverGroup: group.name, instanceId: instance.id, pid: instance.pid, port: instance.port })),
       ),
 
+    routerPid: () => router.pid(),
+
     close,
 
     async destroyAll() {
-      const all = [...groups.values()].flatMap((group) => group.instances);
-      await Promise.all(all.map(terminate));
+      await Promise.all([...groups.values()].flatMap((group) => group.instances.map((instance) => terminate(group, instance))));
       groups.clear();
       await persist();
+      await router.shutdown();
       await close();
       await rm(join(stateDir, STATE_FILE), { force: true });
     },

@@ -79,6 +79,33 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * When the process started, in clock ticks since boot (field 22 of /proc/<pid>/stat), when the
+ * platform tells (Linux). Recorded beside a pid, it tells our process from a later one that
+ * reused the pid.
+ */
+export function processStartTime(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a recorded process still runs: the pid is alive and, where the platform tells, started
+ * when it was recorded (not a later process that reused the pid).
+ */
+export function isSameProcess(pid: number, startTime: number | undefined): boolean {
+  if (!isAlive(pid)) return false;
+  if (startTime === undefined) return true;
+  const now = processStartTime(pid);
+  return now === undefined || now === startTime;
+}
+
 /** The working directory of a pid, when the platform tells (Linux): tells a reused pid from ours. */
 export function workingDirectoryOf(pid: number): string | undefined {
   try {

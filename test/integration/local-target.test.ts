@@ -150,6 +150,29 @@ describe('the local deploy target', () => {
 });
 
 describe('restarting the local deploy target', () => {
+  it('starts a new router on the same port when the router holding the load balancers dies', async () => {
+    // given a cluster served through the router
+    const local = await startTestLocalTarget();
+    try {
+      const ref = cluster('phoenix');
+      await local.target.createServerGroup({ ...ref, name: 'phoenix-v001', capacity: { min: 1, max: 1, desired: 1 }, artifact: sampleServiceArtifact() });
+      await waitForInstances(local.target, ref, 'phoenix-v001', 1);
+      const endpoint = local.target.loadBalancerUrl(ref)!;
+      const router = local.target.routerPid()!;
+      local.trackedPids();
+      // when the router is killed
+      process.kill(router, 'SIGKILL');
+      await expect.poll(() => isAlive(router)).toBe(false);
+      // then the target starts another, which serves the same endpoint with the same routing
+      await expect.poll(() => local.target.routerPid() !== undefined && local.target.routerPid() !== router, { timeout: 10_000 }).toBe(true);
+      await expect.poll(async () => (await fetch(`${endpoint}/`).catch(() => undefined))?.status, { timeout: 10_000 }).toBe(200);
+      expect(local.target.loadBalancerUrl(ref)).toBe(endpoint);
+    } finally {
+      expect(await local.dispose()).toEqual([]);
+    }
+  });
+
+
   it('adopts live processes on the same state directory and keeps serving on the same port', async () => {
     // given a target with a server group Up
     const local = await startTestLocalTarget();

@@ -7,7 +7,7 @@
  * runs it again from its first stage that did not succeed.
  */
 import { ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { GennakerExecutionService } from '../core/execution/execution-service.ts';
+import { INTERRUPTED_RUN_ERROR, type GennakerExecutionService } from '../core/execution/execution-service.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { ExecutionStore } from '../core/ports/execution-store.ts';
 
@@ -15,8 +15,8 @@ import type { ExecutionStore } from '../core/ports/execution-store.ts';
 export const INTERRUPTED_REASON =
   'interrupted: Gennaker stopped while this execution was running; restart it with `gennaker execution restart`';
 
-/** The engine error an interrupted run is reconciled with. */
-export const INTERRUPTED_ERROR = 'Gennaker.Interrupted';
+/** The engine error an interrupted run is reconciled with: its jobs are left for a restart to continue. */
+export const INTERRUPTED_ERROR = INTERRUPTED_RUN_ERROR;
 
 export interface RecoveryDeps {
   readonly client: DynamoDBClient;

@@ -77,6 +77,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const runtime = await createLocalRuntime({
     dataDir: join(options.dir, 'data'),
     clock,
+    apiToken: token,
     ...(io ? { io } : {}),
     ...(options.webhookAllowlist ? { webhookAllowlist: options.webhookAllowlist } : {}),
     ...(options.localTarget === false ? {} : { localTarget: { stateDir: join(options.dir, 'targets', 'local'), ...options.localTarget } }),

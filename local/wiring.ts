@@ -62,6 +62,11 @@ export interface LocalRuntimeOptions {
   readonly localTarget?: Omit<LocalDeployTargetOptions, 'baseEnv'> & { readonly baseEnv?: Readonly<Record<string, string>> };
   /** A Prometheus for canary metrics of type `prometheus` (the CLI passes GENNAKER_PROMETHEUS_URL). */
   readonly prometheusUrl?: string;
+  /**
+   * The API's bearer token: the local target's admin server (load balancer metrics) requires it
+   * too. @default none: the admin server answers nobody
+   */
+  readonly apiToken?: string;
 }
 
 export interface LocalRuntime {
@@ -112,7 +117,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   // The local target adopts the processes and load balancers a previous process left running.
   let target: LocalDeployTarget | undefined;
   try {
-    target = options.localTarget ? await createLocalDeployTarget({ baseEnv: instanceBaseEnv(), ...options.localTarget }) : undefined;
+    target = options.localTarget
+      ? await createLocalDeployTarget({ baseEnv: instanceBaseEnv(), ...(options.apiToken !== undefined ? { adminToken: options.apiToken } : {}), ...options.localTarget })
+      : undefined;
   } catch (error) {
     await dynalite.stop();
     throw error;
@@ -164,6 +171,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     random,
     compile,
     runnableStageTypes: runnableStageTypes(deployDeps),
+    // The jobs of an execution that failed or was canceled are stopped.
+    ...(jobs ? { jobs } : {}),
   });
   engine.onRunEnded(service.handleRunEnded);
 

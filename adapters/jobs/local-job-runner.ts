@@ -1,22 +1,35 @@
 /**
  * The local job runner (core/ports/job-runner.ts): a job is a real child process on this machine.
  *
- * Each job has a directory `<dir>/<id>/` holding `spec.json` (what to run), `job.json` (the
- * same with the supervisor's pid, written once it runs), `output.log`
- * (stdout and stderr), `work/` (the default working directory) and, once it has ended,
- * `exit.json`. The command does not run as a direct child of the runner: a small supervisor
- * process (node, in its own process group) starts it, passes signals on, and writes `exit.json`
- * when it ends. So the outcome is on disk whoever asks: a poll from another runner instance, or
- * after `gennaker up` restarted, reads the same answer. A job whose supervisor is gone without
- * an `exit.json` (killed, machine rebooted) is FAILED, saying so.
+ * Each job has a directory `<dir>/<id>/` (0700) holding `job.json` (0600: what runs, and the
+ * supervisor's pid and process start time), `output.log` (stdout and stderr), `work/` (the
+ * default working directory) and, once it has ended, `exit.json`. The command does not run as a
+ * direct child of the runner: a small supervisor process (node, in its own process group)
+ * starts it, passes signals on, and writes `exit.json` when it ends. So the outcome is on disk
+ * whoever asks: a poll from another runner instance, or after `gennaker up` restarted, reads the
+ * same answer. A job whose supervisor is gone without an `exit.json` (killed, machine
+ * rebooted) is FAILED, saying so.
+ *
+ * Decisions:
+ * - The job id is the owner token (the execution, the stage and the task that start it), and
+ *   `job.json` is the claim: the supervisor creates it exclusively before it runs anything, so
+ *   of two starts of one id (a redelivered task, two runners, a start retried after a crash)
+ *   exactly one runs the command; the others answer that job. The runner returns once the
+ *   claim is on disk.
+ * - A pid is trusted only with the start time recorded beside it (pids get reused); where the
+ *   platform does not tell start times, the supervisor's working directory is checked instead.
+ * - A job may continue another (`continues`: the same stage of the execution a restart came
+ *   from): while that job still runs, its `job.json` names the other as an alias instead of
+ *   starting a second copy, and every call on this id reads the other's directory.
  *
  * The argv is passed to `spawn` as it is: no shell unless the argv names one.
  */
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { JobRunner, JobSpec, JobStatus, ReadJobFileResult, StartJobResult } from '../../core/ports/job-runner.ts';
-import { isAlive, killInstance, spawnInstance, workingDirectoryOf } from '../targets/local/processes.ts';
+import { isSameProcess, killInstance, spawnInstance, workingDirectoryOf } from '../targets/local/processes.ts';
 
 export interface LocalJobRunnerOptions {
   /** Where job directories live (`.gennaker/jobs`). */
@@ -27,6 +40,8 @@ export interface LocalJobRunnerOptions {
   readonly nodePath?: string;
   /** SIGTERM to SIGKILL when a job is canceled. @default 3_000 */
   readonly killGraceMs?: number;
+  /** How long a supervisor may take to claim its job before the start fails. @default 15_000 */
+  readonly startTimeoutMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -38,15 +53,20 @@ export interface LocalJobRunner extends JobRunner {
   cancelAll(): Promise<void>;
 }
 
-/** What job.json holds. */
-interface JobRecord {
+/** What the supervisor is given to run. */
+interface JobSpecRecord {
   readonly id: string;
   readonly command: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly workingDirectory: string;
   readonly startedTime: number;
-  readonly pid?: number;
 }
+
+/** The spec with the supervisor that claimed it: its pid, and its process start time where the platform tells. */
+type SupervisedRecord = JobSpecRecord & { readonly pid: number; readonly startTime?: number | null };
+
+/** What job.json holds: a supervised job, or the job this id continues. */
+type JobRecord = SupervisedRecord | { readonly id: string; readonly alias: string };
 
 interface ExitRecord {
   readonly exitCode: number | null;
@@ -59,22 +79,40 @@ const SAFE_ID = /^[a-zA-Z0-9._-]{1,200}$/;
 /** Larger property files are refused: stage outputs live in one DynamoDB item. */
 const MAX_FILE_BYTES = 256 * 1024;
 const TAIL_BYTES = 64 * 1024;
+/** Aliases followed at most (a chain of restarts of restarts). */
+const MAX_ALIASES = 20;
 
 /**
- * The supervisor (CommonJS, run with `node -e`): starts the argv in the job's working directory
- * with the job's environment, its output going to the supervisor's own (the log file), forwards
- * SIGTERM/SIGINT, and records the exit atomically.
+ * The supervisor (CommonJS, run with `node -e <script> <jobDir> <specFile>`): claims the job by
+ * creating job.json exclusively (with its pid and process start time), or exits when another
+ * start claimed it first; then starts the argv in the job's working directory with the job's
+ * environment, its output going to the supervisor's own (the log file), forwards SIGTERM/SIGINT,
+ * and records the exit atomically.
  */
 const SUPERVISOR = `
 const fs = require('node:fs');
 const { spawn } = require('node:child_process');
 const dir = process.argv[1];
-const job = JSON.parse(fs.readFileSync(dir + '/spec.json', 'utf8'));
+const specFile = process.argv[2];
+const job = JSON.parse(fs.readFileSync(specFile, 'utf8'));
+let startTime = null;
+try {
+  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+  const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  if (Number.isFinite(ticks)) startTime = ticks;
+} catch {}
+try {
+  fs.writeFileSync(dir + '/job.json', JSON.stringify({ ...job, pid: process.pid, startTime }), { flag: 'wx', mode: 0o600 });
+} catch (error) {
+  fs.rmSync(specFile, { force: true });
+  process.exit(error.code === 'EEXIST' ? 0 : 1);
+}
+fs.rmSync(specFile, { force: true });
 let done = false;
 const finish = (result) => {
   if (done) return;
   done = true;
-  fs.writeFileSync(dir + '/exit.json.tmp', JSON.stringify({ ...result, finishedTime: Date.now() }));
+  fs.writeFileSync(dir + '/exit.json.tmp', JSON.stringify({ ...result, finishedTime: Date.now() }), { mode: 0o600 });
   fs.renameSync(dir + '/exit.json.tmp', dir + '/exit.json');
 };
 let child;
@@ -90,6 +128,8 @@ child.on('error', (error) => finish({ exitCode: null, error: error.code === 'ENO
 child.on('exit', (code, signal) => finish({ exitCode: code, signal }));
 `;
 
+const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+
 /** Creates the runner; nothing is read until the first call. */
 export function createLocalJobRunner(options: LocalJobRunnerOptions): LocalJobRunner {
   const dir = resolve(options.dir);
@@ -98,26 +138,45 @@ export function createLocalJobRunner(options: LocalJobRunnerOptions): LocalJobRu
 
   const readJson = async <T>(path: string): Promise<T | undefined> => {
     const text = await readFile(path, 'utf8').catch(() => undefined);
-    return text === undefined ? undefined : (JSON.parse(text) as T);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      return undefined; // being written: not there yet
+    }
   };
 
-  /** The supervisor is ours and alive: its pid lives and runs in the job's directory (pids get reused). */
-  const supervising = (job: JobRecord): boolean => {
-    if (job.pid === undefined || !isAlive(job.pid)) return false;
+  /** The job an id names: its own, or the one it continues (aliases followed). */
+  const resolveJob = async (id: string): Promise<SupervisedRecord | undefined> => {
+    let current = id;
+    for (let hop = 0; hop <= MAX_ALIASES; hop++) {
+      if (!SAFE_ID.test(current)) return undefined;
+      const job = await readJson<JobRecord>(join(jobDir(current), 'job.json'));
+      if (!job) return undefined;
+      if (!('alias' in job)) return job;
+      current = job.alias;
+    }
+    return undefined;
+  };
+
+  /** The supervisor is ours and alive: its pid lives and started when recorded (else, without start times, runs in the job's directory). */
+  const supervising = (job: SupervisedRecord): boolean => {
+    if (!isSameProcess(job.pid, job.startTime ?? undefined)) return false;
+    if (typeof job.startTime === 'number') return true;
     const cwd = workingDirectoryOf(job.pid);
     return cwd === undefined || cwd === jobDir(job.id);
   };
 
   const statusOf = async (id: string): Promise<JobStatus | undefined> => {
-    if (!SAFE_ID.test(id)) return undefined;
-    const job = await readJson<JobRecord>(join(jobDir(id), 'job.json'));
+    const job = await resolveJob(id);
     if (!job) return undefined;
+    const home = jobDir(job.id);
     const base = { id, startedTime: job.startedTime, workingDirectory: job.workingDirectory };
-    let exit = await readJson<ExitRecord>(join(jobDir(id), 'exit.json'));
+    let exit = await readJson<ExitRecord>(join(home, 'exit.json'));
     if (!exit) {
       if (supervising(job)) return { ...base, state: 'RUNNING' };
       // It may have finished between the two reads.
-      exit = await readJson<ExitRecord>(join(jobDir(id), 'exit.json'));
+      exit = await readJson<ExitRecord>(join(home, 'exit.json'));
       if (!exit) return { ...base, state: 'FAILED', error: 'the job ended without recording how (its process was killed, or the machine restarted)' };
     }
     return {
@@ -131,61 +190,104 @@ export function createLocalJobRunner(options: LocalJobRunnerOptions): LocalJobRu
   };
 
   const cancel = async (id: string): Promise<void> => {
-    const job = await readJson<JobRecord>(join(jobDir(id), 'job.json'));
-    if (job?.pid === undefined || !supervising(job)) return;
+    const job = await resolveJob(id);
+    if (!job || !supervising(job)) return;
     await killInstance(job.pid, options.killGraceMs ?? 3_000);
     // Killed before the supervisor could listen for signals: record the cancel for it.
-    const exitFile = join(jobDir(id), 'exit.json');
+    const exitFile = join(jobDir(job.id), 'exit.json');
     if (!(await readJson<ExitRecord>(exitFile))) {
       const exit: ExitRecord = { exitCode: null, signal: 'SIGTERM', error: 'canceled before it started', finishedTime: now() };
-      await writeFile(`${exitFile}.cancel`, JSON.stringify(exit));
+      await writeFile(`${exitFile}.cancel`, JSON.stringify(exit), { mode: 0o600 });
       await rename(`${exitFile}.cancel`, exitFile);
     }
   };
 
   const allIds = async (): Promise<string[]> => (await readdir(dir).catch(() => [] as string[])).filter((name) => SAFE_ID.test(name));
 
+  /** An existing job for the id, answered as a start that found it. */
+  const existing = async (id: string): Promise<StartJobResult | undefined> => {
+    const job = await statusOf(id);
+    return job ? { ok: true, job, alreadyStarted: true } : undefined;
+  };
+
+  /** This id continues `other` while it still runs: claimed as an alias, nothing started. */
+  const continueJob = async (id: string, other: string): Promise<StartJobResult | undefined> => {
+    const target = await resolveJob(other);
+    if (!target || target.id === id) return undefined;
+    if ((await statusOf(target.id))?.state !== 'RUNNING') return undefined;
+    try {
+      await writeFile(join(jobDir(id), 'job.json'), JSON.stringify({ id, alias: target.id }), { flag: 'wx', mode: 0o600 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    return existing(id);
+  };
+
   return {
     async startJob(spec: JobSpec): Promise<StartJobResult> {
       if (!SAFE_ID.test(spec.id)) return { ok: false, reason: 'invalid', message: `job id '${spec.id}' may hold only letters, digits, '.', '_' and '-' (at most 200)` };
       if (spec.command.length === 0 || spec.command[0] === '') return { ok: false, reason: 'invalid', message: 'command is empty; give the program and its arguments, e.g. ["node", "migrate.js"]' };
       const home = jobDir(spec.id);
-      await mkdir(dir, { recursive: true });
-      try {
-        await mkdir(home);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const existing = await statusOf(spec.id);
-        if (existing) return { ok: true, job: existing, alreadyStarted: true };
-        // A start that crashed before its supervisor ran (no job.json): start it now.
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await mkdir(home, { recursive: true, mode: 0o700 });
+      const found = await existing(spec.id);
+      if (found) return found;
+      if (spec.continues !== undefined) {
+        const continued = await continueJob(spec.id, spec.continues);
+        if (continued) return continued;
       }
       const work = join(home, 'work');
-      await mkdir(work, { recursive: true });
+      await mkdir(work, { recursive: true, mode: 0o700 });
       const workingDirectory = spec.workingDirectory === undefined ? work : resolve(spec.workingDirectory);
       const isDirectory = await stat(workingDirectory).then((found) => found.isDirectory(), () => false);
       if (!isDirectory) return { ok: false, reason: 'invalid', message: `working directory ${workingDirectory} does not exist; give an existing directory, or none for a scratch one` };
       const env = { ...options.baseEnv, ...spec.env, JOB_ID: spec.id, JOB_DIR: home, JOB_WORK_DIR: work };
-      const job: JobRecord = { id: spec.id, command: [...spec.command], env, workingDirectory, startedTime: now() };
-      await writeFile(join(home, 'spec.json'), JSON.stringify(job, null, 2));
+      const record: JobSpecRecord = { id: spec.id, command: [...spec.command], env, workingDirectory, startedTime: now() };
+      // One spec file per start: of two concurrent starts, the supervisor that claims job.json first runs its own.
+      const specFile = join(home, `spec-${randomBytes(6).toString('hex')}.json`);
+      await writeFile(specFile, JSON.stringify(record), { mode: 0o600 });
+      const logFile = join(home, 'output.log');
+      await writeFile(logFile, '', { flag: 'a', mode: 0o600 });
       const spawned = spawnInstance({
         command: options.nodePath ?? process.execPath,
-        args: ['-e', SUPERVISOR, home],
+        args: ['-e', SUPERVISOR, home, specFile],
         cwd: home,
         env: { ...options.baseEnv },
-        logFile: join(home, 'output.log'),
+        logFile,
       });
-      await writeFile(join(home, 'job.json.tmp'), JSON.stringify({ ...job, pid: spawned.pid }, null, 2));
-      await rename(join(home, 'job.json.tmp'), join(home, 'job.json'));
-      return { ok: true, job: { id: spec.id, state: 'RUNNING', startedTime: job.startedTime, workingDirectory }, alreadyStarted: false };
+      let supervisorExited = false;
+      void spawned.exited.then(() => {
+        supervisorExited = true;
+      });
+      // Answer once the claim is on disk, whoever made it.
+      const deadline = Date.now() + (options.startTimeoutMs ?? 15_000);
+      for (;;) {
+        const claimed = await resolveJob(spec.id);
+        if (claimed) {
+          const job = await statusOf(spec.id);
+          if (job) return { ok: true, job, alreadyStarted: claimed.pid !== spawned.pid };
+        }
+        if (supervisorExited && !(await resolveJob(spec.id))) {
+          await rm(specFile, { force: true });
+          return { ok: false, reason: 'failed', message: `the supervisor of job ${spec.id} exited before it could start the job (see ${logFile})` };
+        }
+        if (Date.now() > deadline) {
+          await killInstance(spawned.pid, 500);
+          await rm(specFile, { force: true });
+          return { ok: false, reason: 'failed', message: `the supervisor of job ${spec.id} did not start within ${options.startTimeoutMs ?? 15_000} ms (see ${logFile})` };
+        }
+        await sleep(5);
+      }
     },
 
     getJob: statusOf,
 
     async logTail(id: string, lines: number): Promise<readonly string[]> {
-      if (!SAFE_ID.test(id)) return [];
+      const job = await resolveJob(id);
+      if (!job) return [];
       let fd: number;
       try {
-        fd = openSync(join(jobDir(id), 'output.log'), 'r');
+        fd = openSync(join(jobDir(job.id), 'output.log'), 'r');
       } catch {
         return [];
       }
@@ -202,10 +304,10 @@ export function createLocalJobRunner(options: LocalJobRunnerOptions): LocalJobRu
     },
 
     async readFile(id: string, path: string): Promise<ReadJobFileResult> {
-      const job = SAFE_ID.test(id) ? await readJson<JobRecord>(join(jobDir(id), 'job.json')) : undefined;
+      const job = await resolveJob(id);
       if (!job) return { ok: false, message: `no job '${id}'` };
       // Relative to the scratch directory, not the working directory: a job run in an image leaves the image as it was.
-      const file = isAbsolute(path) ? path : resolve(jobDir(id), 'work', path);
+      const file = isAbsolute(path) ? path : resolve(jobDir(job.id), 'work', path);
       const size = await stat(file).then((found) => (found.isFile() ? found.size : -1), () => undefined);
       if (size === undefined) return { ok: false, message: `the job wrote no file ${file}` };
       if (size < 0) return { ok: false, message: `${file} is not a file` };
@@ -219,7 +321,7 @@ export function createLocalJobRunner(options: LocalJobRunnerOptions): LocalJobRu
       const pids: number[] = [];
       for (const id of await allIds()) {
         const job = await readJson<JobRecord>(join(jobDir(id), 'job.json'));
-        if (job?.pid !== undefined && supervising(job)) pids.push(job.pid);
+        if (job && !('alias' in job) && supervising(job)) pids.push(job.pid);
       }
       return pids;
     },

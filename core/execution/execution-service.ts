@@ -18,6 +18,7 @@ import type { StageType } from '../pipeline/stage-types/index.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ChildPipelines, StartChildRequest, StartChildResult } from '../ports/child-pipelines.ts';
 import type { EventBus } from '../ports/event-bus.ts';
+import type { JobRunner } from '../ports/job-runner.ts';
 import type {
   Execution,
   ExecutionHeader,
@@ -48,6 +49,7 @@ import type {
   TriggerInput,
 } from './execution-service-api.ts';
 import { createUlidGenerator, deterministicId } from './ids.ts';
+import { jobIdFor, RUN_JOB_TASK } from './job-ids.ts';
 import { newExecutionFromPipeline, resolvePipelineParameters } from './new-execution.ts';
 import { RUNNABLE_STAGE_TYPES } from './runnable-stage-types.ts';
 import { isComplete, type ExecutionStatus } from './status.ts';
@@ -76,7 +78,16 @@ export interface ExecutionServiceDeps {
    * with another type is refused at start. @default RUNNABLE_STAGE_TYPES (no deploy targets)
    */
   readonly runnableStageTypes?: readonly StageType[];
+  /** The job runner the stage runner starts `runJob` jobs on: the jobs of an execution that ends TERMINAL or CANCELED are stopped. */
+  readonly jobs?: Pick<JobRunner, 'cancelJob'>;
 }
+
+/**
+ * The engine error of a run that ended because Gennaker stopped under it (local mode's crash
+ * recovery). Its execution may be restarted, and the restart continues what it started, so its
+ * jobs are left running.
+ */
+export const INTERRUPTED_RUN_ERROR = 'Gennaker.Interrupted';
 
 /** What the service offers beyond the API: child pipelines for the `pipeline` stage, and restarting a whole execution. */
 export interface GennakerExecutionService extends ExecutionService, ChildPipelines {
@@ -671,7 +682,22 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     await closeStages(execution, failedRun ? 'TERMINAL' : 'CANCELED');
     await freeSlot(header);
     const final = (await store.getExecution(event.executionId)) ?? header;
+    if ((final.status === 'TERMINAL' || final.status === 'CANCELED') && event.error !== INTERRUPTED_RUN_ERROR) await stopJobs(execution);
     if (isComplete(final.status)) await publishCompleted(final);
+  };
+
+  /** Nothing waits for the jobs of an execution that failed or was canceled: stop those still running. */
+  const stopJobs = async (execution: Execution): Promise<void> => {
+    const { jobs } = deps;
+    if (!jobs) return;
+    const ids = new Set<string>();
+    for (const stage of execution.stages) {
+      if (stage.type !== 'runJob') continue;
+      ids.add(jobIdFor(execution.id, stage.id, RUN_JOB_TASK));
+      // A restarted stage may run the job it continued under that job's id.
+      if (typeof stage.context['jobId'] === 'string') ids.add(stage.context['jobId']);
+    }
+    await Promise.all([...ids].map((id) => jobs.cancelJob(id)));
   };
 
   /** The header of a run that ended without the runner's completion: the outcome decides. */

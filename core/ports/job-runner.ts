@@ -4,8 +4,11 @@
  * finish (a Lambda never blocks on one).
  *
  * The contract every implementation keeps:
- * - The caller chooses the job id; starting an id that exists starts nothing and answers that
- *   job (stage steps are delivered at least once).
+ * - The caller chooses the job id, an owner token (the execution, stage and task that start
+ *   it); starting an id that exists starts nothing and answers that job, even when two starts
+ *   race (stage steps are delivered at least once, and may run twice at once).
+ * - A job outlives the process that started it: another runner on the same state (after a
+ *   restart) answers for it, reading how it ended when it ended meanwhile.
  * - A job SUCCEEDED when its command exited 0; FAILED otherwise, with the exit code, or the
  *   signal, or why it never ran (`error`).
  * - `command` is an argv: nothing is interpreted by a shell unless the argv itself runs one.
@@ -27,6 +30,12 @@ export interface JobSpec {
    * environment, where relative `readFile` paths point
    */
   readonly workingDirectory?: string;
+  /**
+   * The id of a job this one continues (the same stage of the execution a restart came from):
+   * when that job is still running, nothing starts and this id names that job from now on
+   * (status, output, files, cancel). Otherwise this job starts as usual.
+   */
+  readonly continues?: string;
 }
 
 export type JobState = 'RUNNING' | 'SUCCEEDED' | 'FAILED';

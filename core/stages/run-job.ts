@@ -22,13 +22,18 @@
  *   `=` or `:`) or one JSON object.
  * Kubernetes fields (`manifest`, `manifestArtifactId`) and other providers fail as not supported yet.
  *
- * The job id is the execution's id and the stage's, so a redelivered `runJob` starts nothing new.
- * A stage that times out leaves its job running: the runner's timeout does not reach the job.
+ * The job id is an owner token (core/execution/job-ids.ts: the execution, the stage and the task),
+ * so a redelivered `runJob` starts nothing new. A restarted execution's stage continues the job
+ * of the execution it restarts while that job still runs (an execution interrupted when
+ * Gennaker stopped), instead of starting a second copy. A stage that times out leaves its job
+ * running: the runner's timeout does not reach the job; the execution service stops the jobs of
+ * an execution that ends TERMINAL or CANCELED.
  */
 import type { RunJobStage } from '../pipeline/stage-types/index.ts';
 import type { ArtifactStore } from '../ports/artifact-store.ts';
 import type { JsonObject } from '../ports/execution-store.ts';
 import type { JobRunner, JobStatus } from '../ports/job-runner.ts';
+import { jobIdFor } from '../execution/job-ids.ts';
 import { localOnly } from './bake.ts';
 import { backoffSeconds } from './polling.ts';
 import { failed, numberFrom, running, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
@@ -77,9 +82,13 @@ export function parsePropertyFile(text: string): ParsedProperties {
   return { ok: true, properties };
 }
 
-/** A job id from the execution and stage ids: only the characters a job id may hold. */
-export function jobIdFor(executionId: string, stageId: string): string {
-  return `${executionId}-${stageId}`.replace(/[^a-zA-Z0-9._-]/g, '_').slice(0, 200);
+export { jobIdFor } from '../execution/job-ids.ts';
+
+/** The execution a restart came from (`trigger.restartedFrom.executionId`), if this one is a restart. */
+function restartedFrom(input: TaskInput<RunJobStage>): string | undefined {
+  const from = input.execution.trigger?.['restartedFrom'];
+  const executionId = from && typeof from === 'object' && !Array.isArray(from) ? (from as JsonObject)['executionId'] : undefined;
+  return typeof executionId === 'string' && executionId !== input.execution.id ? executionId : undefined;
 }
 
 /** Runs one step of a runJob stage. */
@@ -154,8 +163,15 @@ async function startJob(input: TaskInput<RunJobStage>, deps: JobTaskDeps): Promi
   const directory = await workingDirectoryOf(name, context, deps);
   if (!directory.ok) return failed(directory.message);
 
-  const id = jobIdFor(input.execution.id, input.record.id);
-  const started = await deps.jobs.startJob({ id, command: command.value, env: env.value, ...(directory.value !== undefined ? { workingDirectory: directory.value } : {}) });
+  const id = jobIdFor(input.execution.id, input.record.id, input.task);
+  const previous = restartedFrom(input);
+  const started = await deps.jobs.startJob({
+    id,
+    command: command.value,
+    env: env.value,
+    ...(directory.value !== undefined ? { workingDirectory: directory.value } : {}),
+    ...(previous !== undefined ? { continues: jobIdFor(previous, input.record.id, input.task) } : {}),
+  });
   if (!started.ok) return failed(`stage '${name}': the job could not start: ${started.message}`);
   return succeeded(undefined, {
     runtime: { [JOB_ID]: id, [STARTED_AT]: input.now },

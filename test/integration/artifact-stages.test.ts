@@ -5,10 +5,10 @@
  * examples/service behind a real load balancer); executions in dynalite. Time is virtual for
  * the runner (each poll moves it by the wait the runner answered) while Wait states sleep 50 ms.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDynamoDbExecutionStore } from '../../adapters/dynamodb/dynamodb-execution-store.ts';
 import { createLocalJobRunner, type LocalJobRunner } from '../../adapters/jobs/local-job-runner.ts';
 import { createLocalArtifactStore } from '../../adapters/targets/local/artifact-store.ts';
@@ -276,6 +276,59 @@ describe('the local job runner', () => {
     expect(await restarted.getJob('once')).toMatchObject({ state: 'SUCCEEDED', exitCode: 0 });
     expect(await restarted.readFile('once', 'runs.txt')).toEqual({ ok: true, text: 'x' });
     expect(await restarted.logTail('once', 5)).toEqual(['ran']);
+  });
+
+  it('runs a job once when two starts of its id race, from two runners on the same directory', async () => {
+    // given two runners (two processes of Gennaker, or a task delivered twice at once)
+    const other = createLocalJobRunner({ dir: join(scratch, 'jobs'), baseEnv: { PATH: process.env.PATH ?? '' } });
+    const command = ['node', '-e', "require('fs').appendFileSync('runs.txt', process.pid + '\\n')"];
+    // when both start the same id at once
+    const starts = await Promise.all([jobs.startJob({ id: 'race', command }), other.startJob({ id: 'race', command }), jobs.startJob({ id: 'race', command })]);
+    // then exactly one started it, and the command ran once
+    expect(starts.map((start) => start.ok)).toEqual([true, true, true]);
+    expect(starts.filter((start) => start.ok && !start.alreadyStarted)).toHaveLength(1);
+    expect(await settled(jobs, 'race')).toMatchObject({ state: 'SUCCEEDED' });
+    const read = await jobs.readFile('race', 'runs.txt');
+    expect(read.ok && read.text.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('keeps a job private: its directory 0700, its spec with the environment and its output 0600', async () => {
+    await jobs.startJob({ id: 'private', command: ['node', '-e', 'console.log(process.env.SECRET.length)'], env: { SECRET: 'hunter2' } });
+    await settled(jobs, 'private');
+    const mode = (path: string) => statSync(join(scratch, 'jobs', 'private', path)).mode & 0o777;
+    expect([mode('.'), mode('job.json'), mode('output.log'), mode('exit.json')]).toEqual([0o700, 0o600, 0o600, 0o600]);
+  });
+
+  it('does not take a live process that reused a job supervisor\'s pid for the supervisor', async () => {
+    // given a job file naming a live pid (this test's) with another process start time, and no exit record
+    const home = join(scratch, 'jobs', 'reused-pid');
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, 'job.json'), JSON.stringify({ id: 'reused-pid', command: ['true'], env: {}, workingDirectory: home, startedTime: 1, pid: process.pid, startTime: 1 }));
+    // then the job is not running: its supervisor is gone and it recorded no exit
+    expect(await jobs.getJob('reused-pid')).toMatchObject({ state: 'FAILED', error: expect.stringContaining('ended without recording how') });
+    expect(await jobs.runningPids()).not.toContain(process.pid);
+  });
+
+  it('continues a job that still runs under a new id (a restarted stage), and starts anew once it has ended', async () => {
+    // given a running job
+    const command = ['node', '-e', "require('fs').appendFileSync('runs.txt', 'x'); setTimeout(() => {}, 60_000)"];
+    expect(await jobs.startJob({ id: 'first-1-runJob', command })).toMatchObject({ ok: true, alreadyStarted: false });
+    const [pid] = await jobs.runningPids().then((pids) => pids.filter((candidate) => !supervisors.has(candidate)));
+    supervisors.add(pid!);
+    // when a restart's stage starts its own id, continuing the first
+    const continued = await jobs.startJob({ id: 'second-1-runJob', command, continues: 'first-1-runJob' });
+    // then nothing new started: the new id names the running job, and a restart of the restart too
+    expect(continued).toMatchObject({ ok: true, alreadyStarted: true, job: { id: 'second-1-runJob', state: 'RUNNING' } });
+    expect(await jobs.startJob({ id: 'third-1-runJob', command, continues: 'second-1-runJob' })).toMatchObject({ ok: true, alreadyStarted: true });
+    await vi.waitFor(async () => expect(await jobs.readFile('third-1-runJob', 'runs.txt')).toEqual({ ok: true, text: 'x' }));
+    // and canceling through the newest id stops the one process
+    await jobs.cancelJob('third-1-runJob');
+    expect(await settled(jobs, 'first-1-runJob')).toMatchObject({ state: 'FAILED', signal: 'SIGTERM' });
+    expect(isAlive(pid!)).toBe(false);
+    // when another restart continues the job that has ended, it starts its own
+    const fresh = await jobs.startJob({ id: 'fourth-1-runJob', command: ['node', '-e', ''], continues: 'third-1-runJob' });
+    expect(fresh).toMatchObject({ ok: true, alreadyStarted: false });
+    expect(await settled(jobs, 'fourth-1-runJob')).toMatchObject({ state: 'SUCCEEDED' });
   });
 
   it('fails a job whose program does not exist, saying so', async () => {

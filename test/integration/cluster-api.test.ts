@@ -5,7 +5,7 @@
  * `rollbackCluster` execution; afterwards the previous server group serves and the newest is
  * out of traffic.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +36,7 @@ beforeAll(async () => {
     expect(created.ok).toBe(true);
     await waitForInstances(target, cluster, name, 1);
   }
-  pids.push(...target.processes().map((process) => process.pid));
+  pids.push(...target.processes().map((process) => process.pid), target.routerPid()!);
 });
 
 afterAll(async () => {
@@ -52,6 +52,17 @@ async function gennaker(...args: string[]): Promise<{ code: number; messages: re
   const text = io.messages.map((message) => ('text' in message ? message.text : 'message' in message ? message.message : JSON.stringify(message))).join('\n');
   return { code, messages: io.messages, text };
 }
+
+describe("the local target's admin server under gennaker up", () => {
+  it('serves load balancer metrics to the API token only', async () => {
+    const token = readFileSync(server.tokenPath, 'utf8').trim();
+    const url = `${server.runtime.target!.adminUrl}/_gennaker/metrics?cluster=hello-prod`;
+    expect((await fetch(url)).status).toBe(401);
+    const answer = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { clusters: Array<{ cluster: string }> }).clusters.map((entry) => entry.cluster)).toEqual(['hello-prod']);
+  });
+});
 
 describe('gennaker cluster describe', () => {
   it('shows every server group with its state, instances and share of traffic', async () => {

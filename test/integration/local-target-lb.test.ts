@@ -221,7 +221,7 @@ describe('the local load balancer', () => {
 
   it('rejects admin requests without the API token, with 401 and the header to send', async () => {
     for (const path of ['/_gennaker/metrics', '/_gennaker/metrics/prometheus']) {
-      for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: local.adminToken }]) {
+      for (const headers of [{}, { authorization: 'Bearer wrong-token' }, { authorization: local.adminToken }] as Record<string, string>[]) {
         // when
         const answer = await fetch(`${local.target.adminUrl}${path}`, { headers });
         // then

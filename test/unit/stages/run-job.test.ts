@@ -33,7 +33,8 @@ describe('parsePropertyFile', () => {
 
 describe('jobIdFor', () => {
   it('keeps only the characters a job id may hold', () => {
-    expect(jobIdFor('01HV:exec/1', 'stage 2')).toBe('01HV_exec_1-stage_2');
+    expect(jobIdFor('01HV:exec/1', 'stage 2')).toBe('01HV_exec_1-stage_2-runJob');
+    expect(jobIdFor('01HV', '2', 'otherTask')).toBe('01HV-2-otherTask');
     expect(jobIdFor('e'.repeat(300), '1')).toHaveLength(200);
   });
 });
@@ -98,14 +99,25 @@ describe('runJob steps', () => {
   it('starts the argv as given, with its env, and keeps the job id for the poll step', async () => {
     const { runner, jobs } = memoryJobRunner();
     const result = await runJobTask(input({ cloudProvider: 'local', command: ['node', 'migrate.js', '--dry-run'], env: { STAGE: 'prod' } }, 'runJob', {}, 5_000), { jobs: runner });
-    expect(result).toMatchObject({ kind: 'succeeded', runtime: { jobId: 'exec-1-1', jobStartedAt: 5_000 }, context: { jobId: 'exec-1-1', 'deploy.jobs': { local: ['exec-1-1'] } } });
-    expect(jobs.get('exec-1-1')?.spec).toEqual({ id: 'exec-1-1', command: ['node', 'migrate.js', '--dry-run'], env: { STAGE: 'prod' } });
+    expect(result).toMatchObject({ kind: 'succeeded', runtime: { jobId: 'exec-1-1-runJob', jobStartedAt: 5_000 }, context: { jobId: 'exec-1-1-runJob', 'deploy.jobs': { local: ['exec-1-1-runJob'] } } });
+    expect(jobs.get('exec-1-1-runJob')?.spec).toEqual({ id: 'exec-1-1-runJob', command: ['node', 'migrate.js', '--dry-run'], env: { STAGE: 'prod' } });
+  });
+
+  it('asks a restarted stage to continue the job of the execution it restarts', async () => {
+    // given the execution 'exec-1' restarted from 'exec-0'
+    const { runner, jobs } = memoryJobRunner();
+    const restarted = input({ cloudProvider: 'local', command: ['node', 'migrate.js'] }, 'runJob');
+    const execution = { ...restarted.execution, trigger: { type: 'manual', restartedFrom: { executionId: 'exec-0', stageId: '1', refId: '1' } } } as Execution;
+    // when
+    await runJobTask({ ...restarted, execution }, { jobs: runner });
+    // then its own job id continues the original's
+    expect(jobs.get('exec-1-1-runJob')?.spec).toMatchObject({ id: 'exec-1-1-runJob', continues: 'exec-0-1-runJob' });
   });
 
   it('runs a shell command line only when the stage gives one', async () => {
     const { runner, jobs } = memoryJobRunner();
     await runJobTask(input({ cloudProvider: 'local', shell: 'npm run migrate && echo ok' }, 'runJob'), { jobs: runner });
-    expect(jobs.get('exec-1-1')?.spec.command).toEqual(['/bin/sh', '-c', 'npm run migrate && echo ok']);
+    expect(jobs.get('exec-1-1-runJob')?.spec.command).toEqual(['/bin/sh', '-c', 'npm run migrate && echo ok']);
   });
 
   it.each([

@@ -7,7 +7,7 @@
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../adapters/targets/local/processes.ts';
 import { createRouterClient, type RouterClient } from '../../adapters/targets/local/router-client.ts';
@@ -63,6 +63,20 @@ describe('the router of a state directory', () => {
     expect((await second.cluster(cluster, settings)).port).toBe(lb.port);
     // and it answers 503 while no server group may take traffic
     expect((await fetch(`${lb.url}/`)).status).toBe(503);
+  });
+
+  it('runs from a relative state directory, and from one too deep for a socket path', async () => {
+    for (const dir of [relative(process.cwd(), stateDir()), join(stateDir(), 'a'.repeat(60), 'b'.repeat(60))]) {
+      // when
+      const opened = client(dir);
+      const lb = await opened.cluster(cluster, settings);
+      // then it serves, its control socket private wherever it had to live
+      expect((await fetch(`${lb.url}/`)).status, dir).toBe(503);
+      const { socket } = JSON.parse(readFileSync(join(dir, 'router.pid'), 'utf8')) as { socket: string };
+      expect(Buffer.byteLength(socket)).toBeLessThanOrEqual(100);
+      expect(statSync(socket).mode & 0o777).toBe(0o600);
+      await opened.shutdown();
+    }
   });
 
   it('does not trust a control socket others may write', async () => {

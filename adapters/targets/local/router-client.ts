@@ -18,7 +18,7 @@ import { fork } from 'node:child_process';
 import { closeSync, lstatSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ClusterRef } from '../../../core/ports/deploy-target.ts';
 import type { RoutingGroup } from './load-balancer.ts';
@@ -111,7 +111,8 @@ function trustedSocket(path: string): boolean {
 
 /** Opens the router client of a state directory; connects on first use. */
 export function createRouterClient(options: RouterClientOptions): RouterClient {
-  const { stateDir } = options;
+  // Absolute: the router runs in the state directory, and a relative path would not lead back there.
+  const stateDir = resolve(options.stateDir);
   let connection: Connection | undefined;
   let connecting: Promise<Connection> | undefined;
   let nextId = 1;

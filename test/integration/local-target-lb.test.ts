@@ -6,7 +6,7 @@
  */
 import { Agent, createServer, request, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLoadBalancer } from '../../adapters/targets/local/load-balancer.ts';
 import { freePort } from '../../adapters/targets/local/processes.ts';
 import type { ClusterRef, CreateServerGroupRequest } from '../../core/ports/deploy-target.ts';
@@ -151,7 +151,14 @@ describe('the local load balancer', () => {
     await local.target.enableServerGroup(ref(v2));
     const disabling = local.target.disableServerGroup(ref(v1));
     const disableStarted = performance.now();
-    // then new requests go to v2 while v1 drains
+    // then, once the load balancer took v1 out of rotation (describe shows it draining), new requests go to v2 while v1 drains
+    await vi.waitFor(
+      async () => {
+        const group = (await local.target.describeCluster(refDrain)).serverGroups.find((candidate) => candidate.name === v1);
+        if (!group?.draining) throw new Error(`${v1} is not draining yet`);
+      },
+      { timeout: 5_000, interval: 10 },
+    );
     expect(await countGroups(url, 10)).toEqual({ [v2]: 10 });
     const answer = await slow;
     expect(answer.status).toBe(200);

@@ -815,6 +815,8 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
 
     async describeCluster(ref): Promise<LocalClusterDescription> {
       const cluster = clusters.get(clusterKey(ref));
+      // What describe shows is what the load balancer uses: a routing change on its way lands first.
+      if (cluster) await cluster.routing;
       return {
         account: ref.account,
         location: ref.location,

@@ -83,6 +83,9 @@ export interface RouterClient {
 export const routerClusterKey = (ref: ClusterRef) => `${ref.account}/${ref.location}/${ref.cluster}`;
 
 const ROUTER_MAIN = fileURLToPath(new URL('./router-main.ts', import.meta.url));
+/** How long the router may take to answer, beyond the time an operation asks for (a drain's timeout). */
+const REPLY_TIMEOUT_MS = 10_000;
+
 /** tsx's loader, by absolute URL: the router's working directory is the state directory. */
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
@@ -193,8 +196,25 @@ export function createRouterClient(options: RouterClientOptions): RouterClient {
     request: Omit<Extract<RouterRequest, { op: Op }>, 'id'>,
   ): Promise<RouterAnswers[Op]> {
     const id = nextId++;
+    // A router that stops answering is as good as gone: the connection is cut, and a new router started.
+    const waitMs = REPLY_TIMEOUT_MS + ('timeoutMs' in request && typeof request.timeoutMs === 'number' ? request.timeoutMs : 0);
     return new Promise((resolve, reject) => {
-      over.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      const timer = setTimeout(() => {
+        if (!over.pending.delete(id)) return;
+        reject(new RouterUnavailable(`the router did not answer '${request.op}' within ${waitMs} ms`));
+        over.socket.destroy();
+      }, waitMs);
+      timer.unref();
+      over.pending.set(id, {
+        resolve: (value) => {
+          clearTimeout(timer);
+          (resolve as (value: unknown) => void)(value);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
       over.socket.ref();
       over.socket.write(`${JSON.stringify({ ...request, id })}\n`);
     });

@@ -2,7 +2,7 @@
  * The `gennaker` command: the CLI's composition root. It only turns argv into a command call
  * and renders through the IoHost; all behaviour lives in the library layers.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
@@ -96,6 +96,9 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
     const [command, ...rest] = positionals;
     // The commands that keep state write it private (local/private-files.ts); so do the instances they start.
     if (command === 'up' || command === 'run' || command === 'demo') usePrivateUmask();
+    // The state directory, absolute from here on: the local target runs instances with their
+    // artifact directory as working directory, where a relative path would point elsewhere.
+    const stateDir = resolve(values.data ?? '.gennaker');
     if (values.help || command === undefined || command === 'help') {
       io.emit({ kind: 'data', text: HELP });
       return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
@@ -113,7 +116,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
       } catch (error) {
         throw new UsageError((error as Error).message);
       }
-      const clientValues = { ...values, ...(allowlist ? { webhookAllowlist: allowlist } : {}), ...(Object.keys(bodyLimits).length > 0 ? { bodyLimits } : {}) };
+      const clientValues = { ...values, data: stateDir, ...(allowlist ? { webhookAllowlist: allowlist } : {}), ...(Object.keys(bodyLimits).length > 0 ? { bodyLimits } : {}) };
       return await runClientCommand(command, rest, clientValues, io, { load, stopped, ...(process.env.GENNAKER_TOKEN ? { envToken: process.env.GENNAKER_TOKEN } : {}) });
     }
     switch (command) {
@@ -146,7 +149,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
               const allowlist = webhookAllowlist(values['allow-url']);
               return createLocalRuntime(allowlist ? { ...options, webhookAllowlist: allowlist } : options);
             },
-            targetStateDir: join(values.data ?? '.gennaker', 'targets', 'local'),
+            targetStateDir: join(stateDir, 'targets', 'local'),
             caller: { user: currentUser(), roles: [] },
             ...(prompt ? { prompt } : {}),
             interrupted,

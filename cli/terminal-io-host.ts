@@ -4,11 +4,12 @@
  */
 import type { ExecutionStatus } from '../core/execution/status.ts';
 import type { IoHost, IoMessage, StageProgress } from '../core/io-host.ts';
+import { oneLine } from '../core/execution/failure-reason.ts';
 import { formatIssue } from '../core/issues.ts';
 
 export interface TerminalStreams {
   readonly stdout: { write(text: string): unknown; isTTY?: boolean };
-  readonly stderr: { write(text: string): unknown; isTTY?: boolean };
+  readonly stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
 }
 
 export function createTerminalIoHost(streams: TerminalStreams): IoHost {
@@ -24,9 +25,23 @@ export function createTerminalIoHost(streams: TerminalStreams): IoHost {
   let drawnLines = 0;
   const statusText = (status: ExecutionStatus, awaitingJudgment = false) =>
     awaitingJudgment ? paint('35', 'WAITING FOR JUDGMENT') : paint(STATUS_COLOURS[status] ?? '0', status);
+  /** The reason beside a status that is not a success: ': <why>' on a plain line. */
+  const because = (reason: string | undefined) => (reason === undefined ? '' : `: ${reason}`);
+  /**
+   * A tree line with its reason, cut to the terminal's width: the tree is redrawn in place by
+   * counting lines, which a wrapped line would throw off.
+   */
+  const withTreeReason = (line: string, reason: string | undefined) => {
+    if (reason === undefined) return line;
+    const room = (streams.stderr.columns ?? Number.POSITIVE_INFINITY) - visibleLength(line) - 3;
+    return room < 12 ? line : `${line}  ${paint('31', oneLine(reason, room))}`;
+  };
   const stageLine = (stage: StageProgress) =>
-    `${'  '.repeat(stage.depth + 1)}${stage.name} ${paint('2', `[${stage.refId}] ${stage.type}`)}  ${statusText(stage.status, stage.awaitingJudgment)}` +
-    (stage.durationMs !== undefined ? paint('2', `  ${formatDuration(stage.durationMs)}`) : '');
+    withTreeReason(
+      `${'  '.repeat(stage.depth + 1)}${stage.name} ${paint('2', `[${stage.refId}] ${stage.type}`)}  ${statusText(stage.status, stage.awaitingJudgment)}` +
+        (stage.durationMs !== undefined ? paint('2', `  ${formatDuration(stage.durationMs)}`) : ''),
+      stage.reason,
+    );
 
   return {
     emit(message: IoMessage) {
@@ -60,9 +75,11 @@ export function createTerminalIoHost(streams: TerminalStreams): IoHost {
           return;
         }
         case 'execution-progress': {
-          const title =
+          const title = withTreeReason(
             `${message.pipeline} ${paint('2', message.executionId)}  ${statusText(message.status)}` +
-            (message.durationMs !== undefined ? paint('2', `  ${formatDuration(message.durationMs)}`) : '');
+              (message.durationMs !== undefined ? paint('2', `  ${formatDuration(message.durationMs)}`) : ''),
+            message.reason,
+          );
           if (live) {
             const lines = [title, ...message.stages.map(stageLine)];
             // Move up over the last tree and clear it, then draw the new one.
@@ -73,9 +90,10 @@ export function createTerminalIoHost(streams: TerminalStreams): IoHost {
           }
           for (const stage of message.changed) {
             err(`${message.pipeline}: stage '${stage.name}' [${stage.refId}] ${stage.awaitingJudgment ? 'WAITING FOR JUDGMENT' : stage.status}` +
-              (stage.durationMs !== undefined && stage.status !== 'RUNNING' ? ` (${formatDuration(stage.durationMs)})` : ''));
+              (stage.durationMs !== undefined && stage.status !== 'RUNNING' ? ` (${formatDuration(stage.durationMs)})` : '') +
+              because(stage.reason));
           }
-          if (message.statusChanged) err(`${message.pipeline}: execution ${message.executionId} ${message.status}`);
+          if (message.statusChanged) err(`${message.pipeline}: execution ${message.executionId} ${message.status}${because(message.reason)}`);
           return;
         }
         case 'error':
@@ -104,6 +122,12 @@ const STATUS_COLOURS: Partial<Record<ExecutionStatus, string>> = {
   NOT_STARTED: '2',
   PAUSED: '35',
 };
+
+/** Characters a line takes on screen: its length without colour codes. */
+function visibleLength(line: string): number {
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/\u001b\[[0-9;]*m/g, '').length;
+}
 
 /** 850 ms, 12.3 s, 4 min 05 s. */
 export function formatDuration(ms: number): string {

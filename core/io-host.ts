@@ -26,6 +26,8 @@ export interface StageProgress {
   readonly durationMs?: number;
   /** True while a manual judgment waits for an answer. */
   readonly awaitingJudgment?: boolean;
+  /** Why the stage did not succeed, one line (core/execution/failure-reason.ts); absent otherwise. */
+  readonly reason?: string;
 }
 
 export type IoMessage =
@@ -50,6 +52,8 @@ export type IoMessage =
       readonly pipeline: string;
       readonly status: ExecutionStatus;
       readonly durationMs?: number;
+      /** Why the execution did not succeed, one line; absent while it runs or once it succeeded. */
+      readonly reason?: string;
       /** The execution's own status changed with this message. */
       readonly statusChanged: boolean;
       readonly stages: readonly StageProgress[];

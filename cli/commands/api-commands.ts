@@ -13,7 +13,8 @@ import type { ApiClient } from '../api-client.ts';
 import { ApiError } from '../api-client.ts';
 import type { LoadedDocument } from '../pipeline-files.ts';
 import { EXIT, UsageError } from '../usage.ts';
-import { parseParams, progressOf } from './run.ts';
+import { executionFailureReason } from '../../core/execution/failure-reason.ts';
+import { parseParams, progressOf, withReason } from './run.ts';
 
 export interface ApiCommandContext {
   readonly client: ApiClient;
@@ -139,6 +140,7 @@ function progressMessage(execution: OrcaExecution, now: number, previous: Readon
       pipeline: execution.name,
       status: execution.status,
       ...(started !== undefined ? { durationMs: (execution.endTime ?? now) - started } : {}),
+      ...withReason(executionFailureReason(execution)),
       statusChanged: previousStatus !== execution.status,
       stages,
       changed,

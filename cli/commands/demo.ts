@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Caller } from '../../core/execution/execution-service-api.ts';
+import { executionFailureReason } from '../../core/execution/failure-reason.ts';
 import type { ExecutionStatus } from '../../core/execution/status.ts';
 import type { IoHost } from '../../core/io-host.ts';
 import type { ClusterDescription, ClusterRef } from '../../core/ports/deploy-target.ts';
@@ -60,6 +61,8 @@ export interface DeployReport {
   readonly seconds: number;
   /** What the demo expected of this deploy, and whether it happened. */
   readonly expected: ExecutionStatus;
+  /** Why the deploy did not succeed (one line); null when it succeeded. */
+  readonly reason: string | null;
 }
 
 export interface DemoSummary {
@@ -239,13 +242,16 @@ export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps):
         secondsToHealthy,
         seconds,
         expected: step.expected,
+        reason: executionFailureReason(execution) ?? null,
       };
       deploys.push(report);
       show(`cluster ${CLUSTER.cluster} before:`);
       for (const line of before.serverGroups.length ? [...before.serverGroups].reverse().map(serverGroupLine) : ['(empty)']) show(`  ${line}`);
       show(`cluster ${CLUSTER.cluster} after:`);
       for (const line of [...after.serverGroups].reverse().map(serverGroupLine)) show(`  ${line}`);
-      const outcome = execution.status === step.expected ? (step.broken ? 'failed and rolled back, as expected' : 'succeeded') : `ended ${execution.status}, expected ${step.expected}`;
+      const outcome =
+        (execution.status === step.expected ? (step.broken ? 'failed and rolled back, as expected' : 'succeeded') : `ended ${execution.status}, expected ${step.expected}`) +
+        (report.reason !== null ? ` (${report.reason})` : '');
       say(
         `${step.version} ${outcome} in ${seconds.toFixed(1)} s; ` +
           `healthy ${secondsToHealthy === null ? 'never' : `after ${secondsToHealthy.toFixed(1)} s`}; ` +
@@ -264,7 +270,7 @@ export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps):
     const problems: string[] = [];
     if (interrupted()) problems.push('interrupted');
     for (const deploy of deploys) {
-      if (deploy.status !== deploy.expected) problems.push(`${deploy.version}: ended ${deploy.status}, expected ${deploy.expected}`);
+      if (deploy.status !== deploy.expected) problems.push(`${deploy.version}: ended ${deploy.status}, expected ${deploy.expected}${deploy.reason !== null ? ` (${deploy.reason})` : ''}`);
       if (deploy.failedRequests > 0) problems.push(`${deploy.version}: ${deploy.failedRequests} requests failed`);
     }
     const serving = final.serverGroups.filter((group) => !group.disabled && group.trafficWeight > 0).map((group) => group.artifact.version);
@@ -276,7 +282,7 @@ export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps):
         text: JSON.stringify(
           {
             ok: summary.ok,
-            deploys: deploys.map(({ version, strategy, status, requests, failedRequests, secondsToHealthy }) => ({ version, strategy, status, requests, failedRequests, secondsToHealthy })),
+            deploys: deploys.map(({ version, strategy, status, reason, requests, failedRequests, secondsToHealthy }) => ({ version, strategy, status, reason, requests, failedRequests, secondsToHealthy })),
             cluster: { name: final.cluster, account: final.account, location: final.location, serverGroups: final.serverGroups.map(({ name, disabled, trafficWeight, capacity, artifact, instances }) => ({ name, version: artifact.version, disabled, trafficWeight, capacity, instances: instances.map(({ id, health }) => ({ id, health })) })) },
             ...(problems.length ? { problems } : {}),
           },

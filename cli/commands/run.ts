@@ -4,6 +4,7 @@
  * a prompt, and exiting 0 only when the execution SUCCEEDED.
  */
 import type { Caller } from '../../core/execution/execution-service-api.ts';
+import { executionFailureReason, stageFailureReason } from '../../core/execution/failure-reason.ts';
 import { toOrcaExecution } from '../../core/execution/orca-shape.ts';
 import { RUNNABLE_STAGE_TYPES } from '../../core/execution/stage-runner.ts';
 import type { StageType } from '../../core/pipeline/index.ts';
@@ -120,7 +121,8 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
     const execution = (await runtime.store.getExecution(started.executionId)) ?? final;
     if (options.json) io.emit({ kind: 'data', text: JSON.stringify(toOrcaExecution(execution), null, 2) });
     if (execution.status !== 'SUCCEEDED') {
-      const reason = execution.cancellationReason ? `: ${execution.cancellationReason}` : '';
+      const why = executionFailureReason(execution);
+      const reason = why !== undefined ? `: ${why}` : '';
       io.emit({ kind: 'error', message: `pipeline '${execution.name}' ended ${execution.status}${reason}` });
       return EXIT.failed;
     }
@@ -167,6 +169,7 @@ export async function follow(
         pipeline: pipelineName,
         status: execution.status,
         ...(execution.startTime !== undefined ? { durationMs: (execution.endTime ?? now()) - execution.startTime } : {}),
+        ...withReason(executionFailureReason(execution)),
         statusChanged,
         stages,
         changed,
@@ -239,5 +242,11 @@ export function progressOf(execution: Execution, now: number): StageProgress[] {
       depth,
       ...(stage.startTime !== undefined ? { durationMs: (stage.endTime ?? now) - stage.startTime } : {}),
       ...(stage.type === 'manualJudgment' && stage.status === 'RUNNING' && stage.awaitingCallback ? { awaitingJudgment: true } : {}),
+      ...withReason(stageFailureReason(stage)),
     }));
+}
+
+/** `{ reason }` when there is one, for spreading into a progress message. */
+export function withReason(reason: string | undefined): { reason?: string } {
+  return reason === undefined ? {} : { reason };
 }

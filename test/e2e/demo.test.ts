@@ -14,7 +14,7 @@ const bin = join(root, 'bin/gennaker.js');
 
 interface Summary {
   ok: boolean;
-  deploys: Array<{ version: string; strategy: string; status: string; requests: number; failedRequests: number; secondsToHealthy: number | null }>;
+  deploys: Array<{ version: string; strategy: string; status: string; reason: string | null; requests: number; failedRequests: number; secondsToHealthy: number | null }>;
   cluster: { name: string; serverGroups: Array<{ name: string; version: string; disabled: boolean; trafficWeight: number; instances: Array<{ health: string }> }> };
 }
 
@@ -54,6 +54,9 @@ describe('gennaker demo --json', () => {
     expect(summary.deploys.map((deploy) => deploy.failedRequests)).toEqual([0, 0, 0]);
     expect(redBlack!.secondsToHealthy).toBeGreaterThan(0);
     expect(broken!.secondsToHealthy).toBeNull();
+    // the broken release says why it failed; the others have nothing to explain
+    expect(broken!.reason).toMatch(/hello-demo-v002 .*did not become healthy/);
+    expect(summary.deploys.slice(0, 2).map((deploy) => deploy.reason)).toEqual([null, null]);
     // v002 was destroyed by the rollback; v001 serves everything, v000 waits disabled.
     expect(summary.cluster.serverGroups.map(({ name, version, disabled, trafficWeight }) => ({ name, version, disabled, trafficWeight }))).toEqual([
       { name: 'hello-demo-v000', version: '1.0.0', disabled: true, trafficWeight: 0 },

@@ -85,6 +85,9 @@ interface OrcaStage {
   outputs: Record<string, unknown>;
 }
 
+/** A literal text as a regular expression. */
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const statuses = (stdout: string) => {
   const execution = JSON.parse(stdout) as { status: string; stages: OrcaStage[] };
   return { status: execution.status, stages: Object.fromEntries(execution.stages.map((stage) => [stage.refId, stage.status])), execution };
@@ -130,10 +133,15 @@ describe('gennaker run', () => {
   });
 
   it('runs the enabled stage, and fails the check fed by evaluateVariables with exit 1', async () => {
-    const { code, stdout } = await gennaker(['run', file, '--param', 'env=prod', '--judge', 'Approve=continue', '--json']);
+    const { code, stdout, stderr } = await gennaker(['run', file, '--param', 'env=prod', '--judge', 'Approve=continue', '--json']);
     const { status, stages } = statuses(stdout);
     expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SUCCEEDED', 4: 'SUCCEEDED', 5: 'TERMINAL', 6: 'NOT_STARTED' });
     expect(status).toBe('TERMINAL');
+    // the reason is on the status lines, not only in --json
+    const why = "precondition expression '${target == 'staging-cluster'}' is false";
+    expect(stderr).toMatch(new RegExp(`Run e2e: stage 'Check target' \\[5\\] TERMINAL \\(\\d+ ms\\): ${escape(why)}\n`));
+    expect(stderr).toMatch(new RegExp(`Run e2e: execution \\w+ TERMINAL: stage 'Check target': ${escape(why)}\n`));
+    expect(stderr).toContain(`pipeline 'Run e2e' ended TERMINAL: stage 'Check target': ${why}`);
     expect(code).toBe(1);
   });
 
@@ -142,16 +150,18 @@ describe('gennaker run', () => {
     const { status, stages } = statuses(stdout);
     expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SKIPPED', 4: 'TERMINAL', 5: 'NOT_STARTED', 6: 'NOT_STARTED' });
     expect(status).toBe('TERMINAL');
-    expect(stderr).toContain("pipeline 'Run e2e' ended TERMINAL");
+    expect(stderr).toMatch(/stage 'Approve' \[4\] TERMINAL \(\d+ ms\): judged 'stop' by \S+\n/);
+    expect(stderr).toMatch(/pipeline 'Run e2e' ended TERMINAL: stage 'Approve': judged 'stop' by \S+\n/);
     expect(code).toBe(1);
   });
 
   it('refuses a webhook URL that is not on the allowlist, and exits 1', async () => {
     const before = hookBodies.length;
-    const { code, stdout } = await gennaker(['run', file, '--judge', '4=continue', '--json']);
+    const { code, stdout, stderr } = await gennaker(['run', file, '--judge', '4=continue', '--json']);
     const { status, stages, execution } = statuses(stdout);
     expect(stages['6']).toBe('TERMINAL');
     expect(JSON.stringify(execution.stages[5]!.context)).toContain('not on the webhook allowlist');
+    expect(stderr).toMatch(/stage 'Notify deploy hook' \[6\] TERMINAL \(\d+ ms\): [^\n]*not on the webhook allowlist/);
     expect(hookBodies.length).toBe(before);
     expect(status).toBe('TERMINAL');
     expect(code).toBe(1);

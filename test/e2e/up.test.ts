@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { INTERRUPTED_REASON } from '../../local/recovery.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(root, 'bin/gennaker.js');
@@ -138,6 +139,26 @@ describe('gennaker up', () => {
     expect((await gennaker(second.endpoint, ['judge', again, '2', 'continue'])).code).toBe(0);
     const finished = await gennaker(second.endpoint, ['execution', 'watch', again, '--json']);
     expect(JSON.parse(finished.stdout).status).toBe('SUCCEEDED');
+
+    // and a failed execution says why wherever its status is printed
+    for (const command of ['get', 'watch']) {
+      const shown = await gennaker(second.endpoint, ['execution', command, waiting]);
+      expect(shown.stderr).toContain(`Release: execution ${waiting} TERMINAL: ${INTERRUPTED_REASON}\n`);
+    }
+    const check = join(work, 'check.json');
+    writeFileSync(
+      check,
+      JSON.stringify({
+        application: 'demo',
+        name: 'Check',
+        stages: [{ refId: '1', type: 'checkPreconditions', name: 'Gate', preconditions: [{ type: 'expression', context: { expression: '${1 > 2}' } }] }],
+      }),
+    );
+    expect((await gennaker(second.endpoint, ['pipeline', 'save', '-f', check])).code).toBe(0);
+    const failed = await gennaker(second.endpoint, ['pipeline', 'execute', 'demo', 'Check', '--watch']);
+    expect(failed.stderr).toMatch(/Check: stage 'Gate' \[1\] TERMINAL \(\d+(\.\d)? m?s\): precondition expression '\$\{1 > 2\}' is false\n/);
+    expect(failed.stderr).toMatch(/Check: execution \w+ TERMINAL: stage 'Gate': precondition expression '\$\{1 > 2\}' is false\n/);
+    expect(failed.code).toBe(1);
 
     // and errors are one line with exit code 1, usage errors exit 2
     const missing = await gennaker(second.endpoint, ['execution', 'get', 'nope']);

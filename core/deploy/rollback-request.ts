@@ -18,7 +18,12 @@ export interface RollbackRequest {
 }
 
 export type RollbackPipelineResult =
-  | { readonly ok: true; readonly config: Readonly<Record<string, unknown>> }
+  | {
+      readonly ok: true;
+      readonly config: Readonly<Record<string, unknown>>;
+      /** Where the rollback acts, defaults applied. */
+      readonly where: { readonly account: string; readonly cluster: string; readonly regions: readonly string[] };
+    }
   | { readonly ok: false; readonly field: string; readonly message: string };
 
 /** The field pipeline configs of ad-hoc runs carry, so listings can leave them out. */
@@ -50,6 +55,7 @@ export function rollbackPipelineConfig(request: RollbackRequest): RollbackPipeli
   }
   return {
     ok: true,
+    where: { account, cluster: request.cluster, regions: [...regions] },
     config: {
       id: `rollback-${account}-${request.cluster}`,
       application: request.application,
@@ -70,4 +76,13 @@ export function rollbackPipelineConfig(request: RollbackRequest): RollbackPipeli
       ],
     },
   };
+}
+
+/**
+ * Why a rollback of a cluster without any server group is refused (by the API) or fails (the
+ * stage): a typo during an incident must not pass for a rollback done. Names what was looked at.
+ */
+export function emptyClusterMessage(where: { readonly account: string; readonly cluster: string; readonly regions: readonly string[] }): string {
+  const regions = `${where.regions.length === 1 ? 'region' : 'regions'} ${where.regions.map((region) => `'${region}'`).join(', ')}`;
+  return `cluster '${where.cluster}' has no server groups in account '${where.account}', ${regions}: nothing to roll back; check the cluster name, account and regions`;
 }

@@ -8,6 +8,7 @@
  * when describeCluster shows its target state, answering RUNNING while one is not there yet.
  * No call waits for a cloud; a plan survives a retried or redelivered call.
  */
+import { emptyClusterMessage } from '../deploy/rollback-request.ts';
 import { guardedSteps, checkStep, type TrafficGuardRule } from '../deploy/traffic-guards.ts';
 import type { DisableClusterStage, RollbackClusterStage, ScaleDownClusterStage, ShrinkClusterStage } from '../pipeline/stage-types/index.ts';
 import type { DeployTarget } from '../ports/deploy-target.ts';
@@ -121,8 +122,10 @@ async function plan(input: TaskInput<ClusterStage>, target: DeployTarget, scope:
   const steps: LocatedStep[] = [];
   const skipped: string[] = [];
   const stage = input.stage;
+  let serverGroups = 0;
   for (const [index, location] of scope.locations.entries()) {
     const state: ClusterState = await describeState(target, scope, location);
+    serverGroups += state.serverGroups.length;
     if (stage.type === 'rollbackCluster') {
       const healthy = stage.config.targetHealthyRollbackPercentage;
       const planned = planRollbackCluster(state, healthy !== undefined ? { targetHealthyRollbackPercentage: healthy } : {});
@@ -143,6 +146,8 @@ async function plan(input: TaskInput<ClusterStage>, target: DeployTarget, scope:
     if (!guard.ok) return guard;
     steps.push(...expandStep(wide, state).map((step) => ({ location, step })));
   }
+  // A rollback of a cluster that is not there (a typo, mid-incident) must not pass for done.
+  if (stage.type === 'rollbackCluster' && serverGroups === 0) return { ok: false, message: emptyClusterMessage({ account: scope.account, cluster: scope.cluster, regions: scope.locations }) };
   return { ok: true, steps, skipped };
 }
 

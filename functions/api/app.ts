@@ -13,7 +13,7 @@ import { canaryStagesOf, noCanaryStageMessage, renderCanaryReport } from '../../
 import { parseCanaryConfig } from '../../core/canary/config.ts';
 import type { CanaryConfigStore, StoredCanaryConfig } from '../../core/ports/canary-config-store.ts';
 import { parseClusterName } from '../../core/deploy/names.ts';
-import { isOrchestration, rollbackPipelineConfig } from '../../core/deploy/rollback-request.ts';
+import { emptyClusterMessage, isOrchestration, rollbackPipelineConfig } from '../../core/deploy/rollback-request.ts';
 import { isGennakerError } from '../../core/errors.ts';
 import { showValue } from '../../core/issues.ts';
 import type { Pipeline } from '../../core/pipeline/model.ts';
@@ -485,6 +485,13 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
         ...(reason !== undefined ? { reason } : {}),
       });
       if (!built.ok) return fail(c, 400, built.message);
+      // Refused before anything is saved when the cluster has no server group where it was asked for.
+      const { where } = built;
+      const target = deps.targets?.({ account: where.account });
+      if (target !== undefined) {
+        const described = await Promise.all(where.regions.map((location) => target.describeCluster({ account: where.account, location, cluster: where.cluster })));
+        if (described.every((region) => region.serverGroups.length === 0)) return fail(c, 404, emptyClusterMessage(where));
+      }
       const saved = await service.savePipeline({ config: built.config }, caller);
       if (!saved.ok) return fail(c, 409, saved.reason === 'invalid' ? `the rollback cannot run: ${saved.issues.map((issue) => issue.message).join('; ')}` : saved.message);
       await ensureApplication(saved.saved.application);

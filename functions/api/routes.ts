@@ -285,6 +285,7 @@ export const ROUTES = [
       '202': { description: 'The rollback execution.', schema: 'ExecutionRef' },
       '400': ERRORS['400'],
       '401': ERRORS['401'],
+      '404': { description: 'The cluster has no server group in the account and regions asked for (nothing to roll back).', schema: 'Error' },
       '409': { description: 'The rollback could not start.', schema: 'Error' },
     },
   },

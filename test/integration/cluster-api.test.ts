@@ -94,6 +94,13 @@ describe('gennaker rollback', () => {
     expect(await server.runtime.store.listPipelineConfigs('hello')).toEqual([]);
   });
 
+  it('refuses a cluster with no server groups (a typo) with a clear message, and starts nothing', async () => {
+    const refused = await gennaker('rollback', 'hello', 'hello-prdo', '--watch');
+    expect(refused.code).toBe(1);
+    expect(refused.text).toBe("cluster 'hello-prdo' has no server groups in account 'local', region 'local': nothing to roll back; check the cluster name, account and regions");
+    expect((await server.runtime.store.listExecutions({ application: 'hello' })).items).toEqual([]);
+  });
+
   it('enables the previous server group and disables the newest, as an execution', async () => {
     const rolled = await gennaker('rollback', 'hello', 'hello-prod', '--reason', 'v001 is slow', '--watch');
     expect(rolled.text).toContain('rolling back hello-prod');

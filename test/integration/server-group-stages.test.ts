@@ -198,6 +198,16 @@ describe('cluster stages on the local deploy target', () => {
     expect(group(description, 'hello-rollback-v002')).toMatchObject({ disabled: true });
     expect(await versionsServed('hello-rollback')).toEqual(new Set(['1.0.0']));
   });
+
+  it('fails rollbackCluster of a cluster with no server groups (a typo), naming the cluster, account and region', async () => {
+    // when
+    const finished = await runStage('hello', 'hello-rollbak', 'rollbackCluster', {});
+    // then
+    expect(finished.statuses).toEqual({ '1': 'TERMINAL' });
+    expect(errorOf(finished)).toBe(
+      "stage 'rollbackCluster': cluster 'hello-rollbak' has no server groups in account 'local', region 'local': nothing to roll back; check the cluster name, account and regions",
+    );
+  });
 });
 
 describe('traffic guards and missing targets', () => {

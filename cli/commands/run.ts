@@ -80,6 +80,16 @@ function stageTypesOf(input: unknown): string[] {
   return Array.isArray(stages) ? stages.map((stage) => (stage as { type?: unknown } | null)?.type).filter((type): type is string => typeof type === 'string') : [];
 }
 
+/** Whether a checkPreconditions stage counts a cluster's server groups (`clusterSize`): it reads the deploy target. */
+function countsClusters(input: unknown): boolean {
+  const stages = (input as { stages?: unknown } | undefined)?.stages;
+  if (!Array.isArray(stages)) return false;
+  return stages.some((stage) => {
+    const preconditions = (stage as { type?: unknown; preconditions?: unknown } | null)?.preconditions;
+    return (stage as { type?: unknown }).type === 'checkPreconditions' && Array.isArray(preconditions) && preconditions.some((p) => (p as { type?: unknown } | null)?.type === 'clusterSize');
+  });
+}
+
 export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCommandDeps): Promise<number> {
   if (options.file === undefined) throw new UsageError('run needs a file: gennaker run pipeline.json --param env=staging');
   const parameters = parseParams(options.params);
@@ -89,7 +99,7 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
   if (document.issues.some((issue) => issue.severity === 'error')) return EXIT.failed;
   const picked = pickPipeline(document, options.pipeline);
 
-  const deploys = deps.targetStateDir !== undefined && stageTypesOf(picked.input).some((type) => !RUNNABLE_STAGE_TYPES.includes(type as StageType));
+  const deploys = deps.targetStateDir !== undefined && (stageTypesOf(picked.input).some((type) => !RUNNABLE_STAGE_TYPES.includes(type as StageType)) || countsClusters(picked.input));
   const runtime = await deps.createRuntime({ io, ...(deploys ? { localTarget: { stateDir: deps.targetStateDir! } } : {}) });
   try {
     const saved = await runtime.service.savePipeline({ config: picked.input }, deps.caller);

@@ -422,7 +422,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'waitUntil':
         return runWaitUntil(as<typeof stage>(), pollsLeft);
       case 'checkPreconditions':
-        return runCheckPreconditions(as<typeof stage>());
+        return runCheckPreconditions(as<typeof stage>(), deps.targets ? { targets: deps.targets } : {});
       case 'evaluateVariables':
         return runEvaluateVariables(as<typeof stage>());
       case 'manualJudgment':

@@ -210,6 +210,47 @@ describe('cluster stages on the local deploy target', () => {
   });
 });
 
+describe('the clusterSize precondition on the local deploy target', () => {
+  /** A one-stage checkPreconditions pipeline with one clusterSize precondition. */
+  async function checkSize(context: JsonObject, failPipeline = true): Promise<Finished> {
+    const id = `clusterSize-${++counter}`;
+    const preconditions = [{ type: 'clusterSize', failPipeline, context: { credentials: 'local', regions: ['local'], ...context } }];
+    return run.run({ id, application: 'hello', name: id, stages: [{ refId: '1', requisiteStageRefIds: [], type: 'checkPreconditions', name: 'Size', preconditions }] });
+  }
+
+  it('counts the server groups of the cluster, all of them or only the enabled ones', async () => {
+    // given two server groups, the older one out of traffic
+    await clusterOfTwo('hello-size');
+    await local.target.disableServerGroup({ account: 'local', location: 'local', serverGroup: 'hello-size-v001' });
+    // when / then
+    expect((await checkSize({ cluster: 'hello-size', comparison: '==', expected: 2 })).statuses).toEqual({ '1': 'SUCCEEDED' });
+    expect((await checkSize({ cluster: 'hello-size', comparison: '==', expected: 1, onlyEnabledServerGroups: true })).statuses).toEqual({ '1': 'SUCCEEDED' });
+    expect((await checkSize({ cluster: '${\'hello-\' + \'size\'}', comparison: '>=', expected: '${1 + 1}' })).statuses).toEqual({ '1': 'SUCCEEDED' });
+    // a cluster that does not exist has no server groups
+    expect((await checkSize({ cluster: 'hello-none', comparison: '<', expected: 1 })).statuses).toEqual({ '1': 'SUCCEEDED' });
+  });
+
+  it('fails with the count and the server groups found, and halts only the branch with failPipeline false', async () => {
+    // given hello-size from the previous test: v001 disabled, v002 enabled
+    // when
+    const failed = await checkSize({ cluster: 'hello-size', comparison: '<', expected: 2 });
+    const stopped = await checkSize({ cluster: 'hello-size', comparison: '==', expected: 2, onlyEnabledServerGroups: true }, false);
+    // then
+    expect(failed.statuses).toEqual({ '1': 'TERMINAL' });
+    expect(errorOf(failed)).toBe(
+      "precondition clusterSize failed: expected < 2 server groups of cluster 'hello-size' in local/local but found 2: [hello-size-v001, hello-size-v002]. Clean up the cluster to the expected number of server groups, then run the pipeline again",
+    );
+    expect(stopped.statuses).toEqual({ '1': 'STOPPED' });
+    expect(errorOf(stopped)).toContain("expected == 2 enabled server groups of cluster 'hello-size' in local/local but found 1: [hello-size-v002]");
+  });
+
+  it('fails naming an account no deploy target serves', async () => {
+    const finished = await checkSize({ cluster: 'hello-size', credentials: 'prod-aws' });
+    expect(finished.statuses).toEqual({ '1': 'TERMINAL' });
+    expect(errorOf(finished)).toBe("precondition clusterSize: no deploy target serves account 'prod-aws'; check credentials, or configure the account");
+  });
+});
+
 describe('traffic guards and missing targets', () => {
   it('fails disableServerGroup on the last enabled server group of a guarded cluster, with the guard message, and leaves it in traffic', async () => {
     // given a guarded cluster whose older server group is already out of traffic

@@ -52,7 +52,7 @@ import type { WebhookStage } from './webhook.ts';
 
 export type { StageTypeDefinition } from './definition.ts';
 export type { BakeConfig, BakeStage } from './bake.ts';
-export type { CheckPreconditionsConfig, CheckPreconditionsStage, ClusterSizeComparison, Precondition } from './check-preconditions.ts';
+export type { CheckPreconditionsConfig, CheckPreconditionsStage, ClusterSizeComparison, ClusterSizePrecondition, Precondition } from './check-preconditions.ts';
 export type { DeployClusterConfig, DeployConfig, DeployStage, DeployStrategy } from './deploy.ts';
 export type { DestroyServerGroupConfig, DestroyServerGroupStage } from './destroy-server-group.ts';
 export type { DisableClusterConfig, DisableClusterStage } from './disable-cluster.ts';

@@ -21,6 +21,8 @@ export function createStageRunnerRuntime(env: CloudEnvironment, clients: CloudCl
     children: { start: (request) => runtime.service.start(request) },
     random: runtime.random,
     canaryConfigs: runtime.canaryConfigs,
+    // Resumes a callback Task the runner does not leave waiting (a judgment kept by a restart, or skipped).
+    callbacks: runtime.engine,
   });
   return { ...runtime, runner };
 }

@@ -134,6 +134,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
 
   // The runner starts child pipelines through the service, which needs the engine, which needs the runner.
   let service: GennakerExecutionService | undefined;
+  let engine: LocalEngine | undefined;
   const runner = createStageRunner({
     store,
     clock,
@@ -147,10 +148,17 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     random,
     ...deployDeps,
     canaryConfigs,
+    // A callback Task the runner does not leave waiting (a kept or skipped judgment) is resumed through the engine.
+    callbacks: {
+      sendTaskSuccess: (taskToken, output) => {
+        if (!engine) throw new Error('the local engine is not wired yet');
+        return engine.sendTaskSuccess(taskToken, output);
+      },
+    },
   });
   const compileOptions = options.childThresholdEvents !== undefined ? { childThresholdEvents: options.childThresholdEvents } : {};
   const compile = (pipeline: Parameters<typeof compilePipeline>[0]) => compilePipeline(pipeline, compileOptions);
-  const engine = createLocalEngine({
+  engine = createLocalEngine({
     runner,
     loadDefinition: async (pipelineConfigId, version) => {
       const saved = await store.getPipelineConfig(pipelineConfigId, version);

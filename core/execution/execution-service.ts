@@ -51,6 +51,7 @@ import type {
 import { createUlidGenerator, deterministicId } from './ids.ts';
 import { jobIdFor, RUN_JOB_TASK } from './job-ids.ts';
 import { newExecutionFromPipeline, resolvePipelineParameters } from './new-execution.ts';
+import { isTaskGone } from './runner-contract.ts';
 import { RUNNABLE_STAGE_TYPES } from './runnable-stage-types.ts';
 import { isComplete, type ExecutionStatus } from './status.ts';
 
@@ -831,8 +832,3 @@ function stageNotFound(execution: Execution, stageId: string): { ok: false; reas
   return { ok: false, reason: 'not-found', message: `execution ${execution.id} has no stage '${stageId}' (its stages: ${known})` };
 }
 
-/** The engine no longer knows the token: the run ended or the task timed out. Recognized by name. */
-function isTaskGone(error: unknown): boolean {
-  const name = (error as { name?: unknown } | null)?.name;
-  return name === 'TaskDoesNotExist' || name === 'TaskTimedOut' || name === 'InvalidToken';
-}

@@ -62,6 +62,15 @@ export interface StageTaskRequest {
   readonly fault?: StepFault;
 }
 
+/**
+ * Whether a SendTaskSuccess/Failure failed because the callback Task no longer waits (answered
+ * already, timed out, or its run ended): nothing is left to resume.
+ */
+export function isTaskGone(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'TaskDoesNotExist' || name === 'TaskTimedOut' || name === 'InvalidToken';
+}
+
 /** What the completion state sends. */
 export interface CompleteRequest {
   readonly executionId: string;

@@ -18,6 +18,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { DeployTargetLookup } from '../ports/deploy-target.ts';
 import type { Execution, ExecutionStore, JsonObject, StageRecord, StageUpdate } from '../ports/execution-store.ts';
 import type { HttpClient } from '../ports/http-client.ts';
+import type { StateMachineEngine } from '../ports/state-machine-engine.ts';
 import type { JobRunner } from '../ports/job-runner.ts';
 import { runBakeTask } from '../stages/bake.ts';
 import { runCheckPreconditions, CHECK_PRECONDITIONS_DEFERRED_FIELDS } from '../stages/check-preconditions.ts';
@@ -44,6 +45,7 @@ import {
   EXECUTION_WINDOW_TASK,
   FAULT_TASK,
   isStageAnswerStatus,
+  isTaskGone,
   stageSteps,
   type CompleteAnswer,
   type StageAnswer,
@@ -145,6 +147,13 @@ export interface StageRunnerDeps {
   readonly metrics?: MetricSourceLookup;
   /** Saved canary configs, for `canaryConfigId` / `canaryConfigName`. Absent: only inline configs. */
   readonly canaryConfigs?: CanaryConfigStore;
+  /**
+   * Resumes callback Tasks. A callback step's own answer is ignored by the state machine, which
+   * waits for its token: when the step does not wait for a judgment (its stage was kept by a
+   * restart, skipped, blocked or canceled), the runner resumes the Task with its answer here.
+   * Absent: such a Task waits until its timeout.
+   */
+  readonly callbacks?: Pick<StateMachineEngine, 'sendTaskSuccess'>;
 }
 
 /** Statuses that are not complete: what a finishing write may expect. */
@@ -525,9 +534,27 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     throw invariant(`could not complete execution ${execution.id}: ${written.reason}`);
   };
 
+  /**
+   * A callback step: the stage waits for a judgment (its token stored, answer RUNNING), or it
+   * does not — kept SUCCEEDED by a restart, skipped by stageEnabled, blocked by a halted parent,
+   * canceled — and then nobody else would ever answer the token: the runner resumes the Task itself.
+   */
+  const callbackTask = async (request: StageTaskRequest & { readonly taskToken: string }): Promise<StageAnswer> => {
+    const answer = await stageTask(request);
+    if (answer.status === 'RUNNING' || !deps.callbacks) return answer;
+    try {
+      await deps.callbacks.sendTaskSuccess(request.taskToken, { status: answer.status });
+    } catch (error) {
+      // A redelivered call whose Task was already resumed: nothing left to do.
+      if (!isTaskGone(error)) throw error;
+    }
+    return answer;
+  };
+
   return async (request) => {
     if (request.task === COMPLETE_TASK) return complete(request.executionId);
     if (!('stageRefId' in request)) throw invariant(`a stage task request without stageRefId: ${JSON.stringify(request)}`);
+    if (request.taskToken !== undefined && request.taskToken !== '') return callbackTask({ ...request, taskToken: request.taskToken });
     return stageTask(request);
   };
 }

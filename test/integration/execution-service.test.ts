@@ -267,6 +267,35 @@ describe('restarting', () => {
     expect(kept.outputs).toEqual(failed.stages[0]!.outputs);
     expect(rerun.trigger).toMatchObject({ restartedFrom: { executionId: original.executionId, stageId: failed.stages[1]!.id } });
   });
+
+  it('restarts a stage downstream of a judged manualJudgment: the kept judgment is passed, not waited for again', async () => {
+    // given: 1 is judged continue, 2 (after it) is judged stop
+    const id = await save(runtime, pipeline([judgment('1'), judgment('2', ['1']), variables('3', ['2'])]));
+    const original = await start(runtime, id);
+    await awaitingJudgment(runtime, original.executionId, '1');
+    await runtime.service.judgeStage(original.executionId, '1', { judgmentStatus: 'continue' }, caller);
+    await awaitingJudgment(runtime, original.executionId, '2');
+    await runtime.service.judgeStage(original.executionId, '2', { judgmentStatus: 'stop' }, caller);
+    const failed = await finished(runtime, original.executionId);
+    expect(statuses(failed)).toEqual({ 1: 'SUCCEEDED', 2: 'TERMINAL', 3: 'NOT_STARTED' });
+    // when: 2 is restarted
+    const restarted = await runtime.service.restartStage(original.executionId, failed.stages[1]!.id, caller);
+    if (!restarted.ok) throw new Error(restarted.message);
+    // then: it waits for its own judgment (the state machine went past the kept one) and finishes
+    await awaitingJudgment(runtime, restarted.executionId, '2');
+    await runtime.service.judgeStage(restarted.executionId, '2', { judgmentStatus: 'continue' }, caller);
+    const rerun = await finished(runtime, restarted.executionId);
+    expect(rerun.status).toBe('SUCCEEDED');
+    expect(statuses(rerun)).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SUCCEEDED' });
+    expect(rerun.stages[0]!.context).toMatchObject({ judgmentStatus: 'continue' });
+  });
+
+  it('passes a manualJudgment that its stageEnabled skips, instead of waiting for a judgment no one can give', async () => {
+    const id = await save(runtime, pipeline([judgment('1', [], { stageEnabled: { type: 'expression', expression: 'false' } }), variables('2', ['1'])]));
+    const execution = await finished(runtime, (await start(runtime, id)).executionId);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(statuses(execution)).toEqual({ 1: 'SKIPPED', 2: 'SUCCEEDED' });
+  });
 });
 
 describe('crash recovery', () => {

@@ -107,6 +107,23 @@ describe('a failing branch under each failure policy', () => {
   });
 });
 
+describe('a manual judgment the run never waits for', () => {
+  it('passes a judgment behind a halted branch at once (the runner resumes its callback Task), and the pipeline ends', async () => {
+    // given 1 → 2 (a check that halts its branch) → 3 (a judgment), beside 4
+    const config = pipeline([
+      evaluate('1', []),
+      failingCheck('2', ['1'], { failPipeline: false }),
+      { refId: '3', requisiteStageRefIds: ['2'], type: 'manualJudgment', name: 'Approve' },
+      evaluate('4', ['1']),
+    ]);
+    // when
+    const { execution, statuses } = await local.run(config, { parameters: { env: 'staging' } });
+    // then
+    expect(statuses).toEqual({ '1': 'SUCCEEDED', '2': 'STOPPED', '3': 'NOT_STARTED', '4': 'SUCCEEDED' });
+    expect(execution.status).toBe('SUCCEEDED');
+  });
+});
+
 describe('stageEnabled', () => {
   it.each([
     ['true', "${ parameters.env == 'prod' }", 'SUCCEEDED'],

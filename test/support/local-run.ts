@@ -127,9 +127,11 @@ export function createLocalRun(options: LocalRunOptions): LocalRun {
     ...(options.targets ? { targets: options.targets } : {}),
     ...(options.artifacts ? { artifacts: options.artifacts } : {}),
     ...(options.jobs ? { jobs: options.jobs } : {}),
+    // As the runtimes do: a callback Task the runner does not leave waiting is resumed through the engine.
+    callbacks: { sendTaskSuccess: async (taskToken, output) => engine.sendTaskSuccess(taskToken, output) },
   });
 
-  const engine = createAslEngine({
+  const engine: AslEngine = createAslEngine({
     waitOverrideMs: options.waitOverrideMs ?? 2,
     retryDelayMs: 0,
     invoke: async ({ payload }) => {

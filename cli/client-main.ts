@@ -17,13 +17,14 @@ import {
   pipelineSave,
   withApiErrors,
 } from './commands/api-commands.ts';
+import { accountsList } from './commands/accounts.ts';
 import { canaryConfigList, canaryConfigSave, canaryReport } from './commands/canary.ts';
 import { clusterDescribe, rollback } from './commands/cluster-commands.ts';
 import { runUp } from './commands/up.ts';
 import type { LoadedDocument } from './pipeline-files.ts';
 import { UsageError } from './usage.ts';
 
-export const CLIENT_COMMANDS = ['up', 'pipeline', 'execution', 'judge', 'cluster', 'rollback'] as const;
+export const CLIENT_COMMANDS = ['up', 'pipeline', 'execution', 'judge', 'cluster', 'rollback', 'accounts'] as const;
 
 export interface ClientValues {
   readonly json: boolean;
@@ -105,6 +106,9 @@ export async function runClientCommand(command: string, args: readonly string[],
       case 'execution restart':
         expect(rest, 2, 'execution restart ID STAGE');
         return executionRestart(context, rest[0]!, rest[1]!);
+      case 'accounts list':
+        expect(rest, 0, 'accounts list [--json]');
+        return accountsList(context);
       case 'cluster describe':
         expect(rest, 2, 'cluster describe APP CLUSTER [--account local] [--regions local]');
         return clusterDescribe(context, rest[0]!, rest[1]!, where);
@@ -138,6 +142,8 @@ export async function runClientCommand(command: string, args: readonly string[],
             ? `unknown pipeline command '${sub ?? ''}'; use save, list or execute`
             : command === 'cluster'
               ? `unknown cluster command '${sub ?? ''}'; use describe`
+              : command === 'accounts'
+                ? `unknown accounts command '${sub ?? ''}'; use list`
               : `unknown execution command '${sub ?? ''}'; use list, get, watch, cancel or restart`,
         );
     }

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
+import { BUILT_IN_LOCAL_ACCOUNT, createAccountRegistry } from '../core/accounts/registry.ts';
 import type { IoHost } from '../core/io-host.ts';
 import { CLIENT_COMMANDS, runClientCommand } from './client-main.ts';
 import { runCompile } from './commands/compile.ts';
@@ -126,8 +127,17 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
           readText: (path) => readFile(path, 'utf8'),
         });
       }
-      case 'validate':
-        return await runValidate({ files: rest, json: values.json }, io, load);
+      case 'validate': {
+        // Accounts are known when the data directory has an accounts file: then `up` would refuse the unknown ones.
+        const { loadAccountsFile } = await import('../local/accounts.ts');
+        const accounts = await loadAccountsFile(stateDir);
+        if (!accounts.ok) {
+          for (const line of accounts.message.split('\n')) io.emit({ kind: 'error', message: line });
+          return EXIT.failed;
+        }
+        const known = accounts.file === undefined ? undefined : createAccountRegistry([BUILT_IN_LOCAL_ACCOUNT, ...accounts.accounts]);
+        return await runValidate({ files: rest, json: values.json, ...(known ? { accounts: known } : {}) }, io, load);
+      }
       case 'compile':
         if (rest.length > 1) throw new UsageError(`compile takes one file, got ${rest.length}: ${rest.join(' ')}`);
         return await runCompile(
@@ -137,7 +147,13 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         );
       case 'run': {
         if (rest.length > 1) throw new UsageError(`run takes one file, got ${rest.length}: ${rest.join(' ')}`);
-        const { createLocalRuntime } = await import('../local/wiring.ts');
+        const [{ createLocalRuntime }, { loadAccountsFile }] = await Promise.all([import('../local/wiring.ts'), import('../local/accounts.ts')]);
+        // The accounts `gennaker up` on the same data directory knows: a pipeline naming another is refused.
+        const accounts = await loadAccountsFile(stateDir);
+        if (!accounts.ok) {
+          for (const line of accounts.message.split('\n')) io.emit({ kind: 'error', message: line });
+          return EXIT.failed;
+        }
         const prompt = terminalPrompt();
         const interrupted = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
         return await runRun(
@@ -147,7 +163,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
             load,
             createRuntime: (options) => {
               const allowlist = webhookAllowlist(values['allow-url']);
-              return createLocalRuntime(allowlist ? { ...options, webhookAllowlist: allowlist } : options);
+              return createLocalRuntime({ ...options, accounts: accounts.accounts, ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
             },
             targetStateDir: join(stateDir, 'targets', 'local'),
             caller: { user: currentUser(), roles: [] },
@@ -169,7 +185,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         return await runDemo({ json: values.json }, io, { startServer: startLocalServer, interrupted });
       }
       default:
-        throw new UsageError(`unknown command '${command}'; commands: demo, canary, validate, compile, run, up, pipeline, execution, judge, cluster, rollback (gennaker --help)`);
+        throw new UsageError(`unknown command '${command}'; commands: demo, canary, validate, compile, run, up, pipeline, execution, judge, cluster, rollback, accounts (gennaker --help)`);
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -12,7 +12,8 @@ Usage:
                                     load, then a broken release rolled back) and show what happened
       --canary            instead: a good release promoted and a bad one (5% errors) rolled back by
                           canary analysis, under load, with the scores (--seed N: reproducible runs)
-  gennaker validate <pipeline.json|yaml|-> [...]   report every problem at once (exit 1 if any)
+  gennaker validate <pipeline.json|yaml|-> [...]   report every problem at once (exit 1 if any); with
+                                    <data>/accounts.json, unknown accounts too (--data, default .gennaker)
   gennaker compile <pipeline.json|yaml|->          Amazon States Language on stdout
       --report            print the budgets (states, bytes, history events, transitions) to stderr
       --pipeline <name>   pick one pipeline from a document holding several
@@ -49,6 +50,8 @@ Usage:
   gennaker canary config save -f <canary-config.json>  save a Kayenta canary config (under its "id", or a
                                     new one); stages name it by canaryConfigId or canaryConfigName
   gennaker canary config list                      the saved canary configs: id, name, applications, updated
+  gennaker accounts list                           the accounts pipelines may deploy to (local, and
+                                    <data>/accounts.json; on AWS the CDK context 'accounts')
   gennaker cluster describe <app> <cluster>        server groups, instance health and traffic
   gennaker rollback <app> <cluster> [--reason TEXT] [--watch]
                                     enable the previous server group, disable the newest

@@ -23,7 +23,8 @@ export type IssueCode =
   | 'expression-syntax'
   | 'regex'
   | 'cron'
-  | 'limit';
+  | 'limit'
+  | 'account-unknown';
 
 export interface ValidationIssue {
   /** JSON pointer (RFC 6901) into the document as given, e.g. `/stages/3/requisiteStageRefIds/0`. */

@@ -26,6 +26,9 @@
  * - `SCHEDULE_GROUP_NAME`, `SCHEDULER_ROLE_ARN`, `TRIGGER_ROUTER_ARN`: the Scheduler group cron
  *   triggers' schedules live in, the role Scheduler invokes with, and what it invokes (the API
  *   and the publisher, which save and publish pipelines).
+ * - `ACCOUNTS`: the deploy accounts, JSON `{"<name>": "<role ARN>"}` (the CDK context `accounts`),
+ *   each an `aws` account in this Region acting through its role; absent: no accounts, and a
+ *   pipeline naming one is refused at save.
  * - `PUBLISHER_FUNCTION_NAME`: not read. The API publishes inline when a pipeline is saved
  *   (the save waits at most 20 s for a throttled control plane, then defers: the first start of
  *   that version publishes it); the publisher function republishes on request.
@@ -40,8 +43,11 @@ import type { CanaryConfigStore } from '../core/ports/canary-config-store.ts';
 import { createEventBridgeBus } from '../adapters/eventbridge/event-bus.ts';
 import { createStepFunctionsEngine, type SfnClient, type StepFunctionsEngine } from '../adapters/stepfunctions/step-functions-engine.ts';
 import { createExecutionService, type GennakerExecutionService } from '../core/execution/execution-service.ts';
+import { parseAccountRoles } from '../core/accounts/accounts-file.ts';
+import { createAccountRegistry } from '../core/accounts/registry.ts';
 import { createUlidGenerator } from '../core/execution/ids.ts';
-import type { ValidationIssue } from '../core/issues.ts';
+import type { Account, AccountRegistry } from '../core/ports/accounts.ts';
+import { formatIssue, type ValidationIssue } from '../core/issues.ts';
 import { parsePipeline } from '../core/pipeline/parse.ts';
 import type { Pipeline } from '../core/pipeline/model.ts';
 import type { Clock } from '../core/ports/clock.ts';
@@ -67,6 +73,8 @@ export interface CloudEnvironment {
   readonly webhookAllowlist: readonly string[];
   /** `MAX_WEBHOOK_BYTES`, `MAX_CONFIG_BYTES`: the API's request body limits, when set (functions/api/input-limits.ts has the defaults). */
   readonly bodyLimits?: { readonly webhookBytes?: number; readonly configBytes?: number };
+  /** The accounts pipelines may deploy to (`ACCOUNTS`). */
+  readonly accounts: readonly Account[];
   /** Present when the function saves or publishes pipelines. */
   readonly scheduler?: SchedulerEnvironment;
 }
@@ -91,15 +99,21 @@ export function readEnvironment(env: Env, options: { readonly scheduler?: boolea
   if (!/^[A-Za-z0-9_-]{1,40}$/.test(namePrefix)) {
     throw new Error(`STATE_MACHINE_NAME_PREFIX '${namePrefix}' must be 1-40 letters, digits, '-' or '_'`);
   }
+  const region = required(env, 'AWS_REGION', 'the Region (Lambda sets it)');
+  const accounts = env.ACCOUNTS?.trim() ? parseAccountRoles(env.ACCOUNTS, region) : { accounts: [], issues: [] };
+  if (accounts.issues.length > 0) {
+    throw new Error(`ACCOUNTS must hold JSON {"<account name>": "<role ARN>"} (the CDK context 'accounts'): ${accounts.issues.map(formatIssue).join('; ')}`);
+  }
   return {
     tableName: required(env, 'TABLE_NAME', 'the name of the state table'),
-    region: required(env, 'AWS_REGION', 'the Region (Lambda sets it)'),
+    region,
     stageRunnerArn: required(env, 'STAGE_RUNNER_ARN', "the stage runner function's ARN"),
     stateMachineRoleArn: required(env, 'STATE_MACHINE_ROLE_ARN', 'the ARN of the role pipeline state machines run under'),
     namePrefix,
     eventBusName: required(env, 'EVENT_BUS_NAME', "the name of Gennaker's EventBridge bus"),
     webhookAllowlist: (env.WEBHOOK_ALLOWLIST ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''),
     ...bodyLimitsSetting(env),
+    accounts: accounts.accounts,
     ...(options.scheduler
       ? {
           scheduler: {
@@ -159,6 +173,8 @@ export interface CloudRuntime {
   readonly engine: StepFunctionsEngine;
   readonly bus: EventBus;
   readonly service: GennakerExecutionService;
+  /** The accounts pipelines may deploy to (`ACCOUNTS`). */
+  readonly accounts: AccountRegistry;
   readonly clock: Clock;
   readonly random: () => number;
   /** The publish request of a saved version, compiled from the store. */
@@ -239,6 +255,7 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
 
   const bus = createEventBridgeBus({ client: clients.events, eventBusName: env.eventBusName, random });
 
+  const accounts = createAccountRegistry(env.accounts);
   const core = createExecutionService({
     store,
     engine: publishingEngine,
@@ -247,6 +264,7 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
     ids: createUlidGenerator(clock, random),
     random,
     compile,
+    accounts,
   });
   // Cron triggers run on EventBridge Scheduler, whose cron cannot say everything Quartz can: refused at save.
   const service: GennakerExecutionService = schedules
@@ -261,7 +279,7 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
       }
     : core;
 
-  return { env, store, canaryConfigs, engine, bus, service, clock, random, loadPublishRequest, syncSchedules, log };
+  return { env, store, canaryConfigs, engine, bus, service, accounts, clock, random, loadPublishRequest, syncSchedules, log };
 }
 
 /** The SDK clients of this cold start (the Scheduler client is the publishing runtime's own). */

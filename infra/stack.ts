@@ -6,6 +6,7 @@
  * The stack is environment-agnostic (no account or region, no lookups): `cdk synth` needs no
  * credentials, and the same template deploys anywhere.
  */
+import { ACCOUNT_NAME } from '../core/accounts/accounts-file.ts';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -92,6 +93,9 @@ export function validateGennakerStackProps(props: GennakerStackProps): void {
     throw new Error(`stateMachineNamePrefix '${prefix}' is not usable: use 1-24 letters, digits or hyphens starting with a letter (state machine names are '<prefix>-<pipelineConfigId>', at most 80 characters), e.g. 'gennaker'`);
   }
   for (const [name, roleArn] of Object.entries(props.accounts ?? {})) {
+    if (!ACCOUNT_NAME.test(name)) {
+      throw new Error(`accounts has the account name '${name}': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (pipelines name it in 'account' and 'credentials')`);
+    }
     if (!ROLE_ARN_PATTERN.test(roleArn)) {
       throw new Error(`accounts.${name} is '${roleArn}', which is not an IAM role ARN: use 'arn:aws:iam::<12-digit account id>:role/<role name>'`);
     }
@@ -164,6 +168,8 @@ export class GennakerStack extends Stack {
         STAGE_RUNNER_ARN: stageRunnerArn,
         STATE_MACHINE_ROLE_ARN: this.stateMachineRole.role.roleArn,
         WEBHOOK_ALLOWLIST: (props.webhookAllowlist ?? []).join(','),
+        // The accounts pipelines may name (functions/wiring.ts): refused at save when unknown, listed by GET /credentials.
+        ...(Object.keys(props.accounts ?? {}).length > 0 ? { ACCOUNTS: JSON.stringify(props.accounts) } : {}),
       },
       environmentOf: {
         api: {

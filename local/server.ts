@@ -18,6 +18,7 @@ import { createBearerAuthenticator } from '../adapters/crypto/bearer-authenticat
 import { createApiApp } from '../functions/api/app.ts';
 import type { BodyLimits } from '../functions/api/input-limits.ts';
 import { ensurePrivateDir, tightenTree } from './private-files.ts';
+import { loadAccountsFile } from './accounts.ts';
 import { loadOrCreateToken } from './token.ts';
 import { createLocalRuntime, type LocalRuntime } from './wiring.ts';
 import type { LocalDeployTargetOptions } from '../adapters/targets/local/local-deploy-target.ts';
@@ -74,7 +75,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   await ensurePrivateDir(options.dir);
   await tightenTree(options.dir);
   const { token, path: tokenPath } = await loadOrCreateToken(options.dir);
+  const loaded = await loadAccountsFile(options.dir);
+  if (!loaded.ok) throw new Error(loaded.message);
   const runtime = await createLocalRuntime({
+    accounts: loaded.accounts,
     dataDir: join(options.dir, 'data'),
     clock,
     apiToken: token,
@@ -84,7 +88,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     ...(options.prometheusUrl !== undefined ? { prometheusUrl: options.prometheusUrl } : {}),
     ...(options.childThresholdEvents !== undefined ? { childThresholdEvents: options.childThresholdEvents } : {}),
   });
-  const { store, service, bus, targets, canaryConfigs } = runtime;
+  const { store, service, bus, targets, canaryConfigs, accounts } = runtime;
 
   const app = createApiApp({
     service,
@@ -95,6 +99,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     ...(targets ? { targets } : {}),
     canaryConfigs,
     ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
+    accounts,
     log: ({ message, error }) => io?.emit({ kind: 'error', message: error === undefined ? message : `${message}: ${error instanceof Error ? (error.stack ?? describe(error)) : String(error)}` }),
   });
 

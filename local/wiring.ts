@@ -22,6 +22,8 @@ import { createLocalJobRunner } from '../adapters/jobs/local-job-runner.ts';
 import { createLocalArtifactStore } from '../adapters/targets/local/artifact-store.ts';
 import { createLocalDeployTarget, type LocalDeployTarget, type LocalDeployTargetOptions } from '../adapters/targets/local/local-deploy-target.ts';
 import type { DeployTargetLookup } from '../core/ports/deploy-target.ts';
+import { BUILT_IN_LOCAL_ACCOUNT, createAccountRegistry } from '../core/accounts/registry.ts';
+import type { Account, AccountRegistry } from '../core/ports/accounts.ts';
 import type { MetricSource, MetricSourceLookup } from '../core/ports/metric-source.ts';
 import { createLocalMetricSource } from '../adapters/metrics/local-metric-source.ts';
 import { createPrometheusMetricSource } from '../adapters/metrics/prometheus-metric-source.ts';
@@ -67,6 +69,12 @@ export interface LocalRuntimeOptions {
    * too. @default none: the admin server answers nobody
    */
   readonly apiToken?: string;
+  /**
+   * Accounts besides the built-in `local` (the data directory's accounts file, local/accounts.ts).
+   * Those with `cloudProvider: local` deploy to this machine too; the others are known (pipelines
+   * naming them save) but have no deploy target here. @default none
+   */
+  readonly accounts?: readonly Account[];
 }
 
 export interface LocalRuntime {
@@ -79,8 +87,10 @@ export interface LocalRuntime {
   readonly bus: LocalEventBus;
   /** The `local` deploy target, when `localTarget` was given. */
   readonly target?: LocalDeployTarget;
-  /** The deploy target of each account (`local` only), when `localTarget` was given. */
+  /** The deploy target of each account (the `local` cloud's accounts), when `localTarget` was given. */
   readonly targets?: DeployTargetLookup;
+  /** The accounts pipelines may name: `local` and the `accounts` given. Saving a pipeline naming another is refused. */
+  readonly accounts: AccountRegistry;
   /** Executions found interrupted at start-up (marked TERMINAL, restartable). */
   readonly recovered: readonly string[];
   /** Settles when no run is in progress and every reconciliation and event handler is done. */
@@ -124,7 +134,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     await dynalite.stop();
     throw error;
   }
-  const targets: DeployTargetLookup | undefined = target ? ({ account }) => (account === LOCAL_ACCOUNT ? target : undefined) : undefined;
+  const accounts = createAccountRegistry([BUILT_IN_LOCAL_ACCOUNT, ...(options.accounts ?? [])]);
+  // Every account of the local cloud deploys to this machine; its clusters are its own.
+  const targets: DeployTargetLookup | undefined = target ? ({ account }) => (accounts.get(account)?.cloudProvider === LOCAL_ACCOUNT ? target : undefined) : undefined;
   // The local cloud's image store (bake, findImageFromTags) and one-off jobs (runJob) live beside the target.
   const artifacts = options.localTarget ? createLocalArtifactStore({ dir: join(options.localTarget.stateDir, 'images') }) : undefined;
   const jobs = options.localTarget ? createLocalJobRunner({ dir: join(options.localTarget.stateDir, 'jobs'), baseEnv: instanceBaseEnv() }) : undefined;
@@ -181,6 +193,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     runnableStageTypes: runnableStageTypes(deployDeps),
     // The jobs of an execution that failed or was canceled are stopped.
     ...(jobs ? { jobs } : {}),
+    accounts,
   });
   engine.onRunEnded(service.handleRunEnded);
 
@@ -206,6 +219,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     runner,
     bus,
     ...(target && targets ? { target, targets } : {}),
+    accounts,
     recovered,
     async idle() {
       await engine.idle();

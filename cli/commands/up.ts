@@ -36,7 +36,8 @@ export async function runUp(options: UpOptions, io: IoHost, deps: UpDeps): Promi
       ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
     });
   } catch (error) {
-    io.emit({ kind: 'error', message: error instanceof Error ? error.message : String(error) });
+    // One line per problem (a broken accounts file lists each).
+    for (const line of (error instanceof Error ? error.message : String(error)).split('\n')) io.emit({ kind: 'error', message: line });
     return EXIT.failed;
   }
   io.emit({ kind: 'info', message: `Gennaker is up at ${server.url} (state in ${options.dir}/data, API token in ${server.tokenPath}); Ctrl-C stops it` });

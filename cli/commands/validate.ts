@@ -1,5 +1,7 @@
 /** `gennaker validate`: every problem of every pipeline in every file, one line each. */
+import { unknownAccountIssues } from '../../core/accounts/pipeline-accounts.ts';
 import type { IoHost } from '../../core/io-host.ts';
+import type { AccountRegistry } from '../../core/ports/accounts.ts';
 import type { ValidationIssue } from '../../core/issues.ts';
 import { parsePipeline } from '../../core/pipeline/parse.ts';
 import { EXIT, UsageError } from '../usage.ts';
@@ -8,6 +10,8 @@ import type { LoadedDocument } from '../pipeline-files.ts';
 export interface ValidateOptions {
   readonly files: readonly string[];
   readonly json: boolean;
+  /** The accounts pipelines may name; when given, an unknown one is an issue. @default not checked */
+  readonly accounts?: AccountRegistry;
 }
 
 export interface FileValidation {
@@ -17,11 +21,13 @@ export interface FileValidation {
 }
 
 /** Validates documents already loaded; pure apart from what it emits. */
-export function validateDocuments(documents: readonly LoadedDocument[]): FileValidation[] {
+export function validateDocuments(documents: readonly LoadedDocument[], accounts?: AccountRegistry): FileValidation[] {
   return documents.map((document) => {
     const issues = [...document.issues];
     for (const { pointer, input } of document.pipelines) {
       issues.push(...parsePipeline(input, { pointer }).issues);
+      // Pointers into a document holding several pipelines start with the pipeline's own.
+      if (accounts) issues.push(...unknownAccountIssues(input, accounts).map((issue) => ({ ...issue, pointer: `${pointer}${issue.pointer}` })));
     }
     return { source: document.source, pipelines: document.pipelines.length, issues };
   });
@@ -35,7 +41,7 @@ export async function runValidate(
   if (options.files.length === 0) {
     throw new UsageError('validate needs at least one file: gennaker validate pipeline.json');
   }
-  const results = validateDocuments(await Promise.all(options.files.map(load)));
+  const results = validateDocuments(await Promise.all(options.files.map(load)), options.accounts);
   if (options.json) {
     const files = results.map((result) => ({
       file: result.source,

@@ -11,7 +11,9 @@
  *   most `limit` executions of a pipeline config run at once, even under bursts.
  * - Whoever takes a waiting entry (`removeWaiting`) is the only one who starts or cancels it.
  */
+import { unknownAccountIssues } from '../accounts/pipeline-accounts.ts';
 import { hasErrors, type ValidationIssue } from '../issues.ts';
+import type { AccountRegistry } from '../ports/accounts.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
 import type { Pipeline } from '../pipeline/model.ts';
 import type { StageType } from '../pipeline/stage-types/index.ts';
@@ -81,6 +83,11 @@ export interface ExecutionServiceDeps {
   readonly runnableStageTypes?: readonly StageType[];
   /** The job runner the stage runner starts `runJob` jobs on: the jobs of an execution that ends TERMINAL or CANCELED are stopped. */
   readonly jobs?: Pick<JobRunner, 'cancelJob'>;
+  /**
+   * The accounts pipelines may name; a pipeline naming another is refused at save, with the
+   * known accounts and a did-you-mean. @default none given: accounts are not checked at save
+   */
+  readonly accounts?: AccountRegistry;
 }
 
 /**
@@ -157,7 +164,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     if (!parsed.pipeline) return { ok: false, reason: 'invalid', issues: parsed.issues };
     const pipeline = parsed.pipeline;
     const compiled = compile(pipeline);
-    const issues = [...parsed.issues, ...compiled.issues];
+    const issues = [...parsed.issues, ...compiled.issues, ...(deps.accounts ? unknownAccountIssues(pipeline.raw, deps.accounts) : [])];
     if (hasErrors(issues)) return { ok: false, reason: 'invalid', issues };
 
     // No id: the application's pipeline of that name is updated (saving a file again), else a new one.

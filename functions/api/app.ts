@@ -14,6 +14,10 @@ import { parseCanaryConfig } from '../../core/canary/config.ts';
 import type { CanaryConfigStore, StoredCanaryConfig } from '../../core/ports/canary-config-store.ts';
 import { parseClusterName } from '../../core/deploy/names.ts';
 import { emptyClusterMessage, isOrchestration, rollbackPipelineConfig } from '../../core/deploy/rollback-request.ts';
+import { toGateAccount } from '../../core/accounts/gate-shape.ts';
+import { unknownAccountMessage } from '../../core/accounts/pipeline-accounts.ts';
+import { createAccountRegistry } from '../../core/accounts/registry.ts';
+import type { AccountRegistry } from '../../core/ports/accounts.ts';
 import { isGennakerError } from '../../core/errors.ts';
 import { showValue } from '../../core/issues.ts';
 import type { Pipeline } from '../../core/pipeline/model.ts';
@@ -73,6 +77,8 @@ export interface ApiDeps {
   readonly canaryConfigs?: CanaryConfigStore;
   /** Request body limits. @default DEFAULT_BODY_LIMITS (webhooks 1 MiB, everything else 512 KiB) */
   readonly bodyLimits?: Partial<BodyLimits>;
+  /** The accounts pipelines may name (`/credentials`). @default none known */
+  readonly accounts?: AccountRegistry;
 }
 
 interface ApiEnv {
@@ -207,6 +213,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   const listPipelines = deps.listPipelines ?? (() => listTriggerablePipelines(store));
   const authHint = deps.authHint ?? DEFAULT_AUTH_HINT;
   const log = deps.log ?? (() => undefined);
+  const accounts = deps.accounts ?? createAccountRegistry([]);
   const openApi = buildOpenApiDocument();
   const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.bodyLimits };
 
@@ -445,6 +452,14 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       return result.ok ? c.json({ ref: `/pipelines/${result.executionId}` }, 202) : startFailure(c, result);
     },
 
+    listAccounts: async (c) => c.json(accounts.list().map(toGateAccount)),
+
+    getAccount: async (c) => {
+      const name = c.req.param('account')!;
+      const account = accounts.get(name);
+      return account === undefined ? fail(c, 404, unknownAccountMessage(name, accounts)) : c.json(toGateAccount(account));
+    },
+
     getCluster: async (c) => {
       const application = c.req.param('application')!;
       const account = c.req.param('account')!;
@@ -454,7 +469,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
         return fail(c, 400, `cluster '${cluster}' is not a cluster of application '${application}'; use ${application}[-stack[-detail]]`);
       }
       const target = deps.targets?.({ account });
-      if (target === undefined) return fail(c, 404, `account '${account}' is not known here; the local runtime has the account 'local'`);
+      if (target === undefined) return fail(c, 404, accounts.get(account) === undefined ? unknownAccountMessage(account, accounts) : `account '${account}' has no deploy target here`);
       const regions = (c.req.query('regions') ?? 'local').split(',').map((region) => region.trim()).filter((region) => region !== '');
       if (regions.length === 0) return fail(c, 400, "regions is empty; name at least one region, e.g. '?regions=local'");
       const described = await Promise.all(regions.map((location) => target.describeCluster({ account, location, cluster })));

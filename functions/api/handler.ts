@@ -24,6 +24,7 @@ export function cloudApiDeps(runtime: CloudRuntime): ApiDeps {
     service: runtime.service,
     store: runtime.store,
     canaryConfigs: runtime.canaryConfigs,
+    accounts: runtime.accounts,
     clock: { now: () => Date.now() },
     auth: createIamAuthenticator(),
     authHint: 'sign the request with AWS Signature Version 4 (IAM credentials allowed to invoke this API)',

@@ -81,6 +81,26 @@ const SCHEMAS: Record<string, unknown> = {
   CanaryConfigList: { type: 'array', items: object({ id: string, name: string, applications: strings, updatedTimestamp: { type: 'integer' }, updatedTimestampIso: string }, ['id', 'name', 'applications', 'updatedTimestamp']) },
   CanaryReport: { type: 'string', contentMediaType: 'text/html', description: 'A complete HTML5 document.' },
   RollbackRequest: object({ account: string, regions: strings, reason: string }),
+  Account: object(
+    {
+      name: string,
+      type: { ...string, description: 'The cloud provider: local, aws, ecs, gce or kubernetes.' },
+      cloudProvider: string,
+      accountType: string,
+      environment: string,
+      regions: { type: 'array', items: object({ name: string }, ['name']) },
+      accountId: string,
+      assumeRole: string,
+      providerVersion: string,
+      primaryAccount: { type: 'boolean' },
+      challengeDestructiveActions: { type: 'boolean' },
+      requiredGroupMembership: strings,
+      permissions: { type: 'object' },
+      authorized: { type: 'boolean' },
+    },
+    ['name', 'type', 'cloudProvider', 'accountType', 'environment', 'regions'],
+  ),
+  AccountList: { type: 'array', items: ref('Account') },
   Cluster: object(
     {
       application: string,

@@ -94,6 +94,7 @@ describe('the stack props check', () => {
     [{ stateMachineNamePrefix: 'a-very-long-deployment-prefix' }, "stateMachineNamePrefix 'a-very-long-deployment-prefix' is not usable"],
     [{ accounts: { prod: 'arn:aws:iam::123456789012:user/deployer' } }, "accounts.prod is 'arn:aws:iam::123456789012:user/deployer', which is not an IAM role ARN: use 'arn:aws:iam::<12-digit account id>:role/<role name>'"],
     [{ accounts: { prod: '*' } }, "accounts.prod is '*', which is not an IAM role ARN"],
+    [{ accounts: { 'prod east': 'arn:aws:iam::123456789012:role/deploy' } }, "accounts has the account name 'prod east': use 1-64 letters, digits, '.', '_' or '-'"],
     [{ webhookSecretsParameterPath: 'gennaker/webhooks' }, "webhookSecretsParameterPath is 'gennaker/webhooks', not an SSM parameter path: use a path starting with '/'"],
     [{ apiThrottling: { rateLimit: 0 } }, 'apiThrottling.rateLimit is 0, expected a positive number of requests per second'],
   ])('fails %j with the fix', (props, message) => {

@@ -244,7 +244,10 @@ describe('the functions', () => {
       SCHEDULE_GROUP_NAME: 'acme',
       WEBHOOK_ALLOWLIST: 'https://hooks.example.com/*,https://ci.example.com/*',
       WEBHOOK_SECRETS_PARAMETER: '/acme/webhooks',
+      ACCOUNTS: JSON.stringify({ prod: ACCOUNT_ROLE }),
     });
+    // Every function knows the accounts: the API refuses unknown ones at save, the stage runner deploys to them.
+    expect(functionNamed(configured, 'acme-stage-runner')[1].Properties.Environment.Variables.ACCOUNTS).toBe(JSON.stringify({ prod: ACCOUNT_ROLE }));
     expect(render(api.STAGE_RUNNER_ARN)).toBe(arn('lambda', 'function:acme-stage-runner'));
   });
 });

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBearerAuthenticator } from '../../adapters/crypto/bearer-authenticator.ts';
 import { signBody } from '../../adapters/crypto/signature-verifier.ts';
+import { parseAccountsFile } from '../../core/accounts/accounts-file.ts';
 import { createApiApp, toHonoPath } from '../../functions/api/app.ts';
 import { ROUTES } from '../../functions/api/routes.ts';
 import { createLocalRuntime, type LocalRuntime } from '../../local/wiring.ts';
@@ -56,8 +57,15 @@ async function waitingJudgment(executionId: string) {
 }
 
 beforeAll(async () => {
-  runtime = await createLocalRuntime({ retryDelayMs: 1 });
-  app = createApiApp({ service: runtime.service, store: runtime.store, clock: { now: () => Date.now() }, auth: createBearerAuthenticator({ token: TOKEN }) });
+  // The accounts an accounts file gives (local/accounts.ts reads it), besides the built-in `local`.
+  const { accounts } = parseAccountsFile({
+    accounts: [
+      { name: 'staging', cloudProvider: 'local', environment: 'test' },
+      { name: 'prod', cloudProvider: 'aws', regions: ['us-east-1', 'eu-west-1'], assumeRole: 'arn:aws:iam::210987654321:role/gennaker-deploy' },
+    ],
+  });
+  runtime = await createLocalRuntime({ retryDelayMs: 1, accounts });
+  app = createApiApp({ service: runtime.service, store: runtime.store, clock: { now: () => Date.now() }, auth: createBearerAuthenticator({ token: TOKEN }), accounts: runtime.accounts });
 });
 
 afterAll(async () => {
@@ -90,6 +98,73 @@ describe('the API', () => {
     expect(saved.json.issues).toContainEqual(expect.objectContaining({ pointer: '/stages/0/requisiteStageRefIds/0', code: 'requisite-unknown' }));
     expect((await call('GET', '/applications/broken/pipelineConfigs')).json).toEqual([]);
     expect((await call('GET', '/applications/broken')).status).toBe(404);
+  });
+
+  it("lists the accounts in Gate's shape, and answers one by name", async () => {
+    const listed = await call('GET', '/credentials');
+    expect(listed.status).toBe(200);
+    expect(listed.json.map((account: { name: string }) => account.name)).toEqual(['local', 'prod', 'staging']);
+    expect(listed.json[0]).toEqual({
+      name: 'local',
+      type: 'local',
+      cloudProvider: 'local',
+      accountType: 'local',
+      environment: 'local',
+      regions: [{ name: 'local' }],
+      providerVersion: 'v1',
+      primaryAccount: false,
+      challengeDestructiveActions: false,
+      requiredGroupMembership: [],
+      permissions: {},
+      authorized: true,
+    });
+    const prod = await call('GET', '/credentials/prod');
+    expect(prod.json).toMatchObject({
+      name: 'prod',
+      type: 'aws',
+      accountType: 'prod',
+      environment: 'prod',
+      accountId: '210987654321',
+      assumeRole: 'arn:aws:iam::210987654321:role/gennaker-deploy',
+      regions: [{ name: 'us-east-1' }, { name: 'eu-west-1' }],
+    });
+    expect((await call('GET', '/credentials/staging')).json).toMatchObject({ type: 'local', environment: 'test' });
+    const typo = await call('GET', '/credentials/prdo');
+    expect(typo.status).toBe(404);
+    expect(typo.json.error).toBe("account 'prdo' is not known (known accounts: local, prod, staging); did you mean 'prod'?");
+  });
+
+  it('refuses a pipeline naming an unknown account, at its pointer, with the known accounts and a did-you-mean', async () => {
+    // given a deploy to a mistyped account and a cluster stage to one nothing is close to
+    const pipeline = {
+      application: 'typo',
+      name: 'Deploy to a typo',
+      stages: [
+        { refId: '1', type: 'deploy', name: 'Deploy', clusters: [{ account: 'stagign', cloudProvider: 'local', application: 'typo', capacity: { min: 1, max: 1, desired: 1 }, artifact: { type: 'directory', reference: 'examples/service' } }] },
+        { refId: '2', requisiteStageRefIds: ['1'], type: 'disableCluster', name: 'Disable', credentials: 'elsewhere', cluster: 'typo', regions: ['local'], remainingEnabledServerGroups: 1 },
+        { refId: '3', requisiteStageRefIds: ['1'], type: 'rollbackCluster', name: 'Rollback', credentials: '${trigger.account}', cluster: 'typo', regions: ['local'] },
+      ],
+    };
+    // when
+    const saved = await call('POST', '/pipelines', pipeline);
+    // then: both named accounts are refused (the expression is known only at run time), nothing saved
+    expect(saved.status).toBe(400);
+    expect(saved.json.issues.filter((issue: { code: string }) => issue.code === 'account-unknown')).toEqual([
+      {
+        pointer: '/stages/0/clusters/0/account',
+        code: 'account-unknown',
+        severity: 'error',
+        message: "account 'stagign' is not known (known accounts: local, prod, staging); did you mean 'staging'?",
+      },
+      { pointer: '/stages/1/credentials', code: 'account-unknown', severity: 'error', message: "account 'elsewhere' is not known (known accounts: local, prod, staging)" },
+    ]);
+    expect((await call('GET', '/applications/typo/pipelineConfigs')).json.map((config: { name: string }) => config.name)).not.toContain('Deploy to a typo');
+
+    // and with the account spelled right, the same pipeline saves
+    const fixed = structuredClone(pipeline);
+    fixed.stages[0]!.clusters![0]!.account = 'staging';
+    fixed.stages[1]!.credentials = 'local';
+    expect((await call('POST', '/pipelines', fixed)).status).toBe(200);
   });
 
   it('answers 400 naming the problem for a body that is not JSON', async () => {

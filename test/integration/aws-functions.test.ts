@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePipeline } from '../../core/pipeline/parse.ts';
 import { compilePipeline, DEFAULT_STAGE_RUNNER_ARN } from '../../statemachines/index.ts';
 import { validateAsl } from '../support/asl.ts';
-import { STAGE_RUNNER_ARN, startCloud, type Cloud } from '../support/aws-cloud.ts';
+import { DEPLOY_ROLE_ARN, STAGE_RUNNER_ARN, startCloud, type Cloud } from '../support/aws-cloud.ts';
 
 const MACHINES = 'arn:aws:states:us-east-1:123456789012:stateMachine:';
 
@@ -152,6 +152,21 @@ describe('Gennaker on AWS, in-process', () => {
   it('answers the publisher what it needs when the event names no saved pipeline', async () => {
     expect(await cloud.publish({ version: 1 })).toEqual({ ok: false, message: 'the publisher expects {"pipelineConfigId": "...", "version"?: n}; pipelineConfigId: Invalid input: expected string, received undefined' });
     expect(await cloud.publish({ pipelineConfigId: 'nope', version: 3 })).toEqual({ ok: false, message: 'pipeline nope version 3 is not saved (or no longer parses); save it first' });
+  });
+
+  it('knows the accounts of the CDK context: GET /credentials lists them, and a pipeline naming another is refused at save', async () => {
+    const listed = await cloud.call('GET', '/credentials');
+    expect(listed.status).toBe(200);
+    expect(listed.json).toEqual([
+      expect.objectContaining({ name: 'prod', type: 'aws', cloudProvider: 'aws', accountType: 'prod', environment: 'prod', accountId: '210987654321', assumeRole: DEPLOY_ROLE_ARN, regions: [{ name: 'us-east-1' }] }),
+    ]);
+    const refused = await cloud.call('POST', '/pipelines', {
+      application: 'shop',
+      name: 'Deploy to local',
+      stages: [{ refId: '1', type: 'disableCluster', name: 'Disable', credentials: 'local', cluster: 'shop', regions: ['us-east-1'], remainingEnabledServerGroups: 1 }],
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.json.issues).toContainEqual(expect.objectContaining({ pointer: '/stages/0/credentials', message: "account 'local' is not known (known accounts: prod)" }));
   });
 
   it('answers 401 to a request API Gateway passed without an IAM identity', async () => {

@@ -7,6 +7,7 @@
  * to the reconciler handler and Gennaker's bus events to the trigger router, as the stack's
  * EventBridge rules route them.
  */
+import { parseAccountRoles } from '../../core/accounts/accounts-file.ts';
 import { createApiHandler, cloudApiDeps } from '../../functions/api/handler.ts';
 import { createPublisherHandler } from '../../functions/publisher/handler.ts';
 import { createReconcilerHandler, type ReconcileResult } from '../../functions/reconciler/handler.ts';
@@ -54,6 +55,9 @@ export interface Cloud {
   close(): Promise<void>;
 }
 
+/** The role of the test cloud's one deploy account, `prod`. */
+export const DEPLOY_ROLE_ARN = 'arn:aws:iam::210987654321:role/gennaker-deploy';
+
 export async function startCloud(options: { readonly autoReconcile?: boolean; readonly publishWaitMs?: number } = {}): Promise<Cloud> {
   const dynalite = await startDynalite();
   const sfn = new SfnFake({ retryDelayMs: 0, waitOverrideMs: 0 });
@@ -68,6 +72,8 @@ export async function startCloud(options: { readonly autoReconcile?: boolean; re
     namePrefix: 'gennaker',
     eventBusName: 'gennaker',
     webhookAllowlist: [],
+    // As the CDK context `accounts` gives them: one AWS account with the role the stage runner assumes there.
+    accounts: parseAccountRoles(JSON.stringify({ prod: DEPLOY_ROLE_ARN }), 'us-east-1').accounts,
     scheduler: { groupName: 'gennaker', roleArn: 'arn:aws:iam::123456789012:role/gennaker-scheduler', targetArn: TRIGGER_ROUTER_ARN },
   };
   const clients = { dynamodb: dynalite.client, sfn: sfn.client, events: bus.client, scheduler: scheduler.client };

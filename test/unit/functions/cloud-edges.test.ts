@@ -55,7 +55,18 @@ describe('readEnvironment', () => {
       namePrefix: 'gennaker',
       eventBusName: 'gennaker',
       webhookAllowlist: ['https://hooks.example.com/*'],
+      accounts: [],
     });
+  });
+
+  it('reads the accounts of the CDK context as aws accounts of its Region, and names ACCOUNTS when it is malformed', () => {
+    const env = readEnvironment({ ...ENV, ACCOUNTS: '{"prod":"arn:aws:iam::210987654321:role/deploy"}' });
+    expect(env.accounts).toEqual([
+      { name: 'prod', cloudProvider: 'aws', accountType: 'prod', environment: 'prod', regions: ['eu-west-1'], accountId: '210987654321', assumeRole: 'arn:aws:iam::210987654321:role/deploy' },
+    ]);
+    expect(() => readEnvironment({ ...ENV, ACCOUNTS: '{"prod":"*"}' })).toThrow(
+      "ACCOUNTS must hold JSON {\"<account name>\": \"<role ARN>\"} (the CDK context 'accounts'): /accounts/0/assumeRole: assumeRole is '*', not an IAM role ARN",
+    );
   });
 
   it.each([

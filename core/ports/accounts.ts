@@ -1,0 +1,35 @@
+/**
+ * Accounts (DESIGN.md §6): the names pipelines deploy to (`clusters[].account`, `credentials`),
+ * each naming a cloud and where it may act — Clouddriver's credentials repository, reduced to
+ * what Gennaker needs. The composition roots build the registry: locally the built-in `local`
+ * account plus the accounts file of the data directory; on AWS the accounts of the CDK context.
+ * Pipelines are checked against it when saved (core/accounts/pipeline-accounts.ts), and the API
+ * serves it as Gate's `GET /credentials`.
+ *
+ * Pure types: no I/O.
+ */
+
+/** One account, in the terms of Clouddriver's account details. */
+export interface Account {
+  /** The name pipelines use (`account`, `credentials`). */
+  readonly name: string;
+  /** The cloud it deploys to: `local`, `aws`, `ecs`, `gce`, `kubernetes`... (Gate's `type` and `cloudProvider`). */
+  readonly cloudProvider: string;
+  /** A grouping for people (Clouddriver's `accountType`). @default the name */
+  readonly accountType: string;
+  /** The environment it belongs to, e.g. `prod` (Clouddriver's `environment`). @default the name */
+  readonly environment: string;
+  /** Where it may deploy: regions (`local` on this machine). */
+  readonly regions: readonly string[];
+  /** The cloud's own id of the account, when it has one (AWS: the 12 digits). */
+  readonly accountId?: string;
+  /** The role assumed to act in it (AWS). */
+  readonly assumeRole?: string;
+}
+
+/** The accounts this Gennaker knows, by name (exact, as Spinnaker compares them). */
+export interface AccountRegistry {
+  /** Every account, by name. */
+  list(): readonly Account[];
+  get(name: string): Account | undefined;
+}

@@ -1,0 +1,116 @@
+/**
+ * The account registry's pure parts: the accounts file (local) and the role map (AWS) parsed
+ * into accounts or one issue per problem; the did-you-mean; and which fields of a pipeline name
+ * a deploy account, checked at save.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseAccountRoles, parseAccountsFile } from '../../../core/accounts/accounts-file.ts';
+import { toGateAccount } from '../../../core/accounts/gate-shape.ts';
+import { accountReferences, unknownAccountIssues } from '../../../core/accounts/pipeline-accounts.ts';
+import { BUILT_IN_LOCAL_ACCOUNT, closestName, createAccountRegistry, editDistance } from '../../../core/accounts/registry.ts';
+
+describe('the accounts file', () => {
+  it('gives each account its defaults: the name as account type and environment, region local for the local cloud', () => {
+    const parsed = parseAccountsFile({
+      accounts: [
+        { name: 'staging', cloudProvider: 'local' },
+        { name: 'prod', cloudProvider: 'aws', regions: ['us-east-1'], environment: 'production', accountType: 'main', assumeRole: 'arn:aws:iam::210987654321:role/deploy' },
+      ],
+    });
+    expect(parsed.issues).toEqual([]);
+    expect(parsed.accounts).toEqual([
+      { name: 'staging', cloudProvider: 'local', accountType: 'staging', environment: 'staging', regions: ['local'] },
+      { name: 'prod', cloudProvider: 'aws', accountType: 'main', environment: 'production', regions: ['us-east-1'], accountId: '210987654321', assumeRole: 'arn:aws:iam::210987654321:role/deploy' },
+    ]);
+  });
+
+  it.each([
+    ['not an object', [], '/accounts', 'expected { "accounts": [ { "name": ..., "cloudProvider": ... } ] }, got []'],
+    ['an unknown field', { accounts: [{ name: 'a', cloudProvider: 'local', region: 'x' }] }, '/accounts/0/region', "unknown field 'region'; an account has name, cloudProvider, accountType, environment, regions, accountId, assumeRole"],
+    ['a name with a space', { accounts: [{ name: 'prod east', cloudProvider: 'local' }] }, '/accounts/0/name', "name is 'prod east'; use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. \"staging\""],
+    ['a name listed twice', { accounts: [{ name: 'a', cloudProvider: 'local' }, { name: 'a', cloudProvider: 'local' }] }, '/accounts/1/name', "account 'a' is listed twice; keep one"],
+    ['an unknown cloud', { accounts: [{ name: 'a', cloudProvider: 'azure', regions: ['x'] }] }, '/accounts/0/cloudProvider', "cloudProvider is 'azure'; use one of local, aws, ecs, gce, kubernetes"],
+    ['a cloud account without regions', { accounts: [{ name: 'a', cloudProvider: 'gce' }] }, '/accounts/0/regions', "'regions' is required for a gce account; list where it may deploy, e.g. [\"us-east-1\"]"],
+    ['empty regions', { accounts: [{ name: 'a', cloudProvider: 'aws', regions: [] }] }, '/accounts/0/regions', 'regions is []; give a list of region names, e.g. ["us-east-1"]'],
+    ['a user ARN as role', { accounts: [{ name: 'a', cloudProvider: 'aws', regions: ['x'], assumeRole: 'arn:aws:iam::210987654321:user/me' }] }, '/accounts/0/assumeRole', "assumeRole is 'arn:aws:iam::210987654321:user/me', not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>"],
+  ])('refuses %s, naming the pointer and the fix', (_what, input, pointer, message) => {
+    const parsed = parseAccountsFile(input);
+    expect(parsed.issues.map((issue) => ({ pointer: issue.pointer, message: issue.message }))).toEqual([{ pointer, message }]);
+    expect(parsed.accounts).toEqual([]);
+  });
+
+  it('reads the AWS role map as aws accounts of the Region, where `local` is a name like any other', () => {
+    const parsed = parseAccountRoles('{"prod":"arn:aws:iam::210987654321:role/deploy","local":"arn:aws:iam::123456789012:role/deploy"}', 'eu-west-1');
+    expect(parsed.issues).toEqual([]);
+    expect(parsed.accounts.map(({ name, cloudProvider, regions, accountId }) => ({ name, cloudProvider, regions, accountId }))).toEqual([
+      { name: 'prod', cloudProvider: 'aws', regions: ['eu-west-1'], accountId: '210987654321' },
+      { name: 'local', cloudProvider: 'aws', regions: ['eu-west-1'], accountId: '123456789012' },
+    ]);
+    expect(parseAccountRoles('{prod', 'eu-west-1').issues[0]!.message).toBe('expected JSON {"<account name>": "<role ARN>"}, got \'{prod\'');
+  });
+
+  it("shows an account in Gate's shape", () => {
+    expect(toGateAccount(BUILT_IN_LOCAL_ACCOUNT)).toMatchObject({ name: 'local', type: 'local', cloudProvider: 'local', regions: [{ name: 'local' }], authorized: true });
+  });
+});
+
+describe('did you mean', () => {
+  it.each([
+    ['prod', 'prdo', 1],
+    ['staging', 'stagign', 1],
+    ['staging', 'stagin', 1],
+    ['prod', 'porc', 2],
+    ['prod', 'test', 4],
+  ])('%s is %i edit(s) from %s', (a, b, distance) => {
+    expect(editDistance(a, b)).toBe(distance);
+  });
+
+  it.each([
+    ['prdo', 'prod'],
+    ['Staging', 'staging'],
+    ['prod-eas', 'prod-east'],
+    ['qa', undefined],
+    ['test', undefined],
+  ])('suggests for %s: %s', (typed, suggested) => {
+    expect(closestName(typed, ['local', 'prod', 'prod-east', 'staging'])).toBe(suggested);
+  });
+});
+
+describe('the accounts a pipeline names', () => {
+  const pipeline = {
+    application: 'hello',
+    name: 'p',
+    triggers: [{ type: 'docker', account: 'my-registry', repository: 'hello' }],
+    stages: [
+      { refId: '1', type: 'deploy', clusters: [{ account: 'prod' }, { account: 'prdo' }] },
+      { refId: '2', type: 'disableCluster', credentials: 'prod' },
+      { refId: '3', type: 'findImage', credentials: 'staging' },
+      { refId: '4', type: 'runJob', account: 'k8s' },
+      { refId: '5', type: 'checkPreconditions', preconditions: [{ type: 'expression', context: { credentials: 'nope' } }, { type: 'clusterSize', context: { credentials: 'prod' } }] },
+      { refId: '6', type: 'webhook', account: 'not-a-deploy-account' },
+      { refId: '7', type: 'rollbackCluster', credentials: '${trigger.parameters.account}' },
+    ],
+  };
+
+  it('are the deploy clusters, the credentials of cluster and server-group stages, a runJob account and clusterSize credentials', () => {
+    expect(accountReferences(pipeline)).toEqual([
+      { pointer: '/stages/0/clusters/0/account', account: 'prod' },
+      { pointer: '/stages/0/clusters/1/account', account: 'prdo' },
+      { pointer: '/stages/1/credentials', account: 'prod' },
+      { pointer: '/stages/2/credentials', account: 'staging' },
+      { pointer: '/stages/3/account', account: 'k8s' },
+      { pointer: '/stages/4/preconditions/1/context/credentials', account: 'prod' },
+      { pointer: '/stages/6/credentials', account: '${trigger.parameters.account}' },
+    ]);
+  });
+
+  it('refuses the unknown ones, leaving expressions to run time', () => {
+    const registry = createAccountRegistry([BUILT_IN_LOCAL_ACCOUNT, { ...BUILT_IN_LOCAL_ACCOUNT, name: 'prod' }]);
+    expect(unknownAccountIssues(pipeline, registry).map((issue) => `${issue.pointer}: ${issue.message}`)).toEqual([
+      "/stages/0/clusters/1/account: account 'prdo' is not known (known accounts: local, prod); did you mean 'prod'?",
+      "/stages/2/credentials: account 'staging' is not known (known accounts: local, prod)",
+      "/stages/3/account: account 'k8s' is not known (known accounts: local, prod)",
+    ]);
+    expect(unknownAccountIssues(pipeline, createAccountRegistry([]))[0]!.message).toBe("account 'prod' is not known (no accounts are configured)");
+  });
+});

@@ -67,11 +67,17 @@ function stageReasonText(stage: ReasonSource): string | undefined {
   return text(stage.context['skippedReason']);
 }
 
-/** Why the stage did not succeed, one line; undefined for a stage that succeeded, runs or has no reason recorded. */
-export function stageFailureReason(stage: ReasonSource): string | undefined {
+/**
+ * Why the stage did not succeed, one line; undefined for a stage that succeeded, runs or has no
+ * reason recorded. With the stage's `name`, a message that starts by naming the stage (as many
+ * task messages do) loses that prefix: the status line names it already.
+ */
+export function stageFailureReason(stage: ReasonSource & { readonly name?: string }): string | undefined {
   if (NO_REASON.has(stage.status)) return undefined;
   const reason = stageReasonText(stage);
-  return reason === undefined ? undefined : oneLine(reason);
+  if (reason === undefined) return undefined;
+  const prefix = stage.name === undefined ? undefined : `stage '${stage.name}': `;
+  return oneLine(prefix !== undefined && reason.startsWith(prefix) ? reason.slice(prefix.length) : reason);
 }
 
 /**
@@ -86,8 +92,7 @@ export function executionFailureReason(execution: ExecutionReasonSource): string
   const ordered = [...top.filter((stage) => stage.status === 'TERMINAL'), ...top.filter((stage) => stage.status !== 'TERMINAL' && stage.status !== 'SKIPPED')];
   for (const stage of ordered) {
     const reason = stageFailureReason(stage);
-    // Many task messages already name their stage first.
-    if (reason !== undefined) return reason.startsWith(`stage '${stage.name}'`) ? reason : oneLine(`stage '${stage.name}': ${reason}`);
+    if (reason !== undefined) return oneLine(`stage '${stage.name}': ${reason}`);
   }
   return undefined;
 }

@@ -139,7 +139,7 @@ describe('gennaker run', () => {
     expect(status).toBe('TERMINAL');
     // the reason is on the status lines, not only in --json
     const why = "precondition expression '${target == 'staging-cluster'}' is false";
-    expect(stderr).toMatch(new RegExp(`Run e2e: stage 'Check target' \\[5\\] TERMINAL \\(\\d+ ms\\): ${escape(why)}\n`));
+    expect(stderr).toMatch(new RegExp(`Run e2e: stage 'Check target' \\[5\\] TERMINAL \\([\\d.]+ m?s\\): ${escape(why)}\n`));
     expect(stderr).toMatch(new RegExp(`Run e2e: execution \\w+ TERMINAL: stage 'Check target': ${escape(why)}\n`));
     expect(stderr).toContain(`pipeline 'Run e2e' ended TERMINAL: stage 'Check target': ${why}`);
     expect(code).toBe(1);
@@ -150,7 +150,7 @@ describe('gennaker run', () => {
     const { status, stages } = statuses(stdout);
     expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SKIPPED', 4: 'TERMINAL', 5: 'NOT_STARTED', 6: 'NOT_STARTED' });
     expect(status).toBe('TERMINAL');
-    expect(stderr).toMatch(/stage 'Approve' \[4\] TERMINAL \(\d+ ms\): judged 'stop' by \S+\n/);
+    expect(stderr).toMatch(/stage 'Approve' \[4\] TERMINAL \([\d.]+ m?s\): judged 'stop' by \S+\n/);
     expect(stderr).toMatch(/pipeline 'Run e2e' ended TERMINAL: stage 'Approve': judged 'stop' by \S+\n/);
     expect(code).toBe(1);
   });
@@ -161,7 +161,7 @@ describe('gennaker run', () => {
     const { status, stages, execution } = statuses(stdout);
     expect(stages['6']).toBe('TERMINAL');
     expect(JSON.stringify(execution.stages[5]!.context)).toContain('not on the webhook allowlist');
-    expect(stderr).toMatch(/stage 'Notify deploy hook' \[6\] TERMINAL \(\d+ ms\): [^\n]*not on the webhook allowlist/);
+    expect(stderr).toMatch(/stage 'Notify deploy hook' \[6\] TERMINAL \([\d.]+ m?s\): [^\n]*not on the webhook allowlist/);
     expect(hookBodies.length).toBe(before);
     expect(status).toBe('TERMINAL');
     expect(code).toBe(1);

@@ -51,6 +51,7 @@ describe('executionFailureReason', () => {
   it('does not name the stage twice when its message already does', () => {
     const stages = [named('Rollback', stage('TERMINAL', exception({ error: "stage 'Rollback': cluster 'x' has no server groups" })))];
     expect(executionFailureReason({ status: 'TERMINAL', stages })).toBe("stage 'Rollback': cluster 'x' has no server groups");
+    expect(stageFailureReason(stages[0]!)).toBe("cluster 'x' has no server groups");
   });
 
   it('gives none for a succeeded or running execution', () => {

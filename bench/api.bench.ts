@@ -34,12 +34,23 @@ const waitingPipeline = (name: string, triggers: unknown[] = []) => ({
   stages: [{ refId: '1', requisiteStageRefIds: [], type: 'manualJudgment', name: 'Hold' }],
 });
 
-/** POST /webhooks/webhook/{source} → the execution RUNNING in the store (in-process app, dynalite in memory). */
-async function triggerToRunning(): Promise<number> {
+/**
+ * POST /webhooks/webhook/{source} → the execution RUNNING in the store (in-process app, dynalite
+ * in memory), with `others` more saved pipelines in 100 applications, each with a webhook trigger
+ * of its own source: the trigger index keeps a delivery from reading them.
+ */
+async function triggerToRunning(others = 0): Promise<number> {
   const runtime = await createLocalRuntime();
   try {
     const app = createApiApp({ service: runtime.service, store: runtime.store, clock: { now: () => Date.now() }, auth: createBearerAuthenticator({ token: TOKEN }) });
     const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    for (let i = 0; i < others; i++) {
+      const application = `bench${i % 100}`;
+      if (i < 100) await runtime.store.saveApplication({ name: application, accounts: [], trafficGuards: [], permissions: {}, raw: { name: application } }, { expectRevision: 0 });
+      const config = { ...waitingPipeline(`Other ${i}`, [{ type: 'webhook', source: `other-${i}` }]), application };
+      const saved = await runtime.store.savePipelineConfig({ id: `other-${i}`, application, name: `Other ${i}`, config });
+      if (!saved.ok) throw new Error(`could not save filler pipeline ${i}: ${JSON.stringify(saved)}`);
+    }
     await app.request('/pipelines', { method: 'POST', headers, body: JSON.stringify(waitingPipeline('Hooked', [{ type: 'webhook', source: 'bench' }])) });
     const samples: number[] = [];
     for (let i = 0; i < 60; i++) {
@@ -143,10 +154,14 @@ async function idleUpRss(): Promise<number> {
 
 export async function run(): Promise<Record<string, Figure>> {
   const trigger = await triggerToRunning();
+  const amongTen = await triggerToRunning(9);
+  const amongTenThousand = await triggerToRunning(9_999);
   const get = await getExecutionUnderLoad();
   const rss = await idleUpRss();
   return {
     trigger_to_running_ms_p99: { value: trigger, unit: 'ms', target: '< 50' },
+    trigger_to_running_ms_p99_10k_pipelines: { value: amongTenThousand, unit: 'ms' },
+    trigger_to_running_p99_ratio_10k_vs_10: { value: amongTenThousand / amongTen, unit: 'x', target: '<= 1.2' },
     api_get_execution_ms_p99: { value: get, unit: 'ms', target: '< 10' },
     rss_mb_idle_up: { value: rss, unit: 'MB', target: '< 150' },
   };

@@ -13,6 +13,7 @@ import { createIdempotencyStore } from './idempotency.ts';
 import { createConcurrencyStore } from './leases.ts';
 import { createPipelineConfigStore } from './pipeline-configs.ts';
 import type { StoreContext } from './store-context.ts';
+import { createTriggerIndexReader } from './trigger-index.ts';
 import { STATE_TABLE } from './tables.ts';
 
 export interface DynamoDbExecutionStoreDeps {
@@ -37,9 +38,16 @@ export function createStoreContext(deps: DynamoDbExecutionStoreDeps): StoreConte
 /** An ExecutionStore backed by one DynamoDB table. */
 export function createDynamoDbExecutionStore(deps: DynamoDbExecutionStoreDeps): ExecutionStore {
   const ctx = createStoreContext(deps);
+  const applications = createApplicationStore(ctx);
+  const pipelines = createPipelineConfigStore(ctx);
   return {
-    ...createApplicationStore(ctx),
-    ...createPipelineConfigStore(ctx),
+    ...applications,
+    ...pipelines,
+    ...createTriggerIndexReader(ctx, {
+      listApplications: applications.listApplications,
+      listPipelineConfigs: pipelines.listPipelineConfigs,
+      getPipelineConfig: pipelines.getPipelineConfig,
+    }),
     ...createExecutionRecordStore(ctx),
     ...createConcurrencyStore(ctx),
     ...createIdempotencyStore(ctx),

@@ -39,6 +39,7 @@ import {
   type StoreContext,
 } from './store-context.ts';
 import { KEYS } from './tables.ts';
+import { fileTriggerKeys } from './trigger-index.ts';
 
 /** How often a save without `expectVersion` retries after another save took its version. */
 const SAVE_ATTEMPTS = 10;
@@ -46,8 +47,8 @@ const SAVE_ATTEMPTS = 10;
 /** A name claim younger than this is never taken over: its save may still be in flight. */
 const NAME_CLAIM_GRACE_MS = 60_000;
 
-/** The pipeline config records of the store: versions, latest pointers, name claims. */
-export function createPipelineConfigStore(ctx: StoreContext): PipelineConfigStore {
+/** The pipeline config records of the store: versions, latest pointers, name claims (the trigger index reads them: trigger-index.ts). */
+export function createPipelineConfigStore(ctx: StoreContext): Omit<PipelineConfigStore, 'listPipelineConfigsByTrigger'> {
   async function get(key: { pk: string; sk: string }, operation: string): Promise<Item | undefined> {
     const output = await call(operation, () => ctx.doc.send(new GetCommand({ TableName: ctx.tableName, Key: key, ConsistentRead: true })));
     return output.Item;
@@ -128,6 +129,8 @@ export function createPipelineConfigStore(ctx: StoreContext): PipelineConfigStor
         }
         const holder = await claimName(input.application, input.name, input.id);
         if (holder !== undefined) return { ok: false, reason: 'name-taken', pipelineConfigId: holder };
+        // Filed before the version exists: a crash leaves an extra entry (harmless), never a missing one.
+        await fileTriggerKeys(ctx, input.id, input.config, 'savePipelineConfig');
 
         const written = await conditional('savePipelineConfig', () =>
           ctx.doc.send(

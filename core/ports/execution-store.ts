@@ -184,6 +184,12 @@ export interface PipelineConfigStore {
   listPipelineConfigs(application: string): Promise<readonly PipelineConfigVersion[]>;
   /** Every version of one pipeline config, newest first. */
   listPipelineConfigVersions(id: string, page?: PageRequest): Promise<Page<PipelineConfigVersion>>;
+  /**
+   * The latest version of every pipeline config whose latest version has a trigger filed under
+   * `key` (core/triggers/trigger-keys.ts): what a webhook delivery reads instead of every
+   * pipeline of every application.
+   */
+  listPipelineConfigsByTrigger(key: string): Promise<readonly PipelineConfigVersion[]>;
 }
 
 // ---------------------------------------------------------------------------------------------

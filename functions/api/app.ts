@@ -29,7 +29,8 @@ import { parseGitWebhook } from '../../core/triggers/git-webhook.ts';
 import { matchGitTrigger } from '../../core/triggers/git-match.ts';
 import type { TriggerMatch } from '../../core/triggers/match.ts';
 import { pipelineRef } from '../../core/triggers/match.ts';
-import { listTriggerablePipelines } from '../../core/triggers/pipeline-source.ts';
+import { pipelinesFromConfigs } from '../../core/triggers/pipeline-source.ts';
+import { gitTriggerKey, webhookTriggerKey } from '../../core/triggers/trigger-keys.ts';
 import type { EventSignature, HeaderMap, SignatureVerifier } from '../../core/triggers/signature.ts';
 import { acceptsSignature, header, pipelinesSignedFor, readEventSignature, triggerSecret } from '../../core/triggers/signature.ts';
 import { matchWebhookTrigger } from '../../core/triggers/webhook-match.ts';
@@ -65,8 +66,8 @@ export interface ApiDeps {
   readonly verifySignature?: SignatureVerifier;
   /** Ids for webhook deliveries that bring none. @default crypto.randomUUID */
   readonly newEventId?: () => string;
-  /** The pipelines triggers match against. @default every saved pipeline of every application */
-  readonly listPipelines?: () => Promise<readonly Pipeline[]>;
+  /** The pipelines a delivery filed under a trigger key can match. @default the store's trigger index */
+  readonly listPipelines?: (key: string) => Promise<readonly Pipeline[]>;
   /** What a 401 says about how to authenticate. */
   readonly authHint?: string;
   /** Where faults go (stack traces, SDK text); never to the client. @default nowhere */
@@ -210,7 +211,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   const { service, store, auth } = deps;
   const verify = deps.verifySignature ?? createSignatureVerifier();
   const newEventId = deps.newEventId ?? (() => globalThis.crypto.randomUUID());
-  const listPipelines = deps.listPipelines ?? (() => listTriggerablePipelines(store));
+  const listPipelines = deps.listPipelines ?? (async (key: string) => pipelinesFromConfigs(await store.listPipelineConfigsByTrigger(key)));
   const authHint = deps.authHint ?? DEFAULT_AUTH_HINT;
   const log = deps.log ?? (() => undefined);
   const accounts = deps.accounts ?? createAccountRegistry([]);
@@ -314,11 +315,12 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     const read = await readBoundedText(c.req.raw, limits.webhookBytes, `the ${kind} payload`, WEBHOOK_LIMIT_SETTING);
     if (!read.ok) return fail(c, 413, read.message);
     const raw = read.value;
-    let pipelines = await listPipelines();
+    // Only the pipelines filed under this delivery's key, never every pipeline of every application.
+    const source = c.req.param('source') ?? '';
+    let pipelines = await listPipelines(kind === 'webhook' ? webhookTriggerKey(source) : gitTriggerKey(source));
     let signedDigest: string | undefined;
     if (signature !== undefined) {
       // The signature first: nothing of a delivery is parsed or matched until a trigger's secret vouches for it.
-      const source = c.req.param('source') ?? '';
       pipelines = pipelinesSignedFor(pipelines, kind, source, signature, raw, verify);
       if (pipelines.length === 0) {
         return fail(c, 401, `the signature does not verify with the secret of any enabled ${kind} trigger for source '${source}'; check the secret and sign the exact body (a trigger without a secret takes only unsigned requests with the API token)`);
@@ -332,7 +334,6 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     const accepted = outcome.matches.filter((candidate) => acceptsSignature(triggerSecret(candidate.definition.raw), signature, raw, verify));
     const problem = signatureProblem(outcome.matches, accepted, signature);
     if (problem !== undefined) return fail(c, 401, problem);
-    const source = c.req.param('source') ?? kind;
     const executions = await startMatches(accepted, caller ?? { user: `[${kind}:${source}]`, roles: [] });
     return c.json({ eventProcessed: true, eventId: outcome.eventId, executions });
   }

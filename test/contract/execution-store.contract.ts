@@ -209,6 +209,29 @@ export function executionStoreContract(name: string, createStore: (clock: Manual
         expect(rest.cursor).toBeUndefined();
       });
 
+      it('files webhook and git triggers under their keys, and drops a pipeline from a key its latest version no longer has', async () => {
+        // given
+        const source = id('source');
+        const hooked = id('pipe');
+        const pushed = id('pipe');
+        const app = id('app');
+        await store.savePipelineConfig(pipeline(hooked, app, 'Hooked', { triggers: [{ type: 'webhook', source }] }));
+        await store.savePipelineConfig(pipeline(pushed, app, 'Pushed', { triggers: [{ type: 'git', source: 'GitHub', project: 'p', slug: 's' }, { type: 'webhook', source }] }));
+        await store.savePipelineConfig(pipeline(id('pipe'), app, 'Plain'));
+
+        // then
+        expect((await store.listPipelineConfigsByTrigger(`webhook:${source}`)).map((v) => v.id).sort()).toEqual([hooked, pushed].sort());
+        expect((await store.listPipelineConfigsByTrigger('git:github')).map((v) => v.id)).toContain(pushed);
+        expect(await store.listPipelineConfigsByTrigger(`webhook:${source}-other`)).toEqual([]);
+
+        // when: a new version moves the webhook elsewhere
+        await store.savePipelineConfig(pipeline(hooked, app, 'Hooked', { triggers: [{ type: 'webhook', source: `${source}-moved` }] }));
+
+        // then: listed under the new key only, at its latest version
+        expect((await store.listPipelineConfigsByTrigger(`webhook:${source}`)).map((v) => v.id)).toEqual([pushed]);
+        expect(await store.listPipelineConfigsByTrigger(`webhook:${source}-moved`)).toMatchObject([{ id: hooked, version: 2 }]);
+      });
+
       it('finds a pipeline by name within its application, in any case', async () => {
         const pipelineId = id('pipe');
         const app = id('app');

@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbExecutionStore } from '../../adapters/dynamodb/dynamodb-execution-store.ts';
 import { STATE_TABLE } from '../../adapters/dynamodb/tables.ts';
@@ -158,5 +158,33 @@ describe('DynamoDB execution store: the adapter itself', () => {
 
     // then the execution is still there
     expect(read).toMatchObject({ id: 'persisted', stages: [{ refId: '1', context: { waitTime: 1 } }] });
+  });
+});
+
+describe('the trigger index of pipelines saved before it existed', () => {
+  it('files them on the first read, once', async () => {
+    // given: a pipeline saved, then its index entries and the marker removed (as a store from before the index holds it)
+    const dynalite = await startDynalite();
+    const clock = createManualClock();
+    const store = createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock });
+    await store.saveApplication({ name: 'legacy', accounts: [], trafficGuards: [], permissions: {}, raw: { name: 'legacy' } }, { expectRevision: 0 });
+    const config = { application: 'legacy', name: 'Old', triggers: [{ type: 'webhook', source: 'old-hook' }], stages: [] };
+    await store.savePipelineConfig({ id: 'old-1', application: 'legacy', name: 'Old', config });
+    const doc = DynamoDBDocumentClient.from(dynalite.client);
+    const scanned = await dynalite.client.send(new ScanCommand({ TableName: dynalite.tableName }));
+    for (const item of scanned.Items ?? []) {
+      const pk = item.pk?.S ?? '';
+      if (pk.startsWith('TRIG')) await doc.send(new DeleteCommand({ TableName: dynalite.tableName, Key: { pk, sk: item.sk!.S! } }));
+    }
+
+    // when: a store that has never read the index asks for the key
+    const fresh = createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock });
+    const found = await fresh.listPipelineConfigsByTrigger('webhook:old-hook');
+
+    // then
+    expect(found.map((version) => version.id)).toEqual(['old-1']);
+    const marker = await doc.send(new GetCommand({ TableName: dynalite.tableName, Key: { pk: 'TRIGINDEX', sk: 'BUILT#1' } }));
+    expect(marker.Item).toBeDefined();
+    await dynalite.stop();
   });
 });

@@ -24,7 +24,7 @@ import { runUp } from './commands/up.ts';
 import type { LoadedDocument } from './pipeline-files.ts';
 import { UsageError } from './usage.ts';
 
-export const CLIENT_COMMANDS = ['up', 'pipeline', 'execution', 'judge', 'cluster', 'rollback', 'accounts'] as const;
+export const CLIENT_COMMANDS = ['up', 'pipeline', 'execution', 'judge', 'cluster', 'rollback', 'accounts', 'user', 'audit'] as const;
 
 export interface ClientValues {
   readonly json: boolean;
@@ -46,6 +46,16 @@ export interface ClientValues {
   readonly webhookAllowlist?: readonly string[];
   /** `up`'s request body limits (GENNAKER_MAX_WEBHOOK_BYTES, GENNAKER_MAX_CONFIG_BYTES). */
   readonly bodyLimits?: { readonly webhookBytes?: number; readonly configBytes?: number };
+  /** `up --power-role`: roles that may use dangerous powers. */
+  readonly 'power-role'?: readonly string[];
+  /** `up --root`: directories artifacts and job working directories must lie under. */
+  readonly root?: readonly string[];
+  /** `user add --roles a,b`. */
+  readonly roles?: string;
+  /** `user add --admin`. */
+  readonly admin?: boolean;
+  /** `audit --app A`. */
+  readonly app?: string;
 }
 
 export interface ClientDeps {
@@ -54,6 +64,8 @@ export interface ClientDeps {
   readonly envToken?: string;
   /** Settles on SIGINT/SIGTERM (for `up`). */
   readonly stopped: () => Promise<string>;
+  /** Who runs the command (the operating system's user), for the audit log of `user` commands. @default 'cli' */
+  readonly operator?: string;
 }
 
 function expect(args: readonly string[], count: number, usage: string): void {
@@ -63,7 +75,7 @@ function expect(args: readonly string[], count: number, usage: string): void {
 export async function runClientCommand(command: string, args: readonly string[], values: ClientValues, io: IoHost, deps: ClientDeps): Promise<number> {
   const dir = values.data ?? '.gennaker';
   if (command === 'up') {
-    expect(args, 0, 'up [--port 8084] [--data .gennaker]');
+    expect(args, 0, 'up [--port 8084] [--data .gennaker] [--power-role ROLE]... [--root DIR]...');
     const { startLocalServer } = await import('../local/server.ts');
     return runUp(
       {
@@ -71,17 +83,36 @@ export async function runClientCommand(command: string, args: readonly string[],
         ...(values.port !== undefined ? { port: values.port } : {}),
         ...(values.webhookAllowlist ? { webhookAllowlist: values.webhookAllowlist } : {}),
         ...(values.bodyLimits ? { bodyLimits: values.bodyLimits } : {}),
+        powers: { ...(values['power-role'] ? { roles: values['power-role'] } : {}), ...(values.root ? { roots: values.root } : {}) },
       },
       io,
       { start: startLocalServer, stopped: deps.stopped() },
     );
+  }
+  if (command === 'user') {
+    const [{ userAdd, userList, userRemove }, { createAuditFile }] = await Promise.all([import('./commands/user-commands.ts'), import('../local/audit-file.ts')]);
+    const userDeps = { dir, io, json: values.json, now: () => Date.now(), operator: deps.operator ?? 'cli', audit: createAuditFile(dir) };
+    const [sub, ...rest] = args;
+    switch (sub) {
+      case 'add':
+        expect(rest, 1, 'user add NAME [--roles a,b] [--admin]');
+        return userAdd(userDeps, rest[0]!, values.roles, values.admin ?? false);
+      case 'list':
+        expect(rest, 0, 'user list [--json]');
+        return userList(userDeps);
+      case 'remove':
+        expect(rest, 1, 'user remove NAME');
+        return userRemove(userDeps, rest[0]!);
+      default:
+        throw new UsageError(`unknown user command '${sub ?? ''}'; use add, list or remove (gennaker user add NAME --roles a,b [--admin])`);
+    }
   }
   const client = await createApiClient({ dir, ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}), ...(deps.envToken !== undefined ? { envToken: deps.envToken } : {}) });
   const context: ApiCommandContext = { client, io, json: values.json, now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
   const [sub, ...rest] = args;
   return withApiErrors(io, async () => {
     const where = { ...(values.account !== undefined ? { account: values.account } : {}), ...(values.regions !== undefined ? { regions: values.regions } : {}) };
-    switch (`${command} ${command === 'judge' || command === 'rollback' ? '' : (sub ?? '')}`.trim()) {
+    switch (`${command} ${command === 'judge' || command === 'rollback' || command === 'audit' ? '' : (sub ?? '')}`.trim()) {
       case 'pipeline save':
         if (values.file === undefined) throw new UsageError('usage: gennaker pipeline save -f pipeline.json');
         return pipelineSave(context, await deps.load(values.file));
@@ -136,6 +167,11 @@ export async function runClientCommand(command: string, args: readonly string[],
       case 'judge':
         expect(args, 3, 'judge ID STAGE continue|stop [--input X]');
         return judge(context, args[0]!, args[1]!, args[2]!, values.input);
+      case 'audit': {
+        expect(args, 0, 'audit [--app APP] [--limit N] [--json]');
+        const { auditList } = await import('./commands/user-commands.ts');
+        return auditList(context, values.app, values.limit);
+      }
       default:
         throw new UsageError(
           command === 'pipeline'

@@ -86,6 +86,12 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         account: { type: 'string' },
         regions: { type: 'string' },
         'allow-url': { type: 'string', multiple: true },
+        // up: dangerous powers; user add; audit.
+        'power-role': { type: 'string', multiple: true },
+        root: { type: 'string', multiple: true },
+        roles: { type: 'string' },
+        admin: { type: 'boolean', default: false },
+        app: { type: 'string' },
         // canary judge: see commands/canary.ts (--data is the metrics file there).
         config: { type: 'string' },
         thresholds: { type: 'string' },
@@ -118,7 +124,12 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         throw new UsageError((error as Error).message);
       }
       const clientValues = { ...values, data: stateDir, ...(allowlist ? { webhookAllowlist: allowlist } : {}), ...(Object.keys(bodyLimits).length > 0 ? { bodyLimits } : {}) };
-      return await runClientCommand(command, rest, clientValues, io, { load, stopped, ...(process.env.GENNAKER_TOKEN ? { envToken: process.env.GENNAKER_TOKEN } : {}) });
+      return await runClientCommand(command, rest, clientValues, io, {
+        load,
+        stopped,
+        operator: currentUser(),
+        ...(process.env.GENNAKER_TOKEN ? { envToken: process.env.GENNAKER_TOKEN } : {}),
+      });
     }
     switch (command) {
       case 'canary': {
@@ -147,13 +158,15 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         );
       case 'run': {
         if (rest.length > 1) throw new UsageError(`run takes one file, got ${rest.length}: ${rest.join(' ')}`);
-        const [{ createLocalRuntime }, { loadAccountsFile }] = await Promise.all([import('../local/wiring.ts'), import('../local/accounts.ts')]);
+        const [{ createLocalRuntime }, { loadAccountsFile }, { createPowerPolicy }] = await Promise.all([import('../local/wiring.ts'), import('../local/accounts.ts'), import('../local/powers.ts')]);
         // The accounts `gennaker up` on the same data directory knows: a pipeline naming another is refused.
         const accounts = await loadAccountsFile(stateDir);
         if (!accounts.ok) {
           for (const line of accounts.message.split('\n')) io.emit({ kind: 'error', message: line });
           return EXIT.failed;
         }
+        // One person on their own machine: they run as an admin, and paths stay under the current directory.
+        const powers = await createPowerPolicy({}, process.cwd(), { roles: "'gennaker up --power-role'", roots: 'running gennaker run from a directory above it' });
         const prompt = terminalPrompt();
         const interrupted = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
         return await runRun(
@@ -163,10 +176,10 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
             load,
             createRuntime: (options) => {
               const allowlist = webhookAllowlist(values['allow-url']);
-              return createLocalRuntime({ ...options, accounts: accounts.accounts, ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
+              return createLocalRuntime({ ...options, accounts: accounts.accounts, powers, ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
             },
             targetStateDir: join(stateDir, 'targets', 'local'),
-            caller: { user: currentUser(), roles: [] },
+            caller: { user: currentUser(), roles: [], admin: true, source: 'cli' },
             ...(prompt ? { prompt } : {}),
             interrupted,
           },
@@ -185,7 +198,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         return await runDemo({ json: values.json }, io, { startServer: startLocalServer, interrupted });
       }
       default:
-        throw new UsageError(`unknown command '${command}'; commands: demo, canary, validate, compile, run, up, pipeline, execution, judge, cluster, rollback, accounts (gennaker --help)`);
+        throw new UsageError(`unknown command '${command}'; commands: demo, canary, validate, compile, run, up, pipeline, execution, judge, cluster, rollback, accounts, user, audit (gennaker --help)`);
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

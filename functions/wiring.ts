@@ -39,6 +39,10 @@ import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createDynamoDbExecutionStore } from '../adapters/dynamodb/dynamodb-execution-store.ts';
 import { createDynamoDbCanaryConfigStore } from '../adapters/dynamodb/canary-configs.ts';
+import { createDynamoDbAuditLog } from '../adapters/dynamodb/audit-log.ts';
+import { createDynamoDbUserDirectory } from '../adapters/dynamodb/users.ts';
+import type { AuditEntry, AuditLog } from '../core/ports/audit-log.ts';
+import type { UserDirectory } from '../core/ports/user-directory.ts';
 import type { CanaryConfigStore } from '../core/ports/canary-config-store.ts';
 import { createEventBridgeBus } from '../adapters/eventbridge/event-bus.ts';
 import { createStepFunctionsEngine, type SfnClient, type StepFunctionsEngine } from '../adapters/stepfunctions/step-functions-engine.ts';
@@ -139,6 +143,8 @@ export interface CloudLogEntry {
   readonly level: 'error' | 'warn' | 'info';
   readonly message: string;
   readonly error?: unknown;
+  /** An audit entry, logged as a structured field beside its DynamoDB item (CloudWatch Logs Insights can query `audit.user`...). */
+  readonly audit?: AuditEntry;
 }
 
 /**
@@ -170,6 +176,10 @@ export interface CloudRuntime {
   readonly store: ExecutionStore;
   /** Saved canary configs, in the same table. */
   readonly canaryConfigs: CanaryConfigStore;
+  /** IAM principals and service accounts mapped to roles (`USER#<name>` items of the same table). */
+  readonly users: UserDirectory;
+  /** Every command, as a DynamoDB item and a structured log line. */
+  readonly audit: AuditLog;
   readonly engine: StepFunctionsEngine;
   readonly bus: EventBus;
   readonly service: GennakerExecutionService;
@@ -189,7 +199,7 @@ const systemClock: Clock = { now: () => Date.now() };
 /** JSON lines on stdout/stderr: what CloudWatch Logs keeps for each function. */
 export const consoleLog = (entry: CloudLogEntry): void => {
   const error = entry.error instanceof Error ? { name: entry.error.name, message: entry.error.message, stack: entry.error.stack } : entry.error;
-  const line = JSON.stringify({ level: entry.level, message: entry.message, ...(error === undefined ? {} : { error }) });
+  const line = JSON.stringify({ level: entry.level, message: entry.message, ...(error === undefined ? {} : { error }), ...(entry.audit === undefined ? {} : { audit: entry.audit }) });
   if (entry.level === 'error') console.error(line);
   else console.log(line);
 };
@@ -202,6 +212,15 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
   const schedules = options.schedules;
   const store = createDynamoDbExecutionStore({ client: clients.dynamodb, tableName: env.tableName, clock });
   const canaryConfigs = createDynamoDbCanaryConfigStore({ client: clients.dynamodb, tableName: env.tableName, clock });
+  const users = createDynamoDbUserDirectory({ client: clients.dynamodb, tableName: env.tableName, clock });
+  const auditItems = createDynamoDbAuditLog({ client: clients.dynamodb, tableName: env.tableName, clock });
+  const audit: AuditLog = {
+    append: async (entry) => {
+      log({ level: 'info', message: `audit: ${entry.user} ${entry.action} ${entry.application ?? '-'} ${entry.result}`, audit: entry });
+      await auditItems.append(entry);
+    },
+    list: (query) => auditItems.list(query),
+  };
   const compile = (pipeline: Pipeline) => compilePipeline(pipeline);
 
   const latestPipeline = async (pipelineConfigId: string, version?: number) => {
@@ -265,6 +284,9 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
     random,
     compile,
     accounts,
+    users,
+    audit,
+    onAuditError: (error) => log({ level: 'error', message: 'writing an audit item failed (the log line above still records it)', error }),
   });
   // Cron triggers run on EventBridge Scheduler, whose cron cannot say everything Quartz can: refused at save.
   const service: GennakerExecutionService = schedules
@@ -279,7 +301,7 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
       }
     : core;
 
-  return { env, store, canaryConfigs, engine, bus, service, accounts, clock, random, loadPublishRequest, syncSchedules, log };
+  return { env, store, canaryConfigs, users, audit, engine, bus, service, accounts, clock, random, loadPublishRequest, syncSchedules, log };
 }
 
 /** The SDK clients of this cold start (the Scheduler client is the publishing runtime's own). */

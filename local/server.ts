@@ -6,7 +6,6 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import type { Caller } from '../core/execution/execution-service-api.ts';
 import type { IoHost } from '../core/io-host.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import { dueCronTriggers } from '../core/triggers/cron-due.ts';
@@ -15,6 +14,10 @@ import { pipelineRef } from '../core/triggers/match.ts';
 import { matchPipelineTrigger } from '../core/triggers/pipeline-match.ts';
 import { listTriggerablePipelines } from '../core/triggers/pipeline-source.ts';
 import { createBearerAuthenticator } from '../adapters/crypto/bearer-authenticator.ts';
+import { runAsUserOf } from '../core/authz/service-accounts.ts';
+import { createAuditFile } from './audit-file.ts';
+import { createPowerPolicy, type PowerSettings } from './powers.ts';
+import { createLocalUsers } from './users.ts';
 import { createApiApp } from '../functions/api/app.ts';
 import type { BodyLimits } from '../functions/api/input-limits.ts';
 import { ensurePrivateDir, tightenTree } from './private-files.ts';
@@ -47,6 +50,14 @@ export interface LocalServerOptions {
   readonly childThresholdEvents?: number;
   /** The API's request body limits. @default webhooks 1 MiB, everything else 512 KiB */
   readonly bodyLimits?: Partial<BodyLimits>;
+  /**
+   * Dangerous powers: the roles that may run local jobs and deploy directories and git
+   * repositories, and the roots those paths must lie under.
+   * @default no power role (admins only), the root `baseDir`
+   */
+  readonly powers?: PowerSettings;
+  /** Where relative artifact paths are read from, and the default root. @default process.cwd() */
+  readonly baseDir?: string;
 }
 
 export interface LocalServer {
@@ -59,9 +70,6 @@ export interface LocalServer {
 }
 
 const systemClock: Clock = { now: () => Date.now() };
-
-/** Who triggers act as. */
-const TRIGGER_CALLER: Caller = { user: '[trigger]', roles: [] };
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -77,8 +85,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const { token, path: tokenPath } = await loadOrCreateToken(options.dir);
   const loaded = await loadAccountsFile(options.dir);
   if (!loaded.ok) throw new Error(loaded.message);
+  const users = createLocalUsers(options.dir);
+  const audit = createAuditFile(options.dir);
+  const powers = await createPowerPolicy(options.powers ?? {}, options.baseDir ?? process.cwd());
   const runtime = await createLocalRuntime({
     accounts: loaded.accounts,
+    users,
+    audit,
+    powers,
     dataDir: join(options.dir, 'data'),
     clock,
     apiToken: token,
@@ -94,7 +108,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     service,
     store,
     clock,
-    auth: createBearerAuthenticator({ token }),
+    auth: createBearerAuthenticator({ token, users: () => users.tokenUsers() }),
+    audit,
     authHint: `send 'Authorization: Bearer <token>' with the token in ${tokenPath}`,
     ...(targets ? { targets } : {}),
     canaryConfigs,
@@ -103,11 +118,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     log: ({ message, error }) => io?.emit({ kind: 'error', message: error === undefined ? message : `${message}: ${error instanceof Error ? (error.stack ?? describe(error)) : String(error)}` }),
   });
 
-  const startAll = async (matches: readonly TriggerMatch[], what: string) => {
+  const startAll = async (matches: readonly TriggerMatch[], what: string, source: string) => {
     for (const match of matches) {
-      const result = await service.startPipeline(
+      const runAsUser = runAsUserOf(match.definition.raw);
+      const result = await service.startTriggered(
         { application: match.pipeline.application, pipeline: pipelineRef(match.pipeline), trigger: match.trigger, idempotencyKey: match.idempotencyKey },
-        TRIGGER_CALLER,
+        { source, ...(runAsUser !== undefined ? { runAsUser } : {}) },
       );
       if (!result.ok) io?.emit({ kind: 'error', message: `${what} could not start pipeline '${match.pipeline.name}' of '${match.pipeline.application}': ${result.message}` });
     }
@@ -116,23 +132,26 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const unsubscribe = bus.subscribe(async (event) => {
     if (event.type !== 'Pipeline Execution Completed') return;
     const matches = matchPipelineTrigger(await listTriggerablePipelines(store), event);
-    await startAll(matches, `the end of execution ${event.executionId}`);
+    await startAll(matches, `the end of execution ${event.executionId}`, 'trigger:pipeline');
   });
 
   let lastTick = clock.now();
-  let ticking = false;
+  let ticking: Promise<void> | undefined;
   const tick = async () => {
     if (ticking) return;
-    ticking = true;
+    ticking = tickOnce().finally(() => {
+      ticking = undefined;
+    });
+    await ticking;
+  };
+  const tickOnce = async () => {
     try {
       const now = clock.now();
       const due = dueCronTriggers(await listTriggerablePipelines(store), lastTick, now);
       lastTick = now;
-      await startAll(due, 'a cron trigger');
+      await startAll(due, 'a cron trigger', 'trigger:cron');
     } catch (error) {
       io?.emit({ kind: 'error', message: `the cron ticker failed: ${describe(error)}` });
-    } finally {
-      ticking = false;
     }
   };
   const ticker = setInterval(() => void tick(), options.cronTickMs ?? 2000);
@@ -164,6 +183,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       closing ??= (async () => {
         clearInterval(ticker);
         unsubscribe();
+        // A tick in flight still reads the store: let it finish before the store stops.
+        await ticking;
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -16,6 +16,9 @@ import { createStageRunner, runnableStageTypes, type StageRunner } from '../core
 import type { IoHost } from '../core/io-host.ts';
 import { parsePipeline } from '../core/pipeline/parse.ts';
 import type { Clock } from '../core/ports/clock.ts';
+import type { PowerPolicy } from '../core/authz/powers.ts';
+import type { AuditLog } from '../core/ports/audit-log.ts';
+import type { UserDirectory } from '../core/ports/user-directory.ts';
 import type { ExecutionStore } from '../core/ports/execution-store.ts';
 import { withExecutionReadCache } from './execution-read-cache.ts';
 import { createLocalJobRunner } from '../adapters/jobs/local-job-runner.ts';
@@ -75,6 +78,12 @@ export interface LocalRuntimeOptions {
    * naming them save) but have no deploy target here. @default none
    */
   readonly accounts?: readonly Account[];
+  /** The users triggers may run as (`runAsUser`). @default none */
+  readonly users?: UserDirectory;
+  /** Who may use dangerous powers and where their paths may point; checked at save and as each stage starts. @default not checked */
+  readonly powers?: PowerPolicy;
+  /** Where every command is recorded. @default nowhere */
+  readonly audit?: AuditLog;
 }
 
 export interface LocalRuntime {
@@ -167,6 +176,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
         return engine.sendTaskSuccess(taskToken, output);
       },
     },
+    ...(options.powers ? { powers: options.powers } : {}),
   });
   const compileOptions = options.childThresholdEvents !== undefined ? { childThresholdEvents: options.childThresholdEvents } : {};
   const compile = (pipeline: Parameters<typeof compilePipeline>[0]) => compilePipeline(pipeline, compileOptions);
@@ -194,6 +204,10 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     // The jobs of an execution that failed or was canceled are stopped.
     ...(jobs ? { jobs } : {}),
     accounts,
+    ...(options.users ? { users: options.users } : {}),
+    ...(options.powers ? { powers: options.powers } : {}),
+    ...(options.audit ? { audit: options.audit } : {}),
+    onAuditError: (error) => io?.emit({ kind: 'error', message: `appending to the audit log failed: ${describe(error)}` }),
   });
   engine.onRunEnded(service.handleRunEnded);
 

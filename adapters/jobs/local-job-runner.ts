@@ -26,8 +26,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { mkdir, readFile, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve, sep } from 'node:path';
 import type { JobRunner, JobSpec, JobStatus, ReadJobFileResult, StartJobResult } from '../../core/ports/job-runner.ts';
 import { isSameProcess, killInstance, spawnInstance, workingDirectoryOf } from '../targets/local/processes.ts';
 
@@ -307,7 +307,17 @@ export function createLocalJobRunner(options: LocalJobRunnerOptions): LocalJobRu
       const job = await resolveJob(id);
       if (!job) return { ok: false, message: `no job '${id}'` };
       // Relative to the scratch directory, not the working directory: a job run in an image leaves the image as it was.
-      const file = isAbsolute(path) ? path : resolve(jobDir(job.id), 'work', path);
+      // Only inside it: a property file is the job's output, never a way to read the server's files into history.
+      const work = resolve(jobDir(job.id), 'work');
+      if (isAbsolute(path) || path.split(/[\\/]/).includes('..')) {
+        return { ok: false, message: `the property file '${path}' is not a relative path inside the job's directory; name a file the job writes, e.g. 'out.properties'` };
+      }
+      const file = resolve(work, path);
+      const real = await realpath(file).catch(() => undefined);
+      const realWork = await realpath(work).catch(() => work);
+      if (real !== undefined && real !== realWork && !real.startsWith(`${realWork}${sep}`)) {
+        return { ok: false, message: `the property file '${path}' leads outside the job's directory (to ${real}); write the file itself, not a link to another one` };
+      }
       const size = await stat(file).then((found) => (found.isFile() ? found.size : -1), () => undefined);
       if (size === undefined) return { ok: false, message: `the job wrote no file ${file}` };
       if (size < 0) return { ok: false, message: `${file} is not a file` };

@@ -32,7 +32,8 @@ export const DEMO_SERVICE_DIR = resolve(dirname(fileURLToPath(import.meta.url)),
 const APPLICATION = 'hello';
 const STACK = 'demo';
 const CLUSTER: ClusterRef = { account: 'local', location: 'local', cluster: `${APPLICATION}-${STACK}` };
-const CALLER: Caller = { user: 'demo', roles: [] };
+/** The demo is its own operator: an admin of the scratch control plane it starts. */
+const CALLER: Caller = { user: 'demo', roles: [], admin: true, source: 'cli' };
 
 export interface DemoOptions {
   readonly json: boolean;
@@ -177,6 +178,8 @@ async function withDemoSession(
       port: 0,
       io: progress,
       cronTickMs: 60_000,
+      // The sample service is the only directory the demo deploys, wherever it is started from.
+      powers: { roots: [DEMO_SERVICE_DIR] },
       localTarget: { drainTimeoutMs: setup.drainTimeoutMs, killGraceMs: setup.killGraceMs, healthCheck: { intervalMs: 200, timeoutMs: 1_000, unhealthyThreshold: 2 } },
     });
     say(`Gennaker is up at ${server.url} (token in ${server.tokenPath})`);

@@ -9,6 +9,8 @@ export interface UpOptions {
   readonly webhookAllowlist?: readonly string[];
   /** From GENNAKER_MAX_WEBHOOK_BYTES / GENNAKER_MAX_CONFIG_BYTES. */
   readonly bodyLimits?: LocalServerOptions['bodyLimits'];
+  /** Dangerous powers: `--power-role` and `--root` (default: admins only, the current directory). */
+  readonly powers?: LocalServerOptions['powers'];
 }
 
 export interface UpDeps {
@@ -34,6 +36,7 @@ export async function runUp(options: UpOptions, io: IoHost, deps: UpDeps): Promi
       io,
       ...(options.webhookAllowlist ? { webhookAllowlist: options.webhookAllowlist } : {}),
       ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
+      ...(options.powers ? { powers: options.powers } : {}),
     });
   } catch (error) {
     // One line per problem (a broken accounts file lists each).

@@ -5,14 +5,33 @@
  * ports it is given differ. Expected outcomes are result values; only infrastructure faults throw.
  */
 import type { ValidationIssue } from '../issues.ts';
+import type { RollbackRequest } from '../deploy/rollback-request.ts';
 import type { EngineRunEnded } from '../ports/state-machine-engine.ts';
-import type { JsonObject, PipelineConfigVersion } from '../ports/execution-store.ts';
+import type { Application, ApplicationInput, JsonObject, PipelineConfigVersion } from '../ports/execution-store.ts';
 import type { ExecutionStatus } from './status.ts';
 
-/** Who asks, for audit fields and permission checks. */
+/** Who asks, for audit fields and permission checks (core/authz/permissions.ts). */
 export interface Caller {
   readonly user: string;
   readonly roles: readonly string[];
+  /** Admins hold every permission on every application. @default false */
+  readonly admin?: boolean;
+  /** Where the call came from, for the audit log: the client's address, or the edge (`cli`, `trigger:cron`). */
+  readonly source?: string;
+}
+
+/** What an execution records of who started it (`trigger.authentication`): child pipelines and dangerous-power checks run as them. */
+export interface ExecutionAuthentication {
+  readonly user: string;
+  readonly roles: readonly string[];
+  readonly admin: boolean;
+}
+
+/** How a trigger's start runs: as the trigger's `runAsUser` (or `[anonymous]`), from an edge named by `source`. */
+export interface TriggerRunAs {
+  readonly runAsUser?: string;
+  /** `webhook:<source>`, `git:<source>`, `trigger:cron`, `trigger:pipeline`, `trigger:docker`... plus the client's address for HTTP deliveries. */
+  readonly source: string;
 }
 
 /** The trigger an execution starts with (Orca's `trigger` document; unknown fields kept). */
@@ -37,7 +56,17 @@ export interface SavePipelineRequest {
 export type SavePipelineResult =
   | { readonly ok: true; readonly saved: PipelineConfigVersion; readonly warnings: readonly ValidationIssue[] }
   | { readonly ok: false; readonly reason: 'invalid'; readonly issues: readonly ValidationIssue[] }
-  | { readonly ok: false; readonly reason: 'conflict' | 'name-taken' | 'too-large'; readonly message: string };
+  | { readonly ok: false; readonly reason: 'conflict' | 'name-taken' | 'too-large' | 'forbidden'; readonly message: string };
+
+export interface SaveApplicationRequest {
+  readonly application: ApplicationInput;
+  /** True: the application must not exist yet (`POST /applications`); false: create or replace. */
+  readonly create: boolean;
+}
+
+export type SaveApplicationResult =
+  | { readonly ok: true; readonly application: Application }
+  | { readonly ok: false; readonly reason: 'conflict' | 'too-large' | 'forbidden'; readonly message: string };
 
 export interface StartPipelineRequest {
   readonly application: string;
@@ -72,9 +101,20 @@ export type CommandResult =
   | { readonly ok: true }
   | { readonly ok: false; readonly reason: 'not-found' | 'conflict' | 'forbidden' | 'invalid'; readonly message: string };
 
+/**
+ * Every command checks the caller's permission on the application first (Fiat's model,
+ * core/authz/): saving a pipeline or an application needs WRITE, starting, canceling, judging,
+ * skipping and restarting need EXECUTE; a refusal is `forbidden` with a one-line reason.
+ */
 export interface ExecutionService {
   savePipeline(request: SavePipelineRequest, caller: Caller): Promise<SavePipelineResult>;
+  /** Creates or replaces an application; replacing one (its permissions included) needs WRITE under its current permissions. */
+  saveApplication(request: SaveApplicationRequest, caller: Caller): Promise<SaveApplicationResult>;
   startPipeline(request: StartPipelineRequest, caller: Caller): Promise<StartPipelineResult>;
+  /** Starts a pipeline for a trigger, as the trigger's service account (core/authz/service-accounts.ts). */
+  startTriggered(request: StartPipelineRequest, runAs: TriggerRunAs): Promise<StartPipelineResult>;
+  /** One-click rollback of a cluster: an ad-hoc `rollbackCluster` run (needs EXECUTE). */
+  startRollback(request: RollbackRequest, caller: Caller): Promise<StartPipelineResult>;
   /** Cancels a running or queued execution (`PUT /pipelines/{id}/cancel`). */
   cancelExecution(executionId: string, caller: Caller, options?: { readonly reason?: string }): Promise<CommandResult>;
   /** Answers a manual judgment (`PATCH /pipelines/{id}/stages/{stageId}`); checks the roles allowed to judge. */

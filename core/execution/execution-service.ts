@@ -12,6 +12,12 @@
  * - Whoever takes a waiting entry (`removeWaiting`) is the only one who starts or cancels it.
  */
 import { unknownAccountIssues } from '../accounts/pipeline-accounts.ts';
+import { createAccessControl } from '../authz/access.ts';
+import { authenticationFor, authenticationOf } from '../authz/authentication.ts';
+import { authorize } from '../authz/permissions.ts';
+import { pipelinePowerUses, powerProblem, type PowerPolicy } from '../authz/powers.ts';
+import { runAsUserProblem, triggerCaller } from '../authz/service-accounts.ts';
+import { isOrchestration, rollbackPipelineConfig } from '../deploy/rollback-request.ts';
 import { hasErrors, type ValidationIssue } from '../issues.ts';
 import type { AccountRegistry } from '../ports/accounts.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
@@ -31,6 +37,8 @@ import type {
   WaitingEntry,
 } from '../ports/execution-store.ts';
 import type { EngineRunEnded, StateMachineEngine } from '../ports/state-machine-engine.ts';
+import type { AuditLog } from '../ports/audit-log.ts';
+import type { UserDirectory } from '../ports/user-directory.ts';
 import { applyJudgment } from '../stages/manual-judgment.ts';
 import {
   SUPERSEDED_CANCELED_BY,
@@ -88,6 +96,20 @@ export interface ExecutionServiceDeps {
    * known accounts and a did-you-mean. @default none given: accounts are not checked at save
    */
   readonly accounts?: AccountRegistry;
+  /**
+   * The users triggers may run as (`runAsUser`), looked up when a trigger starts a pipeline and
+   * when a pipeline naming one is saved. @default none: every `runAsUser` is unknown
+   */
+  readonly users?: UserDirectory;
+  /**
+   * Who may use dangerous powers and where their paths may point (core/authz/powers.ts),
+   * checked at save. @default none: not checked (the composition roots of `up` and `run` pass one)
+   */
+  readonly powers?: PowerPolicy;
+  /** Where every command is recorded (who, what, application, when, from where, result). @default nowhere */
+  readonly audit?: AuditLog;
+  /** Where a failed audit append is reported; the command's result stands. @default nowhere */
+  readonly onAuditError?: (error: unknown) => void;
 }
 
 /**
@@ -108,6 +130,17 @@ export interface GennakerExecutionService extends ExecutionService, ChildPipelin
 
 /** Who the reconciler records as canceling an execution whose run was stopped outside Gennaker. */
 const SYSTEM_USER = 'gennaker';
+
+/** What a command tells the audit log about what it acted on, filled in as the command learns it. */
+interface AuditNote {
+  application?: string;
+  target?: string;
+  detail?: string;
+}
+
+/** The result shapes every command returns, as far as the audit log reads them. */
+type Auditable = { readonly ok: boolean; readonly reason?: string; readonly message?: string; readonly issues?: readonly ValidationIssue[] };
+
 
 /** Statuses an execution holding a run may be in (PAUSED keeps its run and its slot). */
 const ACTIVE: readonly ExecutionStatus[] = ['RUNNING', 'PAUSED', 'SUSPENDED'];
@@ -142,6 +175,8 @@ interface LaunchRequest {
   readonly freshId: boolean;
   /** Restart: stages by refId created already complete. */
   readonly presets?: ReadonlyMap<string, StagePreset>;
+  /** Who starts it: recorded as `trigger.authentication`. */
+  readonly caller: Caller;
 }
 
 /** Creates the execution service. */
@@ -159,12 +194,79 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
   // -------------------------------------------------------------------------------------------
   // Saving
 
-  const savePipeline: ExecutionService['savePipeline'] = async (request: SavePipelineRequest, caller: Caller) => {
+  const access = createAccessControl({ store });
+
+  /** Records a command in the audit log; a failing log is reported, never the command's answer. */
+  const record = async (action: string, caller: Caller, note: AuditNote, result: Auditable | 'error'): Promise<void> => {
+    if (!deps.audit) return;
+    const errors = result !== 'error' && result.issues ? result.issues.filter((issue) => issue.severity === 'error') : [];
+    const detail =
+      result === 'error'
+        ? 'an infrastructure fault interrupted the command'
+        : result.ok
+          ? note.detail
+          : (result.message ?? (errors.length > 0 ? `${errors.length} validation error(s), first: ${errors[0]!.pointer || '/'}: ${errors[0]!.message}` : undefined));
+    try {
+      await deps.audit.append({
+        time: clock.now(),
+        user: caller.user,
+        admin: caller.admin === true,
+        roles: [...caller.roles],
+        ...(caller.source !== undefined ? { source: caller.source } : {}),
+        action,
+        ...(note.application !== undefined ? { application: note.application } : {}),
+        ...(note.target !== undefined ? { target: note.target } : {}),
+        result: result === 'error' ? 'error' : result.ok ? 'ok' : (result.reason ?? 'refused'),
+        ...(detail !== undefined ? { detail: detail.slice(0, 2000) } : {}),
+      });
+    } catch (error) {
+      deps.onAuditError?.(error);
+    }
+  };
+
+  /** Runs a command and records how it ended. */
+  const audited = async <R extends Auditable>(action: string, caller: Caller, note: AuditNote, work: (note: AuditNote) => Promise<R>): Promise<R> => {
+    let result: R;
+    try {
+      result = await work(note);
+    } catch (error) {
+      await record(action, caller, note, 'error');
+      throw error;
+    }
+    await record(action, caller, note, result);
+    return result;
+  };
+
+  // -------------------------------------------------------------------------------------------
+  // Saving
+
+  const savePipelineAs = async (request: SavePipelineRequest, caller: Caller, note: AuditNote): Promise<SavePipelineResult> => {
     const parsed = parsePipeline(request.config);
     if (!parsed.pipeline) return { ok: false, reason: 'invalid', issues: parsed.issues };
     const pipeline = parsed.pipeline;
+    note.application = pipeline.application;
+    note.target = pipeline.name;
+    const denied = await access.check(caller, 'WRITE', pipeline.application);
+    if (denied) return denied;
+    // Saving under an existing id replaces that pipeline: WRITE on its application too.
+    const existing = pipeline.id !== undefined ? await store.getPipelineConfig(pipeline.id) : undefined;
+    if (existing && existing.application.toLowerCase() !== pipeline.application.toLowerCase()) {
+      const other = await access.check(caller, 'WRITE', existing.application);
+      if (other) return other;
+    }
+    const runAs = await runAsUserProblem(pipeline, caller, deps.users);
+    if (runAs !== undefined) return { ok: false, reason: 'forbidden', message: runAs };
+    if (deps.powers) {
+      const power = await powerProblem(pipelinePowerUses(pipeline), caller, deps.powers, { atSave: true });
+      if (power !== undefined) return { ok: false, reason: 'forbidden', message: `the pipeline is refused; nothing was saved: ${power}` };
+    }
+    return storePipeline(pipeline, parsed.issues, request, caller);
+  };
+
+  /** Compiles, saves and publishes a pipeline whose access was decided. */
+  const storePipeline = async (pipeline: Pipeline, parseIssues: readonly ValidationIssue[], request: SavePipelineRequest, caller: Caller): Promise<SavePipelineResult> => {
     const compiled = compile(pipeline);
-    const issues = [...parsed.issues, ...compiled.issues, ...(deps.accounts ? unknownAccountIssues(pipeline.raw, deps.accounts) : [])];
+    const issues = [...parseIssues, ...compiled.issues, ...(deps.accounts ? unknownAccountIssues(pipeline.raw, deps.accounts) : [])];
     if (hasErrors(issues)) return { ok: false, reason: 'invalid', issues };
 
     // No id: the application's pipeline of that name is updated (saving a file again), else a new one.
@@ -205,6 +307,30 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     });
     return { ok: true, saved: saved.saved, warnings: issues };
   };
+
+  const savePipeline: ExecutionService['savePipeline'] = (request, caller) => audited('savePipeline', caller, {}, (note) => savePipelineAs(request, caller, note));
+
+  const saveApplication: ExecutionService['saveApplication'] = (request, caller) =>
+    audited('saveApplication', caller, { application: request.application.name, target: request.application.name }, async () => {
+      const input = request.application;
+      const existing = await store.getApplication(input.name);
+      if (existing !== undefined && request.create) {
+        return { ok: false, reason: 'conflict', message: `application '${existing.name}' exists already; replace it instead (PUT /applications/${existing.name})` } as const;
+      }
+      if (existing !== undefined && caller.admin !== true) {
+        // Changing anything, the permissions included, needs WRITE under the permissions in force now.
+        const decision = authorize(caller, 'WRITE', existing);
+        if (!decision.ok) return decision;
+      }
+      const saved = await store.saveApplication(input, { expectRevision: existing?.revision ?? 0 });
+      if (saved.ok) return saved;
+      if (saved.reason === 'too-large') return { ok: false, reason: 'too-large', message: saved.message } as const;
+      return {
+        ok: false,
+        reason: 'conflict',
+        message: request.create && existing === undefined ? `application '${input.name}' exists already; replace it instead (PUT /applications/${input.name})` : `application '${input.name}' changed meanwhile; read it again and retry`,
+      } as const;
+    });
 
   // -------------------------------------------------------------------------------------------
   // Starting
@@ -247,7 +373,12 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     return { ok: true, pipeline };
   };
 
-  const startPipeline: ExecutionService['startPipeline'] = async (request: StartPipelineRequest, caller: Caller) => {
+  const startPipelineAs = async (request: StartPipelineRequest, caller: Caller, note: AuditNote): Promise<StartPipelineResult> => {
+    note.application = request.application;
+    note.target = request.pipeline;
+    // Decided on the application before the pipeline is looked up: no answer tells an outsider which pipelines exist.
+    const denied = await access.check(caller, 'EXECUTE', request.application);
+    if (denied) return denied;
     const version = await resolvePipeline(request.application, request.pipeline);
     if (!version) {
       return {
@@ -256,6 +387,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
         message: `application '${request.application}' has no pipeline with id or name '${request.pipeline}'; save it first (gennaker validate checks it)`,
       };
     }
+    note.target = version.name;
     const checked = runnable(version);
     if (!checked.ok) return checked;
     const trigger: TriggerInput = { ...request.trigger, user: request.trigger.user ?? caller.user };
@@ -270,7 +402,10 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       if (!claim.claimed) {
         const existing = await store.getExecution(claimedId);
         // Absent: the first start stopped between the claim and the creation; finish it now.
-        if (existing) return { ok: true, executionId: existing.id, status: existing.status, duplicate: true };
+        if (existing) {
+          note.detail = `execution ${existing.id} (duplicate)`;
+          return { ok: true, executionId: existing.id, status: existing.status, duplicate: true };
+        }
         executionId = claimedId;
       }
     } else {
@@ -280,11 +415,42 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     // Orca's checkForCorrelatedExecution: an incomplete execution with the same correlation id is returned instead.
     if (typeof trigger.correlationId === 'string' && trigger.correlationId !== '') {
       const correlated = await claimCorrelation(version.id, trigger.correlationId, executionId);
-      if (correlated) return { ok: true, executionId: correlated.id, status: correlated.status, duplicate: true };
+      if (correlated) {
+        note.detail = `execution ${correlated.id} (correlated)`;
+        return { ok: true, executionId: correlated.id, status: correlated.status, duplicate: true };
+      }
     }
 
-    return launch({ version, pipeline: checked.pipeline, trigger, executionId, freshId });
+    note.detail = `execution ${executionId}`;
+    return launch({ version, pipeline: checked.pipeline, trigger, executionId, freshId, caller });
   };
+
+  const startPipeline: ExecutionService['startPipeline'] = (request, caller) => audited('startPipeline', caller, {}, (note) => startPipelineAs(request, caller, note));
+
+  const startTriggered: ExecutionService['startTriggered'] = async (request, runAs) => {
+    const resolved = await triggerCaller(runAs.runAsUser, deps.users, runAs.source);
+    if (!resolved.ok) {
+      const caller: Caller = { user: runAs.runAsUser ?? '[anonymous]', roles: [], source: runAs.source };
+      return audited('startPipeline', caller, { application: request.application, target: request.pipeline }, async () => ({ ok: false, reason: 'forbidden', message: resolved.message }) as const);
+    }
+    return startPipeline(request, resolved.caller);
+  };
+
+  const startRollback: ExecutionService['startRollback'] = (request, caller) =>
+    audited('startRollback', caller, { application: request.application, target: request.cluster }, async (note) => {
+      const denied = await access.check(caller, 'EXECUTE', request.application);
+      if (denied) return denied;
+      const built = rollbackPipelineConfig(request);
+      if (!built.ok) return { ok: false, reason: 'invalid', message: built.message } as const;
+      const parsed = parsePipeline(built.config);
+      if (!parsed.pipeline || !isOrchestration(parsed.pipeline.raw)) return { ok: false, reason: 'invalid', message: `the rollback of '${request.cluster}' cannot run: ${parsed.issues.map((issue) => issue.message).join('; ')}` } as const;
+      // An orchestration is built here, not written by the caller: EXECUTE is enough to save it.
+      const saved = await storePipeline(parsed.pipeline, parsed.issues, { config: built.config }, caller);
+      if (!saved.ok) {
+        return { ok: false, reason: 'invalid', message: saved.reason === 'invalid' ? `the rollback cannot run: ${saved.issues.map((issue) => issue.message).join('; ')}` : saved.message } as const;
+      }
+      return startPipelineAs({ application: saved.saved.application, pipeline: saved.saved.id, trigger: { type: 'manual', user: caller.user } }, caller, note);
+    });
 
   /**
    * Claims the correlation id for `executionId`, or returns the incomplete execution that holds
@@ -313,7 +479,8 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       id: executionId,
       version: version.version,
       pipelineConfigId: version.id,
-      trigger: { ...trigger, parameters: resolved.parameters } as JsonObject,
+      // Written here, over whatever the request carried: the record of who runs it must not be forgeable.
+      trigger: { ...trigger, parameters: resolved.parameters, authentication: authenticationFor(request.caller) } as JsonObject,
       parameters: given,
       buildTime: clock.now(),
     });
@@ -518,9 +685,21 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
   // -------------------------------------------------------------------------------------------
   // Commands on executions
 
-  const cancelExecution: ExecutionService['cancelExecution'] = async (executionId, caller, options = {}) => {
+  /** The execution a command names, once the caller is known to hold `permission` on its application. */
+  const executionFor = async (executionId: string, caller: Caller, permission: 'READ' | 'EXECUTE', note: AuditNote): Promise<Execution | CommandResult> => {
+    note.target = executionId;
     const execution = await store.getExecution(executionId);
     if (!execution) return notFound(executionId);
+    note.application = execution.application;
+    const denied = await access.check(caller, permission, execution.application);
+    return denied ?? execution;
+  };
+
+  const cancelExecution: ExecutionService['cancelExecution'] = (executionId, caller, options = {}) => audited('cancelExecution', caller, {}, (note) => cancelAs(executionId, caller, options, note));
+
+  const cancelAs = async (executionId: string, caller: Caller, options: { readonly reason?: string }, note: AuditNote): Promise<CommandResult> => {
+    const execution = await executionFor(executionId, caller, 'EXECUTE', note);
+    if (!('stages' in execution)) return execution;
     const reason = options.reason ?? `canceled by ${caller.user}`;
     for (let attempt = 0; attempt < CONTEXT_WRITE_ATTEMPTS; attempt++) {
       const current = attempt === 0 ? execution : await store.getExecution(executionId);
@@ -551,9 +730,13 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     execution.stages.find((stage) => stage.id === stageId) ??
     execution.stages.find((stage) => stage.refId === stageId && stage.parentStageId === undefined);
 
-  const judgeStage: ExecutionService['judgeStage'] = async (executionId, stageId, judgment: JudgmentRequest, caller) => {
-    const execution = await store.getExecution(executionId);
-    if (!execution) return notFound(executionId);
+  const judgeStage: ExecutionService['judgeStage'] = (executionId, stageId, judgment, caller) =>
+    audited('judgeStage', caller, {}, (note) => judgeAs(executionId, stageId, judgment, caller, note));
+
+  const judgeAs = async (executionId: string, stageId: string, judgment: JudgmentRequest, caller: Caller, note: AuditNote): Promise<CommandResult> => {
+    const execution = await executionFor(executionId, caller, 'EXECUTE', note);
+    if (!('stages' in execution)) return execution;
+    note.target = `${executionId} stage ${stageId} (${judgment.judgmentStatus})`;
     const stage = findStage(execution, stageId);
     if (!stage) return stageNotFound(execution, stageId);
     if (stage.type !== 'manualJudgment') {
@@ -578,6 +761,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       ...(judgment.judgmentInput !== undefined ? { judgmentInput: judgment.judgmentInput } : {}),
       user: caller.user,
       roles: caller.roles,
+      ...(caller.admin === true ? { admin: true } : {}),
     });
     if (!applied.ok) return { ok: false, reason: applied.reason, message: applied.message };
     // The revision check makes exactly one of two concurrent judgments win.
@@ -603,10 +787,13 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     return { ok: true };
   };
 
-  const skipWait: ExecutionService['skipWait'] = async (executionId, stageId, _caller) => {
+  const skipWait: ExecutionService['skipWait'] = (executionId, stageId, caller) => audited('skipWait', caller, {}, (note) => skipWaitAs(executionId, stageId, caller, note));
+
+  const skipWaitAs = async (executionId: string, stageId: string, caller: Caller, note: AuditNote): Promise<CommandResult> => {
     for (let attempt = 0; attempt < CONTEXT_WRITE_ATTEMPTS; attempt++) {
-      const execution = await store.getExecution(executionId);
-      if (!execution) return notFound(executionId);
+      const execution = await executionFor(executionId, caller, 'EXECUTE', note);
+      if (!('stages' in execution)) return execution;
+      note.target = `${executionId} stage ${stageId}`;
       const stage = findStage(execution, stageId);
       if (!stage) return stageNotFound(execution, stageId);
       if (stage.type !== 'wait') return { ok: false, reason: 'invalid', message: `stage '${stage.name}' is a ${stage.type} stage; only wait stages can skip their wait` };
@@ -624,9 +811,15 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     return { ok: false, reason: 'conflict', message: `stage ${stageId} kept changing; try again` };
   };
 
-  const restartStage: ExecutionService['restartStage'] = async (executionId, stageId, caller) => {
-    const original = await store.getExecution(executionId);
-    if (!original) return { ok: false, reason: 'not-found', message: `there is no execution ${executionId}` };
+  const restartStage: ExecutionService['restartStage'] = (executionId, stageId, caller) =>
+    audited('restartStage', caller, {}, (note) => restartStageAs(executionId, stageId, caller, note));
+
+  const restartStageAs = async (executionId: string, stageId: string, caller: Caller, note: AuditNote): Promise<StartPipelineResult> => {
+    const original = await executionFor(executionId, caller, 'EXECUTE', note);
+    if (!('stages' in original)) {
+      return original.ok ? { ok: false, reason: 'invalid', message: `execution ${executionId} cannot be restarted` } : { ok: false, reason: original.reason === 'conflict' ? 'invalid' : original.reason, message: original.message };
+    }
+    note.target = `${executionId} stage ${stageId}`;
     const stage = findStage(original, stageId);
     if (!stage) return { ok: false, reason: 'not-found', message: stageNotFound(original, stageId).message };
     if (!isComplete(original.status)) {
@@ -660,18 +853,24 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       parameters: (original.trigger['parameters'] as Record<string, unknown> | undefined) ?? original.parameters,
       restartedFrom: { executionId, stageId: stage.id, refId: stage.refId, restartedBy: caller.user },
     };
-    return launch({ version, pipeline: checked.pipeline, trigger, executionId: newId(), freshId: true, presets });
+    const restartId = newId();
+    note.detail = `execution ${restartId}`;
+    return launch({ version, pipeline: checked.pipeline, trigger, executionId: restartId, freshId: true, presets, caller });
   };
 
-  const restartExecution: GennakerExecutionService['restartExecution'] = async (executionId, caller) => {
-    const original = await store.getExecution(executionId);
-    if (!original) return { ok: false, reason: 'not-found', message: `there is no execution ${executionId}` };
-    const first = original.stages.find((stage) => stage.parentStageId === undefined && !KEPT_ON_RESTART.has(stage.status));
-    if (!first) {
-      return { ok: false, reason: 'invalid', message: `every stage of execution ${executionId} succeeded; start the pipeline again instead` };
-    }
-    return restartStage(executionId, first.id, caller);
-  };
+  const restartExecution: GennakerExecutionService['restartExecution'] = (executionId, caller) =>
+    audited('restartExecution', caller, { target: executionId }, async (note) => {
+      const original = await store.getExecution(executionId);
+      if (!original) return { ok: false, reason: 'not-found', message: `there is no execution ${executionId}` } as const;
+      const first = original.stages.find((stage) => stage.parentStageId === undefined && !KEPT_ON_RESTART.has(stage.status));
+      if (!first) {
+        note.application = original.application;
+        const denied = await access.check(caller, 'EXECUTE', original.application);
+        if (denied) return denied;
+        return { ok: false, reason: 'invalid', message: `every stage of execution ${executionId} succeeded; start the pipeline again instead` } as const;
+      }
+      return restartStageAs(executionId, first.id, caller, note);
+    });
 
   // -------------------------------------------------------------------------------------------
   // Reconciling
@@ -785,6 +984,9 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       ...(parentStage ? { parentPipelineStageName: parentStage.name } : {}),
       ...(parent ? { parentPipelineName: parent.name, parentPipelineApplication: parent.application, parentStatus: parent.status } : {}),
     };
+    // The child runs as whoever runs the parent, with their roles.
+    const runsAs = authenticationOf(parent?.trigger);
+    const caller: Caller = { ...(runsAs ?? { user: request.user ?? SYSTEM_USER, roles: [] }), source: `pipeline-stage:${request.parentExecutionId}` };
     const started = await startPipeline(
       {
         application: request.application,
@@ -793,14 +995,17 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
         // A retried stage task must not start a second child.
         idempotencyKey: `child:${request.parentExecutionId}:${request.parentStageId}`,
       },
-      { user: request.user ?? SYSTEM_USER, roles: [] },
+      caller,
     );
     return started.ok ? { ok: true, executionId: started.executionId } : { ok: false, message: started.message };
   };
 
   return {
     savePipeline,
+    saveApplication,
     startPipeline,
+    startTriggered,
+    startRollback,
     cancelExecution,
     judgeStage,
     skipWait,

@@ -9,6 +9,8 @@
  * status read, a call for a complete stage answers its status and changes nothing, and a lost
  * race re-reads the winner instead of overwriting it.
  */
+import { authenticationOf } from '../authz/authentication.ts';
+import { powerProblem, powerUsesOf, type PowerPolicy } from '../authz/powers.ts';
 import { GennakerError, ERROR_CATALOG, type ErrorName } from '../errors.ts';
 import { evaluateDeep, evaluateExpression } from '../expressions/index.ts';
 import { parsePipeline, planStage, type Pipeline, type Stage, type StageType, type TaskStep } from '../pipeline/index.ts';
@@ -154,6 +156,12 @@ export interface StageRunnerDeps {
    * Absent: such a Task waits until its timeout.
    */
   readonly callbacks?: Pick<StateMachineEngine, 'sendTaskSuccess'>;
+  /**
+   * Dangerous powers (core/authz/powers.ts), checked again as each stage starts, with its
+   * expressions evaluated, against whoever started the execution (`trigger.authentication`).
+   * Absent: not checked.
+   */
+  readonly powers?: PowerPolicy;
 }
 
 /** Statuses that are not complete: what a finishing write may expect. */
@@ -333,6 +341,17 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       if (stage.failOnFailedExpressions) {
         const list = evaluated.failures.map((failure) => `${failure.expression} at ${failure.pointer}: ${failure.message}`).join('; ');
         return { answer: await failStage(execution, stage, record, `stage '${stage.name}' has failOnFailedExpressions and an expression failed: ${list}`, { context, exceptionType: 'ExpressionEvaluationFailed' }) };
+      }
+    }
+    if (deps.powers) {
+      const uses = powerUsesOf(stage.type, context, `/stages/${stage.index}`);
+      if (uses.length > 0) {
+        // An execution without a record of who started it predates the record: it gets no power.
+        const caller = authenticationOf(execution.trigger) ?? { user: typeof execution.trigger.user === 'string' ? execution.trigger.user : 'unknown', roles: [] };
+        const problem = await powerProblem(uses, caller, deps.powers);
+        if (problem !== undefined) {
+          return { answer: await failStage(execution, stage, record, `stage '${stage.name}' is refused when it starts: ${problem}`, { context, exceptionType: 'PowerRefused' }) };
+        }
       }
     }
     if (options.deferWrite) {

@@ -14,6 +14,8 @@ export interface JudgmentInput {
   readonly judgmentInput?: string;
   readonly user: string;
   readonly roles: readonly string[];
+  /** Admins may judge every stage. @default false */
+  readonly admin?: boolean;
 }
 
 export type JudgmentDecision =
@@ -35,14 +37,16 @@ export function judgmentRoles(stage: ManualJudgmentStage): readonly string[] {
 
 /**
  * Decides a judgment: continue → SUCCEEDED (or NEXT when steps follow); stop → the stage fails
- * under its failure policy (TERMINAL halts the pipeline). Roles compare case-insensitively.
+ * under its failure policy (TERMINAL halts the pipeline). Roles compare case-insensitively; an
+ * admin may judge whatever the stage's roles. (EXECUTE on the application is checked before, by
+ * the execution service.)
  */
 export function applyJudgment(stage: ManualJudgmentStage, input: JudgmentInput): JudgmentDecision {
   if (input.judgmentStatus !== 'continue' && input.judgmentStatus !== 'stop') {
     return { ok: false, reason: 'invalid', message: `judgmentStatus must be 'continue' or 'stop', got ${JSON.stringify(input.judgmentStatus)}` };
   }
   const allowed = judgmentRoles(stage);
-  if (allowed.length > 0) {
+  if (allowed.length > 0 && input.admin !== true) {
     const mine = new Set(input.roles.map((role) => role.toLowerCase()));
     if (!allowed.some((role) => mine.has(role.toLowerCase()))) {
       return {

@@ -18,8 +18,9 @@
  *   directory, else the job's scratch directory.
  * - `propertyFile`: a file the job writes, relative to its scratch directory (JOB_WORK_DIR, the
  *   working directory unless `image` or `workingDirectory` says otherwise, so a job run in an
- *   image never writes into it), or absolute: `KEY=VALUE` lines (Java properties: `#` comments,
- *   `=` or `:`) or one JSON object.
+ *   image never writes into it) and inside it (no absolute path, no `..`, no link out of it: a
+ *   property file must not read the server's files into history): `KEY=VALUE` lines (Java
+ *   properties: `#` comments, `=` or `:`) or one JSON object.
  * Kubernetes fields (`manifest`, `manifestArtifactId`) and other providers fail as not supported yet.
  *
  * The job id is an owner token (core/execution/job-ids.ts: the execution, the stage and the task),
@@ -30,6 +31,7 @@
  * an execution that ends TERMINAL or CANCELED.
  */
 import type { RunJobStage } from '../pipeline/stage-types/index.ts';
+import { propertyFileProblem } from '../pipeline/stage-types/run-job.ts';
 import type { ArtifactStore } from '../ports/artifact-store.ts';
 import type { JsonObject } from '../ports/execution-store.ts';
 import type { JobRunner, JobStatus } from '../ports/job-runner.ts';
@@ -210,6 +212,8 @@ async function waitOnJob(input: TaskInput<RunJobStage>, deps: JobTaskDeps): Prom
 
   const propertyFile = typeof input.record.context.propertyFile === 'string' && input.record.context.propertyFile.trim() !== '' ? input.record.context.propertyFile : undefined;
   if (propertyFile === undefined) return succeeded(ended, { context: { completionDetails } });
+  const outside = propertyFileProblem(propertyFile);
+  if (outside !== undefined) return failed(`stage '${name}': ${outside}`, { context: ended });
   const read = await deps.jobs.readFile(id, propertyFile);
   const parsed = read.ok ? parsePropertyFile(read.text) : { ok: false as const, message: read.message };
   if (!parsed.ok) {

@@ -18,6 +18,10 @@ import { toGateAccount } from '../../core/accounts/gate-shape.ts';
 import { unknownAccountMessage } from '../../core/accounts/pipeline-accounts.ts';
 import { createAccountRegistry } from '../../core/accounts/registry.ts';
 import type { AccountRegistry } from '../../core/ports/accounts.ts';
+import { runAsUserOf } from '../../core/authz/service-accounts.ts';
+import { createGuardedCanaryConfigs } from '../../core/canary/guarded-configs.ts';
+import { createExecutionQueries, type ExecutionQueries } from '../../core/execution/queries.ts';
+import type { AuditLog } from '../../core/ports/audit-log.ts';
 import { isGennakerError } from '../../core/errors.ts';
 import { showValue } from '../../core/issues.ts';
 import type { Pipeline } from '../../core/pipeline/model.ts';
@@ -80,6 +84,10 @@ export interface ApiDeps {
   readonly bodyLimits?: Partial<BodyLimits>;
   /** The accounts pipelines may name (`/credentials`). @default none known */
   readonly accounts?: AccountRegistry;
+  /** The audit log `GET /audit` reads (the service writes it); canary config saves are recorded here too. @default none */
+  readonly audit?: AuditLog;
+  /** Reads with access checks. @default createExecutionQueries over `store` and `audit` */
+  readonly queries?: ExecutionQueries;
 }
 
 interface ApiEnv {
@@ -99,6 +107,16 @@ const DEFAULT_AUTH_HINT = "send 'Authorization: Bearer <token>' with the token i
 /** Hono path syntax for an OpenAPI path. */
 export function toHonoPath(path: string): string {
   return path.replace(/\{([^}]+)\}/g, ':$1');
+}
+
+/**
+ * The client's address, for the audit log: the socket's peer locally (Hono's Node server), the
+ * source IP API Gateway saw on AWS. Headers such as X-Forwarded-For are not trusted.
+ */
+function sourceAddressOf(c: ApiContext): string | undefined {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: unknown } }; requestContext?: { identity?: { sourceIp?: unknown }; http?: { sourceIp?: unknown } } } | undefined;
+  const address = env?.incoming?.socket?.remoteAddress ?? env?.requestContext?.identity?.sourceIp ?? env?.requestContext?.http?.sourceIp;
+  return typeof address === 'string' && address !== '' ? address : undefined;
 }
 
 function fail(c: ApiContext, status: 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503, error: string, extra: Record<string, unknown> = {}): Response {
@@ -217,6 +235,10 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   const accounts = deps.accounts ?? createAccountRegistry([]);
   const openApi = buildOpenApiDocument();
   const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.bodyLimits };
+  const queries = deps.queries ?? createExecutionQueries({ store, ...(deps.audit ? { audit: deps.audit } : {}) });
+  const canaryConfigs = deps.canaryConfigs
+    ? createGuardedCanaryConfigs({ configs: deps.canaryConfigs, store, clock: deps.clock, ...(deps.audit ? { audit: deps.audit } : {}), onAuditError: (error) => log({ level: 'error', message: 'appending to the audit log failed', error }) })
+    : undefined;
 
   const app = new Hono<ApiEnv>();
 
@@ -240,7 +262,9 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
 
   async function authenticate(c: ApiContext): Promise<Caller | undefined> {
     const env = c.env as { requestContext?: unknown } | undefined;
-    return auth.authenticate({ headers: lowerCaseHeaders(c), requestContext: env?.requestContext });
+    const caller = await auth.authenticate({ headers: lowerCaseHeaders(c), requestContext: env?.requestContext });
+    const source = sourceAddressOf(c);
+    return caller === undefined || source === undefined ? caller : { ...caller, source };
   }
 
   /** The body as a JSON object: 413 past the size limit (before reading on), 400 when it is not one. */
@@ -255,25 +279,20 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     return parsed.ok ? parsed : { ok: false, status: 400, message: parsed.message };
   }
 
-  async function getPipelineVersion(application: string, nameOrId: string): Promise<PipelineConfigVersion | undefined> {
-    const byId = await store.getPipelineConfig(nameOrId);
-    if (byId !== undefined && byId.application.toLowerCase() === application.toLowerCase()) return byId;
-    return store.getPipelineConfigByName(application, nameOrId);
-  }
-
   async function ensureApplication(name: string): Promise<void> {
     if ((await store.getApplication(name)) !== undefined) return;
     // Front50 needs the application first; Gennaker creates a bare one so triggers can find the pipeline.
     await store.saveApplication({ name, accounts: [], trafficGuards: [], permissions: {}, raw: { name } }, { expectRevision: 0 });
   }
 
-  /** Starts every accepted match; a failed start is reported in the answer, not as an error of the delivery. */
-  async function startMatches(matches: readonly TriggerMatch[], caller: Caller) {
+  /** Starts every accepted match as its trigger's service account; a failed start is reported in the answer, not as an error of the delivery. */
+  async function startMatches(matches: readonly TriggerMatch[], source: string) {
     return Promise.all(
       matches.map(async (match) => {
-        const result = await service.startPipeline(
+        const runAsUser = runAsUserOf(match.definition.raw);
+        const result = await service.startTriggered(
           { application: match.pipeline.application, pipeline: pipelineRef(match.pipeline), trigger: match.trigger, idempotencyKey: match.idempotencyKey },
-          caller,
+          { source, ...(runAsUser !== undefined ? { runAsUser } : {}) },
         );
         const base = { application: match.pipeline.application, pipelineConfigId: pipelineRef(match.pipeline), pipelineName: match.pipeline.name };
         return result.ok
@@ -334,7 +353,8 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     const accepted = outcome.matches.filter((candidate) => acceptsSignature(triggerSecret(candidate.definition.raw), signature, raw, verify));
     const problem = signatureProblem(outcome.matches, accepted, signature);
     if (problem !== undefined) return fail(c, 401, problem);
-    const executions = await startMatches(accepted, caller ?? { user: `[${kind}:${source}]`, roles: [] });
+    const address = sourceAddressOf(c);
+    const executions = await startMatches(accepted, `${kind}:${source}${caller ? ` by ${caller.user}` : ''}${address ? ` from ${address}` : ''}`);
     return c.json({ eventProcessed: true, eventId: outcome.eventId, executions });
   }
 
@@ -342,32 +362,23 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     health: (c) => c.json({ status: 'ok' }),
     openapi: (c) => c.json(openApi),
 
-    listApplications: async (c) => {
-      const applications: Application[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await store.listApplications(cursor === undefined ? { limit: 1000 } : { limit: 1000, cursor });
-        applications.push(...page.items);
-        cursor = page.cursor;
-      } while (cursor !== undefined);
-      return c.json(applications.map(applicationJson));
-    },
+    listApplications: async (c) => c.json((await queries.listApplications(callerOf(c))).map(applicationJson)),
 
     createApplication: async (c) => {
       const body = await readBody(c, 'the application');
       if (!body.ok) return fail(c, body.status, body.message);
       const input = parseApplicationInput(body.value);
       if (!input.ok) return fail(c, 400, input.message);
-      const saved = await store.saveApplication(input.value, { expectRevision: 0 });
+      const saved = await service.saveApplication({ application: input.value, create: true }, callerOf(c));
       if (saved.ok) return c.json(applicationJson(saved.application), 201);
-      if (saved.reason === 'conflict') return fail(c, 409, `application '${input.value.name}' exists already; change it with PUT /applications/${input.value.name}`);
-      return fail(c, 413, saved.message);
+      return fail(c, saved.reason === 'forbidden' ? 403 : saved.reason === 'conflict' ? 409 : 413, saved.message);
     },
 
     getApplication: async (c) => {
       const name = c.req.param('application')!;
-      const application = await store.getApplication(name);
-      return application === undefined ? fail(c, 404, `application '${name}' does not exist; GET /applications lists them`) : c.json(applicationJson(application));
+      const read = await queries.getApplication(name, callerOf(c));
+      if (!read.ok) return fail(c, 403, read.message);
+      return read.value === undefined ? fail(c, 404, `application '${name}' does not exist; GET /applications lists them`) : c.json(applicationJson(read.value));
     },
 
     saveApplication: async (c) => {
@@ -379,10 +390,9 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       }
       const input = parseApplicationInput({ ...body.value, name: typeof body.value.name === 'string' ? body.value.name : name });
       if (!input.ok) return fail(c, 400, input.message);
-      const saved = await store.saveApplication(input.value);
+      const saved = await service.saveApplication({ application: input.value, create: false }, callerOf(c));
       if (saved.ok) return c.json(applicationJson(saved.application));
-      if (saved.reason === 'conflict') return fail(c, 409, `application '${name}' changed meanwhile; read it again and retry`);
-      return fail(c, 413, saved.message);
+      return fail(c, saved.reason === 'forbidden' ? 403 : saved.reason === 'conflict' ? 409 : 413, saved.message);
     },
 
     savePipelineConfig: async (c) => {
@@ -410,6 +420,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
           });
         }
         if (result.reason === 'too-large') return fail(c, 413, result.message);
+        if (result.reason === 'forbidden') return fail(c, 403, result.message);
         return fail(c, 409, result.message);
       }
       const problem = applicationNameProblem(application, "'application'")!;
@@ -419,17 +430,19 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     },
 
     listPipelineConfigs: async (c) => {
-      const versions = await store.listPipelineConfigs(c.req.param('application')!);
-      return c.json(versions.filter((version) => !isOrchestration(version.config)).map(pipelineConfigJson));
+      const read = await queries.listPipelineConfigs(c.req.param('application')!, callerOf(c));
+      if (!read.ok) return fail(c, 403, read.message);
+      return c.json((read.value ?? []).filter((version) => !isOrchestration(version.config)).map(pipelineConfigJson));
     },
 
     getPipelineConfig: async (c) => {
       const application = c.req.param('application')!;
       const nameOrId = c.req.param('pipelineNameOrId')!;
-      const version = await getPipelineVersion(application, nameOrId);
-      return version === undefined
+      const read = await queries.getPipelineConfig(application, nameOrId, callerOf(c));
+      if (!read.ok) return fail(c, 403, read.message);
+      return read.value === undefined
         ? fail(c, 404, `application '${application}' has no pipeline named or with id '${nameOrId}'; GET /applications/${application}/pipelineConfigs lists them`)
-        : c.json(pipelineConfigJson(version));
+        : c.json(pipelineConfigJson(read.value));
     },
 
     getPipelineConfigHistory: async (c) => {
@@ -437,10 +450,10 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const nameOrId = c.req.param('pipelineNameOrId')!;
       const limit = parseLimit(c.req.query('limit'), 100);
       if (!limit.ok) return fail(c, 400, limit.message);
-      const latest = await getPipelineVersion(application, nameOrId);
-      if (latest === undefined) return fail(c, 404, `application '${application}' has no pipeline named or with id '${nameOrId}'; GET /applications/${application}/pipelineConfigs lists them`);
-      const page = await store.listPipelineConfigVersions(latest.id, { limit: limit.value });
-      return c.json(page.items.map(pipelineConfigJson));
+      const read = await queries.listPipelineConfigVersions(application, nameOrId, limit.value, callerOf(c));
+      if (!read.ok) return fail(c, 403, read.message);
+      if (read.value === undefined) return fail(c, 404, `application '${application}' has no pipeline named or with id '${nameOrId}'; GET /applications/${application}/pipelineConfigs lists them`);
+      return c.json(read.value.map(pipelineConfigJson));
     },
 
     startPipeline: async (c) => {
@@ -469,6 +482,8 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       if (parsed === undefined || parsed.app.toLowerCase() !== application.toLowerCase()) {
         return fail(c, 400, `cluster '${cluster}' is not a cluster of application '${application}'; use ${application}[-stack[-detail]]`);
       }
+      const denied = await queries.checkRead(application, callerOf(c));
+      if (denied) return fail(c, 403, denied.message);
       const target = deps.targets?.({ account });
       if (target === undefined) return fail(c, 404, accounts.get(account) === undefined ? unknownAccountMessage(account, accounts) : `account '${account}' has no deploy target here`);
       const regions = (c.req.query('regions') ?? 'local').split(',').map((region) => region.trim()).filter((region) => region !== '');
@@ -493,13 +508,17 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       }
       if (reason !== undefined && typeof reason !== 'string') return fail(c, 400, `reason is ${JSON.stringify(reason)}; give it as text`);
       const application = c.req.param('application')!;
-      const built = rollbackPipelineConfig({
+      // EXECUTE first: nothing about the cluster is told to a caller who may not roll it back.
+      const denied = await queries.checkPermission(application, 'EXECUTE', caller);
+      if (denied) return fail(c, 403, denied.message);
+      const request = {
         application,
         cluster: c.req.param('cluster')!,
         ...(account !== undefined ? { account } : {}),
         ...(regions !== undefined ? { regions: regions as string[] } : {}),
         ...(reason !== undefined ? { reason } : {}),
-      });
+      };
+      const built = rollbackPipelineConfig(request);
       if (!built.ok) return fail(c, 400, built.message);
       // Refused before anything is saved when the cluster has no server group where it was asked for.
       const { where } = built;
@@ -508,22 +527,23 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
         const described = await Promise.all(where.regions.map((location) => target.describeCluster({ account: where.account, location, cluster: where.cluster })));
         if (described.every((region) => region.serverGroups.length === 0)) return fail(c, 404, emptyClusterMessage(where));
       }
-      const saved = await service.savePipeline({ config: built.config }, caller);
-      if (!saved.ok) return fail(c, 409, saved.reason === 'invalid' ? `the rollback cannot run: ${saved.issues.map((issue) => issue.message).join('; ')}` : saved.message);
-      await ensureApplication(saved.saved.application);
-      const started = await service.startPipeline({ application: saved.saved.application, pipeline: saved.saved.id, trigger: { type: 'manual', user: caller.user } }, caller);
+      const started = await service.startRollback(request, caller);
+      if (started.ok) await ensureApplication(application);
       return started.ok ? c.json({ ref: `/pipelines/${started.executionId}` }, 202) : startFailure(c, started);
     },
 
     getExecution: async (c) => {
       const id = c.req.param('id')!;
-      const execution = await store.getExecution(id);
-      return execution === undefined ? fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`) : c.json(toOrcaExecution(execution));
+      const read = await queries.getExecution(id, callerOf(c));
+      if (!read.ok) return fail(c, 403, read.message);
+      return read.value === undefined ? fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`) : c.json(toOrcaExecution(read.value));
     },
 
     getCanaryReport: async (c) => {
       const id = c.req.param('id')!;
-      const execution = await store.getExecution(id);
+      const read = await queries.getExecution(id, callerOf(c));
+      if (!read.ok) return fail(c, 403, read.message);
+      const execution = read.value;
       if (execution === undefined) return fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`);
       const stages = canaryStagesOf(execution);
       if (stages.length === 0) return fail(c, 404, noCanaryStageMessage(id));
@@ -537,9 +557,9 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const statuses = parseStatuses(c.req.query('statuses'));
       if (!statuses.ok) return fail(c, 400, statuses.message);
       const application = c.req.param('application')!;
-      const page = await store.listExecutions(statuses.value === undefined ? { application } : { application, statuses: statuses.value }, { limit: limit.value });
-      const executions = await Promise.all(page.items.map((item) => store.getExecution(item.id)));
-      return c.json(executions.filter((execution) => execution !== undefined).map(toOrcaExecution));
+      const read = await queries.listExecutions(statuses.value === undefined ? { application } : { application, statuses: statuses.value }, limit.value, callerOf(c));
+      if (!read.ok) return fail(c, 403, read.message);
+      return c.json((read.value ?? []).map(toOrcaExecution));
     },
 
     cancelExecution: async (c) => {
@@ -561,8 +581,9 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
           ? await service.judgeStage(id, stageId, patch.value.judgment, callerOf(c))
           : await service.skipWait(id, stageId, callerOf(c));
       if (!result.ok) return commandFailure(c, result);
-      const execution = await store.getExecution(id);
-      return execution === undefined ? fail(c, 404, `execution '${id}' does not exist`) : c.json(toOrcaExecution(execution));
+      const read = await queries.getExecution(id, callerOf(c));
+      if (!read.ok) return fail(c, 403, read.message);
+      return read.value === undefined ? fail(c, 404, `execution '${id}' does not exist`) : c.json(toOrcaExecution(read.value));
     },
 
     restartStage: async (c) => {
@@ -571,37 +592,47 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     },
 
     saveCanaryConfig: async (c) => {
-      if (!deps.canaryConfigs) return fail(c, 404, NO_CANARY_CONFIGS);
+      if (!canaryConfigs) return fail(c, 404, NO_CANARY_CONFIGS);
       const body = await readBody(c, 'the canary config');
       if (!body.ok) return fail(c, body.status, body.message);
       const id = body.value.id ?? globalThis.crypto.randomUUID();
       if (typeof id !== 'string' || !CANARY_CONFIG_ID.test(id)) return fail(c, 400, `/id: is ${showValue(id)}; use 1-256 letters, digits, '.', '_', ':' or '-', or leave it out for a generated id`);
-      return saveCanaryConfig(c, deps.canaryConfigs, id, body.value, 0);
+      return saveCanaryConfig(c, id, body.value, 0);
     },
 
     updateCanaryConfig: async (c) => {
-      if (!deps.canaryConfigs) return fail(c, 404, NO_CANARY_CONFIGS);
+      if (!canaryConfigs) return fail(c, 404, NO_CANARY_CONFIGS);
       const id = c.req.param('id')!;
       if (!CANARY_CONFIG_ID.test(id)) return fail(c, 400, `canary config id '${id}' in the path must be 1-256 letters, digits, '.', '_', ':' or '-'`);
       const body = await readBody(c, 'the canary config');
       if (!body.ok) return fail(c, body.status, body.message);
       if (body.value.id !== undefined && body.value.id !== id) return fail(c, 400, `/id: is ${showValue(body.value.id)} but the path names '${id}'; leave 'id' out or make them equal`);
-      return saveCanaryConfig(c, deps.canaryConfigs, id, body.value, undefined);
+      return saveCanaryConfig(c, id, body.value, undefined);
     },
 
     getCanaryConfig: async (c) => {
-      if (!deps.canaryConfigs) return fail(c, 404, NO_CANARY_CONFIGS);
+      if (!canaryConfigs) return fail(c, 404, NO_CANARY_CONFIGS);
       const id = c.req.param('id')!;
-      const stored = await deps.canaryConfigs.get(id);
-      return stored === undefined ? fail(c, 404, `canary config '${id}' does not exist; GET /v2/canaryConfig lists them`) : c.json(canaryConfigJson(stored));
+      const read = await canaryConfigs.get(callerOf(c), id);
+      if (!read.ok) return fail(c, 403, read.message);
+      return read.value === undefined ? fail(c, 404, `canary config '${id}' does not exist; GET /v2/canaryConfig lists them`) : c.json(canaryConfigJson(read.value));
     },
 
     listCanaryConfigs: async (c) => {
-      if (!deps.canaryConfigs) return fail(c, 404, NO_CANARY_CONFIGS);
+      if (!canaryConfigs) return fail(c, 404, NO_CANARY_CONFIGS);
       const application = c.req.query('application');
-      const all = await deps.canaryConfigs.list();
+      const all = await canaryConfigs.list(callerOf(c));
       const listed = application === undefined || application === '' ? all : all.filter((summary) => summary.applications.some((name) => name.toLowerCase() === application.toLowerCase()));
       return c.json(listed.map((summary) => ({ ...summary, updatedTimestampIso: new Date(summary.updatedTimestamp).toISOString() })));
+    },
+
+    listAudit: async (c) => {
+      const limit = parseLimit(c.req.query('limit'), 100);
+      if (!limit.ok) return fail(c, 400, limit.message);
+      const application = c.req.query('application');
+      const read = await queries.listAudit({ limit: limit.value, ...(application !== undefined && application !== '' ? { application } : {}) }, callerOf(c));
+      if (!read.ok) return fail(c, 403, read.message);
+      return c.json((read.value ?? []).map((entry) => ({ ...entry, timeIso: new Date(entry.time).toISOString() })));
     },
 
     webhook: (c) =>
@@ -625,12 +656,14 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       }),
   };
 
-  async function saveCanaryConfig(c: ApiContext, configs: CanaryConfigStore, id: string, body: Record<string, unknown>, expectRevision: number | undefined): Promise<Response> {
+  async function saveCanaryConfig(c: ApiContext, id: string, body: Record<string, unknown>, expectRevision: number | undefined): Promise<Response> {
     const checked = canaryConfigBody(body);
     if (!checked.ok) return fail(c, 400, checked.message);
-    const saved = await configs.save(id, checked.config, expectRevision === undefined ? {} : { expectRevision });
+    const saved = await canaryConfigs!.save(callerOf(c), id, checked.config, expectRevision === undefined ? {} : { expectRevision });
     if (saved.ok) return c.json({ canaryConfigId: saved.id });
     switch (saved.reason) {
+      case 'forbidden':
+        return fail(c, 403, saved.message);
       case 'conflict':
         return fail(c, 409, expectRevision === 0 ? `canary config '${id}' exists already; change it with PUT /v2/canaryConfig/${id}` : saved.message);
       case 'name-taken':

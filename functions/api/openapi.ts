@@ -120,6 +120,25 @@ const SCHEMAS: Record<string, unknown> = {
     ],
   },
   WebhookPayload: { type: 'object' },
+  AuditEntryList: {
+    type: 'array',
+    items: object(
+      {
+        time: { type: 'integer', description: 'Epoch milliseconds.' },
+        timeIso: string,
+        user: string,
+        admin: { type: 'boolean' },
+        roles: { type: 'array', items: string },
+        source: string,
+        action: string,
+        application: string,
+        target: string,
+        result: string,
+        detail: string,
+      },
+      ['time', 'user', 'action', 'result'],
+    ),
+  },
   WebhookResult: object(
     {
       eventProcessed: { type: 'boolean' },
@@ -139,11 +158,19 @@ const SECURITY_TEXT = [
   "trigger's `secret`), `X-Hub-Signature` (sha1), or `X-Gitlab-Token`. A trigger with a secret",
   'fires only on a request whose signature verifies with it; a trigger without one refuses signed',
   'requests, and fires on unsigned requests only when they carry the bearer token (or IAM identity).',
+  "Authorization: Fiat's model. An application's `permissions` give roles READ, WRITE and EXECUTE;",
+  'an application without permissions is open to every authenticated caller; admins may do',
+  'everything. A caller without the permission a route needs gets 403 with one line naming the',
+  'permission, the application and the roles that hold it.',
 ].join(' ');
 
+/** What every route with a caller may answer when the caller lacks the permission it needs. */
+const FORBIDDEN = { description: "The caller lacks the permission (READ, WRITE, EXECUTE on the application, or admin); the message names it, the application and the roles that hold it.", schema: 'Error' } as const;
+
 function operation(route: RouteDeclaration): Record<string, unknown> {
+  const declared = route.auth === 'caller' && route.responses['403'] === undefined ? { ...route.responses, '403': FORBIDDEN } : route.responses;
   const responses = Object.fromEntries(
-    Object.entries(route.responses).map(([status, answer]) => [
+    Object.entries(declared).map(([status, answer]) => [
       status,
       typeof answer === 'string' ? { description: answer } : { description: answer.description, content: { [answer.mediaType ?? 'application/json']: { schema: ref(answer.schema) } } },
     ]),

@@ -363,6 +363,16 @@ export const ROUTES = [
     },
   },
   {
+    operationId: 'listAudit',
+    method: 'get',
+    path: '/audit',
+    summary: 'The audit log, newest first: every mutating call with who, what, application, when, source address and result. Admins only.',
+    auth: 'caller',
+    tag: 'audit',
+    parameters: [{ name: 'application', in: 'query', description: 'Only entries of this application.' }, { ...LIMIT, description: 'At most this many entries (1 to 1000, default 100).' }],
+    responses: { '200': { description: 'The entries.', schema: 'AuditEntryList' }, '400': ERRORS['400'], '401': ERRORS['401'] },
+  },
+  {
     operationId: 'webhook',
     method: 'post',
     path: '/webhooks/webhook/{source}',

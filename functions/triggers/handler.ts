@@ -13,7 +13,8 @@
  * - Gennaker's `Pipeline Execution Completed` → `pipeline` triggers.
  */
 import { z } from 'zod';
-import type { Caller, ExecutionService } from '../../core/execution/execution-service-api.ts';
+import { runAsUserOf } from '../../core/authz/service-accounts.ts';
+import type { ExecutionService } from '../../core/execution/execution-service-api.ts';
 import type { Pipeline } from '../../core/pipeline/model.ts';
 import { parsePipeline } from '../../core/pipeline/parse.ts';
 import type { PipelineExecutionCompleted } from '../../core/ports/event-bus.ts';
@@ -26,9 +27,6 @@ import { matchPipelineTrigger } from '../../core/triggers/pipeline-match.ts';
 import { listTriggerablePipelines } from '../../core/triggers/pipeline-source.ts';
 import { EXECUTION_STATUSES } from '../../core/execution/status.ts';
 import { cloudRuntimeForColdStart } from '../wiring.ts';
-
-/** Who triggers act as (as in local mode). */
-const TRIGGER_CALLER: Caller = { user: '[trigger]', roles: [] };
 
 /** A Scheduler firing may be late by up to this much and still find its fire time (Scheduler's precision is a minute). */
 const CRON_LATENESS_MS = 60_000;
@@ -85,7 +83,8 @@ const completedEventSchema = z.object({
 });
 
 export interface TriggerRouterDeps {
-  readonly service: Pick<ExecutionService, 'startPipeline'>;
+  /** Starts each match as its trigger's service account (`runAsUser`, looked up in the state table; `[anonymous]` without one). */
+  readonly service: Pick<ExecutionService, 'startTriggered'>;
   readonly store: Pick<ExecutionStore, 'listApplications' | 'listPipelineConfigs' | 'getPipelineConfig'>;
   /** Where a start that could not happen is reported. @default nowhere */
   readonly log?: (entry: { readonly level: 'warn'; readonly message: string }) => void;
@@ -103,14 +102,15 @@ function registryOf(account: string, region: string): string {
 }
 
 export function createTriggerRouter(deps: TriggerRouterDeps): (event: unknown) => Promise<RouteResult> {
-  const startAll = async (what: string, matches: readonly TriggerMatch[]): Promise<RouteResult> => {
+  const startAll = async (what: string, matches: readonly TriggerMatch[], source: string): Promise<RouteResult> => {
     const started: Array<RouteResult['started'][number]> = [];
     const refused: Array<RouteResult['refused'][number]> = [];
     for (const match of matches) {
       const pipelineConfigId = pipelineRef(match.pipeline);
-      const result = await deps.service.startPipeline(
+      const runAsUser = runAsUserOf(match.definition.raw);
+      const result = await deps.service.startTriggered(
         { application: match.pipeline.application, pipeline: pipelineConfigId, trigger: match.trigger, idempotencyKey: match.idempotencyKey },
-        TRIGGER_CALLER,
+        { source, ...(runAsUser !== undefined ? { runAsUser } : {}) },
       );
       if (result.ok) {
         started.push({ pipelineConfigId, executionId: result.executionId, duplicate: result.duplicate });
@@ -139,7 +139,7 @@ export function createTriggerRouter(deps: TriggerRouterDeps): (event: unknown) =
         ...(detail['image-digest'] ? { digest: detail['image-digest'] } : {}),
         eventId: ecr.data.id,
       });
-      return startAll(`ECR push ${detail['repository-name']}:${tag}`, matches);
+      return startAll(`ECR push ${detail['repository-name']}:${tag}`, matches, 'trigger:docker');
     }
 
     const commit = codeCommitEventSchema.safeParse(event);
@@ -156,7 +156,7 @@ export function createTriggerRouter(deps: TriggerRouterDeps): (event: unknown) =
         action: 'push',
         deliveryId: commit.data.id,
       });
-      return startAll(`CodeCommit push ${detail.repositoryName}@${detail.referenceName}`, matches);
+      return startAll(`CodeCommit push ${detail.repositoryName}@${detail.referenceName}`, matches, 'trigger:git');
     }
 
     const cron = cronInvocationSchema.safeParse(event);
@@ -168,13 +168,13 @@ export function createTriggerRouter(deps: TriggerRouterDeps): (event: unknown) =
       const fireTime = Date.parse(scheduledTime);
       const due = dueCronTriggers([pipeline], fireTime - CRON_LATENESS_MS, fireTime).filter((match) => match.definition.index === triggerIndex);
       if (due.length === 0) return ignored(`cron trigger ${triggerIndex} of pipeline ${pipelineConfigId} is not due at ${scheduledTime} (changed, disabled or removed)`);
-      return startAll(`cron trigger ${triggerIndex} of ${pipelineConfigId} at ${scheduledTime}`, due);
+      return startAll(`cron trigger ${triggerIndex} of ${pipelineConfigId} at ${scheduledTime}`, due, 'trigger:cron');
     }
 
     const completed = completedEventSchema.safeParse(event);
     if (completed.success) {
       const detail: PipelineExecutionCompleted = completed.data.detail;
-      return startAll(`execution ${detail.executionId} ended ${detail.status}`, matchPipelineTrigger(await pipelines(), detail));
+      return startAll(`execution ${detail.executionId} ended ${detail.status}`, matchPipelineTrigger(await pipelines(), detail), 'trigger:pipeline');
     }
 
     const shape = event !== null && typeof event === 'object' ? `source '${String((event as Record<string, unknown>).source)}', detail-type '${String((event as Record<string, unknown>)['detail-type'])}'` : typeof event;

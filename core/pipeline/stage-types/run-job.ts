@@ -49,7 +49,18 @@ const schema: z.ZodType<RunJobConfig> = z.looseObject({
   workingDirectory: optional(text('a directory')),
 });
 
+/** A property file must be a relative path without `..`: the job's own output, never another file of the machine. */
+export function propertyFileProblem(path: string): string | undefined {
+  if (isTemplate(path)) return undefined;
+  if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || path.split(/[\\/]/).includes('..')) {
+    return `propertyFile '${path}' must be a relative path inside the job's own directory (no leading '/', no '..'); name a file the job writes, e.g. 'out.properties'`;
+  }
+  return undefined;
+}
+
 function check(config: RunJobConfig): ConfigIssue[] {
+  const propertyFile = config.propertyFile === undefined ? undefined : propertyFileProblem(config.propertyFile);
+  if (propertyFile !== undefined) return [error(['propertyFile'], 'invalid-value', propertyFile)];
   if (config.cloudProvider !== 'local') return [];
   if (config.command !== undefined && config.shell !== undefined) {
     return [error(['shell'], 'invalid-value', "give either 'command' (an argv) or 'shell' (a command line), not both")];

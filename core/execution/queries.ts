@@ -1,0 +1,111 @@
+/**
+ * Reads with access checks (Fiat's READ, core/authz/): what every edge that shows applications,
+ * pipelines and executions asks, so no edge can forget the check. An application's listings and
+ * documents need READ on it; the list of applications holds only those the caller may READ.
+ */
+import { createAccessControl, type Refusal } from '../authz/access.ts';
+import type { AuditEntry, AuditLog, AuditQuery } from '../ports/audit-log.ts';
+import type { Application, Execution, ExecutionStore, Permission, PipelineConfigVersion } from '../ports/execution-store.ts';
+import type { Caller } from './execution-service-api.ts';
+import type { ExecutionStatus } from './status.ts';
+
+/** A read: the value (undefined when it does not exist), or why the caller may not see it. */
+export type Read<T> = { readonly ok: true; readonly value: T | undefined } | Refusal;
+
+export interface ExecutionQueries {
+  /** Every application the caller may READ, by name. */
+  listApplications(caller: Caller): Promise<readonly Application[]>;
+  getApplication(name: string, caller: Caller): Promise<Read<Application>>;
+  /** Undefined when the caller may READ the application (existing or not); else why not. */
+  checkRead(application: string, caller: Caller): Promise<Refusal | undefined>;
+  /** Undefined when the caller holds `permission` on the application; else why not (for an edge that must refuse before it looks further). */
+  checkPermission(application: string, permission: Permission, caller: Caller): Promise<Refusal | undefined>;
+  /** The latest version of every pipeline config of the application. */
+  listPipelineConfigs(application: string, caller: Caller): Promise<Read<readonly PipelineConfigVersion[]>>;
+  /** The latest version of a pipeline, by id or by name within the application. */
+  getPipelineConfig(application: string, nameOrId: string, caller: Caller): Promise<Read<PipelineConfigVersion>>;
+  /** Every version of a pipeline, newest first (at most `limit`); undefined when there is no such pipeline. */
+  listPipelineConfigVersions(application: string, nameOrId: string, limit: number, caller: Caller): Promise<Read<readonly PipelineConfigVersion[]>>;
+  getExecution(id: string, caller: Caller): Promise<Read<Execution>>;
+  /** The application's executions, newest first. */
+  listExecutions(query: { readonly application: string; readonly statuses?: readonly ExecutionStatus[] }, limit: number, caller: Caller): Promise<Read<readonly Execution[]>>;
+  /** The audit log, newest first: admins only. */
+  listAudit(query: AuditQuery, caller: Caller): Promise<Read<readonly AuditEntry[]>>;
+}
+
+export interface ExecutionQueriesDeps {
+  readonly store: ExecutionStore;
+  /** @default none: the audit log reads as empty */
+  readonly audit?: AuditLog;
+}
+
+/** Creates the reads over a store. */
+export function createExecutionQueries(deps: ExecutionQueriesDeps): ExecutionQueries {
+  const { store } = deps;
+  const access = createAccessControl({ store });
+  const found = <T>(value: T | undefined): Read<T> => ({ ok: true, value });
+
+  const latest = async (application: string, nameOrId: string): Promise<PipelineConfigVersion | undefined> => {
+    const byId = await store.getPipelineConfig(nameOrId);
+    if (byId !== undefined && byId.application.toLowerCase() === application.toLowerCase()) return byId;
+    return store.getPipelineConfigByName(application, nameOrId);
+  };
+
+  return {
+    async listApplications(caller) {
+      const applications: Application[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listApplications(cursor === undefined ? { limit: 1000 } : { limit: 1000, cursor });
+        applications.push(...page.items);
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+      return access.readable(caller, applications);
+    },
+
+    async getApplication(name, caller) {
+      const application = await store.getApplication(name);
+      if (application === undefined) return found<Application>(undefined);
+      return (await access.check(caller, 'READ', application.name)) ?? found(application);
+    },
+
+    checkRead: (application, caller) => access.check(caller, 'READ', application),
+    checkPermission: (application, permission, caller) => access.check(caller, permission, application),
+
+    async listPipelineConfigs(application, caller) {
+      return (await access.check(caller, 'READ', application)) ?? found(await store.listPipelineConfigs(application));
+    },
+
+    async getPipelineConfig(application, nameOrId, caller) {
+      return (await access.check(caller, 'READ', application)) ?? found(await latest(application, nameOrId));
+    },
+
+    async listPipelineConfigVersions(application, nameOrId, limit, caller) {
+      const denied = await access.check(caller, 'READ', application);
+      if (denied) return denied;
+      const version = await latest(application, nameOrId);
+      if (version === undefined) return found<readonly PipelineConfigVersion[]>(undefined);
+      return found((await store.listPipelineConfigVersions(version.id, { limit })).items);
+    },
+
+    async getExecution(id, caller) {
+      const execution = await store.getExecution(id);
+      if (execution === undefined) return found<Execution>(undefined);
+      return (await access.check(caller, 'READ', execution.application)) ?? found(execution);
+    },
+
+    async listExecutions(query, limit, caller) {
+      const denied = await access.check(caller, 'READ', query.application);
+      if (denied) return denied;
+      const page = await store.listExecutions(query.statuses === undefined ? { application: query.application } : { application: query.application, statuses: query.statuses }, { limit });
+      const executions = await Promise.all(page.items.map((item) => store.getExecution(item.id)));
+      return found(executions.filter((execution): execution is Execution => execution !== undefined));
+    },
+
+    async listAudit(query, caller) {
+      const denied = access.requireAdmin(caller, 'read the audit log');
+      if (denied) return denied;
+      return found(deps.audit ? await deps.audit.list(query) : []);
+    },
+  };
+}

@@ -29,8 +29,16 @@ Usage:
                                     default GENNAKER_WEBHOOK_ALLOWLIST, comma-separated; none: no calls)
 
   gennaker up [--port 8084] [--data .gennaker]     the local server: API on 127.0.0.1, triggers, cron
-                                    (--port 0 picks a free port; the token is written to <data>/token;
+                                    (--port 0 picks a free port; the admin token is written to <data>/token;
                                     --allow-url as for run)
+      --power-role <role>           a role that may run local jobs and deploy directories and git
+                                    repositories (repeatable; default none: admins only)
+      --root <dir>                  a directory those paths must lie under (repeatable; default: the
+                                    directory up is started in)
+  gennaker user add <name> [--roles a,b] [--admin] add a user of <data>; prints their token once
+  gennaker user list                               the users, their roles, who is an admin (never a token)
+  gennaker user remove <name>                      the user's token stops working at once
+  gennaker audit [--app APP] [--limit N]           the audit log, newest first (admins only)
   gennaker pipeline save -f <pipeline.json|yaml>   validate and save through the API
   gennaker pipeline list <app>
   gennaker pipeline execute <app> <name> [--param k=v]... [--watch]
@@ -56,7 +64,7 @@ Usage:
   gennaker rollback <app> <cluster> [--reason TEXT] [--watch]
                                     enable the previous server group, disable the newest
       --account <name>    the account (default local); --regions r1,r2 (default local)
-      --endpoint <url>    the API (default http://127.0.0.1:8084); token from GENNAKER_TOKEN or <data>/token
+      --endpoint <url>    the API (default http://127.0.0.1:8084); token from GENNAKER_TOKEN (a user's) or <data>/token (the admin's)
 
 Options for every command:
   --json                  machine-readable output

@@ -53,11 +53,11 @@ export interface LocalServerOptions {
   /**
    * Dangerous powers: the roles that may run local jobs and deploy directories and git
    * repositories, and the roots those paths must lie under.
-   * @default no power role (admins only), the root `baseDir`
+   * Relative paths are read from the directory the server was started in (the local target
+   * reads them from there too).
+   * @default no power role (admins only), the root process.cwd()
    */
   readonly powers?: PowerSettings;
-  /** Where relative artifact paths are read from, and the default root. @default process.cwd() */
-  readonly baseDir?: string;
 }
 
 export interface LocalServer {
@@ -87,7 +87,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   if (!loaded.ok) throw new Error(loaded.message);
   const users = createLocalUsers(options.dir);
   const audit = createAuditFile(options.dir);
-  const powers = await createPowerPolicy(options.powers ?? {}, options.baseDir ?? process.cwd());
+  const powers = await createPowerPolicy(options.powers ?? {}, process.cwd());
   const runtime = await createLocalRuntime({
     accounts: loaded.accounts,
     users,

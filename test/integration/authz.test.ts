@@ -187,8 +187,63 @@ describe('permissions on an application (Fiat)', () => {
     expect(done?.stages[0]?.context.lastModifiedBy).toBe('carol');
   });
 
-  it('lets an admin do everything', async () => {
+  it('guards the rest of an application the same way: clusters, canary reports, rollback, canary configs', async () => {
+    // given
+    const id = idOf(await call('bob', 'POST', '/pipelines/vault/Release', {}));
+    await waiting(id);
+
+    // when
+    const cluster = await call('alice', 'GET', '/applications/vault/clusters/local/vault-prod');
+    const report = await call('alice', 'GET', `/pipelines/${id}/canaryReport`);
+    const rollback = await call('alice', 'POST', '/applications/vault/clusters/vault-prod/rollback', {});
+    const config = {
+      name: 'vault-canary',
+      applications: ['vault'],
+      metrics: [{ name: 'error_rate', query: { type: 'local', metricName: 'error_rate' }, groups: ['Errors'], scopeName: 'default', analysisConfigurations: { canary: { direction: 'increase' } } }],
+      classifier: { groupWeights: { Errors: 100 } },
+    };
+    const savedConfig = await call('alice', 'POST', '/v2/canaryConfig', config);
+    const shared = await call('alice', 'POST', '/v2/canaryConfig', { ...config, name: 'shared-canary', applications: [] });
+    const bobsConfig = await call('bob', 'POST', '/v2/canaryConfig', config);
+
+    // then
+    expect(cluster.status).toBe(403);
+    expect(cluster.json.error).toContain("lacks READ on application 'vault'");
+    expect(report.status).toBe(403);
+    expect(rollback).toEqual({ status: 403, json: { error: "user 'alice' lacks EXECUTE on application 'vault': EXECUTE is held by the roles ops; 'alice' has the roles dev" } });
+    expect(savedConfig).toEqual({ status: 403, json: { error: "user 'alice' lacks WRITE on application 'vault': WRITE is held by the roles ops; 'alice' has the roles dev" } });
+    expect(shared.status).toBe(200);
+    expect(bobsConfig.status).toBe(200);
+    expect((await call('alice', 'GET', `/v2/canaryConfig/${bobsConfig.json.canaryConfigId}`)).status).toBe(403);
+    expect((await call('alice', 'GET', '/v2/canaryConfig')).json.map((summary: { name: string }) => summary.name)).toEqual(['shared-canary']);
+    expect((await call('bob', 'GET', '/v2/canaryConfig')).json.map((summary: { name: string }) => summary.name).sort()).toEqual(['shared-canary', 'vault-canary']);
+    expect((await call('bob', 'PUT', `/pipelines/${id}/cancel`)).status).toBe(202);
+  });
+
+  it('starts a child pipeline as whoever started the parent, with their roles', async () => {
+    // given: a parent in an open application whose stage starts a pipeline of vault
+    const child = await call('bob', 'POST', '/pipelines', { application: 'vault', name: 'Child', stages: [{ refId: '1', type: 'wait', name: 'Wait', waitTime: 0 }] });
+    expect((await call('alice', 'POST', '/pipelines', { application: 'open-app', name: 'Parent', stages: [{ refId: '1', type: 'pipeline', name: 'Run child', application: 'vault', pipeline: child.json.id }] })).status).toBe(200);
+
+    // when
+    const ended = (answer: Answer) => until('the parent to end', () => server.runtime.store.getExecution(idOf(answer)), (execution) => execution?.status === 'TERMINAL' || execution?.status === 'SUCCEEDED');
+    const byAlice = await ended(await call('alice', 'POST', '/pipelines/open-app/Parent', {}));
+    const byBob = await ended(await call('bob', 'POST', '/pipelines/open-app/Parent', {}));
+
+    // then
+    expect(byAlice?.status).toBe('TERMINAL');
+    expect(JSON.stringify(byAlice?.stages[0]?.context)).toContain("user 'alice' lacks EXECUTE on application 'vault'");
+    expect(byBob?.status).toBe('SUCCEEDED');
+    const childId = byBob?.stages[0]?.context.executionId;
+    const childExecution = (await call('bob', 'GET', `/pipelines/${String(childId)}`)).json;
+    expect(childExecution.trigger.authentication).toEqual({ user: 'bob', roles: ['ops'], admin: false });
+  });
+
+  it('lets an admin do everything, judging any stage included', async () => {
     expect((await call('admin', 'GET', '/applications/vault/pipelineConfigs')).status).toBe(200);
+    const gated = idOf(await call('alice', 'POST', '/pipelines/open-app/Gated', {}));
+    const stage = (await waiting(gated))!.stages[0]!;
+    expect((await call('admin', 'PATCH', `/pipelines/${gated}/stages/${stage.id}`, { judgmentStatus: 'continue' })).status).toBe(200);
     expect((await call('admin', 'POST', '/pipelines', judged('vault', 'Admin made'))).status).toBe(200);
     const started = await call('admin', 'POST', '/pipelines/vault/Admin made', {});
     expect(started.status).toBe(202);

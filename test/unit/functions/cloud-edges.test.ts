@@ -3,7 +3,8 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
 import { createEventBridgeBus } from '../../../adapters/eventbridge/event-bus.ts';
-import { callerFromArn, createIamAuthenticator } from '../../../functions/api/iam-authenticator.ts';
+import { callerFromArn, createIamAuthenticator, principalNames } from '../../../functions/api/iam-authenticator.ts';
+import type { DirectoryUser, UserDirectory } from '../../../core/ports/user-directory.ts';
 import { createPublishingRuntime } from '../../../functions/publishing-wiring.ts';
 import { readEnvironment, type CloudClients } from '../../../functions/wiring.ts';
 import { apiGatewayEvent } from '../../support/aws-fakes.ts';
@@ -35,6 +36,36 @@ describe('createIamAuthenticator', () => {
   it('takes the identity of an HTTP API IAM authorizer', async () => {
     const requestContext = { authorizer: { iam: { userArn: 'arn:aws:iam::123456789012:user/dave' } } };
     expect(await createIamAuthenticator().authenticate({ headers: {}, requestContext })).toEqual({ user: 'dave', roles: [] });
+  });
+
+  it("adds the roles of the principal's mapping item and of its role's, admin when one says so, read again after the cache time", async () => {
+    // given: a directory whose items change, and a clock the test moves
+    const items = new Map<string, DirectoryUser>([['arn:aws:iam::123456789012:role/Deployers', { name: 'role', roles: ['release'], admin: false }]]);
+    const reads: string[] = [];
+    const users: UserDirectory = {
+      find: async (name) => {
+        reads.push(name);
+        return items.get(name);
+      },
+    };
+    let now = 0;
+    const auth = createIamAuthenticator({ users, cacheMs: 30_000, now: () => now });
+    const requestContext = apiGatewayEvent('GET', '/applications', { userArn: 'arn:aws:sts::123456789012:assumed-role/Deployers/alice' }).requestContext;
+
+    // when / then
+    expect(await auth.authenticate({ headers: {}, requestContext })).toEqual({ user: 'alice', roles: ['Deployers', 'release'] });
+    items.set('arn:aws:sts::123456789012:assumed-role/Deployers/alice', { name: 'session', roles: [], admin: true });
+    now = 29_999;
+    expect(await auth.authenticate({ headers: {}, requestContext })).toEqual({ user: 'alice', roles: ['Deployers', 'release'] });
+    now = 30_000;
+    expect(await auth.authenticate({ headers: {}, requestContext })).toEqual({ user: 'alice', roles: ['Deployers', 'release'], admin: true });
+    expect(reads).toEqual([
+      'arn:aws:sts::123456789012:assumed-role/Deployers/alice',
+      'arn:aws:iam::123456789012:role/Deployers',
+      'arn:aws:sts::123456789012:assumed-role/Deployers/alice',
+      'arn:aws:iam::123456789012:role/Deployers',
+    ]);
+    expect(principalNames('arn:aws:iam::123456789012:user/ci')).toEqual(['arn:aws:iam::123456789012:user/ci']);
   });
 
   it('finds no caller in an unsigned request, whatever its headers claim', async () => {

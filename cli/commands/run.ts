@@ -6,6 +6,7 @@
 import type { Caller } from '../../core/execution/execution-service-api.ts';
 import { executionFailureReason, stageFailureReason } from '../../core/execution/failure-reason.ts';
 import { toOrcaExecution } from '../../core/execution/orca-shape.ts';
+import { redactExecution } from '../../core/execution/secrets.ts';
 import { RUNNABLE_STAGE_TYPES } from '../../core/execution/stage-runner.ts';
 import type { StageType } from '../../core/pipeline/index.ts';
 import { isComplete, type ExecutionStatus } from '../../core/execution/status.ts';
@@ -128,7 +129,8 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
     }
     const final = await follow(runtime, started.executionId, saved.saved.name, judges, io, deps);
     await runtime.idle();
-    const execution = (await runtime.store.getExecution(started.executionId)) ?? final;
+    // Shown, never stored, redacted: the terminal is an execution's history too.
+    const execution = redactExecution((await runtime.store.getExecution(started.executionId)) ?? final);
     if (options.json) io.emit({ kind: 'data', text: JSON.stringify(toOrcaExecution(execution), null, 2) });
     if (execution.status !== 'SUCCEEDED') {
       const why = executionFailureReason(execution);
@@ -166,7 +168,8 @@ export async function follow(
   let cancelRequested = false;
 
   for (;;) {
-    const execution = await runtime.store.getExecution(executionId);
+    const stored = await runtime.store.getExecution(executionId);
+    const execution = stored === undefined ? undefined : redactExecution(stored);
     if (!execution) throw new Error(`execution ${executionId} disappeared from the store`);
     const stages = progressOf(execution, now());
     const signature = new Map(stages.map((stage) => [stage.id, `${stage.status}/${stage.awaitingJudgment ? 1 : 0}`]));

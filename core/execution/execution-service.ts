@@ -62,6 +62,7 @@ import { createUlidGenerator, deterministicId } from './ids.ts';
 import { jobIdFor, RUN_JOB_TASK } from './job-ids.ts';
 import { newExecutionFromPipeline, resolvePipelineParameters } from './new-execution.ts';
 import { isTaskGone } from './runner-contract.ts';
+import { SECRET_PARAMETERS_FIELD, recordedSecretParameters, redactExecution, secretParameterNames, secretValuesOf } from './secrets.ts';
 import { RUNNABLE_STAGE_TYPES } from './runnable-stage-types.ts';
 import { isComplete, type ExecutionStatus } from './status.ts';
 
@@ -475,12 +476,19 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     const given = (trigger.parameters ?? {}) as JsonObject;
     const resolved = resolvePipelineParameters(pipeline, given);
     if (!resolved.ok) return { ok: false, reason: 'invalid', message: resolved.message };
+    // Secret parameters: the pipeline's, plus those a parent passed its own secrets into.
+    const secretNames = [...new Set([...recordedSecretParameters(trigger as JsonObject), ...secretParameterNames(pipeline)])];
     const draft = newExecutionFromPipeline(pipeline, {
       id: executionId,
       version: version.version,
       pipelineConfigId: version.id,
       // Written here, over whatever the request carried: the record of who runs it must not be forgeable.
-      trigger: { ...trigger, parameters: resolved.parameters, authentication: authenticationFor(request.caller) } as JsonObject,
+      trigger: {
+        ...trigger,
+        parameters: resolved.parameters,
+        authentication: authenticationFor(request.caller),
+        ...(secretNames.length > 0 ? { [SECRET_PARAMETERS_FIELD]: secretNames } : {}),
+      } as JsonObject,
       parameters: given,
       buildTime: clock.now(),
     });
@@ -963,10 +971,16 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
   const startChild = async (request: StartChildRequest): Promise<StartChildResult> => {
     const parent = await store.getExecution(request.parentExecutionId);
     const parentStage = parent?.stages.find((stage) => stage.id === request.parentStageId);
+    // The parent's secrets stay secret in the child: its trigger is embedded redacted, and a parameter given a secret is secret.
+    const parentSecrets = new Set(parent ? secretValuesOf(parent) : []);
+    const inheritedSecrets = Object.entries(request.parameters)
+      .filter(([, value]) => (typeof value === 'string' || typeof value === 'number') && parentSecrets.has(String(value)))
+      .map(([name]) => name);
     const trigger: TriggerInput = {
       type: 'pipeline',
       ...(request.user !== undefined ? { user: request.user } : {}),
       parameters: request.parameters,
+      ...(inheritedSecrets.length > 0 ? { [SECRET_PARAMETERS_FIELD]: inheritedSecrets } : {}),
       parentExecution: parent
         ? {
             id: parent.id,
@@ -976,7 +990,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
             pipelineConfigId: parent.pipelineConfigId,
             status: parent.status,
             buildTime: parent.buildTime,
-            trigger: parent.trigger,
+            trigger: redactExecution(parent).trigger,
           }
         : { id: request.parentExecutionId },
       parentPipelineId: request.parentExecutionId,

@@ -2,11 +2,13 @@
  * Reads with access checks (Fiat's READ, core/authz/): what every edge that shows applications,
  * pipelines and executions asks, so no edge can forget the check. An application's listings and
  * documents need READ on it; the list of applications holds only those the caller may READ.
+ * Executions come back with their secrets redacted (secrets.ts).
  */
 import { createAccessControl, type Refusal } from '../authz/access.ts';
 import type { AuditEntry, AuditLog, AuditQuery } from '../ports/audit-log.ts';
 import type { Application, Execution, ExecutionStore, Permission, PipelineConfigVersion } from '../ports/execution-store.ts';
 import type { Caller } from './execution-service-api.ts';
+import { redactExecution } from './secrets.ts';
 import type { ExecutionStatus } from './status.ts';
 
 /** A read: the value (undefined when it does not exist), or why the caller may not see it. */
@@ -91,7 +93,7 @@ export function createExecutionQueries(deps: ExecutionQueriesDeps): ExecutionQue
     async getExecution(id, caller) {
       const execution = await store.getExecution(id);
       if (execution === undefined) return found<Execution>(undefined);
-      return (await access.check(caller, 'READ', execution.application)) ?? found(execution);
+      return (await access.check(caller, 'READ', execution.application)) ?? found(redactExecution(execution));
     },
 
     async listExecutions(query, limit, caller) {
@@ -99,7 +101,7 @@ export function createExecutionQueries(deps: ExecutionQueriesDeps): ExecutionQue
       if (denied) return denied;
       const page = await store.listExecutions(query.statuses === undefined ? { application: query.application } : { application: query.application, statuses: query.statuses }, { limit });
       const executions = await Promise.all(page.items.map((item) => store.getExecution(item.id)));
-      return found(executions.filter((execution): execution is Execution => execution !== undefined));
+      return found(executions.filter((execution): execution is Execution => execution !== undefined).map(redactExecution));
     },
 
     async listAudit(query, caller) {

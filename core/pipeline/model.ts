@@ -70,6 +70,8 @@ export interface ParameterConfig {
   readonly required: boolean;
   readonly hasOptions: boolean;
   readonly options: ReadonlyArray<{ readonly value: string }>;
+  /** The value is a secret: shown as ****** wherever an execution is shown (core/execution/secrets.ts). */
+  readonly secret: boolean;
   readonly raw: RawObject;
 }
 

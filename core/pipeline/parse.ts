@@ -51,6 +51,7 @@ const parameterSchema = z.looseObject(
     required: withDefault(flag(), false),
     hasOptions: withDefault(flag(), false),
     options: withDefault(z.array(z.looseObject({ value: scalarText('the option value') })), []),
+    secret: withDefault(flag(), false),
   },
   { error: (issue) => `expected a parameter {"name": ..., "default": ...}, got ${showValue(issue.input)}` },
 );
@@ -187,6 +188,7 @@ function toParameter(parameter: z.output<typeof parameterSchema>, raw: unknown):
     required: parameter.required,
     hasOptions: parameter.hasOptions,
     options: parameter.options.map((option) => ({ value: option.value })),
+    secret: parameter.secret,
     raw: (isPlainObject(raw) ? raw : {}) as RawObject,
   };
 }

@@ -152,4 +152,20 @@ describe('gennaker user, permissions and audit', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`/stages/0/artifact/reference: '/etc' (/etc) is outside the directories Gennaker may read (the roots are ${realpathSync(work)})`);
   });
+
+  it('shows secrets as ****** in what gennaker run prints', { timeout: 120_000 }, async () => {
+    const secret = file('secret.json', {
+      application: 'tools',
+      name: 'Secret',
+      parameterConfig: [{ name: 'token', secret: true }],
+      stages: [{ refId: '1', type: 'runJob', name: 'Leaky', cloudProvider: 'local', env: { TOKEN: '${parameters.token}' }, shell: 'echo "the token is $TOKEN"; exit 3' }],
+    });
+    const printed = await gennaker(['run', secret, '--param', 'token=s3cr3t-from-cli']);
+    const json = await gennaker(['run', secret, '--param', 'token=s3cr3t-from-cli', '--json']);
+    expect(printed.code).toBe(1);
+    for (const output of [printed.stdout, printed.stderr, json.stdout, json.stderr]) expect(output).not.toContain('s3cr3t-from-cli');
+    const shown = JSON.parse(json.stdout);
+    expect(shown.trigger.parameters.token).toBe('******');
+    expect(shown.stages[0].context.exception.details.error).toContain('the token is ******');
+  });
 });

@@ -7,6 +7,7 @@ import { chmod, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditEntry, AuditLog } from '../core/ports/audit-log.ts';
 
+/** The file of the state directory that keeps the audit log. */
 export const AUDIT_FILE = 'audit.log';
 
 /** The most entries one read returns. */

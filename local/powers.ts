@@ -7,6 +7,7 @@ import { realpath } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { PowerPolicy } from '../core/authz/powers.ts';
 
+/** The power roles and roots `gennaker up` was given. */
 export interface PowerSettings {
   /** Roles that may use the powers (admins always may). @default none: admins only */
   readonly roles?: readonly string[];

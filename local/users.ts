@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import type { DirectoryUser, UserDirectory } from '../core/ports/user-directory.ts';
 import type { TokenUser } from '../adapters/crypto/bearer-authenticator.ts';
 
+/** The file of the state directory that keeps the users. */
 export const USERS_FILE = 'users.json';
 
 /** The user the first-start token (`<dir>/token`) authenticates: an admin. */
@@ -105,6 +106,7 @@ async function writeUsers(dir: string, users: readonly LocalUserRecord[]): Promi
   await rename(temporary, path);
 }
 
+/** The new user and their token (shown once), or why not. */
 export type AddUserResult = { readonly ok: true; readonly user: LocalUserRecord; readonly token: string } | { readonly ok: false; readonly message: string };
 
 /** Adds a user with a new token; the token is returned once and only its hash is kept. */

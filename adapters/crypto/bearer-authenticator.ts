@@ -15,6 +15,7 @@ export interface TokenUser {
   readonly tokenSha256: string;
 }
 
+/** The admin's token and the users with their own. */
 export interface BearerAuthenticatorOptions {
   /** The first-start token: its holder is the admin. */
   readonly token: string;
@@ -28,6 +29,7 @@ function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
+/** An authenticator of bearer tokens: the admin's, or a user's. */
 export function createBearerAuthenticator(options: BearerAuthenticatorOptions): Authenticator {
   if (options.token.length < 16) throw new Error('the bearer token must be at least 16 characters long');
   const admin: Caller = options.caller ?? { user: 'admin', roles: [], admin: true };

@@ -21,6 +21,7 @@ export function userKey(name: string): { readonly pk: string; readonly sk: strin
   return { pk: `USER#${name}`, sk: 'USER' };
 }
 
+/** The user directory, plus writing an item. */
 export interface DynamoDbUserDirectory extends UserDirectory {
   /** Creates or replaces a user's item (what an operator does with `aws dynamodb put-item`). */
   save(user: DirectoryUser): Promise<void>;

@@ -9,6 +9,7 @@ import { ADMIN_USER, TOKEN_USER_NOTE, addUser, parseRoles, readUsers, removeUser
 import type { ApiCommandContext } from './api-commands.ts';
 import { EXIT, UsageError } from '../usage.ts';
 
+/** What the user commands work on. */
 export interface UserCommandDeps {
   /** The state directory (`--data`, default `.gennaker`). */
   readonly dir: string;

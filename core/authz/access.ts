@@ -14,6 +14,7 @@ export interface Refusal {
   readonly message: string;
 }
 
+/** Access decisions over the store's applications. */
 export interface AccessControl {
   /** Undefined when the caller holds `permission` on the application (absent applications are open); else why not. */
   check(caller: Caller, permission: Permission, application: string): Promise<Refusal | undefined>;

@@ -13,6 +13,7 @@ import { canaryConfigApplications } from '../ports/canary-config-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ApplicationStore } from '../ports/execution-store.ts';
 
+/** Canary config commands and reads with their access checks. */
 export interface GuardedCanaryConfigs {
   save(caller: Caller, id: string, config: Readonly<Record<string, unknown>>, options?: SaveCanaryConfigOptions): Promise<SaveCanaryConfigResult | Refusal>;
   /** The config, undefined when there is none, or why the caller may not read it. */
@@ -21,6 +22,7 @@ export interface GuardedCanaryConfigs {
   list(caller: Caller): Promise<CanaryConfigSummary[]>;
 }
 
+/** The store, the applications that decide access, and the audit log. */
 export interface GuardedCanaryConfigsDeps {
   readonly configs: CanaryConfigStore;
   readonly store: Pick<ApplicationStore, 'getApplication'>;

@@ -14,6 +14,7 @@ import type { ExecutionStatus } from './status.ts';
 /** A read: the value (undefined when it does not exist), or why the caller may not see it. */
 export type Read<T> = { readonly ok: true; readonly value: T | undefined } | Refusal;
 
+/** The reads every edge offers, each with its access check. */
 export interface ExecutionQueries {
   /** Every application the caller may READ, by name. */
   listApplications(caller: Caller): Promise<readonly Application[]>;
@@ -35,6 +36,7 @@ export interface ExecutionQueries {
   listAudit(query: AuditQuery, caller: Caller): Promise<Read<readonly AuditEntry[]>>;
 }
 
+/** What the reads read. */
 export interface ExecutionQueriesDeps {
   readonly store: ExecutionStore;
   /** @default none: the audit log reads as empty */

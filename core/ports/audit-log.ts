@@ -25,6 +25,7 @@ export interface AuditEntry {
   readonly detail?: string;
 }
 
+/** Which entries a read returns. */
 export interface AuditQuery {
   /** Only entries of this application (case-insensitive). */
   readonly application?: string;
@@ -32,6 +33,7 @@ export interface AuditQuery {
   readonly limit?: number;
 }
 
+/** Where audited calls are appended and read back. */
 export interface AuditLog {
   /** Appends one entry; entries are never changed or removed through this port. */
   append(entry: AuditEntry): Promise<void>;

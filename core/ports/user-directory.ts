@@ -12,6 +12,7 @@ export interface DirectoryUser {
   readonly admin: boolean;
 }
 
+/** Looks users up by name. */
 export interface UserDirectory {
   /** The user of this name (exact, case-sensitive), or undefined when there is none. */
   find(name: string): Promise<DirectoryUser | undefined>;

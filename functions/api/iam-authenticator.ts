@@ -40,6 +40,7 @@ export function principalNames(arn: string): readonly string[] {
   return assumed ? [arn, `arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}`] : [arn];
 }
 
+/** Where principals are mapped to roles, and how long a mapping is reused. */
 export interface IamAuthenticatorOptions {
   /** The mapping of principals to roles. @default none: roles come from the ARN only */
   readonly users?: UserDirectory;
@@ -49,6 +50,7 @@ export interface IamAuthenticatorOptions {
   readonly now?: () => number;
 }
 
+/** An authenticator of the IAM identity API Gateway verified, with the roles of its mapping items. */
 export function createIamAuthenticator(options: IamAuthenticatorOptions = {}): Authenticator {
   const cacheMs = options.cacheMs ?? 30_000;
   const now = options.now ?? Date.now;

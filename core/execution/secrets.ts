@@ -1,9 +1,12 @@
 /**
  * Secret values of an execution, redacted by value wherever the execution is shown (the API,
  * the CLI, canary reports): the values of parameters whose `parameterConfig` entry says
- * `"secret": true`, and the environment values of `runJob` stages. Each is replaced by `******`
- * where it stands (the parameter, the `env` entry), and wherever else its text appears: stage
- * contexts and outputs evaluated from it, a job's output in a failure message, a property file.
+ * `"secret": true`, and the environment of `runJob` stages. Each is replaced by `******` where
+ * it stands (the parameter, every `env` entry), and wherever else its text appears (stage
+ * contexts and outputs evaluated from it, a job's output in a failure message, a property file)
+ * for secret parameters and for `env` entries whose names look secret (`API_TOKEN`,
+ * `DB_PASSWORD`...). Other `env` values (`LOG_LEVEL=info`, `NAME=migrate`) are configuration:
+ * replacing every "info" in an execution would hide it without hiding anything.
  *
  * The execution record keeps the values: the stages need them to run. Which parameters are
  * secret is recorded with the execution (`trigger.secretParameters`, written by the execution
@@ -46,12 +49,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function envValues(stage: StageRecord): string[] {
-  if (stage.type !== 'runJob' || !isObject(stage.context.env)) return [];
-  return Object.values(stage.context.env).map(scalarText).filter((value): value is string => value !== undefined && value !== '');
+/** Environment names whose values are secrets: the names webhook headers are redacted by (core/stages/webhook.ts), and PASS, PAT, DSN. */
+export function isSecretName(name: string): boolean {
+  return /authorization|cookie|token|secret|key|password|passwd|passphrase|pass\b|_pat\b|dsn|credential|signature|session|private/i.test(name);
 }
 
-/** Every secret value of an execution: its secret parameters' values and its jobs' environment values. */
+function envValues(stage: StageRecord): string[] {
+  if (stage.type !== 'runJob' || !isObject(stage.context.env)) return [];
+  return Object.entries(stage.context.env)
+    .filter(([name]) => isSecretName(name))
+    .map(([, value]) => scalarText(value))
+    .filter((value): value is string => value !== undefined && value !== '');
+}
+
+/** Every secret value of an execution: its secret parameters' values and its jobs' secret-looking environment values. */
 export function secretValuesOf(execution: Pick<Execution, 'trigger' | 'parameters' | 'stages'>): string[] {
   const names = recordedSecretParameters(execution.trigger);
   const parameters = [isObject(execution.trigger['parameters']) ? execution.trigger['parameters'] : {}, execution.parameters];
@@ -95,7 +106,8 @@ function hideEntries(value: unknown, names: readonly string[]): unknown {
 /** The execution as it may be shown: every secret value replaced by `******`. */
 export function redactExecution(execution: Execution): Execution {
   const secrets = secretValuesOf(execution);
-  if (secrets.length === 0) return execution;
+  const hasJobEnv = execution.stages.some((stage) => stage.type === 'runJob' && isObject(stage.context.env) && Object.keys(stage.context.env).length > 0);
+  if (secrets.length === 0 && !hasJobEnv) return execution;
   const redact = createRedactor(secrets);
   const names = recordedSecretParameters(execution.trigger);
   const trigger = { ...execution.trigger, ...(isObject(execution.trigger['parameters']) ? { parameters: hideEntries(execution.trigger['parameters'], names) } : {}) };

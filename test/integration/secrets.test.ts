@@ -59,8 +59,8 @@ describe('secrets', () => {
           type: 'runJob',
           name: 'Use',
           cloudProvider: 'local',
-          env: { API_KEY: '${parameters.token}', DB_PASSWORD },
-          shell: 'echo "using $API_KEY"; printf "SEEN=%s\\n" "$API_KEY" > out.properties',
+          env: { API_KEY: '${parameters.token}', DB_PASSWORD, LOG_LEVEL: 'info' },
+          shell: 'echo "using $API_KEY"; printf "SEEN=%s\\nLEVEL=%s\\n" "$API_KEY" "$LOG_LEVEL" > out.properties',
           propertyFile: 'out.properties',
         },
         { refId: '3', requisiteStageRefIds: ['2'], type: 'runJob', name: 'Fail', cloudProvider: 'local', env: { DB_PASSWORD }, shell: 'echo "failing with $DB_PASSWORD"; exit 3' },
@@ -85,8 +85,10 @@ describe('secrets', () => {
     expect(execution.status).toBe('TERMINAL');
     expect(execution.trigger.parameters).toEqual({ token: '******', env: 'prod' });
     expect(execution.stages[0].outputs.header).toBe('Bearer ******');
-    expect(execution.stages[1].context.env).toEqual({ API_KEY: '******', DB_PASSWORD: '******' });
+    // every env entry is hidden where it stands; a value under a name that is not secret-looking stays readable elsewhere
+    expect(execution.stages[1].context.env).toEqual({ API_KEY: '******', DB_PASSWORD: '******', LOG_LEVEL: '******' });
     expect(execution.stages[1].outputs.SEEN).toBe('******');
+    expect(execution.stages[1].outputs.LEVEL).toBe('info');
     expect(execution.stages[2].context.exception.details.error).toMatch(/failing with \*\*\*\*\*\*/);
     // and the job saw the real value; the parameter stays secret in the saved pipeline (it round-trips)
     expect((await server.runtime.store.getExecution(id))?.stages[1]?.outputs.SEEN).toBe(TOKEN_VALUE);

@@ -53,7 +53,8 @@ async function stopUp(): Promise<void> {
 }
 
 function startUp(): Promise<void> {
-  child = spawn(process.execPath, [bin, 'up', '--port', '0', '--data', stateDir], { cwd: work, env });
+  // The sample service lies outside the directory up starts in: it is named as a root (dangerous powers).
+  child = spawn(process.execPath, [bin, 'up', '--port', '0', '--data', stateDir, '--root', serviceDir], { cwd: work, env });
   let output = '';
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error(`gennaker up did not start: ${output}`)), 60_000);

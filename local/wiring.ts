@@ -24,9 +24,10 @@ import { withExecutionReadCache } from './execution-read-cache.ts';
 import { createLocalJobRunner } from '../adapters/jobs/local-job-runner.ts';
 import { createLocalArtifactStore } from '../adapters/targets/local/artifact-store.ts';
 import { createLocalDeployTarget, type LocalDeployTarget, type LocalDeployTargetOptions } from '../adapters/targets/local/local-deploy-target.ts';
-import type { DeployTargetLookup } from '../core/ports/deploy-target.ts';
 import { BUILT_IN_LOCAL_ACCOUNT, createAccountRegistry } from '../core/accounts/registry.ts';
 import type { Account, AccountRegistry } from '../core/ports/accounts.ts';
+import { createLocalTargetPorts, type LocalTargetPorts } from '../adapters/targets/local/local-ports.ts';
+import type { TargetLookup } from '../core/ports/target.ts';
 import type { MetricSource, MetricSourceLookup } from '../core/ports/metric-source.ts';
 import { createLocalMetricSource } from '../adapters/metrics/local-metric-source.ts';
 import { createPrometheusMetricSource } from '../adapters/metrics/prometheus-metric-source.ts';
@@ -36,7 +37,7 @@ import { ensurePrivateDir } from './private-files.ts';
 import type { AslEvent } from './asl-engine.ts';
 import { createLocalEngine, type LocalEngine } from './engine.ts';
 import { createLocalEventBus, type LocalEventBus } from './event-bus.ts';
-import { recoverInterruptedExecutions } from './recovery.ts';
+import { recoverInterruptedExecutions, type Recovered } from './recovery.ts';
 
 export interface LocalRuntimeOptions {
   /** Where dynalite keeps its data (`.gennaker/data`); in memory when absent. */
@@ -97,11 +98,14 @@ export interface LocalRuntime {
   /** The `local` deploy target, when `localTarget` was given. */
   readonly target?: LocalDeployTarget;
   /** The deploy target of each account (the `local` cloud's accounts), when `localTarget` was given. */
-  readonly targets?: DeployTargetLookup;
+  readonly targets?: TargetLookup;
+  /** The `local` target on the server-group and traffic ports. */
+  readonly ports?: LocalTargetPorts;
   /** The accounts pipelines may name: `local` and the `accounts` given. Saving a pipeline naming another is refused. */
   readonly accounts: AccountRegistry;
   /** Executions found interrupted at start-up (marked TERMINAL, restartable). */
-  readonly recovered: readonly string[];
+  /** Executions a stopped process left running: resumed, or marked TERMINAL when they could not be. */
+  readonly recovered: Recovered;
   /** Settles when no run is in progress and every reconciliation and event handler is done. */
   idle(): Promise<void>;
   /** Stops the runs (without reconciling: the next start-up recovers them), then dynalite. */
@@ -144,8 +148,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     throw error;
   }
   const accounts = createAccountRegistry([BUILT_IN_LOCAL_ACCOUNT, ...(options.accounts ?? [])]);
+  const ports = target ? createLocalTargetPorts(target) : undefined;
   // Every account of the local cloud deploys to this machine; its clusters are its own.
-  const targets: DeployTargetLookup | undefined = target ? ({ account }) => (accounts.get(account)?.cloudProvider === LOCAL_ACCOUNT ? target : undefined) : undefined;
+  const targets: TargetLookup | undefined = ports ? ({ account }) => (accounts.get(account)?.cloudProvider === LOCAL_ACCOUNT ? ports : undefined) : undefined;
   // The local cloud's image store (bake, findImageFromTags) and one-off jobs (runJob) live beside the target.
   const artifacts = options.localTarget ? createLocalArtifactStore({ dir: join(options.localTarget.stateDir, 'images') }) : undefined;
   const jobs = options.localTarget ? createLocalJobRunner({ dir: join(options.localTarget.stateDir, 'jobs'), baseEnv: instanceBaseEnv() }) : undefined;
@@ -211,17 +216,20 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   });
   engine.onRunEnded(service.handleRunEnded);
 
-  let recovered: readonly string[] = [];
+  let recovered: Recovered = { resumed: [], terminated: [] };
   try {
-    recovered = await recoverInterruptedExecutions({ client: dynalite.client, tableName: dynalite.tableName, store, service, clock });
+    recovered = await recoverInterruptedExecutions({ client: dynalite.client, tableName: dynalite.tableName, store, service, clock, engine });
   } catch (error) {
     await engine.close();
     await target?.close();
     await dynalite.stop();
     throw error;
   }
-  for (const executionId of recovered) {
-    io?.emit({ kind: 'info', message: `execution ${executionId} was interrupted when Gennaker stopped; marked TERMINAL (restart it with \`gennaker execution restart ${executionId}\`)` });
+  for (const executionId of recovered.resumed) {
+    io?.emit({ kind: 'info', message: `execution ${executionId} was interrupted when Gennaker stopped; resumed where it stopped` });
+  }
+  for (const { executionId, reason } of recovered.terminated) {
+    io?.emit({ kind: 'info', message: `execution ${executionId} was interrupted when Gennaker stopped and could not be resumed (${reason}); marked TERMINAL (restart it with \`gennaker execution restart ${executionId}\`)` });
   }
 
   let closing: Promise<void> | undefined;
@@ -232,7 +240,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     engine,
     runner,
     bus,
-    ...(target && targets ? { target, targets } : {}),
+    ...(target && targets && ports ? { target, targets, ports } : {}),
     accounts,
     recovered,
     async idle() {

@@ -7,6 +7,7 @@ import type { Caller } from '../../core/execution/execution-service-api.ts';
 import { executionFailureReason, stageFailureReason } from '../../core/execution/failure-reason.ts';
 import { toOrcaExecution } from '../../core/execution/orca-shape.ts';
 import { redactExecution } from '../../core/execution/secrets.ts';
+import { syntheticStagesOf } from '../../core/execution/synthetic-stages.ts';
 import { RUNNABLE_STAGE_TYPES } from '../../core/execution/stage-runner.ts';
 import type { StageType } from '../../core/pipeline/index.ts';
 import { isComplete, type ExecutionStatus } from '../../core/execution/status.ts';
@@ -243,20 +244,26 @@ export function progressOf(execution: Execution, now: number): StageProgress[] {
     depths.set(refId, depth);
     return depth;
   };
+  const line = (stage: StageRecord, depth: number): StageProgress => ({
+    id: stage.id,
+    refId: stage.refId,
+    name: stage.name,
+    type: stage.type,
+    status: stage.status,
+    depth,
+    ...(stage.startTime !== undefined ? { durationMs: (stage.endTime ?? now) - stage.startTime } : {}),
+    ...(stage.type === 'manualJudgment' && stage.status === 'RUNNING' && stage.awaitingCallback ? { awaitingJudgment: true } : {}),
+    ...withReason(stageFailureReason(stage)),
+  });
+  // A stage's synthetic stages come from the document (the API's) or from its saved plan (the store's).
+  const syntheticOf = (stage: StageRecord): StageRecord[] => {
+    const listed = execution.stages.filter((candidate) => candidate.parentStageId === stage.id);
+    return listed.length > 0 ? listed : syntheticStagesOf(stage);
+  };
   return top
     .map((stage, index) => ({ stage, index, depth: depthOf(stage.refId, new Set()) }))
     .sort((a, b) => a.depth - b.depth || a.index - b.index)
-    .map(({ stage, depth }) => ({
-      id: stage.id,
-      refId: stage.refId,
-      name: stage.name,
-      type: stage.type,
-      status: stage.status,
-      depth,
-      ...(stage.startTime !== undefined ? { durationMs: (stage.endTime ?? now) - stage.startTime } : {}),
-      ...(stage.type === 'manualJudgment' && stage.status === 'RUNNING' && stage.awaitingCallback ? { awaitingJudgment: true } : {}),
-      ...withReason(stageFailureReason(stage)),
-    }));
+    .flatMap(({ stage, depth }) => [line(stage, depth), ...syntheticOf(stage).map((synthetic) => line(synthetic, depth + 1))]);
 }
 
 /** `{ reason }` when there is one, for spreading into a progress message. */

@@ -223,6 +223,7 @@ export function applyStep(state: ClusterState, step: DeployStep): ClusterState {
     case 'scaleDownCluster':
       return expandStep(step, state).reduce(applyStep, state);
     case 'captureCapacity':
+    case 'setTrafficWeights':
     case 'wait':
     case 'runPipeline':
       return state;

@@ -5,6 +5,7 @@
  */
 import type { Execution, JsonObject, PauseDetails, StageRecord } from '../ports/execution-store.ts';
 import type { ExecutionStatus } from './status.ts';
+import { syntheticStagesOf } from './synthetic-stages.ts';
 
 export interface OrcaStage {
   readonly id: string;
@@ -44,7 +45,10 @@ export interface OrcaExecution {
   readonly stages: readonly OrcaStage[];
 }
 
-/** The execution document as Orca serializes it: absent times are `null`, as in Orca's JSON. */
+/**
+ * The execution document as Orca serializes it: absent times are `null`, as in Orca's JSON, and
+ * every sub-step of a stage that changes a cluster is there as a synthetic stage.
+ */
 export function toOrcaExecution(execution: Execution): OrcaExecution {
   return {
     id: execution.id,
@@ -66,7 +70,8 @@ export function toOrcaExecution(execution: Execution): OrcaExecution {
     ...(execution.origin !== undefined ? { origin: execution.origin } : {}),
     // Orca's trigger carries the parameters; older clients read them only there.
     trigger: { ...execution.trigger, parameters: execution.trigger['parameters'] ?? execution.parameters },
-    stages: execution.stages.map(toOrcaStage),
+    // Each stage, then the synthetic stages of its plan (createServerGroup, disableCluster...).
+    stages: execution.stages.flatMap((stage) => [toOrcaStage(stage), ...syntheticStagesOf(stage).map(toOrcaStage)]),
   };
 }
 

@@ -17,7 +17,7 @@ import { parsePipeline, planStage, type Pipeline, type Stage, type StageType, ty
 import type { ArtifactStore } from '../ports/artifact-store.ts';
 import type { ChildPipelines } from '../ports/child-pipelines.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { DeployTargetLookup } from '../ports/deploy-target.ts';
+import type { TargetLookup } from '../ports/target.ts';
 import type { Execution, ExecutionStore, JsonObject, StageRecord, StageUpdate } from '../ports/execution-store.ts';
 import type { HttpClient } from '../ports/http-client.ts';
 import type { StateMachineEngine } from '../ports/state-machine-engine.ts';
@@ -26,7 +26,7 @@ import { runBakeTask } from '../stages/bake.ts';
 import { runCheckPreconditions, CHECK_PRECONDITIONS_DEFERRED_FIELDS } from '../stages/check-preconditions.ts';
 import { runClusterTask } from '../stages/cluster.ts';
 import { runDeployTask } from '../stages/deploy.ts';
-import type { DeployTaskDeps } from '../stages/deploy-steps.ts';
+import type { DeployTaskDeps } from '../stages/deploy-scope.ts';
 import { stageEvaluationContext } from '../stages/evaluation-context.ts';
 import { runEvaluateVariables, EVALUATE_VARIABLES_DEFERRED_FIELDS } from '../stages/evaluate-variables.ts';
 import { runExecutionWindow } from '../stages/execution-window.ts';
@@ -140,7 +140,9 @@ export interface StageRunnerDeps {
    * The deploy target of each account, for the server-group and cluster stages
    * (DEPLOY_TARGET_STAGE_TYPES). Absent: those stages fail as stages that cannot run yet.
    */
-  readonly targets?: DeployTargetLookup;
+  readonly targets?: TargetLookup;
+  /** The names of the accounts that exist, for messages naming an unknown one. */
+  readonly accounts?: () => readonly string[];
   /** The image store, for bake and findImageFromTags (ARTIFACT_STAGE_TYPES). Absent: they cannot run yet. */
   readonly artifacts?: ArtifactStore;
   /** The job runner, for runJob (JOB_STAGE_TYPES). Absent: it cannot run yet. */
@@ -199,7 +201,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   const taskDeps: TaskDeps = { http: deps.http, children: deps.children, store, random: deps.random ?? (() => 0.5) };
   const timeouts = { ...DEFAULT_STAGE_TIMEOUTS_MS, ...deps.limits?.defaultStageTimeoutsMs };
   const canaryDeps: CanaryStageDeps | undefined = deps.metrics ? { metrics: deps.metrics, ...(deps.canaryConfigs ? { canaryConfigs: deps.canaryConfigs } : {}) } : undefined;
-  const deployDeps: DeployTaskDeps | undefined = deps.targets ? { targets: deps.targets, applications: store } : undefined;
+  const deployDeps: DeployTaskDeps | undefined = deps.targets ? { targets: deps.targets, applications: store, ...(deps.accounts ? { accounts: deps.accounts } : {}) } : undefined;
 
   const loadPipeline = (execution: Execution): Promise<Pipeline> => {
     const key = `${execution.pipelineConfigId}@${execution.pipelineVersion}`;
@@ -259,8 +261,8 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   };
 
   /** A conditional stage write; a lost race answers the winner's complete status, or is retried. */
-  const writeStage = async (executionId: string, record: StageRecord, set: StageUpdate['set']): Promise<{ ok: true; record: StageRecord } | { ok: false; answer: StageAnswer }> => {
-    const result = await store.updateStage(executionId, record.id, { expect: [record.status], set });
+  const writeStage = async (executionId: string, record: StageRecord, set: StageUpdate['set'], atRevision = false): Promise<{ ok: true; record: StageRecord } | { ok: false; answer: StageAnswer }> => {
+    const result = await store.updateStage(executionId, record.id, { expect: [record.status], ...(atRevision ? { expectRevision: record.revision } : {}), set });
     if (result.ok) {
       rememberStage(executionId, result.value);
       return { ok: true, record: result.value };
@@ -274,7 +276,13 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   };
 
   /** Records a failure under the stage's policy (or the task's status) and answers it. */
-  const failStage = async (execution: Execution, stage: Stage, record: StageRecord, message: string, extra: { status?: 'STOPPED' | 'CANCELED'; context?: JsonObject; exceptionType?: string; runtime?: JsonObject; pending?: StageUpdate['set'] } = {}): Promise<StageAnswer> => {
+  const failStage = async (
+    execution: Execution,
+    stage: Stage,
+    record: StageRecord,
+    message: string,
+    extra: { status?: 'STOPPED' | 'CANCELED'; context?: JsonObject; exceptionType?: string; runtime?: JsonObject; pending?: StageUpdate['set']; atRevision?: boolean } = {},
+  ): Promise<StageAnswer> => {
     const status = extra.status ?? failureStatus(stage.failurePolicy);
     const exception = { exceptionType: extra.exceptionType ?? 'StageFailed', shouldRetry: false, timestamp: clock.now(), details: { error: message, errors: [message] } };
     const written = await writeStage(execution.id, record, {
@@ -284,7 +292,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       ...(record.startTime === undefined ? { startTime: clock.now() } : {}),
       context: { ...record.context, ...extra.context, exception },
       ...(extra.runtime ? { runtime: extra.runtime } : {}),
-    });
+    }, extra.atRevision === true);
     return written.ok ? answerFor(status) : written.answer;
   };
 
@@ -386,9 +394,37 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       return { status: 'RUNNING', waitSeconds: 0 };
     }
 
+    // A run resumed after a crash calls the steps of a RUNNING stage from its first: the ones
+    // already done answer NEXT without running again.
+    const done = Array.isArray(record.runtime.tasksDone) ? record.runtime.tasksDone.filter((name): name is string => typeof name === 'string') : [];
+    if (!last && done.includes(step.name)) return { status: 'NEXT' };
     const polls = objectAt(record.runtime, 'polls');
     const poll = (numberFrom(polls[step.name]) ?? 0) + 1;
     const maxPolls = step.kind === 'poll' ? (step.maxPolls ?? DEFAULT_POLL_BUDGET) : 1;
+    // What the task saved itself (the step executor's plan): the final write builds on it, and is
+    // conditioned on its revision, so a duplicate delivery that saved meanwhile is never overwritten.
+    let saved: StageRecord | undefined;
+    const saveRuntime: TaskInput['saveRuntime'] = async (key, value) => {
+      const base = saved ?? record;
+      const result = await store.updateStage(execution.id, record.id, {
+        expect: [base.status],
+        expectRevision: base.revision,
+        set: { ...(saved ? {} : pending), runtime: { ...base.runtime, [key]: value } },
+      });
+      if (result.ok) {
+        saved = result.value;
+        return { ok: true };
+      }
+      if (result.reason === 'conflict') {
+        if (isComplete(result.current)) throw new GennakerError('Gennaker.WriteConflict', `stage ${record.refId} of execution ${execution.id} ended (${result.current}) while it ran`);
+        const fresh = await store.getStage(execution.id, record.id);
+        if (!fresh) throw invariant(`stage ${record.refId} of execution ${execution.id} does not exist`);
+        saved = fresh;
+        return { ok: false, current: fresh.runtime[key] };
+      }
+      if (result.reason === 'too-large') throw invariant(result.message);
+      throw invariant(`stage ${record.refId} of execution ${execution.id} does not exist`);
+    };
     const input: TaskInput = {
       stage,
       record,
@@ -397,6 +433,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       now,
       poll,
       expressions: stageEvaluationContext(execution, record, record.context, { now: () => clock.now() }),
+      saveRuntime,
     };
 
     let result: TaskResult;
@@ -411,26 +448,30 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       result = failed(`stage '${stage.name}': step '${step.name}' is still running after ${maxPolls} polls, the most its state machine allows; raise the stage's wait or timeout settings, or split the stage`);
     }
 
-    const runtime = { ...record.runtime, ...result.runtime, polls: { ...polls, [step.name]: poll } };
+    const base = saved ?? record;
+    if (saved) pending = undefined;
+    const runtime: Record<string, unknown> = { ...base.runtime, ...result.runtime, polls: { ...polls, [step.name]: poll } };
     const context = result.context ? { ...record.context, ...result.context } : undefined;
     switch (result.kind) {
       case 'running': {
-        const written = await writeStage(execution.id, record, { ...pending, runtime, ...(context ? { context } : {}) });
+        const written = await writeStage(execution.id, base, { ...pending, runtime, ...(context ? { context } : {}) }, saved !== undefined || result.exclusive === true);
         return written.ok ? { status: 'RUNNING', waitSeconds: result.waitSeconds } : written.answer;
       }
       case 'succeeded': {
+        if (!last) runtime.tasksDone = [...done, step.name];
         const outputs = result.outputs ? { ...record.outputs, ...result.outputs } : undefined;
         const set: StageUpdate['set'] = last ? { status: 'SUCCEEDED', endTime: clock.now() } : {};
-        const written = await writeStage(execution.id, record, { ...pending, ...set, runtime, ...(context ? { context } : {}), ...(outputs ? { outputs } : {}) });
+        const written = await writeStage(execution.id, base, { ...pending, ...set, runtime, ...(context ? { context } : {}), ...(outputs ? { outputs } : {}) }, saved !== undefined || result.exclusive === true);
         if (!written.ok) return written.answer;
         return last ? { status: 'SUCCEEDED' } : { status: 'NEXT' };
       }
       case 'failed':
-        return failStage(execution, stage, record, result.message, {
+        return failStage(execution, stage, base, result.message, {
           ...(result.status ? { status: result.status } : {}),
           ...(result.context ? { context: result.context } : {}),
           runtime,
           ...(pending ? { pending } : {}),
+          atRevision: saved !== undefined || result.exclusive === true,
         });
       default: {
         const unknown: never = result;
@@ -472,14 +513,14 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'enableServerGroup':
       case 'resizeServerGroup':
       case 'destroyServerGroup':
-        return deployDeps ? runServerGroupTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
+        return deployDeps ? runServerGroupTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft) : failed(cannotRunYet(stage.type));
       case 'rollbackCluster':
       case 'scaleDownCluster':
       case 'shrinkCluster':
       case 'disableCluster':
-        return deployDeps ? runClusterTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
+        return deployDeps ? runClusterTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft) : failed(cannotRunYet(stage.type));
       case 'rollbackServerGroup':
-        return deployDeps ? runRollbackServerGroupTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
+        return deployDeps ? runRollbackServerGroupTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft) : failed(cannotRunYet(stage.type));
       case 'findImage':
         return deployDeps ? runFindImage(as<typeof stage>(), { ...deployDeps, ...(deps.artifacts ? { artifacts: deps.artifacts } : {}) }) : failed(cannotRunYet(stage.type));
       case 'bake':

@@ -18,12 +18,13 @@
  */
 import { evaluateDeep, evaluateExpression } from '../expressions/index.ts';
 import type { CheckPreconditionsStage, ClusterSizeComparison, ClusterSizePrecondition, Precondition } from '../pipeline/stage-types/index.ts';
-import type { DeployTargetLookup } from '../ports/deploy-target.ts';
+import type { TargetLookup } from '../ports/target.ts';
+import { describeCluster } from './step-executor.ts';
 import { booleanFrom, failed, numberFrom, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
 
 /** What the clusterSize precondition needs: the deploy targets of the runtime (absent: it cannot run). */
 export interface PreconditionDeps {
-  readonly targets?: DeployTargetLookup;
+  readonly targets?: TargetLookup;
 }
 
 /** The context fields the runner leaves unevaluated at stage start: this task evaluates them. */
@@ -119,8 +120,9 @@ export async function checkClusterSize(
   const onlyEnabled = booleanFrom(context['onlyEnabledServerGroups']) === true;
   const failures: string[] = [];
   for (const region of regions) {
-    const described = await target.describeCluster({ account, location: region, cluster });
-    const counted = described.serverGroups.filter((serverGroup) => !onlyEnabled || !serverGroup.disabled).map((serverGroup) => serverGroup.name);
+    const described = await describeCluster(target, { account, location: region, cluster });
+    if (!described.ok) return { ok: false, message: `precondition clusterSize: ${described.message}` };
+    const counted = described.state.serverGroups.filter((serverGroup) => !onlyEnabled || !serverGroup.disabled).map((serverGroup) => serverGroup.name);
     if (!compare(counted.length, comparison, expected)) {
       failures.push(
         `expected ${comparison} ${expected} ${onlyEnabled ? 'enabled ' : ''}server groups of cluster '${cluster}' in ${account}/${region} but found ${counted.length}: [${counted.join(', ')}]`,

@@ -1,99 +1,44 @@
 /**
  * The cluster stages: `disableCluster`, `scaleDownCluster`, `shrinkCluster` (Orca's
- * AbstractClusterWideClouddriverTask family) and `rollbackCluster`. Each is one poll step. Its
- * first call plans every location from the cluster as it is then (core/strategies), checks the
- * traffic guards on the whole plan (cluster-wide steps with Orca's "Running ... on" message),
- * and keeps the plan in the stage's runtime; every call then works through the plan in order,
- * starting a step once (guards checked again against the cluster as it is now) and moving on
- * when describeCluster shows its target state, answering RUNNING while one is not there yet.
- * No call waits for a cloud; a plan survives a retried or redelivered call.
+ * AbstractClusterWideClouddriverTask family) and `rollbackCluster`, through the step executor.
+ * Each is one poll step. Its first call plans every location from the cluster as it is then
+ * (core/strategies) and checks the traffic guards (cluster-wide steps with Orca's "Running ...
+ * on" message); the executor saves the plan, expands a cluster-wide step when it starts, and
+ * works through the steps, answering RUNNING while one is not done yet.
  */
 import { emptyClusterMessage } from '../deploy/rollback-request.ts';
-import { guardedSteps, checkStep, type TrafficGuardRule } from '../deploy/traffic-guards.ts';
+import { guardedSteps, checkStep } from '../deploy/traffic-guards.ts';
 import type { DisableClusterStage, RollbackClusterStage, ScaleDownClusterStage, ShrinkClusterStage } from '../pipeline/stage-types/index.ts';
-import type { DeployTarget } from '../ports/deploy-target.ts';
-import { expandStep } from '../strategies/cluster-cleanup.ts';
 import { planRollbackCluster } from '../strategies/rollback.ts';
 import type { DeployStep } from '../strategies/steps.ts';
-import type { ClusterState } from '../deploy/model.ts';
-import {
-  describeState,
-  describeStep,
-  locatedStepsAt,
-  pollSeconds,
-  runtimeNumber,
-  stageScope,
-  startStep,
-  stepReached,
-  targetFor,
-  toJson,
-  trafficGuardsOf,
-  vanished,
-  type DeployTaskDeps,
-  type LocatedStep,
-  type StageScope,
-} from './deploy-steps.ts';
-import { failed, numberFrom, running, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
+import { executorDeps, stageScope, targetFor, type DeployTaskDeps, type StageScope } from './deploy-scope.ts';
+import { describeCluster, runSteps, type Planned, type StepDraft, type StepExecutorDeps, type StepProgress } from './step-executor.ts';
+import { failed, numberFrom, type TaskDeps, type TaskInput, type TaskResult } from './task-result.ts';
 
 export type ClusterStage = DisableClusterStage | ScaleDownClusterStage | ShrinkClusterStage | RollbackClusterStage;
 
-/** Runtime keys: the plan, the next step, whether it was started and when, when the stage began. */
-const PLAN = 'clusterSteps';
-const NEXT = 'clusterNextStep';
-const STARTED = 'clusterStepStarted';
-const STEP_STARTED_AT = 'clusterStepStartedAt';
-const PLANNED_AT = 'clusterPlannedAt';
-
-type Planned = { ok: true; steps: LocatedStep[]; skipped: string[] } | { ok: false; message: string };
+/** The runtime key of the stage's plan. */
+const PLAN_KEY = 'cluster';
 
 /** Runs the one step of a cluster stage (see the module comment). */
-export async function runClusterTask(input: TaskInput<ClusterStage>, deps: DeployTaskDeps): Promise<TaskResult> {
+export async function runClusterTask(input: TaskInput<ClusterStage>, deps: DeployTaskDeps, taskDeps: Pick<TaskDeps, 'children' | 'store'>, pollsLeft: number): Promise<TaskResult> {
   const scoped = stageScope(input);
   if (!scoped.ok) return failed(scoped.message);
   const scope = scoped.scope;
   const found = targetFor(scope, deps, input.stage.name);
   if (!found.ok) return failed(found.message);
-  const target = found.target;
-  const guards = await trafficGuardsOf(input, deps);
-
-  const runtime = input.record.runtime;
-  let steps = locatedStepsAt(runtime, PLAN);
-  let skipped: string[] = [];
-  if (!steps) {
-    const planned = await plan(input, target, scope, guards);
-    if (!planned.ok) return failed(`stage '${input.stage.name}': ${planned.message}`);
-    steps = planned.steps;
-    skipped = planned.skipped;
-  }
-  const plannedAt = runtimeNumber(runtime, PLANNED_AT) ?? input.now;
-  let next = runtimeNumber(runtime, NEXT) ?? 0;
-  let started = runtime[STARTED] === true;
-  let stepStartedAt = runtimeNumber(runtime, STEP_STARTED_AT) ?? input.now;
-  const progress = () => ({ [PLAN]: toJson(steps), [NEXT]: next, [STARTED]: started, [STEP_STARTED_AT]: stepStartedAt, [PLANNED_AT]: plannedAt });
-  const context = {
-    'deploy.server.groups': actedOn(steps),
-    ...(skipped.length > 0 ? { skippedReasons: skipped } : {}),
-  };
-
-  while (next < steps.length) {
-    const located = steps[next] as LocatedStep;
-    let state = await describeState(target, scope, located.location);
-    if (!started) {
-      const outcome = await startStep(target, scope, located, state, guards);
-      if (!outcome.ok) return failed(`stage '${input.stage.name}': ${outcome.message}`, { runtime: progress(), context });
-      started = true;
-      stepStartedAt = input.now;
-      state = await describeState(target, scope, located.location);
-    }
-    const gone = vanished(located, state);
-    if (gone !== undefined) return failed(`stage '${input.stage.name}': ${gone}`, { runtime: progress(), context });
-    if (!stepReached(located.step, state, input.now, stepStartedAt)) {
-      return running(pollSeconds(input.now, stepStartedAt), { runtime: progress(), context: { ...context, waitingFor: [describeStep(located)] } });
-    }
-    next += 1;
-    started = false;
-  }
-  return succeeded(undefined, { runtime: progress(), context: { ...context, waitingFor: [] } });
+  const executor = await executorDeps(input, deps, taskDeps, found.target);
+  const skipped: string[] = [];
+  return runSteps({
+    input,
+    key: PLAN_KEY,
+    task: input.task,
+    scope,
+    deps: executor,
+    pollsLeft,
+    plan: () => plan(input, executor, scope, skipped),
+    context: (progress) => ({ 'deploy.server.groups': actedOn(progress), ...(skipped.length > 0 ? { skippedReasons: skipped } : {}) }),
+  });
 }
 
 /** The cluster-wide step of a cleanup stage, from its config. */
@@ -117,44 +62,50 @@ function clusterStep(stage: DisableClusterStage | ScaleDownClusterStage | Shrink
   }
 }
 
-/** Plans every location, checking the traffic guards on each location's whole plan first. */
-async function plan(input: TaskInput<ClusterStage>, target: DeployTarget, scope: StageScope, guards: readonly TrafficGuardRule[]): Promise<Planned> {
-  const steps: LocatedStep[] = [];
-  const skipped: string[] = [];
+/**
+ * Plans every location. A rollback is planned step by step and its guards checked on the whole
+ * plan first; a cleanup stage plans its one cluster-wide step, which the executor expands (and
+ * checks) against the cluster as it is when the step starts, as Orca's tasks do.
+ */
+async function plan(input: TaskInput<ClusterStage>, executor: StepExecutorDeps, scope: StageScope, skipped: string[]): Promise<Planned> {
+  const steps: StepDraft[] = [];
   const stage = input.stage;
   let serverGroups = 0;
   for (const [index, location] of scope.locations.entries()) {
-    const state: ClusterState = await describeState(target, scope, location);
+    const described = await describeCluster(executor.target, { account: scope.account, location, cluster: scope.cluster });
+    if (!described.ok) return described;
+    const state = described.state;
     serverGroups += state.serverGroups.length;
     if (stage.type === 'rollbackCluster') {
       const healthy = stage.config.targetHealthyRollbackPercentage;
       const planned = planRollbackCluster(state, healthy !== undefined ? { targetHealthyRollbackPercentage: healthy } : {});
       if (!planned.ok) return planned;
       if (planned.skipped !== undefined) skipped.push(planned.skipped);
-      const guarded = guardedSteps(planned.steps, state, guards);
+      const guarded = guardedSteps(planned.steps, state, executor.guards);
       if (!guarded.ok) return guarded;
       // Orca's waitTimeBetweenRegions: a pause before every region but the first.
       const between = numberFrom(input.record.context.waitTimeBetweenRegions);
       if (index > 0 && between !== undefined && between > 0 && planned.steps.length > 0) {
-        steps.push({ location, step: { kind: 'wait', seconds: between, label: 'waitTimeBetweenRegions' } });
+        steps.push({ task: input.task, location, step: { kind: 'wait', seconds: between, label: 'waitTimeBetweenRegions' } });
       }
-      steps.push(...planned.steps.map((step) => ({ location, step })));
+      steps.push(...planned.steps.map((step) => ({ task: input.task, location, step })));
       continue;
     }
     const wide = clusterStep(stage);
-    const guard = checkStep(wide, state, guards);
+    // Refused before anything is planned: Orca fails the stage at once.
+    const guard = checkStep(wide, state, executor.guards);
     if (!guard.ok) return guard;
-    steps.push(...expandStep(wide, state).map((step) => ({ location, step })));
+    steps.push({ task: input.task, location, step: wide });
   }
   // A rollback of a cluster that is not there (a typo, mid-incident) must not pass for done.
   if (stage.type === 'rollbackCluster' && serverGroups === 0) return { ok: false, message: emptyClusterMessage({ account: scope.account, cluster: scope.cluster, regions: scope.locations }) };
-  return { ok: true, steps, skipped };
+  return { ok: true, steps };
 }
 
 /** The server groups the plan touches, by location (Orca's `deploy.server.groups`). */
-function actedOn(steps: readonly LocatedStep[]): Record<string, string[]> {
+function actedOn(progress: StepProgress): Record<string, string[]> {
   const byLocation: Record<string, string[]> = {};
-  for (const { location, step } of steps) {
+  for (const { location, step } of progress.steps) {
     if (!('serverGroup' in step) || step.kind === 'captureCapacity') continue;
     const names = (byLocation[location] ??= []);
     if (!names.includes(step.serverGroup)) names.push(step.serverGroup);

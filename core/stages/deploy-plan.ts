@@ -1,7 +1,7 @@
 /**
  * The pure half of the `deploy` stage: reading one `clusters[]` entry as evaluated at stage start
- * into what the strategy planners and the DeployTarget need, and binding each planned step to the
- * task (the compiled step) that runs it. core/stages/deploy.ts does the I/O.
+ * into what the strategy planners need, and the artifact it deploys. core/stages/deploy.ts runs
+ * the plan through the step executor.
  *
  * What a cluster entry may hold (Spinnaker's deploy stage context, plus the local target's fields):
  * - `account` (or `credentials`), `cloudProvider` | `provider`; `application` (default: the
@@ -13,30 +13,16 @@
  * - what to run: `artifact {type, reference, name?, version?}` (for the local target a
  *   `directory` or a `git` reference), else the `artifact` of the nearest ancestor stage's
  *   `deploymentDetails[]` entry for the location (what a bake or findImage stage outputs);
- * - for targets that run processes: `env` (strings), `command` (argv), `healthCheck {path,
- *   intervalMs, timeoutMs, unhealthyThreshold}`.
+ * - every other field (`env`, `healthCheck`, `instanceType`, `subnetType`, a task definition...) is
+ *   a provider field: it reaches the target unchanged, and the target's adapter parses it.
  */
 import { clusterName, validateNameParts } from '../deploy/names.ts';
 import type { ArtifactReference, Capacity } from '../deploy/model.ts';
 import type { DeployClusterConfig } from '../pipeline/stage-types/deploy.ts';
-import type { HealthCheckSettings } from '../ports/deploy-target.ts';
-import type { JsonObject, StageRecord } from '../ports/execution-store.ts';
-import { rollingPercentages, type StrategyName, type StrategyRequest } from '../strategies/deploy-strategies.ts';
-import type { DeployStep } from '../strategies/steps.ts';
+import type { StageRecord } from '../ports/execution-store.ts';
+import type { StrategyRequest } from '../strategies/deploy-strategies.ts';
 import { ancestorsOf } from './evaluation-context.ts';
 import { numberFrom } from './task-result.ts';
-
-/** A planned step, bound to its location and to the compiled step (task) that runs it. */
-export interface TaskStepBinding {
-  /** The task that starts the step (and, unless `awaitTask`, waits for it). */
-  readonly task: string;
-  /** A later task that waits for the step (the custom strategy's monitorStrategyPipeline). */
-  readonly awaitTask?: string;
-  readonly location: string;
-  readonly step: DeployStep;
-  /** Part of the rollback of a failed deploy. */
-  readonly rollback?: boolean;
-}
 
 /** What the deploy of one cluster needs, read from its evaluated entry. */
 export interface ClusterSettings {
@@ -46,9 +32,6 @@ export interface ClusterSettings {
   readonly cluster: string;
   readonly locations: readonly string[];
   readonly capacity: Capacity;
-  readonly env?: Readonly<Record<string, string>>;
-  readonly command?: readonly string[];
-  readonly healthCheck?: HealthCheckSettings;
   readonly targetHealthyDeployPercentage?: number;
 }
 
@@ -85,45 +68,6 @@ function capacityOf(config: DeployClusterConfig, at: string): Read<Capacity> {
   return { ok: true, value: { min, max, desired } };
 }
 
-function envOf(raw: Readonly<Record<string, unknown>>, at: string): Read<Record<string, string> | undefined> {
-  if (raw.env === undefined) return { ok: true, value: undefined };
-  if (!isObject(raw.env)) return { ok: false, message: `${at}.env is ${JSON.stringify(raw.env)}; set an object of environment variables, e.g. {"LOG_LEVEL": "info"}` };
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(raw.env)) {
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      return { ok: false, message: `${at}.env.${key} is ${JSON.stringify(value)}; environment variables are strings` };
-    }
-    env[key] = String(value);
-  }
-  return { ok: true, value: env };
-}
-
-function commandOf(raw: Readonly<Record<string, unknown>>, at: string): Read<string[] | undefined> {
-  if (raw.command === undefined) return { ok: true, value: undefined };
-  if (!Array.isArray(raw.command) || raw.command.length === 0 || !raw.command.every((part) => typeof part === 'string')) {
-    return { ok: false, message: `${at}.command is ${JSON.stringify(raw.command)}; set an argv list, e.g. ["node", "server.js"]` };
-  }
-  return { ok: true, value: raw.command as string[] };
-}
-
-function healthCheckOf(raw: Readonly<Record<string, unknown>>, at: string): Read<HealthCheckSettings | undefined> {
-  if (raw.healthCheck === undefined) return { ok: true, value: undefined };
-  if (!isObject(raw.healthCheck)) return { ok: false, message: `${at}.healthCheck is ${JSON.stringify(raw.healthCheck)}; set e.g. {"path": "/health"}` };
-  const given = raw.healthCheck;
-  const settings: { path?: string; intervalMs?: number; timeoutMs?: number; unhealthyThreshold?: number } = {};
-  if (given.path !== undefined) {
-    if (typeof given.path !== 'string' || !given.path.startsWith('/')) return { ok: false, message: `${at}.healthCheck.path is ${JSON.stringify(given.path)}; set a path such as "/health"` };
-    settings.path = given.path;
-  }
-  for (const field of ['intervalMs', 'timeoutMs', 'unhealthyThreshold'] as const) {
-    if (given[field] === undefined) continue;
-    const value = numberFrom(given[field]);
-    if (value === undefined || value <= 0) return { ok: false, message: `${at}.healthCheck.${field} is ${JSON.stringify(given[field])}; set a positive number` };
-    settings[field] = value;
-  }
-  return { ok: true, value: settings };
-}
-
 /**
  * Everything but the strategy fields of one evaluated cluster entry; `at` names it in messages
  * (`clusters[0]`), `defaultApplication` is the execution's application.
@@ -138,12 +82,6 @@ export function readClusterSettings(config: DeployClusterConfig, raw: Readonly<R
   if (locations.length === 0) return { ok: false, message: `${at} names no location to deploy to; set availabilityZones, e.g. {"local": []}, or region` };
   const capacity = capacityOf(config, at);
   if (!capacity.ok) return capacity;
-  const env = envOf(raw, at);
-  if (!env.ok) return env;
-  const command = commandOf(raw, at);
-  if (!command.ok) return command;
-  const healthCheck = healthCheckOf(raw, at);
-  if (!healthCheck.ok) return healthCheck;
   const healthy = raw.targetHealthyDeployPercentage === undefined ? undefined : numberFrom(raw.targetHealthyDeployPercentage);
   if (raw.targetHealthyDeployPercentage !== undefined && (healthy === undefined || healthy < 0 || healthy > 100)) {
     return { ok: false, message: `${at}.targetHealthyDeployPercentage is ${JSON.stringify(raw.targetHealthyDeployPercentage)}; set a percentage between 0 and 100` };
@@ -158,9 +96,6 @@ export function readClusterSettings(config: DeployClusterConfig, raw: Readonly<R
       cluster: clusterName(application, config.stack, config.freeFormDetails),
       locations,
       capacity: capacity.value,
-      ...(env.value ? { env: env.value } : {}),
-      ...(command.value ? { command: command.value } : {}),
-      ...(healthCheck.value ? { healthCheck: healthCheck.value } : {}),
       ...(healthy !== undefined ? { targetHealthyDeployPercentage: healthy } : {}),
     },
   };
@@ -239,89 +174,4 @@ export function strategyRequestOf(
     targetPercentages: config.targetPercentages,
     ...(config.pipelineBeforeCleanup ? { pipelineBeforeCleanup: config.pipelineBeforeCleanup } : {}),
   };
-}
-
-/**
- * Binds each planned step to the compiled task that runs it (core/pipeline/stage-types/deploy.ts
- * names them): the plan is Spinnaker's order, the tasks are the state machine's. Rolling
- * red/black's k-th resize, its waits, validation and disable belong to the k-th percentage; its
- * wait before scale down runs inside `scaleDownCluster`; the zero-capacity health wait after its
- * create is part of `createServerGroup`.
- */
-export function bindSteps(strategy: StrategyName, steps: readonly DeployStep[], targetPercentages: readonly number[], location: string): TaskStepBinding[] {
-  const percentages = rollingPercentages(targetPercentages);
-  let resizes = 0;
-  let percent = percentages[0] ?? 100;
-  const bind = (task: string, step: DeployStep, awaitTask?: string): TaskStepBinding => ({ task, location, step, ...(awaitTask !== undefined ? { awaitTask } : {}) });
-  return steps.map((step): TaskStepBinding => {
-    switch (step.kind) {
-      case 'createServerGroup':
-        return bind('createServerGroup', step);
-      case 'waitForHealthy':
-        return bind(strategy === 'rollingredblack' ? 'createServerGroup' : 'waitForUpInstances', step);
-      case 'shrinkCluster':
-      case 'disableCluster':
-      case 'scaleDownCluster':
-        return bind(step.kind, step);
-      case 'pinServerGroup':
-        return bind('pinSourceServerGroup', step);
-      case 'unpinServerGroup':
-        return bind('unpinSourceServerGroup', step);
-      case 'resizeServerGroup':
-        percent = percentages[resizes] ?? 100;
-        resizes += 1;
-        return bind(`resizeTo${percent}Percent`, step);
-      case 'disableServerGroup':
-        return bind(`disableSource${percent}Percent`, step);
-      case 'runPipeline':
-        return strategy === 'custom' ? bind('startStrategyPipeline', step, 'monitorStrategyPipeline') : bind(`validate${percent}Percent`, step);
-      case 'wait':
-        if (step.label === 'Wait Before Scale Down') return bind(strategy === 'rollingredblack' ? 'scaleDownCluster' : 'waitBeforeScaleDown', step);
-        return bind(strategy === 'rollingredblack' ? `waitBeforeDisable${percent}Percent` : 'waitBeforeDisable', step);
-      case 'enableServerGroup':
-      case 'destroyServerGroup':
-      case 'captureCapacity':
-        // No strategy plans these directly; a rollback binds its own steps.
-        return bind(`unplanned:${step.kind}`, step);
-      default: {
-        const unreachable: never = step;
-        return unreachable;
-      }
-    }
-  });
-}
-
-/** Orders bindings by the compiled task order (stable: locations keep their order within a task). */
-export function orderByTasks(bindings: readonly TaskStepBinding[], taskOrder: readonly string[]): TaskStepBinding[] {
-  const rank = (binding: TaskStepBinding) => taskOrder.indexOf(binding.task);
-  return [...bindings].sort((a, b) => rank(a) - rank(b));
-}
-
-/** The first binding whose task the compiled plan lacks (a planner and the plan disagree). */
-export function unplannedBinding(bindings: readonly TaskStepBinding[], taskOrder: readonly string[]): TaskStepBinding | undefined {
-  return bindings.find((binding) => !taskOrder.includes(binding.task) || (binding.awaitTask !== undefined && !taskOrder.includes(binding.awaitTask)));
-}
-
-/** A binding list as runtime JSON. */
-export function bindingsToJson(bindings: readonly TaskStepBinding[]): JsonObject[] {
-  return bindings.map((binding) => ({ ...binding, step: { ...binding.step } }) as unknown as JsonObject);
-}
-
-/** What a rollback step did, for the failure message. */
-export function describeRollbackStep(binding: TaskStepBinding): string {
-  const { step, location } = binding;
-  switch (step.kind) {
-    case 'enableServerGroup':
-      return `enabled ${step.serverGroup} in ${location}`;
-    case 'disableServerGroup':
-      return `disabled ${step.serverGroup} in ${location}`;
-    case 'destroyServerGroup':
-      return `destroyed ${step.serverGroup} in ${location}`;
-    case 'unpinServerGroup':
-      return `unpinned ${step.serverGroup} in ${location}`;
-    case 'resizeServerGroup':
-      return `resized ${step.serverGroup} in ${location}`;
-    default:
-      return `${step.kind} in ${location}`;
-  }
 }

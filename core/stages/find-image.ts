@@ -18,7 +18,8 @@ import { IMAGE_SELECTION_STRATEGIES } from '../pipeline/stage-types/find-image.t
 import { matchesPattern, type ArtifactStore, type Image } from '../ports/artifact-store.ts';
 import type { JsonObject } from '../ports/execution-store.ts';
 import { imageDetails, imageOutputs, LOCAL_CLOUD_PROVIDER, localOnly, regionsOf, tagsFrom, type ArtifactTaskDeps } from './bake.ts';
-import { describeState, stageScope, targetFor, type DeployTaskDeps } from './deploy-steps.ts';
+import { stageScope, targetFor, type DeployTaskDeps } from './deploy-scope.ts';
+import { describeCluster } from './step-executor.ts';
 import { booleanFrom, failed, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
 
 const DETAILS_KEYS = ['amiDetails', 'deploymentDetails'] as const;
@@ -93,7 +94,9 @@ export async function runFindImage(input: TaskInput<FindImageStage>, deps: Deplo
 
   const details: JsonObject[] = [];
   for (const location of scope.locations) {
-    const state = await describeState(found.target, scope, location);
+    const current = await describeCluster(found.target, { account: scope.account, location, cluster: scope.cluster });
+    if (!current.ok) return failed(`stage '${name}': ${current.message}`);
+    const state = current.state;
     let serverGroups: readonly ServerGroup[] = state.serverGroups;
     const described = new Map<string, JsonObject | undefined>();
     for (const serverGroup of serverGroups) described.set(serverGroup.name, await detailsOf(serverGroup, location, deps.artifacts));

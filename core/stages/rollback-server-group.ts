@@ -1,50 +1,30 @@
 /**
  * `rollbackServerGroup` with `rollbackType: EXPLICIT` (Orca's ExplicitRollback), through the
- * DeployTarget port: in every region, [capture the rollback server group's capacity] → enable
+ * step executor: in every region, [capture the rollback server group's capacity] → enable
  * `restoreServerGroupName` → [resize it up to the rollback one's capacity] → [wait
  * `delayBeforeDisableSeconds`] → disable `rollbackServerGroupName` → [restore the captured min],
  * as planned by core/strategies/rollback.ts (`disableOnly` and `enableAndDisableOnly` shorten it).
  *
  * The stage's two poll steps split that plan at the disable: `enableRestoreServerGroup` plans
  * every region (the traffic guards checked on the whole plan first, so nothing starts when the
- * disable would be refused), keeps the plan in the stage's runtime and works through the steps
- * before the disable; `disableRollbackServerGroup` works through the rest. A step is started once
- * (guards checked again against the cluster as it is then) and awaited by describeCluster,
- * answering RUNNING in between: no call waits for the target.
+ * disable would be refused) and works through the steps before the disable;
+ * `disableRollbackServerGroup` works through the rest.
  *
  * The cluster is the Frigga cluster of `rollbackServerGroupName` unless the stage names one.
  * `PREVIOUS_IMAGE` (a clone of the previous image) is not supported yet and fails saying so.
  */
-import { guardedSteps, type TrafficGuardRule } from '../deploy/traffic-guards.ts';
+import { guardedSteps } from '../deploy/traffic-guards.ts';
 import type { RollbackServerGroupStage } from '../pipeline/stage-types/index.ts';
-import type { DeployTarget } from '../ports/deploy-target.ts';
 import { planRollback, type ExplicitRollbackOptions } from '../strategies/rollback.ts';
-import {
-  describeState,
-  describeStep,
-  locatedStepsAt,
-  pollSeconds,
-  runtimeNumber,
-  stageScope,
-  startStep,
-  stepReached,
-  targetFor,
-  toJson,
-  trafficGuardsOf,
-  vanished,
-  type DeployTaskDeps,
-  type LocatedStep,
-  type StageScope,
-} from './deploy-steps.ts';
-import { booleanFrom, failed, numberFrom, objectAt, running, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
+import { executorDeps, stageScope, targetFor, type DeployTaskDeps, type StageScope } from './deploy-scope.ts';
+import { describeCluster, runSteps, type Planned, type StepDraft, type StepExecutorDeps } from './step-executor.ts';
+import { booleanFrom, failed, numberFrom, objectAt, type TaskDeps, type TaskInput, type TaskResult } from './task-result.ts';
 
 const ENABLE_TASK = 'enableRestoreServerGroup';
 const DISABLE_TASK = 'disableRollbackServerGroup';
 
-const stepsKey = (task: string) => `rollbackSteps:${task}`;
-const nextKey = (task: string) => `rollbackNextStep:${task}`;
-const startedKey = (task: string) => `rollbackStepStarted:${task}`;
-const startedAtKey = (task: string) => `rollbackStepStartedAt:${task}`;
+/** The runtime key of the stage's plan. */
+const PLAN_KEY = 'rollback';
 
 type Options = { ok: true; options: ExplicitRollbackOptions } | { ok: false; message: string };
 
@@ -79,7 +59,7 @@ function optionsOf(input: TaskInput<RollbackServerGroupStage>): Options {
 }
 
 /** Runs one step of a rollbackServerGroup stage. */
-export async function runRollbackServerGroupTask(input: TaskInput<RollbackServerGroupStage>, deps: DeployTaskDeps): Promise<TaskResult> {
+export async function runRollbackServerGroupTask(input: TaskInput<RollbackServerGroupStage>, deps: DeployTaskDeps, taskDeps: Pick<TaskDeps, 'children' | 'store'>, pollsLeft: number): Promise<TaskResult> {
   const name = input.stage.name;
   const rollbackType = input.record.context.rollbackType ?? input.stage.config.rollbackType;
   if (rollbackType !== 'EXPLICIT') {
@@ -96,69 +76,36 @@ export async function runRollbackServerGroupTask(input: TaskInput<RollbackServer
   const scope = scoped.scope;
   const found = targetFor(scope, deps, name);
   if (!found.ok) return failed(found.message);
-  const guards = await trafficGuardsOf(input, deps);
-
-  let runtime: Record<string, unknown> = {};
-  let steps = locatedStepsAt(input.record.runtime, stepsKey(input.task));
-  if (!steps) {
-    if (input.task === DISABLE_TASK) return failed(`stage '${name}': ${DISABLE_TASK} ran before ${ENABLE_TASK} planned the rollback; restart the stage`);
-    const planned = await plan(found.target, scope, options, guards);
-    if (!planned.ok) return failed(`stage '${name}': ${planned.message}`);
-    runtime = { [stepsKey(ENABLE_TASK)]: toJson(planned.enable), [stepsKey(DISABLE_TASK)]: toJson(planned.disable) };
-    steps = planned.enable;
-  }
-  const result = await work(input, found.target, scope, guards, steps);
+  const executor = await executorDeps(input, deps, taskDeps, found.target);
   const acted = Object.fromEntries(scope.locations.map((location) => [location, [options.restoreServerGroupName, options.rollbackServerGroupName].filter((serverGroup) => serverGroup !== '')]));
-  return { ...result, runtime: { ...runtime, ...result.runtime }, context: { ...result.context, 'deploy.server.groups': acted } };
+  return runSteps({
+    input,
+    key: PLAN_KEY,
+    task: input.task,
+    scope,
+    deps: executor,
+    pollsLeft,
+    ...(input.task === ENABLE_TASK ? { plan: () => plan(executor, scope, options) } : {}),
+    context: () => ({ 'deploy.server.groups': acted }),
+  });
 }
 
-type Planned = { ok: true; enable: LocatedStep[]; disable: LocatedStep[] } | { ok: false; message: string };
-
 /** Plans every location and checks the guards on each whole plan; splits it at the disable. */
-async function plan(target: DeployTarget, scope: StageScope, options: ExplicitRollbackOptions, guards: readonly TrafficGuardRule[]): Promise<Planned> {
-  const enable: LocatedStep[] = [];
-  const disable: LocatedStep[] = [];
+async function plan(executor: StepExecutorDeps, scope: StageScope, options: ExplicitRollbackOptions): Promise<Planned> {
+  const enable: StepDraft[] = [];
+  const disable: StepDraft[] = [];
   for (const location of scope.locations) {
-    const state = await describeState(target, scope, location);
+    const described = await describeCluster(executor.target, { account: scope.account, location, cluster: scope.cluster });
+    if (!described.ok) return described;
+    const state = described.state;
     const planned = planRollback(state, options);
     if (!planned.ok) return planned;
-    const guarded = guardedSteps(planned.steps, state, guards);
+    const guarded = guardedSteps(planned.steps, state, executor.guards);
     if (!guarded.ok) return guarded;
     const split = planned.steps.findIndex((step) => step.kind === 'disableServerGroup' && step.serverGroup === options.rollbackServerGroupName);
     const at = split < 0 ? planned.steps.length : split;
-    enable.push(...planned.steps.slice(0, at).map((step) => ({ location, step })));
-    disable.push(...planned.steps.slice(at).map((step) => ({ location, step })));
+    enable.push(...planned.steps.slice(0, at).map((step) => ({ task: ENABLE_TASK, location, step })));
+    disable.push(...planned.steps.slice(at).map((step) => ({ task: DISABLE_TASK, location, step })));
   }
-  return { ok: true, enable, disable };
-}
-
-/** Works through this task's steps in order: start one, wait until the cluster shows it, move on. */
-async function work(input: TaskInput<RollbackServerGroupStage>, target: DeployTarget, scope: StageScope, guards: readonly TrafficGuardRule[], steps: readonly LocatedStep[]): Promise<TaskResult> {
-  const task = input.task;
-  const runtime = input.record.runtime;
-  let next = runtimeNumber(runtime, nextKey(task)) ?? 0;
-  let started = runtime[startedKey(task)] === true;
-  let stepStartedAt = runtimeNumber(runtime, startedAtKey(task)) ?? input.now;
-  const progress = () => ({ [nextKey(task)]: next, [startedKey(task)]: started, [startedAtKey(task)]: stepStartedAt });
-  const name = input.stage.name;
-
-  while (next < steps.length) {
-    const located = steps[next] as LocatedStep;
-    let state = await describeState(target, scope, located.location);
-    if (!started) {
-      const outcome = await startStep(target, scope, located, state, guards);
-      if (!outcome.ok) return failed(`stage '${name}': ${outcome.message}`, { runtime: progress() });
-      started = true;
-      stepStartedAt = input.now;
-      state = await describeState(target, scope, located.location);
-    }
-    const gone = vanished(located, state);
-    if (gone !== undefined) return failed(`stage '${name}': ${gone}`, { runtime: progress() });
-    if (!stepReached(located.step, state, input.now, stepStartedAt)) {
-      return running(pollSeconds(input.now, stepStartedAt), { runtime: progress(), context: { waitingFor: [describeStep(located)] } });
-    }
-    next += 1;
-    started = false;
-  }
-  return succeeded(undefined, { runtime: progress(), context: { waitingFor: [] } });
+  return { ok: true, steps: [...enable, ...disable] };
 }

@@ -12,6 +12,12 @@ import type { Stage } from '../pipeline/stage-types/index.ts';
 interface Updates {
   readonly context?: JsonObject;
   readonly runtime?: JsonObject;
+  /**
+   * Write this result only if the stage is still at the revision the call read: a duplicate
+   * delivery that wrote meanwhile wins, and this call is retried (the step executor's progress
+   * must never move backwards).
+   */
+  readonly exclusive?: boolean;
 }
 
 export type TaskResult =
@@ -46,6 +52,12 @@ export interface TaskInput<S extends Stage = Stage> {
   readonly poll: number;
   /** What expressions see at this stage (for fields a task evaluates itself). */
   readonly expressions: EvaluationContext;
+  /**
+   * Saves one runtime key now, before the task acts (the step executor's plan), conditioned on
+   * the stage being as this call last saw it; on a lost race it answers the value saved there.
+   * Once a task saved, the runner's final write is conditioned on that revision too.
+   */
+  readonly saveRuntime: (key: string, value: JsonObject) => Promise<{ readonly ok: true } | { readonly ok: false; readonly current: unknown }>;
 }
 
 /** The I/O a task may do, handed in by the runner. */

@@ -127,7 +127,11 @@ export function planRollingRedBlack(state: ClusterState, request: DeployRequest,
   const saved = request.capacity;
   const source = sourceServerGroup(state);
   const steps = createAndWait(request, ZERO_CAPACITY, saved);
-  if (source) steps.push({ kind: 'pinServerGroup', serverGroup: source.name, capacity: { ...source.capacity, min: source.capacity.desired } });
+  if (source) {
+    // Orca's captureSourceServerGroupCapacity: what a rollback restores and the unpin returns to.
+    steps.push({ kind: 'captureCapacity', serverGroup: source.name, capacity: source.capacity });
+    steps.push({ kind: 'pinServerGroup', serverGroup: source.name, capacity: { ...source.capacity, min: source.capacity.desired } });
+  }
   const coordinates = { region: state.location, account: state.account, cloudProvider: context.cloudProvider ?? state.cloudProvider ?? 'local' };
   const validation = request.pipelineBeforeCleanup;
   for (const percent of rollingPercentages(request.targetPercentages)) {

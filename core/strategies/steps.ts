@@ -26,6 +26,8 @@ export type DeployStep =
   | { readonly kind: 'unpinServerGroup'; readonly serverGroup: string; readonly min: number }
   /** Records a server group's capacity (Orca's captureSourceServerGroupCapacity) for a later unpin. */
   | { readonly kind: 'captureCapacity'; readonly serverGroup: string; readonly capacity: Capacity }
+  /** Splits the cluster's traffic by weight (canaries) and waits until the router reads it back. */
+  | { readonly kind: 'setTrafficWeights'; readonly weights: Readonly<Record<string, number>> }
   | { readonly kind: 'wait'; readonly seconds: number; readonly label: string }
   /** Runs a pipeline and waits for it (Orca's pipeline stage). */
   | { readonly kind: 'runPipeline'; readonly label: string; readonly application: string; readonly pipelineId: string; readonly parameters: Readonly<Record<string, unknown>> }

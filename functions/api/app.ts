@@ -27,7 +27,7 @@ import { showValue } from '../../core/issues.ts';
 import type { Pipeline } from '../../core/pipeline/model.ts';
 import type { Authenticator } from '../../core/ports/authenticator.ts';
 import type { Clock } from '../../core/ports/clock.ts';
-import type { DeployTargetLookup } from '../../core/ports/deploy-target.ts';
+import type { TargetLookup } from '../../core/ports/target.ts';
 import type { Application, ExecutionStore, PipelineConfigVersion } from '../../core/ports/execution-store.ts';
 import { parseGitWebhook } from '../../core/triggers/git-webhook.ts';
 import { matchGitTrigger } from '../../core/triggers/git-match.ts';
@@ -77,7 +77,7 @@ export interface ApiDeps {
   /** Where faults go (stack traces, SDK text); never to the client. @default nowhere */
   readonly log?: (entry: ApiLogEntry) => void;
   /** The deploy target of each account, for the cluster routes. @default none: those routes answer 404 for every account */
-  readonly targets?: DeployTargetLookup;
+  readonly targets?: TargetLookup;
   /** Saved canary configs (`/v2/canaryConfig`). @default none: those routes answer 404 */
   readonly canaryConfigs?: CanaryConfigStore;
   /** Request body limits. @default DEFAULT_BODY_LIMITS (webhooks 1 MiB, everything else 512 KiB) */
@@ -488,12 +488,14 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       if (target === undefined) return fail(c, 404, accounts.get(account) === undefined ? unknownAccountMessage(account, accounts) : `account '${account}' has no deploy target here`);
       const regions = (c.req.query('regions') ?? 'local').split(',').map((region) => region.trim()).filter((region) => region !== '');
       if (regions.length === 0) return fail(c, 400, "regions is empty; name at least one region, e.g. '?regions=local'");
-      const described = await Promise.all(regions.map((location) => target.describeCluster({ account, location, cluster })));
+      const described = await Promise.all(regions.map((location) => target.serverGroups.describeCluster({ account, location, cluster })));
+      const failure = described.find((result) => !result.ok);
+      if (failure && !failure.ok) return fail(c, 503, `describing cluster '${cluster}' in account '${account}' failed: ${failure.message}`);
       return c.json({
         application,
         account,
         cluster,
-        regions: described.map(({ location, endpoint, serverGroups, trafficWeights }) => ({ location, ...(endpoint ? { endpoint } : {}), ...(trafficWeights ? { trafficWeights } : {}), serverGroups })),
+        regions: described.flatMap((result) => (result.ok ? [result.cluster] : [])).map(({ location, endpoint, serverGroups }) => ({ location, ...(endpoint ? { endpoint } : {}), serverGroups })),
       });
     },
 
@@ -524,8 +526,8 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const { where } = built;
       const target = deps.targets?.({ account: where.account });
       if (target !== undefined) {
-        const described = await Promise.all(where.regions.map((location) => target.describeCluster({ account: where.account, location, cluster: where.cluster })));
-        if (described.every((region) => region.serverGroups.length === 0)) return fail(c, 404, emptyClusterMessage(where));
+        const described = await Promise.all(where.regions.map((location) => target.serverGroups.describeCluster({ account: where.account, location, cluster: where.cluster })));
+        if (described.every((region) => region.ok && region.cluster.serverGroups.length === 0)) return fail(c, 404, emptyClusterMessage(where));
       }
       const started = await service.startRollback(request, caller);
       if (started.ok) await ensureApplication(application);

@@ -24,11 +24,14 @@ import type { Execution, ExecutionStore, JsonObject } from '../../core/ports/exe
 import { createAslEngine } from '../../local/asl-engine.ts';
 import { compilePipeline } from '../../statemachines/index.ts';
 import { startDynalite, type Dynalite } from '../support/dynalite.ts';
+import { createLocalTargetPorts } from '../../adapters/targets/local/local-ports.ts';
+import type { Target } from '../../core/ports/target.ts';
 import { SAMPLE_SERVICE_DIR, startTestLocalTarget, waitForInstances, type TestLocalTarget } from '../support/local-target.ts';
 
 let dynalite: Dynalite;
 let store: ExecutionStore;
 let local: TestLocalTarget;
+let ports: Target;
 let artifacts: ArtifactStore;
 let jobs: LocalJobRunner;
 let scratch: string;
@@ -39,6 +42,7 @@ beforeAll(async () => {
   dynalite = await startDynalite();
   store = createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock: { now: () => now } });
   local = await startTestLocalTarget();
+  ports = createLocalTargetPorts(local.target);
   scratch = mkdtempSync(join(tmpdir(), 'gennaker-artifact-stages-'));
   artifacts = createLocalArtifactStore({ dir: join(scratch, 'images') });
   jobs = createLocalJobRunner({ dir: join(scratch, 'jobs'), baseEnv: { PATH: process.env.PATH ?? '' } });
@@ -65,7 +69,7 @@ async function runPipeline(id: string, stages: JsonObject[]): Promise<Execution>
     clock: { now: () => now },
     http: { send: async () => ({ ok: false, failure: { kind: 'refused-by-allowlist', message: 'no HTTP in this test' } }) },
     children: { start: async () => ({ ok: false, message: 'no child pipelines in this test' }) },
-    targets: ({ account }) => (account === 'local' ? local.target : undefined),
+    targets: ({ account }) => (account === 'local' ? ports : undefined),
     artifacts,
     jobs,
   });

@@ -149,7 +149,7 @@ describe('deploy with red/black on the local target', () => {
       deployments: [{ account: 'local', location: 'local', cluster: 'rb-prod', serverGroup: 'rb-prod-v001' }],
     });
     expect(stage.context['deploy.server.groups']).toEqual({ local: ['rb-prod-v001'] });
-    expect(stepKinds(second)).toEqual(['createServerGroup', 'waitForHealthy', 'disableServerGroup']);
+    expect(stepKinds(second)).toEqual(['createServerGroup', 'waitForHealthy', 'disableCluster', 'disableServerGroup']);
 
     // when the cluster is rolled back under load
     load = await startLoad('rb-prod');
@@ -173,7 +173,7 @@ describe('deploy with red/black on the local target', () => {
     expect(third.statuses).toEqual({ '1': 'SUCCEEDED' });
     // Frigga: the most recently created was v001, so the new one is v002
     expect(third.execution.stages[0]!.outputs['deploy.server.groups']).toEqual({ local: ['rb-prod-v002'] });
-    expect(stepKinds(third)).toEqual(['createServerGroup', 'waitForHealthy', 'destroyServerGroup', 'disableServerGroup', 'resizeServerGroup']);
+    expect(stepKinds(third)).toEqual(['createServerGroup', 'waitForHealthy', 'shrinkCluster', 'destroyServerGroup', 'disableCluster', 'disableServerGroup', 'scaleDownCluster', 'resizeServerGroup']);
     const description = await describeCluster('rb-prod');
     expect(description.serverGroups.map((serverGroup) => serverGroup.name)).toEqual(['rb-prod-v000', 'rb-prod-v002']);
     expect(group(description, 'rb-prod-v000')).toMatchObject({ disabled: true, capacity: { min: 0, max: 0, desired: 0 }, instances: [] });
@@ -208,6 +208,7 @@ describe('deploy with other strategies', () => {
     expect(stepKinds(finished)).toEqual([
       'createServerGroup',
       'waitForHealthy',
+      'captureCapacity',
       'pinServerGroup',
       'resizeServerGroup',
       'disableServerGroup(50%)',
@@ -241,6 +242,7 @@ describe('deploy with other strategies', () => {
     expect(stepKinds(finished)).toEqual([
       'createServerGroup',
       'waitForHealthy',
+      'captureCapacity',
       'pinServerGroup',
       'resizeServerGroup',
       'runPipeline',

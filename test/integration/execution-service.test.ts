@@ -13,7 +13,6 @@ import type { Caller } from '../../core/execution/execution-service-api.ts';
 import { isComplete } from '../../core/execution/status.ts';
 import type { GennakerEvent } from '../../core/ports/event-bus.ts';
 import type { Execution } from '../../core/ports/execution-store.ts';
-import { INTERRUPTED_REASON } from '../../local/recovery.ts';
 import { createLocalRuntime, type LocalRuntime } from '../../local/wiring.ts';
 
 const caller: Caller = { user: 'ana', roles: ['deployers'] };
@@ -299,7 +298,7 @@ describe('restarting', () => {
 });
 
 describe('crash recovery', () => {
-  it('marks executions a stopped process left running, starts what waited behind them, and restarts them on request', async () => {
+  it('resumes executions a stopped process left running where they stopped, and what waited behind them runs after', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gennaker-recovery-'));
     try {
       // given: one execution waiting for a judgment and one queued behind it, then the process stops
@@ -308,28 +307,25 @@ describe('crash recovery', () => {
       const interrupted = await start(first, id);
       const queued = await start(first, id);
       await awaitingJudgment(first, interrupted.executionId, '2');
+      const before = await first.store.getExecution(interrupted.executionId);
       await first.close();
 
       // when: a new process opens the same data
       const second = await createLocalRuntime({ dataDir });
       try {
-        // then
-        expect(second.recovered).toEqual([interrupted.executionId]);
-        const marked = await second.store.getExecution(interrupted.executionId);
-        expect(marked).toMatchObject({ status: 'TERMINAL', cancellationReason: INTERRUPTED_REASON });
-        expect(statuses(marked!)).toEqual({ 1: 'SUCCEEDED', 2: 'CANCELED' });
-        // nothing lost: the queued execution got the slot and runs
+        // then the interrupted execution runs on, from the judgment it waited at
+        expect(second.recovered).toEqual({ resumed: [interrupted.executionId], terminated: [] });
+        await awaitingJudgment(second, interrupted.executionId, '2');
+        await second.service.judgeStage(interrupted.executionId, '2', { judgmentStatus: 'continue' }, caller);
+        const resumed = await finished(second, interrupted.executionId);
+        expect(resumed.status).toBe('SUCCEEDED');
+        // the stage done before the stop did not run again
+        expect(resumed.stages[0]!.startTime).toBe(before!.stages[0]!.startTime);
+        expect(resumed.stages[0]!.endTime).toBe(before!.stages[0]!.endTime);
+        // nothing lost: the queued execution got the slot after it and runs
         await awaitingJudgment(second, queued.executionId, '2');
         await second.service.judgeStage(queued.executionId, '2', { judgmentStatus: 'continue' }, caller);
         expect((await finished(second, queued.executionId)).status).toBe('SUCCEEDED');
-
-        const restarted = await second.service.restartExecution(interrupted.executionId, caller);
-        if (!restarted.ok) throw new Error(restarted.message);
-        await awaitingJudgment(second, restarted.executionId, '2');
-        await second.service.judgeStage(restarted.executionId, '2', { judgmentStatus: 'continue' }, caller);
-        const rerun = await finished(second, restarted.executionId);
-        expect(rerun.status).toBe('SUCCEEDED');
-        expect(rerun.stages[0]!.startTime).toBe(marked!.stages[0]!.startTime);
       } finally {
         await second.close();
       }

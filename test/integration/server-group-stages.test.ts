@@ -269,7 +269,7 @@ describe('traffic guards and missing targets', () => {
     // then
     expect(finished.statuses).toEqual({ '1': 'TERMINAL' });
     expect(errorOf(finished)).toBe(
-      "This cluster ('guarded-prod' in local/local) has traffic guards enabled. Disabling [guarded-prod-v002] would leave the cluster with no instances up.",
+      "stage 'disableServerGroup': This cluster ('guarded-prod' in local/local) has traffic guards enabled. Disabling [guarded-prod-v002] would leave the cluster with no instances up.",
     );
     expect(group(await describeCluster('guarded-prod'), 'guarded-prod-v002')).toMatchObject({ disabled: false });
     expect(await versionsServed('guarded-prod')).toEqual(new Set(['2.0.0']));

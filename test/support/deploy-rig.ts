@@ -9,6 +9,7 @@ import type { ExecutionStore } from '../../core/ports/execution-store.ts';
 import { startDynalite, type Dynalite } from './dynalite.ts';
 import { createLocalRun, type LocalRun } from './local-run.ts';
 import { startTestLocalTarget, type TestLocalTarget } from './local-target.ts';
+import { createLocalTargetPorts } from '../../adapters/targets/local/local-ports.ts';
 
 export interface DeployRig {
   readonly dynalite: Dynalite;
@@ -23,7 +24,8 @@ export async function startDeployRig(): Promise<DeployRig> {
   let now = 0;
   const store = createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock: { now: () => (now += 1) } });
   const local = await startTestLocalTarget();
-  const run = createLocalRun({ store, targets: ({ account }) => (account === 'local' ? local.target : undefined), waitOverrideMs: 50 });
+  const ports = createLocalTargetPorts(local.target);
+  const run = createLocalRun({ store, targets: ({ account }) => (account === 'local' ? ports : undefined), waitOverrideMs: 50 });
   return {
     dynalite,
     store,

@@ -13,7 +13,7 @@ import { newExecutionFromPipeline } from '../../core/execution/new-execution.ts'
 import { createStageRunner, type StageRunner, type StageRunnerDeps } from '../../core/execution/stage-runner.ts';
 import type { StageAnswer, StageRunnerRequest } from '../../core/execution/runner-contract.ts';
 import type { ChildPipelines } from '../../core/ports/child-pipelines.ts';
-import type { DeployTargetLookup } from '../../core/ports/deploy-target.ts';
+import type { TargetLookup } from '../../core/ports/target.ts';
 import type { Execution, ExecutionStore, JsonObject, PipelineConfigVersion } from '../../core/ports/execution-store.ts';
 import type { HttpClient } from '../../core/ports/http-client.ts';
 import type { ManualJudgmentStage } from '../../core/pipeline/stage-types/index.ts';
@@ -33,7 +33,7 @@ export interface LocalRunOptions {
   readonly waitOverrideMs?: number;
   readonly random?: () => number;
   /** Deploy targets for server-group and cluster stages. @default none: those stages cannot run */
-  readonly targets?: DeployTargetLookup;
+  readonly targets?: TargetLookup;
   /** The image store for bake and findImageFromTags. */
   readonly artifacts?: StageRunnerDeps['artifacts'];
   /** The job runner for runJob. */

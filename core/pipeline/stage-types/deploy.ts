@@ -22,6 +22,8 @@ import type { Capacity } from './resize-server-group.ts';
 import { capacitySchema, checkCapacity } from './resize-server-group.ts';
 import { parseIsoDurationMinutes } from './kayenta-canary.ts';
 import { parseCanaryStrategySettings } from '../../strategies/canary.ts';
+import { planDeploy, type StrategyRequest } from '../../strategies/deploy-strategies.ts';
+import { bindDeployTasks, RUN_ONCE_TASKS, taskOrder, type TaskBinding } from '../../strategies/deploy-tasks.ts';
 
 export const DEPLOY_STRATEGIES = ['redblack', 'rollingredblack', 'highlander', 'none', 'custom', 'canary'] as const;
 export type DeployStrategy = (typeof DEPLOY_STRATEGIES)[number];
@@ -168,20 +170,6 @@ const schema: z.ZodType<DeployConfig> = z.looseObject({
   }),
 });
 
-/** A wait step, present when the delay is a template or positive. */
-function delayStep(name: string, delay: number | Expression | undefined): TaskStep[] {
-  if (typeof delay === 'string') return [{ name, kind: 'poll' }];
-  if (delay !== undefined && delay > 0) return [{ name, kind: 'poll', maxPolls: pollsForSeconds(delay) }];
-  return [];
-}
-
-/** Rolling red/black's steps, 100 appended as Orca does. */
-export function rollingPercentages(cluster: DeployClusterConfig): number[] {
-  const percentages = [...cluster.targetPercentages];
-  if (percentages[percentages.length - 1] !== 100) percentages.push(100);
-  return percentages;
-}
-
 /**
  * Polls of a canary deploy's analysis: one per interval end plus retries (as kayentaCanary
  * budgets); the default budget when the lifetime is not known before the stage runs.
@@ -196,60 +184,75 @@ export function canaryAnalysisPolls(cluster: DeployClusterConfig): number {
   return Math.max(1, Math.floor(lifetime / effective + 1e-9)) * 6 + 1;
 }
 
-/** The steps of one cluster's deploy, in Spinnaker's order for its strategy. */
+/** A server group for the compiler's plan: a cluster with a source, so every cleanup step is planned. */
+const SYMBOLIC_SOURCE = { name: 'app-v000', cluster: 'app', account: 'account', location: 'location', createdTime: 0, capacity: { min: 1, max: 1, desired: 1 }, disabled: false, instances: [] };
+
+/** A delay as the compiler's plan sees it: a template will be some number of seconds, so its wait is planned. */
+function symbolicDelay(delay: number | Expression | undefined): number | undefined {
+  return typeof delay === 'string' ? 1 : delay;
+}
+
+/**
+ * The strategy's steps for a cluster that has a source server group, bound to their tasks with
+ * the runtime's own table (core/strategies/deploy-tasks.ts): the compiled task list is derived
+ * from the planners, never written a second time.
+ */
+function symbolicTasks(cluster: DeployClusterConfig): TaskBinding[] {
+  const state = { account: 'account', location: 'location', cluster: 'app', serverGroups: [SYMBOLIC_SOURCE] };
+  const strategy = cluster.strategy === 'canary' ? 'none' : cluster.strategy;
+  const request: StrategyRequest =
+    strategy === 'custom'
+      ? { strategy, application: 'app', strategyApplication: cluster.strategyApplication ?? 'app', strategyPipeline: cluster.strategyPipeline ?? 'pipeline', parentPipelineId: 'execution', parentStageId: 'stage' }
+      : {
+          strategy,
+          capacity: { min: 1, max: 1, desired: 1 },
+          ...(cluster.maxRemainingAsgs !== undefined ? { maxRemainingAsgs: cluster.maxRemainingAsgs } : {}),
+          scaleDown: cluster.scaleDown,
+          ...optionalSeconds('delayBeforeDisableSec', symbolicDelay(cluster.delayBeforeDisableSec)),
+          ...optionalSeconds('delayBeforeCleanup', symbolicDelay(cluster.delayBeforeCleanup)),
+          ...optionalSeconds('delayBeforeScaleDownSec', symbolicDelay(cluster.delayBeforeScaleDownSec)),
+          targetPercentages: cluster.targetPercentages,
+          ...(cluster.pipelineBeforeCleanup ? { pipelineBeforeCleanup: cluster.pipelineBeforeCleanup } : {}),
+        };
+  const planned = planDeploy(state, request);
+  if (!planned.ok) return [];
+  return bindDeployTasks(strategy, planned.steps, cluster.targetPercentages);
+}
+
+function optionalSeconds<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
+}
+
+/** The steps of one cluster's deploy, in Spinnaker's order for its strategy (see symbolicTasks). */
 export function planCluster(cluster: DeployClusterConfig): TaskStep[] {
   const maxPolls = healthPolls(cluster);
-  // Every step that waits on the world may time out waiting for health, then roll back.
-  const poll = (name: string, extraPolls = 0): TaskStep => ({ name, kind: 'poll', maxPolls: maxPolls + extraPolls });
-  const create: TaskStep = { name: 'createServerGroup', kind: 'run' };
-  const waitUp = poll('waitForUpInstances');
-  const scaleDown = (): TaskStep[] => (cluster.scaleDown ? [...delayStep('waitBeforeScaleDown', cluster.delayBeforeScaleDownSec), poll('scaleDownCluster')] : []);
+  if (cluster.strategy === 'canary') {
+    // Baseline and canary beside production, analysed, then promoted or rolled back
+    // (core/strategies/canary.ts, core/stages/canary-deploy.ts).
+    return [
+      { name: 'deployCanaryServerGroups', kind: 'poll', maxPolls },
+      { name: 'runCanaryAnalysis', kind: 'poll', maxPolls: canaryAnalysisPolls(cluster) },
+      { name: 'finishCanary', kind: 'poll', maxPolls },
+    ];
+  }
+  const rolling = cluster.strategy === 'rollingredblack';
   // Rolling red/black's scale down runs its own delay (Orca adds no separate wait stage there).
   const scaleDownDelay = cluster.delayBeforeScaleDownSec;
   const rollingScaleDownPolls = typeof scaleDownDelay === 'number' ? pollsForSeconds(scaleDownDelay) : scaleDownDelay === undefined ? 0 : 100;
-  switch (cluster.strategy) {
-    case 'none':
-      return [create, waitUp];
-    case 'highlander':
-      return [create, waitUp, poll('shrinkCluster')];
-    case 'redblack':
-      return [
-        create,
-        waitUp,
-        ...(cluster.maxRemainingAsgs !== undefined && cluster.maxRemainingAsgs > 0 ? [poll('shrinkCluster')] : []),
-        // Groovy's elvis, as the planner reads it (delayBeforeCleanup in core/strategies): a 0 falls back to the alias.
-        ...delayStep('waitBeforeDisable', cluster.delayBeforeCleanup || cluster.delayBeforeDisableSec),
-        poll('disableCluster'),
-        ...scaleDown(),
-      ];
-    case 'rollingredblack':
-      return [
-        // The new server group starts at capacity 0; each step below grows it and shrinks the source.
-        create,
-        { name: 'pinSourceServerGroup', kind: 'run' },
-        ...rollingPercentages(cluster).flatMap((percent): TaskStep[] => [
-          poll(`resizeTo${percent}Percent`),
-          ...delayStep(`waitBeforeDisable${percent}Percent`, cluster.delayBeforeCleanup),
-          // A validation pipeline polls like a child pipeline (about 100 polls span 8 h), then may roll back.
-          ...(cluster.pipelineBeforeCleanup ? [{ name: `validate${percent}Percent`, kind: 'poll', maxPolls: 100 + ROLLBACK_POLLS } as const] : []),
-          poll(`disableSource${percent}Percent`),
-        ]),
-        ...(cluster.scaleDown ? [poll('scaleDownCluster', rollingScaleDownPolls)] : [{ name: 'unpinSourceServerGroup', kind: 'run' } as const]),
-      ];
-    case 'custom':
-      return [
-        { name: 'startStrategyPipeline', kind: 'run' },
-        { name: 'monitorStrategyPipeline', kind: 'poll' },
-      ];
-    case 'canary':
-      // Baseline and canary beside production, analysed, then promoted or rolled back
-      // (core/strategies/canary.ts, core/stages/canary-deploy.ts).
-      return [poll('deployCanaryServerGroups'), { name: 'runCanaryAnalysis', kind: 'poll', maxPolls: canaryAnalysisPolls(cluster) }, poll('finishCanary')];
-    default: {
-      const unreachable: never = cluster.strategy;
-      return unreachable;
-    }
-  }
+  const delayPolls = (delay: number | Expression | undefined): TaskStep['maxPolls'] => (typeof delay === 'number' ? pollsForSeconds(delay) : undefined);
+  return taskOrder(symbolicTasks(cluster)).map((name): TaskStep => {
+    if (RUN_ONCE_TASKS.has(name)) return { name, kind: 'run' };
+    const step = (polls: number | undefined): TaskStep => (polls === undefined ? { name, kind: 'poll' } : { name, kind: 'poll', maxPolls: polls });
+    if (name === 'monitorStrategyPipeline') return step(undefined);
+    // A validation pipeline polls like a child pipeline (about 100 polls span 8 h), then may roll back.
+    if (name.startsWith('validate')) return step(100 + ROLLBACK_POLLS);
+    if (name === 'waitBeforeDisable') return step(delayPolls(cluster.delayBeforeCleanup || cluster.delayBeforeDisableSec));
+    if (name.startsWith('waitBeforeDisable')) return step(delayPolls(cluster.delayBeforeCleanup));
+    if (name === 'waitBeforeScaleDown') return step(delayPolls(cluster.delayBeforeScaleDownSec));
+    if (name === 'scaleDownCluster' && rolling) return step(maxPolls + rollingScaleDownPolls);
+    // Every step that waits on the world may time out waiting for health, then roll back.
+    return step(maxPolls);
+  });
 }
 
 function checkCluster(cluster: DeployClusterConfig, raw: unknown, index: number): ConfigIssue[] {

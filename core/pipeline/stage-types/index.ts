@@ -76,7 +76,7 @@ export type { WaitConfig, WaitStage } from './wait.ts';
 export type { StatusUrlResolution, WebhookConfig, WebhookMethod, WebhookStage } from './webhook.ts';
 export { DEFAULT_JUDGMENT_TIMEOUT_SECONDS } from './manual-judgment.ts';
 export { DEFAULT_SCORE_THRESHOLDS, canaryIntervalCount, canaryLifetimeMinutes, parseIsoDurationMinutes } from './kayenta-canary.ts';
-export { DEPLOY_STRATEGIES, planCluster, rollingPercentages } from './deploy.ts';
+export { DEPLOY_STRATEGIES, planCluster } from './deploy.ts';
 export { SERVER_GROUP_TARGETS } from './server-group-target.ts';
 
 /** A parsed stage: `StageBase<'wait', WaitConfig>` and so on, told apart by `type`. */

@@ -16,6 +16,11 @@ import type { Execution, JsonObject, StageRecord } from '../../../core/ports/exe
 import { runBakeTask } from '../../../core/stages/bake.ts';
 import type { TaskInput } from '../../../core/stages/task-result.ts';
 
+/** These stages never save a plan mid-task; a call would be a bug. */
+const refuseSave: TaskInput['saveRuntime'] = async () => {
+  throw new Error('this stage saves no runtime mid-task');
+};
+
 function image(imageName: string, createdTime: number, tags: Record<string, string> = {}): Image {
   const [pkg, version] = imageName.split('-');
   const artifact = { type: 'directory', reference: `/images/${imageName}` };
@@ -67,7 +72,7 @@ function input(fields: JsonObject, task: string, runtime: JsonObject = {}): Task
   if (!parsed.pipeline) throw new Error(JSON.stringify(parsed.issues));
   const record: StageRecord = { id: '1', refId: '1', type: 'bake', name: 'Bake', requisiteStageRefIds: [], status: 'RUNNING', context: fields, outputs: {}, runtime, awaitingCallback: false, revision: 1, lastModified: 0 };
   // The bake steps read neither the execution nor expressions.
-  return { stage: parsed.pipeline.stages[0] as BakeStage, record, execution: {} as Execution, task, now: 0, poll: 1, expressions: {} as TaskInput['expressions'] };
+  return { stage: parsed.pipeline.stages[0] as BakeStage, record, execution: {} as Execution, task, now: 0, poll: 1, expressions: {} as TaskInput['expressions'], saveRuntime: refuseSave };
 }
 
 /** Both bake steps, as the runner would run them: the second sees what the first kept. */

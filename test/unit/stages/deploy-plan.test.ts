@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonObject, StageRecord } from '../../../core/ports/execution-store.ts';
 import { deployPollSeconds, healthPolls, parseDeployCluster, planCluster, pollsToCover, type DeployClusterConfig } from '../../../core/pipeline/stage-types/deploy.ts';
-import { bindSteps, readClusterSettings, resolveArtifact, strategyRequestOf, unplannedBinding } from '../../../core/stages/deploy-plan.ts';
+import { readClusterSettings, resolveArtifact, strategyRequestOf } from '../../../core/stages/deploy-plan.ts';
+import { bindDeployTasks } from '../../../core/strategies/deploy-tasks.ts';
 import { planDeploy } from '../../../core/strategies/deploy-strategies.ts';
 import { cluster, serverGroup } from '../deploy/cluster-fixtures.ts';
 
@@ -49,8 +50,8 @@ describe('binding planned steps to the compiled tasks', () => {
     for (const state of [withSource, empty]) {
       const planned = planDeploy(state, request);
       if (!planned.ok) throw new Error(planned.message);
-      const bindings = bindSteps(request.strategy, planned.steps, entry.targetPercentages, 'local');
-      expect(unplannedBinding(bindings, tasks)).toBeUndefined();
+      const bindings = bindDeployTasks(request.strategy, planned.steps, entry.targetPercentages);
+      expect(bindings.filter((binding) => !tasks.includes(binding.task) || (binding.awaitTask !== undefined && !tasks.includes(binding.awaitTask)))).toEqual([]);
       // the bound tasks come in the compiled order
       const ranks = bindings.map((binding) => tasks.indexOf(binding.task));
       expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
@@ -61,9 +62,11 @@ describe('binding planned steps to the compiled tasks', () => {
     const entry = config({ ...base, strategy: 'rollingredblack', targetPercentages: [50], delayBeforeCleanup: 10, scaleDown: true, delayBeforeScaleDownSec: 20 });
     const planned = planDeploy(withSource, { strategy: 'rollingredblack', capacity: { min: 2, max: 2, desired: 2 }, targetPercentages: [50], delayBeforeCleanup: 10, scaleDown: true, delayBeforeScaleDownSec: 20 });
     if (!planned.ok) throw new Error(planned.message);
-    expect(bindSteps('rollingredblack', planned.steps, entry.targetPercentages, 'local').map((binding) => `${binding.task} ${binding.step.kind}`)).toEqual([
+    const bindings = bindDeployTasks('rollingredblack', planned.steps, entry.targetPercentages);
+    expect(planned.steps.map((step, index) => `${bindings[index]!.task} ${step.kind}`)).toEqual([
       'createServerGroup createServerGroup',
       'createServerGroup waitForHealthy',
+      'pinSourceServerGroup captureCapacity',
       'pinSourceServerGroup pinServerGroup',
       'resizeTo50Percent resizeServerGroup',
       'waitBeforeDisable50Percent wait',
@@ -77,11 +80,11 @@ describe('binding planned steps to the compiled tasks', () => {
   });
 
   it('has the custom strategy pipeline started by one task and awaited by the next', () => {
-    const [binding] = bindSteps('custom', [{ kind: 'runPipeline', label: 'pipeline', application: 'a', pipelineId: 'p', parameters: {} }], [], 'local');
+    const [binding] = bindDeployTasks('custom', [{ kind: 'runPipeline', label: 'pipeline', application: 'a', pipelineId: 'p', parameters: {} }], []);
     expect(binding).toMatchObject({ task: 'startStrategyPipeline', awaitTask: 'monitorStrategyPipeline' });
   });
 
-  it('refuses the canary strategy as not runnable yet', () => {
+  it('leaves the canary strategy to its own steps', () => {
     const entry = config({ ...base, strategy: 'canary' });
     const settings = readClusterSettings(entry, base, 'clusters[0]', 'hello');
     if (!settings.ok) throw new Error(settings.message);
@@ -90,7 +93,7 @@ describe('binding planned steps to the compiled tasks', () => {
 });
 
 describe('reading a cluster entry', () => {
-  it('names the Frigga cluster, takes the execution application by default, and fills min and max from desired', () => {
+  it('names the Frigga cluster, takes the execution application by default, fills min and max from desired, and leaves provider fields to the target', () => {
     const raw = { account: 'local', freeFormDetails: 'canary', region: 'local', capacity: { desired: 3 }, env: { FLAG: true, PORT_OFFSET: 2 }, healthCheck: { path: '/ready' } };
     const read = readClusterSettings(config(raw), raw, 'clusters[0]', 'hello');
     expect(read).toEqual({
@@ -101,8 +104,6 @@ describe('reading a cluster entry', () => {
         cluster: 'hello--canary',
         locations: ['local'],
         capacity: { min: 3, max: 3, desired: 3 },
-        env: { FLAG: 'true', PORT_OFFSET: '2' },
-        healthCheck: { path: '/ready' },
       },
     });
   });
@@ -111,8 +112,6 @@ describe('reading a cluster entry', () => {
     ['no location', { account: 'local', capacity: { desired: 1 } }, 'clusters[1] names no location to deploy to; set availabilityZones, e.g. {"local": []}, or region'],
     ['no capacity', { account: 'local', region: 'local' }, 'clusters[1].capacity.desired is undefined; set capacity, e.g. {"min": 1, "max": 3, "desired": 2}'],
     ['an inconsistent capacity', { account: 'local', region: 'local', capacity: { min: 3, desired: 2 } }, 'clusters[1].capacity {"min":3,"max":2,"desired":2} is inconsistent; use min ≤ desired ≤ max'],
-    ['an env that is not strings', { account: 'local', region: 'local', capacity: { desired: 1 }, env: { A: { b: 1 } } }, 'clusters[1].env.A is {"b":1}; environment variables are strings'],
-    ['a command that is not argv', { account: 'local', region: 'local', capacity: { desired: 1 }, command: 'node server.js' }, 'clusters[1].command is "node server.js"; set an argv list, e.g. ["node", "server.js"]'],
     ['a stack with a hyphen', { account: 'local', region: 'local', capacity: { desired: 1 }, stack: 'pr-od' }, "clusters[1]: stack 'pr-od' may use only letters, digits, '.' and '_' (a hyphen would move the rest into the detail); use e.g. 'pr_od'"],
     ['a healthy percentage above 100', { account: 'local', region: 'local', capacity: { desired: 1 }, targetHealthyDeployPercentage: 120 }, 'clusters[1].targetHealthyDeployPercentage is 120; set a percentage between 0 and 100'],
   ])('fails on %s, naming the field and the fix', (_label, raw, message) => {

@@ -13,6 +13,11 @@ import type { Execution, JsonObject, StageRecord } from '../../../core/ports/exe
 import { runFindImageFromTags } from '../../../core/stages/find-image.ts';
 import type { TaskInput } from '../../../core/stages/task-result.ts';
 
+/** These stages never save a plan mid-task; a call would be a bug. */
+const refuseSave: TaskInput['saveRuntime'] = async () => {
+  throw new Error('this stage saves no runtime mid-task');
+};
+
 let scratch: string;
 let store: ArtifactStore;
 let clock = 0;
@@ -42,7 +47,7 @@ function input(fields: JsonObject): TaskInput<FindImageFromTagsStage> {
   if (!parsed.pipeline) throw new Error(JSON.stringify(parsed.issues));
   const record: StageRecord = { id: '1', refId: '1', type: 'findImageFromTags', name: 'Find', requisiteStageRefIds: [], status: 'RUNNING', context: fields, outputs: {}, runtime: {}, awaitingCallback: false, revision: 1, lastModified: 0 };
   // The step reads neither the execution nor expressions.
-  return { stage: parsed.pipeline.stages[0] as FindImageFromTagsStage, record, execution: {} as Execution, task: 'findImageFromTags', now: 0, poll: 1, expressions: {} as TaskInput['expressions'] };
+  return { stage: parsed.pipeline.stages[0] as FindImageFromTagsStage, record, execution: {} as Execution, task: 'findImageFromTags', now: 0, poll: 1, expressions: {} as TaskInput['expressions'], saveRuntime: refuseSave };
 }
 
 describe('findImageFromTags', () => {

@@ -7,8 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { parsePipeline, type RollbackServerGroupStage } from '../../../core/pipeline/index.ts';
 import type { Execution, JsonObject, StageRecord } from '../../../core/ports/execution-store.ts';
 import { runRollbackServerGroupTask } from '../../../core/stages/rollback-server-group.ts';
-import type { DeployTaskDeps } from '../../../core/stages/deploy-steps.ts';
+import type { DeployTaskDeps } from '../../../core/stages/deploy-scope.ts';
 import type { TaskInput } from '../../../core/stages/task-result.ts';
+import { createMemoryTarget } from '../../../adapters/targets/memory/memory-target.ts';
+
+/** These stages never save a plan mid-task; a call would be a bug. */
+const refuseSave: TaskInput['saveRuntime'] = async () => {
+  throw new Error('this stage saves no runtime mid-task');
+};
 
 const saved = { credentials: 'local', regions: ['local'], rollbackContext: { rollbackServerGroupName: 'hello-prod-v002', restoreServerGroupName: 'hello-prod-v001' } };
 
@@ -17,11 +23,14 @@ function input(fields: JsonObject, task = 'enableRestoreServerGroup', stage: Jso
   const parsed = parsePipeline({ application: 'hello', name: 'p', stages: [{ refId: '1', type: 'rollbackServerGroup', name: 'Rollback', ...stage }] });
   if (!parsed.pipeline) throw new Error(JSON.stringify(parsed.issues));
   const record: StageRecord = { id: '1', refId: '1', type: 'rollbackServerGroup', name: 'Rollback', requisiteStageRefIds: [], status: 'RUNNING', context: { ...saved, ...fields }, outputs: {}, runtime: {}, awaitingCallback: false, revision: 1, lastModified: 0 };
-  return { stage: parsed.pipeline.stages[0] as RollbackServerGroupStage, record, execution: { id: 'e', application: 'hello' } as Execution, task, now: 0, poll: 1, expressions: {} as TaskInput['expressions'] };
+  return { stage: parsed.pipeline.stages[0] as RollbackServerGroupStage, record, execution: { id: 'e', application: 'hello' } as Execution, task, now: 0, poll: 1, expressions: {} as TaskInput['expressions'], saveRuntime: refuseSave };
 }
 
 /** No account has a deploy target, and the application has no traffic guards. */
 const deps: DeployTaskDeps = { targets: () => undefined, applications: { getApplication: async () => undefined } };
+
+/** These checks start no child pipeline and read no execution. */
+const noTaskDeps = { children: {} as never, store: { getExecution: async () => undefined } };
 
 describe('rollbackServerGroup before it acts', () => {
   it.each([
@@ -55,15 +64,14 @@ describe('rollbackServerGroup before it acts', () => {
     ],
     ['an account without a deploy target', {}, 'enableRestoreServerGroup', saved, "stage 'Rollback': no deploy target serves account 'local'; check credentials, or configure the account"],
   ])('fails with %s', async (_case, fields, task, stage, message) => {
-    expect(await runRollbackServerGroupTask(input(fields, task, stage), deps)).toEqual({ kind: 'failed', message });
+    expect(await runRollbackServerGroupTask(input(fields, task, stage), deps, noTaskDeps, 10)).toEqual({ kind: 'failed', message });
   });
 
   it('fails the disable step when the enable step never planned the rollback', async () => {
-    // The step fails before it calls the target: an empty object stands for one.
-    const withTarget: DeployTaskDeps = { ...deps, targets: () => ({}) as never };
-    expect(await runRollbackServerGroupTask(input({}, 'disableRollbackServerGroup'), withTarget)).toMatchObject({
+    const withTarget: DeployTaskDeps = { ...deps, targets: () => createMemoryTarget() };
+    expect(await runRollbackServerGroupTask(input({}, 'disableRollbackServerGroup'), withTarget, noTaskDeps, 10)).toMatchObject({
       kind: 'failed',
-      message: "stage 'Rollback': disableRollbackServerGroup ran before enableRestoreServerGroup planned the rollback; restart the stage",
+      message: "stage 'Rollback': step 'disableRollbackServerGroup' ran before the stage was planned; restart the stage",
     });
   });
 });

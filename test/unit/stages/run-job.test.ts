@@ -11,6 +11,11 @@ import type { JobRunner, JobSpec, JobStatus } from '../../../core/ports/job-runn
 import { jobIdFor, parsePropertyFile, runJobTask } from '../../../core/stages/run-job.ts';
 import type { TaskInput } from '../../../core/stages/task-result.ts';
 
+/** These stages never save a plan mid-task; a call would be a bug. */
+const refuseSave: TaskInput['saveRuntime'] = async () => {
+  throw new Error('this stage saves no runtime mid-task');
+};
+
 describe('parsePropertyFile', () => {
   it.each([
     ['KEY=VALUE lines', 'A=1\nB = two words \n', { A: '1', B: 'two words' }],
@@ -76,7 +81,7 @@ function input(fields: JsonObject, task: string, runtime: JsonObject = {}, now =
   const record: StageRecord = { id: '1', refId: '1', type: 'runJob', name: 'Job', requisiteStageRefIds: [], status: 'RUNNING', context: fields, outputs: {}, runtime, awaitingCallback: false, revision: 1, lastModified: 0 };
   // The tasks read only the execution's id and application, and no expressions.
   const execution = { id: 'exec-1', application: 'hello', stages: [record] } as unknown as Execution;
-  return { stage: parsed.pipeline.stages[0] as RunJobStage, record, execution, task, now, poll: 1, expressions: {} as TaskInput['expressions'] };
+  return { stage: parsed.pipeline.stages[0] as RunJobStage, record, execution, task, now, poll: 1, expressions: {} as TaskInput['expressions'], saveRuntime: refuseSave };
 }
 
 describe('runJob validation at save', () => {

@@ -94,6 +94,7 @@ describe('highlander', () => {
 
 describe('rollingredblack', () => {
   const rollingCreate: DeployStep = { kind: 'createServerGroup', serverGroup: 'hello-prod-v003', capacity: { min: 0, max: 0, desired: 0 }, savedCapacity: capacity };
+  const capture: DeployStep = { kind: 'captureCapacity', serverGroup: 'hello-prod-v002', capacity: { min: 2, max: 2, desired: 2 } };
   const pin: DeployStep = { kind: 'pinServerGroup', serverGroup: 'hello-prod-v002', capacity: { min: 2, max: 2, desired: 2 } };
   const grow = (percent: number, size: { min: number; max: number; desired: number }): DeployStep => ({
     kind: 'resizeServerGroup',
@@ -126,6 +127,7 @@ describe('rollingredblack', () => {
     expect(planRollingRedBlack(existing, { ...base, targetPercentages: [50] })).toEqual([
       rollingCreate,
       waitUp,
+      capture,
       pin,
       grow(50, { min: 2, max: 2, desired: 2 }),
       disableShare(50),
@@ -163,6 +165,7 @@ describe('rollingredblack', () => {
     expect(steps).toEqual([
       rollingCreate,
       waitUp,
+      capture,
       pin,
       grow(50, { min: 2, max: 2, desired: 2 }),
       { kind: 'wait', seconds: 15, label: 'Wait Before Disable 50%' },

@@ -317,7 +317,11 @@ describe('crash recovery', () => {
         expect(second.recovered).toEqual({ resumed: [interrupted.executionId], terminated: [] });
         await awaitingJudgment(second, interrupted.executionId, '2');
         await second.service.judgeStage(interrupted.executionId, '2', { judgmentStatus: 'continue' }, caller);
-        const resumed = await finished(second, interrupted.executionId);
+        // (not `finished`: the queued execution starts next and waits for its own judgment, so the runtime is never idle here)
+        const resumed = await until('the resumed execution to complete', async () => {
+          const found = await second.store.getExecution(interrupted.executionId);
+          return found && isComplete(found.status) ? found : undefined;
+        });
         expect(resumed.status).toBe('SUCCEEDED');
         // the stage done before the stop did not run again
         expect(resumed.stages[0]!.startTime).toBe(before!.stages[0]!.startTime);

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLocalDeployTarget, type LocalDeployTarget } from '../adapters/targets/local/local-deploy-target.ts';
-import type { ClusterRef } from '../core/ports/deploy-target.ts';
+import type { ClusterRef } from '../adapters/targets/local/local-target-api.ts';
 import { percentile, runLoad, startLoad, type RunningLoad } from '../local/load-generator.ts';
 import { createLocalRuntime } from '../local/wiring.ts';
 

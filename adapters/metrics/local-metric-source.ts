@@ -12,7 +12,7 @@ import { parseServerGroupName } from '../../core/deploy/names.ts';
 import { describeLocalQuery, localMetricValue, sumCounts, type RequestCountsLike } from '../../core/metrics/local.ts';
 import { LOCAL_METRIC_NAMES } from '../../core/metrics/query.ts';
 import { planWindow } from '../../core/metrics/series.ts';
-import type { ClusterRef } from '../../core/ports/deploy-target.ts';
+import type { ClusterRef } from '../targets/local/local-target-api.ts';
 import type { MetricFetchRequest, MetricFetchResult, MetricSource } from '../../core/ports/metric-source.ts';
 import type { ClusterMetrics } from '../targets/local/local-deploy-target.ts';
 import { LATENCY_BUCKETS_MS } from '../targets/local/metrics.ts';

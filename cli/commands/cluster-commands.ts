@@ -2,7 +2,7 @@
  * `gennaker cluster describe APP CLUSTER` and `gennaker rollback APP CLUSTER`, through the API
  * of a running Gennaker (`gennaker up`).
  */
-import type { ClusterDescription, ServerGroupDescription } from '../../core/ports/deploy-target.ts';
+import type { ClusterDescription, ServerGroupDescription } from '../../adapters/targets/local/local-target-api.ts';
 import { EXIT } from '../usage.ts';
 import { executionWatch, type ApiCommandContext } from './api-commands.ts';
 

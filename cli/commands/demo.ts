@@ -20,7 +20,7 @@ import type { Caller } from '../../core/execution/execution-service-api.ts';
 import { executionFailureReason } from '../../core/execution/failure-reason.ts';
 import type { ExecutionStatus } from '../../core/execution/status.ts';
 import type { IoHost } from '../../core/io-host.ts';
-import type { ClusterDescription, ClusterRef } from '../../core/ports/deploy-target.ts';
+import type { ClusterDescription, ClusterRef } from '../../adapters/targets/local/local-target-api.ts';
 import { startLoad, type RunningLoad } from '../../local/load-generator.ts';
 import type { LocalServer, LocalServerOptions } from '../../local/server.ts';
 import { EXIT } from '../usage.ts';

@@ -9,7 +9,7 @@
  * Pure: a stage record in, records out (`parentStageId` and `syntheticStageOwner` set).
  */
 import type { JsonObject, StageRecord } from '../ports/execution-store.ts';
-import { parseStepProgress, type PlannedStep, type StepProgress } from '../stages/step-schema.ts';
+import { parseStepProgress, type PlannedStep, type StepProgress } from '../deploy/step-progress.ts';
 import type { DeployStep } from '../strategies/steps.ts';
 
 /** Orca's stage type of a step. */

@@ -36,7 +36,7 @@ import type { DeployStep } from '../strategies/steps.ts';
 import { DEFAULT_TARGET_HEALTHY_PERCENTAGE } from '../strategies/steps.ts';
 import { deployPollSeconds } from '../pipeline/stage-types/deploy.ts';
 import { backoffSeconds, deadlineWaitSeconds } from './polling.ts';
-import { parseStepProgress, type PlannedStep, type StepProgress } from './step-schema.ts';
+import { parseStepProgress, type PlannedStep, type StepProgress } from '../deploy/step-progress.ts';
 import { failed, running, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
 
 export type { PlannedStep, StepProgress };

@@ -16,7 +16,7 @@ import type {
   DeployTarget,
   InstanceHealth,
   ServerGroupDescription,
-} from '../../core/ports/deploy-target.ts';
+} from '../../adapters/targets/local/local-target-api.ts';
 
 export interface DeployTargetFixture {
   readonly target: DeployTarget;

@@ -19,7 +19,7 @@ import { createStageRunner } from '../../core/execution/stage-runner.ts';
 import { parsePipeline } from '../../core/pipeline/index.ts';
 import type { ArtifactReference } from '../../core/deploy/model.ts';
 import type { ArtifactStore } from '../../core/ports/artifact-store.ts';
-import type { ClusterRef } from '../../core/ports/deploy-target.ts';
+import type { ClusterRef } from '../../adapters/targets/local/local-target-api.ts';
 import type { Execution, ExecutionStore, JsonObject } from '../../core/ports/execution-store.ts';
 import { createAslEngine } from '../../local/asl-engine.ts';
 import { compilePipeline } from '../../statemachines/index.ts';

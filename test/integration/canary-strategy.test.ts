@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isAlive } from '../../adapters/targets/local/processes.ts';
 import type { CanaryRunOutputs } from '../../core/canary/run-model.ts';
 import { isComplete } from '../../core/execution/status.ts';
-import type { ClusterDescription, ClusterRef } from '../../core/ports/deploy-target.ts';
+import type { ClusterDescription, ClusterRef } from '../../adapters/targets/local/local-target-api.ts';
 import type { Execution } from '../../core/ports/execution-store.ts';
 import { startLoad, type LoadReport } from '../../local/load-generator.ts';
 import { createLocalRuntime, type LocalRuntime } from '../../local/wiring.ts';

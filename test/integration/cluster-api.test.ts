@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../adapters/targets/local/processes.ts';
 import { createRecordingIoHost, type IoMessage } from '../../core/io-host.ts';
-import type { ClusterRef } from '../../core/ports/deploy-target.ts';
+import type { ClusterRef } from '../../adapters/targets/local/local-target-api.ts';
 import { main } from '../../cli/main.ts';
 import { startLocalServer, type LocalServer } from '../../local/server.ts';
 import { sampleServiceArtifact, waitForInstances } from '../support/local-target.ts';

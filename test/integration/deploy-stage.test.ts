@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterDescription, ClusterRef, ServerGroupDescription } from '../../core/ports/deploy-target.ts';
+import type { ClusterDescription, ClusterRef, ServerGroupDescription } from '../../adapters/targets/local/local-target-api.ts';
 import type { ExecutionStore, JsonObject } from '../../core/ports/execution-store.ts';
 import { startDeployRig, type DeployRig } from '../support/deploy-rig.ts';
 import type { Finished, LocalRun } from '../support/local-run.ts';

@@ -9,7 +9,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLoadBalancer } from '../../adapters/targets/local/load-balancer.ts';
 import { freePort } from '../../adapters/targets/local/processes.ts';
-import type { ClusterRef, CreateServerGroupRequest } from '../../core/ports/deploy-target.ts';
+import type { ClusterRef, CreateServerGroupRequest } from '../../adapters/targets/local/local-target-api.ts';
 import { percentile, runLoad } from '../support/http-load.ts';
 import { sampleServiceArtifact, startTestLocalTarget, waitForInstances, type TestLocalTarget } from '../support/local-target.ts';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { isAlive } from '../../adapters/targets/local/processes.ts';
-import type { ClusterRef } from '../../core/ports/deploy-target.ts';
+import type { ClusterRef } from '../../adapters/targets/local/local-target-api.ts';
 import { deployTargetContract } from '../contract/deploy-target.contract.ts';
 import { SAMPLE_SERVICE_DIR, sampleServiceArtifact, startTestLocalTarget, waitForInstances, type TestLocalTarget } from '../support/local-target.ts';
 

@@ -14,7 +14,7 @@ import { createCloudWatchMetricSource, type CloudWatchSend } from '../../adapter
 import { createLocalMetricSource } from '../../adapters/metrics/local-metric-source.ts';
 import { createPrometheusMetricSource } from '../../adapters/metrics/prometheus-metric-source.ts';
 import { createFetchHttpClient } from '../../adapters/http/fetch-http-client.ts';
-import type { ClusterRef } from '../../core/ports/deploy-target.ts';
+import type { ClusterRef } from '../../adapters/targets/local/local-target-api.ts';
 import type { MetricFetchResult, MetricScope, MetricSeries, MetricToFetch } from '../../core/ports/metric-source.ts';
 import { runLoad, type LoadReport } from '../support/http-load.ts';
 import { startPrometheusServer, type PrometheusServer } from '../support/prometheus-server.ts';

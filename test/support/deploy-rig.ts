@@ -19,13 +19,13 @@ export interface DeployRig {
   dispose(): Promise<number[]>;
 }
 
-export async function startDeployRig(): Promise<DeployRig> {
+export async function startDeployRig(options: { readonly deliverTwice?: boolean } = {}): Promise<DeployRig> {
   const dynalite = await startDynalite();
   let now = 0;
   const store = createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock: { now: () => (now += 1) } });
   const local = await startTestLocalTarget();
   const ports = createLocalTargetPorts(local.target);
-  const run = createLocalRun({ store, targets: ({ account }) => (account === 'local' ? ports : undefined), waitOverrideMs: 50 });
+  const run = createLocalRun({ store, targets: ({ account }) => (account === 'local' ? ports : undefined), waitOverrideMs: 50, ...options });
   return {
     dynalite,
     store,

@@ -31,6 +31,11 @@ export interface LocalRunOptions {
   readonly startAt?: number;
   /** Real milliseconds each Wait state sleeps. @default 2 */
   readonly waitOverrideMs?: number;
+  /**
+   * Every Task is delivered twice at the same time, as Step Functions may (at-least-once): the
+   * engine goes on with the first answer, or with the other when one lost a race.
+   */
+  readonly deliverTwice?: boolean;
   readonly random?: () => number;
   /** Deploy targets for server-group and cluster stages. @default none: those stages cannot run */
   readonly targets?: TargetLookup;
@@ -137,7 +142,7 @@ export function createLocalRun(options: LocalRunOptions): LocalRun {
     invoke: async ({ payload }) => {
       const request = payload as StageRunnerRequest;
       try {
-        const answer = await runner(request);
+        const answer = options.deliverTwice ? await firstAnswer(runner(request), runner(request)) : await runner(request);
         calls.push({ request, answer });
         const waitSeconds = (answer as StageAnswer).waitSeconds;
         // A callback's answer is ignored by the engine; only poll waits move time.
@@ -225,4 +230,12 @@ export function createLocalRun(options: LocalRunOptions): LocalRun {
       return decision;
     },
   };
+}
+
+/** The first answer of two deliveries of one Task; an error only when both failed (the first one's). */
+async function firstAnswer<T>(first: Promise<T>, second: Promise<T>): Promise<T> {
+  const [a, b] = await Promise.allSettled([first, second]);
+  if (a.status === 'fulfilled') return a.value;
+  if (b.status === 'fulfilled') return b.value;
+  throw a.reason;
 }

@@ -14,7 +14,7 @@ import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createLocalDeployTarget } from '../../adapters/targets/local/local-deploy-target.ts';
-import type { ClusterRef } from '../../core/ports/deploy-target.ts';
+import type { ClusterRef } from '../../adapters/targets/local/local-target-api.ts';
 
 // Not imported from local-target.ts: that module needs a running vitest.
 const SAMPLE_SERVICE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/service');

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
 import { createLocalDeployTarget, type LocalDeployTarget, type LocalDeployTargetOptions } from '../../adapters/targets/local/local-deploy-target.ts';
 import { isAlive } from '../../adapters/targets/local/processes.ts';
-import type { ArtifactReference, ClusterRef, DeployTarget, InstanceHealth } from '../../core/ports/deploy-target.ts';
+import type { ArtifactReference, ClusterRef, DeployTarget, InstanceHealth } from '../../adapters/targets/local/local-target-api.ts';
 
 export const SAMPLE_SERVICE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../examples/service');
 

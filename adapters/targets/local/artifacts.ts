@@ -11,7 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { chmod, cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { ArtifactReference } from '../../../core/ports/deploy-target.ts';
+import type { ArtifactReference } from './local-target-api.ts';
 
 const run = promisify(execFile);
 

@@ -55,11 +55,11 @@ import type {
   OperationResult,
   ServerGroupDescription,
   ServerGroupRef,
-} from '../../../core/ports/deploy-target.ts';
+} from './local-target-api.ts';
 import { bakeArtifact, LOCAL_ARTIFACT_TYPES } from './artifacts.ts';
 import type { RoutingGroup } from './load-balancer.ts';
 import { LATENCY_BUCKETS_MS, renderPrometheus, type ServerGroupMetrics } from './metrics.ts';
-import { freePort, isAlive, killInstance, spawnInstance, workingDirectoryOf } from './processes.ts';
+import { freePort, instanceProcessesOf, isAlive, killInstance, spawnInstance, workingDirectoryOf } from './processes.ts';
 import { createRouterClient, type RemoteLoadBalancer } from './router-client.ts';
 
 export interface LocalDeployTargetOptions {
@@ -501,6 +501,7 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
       clusters.set(clusterKey(saved.ref), { ref: saved.ref, port: saved.port, ...(saved.weights ? { weights: saved.weights } : {}), routing: Promise.resolve() });
     }
     const checks: Promise<void>[] = [];
+    const incomplete: ServerGroupState[] = [];
     for (const saved of model.serverGroups) {
       const group: ServerGroupState = { ...saved, instances: [] };
       for (const { id, pid, port, launchedTime, outOfService } of saved.instances) {
@@ -510,9 +511,28 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
         group.instances.push(instance);
         checks.push(probeHealth(group, instance));
       }
+      // Launched by a target that died before recording them: adopted by what they are.
+      const recorded = new Set(saved.instances.map((instance) => instance.id));
+      for (const found of instanceProcessesOf(group.directory, group.name)) {
+        if (found.instanceId === undefined || recorded.has(found.instanceId)) continue;
+        const port = found.port;
+        if (port === undefined) {
+          await killInstance(found.pid, killGraceMs);
+          continue;
+        }
+        const instance: InstanceState = { id: found.instanceId, pid: found.pid, port, launchedTime: Date.now(), health: 'Starting', everUp: false, failures: 0, terminating: false };
+        group.instances.push(instance);
+        recorded.add(found.instanceId);
+        checks.push(probeHealth(group, instance));
+      }
+      // Fewer launched than desired: the create (or a resize up) was cut short; finish it.
+      if (recorded.size < group.capacity.desired) incomplete.push(group);
       groups.set(groupKey(group.account, group.location, group.name), group);
     }
     await Promise.all(checks);
+    for (const group of incomplete) {
+      while (group.instances.filter((instance) => !instance.terminating).length < group.capacity.desired) await launch(group);
+    }
     for (const group of groups.values()) for (const instance of group.instances) watch(group, instance, group.healthCheck.intervalMs);
     // Only once every adopted instance was checked: until then the router keeps the last table it had.
     for (const cluster of clusters.values()) {
@@ -714,7 +734,13 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
       groups.set(key, group);
       await ensureCluster(request);
       try {
-        for (let i = 0; i < group.capacity.desired; i++) await launch(group);
+        // Recorded before and after each launch: a target killed mid-create leaves a server group
+        // the next one adopts (its instances found, the missing ones launched), never orphans.
+        await persist();
+        for (let i = 0; i < group.capacity.desired; i++) {
+          await launch(group);
+          await persist();
+        }
       } catch (error) {
         await Promise.all(group.instances.map((instance) => terminate(group, instance)));
         groups.delete(key);

@@ -5,7 +5,7 @@
  * instance under the state directory.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 
@@ -104,6 +104,37 @@ export function isSameProcess(pid: number, startTime: number | undefined): boole
   if (startTime === undefined) return true;
   const now = processStartTime(pid);
   return now === undefined || now === startTime;
+}
+
+/**
+ * Instance processes of a server group, found by what they are rather than by a recorded pid:
+ * running in `directory` with `SERVER_GROUP=<serverGroup>` in their environment. Finds the
+ * instances a target launched and died before recording (Linux: /proc; elsewhere none).
+ */
+export function instanceProcessesOf(directory: string, serverGroup: string): Array<{ readonly pid: number; readonly instanceId: string | undefined; readonly port: number | undefined }> {
+  const found: Array<{ pid: number; instanceId: string | undefined; port: number | undefined }> = [];
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc');
+  } catch {
+    return found;
+  }
+  for (const entry of pids) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (workingDirectoryOf(pid) !== directory) continue;
+    let environ: string[];
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (!environ.includes(`SERVER_GROUP=${serverGroup}`)) continue;
+    const instanceId = environ.find((variable) => variable.startsWith('INSTANCE_ID='))?.slice('INSTANCE_ID='.length);
+    const port = Number(environ.find((variable) => variable.startsWith('PORT='))?.slice('PORT='.length));
+    found.push({ pid, instanceId, port: Number.isInteger(port) && port > 0 ? port : undefined });
+  }
+  return found;
 }
 
 /** The working directory of a pid, when the platform tells (Linux): tells a reused pid from ours. */

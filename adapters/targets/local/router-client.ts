@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { connect, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ClusterRef } from '../../../core/ports/deploy-target.ts';
+import type { ClusterRef } from './local-target-api.ts';
 import type { RoutingGroup } from './load-balancer.ts';
 import type { ServerGroupMetrics } from './metrics.ts';
 import { isSameProcess, killInstance } from './processes.ts';

@@ -9,7 +9,7 @@ import type { ClusterMetrics } from '../../../adapters/targets/local/local-deplo
 import type { MetricsSlot } from '../../../adapters/targets/local/metrics.ts';
 import { histogramQuantile, localMetricValue, sumCounts } from '../../../core/metrics/local.ts';
 import { alignToWindow, planWindow } from '../../../core/metrics/series.ts';
-import type { ClusterRef } from '../../../core/ports/deploy-target.ts';
+import type { ClusterRef } from '../../../adapters/targets/local/local-target-api.ts';
 import type { MetricScope } from '../../../core/ports/metric-source.ts';
 
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0);

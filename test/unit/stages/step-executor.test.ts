@@ -12,7 +12,7 @@ import { runClusterTask } from '../../../core/stages/cluster.ts';
 import { runDeployTask } from '../../../core/stages/deploy.ts';
 import type { DeployTaskDeps } from '../../../core/stages/deploy-scope.ts';
 import { runServerGroupTask, type ServerGroupStage } from '../../../core/stages/server-group.ts';
-import { parseStepProgress } from '../../../core/stages/step-schema.ts';
+import { parseStepProgress } from '../../../core/deploy/step-progress.ts';
 import { syntheticStagesOf } from '../../../core/execution/synthetic-stages.ts';
 import { toOrcaExecution } from '../../../core/execution/orca-shape.ts';
 import type { Execution } from '../../../core/ports/execution-store.ts';

@@ -1,5 +1,9 @@
 /**
- * The deploy target (DESIGN.md §6): where server groups live. Spinnaker's model — account →
+ * The local deploy target's own API (local-deploy-target.ts), which local-ports.ts puts on the
+ * server-group and traffic ports the step executor drives (core/ports/server-groups.ts,
+ * traffic.ts). Tests and the demo use it directly: it blocks where a port only starts.
+ *
+ * Where server groups live. Spinnaker's model — account →
  * location (region) → cluster → server group — with Frigga names chosen by the caller
  * (`reference/spinnaker.md` §1.7). A server group is immutable: a new version is a new server
  * group, so there is no "update"; capacity and traffic are the only things that change.
@@ -24,7 +28,7 @@
 export type InstanceHealth = 'Starting' | 'Up' | 'Down';
 
 /** Capacity and artifact references are the deploy model's own (core/deploy/model.ts). */
-import type { ArtifactReference, Capacity } from '../deploy/model.ts';
+import type { ArtifactReference, Capacity } from '../../../core/deploy/model.ts';
 
 export type { ArtifactReference, Capacity };
 
@@ -192,15 +196,3 @@ export interface DeployTarget {
    */
   setTrafficWeights(ref: ClusterRef, weights: Readonly<Record<string, number>>): Promise<OperationResult>;
 }
-
-/** Which account a stage names (`credentials`), and its cloud provider when the stage says. */
-export interface DeployTargetKey {
-  readonly account: string;
-  readonly cloudProvider?: string;
-}
-
-/**
- * Finds the deploy target of an account: the composition root knows which accounts exist and
- * what serves each. Undefined when the account is unknown (the stage fails, naming it).
- */
-export type DeployTargetLookup = (key: DeployTargetKey) => DeployTarget | undefined;

@@ -8,6 +8,8 @@
  *   stage on the local runtime, real engine and store, real time): the execution's wall time
  *   minus the slowest new instance's time from launch to its first passing health check (seen by
  *   a 20 ms watcher). The median of 3 deploys.
+ * - `deploy_port_calls_redblack`: calls to the server-group and traffic ports for that deploy, on
+ *   the in-memory reference target (deterministic): the cost that throttles a cloud.
  * - `failed_requests_during_redblack`: requests that failed among those sent through the
  *   cluster's load balancer (8 connections, 200 requests/s) during those deploys.
  */
@@ -19,6 +21,12 @@ import { createLocalDeployTarget, type LocalDeployTarget } from '../adapters/tar
 import type { ClusterRef } from '../adapters/targets/local/local-target-api.ts';
 import { percentile, runLoad, startLoad, type RunningLoad } from '../local/load-generator.ts';
 import { createLocalRuntime } from '../local/wiring.ts';
+import { createMemoryClock, createMemoryTarget } from '../adapters/targets/memory/memory-target.ts';
+import type { DeployStage } from '../core/pipeline/stage-types/deploy.ts';
+import type { DeployTaskDeps } from '../core/stages/deploy-scope.ts';
+import { runDeployTask } from '../core/stages/deploy.ts';
+import type { TaskDeps, TaskInput } from '../core/stages/task-result.ts';
+import { driveStage } from '../test/support/stage-driver.ts';
 
 interface Figure {
   readonly value: number;
@@ -155,10 +163,33 @@ async function redBlack(): Promise<{ overheadSeconds: number; failed: number; se
   }
 }
 
+/**
+ * Calls to the two ports for a red/black deploy of 3 instances over a cluster with one server
+ * group, on the in-memory reference target (boot 3 s, drain 2 s, the executor's own polling):
+ * what a cloud sees, and what its throttles count. Deterministic.
+ */
+async function redBlackPortCalls(): Promise<{ total: number; sideEffects: number }> {
+  const clock = createMemoryClock();
+  const target = createMemoryTarget({ clock, bootMs: 3_000, drainMs: 2_000 });
+  const ref = { account: 'mem', location: 'local', cluster: 'bench-prod' };
+  target.control.seedServerGroup({ ...ref, name: 'bench-prod-v000', capacity: { min: 3, max: 3, desired: 3 }, createdTime: clock.now() - 60_000, artifact: { type: 'directory', reference: SERVICE } });
+  const deps: DeployTaskDeps = { targets: () => target, applications: { getApplication: async () => undefined } };
+  const taskDeps: TaskDeps = { http: {} as TaskDeps['http'], children: { start: async () => ({ ok: false, message: 'none' }) }, store: { getExecution: async () => undefined }, random: () => 0.5 };
+  const stage = {
+    type: 'deploy',
+    clusters: [{ account: 'mem', application: 'bench', stack: 'prod', availabilityZones: { local: [] }, capacity: { min: 3, max: 3, desired: 3 }, strategy: 'redblack', maxRemainingAsgs: 2, artifact: { type: 'directory', reference: SERVICE } }],
+  };
+  const result = await driveStage(stage, (input: TaskInput) => runDeployTask(input as TaskInput<DeployStage>, deps, taskDeps, 100), clock);
+  if (result.status !== 'SUCCEEDED') throw new Error(`the bench deploy ended ${result.status}: ${result.message}`);
+  return { total: target.control.calls().length, sideEffects: target.control.effects().length };
+}
+
 export async function run(): Promise<Record<string, Figure>> {
+  const calls = await redBlackPortCalls();
   const lb = await lbAddedLatency();
   const redblack = await redBlack();
   return {
+    deploy_port_calls_redblack: { value: calls.total, unit: `calls (${calls.sideEffects} side effects)` },
     lb_added_latency_ms_p99: { value: lb, unit: 'ms', target: '< 2' },
     redblack_seconds_overhead: { value: redblack.overheadSeconds, unit: 's', target: '< 1' },
     failed_requests_during_redblack: { value: redblack.failed, unit: `requests (of ${redblack.sent})`, target: '<= 0' },

@@ -2,7 +2,7 @@
  * `gennaker up` as a user runs it: a real child process on a free port, driven by the CLI's
  * client commands (themselves child processes). Then a crash (SIGKILL) while a manual judgment
  * waits, and a restart on the same data directory: nothing saved is lost, and the interrupted
- * execution is marked as such and can be restarted.
+ * execution is resumed where it stopped.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { INTERRUPTED_REASON } from '../../local/recovery.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(root, 'bin/gennaker.js');
@@ -120,19 +119,25 @@ describe('gennaker up', () => {
     first.child.kill('SIGKILL');
     await exited(first.child);
 
-    // then: a new server on the same data directory still has everything
+    // then: a new server on the same data directory still has everything, and resumes the interrupted execution
     const second = await up();
-    expect(second.output()).toContain(`execution ${waiting} was interrupted`);
+    expect(second.output()).toContain(`execution ${waiting} was interrupted when Gennaker stopped; resumed where it stopped`);
     const listed = await gennaker(second.endpoint, ['pipeline', 'list', 'demo']);
     expect(listed.stdout).toContain('Release');
     const executions = JSON.parse((await gennaker(second.endpoint, ['execution', 'list', 'demo', '--json'])).stdout) as Array<{ id: string; status: string }>;
     expect(executions.map((e) => e.id)).toEqual([waiting, done]);
     expect(executions.find((e) => e.id === done)!.status).toBe('SUCCEEDED');
-    const interrupted = executions.find((e) => e.id === waiting)!;
-    expect(interrupted.status).toBe('TERMINAL');
+    expect(executions.find((e) => e.id === waiting)!.status).toBe('RUNNING');
+    // it asks for its judgment again, and goes on once judged
+    await until('the resumed judgment', async () => {
+      const judged = await gennaker(second.endpoint, ['judge', waiting, 'Approve', 'continue']);
+      return judged.code === 0 ? judged : undefined;
+    }, (judged) => judged !== undefined);
+    const resumed = await gennaker(second.endpoint, ['execution', 'watch', waiting, '--json']);
+    expect(JSON.parse(resumed.stdout).status).toBe('SUCCEEDED');
 
-    // and the interrupted execution restarts from its judgment
-    const restarted = await gennaker(second.endpoint, ['execution', 'restart', waiting, 'Approve']);
+    // and a finished execution restarts from its judgment
+    const restarted = await gennaker(second.endpoint, ['execution', 'restart', done, 'Approve']);
     expect(restarted.code).toBe(0);
     const again = restarted.stdout.trim();
     await until('the restarted judgment', async () => JSON.parse((await gennaker(second.endpoint, ['execution', 'get', again, '--json'])).stdout), (e) => e.stages[1].status === 'RUNNING');
@@ -140,10 +145,14 @@ describe('gennaker up', () => {
     const finished = await gennaker(second.endpoint, ['execution', 'watch', again, '--json']);
     expect(JSON.parse(finished.stdout).status).toBe('SUCCEEDED');
 
-    // and a failed execution says why wherever its status is printed
+    // and a canceled execution says why wherever its status is printed
+    const canceled = (await gennaker(second.endpoint, ['pipeline', 'execute', 'demo', 'Release'])).stdout.trim();
+    await until('the judgment to cancel', async () => JSON.parse((await gennaker(second.endpoint, ['execution', 'get', canceled, '--json'])).stdout), (e) => e.stages[1].status === 'RUNNING');
+    expect((await gennaker(second.endpoint, ['execution', 'cancel', canceled, '--reason', 'wrong build'])).code).toBe(0);
+    await until('the cancellation', async () => JSON.parse((await gennaker(second.endpoint, ['execution', 'get', canceled, '--json'])).stdout), (e) => e.status === 'CANCELED');
     for (const command of ['get', 'watch']) {
-      const shown = await gennaker(second.endpoint, ['execution', command, waiting]);
-      expect(shown.stderr).toContain(`Release: execution ${waiting} TERMINAL: ${INTERRUPTED_REASON}\n`);
+      const shown = await gennaker(second.endpoint, ['execution', command, canceled]);
+      expect(shown.stderr).toContain(`Release: execution ${canceled} CANCELED: wrong build\n`);
     }
     const check = join(work, 'check.json');
     writeFileSync(

@@ -29,37 +29,9 @@ export type InstanceHealth = 'Starting' | 'Up' | 'Down';
 
 /** Capacity and artifact references are the deploy model's own (core/deploy/model.ts). */
 import type { ArtifactReference, Capacity } from '../../../core/deploy/model.ts';
+import type { ClusterRef, HealthCheckSettings, ServerGroupRef } from '../../../core/ports/server-groups.ts';
 
-export type { ArtifactReference, Capacity };
-
-/** An HTTP health check each instance must pass to be `Up`. */
-export interface HealthCheckSettings {
-  /** @default '/health' */
-  readonly path?: string;
-  /** @default 500 */
-  readonly intervalMs?: number;
-  /** @default 1_000 */
-  readonly timeoutMs?: number;
-  /** Consecutive failures that turn an `Up` instance `Down`. @default 2 */
-  readonly unhealthyThreshold?: number;
-}
-
-/** Which cluster: its Frigga name within an account and a location. */
-export interface ClusterRef {
-  readonly account: string;
-  /** A region, a zone, or `local`. */
-  readonly location: string;
-  /** The cluster's Frigga name (`app-stack-detail`). */
-  readonly cluster: string;
-}
-
-/** Which server group. Names are unique within an account and a location, as in Spinnaker. */
-export interface ServerGroupRef {
-  readonly account: string;
-  readonly location: string;
-  /** The server group's Frigga name (`app-stack-detail-v003`). */
-  readonly serverGroup: string;
-}
+export type { ArtifactReference, Capacity, ClusterRef, HealthCheckSettings, ServerGroupRef };
 
 export interface CreateServerGroupRequest extends ClusterRef {
   /** The full server group name, chosen by the caller (the next free `-vNNN` of the cluster). */

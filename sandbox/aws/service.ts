@@ -51,6 +51,16 @@ export interface SimContext {
   service<T extends AwsServiceSim>(signingName: string): T | undefined;
 }
 
+/**
+ * The wire protocol a service speaks, so the router can name the operation of a request and
+ * answer unknown operations and injected faults in that protocol's own error shape.
+ */
+export type AwsProtocol =
+  | { readonly kind: 'awsQuery'; readonly xmlns: string; readonly version: string }
+  | { readonly kind: 'ec2Query'; readonly xmlns: string; readonly version: string }
+  | { readonly kind: 'awsJson'; readonly jsonVersion: '1.0' | '1.1' }
+  | { readonly kind: 'restJson' };
+
 /** One simulated AWS service. */
 export interface AwsServiceSim {
   /** SigV4 signing name: "ec2", "autoscaling", "elasticloadbalancing", "ecs", "application-autoscaling", "lambda", "monitoring", "sts". */
@@ -66,4 +76,26 @@ export interface AwsServiceSim {
   snapshot(): Record<string, unknown>;
   /** Names of the operations this service implements (anything else answers the protocol's unknown-operation error). */
   readonly operations: readonly string[];
+  /**
+   * The service's protocol. Without it the router guesses from the request (`Action=` form →
+   * awsQuery, `x-amz-target` → awsJson, anything else → restJson).
+   */
+  readonly protocol?: AwsProtocol;
+  /**
+   * The operation a request calls, for protocols whose operation is not in the request's
+   * `Action` or `x-amz-target` (REST paths). `undefined` = unknown operation.
+   */
+  operationOf?(req: SimRequest): string | undefined;
+  /**
+   * The earliest simulated time at which a state machine of this service changes on its own
+   * (an instance finishes booting, a target finishes draining), or `undefined` when nothing is
+   * pending. `tick` stops at each such instant so events carry their exact times.
+   */
+  nextChangeAt?(): number | undefined;
+  /**
+   * Side-door commands that are not part of AWS (`POST /__sandbox/<signingName>/<command>`),
+   * e.g. forcing a target unhealthy. Returns plain JSON; throws an Error whose message is
+   * answered as a 400.
+   */
+  control?(command: string, input: Record<string, unknown>, ctx: SimContext): unknown;
 }

@@ -1,0 +1,561 @@
+/**
+ * The provider fields of an ECS cluster entry, as Spinnaker's deploy stage writes them
+ * (`reference/cloud-targets.md` §3.1): the stage's cluster entry reaches `create` unchanged and is
+ * parsed here, once. Fields this target does not read (`account`, `strategy`, `moniker`,
+ * `healthCheckType`...) are ignored, as clouddriver ignores them; a field it reads with a wrong
+ * value is refused with one line naming the field, showing the value and saying the fix. What this
+ * target cannot do yet (service discovery, task-definition artifacts it would have to fetch) is
+ * refused as `unsupported` or `invalid`, never silently dropped.
+ *
+ * Where the image comes from, in Orca's order (EcsServerGroupCreator): an `imageDescription`
+ * whose tag is known, else `dockerImageAddress`, else the deploy's `docker/image` artifact (the
+ * trigger's tag is not resolved into `imageDescription` by Gennaker, so an `imageDescription`
+ * with `fromTrigger` and no tag falls back to the artifact). With `useTaskDefinitionArtifact`,
+ * the task definition is the artifact's JSON (a RegisterTaskDefinition request) and
+ * `containerMappings` say which container runs which image.
+ *
+ * `deploymentMode` picks who shifts traffic: `spinnaker` (the default: one ECS service per server
+ * group, traffic follows task counts, disable = scale to 0, exactly as clouddriver) or `ecs-native`
+ * (ECS's own BLUE_GREEN, CANARY or LINEAR deployment of one service, configured in
+ * `ecsNativeDeployment`). See README.md beside this file.
+ */
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/** Tag keys this target writes itself; a user tag may not take them. */
+export const RESERVED_TAG_PREFIX = 'gennaker:';
+
+/** Deck's placeholders meaning "nothing chosen". */
+const NO_IAM_ROLE = 'None (No IAM role)';
+const NO_IMAGE_CREDENTIALS = 'None (No registry credentials)';
+
+/** Who shifts traffic between versions. */
+export const DEPLOYMENT_MODES = ['spinnaker', 'ecs-native'] as const;
+export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
+
+/** ECS's native deployment strategies (`deploymentConfiguration.strategy`, `aws-and-peers.md` §3.3). */
+export const NATIVE_STRATEGIES = ['BLUE_GREEN', 'CANARY', 'LINEAR'] as const;
+export type NativeStrategy = (typeof NATIVE_STRATEGIES)[number];
+
+/** A container port's load-balancer wiring: which container and port the target group reaches. */
+export interface TargetGroupMapping {
+  /** Absent: the server group's own container (`v003`), as clouddriver. */
+  readonly containerName?: string;
+  readonly containerPort: number;
+  /** The target group's name, resolved with DescribeTargetGroups (exactly one must match). */
+  readonly targetGroup: string;
+}
+
+/** Where a container's image comes from, before the deploy's artifact is known. */
+export type ImageSource =
+  | { readonly kind: 'address'; readonly address: string; readonly field: string }
+  /** `imageDescription` with `fromTrigger` and no tag: the deploy's `docker/image` artifact supplies it. */
+  | { readonly kind: 'from-artifact'; readonly field: string; readonly repository: string }
+  | { readonly kind: 'none' };
+
+export interface ContainerMapping {
+  readonly containerName: string;
+  readonly image: ImageSource;
+}
+
+/** ECS native blue/green, canary or linear deployment of one service (deploymentMode `ecs-native`). */
+export interface NativeDeploymentConfig {
+  readonly strategy: NativeStrategy;
+  /** Minutes blue and green run side by side after the production shift. @default 0 */
+  readonly bakeTimeInMinutes: number;
+  readonly canaryPercent?: number;
+  readonly canaryBakeTimeInMinutes?: number;
+  readonly linearStepPercent?: number;
+  readonly linearStepBakeTimeInMinutes?: number;
+  /** The second target group ECS shifts traffic to and from (its name). */
+  readonly alternateTargetGroup: string;
+  /** The listener rule carrying production traffic (an ARN). */
+  readonly productionListenerRule: string;
+  readonly testListenerRule?: string;
+  /** The role ECS assumes to rewrite the listener rules (an ARN). */
+  readonly roleArn: string;
+}
+
+/** The task definition: generated from the fields (clouddriver's makeTaskDefinitionRequest) or an artifact's JSON. */
+export type TaskDefinitionSource =
+  | { readonly kind: 'generated' }
+  /** A RegisterTaskDefinition request as JSON (lowerCamel members), from an inline artifact. */
+  | { readonly kind: 'artifact'; readonly template: Readonly<Record<string, unknown>>; readonly field: string };
+
+/** An ECS cluster entry's provider fields, parsed. Capacity and names come from the create request. */
+export interface EcsClusterConfig {
+  readonly deploymentMode: DeploymentMode;
+  readonly ecsClusterName: string;
+  readonly launchType?: 'FARGATE' | 'EC2';
+  readonly capacityProviderStrategy: readonly { readonly capacityProvider: string; readonly weight?: number; readonly base?: number }[];
+  readonly platformVersion?: string;
+  /** CPU units of the container (and of the task on Fargate). */
+  readonly computeUnits?: number;
+  /** Soft memory limit of the container in MiB (and the task's memory on Fargate). */
+  readonly reservedMemory?: number;
+  readonly containerPort?: number;
+  readonly portProtocol: 'tcp' | 'udp';
+  readonly image: ImageSource;
+  readonly containerMappings: readonly ContainerMapping[];
+  readonly taskDefinition: TaskDefinitionSource;
+  readonly targetGroupMappings: readonly TargetGroupMapping[];
+  /** Subnet purposes (`immutable_metadata` tag), from `subnetType` and `subnetTypes`. */
+  readonly subnetTypes: readonly string[];
+  /** Explicit subnet ids. */
+  readonly subnets: readonly string[];
+  /** Zones of the target's region (`availabilityZones[region]`); empty: any zone. */
+  readonly availabilityZones: readonly string[];
+  /** Security group ids. */
+  readonly securityGroups: readonly string[];
+  /** Security group names, resolved in the subnets' VPC. */
+  readonly securityGroupNames: readonly string[];
+  readonly associatePublicIpAddress?: boolean;
+  /** `awsvpc`, `bridge`, `host` or `none`; absent for ECS's default. */
+  readonly networkMode?: 'awsvpc' | 'bridge' | 'host' | 'none';
+  readonly environmentVariables: Readonly<Record<string, string>>;
+  readonly dockerLabels: Readonly<Record<string, string>>;
+  /** The task role (an ARN, or a role name in the account). */
+  readonly iamRole?: string;
+  /** A Secrets Manager ARN holding registry credentials. */
+  readonly dockerImageCredentialsSecret?: string;
+  readonly logDriver?: string;
+  readonly logOptions: Readonly<Record<string, string>>;
+  readonly healthCheckGracePeriodSeconds?: number;
+  readonly placementConstraints: readonly { readonly type: string; readonly expression?: string }[];
+  readonly placementStrategy: readonly { readonly type: string; readonly field?: string }[];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly enableExecuteCommand: boolean;
+  readonly enableDeploymentCircuitBreaker: boolean;
+  readonly ecsNativeDeployment?: NativeDeploymentConfig;
+}
+
+export type ParsedEcsConfig = { readonly ok: true; readonly config: EcsClusterConfig } | { readonly ok: false; readonly reason: 'invalid' | 'unsupported'; readonly message: string };
+
+const isBlank = (value: unknown) => value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+/** Jackson's reading: null is absent. */
+const absentIfNull = (value: unknown) => (value === null ? undefined : value);
+const absentIfBlank = (value: unknown) => (isBlank(value) ? undefined : value);
+
+// Each schema's error message is the fix only; `problem` prefixes the field and its value.
+const name = (fix: string) => z.string({ error: fix }).trim().min(1, { error: fix });
+const whole = (fix: string, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .union([z.number(), z.string().trim().regex(/^[0-9]+$/).transform(Number)], { error: fix })
+    .pipe(z.number({ error: fix }).int({ error: fix }).min(min, { error: fix }).max(max, { error: fix }));
+const percent = (fix: string, min: number, max: number) =>
+  z.union([z.number(), z.string().trim().regex(/^[0-9]+(\.[0-9]+)?$/).transform(Number)], { error: fix }).pipe(z.number({ error: fix }).min(min, { error: fix }).max(max, { error: fix }));
+const flag = (fix: string) => z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')], { error: fix });
+const opt = <T extends z.ZodType>(schema: T) => z.preprocess(absentIfNull, schema.optional());
+/** Optional, and blank strings count as absent (Deck writes `""` for fields left empty). */
+const optText = <T extends z.ZodType>(schema: T) => z.preprocess(absentIfBlank, schema.optional());
+const list = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === null || value === undefined ? [] : value), schema);
+const dict = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === null || value === undefined ? {} : value), schema);
+const stringMap = (fix: string) => dict(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()], { error: fix }).transform(String), { error: fix }));
+
+const PORT_FIX = 'set a port number from 1 to 65535, e.g. 80';
+const TARGET_GROUP_FIX = 'set the target group name, e.g. "hello-prod-tg"';
+const ARN_ROLE = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/;
+const ARN_RULE = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener-rule\/(app|net)\/.+$/;
+
+const imageDescriptionSchema = z.looseObject(
+  {
+    registry: optText(z.string({ error: 'set the registry host, e.g. "123456789012.dkr.ecr.us-west-2.amazonaws.com"' })),
+    repository: optText(z.string({ error: 'set the repository, e.g. "hello"' })),
+    tag: optText(z.string({ error: 'set the image tag, e.g. "1.2.0"' })),
+    imageId: optText(z.string({ error: 'set the image address, e.g. "hello:1.2.0"' })),
+    fromTrigger: opt(flag('set true or false')),
+    fromContext: opt(flag('set true or false')),
+  },
+  { error: 'set {"registry": "...", "repository": "...", "tag": "..."}' },
+);
+
+const targetGroupMappingSchema = z.looseObject(
+  {
+    containerName: optText(z.string({ error: 'set the container name, or leave it empty for the server group\'s container' })),
+    containerPort: whole(PORT_FIX, 1, 65535),
+    targetGroup: name(TARGET_GROUP_FIX),
+  },
+  { error: 'set {"containerPort": 80, "targetGroup": "hello-prod-tg"}' },
+);
+
+const artifactSchema = z.looseObject({ type: opt(z.string()), reference: opt(z.string()), name: opt(z.string()), artifactAccount: opt(z.string()) });
+
+const nativeSchema = z.looseObject(
+  {
+    strategy: z.enum(NATIVE_STRATEGIES, { error: `set one of ${NATIVE_STRATEGIES.join(', ')}` }),
+    bakeTimeInMinutes: opt(whole('set the minutes blue and green run side by side after the shift, 0 to 1440', 0, 1440)),
+    canaryPercent: opt(percent('set the canary\'s share of traffic, 0.1 to 100', 0.1, 100)),
+    canaryBakeTimeInMinutes: opt(whole('set the minutes the canary runs before the rest shifts, 0 to 1440', 0, 1440)),
+    linearStepPercent: opt(percent('set each step\'s share of traffic, 3 to 100', 3, 100)),
+    linearStepBakeTimeInMinutes: opt(whole('set the minutes between steps, 0 to 1440', 0, 1440)),
+    alternateTargetGroup: name('set the name of the second target group ECS shifts traffic to, e.g. "hello-prod-green"'),
+    productionListenerRule: z.string({ error: 'set the ARN of the listener rule that carries production traffic ("arn:aws:elasticloadbalancing:...:listener-rule/app/...")' }).regex(ARN_RULE, {
+      error: 'set the ARN of the listener rule that carries production traffic ("arn:aws:elasticloadbalancing:...:listener-rule/app/...")',
+    }),
+    testListenerRule: opt(z.string({ error: 'set the ARN of the test listener rule, or remove testListenerRule' }).regex(ARN_RULE, { error: 'set the ARN of the test listener rule, or remove testListenerRule' })),
+    roleArn: z.string({ error: 'set the ARN of the role ECS assumes to shift traffic, e.g. "arn:aws:iam::123456789012:role/ecsInfrastructureRole"' }).regex(ARN_ROLE, {
+      error: 'set the ARN of the role ECS assumes to shift traffic, e.g. "arn:aws:iam::123456789012:role/ecsInfrastructureRole"',
+    }),
+  },
+  { error: 'set {"strategy": "BLUE_GREEN", "alternateTargetGroup": "...", "productionListenerRule": "arn:...", "roleArn": "arn:..."}' },
+);
+
+const schema = z.looseObject({
+  deploymentMode: z.preprocess((value) => (isBlank(value) ? 'spinnaker' : value), z.enum(DEPLOYMENT_MODES, { error: 'set "spinnaker" (a service per server group, as Spinnaker) or "ecs-native" (ECS blue/green, canary or linear)' })),
+  ecsClusterName: z.preprocess(absentIfNull, name('set the ECS cluster to deploy to, e.g. "spinnaker-deployment-cluster"')),
+  launchType: optText(z.enum(['FARGATE', 'EC2'], { error: 'set "FARGATE" or "EC2", or leave it empty and set capacityProviderStrategy' })),
+  capacityProviderStrategy: list(
+    z.array(
+      z.looseObject({
+        capacityProvider: name('set the capacity provider, e.g. "FARGATE_SPOT"'),
+        weight: opt(whole('set a weight from 0 to 1000', 0, 1000)),
+        base: opt(whole('set a base from 0 to 100000', 0, 100_000)),
+      }),
+      { error: 'list capacity providers, e.g. [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]' },
+    ),
+  ),
+  platformVersion: optText(z.string({ error: 'set a Fargate platform version, e.g. "LATEST"' })),
+  computeUnits: opt(whole('set CPU units, e.g. 256', 0, 1_000_000)),
+  reservedMemory: opt(whole('set memory in MiB, e.g. 512', 0, 10_000_000)),
+  containerPort: opt(whole(PORT_FIX, 1, 65535)),
+  portProtocol: z.preprocess((value) => (isBlank(value) ? 'tcp' : value), z.enum(['tcp', 'udp'], { error: 'set "tcp" or "udp"' })),
+  dockerImageAddress: optText(z.string({ error: 'set the image to run, e.g. "123456789012.dkr.ecr.us-west-2.amazonaws.com/hello:1.2.0"' })),
+  imageDescription: opt(imageDescriptionSchema),
+  containerMappings: list(
+    z.array(
+      z.looseObject({ containerName: name('set the name of a container of the task definition'), imageDescription: opt(imageDescriptionSchema), dockerImageAddress: optText(z.string()) }),
+      { error: 'list {"containerName": "...", "imageDescription": {...}} entries' },
+    ),
+  ),
+  useTaskDefinitionArtifact: opt(flag('set true or false')),
+  taskDefinitionArtifact: opt(z.looseObject({ artifactId: optText(z.string()), artifact: opt(artifactSchema) }, { error: 'set {"artifact": {"type": "embedded/base64", "reference": "<base64 of the task definition JSON>"}}' })),
+  resolvedTaskDefinitionArtifact: opt(artifactSchema),
+  spelProcessedTaskDefinitionArtifact: opt(z.record(z.string(), z.unknown(), { error: 'set the task definition JSON object' })),
+  targetGroup: optText(z.string({ error: TARGET_GROUP_FIX })),
+  loadBalancedContainer: optText(z.string({ error: 'set the container the target group reaches, or leave it empty' })),
+  targetGroupMappings: list(z.array(targetGroupMappingSchema, { error: 'list {"containerPort": 80, "targetGroup": "..."} entries' })),
+  subnetType: optText(z.string({ error: 'set the subnet purpose, e.g. "private-subnet"' })),
+  subnetTypes: list(z.array(name('list subnet purposes, e.g. ["private-subnet"]'), { error: 'list subnet purposes, e.g. ["private-subnet"]' })),
+  subnets: list(z.array(z.string().regex(/^subnet-[0-9a-zA-Z]+$/, { error: 'list subnet ids, e.g. ["subnet-0abc1234"]' }), { error: 'list subnet ids, e.g. ["subnet-0abc1234"]' })),
+  availabilityZones: opt(z.record(z.string(), list(z.array(z.string(), { error: 'list the zones of the region, e.g. ["us-west-2a"]' })), { error: 'map regions to zones, e.g. {"us-west-2": ["us-west-2a"]}' })),
+  securityGroups: list(z.array(z.string().regex(/^sg-[0-9a-zA-Z]+$/, { error: 'list security group ids, e.g. ["sg-0abc1234"], or names in securityGroupNames' }), { error: 'list security group ids, e.g. ["sg-0abc1234"]' })),
+  securityGroupNames: list(z.array(name('list security group names, e.g. ["hello-web"]'), { error: 'list security group names, e.g. ["hello-web"]' })),
+  associatePublicIpAddress: opt(flag('set true or false')),
+  networkMode: optText(z.enum(['awsvpc', 'bridge', 'host', 'none', 'default'], { error: 'set "awsvpc", "bridge", "host", "none" or "default"' })),
+  environmentVariables: stringMap('set an object of environment variables, e.g. {"PORT": "80"}'),
+  dockerLabels: stringMap('set an object of Docker labels, e.g. {"team": "web"}'),
+  iamRole: optText(z.string({ error: 'set the task role\'s name or ARN, or "None (No IAM role)"' })),
+  dockerImageCredentialsSecret: optText(z.string({ error: 'set the ARN of the secret holding registry credentials, or "None (No registry credentials)"' })),
+  logDriver: optText(z.string({ error: 'set a log driver, e.g. "awslogs"' })),
+  logOptions: stringMap('set an object of log options, e.g. {"awslogs-group": "hello"}'),
+  healthCheckGracePeriodSeconds: opt(whole('set the seconds ECS ignores failing load-balancer health checks after a task starts, e.g. 30', 0, 2_147_483_647)),
+  placementConstraints: list(z.array(z.looseObject({ type: name('set "distinctInstance" or "memberOf"'), expression: optText(z.string()) }), { error: 'list placement constraints, e.g. [{"type": "distinctInstance"}]' })),
+  placementStrategySequence: list(z.array(z.looseObject({ type: name('set "random", "spread" or "binpack"'), field: optText(z.string()) }), { error: 'list placement strategies, e.g. [{"type": "spread", "field": "attribute:ecs.availability-zone"}]' })),
+  serviceDiscoveryAssociations: list(z.array(z.unknown(), { error: 'leave serviceDiscoveryAssociations empty' })),
+  tags: stringMap('set an object of tag values, e.g. {"team": "web"}'),
+  enableExecuteCommand: opt(flag('set true or false')),
+  enableDeploymentCircuitBreaker: opt(flag('set true or false')),
+  ecsNativeDeployment: opt(nativeSchema),
+});
+
+/** `a.b[2].c` for a zod path. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`), '');
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** A value for a one-line message: JSON, at most 80 characters. */
+export function shown(value: unknown): string {
+  let text: string;
+  try {
+    text = value === undefined ? 'missing' : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  text = text.replace(/\s+/g, ' ');
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+/** The one line of a bad field. */
+export function problem(field: string, value: unknown, fix: string): string {
+  return `provider field ${field} is ${shown(value)}; ${fix}`;
+}
+
+const invalid = (field: string, value: unknown, fix: string): ParsedEcsConfig => ({ ok: false, reason: 'invalid', message: problem(field, value, fix) });
+const unsupported = (field: string, value: unknown, fix: string): ParsedEcsConfig => ({ ok: false, reason: 'unsupported', message: problem(field, value, fix) });
+
+type ImageDescription = z.infer<typeof imageDescriptionSchema>;
+
+/**
+ * Orca's getImageAddressFromDescription, without the trigger: `imageId` when it names a tag,
+ * else `registry/repository:tag`; a `fromTrigger` description without a tag waits for the deploy's
+ * `docker/image` artifact.
+ */
+function imageFromDescription(description: ImageDescription, field: string): ImageSource | { readonly problem: string } {
+  const repository = description.repository;
+  if (description.tag !== undefined && repository !== undefined) {
+    return { kind: 'address', address: description.registry !== undefined ? `${description.registry}/${repository}:${description.tag}` : `${repository}:${description.tag}`, field };
+  }
+  // Deck writes "<registry>/<repository> (Tag resolved at runtime)" for trigger images: not an address.
+  if (description.imageId !== undefined && !/\s/.test(description.imageId) && !description.fromTrigger) return { kind: 'address', address: description.imageId, field };
+  if (description.fromTrigger || description.fromContext) return { kind: 'from-artifact', field, repository: repository ?? description.imageId ?? '' };
+  return { problem: problem(`${field}.tag`, description.tag, 'set the image tag, or set dockerImageAddress, e.g. "hello:1.2.0"') };
+}
+
+/** Decodes an inline task-definition artifact: `embedded/base64` JSON (or YAML, as Orca reads it). */
+function templateFromArtifact(artifact: z.infer<typeof artifactSchema>, field: string): { template: Record<string, unknown> } | { problem: ParsedEcsConfig } {
+  if (artifact.type !== 'embedded/base64') {
+    return {
+      problem: unsupported(
+        `${field}.type`,
+        artifact.type,
+        'Gennaker cannot fetch task definition artifacts yet; inline it as {"type": "embedded/base64", "reference": "<base64 of the task definition JSON>"}',
+      ),
+    };
+  }
+  const encoded = artifact.reference ?? '';
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(encoded)) return { problem: invalid(`${field}.reference`, encoded, 'set the base64 of the task definition JSON') };
+  const text = Buffer.from(encoded, 'base64').toString('utf8');
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch {
+    return { problem: invalid(`${field}.reference`, `${encoded.slice(0, 20)}...`, 'its content is not JSON; set the base64 of a RegisterTaskDefinition request in JSON') };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { problem: invalid(`${field}.reference`, `${encoded.slice(0, 20)}...`, 'its content is not a JSON object; set the base64 of a RegisterTaskDefinition request in JSON') };
+  }
+  return { template: value as Record<string, unknown> };
+}
+
+/** The task definition of an artifact deploy, from whichever inline form the entry carries. */
+function taskDefinitionOf(fields: z.infer<typeof schema>): TaskDefinitionSource | { problem: ParsedEcsConfig } {
+  if (fields.useTaskDefinitionArtifact !== true) return { kind: 'generated' };
+  if (fields.spelProcessedTaskDefinitionArtifact !== undefined) return { kind: 'artifact', template: fields.spelProcessedTaskDefinitionArtifact, field: 'spelProcessedTaskDefinitionArtifact' };
+  if (fields.resolvedTaskDefinitionArtifact !== undefined) {
+    const decoded = templateFromArtifact(fields.resolvedTaskDefinitionArtifact, 'resolvedTaskDefinitionArtifact');
+    return 'problem' in decoded ? decoded : { kind: 'artifact', template: decoded.template, field: 'resolvedTaskDefinitionArtifact' };
+  }
+  const given = fields.taskDefinitionArtifact;
+  if (given?.artifact !== undefined) {
+    const decoded = templateFromArtifact(given.artifact, 'taskDefinitionArtifact.artifact');
+    return 'problem' in decoded ? decoded : { kind: 'artifact', template: decoded.template, field: 'taskDefinitionArtifact.artifact' };
+  }
+  if (given?.artifactId !== undefined) {
+    return {
+      problem: unsupported(
+        'taskDefinitionArtifact.artifactId',
+        given.artifactId,
+        'Gennaker does not yet hand an expected artifact\'s content to the ECS target; inline the task definition as taskDefinitionArtifact.artifact {"type": "embedded/base64", "reference": "<base64 of its JSON>"}',
+      ),
+    };
+  }
+  return { problem: invalid('taskDefinitionArtifact', given, 'useTaskDefinitionArtifact is true; set taskDefinitionArtifact.artifact {"type": "embedded/base64", "reference": "<base64 of the task definition JSON>"}') };
+}
+
+/** Container names of a task-definition template, or a problem naming the field. */
+function templateContainers(template: Readonly<Record<string, unknown>>, field: string): string[] | { problem: ParsedEcsConfig } {
+  const containers = template.containerDefinitions;
+  if (!Array.isArray(containers) || containers.length === 0) {
+    return { problem: invalid(`${field}.containerDefinitions`, containers, 'the task definition needs at least one container definition') };
+  }
+  const names: string[] = [];
+  for (const [index, container] of containers.entries()) {
+    const containerName = container !== null && typeof container === 'object' ? (container as Record<string, unknown>).name : undefined;
+    if (typeof containerName !== 'string' || containerName.trim() === '') return { problem: invalid(`${field}.containerDefinitions[${index}].name`, containerName, 'name every container') };
+    names.push(containerName);
+  }
+  return names;
+}
+
+/**
+ * Parses a cluster entry's provider fields for a target in `region`. The first bad field is
+ * answered (`invalid`, or `unsupported` for what this target cannot do yet); unknown fields are ignored.
+ */
+export function parseEcsClusterConfig(provider: Readonly<Record<string, unknown>> | undefined, region: string): ParsedEcsConfig {
+  const input = provider ?? {};
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.filter((key): key is string | number => typeof key === 'string' || typeof key === 'number');
+    return invalid(fieldPath(path), valueAt(input, path), issue.message);
+  }
+  const fields = parsed.data;
+
+  if (fields.serviceDiscoveryAssociations.length > 0) {
+    return unsupported('serviceDiscoveryAssociations', fields.serviceDiscoveryAssociations, 'service discovery (Cloud Map) is not supported by the aws-ecs target yet; leave it empty');
+  }
+  if (!/^[a-zA-Z0-9_-]{1,255}$/.test(fields.ecsClusterName) && !/^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster\/[a-zA-Z0-9_-]{1,255}$/.test(fields.ecsClusterName)) {
+    return invalid('ecsClusterName', fields.ecsClusterName, 'ECS cluster names hold up to 255 letters, digits, hyphens and underscores');
+  }
+  const networkMode = fields.networkMode === 'default' ? undefined : fields.networkMode;
+  if (fields.launchType === 'FARGATE' && networkMode !== 'awsvpc') {
+    return invalid('networkMode', fields.networkMode, 'FARGATE tasks run with networkMode "awsvpc"; set it');
+  }
+  const fargate = fields.launchType === 'FARGATE' || fields.capacityProviderStrategy.some((item) => item.capacityProvider === 'FARGATE' || item.capacityProvider === 'FARGATE_SPOT');
+  if (fargate && fields.useTaskDefinitionArtifact !== true) {
+    if (fields.computeUnits === undefined) return invalid('computeUnits', fields.computeUnits, 'Fargate tasks need CPU units, e.g. 256');
+    if (fields.reservedMemory === undefined) return invalid('reservedMemory', fields.reservedMemory, 'Fargate tasks need memory in MiB, e.g. 512');
+  }
+  if (fields.launchType !== undefined && fields.capacityProviderStrategy.length > 0) {
+    return invalid('capacityProviderStrategy', fields.capacityProviderStrategy, `launchType is ${shown(fields.launchType)} too; set only one of them`);
+  }
+
+  // The image of the generated task definition.
+  let image: ImageSource = { kind: 'none' };
+  if (fields.imageDescription !== undefined) {
+    const described = imageFromDescription(fields.imageDescription, 'imageDescription');
+    if ('problem' in described) {
+      if (fields.dockerImageAddress === undefined) return { ok: false, reason: 'invalid', message: described.problem };
+    } else if (described.kind === 'address') image = described;
+    else if (fields.dockerImageAddress === undefined) image = described;
+  }
+  if (image.kind !== 'address' && fields.dockerImageAddress !== undefined) image = { kind: 'address', address: fields.dockerImageAddress, field: 'dockerImageAddress' };
+
+  const taskDefinition = taskDefinitionOf(fields);
+  if ('problem' in taskDefinition) return taskDefinition.problem;
+
+  const containerMappings: ContainerMapping[] = [];
+  for (const [index, mapping] of fields.containerMappings.entries()) {
+    const field = `containerMappings[${index}]`;
+    let mapped: ImageSource = { kind: 'none' };
+    if (mapping.imageDescription !== undefined) {
+      const described = imageFromDescription(mapping.imageDescription, `${field}.imageDescription`);
+      if ('problem' in described) return { ok: false, reason: 'invalid', message: described.problem };
+      mapped = described;
+    } else if (mapping.dockerImageAddress !== undefined) mapped = { kind: 'address', address: mapping.dockerImageAddress, field: `${field}.dockerImageAddress` };
+    containerMappings.push({ containerName: mapping.containerName, image: mapped });
+  }
+
+  // Legacy single target group (targetGroup + containerPort) joins the mappings, as clouddriver does.
+  const targetGroupMappings: TargetGroupMapping[] = fields.targetGroupMappings.map((mapping) => ({
+    ...(mapping.containerName !== undefined ? { containerName: mapping.containerName } : {}),
+    containerPort: mapping.containerPort,
+    targetGroup: mapping.targetGroup,
+  }));
+  if (fields.targetGroup !== undefined) {
+    if (fields.containerPort === undefined) return invalid('containerPort', fields.containerPort, `targetGroup is ${shown(fields.targetGroup)}; set the container port it reaches, e.g. 80`);
+    targetGroupMappings.push({ ...(fields.loadBalancedContainer !== undefined ? { containerName: fields.loadBalancedContainer } : {}), containerPort: fields.containerPort, targetGroup: fields.targetGroup });
+  }
+
+  if (taskDefinition.kind === 'artifact') {
+    const names = templateContainers(taskDefinition.template, taskDefinition.field);
+    if ('problem' in names) return names.problem;
+    const templateMode = taskDefinition.template.networkMode;
+    if (templateMode !== undefined && templateMode !== null && templateMode !== '' && templateMode !== (fields.networkMode ?? undefined)) {
+      return invalid(`${taskDefinition.field}.networkMode`, templateMode, `the server group's networkMode is ${shown(fields.networkMode)}; make them match`);
+    }
+    if (containerMappings.length === 0) return invalid('containerMappings', fields.containerMappings, 'a task definition artifact needs containerMappings, e.g. [{"containerName": "web", "imageDescription": {...}}]');
+    for (const [index, mapping] of containerMappings.entries()) {
+      const count = names.filter((candidate) => candidate === mapping.containerName).length;
+      if (count !== 1) return invalid(`containerMappings[${index}].containerName`, mapping.containerName, `the task definition has ${count} containers of that name (it has ${names.join(', ')}); name exactly one`);
+    }
+    for (const [index, mapping] of targetGroupMappings.entries()) {
+      if (mapping.containerName !== undefined && !names.includes(mapping.containerName)) {
+        return invalid(`targetGroupMappings[${index}].containerName`, mapping.containerName, `name a container of the task definition (${names.join(', ')})`);
+      }
+    }
+  } else if (image.kind === 'none') {
+    return invalid('imageDescription', fields.imageDescription, 'set the image to run: imageDescription {"repository": "...", "tag": "..."}, dockerImageAddress, or a docker/image artifact');
+  }
+
+  const subnetTypes = [...new Set([...fields.subnetTypes, ...(fields.subnetType !== undefined ? [fields.subnetType] : [])])];
+  if (networkMode === 'awsvpc' && subnetTypes.length === 0 && fields.subnets.length === 0) {
+    return invalid('subnetType', fields.subnetType, 'networkMode "awsvpc" needs subnets: set subnetType (a subnet purpose, e.g. "private-subnet") or subnets');
+  }
+  if (networkMode !== 'awsvpc' && (fields.securityGroupNames.length > 0 || fields.securityGroups.length > 0) && taskDefinition.kind === 'generated') {
+    return invalid('networkMode', fields.networkMode, 'security groups apply to networkMode "awsvpc" only; set it, or remove securityGroups and securityGroupNames');
+  }
+
+  const tags: Record<string, string> = {};
+  for (const [key, value] of Object.entries(fields.tags)) {
+    if (key.startsWith(RESERVED_TAG_PREFIX)) return invalid(`tags.${key}`, value, `tag keys starting with "${RESERVED_TAG_PREFIX}" are Gennaker's own; rename the tag`);
+    if (key.startsWith('aws:')) return invalid(`tags.${key}`, value, 'tag keys starting with "aws:" are reserved by AWS; rename the tag');
+    if (key.length === 0 || key.length > 128) return invalid('tags', key, 'tag keys hold 1 to 128 characters');
+    if (value.length > 256) return invalid(`tags.${key}`, value, 'tag values hold at most 256 characters');
+    tags[key] = value;
+  }
+
+  const iamRole = fields.iamRole !== undefined && fields.iamRole !== NO_IAM_ROLE ? fields.iamRole : undefined;
+  if (iamRole !== undefined && !ARN_ROLE.test(iamRole) && !/^[\w+=,.@-]{1,64}$/.test(iamRole)) {
+    return invalid('iamRole', iamRole, 'set the task role\'s name (e.g. "helloTaskRole") or ARN, or "None (No IAM role)"');
+  }
+  const credentials = fields.dockerImageCredentialsSecret !== undefined && fields.dockerImageCredentialsSecret !== NO_IMAGE_CREDENTIALS ? fields.dockerImageCredentialsSecret : undefined;
+
+  let ecsNativeDeployment: NativeDeploymentConfig | undefined;
+  if (fields.deploymentMode === 'ecs-native') {
+    const native = fields.ecsNativeDeployment;
+    if (native === undefined) {
+      return invalid('ecsNativeDeployment', undefined, 'deploymentMode "ecs-native" needs {"strategy": "BLUE_GREEN", "alternateTargetGroup": "...", "productionListenerRule": "arn:...", "roleArn": "arn:..."}');
+    }
+    if (targetGroupMappings.length !== 1) {
+      return invalid('targetGroupMappings', fields.targetGroupMappings, 'deploymentMode "ecs-native" shifts one target group: map exactly one (the production one)');
+    }
+    if (native.alternateTargetGroup === targetGroupMappings[0]!.targetGroup) {
+      return invalid('ecsNativeDeployment.alternateTargetGroup', native.alternateTargetGroup, 'name a second target group, not the production one');
+    }
+    ecsNativeDeployment = {
+      strategy: native.strategy,
+      bakeTimeInMinutes: native.bakeTimeInMinutes ?? 0,
+      ...(native.canaryPercent !== undefined ? { canaryPercent: native.canaryPercent } : {}),
+      ...(native.canaryBakeTimeInMinutes !== undefined ? { canaryBakeTimeInMinutes: native.canaryBakeTimeInMinutes } : {}),
+      ...(native.linearStepPercent !== undefined ? { linearStepPercent: native.linearStepPercent } : {}),
+      ...(native.linearStepBakeTimeInMinutes !== undefined ? { linearStepBakeTimeInMinutes: native.linearStepBakeTimeInMinutes } : {}),
+      alternateTargetGroup: native.alternateTargetGroup,
+      productionListenerRule: native.productionListenerRule,
+      ...(native.testListenerRule !== undefined ? { testListenerRule: native.testListenerRule } : {}),
+      roleArn: native.roleArn,
+    };
+  } else if (fields.ecsNativeDeployment !== undefined) {
+    return invalid('deploymentMode', fields.deploymentMode, 'ecsNativeDeployment is set; set deploymentMode to "ecs-native" to use it, or remove ecsNativeDeployment');
+  }
+
+  const config: EcsClusterConfig = {
+    deploymentMode: fields.deploymentMode,
+    ecsClusterName: fields.ecsClusterName.replace(/^arn:[^/]*\//, ''),
+    ...(fields.launchType !== undefined ? { launchType: fields.launchType } : {}),
+    capacityProviderStrategy: fields.capacityProviderStrategy.map((item) => ({
+      capacityProvider: item.capacityProvider,
+      ...(item.weight !== undefined ? { weight: item.weight } : {}),
+      ...(item.base !== undefined ? { base: item.base } : {}),
+    })),
+    ...(fields.platformVersion !== undefined ? { platformVersion: fields.platformVersion } : {}),
+    ...(fields.computeUnits !== undefined ? { computeUnits: fields.computeUnits } : {}),
+    ...(fields.reservedMemory !== undefined ? { reservedMemory: fields.reservedMemory } : {}),
+    ...(fields.containerPort !== undefined ? { containerPort: fields.containerPort } : {}),
+    portProtocol: fields.portProtocol,
+    image,
+    containerMappings,
+    taskDefinition,
+    targetGroupMappings,
+    subnetTypes,
+    subnets: fields.subnets,
+    availabilityZones: fields.availabilityZones?.[region] ?? [],
+    securityGroups: fields.securityGroups,
+    securityGroupNames: fields.securityGroupNames,
+    ...(fields.associatePublicIpAddress !== undefined ? { associatePublicIpAddress: fields.associatePublicIpAddress } : {}),
+    ...(networkMode !== undefined ? { networkMode } : {}),
+    environmentVariables: fields.environmentVariables,
+    dockerLabels: fields.dockerLabels,
+    ...(iamRole !== undefined ? { iamRole } : {}),
+    ...(credentials !== undefined ? { dockerImageCredentialsSecret: credentials } : {}),
+    ...(fields.logDriver !== undefined && fields.logDriver !== 'None' ? { logDriver: fields.logDriver } : {}),
+    logOptions: fields.logOptions,
+    ...(fields.healthCheckGracePeriodSeconds !== undefined ? { healthCheckGracePeriodSeconds: fields.healthCheckGracePeriodSeconds } : {}),
+    placementConstraints: fields.placementConstraints.map((item) => ({ type: item.type, ...(item.expression !== undefined ? { expression: item.expression } : {}) })),
+    placementStrategy: fields.placementStrategySequence.map((item) => ({ type: item.type, ...(item.field !== undefined ? { field: item.field } : {}) })),
+    tags,
+    enableExecuteCommand: fields.enableExecuteCommand ?? false,
+    enableDeploymentCircuitBreaker: fields.enableDeploymentCircuitBreaker ?? false,
+    ...(ecsNativeDeployment !== undefined ? { ecsNativeDeployment } : {}),
+  };
+  return { ok: true, config };
+}

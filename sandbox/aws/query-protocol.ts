@@ -87,7 +87,18 @@ export function itemStrings(node: QueryNode | undefined, key: string): string[] 
 }
 
 /** A plain-JSON value an XML answer is written from: objects keep their key order, arrays become lists. */
-export type XmlValue = string | number | boolean | null | undefined | XmlObject | readonly XmlValue[];
+export type XmlValue = string | number | boolean | null | undefined | XmlObject | XmlList | readonly XmlValue[];
+
+const ITEM_TAG = Symbol('itemTag');
+/** A list whose elements use another tag than the protocol's default (EC2's `groupSet` of `<groupId>`). */
+export interface XmlList {
+  readonly [ITEM_TAG]: string;
+  readonly items: readonly XmlValue[];
+}
+/** Wraps a list whose items are written as `<itemTag>`. */
+export function xmlList(itemTag: string, items: readonly XmlValue[]): XmlList {
+  return { [ITEM_TAG]: itemTag, items };
+}
 /** An XML element's children by name. */
 export interface XmlObject {
   readonly [name: string]: XmlValue;
@@ -102,6 +113,10 @@ export function escapeXml(text: string): string {
 export function xmlElement(name: string, value: XmlValue, itemTag: string): string {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value)) return `<${name}>${value.map((v) => xmlElement(itemTag, v as XmlValue, itemTag)).join('')}</${name}>`;
+  if (typeof value === 'object' && ITEM_TAG in value) {
+    const list = value as XmlList;
+    return `<${name}>${list.items.map((v) => xmlElement(list[ITEM_TAG], v, itemTag)).join('')}</${name}>`;
+  }
   if (typeof value === 'object') return `<${name}>${xmlChildren(value as XmlObject, itemTag)}</${name}>`;
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
@@ -195,4 +210,35 @@ export function bool(node: QueryNode, key: string): boolean | undefined {
 
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/** A plain value kept from an awsQuery structure (`X.member.N` → array), written back unchanged with `<member>` lists. */
+export type QueryPlain = string | QueryPlain[] | { [key: string]: QueryPlain };
+
+/** Decodes an awsQuery structure into plain data, so it can be stored and echoed back as XML. */
+export function plain(node: QueryNode | string): QueryPlain {
+  if (typeof node === 'string') return node;
+  const keys = Object.keys(node);
+  if (keys.length === 1 && keys[0] === 'member') return items(node['member']).map(plain);
+  return Object.fromEntries(keys.map((key) => [key, plain(node[key]!)]));
+}
+
+/**
+ * One page by awsQuery's `Marker`/`PageSize` → `NextMarker` (ELBv2) or `NextToken`/`MaxRecords`
+ * (Auto Scaling): the token encodes the offset, and a token this simulator did not issue is refused.
+ */
+export function pageOf<T>(list: readonly T[], token: string | undefined, size: number | undefined, limit: { max: number; code: string; field: string }): { page: T[]; next?: string } {
+  if (size !== undefined && (size < 1 || size > limit.max)) {
+    throw new QueryError('ValidationError', `1 validation error detected: Value '${size}' at '${limit.field}' failed to satisfy constraint: Member must have value less than or equal to ${limit.max}`);
+  }
+  let start = 0;
+  if (token !== undefined && token !== '') {
+    const match = /^sim-page-(\d+)$/.exec(Buffer.from(token, 'base64').toString('utf8'));
+    if (!match) throw new QueryError(limit.code, `The token '${token}' is invalid`);
+    start = Number(match[1]);
+  }
+  const count = size ?? list.length;
+  const page = list.slice(start, start + count);
+  const end = start + count;
+  return end < list.length ? { page, next: Buffer.from(`sim-page-${end}`).toString('base64') } : { page };
 }

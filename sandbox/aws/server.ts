@@ -5,6 +5,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createAutoScalingSim } from './autoscaling.ts';
+import { createEc2Sim, type Ec2Seeder } from './ec2.ts';
+import { createElbv2Sim, type Elbv2Seeder } from './elbv2.ts';
 import { credentialScope, errorCodeOf, operationOf, protocolError, protocolOf, throttleFor, unknownOperation } from './router.ts';
 import { createRandom, uuid } from './random.ts';
 import type { AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
@@ -81,6 +84,8 @@ export interface AwsFault {
 
 /** The seeding API: the world a test or a sandboxed run assumes, created off the wire. */
 export interface AwsSeeders {
+  readonly ec2: Ec2Seeder;
+  readonly elbv2: Elbv2Seeder;
   readonly sts: StsSeeder;
 }
 
@@ -190,10 +195,14 @@ function createWorld(options: AwsSimulatorOptions) {
     services.set(service.signingName, service);
   };
 
+  const ec2 = createEc2Sim({ instanceBootMs: timings.instanceBootMs, instanceShutdownMs: timings.instanceShutdownMs });
+  const elbv2 = createElbv2Sim();
   const sts = createStsSim();
-  for (const service of [sts, ...(options.services ?? [])]) register(service);
+  // Order matters within one instant: EC2 first (instances boot), then Auto Scaling (InService,
+  // registration), then ELBv2 (target health); `settle` repeats the round while anything changes.
+  for (const service of [ec2, createAutoScalingSim({ groupDeleteMs: timings.groupDeleteMs }), elbv2, sts, ...(options.services ?? [])]) register(service);
   const seedContext = () => context('seed', '');
-  const seed: AwsSeeders = { sts: sts.bindSeed(seedContext) };
+  const seed: AwsSeeders = { ec2: ec2.bindSeed(seedContext), elbv2: elbv2.bindSeed(seedContext), sts: sts.bindSeed(seedContext) };
 
   const nextChange = (): number | undefined => {
     let next: number | undefined;
@@ -204,12 +213,17 @@ function createWorld(options: AwsSimulatorOptions) {
     return next;
   };
 
-  /** Reconciles every service at the current instant until none has anything due (cascades: boot → InService → registered). */
+  /**
+   * Reconciles every service at the current instant until a round changes nothing (no new
+   * event) and none has anything due: cascades such as boot → InService → registered, or
+   * drained → terminated, settle within one instant whatever the services' order.
+   */
   const settle = () => {
     for (let round = 0; round < 50; round += 1) {
+      const before = eventLog.length;
       for (const service of services.values()) service.reconcile(context(service.signingName, ''));
       const next = nextChange();
-      if (next === undefined || next > clock) return;
+      if (eventLog.length === before && (next === undefined || next > clock)) return;
     }
   };
 

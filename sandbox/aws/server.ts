@@ -80,6 +80,12 @@ export interface AwsFault {
   readonly message?: string;
   /** How many matching calls fail (default 1). */
   readonly times?: number;
+  /**
+   * `'before'` (default): the call fails without touching state. `'after'`: the call takes effect
+   * and then its answer is replaced by the error, as when a response is lost on the way back;
+   * the SDK's retry then shows whether the caller's request is idempotent (e.g. `ClientToken`).
+   */
+  readonly when?: 'before' | 'after';
 }
 
 /** The seeding API: the world a test or a sandboxed run assumes, created off the wire. */
@@ -276,18 +282,27 @@ function createWorld(options: AwsSimulatorOptions) {
       response = unknownOperation(protocol, operation, requestId);
     } else {
       const fault = takeFault(signingName, action);
-      if (fault) {
-        injected = true;
+      const faultResponse = (f: AwsFault) => {
         const throttle = throttleFor(protocol);
-        const code = fault.error === 'Throttling' ? throttle.code : fault.error;
-        const status = fault.status ?? (fault.error === 'Throttling' ? throttle.status : 400);
-        response = protocolError(protocol, status, code, fault.message ?? (fault.error === 'Throttling' ? 'Rate exceeded' : `Injected ${code}`), requestId);
+        const code = f.error === 'Throttling' ? throttle.code : f.error;
+        const status = f.status ?? (f.error === 'Throttling' ? throttle.status : 400);
+        return protocolError(protocol, status, code, f.message ?? (f.error === 'Throttling' ? 'Rate exceeded' : `Injected ${code}`), requestId);
+      };
+      if (fault && fault.when !== 'after') {
+        injected = true;
+        response = faultResponse(fault);
       } else {
         settle();
         try {
           response = await service.handle(req, context(signingName, requestId));
         } catch (error) {
           response = protocolError(protocol, 500, 'InternalFailure', `The simulated ${signingName} failed: ${(error as Error).message}`, requestId);
+        }
+        // What AWS does right after a call (an ASG launching its first instances) is visible at once.
+        settle();
+        if (fault) {
+          injected = true;
+          response = faultResponse(fault);
         }
       }
     }
@@ -322,6 +337,7 @@ function createWorld(options: AwsSimulatorOptions) {
 
   const inject = (fault: AwsFault) => {
     if (typeof fault.error !== 'string' || fault.error === '') throw new Error(`inject: 'error' must be 'Throttling' or an AWS error code, got ${JSON.stringify(fault.error)}`);
+    if (fault.when !== undefined && fault.when !== 'before' && fault.when !== 'after') throw new Error(`inject: 'when' must be 'before' or 'after', got ${JSON.stringify(fault.when)}`);
     const times = fault.times ?? 1;
     if (!Number.isInteger(times) || times < 1) throw new Error(`inject: 'times' must be a whole number >= 1, got ${JSON.stringify(fault.times)}`);
     faults.push({ fault, remaining: times });

@@ -89,6 +89,18 @@ describe('simulated EC2', () => {
     expect(tokens).toBe(4);
   });
 
+  it('creates one template when the answer is lost and the SDK retries with the same ClientToken', async () => {
+    sim.inject({ service: 'ec2', action: 'CreateLaunchTemplate', error: 'InternalError', status: 500, when: 'after' });
+    const created = await world.ec2.send(new CreateLaunchTemplateCommand(template(world.imageId, world.groupId)));
+    expect(created.$metadata.attempts).toBe(2);
+    expect(sim.calls({ action: 'CreateLaunchTemplate' }).map((c) => [c.status, c.errorCode ?? 'ok'])).toEqual([
+      [500, 'InternalError'],
+      [200, 'ok'],
+    ]);
+    const all = await world.ec2.send(new DescribeLaunchTemplatesCommand({}));
+    expect(all.LaunchTemplates!.map((t) => t.LaunchTemplateId)).toEqual([created.LaunchTemplate!.LaunchTemplateId]);
+  });
+
   it('deletes launch templates and answers unknown ones with EC2 error codes', async () => {
     const created = await world.ec2.send(new CreateLaunchTemplateCommand(template(world.imageId, world.groupId)));
     const id = created.LaunchTemplate!.LaunchTemplateId!;
@@ -103,12 +115,14 @@ describe('simulated EC2', () => {
 
   it('finds images by name pattern, tag and owner, and fails unknown ids as EC2 does', async () => {
     sim.seed.ec2.image({ name: 'app-1.1.0-h13', tags: { appversion: 'app-1.1.0' } });
-    sim.seed.ec2.image({ name: 'base-os', ownerId: '137112412989' });
+    sim.seed.ec2.image({ name: 'base-os', ownerId: '137112412989', description: `R&D <"base"> 'os'\r\n` });
     const names = async (input: DescribeImagesCommandInput) => ((await world.ec2.send(new DescribeImagesCommand(input))).Images ?? []).map((i) => i.Name).sort();
     expect(await names({ Filters: [{ Name: 'name', Values: ['app-*'] }] })).toEqual(['app-1.0.0-h12', 'app-1.1.0-h13']);
     expect(await names({ Filters: [{ Name: 'tag:appversion', Values: ['app-1.1.0'] }] })).toEqual(['app-1.1.0-h13']);
     expect(await names({ Owners: ['self'] })).toEqual(['app-1.0.0-h12', 'app-1.1.0-h13']);
     expect(await names({ Owners: ['137112412989'], Filters: [{ Name: 'name', Values: ['base-?s'] }] })).toEqual(['base-os']);
+    // XML escaping: the SDK reads back exactly what was seeded.
+    expect((await world.ec2.send(new DescribeImagesCommand({ Owners: ['137112412989'] }))).Images![0]!.Description).toBe(`R&D <"base"> 'os'\r\n`);
     const image = (await world.ec2.send(new DescribeImagesCommand({ ImageIds: [world.imageId] }))).Images![0];
     expect(image).toMatchObject({ ImageId: world.imageId, Name: 'app-1.0.0-h12', State: 'available', OwnerId: '123456789012', CreationDate: '2026-01-01T00:00:00.000Z', Tags: [{ Key: 'appversion', Value: 'app-1.0.0' }] });
     expect(await world.ec2.send(new DescribeImagesCommand({ ImageIds: ['ami-0123456789abcdef0'] })).catch((e: unknown) => e)).toMatchObject({

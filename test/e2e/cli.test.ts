@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateAsl } from '../support/asl.ts';
+import { CONFORMANCE_CORPUS } from '../support/conformance.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(root, 'bin/gennaker.js');
@@ -102,7 +103,7 @@ describe('gennaker compile', () => {
   });
 
   it('asks which pipeline to compile when a document holds several', () => {
-    const file = '../shared/conformance/spinnaker-pipelines/spinnaker_spinnaker_google-pipelineConfigs.json';
+    const file = join(CONFORMANCE_CORPUS, 'spinnaker_spinnaker_google-pipelineConfigs.json');
     const { code, stderr } = gennaker(['compile', file]);
     expect(code).toBe(2);
     expect(stderr).toContain('choose one with --pipeline NAME');

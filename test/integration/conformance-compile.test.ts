@@ -3,14 +3,14 @@
  * refused with a clear "not supported yet" issue — never a crash, never a silent stub.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePipeline, readPipelineDocument } from '../../core/pipeline/parse.ts';
 import { compilePipeline } from '../../statemachines/index.ts';
 import { validateAsl } from '../support/asl.ts';
+import { CONFORMANCE_CORPUS } from '../support/conformance.ts';
 
-const corpus = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/conformance/spinnaker-pipelines');
+const corpus = CONFORMANCE_CORPUS;
 const files = readdirSync(corpus).filter((file) => file.endsWith('.json')).sort();
 
 const cases = files.flatMap((file) => {

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluateExpression, evaluateTemplate, findExpressionSyntaxErrors, findTemplateSyntaxErrors } from '../../../core/expressions/index.ts';
 import { createContext, execution, stage } from '../../fixtures/expressions/context.ts';
+import { CONFORMANCE_CORPUS } from '../../support/conformance.ts';
 
-const CORPUS = '/work/shared/conformance/spinnaker-pipelines';
+const CORPUS = CONFORMANCE_CORPUS;
 
 /** Every string (value or key) holding `${`, and every stageEnabled / precondition expression, with where it came from. */
 function collectExpressions(): { templates: Array<[string, string]>; bare: Array<[string, string]> } {

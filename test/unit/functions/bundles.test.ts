@@ -19,9 +19,13 @@ interface Bundle {
   readonly inputs: readonly string[];
 }
 
-/** The input paths of `--analyze` output: one `├ path  size  percent` (or `└ ...`) line each. */
+/**
+ * The input paths of `--analyze` output: one `├ path  size  percent` (or `└ ...`) line each.
+ * Packages are named from their `node_modules/`, wherever that resolves (a worktree's
+ * node_modules may be a link to another checkout's, which esbuild prints as `../x/node_modules/...`).
+ */
 function analyzedInputs(text: string): string[] {
-  return [...text.matchAll(/^\s+[├└] (\S+)\s/gm)].map((match) => match[1]!);
+  return [...text.matchAll(/^\s+[├└] (\S+)\s/gm)].map((match) => match[1]!.replace(/^(?:\.\.\/)+(?:[^/]+\/)*?(?=node_modules\/)/, ''));
 }
 
 const STAGE_RUNNER_ONLY = (input: string): boolean =>

@@ -5,13 +5,13 @@
  * pipeline that runs in Spinnaker today.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePipeline, readPipelineDocument, serializePipeline } from '../../../core/pipeline/parse.ts';
 import { planStage } from '../../../core/pipeline/stage-types/index.ts';
+import { CONFORMANCE_CORPUS } from '../../support/conformance.ts';
 
-const corpus = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/conformance/spinnaker-pipelines');
+const corpus = CONFORMANCE_CORPUS;
 
 /** Per file: `code pointer value` of every error; and of every warning. */
 const EXPECTED: Record<string, { errors: string[]; warnings: string[] }> = {

@@ -39,7 +39,8 @@ describe('the local source over the local load balancer', () => {
     // given a healthy server group and one answering half of its requests with 500
     for (const [name, env] of [
       ['hello-metrics-v001', {}],
-      ['hello-metrics-v002', { ERROR_RATE: '0.5' }],
+      // seeded, so the error choices are reproducible
+      ['hello-metrics-v002', { ERROR_RATE: '0.5', SEED: '7' }],
     ] as const) {
       const created = await local.target.createServerGroup({ ...cluster, name, capacity: { min: 1, max: 1, desired: 1 }, artifact: sampleServiceArtifact('1.0.0'), env });
       if (!created.ok) throw new Error(created.message);
@@ -80,13 +81,25 @@ describe('the local source over the local load balancer', () => {
     const healthy = series(await source().fetch({ metric: metric('error_rate'), scope: scope('hello-metrics-v001') }));
     const failing = series(await source().fetch({ metric: metric('error_rate'), scope: scope('hello-metrics-v002') }));
     expect(nonNull(healthy.values).every((value) => value === 0)).toBe(true);
-    const failingRates = nonNull(failing.values);
-    expect(failingRates.length).toBeGreaterThanOrEqual(2);
-    const mean = failingRates.reduce((total, value) => total + value, 0) / failingRates.length;
-    expect(mean).toBeGreaterThan(0.3);
-    expect(mean).toBeLessThan(0.7);
+    expect(nonNull(failing.values).length).toBeGreaterThanOrEqual(2);
     const errors = series(await source().fetch({ metric: metric('error_count'), scope: scope('hello-metrics-v002') }));
+    const requests = series(await source().fetch({ metric: metric('request_rate'), scope: scope('hello-metrics-v002') }));
     expect(sum(errors.values)).toBe(load.failures.length);
+    // each second's rate is that second's errors over its requests
+    failing.values.forEach((rate, index) => {
+      if (rate === null) return expect(requests.values[index]).toBeNull();
+      expect(rate).toBeCloseTo((errors.values[index] ?? 0) / requests.values[index]!, 12);
+    });
+    // Over the window, v002 failed its n requests at a rate near its ERROR_RATE of 0.5. Each
+    // request fails with probability 0.5 on its own, so by Hoeffding's inequality the observed
+    // rate strays from 0.5 by t or more with probability at most 2·exp(-2·n·t²): t below makes
+    // that 1e-9 (about 0.19 for the ~300 requests v002 gets, 0.33 for the 100 it gets at least).
+    // A mean of per-second rates has no such bound: a last second with a few requests weighs as
+    // much as a full one.
+    const n = sum(requests.values);
+    const t = Math.sqrt(Math.log(2 / 1e-9) / (2 * n));
+    expect(Math.abs(sum(errors.values) / n - 0.5)).toBeLessThan(t);
+    expect(t).toBeLessThan(0.5);
   });
 
   it('aggregates the 1 s slots into wider steps without losing a request', async () => {

@@ -1,14 +1,71 @@
+import { availableParallelism } from 'node:os';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Which folder's tests belong to which project: a new `*.test.ts` lands in its project by
+ * where it is saved. test/unit/architecture/test-layout.test.ts fails on a test file outside
+ * these folders.
+ *
+ * - unit: pure code and in-process fakes; no ports, no child processes.
+ * - integration: real parts in process (dynalite, HTTP on 127.0.0.1, the local target's child
+ *   processes), the port contract suites, and the CDK stack.
+ * - e2e: the `gennaker` command as a user runs it, as child processes.
+ *
+ * `npx vitest run --project unit` runs one project; `npm test` (scripts/test.js) type-checks
+ * and runs all three at once.
+ */
+export const PROJECT_FOLDERS = {
+  unit: ['test/unit'],
+  integration: ['test/integration', 'test/contract', 'test/infra'],
+  e2e: ['test/e2e'],
+} as const;
+
+/**
+ * Files that take far longer than the rest, longest first: they start at once, so the rest of
+ * the suite runs beside them instead of after them. Most of their time is waiting on child
+ * processes and real traffic (the canary demo alone runs five demos one after another).
+ */
+export const SLOWEST_FIRST = ['test/e2e/demo-canary.test.ts', 'test/infra/cdk-synth.test.ts', 'test/e2e/up.test.ts', 'test/e2e/run.test.ts', 'test/e2e/demo.test.ts'];
+
+/** Vitest's order (failed first, then longest by the last run's timings, else largest), with SLOWEST_FIRST ahead. */
+class SlowestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (file: TestSpecification) => {
+      const index = SLOWEST_FIRST.findIndex((path) => file.moduleId.endsWith(`/${path}`));
+      return index === -1 ? SLOWEST_FIRST.length : index;
+    };
+    return sorted.sort((a, b) => rank(a) - rank(b));
+  }
+}
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     environment: 'node',
     pool: 'forks',
+    // Most of the slow files wait (on child processes, real traffic, real HTTP), so one more
+    // worker than cores keeps the cores busy; all projects share these workers.
+    maxWorkers: Math.max(3, availableParallelism() + 1),
+    sequence: { sequencer: SlowestFirst },
     testTimeout: 20_000,
     hookTimeout: 30_000,
     reporters: ['default'],
+    // asl-validator's schemas compiled once per worker, not per definition; property tests
+    // seeded (test/support/setup.ts).
+    setupFiles: ['test/support/setup.ts'],
     // The SDK's notice that future releases need Node 22 is not a test result.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    projects: Object.entries(PROJECT_FOLDERS).map(([name, folders]) => ({
+      extends: true,
+      test: {
+        name,
+        include: folders.map((folder) => `${folder}/**/*.test.ts`),
+        // Unit tests share no state across files (no module mocks, no globals, fake timers
+        // restored after each test), so a worker runs file after file without loading the
+        // modules again for each: a third of the CPU time of a fresh process per file.
+        isolate: name !== 'unit',
+      },
+    })),
   },
 });

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { createSeededRandom } from '../../core/canary/random.ts';
 import { EXECUTION_STATUSES, isComplete } from '../../core/execution/status.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import {
@@ -754,6 +755,8 @@ export function executionStoreContract(name: string, createStore: (clock: Manual
         let inside = 0;
         let mostInside = 0;
         const finished: string[] = [];
+        // jittered retries and holds interleave the 50, the same way on every run
+        const random = createSeededRandom(50);
 
         await Promise.all(
           Array.from({ length: 50 }, async () => {
@@ -761,11 +764,11 @@ export function executionStoreContract(name: string, createStore: (clock: Manual
             for (;;) {
               const result = await store.acquireSlot(pipelineId, executionId, { limit });
               if (result.ok) break;
-              await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 3));
+              await new Promise((resolve) => setTimeout(resolve, 1 + random() * 3));
             }
             inside += 1;
             mostInside = Math.max(mostInside, inside);
-            await new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
+            await new Promise((resolve) => setTimeout(resolve, random() * 2));
             inside -= 1;
             expect((await store.releaseSlot(pipelineId, executionId)).released).toBe(true);
             finished.push(executionId);

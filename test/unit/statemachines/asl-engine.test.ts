@@ -1,13 +1,15 @@
 /**
  * The local engine (local/asl-engine.ts) runs compiled definitions unchanged on
  * aws-local-stepfunctions: Tasks bound by state name, callbacks answered by token, Wait
- * states that really wait (or not, in tests), abort, and Step Functions' outcomes.
+ * states that really wait (or not, in tests), abort, and Step Functions' outcomes. Waits and
+ * timeouts run on simulated time, so a 1 s Wait is checked to the millisecond at no cost.
  */
 import { describe, expect, it } from 'vitest';
 import { createAslEngine, type AslInvokeRequest } from '../../../local/asl-engine.ts';
 import { compilePipeline, type AslDefinition } from '../../../statemachines/index.ts';
 import { validateAsl } from '../../support/asl.ts';
 import { callback, poll, testPipeline } from '../../support/pipeline-builder.ts';
+import { elapse, settle, useSimulatedTime, waitUntil } from '../../support/simulated-time.ts';
 
 const RUNNER_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:gennaker-stage-runner';
 
@@ -37,13 +39,15 @@ function scripted(answers: Answer[], final = 'SUCCEEDED') {
 }
 
 describe('createAslEngine', () => {
+  useSimulatedTime();
+
   it('binds every Task by name and passes the Parameters as the payload', async () => {
     const { requests, invoke } = scripted([{ status: 'SUCCEEDED' }]);
     const engine = createAslEngine({ invoke });
 
     const execution = engine.start(oneStage(poll('wait')), { executionId: 'e-1' });
 
-    expect(await execution.result).toEqual({ status: 'SUCCEEDED', output: { executionId: 'e-1', result: { status: 'SUCCEEDED' } } });
+    expect(await settle(execution.result)).toEqual({ status: 'SUCCEEDED', output: { executionId: 'e-1', result: { status: 'SUCCEEDED' } } });
     expect(execution.executionId).toBe('e-1');
     expect(requests.map((request) => [request.stateName, request.payload])).toEqual([
       ['Only [1]', { executionId: 'e-1', stageRefId: '1', task: 'wait' }],
@@ -55,7 +59,7 @@ describe('createAslEngine', () => {
     const { requests, invoke } = scripted([]);
     const engine = createAslEngine({ invoke, substitutions: { StageRunnerFunctionArn: RUNNER_ARN } });
 
-    await engine.start(oneStage(poll('wait')), { executionId: 'e-1' }).result;
+    await settle(engine.start(oneStage(poll('wait')), { executionId: 'e-1' }).result);
 
     expect(requests[0]!.resource).toBe(RUNNER_ARN);
   });
@@ -64,7 +68,7 @@ describe('createAslEngine', () => {
     const { invoke } = scripted([{ status: 'TERMINAL' }], 'TERMINAL');
     const engine = createAslEngine({ invoke });
 
-    const outcome = await engine.start(oneStage(poll('wait')), { executionId: 'e-1' }).result;
+    const outcome = await settle(engine.start(oneStage(poll('wait')), { executionId: 'e-1' }).result);
 
     expect(outcome).toMatchObject({ status: 'FAILED', error: 'Gennaker.ExecutionFailed' });
   });
@@ -73,13 +77,18 @@ describe('createAslEngine', () => {
     const { requests, invoke } = scripted([{ status: 'RUNNING', waitSeconds: 1 }, { status: 'SUCCEEDED' }]);
     const engine = createAslEngine({ invoke });
 
-    const started = Date.now();
     const execution = engine.start(oneStage(poll('wait')), { executionId: 'e-1' });
-    const outcome = await execution.result;
+    const polls = () => requests.filter((request) => request.stateName === 'Only [1]').length;
+    await waitUntil(() => polls() === 1);
+
+    // not a millisecond early
+    await elapse(999);
+    expect(polls()).toBe(1);
+    await elapse(1);
+    const outcome = await settle(execution.result, 0);
 
     expect(outcome.status).toBe('SUCCEEDED');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect(requests.filter((request) => request.stateName === 'Only [1]')).toHaveLength(2);
+    expect(polls()).toBe(2);
     expect(execution.events.some((event) => event.type === 'StateEntered' && event.stateName === 'Only [1] wait')).toBe(true);
   });
 
@@ -88,28 +97,28 @@ describe('createAslEngine', () => {
     const engine = createAslEngine({ invoke, waitOverrideMs: 0 });
 
     const started = Date.now();
-    const outcome = await engine.start(oneStage(poll('wait')), { executionId: 'e-1' }).result;
+    const outcome = await settle(engine.start(oneStage(poll('wait')), { executionId: 'e-1' }).result);
 
     expect(outcome.status).toBe('SUCCEEDED');
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBe(0);
   });
 
   it('aborts an execution during a Wait at once', async () => {
     const { invoke } = scripted([{ status: 'RUNNING', waitSeconds: 3600 }]);
     const engine = createAslEngine({ invoke });
     const execution = engine.start(oneStage(poll('wait')), { executionId: 'e-1' });
-    await waitFor(() => execution.events.some((event) => event.stateName === 'Only [1] wait'));
+    await waitUntil(() => execution.events.some((event) => event.stateName === 'Only [1] wait'));
 
     execution.abort();
 
-    expect(await execution.result).toEqual({ status: 'ABORTED' });
+    expect(await settle(execution.result, 0)).toEqual({ status: 'ABORTED' });
   });
 
   it('hands a callback Task a real token and resumes it with sendTaskSuccess', async () => {
     const { requests, invoke } = scripted([]);
     const engine = createAslEngine({ invoke, substitutions: { StageRunnerFunctionArn: RUNNER_ARN } });
     const execution = engine.start(oneStage(callback('manualJudgment', 600)), { executionId: 'e-1' });
-    await waitFor(() => engine.pendingCallbacks('e-1').length === 1);
+    await waitUntil(() => engine.pendingCallbacks('e-1').length === 1);
 
     const [pending] = engine.pendingCallbacks('e-1');
     expect(pending).toMatchObject({ executionId: 'e-1', stateName: 'Only [1]' });
@@ -122,7 +131,7 @@ describe('createAslEngine', () => {
 
     engine.sendTaskSuccess(pending!.taskToken, { status: 'SUCCEEDED' });
 
-    expect(await execution.result).toMatchObject({ status: 'SUCCEEDED', output: { result: { status: 'SUCCEEDED' } } });
+    expect(await settle(execution.result)).toMatchObject({ status: 'SUCCEEDED', output: { result: { status: 'SUCCEEDED' } } });
     expect(engine.pendingCallbacks()).toEqual([]);
     expect(() => engine.sendTaskSuccess(pending!.taskToken, {})).toThrow(expect.objectContaining({ name: 'TaskDoesNotExist' }));
   });
@@ -131,10 +140,10 @@ describe('createAslEngine', () => {
     const { requests, invoke } = scripted([{ status: 'STOPPED' }]);
     const engine = createAslEngine({ invoke });
     const execution = engine.start(oneStage(callback('manualJudgment', 600)), { executionId: 'e-1' });
-    await waitFor(() => engine.pendingCallbacks().length === 1);
+    await waitUntil(() => engine.pendingCallbacks().length === 1);
 
     engine.sendTaskFailure(engine.pendingCallbacks()[0]!.taskToken, 'Gennaker.JudgmentRejected', 'nobody may judge this');
-    await execution.result;
+    await settle(execution.result);
 
     expect(requests.map((request) => request.stateName)).toEqual(['Only [1]', 'Only [1] fault', 'Complete execution']);
     expect(requests[1]!.payload).toEqual({
@@ -160,7 +169,7 @@ describe('createAslEngine', () => {
       },
     });
 
-    const outcome = await engine.start(oneStage(callback('manualJudgment', 600)), { executionId: 'e-1' }).result;
+    const outcome = await settle(engine.start(oneStage(callback('manualJudgment', 600)), { executionId: 'e-1' }).result);
 
     expect(outcome.status).toBe('SUCCEEDED');
     expect(requests.map((request) => request.stateName)).toEqual(['Only [1]', 'Only [1] fault', 'Complete execution']);
@@ -170,26 +179,18 @@ describe('createAslEngine', () => {
     const { requests, invoke } = scripted([{ status: 'TERMINAL' }], 'TERMINAL');
     const engine = createAslEngine({ invoke });
     const execution = engine.start(oneStage(callback('manualJudgment', 1)), { executionId: 'e-1' });
-    await waitFor(() => engine.pendingCallbacks().length === 1);
+    await waitUntil(() => engine.pendingCallbacks().length === 1);
     const token = engine.pendingCallbacks()[0]!.taskToken;
 
-    const outcome = await execution.result;
+    // still waiting a millisecond before the timeout
+    await elapse(999);
+    expect(engine.pendingCallbacks()).toHaveLength(1);
+    await elapse(1);
+    const outcome = await settle(execution.result, 0);
 
     expect(outcome.status).toBe('FAILED');
     expect((requests[1]!.payload as { fault: { Error: string } }).fault.Error).toBe('States.Timeout');
     expect(() => engine.sendTaskSuccess(token, {})).toThrow(/no callback Task is waiting/);
-  });
-
-  it('keeps a callback with a timeout beyond what Node timers hold waiting', async () => {
-    const { invoke } = scripted([]);
-    const engine = createAslEngine({ invoke });
-    const execution = engine.start(oneStage(callback('manualJudgment', 40 * 24 * 3600)), { executionId: 'e-1' });
-    await waitFor(() => engine.pendingCallbacks().length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-
-    expect(engine.pendingCallbacks()).toHaveLength(1);
-    engine.sendTaskSuccess(engine.pendingCallbacks()[0]!.taskToken, { status: 'SUCCEEDED' });
-    expect((await execution.result).status).toBe('SUCCEEDED');
   });
 
   it('retries errors named in Retry and keeps the error name for Catch', async () => {
@@ -204,7 +205,7 @@ describe('createAslEngine', () => {
       },
     });
 
-    const outcome = await engine.start(oneStage(poll('wait')), { executionId: 'e-1' }).result;
+    const outcome = await settle(engine.start(oneStage(poll('wait')), { executionId: 'e-1' }).result);
 
     expect(outcome.status).toBe('SUCCEEDED');
     expect(calls).toBe(3);
@@ -219,6 +220,22 @@ describe('createAslEngine', () => {
   it('gives Node 20 Promise.withResolvers, which the interpreter needs', () => {
     createAslEngine({ invoke: async () => ({}) });
     expect(typeof (Promise as unknown as { withResolvers?: unknown }).withResolvers).toBe('function');
+  });
+});
+
+describe('createAslEngine on Node timers', () => {
+  it('keeps a callback with a timeout beyond what Node timers hold waiting', async () => {
+    const { invoke } = scripted([]);
+    const engine = createAslEngine({ invoke });
+    const execution = engine.start(oneStage(callback('manualJudgment', 40 * 24 * 3600)), { executionId: 'e-1' });
+    await waitFor(() => engine.pendingCallbacks().length === 1);
+    // Node fires a timer it cannot hold after 1 ms, and timers fire in order of their due times:
+    // by the time this 50 ms one fires, a clamped-to-1-ms timeout would have failed the Task.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect(engine.pendingCallbacks()).toHaveLength(1);
+    engine.sendTaskSuccess(engine.pendingCallbacks()[0]!.taskToken, { status: 'SUCCEEDED' });
+    expect((await execution.result).status).toBe('SUCCEEDED');
   });
 });
 

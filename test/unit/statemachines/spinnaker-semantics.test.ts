@@ -9,6 +9,11 @@ import { compilePipeline } from '../../../statemachines/index.ts';
 import { validateAsl } from '../../support/asl.ts';
 import { callback, poll, run, testPipeline, type BuiltPipeline, type TestStage } from '../../support/pipeline-builder.ts';
 import { createScriptedRunner, type ScriptedRunner, type StageScript } from '../../support/scripted-runner.ts';
+import { elapse, settle, useSimulatedTime, waitUntil } from '../../support/simulated-time.ts';
+
+// Handler delays, Wait states and timeouts run on simulated time: branches interleave by their
+// due times alone, however busy the machine is.
+useSimulatedTime();
 
 interface Run {
   readonly outcome: Promise<AslOutcome>;
@@ -38,8 +43,8 @@ function start(built: BuiltPipeline, scripts: Record<string, StageScript> = {}, 
 
 /** Runs to the end, then lets handlers of stopped branches finish (as running Lambdas do). */
 async function finish(started: Run): Promise<AslOutcome> {
-  const outcome = await started.outcome;
-  await new Promise((resolve) => setTimeout(resolve, 80));
+  const outcome = await settle(started.outcome);
+  await elapse(80);
   return outcome;
 }
 
@@ -178,7 +183,7 @@ describe('a pipeline on the local engine', () => {
       { refId: '6', name: 'West', requisiteStageRefIds: ['1'], steps: [poll('wait')] },
       { refId: '7', name: 'Finish', requisiteStageRefIds: ['5', '6'] },
     ]);
-    // (West polls with real 1 ms waits, so the interpreter interleaves the branches)
+    // (West polls with 1 ms waits, so the interpreter interleaves the branches)
     const started = start(built, { '3': { fails: true, delayMs: 5 }, '4': { delayMs: 30 }, '6': { polls: 1000 } }, 1);
 
     const outcome = await finish(started);
@@ -227,7 +232,7 @@ describe('a pipeline on the local engine', () => {
     const started = start(built);
 
     // when the execution reaches the judgment
-    await waitFor(() => started.engine.pendingCallbacks(started.executionId).length === 1);
+    await waitUntil(() => started.engine.pendingCallbacks(started.executionId).length === 1);
     const [pending] = started.engine.pendingCallbacks(started.executionId);
 
     // then the runner got the token and the stage waits
@@ -252,7 +257,7 @@ describe('a pipeline on the local engine', () => {
       { refId: '2', name: 'Deploy', requisiteStageRefIds: ['1'] },
     ]);
     const started = start(built);
-    await waitFor(() => started.runner.token('1') !== undefined);
+    await waitUntil(() => started.runner.token('1') !== undefined);
 
     started.engine.sendTaskSuccess(started.runner.token('1')!, started.runner.judge('1', 'stop'));
     const outcome = await finish(started);
@@ -340,12 +345,3 @@ describe('a stage with an execution window', () => {
     ]);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-

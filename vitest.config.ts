@@ -21,6 +21,13 @@ export const PROJECT_FOLDERS = {
   e2e: ['test/e2e'],
 } as const;
 
+/** Per project, the limits after which a test or hook counts as hung. */
+const PROJECT_TIMEOUTS: Record<keyof typeof PROJECT_FOLDERS, { testTimeout?: number; hookTimeout?: number }> = {
+  unit: {},
+  integration: { testTimeout: 60_000, hookTimeout: 60_000 },
+  e2e: { testTimeout: 180_000, hookTimeout: 180_000 },
+};
+
 /**
  * Files that take far longer than the rest, longest first: they start at once, so the rest of
  * the suite runs beside them instead of after them. Most of their time is waiting on child
@@ -44,10 +51,13 @@ export default defineConfig({
   test: {
     environment: 'node',
     pool: 'forks',
-    // Most of the slow files wait (on child processes, real traffic, real HTTP), so one more
-    // worker than cores keeps the cores busy; all projects share these workers.
-    maxWorkers: Math.max(3, availableParallelism() + 1),
+    // One worker per core, shared by all projects (at least two, so the canary demo never holds
+    // the only one). More would overlap more of the waiting, but starve the files that measure
+    // real traffic (the demos, the canary judges, the load balancer under load).
+    maxWorkers: Math.max(2, availableParallelism()),
     sequence: { sequencer: SlowestFirst },
+    // Time limits catch a test that hangs; they are not measurements. Child processes and real
+    // traffic take longer on a busy machine, so their projects get more room (PROJECT_TIMEOUTS).
     testTimeout: 20_000,
     hookTimeout: 30_000,
     reporters: ['default'],
@@ -65,6 +75,7 @@ export default defineConfig({
         // restored after each test), so a worker runs file after file without loading the
         // modules again for each: a third of the CPU time of a fresh process per file.
         isolate: name !== 'unit',
+        ...PROJECT_TIMEOUTS[name as keyof typeof PROJECT_FOLDERS],
       },
     })),
   },

@@ -5,12 +5,21 @@
  * fails and is rolled back, no request fails) and that nothing it started is left running.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(root, 'bin/gennaker.js');
+// The demo's scratch directory goes under a temporary directory of this test's own, so the leak
+// check below finds this demo's processes only, not those of another demo running beside it.
+const ownTmp = mkdtempSync(join(tmpdir(), 'gennaker-demo-test-'));
+
+afterAll(() => {
+  rmSync(ownTmp, { recursive: true, force: true });
+});
 
 interface Summary {
   ok: boolean;
@@ -20,20 +29,20 @@ interface Summary {
 
 function demo(): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
-    execFile(process.execPath, [bin, 'demo', '--json'], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [bin, 'demo', '--json'], { cwd: root, env: { ...process.env, NO_COLOR: '1', TMPDIR: ownTmp }, timeout: 120_000 }, (error, stdout, stderr) =>
       resolvePromise({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
 
-/** Processes whose command line runs a baked copy of the sample service from this demo's directory (the canary demo's is 'gennaker-canary-demo-'). */
+/** Processes whose command line runs a baked copy of the sample service from this demo's scratch directory. */
 async function demoProcesses(): Promise<string[]> {
   const { readdir, readFile } = await import('node:fs/promises');
   const found: string[] = [];
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes('gennaker-demo-')) found.push(`${pid}: ${cmdline.replaceAll('\0', ' ')}`);
+    if (cmdline.includes(`${ownTmp}/gennaker-demo-`)) found.push(`${pid}: ${cmdline.replaceAll('\0', ' ')}`);
   }
   return found;
 }

@@ -63,18 +63,23 @@ describe('execution read cache', () => {
     const gate = new Promise<void>((resolve) => (releaseRead = resolve));
     // The first read returns what the store held before the write, but only after the write ends.
     let reads = 0;
+    let snapshotTaken: (() => void) | undefined;
+    const taken = new Promise<void>((resolve) => (snapshotTaken = resolve));
     const slow: ExecutionStore = {
       ...real,
       async getExecution(id) {
         reads += 1;
         const snapshot = await real.getExecution(id);
-        if (reads === 1) await gate;
+        if (reads === 1) {
+          snapshotTaken?.();
+          await gate;
+        }
         return snapshot;
       },
     };
     const store = withExecutionReadCache(slow);
     const staleRead = store.getExecution('cache-2');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await taken;
     await store.updateExecution('cache-2', { set: { status: 'RUNNING' }, expect: ['NOT_STARTED'] });
     releaseRead?.();
     expect(((await staleRead) as Execution).status).toBe('NOT_STARTED');

@@ -405,7 +405,7 @@ describe('concurrency under a burst of 50 starts (limitConcurrent)', () => {
     expectSerial(all);
     expect(await runtime.store.listWaiting(id)).toEqual([]);
     expect(await runtime.store.getSlotHolders(id)).toEqual([]);
-  }, 30_000);
+  }, 120_000);
 
   it('runs the waiting executions one at a time in arrival order (keepWaitingPipelines true)', async () => {
     const { id, results, first } = await burst(true);
@@ -428,5 +428,5 @@ describe('concurrency under a burst of 50 starts (limitConcurrent)', () => {
     expect(all.every((execution) => execution.status === 'SUCCEEDED')).toBe(true);
     expectSerial(all);
     expect(await runtime.store.getSlotHolders(id)).toEqual([]);
-  }, 30_000);
+  }, 120_000);
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startLoadBalancer } from '../../adapters/targets/local/load-balancer.ts';
 import { freePort } from '../../adapters/targets/local/processes.ts';
 import type { ClusterRef, CreateServerGroupRequest } from '../../adapters/targets/local/local-target-api.ts';
-import { percentile, runLoad } from '../support/http-load.ts';
+import { percentile, startLoad } from '../support/http-load.ts';
 import { sampleServiceArtifact, startTestLocalTarget, waitForInstances, type TestLocalTarget } from '../support/local-target.ts';
 
 let local: TestLocalTarget;
@@ -71,6 +71,46 @@ function send(url: string, options: { method?: string; body?: Buffer; agent?: Ag
   });
 }
 
+interface OpenEcho {
+  /** The server group answering (the load balancer's header). */
+  readonly group: string;
+  /** Sends the rest of the body and ends the request; resolves with the whole answer. */
+  finish(rest: string): Promise<Answer>;
+}
+
+/**
+ * A POST to the sample service's /echo that stays in flight: it resolves once the first part of
+ * its body has come back, and the request (so its answer) ends only when `finish` is called. The
+ * test, not a clock, decides how long the request is in flight.
+ */
+function openEcho(url: string, firstPart = 'first part;'): Promise<OpenEcho> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(`${url}/echo`);
+    const req = request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent: false, headers: { 'content-type': 'text/plain' } }, (res) => {
+      let body = '';
+      let announced = false;
+      const ended = new Promise<Answer>((done, fail) => {
+        res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body, reusedSocket: false, chunkTimes: [] }));
+        res.on('error', fail);
+      });
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+        if (announced || !body.startsWith(firstPart)) return;
+        announced = true;
+        resolve({
+          group: String(res.headers['x-gennaker-server-group']),
+          finish: (rest) => {
+            req.end(rest);
+            return ended;
+          },
+        });
+      });
+    });
+    req.on('error', reject);
+    req.write(firstPart);
+  });
+}
+
 async function countGroups(url: string, requests: number): Promise<Record<string, number>> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const counts: Record<string, number> = {};
@@ -115,11 +155,13 @@ describe('the local load balancer', () => {
     const url = local.target.loadBalancerUrl(refStream)!;
     // when
     const answer = await send(`${url}/stream?chunks=4&intervalMs=150`);
-    // then the chunks arrive spread over time, not all at the end
+    // then every chunk arrives
     expect(answer.status).toBe(200);
     expect(answer.body.split('\n').filter(Boolean)).toHaveLength(4);
-    expect(answer.chunkTimes.length).toBeGreaterThanOrEqual(3);
-    expect(answer.chunkTimes.at(-1)! - answer.chunkTimes[0]!).toBeGreaterThan(300);
+    // and both ways stream, with no buffering: the first part of a request body comes back
+    // through the balancer while the rest of the body is still to be sent (openEcho resolves only then)
+    const echo = await openEcho(url);
+    expect((await echo.finish('second part')).body).toBe('first part;second part');
     // and a 2 MB request body comes back intact
     const body = Buffer.alloc(2 * 1024 * 1024, 'gennaker-');
     const echoed = await send(`${url}/echo`, { method: 'POST', body });
@@ -140,17 +182,17 @@ describe('the local load balancer', () => {
   });
 
   it('drains on disable: a request in flight finishes, new requests go to the other server group', async () => {
-    // given a slow request in flight to v1, with v2 created disabled
+    // given a request in flight to v1 (held open by the test), with v2 created disabled
     const refDrain = cluster('drain');
     const v1 = await deploy(refDrain, 1);
     const v2 = await deploy(refDrain, 2, { disabled: true });
     const url = local.target.loadBalancerUrl(refDrain)!;
-    const slow = send(`${url}/slow?ms=1200`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    const inFlight = await openEcho(url);
+    expect(inFlight.group).toBe(v1);
     // when v2 is enabled and v1 disabled
     await local.target.enableServerGroup(ref(v2));
-    const disabling = local.target.disableServerGroup(ref(v1));
-    const disableStarted = performance.now();
+    let disableEnded = false;
+    const disabling = local.target.disableServerGroup(ref(v1), { drainTimeoutMs: 120_000 }).finally(() => (disableEnded = true));
     // then, once the load balancer took v1 out of rotation (describe shows it draining), new requests go to v2 while v1 drains
     await vi.waitFor(
       async () => {
@@ -160,22 +202,22 @@ describe('the local load balancer', () => {
       { timeout: 5_000, interval: 10 },
     );
     expect(await countGroups(url, 10)).toEqual({ [v2]: 10 });
-    const answer = await slow;
+    // and the disable waits for the request in flight, which ends only now
+    expect(disableEnded).toBe(false);
+    const answer = await inFlight.finish('rest');
     expect(answer.status).toBe(200);
     expect(answer.headers['x-gennaker-server-group']).toBe(v1);
+    expect(answer.body).toBe('first part;rest');
     expect(await disabling).toEqual({ ok: true, drained: true });
-    expect(performance.now() - disableStarted).toBeGreaterThan(700);
   });
 
   it('stops waiting for a drain after the drain timeout, saying it did not drain', async () => {
     const refTimeout = cluster('draintimeout');
     const v1 = await deploy(refTimeout, 1);
-    const slow = send(`${local.target.loadBalancerUrl(refTimeout)!}/slow?ms=1500`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    const started = performance.now();
+    // a request that stays in flight until the test ends it, after the disable answered
+    const inFlight = await openEcho(local.target.loadBalancerUrl(refTimeout)!);
     expect(await local.target.disableServerGroup(ref(v1), { drainTimeoutMs: 200 })).toEqual({ ok: true, drained: false });
-    expect(performance.now() - started).toBeLessThan(1_000);
-    expect((await slow).status).toBe(200);
+    expect((await inFlight.finish('rest')).status).toBe(200);
   });
 
   it('answers 503 with a clear body when every server group is disabled', async () => {
@@ -247,18 +289,24 @@ describe('the local load balancer', () => {
     const v1 = await deploy(refLoad, 1, { capacity: { min: 2, max: 2, desired: 2 } });
     const v2 = await deploy(refLoad, 2, { capacity: { min: 2, max: 2, desired: 2 }, disabled: true });
     const url = `${local.target.loadBalancerUrl(refLoad)!}/`;
-    // when traffic moves to v2 and back (red/black and its rollback) under load
-    const load = runLoad({ url, concurrency: 8, durationMs: 3_000, maxRequests: 20_000 });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // when traffic moves to v2 and back (red/black and its rollback) under load, each step
+    // taken after another 150 answers (so each phase carries load, however slow the machine)
+    const load = startLoad({ url, concurrency: 8 });
+    const answers = async (count: number) => {
+      const target = load.snapshot().sent + count;
+      await vi.waitFor(() => expect(load.snapshot().ok + load.snapshot().failed).toBeGreaterThanOrEqual(target), { timeout: 60_000, interval: 10 });
+    };
+    await answers(150);
     await local.target.enableServerGroup(ref(v2));
     expect(await local.target.disableServerGroup(ref(v1))).toEqual({ ok: true, drained: true });
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await answers(150);
     await local.target.enableServerGroup(ref(v1));
     expect(await local.target.disableServerGroup(ref(v2))).toEqual({ ok: true, drained: true });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await answers(150);
     // and the old server group is destroyed while the load runs
     expect(await local.target.destroyServerGroup(ref(v2))).toEqual({ ok: true });
-    const report = await load;
+    await answers(150);
+    const report = await load.stop();
     // then
     expect(report.failures).toEqual([]);
     expect(report.ok).toBe(report.sent);
@@ -267,18 +315,37 @@ describe('the local load balancer', () => {
     expect(report.byServerGroup[v2]).toBeGreaterThan(0);
   });
 
-  it('adds little latency: p99 through the load balancer versus straight to the instance', async () => {
+  it('adds little latency: through the load balancer versus straight to the instance, request for request', async () => {
     const refLatency = cluster('latency');
     const v1 = await deploy(refLatency, 1);
     const instance = local.target.processes().find((p) => p.serverGroup === v1)!;
-    const direct = await runLoad({ url: `http://127.0.0.1:${instance.port}/`, concurrency: 4, durationMs: 1_500, maxRequests: 3_000 });
-    const proxied = await runLoad({ url: `${local.target.loadBalancerUrl(refLatency)!}/`, concurrency: 4, durationMs: 1_500, maxRequests: 3_000 });
-    const summary = (report: typeof direct) => `n=${report.sent} p50=${percentile(report.latencies, 50).toFixed(2)}ms p99=${percentile(report.latencies, 99).toFixed(2)}ms`;
-    // Reported for people (the numbers depend on the machine); only gross regressions fail.
+    const routes = { direct: `http://127.0.0.1:${instance.port}/`, proxied: `${local.target.loadBalancerUrl(refLatency)!}/` };
+    // Four connections each way; every worker sends pairs (one straight, one through the
+    // balancer, in turns first) one after the other, so whatever slows the machine slows both
+    // sides of a pair alike, and the medians of the two sides compare the routes, not the moment.
+    const latencies = { direct: [] as number[], proxied: [] as number[] };
+    const worker = async (index: number) => {
+      const agents = { direct: new Agent({ keepAlive: true, maxSockets: 1 }), proxied: new Agent({ keepAlive: true, maxSockets: 1 }) };
+      for (let pair = 0; pair < 150; pair++) {
+        for (const side of (pair + index) % 2 === 0 ? (['direct', 'proxied'] as const) : (['proxied', 'direct'] as const)) {
+          const started = performance.now();
+          const answer = await send(routes[side], { agent: agents[side] });
+          latencies[side].push(performance.now() - started);
+          expect(answer.status).toBe(200);
+        }
+      }
+      agents.direct.destroy();
+      agents.proxied.destroy();
+    };
+    await Promise.all([0, 1, 2, 3].map(worker));
+    const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+    const direct = sorted(latencies.direct);
+    const proxied = sorted(latencies.proxied);
+    const summary = (values: number[]) => `n=${values.length} p50=${percentile(values, 50).toFixed(2)}ms p99=${percentile(values, 99).toFixed(2)}ms`;
+    // Reported for people (the numbers depend on the machine; npm run bench tracks the p99 the
+    // balancer adds); only a gross regression fails: 50 ms more on the median request.
     process.stdout.write(`[local-lb latency] direct ${summary(direct)} | through LB ${summary(proxied)}\n`);
-    expect(direct.failures).toEqual([]);
-    expect(proxied.failures).toEqual([]);
-    expect(percentile(proxied.latencies, 99)).toBeLessThan(percentile(direct.latencies, 99) + 50);
+    expect(percentile(proxied, 50)).toBeLessThan(percentile(direct, 50) + 50);
   });
 });
 

@@ -8,13 +8,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Pipeline } from '../../../core/pipeline/model.ts';
 import { parsePipeline } from '../../../core/pipeline/parse.ts';
 import { compilePipeline, DEFAULT_CHILD_THRESHOLD_EVENTS, START_CHILD_SYNC_RESOURCE, walkStates, type AslState } from '../../../statemachines/index.ts';
 import { createAslEngine, type AslInvokeRequest } from '../../../local/asl-engine.ts';
 import { validateAsl } from '../../support/asl.ts';
 import { poll, run, testPipeline, type TestStage } from '../../support/pipeline-builder.ts';
+import { elapse, settle, waitUntil } from '../../support/simulated-time.ts';
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '../../fixtures/asl');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -329,17 +330,24 @@ describe('a child state machine on the local engine', () => {
       ({ task }) => (task === 'runCanaryIntervals' ? { status: 'RUNNING', waitSeconds: 3600 } : { status: task === 'warmupWait' ? 'NEXT' : 'SUCCEEDED' }),
       'real',
     );
-    const run = engine.start(parent, { executionId: 'e-4' });
-    for (let i = 0; i < 100 && !calls().includes('e-4/Canary analysis [3] child runCanaryIntervals'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    // (on simulated time: the hour passes at no cost)
+    vi.useFakeTimers();
+    try {
+      const run = engine.start(parent, { executionId: 'e-4' });
+      await waitUntil(() => calls().includes('e-4/Canary analysis [3] child runCanaryIntervals'));
 
-    // when
-    run.abort();
+      // when
+      run.abort();
 
-    // then: both end at once, and the child polls no more
-    expect(await run.result).toEqual({ status: 'ABORTED' });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(calls().at(-1)).toBe('e-4/Canary analysis [3] child runCanaryIntervals');
-    expect(engine.pendingCallbacks('e-4')).toEqual([]);
+      // then: both end at once, and the child polls no more, not even hours later
+      expect(await settle(run.result, 0)).toEqual({ status: 'ABORTED' });
+      await elapse(3 * 3600_000);
+      expect(calls().at(-1)).toBe('e-4/Canary analysis [3] child runCanaryIntervals');
+      expect(calls().filter((call) => call.endsWith('runCanaryIntervals'))).toHaveLength(1);
+      expect(engine.pendingCallbacks('e-4')).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('fails the child Task when the named state machine does not exist', async () => {

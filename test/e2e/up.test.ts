@@ -5,7 +5,7 @@
  * execution is resumed where it stopped.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,16 @@ function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolvePromise) => child.once('exit', () => resolvePromise()));
 }
 
+/**
+ * An execution as the API shows it (Orca's shape), read over HTTP with the server's token: the
+ * waits below poll this, not the CLI, so each poll is one request instead of a process start.
+ */
+async function execution(endpoint: string, id: string): Promise<{ status: string; stages: Array<{ status: string }> }> {
+  const token = readFileSync(join(dataDir, 'token'), 'utf8').trim();
+  const response = await fetch(`${endpoint}/pipelines/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${token}` } });
+  return (await response.json()) as { status: string; stages: Array<{ status: string }> };
+}
+
 async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -107,7 +117,10 @@ describe('gennaker up', () => {
     const executed = await gennaker(first.endpoint, ['pipeline', 'execute', 'demo', 'Release', '--param', 'version=2']);
     expect(executed.code).toBe(0);
     const done = executed.stdout.trim();
-    await until('the judgment', async () => JSON.parse((await gennaker(first.endpoint, ['execution', 'get', done, '--json'])).stdout), (e) => e.stages[1].status === 'RUNNING');
+    await until('the judgment', () => execution(first.endpoint, done), (e) => e.stages[1]!.status === 'RUNNING');
+    const shown = await gennaker(first.endpoint, ['execution', 'get', done, '--json']);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout).stages[1].status).toBe('RUNNING');
     expect((await gennaker(first.endpoint, ['judge', done, 'Approve', 'continue'])).code).toBe(0);
     const watched = await gennaker(first.endpoint, ['execution', 'watch', done]);
     expect(watched.stderr).toContain(`execution ${done} SUCCEEDED`);
@@ -115,7 +128,7 @@ describe('gennaker up', () => {
 
     // and another is left waiting when the server is killed
     const waiting = (await gennaker(first.endpoint, ['pipeline', 'execute', 'demo', 'Release'])).stdout.trim();
-    await until('the second judgment', async () => JSON.parse((await gennaker(first.endpoint, ['execution', 'get', waiting, '--json'])).stdout), (e) => e.stages[1].status === 'RUNNING');
+    await until('the second judgment', () => execution(first.endpoint, waiting), (e) => e.stages[1]!.status === 'RUNNING');
     first.child.kill('SIGKILL');
     await exited(first.child);
 
@@ -140,7 +153,7 @@ describe('gennaker up', () => {
     const restarted = await gennaker(second.endpoint, ['execution', 'restart', done, 'Approve']);
     expect(restarted.code).toBe(0);
     const again = restarted.stdout.trim();
-    await until('the restarted judgment', async () => JSON.parse((await gennaker(second.endpoint, ['execution', 'get', again, '--json'])).stdout), (e) => e.stages[1].status === 'RUNNING');
+    await until('the restarted judgment', () => execution(second.endpoint, again), (e) => e.stages[1]!.status === 'RUNNING');
     expect((await gennaker(second.endpoint, ['judge', again, '2', 'continue'])).code).toBe(0);
     const finished = await gennaker(second.endpoint, ['execution', 'watch', again, '--json']);
     expect(JSON.parse(finished.stdout).status).toBe('SUCCEEDED');

@@ -100,6 +100,7 @@ describe('Gennaker on AWS, in-process', () => {
     const secondId = String(second.json.ref).split('/').pop()!;
     expect((await cloud.call('GET', `/pipelines/${secondId}`)).json.status).toBe('NOT_STARTED');
     await until('the first run to wait for judgment', async () => cloud.sfn.pendingTokens(first), (tokens) => tokens.length === 1);
+    await until('the task token to be kept', async () => cloud.apiRuntime.store.getExecution(first), (execution) => execution?.stages[1]?.awaitingCallback === true);
 
     // when: someone stops it in the console
     const { StopExecutionCommand } = await import('@aws-sdk/client-sfn');
@@ -123,6 +124,8 @@ describe('Gennaker on AWS, in-process', () => {
     await cloud.call('POST', '/pipelines', releasePipeline('Crashy'));
     const id = String((await cloud.call('POST', '/pipelines/shop/Crashy', {})).json.ref).split('/').pop()!;
     await until('the run to wait for judgment', async () => cloud.sfn.pendingTokens(id), (tokens) => tokens.length === 1);
+    // (and the runner done with its writes: it keeps the task token after Step Functions handed it over)
+    await until('the task token to be kept', async () => cloud.apiRuntime.store.getExecution(id), (execution) => execution?.stages[1]?.awaitingCallback === true);
     const { default: sample } = await import('../fixtures/aws-events/sfn-execution-status-change-failed.json', { with: { type: 'json' } });
     const execution = cloud.sfn.execution(id)!;
     const event = { ...sample, detail: { ...sample.detail, executionArn: execution.arn, stateMachineArn: execution.machineArn, name: id } };

@@ -7,6 +7,8 @@
  * JavaScript and silently mean something else (`\p{Alpha}` matches `p{Alpha}`).
  */
 
+import { regexSyntaxProblem } from '../expressions/regex.ts';
+
 const POSIX_CLASSES: Readonly<Record<string, string>> = {
   Alpha: '[A-Za-z]',
   Digit: '[0-9]',
@@ -92,10 +94,14 @@ export function regexProblem(pattern: string): string | undefined {
   if (javaOnly !== undefined) return javaOnly;
   try {
     new RegExp(pattern);
-    return undefined;
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     const reason = text.slice(text.lastIndexOf(': ') + 2) || text;
     return `is not a valid regular expression (${reason}); fix the pattern`;
   }
+  // Triggers match on the linear-time engine (core/triggers/match.ts), which refuses what needs
+  // backtracking; say so at save rather than never matching at run time.
+  const linear = regexSyntaxProblem(pattern);
+  if (linear === undefined) return undefined;
+  return `${linear.slice(linear.lastIndexOf("': ") + 3)}; trigger patterns run on a linear-time engine, so rewrite the pattern without them`;
 }

@@ -7,6 +7,9 @@
 import type { Pipeline } from '../pipeline/model.ts';
 import type { Trigger } from '../pipeline/triggers/index.ts';
 import type { TriggerInput } from '../execution/execution-service-api.ts';
+import { createBudget, ExpressionFailure } from '../expressions/budget.ts';
+import { DEFAULT_LIMITS, type EvaluationLimits } from '../expressions/context.ts';
+import { regexMatchesWhole } from '../expressions/regex.ts';
 
 /** One pipeline an event starts. */
 export interface TriggerMatch<T extends Trigger = Trigger> {
@@ -60,23 +63,34 @@ export function matchFirstTriggers<T extends Trigger, R>(
   return found;
 }
 
-/** Compiles a stored pattern; a pattern that does not compile matches nothing (saved pipelines are validated, so this is defence). */
-function compile(pattern: string, whole: boolean): RegExp | undefined {
+/**
+ * Trigger patterns run on what a webhook sender wrote, so they run on the linear-time engine of
+ * core/expressions/regex.ts, not the host's backtracking RegExp: `^(a+)+$` against forty `a`s
+ * and a `!` would hold the host engine for hours, and a signed sender could pick the input.
+ * The engine also speaks Java's syntax, as Echo's matchers do. A pattern the engine refuses, or
+ * an input that needs more than the step budget, matches nothing.
+ */
+const TRIGGER_REGEX_LIMITS: EvaluationLimits = { ...DEFAULT_LIMITS, maxRegexSteps: 20_000_000 };
+
+function matchesWhole(pattern: string, text: string): boolean {
+  const host = { budget: createBudget(TRIGGER_REGEX_LIMITS), regexCache: new Map() };
   try {
-    return new RegExp(whole ? `^(?:${pattern})$` : pattern);
-  } catch {
-    return undefined;
+    return regexMatchesWhole(text, pattern, host);
+  } catch (error) {
+    if (error instanceof ExpressionFailure) return false;
+    throw error;
   }
 }
 
 /** Java's `Pattern.matcher(text).matches()`: the pattern must match the whole text. */
 export function fullMatch(pattern: string, text: string): boolean {
-  return compile(pattern, true)?.test(text) ?? false;
+  return matchesWhole(pattern, text);
 }
 
 /** Java's `Pattern.asPredicate()` (`find()`): the pattern must match somewhere in the text. */
 export function findMatch(pattern: string, text: string): boolean {
-  return compile(pattern, false)?.test(text) ?? false;
+  // find() anywhere is a whole match of the pattern between two runs of anything.
+  return matchesWhole(`[\\s\\S]*?(?:${pattern})[\\s\\S]*`, text);
 }
 
 export function equalsIgnoreCase(a: string | undefined, b: string | undefined): boolean {

@@ -144,7 +144,7 @@ describe('fuzzing the webhook and pipeline routes', () => {
         }
         await runtime.idle();
       }),
-      { seed: 1414, numRuns: 300 },
+      { seed: 1414, numRuns: Number(process.env.FUZZ_RUNS ?? 300) },
     );
     // The figures, for the record.
     console.log(`fuzzed ${tried} requests; statuses seen: ${JSON.stringify(statuses)}`);

@@ -175,6 +175,8 @@ describe('regexProblem', () => {
     ['\\p{L}+', 'uses \\p{L}, a Java character class JavaScript does not have; write an explicit character class such as [A-Za-z] instead'],
     ['\\Amain\\z', "uses \\A, Java's start of input anchor; write ^ instead"],
     ['\\Qa.b\\E', 'uses \\Q...\\E quoting, which JavaScript does not have; escape each special character with \\ instead'],
+    ['main(?=-fix)', 'lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported; trigger patterns run on a linear-time engine, so rewrite the pattern without them'],
+    ['(a)\\1', 'backreferences (\\1, \\k<name>) are not supported; trigger patterns run on a linear-time engine, so rewrite the pattern without them'],
   ])('explains %j', (pattern, problem) => {
     expect(regexProblem(pattern)).toBe(problem);
   });

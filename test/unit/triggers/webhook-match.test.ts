@@ -25,6 +25,14 @@ describe('payloadMeetsConstraints', () => {
     expect(payloadMeetsConstraints(constraints, payload)).toBe(expected);
   });
 
+  it('matches on a linear-time engine: a catastrophic pattern on a crafted value answers at once instead of holding the process', () => {
+    // A backtracking engine takes hours on this (2^40 ways to split the a's); this one is linear.
+    const crafted = { branch: `${'a'.repeat(40)}!` };
+    expect(payloadMeetsConstraints({ branch: '^(a+)+$' }, crafted)).toBe(false);
+    expect(payloadMeetsConstraints({ branch: '(x+x+)+y' }, { branch: 'x'.repeat(5000) })).toBe(false);
+    expect(payloadMeetsConstraints({ branch: '^(a+)+$' }, { branch: 'a'.repeat(40) })).toBe(true);
+  });
+
   it('finds nothing through wildcards, which are not supported', () => {
     expect(readPayloadValue({ a: [{ b: 1 }] }, '$.a[*].b')).toBeUndefined();
   });

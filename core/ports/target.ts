@@ -3,6 +3,7 @@
  * server groups and traffic, found by account. The composition root knows which accounts exist
  * and which adapter serves each (`local`, `aws-ec2`, `aws-ecs`, `aws-lambda`, `gce`, `kubernetes`).
  */
+import type { FunctionPort } from './functions.ts';
 import type { ServerGroupPort } from './server-groups.ts';
 import type { TrafficPort } from './traffic.ts';
 
@@ -11,6 +12,11 @@ export interface Target {
   readonly cloudProvider: string;
   readonly serverGroups: ServerGroupPort;
   readonly traffic: TrafficPort;
+  /**
+   * The account's Lambda functions, for Spinnaker's Lambda stages (core/ports/functions.ts). Absent
+   * for targets without functions (local, ECS...): a Lambda stage naming such an account fails.
+   */
+  readonly functions?: FunctionPort;
 }
 
 /** Which account a stage names (`credentials` or `account`), and its cloud provider when the stage says. */

@@ -4,7 +4,7 @@
  * JSON pointer naming the value, the known accounts and the closest one ("did you mean"). The
  * fields, as Spinnaker names them: `clusters[].account` of a deploy; `credentials` of the
  * server-group, cluster and findImage stages and of a clusterSize precondition; `account` (or
- * `credentials`) of a runJob. A value holding an expression is left alone: it is known only when
+ * `credentials`) of a runJob and of Spinnaker's Lambda stages. A value holding an expression is left alone: it is known only when
  * the stage runs. Pure: the pipeline JSON as given in, issues out.
  */
 import { pointerJoin, type ValidationIssue } from '../issues.ts';
@@ -46,6 +46,16 @@ export function accountReferences(config: unknown): Array<{ readonly pointer: st
         break;
       }
       case 'runJob':
+      case 'Aws.LambdaDeploymentStage':
+      case 'lambdaDeployment':
+      case 'Aws.LambdaUpdateCodeStage':
+      case 'lambdaUpdateCode':
+      case 'Aws.LambdaTrafficRoutingStage':
+      case 'lambdaTrafficRouting':
+      case 'Aws.LambdaInvokeStage':
+      case 'lambdaInvoke':
+      case 'Aws.LambdaDeleteStage':
+      case 'lambdaDelete':
         named(stage, 'account', at);
         named(stage, 'credentials', at);
         break;

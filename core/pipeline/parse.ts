@@ -13,7 +13,7 @@ import type { ParameterConfig, Pipeline, RawObject, SpelEvaluatorVersion } from 
 import { clonePlainData, copyPlainData } from './plain-data.ts';
 import { notificationSchema, parseCommonStageFields, toNotifications } from './stage-common.ts';
 import type { Stage } from './stage-types/index.ts';
-import { KNOWN_SPINNAKER_STAGE_TYPES, SUPPORTED_STAGE_TYPES, getStageType, isSupportedStageType } from './stage-types/index.ts';
+import { KNOWN_SPINNAKER_STAGE_TYPES, SUPPORTED_STAGE_TYPES, SUPPORTED_STAGE_TYPES_SUMMARY, getStageType, isSupportedStageType } from './stage-types/index.ts';
 import type { Trigger } from './triggers/index.ts';
 import { parseTrigger } from './triggers/index.ts';
 import { fromConfigIssues, issuesFromZod, safeParse, valueAt } from './zod-issues.ts';
@@ -295,7 +295,7 @@ function parseStage(
   issues.push(...common.issues);
 
   // The type: alias first when it names a supported type (Orca's resolver prefers it).
-  const supported = SUPPORTED_STAGE_TYPES.join(', ');
+  const supported = SUPPORTED_STAGE_TYPES_SUMMARY;
   const givenType = rawStage.type;
   const alias = rawStage.alias;
   let type: string | undefined;

@@ -27,6 +27,16 @@ import { findImageStageType } from './find-image.ts';
 import type { FindImageStage } from './find-image.ts';
 import { kayentaCanaryStageType } from './kayenta-canary.ts';
 import type { KayentaCanaryStage } from './kayenta-canary.ts';
+import { LAMBDA_DELETE_TYPES, lambdaDeleteStageTypes } from './lambda-delete.ts';
+import type { LambdaDeleteStage } from './lambda-delete.ts';
+import { LAMBDA_DEPLOYMENT_TYPES, lambdaDeploymentStageTypes } from './lambda-deployment.ts';
+import type { LambdaDeploymentStage } from './lambda-deployment.ts';
+import { LAMBDA_INVOKE_TYPES, lambdaInvokeStageTypes } from './lambda-invoke.ts';
+import type { LambdaInvokeStage } from './lambda-invoke.ts';
+import { LAMBDA_TRAFFIC_ROUTING_TYPES, lambdaTrafficRoutingStageTypes } from './lambda-traffic-routing.ts';
+import type { LambdaTrafficRoutingStage } from './lambda-traffic-routing.ts';
+import { LAMBDA_UPDATE_CODE_TYPES, lambdaUpdateCodeStageTypes } from './lambda-update-code.ts';
+import type { LambdaUpdateCodeStage } from './lambda-update-code.ts';
 import { manualJudgmentStageType } from './manual-judgment.ts';
 import type { ManualJudgmentStage } from './manual-judgment.ts';
 import { pipelineStageType } from './pipeline.ts';
@@ -62,6 +72,12 @@ export type { EvaluateVariablesConfig, EvaluateVariablesStage } from './evaluate
 export type { FindImageFromTagsConfig, FindImageFromTagsStage } from './find-image-from-tags.ts';
 export type { FindImageConfig, FindImageStage, ImageSelectionStrategy } from './find-image.ts';
 export type { AnalysisType, CanaryScope, KayentaCanaryConfig, KayentaCanaryStage } from './kayenta-canary.ts';
+export type { LambdaArtifact, LambdaLocation, LambdaVersionSelector } from './lambda-common.ts';
+export type { LambdaDeleteConfig, LambdaDeleteStage, LambdaDeleteType } from './lambda-delete.ts';
+export type { LambdaDeploymentConfig, LambdaDeploymentStage, LambdaDeploymentType } from './lambda-deployment.ts';
+export type { LambdaInvokeConfig, LambdaInvokeStage, LambdaInvokeType } from './lambda-invoke.ts';
+export type { LambdaDeploymentStrategy, LambdaTrafficRoutingConfig, LambdaTrafficRoutingStage, LambdaTrafficRoutingType } from './lambda-traffic-routing.ts';
+export type { LambdaUpdateCodeConfig, LambdaUpdateCodeStage, LambdaUpdateCodeType } from './lambda-update-code.ts';
 export type { ManualJudgmentConfig, ManualJudgmentStage } from './manual-judgment.ts';
 export type { PipelineStage, PipelineStageConfig } from './pipeline.ts';
 export type { Capacity, ResizeAction, ResizeServerGroupConfig, ResizeServerGroupStage } from './resize-server-group.ts';
@@ -78,6 +94,12 @@ export { DEFAULT_JUDGMENT_TIMEOUT_SECONDS } from './manual-judgment.ts';
 export { DEFAULT_SCORE_THRESHOLDS, canaryIntervalCount, canaryLifetimeMinutes, parseIsoDurationMinutes } from './kayenta-canary.ts';
 export { DEPLOY_STRATEGIES, planCluster } from './deploy.ts';
 export { SERVER_GROUP_TARGETS } from './server-group-target.ts';
+export { LAMBDA_VERSION_SELECTORS, artifactText } from './lambda-common.ts';
+export { LAMBDA_DELETE_TYPES } from './lambda-delete.ts';
+export { LAMBDA_DEPLOYMENT_TYPES, LAMBDA_MAX_POLLS } from './lambda-deployment.ts';
+export { LAMBDA_INVOKE_TYPES } from './lambda-invoke.ts';
+export { LAMBDA_DEPLOYMENT_STRATEGIES, LAMBDA_TRAFFIC_ROUTING_TYPES } from './lambda-traffic-routing.ts';
+export { LAMBDA_UPDATE_CODE_TYPES } from './lambda-update-code.ts';
 
 /** A parsed stage: `StageBase<'wait', WaitConfig>` and so on, told apart by `type`. */
 export type Stage =
@@ -102,7 +124,15 @@ export type Stage =
   | BakeStage
   | FindImageStage
   | FindImageFromTagsStage
-  | RunJobStage;
+  | RunJobStage
+  | LambdaDeploymentStage
+  | LambdaUpdateCodeStage
+  | LambdaTrafficRoutingStage
+  | LambdaInvokeStage
+  | LambdaDeleteStage;
+
+/** Spinnaker's Lambda stages, under both of their names. */
+export type LambdaStage = LambdaDeploymentStage | LambdaUpdateCodeStage | LambdaTrafficRoutingStage | LambdaInvokeStage | LambdaDeleteStage;
 
 export type StageType = Stage['type'];
 
@@ -134,10 +164,38 @@ const REGISTRY: { readonly [T in StageType]: StageTypeDefinition<T, Extract<Stag
   wait: waitStageType,
   waitUntil: waitUntilStageType,
   webhook: webhookStageType,
+  ...lambdaDeploymentStageTypes,
+  ...lambdaUpdateCodeStageTypes,
+  ...lambdaTrafficRoutingStageTypes,
+  ...lambdaInvokeStageTypes,
+  ...lambdaDeleteStageTypes,
 };
 
 /** The stage types Gennaker runs, sorted. */
 export const SUPPORTED_STAGE_TYPES: readonly string[] = Object.keys(REGISTRY).sort();
+
+/** SUPPORTED_STAGE_TYPES as validation messages name them (summarizeStageTypes). */
+export const SUPPORTED_STAGE_TYPES_SUMMARY: string = summarizeStageTypes(SUPPORTED_STAGE_TYPES);
+
+/**
+ * The supported types for a message, short enough for one line: the server-group and cluster
+ * stages grouped by their common ending (`{enable,disable}ServerGroup`), the Lambda stages (each
+ * also under its Orca name) as `Aws.Lambda*Stage`.
+ */
+export function summarizeStageTypes(types: readonly string[]): string {
+  const lambda = new Set<string>([...LAMBDA_DEPLOYMENT_TYPES, ...LAMBDA_UPDATE_CODE_TYPES, ...LAMBDA_TRAFFIC_ROUTING_TYPES, ...LAMBDA_INVOKE_TYPES, ...LAMBDA_DELETE_TYPES]);
+  const rest = types.filter((type) => !lambda.has(type));
+  const groups: string[] = [];
+  let single = rest;
+  for (const suffix of ['ServerGroup', 'Cluster']) {
+    const members = single.filter((type) => type.endsWith(suffix) && type.length > suffix.length);
+    if (members.length < 2) continue;
+    single = single.filter((type) => !members.includes(type));
+    groups.push(`{${members.map((type) => type.slice(0, -suffix.length)).join(',')}}${suffix}`);
+  }
+  const hasLambda = types.some((type) => lambda.has(type));
+  return [...[...single].sort(), ...groups, ...(hasLambda ? ['Aws.Lambda*Stage'] : [])].join(', ');
+}
 
 /**
  * Spinnaker's stage catalog (reference/spinnaker.md §1.3, with its complete list of Orca stage

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { TaskStep } from '../../../core/pipeline/model.ts';
 import { parsePipeline } from '../../../core/pipeline/parse.ts';
 import type { Stage } from '../../../core/pipeline/stage-types/index.ts';
-import { KNOWN_SPINNAKER_STAGE_TYPES, SUPPORTED_STAGE_TYPES, getStageType, planStage } from '../../../core/pipeline/stage-types/index.ts';
+import { KNOWN_SPINNAKER_STAGE_TYPES, SUPPORTED_STAGE_TYPES, SUPPORTED_STAGE_TYPES_SUMMARY, getStageType, planStage } from '../../../core/pipeline/stage-types/index.ts';
 import { issuesOf, pipeline, stage } from './builders.ts';
 
 function parsedStage(type: string, fields: Record<string, unknown>): Stage {
@@ -26,8 +26,15 @@ const canaryConfig = { canaryConfigId: 'cfg', lifetimeDuration: 'PT1H', scopes: 
 describe('the catalog', () => {
   it('lists the supported types, sorted, each with a definition', () => {
     expect(SUPPORTED_STAGE_TYPES).toEqual([...SUPPORTED_STAGE_TYPES].sort());
-    expect(SUPPORTED_STAGE_TYPES).toHaveLength(22);
+    expect(SUPPORTED_STAGE_TYPES).toHaveLength(32);
     for (const type of SUPPORTED_STAGE_TYPES) expect(getStageType(type)?.type).toBe(type);
+  });
+
+  it('names them in messages on one short line, grouped by family', () => {
+    expect(SUPPORTED_STAGE_TYPES_SUMMARY).toBe(
+      'bake, checkPreconditions, deploy, evaluateVariables, findImage, findImageFromTags, kayentaCanary, manualJudgment, pipeline, runJob, wait, waitUntil, webhook, ' +
+        '{destroy,disable,enable,resize,rollback}ServerGroup, {disable,rollback,scaleDown,shrink}Cluster, Aws.Lambda*Stage',
+    );
   });
 
   it("includes the supported types and Spinnaker's others in the known catalog", () => {
@@ -109,6 +116,7 @@ describe('plans', () => {
   });
 
   it('gives every supported type a non-empty plan', () => {
+    const lambda = { account: 'a', region: 'us-east-1', functionName: 'f' };
     const minimal: Record<string, Record<string, unknown>> = {
       wait: { waitTime: 1 },
       waitUntil: { epochMillis: 1 },
@@ -127,6 +135,13 @@ describe('plans', () => {
       enableServerGroup: target,
       destroyServerGroup: target,
       resizeServerGroup: { ...target, capacity: { desired: 1 } },
+      ...Object.fromEntries(
+        ['Aws.LambdaDeploymentStage', 'lambdaDeployment'].map((type) => [type, { ...lambda, runtime: 'nodejs22.x', handler: 'i.h', role: 'arn:aws:iam::1:role/r', s3bucket: 'b', s3key: 'k' }]),
+      ),
+      ...Object.fromEntries(['Aws.LambdaUpdateCodeStage', 'lambdaUpdateCode'].map((type) => [type, { ...lambda, s3bucket: 'b', s3key: 'k' }])),
+      ...Object.fromEntries(['Aws.LambdaTrafficRoutingStage', 'lambdaTrafficRouting'].map((type) => [type, { ...lambda, aliasName: 'live', deploymentStrategy: '$SIMPLE', versionNameA: '$LATEST' }])),
+      ...Object.fromEntries(['Aws.LambdaInvokeStage', 'lambdaInvoke'].map((type) => [type, lambda])),
+      ...Object.fromEntries(['Aws.LambdaDeleteStage', 'lambdaDelete'].map((type) => [type, { ...lambda, version: '$ALL' }])),
     };
     for (const type of SUPPORTED_STAGE_TYPES) expect(planStage(parsedStage(type, minimal[type] ?? {})).length).toBeGreaterThan(0);
   });

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parsePipeline } from '../../../core/pipeline/parse.ts';
-import { SUPPORTED_STAGE_TYPES } from '../../../core/pipeline/stage-types/index.ts';
+import { SUPPORTED_STAGE_TYPES_SUMMARY } from '../../../core/pipeline/stage-types/index.ts';
 import { errorsOf, issuesOf, pipeline, stage, wait } from './builders.ts';
 
-const SUPPORTED = SUPPORTED_STAGE_TYPES.join(', ');
+const SUPPORTED = SUPPORTED_STAGE_TYPES_SUMMARY;
 
 describe('pipeline fields', () => {
   it.each([

@@ -13,7 +13,19 @@ import { authenticationOf } from '../authz/authentication.ts';
 import { powerProblem, powerUsesOf, type PowerPolicy } from '../authz/powers.ts';
 import { GennakerError, ERROR_CATALOG, type ErrorName } from '../errors.ts';
 import { evaluateDeep, evaluateExpression } from '../expressions/index.ts';
-import { parsePipeline, planStage, type Pipeline, type Stage, type StageType, type TaskStep } from '../pipeline/index.ts';
+import {
+  LAMBDA_DELETE_TYPES,
+  LAMBDA_DEPLOYMENT_TYPES,
+  LAMBDA_INVOKE_TYPES,
+  LAMBDA_TRAFFIC_ROUTING_TYPES,
+  LAMBDA_UPDATE_CODE_TYPES,
+  parsePipeline,
+  planStage,
+  type Pipeline,
+  type Stage,
+  type StageType,
+  type TaskStep,
+} from '../pipeline/index.ts';
 import type { ArtifactStore } from '../ports/artifact-store.ts';
 import type { ChildPipelines } from '../ports/child-pipelines.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -35,6 +47,7 @@ import { runFindImage, runFindImageFromTags } from '../stages/find-image.ts';
 import { runMonitorPipeline, runStartPipeline } from '../stages/pipeline.ts';
 import { runRollbackServerGroupTask } from '../stages/rollback-server-group.ts';
 import { runJobTask } from '../stages/run-job.ts';
+import { runLambdaTask } from '../stages/lambda.ts';
 import { runKayentaCanaryTask, type CanaryStageDeps } from '../stages/kayenta-canary.ts';
 import type { CanaryConfigStore } from '../ports/canary-config-store.ts';
 import type { MetricSourceLookup } from '../ports/metric-source.ts';
@@ -64,6 +77,15 @@ export type StageRunner = (request: StageRunnerRequest) => Promise<StageAnswer |
 /** Re-exported for the runner's callers; the list lives apart so the service can import it alone. */
 export { RUNNABLE_STAGE_TYPES };
 
+/** Spinnaker's Lambda stages, under both names; they run on accounts whose target has functions (`Target.functions`). */
+export const LAMBDA_STAGE_TYPES: readonly StageType[] = [
+  ...LAMBDA_DEPLOYMENT_TYPES,
+  ...LAMBDA_UPDATE_CODE_TYPES,
+  ...LAMBDA_TRAFFIC_ROUTING_TYPES,
+  ...LAMBDA_INVOKE_TYPES,
+  ...LAMBDA_DELETE_TYPES,
+];
+
 /**
  * Stage types that run when the runner has deploy targets (`StageRunnerDeps.targets`); without
  * them they fail with `cannotRunYet`. Not yet in RUNNABLE_STAGE_TYPES: no composition root wires
@@ -81,6 +103,7 @@ export const DEPLOY_TARGET_STAGE_TYPES: readonly StageType[] = [
   'deploy',
   'rollbackServerGroup',
   'findImage',
+  ...LAMBDA_STAGE_TYPES,
 ];
 
 /** Stage types that run when the runner has an image store (`StageRunnerDeps.artifacts`). */
@@ -533,6 +556,17 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
         return deployDeps ? runDeployTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft, canaryDeps) : failed(cannotRunYet(stage.type));
       case 'kayentaCanary':
         return canaryDeps ? runKayentaCanaryTask(as<typeof stage>(), canaryDeps) : failed(cannotRunYet(stage.type));
+      case 'Aws.LambdaDeploymentStage':
+      case 'lambdaDeployment':
+      case 'Aws.LambdaUpdateCodeStage':
+      case 'lambdaUpdateCode':
+      case 'Aws.LambdaTrafficRoutingStage':
+      case 'lambdaTrafficRouting':
+      case 'Aws.LambdaInvokeStage':
+      case 'lambdaInvoke':
+      case 'Aws.LambdaDeleteStage':
+      case 'lambdaDelete':
+        return deployDeps ? runLambdaTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
       default: {
         const unknown: never = stage;
         throw invariant(`unknown stage type ${JSON.stringify((unknown as Stage).type)}`);

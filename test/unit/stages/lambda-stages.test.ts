@@ -5,7 +5,12 @@
  * write, and every failure as one line. The same stages against the AWS simulator with the real
  * SDK client: test/integration/lambda-stages.test.ts.
  */
+import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { unknownAccountIssues } from '../../../core/accounts/pipeline-accounts.ts';
+import { createAccountRegistry } from '../../../core/accounts/registry.ts';
+import type { Account } from '../../../core/ports/accounts.ts';
+import { compilePipeline } from '../../../statemachines/index.ts';
 import { createMemoryClock, createMemoryTarget, type MemoryClock } from '../../../adapters/targets/memory/memory-target.ts';
 import { parsePipeline, type LambdaStage } from '../../../core/pipeline/index.ts';
 import type { JsonObject } from '../../../core/ports/execution-store.ts';
@@ -444,5 +449,43 @@ describe('Aws.LambdaUpdateCodeStage', () => {
   it('fails when the function does not exist', async () => {
     const result = await drive({ type: 'lambdaUpdateCode', account: 'aws-prod', region: REGION, functionName: 'api', s3bucket: 'b', s3key: 'k' });
     expect(result.message).toBe("stage 'Stage': function 'hello-api' does not exist in account 'aws-prod', region us-east-1; deploy it first (Aws.LambdaDeploymentStage) or fix functionName");
+  });
+});
+
+describe('examples/pipelines/lambda-weighted.json', () => {
+  const example = JSON.parse(readFileSync(new URL('../../../examples/pipelines/lambda-weighted.json', import.meta.url), 'utf8')) as JsonObject;
+  const account = (name: string): Account => ({ name, cloudProvider: 'aws', accountType: name, environment: name, regions: ['us-east-1'] });
+
+  it('saves: it parses without an issue, compiles, and names only its account', () => {
+    const parsed = parsePipeline(example);
+    expect(parsed.issues).toEqual([]);
+    const compiled = compilePipeline(parsed.pipeline!, { stageRunnerArn: 'arn:aws:lambda:us-east-1:123456789012:function:runner' });
+    expect(compiled.issues.filter((issue) => issue.severity === 'error')).toEqual([]);
+    expect(unknownAccountIssues(example, createAccountRegistry([account('aws-sandbox')]))).toEqual([]);
+    expect(unknownAccountIssues(example, createAccountRegistry([account('aws-prod')])).map((issue) => issue.pointer)).toEqual([
+      '/stages/0/account',
+      '/stages/1/account',
+      '/stages/3/account',
+      '/stages/5/account',
+    ]);
+  });
+
+  it('shifts 10% → 50% → 100% when the function was there before', async () => {
+    // given: version 1 serving behind `live`, in the example's account
+    const stages = (example.stages as JsonObject[]).map((stage) => ({ ...stage, account: 'aws-prod' }));
+    await seedFunction(1);
+    const routed: string[] = [];
+    // when: its Lambda stages run in order (the waits only wait)
+    for (const stage of stages.filter((candidate) => String(candidate.type).startsWith('Aws.'))) {
+      const { refId: _refId, requisiteStageRefIds: _requisites, stageEnabled: _enabled, ...fields } = stage;
+      const json = JSON.parse(JSON.stringify(fields).replaceAll('${parameters.version}', '2.0.0')) as JsonObject;
+      const result = await drive(json);
+      expect(result.status).toBe('SUCCEEDED');
+      const alias = fake.alias(FN, 'live')!;
+      routed.push(`${alias.functionVersion} ${JSON.stringify(alias.additionalVersionWeights)}`);
+    }
+    // then
+    expect(routed).toEqual(['1 {}', '1 {"2":0.1}', '1 {"2":0.5}', '2 {}']);
+    expect(fake.aliasEvents().every((event) => [event.functionVersion, ...Object.keys(event.weights)].every((version) => event.published.includes(version)))).toBe(true);
   });
 });

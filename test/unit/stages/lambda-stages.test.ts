@@ -472,7 +472,7 @@ describe('examples/pipelines/lambda-weighted.json', () => {
 
   it('shifts 10% → 50% → 100% when the function was there before', async () => {
     // given: version 1 serving behind `live`, in the example's account
-    const stages = (example.stages as JsonObject[]).map((stage) => ({ ...stage, account: 'aws-prod' }));
+    const stages = (example.stages as JsonObject[]).map((stage): JsonObject => ({ ...stage, account: 'aws-prod' }));
     await seedFunction(1);
     const routed: string[] = [];
     // when: its Lambda stages run in order (the waits only wait)

@@ -12,6 +12,10 @@ import { credentialScope, errorCodeOf, operationOf, protocolError, protocolOf, t
 import { createRandom, uuid } from './random.ts';
 import type { AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
 import { createStsSim, type StsSeeder } from './sts.ts';
+import { createEcsService, type EcsSeeder, type EcsServiceOptions } from './ecs.ts';
+import { createApplicationAutoScalingService } from './application-autoscaling.ts';
+import { createLambdaService, type LambdaSeeder, type LambdaServiceOptions } from './lambda.ts';
+import { createCloudWatchService, type CloudWatchSeeder } from './cloudwatch.ts';
 
 /** Largest request body the router reads (the SDKs never send more to these services). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -37,6 +41,10 @@ export interface AwsSimulatorOptions {
   /** Extra services served beside the built-in EC2, Auto Scaling, ELBv2 and STS. */
   readonly services?: readonly AwsServiceSim[];
   readonly timings?: Partial<AwsTimings>;
+  /** ECS: clusters that exist from the start, task and service timings. */
+  readonly ecs?: EcsServiceOptions;
+  /** Lambda: activation and update timings. */
+  readonly lambda?: LambdaServiceOptions;
 }
 
 /** One call as the router saw it. */
@@ -93,6 +101,9 @@ export interface AwsSeeders {
   readonly ec2: Ec2Seeder;
   readonly elbv2: Elbv2Seeder;
   readonly sts: StsSeeder;
+  readonly ecs: EcsSeeder;
+  readonly lambda: LambdaSeeder;
+  readonly cloudwatch: CloudWatchSeeder;
 }
 
 /** A running simulator. */
@@ -126,7 +137,7 @@ export interface AwsSimulator {
 
 const DEFAULT_TIMINGS: AwsTimings = { instanceBootMs: 30_000, instanceShutdownMs: 10_000, groupDeleteMs: 1_000 };
 
-/** Starts the simulator on 127.0.0.1 (port 0) with EC2, Auto Scaling, ELBv2, STS and any extra services. */
+/** Starts the simulator on 127.0.0.1 (port 0) with EC2, Auto Scaling, ELBv2, ECS, Application Auto Scaling, Lambda, CloudWatch, STS and any extra services. */
 export async function startAwsSimulator(options: AwsSimulatorOptions = {}): Promise<AwsSimulator> {
   const world = createWorld(options);
   const server = createServer((req, res) => {
@@ -204,11 +215,22 @@ function createWorld(options: AwsSimulatorOptions) {
   const ec2 = createEc2Sim({ instanceBootMs: timings.instanceBootMs, instanceShutdownMs: timings.instanceShutdownMs });
   const elbv2 = createElbv2Sim();
   const sts = createStsSim();
+  const ecs = createEcsService(options.ecs);
+  const lambda = createLambdaService(options.lambda);
+  const cloudwatch = createCloudWatchService({ seed: options.seed ?? 1 });
   // Order matters within one instant: EC2 first (instances boot), then Auto Scaling (InService,
-  // registration), then ELBv2 (target health); `settle` repeats the round while anything changes.
-  for (const service of [ec2, createAutoScalingSim({ groupDeleteMs: timings.groupDeleteMs }), elbv2, sts, ...(options.services ?? [])]) register(service);
+  // registration), then ELBv2 (target health), then ECS (which reacts to target health);
+  // `settle` repeats the round while anything changes.
+  for (const service of [ec2, createAutoScalingSim({ groupDeleteMs: timings.groupDeleteMs }), elbv2, ecs, createApplicationAutoScalingService(), lambda, cloudwatch, sts, ...(options.services ?? [])]) register(service);
   const seedContext = () => context('seed', '');
-  const seed: AwsSeeders = { ec2: ec2.bindSeed(seedContext), elbv2: elbv2.bindSeed(seedContext), sts: sts.bindSeed(seedContext) };
+  const seed: AwsSeeders = {
+    ec2: ec2.bindSeed(seedContext),
+    elbv2: elbv2.bindSeed(seedContext),
+    sts: sts.bindSeed(seedContext),
+    ecs: ecs.bindSeed(seedContext),
+    lambda: lambda.bindSeed(seedContext),
+    cloudwatch: cloudwatch.bindSeed(seedContext),
+  };
 
   const nextChange = (): number | undefined => {
     let next: number | undefined;

@@ -94,9 +94,9 @@ describe('the AWS simulator framework', () => {
     const ec2 = await post('ec2', { 'content-type': 'application/x-www-form-urlencoded' }, 'Action=RunInstances&Version=2016-11-15');
     expect(ec2.status).toBe(400);
     expect(await ec2.text()).toContain('<Response><Errors><Error><Code>InvalidAction</Code>');
-    const json = await post('ecs', { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerServiceV20141113.ListClusters' }, '{}');
+    const json = await post('ecs', { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AmazonEC2ContainerServiceV20141113.CreateCapacityProvider' }, '{}');
     expect([json.status, json.headers.get('x-amzn-errortype'), ((await json.json()) as { __type: string }).__type]).toEqual([400, 'UnknownOperationException', 'UnknownOperationException']);
-    const rest = await fetch(`${sim.endpoint}/2015-03-31/functions`, { headers: { authorization: scope('lambda') } });
+    const rest = await fetch(`${sim.endpoint}/2015-03-31/functions/f/nowhere`, { headers: { authorization: scope('lambda') } });
     expect([rest.status, rest.headers.get('x-amzn-errortype')]).toEqual([404, 'UnknownOperationException']);
     expect(rest.headers.get('x-amzn-requestid')).toMatch(/^[0-9a-f-]{36}$/);
   });

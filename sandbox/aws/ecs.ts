@@ -410,6 +410,9 @@ export function createEcsService(options: EcsServiceOptions = {}): EcsSim {
     const name = reqString(body, 'serviceName');
     if (!/^[a-zA-Z][a-zA-Z0-9_-]{0,254}$/.test(name)) throw new AwsError('InvalidParameterException', `Service name ${name} is invalid: up to 255 letters, numbers, hyphens and underscores, starting with a letter.`);
     const cluster = findCluster(req, optString(body, 'cluster'));
+    const token = optString(body, 'clientToken');
+    if (token !== undefined && !/^[\x21-\x7e]{1,36}$/.test(token)) throw new AwsError('InvalidParameterException', 'clientToken must be 1 to 36 ASCII characters in the range 33-126.');
+    // The token does not enter the comparison: a retry with a fresh token and the same members is the same request.
     const { clientToken: _token, ...request } = body;
     const existing = findService(cluster, name);
     if (existing?.status === 'DRAINING') throw new AwsError('InvalidParameterException', 'Unable to Start a service that is still Draining.');

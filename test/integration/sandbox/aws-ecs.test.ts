@@ -259,6 +259,95 @@ describe('the simulated ECS', () => {
     expect(badPort).toMatchObject({ name: 'InvalidParameterException', message: 'The container v001 did not have a container port 8080 defined.' });
   });
 
+  it('drains on scale down: targets stay draining for the deregistration delay while their tasks are DEACTIVATING, then the tasks stop', async () => {
+    const td = await registerTaskDefinition('repo/app:1');
+    await ecs().send(new CreateServiceCommand(spinnakerService(td, { desiredCount: 3 })));
+    sim.tick(60_000);
+    expect(await healthy(TG_BLUE)).toBe(3);
+    const scaledAt = sim.now();
+    const scaled = await ecs().send(new UpdateServiceCommand({ cluster: 'prod-cluster', service: 'app-prod-v001', desiredCount: 1 }));
+    // The answer is written before the scheduler acts, as on AWS; the next read sees the tasks leaving.
+    expect(scaled.service).toMatchObject({ desiredCount: 1, runningCount: 3 });
+    expect(await describe1()).toMatchObject({ desiredCount: 1, runningCount: 1, deployments: [{ status: 'PRIMARY', rolloutState: 'COMPLETED' }] });
+    const states = async () => (await targets(TG_BLUE)).map((t) => t.split(':')[2]).sort();
+    expect(await states()).toEqual(['draining', 'draining', 'healthy']);
+    const stopping = (await ecs().send(new ListTasksCommand({ cluster: 'prod-cluster', serviceName: 'app-prod-v001', desiredStatus: 'STOPPED' }))).taskArns!;
+    expect(stopping).toHaveLength(2);
+    const described = async () => (await ecs().send(new DescribeTasksCommand({ cluster: 'prod-cluster', tasks: stopping }))).tasks!;
+    expect((await described()).map((t) => [t.lastStatus, t.desiredStatus, t.stopCode])).toEqual([
+      ['DEACTIVATING', 'STOPPED', 'ServiceSchedulerInitiated'],
+      ['DEACTIVATING', 'STOPPED', 'ServiceSchedulerInitiated'],
+    ]);
+
+    // The target group's deregistration delay is 30 s: one second before it, nothing has moved on.
+    sim.tick(29_000);
+    expect(await states()).toEqual(['draining', 'draining', 'healthy']);
+    expect((await described()).map((t) => t.lastStatus)).toEqual(['DEACTIVATING', 'DEACTIVATING']);
+    sim.tick(10_000);
+    expect(await states()).toEqual(['healthy']);
+    const stopped = await described();
+    expect(stopped.map((t) => t.lastStatus)).toEqual(['STOPPED', 'STOPPED']);
+    expectFilled(stopped[0]!, ['stoppingAt', 'stoppedAt', 'stoppedReason', 'executionStoppedAt']);
+    // Removed from the group at +30 s, the container stops 5 s later.
+    const removedAt = sim.events({ kind: 'target.removed' }).map((e) => e.time - scaledAt);
+    expect(removedAt).toEqual([30_000, 30_000]);
+    const stoppedAt = sim.events({ kind: 'ecs.task' }).filter((e) => e.detail['lastStatus'] === 'STOPPED').map((e) => e.time - scaledAt);
+    expect(stoppedAt).toEqual([35_000, 35_000]);
+    expect(await describe1()).toMatchObject({ desiredCount: 1, runningCount: 1, pendingCount: 0 });
+  });
+
+  it('replaces a task whose target fails its load-balancer health checks after the grace period', async () => {
+    const td = await registerTaskDefinition('repo/app:1');
+    await ecs().send(new CreateServiceCommand(spinnakerService(td, { desiredCount: 1, healthCheckGracePeriodSeconds: 20 })));
+    sim.tick(60_000);
+    const [first] = await targets(TG_BLUE);
+    const ip = first!.split(':')[0]!;
+    const failedAt = sim.now();
+    sim.control('elasticloadbalancing', 'health', { targetGroup: TG_BLUE, targetId: ip, state: 'unhealthy' });
+    // Unhealthy after 2 failed checks 5 s apart (the group's defaults here), then ECS stops the task.
+    sim.tick(10_000);
+    const stopped = sim.events({ kind: 'ecs.task' }).find((e) => e.detail['desiredStatus'] === 'STOPPED')!;
+    expect(stopped.time - failedAt).toBe(10_000);
+    expect(stopped.detail['reason']).toBe(`Task failed ELB health checks in (target-group ${TG_BLUE})`);
+    sim.tick(120_000);
+    const service = await describe1();
+    expect(service).toMatchObject({ runningCount: 1, deployments: [{ failedTasks: 1 }] });
+    const now = await targets(TG_BLUE);
+    expect(now).toHaveLength(1);
+    expect(now[0]).toMatch(/:80:healthy$/);
+    expect(now[0]!.startsWith(`${ip}:`)).toBe(false);
+    expect(service.events!.some((e) => e.message!.includes('has stopped 1 running tasks'))).toBe(true);
+  });
+
+  it('answers a CreateService retried after a lost answer (same clientToken) with the service it created, once', async () => {
+    const td = await registerTaskDefinition('repo/app:1');
+    // The service is created, then the answer is lost as a 500: the SDK retries the identical request.
+    sim.inject({ service: 'ecs', action: 'CreateService', error: 'ServerException', status: 500, when: 'after' });
+    const created = await ecs().send(new CreateServiceCommand(spinnakerService(td, { clientToken: 'deploy-app-prod-v001' })));
+    expect(created.$metadata.attempts).toBe(2);
+    expect(sim.calls({ service: 'ecs', action: 'CreateService' }).map((c) => [c.status, c.errorCode ?? null])).toEqual([[500, 'ServerException'], [200, null]]);
+    expect(created.service).toMatchObject({ serviceName: 'app-prod-v001', status: 'ACTIVE' });
+    expect(created.service!.deployments).toHaveLength(1);
+    expect(sim.events({ kind: 'ecs.service' })).toHaveLength(1);
+    const list = await ecs().send(new ListServiceDeploymentsCommand({ cluster: 'prod-cluster', service: 'app-prod-v001' }));
+    expect(list.serviceDeployments).toHaveLength(1);
+    const badToken = await ecs().send(new CreateServiceCommand(spinnakerService(td, { serviceName: 'app-prod-v002', clientToken: 'x'.repeat(37) }))).catch((e: unknown) => e);
+    expect(badToken).toMatchObject({ name: 'InvalidParameterException', message: 'clientToken must be 1 to 36 ASCII characters in the range 33-126.' });
+  });
+
+  it('answers with AWS error shapes: unknown cluster, unknown service, a Fargate service without network configuration', async () => {
+    const td = await registerTaskDefinition('repo/app:1');
+    const noCluster = await ecs().send(new DescribeServicesCommand({ cluster: 'nowhere', services: ['x'] })).catch((e: unknown) => e);
+    expect(noCluster).toMatchObject({ name: 'ClusterNotFoundException', message: 'Cluster not found.', $fault: 'client', $metadata: { httpStatusCode: 400, requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) } });
+    const noService = await ecs().send(new UpdateServiceCommand({ cluster: 'prod-cluster', service: 'ghost', desiredCount: 1 })).catch((e: unknown) => e);
+    expect(noService).toMatchObject({ name: 'ServiceNotFoundException', message: 'Service not found.' });
+    const noNetwork = await ecs().send(new CreateServiceCommand(spinnakerService(td, { networkConfiguration: undefined }))).catch((e: unknown) => e);
+    expect(noNetwork).toMatchObject({ name: 'InvalidParameterException', message: "Network Configuration must be provided when networkMode 'awsvpc' is specified." });
+    const noTaskDefinition = await ecs().send(new CreateServiceCommand(spinnakerService('app-prod:9'))).catch((e: unknown) => e);
+    expect(noTaskDefinition).toMatchObject({ name: 'InvalidParameterException', message: 'TaskDefinition not found.' });
+    expect(sim.calls({ service: 'ecs' }).filter((c) => c.status === 400).map((c) => c.errorCode)).toEqual(['ClusterNotFoundException', 'ServiceNotFoundException', 'InvalidParameterException', 'InvalidParameterException']);
+  });
+
   it('fails a deployment whose tasks crash with the circuit breaker, and rolls back to the last good revision', async () => {
     const v1 = await registerTaskDefinition('repo/app:1');
     await ecs().send(new CreateServiceCommand(spinnakerService(v1, { deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true }, maximumPercent: 200, minimumHealthyPercent: 100 } })));

@@ -754,10 +754,9 @@ export function createEc2Target(options: Ec2TargetOptions): Target {
       }
       return failure;
     }
-    const created = await getGroup(request.name);
-    if (created) {
-      const [group] = await view([created]);
-      await suspendAfterCreate(group!, request, config);
+    if (request.disabled || config.suspendedProcesses.length > 0) {
+      const created = await getGroup(request.name);
+      if (created) await suspendAfterCreate((await view([created]))[0]!, request, config);
     }
     if (weighted) await attachToForward(weighted, config.targetGroups.map((name) => targetGroups.get(name)!));
     return DONE;

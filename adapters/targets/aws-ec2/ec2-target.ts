@@ -79,7 +79,7 @@ import type {
 import type { Target } from '../../../core/ports/target.ts';
 import type { DisableOptions, TrafficCapabilities, TrafficPort, TrafficWeights, VerifyWeightsResult } from '../../../core/ports/traffic.ts';
 import { awsFailure, Ec2PortFailure, fail } from './aws-errors.ts';
-import { MAX_TARGET_GROUPS_PER_FORWARD, parseEc2ClusterConfig, problem, type Ec2ClusterConfig, type WeightedTrafficConfig } from './config.ts';
+import { MAX_TARGET_GROUPS_PER_FORWARD, parseEc2ClusterConfig, problem, shown, type Ec2ClusterConfig, type WeightedTrafficConfig } from './config.ts';
 import { combinedTargetGroupHealth, instanceHealth, platformHealth, targetGroupHealth, type HealthState } from './health.ts';
 
 /** The SDK clients of one account and region, built by the composition root (only `send` is used). */
@@ -251,6 +251,14 @@ export function createEc2Target(options: Ec2TargetOptions): Target {
       if (error instanceof Ec2PortFailure) return error.failure;
       throw error;
     }
+  }
+
+  /** Runs a side effect only when it carries the owner token that makes a repeat of it idempotent. */
+  function owned<R>(owner: unknown, run: () => Promise<R>): Promise<R | PortFailure> {
+    if (typeof owner !== 'string' || owner.trim() === '') {
+      return Promise.resolve({ ok: false, reason: 'invalid', message: `owner is ${JSON.stringify(owner)}; every side effect carries the owner token of the step that asks for it` });
+    }
+    return answer(run);
   }
 
   function checkLocation(location: string, accountName: string): void {
@@ -490,17 +498,22 @@ export function createEc2Target(options: Ec2TargetOptions): Target {
 
   /** The AMI to run: the `aws/image` artifact, else `amiName`/`imageId`; the newest of that name. */
   async function resolveImage(request: CreateServerGroupRequest, config: Ec2ClusterConfig): Promise<AwsImage> {
-    const wanted = request.artifact?.type === AWS_IMAGE_ARTIFACT ? request.artifact.reference : config.image;
-    const field = request.artifact?.type === AWS_IMAGE_ARTIFACT ? 'artifact.reference' : 'amiName';
+    const fromArtifact = request.artifact?.type === AWS_IMAGE_ARTIFACT;
+    const wanted = fromArtifact ? request.artifact!.reference : config.image;
     if (wanted === undefined || wanted.trim() === '') {
       fail('invalid', problem('amiName', undefined, 'set the AMI to run (amiName, or an aws/image artifact), or run a bake or findImage stage before this deploy'));
     }
     const byId = /^ami-[0-9a-f]+$/.test(wanted);
-    const images = await aws(`finding image ${wanted}`, () => clients.ec2.send(new DescribeImagesCommand(byId ? { ImageIds: [wanted] } : { Filters: [{ Name: 'name', Values: [wanted] }] })), (_code, reason) =>
-      reason === 'not-found' ? 'invalid' : reason,
-    );
+    const fix = `no image of that ${byId ? 'id' : 'name'} exists in ${region}; bake it, share it with the account, or fix the ${byId ? 'id' : 'name'}`;
+    // AWS answers an unknown id with InvalidAMIID.NotFound and an unknown name with no images: both are this one line.
+    const field = request.provider?.['amiName'] !== undefined ? 'amiName' : 'imageId';
+    const missing = (): never => fail('invalid', fromArtifact ? `artifact reference is ${shown(wanted)} (${request.artifact!.type}); ${fix}` : problem(field, wanted, fix));
+    const images = await aws(`finding image ${wanted}`, () => clients.ec2.send(new DescribeImagesCommand(byId ? { ImageIds: [wanted] } : { Filters: [{ Name: 'name', Values: [wanted] }] }))).catch((error: unknown) => {
+      if (error instanceof Ec2PortFailure && error.failure.reason === 'not-found') return missing();
+      throw error;
+    });
     const newest = [...(images.Images ?? [])].sort((a, b) => (b.CreationDate ?? '').localeCompare(a.CreationDate ?? ''))[0];
-    if (!newest?.ImageId) fail('invalid', problem(field, wanted, `no image of that ${byId ? 'id' : 'name'} exists in ${region}; bake it, share it with the account, or fix the name`));
+    if (!newest?.ImageId) return missing();
     return newest;
   }
 
@@ -1017,17 +1030,17 @@ export function createEc2Target(options: Ec2TargetOptions): Target {
 
   const serverGroups: ServerGroupPort = {
     capabilities: { resize: true, artifactTypes: [AWS_IMAGE_ARTIFACT] },
-    create: (request) => answer(() => createNow(request)),
-    resize: (ref, capacity) => answer(() => resizeNow(ref, capacity)),
-    destroy: (ref, sideEffect) => answer(() => destroyNow(ref, sideEffect.owner)),
+    create: (request) => owned(request.owner, () => createNow(request)),
+    resize: (ref, capacity, sideEffect) => owned(sideEffect.owner, () => resizeNow(ref, capacity)),
+    destroy: (ref, sideEffect) => owned(sideEffect.owner, () => destroyNow(ref, sideEffect.owner)),
     describeCluster: (ref) => answer(() => describeClusterNow(ref)),
   };
 
   const traffic: TrafficPort = {
     capabilities,
-    enable: (ref) => answer(() => enableNow(ref)),
-    disable: (ref, disableOptions) => answer(() => disableNow(ref, disableOptions)),
-    setWeights: (ref, weights) => answer(() => setWeightsNow(ref, weights)),
+    enable: (ref, sideEffect) => owned(sideEffect.owner, () => enableNow(ref)),
+    disable: (ref, disableOptions) => owned(disableOptions.owner, () => disableNow(ref, disableOptions)),
+    setWeights: (ref, weights, sideEffect) => owned(sideEffect.owner, () => setWeightsNow(ref, weights)),
     verifyWeights: (ref, weights) => answer(() => verifyWeightsNow(ref, weights)),
   };
 

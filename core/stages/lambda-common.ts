@@ -140,6 +140,44 @@ export async function afterConflict(scope: LambdaScope, result: FunctionFailure,
   return failed(`${scope.label}: ${what} failed: ${result.message}`);
 }
 
+/**
+ * A mutation Lambda refused (409 an update in progress, 412 a RevisionId that moved) did not
+ * happen: the intent saved before it is dropped, so the next call does not take the change that
+ * moved the RevisionId (someone else's update) for its own, and sends its mutation again once the
+ * function is ready. (A lost answer retried by the SDK into a 412 then sends the same mutation
+ * twice: the same content, never a skipped update.)
+ */
+export function withoutIntent(result: TaskResult, refusal: FunctionFailure, progress: JsonObject): TaskResult {
+  if (refusal.reason !== 'conflict' && refusal.reason !== 'stale') return result;
+  return { ...result, runtime: { ...result.runtime, [LAMBDA_PROGRESS_KEY]: progress } };
+}
+
+/** The stage fields Lambda reads from elsewhere and may refuse: the role it assumes, the package in S3. */
+export interface RefusableFields {
+  readonly role?: string;
+  readonly s3bucket?: string;
+  readonly s3key?: string;
+}
+
+/**
+ * Lambda's refusal of a field the stage set, as one line naming the field, its value and the fix;
+ * `undefined` when Lambda's reason names none of them.
+ */
+export function refusedField(refusal: FunctionFailure, fields: RefusableFields, label: string): string | undefined {
+  if (refusal.reason !== 'invalid' && refusal.reason !== 'failed') return undefined;
+  const reason = refusal.message;
+  if (fields.role !== undefined && /role defined for the function cannot be assumed|at 'role' failed to satisfy|\brole\b.*(does not exist|not authorized|cannot be assumed)/i.test(reason)) {
+    return `${label}: role is '${fields.role}', which Lambda refused (${reason}); set role to the ARN of an IAM role that lambda.amazonaws.com may assume (create it with that trust policy), or fix role`;
+  }
+  if (fields.s3bucket !== undefined && /NoSuchBucket/.test(reason)) {
+    return `${label}: s3bucket is '${fields.s3bucket}', which does not exist (${reason}); fix s3bucket, or create the bucket in the function's region and upload the package`;
+  }
+  if (fields.s3key !== undefined && /NoSuchKey/.test(reason)) {
+    return `${label}: s3key is '${fields.s3key}', which is not in bucket '${fields.s3bucket ?? ''}' (${reason}); upload the package there, or fix s3key`;
+  }
+  return undefined;
+}
+
 /** Versions newest first, as Orca's LambdaUtils.getSortedRevisions orders them. */
 export function newestFirst(versions: readonly { readonly version: string }[]): string[] {
   return versions

@@ -34,6 +34,8 @@ import {
   missingFunction,
   numberField,
   readFunction,
+  refusedField,
+  withoutIntent,
   type LambdaScope,
   type LambdaTaskDeps,
 } from './lambda-common.ts';
@@ -244,6 +246,8 @@ async function createTask(call: Call): Promise<TaskResult> {
   if (!made.ok) {
     // Created meanwhile (by a twin delivery, or by someone else): the next call tells which.
     if (made.reason === 'already-exists') return running(1);
+    const field = refusedField(made, { role: config.role, s3bucket: config.s3bucket, s3key: config.s3key }, scope.label);
+    if (field !== undefined) return failed(field);
     return failure(made, `creating function '${scope.ref.functionName}'`, scope.label);
   }
   const version = made.value.version !== '$LATEST' ? made.value.version : undefined;
@@ -272,7 +276,11 @@ async function updateCodeTask(call: Call): Promise<TaskResult> {
   const saved = await input.saveRuntime(LAMBDA_PROGRESS_KEY, intent as JsonObject);
   if (!saved.ok) return running(1);
   const updated = await scope.port.updateCode(scope.ref, { code: { s3Bucket: config.s3bucket, s3Key: config.s3key }, publish: false, revisionId: fn.revisionId });
-  if (!updated.ok) return afterConflict(scope, updated, `updating the code of '${scope.ref.functionName}'`, input.poll);
+  if (!updated.ok) {
+    const field = refusedField(updated, { s3bucket: config.s3bucket, s3key: config.s3key }, scope.label);
+    if (field !== undefined) return failed(field);
+    return withoutIntent(await afterConflict(scope, updated, `updating the code of '${scope.ref.functionName}'`, input.poll), updated, progress as JsonObject);
+  }
   return succeeded({ lambdaCodeUpdated: true }, withProgress({ ...intent, codeUpdated: true }));
 }
 
@@ -304,7 +312,11 @@ async function updateConfigTask(call: Call): Promise<TaskResult> {
       const saved = await input.saveRuntime(LAMBDA_PROGRESS_KEY, intent as JsonObject);
       if (!saved.ok) return running(1);
       const updated = await scope.port.updateSettings(scope.ref, { settings: call.settings, revisionId: fn.revisionId });
-      if (!updated.ok) return afterConflict(scope, updated, `updating the configuration of '${scope.ref.functionName}' (${differs.join(', ')})`, input.poll);
+      if (!updated.ok) {
+        const field = refusedField(updated, { role: config.role }, scope.label);
+        if (field !== undefined) return failed(field);
+        return withoutIntent(await afterConflict(scope, updated, `updating the configuration of '${scope.ref.functionName}' (${differs.join(', ')})`, input.poll), updated, progress as JsonObject);
+      }
       // Come back once Lambda applied it: tags follow only between mutations that are done.
       return running(lambdaWaitSeconds(1), { ...withProgress({ ...intent, configUpdated: true }), context: { waitingFor: `the configuration update of '${fn.functionName}' to finish` } });
     }

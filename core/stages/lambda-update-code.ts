@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { JsonObject } from '../ports/execution-store.ts';
 import { compareVersions, readinessOf } from '../ports/functions.ts';
 import type { LambdaUpdateCodeStage } from '../pipeline/stage-types/index.ts';
-import { LAMBDA_PROGRESS_KEY, afterConflict, evaluatedConfig, failure, lambdaScope, lambdaWaitSeconds, missingFunction, readFunction, type LambdaTaskDeps } from './lambda-common.ts';
+import { LAMBDA_PROGRESS_KEY, afterConflict, evaluatedConfig, failure, lambdaScope, lambdaWaitSeconds, missingFunction, readFunction, refusedField, withoutIntent, type LambdaTaskDeps } from './lambda-common.ts';
 import { failed, running, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
 
 const progressSchema = z.looseObject({
@@ -55,7 +55,11 @@ export async function runLambdaUpdateCodeTask(input: TaskInput<LambdaUpdateCodeS
     const saved = await input.saveRuntime(LAMBDA_PROGRESS_KEY, intent as JsonObject);
     if (!saved.ok) return running(1);
     const updated = await scope.port.updateCode(scope.ref, { code: { s3Bucket: config.s3bucket, s3Key: config.s3key }, publish: config.publish, revisionId: fn.revisionId });
-    if (!updated.ok) return afterConflict(scope, updated, `updating the code of '${scope.ref.functionName}'`, input.poll);
+    if (!updated.ok) {
+      const field = refusedField(updated, { s3bucket: config.s3bucket, s3key: config.s3key }, scope.label);
+      if (field !== undefined) return failed(field);
+      return withoutIntent(await afterConflict(scope, updated, `updating the code of '${scope.ref.functionName}'`, input.poll), updated, progress as JsonObject);
+    }
     const version = updated.value.version !== '$LATEST' ? updated.value.version : undefined;
     return succeeded({ lambdaCodeUpdated: true }, { runtime: { [LAMBDA_PROGRESS_KEY]: { ...intent, updated: true, ...(version !== undefined ? { version } : {}) } as JsonObject } });
   }

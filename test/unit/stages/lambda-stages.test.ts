@@ -232,6 +232,27 @@ describe('Aws.LambdaDeploymentStage', () => {
     expect(fake.calls({ operation: 'updateCode' })).toHaveLength(1);
   });
 
+  it('sends its code again when another update started between its read and its own, never taking that update for its own', async () => {
+    await seedFunction(1);
+    let raced = false;
+    const racing: FunctionPort = {
+      ...fake,
+      async updateCode(at, request) {
+        if (!raced) {
+          raced = true;
+          fake.startForeignUpdate(FN);
+        }
+        return fake.updateCode(at, request);
+      },
+    };
+    targets = lookupWith(racing);
+    const result = await drive(deployStage({ s3key: 'api/2.0.0.zip' }));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(fake.calls({ operation: 'updateCode' }).map((call) => call.outcome)).toEqual(['conflict', 'ok']);
+    expect(fake.publishedVersions(FN)).toEqual(['1', '2']);
+    expect(fake.alias(FN, 'live')?.functionVersion).toBe('2');
+  });
+
   it.each<[string, DriveOptions]>([
     ['delivered twice at once', { twice: true }],
     ['losing the write of every other call after it acted', { loseWritesOf: Array.from({ length: 30 }, (_, i) => 2 * i + 2) }],

@@ -5,7 +5,9 @@
  *
  * Time is virtual: the runner's clock starts at `startAt` and jumps forward by every
  * `waitSeconds` the runner answers, while the engine's Wait states sleep `waitOverrideMs`. So
- * waits, poll budgets and timeouts behave as they would in real time, in milliseconds.
+ * waits, poll budgets and timeouts behave as they would in real time, in milliseconds. A
+ * simulated cloud's clock can be handed in instead (`clock`), so the runner's waits are what move
+ * the cloud on.
  * Child pipelines (`pipeline` stages) are created and run on the same engine.
  */
 import { parsePipeline, type Pipeline } from '../../core/pipeline/index.ts';
@@ -29,6 +31,8 @@ export interface LocalRunOptions {
   readonly http?: HttpClient;
   /** Virtual epoch milliseconds at the start. @default 2024-01-01T12:00:00Z (a Monday) */
   readonly startAt?: number;
+  /** The runner's clock, moved by every wait it answers (e.g. a simulator's). @default a virtual clock from `startAt` */
+  readonly clock?: { now(): number; advance(ms: number): void };
   /** Real milliseconds each Wait state sleeps. @default 2 */
   readonly waitOverrideMs?: number;
   /**
@@ -91,8 +95,13 @@ export interface LocalRun {
 
 export function createLocalRun(options: LocalRunOptions): LocalRun {
   const { store } = options;
-  let now = options.startAt ?? Date.UTC(2024, 0, 1, 12, 0, 0);
-  const clock = { now: () => now };
+  let virtual = options.startAt ?? Date.UTC(2024, 0, 1, 12, 0, 0);
+  const clock = options.clock ?? {
+    now: () => virtual,
+    advance: (ms: number) => {
+      virtual += ms;
+    },
+  };
   const calls: RunnerCallRecord[] = [];
   const definitions = new Map<string, { pipeline: Pipeline; definition: ReturnType<typeof compilePipeline>['definition'] }>();
 
@@ -146,7 +155,7 @@ export function createLocalRun(options: LocalRunOptions): LocalRun {
         calls.push({ request, answer });
         const waitSeconds = (answer as StageAnswer).waitSeconds;
         // A callback's answer is ignored by the engine; only poll waits move time.
-        if (answer.status === 'RUNNING' && !('taskToken' in request && request.taskToken) && typeof waitSeconds === 'number') now += waitSeconds * 1000;
+        if (answer.status === 'RUNNING' && !('taskToken' in request && request.taskToken) && typeof waitSeconds === 'number') clock.advance(waitSeconds * 1000);
         return answer;
       } catch (error) {
         calls.push({ request, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
@@ -164,11 +173,11 @@ export function createLocalRun(options: LocalRunOptions): LocalRun {
       pipelineConfigId: saved.id,
       trigger: startOptions.trigger ?? { type: 'manual', user: 'tester' },
       parameters: startOptions.parameters ?? {},
-      buildTime: now,
+      buildTime: clock.now(),
     });
     const created = await store.createExecution(draft);
     if (!created.ok && created.reason !== 'exists') throw new Error(`could not create execution ${executionId}: ${created.reason}`);
-    await store.updateExecution(executionId, { expect: ['NOT_STARTED'], set: { status: 'RUNNING', startTime: now } });
+    await store.updateExecution(executionId, { expect: ['NOT_STARTED'], set: { status: 'RUNNING', startTime: clock.now() } });
     const run = engine.start(definition, { executionId }, { executionId });
     return { executionId, outcome: run.result };
   };
@@ -199,7 +208,7 @@ export function createLocalRun(options: LocalRunOptions): LocalRun {
     runner,
     children,
     calls,
-    now: () => now,
+    now: () => clock.now(),
     save,
     start,
     finish,
@@ -223,7 +232,7 @@ export function createLocalRun(options: LocalRunOptions): LocalRun {
       if (!decision.ok) return decision;
       await store.updateStage(executionId, record.id, {
         expect: ['RUNNING'],
-        set: { context: { ...record.context, ...decision.context }, ...(decision.status ? { status: decision.status, endTime: now } : {}) },
+        set: { context: { ...record.context, ...decision.context }, ...(decision.status ? { status: decision.status, endTime: clock.now() } : {}) },
       });
       const taken = await store.takeTaskToken(executionId, record.id);
       engine.sendTaskSuccess(taken?.token ?? token, decision.answer);

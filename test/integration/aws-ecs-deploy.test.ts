@@ -14,6 +14,7 @@ import {
   CLUSTER_REF as ref,
   conformanceStage,
   DEMO_TASK_DEFINITION,
+  DEREGISTRATION_DELAY_MS,
   ECS_CLUSTER,
   embeddedTaskDefinition,
   ecsStageRig as rig,
@@ -102,8 +103,12 @@ describe('an ECS red/black through the step executor', () => {
       'UpdateService',
       'RegisterScalableTarget',
     ]);
-    // and the target group never served from fewer than capacity.min healthy targets
+    // and the target group never served from fewer than capacity.min healthy targets, while
+    // traffic moved: both versions' tasks took requests side by side before v000's drained
     expect(fewestHealthy(world, start)).toBeGreaterThanOrEqual(2);
+    const healthy = healthyTargetsOverTime(world.sim.events(), world.targetGroupArn).filter((point) => point.time > start).map((point) => point.healthy);
+    expect(Math.max(...healthy)).toBe(6);
+    expect(healthy.at(-1)).toBe(3);
     const v001 = (await serverGroup(world, `${CLUSTER}-v001`))!;
     expect(v001).toMatchObject({ capacity: { min: 2, max: 6, desired: 3 }, launchConfig: { ecsClusterName: ECS_CLUSTER } });
   });
@@ -271,6 +276,40 @@ describe('creating a service, call by call', () => {
     const created = await world.target.serverGroups.create({ ...ref, name: `${CLUSTER}-v000`, owner: 'e1/deploy/create', capacity: { min: 1, max: 1, desired: 1 }, provider: world.provider(overrides) });
     expect(created).toMatchObject({ ok: false, reason });
     if (!created.ok) expect(created.message).toMatch(new RegExp(`answered ${_code.split(' ')[0]}`));
+  });
+});
+
+describe('describing the cluster', () => {
+  it('reads a serving service with six calls, and lists stopping tasks only while the target group drains them', async () => {
+    // given production v000 serving
+    world = await startEcsWorld();
+    await seedProduction(world);
+    // when it serves, describe makes one call of each read
+    let before = world.sim.calls().at(-1)!.seq;
+    expect((await serverGroup(world, `${CLUSTER}-v000`))!.instances.map((instance) => instance.health)).toEqual(['Up', 'Up', 'Up']);
+    const reads = (from: number) => world!.sim.calls().filter((call) => call.seq > from).map((call) => call.action);
+    expect(reads(before)).toEqual(['ListServices', 'DescribeServices', 'DescribeScalableTargets', 'DescribeTargetHealth', 'ListTasks', 'DescribeTasks']);
+    // when it is disabled, its tasks drain for the target group's deregistration delay
+    expect(await world.target.traffic.disable({ account: ACCOUNT, location: REGION, serverGroup: `${CLUSTER}-v000` }, { owner: 'e1/disable' })).toEqual({ ok: true, outcome: 'done' });
+    world.sim.tick(DEREGISTRATION_DELAY_MS - 1_000);
+    before = world.sim.calls().at(-1)!.seq;
+    const draining = (await serverGroup(world, `${CLUSTER}-v000`))!;
+    expect(draining).toMatchObject({ disabled: true, draining: true });
+    expect(draining.instances.map((instance) => [instance.health, instance.draining])).toEqual([
+      ['Down', true],
+      ['Down', true],
+      ['Down', true],
+    ]);
+    // (nothing is meant to run at desired 0: the stopping tasks are listed because targets drain)
+    expect(reads(before)).toEqual(['ListServices', 'DescribeServices', 'DescribeScalableTargets', 'DescribeTargetHealth', 'ListTasks', 'DescribeTasks']);
+    // then, drained, it has no instance and describe no longer lists tasks (the cluster list is
+    // read again: it is kept a minute)
+    world.sim.tick(60_000);
+    before = world.sim.calls().at(-1)!.seq;
+    const drained = (await serverGroup(world, `${CLUSTER}-v000`))!;
+    expect(drained).toMatchObject({ disabled: true, instances: [] });
+    expect(drained.draining).toBeUndefined();
+    expect(reads(before)).toEqual(['ListClusters', 'ListServices', 'DescribeServices', 'DescribeScalableTargets', 'DescribeTargetHealth']);
   });
 });
 

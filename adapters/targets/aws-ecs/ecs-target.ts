@@ -21,9 +21,10 @@
  *   service) → UpdateService {desiredCount: 0} → DeleteService {force} → DeregisterTaskDefinition →
  *   DeregisterScalableTarget.
  * - describeCluster: ListClusters (or the configured clusters) → ListServices → DescribeServices
- *   (10 at a time, with tags) → DescribeScalableTargets → per service ListTasks (desired RUNNING
- *   and STOPPED) → DescribeTasks → DescribeTargetHealth per target group (and
- *   DescribeContainerInstances for bridge networking).
+ *   (10 at a time, with tags) → DescribeScalableTargets → DescribeTargetHealth per target group →
+ *   per service above 0 ListTasks (desired RUNNING) → one DescribeTasks (and
+ *   DescribeContainerInstances for bridge networking); the stopping tasks (desired STOPPED) only
+ *   while a target group drains a target no running task holds.
  *
  * Decisions:
  * - Disabled is clouddriver's `desiredCount == 0`, so a disabled server group has no tasks once
@@ -385,33 +386,48 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
     return names;
   }
 
-  async function serviceTasks(ecsCluster: string, serviceName: string): Promise<Task[]> {
-    const arns = new Set<string>();
-    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-      let nextToken: string | undefined;
-      do {
-        const page = await aws('ECS', 'ListTasks', () => clients.ecs.send(new ListTasksCommand({ cluster: ecsCluster, serviceName, desiredStatus, ...(nextToken ? { nextToken } : {}) })));
-        for (const arn of page.taskArns ?? []) arns.add(arn);
-        nextToken = page.nextToken;
-      } while (nextToken);
-    }
-    const tasks: Task[] = [];
-    for (const batch of chunks([...arns], 100)) {
-      const answer = await aws('ECS', 'DescribeTasks', () => clients.ecs.send(new DescribeTasksCommand({ cluster: ecsCluster, tasks: batch })));
-      tasks.push(...(answer.tasks ?? []));
-    }
-    // Stopped tasks are history; tasks still stopping are draining.
-    return tasks.filter((task) => task.lastStatus !== 'STOPPED');
+  async function listTaskArns(ecsCluster: string, serviceName: string, desiredStatus: 'RUNNING' | 'STOPPED'): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await aws('ECS', 'ListTasks', () => clients.ecs.send(new ListTasksCommand({ cluster: ecsCluster, serviceName, desiredStatus, ...(nextToken ? { nextToken } : {}) })));
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return arns;
   }
 
-  async function containerInstanceIds(ecsCluster: string, tasks: readonly Task[]): Promise<Map<string, string>> {
-    const arns = [...new Set(tasks.map((task) => task.containerInstanceArn).filter((arn): arn is string => typeof arn === 'string'))];
-    const ids = new Map<string, string>();
+  /** DescribeTasks, 100 at a time; stopped tasks are history and left out (stopping ones are kept: they drain). */
+  async function describeTasks(ecsCluster: string, arns: readonly string[]): Promise<Task[]> {
+    const tasks: Task[] = [];
+    for (const batch of chunks([...new Set(arns)], 100)) {
+      const answer = await aws('ECS', 'DescribeTasks', () => clients.ecs.send(new DescribeTasksCommand({ cluster: ecsCluster, tasks: batch })));
+      tasks.push(...(answer.tasks ?? []).filter((task) => task.lastStatus !== 'STOPPED'));
+    }
+    return tasks;
+  }
+
+  /** Adds the EC2 instance ids of the tasks' container instances (bridge and host networking) that `known` lacks. */
+  async function addContainerInstanceIds(ecsCluster: string, tasks: readonly Task[], known: Map<string, string>): Promise<void> {
+    const arns = [...new Set(tasks.filter((task) => taskIp(task) === undefined).map((task) => task.containerInstanceArn).filter((arn): arn is string => typeof arn === 'string' && !known.has(arn)))];
     for (const batch of chunks(arns, 100)) {
       const answer = await aws('ECS', 'DescribeContainerInstances', () => clients.ecs.send(new DescribeContainerInstancesCommand({ cluster: ecsCluster, containerInstances: batch })));
-      for (const instance of answer.containerInstances ?? []) if (instance.containerInstanceArn && instance.ec2InstanceId) ids.set(instance.containerInstanceArn, instance.ec2InstanceId);
+      for (const instance of answer.containerInstances ?? []) if (instance.containerInstanceArn && instance.ec2InstanceId) known.set(instance.containerInstanceArn, instance.ec2InstanceId);
     }
-    return ids;
+  }
+
+  /** Where a task is registered in each of its service's target groups: ENI IP + container port (awsvpc), else instance id + host port. */
+  function taskTargets(task: Task, service: Service, instanceIds: ReadonlyMap<string, string>): { targetGroupArn: string; id?: string; port?: number }[] {
+    const ip = taskIp(task);
+    return (service.loadBalancers ?? [])
+      .filter((balancer): balancer is typeof balancer & { targetGroupArn: string } => typeof balancer.targetGroupArn === 'string')
+      .map((balancer) => {
+        if (ip !== undefined) return { targetGroupArn: balancer.targetGroupArn, id: ip, ...(balancer.containerPort !== undefined ? { port: balancer.containerPort } : {}) };
+        const container = task.containers?.find((candidate) => candidate.name === balancer.containerName);
+        const port = container?.networkBindings?.find((binding) => binding.containerPort === balancer.containerPort)?.hostPort;
+        const id = task.containerInstanceArn ? instanceIds.get(task.containerInstanceArn) : undefined;
+        return { targetGroupArn: balancer.targetGroupArn, ...(id !== undefined ? { id } : {}), ...(port !== undefined ? { port } : {}) };
+      });
   }
 
   /** One task as an instance: its platform health, then each target group's view of it. */
@@ -426,20 +442,9 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
     const healths: InstanceHealth[] = [platform];
     let draining = stopping;
     let address: string | undefined;
-    for (const balancer of service.loadBalancers ?? []) {
-      if (!balancer.targetGroupArn) continue;
-      let id: string | undefined;
-      let port: number | undefined;
-      if (ip !== undefined) {
-        id = ip;
-        port = balancer.containerPort;
-      } else {
-        const container = task.containers?.find((candidate) => candidate.name === balancer.containerName);
-        port = container?.networkBindings?.find((binding) => binding.containerPort === balancer.containerPort)?.hostPort;
-        id = task.containerInstanceArn ? instanceIds.get(task.containerInstanceArn) : undefined;
-      }
-      if (address === undefined && id !== undefined && port !== undefined) address = ip !== undefined ? `${ip}:${port}` : `${id}:${port}`;
-      const target = (health.get(balancer.targetGroupArn) ?? []).find((candidate) => candidate.Target?.Id === id && (port === undefined || candidate.Target?.Port === port));
+    for (const { targetGroupArn, id, port } of taskTargets(task, service, instanceIds)) {
+      if (address === undefined && id !== undefined && port !== undefined) address = `${id}:${port}`;
+      const target = (health.get(targetGroupArn) ?? []).find((candidate) => candidate.Target?.Id === id && (port === undefined || candidate.Target?.Port === port));
       if (target?.TargetHealth?.State === 'draining') draining = true;
       // Not registered yet: ECS registers a task once it runs.
       healths.push(target ? targetHealth(target.TargetHealth?.State) : platform === 'Up' ? 'Starting' : platform);
@@ -452,6 +457,53 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
       launchedTime: launched ? launched.getTime() : 0,
       ...(draining ? { draining: true } : {}),
     };
+  }
+
+  /**
+   * The tasks of the cluster's services in one ECS cluster: those meant to run (ListTasks per
+   * service, one DescribeTasks for all), then, only while a shared target group drains a target no
+   * such task holds, the stopping tasks of the services on that group (a disable or a scale-in in
+   * progress). Steady-state polling thus never pays for the stopped-task history ECS keeps an hour.
+   */
+  async function tasksIn(ecsCluster: string, services: readonly Located[], health: ReadonlyMap<string, readonly TargetHealthDescription[]>, instanceIds: Map<string, string>): Promise<Map<Located, Task[]>> {
+    const owner = new Map<string, Located>();
+    for (const located of services) {
+      // Scaled to 0 with nothing running or pending: ECS has stopped every task, so none is meant to run.
+      const { desiredCount, runningCount, pendingCount } = located.service;
+      if (desiredCount === 0 && runningCount === 0 && pendingCount === 0) continue;
+      for (const arn of await listTaskArns(ecsCluster, located.service.serviceName!, 'RUNNING')) owner.set(arn, located);
+    }
+    const tasksOf = new Map<Located, Task[]>(services.map((located) => [located, []]));
+    const place = (tasks: readonly Task[]) => {
+      for (const task of tasks) {
+        const located = owner.get(task.taskArn ?? '');
+        if (located && !tasksOf.get(located)!.some((known) => known.taskArn === task.taskArn)) tasksOf.get(located)!.push(task);
+      }
+    };
+    const running = await describeTasks(ecsCluster, [...owner.keys()]);
+    await addContainerInstanceIds(ecsCluster, running, instanceIds);
+    place(running);
+    const held = new Set<string>();
+    for (const located of services) for (const task of tasksOf.get(located)!) for (const target of taskTargets(task, located.service, instanceIds)) held.add(`${target.targetGroupArn} ${target.id} ${target.port}`);
+    const drainingGroups = new Set<string>();
+    for (const [targetGroupArn, descriptions] of health) {
+      for (const description of descriptions) {
+        if (description.TargetHealth?.State === 'draining' && !held.has(`${targetGroupArn} ${description.Target?.Id} ${description.Target?.Port}`)) drainingGroups.add(targetGroupArn);
+      }
+    }
+    if (drainingGroups.size === 0) return tasksOf;
+    const stoppingArns: string[] = [];
+    for (const located of services) {
+      if (!(located.service.loadBalancers ?? []).some((balancer) => balancer.targetGroupArn !== undefined && drainingGroups.has(balancer.targetGroupArn))) continue;
+      for (const arn of await listTaskArns(ecsCluster, located.service.serviceName!, 'STOPPED')) {
+        owner.set(arn, located);
+        stoppingArns.push(arn);
+      }
+    }
+    const stopping = await describeTasks(ecsCluster, stoppingArns);
+    await addContainerInstanceIds(ecsCluster, stopping, instanceIds);
+    place(stopping);
+    return tasksOf;
   }
 
   async function describeNow(ref: ClusterRef): Promise<DescribeResult> {
@@ -468,11 +520,9 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
       }
     }
     const targets = await scalableTargets(found.map((located) => resourceId(located.ecsCluster, located.service.serviceName!)));
-    const tasksOf = new Map<Located, Task[]>();
-    for (const located of found) tasksOf.set(located, await serviceTasks(located.ecsCluster, located.service.serviceName!));
+    // Every target group the services use, once: where their tasks take traffic, or drain.
     const health = new Map<string, TargetHealthDescription[]>();
     for (const located of found) {
-      if ((tasksOf.get(located) ?? []).length === 0) continue;
       for (const balancer of located.service.loadBalancers ?? []) {
         const arn = balancer.targetGroupArn;
         if (!arn || health.has(arn)) continue;
@@ -480,12 +530,18 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
         health.set(arn, answer.TargetHealthDescriptions ?? []);
       }
     }
+    const tasksOf = new Map<Located, Task[]>();
+    const instanceIdsOf = new Map<string, Map<string, string>>();
+    for (const ecsCluster of new Set(found.map((located) => located.ecsCluster))) {
+      const instanceIds = new Map<string, string>();
+      instanceIdsOf.set(ecsCluster, instanceIds);
+      for (const [located, tasks] of await tasksIn(ecsCluster, found.filter((located) => located.ecsCluster === ecsCluster), health, instanceIds)) tasksOf.set(located, tasks);
+    }
     const serverGroups: ServerGroupDescription[] = [];
     for (const located of found) {
       const { service, ecsCluster } = located;
       const tasks = tasksOf.get(located) ?? [];
-      const instanceIds = tasks.some((task) => taskIp(task) === undefined && task.containerInstanceArn) ? await containerInstanceIds(ecsCluster, tasks) : new Map<string, string>();
-      const instances = tasks.map((task) => instanceOf(task, service, health, instanceIds));
+      const instances = tasks.map((task) => instanceOf(task, service, health, instanceIdsOf.get(ecsCluster)!));
       const desired = service.desiredCount ?? 0;
       const target = targets.get(resourceId(ecsCluster, service.serviceName!));
       const capacity: Capacity = target ? { min: target.MinCapacity ?? 0, max: target.MaxCapacity ?? desired, desired } : { min: desired, max: desired, desired };

@@ -97,6 +97,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         thresholds: { type: 'string' },
         // demo --canary [--seed N]
         canary: { type: 'boolean', default: false },
+        sandbox: { type: 'boolean', default: false },
         seed: { type: 'string' },
       },
     });
@@ -170,14 +171,18 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         const prompt = terminalPrompt();
         const interrupted = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
         return await runRun(
-          { file: rest[0], pipeline: values.pipeline, params: values.param ?? [], judges: values.judge ?? [], json: values.json },
+          { file: rest[0], pipeline: values.pipeline, params: values.param ?? [], judges: values.judge ?? [], json: values.json, sandbox: values.sandbox },
           io,
           {
             load,
             createRuntime: (options) => {
               const allowlist = webhookAllowlist(values['allow-url']);
-              return createLocalRuntime({ ...options, accounts: accounts.accounts, powers, ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
+              // A sandboxed run's simulated accounts stand in for the file's accounts of the same name.
+              const simulated = new Set((options.accounts ?? []).map((account) => account.name));
+              const known = [...accounts.accounts.filter((account) => !simulated.has(account.name)), ...(options.accounts ?? [])];
+              return createLocalRuntime({ ...options, accounts: known, powers, ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
             },
+            startSandbox: async () => (await import('../local/sandbox/aws-sandbox.ts')).startAwsSandbox(),
             targetStateDir: join(stateDir, 'targets', 'local'),
             caller: { user: currentUser(), roles: [], admin: true, source: 'cli' },
             ...(prompt ? { prompt } : {}),

@@ -25,6 +25,10 @@ Usage:
                                     answer a manual judgment (repeatable); asked at the terminal otherwise
       --pipeline <name>             pick one pipeline from a document holding several
       --json                        print the final execution (Orca's shape) on stdout
+      --sandbox                     deploy to simulated clouds: every aws/ecs/lambda account the pipeline
+                                    names is served by the AWS simulator, seeded with the images, subnets,
+                                    security groups and target groups it assumes; prints them, and the
+                                    cloud calls made by API action
       --allow-url <pattern>         a URL webhook stages may call, e.g. 'http://127.0.0.1:*' (repeatable;
                                     default GENNAKER_WEBHOOK_ALLOWLIST, comma-separated; none: no calls)
 

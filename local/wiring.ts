@@ -79,6 +79,11 @@ export interface LocalRuntimeOptions {
    * naming them save) but have no deploy target here. @default none
    */
   readonly accounts?: readonly Account[];
+  /**
+   * The deploy targets of accounts on other clouds (`--sandbox`: the simulated AWS), consulted
+   * for every account the local target does not serve. @default none
+   */
+  readonly cloudTargets?: TargetLookup;
   /** The users triggers may run as (`runAsUser`). @default none */
   readonly users?: UserDirectory;
   /** Who may use dangerous powers and where their paths may point; checked at save and as each stage starts. @default not checked */
@@ -97,7 +102,7 @@ export interface LocalRuntime {
   readonly bus: LocalEventBus;
   /** The `local` deploy target, when `localTarget` was given. */
   readonly target?: LocalDeployTarget;
-  /** The deploy target of each account (the `local` cloud's accounts), when `localTarget` was given. */
+  /** The deploy target of each account: the `local` cloud's when `localTarget` was given, then `cloudTargets`. */
   readonly targets?: TargetLookup;
   /** The `local` target on the server-group and traffic ports. */
   readonly ports?: LocalTargetPorts;
@@ -150,7 +155,10 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   const accounts = createAccountRegistry([BUILT_IN_LOCAL_ACCOUNT, ...(options.accounts ?? [])]);
   const ports = target ? createLocalTargetPorts(target) : undefined;
   // Every account of the local cloud deploys to this machine; its clusters are its own.
-  const targets: TargetLookup | undefined = ports ? ({ account }) => (accounts.get(account)?.cloudProvider === LOCAL_ACCOUNT ? ports : undefined) : undefined;
+  const localTargets: TargetLookup | undefined = ports ? ({ account }) => (accounts.get(account)?.cloudProvider === LOCAL_ACCOUNT ? ports : undefined) : undefined;
+  const cloudTargets = options.cloudTargets;
+  const targets: TargetLookup | undefined =
+    localTargets && cloudTargets ? (key) => localTargets(key) ?? cloudTargets(key) : (localTargets ?? cloudTargets);
   // The local cloud's image store (bake, findImageFromTags) and one-off jobs (runJob) live beside the target.
   const artifacts = options.localTarget ? createLocalArtifactStore({ dir: join(options.localTarget.stateDir, 'images') }) : undefined;
   const jobs = options.localTarget ? createLocalJobRunner({ dir: join(options.localTarget.stateDir, 'jobs'), baseEnv: instanceBaseEnv() }) : undefined;
@@ -240,7 +248,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     engine,
     runner,
     bus,
-    ...(target && targets && ports ? { target, targets, ports } : {}),
+    ...(target && ports ? { target, ports } : {}),
+    ...(targets ? { targets } : {}),
     accounts,
     recovered,
     async idle() {

@@ -15,6 +15,8 @@ import type { IoHost, StageProgress } from '../../core/io-host.ts';
 import { formatIssue } from '../../core/issues.ts';
 import type { Execution, StageRecord } from '../../core/ports/execution-store.ts';
 import type { LocalRuntime, LocalRuntimeOptions } from '../../local/wiring.ts';
+import type { Account } from '../../core/ports/accounts.ts';
+import type { TargetLookup } from '../../core/ports/target.ts';
 import type { LoadedDocument } from '../pipeline-files.ts';
 import { EXIT, UsageError } from '../usage.ts';
 import { pickPipeline } from './compile.ts';
@@ -27,6 +29,8 @@ export interface RunCommandOptions {
   /** `<refId>=continue|stop[:input]`. */
   readonly judges: readonly string[];
   readonly json: boolean;
+  /** Serve every account the pipeline names from the simulated clouds, seeded with what it assumes. */
+  readonly sandbox?: boolean;
 }
 
 /** An answer to a judgment, given on the command line or typed at the prompt. */
@@ -51,6 +55,18 @@ export interface RunCommandDeps {
   /** How often the store is read for progress. @default 100 */
   readonly pollMs?: number;
   readonly now?: () => number;
+  /** Starts the simulated clouds for `--sandbox`. */
+  readonly startSandbox?: () => Promise<RunSandbox>;
+}
+
+/** The simulated clouds a sandboxed run deploys to (local/sandbox). */
+export interface RunSandbox {
+  /** Serves the accounts the pipelines name and seeds what their stages assume. */
+  serve(pipelines: readonly unknown[], parameters: Readonly<Record<string, string>>): Promise<{ readonly accounts: readonly Account[]; readonly seeded: ReadonlyArray<{ readonly kind: string; readonly id: string; readonly detail: string }> }>;
+  readonly targets: TargetLookup;
+  /** The cloud calls the run made (seeding excluded), counted by `service:Action`. */
+  callCounts(): ReadonlyArray<{ readonly call: string; readonly count: number }>;
+  close(): Promise<void>;
 }
 
 /** Parses `--param k=v`. */
@@ -102,7 +118,29 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
   const picked = pickPipeline(document, options.pipeline);
 
   const deploys = deps.targetStateDir !== undefined && (stageTypesOf(picked.input).some((type) => !RUNNABLE_STAGE_TYPES.includes(type as StageType)) || countsClusters(picked.input));
-  const runtime = await deps.createRuntime({ io, ...(deploys ? { localTarget: { stateDir: deps.targetStateDir! } } : {}) });
+  let sandbox: RunSandbox | undefined;
+  let cloud: Pick<LocalRuntimeOptions, 'accounts' | 'cloudTargets'> = {};
+  if (options.sandbox) {
+    if (!deps.startSandbox) throw new UsageError('--sandbox is not available here');
+    sandbox = await deps.startSandbox();
+    let served: Awaited<ReturnType<RunSandbox['serve']>>;
+    try {
+      served = await sandbox.serve([picked.input], parameters);
+    } catch (error) {
+      await sandbox.close();
+      io.emit({ kind: 'error', message: (error as Error).message });
+      return EXIT.failed;
+    }
+    reportSandbox(served, io);
+    cloud = { accounts: served.accounts, cloudTargets: sandbox.targets };
+  }
+  let runtime: LocalRuntime;
+  try {
+    runtime = await deps.createRuntime({ io, ...cloud, ...(deploys ? { localTarget: { stateDir: deps.targetStateDir! } } : {}) });
+  } catch (error) {
+    await sandbox?.close();
+    throw error;
+  }
   try {
     const saved = await runtime.service.savePipeline({ config: picked.input }, deps.caller);
     if (!saved.ok) {
@@ -143,7 +181,31 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
     return EXIT.ok;
   } finally {
     await runtime.close();
+    if (sandbox) {
+      reportCloudCalls(sandbox.callCounts(), io);
+      await sandbox.close();
+    }
   }
+}
+
+/** What a sandboxed run is about to deploy to, and what was made to exist for it. */
+function reportSandbox(served: Awaited<ReturnType<RunSandbox['serve']>>, io: IoHost): void {
+  if (served.accounts.length === 0) {
+    io.emit({ kind: 'info', message: 'sandbox: the pipeline names no account on a simulated cloud (aws, ecs, lambda); it runs as without --sandbox' });
+    return;
+  }
+  const accounts = served.accounts.map((account) => `${account.name} (${account.cloudProvider}, ${account.regions.join(', ')})`).join('; ');
+  io.emit({ kind: 'info', message: `sandbox: simulated accounts ${accounts}` });
+  io.emit({ kind: 'info', message: `sandbox: seeded ${served.seeded.length} resource${served.seeded.length === 1 ? '' : 's'} the pipeline assumes exist${served.seeded.length > 0 ? ':' : ''}` });
+  for (const resource of served.seeded) io.emit({ kind: 'info', message: `  ${resource.kind} ${resource.id} (${resource.detail})` });
+}
+
+/** The cloud calls a sandboxed run made, counted by API action. */
+function reportCloudCalls(counts: ReturnType<RunSandbox['callCounts']>, io: IoHost): void {
+  const total = counts.reduce((sum, entry) => sum + entry.count, 0);
+  io.emit({ kind: 'info', message: `sandbox: the run made ${total} cloud call${total === 1 ? '' : 's'}${total > 0 ? ', by API action:' : ''}` });
+  const width = Math.max(0, ...counts.map((entry) => entry.call.length));
+  for (const entry of counts) io.emit({ kind: 'info', message: `  ${entry.call.padEnd(width)}  ${entry.count}` });
 }
 
 /**

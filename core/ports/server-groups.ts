@@ -160,6 +160,12 @@ export interface ServerGroupCapabilities {
   readonly resize: boolean;
   /** Artifact `type`s `create` accepts; empty when the target takes no artifact (it reads provider fields). */
   readonly artifactTypes: readonly string[];
+  /**
+   * `create` needs no artifact: without one it runs the image its provider fields name (`amiName`
+   * on EC2, `imageDescription` or a task definition on ECS), as Spinnaker's deploy stage does.
+   * @default false: a deploy without an artifact fails before any call
+   */
+  readonly imageFromProviderFields?: boolean;
 }
 
 /** Options every side effect takes. */

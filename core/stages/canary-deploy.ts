@@ -33,7 +33,7 @@ import { parseCanaryStrategySettings, planCanaryPromotion, planCanaryRollback, p
 import type { DeployStep } from '../strategies/steps.ts';
 import { advanceCanaryAnalysis, type CanaryAnalysisSpec } from './canary-analysis.ts';
 import type { DeployCluster } from './deploy.ts';
-import { resolveArtifact } from './deploy-plan.ts';
+import { artifactOptions, resolveArtifact } from './deploy-plan.ts';
 import { resolveCanaryConfig, type CanaryStageDeps } from './kayenta-canary.ts';
 import { describeCluster, runSteps, type StepExecutorDeps, type StepRun } from './step-executor.ts';
 import { failed, running, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
@@ -113,7 +113,7 @@ export async function runCanaryDeployTask(run: CanaryDeployContext): Promise<Tas
   switch (cluster.task) {
     case 'deployCanaryServerGroups': {
       const current = state;
-      const artifact = resolveArtifact(cluster.raw, current.location, at, input.record, input.execution.stages);
+      const artifact = resolveArtifact(cluster.raw, current.location, at, input.record, input.execution.stages, artifactOptions(cluster.target));
       if (!artifact.ok) return fail(artifact.message);
       const result = await runSteps({
         ...base('deploy'),
@@ -122,6 +122,7 @@ export async function runCanaryDeployTask(run: CanaryDeployContext): Promise<Tas
           if (planned.step.kind !== 'createServerGroup') return { ok: false, message: `a '${planned.step.kind}' step creates nothing` };
           const isBaseline = planned.step.serverGroup === current.baseline;
           const provider = isBaseline && settings.baselineEnv ? { ...cluster.raw, env: settings.baselineEnv } : cluster.raw;
+          const runs = isBaseline ? current.productionArtifact : artifact.value;
           return {
             ok: true,
             request: {
@@ -130,7 +131,7 @@ export async function runCanaryDeployTask(run: CanaryDeployContext): Promise<Tas
               cluster: cluster.scope.cluster,
               name: planned.step.serverGroup,
               capacity: planned.step.capacity,
-              artifact: isBaseline ? current.productionArtifact : artifact.value,
+              ...(runs ? { artifact: runs } : {}),
               provider,
             },
           };

@@ -16,6 +16,7 @@
  * - every other field (`env`, `healthCheck`, `instanceType`, `subnetType`, a task definition...) is
  *   a provider field: it reaches the target unchanged, and the target's adapter parses it.
  */
+import type { Target } from '../ports/target.ts';
 import { clusterName, validateNameParts } from '../deploy/names.ts';
 import type { ArtifactReference, Capacity } from '../deploy/model.ts';
 import type { DeployClusterConfig } from '../pipeline/stage-types/deploy.ts';
@@ -111,11 +112,24 @@ function artifactFrom(value: unknown): ArtifactReference | undefined {
   return { type, reference, ...(name !== undefined ? { name } : {}), ...(version !== undefined ? { version } : {}) };
 }
 
+/** Whether a deploy to this target may go without an artifact (it runs what the provider fields name). */
+export function artifactOptions(target: Target): { readonly optional: boolean } {
+  return { optional: target.serverGroups.capabilities.imageFromProviderFields === true };
+}
+
 /**
  * What the new server group in `location` runs: the entry's `artifact`, else the `artifact` of
- * the nearest ancestor's `deploymentDetails[]` entry whose `region` is the location (or unset).
+ * the nearest ancestor's `deploymentDetails[]` entry whose `region` is the location (or unset);
+ * `optional` when the target can run what the entry's provider fields name.
  */
-export function resolveArtifact(raw: Readonly<Record<string, unknown>>, location: string, at: string, stage: StageRecord, stages: readonly StageRecord[]): Read<ArtifactReference> {
+export function resolveArtifact(
+  raw: Readonly<Record<string, unknown>>,
+  location: string,
+  at: string,
+  stage: StageRecord,
+  stages: readonly StageRecord[],
+  options: { readonly optional?: boolean } = {},
+): Read<ArtifactReference | undefined> {
   if (raw.artifact !== undefined) {
     const artifact = artifactFrom(raw.artifact);
     if (artifact) return { ok: true, value: artifact };
@@ -131,6 +145,8 @@ export function resolveArtifact(raw: Readonly<Record<string, unknown>>, location
       if (artifact && (region === undefined || region === location)) return { ok: true, value: artifact };
     }
   }
+  // The target runs what the entry's own fields name (amiName...) and says so itself when they name nothing.
+  if (options.optional) return { ok: true, value: undefined };
   return {
     ok: false,
     message: `${at} has no artifact to deploy in ${location}; set artifact, e.g. {"type": "directory", "reference": "examples/service"}, or run a bake or findImage stage before this one`,

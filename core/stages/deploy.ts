@@ -29,7 +29,7 @@ import { bindDeployTasks, RUN_ONCE_TASKS } from '../strategies/deploy-tasks.ts';
 import { planRollbackOnFailure } from '../strategies/rollback.ts';
 import { runCanaryDeployTask } from './canary-deploy.ts';
 import { executorDeps, targetFor, type DeployTaskDeps, type StageScope } from './deploy-scope.ts';
-import { readClusterSettings, resolveArtifact, strategyRequestOf, type ClusterSettings } from './deploy-plan.ts';
+import { artifactOptions, readClusterSettings, resolveArtifact, strategyRequestOf, type ClusterSettings } from './deploy-plan.ts';
 import type { CanaryStageDeps } from './kayenta-canary.ts';
 import { describeCluster, runSteps, type Planned, type StepDraft, type StepProgress } from './step-executor.ts';
 import { failed, type TaskDeps, type TaskInput, type TaskResult } from './task-result.ts';
@@ -104,11 +104,19 @@ export async function runDeployTask(input: TaskInput<DeployStage>, deps: DeployT
     ...(FIRST_TASKS.has(cluster.task) ? { plan: () => plan(input, cluster, taskOrder) } : {}),
     createRequest: (planned) => {
       if (planned.step.kind !== 'createServerGroup') return { ok: false, message: `a '${planned.step.kind}' step creates nothing` };
-      const artifact = resolveArtifact(cluster.raw, planned.location, cluster.at, input.record, input.execution.stages);
+      const artifact = resolveArtifact(cluster.raw, planned.location, cluster.at, input.record, input.execution.stages, artifactOptions(cluster.target));
       if (!artifact.ok) return artifact;
       return {
         ok: true,
-        request: { account: cluster.scope.account, location: planned.location, cluster: cluster.scope.cluster, name: planned.step.serverGroup, capacity: planned.step.capacity, artifact: artifact.value, provider: cluster.raw },
+        request: {
+          account: cluster.scope.account,
+          location: planned.location,
+          cluster: cluster.scope.cluster,
+          name: planned.step.serverGroup,
+          capacity: planned.step.capacity,
+          ...(artifact.value ? { artifact: artifact.value } : {}),
+          provider: cluster.raw,
+        },
       };
     },
     rollback: (progress, failedTask) => rollbackOnFailure(cluster, progress, failedTask),
@@ -125,7 +133,7 @@ async function plan(input: TaskInput<DeployStage>, cluster: DeployCluster, taskO
   const drafts: StepDraft[] = [];
   for (const location of cluster.scope.locations) {
     if (request.strategy !== 'custom') {
-      const artifact = resolveArtifact(cluster.raw, location, cluster.at, input.record, input.execution.stages);
+      const artifact = resolveArtifact(cluster.raw, location, cluster.at, input.record, input.execution.stages, artifactOptions(cluster.target));
       if (!artifact.ok) return artifact;
     }
     const described = await describeCluster(cluster.target, { account: cluster.scope.account, location, cluster: cluster.scope.cluster });

@@ -136,6 +136,25 @@ describe('a red/black deploy to EC2 through the deploy core', () => {
     expect((await healthyTargets()).some((id) => oldTargets.includes(id))).toBe(false);
   });
 
+  it('with scaleDown scales the disabled v000 to 0: Terminate stays suspended, so its instances are terminated by the target and none replaced', async () => {
+    // given
+    await seedSpinnakerGroup();
+    const oldInstances = instancesOf('hello-prod-v000');
+    const firstCall = world.sim.calls().length;
+    // when
+    const result = await run(redBlack({ scaleDown: true }));
+    // then
+    expect(result.message).toBeUndefined();
+    expect(result.status).toBe('SUCCEEDED');
+    const acting = world.sim.calls().slice(firstCall).map((call) => call.action).filter((action) => DEPLOY_CALLS.has(action) || action === 'UpdateAutoScalingGroup' || action === 'TerminateInstances');
+    expect(acting.slice(-3)).toEqual(['DeregisterTargets', 'UpdateAutoScalingGroup', 'TerminateInstances']);
+    expect(holdings().groups).toEqual(['hello-prod-v000 (disabled)', 'hello-prod-v001']);
+    expect(instancesOf('hello-prod-v000')).toEqual([]);
+    const terminated = world.sim.events({ kind: 'instance.shutting-down' }).map((event) => event.detail['instanceId']);
+    expect(terminated.sort()).toEqual(oldInstances);
+    expect(await healthyTargets()).toEqual(instancesOf('hello-prod-v001'));
+  });
+
   it('rolls back with rollbackCluster: v000 takes traffic again before v001 leaves, with no instant below the desired count', async () => {
     // given v001 deployed with red/black beside a disabled v000
     await seedSpinnakerGroup();

@@ -40,6 +40,7 @@ import {
   DescribeLaunchTemplatesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
+  TerminateInstancesCommand,
   type EC2Client,
   type Image as AwsImage,
   type Instance as Ec2Instance,
@@ -784,11 +785,35 @@ export function createEc2Target(options: Ec2TargetOptions): Target {
     if (problemText) return { ok: false, reason: 'invalid', message: problemText };
     const group = await getGroup(ref.serverGroup);
     if (!group || group.Status) return { ok: false, reason: 'not-found', message: `server group ${ref.serverGroup} does not exist in ${ref.account}/${ref.location}${group ? ' (it is being deleted)' : ''}` };
-    if (group.MinSize === capacity.min && group.MaxSize === capacity.max && group.DesiredCapacity === capacity.desired) return ALREADY_DONE;
-    await aws(`resizing ${ref.serverGroup}`, () =>
-      clients.autoScaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: ref.serverGroup, MinSize: capacity.min, MaxSize: capacity.max, DesiredCapacity: capacity.desired })),
-    );
-    return DONE;
+    const unchanged = group.MinSize === capacity.min && group.MaxSize === capacity.max && group.DesiredCapacity === capacity.desired;
+    if (!unchanged) {
+      await aws(`resizing ${ref.serverGroup}`, () =>
+        clients.autoScaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: ref.serverGroup, MinSize: capacity.min, MaxSize: capacity.max, DesiredCapacity: capacity.desired })),
+      );
+    }
+    // Checked on every delivery, so a retry after a crash between the two calls still finishes the job.
+    const terminated = await terminateSurplus(group, capacity.desired);
+    return unchanged && terminated === 0 ? ALREADY_DONE : DONE;
+  }
+
+  /**
+   * A disabled group has `Terminate` suspended (Spinnaker's disable), so Auto Scaling never scales
+   * it in: the instances above `desired` are terminated here, as clouddriver terminates them after
+   * a resize to 0. They are out of every target group already (disabled), so no request is lost;
+   * with `Launch` suspended too, nothing replaces them. Answers how many were terminated.
+   */
+  async function terminateSurplus(group: AutoScalingGroup, desired: number): Promise<number> {
+    const suspended = new Set((group.SuspendedProcesses ?? []).map((process) => process.ProcessName));
+    if (!suspended.has('Terminate')) return 0;
+    const live = (group.Instances ?? []).filter((instance) => instance.InstanceId && !(instance.LifecycleState ?? '').startsWith('Terminat'));
+    const surplus = live.slice(desired).map((instance) => instance.InstanceId!);
+    if (surplus.length === 0) return 0;
+    await aws(`terminating ${surplus.length} instance(s) of ${group.AutoScalingGroupName}`, () => clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: surplus }))).catch((error: unknown) => {
+      // Terminated meanwhile: what was asked is done.
+      if (error instanceof Ec2PortFailure && error.failure.reason === 'not-found') return undefined;
+      throw error;
+    });
+    return surplus.length;
   }
 
   async function destroyNow(ref: ServerGroupRef, owner: OwnerToken): Promise<OperationResult> {
@@ -1029,7 +1054,7 @@ export function createEc2Target(options: Ec2TargetOptions): Target {
     : { weights: false, maxWeightedServerGroups: 0, partialDisable: true, drains: true };
 
   const serverGroups: ServerGroupPort = {
-    capabilities: { resize: true, artifactTypes: [AWS_IMAGE_ARTIFACT] },
+    capabilities: { resize: true, artifactTypes: [AWS_IMAGE_ARTIFACT], imageFromProviderFields: true },
     create: (request) => owned(request.owner, () => createNow(request)),
     resize: (ref, capacity, sideEffect) => owned(sideEffect.owner, () => resizeNow(ref, capacity)),
     destroy: (ref, sideEffect) => owned(sideEffect.owner, () => destroyNow(ref, sideEffect.owner)),

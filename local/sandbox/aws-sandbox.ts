@@ -1,0 +1,274 @@
+/**
+ * `--sandbox` for AWS: the AWS simulator (sandbox/aws) started in this process, its clock running
+ * `speed` times faster than the wall clock, the real SDK clients pointed at it, and every account
+ * a pipeline names served by the AWS targets over those clients. What the pipeline assumes
+ * exists (local/sandbox/world.ts) is seeded first and reported; nothing else is, so a name the
+ * pipeline gets wrong fails as AWS would fail it.
+ */
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { Account } from '../../core/ports/accounts.ts';
+import type { Target, TargetKey, TargetLookup } from '../../core/ports/target.ts';
+import { createEc2Target } from '../../adapters/targets/aws-ec2/ec2-target.ts';
+import { createAwsLambdaFunctions } from '../../adapters/targets/aws-lambda/lambda-functions.ts';
+import { createRegionalTarget } from '../../adapters/targets/regional-target.ts';
+import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
+import { clusterName, serverGroupName } from '../../core/deploy/names.ts';
+import { assumedWorld, type AssumedServingGroup, type AssumedWorld, type SandboxCloud } from './world.ts';
+
+export interface AwsSandboxOptions {
+  /** Simulated seconds per wall-clock second. @default 30 */
+  readonly speed?: number;
+  /** The simulator's seed: the same seed replays the same ids. @default 1 */
+  readonly seed?: number;
+}
+
+/** The SDK clients of one region, all talking to the simulator. */
+export interface SandboxClients {
+  readonly ec2: EC2Client;
+  readonly autoScaling: AutoScalingClient;
+  readonly elbv2: ElasticLoadBalancingV2Client;
+  readonly ecs: ECSClient;
+  readonly applicationAutoScaling: ApplicationAutoScalingClient;
+  readonly lambda: LambdaClient;
+  readonly cloudWatch: CloudWatchClient;
+}
+
+/** One seeded resource, for the report: `subnet subnet-0a1b… (private-subnet, us-west-2a)`. */
+export interface SeededResource {
+  readonly kind: string;
+  readonly id: string;
+  readonly detail: string;
+}
+
+export interface AwsSandbox {
+  readonly simulator: AwsSimulator;
+  readonly endpoint: string;
+  /** The clients of a region (made once per region). */
+  clients(region: string): SandboxClients;
+  /** The target of an account the sandbox serves; undefined for accounts it does not. */
+  readonly targets: TargetLookup;
+  /** Accounts served so far (`serve` adds them). */
+  accounts(): readonly Account[];
+  /** Serves these accounts and seeds what the pipelines assume; answers what was seeded. */
+  prepare(world: AssumedWorld): SeededResource[];
+  /**
+   * `prepare` for pipeline documents as saved: the accounts they name and what their stages
+   * assume, a serving server group of each cluster a replacing strategy deploys to included
+   * (started through the target, its instances in service before this resolves).
+   */
+  serve(pipelines: readonly unknown[], parameters?: Readonly<Record<string, string>>): Promise<{ readonly accounts: readonly Account[]; readonly seeded: readonly SeededResource[] }>;
+  /** The calls made since the last `serve` (what the run did, not the seeding), counted by `service:Action`, most first. */
+  callCounts(): Array<{ readonly call: string; readonly count: number }>;
+  close(): Promise<void>;
+}
+
+/** Which Gennaker cloud provider a sandbox cloud is (Gate's `cloudProvider`). */
+const PROVIDER: Record<SandboxCloud, string> = { aws: 'aws', ecs: 'ecs', lambda: 'aws' };
+
+/** The owner token of what the sandbox starts before a run (a server group made "by hand"). */
+const SEED_OWNER = 'gennaker-sandbox-seed';
+const SEED_STEP_MS = 5_000;
+const SEED_STEPS = 120;
+
+const SANDBOX_CREDENTIALS = { accessKeyId: 'SANDBOX', secretAccessKey: 'sandbox' };
+
+/** Starts the simulator and its clock. */
+export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<AwsSandbox> {
+  const speed = options.speed ?? 30;
+  if (!(speed > 0 && speed <= 10_000)) throw new Error(`sandbox speed ${speed} is out of range; give a number of simulated seconds per second between 1 and 10000`);
+  const simulator = await startAwsSimulator({ seed: options.seed ?? 1, startTime: Date.now() });
+  // The simulated clock follows the wall clock, `speed` times faster, in small steps so that
+  // instances and targets change state as often as a poll could see it.
+  const stepMs = 50;
+  let last = performance.now();
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    simulator.tick(Math.round((now - last) * speed));
+    last = now;
+  }, stepMs);
+  ticker.unref();
+
+  const byRegion = new Map<string, SandboxClients>();
+  const clients = (region: string): SandboxClients => {
+    let found = byRegion.get(region);
+    if (!found) {
+      const config = { endpoint: simulator.endpoint, region, credentials: SANDBOX_CREDENTIALS, maxAttempts: 6 };
+      found = {
+        ec2: new EC2Client(config),
+        autoScaling: new AutoScalingClient(config),
+        elbv2: new ElasticLoadBalancingV2Client(config),
+        ecs: new ECSClient(config),
+        applicationAutoScaling: new ApplicationAutoScalingClient(config),
+        lambda: new LambdaClient(config),
+        cloudWatch: new CloudWatchClient(config),
+      };
+      byRegion.set(region, found);
+    }
+    return found;
+  };
+
+  const served = new Map<string, { account: Account; cloud: SandboxCloud; target?: Target }>();
+  /** What `prepare` seeded, by kind and name: each is seeded once. */
+  const seededNames = new Set<string>();
+  const targetOf = (name: string, cloud: SandboxCloud): Target | undefined => {
+    const entry = served.get(name);
+    if (!entry || entry.cloud !== cloud) return undefined;
+    if (entry.target) return entry.target;
+    const regions = entry.account.regions;
+    if (cloud === 'aws') {
+      // An aws account holds Auto Scaling groups and, for Spinnaker's Lambda stages, functions.
+      const ec2 = createRegionalTarget({
+        account: name,
+        regions,
+        cloudProvider: 'aws',
+        create: (region) => createEc2Target({ account: name, region, clients: clients(region) }),
+      });
+      entry.target = { ...ec2, functions: createAwsLambdaFunctions({ regions, clientFor: (region) => clients(region).lambda }) };
+    }
+    return entry.target;
+  };
+  const targets: TargetLookup = (key: TargetKey) => {
+    const entry = served.get(key.account);
+    if (!entry) return undefined;
+    const cloud: SandboxCloud = key.cloudProvider === 'ecs' ? 'ecs' : key.cloudProvider === 'lambda' ? 'lambda' : entry.cloud;
+    return targetOf(key.account, cloud);
+  };
+
+  const prepare = (world: AssumedWorld): SeededResource[] => {
+    for (const assumed of world.accounts) {
+      const known = served.get(assumed.name);
+      const regions = [...new Set([...(known?.account.regions ?? []), ...assumed.regions])];
+      served.set(assumed.name, {
+        cloud: assumed.cloud,
+        account: { name: assumed.name, cloudProvider: PROVIDER[assumed.cloud], accountType: 'sandbox', environment: 'sandbox', regions: regions.length > 0 ? regions : ['us-east-1'], accountId: simulator.accountId },
+      });
+    }
+    return seedWorld(simulator, world, seededNames);
+  };
+  const accounts = () => [...served.values()].map((entry) => entry.account);
+  let callsBefore = 0;
+
+  /** Starts `-v000` of a cluster that has no server group yet, and waits (on the simulator's clock) until it serves. */
+  const startServing = async (group: AssumedServingGroup): Promise<SeededResource | undefined> => {
+    const target = targets({ account: group.account, cloudProvider: group.cloud });
+    if (!target) return undefined;
+    const cluster = clusterName(group.application, group.stack, group.detail);
+    const ref = { account: group.account, location: group.region, cluster };
+    const before = await target.serverGroups.describeCluster(ref);
+    if (before.ok && before.cluster.serverGroups.length > 0) return undefined;
+    const name = serverGroupName(cluster, 0);
+    const created = await target.serverGroups.create({ ...ref, name, owner: SEED_OWNER, capacity: group.capacity, provider: group.entry });
+    if (!created.ok) throw new Error(`sandbox: the serving server group ${name} the ${group.entry['strategy']} deploy assumes could not start in ${group.region}: ${created.message}`);
+    // Boot, health checks and registration take simulated minutes: step the clock until it serves.
+    for (let step = 0; step < SEED_STEPS; step++) {
+      const described = await target.serverGroups.describeCluster(ref);
+      const serving = described.ok ? described.cluster.serverGroups.find((candidate) => candidate.name === name) : undefined;
+      const up = serving?.instances.filter((instance) => instance.health === 'Up').length ?? 0;
+      if (serving && !serving.disabled && up >= group.capacity.desired) {
+        return { kind: 'server group', id: name, detail: `${group.account}, ${group.region}, ${up} instance${up === 1 ? '' : 's'} Up, serving before the ${group.entry['strategy']} deploy` };
+      }
+      simulator.tick(SEED_STEP_MS);
+    }
+    throw new Error(`sandbox: the serving server group ${name} in ${group.region} did not come Up within ${(SEED_STEPS * SEED_STEP_MS) / 60_000} simulated minutes; check its health check settings`);
+  };
+
+  return {
+    simulator,
+    endpoint: simulator.endpoint,
+    clients,
+    targets,
+    accounts,
+    prepare,
+    async serve(pipelines, parameters = {}) {
+      const world = assumedWorld(pipelines, parameters);
+      const seeded = [...prepare(world)];
+      for (const group of world.serving) {
+        const started = await startServing(group);
+        if (started) seeded.push(started);
+      }
+      callsBefore = simulator.calls().length;
+      const named = new Set(world.accounts.map((account) => account.name));
+      return { accounts: accounts().filter((account) => named.has(account.name)), seeded };
+    },
+    callCounts() {
+      const counts = new Map<string, number>();
+      for (const call of simulator.calls().slice(callsBefore)) {
+        const key = `${call.service}:${call.action}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return [...counts.entries()].map(([call, count]) => ({ call, count })).sort((a, b) => b.count - a.count || a.call.localeCompare(b.call));
+    },
+    async close() {
+      clearInterval(ticker);
+      for (const set of byRegion.values()) for (const client of Object.values(set)) (client as { destroy(): void }).destroy();
+      await simulator.close();
+    },
+  };
+}
+
+/** Seeds what the pipelines assume, once per name (a second `prepare` adds only what is new). */
+function seedWorld(simulator: AwsSimulator, world: AssumedWorld, seen: Set<string>): SeededResource[] {
+  const seeded: SeededResource[] = [];
+
+  for (const region of world.regions.values()) {
+    for (const image of region.images) {
+      if (seen.has(`image|${image}`)) continue;
+      const isId = /^ami-[0-9a-f]+$/.test(image);
+      const { imageId } = simulator.seed.ec2.image(isId ? { id: image, name: `sandbox-${image}` } : { name: image });
+      seen.add(`image|${image}`);
+      seeded.push({ kind: 'image', id: imageId, detail: isId ? `${region.region}` : `${image}, ${region.region}` });
+    }
+    for (const [purpose, zones] of region.subnets) {
+      for (const az of zones) {
+        const key = `subnet|${purpose}|${az}`;
+        if (seen.has(key)) continue;
+        const { subnetId } = simulator.seed.ec2.subnet({ az, purpose, name: `${purpose} (${az})` });
+        seen.add(key);
+        seeded.push({ kind: 'subnet', id: subnetId, detail: `${purpose}, ${az}` });
+      }
+    }
+    for (const group of region.securityGroups) {
+      if (seen.has(`sg|${group}`)) continue;
+      const isId = /^sg-[0-9a-f]+$/.test(group);
+      const { groupId } = simulator.seed.ec2.securityGroup(isId ? { id: group, name: `sandbox-${group}` } : { name: group });
+      seen.add(`sg|${group}`);
+      seeded.push({ kind: 'security group', id: groupId, detail: isId ? region.region : `${group}, ${region.region}` });
+    }
+    for (const object of region.codeObjects) {
+      if (seen.has(`code|${object}`)) continue;
+      const at = object.indexOf('/');
+      const seededObject = simulator.seed.lambda.codeObject({ bucket: object.slice(0, at), key: object.slice(at + 1) });
+      seen.add(`code|${object}`);
+      seeded.push({ kind: 'code object', id: `s3://${object}`, detail: `${seededObject.size} bytes, sha256 ${seededObject.codeSha256.slice(0, 12)}…` });
+    }
+    const fresh = [...region.targetGroups.values()].filter((group) => !seen.has(`tg|${group.name}`));
+    for (const group of fresh) {
+      // Health checks every 10 s, healthy after 2 and a 30 s drain: a well-tuned target group.
+      const { targetGroupArn } = simulator.seed.elbv2.targetGroup({
+        name: group.name,
+        port: group.port ?? 80,
+        targetType: group.targetType,
+        deregistrationDelaySeconds: 30,
+        healthCheckIntervalSeconds: 10,
+        healthyThresholdCount: 2,
+      });
+      seen.add(`tg|${group.name}`);
+      seeded.push({ kind: 'target group', id: targetGroupArn, detail: `${group.name}, port ${group.port ?? 80}` });
+    }
+    if (fresh.length > 0) {
+      // Targets turn healthy only behind a listener: one load balancer per target group, as a service would have.
+      for (const group of fresh) {
+        const name = `${group.name}-lb`.slice(0, 32);
+        const { loadBalancerArn } = simulator.seed.elbv2.loadBalancer({ name, listeners: [{ port: 80, targetGroups: [{ name: group.name }] }] });
+        seeded.push({ kind: 'load balancer', id: loadBalancerArn, detail: `${name}, listener 80 → ${group.name}` });
+      }
+    }
+  }
+  return seeded;
+}

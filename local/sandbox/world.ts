@@ -1,0 +1,239 @@
+/**
+ * The world a pipeline assumes, read from its JSON: which accounts it deploys to and on which
+ * cloud, and the cloud resources its stages name without creating (AMIs, subnets of a
+ * `subnetType`, security groups, target groups, ECS clusters, IAM roles, Lambda functions).
+ * `gennaker run --sandbox` seeds exactly these into the simulated clouds before the run, and
+ * reports them, so a production pipeline runs offline unchanged; anything else the pipeline
+ * names stays unknown and fails as the cloud would fail it.
+ */
+
+/** The cloud a stage deploys to, as the sandbox serves it. */
+export type SandboxCloud = 'aws' | 'ecs' | 'lambda';
+
+/** An account a pipeline names, with its cloud and the regions it uses. */
+export interface AssumedAccount {
+  readonly name: string;
+  readonly cloud: SandboxCloud;
+  readonly regions: readonly string[];
+}
+
+/** Target groups a deploy names (by name), with the container port when ECS says. */
+export interface AssumedTargetGroup {
+  readonly name: string;
+  readonly port?: number;
+  readonly targetType: 'instance' | 'ip';
+}
+
+/** One region's resources. */
+export interface AssumedRegion {
+  readonly region: string;
+  /** AMI ids (`ami-…`) or names the stages use. */
+  readonly images: Set<string>;
+  /** `subnetType` (purpose) → availability zones. */
+  readonly subnets: Map<string, Set<string>>;
+  /** Security group names or ids (`sg-…`). */
+  readonly securityGroups: Set<string>;
+  readonly targetGroups: Map<string, AssumedTargetGroup>;
+  readonly ecsClusters: Set<string>;
+  readonly iamRoles: Set<string>;
+  /** S3 objects Lambda stages deploy code from (`s3bucket`/`s3key`), as `bucket/key`. */
+  readonly codeObjects: Set<string>;
+}
+
+/**
+ * A cluster a replacing strategy (red/black, rolling red/black, highlander) deploys to: the
+ * strategy assumes a server group serves it already, so the sandbox starts one (`-v000`, the
+ * entry's own fields and capacity) before the run, and the run shows the whole replacement.
+ */
+export interface AssumedServingGroup {
+  readonly account: string;
+  readonly cloud: SandboxCloud;
+  readonly region: string;
+  readonly application: string;
+  readonly stack?: string;
+  readonly detail?: string;
+  readonly capacity: { readonly min: number; readonly max: number; readonly desired: number };
+  /** The cluster entry as the pipeline writes it: the provider fields the server group is made from. */
+  readonly entry: Readonly<Record<string, unknown>>;
+}
+
+/** Strategies that replace a serving server group. */
+const REPLACING_STRATEGIES = new Set(['redblack', 'rollingredblack', 'highlander']);
+
+export interface AssumedWorld {
+  readonly accounts: readonly AssumedAccount[];
+  readonly serving: readonly AssumedServingGroup[];
+  readonly regions: ReadonlyMap<string, AssumedRegion>;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' && !value.includes('${') ? value.trim() : undefined);
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(text).filter((entry): entry is string => entry !== undefined) : []);
+
+/** Values such as `None (No IAM role)` are Deck's placeholders for "not set". */
+const placeholder = (value: string) => /^none\b/i.test(value);
+
+/** The cloud of a cluster or stage: `provider`/`cloudProvider` as Spinnaker writes them. */
+export function cloudOf(entry: Record<string, unknown>): SandboxCloud | undefined {
+  const provider = text(entry['cloudProvider']) ?? text(entry['provider']);
+  if (provider === 'aws' || provider === 'ecs' || provider === 'lambda') return provider;
+  return undefined;
+}
+
+/** The regions a cluster deploys to: `availabilityZones` keys, else `region`/`regions`. */
+function regionsOf(entry: Record<string, unknown>): string[] {
+  const zones = entry['availabilityZones'];
+  if (isObject(zones) && Object.keys(zones).length > 0) return Object.keys(zones);
+  const region = text(entry['region']);
+  if (region) return [region];
+  return strings(entry['regions']);
+}
+
+function zonesOf(entry: Record<string, unknown>, region: string): string[] {
+  const zones = entry['availabilityZones'];
+  const listed = isObject(zones) ? strings(zones[region]) : [];
+  return listed.length > 0 ? listed : [`${region}a`, `${region}b`];
+}
+
+/** `${parameters.name}`, `${parameters['name']}` or `${parameters["name"]}`: a value a run knows before it starts. */
+const PARAMETER = /\$\{\s*parameters(?:\.([A-Za-z_][\w-]*)|\[\s*(?:'([^']*)'|"([^"]*)")\s*\])\s*\}/g;
+
+/**
+ * The pipeline with every parameter reference replaced by its value: the run's, else the
+ * parameter's default. Other expressions stay, and values holding them are not seeded.
+ */
+function withParameters(pipeline: unknown, given: Readonly<Record<string, string>>): unknown {
+  const values: Record<string, string> = {};
+  const configs = isObject(pipeline) && Array.isArray(pipeline['parameterConfig']) ? pipeline['parameterConfig'] : [];
+  for (const config of configs) {
+    if (isObject(config) && typeof config['name'] === 'string' && config['default'] !== undefined && config['default'] !== null) values[config['name']] = String(config['default']);
+  }
+  Object.assign(values, given);
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      return value.replace(PARAMETER, (whole, dotted: string | undefined, single: string | undefined, double: string | undefined) => values[dotted ?? single ?? double ?? ''] ?? whole);
+    }
+    if (Array.isArray(value)) return value.map(walk);
+    if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, walk(entry)]));
+    return value;
+  };
+  return walk(pipeline);
+}
+
+/** Spinnaker's Lambda stage types (Deck's `Aws.Lambda…Stage` and Orca's `lambda…`). */
+const isLambdaStage = (type: unknown) => typeof type === 'string' && /^(Aws\.Lambda|lambda)/.test(type);
+
+/**
+ * The resources every stage of these pipelines assumes, by region, and the accounts they name;
+ * `parameters` are the run's (`--param`), over each pipeline's defaults.
+ */
+export function assumedWorld(pipelines: readonly unknown[], parameters: Readonly<Record<string, string>> = {}): AssumedWorld {
+  const accounts = new Map<string, { cloud: SandboxCloud; regions: Set<string> }>();
+  const regions = new Map<string, AssumedRegion>();
+  const regionNamed = (region: string): AssumedRegion => {
+    let found = regions.get(region);
+    if (!found) {
+      found = { region, images: new Set(), subnets: new Map(), securityGroups: new Set(), targetGroups: new Map(), ecsClusters: new Set(), iamRoles: new Set(), codeObjects: new Set() };
+      regions.set(region, found);
+    }
+    return found;
+  };
+  const account = (name: string | undefined, cloud: SandboxCloud, inRegions: readonly string[]) => {
+    if (!name) return;
+    const entry = accounts.get(name) ?? { cloud, regions: new Set<string>() };
+    for (const region of inRegions) entry.regions.add(region);
+    accounts.set(name, entry);
+  };
+
+  const serving: AssumedServingGroup[] = [];
+  const cluster = (entry: Record<string, unknown>, deploys: boolean) => {
+    const cloud = cloudOf(entry);
+    if (!cloud || cloud === 'lambda') return;
+    const inRegions = regionsOf(entry);
+    const accountName = text(entry['account']) ?? text(entry['credentials']);
+    account(accountName, cloud, inRegions);
+    const application = text(entry['application']) ?? (isObject(entry['moniker']) ? text(entry['moniker']['app']) : undefined);
+    const strategy = text(entry['strategy']);
+    if (deploys && accountName && application && strategy && REPLACING_STRATEGIES.has(strategy)) {
+      const stack = text(entry['stack']);
+      const detail = text(entry['freeFormDetails']);
+      const capacity = capacityOf(entry['capacity']);
+      for (const region of inRegions) {
+        serving.push({ account: accountName, cloud, region, application, ...(stack ? { stack } : {}), ...(detail ? { detail } : {}), capacity, entry });
+      }
+    }
+    for (const region of inRegions) {
+      const world = regionNamed(region);
+      const subnetType = text(entry['subnetType']);
+      if (subnetType) {
+        const zones = world.subnets.get(subnetType) ?? new Set<string>();
+        for (const zone of zonesOf(entry, region)) zones.add(zone);
+        world.subnets.set(subnetType, zones);
+      }
+      for (const group of [...strings(entry['securityGroups']), ...strings(entry['securityGroupNames'])]) world.securityGroups.add(group);
+      const iamRole = text(entry['iamRole']);
+      if (iamRole && !placeholder(iamRole)) world.iamRoles.add(iamRole);
+      if (cloud === 'aws') {
+        const image = text(entry['amiName']) ?? text(entry['imageId']);
+        if (image) world.images.add(image);
+        for (const name of strings(entry['targetGroups'])) world.targetGroups.set(name, { name, targetType: 'instance' });
+      } else {
+        const ecsCluster = text(entry['ecsClusterName']);
+        if (ecsCluster) world.ecsClusters.add(ecsCluster);
+        const port = typeof entry['containerPort'] === 'number' ? entry['containerPort'] : undefined;
+        const legacy = text(entry['targetGroup']);
+        if (legacy) world.targetGroups.set(legacy, { name: legacy, targetType: 'ip', ...(port !== undefined ? { port } : {}) });
+        for (const mapping of Array.isArray(entry['targetGroupMappings']) ? entry['targetGroupMappings'] : []) {
+          if (!isObject(mapping)) continue;
+          const name = text(mapping['targetGroup']);
+          const mappedPort = typeof mapping['containerPort'] === 'number' ? mapping['containerPort'] : port;
+          if (name) world.targetGroups.set(name, { name, targetType: 'ip', ...(mappedPort !== undefined ? { port: mappedPort } : {}) });
+        }
+      }
+    }
+  };
+
+  for (const given of pipelines) {
+    const pipeline = withParameters(given, parameters);
+    const stages = isObject(pipeline) && Array.isArray(pipeline['stages']) ? pipeline['stages'] : [];
+    for (const stage of stages) {
+      if (!isObject(stage)) continue;
+      const deploys = stage['type'] === 'deploy';
+      for (const entry of Array.isArray(stage['clusters']) ? stage['clusters'] : []) if (isObject(entry)) cluster(entry, deploys);
+      if (isObject(stage['cluster'])) cluster(stage['cluster'], false);
+      // Server-group and cluster stages name their account as `credentials` and their regions.
+      const cloud = cloudOf(stage);
+      if (cloud && !Array.isArray(stage['clusters'])) {
+        account(text(stage['credentials']) ?? text(stage['account']), cloud, [...strings(stage['regions']), ...(text(stage['region']) ? [text(stage['region'])!] : [])]);
+      }
+      // A Lambda deploy names its code's S3 object; the function itself it creates when missing.
+      const region = text(stage['region']);
+      if (isLambdaStage(stage['type']) && region) {
+        const bucket = text(stage['s3bucket']) ?? text(stage['s3Bucket']);
+        const key = text(stage['s3key']) ?? text(stage['s3Key']);
+        if (bucket && key) regionNamed(region).codeObjects.add(`${bucket}/${key}`);
+      }
+    }
+  }
+  return {
+    accounts: [...accounts.entries()].map(([name, entry]) => ({ name, cloud: entry.cloud, regions: [...entry.regions] })).sort((a, b) => a.name.localeCompare(b.name)),
+    regions,
+    // One serving server group per cluster and region, however many stages deploy to it.
+    serving: serving.filter((group, index) => serving.findIndex((other) => sameCluster(other, group)) === index),
+  };
+}
+
+function sameCluster(a: AssumedServingGroup, b: AssumedServingGroup): boolean {
+  return a.account === b.account && a.region === b.region && a.application === b.application && a.stack === b.stack && a.detail === b.detail;
+}
+
+/** `capacity` as written (numbers or numeric strings); what is missing is 1. */
+function capacityOf(value: unknown): AssumedServingGroup['capacity'] {
+  const read = (key: string): number | undefined => {
+    const raw = isObject(value) ? value[key] : undefined;
+    const number = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : undefined;
+    return number !== undefined && Number.isInteger(number) && number >= 0 ? number : undefined;
+  };
+  const desired = read('desired') ?? read('min') ?? 1;
+  return { min: read('min') ?? desired, max: read('max') ?? Math.max(desired, 1), desired };
+}

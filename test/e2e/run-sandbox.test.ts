@@ -1,0 +1,88 @@
+/**
+ * `gennaker run --sandbox` as a user runs it: a child process deploys the EC2 red/black example to
+ * the AWS simulator through the real SDK clients. The run seeds what the pipeline assumes (the
+ * AMI, subnets of its subnetType, the security group, the target group behind a listener, and the
+ * server group a red/black replaces), reports it, runs the whole red/black, and prints the cloud
+ * calls by API action. A name the pipeline leaves to an expression is not seeded: the simulator
+ * stays strict and the deploy fails as AWS would fail it.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = join(root, 'bin/gennaker.js');
+const example = join(root, 'examples/pipelines/ec2-redblack.json');
+
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gennaker-run-sandbox-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function gennaker(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+/** The count printed for one `service:Action` in the calls report. */
+function callCount(output: string, call: string): number | undefined {
+  const line = output.split('\n').find((candidate) => candidate.trim().startsWith(`${call} `));
+  return line ? Number(line.trim().split(/\s+/).at(-1)) : undefined;
+}
+
+describe('gennaker run --sandbox', () => {
+  it('runs the EC2 red/black example against the simulated AWS: seeds, replaces v000 with v001, reports the calls', async () => {
+    const result = await gennaker(['run', example, '--sandbox', '--json']);
+    const output = result.stdout + result.stderr;
+    expect(result.code, output).toBe(0);
+    expect(output).toMatch(/sandbox: simulated accounts my-aws-prod \(aws, us-west-2\)/);
+    expect(output).toMatch(/image ami-[0-9a-f]+ \(webshop-1\.4\.2-x86_64-202612070900/);
+    expect(output).toMatch(/subnet subnet-[0-9a-f]+ \(internal \(vpc0\), us-west-2a\)/);
+    expect(output).toMatch(/subnet subnet-[0-9a-f]+ \(internal \(vpc0\), us-west-2b\)/);
+    expect(output).toMatch(/security group sg-[0-9a-f]+ \(webshop-internal/);
+    expect(output).toMatch(/target group arn:aws:elasticloadbalancing:[^ ]+:targetgroup\/webshop-prod-tg\//);
+    expect(output).toMatch(/server group webshop-prod-v000 \(my-aws-prod, us-west-2, 2 instances Up, serving before the redblack deploy\)/);
+
+    // Orca's shape on stdout: the deploy made v001, and the red/black disabled and scaled down v000.
+    const execution = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'), result.stdout.lastIndexOf('}') + 1)) as { status: string; stages: Array<{ type: string; status: string; context: Record<string, unknown> }> };
+    expect(execution.status).toBe('SUCCEEDED');
+    const deploy = execution.stages.find((stage) => stage.type === 'deploy');
+    expect(deploy?.context['deploy.server.groups']).toEqual({ 'us-west-2': ['webshop-prod-v001'] });
+
+    // The calls of the run only (the seeding's are not counted), as clouddriver makes them.
+    expect(output).toMatch(/sandbox: the run made \d+ cloud calls, by API action:/);
+    expect(callCount(output, 'autoscaling:CreateAutoScalingGroup')).toBe(1);
+    expect(callCount(output, 'ec2:CreateLaunchTemplate')).toBe(1);
+    expect(callCount(output, 'autoscaling:SuspendProcesses')).toBe(1);
+    expect(callCount(output, 'elasticloadbalancing:DeregisterTargets')).toBe(1);
+    // The disabled v000 keeps Terminate suspended: its scale-down terminates the instances itself.
+    expect(callCount(output, 'autoscaling:UpdateAutoScalingGroup')).toBe(1);
+    expect(callCount(output, 'ec2:TerminateInstances')).toBe(1);
+  });
+
+  it('seeds only what the run can know: an AMI a trigger would name is unknown, fails as AWS fails it, and the run exits 1', async () => {
+    const pipeline = JSON.parse(readFileSync(example, 'utf8')) as { stages: Array<{ clusters: Array<Record<string, unknown>> }> };
+    pipeline.stages[0]!.clusters[0]!['amiName'] = '${trigger.properties.ami}';
+    pipeline.stages[0]!.clusters[0]!['strategy'] = '';
+    const file = join(dir, 'ami-from-trigger.json');
+    writeFileSync(file, JSON.stringify(pipeline));
+    const result = await gennaker(['run', file, '--sandbox']);
+    const output = result.stdout + result.stderr;
+    expect(result.code, output).toBe(1);
+    expect(output).not.toMatch(/image ami-/);
+    expect(output).toMatch(/amiName is "\$\{trigger\.properties\.ami\}"; no image of that name exists in us-west-2/);
+    expect(callCount(output, 'autoscaling:CreateAutoScalingGroup')).toBeUndefined();
+  });
+});

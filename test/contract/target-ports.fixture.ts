@@ -48,6 +48,12 @@ export interface TargetPortsFixture {
 export interface ContractOptions {
   /** The fixture has `throttleNext`: register the throttling tests. @default false */
   readonly throttles?: boolean;
+  /**
+   * Disabling scales the server group to zero and enabling scales it back, as Spinnaker's ECS
+   * does: a disabled server group keeps no instances once drained, and none can be created out of
+   * traffic with running instances (the target answers `unsupported`). @default false
+   */
+  readonly disableScalesToZero?: boolean;
 }
 
 /** Throws unless the result is a success, so a failed step stops a test with its message. */

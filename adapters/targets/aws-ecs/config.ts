@@ -376,6 +376,14 @@ function templateContainers(template: Readonly<Record<string, unknown>>, field: 
   return names;
 }
 
+/** The container ports a template's container maps (`portMappings[].containerPort`). */
+function containerPorts(template: Readonly<Record<string, unknown>>, containerName: string): number[] {
+  const containers = Array.isArray(template.containerDefinitions) ? (template.containerDefinitions as unknown[]) : [];
+  const container = containers.find((candidate) => candidate !== null && typeof candidate === 'object' && (candidate as Record<string, unknown>).name === containerName) as Record<string, unknown> | undefined;
+  const mappings = Array.isArray(container?.portMappings) ? (container.portMappings as unknown[]) : [];
+  return mappings.map((mapping) => (mapping !== null && typeof mapping === 'object' ? (mapping as Record<string, unknown>).containerPort : undefined)).filter((port): port is number => typeof port === 'number');
+}
+
 /**
  * Parses a cluster entry's provider fields for a target in `region`. The first bad field is
  * answered (`invalid`, or `unsupported` for what this target cannot do yet); unknown fields are ignored.
@@ -462,9 +470,14 @@ export function parseEcsClusterConfig(provider: Readonly<Record<string, unknown>
       if (mapping.containerName !== undefined && !names.includes(mapping.containerName)) {
         return invalid(`targetGroupMappings[${index}].containerName`, mapping.containerName, `name a container of the task definition (${names.join(', ')})`);
       }
+      // ECS refuses a load balancer on a port the container does not map; say so before anything is registered.
+      const ports = mapping.containerName !== undefined ? containerPorts(taskDefinition.template, mapping.containerName) : undefined;
+      if (ports !== undefined && !ports.includes(mapping.containerPort)) {
+        const field = fields.targetGroup !== undefined && index === targetGroupMappings.length - 1 ? 'containerPort' : `targetGroupMappings[${index}].containerPort`;
+        const mapped = ports.length > 0 ? `maps ${ports.join(', ')}` : 'maps no port';
+        return invalid(field, mapping.containerPort, `container ${shown(mapping.containerName)} of the task definition (${taskDefinition.field}) ${mapped}; add ${mapping.containerPort} to its portMappings or use a mapped port`);
+      }
     }
-  } else if (image.kind === 'none') {
-    return invalid('imageDescription', fields.imageDescription, 'set the image to run: imageDescription {"repository": "...", "tag": "..."}, dockerImageAddress, or a docker/image artifact');
   }
 
   const subnetTypes = [...new Set([...fields.subnetTypes, ...(fields.subnetType !== undefined ? [fields.subnetType] : [])])];

@@ -95,7 +95,8 @@ function spinnakerLabels(labels: Readonly<Record<string, string>> | undefined, n
   };
 }
 
-const usesFargate = (config: EcsClusterConfig) =>
+/** The tasks run on Fargate (launch type or capacity provider), which needs task-level cpu and memory and an execution role for awslogs. */
+export const usesFargate = (config: EcsClusterConfig) =>
   config.launchType === 'FARGATE' || config.capacityProviderStrategy.some((item) => item.capacityProvider === 'FARGATE' || item.capacityProvider === 'FARGATE_SPOT');
 
 /** Tags of a task definition revision: who registered it, for which server group. */
@@ -272,7 +273,7 @@ export function resolveImages(config: EcsClusterConfig, artifactImage: string | 
         problem: `provider field ${source.field}.tag is missing; the image of a trigger (${source.repository || 'its repository'}) reaches the ECS target as the deploy's docker/image artifact: set artifact {"type": "docker/image", "reference": "<repository>:<tag>"} (or dockerImageAddress)`,
       };
     }
-    return { problem: `provider field ${field} is missing; set the image to run (imageDescription, dockerImageAddress, or a docker/image artifact)` };
+    return { problem: `provider field ${field} is missing; set the image to run: imageDescription {"repository": "...", "tag": "..."}, dockerImageAddress, or a docker/image artifact` };
   };
   if (config.taskDefinition.kind === 'generated') {
     const image = pick(config.image, 'imageDescription');

@@ -6,18 +6,17 @@
  * names, environment, labels, port mappings and tags.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEcsClusterConfig, type EcsClusterConfig } from '../../../adapters/targets/aws-ecs/config.ts';
 import { artifactTaskDefinition, createServiceRequest, ecsNames, generatedTaskDefinition, resolveImages, type ResolvedResources } from '../../../adapters/targets/aws-ecs/ecs-requests.ts';
 import { parseServerGroupName } from '../../../core/deploy/names.ts';
+import { CONFORMANCE_CORPUS } from '../../support/conformance.ts';
 
-const corpus = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/conformance/spinnaker-pipelines');
 
 /** The cluster entry of Spinnaker's ECS e2e pipeline, unchanged. */
 function conformanceCluster(): Record<string, unknown> {
-  const pipelines = JSON.parse(readFileSync(`${corpus}/spinnaker_spinnaker_ecs-pipelineConfigs.json`, 'utf8')) as Array<{ stages: Array<{ clusters: Array<Record<string, unknown>> }> }>;
+  const pipelines = JSON.parse(readFileSync(join(CONFORMANCE_CORPUS, 'spinnaker_spinnaker_ecs-pipelineConfigs.json'), 'utf8')) as Array<{ stages: Array<{ clusters: Array<Record<string, unknown>> }> }>;
   return structuredClone(pipelines[0]!.stages[0]!.clusters[0]!);
 }
 
@@ -222,6 +221,13 @@ describe('a generated task definition and its service (clouddriver makeTaskDefin
     expect(config.targetGroupMappings).toEqual([{ containerPort: 8080, targetGroup: 'legacy-tg' }]);
   });
 
+  it('fails to resolve an image when neither the entry nor the deploy\'s artifact names one', () => {
+    expect(resolveImages(parsed({ ecsClusterName: 'c', launchType: 'EC2' }), undefined)).toEqual({
+      ok: false,
+      message: 'provider field imageDescription is missing; set the image to run: imageDescription {"repository": "...", "tag": "..."}, dockerImageAddress, or a docker/image artifact',
+    });
+  });
+
   it('takes the image from dockerImageAddress, else from the deploy\'s artifact', () => {
     const { imageDescription: _none, ...withoutDescription } = generated();
     expect(parsed({ ...withoutDescription, dockerImageAddress: 'app:2.0.0' }).image).toEqual({ kind: 'address', address: 'app:2.0.0', field: 'dockerImageAddress' });
@@ -252,7 +258,6 @@ describe('bad provider fields: one line naming the field, the value and the fix'
     [{ environmentVariables: 'PORT=80' }, 'invalid', 'provider field environmentVariables is "PORT=80"; set an object of environment variables, e.g. {"PORT": "80"}'],
     [{ tags: { 'gennaker:owner': 'me' } }, 'invalid', 'provider field tags.gennaker:owner is "me"; tag keys starting with "gennaker:" are Gennaker\'s own; rename the tag'],
     [{ iamRole: 'not a role' }, 'invalid', 'provider field iamRole is "not a role"; set the task role\'s name (e.g. "helloTaskRole") or ARN, or "None (No IAM role)"'],
-    [{ dockerImageAddress: undefined }, 'invalid', 'provider field imageDescription is missing; set the image to run: imageDescription {"repository": "...", "tag": "..."}, dockerImageAddress, or a docker/image artifact'],
     [{ imageDescription: { repository: 'app' }, dockerImageAddress: undefined }, 'invalid', 'provider field imageDescription.tag is missing; set the image tag, or set dockerImageAddress, e.g. "hello:1.2.0"'],
     [{ launchType: 'EC2', capacityProviderStrategy: [{ capacityProvider: 'cp' }] }, 'invalid', 'provider field capacityProviderStrategy is [{"capacityProvider":"cp"}]; launchType is "EC2" too; set only one of them'],
     [{ serviceDiscoveryAssociations: [{ registry: { arn: 'arn:x' } }] }, 'unsupported', 'provider field serviceDiscoveryAssociations is [{"registry":{"arn":"arn:x"}}]; service discovery (Cloud Map) is not supported by the aws-ecs target yet; leave it empty'],
@@ -267,6 +272,32 @@ describe('bad provider fields: one line naming the field, the value and the fix'
       { useTaskDefinitionArtifact: true, networkMode: 'awsvpc', subnets: ['subnet-1'], taskDefinitionArtifact: { artifact: { type: 'embedded/base64', reference: base64(demoTaskDefinition) } }, containerMappings: [{ containerName: 'web', dockerImageAddress: 'a:1' }] },
       'invalid',
       'provider field containerMappings[0].containerName is "web"; the task definition has 0 containers of that name (it has v001); name exactly one',
+    ],
+    [
+      {
+        useTaskDefinitionArtifact: true,
+        networkMode: 'awsvpc',
+        subnets: ['subnet-1'],
+        taskDefinitionArtifact: { artifact: { type: 'embedded/base64', reference: base64(demoTaskDefinition) } },
+        containerMappings: [{ containerName: 'v001', dockerImageAddress: 'a:1' }],
+        targetGroupMappings: [{ containerName: 'v001', containerPort: 8080, targetGroup: 'tg' }],
+      },
+      'invalid',
+      'provider field targetGroupMappings[0].containerPort is 8080; container "v001" of the task definition (taskDefinitionArtifact.artifact) maps 80; add 8080 to its portMappings or use a mapped port',
+    ],
+    [
+      {
+        useTaskDefinitionArtifact: true,
+        networkMode: 'awsvpc',
+        subnets: ['subnet-1'],
+        taskDefinitionArtifact: { artifact: { type: 'embedded/base64', reference: base64(demoTaskDefinition) } },
+        containerMappings: [{ containerName: 'v001', dockerImageAddress: 'a:1' }],
+        targetGroup: 'tg',
+        loadBalancedContainer: 'v001',
+        containerPort: 443,
+      },
+      'invalid',
+      'provider field containerPort is 443; container "v001" of the task definition (taskDefinitionArtifact.artifact) maps 80; add 443 to its portMappings or use a mapped port',
     ],
     [{ deploymentMode: 'argo' }, 'invalid', 'provider field deploymentMode is "argo"; set "spinnaker" (a service per server group, as Spinnaker) or "ecs-native" (ECS blue/green, canary or linear)'],
     [

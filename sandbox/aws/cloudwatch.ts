@@ -1,7 +1,7 @@
 /**
- * The simulated CloudWatch metrics API (AWS JSON 1.0, `X-Amz-Target:
- * GraniteServiceVersion20100801.<Op>`, awsQuery-compatible errors): GetMetricData (metric stats
- * and metric-math arithmetic), GetMetricStatistics and ListMetrics over two sources:
+ * The simulated CloudWatch (AWS JSON 1.0, `X-Amz-Target: GraniteServiceVersion20100801.<Op>`,
+ * awsQuery-compatible errors): metric alarms (cloudwatch-alarms.ts) and GetMetricData (metric
+ * stats and metric-math arithmetic), GetMetricStatistics and ListMetrics over two sources:
  *
  * - traffic profiles a test or the demo seeds (requests per second, error rate, latency) for an
  *   ALB target group, a Lambda function/alias/version or an ECS service, from which the
@@ -11,6 +11,7 @@
  */
 import type { AwsProtocol, AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
 import { AwsError, epochSeconds, jsonTarget, parseJsonBody, readTimestamp, runJsonOperation, unknownOperation, type JsonProtocol } from './json-rpc.ts';
+import { createAlarmStore, type AlarmQuery } from './cloudwatch-alarms.ts';
 
 /** How another simulated service reports a datapoint (Lambda's invocations). */
 export interface MetricRecorder {
@@ -50,8 +51,16 @@ export interface CloudWatchSeeder {
   traffic(profile: TrafficProfile): { namespace: string; dimensions: Record<string, string>; from: string };
 }
 
-/** The simulated CloudWatch, its seeding API, and the recorder other services use. */
-export interface CloudWatchSim extends AwsServiceSim, MetricRecorder {
+/** How another simulated service manages alarms of its own (Application Auto Scaling's target-tracking alarms). */
+export interface AlarmPort {
+  /** PutMetricAlarm with the wire request's members; returns the alarm's ARN. Throws AwsError on bad input. */
+  putAlarm(region: string, request: Record<string, unknown>, ctx: SimContext): string;
+  /** Deletes the named alarms that exist. */
+  removeAlarms(region: string, names: readonly string[], ctx: SimContext): void;
+}
+
+/** The simulated CloudWatch, its seeding API, and what other services use (metric recording, alarms). */
+export interface CloudWatchSim extends AwsServiceSim, MetricRecorder, AlarmPort {
   bindSeed(context: () => SimContext): CloudWatchSeeder;
 }
 
@@ -71,13 +80,14 @@ const PROTOCOL: JsonProtocol = {
       MissingRequiredParameterException: 'MissingParameter',
       InvalidNextToken: 'InvalidNextToken',
       LimitExceededException: 'LimitExceeded',
+      ResourceNotFound: 'ResourceNotFound',
     };
     return `${query[code] ?? code};${status >= 500 ? 'Receiver' : 'Sender'}`;
   },
 };
 const WIRE: AwsProtocol = { kind: 'awsJson', jsonVersion: '1.0' };
 const TARGET_PREFIX = 'GraniteServiceVersion20100801';
-const OPERATIONS = ['GetMetricData', 'GetMetricStatistics', 'ListMetrics'] as const;
+const OPERATIONS = ['GetMetricData', 'GetMetricStatistics', 'ListMetrics', 'PutMetricAlarm', 'DescribeAlarms', 'DeleteAlarms', 'SetAlarmState'] as const;
 type Operation = (typeof OPERATIONS)[number];
 
 const METRICS: Record<string, Record<string, string>> = {
@@ -222,12 +232,18 @@ function evaluate(expression: string, mc: MathContext): Map<number, number> {
   };
   const product = (): Value => {
     let v = primary();
-    while (peek() === '*' || peek() === '/') v = apply(v, primary(), next()!);
+    while (peek() === '*' || peek() === '/') {
+      const op = next()!;
+      v = apply(v, primary(), op);
+    }
     return v;
   };
   const sum = (): Value => {
     let v = product();
-    while (peek() === '+' || peek() === '-') v = apply(v, product(), next()!);
+    while (peek() === '+' || peek() === '-') {
+      const op = next()!;
+      v = apply(v, product(), op);
+    }
     return v;
   };
   const result = sum();
@@ -344,7 +360,7 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
     return { start, end };
   }
 
-  function getMetricData(body: Body, req: SimRequest): Body {
+  function getMetricData(body: Body, region: string): Body {
     const queries = body.MetricDataQueries;
     if (!Array.isArray(queries) || queries.length === 0) throw new AwsError('MissingRequiredParameterException', 'The parameter MetricDataQueries is required.');
     if (queries.length > 500) throw new AwsError('InvalidParameterValueException', 'The collection MetricDataQueries must not have a size greater than 500.');
@@ -382,7 +398,7 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
         if (typeof metric.Namespace !== 'string' || typeof metric.MetricName !== 'string' || typeof ms.Stat !== 'string') {
           throw new AwsError('MissingRequiredParameterException', `MetricStat of ${id} needs Metric.Namespace, Metric.MetricName and Stat.`);
         }
-        const stats = periods(req.region, metric.Namespace, metric.MetricName, readDimensions(metric.Dimensions, 'Dimensions'), start, end, periodS, typeof ms.Unit === 'string' ? ms.Unit : undefined);
+        const stats = periods(region, metric.Namespace, metric.MetricName, readDimensions(metric.Dimensions, 'Dimensions'), start, end, periodS, typeof ms.Unit === 'string' ? ms.Unit : undefined);
         values = new Map();
         for (const [at, s] of [...stats].sort((a, b) => a[0] - b[0])) {
           const v = statValue(s, ms.Stat);
@@ -473,10 +489,33 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
     return { Metrics: filtered };
   }
 
+  /** An alarm's values per period: the statistic of one metric, or the one query of its metric math that returns data. */
+  function alarmData(region: string, query: AlarmQuery, start: number, end: number): Map<number, number> {
+    if (query.kind === 'metric') {
+      const out = new Map<number, number>();
+      for (const [at, s] of periods(region, query.namespace, query.metricName, query.dimensions, start, end, query.periodS, query.unit)) {
+        const v = statValue(s, query.stat);
+        if (v !== undefined) out.set(at, v);
+      }
+      return out;
+    }
+    const answer = getMetricData({ MetricDataQueries: query.metrics, StartTime: epochSeconds(start), EndTime: epochSeconds(end), ScanBy: 'TimestampAscending' }, region);
+    const result = (answer.MetricDataResults as Body[])[0];
+    const times = (result?.Timestamps as number[] | undefined) ?? [];
+    const values = (result?.Values as number[] | undefined) ?? [];
+    return new Map(times.map((t, i) => [t * 1000, values[i]!]));
+  }
+
+  const alarms = createAlarmStore(alarmData, readPeriod);
+
   const handlers: Record<Operation, (body: Body, req: SimRequest, ctx: SimContext) => Body> = {
-    GetMetricData: getMetricData,
+    GetMetricData: (body, req) => getMetricData(body, req.region),
     GetMetricStatistics: getMetricStatistics,
     ListMetrics: listMetrics,
+    PutMetricAlarm: (body, req, ctx) => alarms.putMetricAlarm(body, req.region, ctx),
+    DescribeAlarms: (body, req) => alarms.describeAlarms(body, req.region),
+    DeleteAlarms: (body, req, ctx) => alarms.deleteAlarms(body, req.region, ctx),
+    SetAlarmState: (body, req, ctx) => alarms.setAlarmState(body, req.region, ctx),
   };
 
   function seeder(context: () => SimContext): CloudWatchSeeder {
@@ -510,11 +549,16 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
       if (operation === undefined || !(OPERATIONS as readonly string[]).includes(operation)) return unknownOperation(PROTOCOL, ctx.requestId);
       return runJsonOperation(PROTOCOL, ctx.requestId, () => handlers[operation as Operation](parseJsonBody(req), req, ctx));
     },
-    reconcile(): void {
-      // Metrics are computed when asked; nothing moves on its own.
+    reconcile(ctx: SimContext): void {
+      // Metrics are computed when asked; alarms evaluate on their own schedule.
+      alarms.reconcile(ctx);
+    },
+    nextChangeAt(): number | undefined {
+      return alarms.nextChangeAt();
     },
     snapshot(): Record<string, unknown> {
       return {
+        alarms: alarms.snapshot(),
         traffic: [...segments.values()].flatMap((levels) => levels.map((l) => ({ namespace: l.profile.namespace, dimensions: l.profile.dimensions, from: new Date(l.from).toISOString(), requestsPerSecond: l.profile.requestsPerSecond ?? 10, errorRate: l.profile.errorRate ?? 0, latencyMs: l.profile.latencyMs ?? 50 }))),
         recordedSeries: [...recorded.values()].map((s) => ({ namespace: s.namespace, metric: s.metric, dimensions: s.dimensions, datapoints: s.points.length })),
       };
@@ -524,6 +568,14 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
       throw new Error(`monitoring has no side-door command '${command}' (have: traffic)`);
     },
     bindSeed: seeder,
+    putAlarm(region, request, ctx) {
+      alarms.putMetricAlarm(request, region, ctx);
+      return alarms.arnOf(region, String(request.AlarmName))!;
+    },
+    removeAlarms(region, names, ctx) {
+      const existing = names.filter((name) => alarms.arnOf(region, name) !== undefined);
+      if (existing.length > 0) alarms.deleteAlarms({ AlarmNames: existing }, region, ctx);
+    },
     record(region, namespace, metricName, dimensions, at, value, unit): void {
       const key = `${profileKey(region, namespace, dimensions)}|${metricName}`;
       let series = recorded.get(key);

@@ -24,7 +24,7 @@ import { runUp } from './commands/up.ts';
 import type { LoadedDocument } from './pipeline-files.ts';
 import { UsageError } from './usage.ts';
 
-export const CLIENT_COMMANDS = ['up', 'pipeline', 'execution', 'judge', 'cluster', 'rollback', 'accounts', 'user', 'audit'] as const;
+export const CLIENT_COMMANDS = ['up', 'pipeline', 'execution', 'judge', 'cluster', 'rollback', 'accounts', 'user', 'audit', 'sandbox'] as const;
 
 export interface ClientValues {
   readonly json: boolean;
@@ -56,6 +56,8 @@ export interface ClientValues {
   readonly admin?: boolean;
   /** `audit --app A`. */
   readonly app?: string;
+  /** `up --sandbox`: the accounts of saved pipelines deploy to the simulated AWS. */
+  readonly sandbox?: boolean;
 }
 
 export interface ClientDeps {
@@ -75,7 +77,7 @@ function expect(args: readonly string[], count: number, usage: string): void {
 export async function runClientCommand(command: string, args: readonly string[], values: ClientValues, io: IoHost, deps: ClientDeps): Promise<number> {
   const dir = values.data ?? '.gennaker';
   if (command === 'up') {
-    expect(args, 0, 'up [--port 8084] [--data .gennaker] [--power-role ROLE]... [--root DIR]...');
+    expect(args, 0, 'up [--port 8084] [--data .gennaker] [--power-role ROLE]... [--root DIR]... [--sandbox]');
     const { startLocalServer } = await import('../local/server.ts');
     return runUp(
       {
@@ -84,6 +86,7 @@ export async function runClientCommand(command: string, args: readonly string[],
         ...(values.webhookAllowlist ? { webhookAllowlist: values.webhookAllowlist } : {}),
         ...(values.bodyLimits ? { bodyLimits: values.bodyLimits } : {}),
         powers: { ...(values['power-role'] ? { roles: values['power-role'] } : {}), ...(values.root ? { roots: values.root } : {}) },
+        ...(values.sandbox ? { sandbox: true } : {}),
       },
       io,
       { start: startLocalServer, stopped: deps.stopped() },
@@ -137,6 +140,11 @@ export async function runClientCommand(command: string, args: readonly string[],
       case 'execution restart':
         expect(rest, 2, 'execution restart ID STAGE');
         return executionRestart(context, rest[0]!, rest[1]!);
+      case 'sandbox describe': {
+        expect(rest, 0, 'sandbox describe [--json]');
+        const { sandboxDescribe } = await import('./commands/sandbox.ts');
+        return sandboxDescribe(context);
+      }
       case 'accounts list':
         expect(rest, 0, 'accounts list [--json]');
         return accountsList(context);

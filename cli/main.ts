@@ -203,7 +203,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         return await runDemo({ json: values.json }, io, { startServer: startLocalServer, interrupted });
       }
       default:
-        throw new UsageError(`unknown command '${command}'; commands: demo, canary, validate, compile, run, up, pipeline, execution, judge, cluster, rollback, accounts, user, audit (gennaker --help)`);
+        throw new UsageError(`unknown command '${command}'; commands: demo, canary, validate, compile, run, up, sandbox, pipeline, execution, judge, cluster, rollback, accounts, user, audit (gennaker --help)`);
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

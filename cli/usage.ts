@@ -39,6 +39,10 @@ Usage:
                                     repositories (repeatable; default none: admins only)
       --root <dir>                  a directory those paths must lie under (repeatable; default: the
                                     directory up is started in)
+      --sandbox                     the AWS accounts saved pipelines name deploy to a simulated AWS,
+                                    seeded on save with what each pipeline assumes
+  gennaker sandbox describe [--json]               what the simulated AWS of up --sandbox holds: Auto Scaling
+                                    groups, target groups and their targets, ECS services, functions, aliases
   gennaker user add <name> [--roles a,b] [--admin] add a user of <data>; prints their token once
   gennaker user list                               the users, their roles, who is an admin (never a token)
   gennaker user remove <name>                      the user's token stops working at once

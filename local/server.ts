@@ -23,7 +23,10 @@ import type { BodyLimits } from '../functions/api/input-limits.ts';
 import { ensurePrivateDir, tightenTree } from './private-files.ts';
 import { loadAccountsFile } from './accounts.ts';
 import { loadOrCreateToken } from './token.ts';
-import { createLocalRuntime, type LocalRuntime } from './wiring.ts';
+import { createLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from './wiring.ts';
+import type { AwsSandbox, AwsSandboxOptions } from './sandbox/aws-sandbox.ts';
+import type { Authenticator } from '../core/ports/authenticator.ts';
+import type { ExecutionStore } from '../core/ports/execution-store.ts';
 import type { LocalDeployTargetOptions } from '../adapters/targets/local/local-deploy-target.ts';
 
 export interface LocalServerOptions {
@@ -58,6 +61,12 @@ export interface LocalServerOptions {
    * @default no power role (admins only), the root process.cwd()
    */
   readonly powers?: PowerSettings;
+  /**
+   * Serve the aws, ecs and Lambda accounts of saved pipelines from the AWS simulator, seeding
+   * what each pipeline assumes when it is saved (`up --sandbox`); `GET /sandbox` describes it.
+   * @default off
+   */
+  readonly sandbox?: boolean | AwsSandboxOptions;
 }
 
 export interface LocalServer {
@@ -65,6 +74,8 @@ export interface LocalServer {
   readonly port: number;
   readonly tokenPath: string;
   readonly runtime: LocalRuntime;
+  /** The simulated clouds, with `sandbox`. */
+  readonly sandbox?: AwsSandbox;
   /** Stops the ticker, the HTTP server, then the runtime. Idempotent. */
   close(): Promise<void>;
 }
@@ -88,27 +99,40 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const users = createLocalUsers(options.dir);
   const audit = createAuditFile(options.dir);
   const powers = await createPowerPolicy(options.powers ?? {}, process.cwd());
-  const runtime = await createLocalRuntime({
-    accounts: loaded.accounts,
-    users,
-    audit,
-    powers,
-    dataDir: join(options.dir, 'data'),
-    clock,
-    apiToken: token,
-    ...(io ? { io } : {}),
-    ...(options.webhookAllowlist ? { webhookAllowlist: options.webhookAllowlist } : {}),
-    ...(options.localTarget === false ? {} : { localTarget: { stateDir: join(options.dir, 'targets', 'local'), ...options.localTarget } }),
-    ...(options.prometheusUrl !== undefined ? { prometheusUrl: options.prometheusUrl } : {}),
-    ...(options.childThresholdEvents !== undefined ? { childThresholdEvents: options.childThresholdEvents } : {}),
-  });
+  // The SDK clients load only when the sandbox is asked for.
+  const sandbox = options.sandbox ? await (await import('./sandbox/aws-sandbox.ts')).startAwsSandbox(options.sandbox === true ? {} : options.sandbox) : undefined;
+  const sandboxed = sandbox ? sandboxRuntimeOptions(sandbox, io) : {};
+  let runtime: LocalRuntime;
+  try {
+    runtime = await createLocalRuntime({
+      ...sandboxed,
+      accounts: loaded.accounts,
+      users,
+      audit,
+      powers,
+      dataDir: join(options.dir, 'data'),
+      clock,
+      apiToken: token,
+      ...(io ? { io } : {}),
+      ...(options.webhookAllowlist ? { webhookAllowlist: options.webhookAllowlist } : {}),
+      ...(options.localTarget === false ? {} : { localTarget: { stateDir: join(options.dir, 'targets', 'local'), ...options.localTarget } }),
+      ...(options.prometheusUrl !== undefined ? { prometheusUrl: options.prometheusUrl } : {}),
+      ...(options.childThresholdEvents !== undefined ? { childThresholdEvents: options.childThresholdEvents } : {}),
+    });
+  } catch (error) {
+    await sandbox?.close();
+    throw error;
+  }
   const { store, service, bus, targets, canaryConfigs, accounts } = runtime;
+  // A new simulator holds nothing: the pipelines saved before assume their world again.
+  if (sandbox) await reseedSavedPipelines(store, sandbox, io);
+  const auth = createBearerAuthenticator({ token, users: () => users.tokenUsers() });
 
   const app = createApiApp({
     service,
     store,
     clock,
-    auth: createBearerAuthenticator({ token, users: () => users.tokenUsers() }),
+    auth,
     audit,
     authHint: `send 'Authorization: Bearer <token>' with the token in ${tokenPath}`,
     ...(targets ? { targets } : {}),
@@ -161,13 +185,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   let address: AddressInfo;
   try {
     address = await new Promise<AddressInfo>((resolve, reject) => {
-      server = serve({ fetch: app.fetch, port: options.port ?? 8084, hostname: host }, resolve);
+      const fetch = withSandboxRoute(app.fetch, sandbox, auth, tokenPath);
+      server = serve({ fetch, port: options.port ?? 8084, hostname: host }, resolve);
       server.once('error', reject);
     });
   } catch (error) {
     clearInterval(ticker);
     unsubscribe();
     await runtime.close();
+    await sandbox?.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new Error(`port ${options.port ?? 8084} is in use; pass --port <another> (0 picks a free one)`);
     throw error;
@@ -179,6 +205,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     port: address.port,
     tokenPath,
     runtime,
+    ...(sandbox ? { sandbox } : {}),
     close() {
       closing ??= (async () => {
         clearInterval(ticker);
@@ -190,8 +217,60 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         });
         await runtime.close();
+        await sandbox?.close();
       })();
       return closing;
     },
+  };
+}
+
+/** The runtime options that put the simulated clouds behind the accounts saved pipelines name. */
+function sandboxRuntimeOptions(sandbox: AwsSandbox, io: IoHost | undefined): Pick<LocalRuntimeOptions, 'cloudTargets' | 'cloudAccounts' | 'beforeSave'> {
+  return {
+    cloudTargets: sandbox.targets,
+    cloudAccounts: () => sandbox.accounts(),
+    beforeSave: async (config) => {
+      try {
+        const served = await sandbox.serve([config]);
+        for (const resource of served.seeded) io?.emit({ kind: 'info', message: `sandbox: seeded ${resource.kind} ${resource.id} (${resource.detail})` });
+      } catch (error) {
+        // The save goes on: the pipeline's run fails on what could not be seeded, as AWS would fail it.
+        io?.emit({ kind: 'error', message: describe(error) });
+      }
+    },
+  };
+}
+
+/** Serves and seeds the world of every saved pipeline (the newest version of each). */
+async function reseedSavedPipelines(store: ExecutionStore, sandbox: AwsSandbox, io: IoHost | undefined): Promise<void> {
+  const configs: unknown[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listApplications({ limit: 1000, ...(cursor !== undefined ? { cursor } : {}) });
+    for (const application of page.items) for (const saved of await store.listPipelineConfigs(application.name)) configs.push(saved.config);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  if (configs.length === 0) return;
+  try {
+    const served = await sandbox.serve(configs);
+    io?.emit({ kind: 'info', message: `sandbox: seeded ${served.seeded.length} resources for ${configs.length} saved pipeline${configs.length === 1 ? '' : 's'}` });
+  } catch (error) {
+    io?.emit({ kind: 'error', message: describe(error) });
+  }
+}
+
+/**
+ * `GET /sandbox`: the simulated clouds' state for `gennaker sandbox describe`, to any
+ * authenticated caller (it is the sandbox's world, not Gennaker's data); 404 without a sandbox.
+ * Every other request goes to the API.
+ */
+function withSandboxRoute(fetch: (request: Request) => Response | Promise<Response>, sandbox: AwsSandbox | undefined, auth: Authenticator, tokenPath: string) {
+  return async (request: Request): Promise<Response> => {
+    if (new URL(request.url).pathname !== '/sandbox') return fetch(request);
+    const caller = await auth.authenticate({ headers: Object.fromEntries([...request.headers.entries()]) });
+    if (!caller) return Response.json({ status: 401, message: `not authenticated; send 'Authorization: Bearer <token>' with the token in ${tokenPath}` }, { status: 401 });
+    if (request.method !== 'GET') return Response.json({ status: 405, message: `${request.method} /sandbox is not allowed; GET it` }, { status: 405 });
+    if (!sandbox) return Response.json({ status: 404, message: 'this Gennaker runs without a sandbox; start it with gennaker up --sandbox' }, { status: 404 });
+    return Response.json(sandbox.describe());
   };
 }

@@ -84,6 +84,16 @@ export interface LocalRuntimeOptions {
    * for every account the local target does not serve. @default none
    */
   readonly cloudTargets?: TargetLookup;
+  /**
+   * Accounts served beside `accounts` that may grow while the runtime runs (`up --sandbox`: the
+   * accounts saved pipelines name); consulted for names `accounts` does not hold. @default none
+   */
+  readonly cloudAccounts?: () => readonly Account[];
+  /**
+   * Runs before every pipeline save, with the config as sent (`up --sandbox` seeds the simulated
+   * clouds with what it assumes, so its accounts are known when the save checks them).
+   */
+  readonly beforeSave?: (config: unknown) => Promise<void>;
   /** The users triggers may run as (`runAsUser`). @default none */
   readonly users?: UserDirectory;
   /** Who may use dangerous powers and where their paths may point; checked at save and as each stage starts. @default not checked */
@@ -152,7 +162,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     await dynalite.stop();
     throw error;
   }
-  const accounts = createAccountRegistry([BUILT_IN_LOCAL_ACCOUNT, ...(options.accounts ?? [])]);
+  const accounts = withCloudAccounts(createAccountRegistry([BUILT_IN_LOCAL_ACCOUNT, ...(options.accounts ?? [])]), options.cloudAccounts);
   const ports = target ? createLocalTargetPorts(target) : undefined;
   // Every account of the local cloud deploys to this machine; its clusters are its own.
   const localTargets: TargetLookup | undefined = ports ? ({ account }) => (accounts.get(account)?.cloudProvider === LOCAL_ACCOUNT ? ports : undefined) : undefined;
@@ -205,7 +215,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     onError: (error, executionId) =>
       io?.emit({ kind: 'error', message: `reconciling the end of execution ${executionId} failed: ${describe(error)}` }),
   });
-  service = createExecutionService({
+  const created = createExecutionService({
     store,
     engine,
     bus,
@@ -222,6 +232,16 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     ...(options.audit ? { audit: options.audit } : {}),
     onAuditError: (error) => io?.emit({ kind: 'error', message: `appending to the audit log failed: ${describe(error)}` }),
   });
+  const beforeSave = options.beforeSave;
+  service = beforeSave
+    ? {
+        ...created,
+        savePipeline: async (request, caller) => {
+          await beforeSave(request.config);
+          return created.savePipeline(request, caller);
+        },
+      }
+    : created;
   engine.onRunEnded(service.handleRunEnded);
 
   let recovered: Recovered = { resumed: [], terminated: [] };
@@ -266,6 +286,16 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
       })();
       return closing;
     },
+  };
+}
+
+/** The registry, then the accounts `more` answers now (a name in both is the registry's). */
+function withCloudAccounts(registry: AccountRegistry, more: (() => readonly Account[]) | undefined): AccountRegistry {
+  if (!more) return registry;
+  const extra = () => more().filter((account) => registry.get(account.name) === undefined);
+  return {
+    list: () => [...registry.list(), ...extra()].sort((a, b) => a.name.localeCompare(b.name)),
+    get: (name) => registry.get(name) ?? extra().find((account) => account.name === name),
   };
 }
 

@@ -11,6 +11,8 @@ export interface UpOptions {
   readonly bodyLimits?: LocalServerOptions['bodyLimits'];
   /** Dangerous powers: `--power-role` and `--root` (default: admins only, the current directory). */
   readonly powers?: LocalServerOptions['powers'];
+  /** `--sandbox`: the accounts of saved pipelines deploy to the simulated AWS. */
+  readonly sandbox?: boolean;
 }
 
 export interface UpDeps {
@@ -37,6 +39,7 @@ export async function runUp(options: UpOptions, io: IoHost, deps: UpDeps): Promi
       ...(options.webhookAllowlist ? { webhookAllowlist: options.webhookAllowlist } : {}),
       ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
       ...(options.powers ? { powers: options.powers } : {}),
+      ...(options.sandbox ? { sandbox: true } : {}),
     });
   } catch (error) {
     // One line per problem (a broken accounts file lists each).
@@ -44,6 +47,9 @@ export async function runUp(options: UpOptions, io: IoHost, deps: UpDeps): Promi
     return EXIT.failed;
   }
   io.emit({ kind: 'info', message: `Gennaker is up at ${server.url} (state in ${options.dir}/data, API token in ${server.tokenPath}); Ctrl-C stops it` });
+  if (server.sandbox) {
+    io.emit({ kind: 'info', message: `sandbox: the AWS accounts saved pipelines name deploy to a simulated AWS (clock ×${server.sandbox.speed}); saving a pipeline seeds what it assumes; gennaker sandbox describe shows it` });
+  }
   const signal = await deps.stopped;
   io.emit({ kind: 'info', message: `${signal}: stopping` });
   await server.close();

@@ -11,7 +11,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateAliasCommand, CreateFunctionCommand, GetFunctionCommand, LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
 import type { Account } from '../../core/ports/accounts.ts';
 import type { Target, TargetKey, TargetLookup } from '../../core/ports/target.ts';
 import { createEc2Target } from '../../adapters/targets/aws-ec2/ec2-target.ts';
@@ -19,7 +19,8 @@ import { createAwsLambdaFunctions } from '../../adapters/targets/aws-lambda/lamb
 import { createRegionalTarget } from '../../adapters/targets/regional-target.ts';
 import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
 import { clusterName, serverGroupName } from '../../core/deploy/names.ts';
-import { assumedWorld, type AssumedServingGroup, type AssumedWorld, type SandboxCloud } from './world.ts';
+import { describeSnapshot, type SandboxDescription } from './describe.ts';
+import { assumedWorld, type AssumedLiveFunction, type AssumedServingGroup, type AssumedWorld, type SandboxCloud } from './world.ts';
 
 export interface AwsSandboxOptions {
   /** Simulated seconds per wall-clock second. @default 30 */
@@ -48,6 +49,8 @@ export interface SeededResource {
 
 export interface AwsSandbox {
   readonly simulator: AwsSimulator;
+  /** Simulated seconds per wall-clock second. */
+  readonly speed: number;
   readonly endpoint: string;
   /** The clients of a region (made once per region). */
   clients(region: string): SandboxClients;
@@ -65,6 +68,8 @@ export interface AwsSandbox {
   serve(pipelines: readonly unknown[], parameters?: Readonly<Record<string, string>>): Promise<{ readonly accounts: readonly Account[]; readonly seeded: readonly SeededResource[] }>;
   /** The calls made since the last `serve` (what the run did, not the seeding), counted by `service:Action`, most first. */
   callCounts(): Array<{ readonly call: string; readonly count: number }>;
+  /** What the simulated clouds hold now (`gennaker sandbox describe`). */
+  describe(): SandboxDescription;
   close(): Promise<void>;
 }
 
@@ -154,6 +159,39 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
   const accounts = () => [...served.values()].map((entry) => entry.account);
   let callsBefore = 0;
 
+  /** Creates a function with version 1 behind the alias a rollout moves, unless it exists. */
+  const startLiveFunction = async (live: AssumedLiveFunction): Promise<SeededResource | undefined> => {
+    const lambda = clients(live.region).lambda;
+    const exists = await lambda.send(new GetFunctionCommand({ FunctionName: live.functionName })).then(
+      () => true,
+      (error: unknown) => {
+        if ((error as { name?: string }).name === 'ResourceNotFoundException') return false;
+        throw error;
+      },
+    );
+    if (exists) return undefined;
+    const text = (key: string, fallback: string) => (typeof live.settings[key] === 'string' && !(live.settings[key] as string).includes('${') ? (live.settings[key] as string) : fallback);
+    const code = simulator.seed.lambda.codeObject({ bucket: 'gennaker-sandbox', key: `${live.functionName}/live.zip`, content: `the live version of ${live.functionName}` });
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: live.functionName,
+        Runtime: text('runtime', 'nodejs22.x') as Runtime,
+        Handler: text('handler', 'index.handler'),
+        Role: text('role', `arn:aws:iam::${simulator.accountId}:role/${live.functionName}`),
+        Code: { S3Bucket: code.bucket, S3Key: code.key },
+        Publish: true,
+      }),
+    );
+    // Creating takes simulated seconds: step the clock until the function is Active.
+    for (let step = 0; step < SEED_STEPS; step++) {
+      const got = await lambda.send(new GetFunctionCommand({ FunctionName: live.functionName }));
+      if (got.Configuration?.State === 'Active') break;
+      simulator.tick(SEED_STEP_MS);
+    }
+    await lambda.send(new CreateAliasCommand({ FunctionName: live.functionName, Name: live.alias, FunctionVersion: '1' }));
+    return { kind: 'function', id: live.functionName, detail: `${live.account}, ${live.region}, version 1 live behind alias ${live.alias}, before the rollout` };
+  };
+
   /** Starts `-v000` of a cluster that has no server group yet, and waits (on the simulator's clock) until it serves. */
   const startServing = async (group: AssumedServingGroup): Promise<SeededResource | undefined> => {
     const target = targets({ account: group.account, cloudProvider: group.cloud });
@@ -180,6 +218,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
 
   return {
     simulator,
+    speed,
     endpoint: simulator.endpoint,
     clients,
     targets,
@@ -190,6 +229,10 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
       const seeded = [...prepare(world)];
       for (const group of world.serving) {
         const started = await startServing(group);
+        if (started) seeded.push(started);
+      }
+      for (const live of world.liveFunctions) {
+        const started = await startLiveFunction(live);
         if (started) seeded.push(started);
       }
       callsBefore = simulator.calls().length;
@@ -204,6 +247,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
       }
       return [...counts.entries()].map(([call, count]) => ({ call, count })).sort((a, b) => b.count - a.count || a.call.localeCompare(b.call));
     },
+    describe: () => describeSnapshot(simulator.snapshot()),
     async close() {
       clearInterval(ticker);
       for (const set of byRegion.values()) for (const client of Object.values(set)) (client as { destroy(): void }).destroy();

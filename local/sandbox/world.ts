@@ -7,6 +7,11 @@
  * names stays unknown and fails as the cloud would fail it.
  */
 
+import { LAMBDA_DEPLOYMENT_TYPES } from '../../core/pipeline/stage-types/lambda-deployment.ts';
+import { LAMBDA_TRAFFIC_ROUTING_TYPES } from '../../core/pipeline/stage-types/lambda-traffic-routing.ts';
+import { LAMBDA_UPDATE_CODE_TYPES } from '../../core/pipeline/stage-types/lambda-update-code.ts';
+import { qualifiedFunctionName } from '../../core/stages/lambda-common.ts';
+
 /** The cloud a stage deploys to, as the sandbox serves it. */
 export type SandboxCloud = 'aws' | 'ecs' | 'lambda';
 
@@ -57,12 +62,28 @@ export interface AssumedServingGroup {
   readonly entry: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * A function whose alias a traffic-routing stage moves (a weighted or blue/green rollout): the
+ * rollout assumes a live version behind the alias, so the sandbox creates the function with the
+ * deploy stage's settings, publishes version 1 and points the alias at it before the run.
+ */
+export interface AssumedLiveFunction {
+  readonly account: string;
+  readonly region: string;
+  /** As the stages name it (`<application>-<functionName>`). */
+  readonly functionName: string;
+  readonly alias: string;
+  /** The deploy stage's settings: `runtime`, `handler`, `role`... */
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
 /** Strategies that replace a serving server group. */
 const REPLACING_STRATEGIES = new Set(['redblack', 'rollingredblack', 'highlander']);
 
 export interface AssumedWorld {
   readonly accounts: readonly AssumedAccount[];
   readonly serving: readonly AssumedServingGroup[];
+  readonly liveFunctions: readonly AssumedLiveFunction[];
   readonly regions: ReadonlyMap<string, AssumedRegion>;
 }
 
@@ -121,7 +142,10 @@ function withParameters(pipeline: unknown, given: Readonly<Record<string, string
 }
 
 /** Spinnaker's Lambda stage types (Deck's `Aws.Lambda…Stage` and Orca's `lambda…`). */
-const isLambdaStage = (type: unknown) => typeof type === 'string' && /^(Aws\.Lambda|lambda)/.test(type);
+const oneOf = (types: readonly string[]) => (type: unknown) => typeof type === 'string' && types.includes(type);
+const isLambdaStage = oneOf([...LAMBDA_DEPLOYMENT_TYPES, ...LAMBDA_UPDATE_CODE_TYPES]);
+const isTrafficRoutingStage = oneOf(LAMBDA_TRAFFIC_ROUTING_TYPES);
+const isDeploymentStage = oneOf(LAMBDA_DEPLOYMENT_TYPES);
 
 /**
  * The resources every stage of these pipelines assumes, by region, and the accounts they name;
@@ -146,6 +170,7 @@ export function assumedWorld(pipelines: readonly unknown[], parameters: Readonly
   };
 
   const serving: AssumedServingGroup[] = [];
+  const liveFunctions: AssumedLiveFunction[] = [];
   const cluster = (entry: Record<string, unknown>, deploys: boolean) => {
     const cloud = cloudOf(entry);
     if (!cloud || cloud === 'lambda') return;
@@ -208,6 +233,17 @@ export function assumedWorld(pipelines: readonly unknown[], parameters: Readonly
       }
       // A Lambda deploy names its code's S3 object; the function itself it creates when missing.
       const region = text(stage['region']);
+      const application = isObject(pipeline) ? text(pipeline['application']) : undefined;
+      const alias = text(stage['aliasName']);
+      const functionName = text(stage['functionName']);
+      const accountName = text(stage['account']) ?? text(stage['credentials']);
+      if (isTrafficRoutingStage(stage['type']) && region && application && alias && functionName && accountName) {
+        const qualified = qualifiedFunctionName(application, functionName);
+        const deploy = stages.find((other) => isObject(other) && isDeploymentStage(other['type']) && text(other['functionName']) === functionName);
+        if (!liveFunctions.some((live) => live.account === accountName && live.region === region && live.functionName === qualified)) {
+          liveFunctions.push({ account: accountName, region, functionName: qualified, alias, settings: isObject(deploy) ? deploy : {} });
+        }
+      }
       if (isLambdaStage(stage['type']) && region) {
         const bucket = text(stage['s3bucket']) ?? text(stage['s3Bucket']);
         const key = text(stage['s3key']) ?? text(stage['s3Key']);
@@ -220,6 +256,7 @@ export function assumedWorld(pipelines: readonly unknown[], parameters: Readonly
     regions,
     // One serving server group per cluster and region, however many stages deploy to it.
     serving: serving.filter((group, index) => serving.findIndex((other) => sameCluster(other, group)) === index),
+    liveFunctions,
   };
 }
 

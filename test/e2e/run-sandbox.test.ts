@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(root, 'bin/gennaker.js');
 const example = join(root, 'examples/pipelines/ec2-redblack.json');
+const lambdaExample = join(root, 'examples/pipelines/lambda-weighted.json');
 
 let dir: string;
 
@@ -84,5 +85,25 @@ describe('gennaker run --sandbox', () => {
     expect(output).not.toMatch(/image ami-/);
     expect(output).toMatch(/amiName is "\$\{trigger\.properties\.ami\}"; no image of that name exists in us-west-2/);
     expect(callCount(output, 'autoscaling:CreateAutoScalingGroup')).toBeUndefined();
+  });
+
+  it('rolls the Lambda example out 10% → 50% → 100% over the live version the sandbox made, with its code object seeded from the parameters', async () => {
+    const result = await gennaker(['run', lambdaExample, '--sandbox', '--param', 'version=2.0.0', '--param', 'watchSeconds=1', '--json']);
+    const output = result.stdout + result.stderr;
+    expect(result.code, output).toBe(0);
+    expect(output).toMatch(/code object s3:\/\/hello-artifacts\/hello-api\/2\.0\.0\.zip/);
+    expect(output).toMatch(/function hello-api \(aws-sandbox, us-east-1, version 1 live behind alias live, before the rollout\)/);
+    const execution = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'), result.stdout.lastIndexOf('}') + 1)) as { stages: Array<{ name: string; status: string }> };
+    expect(execution.stages.map((stage) => [stage.name, stage.status])).toEqual([
+      ['Deploy hello-api', 'SUCCEEDED'],
+      ['Send 10% to the new version', 'SUCCEEDED'],
+      ['Watch 10%', 'SUCCEEDED'],
+      ['Send 50% to the new version', 'SUCCEEDED'],
+      ['Watch 50%', 'SUCCEEDED'],
+      ['Send all traffic to the new version', 'SUCCEEDED'],
+    ]);
+    expect(callCount(output, 'lambda:PublishVersion')).toBe(1);
+    expect(callCount(output, 'lambda:UpdateAlias')).toBe(3);
+    expect(callCount(output, 'lambda:CreateFunction')).toBeUndefined();
   });
 });

@@ -87,4 +87,11 @@ describe('the world a pipeline assumes', () => {
     expect([...given.regions.get('us-east-1')!.images]).toEqual(['app-7']);
     expect(given.accounts.map((account) => account.name)).toEqual(['fn', 'prod']);
   });
+
+  it('assumes a live version behind the alias a Lambda rollout moves, with the deploy stage settings', () => {
+    const world = assumedWorld([JSON.parse(readFileSync(join(root, 'examples/pipelines/lambda-weighted.json'), 'utf8'))]);
+    expect(world.liveFunctions.map(({ settings, ...live }) => ({ ...live, runtime: settings['runtime'] }))).toEqual([
+      { account: 'aws-sandbox', region: 'us-east-1', functionName: 'hello-api', alias: 'live', runtime: 'nodejs22.x' },
+    ]);
+  });
 });

@@ -1,0 +1,129 @@
+/**
+ * `gennaker sandbox describe`: what the simulated AWS holds now, read from the simulator's
+ * snapshot: Auto Scaling groups with their instances, target groups with their targets' health,
+ * ECS services with their deployments, Lambda functions with their versions and aliases. The
+ * snapshot's shape is the simulator's (sandbox/aws SPEC.md); fields it lacks read as empty.
+ */
+
+export interface SandboxDescription {
+  /** The simulated clock (ISO 8601). */
+  readonly now: string;
+  readonly autoScalingGroups: ReadonlyArray<{
+    readonly name: string;
+    readonly min: number;
+    readonly max: number;
+    readonly desired: number;
+    /** `AddToLoadBalancer` suspended: Spinnaker's disabled server group. */
+    readonly disabled: boolean;
+    /** Instances by lifecycle state (`InService: 2`). */
+    readonly instances: Readonly<Record<string, number>>;
+  }>;
+  readonly targetGroups: ReadonlyArray<{ readonly name: string; readonly port?: number; readonly targets: Readonly<Record<string, number>> }>;
+  readonly services: ReadonlyArray<{
+    readonly name: string;
+    readonly cluster: string;
+    readonly desired: number;
+    readonly running: number;
+    readonly pending: number;
+    readonly status: string;
+    readonly deployments: readonly string[];
+  }>;
+  readonly functions: ReadonlyArray<{
+    readonly name: string;
+    readonly state: string;
+    readonly versions: readonly string[];
+    readonly aliases: ReadonlyArray<{ readonly name: string; readonly version: string; readonly weights: Readonly<Record<string, number>> }>;
+  }>;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const list = (value: unknown): Json[] => (Array.isArray(value) ? value.filter(isObject) : []);
+const textOf = (value: unknown, fallback = ''): string => (typeof value === 'string' ? value : fallback);
+const numberOf = (value: unknown): number => (typeof value === 'number' ? value : 0);
+
+function countBy(items: readonly Json[], key: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) {
+    const value = textOf(item[key], 'unknown');
+    counts[value] = (counts[value] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** The description of a simulator snapshot (`AwsSimulator.snapshot()`). */
+export function describeSnapshot(snapshot: { readonly now: string; readonly services: Readonly<Record<string, unknown>> }): SandboxDescription {
+  const service = (name: string): Json => (isObject(snapshot.services[name]) ? (snapshot.services[name] as Json) : {});
+  const autoscaling = service('autoscaling');
+  const elbv2 = service('elasticloadbalancing');
+  const ecs = service('ecs');
+  const lambda = service('lambda');
+  return {
+    now: snapshot.now,
+    autoScalingGroups: list(autoscaling['autoScalingGroups']).map((group) => ({
+      name: textOf(group['name']),
+      min: numberOf(group['min']),
+      max: numberOf(group['max']),
+      desired: numberOf(group['desired']),
+      disabled: Array.isArray(group['suspendedProcesses']) && group['suspendedProcesses'].includes('AddToLoadBalancer'),
+      instances: countBy(list(group['instances']), 'lifecycleState'),
+    })),
+    targetGroups: list(elbv2['targetGroups']).map((group) => ({
+      name: textOf(group['name']),
+      ...(typeof group['port'] === 'number' ? { port: group['port'] } : {}),
+      targets: countBy(list(group['targets']), 'state'),
+    })),
+    services: list(ecs['services']).map((found) => ({
+      name: textOf(found['name']),
+      cluster: textOf(found['cluster']),
+      desired: numberOf(found['desiredCount']),
+      running: numberOf(found['runningCount']),
+      pending: numberOf(found['pendingCount']),
+      status: textOf(found['status']),
+      deployments: list(found['deployments']).map((deployment) => `${textOf(deployment['status'])} ${textOf(deployment['rolloutState'])}`.trim()),
+    })),
+    functions: list(lambda['functions']).map((fn) => ({
+      name: textOf(fn['name']),
+      state: textOf(fn['state']),
+      versions: Array.isArray(fn['versions']) ? fn['versions'].map(String).filter((version) => version !== '$LATEST') : [],
+      aliases: list(fn['aliases']).map((alias) => ({
+        name: textOf(alias['name']),
+        version: textOf(alias['functionVersion']),
+        weights: isObject(alias['additionalVersionWeights']) ? Object.fromEntries(Object.entries(alias['additionalVersionWeights']).map(([version, weight]) => [version, numberOf(weight)])) : {},
+      })),
+    })),
+  };
+}
+
+const counts = (byState: Readonly<Record<string, number>>): string =>
+  Object.keys(byState).length === 0 ? 'none' : Object.entries(byState).map(([state, count]) => `${count} ${state}`).join(', ');
+
+/** The description as lines for a terminal, one resource a line under a heading per kind. */
+export function describeLines(description: SandboxDescription): string[] {
+  const lines = [`simulated AWS at ${description.now}`];
+  const section = (title: string, rows: readonly string[]) => {
+    if (rows.length === 0) return;
+    lines.push('', title, ...rows.map((row) => `  ${row}`));
+  };
+  section(
+    'Auto Scaling groups',
+    description.autoScalingGroups.map((group) => `${group.name}  ${group.min}/${group.max}/${group.desired} (min/max/desired)${group.disabled ? '  disabled' : ''}  instances: ${counts(group.instances)}`),
+  );
+  section('target groups', description.targetGroups.map((group) => `${group.name}${group.port !== undefined ? `:${group.port}` : ''}  targets: ${counts(group.targets)}`));
+  section(
+    'ECS services',
+    description.services.map((found) => `${found.cluster}/${found.name}  ${found.status}  desired ${found.desired}, running ${found.running}, pending ${found.pending}  deployments: ${found.deployments.join('; ') || 'none'}`),
+  );
+  section(
+    'Lambda functions',
+    description.functions.map((fn) => {
+      const aliases = fn.aliases.map((alias) => {
+        const extra = Object.entries(alias.weights).map(([version, weight]) => ` + ${Math.round(weight * 100)}% → ${version}`).join('');
+        return `${alias.name} → ${alias.version}${extra}`;
+      });
+      return `${fn.name}  ${fn.state}  versions: ${fn.versions.join(', ') || 'none'}  aliases: ${aliases.join('; ') || 'none'}`;
+    }),
+  );
+  if (lines.length === 1) lines.push('', 'nothing deployed yet');
+  return lines;
+}

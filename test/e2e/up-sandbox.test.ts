@@ -1,0 +1,115 @@
+/**
+ * `gennaker up --sandbox` as a user runs it: saving the EC2 red/black example seeds the simulated
+ * AWS with what it assumes, executing it through the API deploys there, and `gennaker sandbox
+ * describe` shows the result (v001 serving, v000 disabled at 0). The describe route needs the
+ * token, and a server without --sandbox says how to get one.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = join(root, 'bin/gennaker.js');
+const example = join(root, 'examples/pipelines/ec2-redblack.json');
+const work = mkdtempSync(join(tmpdir(), 'gennaker-up-sandbox-'));
+const env = { ...process.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const started: ChildProcess[] = [];
+
+afterAll(async () => {
+  for (const child of started) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((resolvePromise) => child.once('exit', resolvePromise));
+    }
+  }
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** Starts `gennaker up --port 0` on its own data directory and waits for the line naming its port. */
+function up(dataDir: string, extra: readonly string[]): Promise<{ child: ChildProcess; endpoint: string; output: () => string }> {
+  const child = spawn(process.execPath, [bin, 'up', '--port', '0', '--data', dataDir, ...extra], { cwd: work, env });
+  started.push(child);
+  let output = '';
+  return new Promise((resolvePromise, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Gennaker is up at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      // The sandbox's line follows the address line.
+      if (match && (!extra.includes('--sandbox') || /sandbox: /.test(output))) resolvePromise({ child, endpoint: match[1]!, output: () => output });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`gennaker up exited with ${code}: ${output}`)));
+  });
+}
+
+/** Waits for a condition on the server's output (it prints as it seeds). */
+async function until(done: () => boolean, output: () => string): Promise<void> {
+  for (let waited = 0; !done(); waited += 100) {
+    if (waited > 30_000) throw new Error(`timed out; up printed: ${output()}`);
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 100));
+  }
+}
+
+function gennaker(dataDir: string, endpoint: string, args: readonly string[]): Promise<{ code: number; output: string; stdout: string }> {
+  return new Promise((resolvePromise) => {
+    execFile(process.execPath, [bin, ...args, '--endpoint', endpoint, '--data', dataDir], { cwd: work, env }, (error, stdout, stderr) => {
+      resolvePromise({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr, stdout });
+    });
+  });
+}
+
+describe('gennaker up --sandbox', () => {
+  it('seeds a saved pipeline, deploys it to the simulated AWS through the API, and describes what the simulated AWS holds', async () => {
+    const dataDir = join(work, 'sandboxed');
+    const server = await up(dataDir, ['--sandbox']);
+    expect(server.output()).toMatch(/sandbox: the AWS accounts saved pipelines name deploy to a simulated AWS/);
+
+    const empty = await gennaker(dataDir, server.endpoint, ['sandbox', 'describe']);
+    expect(empty.code, empty.output).toBe(0);
+    expect(empty.output).toMatch(/nothing deployed yet/);
+
+    const saved = await gennaker(dataDir, server.endpoint, ['pipeline', 'save', '-f', example]);
+    expect(saved.code, saved.output).toBe(0);
+    expect(server.output()).toMatch(/sandbox: seeded server group webshop-prod-v000 \(my-aws-prod, us-west-2, 2 instances Up/);
+
+    const executed = await gennaker(dataDir, server.endpoint, ['pipeline', 'execute', 'webshop', 'ec2-redblack', '--watch']);
+    expect(executed.code, executed.output).toBe(0);
+    expect(executed.output).toMatch(/SUCCEEDED/);
+
+    const described = await gennaker(dataDir, server.endpoint, ['sandbox', 'describe']);
+    expect(described.output).toMatch(/webshop-prod-v000 {2}0\/0\/0 \(min\/max\/desired\) {2}disabled {2}instances: none/);
+    expect(described.output).toMatch(/webshop-prod-v001 {2}2\/4\/2 \(min\/max\/desired\) {2}instances: 2 InService/);
+    expect(described.output).toMatch(/webshop-prod-tg:80 {2}targets: 2 healthy/);
+
+    const json = JSON.parse((await gennaker(dataDir, server.endpoint, ['sandbox', 'describe', '--json'])).stdout) as { autoScalingGroups: Array<{ name: string; disabled: boolean }> };
+    expect(json.autoScalingGroups.map((group) => [group.name, group.disabled])).toEqual([
+      ['webshop-prod-v000', true],
+      ['webshop-prod-v001', false],
+    ]);
+
+    // The route is the API's: no token, no answer.
+    const anonymous = await fetch(`${server.endpoint}/sandbox`);
+    expect(anonymous.status).toBe(401);
+
+    // A new up starts a new simulated AWS and seeds the saved pipeline's world again (not its deployments).
+    server.child.kill('SIGTERM');
+    await new Promise((resolvePromise) => server.child.once('exit', resolvePromise));
+    const again = await up(dataDir, ['--sandbox']);
+    await until(() => /sandbox: seeded 7 resources for 1 saved pipeline/.test(again.output()), again.output);
+    const reseeded = await gennaker(dataDir, again.endpoint, ['sandbox', 'describe']);
+    expect(reseeded.output).toMatch(/webshop-prod-v000 {2}2\/4\/2 \(min\/max\/desired\) {2}instances: 2 InService/);
+    expect(reseeded.output).not.toMatch(/webshop-prod-v001/);
+  });
+
+  it('without --sandbox, describe exits 1 saying how to start one', async () => {
+    const dataDir = join(work, 'plain');
+    const server = await up(dataDir, []);
+    const described = await gennaker(dataDir, server.endpoint, ['sandbox', 'describe']);
+    expect(described.code).toBe(1);
+    expect(described.output).toMatch(/this Gennaker runs without a sandbox; start it with gennaker up --sandbox/);
+  });
+});

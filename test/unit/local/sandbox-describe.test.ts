@@ -1,0 +1,54 @@
+/** `gennaker sandbox describe`: the simulator's snapshot as resources by kind, and as lines. */
+import { describe, expect, it } from 'vitest';
+import { describeLines, describeSnapshot } from '../../../local/sandbox/describe.ts';
+
+const snapshot = {
+  now: '2026-12-07T10:00:00.000Z',
+  services: {
+    autoscaling: {
+      autoScalingGroups: [
+        { name: 'web-prod-v000', min: 0, max: 0, desired: 0, suspendedProcesses: ['Launch', 'Terminate', 'AddToLoadBalancer'], instances: [{ lifecycleState: 'Terminating' }] },
+        { name: 'web-prod-v001', min: 2, max: 4, desired: 2, suspendedProcesses: [], instances: [{ lifecycleState: 'InService' }, { lifecycleState: 'InService' }] },
+      ],
+    },
+    elasticloadbalancing: { targetGroups: [{ name: 'web-tg', port: 80, targets: [{ state: 'healthy' }, { state: 'healthy' }, { state: 'draining' }] }] },
+    ecs: { services: [{ name: 'api-prod-v002', cluster: 'main', status: 'ACTIVE', desiredCount: 3, runningCount: 2, pendingCount: 1, deployments: [{ status: 'PRIMARY', rolloutState: 'IN_PROGRESS' }] }] },
+    lambda: { functions: [{ name: 'hello-api', state: 'Active', versions: ['$LATEST', '1', '2'], aliases: [{ name: 'live', functionVersion: '1', additionalVersionWeights: { '2': 0.1 } }] }] },
+  },
+};
+
+describe('the sandbox description', () => {
+  it('reads every kind from the snapshot: disabled groups by their suspended AddToLoadBalancer, states counted', () => {
+    const description = describeSnapshot(snapshot);
+    expect(description.autoScalingGroups).toEqual([
+      { name: 'web-prod-v000', min: 0, max: 0, desired: 0, disabled: true, instances: { Terminating: 1 } },
+      { name: 'web-prod-v001', min: 2, max: 4, desired: 2, disabled: false, instances: { InService: 2 } },
+    ]);
+    expect(description.targetGroups).toEqual([{ name: 'web-tg', port: 80, targets: { healthy: 2, draining: 1 } }]);
+    expect(description.services).toEqual([{ name: 'api-prod-v002', cluster: 'main', desired: 3, running: 2, pending: 1, status: 'ACTIVE', deployments: ['PRIMARY IN_PROGRESS'] }]);
+    expect(description.functions).toEqual([{ name: 'hello-api', state: 'Active', versions: ['1', '2'], aliases: [{ name: 'live', version: '1', weights: { '2': 0.1 } }] }]);
+  });
+
+  it('prints one resource a line under a heading per kind, weights as percentages', () => {
+    expect(describeLines(describeSnapshot(snapshot))).toEqual([
+      'simulated AWS at 2026-12-07T10:00:00.000Z',
+      '',
+      'Auto Scaling groups',
+      '  web-prod-v000  0/0/0 (min/max/desired)  disabled  instances: 1 Terminating',
+      '  web-prod-v001  2/4/2 (min/max/desired)  instances: 2 InService',
+      '',
+      'target groups',
+      '  web-tg:80  targets: 2 healthy, 1 draining',
+      '',
+      'ECS services',
+      '  main/api-prod-v002  ACTIVE  desired 3, running 2, pending 1  deployments: PRIMARY IN_PROGRESS',
+      '',
+      'Lambda functions',
+      '  hello-api  Active  versions: 1, 2  aliases: live → 1 + 10% → 2',
+    ]);
+  });
+
+  it('says when nothing is deployed, and reads a snapshot missing services as empty', () => {
+    expect(describeLines(describeSnapshot({ now: 'T', services: {} }))).toEqual(['simulated AWS at T', '', 'nothing deployed yet']);
+  });
+});

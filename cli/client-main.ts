@@ -24,7 +24,7 @@ import { runUp } from './commands/up.ts';
 import type { LoadedDocument } from './pipeline-files.ts';
 import { UsageError } from './usage.ts';
 
-export const CLIENT_COMMANDS = ['up', 'pipeline', 'execution', 'judge', 'cluster', 'rollback', 'accounts', 'user', 'audit', 'sandbox'] as const;
+export const CLIENT_COMMANDS = ['up', 'pipeline', 'execution', 'judge', 'cluster', 'rollback', 'accounts', 'user', 'secret', 'audit', 'sandbox'] as const;
 
 export interface ClientValues {
   readonly json: boolean;
@@ -54,7 +54,7 @@ export interface ClientValues {
   readonly roles?: string;
   /** `user add --admin`. */
   readonly admin?: boolean;
-  /** `audit --app A`. */
+  /** `audit --app A`; `secret set --app a,b`. */
   readonly app?: string;
   /** `up --sandbox`: the accounts of saved pipelines deploy to the simulated AWS. */
   readonly sandbox?: boolean;
@@ -68,6 +68,8 @@ export interface ClientDeps {
   readonly stopped: () => Promise<string>;
   /** Who runs the command (the operating system's user), for the audit log of `user` commands. @default 'cli' */
   readonly operator?: string;
+  /** Standard input, read whole (`secret set` reads the value there). */
+  readonly stdin?: () => Promise<string>;
 }
 
 function expect(args: readonly string[], count: number, usage: string): void {
@@ -108,6 +110,38 @@ export async function runClientCommand(command: string, args: readonly string[],
         return userRemove(userDeps, rest[0]!);
       default:
         throw new UsageError(`unknown user command '${sub ?? ''}'; use add, list or remove (gennaker user add NAME --roles a,b [--admin])`);
+    }
+  }
+  if (command === 'secret') {
+    const [{ secretList, secretRemove, secretSet }, { createAuditFile }, { loadSecretCipher }, { createLocalSecrets }] = await Promise.all([
+      import('./commands/secret-commands.ts'),
+      import('../local/audit-file.ts'),
+      import('../local/secret-key.ts'),
+      import('../local/secrets-file.ts'),
+    ]);
+    const secretDeps = {
+      dir,
+      secrets: createLocalSecrets(dir, await loadSecretCipher(dir)),
+      io,
+      json: values.json,
+      now: () => Date.now(),
+      operator: deps.operator ?? 'cli',
+      audit: createAuditFile(dir),
+      readValue: deps.stdin ?? (async () => ''),
+    };
+    const [sub, ...rest] = args;
+    switch (sub) {
+      case 'set':
+        expect(rest, 1, 'secret set NAME [--app a,b] (the value on standard input)');
+        return secretSet(secretDeps, rest[0]!, values.app);
+      case 'list':
+        expect(rest, 0, 'secret list [--json]');
+        return secretList(secretDeps);
+      case 'remove':
+        expect(rest, 1, 'secret remove NAME');
+        return secretRemove(secretDeps, rest[0]!);
+      default:
+        throw new UsageError(`unknown secret command '${sub ?? ''}'; use set, list or remove (printf %s "$VALUE" | gennaker secret set NAME [--app a,b])`);
     }
   }
   const client = await createApiClient({ dir, ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}), ...(deps.envToken !== undefined ? { envToken: deps.envToken } : {}) });

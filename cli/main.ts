@@ -2,6 +2,7 @@
  * The `gennaker` command: the CLI's composition root. It only turns argv into a command call
  * and renders through the IoHost; all behaviour lives in the library layers.
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
@@ -129,6 +130,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         load,
         stopped,
         operator: currentUser(),
+        stdin,
         ...(process.env.GENNAKER_TOKEN ? { envToken: process.env.GENNAKER_TOKEN } : {}),
       });
     }
@@ -180,7 +182,9 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
               // A sandboxed run's simulated accounts stand in for the file's accounts of the same name.
               const simulated = new Set((options.accounts ?? []).map((account) => account.name));
               const known = [...accounts.accounts.filter((account) => !simulated.has(account.name)), ...(options.accounts ?? [])];
-              return createLocalRuntime({ ...options, accounts: known, powers, ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
+              // `#secret` reads the state directory's named secrets when it has any (gennaker secret set).
+              const secrets = existsSync(join(stateDir, 'secrets.json')) ? { secretsDir: stateDir } : {};
+              return createLocalRuntime({ ...options, accounts: known, powers, ...secrets, ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
             },
             startSandbox: async () => (await import('../local/sandbox/aws-sandbox.ts')).startAwsSandbox(),
             targetStateDir: join(stateDir, 'targets', 'local'),
@@ -203,7 +207,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         return await runDemo({ json: values.json }, io, { startServer: startLocalServer, interrupted });
       }
       default:
-        throw new UsageError(`unknown command '${command}'; commands: demo, canary, validate, compile, run, up, sandbox, pipeline, execution, judge, cluster, rollback, accounts, user, audit (gennaker --help)`);
+        throw new UsageError(`unknown command '${command}'; commands: demo, canary, validate, compile, run, up, sandbox, pipeline, execution, judge, cluster, rollback, accounts, user, secret, audit (gennaker --help)`);
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -46,6 +46,11 @@ Usage:
   gennaker user add <name> [--roles a,b] [--admin] add a user of <data>; prints their token once
   gennaker user list                               the users, their roles, who is an admin (never a token)
   gennaker user remove <name>                      the user's token stops working at once
+  gennaker secret set <name> [--app a,b]          a named secret for \${#secret('name')}, its value read from
+                                    standard input, kept encrypted in <data>/secrets.json (--app: only
+                                    those applications' pipelines may read it)
+  gennaker secret list                             the secrets' names and applications (never a value)
+  gennaker secret remove <name>
   gennaker audit [--app APP] [--limit N]           the audit log, newest first (admins only)
   gennaker pipeline save -f <pipeline.json|yaml>   validate and save through the API
   gennaker pipeline list <app>

@@ -111,6 +111,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       audit,
       powers,
       dataDir: join(options.dir, 'data'),
+      secretsDir: options.dir,
       clock,
       apiToken: token,
       ...(io ? { io } : {}),

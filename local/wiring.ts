@@ -38,6 +38,8 @@ import type { AslEvent } from './asl-engine.ts';
 import { createLocalEngine, type LocalEngine } from './engine.ts';
 import { createLocalEventBus, type LocalEventBus } from './event-bus.ts';
 import { recoverInterruptedExecutions, type Recovered } from './recovery.ts';
+import { ephemeralSecretCipher, loadSecretCipher } from './secret-key.ts';
+import { createLocalSecrets } from './secrets-file.ts';
 
 export interface LocalRuntimeOptions {
   /** Where dynalite keeps its data (`.gennaker/data`); in memory when absent. */
@@ -100,6 +102,12 @@ export interface LocalRuntimeOptions {
   readonly powers?: PowerPolicy;
   /** Where every command is recorded. @default nowhere */
   readonly audit?: AuditLog;
+  /**
+   * The state directory whose key seals secret values at rest (`secret.key`, local/secret-key.ts)
+   * and whose `secrets.json` holds the named secrets of `#secret('name')`. @default none: a key
+   * that lives only in this process, and no named secrets
+   */
+  readonly secretsDir?: string;
 }
 
 export interface LocalRuntime {
@@ -145,6 +153,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     maxAttempts: 3,
   });
   // This process is the store's only writer, so execution reads can be served from memory.
+  // Secret values are stored sealed with the state directory's key (or a key of this process alone).
+  const cipher = options.secretsDir !== undefined ? await loadSecretCipher(options.secretsDir) : ephemeralSecretCipher();
+  const secretStore = options.secretsDir !== undefined ? createLocalSecrets(options.secretsDir, cipher) : undefined;
   const store = withExecutionReadCache(createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock }));
   const canaryConfigs = createDynamoDbCanaryConfigStore({ client: dynalite.client, tableName: dynalite.tableName, clock });
   const bus = createLocalEventBus({
@@ -200,6 +211,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
       },
     },
     ...(options.powers ? { powers: options.powers } : {}),
+    secrets: cipher,
+    ...(secretStore ? { secretStore } : {}),
   });
   const compileOptions = options.childThresholdEvents !== undefined ? { childThresholdEvents: options.childThresholdEvents } : {};
   const compile = (pipeline: Parameters<typeof compilePipeline>[0]) => compilePipeline(pipeline, compileOptions);
@@ -231,6 +244,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     ...(options.powers ? { powers: options.powers } : {}),
     ...(options.audit ? { audit: options.audit } : {}),
     onAuditError: (error) => io?.emit({ kind: 'error', message: `appending to the audit log failed: ${describe(error)}` }),
+    secrets: cipher,
   });
   const beforeSave = options.beforeSave;
   service = beforeSave

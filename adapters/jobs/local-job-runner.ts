@@ -57,7 +57,9 @@ export interface LocalJobRunner extends JobRunner {
 interface JobSpecRecord {
   readonly id: string;
   readonly command: readonly string[];
+  /** In the spec file only (deleted once the job is claimed); job.json keeps `envNames`. */
   readonly env: Readonly<Record<string, string>>;
+  readonly hide?: readonly string[];
   readonly workingDirectory: string;
   readonly startedTime: number;
 }
@@ -101,8 +103,13 @@ try {
   const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
   if (Number.isFinite(ticks)) startTime = ticks;
 } catch {}
+const { env: jobEnv, hide: hidden, ...kept } = job;
+// The job's secrets are replaced in what outlives it: job.json and its output, line by line.
+const hide = (hidden || []).filter((value) => typeof value === 'string' && value.length >= 4).sort((a, b) => b.length - a.length);
+const scrub = (text) => hide.reduce((out, value) => out.split(value).join('******'), text);
+// job.json keeps the names of the environment, never its values.
 try {
-  fs.writeFileSync(dir + '/job.json', JSON.stringify({ ...job, pid: process.pid, startTime }), { flag: 'wx', mode: 0o600 });
+  fs.writeFileSync(dir + '/job.json', JSON.stringify({ ...kept, command: kept.command.map(scrub), envNames: Object.keys(jobEnv || {}), pid: process.pid, startTime }), { flag: 'wx', mode: 0o600 });
 } catch (error) {
   fs.rmSync(specFile, { force: true });
   process.exit(error.code === 'EEXIST' ? 0 : 1);
@@ -118,14 +125,47 @@ const finish = (result) => {
 let child;
 // Registered first: a cancel that arrives while the command starts is still recorded.
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => (child ? child.kill(signal) : (finish({ exitCode: null, signal }), process.exit(0))));
+let open = 0;
+let exited = null;
+const settle = () => { if (exited && open === 0) finish(exited); };
 try {
-  child = spawn(job.command[0], job.command.slice(1), { cwd: job.workingDirectory, env: job.env, stdio: 'inherit' });
+  child = spawn(job.command[0], job.command.slice(1), { cwd: job.workingDirectory, env: jobEnv, stdio: hide.length > 0 ? ['inherit', 'pipe', 'pipe'] : 'inherit' });
 } catch (error) {
   finish({ exitCode: null, error: String(error && error.message) });
   process.exit(0);
 }
-child.on('error', (error) => finish({ exitCode: null, error: error.code === 'ENOENT' ? 'program ' + JSON.stringify(job.command[0]) + ' not found' : String(error.message) }));
-child.on('exit', (code, signal) => finish({ exitCode: code, signal }));
+if (hide.length > 0) {
+  const keep = hide[0].length - 1;
+  for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]]) {
+    open++;
+    let pending = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      pending += chunk;
+      const cut = pending.lastIndexOf('\\n');
+      if (cut >= 0) {
+        out.write(scrub(pending.slice(0, cut + 1)));
+        pending = pending.slice(cut + 1);
+      } else if (pending.length > 65536) {
+        out.write(scrub(pending.slice(0, pending.length - keep)));
+        pending = pending.slice(pending.length - keep);
+      }
+    });
+    stream.on('close', () => {
+      if (pending !== '') out.write(scrub(pending));
+      pending = '';
+      open--;
+      settle();
+    });
+  }
+}
+child.on('error', (error) => finish({ exitCode: null, error: error.code === 'ENOENT' ? 'program ' + JSON.stringify(scrub(job.command[0])) + ' not found' : scrub(String(error.message)) }));
+// A background process may hold the job's output open: its exit is recorded within 2 s regardless.
+child.on('exit', (code, signal) => {
+  exited = { exitCode: code, signal };
+  settle();
+  setTimeout(() => finish(exited), 2000).unref();
+});
 `;
 
 const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
@@ -242,7 +282,7 @@ export function createLocalJobRunner(options: LocalJobRunnerOptions): LocalJobRu
       const isDirectory = await stat(workingDirectory).then((found) => found.isDirectory(), () => false);
       if (!isDirectory) return { ok: false, reason: 'invalid', message: `working directory ${workingDirectory} does not exist; give an existing directory, or none for a scratch one` };
       const env = { ...options.baseEnv, ...spec.env, JOB_ID: spec.id, JOB_DIR: home, JOB_WORK_DIR: work };
-      const record: JobSpecRecord = { id: spec.id, command: [...spec.command], env, workingDirectory, startedTime: now() };
+      const record: JobSpecRecord = { id: spec.id, command: [...spec.command], env, ...(spec.hide && spec.hide.length > 0 ? { hide: [...spec.hide] } : {}), workingDirectory, startedTime: now() };
       // One spec file per start: of two concurrent starts, the supervisor that claims job.json first runs its own.
       const specFile = join(home, `spec-${randomBytes(6).toString('hex')}.json`);
       await writeFile(specFile, JSON.stringify(record), { mode: 0o600 });

@@ -62,7 +62,9 @@ import { createUlidGenerator, deterministicId } from './ids.ts';
 import { jobIdFor, RUN_JOB_TASK } from './job-ids.ts';
 import { newExecutionFromPipeline, resolvePipelineParameters } from './new-execution.ts';
 import { isTaskGone } from './runner-contract.ts';
-import { SECRET_PARAMETERS_FIELD, recordedSecretParameters, redactExecution, secretParameterNames, secretValuesOf } from './secrets.ts';
+import { createSealer } from './sealing.ts';
+import { SECRET_PARAMETERS_FIELD, isSealedValue, recordedSecretParameters, redactExecution, secretParameterNames, secretValuesOf } from './secrets.ts';
+import type { SecretCipher } from '../ports/secret-cipher.ts';
 import { RUNNABLE_STAGE_TYPES } from './runnable-stage-types.ts';
 import { isComplete, type ExecutionStatus } from './status.ts';
 
@@ -111,6 +113,12 @@ export interface ExecutionServiceDeps {
   readonly audit?: AuditLog;
   /** Where a failed audit append is reported; the command's result stands. @default nowhere */
   readonly onAuditError?: (error: unknown) => void;
+  /**
+   * Encrypts the values of secret parameters before they are stored (sealing.ts). Absent: a
+   * start that gives a secret parameter a value is refused, since it could only be stored in
+   * plaintext.
+   */
+  readonly secrets?: SecretCipher;
 }
 
 /**
@@ -478,7 +486,12 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     if (!resolved.ok) return { ok: false, reason: 'invalid', message: resolved.message };
     // Secret parameters: the pipeline's, plus those a parent passed its own secrets into.
     const secretNames = [...new Set([...recordedSecretParameters(trigger as JsonObject), ...secretParameterNames(pipeline)])];
-    const draft = newExecutionFromPipeline(pipeline, {
+    // Their values are stored only sealed: given in plaintext, or sealed already (a restart copies them).
+    const secretValues = secretNames.flatMap((name) => [resolved.parameters[name], given[name]]).filter((value): value is string | number => (typeof value === 'string' || typeof value === 'number') && value !== '' && !isSealedValue(value)).map(String);
+    if (secretValues.length > 0 && !deps.secrets) {
+      return { ok: false, reason: 'invalid', message: `the parameter${secretNames.length > 1 ? 's' : ''} ${secretNames.map((name) => `'${name}'`).join(', ')} ${secretNames.length > 1 ? 'are' : 'is'} secret, and this installation has no key to store secrets encrypted; configure one (on AWS, a KMS key) or start without a value for ${secretNames.length > 1 ? 'them' : 'it'}` };
+    }
+    const plain = newExecutionFromPipeline(pipeline, {
       id: executionId,
       version: version.version,
       pipelineConfigId: version.id,
@@ -492,6 +505,10 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       parameters: given,
       buildTime: clock.now(),
     });
+    const sealer = createSealer(deps.secrets, pipeline.application);
+    // With a key, URL credentials in the trigger (artifact references, payloads) are sealed too.
+    const sealed = deps.secrets ? await sealer.protect({ trigger: plain.trigger, parameters: plain.parameters }, { sealed: secretValues }) : undefined;
+    const draft = sealed ? { ...plain, trigger: sealed.trigger, parameters: sealed.parameters } : plain;
     const created = await store.createExecution({ ...draft, status: 'NOT_STARTED', ...(freshId ? { freshId } : {}) });
     if (!created.ok) {
       if (created.reason === 'too-large') return { ok: false, reason: 'invalid', message: created.message };
@@ -972,7 +989,8 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     const parent = await store.getExecution(request.parentExecutionId);
     const parentStage = parent?.stages.find((stage) => stage.id === request.parentStageId);
     // The parent's secrets stay secret in the child: its trigger is embedded redacted, and a parameter given a secret is secret.
-    const parentSecrets = new Set(parent ? secretValuesOf(parent) : []);
+    const opened = parent ? await createSealer(deps.secrets, parent.application).open(parent) : undefined;
+    const parentSecrets = new Set(opened ? [...opened.secrets, ...secretValuesOf(opened.value)] : []);
     const inheritedSecrets = Object.entries(request.parameters)
       .filter(([, value]) => (typeof value === 'string' || typeof value === 'number') && parentSecrets.has(String(value)))
       .map(([name]) => name);

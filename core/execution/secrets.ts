@@ -6,11 +6,13 @@
  * contexts and outputs evaluated from it, a job's output in a failure message, a property file)
  * for secret parameters and for `env` entries whose names look secret (`API_TOKEN`,
  * `DB_PASSWORD`...). Other `env` values (`LOG_LEVEL=info`, `NAME=migrate`) are configuration:
- * replacing every "info" in an execution would hide it without hiding anything.
+ * replacing every "info" in an execution would hide it without hiding anything. Sealed values
+ * (sealing.ts) and the credentials of URLs are shown as `******` too.
  *
- * The execution record keeps the values: the stages need them to run. Which parameters are
- * secret is recorded with the execution (`trigger.secretParameters`, written by the execution
- * service at start), so a later change of the pipeline does not reveal an older run.
+ * What is stored holds no secret in plaintext (sealing.ts): the redaction here is what keeps
+ * records written before sealing existed, and the non-secret `env` entries, out of sight. Which
+ * parameters are secret is recorded with the execution (`trigger.secretParameters`, written by
+ * the execution service at start), so a later change of the pipeline does not reveal an older run.
  */
 import type { Pipeline } from '../pipeline/model.ts';
 import type { Execution, JsonObject, StageRecord } from '../ports/execution-store.ts';
@@ -33,6 +35,23 @@ export function secretParameterNames(pipeline: Pipeline): string[] {
   return pipeline.parameterConfig.filter((parameter) => parameter.secret).map((parameter) => parameter.name);
 }
 
+/** Opens a sealed value inside text. */
+export const SEALED_OPEN = '[[gennaker-sealed:';
+/** Closes a sealed value inside text. */
+export const SEALED_CLOSE = ']]';
+/** A sealed value anywhere in a text; group 1 is the ciphertext. */
+export const SEALED_PATTERN = /\[\[gennaker-sealed:([A-Za-z0-9_.-]+)\]\]/g;
+
+/** The text shown for a sealed value: `******`. */
+export function hideSealed(text: string): string {
+  return text.includes(SEALED_OPEN) ? text.replace(SEALED_PATTERN, REDACTED) : text;
+}
+
+/** Whether a whole string is one sealed value. */
+export function isSealedValue(value: unknown): value is string {
+  return typeof value === 'string' && /^\[\[gennaker-sealed:[A-Za-z0-9_.-]+\]\]$/.test(value);
+}
+
 /** The secret parameter names an execution's trigger records. */
 export function recordedSecretParameters(trigger: JsonObject): string[] {
   const names = trigger[SECRET_PARAMETERS_FIELD];
@@ -49,9 +68,100 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Environment names whose values are secrets: the names webhook headers are redacted by (core/stages/webhook.ts), and PASS, PAT, DSN. */
+/** Names whose values are secrets (environment entries, headers, URL query parameters): *TOKEN*, *KEY*, *SECRET*, *PASSWORD*, PASS, PAT, DSN, *SIGNATURE*... */
 export function isSecretName(name: string): boolean {
   return /authorization|cookie|token|secret|key|password|passwd|passphrase|pass\b|_pat\b|dsn|credential|signature|session|private/i.test(name);
+}
+
+/** URL query parameters that carry credentials: the secret-looking names, and the short forms `sig`, `auth`, `pwd`, `pass`. */
+export function isCredentialParameter(name: string): boolean {
+  return isSecretName(name) || /^(sig|auth|pwd|pass)$/i.test(name);
+}
+
+/** URLs inside a text: a scheme, `://`, and everything up to a space, a quote or a bracket. */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
+
+/** Where a credential stands in a text: `[start, end)`. */
+export interface TextRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * The credentials of the URLs in a text, by position: the userinfo (`https://user:pass@host`
+ * gives the password; `https://TOKEN@host`, with no password, the user name, which is then the
+ * token), and the values of query parameters whose names carry credentials (`access_token`,
+ * `token`, `key`, `signature`, `X-Amz-Signature`, `X-Amz-Credential`, `sig`...).
+ */
+export function urlCredentialRanges(text: string): TextRange[] {
+  if (!text.includes('://')) return [];
+  const ranges: TextRange[] = [];
+  for (const match of text.matchAll(URL_IN_TEXT)) {
+    const url = match[0];
+    const base = match.index;
+    const authorityStart = url.indexOf('://') + 3;
+    const authorityEnd = firstOf(url, ['/', '?', '#'], authorityStart);
+    const at = url.lastIndexOf('@', authorityEnd - 1);
+    if (at >= authorityStart) {
+      const colon = url.indexOf(':', authorityStart);
+      if (colon >= 0 && colon < at) {
+        if (colon + 1 < at) ranges.push({ start: base + colon + 1, end: base + at });
+      } else if (authorityStart < at) {
+        ranges.push({ start: base + authorityStart, end: base + at });
+      }
+    }
+    const query = url.indexOf('?', authorityEnd);
+    if (query < 0) continue;
+    const queryEnd = firstOf(url, ['#'], query);
+    let position = query + 1;
+    while (position < queryEnd) {
+      const next = firstOf(url, ['&', ';'], position);
+      const end = Math.min(next, queryEnd);
+      const equals = url.indexOf('=', position);
+      if (equals >= 0 && equals < end && equals + 1 < end) {
+        let name = url.slice(position, equals);
+        try {
+          name = decodeURIComponent(name);
+        } catch {
+          // A name that is not valid percent-encoding is judged as written.
+        }
+        if (isCredentialParameter(name)) ranges.push({ start: base + equals + 1, end: base + end });
+      }
+      position = end + 1;
+    }
+  }
+  return ranges;
+}
+
+function firstOf(text: string, characters: readonly string[], from: number): number {
+  let first = text.length;
+  for (const character of characters) {
+    const found = text.indexOf(character, from);
+    if (found >= 0 && found < first) first = found;
+  }
+  return first;
+}
+
+/** The text with the credentials of its URLs replaced by `******`. */
+export function redactUrlCredentials(text: string): string {
+  const ranges = urlCredentialRanges(text);
+  if (ranges.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const range of ranges) {
+    out += text.slice(at, range.start) + REDACTED;
+    at = range.end;
+  }
+  return out + text.slice(at);
+}
+
+/**
+ * The credential in an `Authorization`-style header value: `Bearer abc` gives `abc` as well as
+ * the whole value, so a response or a message quoting only the token hides it too.
+ */
+export function headerSecretValues(value: string): string[] {
+  const scheme = /^\s*(bearer|basic|token|digest|bot|apikey|sso-key)\s+(\S.*?)\s*$/i.exec(value);
+  return scheme ? [value, scheme[2]!] : [value];
 }
 
 function envValues(stage: StageRecord): string[] {
@@ -77,11 +187,14 @@ export function secretValuesOf(execution: Pick<Execution, 'trigger' | 'parameter
   return [...values];
 }
 
-/** A replacer of the given secret values inside any JSON value (longest first, so no secret leaves part of itself). */
+/**
+ * A replacer for showing: the given secret values, every sealed value and every URL credential
+ * become `******` inside any JSON value (values longest first, so no secret leaves part of itself).
+ */
 export function createRedactor(secrets: readonly string[]): <T>(value: T) => T {
   const inText = [...new Set(secrets.filter((secret) => secret.length >= MIN_REDACTED_LENGTH))].sort((a, b) => b.length - a.length);
   const text = (value: string): string => {
-    let out = value;
+    let out = redactUrlCredentials(hideSealed(value));
     for (const secret of inText) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
     return out;
   };
@@ -89,10 +202,14 @@ export function createRedactor(secrets: readonly string[]): <T>(value: T) => T {
     if (typeof value === 'string') return text(value);
     if (typeof value === 'number' && inText.includes(String(value))) return REDACTED;
     if (Array.isArray(value)) return value.map(walk);
-    if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, walk(item)]));
+    if (isObject(value)) {
+      const copy: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) Object.defineProperty(copy, key, { value: walk(item), enumerable: true, writable: true, configurable: true });
+      return copy;
+    }
     return value;
   };
-  return <T>(value: T): T => (inText.length === 0 ? value : (walk(value) as T));
+  return <T>(value: T): T => walk(value) as T;
 }
 
 /** The object with the named entries replaced by `******` (where a secret stands, whatever its length). */
@@ -106,8 +223,6 @@ function hideEntries(value: unknown, names: readonly string[]): unknown {
 /** The execution as it may be shown: every secret value replaced by `******`. */
 export function redactExecution(execution: Execution): Execution {
   const secrets = secretValuesOf(execution);
-  const hasJobEnv = execution.stages.some((stage) => stage.type === 'runJob' && isObject(stage.context.env) && Object.keys(stage.context.env).length > 0);
-  if (secrets.length === 0 && !hasJobEnv) return execution;
   const redact = createRedactor(secrets);
   const names = recordedSecretParameters(execution.trigger);
   const trigger = { ...execution.trigger, ...(isObject(execution.trigger['parameters']) ? { parameters: hideEntries(execution.trigger['parameters'], names) } : {}) };

@@ -54,7 +54,13 @@ import type { MetricSourceLookup } from '../ports/metric-source.ts';
 import { runServerGroupTask } from '../stages/server-group.ts';
 import { booleanFrom, failed, numberFrom, objectAt, type TaskDeps, type TaskInput, type TaskResult } from '../stages/task-result.ts';
 import { runWait, runWaitUntil } from '../stages/wait.ts';
-import { redactHeaders, runCreateWebhook, runMonitorWebhook, runWaitBeforeMonitor } from '../stages/webhook.ts';
+import { runCreateWebhook, runMonitorWebhook, runWaitBeforeMonitor } from '../stages/webhook.ts';
+import type { EvaluationContext } from '../expressions/index.ts';
+import type { SecretCipher } from '../ports/secret-cipher.ts';
+import type { SecretLookup, SecretStore } from '../ports/secret-store.ts';
+import { createSealer, type Sealer } from './sealing.ts';
+import { secretValuesOf } from './secrets.ts';
+import { readsSecrets, revealedSecrets, secretLookup, secretNamesIn } from './stage-secrets.ts';
 import {
   COMPLETE_TASK,
   EXECUTION_WINDOW_TASK,
@@ -187,6 +193,28 @@ export interface StageRunnerDeps {
    * Absent: not checked.
    */
   readonly powers?: PowerPolicy;
+  /**
+   * Encrypts the secrets a stage writes (sealing.ts), and decrypts the execution's sealed values
+   * for the stages. Absent: every secret is redacted for good instead, so a later step of the
+   * stage cannot read it back.
+   */
+  readonly secrets?: SecretCipher;
+  /** Named secrets for `${#secret('name')}`. Absent: `#secret` fails, saying none is configured. */
+  readonly secretStore?: SecretStore;
+}
+
+/**
+ * The secrets of one call (stage-secrets.ts): what every write of the stage seals or redacts,
+ * and the named secrets its expressions read.
+ */
+interface CallSecrets {
+  readonly sealer: Sealer;
+  /** Sealed wherever they appear. Grows as the stage's evaluated context reveals more. */
+  readonly sealed: Set<string>;
+  /** `#secret` values: redacted for good. */
+  readonly redacted: Set<string>;
+  /** The `#secret` reads, for the evaluation contexts. */
+  readonly lookup: (name: string) => SecretLookup;
 }
 
 /** Statuses that are not complete: what a finishing write may expect. */
@@ -197,6 +225,9 @@ const NOT_EVALUATED: Readonly<Partial<Record<StageType, readonly string[]>>> = {
   evaluateVariables: EVALUATE_VARIABLES_DEFERRED_FIELDS,
   checkPreconditions: CHECK_PRECONDITIONS_DEFERRED_FIELDS,
 };
+
+/** Stage fields that describe the graph: not in a stage's context (new-execution.ts). */
+const GRAPH_FIELDS: readonly string[] = ['refId', 'requisiteStageRefIds', 'type', 'name'];
 
 /** Executions whose complete stages a runner keeps, least recently used dropped first. */
 const CACHED_EXECUTIONS = 200;
@@ -225,6 +256,64 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   const timeouts = { ...DEFAULT_STAGE_TIMEOUTS_MS, ...deps.limits?.defaultStageTimeoutsMs };
   const canaryDeps: CanaryStageDeps | undefined = deps.metrics ? { metrics: deps.metrics, ...(deps.canaryConfigs ? { canaryConfigs: deps.canaryConfigs } : {}) } : undefined;
   const deployDeps: DeployTaskDeps | undefined = deps.targets ? { targets: deps.targets, applications: store, ...(deps.accounts ? { accounts: deps.accounts } : {}) } : undefined;
+  const sealers = new Map<string, Sealer>();
+  const sealerFor = (application: string): Sealer => {
+    let sealer = sealers.get(application);
+    if (!sealer) {
+      sealer = createSealer(deps.secrets, application);
+      sealers.set(application, sealer);
+      if (sealers.size > CACHED_EXECUTIONS) sealers.delete(sealers.keys().next().value!);
+    }
+    return sealer;
+  };
+
+  /** The execution with its sealed values opened, and the secrets of this call of `stage`. */
+  const openCall = async (stored: Execution, stage: Stage): Promise<{ execution: Execution; secrets: CallSecrets }> => {
+    const sealer = sealerFor(stored.application);
+    const opened = await sealer.open(stored);
+    const names = secretNamesIn(stage.raw);
+    const read = new Map<string, SecretLookup>();
+    await Promise.all(
+      names.map(async (name) => {
+        read.set(name, deps.secretStore ? await deps.secretStore.read(name, stored.application) : { ok: false, message: `#secret('${name}'): no secret store is configured here` });
+      }),
+    );
+    const redacted = new Set<string>();
+    for (const lookup of read.values()) if (lookup.ok && lookup.value !== '') redacted.add(lookup.value);
+    const sealed = new Set([...opened.secrets, ...secretValuesOf(opened.value)]);
+    return { execution: opened.value, secrets: { sealer, sealed, redacted, lookup: secretLookup(read) } };
+  };
+
+  /** A stage write with every secret of the call sealed or redacted. */
+  const protect = async (set: StageUpdate['set'], secrets: CallSecrets): Promise<StageUpdate['set']> => {
+    if (set.context === undefined && set.outputs === undefined && set.runtime === undefined) return set;
+    const what = { sealed: secrets.sealed, redacted: secrets.redacted };
+    return {
+      ...set,
+      ...(set.context !== undefined ? { context: await secrets.sealer.protect(set.context, what) } : {}),
+      ...(set.outputs !== undefined ? { outputs: await secrets.sealer.protect(set.outputs, what) } : {}),
+      ...(set.runtime !== undefined ? { runtime: await secrets.sealer.protect(set.runtime, what) } : {}),
+    };
+  };
+
+  /**
+   * The fields of the stage as written that call `#secret`, evaluated again now (they are stored
+   * redacted); undefined when it has none. Fields a task evaluates itself are left to the task.
+   */
+  const liveFields = (execution: Execution, stage: Stage, record: StageRecord, secrets: CallSecrets): Record<string, unknown> | undefined => {
+    const deferred = new Set(['stageEnabled', ...GRAPH_FIELDS, ...(NOT_EVALUATED[stage.type] ?? [])]);
+    const keys = Object.keys(stage.raw).filter((key) => !deferred.has(key) && readsSecrets(stage.raw[key]));
+    if (keys.length === 0) return undefined;
+    const written: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(stage.raw)) if (!GRAPH_FIELDS.includes(key)) written[key] = value;
+    const context = withSecrets(stageEvaluationContext(execution, record, written, { now: () => clock.now() }), secrets);
+    const fields: Record<string, unknown> = {};
+    for (const key of keys) fields[key] = evaluateDeep(stage.raw[key], context).value;
+    return fields;
+  };
+
+  /** An evaluation context of the stage that can read the call's `#secret` values. */
+  const withSecrets = (context: EvaluationContext, secrets: CallSecrets): EvaluationContext => ({ ...context, secrets: secrets.lookup });
 
   const loadPipeline = (execution: Execution): Promise<Pipeline> => {
     const key = `${execution.pipelineConfigId}@${execution.pipelineVersion}`;
@@ -284,11 +373,17 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   };
 
   /** A conditional stage write; a lost race answers the winner's complete status, or is retried. */
-  const writeStage = async (executionId: string, record: StageRecord, set: StageUpdate['set'], atRevision = false): Promise<{ ok: true; record: StageRecord } | { ok: false; answer: StageAnswer }> => {
-    const result = await store.updateStage(executionId, record.id, { expect: [record.status], ...(atRevision ? { expectRevision: record.revision } : {}), set });
+  const writeStage = async (
+    executionId: string,
+    record: StageRecord,
+    set: StageUpdate['set'],
+    secrets: CallSecrets,
+    atRevision = false,
+  ): Promise<{ ok: true; record: StageRecord } | { ok: false; answer: StageAnswer }> => {
+    const result = await store.updateStage(executionId, record.id, { expect: [record.status], ...(atRevision ? { expectRevision: record.revision } : {}), set: await protect(set, secrets) });
     if (result.ok) {
       rememberStage(executionId, result.value);
-      return { ok: true, record: result.value };
+      return { ok: true, record: (await secrets.sealer.open(result.value)).value };
     }
     if (result.reason === 'conflict') {
       if (isComplete(result.current)) return { ok: false, answer: answerFor(result.current) };
@@ -304,6 +399,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     stage: Stage,
     record: StageRecord,
     message: string,
+    secrets: CallSecrets,
     extra: { status?: 'STOPPED' | 'CANCELED'; context?: JsonObject; exceptionType?: string; runtime?: JsonObject; pending?: StageUpdate['set']; atRevision?: boolean } = {},
   ): Promise<StageAnswer> => {
     const status = extra.status ?? failureStatus(stage.failurePolicy);
@@ -315,7 +411,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       ...(record.startTime === undefined ? { startTime: clock.now() } : {}),
       context: { ...record.context, ...extra.context, exception },
       ...(extra.runtime ? { runtime: extra.runtime } : {}),
-    }, extra.atRevision === true);
+    }, secrets, extra.atRevision === true);
     return written.ok ? answerFor(status) : written.answer;
   };
 
@@ -331,6 +427,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     stage: Stage,
     record: StageRecord,
     options: { readonly deferWrite: boolean },
+    secrets: CallSecrets,
   ): Promise<{ record: StageRecord; pending?: StageUpdate['set'] } | { answer: StageAnswer }> => {
     const decision = canStart(upstreamIndex(execution.stages)(record.refId));
     if (decision === 'blocked') return { answer: { status: 'NOT_STARTED' } };
@@ -339,10 +436,10 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     }
     const now = clock.now();
     if (execution.canceled || isComplete(execution.status)) {
-      const written = await writeStage(execution.id, record, { status: 'CANCELED', startTime: now, endTime: now });
+      const written = await writeStage(execution.id, record, { status: 'CANCELED', startTime: now, endTime: now }, secrets);
       return { answer: written.ok ? { status: 'CANCELED' } : written.answer };
     }
-    const startContext = stageEvaluationContext(execution, record, record.context, { now: () => clock.now() });
+    const startContext = withSecrets(stageEvaluationContext(execution, record, record.context, { now: () => clock.now() }), secrets);
 
     if (stage.stageEnabled !== undefined) {
       const evaluated = evaluateExpression(stage.stageEnabled.expression, startContext);
@@ -354,7 +451,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
           : enabled === false
             ? 'stageEnabled expression is false'
             : `stageEnabled expression evaluated to ${JSON.stringify(evaluated.value)}, not true or false; the stage is skipped`;
-        const written = await writeStage(execution.id, record, { status: 'SKIPPED', startTime: now, endTime: now, context: { ...record.context, skippedReason: reason } });
+        const written = await writeStage(execution.id, record, { status: 'SKIPPED', startTime: now, endTime: now, context: { ...record.context, skippedReason: reason } }, secrets);
         return { answer: written.ok ? { status: 'SKIPPED' } : written.answer };
       }
     }
@@ -364,14 +461,13 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     for (const [key, value] of Object.entries(record.context)) if (!deferred.has(key)) toEvaluate[key] = value;
     const evaluated = evaluateDeep(toEvaluate, startContext);
     const context: Record<string, unknown> = { ...record.context, ...(evaluated.value as Record<string, unknown>) };
-    if (stage.type === 'webhook' && typeof context.customHeaders === 'object' && context.customHeaders !== null) {
-      context.customHeaders = redactHeaders(context.customHeaders as Record<string, unknown>);
-    }
+    // What the evaluated context reveals (secret headers, job secrets) is sealed wherever the stage writes it.
+    for (const value of revealedSecrets(stage.type, context)) secrets.sealed.add(value);
     if (evaluated.failures.length > 0) {
       context.expressionEvaluationSummary = summarizeFailures(evaluated.failures, now, record.context.expressionEvaluationSummary);
       if (stage.failOnFailedExpressions) {
         const list = evaluated.failures.map((failure) => `${failure.expression} at ${failure.pointer}: ${failure.message}`).join('; ');
-        return { answer: await failStage(execution, stage, record, `stage '${stage.name}' has failOnFailedExpressions and an expression failed: ${list}`, { context, exceptionType: 'ExpressionEvaluationFailed' }) };
+        return { answer: await failStage(execution, stage, record, `stage '${stage.name}' has failOnFailedExpressions and an expression failed: ${list}`, secrets, { context, exceptionType: 'ExpressionEvaluationFailed' }) };
       }
     }
     if (deps.powers) {
@@ -381,7 +477,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
         const caller = authenticationOf(execution.trigger) ?? { user: typeof execution.trigger.user === 'string' ? execution.trigger.user : 'unknown', roles: [] };
         const problem = await powerProblem(uses, caller, deps.powers);
         if (problem !== undefined) {
-          return { answer: await failStage(execution, stage, record, `stage '${stage.name}' is refused when it starts: ${problem}`, { context, exceptionType: 'PowerRefused' }) };
+          return { answer: await failStage(execution, stage, record, `stage '${stage.name}' is refused when it starts: ${problem}`, secrets, { context, exceptionType: 'PowerRefused' }) };
         }
       }
     }
@@ -389,8 +485,9 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       const pending: StageUpdate['set'] = { status: 'RUNNING', startTime: now, context };
       return { record: { ...record, startTime: now, context }, pending };
     }
-    const written = await writeStage(execution.id, record, { status: 'RUNNING', startTime: now, context });
-    if (written.ok) return { record: written.record };
+    const written = await writeStage(execution.id, record, { status: 'RUNNING', startTime: now, context }, secrets);
+    // The task gets the context as evaluated: `#secret` values included, which the write redacted.
+    if (written.ok) return { record: { ...written.record, context } };
     return { answer: written.answer };
   };
 
@@ -402,6 +499,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     steps: readonly TaskStep[],
     position: number,
     request: StageTaskRequest,
+    secrets: CallSecrets,
     pending?: StageUpdate['set'],
   ): Promise<StageAnswer> => {
     const step = steps[position]!;
@@ -432,31 +530,37 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       const result = await store.updateStage(execution.id, record.id, {
         expect: [base.status],
         expectRevision: base.revision,
-        set: { ...(saved ? {} : pending), runtime: { ...base.runtime, [key]: value } },
+        set: await protect({ ...(saved ? {} : pending), runtime: { ...base.runtime, [key]: value } }, secrets),
       });
       if (result.ok) {
-        saved = result.value;
+        saved = (await secrets.sealer.open(result.value)).value;
         return { ok: true };
       }
       if (result.reason === 'conflict') {
         if (isComplete(result.current)) throw new GennakerError('Gennaker.WriteConflict', `stage ${record.refId} of execution ${execution.id} ended (${result.current}) while it ran`);
-        const fresh = await store.getStage(execution.id, record.id);
-        if (!fresh) throw invariant(`stage ${record.refId} of execution ${execution.id} does not exist`);
+        const stored = await store.getStage(execution.id, record.id);
+        if (!stored) throw invariant(`stage ${record.refId} of execution ${execution.id} does not exist`);
+        const fresh = (await secrets.sealer.open(stored)).value;
         saved = fresh;
         return { ok: false, current: fresh.runtime[key] };
       }
       if (result.reason === 'too-large') throw invariant(result.message);
       throw invariant(`stage ${record.refId} of execution ${execution.id} does not exist`);
     };
+    // Fields that read `#secret` were stored redacted: the task gets them evaluated again, now.
+    const live = liveFields(execution, stage, record, secrets);
+    const taskRecord: StageRecord = live === undefined ? record : { ...record, context: { ...record.context, ...live } };
+    for (const value of revealedSecrets(stage.type, taskRecord.context)) secrets.sealed.add(value);
     const input: TaskInput = {
       stage,
-      record,
+      record: taskRecord,
       execution,
       task: step.name,
       now,
       poll,
-      expressions: stageEvaluationContext(execution, record, record.context, { now: () => clock.now() }),
+      expressions: withSecrets(stageEvaluationContext(execution, taskRecord, taskRecord.context, { now: () => clock.now() }), secrets),
       saveRuntime,
+      secretValues: [...secrets.sealed, ...secrets.redacted],
     };
 
     let result: TaskResult;
@@ -477,19 +581,19 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     const context = result.context ? { ...record.context, ...result.context } : undefined;
     switch (result.kind) {
       case 'running': {
-        const written = await writeStage(execution.id, base, { ...pending, runtime, ...(context ? { context } : {}) }, saved !== undefined || result.exclusive === true);
+        const written = await writeStage(execution.id, base, { ...pending, runtime, ...(context ? { context } : {}) }, secrets, saved !== undefined || result.exclusive === true);
         return written.ok ? { status: 'RUNNING', waitSeconds: result.waitSeconds } : written.answer;
       }
       case 'succeeded': {
         if (!last) runtime.tasksDone = [...done, step.name];
         const outputs = result.outputs ? { ...record.outputs, ...result.outputs } : undefined;
         const set: StageUpdate['set'] = last ? { status: 'SUCCEEDED', endTime: clock.now() } : {};
-        const written = await writeStage(execution.id, base, { ...pending, ...set, runtime, ...(context ? { context } : {}), ...(outputs ? { outputs } : {}) }, saved !== undefined || result.exclusive === true);
+        const written = await writeStage(execution.id, base, { ...pending, ...set, runtime, ...(context ? { context } : {}), ...(outputs ? { outputs } : {}) }, secrets, saved !== undefined || result.exclusive === true);
         if (!written.ok) return written.answer;
         return last ? { status: 'SUCCEEDED' } : { status: 'NEXT' };
       }
       case 'failed':
-        return failStage(execution, stage, base, result.message, {
+        return failStage(execution, stage, base, result.message, secrets, {
           ...(result.status ? { status: result.status } : {}),
           ...(result.context ? { context: result.context } : {}),
           runtime,
@@ -575,16 +679,19 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   };
 
   const stageTask = async (request: StageTaskRequest): Promise<StageAnswer> => {
-    const execution = await loadExecution(request.executionId);
-    const record = execution.stages.find((candidate) => candidate.refId === request.stageRefId && candidate.parentStageId === undefined);
-    if (!record) throw invariant(`execution ${execution.id} has no stage ${request.stageRefId}`);
-    const pipeline = await loadPipeline(execution);
+    const stored = await loadExecution(request.executionId);
+    const storedRecord = stored.stages.find((candidate) => candidate.refId === request.stageRefId && candidate.parentStageId === undefined);
+    if (!storedRecord) throw invariant(`execution ${stored.id} has no stage ${request.stageRefId}`);
+    if (isComplete(storedRecord.status)) return answerFor(storedRecord.status);
+    const pipeline = await loadPipeline(stored);
     const stage = pipeline.stages.find((candidate) => candidate.refId === request.stageRefId);
-    if (!stage) throw invariant(`pipeline ${execution.pipelineConfigId}@${execution.pipelineVersion} has no stage ${request.stageRefId}`);
-    if (isComplete(record.status)) return answerFor(record.status);
+    if (!stage) throw invariant(`pipeline ${stored.pipelineConfigId}@${stored.pipelineVersion} has no stage ${request.stageRefId}`);
+    // Stages see the sealed values opened; every write seals them again.
+    const { execution, secrets } = await openCall(stored, stage);
+    const record = execution.stages.find((candidate) => candidate.id === storedRecord.id)!;
 
     if (request.task === FAULT_TASK) {
-      return failStage(execution, stage, record, faultMessage(request.fault), { exceptionType: request.fault?.Error ?? 'Fault' });
+      return failStage(execution, stage, record, faultMessage(request.fault), secrets, { exceptionType: request.fault?.Error ?? 'Fault' });
     }
     const steps = stageSteps(stage, planStage(stage));
     const position = steps.findIndex((step) => step.name === request.task);
@@ -593,12 +700,12 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     let current = record;
     let pending: StageUpdate['set'] | undefined;
     if (current.status === 'NOT_STARTED') {
-      const started = await startStage(execution, stage, current, { deferWrite: steps[position]!.kind === 'run' });
+      const started = await startStage(execution, stage, current, { deferWrite: steps[position]!.kind === 'run' }, secrets);
       if ('answer' in started) return started.answer;
       current = started.record;
       pending = started.pending;
     }
-    return runStep(execution, stage, current, steps, position, request, pending);
+    return runStep(execution, stage, current, steps, position, request, secrets, pending);
   };
 
   const complete = async (executionId: string): Promise<CompleteAnswer> => {

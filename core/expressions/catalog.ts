@@ -44,6 +44,8 @@ export const HELPER_FUNCTIONS: ReadonlyMap<string, Arity> = new Map<string, Arit
   ['triggerResolvedArtifactByType', exactly(1)],
   ['doNotEval', exactly(1)],
   ['currentUser', exactly(0)],
+  // Gennaker's own: a named secret, read when the stage runs and never stored.
+  ['secret', exactly(1)],
 ]);
 
 /** Spinnaker helpers that need services Gennaker does not have (Clouddriver manifests, Cloud Foundry, Front50 metadata...). */

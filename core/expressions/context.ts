@@ -91,6 +91,11 @@ export interface EvaluationContext {
   readonly pipelineIdLookup?: (name: string, application?: string) => string | undefined;
   /** URL helpers (`#fromUrl`, `#jsonFromUrl`...) are disabled unless this is given. */
   readonly urlFetcher?: UrlFetcher;
+  /**
+   * Named secrets for `#secret('name')`, read before the evaluation (the stage runner reads
+   * them from the secret store); without it `#secret` fails with a clear message.
+   */
+  readonly secrets?: (name: string) => { readonly ok: true; readonly value: string } | { readonly ok: false; readonly message: string };
   /** Clock in epoch milliseconds, for `new java.util.Date()`; without it the clock is unavailable. */
   readonly now?: () => number;
   /** Source of UUIDs, for `T(java.util.UUID).randomUUID()`; without it that call fails. */

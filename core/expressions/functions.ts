@@ -144,6 +144,14 @@ export function callHelper(name: string, args: readonly unknown[], ev: Evaluatio
       return args[0] ?? null;
     case 'currentUser':
       return currentUser(ev);
+    case 'secret': {
+      const secretName = text(0);
+      if (ev.ctx.secrets === undefined) throw new ExpressionFailure(`#secret('${secretName}'): secrets are read only when a stage runs`);
+      const read = ev.ctx.secrets(secretName);
+      if (!read.ok) throw new ExpressionFailure(read.message);
+      chargeString(budget, read.value.length);
+      return read.value;
+    }
     default:
       throw new ExpressionFailure(`unknown function #${name}()`);
   }

@@ -8,6 +8,7 @@ import type { ValidationIssue } from '../issues.ts';
 import { pointerJoin, showValue } from '../issues.ts';
 import { noun, stringMessage } from './fields.ts';
 import { findExpressionSyntaxErrors, findTemplateSyntaxErrors } from '../expressions/index.ts';
+import { secretCallProblems } from '../expressions/secret-calls.ts';
 
 export interface SyntaxProblem {
   readonly offset: number;
@@ -59,6 +60,7 @@ export function findStageTemplateIssues(stage: Readonly<Record<string, unknown>>
       for (const problem of templateProblems(value)) {
         issues.push({ pointer, code: 'expression-syntax', message: describeSyntaxProblem(value, problem), severity: 'error', value });
       }
+      for (const message of secretCallProblems(value)) issues.push({ pointer, code: 'expression-syntax', message, severity: 'error', value });
     } else if (Array.isArray(value)) {
       value.forEach((item, index) => visit(item, pointerJoin(pointer, index), depth + 1));
     } else if (value !== null && typeof value === 'object') {

@@ -36,6 +36,11 @@ export interface JobSpec {
    * (status, output, files, cancel). Otherwise this job starts as usual.
    */
   readonly continues?: string;
+  /**
+   * Values replaced by `******` in the job's output as it is written (its secrets: the job
+   * prints what it likes). Values shorter than 4 characters are left alone. @default none
+   */
+  readonly hide?: readonly string[];
 }
 
 export type JobState = 'RUNNING' | 'SUCCEEDED' | 'FAILED';

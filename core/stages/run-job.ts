@@ -173,6 +173,7 @@ async function startJob(input: TaskInput<RunJobStage>, deps: JobTaskDeps): Promi
     env: env.value,
     ...(directory.value !== undefined ? { workingDirectory: directory.value } : {}),
     ...(previous !== undefined ? { continues: jobIdFor(previous, input.record.id, input.task) } : {}),
+    ...(input.secretValues && input.secretValues.length > 0 ? { hide: input.secretValues } : {}),
   });
   if (!started.ok) return failed(`stage '${name}': the job could not start: ${started.message}`);
   return succeeded(undefined, {

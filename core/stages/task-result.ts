@@ -58,6 +58,12 @@ export interface TaskInput<S extends Stage = Stage> {
    * Once a task saved, the runner's final write is conditioned on that revision too.
    */
   readonly saveRuntime: (key: string, value: JsonObject) => Promise<{ readonly ok: true } | { readonly ok: false; readonly current: unknown }>;
+  /**
+   * The secret values of this call (its parameters, what its context reveals, what `#secret`
+   * read), for a task that hands output to someone else to write (a job's log). What the task
+   * returns is sealed by the runner whatever it holds. @default none
+   */
+  readonly secretValues?: readonly string[];
 }
 
 /** The I/O a task may do, handed in by the runner. */

@@ -8,9 +8,10 @@
  * step's poll budget runs out; `failFastStatusCodes` (default [504]) fail at once,
  * `retryStatusCodes` (default [429]) are retried too.
  *
- * Secrets: request headers are never stored. The context evaluated at stage start keeps
- * `customHeaders` with secret-looking values redacted (see `redactHeaders`), so this task
- * evaluates the headers again from the stage as written when it sends them.
+ * Secrets: the stage runner seals the values of secret-looking headers, URL credentials and
+ * `#secret` values wherever the stage writes them (core/execution/sealing.ts); this task
+ * evaluates the headers again from the stage as written when it sends them, and response
+ * headers with secret-looking names are stored as `******` (see `redactHeaders`).
  */
 import { evaluateDeep } from '../expressions/index.ts';
 import type { HttpResult } from '../ports/http-client.ts';
@@ -28,7 +29,7 @@ export const DEFAULT_RETRY_STATUS_CODES: readonly number[] = [429];
 export const MAX_STORED_BODY_CHARS = 64 * 1024;
 
 /** What replaces a secret header value wherever it would be stored. */
-export const REDACTED = '<redacted>';
+export const REDACTED = '******';
 
 /** Header names whose values are secrets: Authorization, Cookie, *token*, *secret*, *key*, *password*... */
 export function isSecretHeaderName(name: string): boolean {

@@ -159,6 +159,12 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
   const accounts = () => [...served.values()].map((entry) => entry.account);
   let callsBefore = 0;
 
+  const skipped = (what: string, error: unknown): SeededResource => ({
+    kind: 'not seeded:',
+    id: what,
+    detail: error instanceof Error ? error.message.replace(/^sandbox: /, '') : String(error),
+  });
+
   /** Creates a function with version 1 behind the alias a rollout moves, unless it exists. */
   const startLiveFunction = async (live: AssumedLiveFunction): Promise<SeededResource | undefined> => {
     const lambda = clients(live.region).lambda;
@@ -227,12 +233,14 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     async serve(pipelines, parameters = {}) {
       const world = assumedWorld(pipelines, parameters);
       const seeded = [...prepare(world)];
+      // What runs before the deploy is the pipeline's own fields: when they are wrong, the run's
+      // save or deploy says so in its own words, so a failure here is only noted.
       for (const group of world.serving) {
-        const started = await startServing(group);
+        const started = await startServing(group).catch((error: unknown) => skipped(`server group of ${group.application} in ${group.region}`, error));
         if (started) seeded.push(started);
       }
       for (const live of world.liveFunctions) {
-        const started = await startLiveFunction(live);
+        const started = await startLiveFunction(live).catch((error: unknown) => skipped(`function ${live.functionName}`, error));
         if (started) seeded.push(started);
       }
       callsBefore = simulator.calls().length;

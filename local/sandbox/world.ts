@@ -77,6 +77,9 @@ export interface AssumedLiveFunction {
   readonly settings: Readonly<Record<string, unknown>>;
 }
 
+/** The shape of AWS's region names (`us-west-2`, `ap-southeast-5`, `us-gov-east-1`). */
+const AWS_REGION = /^(us|us-gov|af|ap|ca|cn|eu|il|me|mx|sa)-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/;
+
 /** Strategies that replace a serving server group. */
 const REPLACING_STRATEGIES = new Set(['redblack', 'rollingredblack', 'highlander']);
 
@@ -165,7 +168,8 @@ export function assumedWorld(pipelines: readonly unknown[], parameters: Readonly
   const account = (name: string | undefined, cloud: SandboxCloud, inRegions: readonly string[]) => {
     if (!name) return;
     const entry = accounts.get(name) ?? { cloud, regions: new Set<string>() };
-    for (const region of inRegions) entry.regions.add(region);
+    // A name that is no AWS region stays out of the account, so its deploy fails as it would on AWS.
+    for (const region of inRegions) if (AWS_REGION.test(region)) entry.regions.add(region);
     accounts.set(name, entry);
   };
 

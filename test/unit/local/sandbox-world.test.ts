@@ -94,4 +94,9 @@ describe('the world a pipeline assumes', () => {
       { account: 'aws-sandbox', region: 'us-east-1', functionName: 'hello-api', alias: 'live', runtime: 'nodejs22.x' },
     ]);
   });
+
+  it('serves only names shaped like AWS regions, so a deploy to another fails as on AWS', () => {
+    const world = assumedWorld([{ stages: [{ type: 'deploy', clusters: [{ provider: 'aws', account: 'prod', application: 'app', availabilityZones: { 'mars-north-1': ['mars-north-1a'], 'us-gov-west-1': ['us-gov-west-1a'], 'ap-southeast-5': [] } }] }] }]);
+    expect(world.accounts).toEqual([{ name: 'prod', cloud: 'aws', regions: ['us-gov-west-1', 'ap-southeast-5'] }]);
+  });
 });

@@ -17,6 +17,7 @@ import { authenticationFor, authenticationOf } from '../authz/authentication.ts'
 import { authorize } from '../authz/permissions.ts';
 import { pipelinePowerUses, powerProblem, type PowerPolicy } from '../authz/powers.ts';
 import { runAsUserProblem, triggerCaller } from '../authz/service-accounts.ts';
+import { executionArtifacts, needsPriorArtifacts, resolveExpectedArtifacts } from '../deploy/expected-artifacts.ts';
 import { isOrchestration, rollbackPipelineConfig } from '../deploy/rollback-request.ts';
 import { hasErrors, type ValidationIssue } from '../issues.ts';
 import type { AccountRegistry } from '../ports/accounts.ts';
@@ -491,6 +492,8 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     if (secretValues.length > 0 && !deps.secrets) {
       return { ok: false, reason: 'invalid', message: `the parameter${secretNames.length > 1 ? 's' : ''} ${secretNames.map((name) => `'${name}'`).join(', ')} ${secretNames.length > 1 ? 'are' : 'is'} secret, and this installation has no key to store secrets encrypted; configure one (on AWS, a KMS key) or start without a value for ${secretNames.length > 1 ? 'them' : 'it'}` };
     }
+    const artifacts = await bindExpectedArtifacts(pipeline, trigger as JsonObject, version.id);
+    if (!artifacts.ok) return { ok: false, reason: 'invalid', message: artifacts.message };
     const plain = newExecutionFromPipeline(pipeline, {
       id: executionId,
       version: version.version,
@@ -498,6 +501,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       // Written here, over whatever the request carried: the record of who runs it must not be forgeable.
       trigger: {
         ...trigger,
+        ...artifacts.fields,
         parameters: resolved.parameters,
         authentication: authenticationFor(request.caller),
         ...(secretNames.length > 0 ? { [SECRET_PARAMETERS_FIELD]: secretNames } : {}),
@@ -525,6 +529,26 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     if (request.presets && request.presets.size > 0) execution = await applyPresets(execution, request.presets);
     const status = await gate(execution);
     return { ok: true, executionId, status, duplicate: false };
+  };
+
+  /**
+   * The pipeline's expected artifacts bound for a new execution (core/deploy/expected-artifacts.ts):
+   * the trigger fields to add, none when the pipeline expects nothing this trigger must bind. The
+   * previous execution is read only when an expected artifact may use its artifacts.
+   */
+  const bindExpectedArtifacts = async (pipeline: Pipeline, trigger: JsonObject, pipelineConfigId: string): Promise<{ ok: true; fields: JsonObject } | { ok: false; message: string }> => {
+    const expected = pipeline.expectedArtifacts as readonly JsonObject[];
+    if (expected.length === 0) return { ok: true, fields: {} };
+    let prior: JsonObject[] = [];
+    if (needsPriorArtifacts(expected, trigger)) {
+      const latest = (await store.listExecutions({ pipelineConfigId }, { limit: 1 })).items[0];
+      const execution = latest ? await store.getExecution(latest.id) : undefined;
+      if (execution) prior = executionArtifacts(execution);
+    }
+    const bound = resolveExpectedArtifacts({ name: pipeline.name, expectedArtifacts: expected }, trigger, prior);
+    if (!bound.ok) return bound;
+    if (bound.value.resolvedExpectedArtifacts.length === 0) return { ok: true, fields: {} };
+    return { ok: true, fields: { artifacts: bound.value.artifacts, resolvedExpectedArtifacts: bound.value.resolvedExpectedArtifacts } };
   };
 
   /** A restart's kept stages: written before the execution runs, so the runner finds them complete. */

@@ -30,6 +30,8 @@ import { planRollbackOnFailure } from '../strategies/rollback.ts';
 import { runCanaryDeployTask } from './canary-deploy.ts';
 import { executorDeps, targetFor, type DeployTaskDeps, type StageScope } from './deploy-scope.ts';
 import { artifactOptions, readClusterSettings, resolveArtifact, strategyRequestOf, type ClusterSettings } from './deploy-plan.ts';
+import { ancestorsOf } from './evaluation-context.ts';
+import { bindProviderFields } from './provider-bindings.ts';
 import type { CanaryStageDeps } from './kayenta-canary.ts';
 import { describeCluster, runSteps, type Planned, type StepDraft, type StepProgress } from './step-executor.ts';
 import { failed, type TaskDeps, type TaskInput, type TaskResult } from './task-result.ts';
@@ -106,6 +108,8 @@ export async function runDeployTask(input: TaskInput<DeployStage>, deps: DeployT
       if (planned.step.kind !== 'createServerGroup') return { ok: false, message: `a '${planned.step.kind}' step creates nothing` };
       const artifact = resolveArtifact(cluster.raw, planned.location, cluster.at, input.record, input.execution.stages, artifactOptions(cluster.target));
       if (!artifact.ok) return artifact;
+      const provider = providerFieldsOf(input, cluster, artifact.value !== undefined);
+      if (!provider.ok) return provider;
       return {
         ok: true,
         request: {
@@ -115,7 +119,7 @@ export async function runDeployTask(input: TaskInput<DeployStage>, deps: DeployT
           name: planned.step.serverGroup,
           capacity: planned.step.capacity,
           ...(artifact.value ? { artifact: artifact.value } : {}),
-          provider: cluster.raw,
+          provider: provider.value,
         },
       };
     },
@@ -133,8 +137,11 @@ async function plan(input: TaskInput<DeployStage>, cluster: DeployCluster, taskO
   const drafts: StepDraft[] = [];
   for (const location of cluster.scope.locations) {
     if (request.strategy !== 'custom') {
+      // What the create will need is checked before anything changes.
       const artifact = resolveArtifact(cluster.raw, location, cluster.at, input.record, input.execution.stages, artifactOptions(cluster.target));
       if (!artifact.ok) return artifact;
+      const provider = providerFieldsOf(input, cluster, artifact.value !== undefined);
+      if (!provider.ok) return provider;
     }
     const described = await describeCluster(cluster.target, { account: cluster.scope.account, location, cluster: cluster.scope.cluster });
     if (!described.ok) return described;
@@ -151,6 +158,17 @@ async function plan(input: TaskInput<DeployStage>, cluster: DeployCluster, taskO
   // Stable: locations keep their order within a task.
   const rank = (draft: StepDraft) => taskOrder.indexOf(draft.task);
   return { ok: true, steps: [...drafts].sort((a, b) => rank(a) - rank(b)) };
+}
+
+/** The entry's provider fields with what only the execution knows bound in (provider-bindings.ts). */
+function providerFieldsOf(input: TaskInput<DeployStage>, cluster: DeployCluster, hasArtifact: boolean): ReturnType<typeof bindProviderFields> {
+  return bindProviderFields(cluster.raw, {
+    cloudProvider: cluster.settings.cloudProvider ?? cluster.target.cloudProvider,
+    at: cluster.at,
+    trigger: input.execution.trigger,
+    ancestorOutputs: ancestorsOf(input.record, input.execution.stages).map((stage) => stage.outputs),
+    hasArtifact,
+  });
 }
 
 /** The new server group in each location, from the plan. */

@@ -1,0 +1,98 @@
+/**
+ * Expected artifacts bound at start and found by id (core/deploy/expected-artifacts.ts), as Orca's
+ * ArtifactUtils and kork's ArtifactResolver do: the trigger's matching artifact first, then the
+ * previous execution's, then the default; an unbound or ambiguous one refuses the start in one
+ * line; a stage's id that nothing bound fails in one line naming the field.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { artifactMatches, boundArtifactFor, executionArtifacts, needsPriorArtifacts, resolveExpectedArtifacts } from '../../../core/deploy/expected-artifacts.ts';
+import { CONFORMANCE_CORPUS } from '../../support/conformance.ts';
+
+const ecsPipeline = () => {
+  const pipelines = JSON.parse(readFileSync(join(CONFORMANCE_CORPUS, 'spinnaker_spinnaker_ecs-pipelineConfigs.json'), 'utf8')) as Array<{ name: string; expectedArtifacts: Record<string, unknown>[] }>;
+  return pipelines[0]!;
+};
+const TASK_DEFINITION_ID = 'bde8fefb-265c-4a30-bf01-2d1cbd136953';
+
+const image = (tag: string) => ({ type: 'docker/image', name: 'registry.example/app', version: tag, reference: `registry.example/app:${tag}` });
+const expectedImage = (more: Record<string, unknown> = {}) => ({ id: 'img', displayName: 'the image', matchArtifact: { type: 'docker/image', name: 'registry\\.example/.*' }, ...more });
+
+describe('binding expected artifacts at start', () => {
+  it("binds the ECS pipeline's task definition to its default artifact when a manual start brings none", () => {
+    const pipeline = ecsPipeline();
+    const bound = resolveExpectedArtifacts(pipeline, { type: 'manual' });
+    expect(bound.ok).toBe(true);
+    if (!bound.ok) return;
+    const defaultArtifact = pipeline.expectedArtifacts[0]!['defaultArtifact'];
+    expect(bound.value.resolvedExpectedArtifacts).toEqual([{ ...pipeline.expectedArtifacts[0], boundArtifact: defaultArtifact }]);
+    expect(bound.value.artifacts).toEqual([defaultArtifact]);
+  });
+
+  it('prefers the artifact the trigger brought over the default, matching each field exactly or as a whole regular expression', () => {
+    const expected = expectedImage({ useDefaultArtifact: true, defaultArtifact: image('0.0.1') });
+    const bound = resolveExpectedArtifacts({ name: 'p', expectedArtifacts: [expected] }, { type: 'docker', artifacts: [image('1.2.0'), { type: 'github/file', name: 'x', reference: 'https://x' }] });
+    expect(bound.ok && bound.value.resolvedExpectedArtifacts[0]!['boundArtifact']).toEqual(image('1.2.0'));
+    expect(bound.ok && bound.value.artifacts).toHaveLength(2);
+    // Kork's matches(): equal, or the pattern matches the whole value.
+    expect(artifactMatches({ type: 'docker/image', name: 'registry' }, image('1'))).toBe(false);
+    expect(artifactMatches({ type: 'docker/image', name: 'registry.example/app', version: '' }, image('1'))).toBe(true);
+  });
+
+  it('binds only what the trigger names or what may bind without it, so a manual start does not need every artifact', () => {
+    const onlyFromTrigger = expectedImage();
+    const manual = resolveExpectedArtifacts({ name: 'p', expectedArtifacts: [onlyFromTrigger] }, { type: 'manual' });
+    expect(manual).toEqual({ ok: true, value: { artifacts: [], resolvedExpectedArtifacts: [] } });
+  });
+
+  it('refuses a start whose trigger names an expected artifact it does not bring, in one line', () => {
+    const refused = resolveExpectedArtifacts({ name: 'release', expectedArtifacts: [expectedImage()] }, { type: 'webhook', expectedArtifactIds: ['img'], artifacts: [{ type: 'github/file', name: 'x' }] });
+    expect(refused).toEqual({
+      ok: false,
+      message: "pipeline 'release': expected artifact 'img' (the image) is unbound: it matches docker/image registry\\.example/.*, and the trigger brought github/file x; start it with a matching artifact, or set useDefaultArtifact with a defaultArtifact",
+    });
+  });
+
+  it('refuses a start whose trigger brings two artifacts one expected artifact matches', () => {
+    const refused = resolveExpectedArtifacts({ name: 'release', expectedArtifacts: [expectedImage({ useDefaultArtifact: true, defaultArtifact: image('0') })] }, { type: 'manual', artifacts: [image('1'), image('2')] });
+    expect(refused).toEqual({
+      ok: false,
+      message: "pipeline 'release': expected artifact 'img' (the image) matches 2 artifacts of the trigger (docker/image registry.example/app, docker/image registry.example/app); make its matchArtifact match exactly one",
+    });
+  });
+
+  it('takes the previous execution\'s artifact for usePriorArtifact, and asks for it only when the trigger does not bind it', () => {
+    const expected = expectedImage({ usePriorArtifact: true, useDefaultArtifact: true, defaultArtifact: image('0') });
+    const pipeline = { name: 'p', expectedArtifacts: [expected] };
+    expect(needsPriorArtifacts(pipeline.expectedArtifacts, { type: 'manual' })).toBe(true);
+    expect(needsPriorArtifacts(pipeline.expectedArtifacts, { type: 'manual', artifacts: [image('3')] })).toBe(false);
+    const prior = executionArtifacts({ trigger: { artifacts: [image('1')] }, stages: [{ outputs: { artifacts: [image('2')] } }, { outputs: {} }] });
+    expect(prior).toEqual([image('1'), image('2')]);
+    const bound = resolveExpectedArtifacts(pipeline, { type: 'manual' }, prior);
+    expect(bound.ok && bound.value.resolvedExpectedArtifacts[0]!['boundArtifact']).toEqual(image('2'));
+    // Nothing prior: the default.
+    const fallback = resolveExpectedArtifacts(pipeline, { type: 'manual' }, []);
+    expect(fallback.ok && fallback.value.resolvedExpectedArtifacts[0]!['boundArtifact']).toEqual(image('0'));
+  });
+});
+
+describe('finding a bound artifact by id', () => {
+  const pipeline = ecsPipeline();
+  const bound = resolveExpectedArtifacts(pipeline, { type: 'manual' });
+  const trigger = bound.ok ? { type: 'manual', ...bound.value } : {};
+
+  it("answers the trigger's bound artifact, else one an ancestor stage bound", () => {
+    expect(boundArtifactFor(TASK_DEFINITION_ID, 'clusters[0].taskDefinitionArtifact.artifactId', trigger)).toEqual({ ok: true, artifact: pipeline.expectedArtifacts[0]!['defaultArtifact'] });
+    const fromStage = boundArtifactFor('later', 'f', {}, [{}, { resolvedExpectedArtifacts: [{ id: 'later', boundArtifact: image('9') }] }]);
+    expect(fromStage).toEqual({ ok: true, artifact: image('9') });
+  });
+
+  it('fails an id nothing bound in one line naming the field, the id and the fix', () => {
+    expect(boundArtifactFor('missing-id', 'clusters[0].taskDefinitionArtifact.artifactId', trigger)).toEqual({
+      ok: false,
+      message: `clusters[0].taskDefinitionArtifact.artifactId is "missing-id"; no expected artifact of that id is bound in this execution (bound: ${TASK_DEFINITION_ID}); declare it in the pipeline's expectedArtifacts with useDefaultArtifact and a defaultArtifact, or a matchArtifact the trigger supplies`,
+    });
+    expect(boundArtifactFor('x', 'f', { type: 'manual' })).toMatchObject({ ok: false, message: expect.stringContaining('(none is bound)') });
+  });
+});

@@ -6,7 +6,10 @@
  * back from the simulator's event log), and cloud failures end the stage with the cloud's reason
  * on one line, changing nothing, or leave the old service serving.
  */
+import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createArtifactAccounts } from '../../adapters/artifacts/artifact-accounts.ts';
+import { createMemoryArtifactAccount } from '../../adapters/artifacts/memory-artifact-account.ts';
 import { healthyTargetsOverTime } from '../../sandbox/aws/elbv2-targets.ts';
 import {
   ACCOUNT,
@@ -276,6 +279,45 @@ describe('creating a service, call by call', () => {
     const created = await world.target.serverGroups.create({ ...ref, name: `${CLUSTER}-v000`, owner: 'e1/deploy/create', capacity: { min: 1, max: 1, desired: 1 }, provider: world.provider(overrides) });
     expect(created).toMatchObject({ ok: false, reason });
     if (!created.ok) expect(created.message).toMatch(new RegExp(`answered ${_code.split(' ')[0]}`));
+  });
+});
+
+describe('a task definition read through an artifact account', () => {
+  const reference = 'https://api.github.com/repos/ecs-examples/spinnaker-artifacts/contents/demo-task-def.json';
+  const artifactEntry = (world: EcsWorld, artifact: Record<string, unknown>) =>
+    world.provider({
+      useTaskDefinitionArtifact: true,
+      resolvedTaskDefinitionArtifact: artifact,
+      taskDefinitionArtifactAccount: 'my-github-artifact-account',
+      containerMappings: [{ containerName: 'v001', dockerImageAddress: `${IMAGE_REPOSITORY}:2.0.0` }],
+      targetGroupMappings: [{ containerName: 'v001', containerPort: 80, targetGroup: 'spinnaker-ecs-demo-tg' }],
+    });
+
+  it('reads the artifact first, then registers it with the mapped image, as clouddriver does with what it downloaded', async () => {
+    world = await startEcsWorld();
+    const account = createMemoryArtifactAccount({ name: 'my-github-artifact-account' });
+    account.put({ type: 'github/file', reference, version: 'master' }, JSON.stringify(DEMO_TASK_DEFINITION));
+    const target = world.targetWith({ artifacts: createArtifactAccounts({ accounts: { 'my-github-artifact-account': account } }) });
+    const created = await target.serverGroups.create({ ...ref, name: `${CLUSTER}-v000`, owner: 'e1/deploy/create', capacity: { min: 1, max: 1, desired: 1 }, provider: artifactEntry(world, { type: 'github/file', reference, version: 'master' }) });
+    expect(created).toEqual({ ok: true, outcome: 'done' });
+    const registered = await world.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: CLUSTER }));
+    expect(registered.taskDefinition?.containerDefinitions?.map((container) => [container.name, container.image])).toEqual([['v001', `${IMAGE_REPOSITORY}:2.0.0`]]);
+    expect(registered.taskDefinition?.cpu).toBe('256');
+  });
+
+  it('fails an artifact its account cannot answer before any cloud call, with the account\'s words', async () => {
+    world = await startEcsWorld();
+    const target = world.targetWith({ artifacts: createArtifactAccounts({ accounts: {} }) });
+    const created = await target.serverGroups.create({ ...ref, name: `${CLUSTER}-v000`, owner: 'e1/deploy/create', capacity: { min: 1, max: 1, desired: 1 }, provider: artifactEntry(world, { type: 'github/file', reference }) });
+    expect(created).toEqual({
+      ok: false,
+      reason: 'invalid',
+      message: "provider field resolvedTaskDefinitionArtifact: artifact account 'my-github-artifact-account' is not configured (known: none); configure it, or name a known account in artifactAccount",
+    });
+    // Without an artifact port only inline task definitions deploy.
+    const without = await world.target.serverGroups.create({ ...ref, name: `${CLUSTER}-v000`, owner: 'e1/deploy/create', capacity: { min: 1, max: 1, desired: 1 }, provider: artifactEntry(world, { type: 'github/file', reference }) });
+    expect(without).toMatchObject({ ok: false, reason: 'unsupported', message: expect.stringContaining(`account '${ACCOUNT}' reads no artifact accounts`) });
+    expect(world.sim.calls()).toEqual([]);
   });
 });
 

@@ -21,6 +21,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { ArtifactToFetch } from '../../../core/ports/artifact-content.ts';
 
 /** Tag keys this target writes itself; a user tag may not take them. */
 export const RESERVED_TAG_PREFIX = 'gennaker:';
@@ -44,6 +45,8 @@ export interface TargetGroupMapping {
   readonly containerPort: number;
   /** The target group's name, resolved with DescribeTargetGroups (exactly one must match). */
   readonly targetGroup: string;
+  /** Where the container port was written, for messages (`targetGroupMappings[0].containerPort`, or `containerPort` for the legacy form). */
+  readonly portField?: string;
 }
 
 /** Where a container's image comes from, before the deploy's artifact is known. */
@@ -79,8 +82,10 @@ export interface NativeDeploymentConfig {
 /** The task definition: generated from the fields (clouddriver's makeTaskDefinitionRequest) or an artifact's JSON. */
 export type TaskDefinitionSource =
   | { readonly kind: 'generated' }
-  /** A RegisterTaskDefinition request as JSON (lowerCamel members), from an inline artifact. */
-  | { readonly kind: 'artifact'; readonly template: Readonly<Record<string, unknown>>; readonly field: string };
+  /** A RegisterTaskDefinition request as JSON (lowerCamel members), from an inline artifact or one fetched. */
+  | { readonly kind: 'artifact'; readonly template: Readonly<Record<string, unknown>>; readonly field: string }
+  /** An artifact whose content is read through its artifact account at create (`withTaskDefinitionTemplate` then checks it). */
+  | { readonly kind: 'fetch'; readonly artifact: ArtifactToFetch; readonly field: string };
 
 /** An ECS cluster entry's provider fields, parsed. Capacity and names come from the create request. */
 export interface EcsClusterConfig {
@@ -178,7 +183,7 @@ const targetGroupMappingSchema = z.looseObject(
   { error: 'set {"containerPort": 80, "targetGroup": "hello-prod-tg"}' },
 );
 
-const artifactSchema = z.looseObject({ type: opt(z.string()), reference: opt(z.string()), name: opt(z.string()), artifactAccount: opt(z.string()) });
+const artifactSchema = z.looseObject({ type: opt(z.string()), reference: opt(z.string()), name: opt(z.string()), version: opt(z.string()), artifactAccount: optText(z.string()) });
 
 const nativeSchema = z.looseObject(
   {
@@ -230,6 +235,7 @@ const schema = z.looseObject({
   useTaskDefinitionArtifact: opt(flag('set true or false')),
   taskDefinitionArtifact: opt(z.looseObject({ artifactId: optText(z.string()), artifact: opt(artifactSchema) }, { error: 'set {"artifact": {"type": "embedded/base64", "reference": "<base64 of the task definition JSON>"}}' })),
   resolvedTaskDefinitionArtifact: opt(artifactSchema),
+  taskDefinitionArtifactAccount: optText(z.string({ error: 'set the artifact account that reads the task definition, e.g. "my-github-artifact-account"' })),
   spelProcessedTaskDefinitionArtifact: opt(z.record(z.string(), z.unknown(), { error: 'set the task definition JSON object' })),
   targetGroup: optText(z.string({ error: TARGET_GROUP_FIX })),
   loadBalancedContainer: optText(z.string({ error: 'set the container the target group reaches, or leave it empty' })),
@@ -310,55 +316,121 @@ function imageFromDescription(description: ImageDescription, field: string): Ima
   return { problem: problem(`${field}.tag`, description.tag, 'set the image tag, or set dockerImageAddress, e.g. "hello:1.2.0"') };
 }
 
-/** Decodes an inline task-definition artifact: `embedded/base64` JSON (or YAML, as Orca reads it). */
-function templateFromArtifact(artifact: z.infer<typeof artifactSchema>, field: string): { template: Record<string, unknown> } | { problem: ParsedEcsConfig } {
-  if (artifact.type !== 'embedded/base64') {
-    return {
-      problem: unsupported(
-        `${field}.type`,
-        artifact.type,
-        'Gennaker cannot fetch task definition artifacts yet; inline it as {"type": "embedded/base64", "reference": "<base64 of the task definition JSON>"}',
-      ),
-    };
-  }
-  const encoded = artifact.reference ?? '';
-  if (!/^[A-Za-z0-9+/=\s]+$/.test(encoded)) return { problem: invalid(`${field}.reference`, encoded, 'set the base64 of the task definition JSON') };
-  const text = Buffer.from(encoded, 'base64').toString('utf8');
+/** A task definition document (JSON, or YAML as Orca reads it) as a RegisterTaskDefinition template. */
+function templateFromText(text: string, field: string, shownValue: string, fix: string): { template: Record<string, unknown> } | { problem: ParsedEcsConfig } {
   let value: unknown;
   try {
     value = parseYaml(text);
   } catch {
-    return { problem: invalid(`${field}.reference`, `${encoded.slice(0, 20)}...`, 'its content is not JSON; set the base64 of a RegisterTaskDefinition request in JSON') };
+    return { problem: invalid(field, shownValue, `its content is not JSON; ${fix}`) };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { problem: invalid(`${field}.reference`, `${encoded.slice(0, 20)}...`, 'its content is not a JSON object; set the base64 of a RegisterTaskDefinition request in JSON') };
+    return { problem: invalid(field, shownValue, `its content is not a JSON object; ${fix}`) };
   }
   return { template: value as Record<string, unknown> };
+}
+
+/**
+ * A task-definition artifact: `embedded/base64` is decoded here; any other type is read through
+ * its artifact account when the server group is created (`fetch`), `account` when it names none.
+ */
+function templateFromArtifact(artifact: z.infer<typeof artifactSchema>, field: string, account: string | undefined): { template: Record<string, unknown> } | { fetch: ArtifactToFetch } | { problem: ParsedEcsConfig } {
+  if (artifact.type === undefined || artifact.type.trim() === '') return { problem: invalid(`${field}.type`, artifact.type, 'set the artifact type, e.g. "github/file" or "embedded/base64"') };
+  if (artifact.type !== 'embedded/base64') {
+    if (artifact.reference === undefined || artifact.reference.trim() === '') return { problem: invalid(`${field}.reference`, artifact.reference, 'set where the task definition is, e.g. "https://api.github.com/repos/<owner>/<repo>/contents/task-def.json"') };
+    const artifactAccount = artifact.artifactAccount ?? account;
+    return {
+      fetch: {
+        type: artifact.type,
+        reference: artifact.reference,
+        ...(artifact.name !== undefined ? { name: artifact.name } : {}),
+        ...(artifact.version !== undefined && artifact.version !== '' ? { version: artifact.version } : {}),
+        ...(artifactAccount !== undefined ? { artifactAccount } : {}),
+      },
+    };
+  }
+  const encoded = artifact.reference ?? '';
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(encoded)) return { problem: invalid(`${field}.reference`, encoded, 'set the base64 of the task definition JSON') };
+  return templateFromText(Buffer.from(encoded, 'base64').toString('utf8'), `${field}.reference`, `${encoded.slice(0, 20)}...`, 'set the base64 of a RegisterTaskDefinition request in JSON');
+}
+
+/** The task definition of an artifact, decoded or to fetch. */
+function artifactSource(artifact: z.infer<typeof artifactSchema>, field: string, account: string | undefined): TaskDefinitionSource | { problem: ParsedEcsConfig } {
+  const decoded = templateFromArtifact(artifact, field, account);
+  if ('problem' in decoded) return decoded;
+  if ('fetch' in decoded) return { kind: 'fetch', artifact: decoded.fetch, field };
+  return { kind: 'artifact', template: decoded.template, field };
 }
 
 /** The task definition of an artifact deploy, from whichever inline form the entry carries. */
 function taskDefinitionOf(fields: z.infer<typeof schema>): TaskDefinitionSource | { problem: ParsedEcsConfig } {
   if (fields.useTaskDefinitionArtifact !== true) return { kind: 'generated' };
   if (fields.spelProcessedTaskDefinitionArtifact !== undefined) return { kind: 'artifact', template: fields.spelProcessedTaskDefinitionArtifact, field: 'spelProcessedTaskDefinitionArtifact' };
-  if (fields.resolvedTaskDefinitionArtifact !== undefined) {
-    const decoded = templateFromArtifact(fields.resolvedTaskDefinitionArtifact, 'resolvedTaskDefinitionArtifact');
-    return 'problem' in decoded ? decoded : { kind: 'artifact', template: decoded.template, field: 'resolvedTaskDefinitionArtifact' };
-  }
+  const account = fields.taskDefinitionArtifactAccount;
+  if (fields.resolvedTaskDefinitionArtifact !== undefined) return artifactSource(fields.resolvedTaskDefinitionArtifact, 'resolvedTaskDefinitionArtifact', account);
   const given = fields.taskDefinitionArtifact;
-  if (given?.artifact !== undefined) {
-    const decoded = templateFromArtifact(given.artifact, 'taskDefinitionArtifact.artifact');
-    return 'problem' in decoded ? decoded : { kind: 'artifact', template: decoded.template, field: 'taskDefinitionArtifact.artifact' };
-  }
+  if (given?.artifact !== undefined) return artifactSource(given.artifact, 'taskDefinitionArtifact.artifact', account);
   if (given?.artifactId !== undefined) {
+    // The deploy stage binds the id to its artifact (resolvedTaskDefinitionArtifact); a create that skips the stage has nothing to read.
     return {
-      problem: unsupported(
+      problem: invalid(
         'taskDefinitionArtifact.artifactId',
         given.artifactId,
-        'Gennaker does not yet hand an expected artifact\'s content to the ECS target; inline the task definition as taskDefinitionArtifact.artifact {"type": "embedded/base64", "reference": "<base64 of its JSON>"}',
+        'an expected artifact\'s id is bound by the deploy stage, which hands the artifact over as resolvedTaskDefinitionArtifact; deploy through a deploy stage, or set taskDefinitionArtifact.artifact {"type": "github/file", "reference": "...", "artifactAccount": "..."}',
       ),
     };
   }
   return { problem: invalid('taskDefinitionArtifact', given, 'useTaskDefinitionArtifact is true; set taskDefinitionArtifact.artifact {"type": "embedded/base64", "reference": "<base64 of the task definition JSON>"}') };
+}
+
+/**
+ * What a task-definition template must agree with in the entry: its networkMode, a container of
+ * each mapped name, and the ports the target groups reach.
+ */
+function templateProblem(
+  template: Readonly<Record<string, unknown>>,
+  field: string,
+  networkMode: string | undefined,
+  containerMappings: readonly ContainerMapping[],
+  targetGroupMappings: readonly TargetGroupMapping[],
+): ParsedEcsConfig | undefined {
+  const names = templateContainers(template, field);
+  if ('problem' in names) return names.problem;
+  const templateMode = template.networkMode;
+  if (templateMode !== undefined && templateMode !== null && templateMode !== '' && templateMode !== networkMode) {
+    return invalid(`${field}.networkMode`, templateMode, `the server group's networkMode is ${shown(networkMode)}; make them match`);
+  }
+  if (containerMappings.length === 0) return invalid('containerMappings', containerMappings, 'a task definition artifact needs containerMappings, e.g. [{"containerName": "web", "imageDescription": {...}}]');
+  for (const [index, mapping] of containerMappings.entries()) {
+    const count = names.filter((candidate) => candidate === mapping.containerName).length;
+    if (count !== 1) return invalid(`containerMappings[${index}].containerName`, mapping.containerName, `the task definition has ${count} containers of that name (it has ${names.join(', ')}); name exactly one`);
+  }
+  for (const [index, mapping] of targetGroupMappings.entries()) {
+    if (mapping.containerName !== undefined && !names.includes(mapping.containerName)) {
+      return invalid(`targetGroupMappings[${index}].containerName`, mapping.containerName, `name a container of the task definition (${names.join(', ')})`);
+    }
+    // ECS refuses a load balancer on a port the container does not map; say so before anything is registered.
+    const ports = mapping.containerName !== undefined ? containerPorts(template, mapping.containerName) : undefined;
+    if (ports !== undefined && !ports.includes(mapping.containerPort)) {
+      const mapped = ports.length > 0 ? `maps ${ports.join(', ')}` : 'maps no port';
+      return invalid(mapping.portField ?? `targetGroupMappings[${index}].containerPort`, mapping.containerPort, `container ${shown(mapping.containerName)} of the task definition (${field}) ${mapped}; add ${mapping.containerPort} to its portMappings or use a mapped port`);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The config with a fetched task definition in place of its `fetch` source: the document parsed
+ * and checked against the entry as an inline one is. `config` must hold a `fetch` source.
+ */
+export function withTaskDefinitionTemplate(config: EcsClusterConfig, text: string): ParsedEcsConfig {
+  if (config.taskDefinition.kind !== 'fetch') return { ok: true, config };
+  const { artifact, field } = config.taskDefinition;
+  const parsed = templateFromText(text, field, `${artifact.type} ${artifact.name ?? artifact.reference}`, `make the file a RegisterTaskDefinition request in JSON`);
+  if ('problem' in parsed) return parsed.problem;
+  const problem = templateProblem(parsed.template, field, config.networkMode, config.containerMappings, config.targetGroupMappings);
+  if (problem) return problem;
+  return { ok: true, config: { ...config, taskDefinition: { kind: 'artifact', template: parsed.template, field } } };
 }
 
 /** Container names of a task-definition template, or a problem naming the field. */
@@ -444,40 +516,20 @@ export function parseEcsClusterConfig(provider: Readonly<Record<string, unknown>
   }
 
   // Legacy single target group (targetGroup + containerPort) joins the mappings, as clouddriver does.
-  const targetGroupMappings: TargetGroupMapping[] = fields.targetGroupMappings.map((mapping) => ({
+  const targetGroupMappings: TargetGroupMapping[] = fields.targetGroupMappings.map((mapping, index) => ({
     ...(mapping.containerName !== undefined ? { containerName: mapping.containerName } : {}),
     containerPort: mapping.containerPort,
     targetGroup: mapping.targetGroup,
+    portField: `targetGroupMappings[${index}].containerPort`,
   }));
   if (fields.targetGroup !== undefined) {
     if (fields.containerPort === undefined) return invalid('containerPort', fields.containerPort, `targetGroup is ${shown(fields.targetGroup)}; set the container port it reaches, e.g. 80`);
-    targetGroupMappings.push({ ...(fields.loadBalancedContainer !== undefined ? { containerName: fields.loadBalancedContainer } : {}), containerPort: fields.containerPort, targetGroup: fields.targetGroup });
+    targetGroupMappings.push({ ...(fields.loadBalancedContainer !== undefined ? { containerName: fields.loadBalancedContainer } : {}), containerPort: fields.containerPort, targetGroup: fields.targetGroup, portField: 'containerPort' });
   }
 
   if (taskDefinition.kind === 'artifact') {
-    const names = templateContainers(taskDefinition.template, taskDefinition.field);
-    if ('problem' in names) return names.problem;
-    const templateMode = taskDefinition.template.networkMode;
-    if (templateMode !== undefined && templateMode !== null && templateMode !== '' && templateMode !== (fields.networkMode ?? undefined)) {
-      return invalid(`${taskDefinition.field}.networkMode`, templateMode, `the server group's networkMode is ${shown(fields.networkMode)}; make them match`);
-    }
-    if (containerMappings.length === 0) return invalid('containerMappings', fields.containerMappings, 'a task definition artifact needs containerMappings, e.g. [{"containerName": "web", "imageDescription": {...}}]');
-    for (const [index, mapping] of containerMappings.entries()) {
-      const count = names.filter((candidate) => candidate === mapping.containerName).length;
-      if (count !== 1) return invalid(`containerMappings[${index}].containerName`, mapping.containerName, `the task definition has ${count} containers of that name (it has ${names.join(', ')}); name exactly one`);
-    }
-    for (const [index, mapping] of targetGroupMappings.entries()) {
-      if (mapping.containerName !== undefined && !names.includes(mapping.containerName)) {
-        return invalid(`targetGroupMappings[${index}].containerName`, mapping.containerName, `name a container of the task definition (${names.join(', ')})`);
-      }
-      // ECS refuses a load balancer on a port the container does not map; say so before anything is registered.
-      const ports = mapping.containerName !== undefined ? containerPorts(taskDefinition.template, mapping.containerName) : undefined;
-      if (ports !== undefined && !ports.includes(mapping.containerPort)) {
-        const field = fields.targetGroup !== undefined && index === targetGroupMappings.length - 1 ? 'containerPort' : `targetGroupMappings[${index}].containerPort`;
-        const mapped = ports.length > 0 ? `maps ${ports.join(', ')}` : 'maps no port';
-        return invalid(field, mapping.containerPort, `container ${shown(mapping.containerName)} of the task definition (${taskDefinition.field}) ${mapped}; add ${mapping.containerPort} to its portMappings or use a mapped port`);
-      }
-    }
+    const problem = templateProblem(taskDefinition.template, taskDefinition.field, fields.networkMode, containerMappings, targetGroupMappings);
+    if (problem) return problem;
   }
 
   const subnetTypes = [...new Set([...fields.subnetTypes, ...(fields.subnetType !== undefined ? [fields.subnetType] : [])])];

@@ -85,7 +85,8 @@ import type {
 } from '../../../core/ports/server-groups.ts';
 import type { Target } from '../../../core/ports/target.ts';
 import type { DisableOptions, TrafficPort } from '../../../core/ports/traffic.ts';
-import { parseEcsClusterConfig, problem, shown, type EcsClusterConfig } from './config.ts';
+import type { ArtifactContentFailureReason, ArtifactContentPort } from '../../../core/ports/artifact-content.ts';
+import { parseEcsClusterConfig, problem, shown, withTaskDefinitionTemplate, type EcsClusterConfig } from './config.ts';
 import { awsFailure, errorCode } from './ecs-errors.ts';
 import {
   artifactTaskDefinition,
@@ -124,6 +125,11 @@ export interface EcsTargetOptions {
   readonly executionRoleArn?: string;
   /** The account's cloud provider as pipelines name it. @default 'ecs' */
   readonly cloudProvider?: string;
+  /**
+   * Reads task-definition artifacts that are not inline (`github/file`, `http/file`...) through
+   * their artifact accounts, as clouddriver's ArtifactDownloader. @default none: only `embedded/base64`
+   */
+  readonly artifacts?: ArtifactContentPort;
 }
 
 /** The Application Auto Scaling dimension of an ECS service. */
@@ -133,6 +139,16 @@ const DESIRED_COUNT = 'ecs:service:DesiredCount';
 const CLUSTER_LIST_TTL_MS = 60_000;
 /** ECS service and family names: letters, digits, hyphens and underscores, at most 255. */
 const ECS_NAME = /^[a-zA-Z0-9_-]{1,255}$/;
+
+/** How an artifact that could not be read fails the create: a missing or refused one is the request's fault. */
+const ARTIFACT_FAILURE: Record<ArtifactContentFailureReason, PortFailureReason> = {
+  'not-found': 'invalid',
+  invalid: 'invalid',
+  unsupported: 'unsupported',
+  refused: 'invalid',
+  unavailable: 'unavailable',
+  failed: 'failed',
+};
 
 /** ClientException texts that are about permissions (the account), not about the task definition. */
 const PERMISSION = /not authorized|assume role|access denied|permission/i;
@@ -728,6 +744,7 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
     if (config.taskDefinition.kind === 'generated') {
       return config.logDriver === 'awslogs' ? failure('invalid', problem('logDriver', config.logDriver, `${fix}; configure the account's executionRoleArn, or remove logDriver`)) : undefined;
     }
+    if (config.taskDefinition.kind === 'fetch') return undefined;
     const { template, field } = config.taskDefinition;
     if (typeof template.executionRoleArn === 'string' && template.executionRoleArn.trim() !== '') return undefined;
     const containers = Array.isArray(template.containerDefinitions) ? (template.containerDefinitions as unknown[]) : [];
@@ -779,7 +796,10 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
     // 3. The task definition: this owner's revision when a retried create registered it already.
     let taskDefinitionArn = await ownRevision(names, request.owner);
     if (taskDefinitionArn === undefined) {
-      const input = config.taskDefinition.kind === 'generated' ? generatedTaskDefinition(config, names, resources, request.owner) : artifactTaskDefinition(config, config.taskDefinition.template, names, resources, request.owner);
+      const source = config.taskDefinition;
+      // create() replaced a fetch source by the fetched template before any call.
+      if (source.kind === 'fetch') throw new Error(`the task definition of ${request.name} was not fetched before create`);
+      const input = source.kind === 'generated' ? generatedTaskDefinition(config, names, resources, request.owner) : artifactTaskDefinition(config, source.template, names, resources, request.owner);
       let registered;
       try {
         registered = await clients.ecs.send(new RegisterTaskDefinitionCommand(input));
@@ -813,6 +833,23 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
     return DONE;
   }
 
+  /**
+   * The task definition of an artifact that is not inline, read through its artifact account
+   * before any cloud call (a missing or unreadable artifact changes nothing), then checked as an
+   * inline one is.
+   */
+  async function fetchTaskDefinition(config: EcsClusterConfig): Promise<{ ok: true; config: EcsClusterConfig } | PortFailure> {
+    if (config.taskDefinition.kind !== 'fetch') return { ok: true, config };
+    const { artifact, field } = config.taskDefinition;
+    if (!options.artifacts) {
+      return failure('unsupported', problem(`${field}.type`, artifact.type, `account '${account}' reads no artifact accounts, so only an inline task definition ({"type": "embedded/base64", "reference": "<base64 of its JSON>"}) can be deployed; configure artifact accounts for it, or inline the task definition`));
+    }
+    const content = await options.artifacts.fetch(artifact);
+    if (!content.ok) return failure(ARTIFACT_FAILURE[content.reason], `provider field ${field}: ${content.message}`);
+    const checked = withTaskDefinitionTemplate(config, content.text);
+    return checked.ok ? { ok: true, config: checked.config } : failure(checked.reason, checked.message);
+  }
+
   async function create(request: CreateServerGroupRequest): Promise<OperationResult> {
     const owner = ownerProblem(request.owner);
     if (owner) return owner;
@@ -830,13 +867,16 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
     }
     const parsedConfig = parseEcsClusterConfig(request.provider, region);
     if (!parsedConfig.ok) return failure(parsedConfig.reason, parsedConfig.message);
-    const config = parsedConfig.config;
+    let config = parsedConfig.config;
     if (config.deploymentMode === 'ecs-native') {
       return failure('unsupported', problem('deploymentMode', config.deploymentMode, 'this version of the aws-ecs target deploys in "spinnaker" mode only (a service per server group); set deploymentMode to "spinnaker" or remove it'));
     }
     if (request.disabled === true) {
       return failure('unsupported', `the aws-ecs target cannot create ${request.name} out of traffic: a disabled ECS service is scaled to 0 (Spinnaker's model), so it would have no tasks to bring up; use the redblack or highlander strategy`);
     }
+    const fetched = await fetchTaskDefinition(config);
+    if (!fetched.ok) return fetched;
+    config = fetched.config;
     const roleProblem = executionRoleProblem(config);
     if (roleProblem) return roleProblem;
     const images = resolveImages(config, request.artifact?.reference);
@@ -960,7 +1000,8 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
   // The ports
 
   const serverGroups: ServerGroupPort = {
-    capabilities: { resize: true, artifactTypes: ['docker/image'] },
+    // Without an artifact it runs what imageDescription, dockerImageAddress or the task definition name.
+    capabilities: { resize: true, artifactTypes: ['docker/image'], imageFromProviderFields: true },
     create: (request) => create(request),
     resize: (ref, capacity, sideEffect) => {
       const owner = ownerProblem(sideEffect.owner);

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseEcsClusterConfig, type EcsClusterConfig } from '../../../adapters/targets/aws-ecs/config.ts';
+import { parseEcsClusterConfig, withTaskDefinitionTemplate, type EcsClusterConfig } from '../../../adapters/targets/aws-ecs/config.ts';
 import { artifactTaskDefinition, createServiceRequest, ecsNames, generatedTaskDefinition, resolveImages, type ResolvedResources } from '../../../adapters/targets/aws-ecs/ecs-requests.ts';
 import { parseServerGroupName } from '../../../core/deploy/names.ts';
 import { CONFORMANCE_CORPUS } from '../../support/conformance.ts';
@@ -53,13 +53,33 @@ const resources: ResolvedResources = {
 };
 
 describe('the ECS conformance pipeline, as the aws-ecs target reads it', () => {
-  it('refuses the expected-artifact task definition, saying how to inline it (Gennaker does not fetch artifact content for targets yet)', () => {
+  it('refuses an expected artifact\'s id that no deploy stage bound, saying where the artifact comes from', () => {
     const result = parseEcsClusterConfig(conformanceCluster(), 'us-west-2');
     expect(result).toEqual({
       ok: false,
-      reason: 'unsupported',
+      reason: 'invalid',
       message:
-        'provider field taskDefinitionArtifact.artifactId is "bde8fefb-265c-4a30-bf01-2d1cbd136953"; Gennaker does not yet hand an expected artifact\'s content to the ECS target; inline the task definition as taskDefinitionArtifact.artifact {"type": "embedded/base64", "reference": "<base64 of its JSON>"}',
+        'provider field taskDefinitionArtifact.artifactId is "bde8fefb-265c-4a30-bf01-2d1cbd136953"; an expected artifact\'s id is bound by the deploy stage, which hands the artifact over as resolvedTaskDefinitionArtifact; deploy through a deploy stage, or set taskDefinitionArtifact.artifact {"type": "github/file", "reference": "...", "artifactAccount": "..."}',
+    });
+  });
+
+  it('reads the task definition the deploy stage bound through its artifact account (taskDefinitionArtifactAccount when the artifact names none), then checks it as an inline one', () => {
+    const bound = { type: 'github/file', name: 'demo-task-def.json', reference: 'https://api.github.com/repos/ecs-examples/spinnaker-artifacts/contents/demo-task-def.json', version: 'master' };
+    const config = parsed({ ...conformanceCluster(), resolvedTaskDefinitionArtifact: bound });
+    expect(config.taskDefinition).toEqual({ kind: 'fetch', field: 'resolvedTaskDefinitionArtifact', artifact: { ...bound, artifactAccount: 'my-github-artifact-account' } });
+
+    const fetched = withTaskDefinitionTemplate(config, JSON.stringify(demoTaskDefinition));
+    expect(fetched.ok && fetched.config.taskDefinition).toEqual({ kind: 'artifact', field: 'resolvedTaskDefinitionArtifact', template: demoTaskDefinition });
+    const wrongPort = withTaskDefinitionTemplate(config, JSON.stringify({ ...demoTaskDefinition, containerDefinitions: [{ name: 'v001', image: 'x', portMappings: [{ containerPort: 8080 }] }] }));
+    expect(wrongPort).toEqual({
+      ok: false,
+      reason: 'invalid',
+      message: 'provider field targetGroupMappings[0].containerPort is 80; container "v001" of the task definition (resolvedTaskDefinitionArtifact) maps 8080; add 80 to its portMappings or use a mapped port',
+    });
+    expect(withTaskDefinitionTemplate(config, '[1, 2]')).toEqual({
+      ok: false,
+      reason: 'invalid',
+      message: 'provider field resolvedTaskDefinitionArtifact is "github/file demo-task-def.json"; its content is not a JSON object; make the file a RegisterTaskDefinition request in JSON',
     });
   });
 
@@ -218,7 +238,7 @@ describe('a generated task definition and its service (clouddriver makeTaskDefin
 
   it('joins the legacy targetGroup and containerPort to the mappings, on the server group\'s container', () => {
     const config = parsed({ ...generated(), targetGroupMappings: [], targetGroup: 'legacy-tg', containerPort: 8080, loadBalancedContainer: '' });
-    expect(config.targetGroupMappings).toEqual([{ containerPort: 8080, targetGroup: 'legacy-tg' }]);
+    expect(config.targetGroupMappings).toEqual([{ containerPort: 8080, targetGroup: 'legacy-tg', portField: 'containerPort' }]);
   });
 
   it('fails to resolve an image when neither the entry nor the deploy\'s artifact names one', () => {
@@ -261,7 +281,8 @@ describe('bad provider fields: one line naming the field, the value and the fix'
     [{ imageDescription: { repository: 'app' }, dockerImageAddress: undefined }, 'invalid', 'provider field imageDescription.tag is missing; set the image tag, or set dockerImageAddress, e.g. "hello:1.2.0"'],
     [{ launchType: 'EC2', capacityProviderStrategy: [{ capacityProvider: 'cp' }] }, 'invalid', 'provider field capacityProviderStrategy is [{"capacityProvider":"cp"}]; launchType is "EC2" too; set only one of them'],
     [{ serviceDiscoveryAssociations: [{ registry: { arn: 'arn:x' } }] }, 'unsupported', 'provider field serviceDiscoveryAssociations is [{"registry":{"arn":"arn:x"}}]; service discovery (Cloud Map) is not supported by the aws-ecs target yet; leave it empty'],
-    [{ useTaskDefinitionArtifact: true, taskDefinitionArtifact: { artifact: { type: 'github/file', reference: 'https://x' } } }, 'unsupported', 'provider field taskDefinitionArtifact.artifact.type is "github/file"; Gennaker cannot fetch task definition artifacts yet; inline it as {"type": "embedded/base64", "reference": "<base64 of the task definition JSON>"}'],
+    [{ useTaskDefinitionArtifact: true, taskDefinitionArtifact: { artifact: { type: 'github/file', reference: '' } } }, 'invalid', 'provider field taskDefinitionArtifact.artifact.reference is ""; set where the task definition is, e.g. "https://api.github.com/repos/<owner>/<repo>/contents/task-def.json"'],
+    [{ useTaskDefinitionArtifact: true, taskDefinitionArtifact: { artifact: { reference: 'https://x' } } }, 'invalid', 'provider field taskDefinitionArtifact.artifact.type is missing; set the artifact type, e.g. "github/file" or "embedded/base64"'],
     [{ useTaskDefinitionArtifact: true, taskDefinitionArtifact: { artifact: { type: 'embedded/base64', reference: base64({ family: 'x' }) } } }, 'invalid', 'provider field taskDefinitionArtifact.artifact.containerDefinitions is missing; the task definition needs at least one container definition'],
     [
       { useTaskDefinitionArtifact: true, networkMode: 'bridge', taskDefinitionArtifact: { artifact: { type: 'embedded/base64', reference: base64(demoTaskDefinition) } }, containerMappings: [{ containerName: 'v001', dockerImageAddress: 'a:1' }] },

@@ -13,7 +13,7 @@ import type { StageType } from '../../core/pipeline/index.ts';
 import { isComplete, type ExecutionStatus } from '../../core/execution/status.ts';
 import type { IoHost, StageProgress } from '../../core/io-host.ts';
 import { formatIssue } from '../../core/issues.ts';
-import type { Execution, StageRecord } from '../../core/ports/execution-store.ts';
+import type { Execution, JsonObject, StageRecord } from '../../core/ports/execution-store.ts';
 import type { LocalRuntime, LocalRuntimeOptions } from '../../local/wiring.ts';
 import type { Account } from '../../core/ports/accounts.ts';
 import type { TargetLookup } from '../../core/ports/target.ts';
@@ -62,11 +62,38 @@ export interface RunCommandDeps {
 /** The simulated clouds a sandboxed run deploys to (local/sandbox). */
 export interface RunSandbox {
   /** Serves the accounts the pipelines name and seeds what their stages assume. */
-  serve(pipelines: readonly unknown[], parameters: Readonly<Record<string, string>>): Promise<{ readonly accounts: readonly Account[]; readonly seeded: ReadonlyArray<{ readonly kind: string; readonly id: string; readonly detail: string }> }>;
+  serve(
+    pipelines: readonly unknown[],
+    parameters: Readonly<Record<string, string>>,
+  ): Promise<{
+    readonly accounts: readonly Account[];
+    readonly seeded: ReadonlyArray<{ readonly kind: string; readonly id: string; readonly detail: string }>;
+    /** Artifacts the run's manual trigger brings (an image a docker trigger would have named). */
+    readonly triggerArtifacts?: readonly JsonObject[];
+  }>;
   readonly targets: TargetLookup;
+  /** The clusters the pipeline deploys to, as they are now: what the run left behind. */
+  describeDeployed?(): Promise<ReadonlyArray<DeployedClusterReport>>;
   /** The cloud calls the run made (seeding excluded), counted by `service:Action`. */
   callCounts(): ReadonlyArray<{ readonly call: string; readonly count: number }>;
   close(): Promise<void>;
+}
+
+/** A cluster after a sandboxed run (local/sandbox `DeployedCluster`). */
+export interface DeployedClusterReport {
+  readonly account: string;
+  readonly region: string;
+  readonly cluster: string;
+  readonly problem?: string;
+  readonly serverGroups: ReadonlyArray<{
+    readonly name: string;
+    readonly disabled: boolean;
+    readonly draining: boolean;
+    readonly up: number;
+    readonly instances: number;
+    readonly capacity: { readonly min: number; readonly max: number; readonly desired: number };
+    readonly images?: readonly string[];
+  }>;
 }
 
 /** Parses `--param k=v`. */
@@ -120,6 +147,7 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
   const deploys = deps.targetStateDir !== undefined && (stageTypesOf(picked.input).some((type) => !RUNNABLE_STAGE_TYPES.includes(type as StageType)) || countsClusters(picked.input));
   let sandbox: RunSandbox | undefined;
   let cloud: Pick<LocalRuntimeOptions, 'accounts' | 'cloudTargets'> = {};
+  let triggerArtifacts: readonly JsonObject[] = [];
   if (options.sandbox) {
     if (!deps.startSandbox) throw new UsageError('--sandbox is not available here');
     sandbox = await deps.startSandbox();
@@ -133,6 +161,7 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
     }
     reportSandbox(served, io);
     cloud = { accounts: served.accounts, cloudTargets: sandbox.targets };
+    triggerArtifacts = served.triggerArtifacts ?? [];
   }
   let runtime: LocalRuntime;
   try {
@@ -157,7 +186,7 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
       {
         application: saved.saved.application,
         pipeline: saved.saved.id,
-        trigger: { type: 'manual', user: deps.caller.user, parameters },
+        trigger: { type: 'manual', user: deps.caller.user, parameters, ...(triggerArtifacts.length > 0 ? { artifacts: triggerArtifacts } : {}) },
       },
       deps.caller,
     );
@@ -182,8 +211,14 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
   } finally {
     await runtime.close();
     if (sandbox) {
-      reportCloudCalls(sandbox.callCounts(), io);
-      await sandbox.close();
+      // Counted before the clusters are described for the report: those reads are not the run's.
+      const calls = sandbox.callCounts();
+      try {
+        if (sandbox.describeDeployed) reportDeployed(await sandbox.describeDeployed(), io);
+        reportCloudCalls(calls, io);
+      } finally {
+        await sandbox.close();
+      }
     }
   }
 }
@@ -198,6 +233,25 @@ function reportSandbox(served: Awaited<ReturnType<RunSandbox['serve']>>, io: IoH
   io.emit({ kind: 'info', message: `sandbox: simulated accounts ${accounts}` });
   io.emit({ kind: 'info', message: `sandbox: seeded ${served.seeded.length} resource${served.seeded.length === 1 ? '' : 's'} the pipeline assumes exist${served.seeded.length > 0 ? ':' : ''}` });
   for (const resource of served.seeded) io.emit({ kind: 'info', message: `  ${resource.kind} ${resource.id} (${resource.detail})` });
+}
+
+/** Each cluster the run deployed to, as it is now: which server groups serve, with their health and capacity. */
+function reportDeployed(clusters: ReadonlyArray<DeployedClusterReport>, io: IoHost): void {
+  for (const cluster of clusters) {
+    const where = `sandbox: cluster ${cluster.cluster} (${cluster.account}, ${cluster.region})`;
+    if (cluster.problem !== undefined) {
+      io.emit({ kind: 'info', message: `${where} could not be described: ${cluster.problem}` });
+      continue;
+    }
+    io.emit({ kind: 'info', message: `${where} after the run:${cluster.serverGroups.length === 0 ? ' no server group' : ''}` });
+    const width = Math.max(0, ...cluster.serverGroups.map((group) => group.name.length));
+    for (const group of cluster.serverGroups) {
+      const traffic = group.disabled ? (group.draining ? 'disabled, draining' : 'disabled') : 'serving';
+      const { min, max, desired } = group.capacity;
+      const runs = group.images !== undefined && group.images.length > 0 ? `, runs ${group.images.join(', ')}` : '';
+      io.emit({ kind: 'info', message: `  ${group.name.padEnd(width)}  ${traffic}, ${group.up}/${group.instances} Up, capacity min ${min} max ${max} desired ${desired}${runs}` });
+    }
+  }
 }
 
 /** The cloud calls a sandboxed run made, counted by API action. */

@@ -9,17 +9,22 @@ import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-s
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { ECSClient } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateAliasCommand, CreateFunctionCommand, GetFunctionCommand, LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
 import type { Account } from '../../core/ports/accounts.ts';
 import type { Target, TargetKey, TargetLookup } from '../../core/ports/target.ts';
 import { createEc2Target } from '../../adapters/targets/aws-ec2/ec2-target.ts';
+import { createEcsTarget } from '../../adapters/targets/aws-ecs/ecs-target.ts';
 import { createAwsLambdaFunctions } from '../../adapters/targets/aws-lambda/lambda-functions.ts';
 import { createRegionalTarget } from '../../adapters/targets/regional-target.ts';
 import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
 import { clusterName, serverGroupName } from '../../core/deploy/names.ts';
+import { resolveExpectedArtifacts } from '../../core/deploy/expected-artifacts.ts';
+import type { JsonObject } from '../../core/ports/execution-store.ts';
+import { bindProviderFields } from '../../core/stages/provider-bindings.ts';
 import { describeSnapshot, type SandboxDescription } from './describe.ts';
+import { createSandboxArtifacts, SANDBOX_PREVIOUS_TAG } from './sandbox-artifacts.ts';
 import { assumedWorld, type AssumedLiveFunction, type AssumedServingGroup, type AssumedWorld, type SandboxCloud } from './world.ts';
 
 export interface AwsSandboxOptions {
@@ -47,6 +52,25 @@ export interface SeededResource {
   readonly detail: string;
 }
 
+/** A cluster a run deployed to, as its target describes it: each server group's traffic, health and capacity. */
+export interface DeployedCluster {
+  readonly account: string;
+  readonly region: string;
+  readonly cluster: string;
+  /** Why it could not be described, instead of its server groups. */
+  readonly problem?: string;
+  readonly serverGroups: ReadonlyArray<{
+    readonly name: string;
+    readonly disabled: boolean;
+    readonly draining: boolean;
+    readonly up: number;
+    readonly instances: number;
+    readonly capacity: { readonly min: number; readonly max: number; readonly desired: number };
+    /** The images its tasks run (ECS: the containers of its task definition). */
+    readonly images?: readonly string[];
+  }>;
+}
+
 export interface AwsSandbox {
   readonly simulator: AwsSimulator;
   /** Simulated seconds per wall-clock second. */
@@ -65,7 +89,12 @@ export interface AwsSandbox {
    * assume, a serving server group of each cluster a replacing strategy deploys to included
    * (started through the target, its instances in service before this resolves).
    */
-  serve(pipelines: readonly unknown[], parameters?: Readonly<Record<string, string>>): Promise<{ readonly accounts: readonly Account[]; readonly seeded: readonly SeededResource[] }>;
+  serve(
+    pipelines: readonly unknown[],
+    parameters?: Readonly<Record<string, string>>,
+  ): Promise<{ readonly accounts: readonly Account[]; readonly seeded: readonly SeededResource[]; readonly triggerArtifacts: readonly JsonObject[] }>;
+  /** The clusters the last `serve`'s pipelines deploy to, as their targets describe them now (what a run left behind). */
+  describeDeployed(): Promise<DeployedCluster[]>;
   /** The calls made since the last `serve` (what the run did, not the seeding), counted by `service:Action`, most first. */
   callCounts(): Array<{ readonly call: string; readonly count: number }>;
   /** What the simulated clouds hold now (`gennaker sandbox describe`). */
@@ -119,6 +148,8 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
   };
 
   const served = new Map<string, { account: Account; cloud: SandboxCloud; target?: Target }>();
+  /** The artifact accounts pipelines read, and the images a manual run's trigger brings. */
+  const artifacts = createSandboxArtifacts();
   /** What `prepare` seeded, by kind and name: each is seeded once. */
   const seededNames = new Set<string>();
   const targetOf = (name: string, cloud: SandboxCloud): Target | undefined => {
@@ -135,6 +166,23 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
         create: (region) => createEc2Target({ account: name, region, clients: clients(region) }),
       });
       entry.target = { ...ec2, functions: createAwsLambdaFunctions({ regions, clientFor: (region) => clients(region).lambda }) };
+    } else if (cloud === 'ecs') {
+      // Fargate tasks log through the account's role, as clouddriver passes its assumed role.
+      entry.target = createRegionalTarget({
+        account: name,
+        regions,
+        cloudProvider: 'ecs',
+        create: (region) =>
+          createEcsTarget({
+            account: name,
+            region,
+            clients: clients(region),
+            clock: { now: () => simulator.now() },
+            accountId: simulator.accountId,
+            executionRoleArn: `arn:aws:iam::${simulator.accountId}:role/ecsTaskExecutionRole`,
+            artifacts: artifacts.port,
+          }),
+      });
     }
     return entry.target;
   };
@@ -154,10 +202,34 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
         account: { name: assumed.name, cloudProvider: PROVIDER[assumed.cloud], accountType: 'sandbox', environment: 'sandbox', regions: regions.length > 0 ? regions : ['us-east-1'], accountId: simulator.accountId },
       });
     }
-    return seedWorld(simulator, world, seededNames);
+    return [...seedWorld(simulator, world, seededNames), ...artifacts.seed(world)];
   };
   const accounts = () => [...served.values()].map((entry) => entry.account);
   let callsBefore = 0;
+  let deployed: AssumedWorld['clusters'] = [];
+
+  /**
+   * The provider fields `-v000` is made from: the entry with what a run binds in (its task-definition
+   * artifact, the trigger's image), bound as a manual run of its pipeline binds them.
+   */
+  const servingProvider = (group: AssumedServingGroup): Readonly<Record<string, unknown>> => {
+    const trigger: JsonObject = { type: 'manual', artifacts: artifacts.triggerArtifacts(SANDBOX_PREVIOUS_TAG) };
+    const resolved = resolveExpectedArtifacts(group.pipeline, trigger);
+    const bound = bindProviderFields(group.entry, { cloudProvider: group.cloud, at: 'clusters[0]', trigger: resolved.ok ? { ...trigger, ...resolved.value } : trigger, ancestorOutputs: [], hasArtifact: false });
+    if (!bound.ok) throw new Error(`sandbox: the serving server group the ${group.entry['strategy']} deploy assumes cannot be made: ${bound.message}`);
+    return bound.value;
+  };
+
+  /** The images of an ECS task definition's containers; undefined when it cannot be read. */
+  const taskDefinitionImages = async (region: string, taskDefinition: unknown): Promise<string[] | undefined> => {
+    if (typeof taskDefinition !== 'string') return undefined;
+    try {
+      const answer = await clients(region).ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+      return (answer.taskDefinition?.containerDefinitions ?? []).map((container) => container.image).filter((image): image is string => typeof image === 'string');
+    } catch {
+      return undefined;
+    }
+  };
 
   const skipped = (what: string, error: unknown): SeededResource => ({
     kind: 'not seeded:',
@@ -207,7 +279,8 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     const before = await target.serverGroups.describeCluster(ref);
     if (before.ok && before.cluster.serverGroups.length > 0) return undefined;
     const name = serverGroupName(cluster, 0);
-    const created = await target.serverGroups.create({ ...ref, name, owner: SEED_OWNER, capacity: group.capacity, provider: group.entry });
+    const provider = servingProvider(group);
+    const created = await target.serverGroups.create({ ...ref, name, owner: SEED_OWNER, capacity: group.capacity, provider });
     if (!created.ok) throw new Error(`sandbox: the serving server group ${name} the ${group.entry['strategy']} deploy assumes could not start in ${group.region}: ${created.message}`);
     // Boot, health checks and registration take simulated minutes: step the clock until it serves.
     for (let step = 0; step < SEED_STEPS; step++) {
@@ -215,7 +288,8 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
       const serving = described.ok ? described.cluster.serverGroups.find((candidate) => candidate.name === name) : undefined;
       const up = serving?.instances.filter((instance) => instance.health === 'Up').length ?? 0;
       if (serving && !serving.disabled && up >= group.capacity.desired) {
-        return { kind: 'server group', id: name, detail: `${group.account}, ${group.region}, ${up} instance${up === 1 ? '' : 's'} Up, serving before the ${group.entry['strategy']} deploy` };
+        const unit = group.cloud === 'ecs' ? 'task' : 'instance';
+        return { kind: 'server group', id: name, detail: `${group.account}, ${group.region}, ${up} ${unit}${up === 1 ? '' : 's'} Up, serving before the ${group.entry['strategy']} deploy` };
       }
       simulator.tick(SEED_STEP_MS);
     }
@@ -244,8 +318,37 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
         if (started) seeded.push(started);
       }
       callsBefore = simulator.calls().length;
+      deployed = world.clusters;
       const named = new Set(world.accounts.map((account) => account.name));
-      return { accounts: accounts().filter((account) => named.has(account.name)), seeded };
+      return { accounts: accounts().filter((account) => named.has(account.name)), seeded, triggerArtifacts: artifacts.triggerArtifacts() };
+    },
+    async describeDeployed() {
+      const found: DeployedCluster[] = [];
+      for (const group of deployed) {
+        const target = targets({ account: group.account, cloudProvider: group.cloud });
+        if (!target) continue;
+        const cluster = clusterName(group.application, group.stack, group.detail);
+        const described = await target.serverGroups.describeCluster({ account: group.account, location: group.region, cluster });
+        if (!described.ok) {
+          found.push({ account: group.account, region: group.region, cluster, problem: described.message, serverGroups: [] });
+          continue;
+        }
+        const serverGroups: DeployedCluster['serverGroups'][number][] = [];
+        for (const serverGroup of described.cluster.serverGroups) {
+          const images = group.cloud === 'ecs' ? await taskDefinitionImages(group.region, serverGroup.launchConfig?.['taskDefinition']) : undefined;
+          serverGroups.push({
+            name: serverGroup.name,
+            disabled: serverGroup.disabled,
+            draining: serverGroup.draining === true,
+            up: serverGroup.instances.filter((instance) => instance.health === 'Up').length,
+            instances: serverGroup.instances.length,
+            capacity: serverGroup.capacity,
+            ...(images !== undefined ? { images } : {}),
+          });
+        }
+        found.push({ account: group.account, region: group.region, cluster, serverGroups });
+      }
+      return found;
     },
     callCounts() {
       const counts = new Map<string, number>();
@@ -298,6 +401,12 @@ function seedWorld(simulator: AwsSimulator, world: AssumedWorld, seen: Set<strin
       const seededObject = simulator.seed.lambda.codeObject({ bucket: object.slice(0, at), key: object.slice(at + 1) });
       seen.add(`code|${object}`);
       seeded.push({ kind: 'code object', id: `s3://${object}`, detail: `${seededObject.size} bytes, sha256 ${seededObject.codeSha256.slice(0, 12)}…` });
+    }
+    for (const name of region.ecsClusters) {
+      if (seen.has(`ecs|${region.region}|${name}`)) continue;
+      const { clusterArn } = simulator.seed.ecs.cluster({ name, region: region.region });
+      seen.add(`ecs|${region.region}|${name}`);
+      seeded.push({ kind: 'ECS cluster', id: clusterArn, detail: `${name}, ${region.region}` });
     }
     const fresh = [...region.targetGroups.values()].filter((group) => !seen.has(`tg|${group.name}`));
     for (const group of fresh) {

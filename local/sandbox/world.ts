@@ -1,7 +1,8 @@
 /**
  * The world a pipeline assumes, read from its JSON: which accounts it deploys to and on which
  * cloud, and the cloud resources its stages name without creating (AMIs, subnets of a
- * `subnetType`, security groups, target groups, ECS clusters, IAM roles, Lambda functions).
+ * `subnetType`, security groups, target groups, ECS clusters, IAM roles, Lambda functions), the
+ * artifacts its deploys read through artifact accounts, and the images they take from a trigger.
  * `gennaker run --sandbox` seeds exactly these into the simulated clouds before the run, and
  * reports them, so a production pipeline runs offline unchanged; anything else the pipeline
  * names stays unknown and fails as the cloud would fail it.
@@ -60,6 +61,24 @@ export interface AssumedServingGroup {
   readonly capacity: { readonly min: number; readonly max: number; readonly desired: number };
   /** The cluster entry as the pipeline writes it: the provider fields the server group is made from. */
   readonly entry: Readonly<Record<string, unknown>>;
+  /** The pipeline's name and expected artifacts, which the entry's artifact ids refer to. */
+  readonly pipeline: { readonly name: string; readonly expectedArtifacts: readonly Readonly<Record<string, unknown>>[] };
+}
+
+/**
+ * A task-definition artifact an ECS deploy reads through an artifact account (the default artifact
+ * of the expected artifact its `taskDefinitionArtifact.artifactId` names, or an artifact written
+ * inline with an account): the sandbox serves it from a store it seeds with a task definition
+ * made from the cluster entry.
+ */
+export interface AssumedArtifact {
+  readonly artifactAccount: string;
+  readonly type: string;
+  readonly reference: string;
+  readonly name?: string;
+  readonly version?: string;
+  /** The cluster entry that reads it: what the task definition must agree with. */
+  readonly entry: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -83,11 +102,30 @@ const AWS_REGION = /^(us|us-gov|af|ap|ca|cn|eu|il|me|mx|sa)-(north|south|east|we
 /** Strategies that replace a serving server group. */
 const REPLACING_STRATEGIES = new Set(['redblack', 'rollingredblack', 'highlander']);
 
+/** A cluster a deploy stage deploys to, in one region. */
+export interface AssumedCluster {
+  readonly account: string;
+  readonly cloud: SandboxCloud;
+  readonly region: string;
+  readonly application: string;
+  readonly stack?: string;
+  readonly detail?: string;
+}
+
 export interface AssumedWorld {
   readonly accounts: readonly AssumedAccount[];
+  /** Every cluster the deploy stages deploy to (one per account, region and name). */
+  readonly clusters: readonly AssumedCluster[];
   readonly serving: readonly AssumedServingGroup[];
   readonly liveFunctions: readonly AssumedLiveFunction[];
   readonly regions: ReadonlyMap<string, AssumedRegion>;
+  /** Artifacts deploys read through artifact accounts. */
+  readonly artifacts: readonly AssumedArtifact[];
+  /**
+   * Images deploys take from their docker trigger (`imageDescription.fromTrigger` without a tag),
+   * as `<registry>/<repository>`: a manual run has no trigger image, so the sandbox supplies one.
+   */
+  readonly triggerImages: readonly string[];
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -175,6 +213,11 @@ export function assumedWorld(pipelines: readonly unknown[], parameters: Readonly
 
   const serving: AssumedServingGroup[] = [];
   const liveFunctions: AssumedLiveFunction[] = [];
+  const deployed: AssumedCluster[] = [];
+  const artifacts: AssumedArtifact[] = [];
+  const triggerImages = new Set<string>();
+  let expectedArtifacts: Record<string, unknown>[] = [];
+  let pipelineName = '';
   const cluster = (entry: Record<string, unknown>, deploys: boolean) => {
     const cloud = cloudOf(entry);
     if (!cloud || cloud === 'lambda') return;
@@ -183,14 +226,18 @@ export function assumedWorld(pipelines: readonly unknown[], parameters: Readonly
     account(accountName, cloud, inRegions);
     const application = text(entry['application']) ?? (isObject(entry['moniker']) ? text(entry['moniker']['app']) : undefined);
     const strategy = text(entry['strategy']);
+    const stack = text(entry['stack']);
+    const detail = text(entry['freeFormDetails']);
+    if (deploys && accountName && application) {
+      for (const region of inRegions) deployed.push({ account: accountName, cloud, region, application, ...(stack ? { stack } : {}), ...(detail ? { detail } : {}) });
+    }
     if (deploys && accountName && application && strategy && REPLACING_STRATEGIES.has(strategy)) {
-      const stack = text(entry['stack']);
-      const detail = text(entry['freeFormDetails']);
       const capacity = capacityOf(entry['capacity']);
       for (const region of inRegions) {
-        serving.push({ account: accountName, cloud, region, application, ...(stack ? { stack } : {}), ...(detail ? { detail } : {}), capacity, entry });
+        serving.push({ account: accountName, cloud, region, application, ...(stack ? { stack } : {}), ...(detail ? { detail } : {}), capacity, entry, pipeline: { name: pipelineName, expectedArtifacts } });
       }
     }
+    if (cloud === 'ecs') ecsArtifacts(entry);
     for (const region of inRegions) {
       const world = regionNamed(region);
       const subnetType = text(entry['subnetType']);
@@ -222,8 +269,40 @@ export function assumedWorld(pipelines: readonly unknown[], parameters: Readonly
     }
   };
 
+  /** What an ECS entry reads besides the cloud: its task-definition artifact and trigger images. */
+  const ecsArtifacts = (entry: Record<string, unknown>) => {
+    const usesArtifact = entry['useTaskDefinitionArtifact'] === true || entry['useTaskDefinitionArtifact'] === 'true';
+    const descriptions = usesArtifact
+      ? (Array.isArray(entry['containerMappings']) ? entry['containerMappings'] : []).map((mapping) => (isObject(mapping) ? mapping['imageDescription'] : undefined))
+      : text(entry['dockerImageAddress']) === undefined
+        ? [entry['imageDescription']]
+        : [];
+    for (const description of descriptions) {
+      if (!isObject(description) || (description['fromTrigger'] !== true && description['fromTrigger'] !== 'true') || text(description['tag'])) continue;
+      const repository = text(description['repository']);
+      const registry = text(description['registry']);
+      if (repository) triggerImages.add(registry ? `${registry}/${repository}` : repository);
+    }
+    if (!usesArtifact || !isObject(entry['taskDefinitionArtifact'])) return;
+    const given = entry['taskDefinitionArtifact'];
+    const id = text(given['artifactId']);
+    const expected = id === undefined ? undefined : expectedArtifacts.find((candidate) => candidate['id'] === id);
+    // A manual run binds an expected artifact to its default only; one the trigger must bring stays unbound, as in Spinnaker.
+    const artifact = expected !== undefined ? (expected['useDefaultArtifact'] === true && isObject(expected['defaultArtifact']) ? expected['defaultArtifact'] : undefined) : isObject(given['artifact']) ? given['artifact'] : undefined;
+    if (artifact === undefined) return;
+    const type = text(artifact['type']);
+    const reference = text(artifact['reference']);
+    const artifactAccount = text(artifact['artifactAccount']) ?? text(entry['taskDefinitionArtifactAccount']);
+    if (!type || type === 'embedded/base64' || !reference || !artifactAccount) return;
+    const name = text(artifact['name']);
+    const version = text(artifact['version']);
+    artifacts.push({ artifactAccount, type, reference, ...(name ? { name } : {}), ...(version ? { version } : {}), entry });
+  };
+
   for (const given of pipelines) {
     const pipeline = withParameters(given, parameters);
+    expectedArtifacts = isObject(pipeline) && Array.isArray(pipeline['expectedArtifacts']) ? pipeline['expectedArtifacts'].filter(isObject) : [];
+    pipelineName = isObject(pipeline) ? (text(pipeline['name']) ?? '') : '';
     const stages = isObject(pipeline) && Array.isArray(pipeline['stages']) ? pipeline['stages'] : [];
     for (const stage of stages) {
       if (!isObject(stage)) continue;
@@ -257,14 +336,22 @@ export function assumedWorld(pipelines: readonly unknown[], parameters: Readonly
   }
   return {
     accounts: [...accounts.entries()].map(([name, entry]) => ({ name, cloud: entry.cloud, regions: [...entry.regions] })).sort((a, b) => a.name.localeCompare(b.name)),
+    clusters: deployed.filter((group, index) => deployed.findIndex((other) => sameCluster(other, group)) === index),
     regions,
     // One serving server group per cluster and region, however many stages deploy to it.
     serving: serving.filter((group, index) => serving.findIndex((other) => sameCluster(other, group)) === index),
     liveFunctions,
+    // One document per artifact: the first entry that reads it says what it holds.
+    artifacts: artifacts.filter((artifact, index) => artifacts.findIndex((other) => sameArtifact(other, artifact)) === index),
+    triggerImages: [...triggerImages],
   };
 }
 
-function sameCluster(a: AssumedServingGroup, b: AssumedServingGroup): boolean {
+function sameArtifact(a: AssumedArtifact, b: AssumedArtifact): boolean {
+  return a.artifactAccount === b.artifactAccount && a.type === b.type && a.reference === b.reference && a.version === b.version;
+}
+
+function sameCluster(a: AssumedCluster, b: AssumedCluster): boolean {
   return a.account === b.account && a.region === b.region && a.application === b.application && a.stack === b.stack && a.detail === b.detail;
 }
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { sandboxTaskDefinition } from '../../../local/sandbox/sandbox-artifacts.ts';
 import { assumedWorld } from '../../../local/sandbox/world.ts';
 import { CONFORMANCE_CORPUS } from '../../support/conformance.ts';
 
@@ -24,9 +25,50 @@ describe('the world a pipeline assumes', () => {
     expect([...region.ecsClusters]).toEqual(['spinnaker-deployment-cluster']);
     // "None (No IAM role)" is Deck's placeholder, not a role.
     expect([...region.iamRoles]).toEqual([]);
-    expect(world.serving.map(({ entry: _entry, ...group }) => group)).toEqual([
+    expect(world.serving.map(({ entry: _entry, pipeline: _pipeline, ...group }) => group)).toEqual([
       { account: 'ecs-my-aws-devel-acct', cloud: 'ecs', region: 'us-west-2', application: 'ecsapp', stack: 'prod', detail: 'ecsdemo', capacity: { min: 2, max: 6, desired: 3 } },
     ]);
+    expect(world.clusters).toEqual([{ account: 'ecs-my-aws-devel-acct', cloud: 'ecs', region: 'us-west-2', application: 'ecsapp', stack: 'prod', detail: 'ecsdemo' }]);
+    // The task definition its expected artifact defaults to, read through the artifact account, and the image its docker trigger brings.
+    expect(world.artifacts.map(({ entry: _entry, ...artifact }) => artifact)).toEqual([
+      {
+        artifactAccount: 'my-github-artifact-account',
+        type: 'github/file',
+        reference: 'https://api.github.com/repos/ecs-examples/spinnaker-artifacts/contents/demo-task-def.json',
+        name: 'demo-task-def.json',
+        version: 'master',
+      },
+    ]);
+    expect(world.triggerImages).toEqual(['123456789012.dkr.ecr.us-west-2.amazonaws.com/spinnaker-deployment-images']);
+  });
+
+  it('makes the task definition an ECS entry expects of its artifact: its containers, the ports its target groups reach, Fargate size', () => {
+    const pipelines = readJson(join(CONFORMANCE_CORPUS, 'spinnaker_spinnaker_ecs-pipelineConfigs.json')) as Array<{ stages: Array<{ clusters: Array<Record<string, unknown>> }> }>;
+    expect(sandboxTaskDefinition(pipelines[0]!.stages[0]!.clusters[0]!)).toEqual({
+      containers: ['v001'],
+      taskDefinition: {
+        family: 'ecsapp-prod-ecsdemo',
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [{ name: 'v001', image: 'replaced-by-containerMappings', essential: true, portMappings: [{ containerPort: 80, protocol: 'tcp' }] }],
+      },
+    });
+    const legacy = sandboxTaskDefinition({ application: 'a', launchType: 'EC2', networkMode: 'bridge', containerMappings: [{ containerName: 'web' }, { containerName: 'sidecar' }], targetGroup: 'tg', loadBalancedContainer: 'web', containerPort: '8080' });
+    expect(legacy.containers).toEqual(['web', 'sidecar']);
+    expect(legacy.taskDefinition).toMatchObject({ networkMode: 'bridge', requiresCompatibilities: ['EC2'], containerDefinitions: [{ name: 'web', portMappings: [{ containerPort: 8080 }] }, { name: 'sidecar', portMappings: [] }] });
+  });
+
+  it('seeds no artifact a manual run cannot bind (an expected artifact without a default), nor a trigger image of an entry that names its tag', () => {
+    const pipeline = readJson(join(CONFORMANCE_CORPUS, 'spinnaker_spinnaker_ecs-pipelineConfigs.json')) as Array<Record<string, unknown> & { expectedArtifacts: Array<Record<string, unknown>>; stages: Array<{ clusters: Array<Record<string, unknown>> }> }>;
+    const changed = structuredClone(pipeline[0]!);
+    changed.expectedArtifacts[0]!['useDefaultArtifact'] = false;
+    const cluster = changed.stages[0]!.clusters[0]!;
+    cluster['containerMappings'] = [{ containerName: 'v001', imageDescription: { registry: 'r', repository: 'x', tag: '1.0', fromTrigger: true } }];
+    const world = assumedWorld([changed]);
+    expect(world.artifacts).toEqual([]);
+    expect(world.triggerImages).toEqual([]);
   });
 
   it('reads the EC2 example: AMI by name, subnets of the subnetType in the listed zones, instance target group, and one serving group', () => {

@@ -143,6 +143,22 @@ describe('body limits', () => {
     expect(answer.sent).toBeLessThan(100 * 1024 * 1024);
   });
 
+  it('stays small under 16 parallel unauthenticated 100 MB webhook bodies with a junk signature: each stopped at the limit', async () => {
+    // given: the probe that once took the server to 4.42 GB of memory
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    const before = process.memoryUsage().rss;
+
+    // when
+    const answers = await Promise.all(Array.from({ length: 16 }, (_, index) => rawPost(`/webhooks/webhook/probe-${index}`, { 'x-hub-signature-256': 'sha256=00' }, repeat(chunk, 1600))));
+    const grown = process.memoryUsage().rss - before;
+
+    // then: every one is refused at 512 KiB, long before its 100 MB were sent, and the process grew by far less than one body
+    expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: 16 }, () => 413));
+    for (const answer of answers) expect(answer.sent).toBeLessThan(100 * 1024 * 1024);
+    expect(answers.reduce((sum, answer) => sum + answer.sent, 0)).toBeLessThan(16 * 100 * 1024 * 1024);
+    expect(grown).toBeLessThan(100 * 1024 * 1024);
+  });
+
   it('accepts a body just under the limit and refuses one just over it (the limit is configurable)', async () => {
     const padding = (size: number) => {
       const base = JSON.stringify(pipeline('Padded', { description: '' }));

@@ -215,7 +215,7 @@ describe('secrets', () => {
           name: 'Deploy',
           method: 'POST',
           url: `${hookUrl}/deploy?access_token=\${#secret('hook-token')}&team=core`,
-          customHeaders: { Authorization: 'Bearer ${parameters.token}', 'X-Team': 'core' },
+          customHeaders: { Authorization: 'Bearer ${parameters.token}', 'X-Team': 'core', 'X-Caller': 'ci ${parameters.token}' },
           payload: { note: 'sent ${parameters.token}' },
           waitForCompletion: true,
           statusUrlResolution: 'webhookResponse',
@@ -244,7 +244,9 @@ describe('secrets', () => {
     }
     const webhook = shown.json.stages[0].context.webhook;
     expect(shown.json.stages[0].context.url).toBe(`${hookUrl}/deploy?access_token=******&team=core`);
-    expect(shown.json.stages[0].context.customHeaders).toEqual({ Authorization: '******', 'X-Team': 'core' });
+    // a header under a name that does not look secret is hidden by its value
+    expect(sent.headers['x-caller']).toBe(`ci ${TOKEN_VALUE}`);
+    expect(shown.json.stages[0].context.customHeaders).toEqual({ Authorization: '******', 'X-Team': 'core', 'X-Caller': 'ci ******' });
     expect(webhook.statusEndpoint).toBe(`${hookUrl}/status?id=7&X-Amz-Signature=******`);
     expect(webhook.body.echo).toEqual({ authorization: '******', url: '/deploy?access_token=******&team=core' });
     expect(filesHolding(ALL_SECRETS)).toEqual([]);

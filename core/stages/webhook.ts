@@ -103,7 +103,9 @@ export function runWaitBeforeMonitor(input: TaskInput<WebhookStage>, pollsLeft: 
 export async function runMonitorWebhook(input: TaskInput<WebhookStage>, deps: TaskDeps): Promise<TaskResult> {
   const context = input.record.context;
   const webhook = objectAt(context, 'webhook');
-  const endpoint = webhook.statusEndpoint;
+  // With getMethod the status URL is the stage's own, evaluated for this step: a `#secret` in it
+  // is read now (the recorded statusEndpoint holds it redacted).
+  const endpoint = input.stage.config.statusUrlResolution === 'getMethod' && typeof context.url === 'string' && /^https?:\/\//i.test(context.url.trim()) ? context.url.trim() : webhook.statusEndpoint;
   if (typeof endpoint !== 'string') return failed(`stage '${input.stage.name}' has no status URL to monitor; createWebhook did not record one`);
   const result = await deps.http.send({ method: 'GET', url: endpoint, headers: requestHeaders(input) });
   const outcome = classifyHttpResult(result, statusCodes(input.stage));

@@ -145,6 +145,25 @@ describe('Gennaker on AWS, in-process', () => {
     await cloud.settled();
   });
 
+  it('refuses a value for a secret parameter, having no key to store it encrypted, and fails #secret naming the missing store', async () => {
+    // given
+    await cloud.call('POST', '/pipelines', { application: 'shop', name: 'Secretive', parameterConfig: [{ name: 'token', secret: true }], stages: [{ refId: '1', type: 'wait', name: 'Wait', waitTime: 0 }] });
+    await cloud.call('POST', '/pipelines', { application: 'shop', name: 'Named secret', stages: [{ refId: '1', type: 'wait', name: 'Wait', waitTime: 0, note: "${#secret('db')}", failOnFailedExpressions: true }] });
+
+    // when
+    const refused = await cloud.call('POST', '/pipelines/shop/Secretive', { parameters: { token: 'would-be-plaintext' } });
+    const started = await cloud.call('POST', '/pipelines/shop/Named secret', {});
+    const id = String(started.json.ref).split('/').pop()!;
+    const ended = await until('the run to end', async () => (await cloud.call('GET', `/pipelines/${id}`)).json, (execution) => execution.status === 'TERMINAL');
+
+    // then
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toBe("the parameter 'token' is secret, and this installation has no key to store secrets encrypted; configure one (on AWS, a KMS key) or start without a value for it");
+    expect(JSON.stringify((await cloud.apiRuntime.store.listExecutions({ application: 'shop' }, { limit: 100 })).items)).not.toContain('would-be-plaintext');
+    expect(ended.stages[0].context.exception.details.error).toContain("#secret('db'): no secret store is configured here");
+    await cloud.settled();
+  });
+
   it('ignores status changes of other state machines and runs that have not ended', async () => {
     const { default: sample } = await import('../fixtures/aws-events/sfn-execution-status-change-failed.json', { with: { type: 'json' } });
     expect(await cloud.reconcile(sample)).toEqual({ reconciled: false, reason: "state machine 'state-machine' is not one of Gennaker's (prefix 'gennaker-')" });

@@ -27,7 +27,10 @@ const TOKEN_VALUE = 's3cr3t-t0ken-value';
 const DB_PASSWORD = 'hunter2-db-pass';
 const HOOK_TOKEN = 'hook-t0ken-from-store';
 const SIGNATURE = 'a1b2c3d4e5f6signature';
-const ALL_SECRETS = [TOKEN_VALUE, DB_PASSWORD, HOOK_TOKEN, SIGNATURE];
+const ORIGINAL = 'original-rotating-key';
+const ROTATED = 'rotated-key-after-create';
+const ALL_SECRETS = [TOKEN_VALUE, DB_PASSWORD, HOOK_TOKEN, SIGNATURE, ORIGINAL, ROTATED];
+let secrets: ReturnType<typeof createLocalSecrets>;
 
 interface Received {
   readonly method: string;
@@ -51,8 +54,8 @@ async function ended(id: string): Promise<void> {
   }
 }
 
-async function start(application: string, pipeline: string, parameters: Record<string, string>): Promise<string> {
-  const started = await call('POST', `/pipelines/${application}/${pipeline}`, { parameters });
+async function start(application: string, pipeline: string, parameters: Record<string, string>, trigger: Record<string, unknown> = {}): Promise<string> {
+  const started = await call('POST', `/pipelines/${application}/${pipeline}`, { ...trigger, parameters });
   expect(started.status).toBe(202);
   const id = String(started.json.ref).replace('/pipelines/', '');
   await ended(id);
@@ -100,6 +103,14 @@ beforeAll(async () => {
       };
       // The deploy hook answers with a signed status URL and echoes what it was sent.
       if (url.pathname === '/deploy') return reply(202, { statusUrl: `${hookUrl}/status?id=7&X-Amz-Signature=${SIGNATURE}`, echo: { authorization: request.headers.authorization, url: request.url } });
+      // Rotates the secret it was called with, then wants the new one on every poll.
+      if (url.pathname === '/rotating') {
+        if (request.method === 'POST') {
+          void secrets.set('rotating', ROTATED, ['vault-sec']).then(() => reply(202, {}));
+          return;
+        }
+        return url.searchParams.get('api_key') === ROTATED ? reply(200, { status: 'DONE' }) : reply(403, { error: 'stale key' });
+      }
       if (url.pathname === '/status') {
         if (url.searchParams.get('X-Amz-Signature') !== SIGNATURE) return reply(403, { error: 'bad signature' });
         return reply(200, { status: 'DONE', message: `deployed with ${request.url}` });
@@ -111,9 +122,10 @@ beforeAll(async () => {
   hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 
   // Named secrets, as `gennaker secret set` keeps them.
-  const secrets = createLocalSecrets(dir, await loadSecretCipher(dir));
+  secrets = createLocalSecrets(dir, await loadSecretCipher(dir));
   await secrets.set('db-password', DB_PASSWORD, []);
   await secrets.set('hook-token', HOOK_TOKEN, ['vault-sec']);
+  await secrets.set('rotating', ORIGINAL, ['vault-sec']);
 
   server = await startLocalServer({ dir, port: 0, cronTickMs: 60_000, powers: { roots: [work] }, webhookAllowlist: [hookUrl] });
   token = readFileSync(join(dir, 'token'), 'utf8').trim();
@@ -151,7 +163,7 @@ describe('secrets', () => {
     expect((await call('POST', '/pipelines', pipeline)).status).toBe(200);
 
     // when
-    const id = await start('vault-sec', 'Uses secrets', { token: TOKEN_VALUE });
+    const id = await start('vault-sec', 'Uses secrets', { token: TOKEN_VALUE }, { payload: { note: `built with ${TOKEN_VALUE}` } });
     const shown = await call('GET', `/pipelines/${id}`);
     const listed = await call('GET', '/applications/vault-sec/pipelines');
 
@@ -160,6 +172,7 @@ describe('secrets', () => {
     const execution = shown.json;
     expect(execution.status).toBe('TERMINAL');
     expect(execution.trigger.parameters).toEqual({ token: '******', env: 'prod' });
+    expect(execution.trigger.payload).toEqual({ note: 'built with ******' });
     expect(execution.stages[0].outputs.header).toBe('Bearer ******');
     expect(execution.stages[1].context.env).toEqual({ API_KEY: '******', DB_PASSWORD: '******', LOG_LEVEL: '******' });
     expect(execution.stages[1].outputs.SEEN).toBe('******');
@@ -171,6 +184,10 @@ describe('secrets', () => {
     // the record as stored, and every file of the state directory, hold none of them
     for (const secret of ALL_SECRETS) expect(await stored(id)).not.toContain(secret);
     expect(filesHolding([TOKEN_VALUE, DB_PASSWORD])).toEqual([]);
+    // the job's record keeps the names of its environment, not the values
+    const jobRecord = JSON.parse(readFileSync(join(dir, 'targets', 'local', 'jobs', execution.stages[1].context.jobId, 'job.json'), 'utf8'));
+    expect(jobRecord.env).toBeUndefined();
+    expect(jobRecord.envNames).toEqual(expect.arrayContaining(['API_KEY', 'DB_PASSWORD', 'LOG_LEVEL']));
     // the parameter stays secret in the saved pipeline (it round-trips)
     expect((await call('GET', '/applications/vault-sec/pipelineConfigs/Uses secrets')).json.parameterConfig[0]).toEqual({ name: 'token', secret: true });
   });
@@ -250,6 +267,28 @@ describe('secrets', () => {
     expect(webhook.statusEndpoint).toBe(`${hookUrl}/status?id=7&X-Amz-Signature=******`);
     expect(webhook.body.echo).toEqual({ authorization: '******', url: '/deploy?access_token=******&team=core' });
     expect(filesHolding(ALL_SECRETS)).toEqual([]);
+  });
+
+  it('reads a #secret again at every step, never from the record: a secret rotated after the first call is the one the next poll sends', async () => {
+    // given
+    received.length = 0;
+    await call('POST', '/pipelines', {
+      application: 'vault-sec',
+      name: 'Rotating',
+      stages: [{ refId: '1', type: 'webhook', name: 'Poll', method: 'POST', url: `${hookUrl}/rotating?api_key=\${#secret('rotating')}`, waitForCompletion: true, statusUrlResolution: 'getMethod', statusJsonPath: '$.status', successStatuses: 'DONE' }],
+    });
+
+    // when
+    const id = await start('vault-sec', 'Rotating', {});
+    const shown = await call('GET', `/pipelines/${id}`);
+
+    // then
+    expect(shown.json.status).toBe('SUCCEEDED');
+    expect(received.map((request) => `${request.method} ${request.url}`)).toEqual([`POST /rotating?api_key=${ORIGINAL}`, `GET /rotating?api_key=${ROTATED}`]);
+    for (const secret of [ORIGINAL, ROTATED]) {
+      expect(shown.text).not.toContain(secret);
+      expect(await stored(id)).not.toContain(secret);
+    }
   });
 
   it('hides a URL credential quoted by a failure message', async () => {

@@ -59,7 +59,7 @@ import type { EvaluationContext } from '../expressions/index.ts';
 import type { SecretCipher } from '../ports/secret-cipher.ts';
 import type { SecretLookup, SecretStore } from '../ports/secret-store.ts';
 import { createSealer, type Sealer } from './sealing.ts';
-import { secretValuesOf } from './secrets.ts';
+import { REDACTED, secretValuesOf } from './secrets.ts';
 import { readsSecrets, revealedSecrets, secretLookup, secretNamesIn } from './stage-secrets.ts';
 import {
   COMPLETE_TASK,
@@ -297,12 +297,14 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   };
 
   /**
-   * The fields of the stage as written that call `#secret`, evaluated again now (they are stored
-   * redacted); undefined when it has none. Fields a task evaluates itself are left to the task.
+   * The fields of the stage as written that are stored redacted, evaluated again now: those that
+   * call `#secret`, and, when no key can seal (secrets are redacted for good), those that hold a
+   * `******`. Undefined when there are none. Fields a task evaluates itself are left to the task.
    */
   const liveFields = (execution: Execution, stage: Stage, record: StageRecord, secrets: CallSecrets): Record<string, unknown> | undefined => {
     const deferred = new Set(['stageEnabled', ...GRAPH_FIELDS, ...(NOT_EVALUATED[stage.type] ?? [])]);
-    const keys = Object.keys(stage.raw).filter((key) => !deferred.has(key) && readsSecrets(stage.raw[key]));
+    const redacted = (key: string) => !secrets.sealer.canOpen && record.context[key] !== undefined && JSON.stringify(record.context[key]).includes(REDACTED);
+    const keys = Object.keys(stage.raw).filter((key) => !deferred.has(key) && (readsSecrets(stage.raw[key]) || redacted(key)));
     if (keys.length === 0) return undefined;
     const written: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(stage.raw)) if (!GRAPH_FIELDS.includes(key)) written[key] = value;

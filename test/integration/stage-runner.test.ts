@@ -182,6 +182,27 @@ describe('webhook stages against a local server', () => {
     expect(JSON.parse(request.body)).toEqual({ env: 'prod' });
   });
 
+  it('without a key to seal them, stores URL credentials as ****** and sends them again from the stage as written on every poll', async () => {
+    // given: this runner has no cipher, so what it redacts cannot be opened again
+    answers.set('/hook/signed?token=t0k3n-abc&id=1', [{ status: 202, body: {} }, { status: 200, body: { status: 'RUNNING' } }, { status: 200, body: { status: 'DONE' } }]);
+    const config = pipeline([
+      { refId: '1', type: 'webhook', name: 'Poll', method: 'POST', url: `${baseUrl}/hook/signed?token=t0k3n-abc&id=1`, waitForCompletion: true, statusUrlResolution: 'getMethod', statusJsonPath: '$.status', successStatuses: 'DONE' },
+    ]);
+
+    // when
+    const { execution, statuses } = await local.run(config);
+
+    // then
+    expect(statuses).toEqual({ '1': 'SUCCEEDED' });
+    expect(received.filter((entry) => entry.path.startsWith('/hook/signed')).map((entry) => `${entry.method} ${entry.path}`)).toEqual([
+      'POST /hook/signed?token=t0k3n-abc&id=1',
+      'GET /hook/signed?token=t0k3n-abc&id=1',
+      'GET /hook/signed?token=t0k3n-abc&id=1',
+    ]);
+    expect(JSON.stringify(execution)).not.toContain('t0k3n-abc');
+    expect(execution.stages[0]!.context.url).toBe(`${baseUrl}/hook/signed?token=******&id=1`);
+  });
+
   it('fails the stage on 404', async () => {
     answers.set('/hook/missing', [{ status: 404, body: { error: 'nope' } }]);
     const { execution, statuses } = await local.run(pipeline([{ refId: '1', type: 'webhook', name: 'Notify', url: `${baseUrl}/hook/missing` }]));

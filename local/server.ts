@@ -265,9 +265,10 @@ async function reseedSavedPipelines(store: ExecutionStore, sandbox: AwsSandbox, 
  * authenticated caller (it is the sandbox's world, not Gennaker's data); 404 without a sandbox.
  * Every other request goes to the API.
  */
-function withSandboxRoute(fetch: (request: Request) => Response | Promise<Response>, sandbox: AwsSandbox | undefined, auth: Authenticator, tokenPath: string) {
-  return async (request: Request): Promise<Response> => {
-    if (new URL(request.url).pathname !== '/sandbox') return fetch(request);
+function withSandboxRoute(fetch: (request: Request, env?: unknown) => Response | Promise<Response>, sandbox: AwsSandbox | undefined, auth: Authenticator, tokenPath: string) {
+  // The server's bindings (the client's socket) go on to the API: the audit log records the source address from them.
+  return async (request: Request, env?: unknown): Promise<Response> => {
+    if (new URL(request.url).pathname !== '/sandbox') return fetch(request, env);
     const caller = await auth.authenticate({ headers: Object.fromEntries([...request.headers.entries()]) });
     if (!caller) return Response.json({ status: 401, message: `not authenticated; send 'Authorization: Bearer <token>' with the token in ${tokenPath}` }, { status: 401 });
     if (request.method !== 'GET') return Response.json({ status: 405, message: `${request.method} /sandbox is not allowed; GET it` }, { status: 405 });

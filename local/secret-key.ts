@@ -12,6 +12,7 @@ import type { SecretCipher } from '../core/ports/secret-cipher.ts';
 import { AES_KEY_BYTES, createAesGcmCipher } from '../adapters/crypto/aes-gcm-cipher.ts';
 import { ensurePrivateDir } from './private-files.ts';
 
+/** The file of the state directory that holds the key. */
 export const SECRET_KEY_FILE = 'secret.key';
 
 /** The cipher of the state directory `dir`, its key read from (or created in) `dir/secret.key`. */

@@ -14,6 +14,7 @@ import type { SecretLookup } from '../ports/secret-store.ts';
 import { secretNamesIn } from '../expressions/secret-calls.ts';
 import { headerSecretValues, isSecretName } from './secrets.ts';
 
+/** The names of the secrets a stage as written reads (core/expressions/secret-calls.ts). */
 export { secretNamesIn };
 
 /** Whether a top-level field of a stage as written calls `#secret` (then it is evaluated at task time). */

@@ -5,13 +5,14 @@
  */
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { createCronSchedules, planSchedules } from '../adapters/scheduler/cron-schedules.ts';
+import { compilePipeline } from '../statemachines/index.ts';
 import { coldStartClients, createCloudRuntime, readEnvironment, type CloudClients, type CloudEnvironment, type CloudRuntime, type CloudRuntimeOptions, type PipelineSchedules } from './wiring.ts';
 
 /**
  * The runtime of a function that saves or publishes pipelines. `env.scheduler` and
  * `clients.scheduler` are both required: without them cron triggers would be saved and never fire.
  */
-export function createPublishingRuntime(env: CloudEnvironment, clients: CloudClients, options: Omit<CloudRuntimeOptions, 'schedules'> = {}): CloudRuntime {
+export function createPublishingRuntime(env: CloudEnvironment, clients: CloudClients, options: Omit<CloudRuntimeOptions, 'schedules' | 'compile' | 'startTargetVia'> = {}): CloudRuntime {
   if (!env.scheduler) throw new Error('the publishing runtime needs the Scheduler settings: read the environment with readEnvironment(env, { scheduler: true })');
   if (!clients.scheduler) throw new Error('the publishing runtime needs an EventBridge Scheduler client (clients.scheduler)');
   const cron = createCronSchedules({
@@ -28,7 +29,7 @@ export function createPublishingRuntime(env: CloudEnvironment, clients: CloudCli
     },
     sync: async (pipeline) => void (await cron.sync(pipeline)),
   };
-  return createCloudRuntime(env, clients, { ...options, schedules });
+  return createCloudRuntime(env, clients, { ...options, schedules, compile: compilePipeline });
 }
 
 let runtime: CloudRuntime | undefined;

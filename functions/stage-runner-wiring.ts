@@ -1,20 +1,95 @@
 /**
  * The composition root of the stage runner function: the shared cloud runtime
  * (functions/wiring.ts) plus the stage runner itself — every stage task, the expression
- * language and the webhook HTTP client, which no other function's bundle carries.
+ * language, the webhook HTTP client, and the deploy targets of the configured accounts
+ * (functions/aws-account-targets.ts, their SDK clients loaded on demand), which no other
+ * function's bundle carries.
+ *
+ * The stage runner never compiles nor publishes state machines (it runs user expressions and
+ * calls user webhooks, so its role holds no right to change them): a child pipeline whose version
+ * is not live is published by the publisher function, which answers the ARN to start it on
+ * (functions/publisher-client.ts, loaded on demand).
+ *
+ * Every invocation runs in the scope of its execution: the deploy accounts' roles are assumed
+ * with the session name `gennaker-<execution id>`, so CloudTrail in a deploy account names the
+ * pipeline run behind each call.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { createFetchHttpClient } from '../adapters/http/fetch-http-client.ts';
 import { createStageRunner, type StageRunner } from '../core/execution/stage-runner.ts';
-import { coldStartClients, createCloudRuntime, readEnvironment, type CloudClients, type CloudEnvironment, type CloudRuntime, type CloudRuntimeOptions } from './wiring.ts';
+import { createAccountTargets } from './aws-account-targets.ts';
+import type { AwsClientSettings } from './aws-targets.ts';
+import { coldStartClients, createCloudRuntime, hasDeployAccounts, readEnvironment, type CloudClients, type CloudEnvironment, type CloudRuntime, type CloudRuntimeOptions } from './wiring.ts';
 
 export interface StageRunnerRuntime extends CloudRuntime {
   readonly runner: StageRunner;
 }
 
+/** What the stage runner asks the publisher function (functions/publisher/handler.ts). */
+export interface StartTargetRequest {
+  readonly pipelineConfigId: string;
+  readonly version: number;
+  readonly start: true;
+}
+
+/** The ARN in the publisher's answer, or an error with its message. */
+export function startTargetOfAnswer(answer: unknown, request: StartTargetRequest): string {
+  const result = answer as { ok?: unknown; message?: unknown; published?: { ref?: unknown } } | undefined;
+  if (result?.ok === true && typeof result.published?.ref === 'string') return result.published.ref;
+  const why = typeof result?.message === 'string' ? result.message : `it answered ${JSON.stringify(answer)}`;
+  throw new Error(`the publisher could not give a start target for v${request.version} of pipeline ${request.pipelineConfigId}: ${why}`);
+}
+
+export interface StageRunnerRuntimeOptions extends Omit<CloudRuntimeOptions, 'schedules' | 'compile' | 'startTargetVia'> {
+  /**
+   * Asks the publisher function (tests: its handler in-process).
+   * @default a synchronous Lambda invoke of `env.publisherFunctionName`
+   */
+  readonly publisher?: (request: StartTargetRequest) => Promise<unknown>;
+  /** How the deploy targets reach AWS. @default AWS's endpoints, with the function's own credentials for STS */
+  readonly aws?: {
+    readonly clients?: AwsClientSettings;
+    /** The credentials STS AssumeRole is called with. */
+    readonly callerCredentials?: AwsCredentialIdentity;
+  };
+}
+
 /** The stage runner function's runtime: child pipelines start through its execution service. */
-export function createStageRunnerRuntime(env: CloudEnvironment, clients: CloudClients, options: Omit<CloudRuntimeOptions, 'schedules'> = {}): StageRunnerRuntime {
-  const runtime = createCloudRuntime(env, clients, options);
-  const runner = createStageRunner({
+export function createStageRunnerRuntime(env: CloudEnvironment, clients: CloudClients, options: StageRunnerRuntimeOptions = {}): StageRunnerRuntime {
+  const { aws, publisher, ...runtimeOptions } = options;
+  const askPublisher =
+    publisher ??
+    (async (request: StartTargetRequest) => {
+      if (!env.publisherFunctionName) throw new Error('PUBLISHER_FUNCTION_NAME is not set: it must name the publisher function, which publishes the versions the stage runner starts');
+      const { invokePublisher } = await import('./publisher-client.ts');
+      return invokePublisher(env.publisherFunctionName, request);
+    });
+  const runtime = createCloudRuntime(env, clients, {
+    ...runtimeOptions,
+    startTargetVia: async (pipelineConfigId, version) => {
+      const request: StartTargetRequest = { pipelineConfigId, version, start: true };
+      return startTargetOfAnswer(await askPublisher(request), request);
+    },
+  });
+  const execution = new AsyncLocalStorage<string>();
+  const targets = hasDeployAccounts(env.accounts)
+    ? createAccountTargets({
+        accounts: env.accounts,
+        load: async () => {
+          const { createAwsTargets } = await import('./aws-targets.ts');
+          const made = createAwsTargets({
+            region: env.region,
+            clock: runtime.clock,
+            sessionName: () => `gennaker-${execution.getStore() ?? 'stage-runner'}`,
+            ...(aws?.clients ? { clients: aws.clients } : {}),
+            ...(aws?.callerCredentials ? { callerCredentials: aws.callerCredentials } : {}),
+          });
+          return (account) => made.targetOf(account);
+        },
+      })
+    : undefined;
+  const run = createStageRunner({
     store: runtime.store,
     clock: runtime.clock,
     http: createFetchHttpClient({ allowlist: env.webhookAllowlist }),
@@ -23,7 +98,9 @@ export function createStageRunnerRuntime(env: CloudEnvironment, clients: CloudCl
     canaryConfigs: runtime.canaryConfigs,
     // Resumes a callback Task the runner does not leave waiting (a judgment kept by a restart, or skipped).
     callbacks: runtime.engine,
+    ...(targets ? { targets, accounts: () => env.accounts.map((account) => account.name) } : {}),
   });
+  const runner: StageRunner = (request) => execution.run(request.executionId, () => run(request));
   return { ...runtime, runner };
 }
 

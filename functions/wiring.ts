@@ -26,12 +26,17 @@
  * - `SCHEDULE_GROUP_NAME`, `SCHEDULER_ROLE_ARN`, `TRIGGER_ROUTER_ARN`: the Scheduler group cron
  *   triggers' schedules live in, the role Scheduler invokes with, and what it invokes (the API
  *   and the publisher, which save and publish pipelines).
- * - `ACCOUNTS`: the deploy accounts, JSON `{"<name>": "<role ARN>"}` (the CDK context `accounts`),
- *   each an `aws` account in this Region acting through its role; absent: no accounts, and a
- *   pipeline naming one is refused at save.
- * - `PUBLISHER_FUNCTION_NAME`: not read. The API publishes inline when a pipeline is saved
- *   (the save waits at most 20 s for a throttled control plane, then defers: the first start of
- *   that version publishes it); the publisher function republishes on request.
+ * - `ACCOUNTS`: the deploy accounts, the CDK context `accounts` as JSON: `{"<name>": "<role ARN>"}`
+ *   or `{"<name>": {"assumeRole", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs"}}`
+ *   (core/accounts/accounts-file.ts), each acting through its role, in this Region unless it lists
+ *   regions; absent: no accounts, a pipeline naming one is refused at save, and deploy stages
+ *   are refused at start. With accounts, the stage runner deploys to them
+ *   (functions/stage-runner-wiring.ts) and every function lets pipelines with deploy stages start.
+ * - `PUBLISHER_FUNCTION_NAME`: the publisher function, which the stage runner asks for the ARN to
+ *   start a child pipeline's version on when that version is not live (the stage runner may not
+ *   publish). The API publishes inline when a pipeline is saved (the save waits at most 20 s for
+ *   a throttled control plane, then defers: the first start of that version publishes it); the
+ *   publisher function republishes on request. Read by the stage runner only.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -46,11 +51,13 @@ import type { UserDirectory } from '../core/ports/user-directory.ts';
 import type { CanaryConfigStore } from '../core/ports/canary-config-store.ts';
 import { createEventBridgeBus } from '../adapters/eventbridge/event-bus.ts';
 import { createStepFunctionsEngine, type SfnClient, type StepFunctionsEngine } from '../adapters/stepfunctions/step-functions-engine.ts';
-import { createExecutionService, type GennakerExecutionService } from '../core/execution/execution-service.ts';
-import { parseAccountRoles } from '../core/accounts/accounts-file.ts';
+import { createExecutionService, type GennakerExecutionService, type PipelineCompiler } from '../core/execution/execution-service.ts';
+import { AWS_ACCOUNT_KINDS, parseAccountRoles } from '../core/accounts/accounts-file.ts';
 import { createAccountRegistry } from '../core/accounts/registry.ts';
 import { createUlidGenerator } from '../core/execution/ids.ts';
+import { DEPLOY_TARGET_STAGE_TYPES, RUNNABLE_STAGE_TYPES } from '../core/execution/runnable-stage-types.ts';
 import type { Account, AccountRegistry } from '../core/ports/accounts.ts';
+import { GennakerError } from '../core/errors.ts';
 import { formatIssue, type ValidationIssue } from '../core/issues.ts';
 import { parsePipeline } from '../core/pipeline/parse.ts';
 import type { Pipeline } from '../core/pipeline/model.ts';
@@ -79,6 +86,8 @@ export interface CloudEnvironment {
   readonly bodyLimits?: { readonly webhookBytes?: number; readonly configBytes?: number };
   /** The accounts pipelines may deploy to (`ACCOUNTS`). */
   readonly accounts: readonly Account[];
+  /** `PUBLISHER_FUNCTION_NAME`, when set. */
+  readonly publisherFunctionName?: string;
   /** Present when the function saves or publishes pipelines. */
   readonly scheduler?: SchedulerEnvironment;
 }
@@ -106,7 +115,7 @@ export function readEnvironment(env: Env, options: { readonly scheduler?: boolea
   const region = required(env, 'AWS_REGION', 'the Region (Lambda sets it)');
   const accounts = env.ACCOUNTS?.trim() ? parseAccountRoles(env.ACCOUNTS, region) : { accounts: [], issues: [] };
   if (accounts.issues.length > 0) {
-    throw new Error(`ACCOUNTS must hold JSON {"<account name>": "<role ARN>"} (the CDK context 'accounts'): ${accounts.issues.map(formatIssue).join('; ')}`);
+    throw new Error(`ACCOUNTS must hold JSON {"<account name>": "<role ARN>" or {"assumeRole": ...}} (the CDK context 'accounts'): ${accounts.issues.map(formatIssue).join('; ')}`);
   }
   return {
     tableName: required(env, 'TABLE_NAME', 'the name of the state table'),
@@ -118,6 +127,7 @@ export function readEnvironment(env: Env, options: { readonly scheduler?: boolea
     webhookAllowlist: (env.WEBHOOK_ALLOWLIST ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''),
     ...bodyLimitsSetting(env),
     accounts: accounts.accounts,
+    ...(env.PUBLISHER_FUNCTION_NAME?.trim() ? { publisherFunctionName: env.PUBLISHER_FUNCTION_NAME.trim() } : {}),
     ...(options.scheduler
       ? {
           scheduler: {
@@ -169,6 +179,17 @@ export interface CloudRuntimeOptions {
   readonly publishWaitMs?: number;
   /** Cron schedules to check at save and sync after each publish. @default none: the function does not save pipelines */
   readonly schedules?: PipelineSchedules;
+  /**
+   * Compiles pipelines (statemachines' `compilePipeline`): this function saves pipelines, or
+   * publishes a version whose publish a save deferred when it starts it. Either this or
+   * `startTargetVia` is given.
+   */
+  readonly compile?: PipelineCompiler;
+  /**
+   * This function never compiles nor publishes (the stage runner): a start whose version is not
+   * live asks here for the ARN to start on (the publisher function answers it).
+   */
+  readonly startTargetVia?: (pipelineConfigId: string, version: number) => Promise<string>;
 }
 
 export interface CloudRuntime {
@@ -196,6 +217,11 @@ export interface CloudRuntime {
 
 const systemClock: Clock = { now: () => Date.now() };
 
+/** Whether some account is one the stage runner deploys to (an `aws` or `ecs` account): then deploy stages run. */
+export function hasDeployAccounts(accounts: readonly Account[]): boolean {
+  return accounts.some((account) => (AWS_ACCOUNT_KINDS as readonly string[]).includes(account.cloudProvider));
+}
+
 /** JSON lines on stdout/stderr: what CloudWatch Logs keeps for each function. */
 export const consoleLog = (entry: CloudLogEntry): void => {
   const error = entry.error instanceof Error ? { name: entry.error.name, message: entry.error.message, stack: entry.error.stack } : entry.error;
@@ -221,7 +247,13 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
     },
     list: (query) => auditItems.list(query),
   };
-  const compile = (pipeline: Pipeline) => compilePipeline(pipeline);
+  const { startTargetVia } = options;
+  if (!options.compile && !startTargetVia) throw new Error('createCloudRuntime needs compile (a function that publishes) or startTargetVia (one that does not)');
+  const compile: PipelineCompiler =
+    options.compile ??
+    (() => {
+      throw new GennakerError('Gennaker.InvariantViolated', 'this function does not compile pipelines: the API saves them and the publisher publishes them');
+    });
 
   const latestPipeline = async (pipelineConfigId: string, version?: number) => {
     const saved = await store.getPipelineConfig(pipelineConfigId, version);
@@ -245,6 +277,7 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
     loadPublishRequest,
     random,
     ...(options.publishWaitMs !== undefined ? { publishWaitMs: options.publishWaitMs } : {}),
+    ...(startTargetVia ? { startTargetVia } : {}),
     onDeferred: (request, reason) =>
       log({ level: 'warn', message: `publishing v${request.version} of pipeline ${request.pipelineConfigId} was deferred (${reason}); its first start publishes it` }),
   });
@@ -283,6 +316,8 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
     ids: createUlidGenerator(clock, random),
     random,
     compile,
+    // What the stage runner runs (functions/stage-runner-wiring.ts): deploy stages once an account is configured.
+    runnableStageTypes: hasDeployAccounts(env.accounts) ? [...RUNNABLE_STAGE_TYPES, ...DEPLOY_TARGET_STAGE_TYPES] : RUNNABLE_STAGE_TYPES,
     accounts,
     users,
     audit,
@@ -311,8 +346,8 @@ export function coldStartClients(): CloudClients {
 
 let runtime: CloudRuntime | undefined;
 
-/** The runtime of this cold start, for functions that reconcile executions and route triggers. */
+/** The runtime of this cold start, for functions that reconcile executions and route triggers (they publish deferred versions they start). */
 export function cloudRuntimeForColdStart(): CloudRuntime {
-  runtime ??= createCloudRuntime(readEnvironment(process.env), coldStartClients());
+  runtime ??= createCloudRuntime(readEnvironment(process.env), coldStartClients(), { compile: compilePipeline });
   return runtime;
 }

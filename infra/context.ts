@@ -19,7 +19,7 @@ export const CONTEXT_KEYS = {
   tableKmsKeyArn: 'tableEncryptionKeyArn, a KMS key ARN (default: AWS managed key)',
   webhookAllowlist: 'webhookAllowlist, comma-separated URL patterns (default none)',
   webhookSecretsParameterPath: 'webhookSecretsParameterPath, an SSM path (default none)',
-  accounts: 'accounts, JSON {"name": "arn:aws:iam::<account>:role/<name>"} (default {})',
+  accounts: 'accounts, JSON {"name": "arn:aws:iam::<account>:role/<name>"} or {"name": {"assumeRole", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs"}} (default {})',
   apiRateLimit: 'apiThrottling.rateLimit (default 50)',
   apiBurstLimit: 'apiThrottling.burstLimit (default 100)',
   apiCloudWatchRole: "apiCloudWatchRole, true or false: create API Gateway's account-wide logging role (default true)",
@@ -54,7 +54,11 @@ function retention(value: unknown): logs.RetentionDays {
   return days as logs.RetentionDays;
 }
 
-function accounts(value: unknown): Record<string, string> {
+/**
+ * The account map as given (a JSON text on the command line, an object in cdk.json); its
+ * accounts are checked by the stack (validateGennakerStackProps), with the parser the functions use.
+ */
+function accounts(value: unknown): NonNullable<GennakerStackProps['accounts']> {
   let parsed: unknown = value;
   if (typeof value === 'string') {
     try {
@@ -66,10 +70,7 @@ function accounts(value: unknown): Record<string, string> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new Error(`context 'accounts' is ${JSON.stringify(parsed)}, expected an object of account name to role ARN: {"prod":"arn:aws:iam::123456789012:role/gennaker-deploy"}`);
   }
-  for (const [name, roleArn] of Object.entries(parsed)) {
-    if (typeof roleArn !== 'string') throw new Error(`context 'accounts.${name}' is ${JSON.stringify(roleArn)}, expected a role ARN string`);
-  }
-  return parsed as Record<string, string>;
+  return parsed as NonNullable<GennakerStackProps['accounts']>;
 }
 
 /** The stack name and props the context asks for. */

@@ -68,6 +68,11 @@ export function suppressJustifiedFindings(stack: GennakerStack): void {
     reason: "Cron triggers become one schedule per trigger, created when a pipeline is saved; scoped to Gennaker's own schedule group",
   };
   for (const key of CAPABILITIES.publishMachines) Validations.of(fns[key].role!).acknowledge(machines);
+  const aliases = {
+    id: machines.id,
+    reason: `Reads which version the live alias of this deployment's pipeline machines ('${prefix}-<pipelineConfigId>', created at run time) points at; no write`,
+  };
+  for (const key of CAPABILITIES.readLiveAliases) Validations.of(fns[key].role!).acknowledge(aliases);
   for (const key of CAPABILITIES.runMachines) Validations.of(fns[key].role!).acknowledge(runs);
   for (const key of CAPABILITIES.manageSchedules) Validations.of(fns[key].role!).acknowledge(schedules);
   if (stack.webhookSecretsParameterPath !== undefined) {

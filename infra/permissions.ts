@@ -11,14 +11,20 @@
  * | capability | api | stage runner | trigger router | reconciler | publisher |
  * |---|---|---|---|---|---|
  * | read/write the state table | ✓ | ✓ | ✓ | ✓ | ✓ |
- * | publish `${prefix}-*` machines, pass the state machine role | ✓ saves publish inline | ✓ | ✓ | ✓ | ✓ |
+ * | publish `${prefix}-*` machines, pass the state machine role | ✓ saves publish inline | | ✓ | ✓ | ✓ |
+ * | read which version a `${prefix}-*` live alias points at | (publish) | ✓ | (publish) | (publish) | (publish) |
  * | start/stop runs, answer task tokens of `${prefix}-*` | ✓ | ✓ child pipelines | ✓ | ✓ next queued | |
  * | put events on Gennaker's bus | ✓ | ✓ | ✓ | ✓ | |
  * | manage schedules in the group, pass the scheduler role | ✓ saves sync them | | | | ✓ |
+ * | invoke the publisher | | ✓ | | | |
  * | assume the deploy-target roles in `accounts` | | ✓ | | | |
  *
- * Publishing sits with every function that starts runs because the engine publishes a version
- * on its first start when the save could not (a throttled control plane defers it).
+ * Publishing sits with the functions that start runs because the engine publishes a version on
+ * its first start when the save could not (a throttled control plane defers it). The stage
+ * runner is the exception: it evaluates user expressions and calls user webhooks, so it may not
+ * create or change state machines. A child pipeline it starts runs on the live alias when that
+ * points at the child's version; otherwise it invokes the publisher, which publishes the version
+ * and answers the ARN to start on (functions/stage-runner-wiring.ts).
  *
  * Stages run as child state machines are machines `${prefix}.<pipelineConfigId>.<key>`
  * (adapters/stepfunctions/names.ts: outside `${prefix}-*`, so the execution-status rule never
@@ -49,7 +55,9 @@ export interface ControlPlaneGrants {
 
 /** Which functions hold which capability (the table above). */
 export const CAPABILITIES = {
-  publishMachines: ['api', 'stageRunner', 'triggerRouter', 'reconciler', 'publisher'],
+  publishMachines: ['api', 'triggerRouter', 'reconciler', 'publisher'],
+  readLiveAliases: ['stageRunner'],
+  invokePublisher: ['stageRunner'],
   runMachines: ['api', 'stageRunner', 'triggerRouter', 'reconciler'],
   putEvents: ['api', 'stageRunner', 'triggerRouter', 'reconciler'],
   manageSchedules: ['api', 'publisher'],
@@ -122,6 +130,14 @@ export function grantControlPlanePermissions(scope: Construct, grants: ControlPl
       reason: `Stages run as child state machines are created at run time, named '${prefix}.<pipelineConfigId>.<key>'; the prefix scopes this to this deployment's child machines, their versions and aliases`,
     });
     fns[key].addToRolePolicy(allow(['iam:PassRole'], [grants.stateMachineRole.roleArn], { StringEquals: { 'iam:PassedToService': 'states.amazonaws.com' } }));
+  }
+
+  for (const key of CAPABILITIES.readLiveAliases) {
+    fns[key].addToRolePolicy(allow(['states:DescribeStateMachineAlias'], [stateMachines]));
+  }
+
+  for (const key of CAPABILITIES.invokePublisher) {
+    fns[key].addToRolePolicy(allow(['lambda:InvokeFunction'], [grants.functions.publisher.functionArn]));
   }
 
   for (const key of CAPABILITIES.runMachines) {

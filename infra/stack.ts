@@ -6,7 +6,8 @@
  * The stack is environment-agnostic (no account or region, no lookups): `cdk synth` needs no
  * credentials, and the same template deploys anywhere.
  */
-import { ACCOUNT_NAME } from '../core/accounts/accounts-file.ts';
+import { parseAccountRoleMap, type AccountRoleConfig } from '../core/accounts/accounts-file.ts';
+import type { Account } from '../core/ports/accounts.ts';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -16,7 +17,7 @@ import { STATE_TABLE } from '../adapters/dynamodb/tables.ts';
 import { Api, type ApiThrottling } from './constructs/api.ts';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.ts';
 import { Events } from './constructs/events.ts';
-import { functionArnOf, GennakerFunctions } from './constructs/functions.ts';
+import { functionArnOf, functionNameOf, GennakerFunctions } from './constructs/functions.ts';
 import { StateMachineRole } from './constructs/state-machine-role.ts';
 import { StateTable } from './constructs/state-table.ts';
 import { TriggerScheduler } from './constructs/trigger-scheduler.ts';
@@ -66,10 +67,13 @@ export interface GennakerStackProps extends StackProps {
   readonly webhookSecretsParameterPath?: string;
   /**
    * Deploy-target accounts: Gennaker account name → the role ARN in that account the stage
-   * runner assumes to deploy there. The stage runner may assume these roles and no others.
-   * @default {} - deploy only with the stage runner's own role
+   * runner assumes to deploy there, or `{ assumeRole, externalId?, regions?, cloudProvider? }`
+   * (`regions` default to the stack's Region; `cloudProvider` `aws`, the default, deploys Auto
+   * Scaling groups and Lambda functions, `ecs` ECS services). The stage runner may assume these
+   * roles and no others; docs/aws-target-accounts.md has the policy each role needs.
+   * @default {} - no deploy accounts: pipelines with deploy stages are refused at start
    */
-  readonly accounts?: Readonly<Record<string, string>>;
+  readonly accounts?: Readonly<Record<string, string | AccountRoleConfig>>;
   /**
    * Stage-wide API throttling.
    * @default - 50 requests per second, bursts of 100
@@ -83,8 +87,30 @@ export interface GennakerStackProps extends StackProps {
 }
 
 const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,23}$/;
-const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
 const SSM_PATH_PATTERN = /^\/[A-Za-z0-9_.\-\/]{1,1000}$/;
+
+/** Lambda keeps at most 4 KB of environment per function; the account map shares it with the rest. */
+const ACCOUNTS_ENV_LIMIT = 3_000;
+
+/**
+ * The deploy accounts of the props, read by the parser the functions read `ACCOUNTS` with (the
+ * Region is the functions' own, unknown at synthesis: only the roles are used here). A bad
+ * account fails synthesis with its first problem: `accounts.<name>.<field>`, the value, the fix.
+ */
+export function deployAccounts(props: Pick<GennakerStackProps, 'accounts'>): readonly Account[] {
+  if (props.accounts === undefined) return [];
+  const parsed = parseAccountRoleMap(props.accounts, 'the stack Region');
+  const first = parsed.issues[0];
+  if (first) {
+    const where = `accounts${first.pointer.split('/').slice(1).map((part) => `.${part.replace(/~1/g, '/').replace(/~0/g, '~')}`).join('')}`;
+    throw new Error(`${where}: ${first.message}${parsed.issues.length > 1 ? ` (and ${parsed.issues.length - 1} more problem${parsed.issues.length > 2 ? 's' : ''} in accounts)` : ''}`);
+  }
+  const size = JSON.stringify(props.accounts).length;
+  if (size > ACCOUNTS_ENV_LIMIT) {
+    throw new Error(`accounts is ${size} characters of JSON, more than the ${ACCOUNTS_ENV_LIMIT} the functions' environment can hold: shorten account names or external ids, or give role ARNs alone where regions and kind are the defaults`);
+  }
+  return parsed.accounts;
+}
 
 /** Checks props that would otherwise fail only at deploy time; one line per problem. */
 export function validateGennakerStackProps(props: GennakerStackProps): void {
@@ -92,14 +118,7 @@ export function validateGennakerStackProps(props: GennakerStackProps): void {
   if (!PREFIX_PATTERN.test(prefix)) {
     throw new Error(`stateMachineNamePrefix '${prefix}' is not usable: use 1-24 letters, digits or hyphens starting with a letter (state machine names are '<prefix>-<pipelineConfigId>', at most 80 characters), e.g. 'gennaker'`);
   }
-  for (const [name, roleArn] of Object.entries(props.accounts ?? {})) {
-    if (!ACCOUNT_NAME.test(name)) {
-      throw new Error(`accounts has the account name '${name}': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (pipelines name it in 'account' and 'credentials')`);
-    }
-    if (!ROLE_ARN_PATTERN.test(roleArn)) {
-      throw new Error(`accounts.${name} is '${roleArn}', which is not an IAM role ARN: use 'arn:aws:iam::<12-digit account id>:role/<role name>'`);
-    }
-  }
+  deployAccounts(props);
   const path = props.webhookSecretsParameterPath;
   if (path !== undefined && !SSM_PATH_PATTERN.test(path)) {
     throw new Error(`webhookSecretsParameterPath is '${path}', not an SSM parameter path: use a path starting with '/', e.g. '/gennaker/webhooks'`);
@@ -128,6 +147,7 @@ export class GennakerStack extends Stack {
   constructor(scope: Construct, id: string, props: GennakerStackProps = {}) {
     super(scope, id, props);
     validateGennakerStackProps(props);
+    const accounts = deployAccounts(props);
     const prefix = props.stateMachineNamePrefix ?? 'gennaker';
     this.stateMachineNamePrefix = prefix;
     if (props.webhookSecretsParameterPath) this.webhookSecretsParameterPath = props.webhookSecretsParameterPath;
@@ -177,6 +197,8 @@ export class GennakerStack extends Stack {
           ...(props.webhookSecretsParameterPath ? { WEBHOOK_SECRETS_PARAMETER: props.webhookSecretsParameterPath } : {}),
         },
         publisher: scheduling,
+        // The stage runner asks the publisher for what it may not publish (functions/stage-runner-wiring.ts).
+        stageRunner: { PUBLISHER_FUNCTION_NAME: functionNameOf(prefix, 'publisher') },
       },
     });
 
@@ -189,7 +211,7 @@ export class GennakerStack extends Stack {
       schedulerRole: this.scheduler.role,
       scheduleArnPattern: this.scheduler.scheduleArnPattern,
       ...(props.webhookSecretsParameterPath ? { webhookSecretsParameterPath: props.webhookSecretsParameterPath } : {}),
-      accountRoleArns: Object.values(props.accounts ?? {}),
+      accountRoleArns: [...new Set(accounts.map((account) => account.assumeRole!))],
     });
 
     this.api = new Api(this, 'Api', {
@@ -212,7 +234,7 @@ export class GennakerStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'gennaker --endpoint <this URL without the trailing slash>' });
     new CfnOutput(this, 'StateTableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
-    new CfnOutput(this, 'StageRunnerRoleArn', { value: this.functions.stageRunner.role!.roleArn, description: 'Trust this role from deploy-target accounts' });
+    new CfnOutput(this, 'StageRunnerRoleArn', { value: this.functions.stageRunner.role!.roleArn, description: 'Trust this role from deploy-target accounts (docs/aws-target-accounts.md)' });
     new CfnOutput(this, 'StateMachineRoleArn', { value: this.stateMachineRole.role.roleArn });
   }
 }

@@ -10,8 +10,11 @@
 //   node scripts/build.js --analyze                        the same, printing each bundle's largest inputs
 //   node scripts/build.js --only stage-runner --outdir D   one function into D (index.mjs + yaml.cjs)
 //
-// A function's output is two files: index.mjs (the handler, loaded at cold start) and yaml.cjs
-// (the YAML parser, loaded the first time a YAML text is read; see yamlOnDemand).
+// A function's output is index.mjs (the handler, loaded at cold start), yaml.cjs (the YAML parser,
+// loaded the first time a YAML text is read; see yamlOnDemand) and, for the stage runner,
+// aws-targets.mjs (the AWS deploy targets and their SDK clients, loaded the first time a stage
+// calls a deploy target) and publisher-client.mjs (loaded when a child pipeline's version must be
+// published first); see ON_DEMAND_MODULES.
 import { analyzeMetafile, build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -112,8 +115,8 @@ const lambdaCredentialsOnly = {
  */
 const YAML_ESM = join(nodeModules, 'yaml', 'browser', 'dist', 'index.js');
 
-/** The YAML functions Gennaker calls (core/pipeline/document.ts, core/expressions/yaml-reader.ts). */
-const YAML_FUNCTIONS = ['parseDocument', 'parseAllDocuments'];
+/** The YAML functions Gennaker calls (core/pipeline/document.ts, core/expressions/yaml-reader.ts, adapters/targets/aws-ecs/config.ts). */
+const YAML_FUNCTIONS = ['parse', 'parseDocument', 'parseAllDocuments'];
 
 /**
  * YAML is read only when a pipeline document or an expression (`#readYaml`, `#yamlFromUrl`)
@@ -169,6 +172,70 @@ const sdkClientVersionOnly = {
   },
 };
 
+/**
+ * Every AWS SDK client carries its own copy of `@smithy/core` when its version differs from the
+ * top-level one by a patch (npm nests one per client), and esbuild bundles each copy: about 70 KB
+ * a client. Every import of it resolves to the newest copy installed, the one each client was
+ * built against or a later patch of it.
+ */
+function newestSmithyCore() {
+  const copies = [];
+  const visit = (dir, depth) => {
+    const core = join(dir, '@smithy', 'core', 'package.json');
+    if (existsSync(core)) copies.push({ dir: dirname(core), version: JSON.parse(readFileSync(core, 'utf8')).version });
+    if (depth === 0) return;
+    for (const scope of ['@aws-sdk', '@smithy']) {
+      const scoped = join(dir, scope);
+      if (!existsSync(scoped)) continue;
+      for (const name of readdirSync(scoped)) {
+        const nested = join(scoped, name, 'node_modules');
+        if (existsSync(nested)) visit(nested, depth - 1);
+      }
+    }
+  };
+  visit(nodeModules, 1);
+  const numeric = (version) => version.split(/[.-]/).slice(0, 3).map(Number);
+  const newer = (a, b) => {
+    const [x, y] = [numeric(a.version), numeric(b.version)];
+    for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] > y[i] ? a : b;
+    return a;
+  };
+  return copies.reduce(newer);
+}
+
+const smithyCoreOnce = {
+  name: 'smithy-core-once',
+  setup(build) {
+    const chosen = newestSmithyCore();
+    build.onResolve({ filter: /^@smithy\/core(\/.*)?$/ }, (args) => {
+      if (args.pluginData === 'smithy-core-once') return undefined;
+      // Resolved from inside the chosen copy, so its package.json exports pick the right file.
+      return build.resolve(args.path, { kind: args.kind, resolveDir: chosen.dir, pluginData: 'smithy-core-once' });
+    });
+  },
+};
+
+/**
+ * Modules a handler loads with `import()` only when it needs them, each bundled on its own beside
+ * index.mjs: the handler's `import('./<source>')` resolves to `./<output>` at run time. Only the
+ * functions whose handler imports one get it.
+ */
+const ON_DEMAND_MODULES = [
+  { source: join(functionsDir, 'aws-targets.ts'), output: 'aws-targets.mjs' },
+  { source: join(functionsDir, 'publisher-client.ts'), output: 'publisher-client.mjs' },
+];
+
+const onDemandImports = {
+  name: 'on-demand-imports',
+  setup(build) {
+    build.onResolve({ filter: /\.ts$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const module = ON_DEMAND_MODULES.find((candidate) => candidate.source === resolve(args.resolveDir, args.path));
+      return module ? { path: `./${module.output}`, external: true } : undefined;
+    });
+  },
+};
+
 /** esbuild options shared by every Lambda bundle. */
 const common = {
   bundle: true,
@@ -184,24 +251,30 @@ const common = {
   metafile: true,
 };
 
+/** How every ESM module of a function is built: index.mjs and the on-demand modules. */
+const esm = {
+  ...common,
+  format: 'esm',
+  // ESM bundles that contain CommonJS dependencies need a require() of their own.
+  banner: { js: "import { createRequire as __gennakerRequire } from 'node:module'; const require = __gennakerRequire(import.meta.url);" },
+  plugins: [zodNamespaceImports, zodEnglishOnly, lambdaCredentialsOnly, yamlOnDemand, noEventStreams, sdkClientVersionOnly, smithyCoreOnce, onDemandImports],
+};
+
 async function bundleFunction(name, outdir) {
   mkdirSync(outdir, { recursive: true });
-  const handler = await build({
-    ...common,
-    entryPoints: [join(functionsDir, name, 'handler.ts')],
-    outfile: join(outdir, 'index.mjs'),
-    format: 'esm',
-    // ESM bundles that contain CommonJS dependencies need a require() of their own.
-    banner: { js: "import { createRequire as __gennakerRequire } from 'node:module'; const require = __gennakerRequire(import.meta.url);" },
-    plugins: [zodNamespaceImports, zodEnglishOnly, lambdaCredentialsOnly, yamlOnDemand, noEventStreams, sdkClientVersionOnly],
-  });
+  const handler = await build({ ...esm, entryPoints: [join(functionsDir, name, 'handler.ts')], outfile: join(outdir, 'index.mjs') });
+  const imported = new Set(Object.values(handler.metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.external).map((entry) => entry.path)));
+  const onDemand = {};
+  for (const module of ON_DEMAND_MODULES.filter((candidate) => imported.has(`./${candidate.output}`))) {
+    onDemand[module.output] = (await build({ ...esm, entryPoints: [module.source], outfile: join(outdir, module.output) })).metafile;
+  }
   const yaml = await build({
     ...common,
     stdin: { contents: `export { ${YAML_FUNCTIONS.join(', ')} } from ${JSON.stringify(YAML_ESM)};`, resolveDir: root, loader: 'js' },
     outfile: join(outdir, 'yaml.cjs'),
     format: 'cjs',
   });
-  return { handler: handler.metafile, yaml: yaml.metafile };
+  return { handler: handler.metafile, yaml: yaml.metafile, onDemand };
 }
 
 const kb = (path) => `${(statSync(path).size / 1024).toFixed(1)} KB`;
@@ -213,5 +286,6 @@ for (const name of names) {
   if (outdirOption === undefined) writeFileSync(join(outdir, 'meta.json'), JSON.stringify(metafiles.handler));
   if (analyze) process.stdout.write(await analyzeMetafile(metafiles.handler, { verbose: false }));
   const index = join(outdir, 'index.mjs');
-  process.stdout.write(`${relative(root, index)}  ${kb(index)}  (+ yaml.cjs ${kb(join(outdir, 'yaml.cjs'))}, loaded on first YAML read)\n`);
+  const later = Object.keys(metafiles.onDemand).map((output) => `, ${output} ${kb(join(outdir, output))} loaded on first use`).join('');
+  process.stdout.write(`${relative(root, index)}  ${kb(index)}  (+ yaml.cjs ${kb(join(outdir, 'yaml.cjs'))}, loaded on first YAML read${later})\n`);
 }

@@ -21,6 +21,12 @@
  * publish that has not finished by then (or found the queue full) does not fail the save: the
  * first start of that version publishes it (`loadPublishRequest`), and so does the publisher
  * function when it is asked to.
+ *
+ * An engine built with `startTargetVia` never publishes (the stage runner's: it runs user
+ * expressions and calls user webhooks, so it holds no right to create or change state machines).
+ * A start whose version is live runs on the alias as above; any other start asks `startTargetVia`
+ * (the publisher function) for the ARN to start on, which publishes the version first when it
+ * must. `publish` and `publishNow` then fail as wiring bugs.
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import {
@@ -72,6 +78,12 @@ export interface StepFunctionsEngineOptions {
    * version whose publish was deferred, or find an older version a restart runs.
    */
   readonly loadPublishRequest?: (pipelineConfigId: string, version: number) => Promise<PublishRequest | undefined>;
+  /**
+   * Where the ARN to start a version that is not live comes from, when this engine must not
+   * publish (the publisher function answers it, publishing first when needed). Given: this
+   * engine never calls a control-plane write, and `loadPublishRequest` is not used.
+   */
+  readonly startTargetVia?: (pipelineConfigId: string, version: number) => Promise<string>;
   /** How long `publish` waits for the control plane before deferring. @default 20000 */
   readonly publishWaitMs?: number;
   /** Publishes queued or running at most in this process; more are deferred. @default 50 */
@@ -91,6 +103,11 @@ export interface StepFunctionsEngineOptions {
 export interface StepFunctionsEngine extends StateMachineEngine {
   /** Publishes and waits for it however long throttling lasts (the publisher function). */
   publishNow(request: PublishRequest): Promise<PublishedPipeline>;
+  /**
+   * The ARN a start of this version runs on: the live alias, or the version published for it
+   * (publishing it first when needed). What the publisher answers an engine with `startTargetVia`.
+   */
+  startTargetOf(pipelineConfigId: string, version: number): Promise<string>;
   /** Publishes queued or running. */
   pendingPublishes(): number;
   /** Settles when every queued publish has finished. */
@@ -286,6 +303,7 @@ export function createStepFunctionsEngine(options: StepFunctionsEngineOptions): 
     if (live === version) return aliasArn(pipelineConfigId);
     live = await readLiveVersion(pipelineConfigId);
     if (live === version) return aliasArn(pipelineConfigId);
+    if (options.startTargetVia) return options.startTargetVia(pipelineConfigId, version);
     const request = await options.loadPublishRequest?.(pipelineConfigId, version);
     if (!request) {
       throw new GennakerError('Gennaker.InvariantViolated', `version ${version} of pipeline ${pipelineConfigId} is not published in Step Functions (live: ${live ?? 'none'}); save the pipeline again`);
@@ -320,8 +338,14 @@ export function createStepFunctionsEngine(options: StepFunctionsEngineOptions): 
     return versionWith(parentRef(request.pipelineConfigId), parentDefinition(request, children), description);
   };
 
+  /** This engine publishes nothing (`startTargetVia`): a call to publish is a wiring bug. */
+  const notHere = (request: PublishRequest): never => {
+    throw new GennakerError('Gennaker.InvariantViolated', `this function does not publish state machines (v${request.version} of pipeline ${request.pipelineConfigId}): the API and the publisher function do`);
+  };
+
   return {
     async publish(request) {
+      if (options.startTargetVia) return notHere(request);
       // Fail a wiring bug (an unknown placeholder, a bad child key) now, not in the queue.
       parentDefinition(request, new Map((request.children ?? []).map((child) => [child.key, childRef(request.pipelineConfigId, child.key).arn])));
       for (const child of request.children ?? []) applySubstitutions(child.definition, options.substitutions);
@@ -354,7 +378,9 @@ export function createStepFunctionsEngine(options: StepFunctionsEngineOptions): 
       }
     },
 
-    publishNow,
+    publishNow: (request) => (options.startTargetVia ? Promise.resolve().then(() => notHere(request)) : publishNow(request)),
+
+    startTargetOf: startTarget,
 
     async startExecution(request) {
       if (!isExecutionName(request.executionId)) {

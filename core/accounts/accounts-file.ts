@@ -8,7 +8,15 @@
  * { "accounts": [
  *     { "name": "staging", "cloudProvider": "local", "environment": "staging" },
  *     { "name": "prod", "cloudProvider": "aws", "regions": ["us-east-1"],
- *       "assumeRole": "arn:aws:iam::123456789012:role/gennaker-deploy" } ] }
+ *       "assumeRole": "arn:aws:iam::123456789012:role/gennaker-deploy", "externalId": "gennaker-prod" } ] }
+ * ```
+ *
+ * The AWS account map (CDK context `accounts`, env `ACCOUNTS`): a role ARN, or the same fields
+ * clouddriver's AWS accounts have:
+ * ```json
+ * { "prod": "arn:aws:iam::123456789012:role/gennaker-deploy",
+ *   "ecs-prod": { "assumeRole": "arn:aws:iam::123456789012:role/gennaker-deploy", "externalId": "x7-prod",
+ *                 "regions": ["us-west-2"], "cloudProvider": "ecs" } }
  * ```
  */
 import { pointerJoin, showValue, type ValidationIssue } from '../issues.ts';
@@ -19,11 +27,13 @@ import { BUILT_IN_LOCAL_ACCOUNT } from './registry.ts';
 export const CLOUD_PROVIDERS = ['local', 'aws', 'ecs', 'gce', 'kubernetes'] as const;
 
 /** The fields an account entry may have. */
-const ACCOUNT_FIELDS = ['name', 'cloudProvider', 'accountType', 'environment', 'regions', 'accountId', 'assumeRole'] as const;
+const ACCOUNT_FIELDS = ['name', 'cloudProvider', 'accountType', 'environment', 'regions', 'accountId', 'assumeRole', 'externalId'] as const;
 
 /** What an account name may be: it appears in URLs (`/credentials/{account}`) and keys. */
 export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
+/** What STS accepts as an ExternalId (AssumeRole: 2-1224 of these characters). */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 /** The accounts, or (when `issues` has any) none. */
 export interface ParsedAccounts {
@@ -97,6 +107,12 @@ export function parseAccountsFile(input: unknown, options: ParseAccountsOptions 
     if (assumeRole !== undefined && !ROLE_ARN.test(assumeRole)) {
       issues.push(issue(pointerJoin(at, 'assumeRole'), `assumeRole is '${assumeRole}', not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>`, assumeRole));
     }
+    const externalId = optionalText(entry, 'externalId', at, issues);
+    if (externalId !== undefined && !EXTERNAL_ID.test(externalId)) {
+      issues.push(issue(pointerJoin(at, 'externalId'), `externalId is ${showValue(externalId)}; use 2-1224 letters, digits or the characters + = , . @ : / - _ (the ExternalId the role's trust policy requires)`, externalId));
+    } else if (externalId !== undefined && assumeRole === undefined) {
+      issues.push(issue(pointerJoin(at, 'externalId'), `externalId is set but assumeRole is not; an external id only guards assuming a role: add assumeRole, or remove externalId`, externalId));
+    }
     if (issues.length > before) continue;
     const accountName = name as string;
     accounts.push({
@@ -107,16 +123,76 @@ export function parseAccountsFile(input: unknown, options: ParseAccountsOptions 
       regions: regions === undefined ? ['local'] : (regions as string[]).map((region) => region.trim()),
       ...(accountId !== undefined || assumeRole !== undefined ? { accountId: accountId ?? ROLE_ARN.exec(assumeRole!)![1]! } : {}),
       ...(assumeRole !== undefined ? { assumeRole } : {}),
+      ...(externalId !== undefined ? { externalId } : {}),
     });
   }
   // A file with a problem is refused whole: half a list of accounts would refuse pipelines for the wrong reason.
   return issues.length > 0 ? { accounts: [], issues } : { accounts, issues };
 }
 
+/** The target kinds an account of an AWS deployment may be: EC2 Auto Scaling groups and Lambda functions, or ECS services. */
+export const AWS_ACCOUNT_KINDS = ['aws', 'ecs'] as const;
+
+/** One account of the AWS account map, beyond a role ARN alone. */
+export interface AccountRoleConfig {
+  /** The role the stage runner assumes in that account. */
+  readonly assumeRole: string;
+  /** The ExternalId the role's trust policy requires, if any. */
+  readonly externalId?: string;
+  /** Where it deploys. @default the functions' own Region */
+  readonly regions?: readonly string[];
+  /** @default 'aws': EC2 Auto Scaling groups and Lambda functions; 'ecs': ECS services */
+  readonly cloudProvider?: (typeof AWS_ACCOUNT_KINDS)[number];
+}
+
+/** The fields of one account in the AWS account map (a role ARN alone is `{ assumeRole }`). */
+const ROLE_MAP_FIELDS = ['assumeRole', 'externalId', 'regions', 'cloudProvider'] as const;
+
 /**
- * The accounts of an AWS deployment: the CDK context's `{"<name>": "<role ARN>"}` (passed to the
- * functions as JSON), each an `aws` account in the functions' own region that acts through its role.
+ * The accounts of an AWS deployment from the account map (the CDK context `accounts`, passed to
+ * the functions as JSON): each account acts through its role (`assumeRole`, with `externalId`
+ * when the role's trust policy asks for one), in `regions` (default: the functions' own
+ * `region`), on `cloudProvider` `aws` (EC2 and Lambda, the default) or `ecs`. Issues point at
+ * `/<account name>/<field>`.
  */
+export function parseAccountRoleMap(input: unknown, region: string): ParsedAccounts {
+  if (!isObject(input)) return { accounts: [], issues: [issue('', `expected {"<account name>": "<role ARN>" or {"assumeRole": "<role ARN>", ...}}, got ${showValue(input)}`, input)] };
+  const issues: ValidationIssue[] = [];
+  const names = Object.keys(input);
+  const entries = names.map((name) => {
+    const value = input[name];
+    if (typeof value === 'string') return { name, cloudProvider: 'aws', regions: [region], assumeRole: value };
+    const at = pointerJoin('', name);
+    if (!isObject(value)) {
+      issues.push(issue(at, `expected a role ARN or {"assumeRole": "<role ARN>", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs"}, got ${showValue(value)}`, value));
+      return { name, cloudProvider: 'aws', regions: [region] };
+    }
+    for (const key of Object.keys(value)) {
+      if (!(ROLE_MAP_FIELDS as readonly string[]).includes(key)) issues.push(issue(pointerJoin(at, key), `unknown field '${key}'; an account here has ${ROLE_MAP_FIELDS.join(', ')}`));
+    }
+    const kind = value['cloudProvider'] ?? 'aws';
+    const known = (AWS_ACCOUNT_KINDS as readonly unknown[]).includes(kind);
+    if (!known) {
+      issues.push(issue(pointerJoin(at, 'cloudProvider'), `cloudProvider is ${showValue(kind)}; use "aws" (EC2 Auto Scaling groups and Lambda functions) or "ecs" (ECS services)`, kind));
+    }
+    if (value['assumeRole'] === undefined) {
+      issues.push({ pointer: pointerJoin(at, 'assumeRole'), code: 'required', severity: 'error', message: `assumeRole is missing; give the ARN of the role Gennaker assumes in that account, e.g. "arn:aws:iam::123456789012:role/gennaker-deploy"` });
+    }
+    // Only the map's own fields reach the file's parser, which checks their values.
+    const fields = Object.fromEntries(ROLE_MAP_FIELDS.filter((key) => value[key] !== undefined).map((key) => [key, value[key]]));
+    return { ...fields, name, cloudProvider: known ? kind : 'aws', regions: value['regions'] ?? [region] };
+  });
+  const parsed = parseAccountsFile({ accounts: entries }, { builtIn: [] });
+  // The file's pointers (`/accounts/<index>/<field>`) become the map's (`/<name>/<field>`).
+  const renamed = parsed.issues.map((found) => {
+    const match = /^\/accounts\/(\d+)(.*)$/.exec(found.pointer);
+    return match ? { ...found, pointer: `${pointerJoin('', names[Number(match[1])] ?? match[1]!)}${match[2]}` } : found;
+  });
+  const all = [...issues, ...renamed];
+  return all.length > 0 ? { accounts: [], issues: all } : parsed;
+}
+
+/** `parseAccountRoleMap` of a JSON text (the `ACCOUNTS` environment variable). */
 export function parseAccountRoles(json: string, region: string): ParsedAccounts {
   let input: unknown;
   try {
@@ -124,9 +200,5 @@ export function parseAccountRoles(json: string, region: string): ParsedAccounts 
   } catch {
     return { accounts: [], issues: [issue('', `expected JSON {"<account name>": "<role ARN>"}, got ${showValue(json)}`, json)] };
   }
-  if (!isObject(input)) return { accounts: [], issues: [issue('', `expected {"<account name>": "<role ARN>"}, got ${showValue(input)}`, input)] };
-  return parseAccountsFile(
-    { accounts: Object.entries(input).map(([name, assumeRole]) => ({ name, cloudProvider: 'aws', regions: [region], assumeRole })) },
-    { builtIn: [] },
-  );
+  return parseAccountRoleMap(input, region);
 }

@@ -4,7 +4,43 @@
  * pull the whole runner (every stage task, the expression language) into each bundle that only
  * starts executions, such as the API's.
  */
-import type { StageType } from '../pipeline/stage-types/index.ts';
+import {
+  LAMBDA_DELETE_TYPES,
+  LAMBDA_DEPLOYMENT_TYPES,
+  LAMBDA_INVOKE_TYPES,
+  LAMBDA_TRAFFIC_ROUTING_TYPES,
+  LAMBDA_UPDATE_CODE_TYPES,
+  type StageType,
+} from '../pipeline/index.ts';
 
 /** Stage types whose tasks run today; a pipeline with any other stage would fail at that stage. */
 export const RUNNABLE_STAGE_TYPES: readonly StageType[] = ['checkPreconditions', 'evaluateVariables', 'manualJudgment', 'pipeline', 'wait', 'waitUntil', 'webhook'];
+
+/** Spinnaker's Lambda stages, under both names; they run on accounts whose target has functions (`Target.functions`). */
+export const LAMBDA_STAGE_TYPES: readonly StageType[] = [
+  ...LAMBDA_DEPLOYMENT_TYPES,
+  ...LAMBDA_UPDATE_CODE_TYPES,
+  ...LAMBDA_TRAFFIC_ROUTING_TYPES,
+  ...LAMBDA_INVOKE_TYPES,
+  ...LAMBDA_DELETE_TYPES,
+];
+
+/**
+ * Stage types that run when the runner has deploy targets (`StageRunnerDeps.targets`); without
+ * them they fail with `cannotRunYet`. The execution service runs them where its composition root
+ * wires targets (locally with the local target or the sandbox, on AWS with configured accounts).
+ */
+export const DEPLOY_TARGET_STAGE_TYPES: readonly StageType[] = [
+  'enableServerGroup',
+  'disableServerGroup',
+  'resizeServerGroup',
+  'destroyServerGroup',
+  'disableCluster',
+  'scaleDownCluster',
+  'shrinkCluster',
+  'rollbackCluster',
+  'deploy',
+  'rollbackServerGroup',
+  'findImage',
+  ...LAMBDA_STAGE_TYPES,
+];

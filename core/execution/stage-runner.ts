@@ -14,11 +14,6 @@ import { powerProblem, powerUsesOf, type PowerPolicy } from '../authz/powers.ts'
 import { GennakerError, ERROR_CATALOG, type ErrorName } from '../errors.ts';
 import { evaluateDeep, evaluateExpression } from '../expressions/index.ts';
 import {
-  LAMBDA_DELETE_TYPES,
-  LAMBDA_DEPLOYMENT_TYPES,
-  LAMBDA_INVOKE_TYPES,
-  LAMBDA_TRAFFIC_ROUTING_TYPES,
-  LAMBDA_UPDATE_CODE_TYPES,
   parsePipeline,
   planStage,
   type Pipeline,
@@ -74,43 +69,14 @@ import {
   type StageTaskRequest,
   type StepFault,
 } from './runner-contract.ts';
-import { RUNNABLE_STAGE_TYPES } from './runnable-stage-types.ts';
+import { DEPLOY_TARGET_STAGE_TYPES, LAMBDA_STAGE_TYPES, RUNNABLE_STAGE_TYPES } from './runnable-stage-types.ts';
 import { canStart, executionStatus, failureStatus, upstreamIndex } from './semantics.ts';
 import { isComplete, type ExecutionStatus } from './status.ts';
 
 export type StageRunner = (request: StageRunnerRequest) => Promise<StageAnswer | CompleteAnswer>;
 
-/** Re-exported for the runner's callers; the list lives apart so the service can import it alone. */
-export { RUNNABLE_STAGE_TYPES };
-
-/** Spinnaker's Lambda stages, under both names; they run on accounts whose target has functions (`Target.functions`). */
-export const LAMBDA_STAGE_TYPES: readonly StageType[] = [
-  ...LAMBDA_DEPLOYMENT_TYPES,
-  ...LAMBDA_UPDATE_CODE_TYPES,
-  ...LAMBDA_TRAFFIC_ROUTING_TYPES,
-  ...LAMBDA_INVOKE_TYPES,
-  ...LAMBDA_DELETE_TYPES,
-];
-
-/**
- * Stage types that run when the runner has deploy targets (`StageRunnerDeps.targets`); without
- * them they fail with `cannotRunYet`. Not yet in RUNNABLE_STAGE_TYPES: no composition root wires
- * targets yet, and the execution service refuses pipelines by that list.
- */
-export const DEPLOY_TARGET_STAGE_TYPES: readonly StageType[] = [
-  'enableServerGroup',
-  'disableServerGroup',
-  'resizeServerGroup',
-  'destroyServerGroup',
-  'disableCluster',
-  'scaleDownCluster',
-  'shrinkCluster',
-  'rollbackCluster',
-  'deploy',
-  'rollbackServerGroup',
-  'findImage',
-  ...LAMBDA_STAGE_TYPES,
-];
+/** Re-exported for the runner's callers; the lists live apart so the service can import them alone. */
+export { DEPLOY_TARGET_STAGE_TYPES, LAMBDA_STAGE_TYPES, RUNNABLE_STAGE_TYPES };
 
 /** Stage types that run when the runner has an image store (`StageRunnerDeps.artifacts`). */
 export const ARTIFACT_STAGE_TYPES: readonly StageType[] = ['bake', 'findImageFromTags'];

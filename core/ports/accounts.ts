@@ -25,6 +25,8 @@ export interface Account {
   readonly accountId?: string;
   /** The role assumed to act in it (AWS). */
   readonly assumeRole?: string;
+  /** The ExternalId passed when assuming `assumeRole`, when its trust policy asks for one (AWS). Not shown by the API. */
+  readonly externalId?: string;
 }
 
 /** The accounts this Gennaker knows, by name (exact, as Spinnaker compares them). */

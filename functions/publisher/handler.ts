@@ -5,7 +5,12 @@
  * whose sync failed, or republishing every pipeline after Gennaker itself was upgraded. It waits
  * out throttling (its timeout is minutes, not API Gateway's seconds).
  *
- * Event: `{ "pipelineConfigId": "...", "version"?: n }` (default: the latest version).
+ * It also answers the stage runner, which may not publish: `{ "pipelineConfigId", "version",
+ * "start": true }` asks for the ARN a start of that version runs on (the live alias, or a
+ * published version), publishing it first when that start would have to (a deferred publish, or
+ * an older version no longer kept), and answers it as `published.ref`.
+ *
+ * Event: `{ "pipelineConfigId": "...", "version"?: n, "start"?: true }` (default: the latest version).
  */
 import { z } from 'zod';
 import type { PublishedPipeline, PublishRequest } from '../../core/ports/state-machine-engine.ts';
@@ -15,6 +20,7 @@ import { publishingRuntimeForColdStart } from '../publishing-wiring.ts';
 export const publishEventSchema = z.object({
   pipelineConfigId: z.string().min(1),
   version: z.number().int().positive().optional(),
+  start: z.literal(true).optional(),
 });
 
 export interface PublisherDeps {
@@ -22,6 +28,8 @@ export interface PublisherDeps {
   readonly loadPublishRequest: (pipelineConfigId: string, version: number) => Promise<PublishRequest | undefined>;
   readonly publishNow: (request: PublishRequest) => Promise<PublishedPipeline>;
   readonly syncSchedules: (pipelineConfigId: string) => Promise<void>;
+  /** The ARN a start of the version runs on, publishing it first when needed (the engine's `startTargetOf`). */
+  readonly startTargetOf: (pipelineConfigId: string, version: number) => Promise<string>;
 }
 
 export type PublishResult = { readonly ok: true; readonly published: PublishedPipeline } | { readonly ok: false; readonly message: string };
@@ -33,6 +41,11 @@ export function createPublisherHandler(deps: PublisherDeps): (event: unknown) =>
       return { ok: false, message: `the publisher expects {"pipelineConfigId": "...", "version"?: n}; ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}` };
     }
     const { pipelineConfigId } = parsed.data;
+    if (parsed.data.start) {
+      if (parsed.data.version === undefined) return { ok: false, message: 'a start target needs the version to start: {"pipelineConfigId": "...", "version": n, "start": true}' };
+      const ref = await deps.startTargetOf(pipelineConfigId, parsed.data.version);
+      return { ok: true, published: { pipelineConfigId, version: parsed.data.version, ref } };
+    }
     const version = parsed.data.version ?? (await deps.store.getPipelineConfig(pipelineConfigId))?.version;
     const request = version === undefined ? undefined : await deps.loadPublishRequest(pipelineConfigId, version);
     if (!request) {
@@ -51,5 +64,6 @@ export async function handler(event: unknown): Promise<PublishResult> {
     loadPublishRequest: runtime.loadPublishRequest,
     publishNow: runtime.engine.publishNow,
     syncSchedules: runtime.syncSchedules,
+    startTargetOf: runtime.engine.startTargetOf,
   })(event);
 }

@@ -57,6 +57,8 @@ export interface AwsCall {
   /** Operation name, or `METHOD /path` when the protocol does not name it. */
   readonly action: string;
   readonly region: string;
+  /** The access key id the request was signed with (SigV4 credential scope): whose call it was. */
+  readonly accessKeyId?: string;
   readonly status: number;
   /** The AWS error code when the call failed. */
   readonly errorCode?: string;
@@ -329,11 +331,13 @@ function createWorld(options: AwsSimulatorOptions) {
       }
     }
     const errorCode = errorCodeOf(response);
+    const accessKeyId = credentialScope(req.headers['authorization'])?.accessKeyId;
     logCall({
       time: clock,
       service: signingName,
       action,
       region: req.region,
+      ...(accessKeyId !== undefined ? { accessKeyId } : {}),
       status: response.status,
       ...(errorCode !== undefined ? { errorCode } : {}),
       ...(injected ? { injected } : {}),

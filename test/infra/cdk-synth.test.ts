@@ -69,24 +69,34 @@ describe('npx cdk synth', () => {
     // The stage runner's asset is exactly what scripts/build.js produces: the handler bundle
     // (its SDK clients inside, not the runtime's; no credential source but the environment) and
     // the on-demand YAML parser, under 850 KB together (the bundle alone stays under 800 KB:
-    // bundle_kb_stage_runner in bench/results.json).
+    // bundle_kb_stage_runner in bench/results.json), plus what only some invocations load: the
+    // AWS deploy targets with their SDK clients, and the publisher client.
     const stageRunner = Object.values<{ Type: string; Properties: { FunctionName?: string }; Metadata?: Record<string, string> }>(template.Resources)
       .find((resource) => resource.Properties.FunctionName === 'gennaker-stage-runner')!;
     const asset = join(outdir, stageRunner.Metadata!['aws:asset:path']!);
-    expect(readdirSync(asset).sort()).toEqual(['index.mjs', 'yaml.cjs']);
-    const assetKb = readdirSync(asset).reduce((sum, file) => sum + statSync(join(asset, file)).size, 0) / 1024;
-    expect(assetKb).toBeLessThan(850);
+    expect(readdirSync(asset).sort()).toEqual(['aws-targets.mjs', 'index.mjs', 'publisher-client.mjs', 'yaml.cjs']);
+    const coldStartKb = ['index.mjs', 'yaml.cjs'].reduce((sum, file) => sum + statSync(join(asset, file)).size, 0) / 1024;
+    expect(coldStartKb).toBeLessThan(850);
     const built = mkdtempSync(join(tmpdir(), 'gennaker-build-'));
     outdirs.push(built);
     const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.js'), '--only', 'stage-runner', '--outdir', built], { cwd: root, encoding: 'utf8' });
     expect(build.status).toBe(0);
-    for (const file of ['index.mjs', 'yaml.cjs']) expect(readFileSync(join(asset, file)).equals(readFileSync(join(built, file)))).toBe(true);
+    for (const file of ['index.mjs', 'yaml.cjs', 'aws-targets.mjs', 'publisher-client.mjs']) expect(readFileSync(join(asset, file)).equals(readFileSync(join(built, file)))).toBe(true);
     const bundle = readFileSync(join(asset, 'index.mjs'), 'utf8');
     expect(bundle.startsWith("import { createRequire as __gennakerRequire } from 'node:module';")).toBe(true);
     const clients = new Set([...bundle.matchAll(/serviceId\?\?"([^"]+)"/g)].map((match) => match[1]));
     expect(clients).toContain('DynamoDB');
     for (const unreachable of ['SSO', 'SSO OIDC', 'Signin', 'STS']) expect(clients).not.toContain(unreachable);
     expect(bundle).not.toContain('credential-provider-sso');
+    // The deploy targets load on demand: their clients (and STS, to assume the accounts' roles) are in aws-targets.mjs only.
+    expect(bundle).toContain('./aws-targets.mjs');
+    const targets = readFileSync(join(asset, 'aws-targets.mjs'), 'utf8');
+    const targetClients = new Set([...targets.matchAll(/serviceId\?\?"([^"]+)"/g)].map((match) => match[1]));
+    for (const client of ['EC2', 'Auto Scaling', 'Elastic Load Balancing v2', 'ECS', 'Application Auto Scaling', 'Lambda', 'STS']) {
+      expect(targetClients).toContain(client);
+      expect(clients).not.toContain(client);
+    }
+    expect(targets).not.toContain('credential-provider-sso');
   }, 150_000);
 
   it('fails with one line naming a bad context value and the fix', () => {
@@ -96,5 +106,14 @@ describe('npx cdk synth', () => {
     // then
     expect(status).not.toBe(0);
     expect(stderr).toContain("stateMachineNamePrefix '9-lives' is not usable: use 1-24 letters, digits or hyphens starting with a letter");
+  }, 150_000);
+
+  it('fails with one line naming a bad account, its field, the value and the fix', () => {
+    // when
+    const { status, stderr } = synth('-c', 'accounts={"prod":{"assumeRole":"arn:aws:iam::210987654321:user/deployer","externalId":"x7"}}');
+
+    // then
+    expect(status).not.toBe(0);
+    expect(stderr).toContain("accounts.prod.assumeRole: assumeRole is 'arn:aws:iam::210987654321:user/deployer', not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>");
   }, 150_000);
 });

@@ -59,6 +59,12 @@ describe('stack props from context', () => {
     expect(fromJson).toEqual(expected);
   });
 
+  it('reads accounts with an external id, regions and the ecs kind from the command line and cdk.json alike', () => {
+    const ecs = { assumeRole: 'arn:aws:iam::123456789012:role/ecs-deploy', externalId: 'x7-prod', regions: ['us-west-2'], cloudProvider: 'ecs' };
+    expect(stackPropsFromContext(reader({ accounts: JSON.stringify({ 'ecs-prod': ecs }) })).props.accounts).toEqual({ 'ecs-prod': ecs });
+    expect(stackPropsFromContext(reader({ accounts: { 'ecs-prod': ecs } })).props.accounts).toEqual({ 'ecs-prod': ecs });
+  });
+
   it.each([
     [{ logRetentionDays: '31' }, "context 'logRetentionDays' is \"31\", which CloudWatch Logs does not offer: use one of 1, 3, 5, 7, 14, 30,"],
     [{ logRetentionDays: 'a month' }, "context 'logRetentionDays' is \"a month\", expected a positive number"],
@@ -83,7 +89,11 @@ describe('the stack props check', () => {
     expect(() => validateGennakerStackProps({})).not.toThrow();
     expect(() => validateGennakerStackProps({
       stateMachineNamePrefix: 'acme-prod',
-      accounts: { prod: 'arn:aws:iam::123456789012:role/path/gennaker-deploy', cn: 'arn:aws-cn:iam::123456789012:role/deploy' },
+      accounts: {
+        prod: 'arn:aws:iam::123456789012:role/path/gennaker-deploy',
+        cn: 'arn:aws-cn:iam::123456789012:role/deploy',
+        'ecs-prod': { assumeRole: 'arn:aws:iam::123456789012:role/ecs-deploy', externalId: 'x7-prod', regions: ['us-west-2'], cloudProvider: 'ecs' },
+      },
       webhookSecretsParameterPath: '/acme/webhooks',
       apiThrottling: { rateLimit: 5, burstLimit: 10 },
     })).not.toThrow();
@@ -92,12 +102,25 @@ describe('the stack props check', () => {
   it.each([
     [{ stateMachineNamePrefix: 'gennaker_prod' }, "stateMachineNamePrefix 'gennaker_prod' is not usable: use 1-24 letters, digits or hyphens starting with a letter"],
     [{ stateMachineNamePrefix: 'a-very-long-deployment-prefix' }, "stateMachineNamePrefix 'a-very-long-deployment-prefix' is not usable"],
-    [{ accounts: { prod: 'arn:aws:iam::123456789012:user/deployer' } }, "accounts.prod is 'arn:aws:iam::123456789012:user/deployer', which is not an IAM role ARN: use 'arn:aws:iam::<12-digit account id>:role/<role name>'"],
-    [{ accounts: { prod: '*' } }, "accounts.prod is '*', which is not an IAM role ARN"],
-    [{ accounts: { 'prod east': 'arn:aws:iam::123456789012:role/deploy' } }, "accounts has the account name 'prod east': use 1-64 letters, digits, '.', '_' or '-'"],
+    [{ accounts: { prod: 'arn:aws:iam::123456789012:user/deployer' } }, "accounts.prod.assumeRole: assumeRole is 'arn:aws:iam::123456789012:user/deployer', not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>"],
+    [{ accounts: { prod: '*' } }, "accounts.prod.assumeRole: assumeRole is '*', not an IAM role ARN"],
+    [{ accounts: { 'prod east': 'arn:aws:iam::123456789012:role/deploy' } }, "accounts.prod east.name: name is 'prod east'; use 1-64 letters, digits, '.', '_' or '-'"],
+    [{ accounts: { prod: { assumeRole: 'arn:aws:iam::123456789012:role/deploy', externalId: 'a b' } } }, "accounts.prod.externalId: externalId is 'a b'; use 2-1224 letters, digits or the characters"],
+    [{ accounts: { prod: { assumeRole: 'arn:aws:iam::123456789012:role/deploy', cloudProvider: 'kubernetes' } } }, 'accounts.prod.cloudProvider: cloudProvider is \'kubernetes\'; use "aws" (EC2 Auto Scaling groups and Lambda functions) or "ecs" (ECS services)'],
+    [{ accounts: { prod: { externalId: 'x7-prod' } } }, 'accounts.prod.assumeRole: assumeRole is missing; give the ARN of the role Gennaker assumes in that account'],
+    [{ accounts: { prod: { assumeRole: 'arn:aws:iam::123456789012:role/deploy', region: 'us-east-1' } } }, "accounts.prod.region: unknown field 'region'; an account here has assumeRole, externalId, regions, cloudProvider"],
+    [
+      { accounts: Object.fromEntries(Array.from({ length: 40 }, (_, index) => [`account-${index}`, { assumeRole: `arn:aws:iam::123456789012:role/deploy-${index}`, externalId: 'x'.repeat(20) }])) },
+      "characters of JSON, more than the 3000 the functions' environment can hold",
+    ],
     [{ webhookSecretsParameterPath: 'gennaker/webhooks' }, "webhookSecretsParameterPath is 'gennaker/webhooks', not an SSM parameter path: use a path starting with '/'"],
     [{ apiThrottling: { rateLimit: 0 } }, 'apiThrottling.rateLimit is 0, expected a positive number of requests per second'],
   ])('fails %j with the fix', (props, message) => {
-    expect(() => validateGennakerStackProps(props)).toThrow(message);
+    expect(() => validateGennakerStackProps(props as never)).toThrow(message);
+    try {
+      validateGennakerStackProps(props as never);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('\n');
+    }
   });
 });

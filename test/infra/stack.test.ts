@@ -24,6 +24,9 @@ import { GennakerStack } from '../../infra/stack.ts';
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- CloudFormation JSON
 
 const ACCOUNT_ROLE = 'arn:aws:iam::210987654321:role/gennaker-deploy';
+const ECS_ACCOUNT_ROLE = 'arn:aws:iam::109876543210:role/gennaker-ecs-deploy';
+/** The configured stack's accounts: a role ARN alone, and an ECS account with an external id and its own regions. */
+const ACCOUNTS = { prod: ACCOUNT_ROLE, 'ecs-prod': { assumeRole: ECS_ACCOUNT_ROLE, externalId: 'x7-ecs-prod', regions: ['us-west-2'], cloudProvider: 'ecs' } };
 
 /** A CloudFormation value as readable text: `${Ref}`, `<Logical.Attr>`, joins concatenated. */
 function render(value: Json): string {
@@ -96,7 +99,7 @@ beforeAll(() => {
       tableKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       webhookAllowlist: 'https://hooks.example.com/*, https://ci.example.com/*',
       webhookSecretsParameterPath: '/acme/webhooks',
-      accounts: JSON.stringify({ prod: ACCOUNT_ROLE }),
+      accounts: JSON.stringify(ACCOUNTS),
       apiRateLimit: '10',
       apiBurstLimit: '20',
     },
@@ -232,7 +235,7 @@ describe('the functions', () => {
       Object.fromEntries(Object.entries<Json>(functionNamed(template, name)[1].Properties.Environment.Variables).map(([key, value]) => [key, render(value)]));
     expect(environmentOf('gennaker-api')).toEqual({ ...common, ...scheduling });
     expect(environmentOf('gennaker-publisher')).toEqual({ ...common, ...scheduling });
-    expect(environmentOf('gennaker-stage-runner')).toEqual(common);
+    expect(environmentOf('gennaker-stage-runner')).toEqual({ ...common, PUBLISHER_FUNCTION_NAME: 'gennaker-publisher' });
     expect(environmentOf('gennaker-trigger-router')).toEqual(common);
     expect(environmentOf('gennaker-reconciler')).toEqual(common);
   });
@@ -244,10 +247,11 @@ describe('the functions', () => {
       SCHEDULE_GROUP_NAME: 'acme',
       WEBHOOK_ALLOWLIST: 'https://hooks.example.com/*,https://ci.example.com/*',
       WEBHOOK_SECRETS_PARAMETER: '/acme/webhooks',
-      ACCOUNTS: JSON.stringify({ prod: ACCOUNT_ROLE }),
+      ACCOUNTS: JSON.stringify(ACCOUNTS),
     });
     // Every function knows the accounts: the API refuses unknown ones at save, the stage runner deploys to them.
-    expect(functionNamed(configured, 'acme-stage-runner')[1].Properties.Environment.Variables.ACCOUNTS).toBe(JSON.stringify({ prod: ACCOUNT_ROLE }));
+    expect(functionNamed(configured, 'acme-stage-runner')[1].Properties.Environment.Variables.ACCOUNTS).toBe(JSON.stringify(ACCOUNTS));
+    expect(functionNamed(configured, 'acme-stage-runner')[1].Properties.Environment.Variables.PUBLISHER_FUNCTION_NAME).toBe('acme-publisher');
     expect(render(api.STAGE_RUNNER_ARN)).toBe(arn('lambda', 'function:acme-stage-runner'));
   });
 });
@@ -379,13 +383,34 @@ describe('IAM', () => {
       .concat('scheduler:ListSchedules *', `iam:PassRole ${schedRole}`);
     const state = table.map((action) => `${action} <${tableId}.Arn> <${tableId}.Arn>/index/*`);
     const deadLetters = [`sqs:SendMessage <${queueId}.Arn>`];
+    const [publisherId] = functionNamed(template, 'gennaker-publisher');
+    // The stage runner publishes nothing: it reads the live alias and asks the publisher.
+    const askPublisher = [`states:DescribeStateMachineAlias ${machines}`, `lambda:InvokeFunction <${publisherId}.Arn>`];
     const sorted = (...groups: string[][]) => groups.flat().sort();
 
     expect(summary('gennaker-api')).toEqual(sorted(state, publish, run, events, schedules));
-    expect(summary('gennaker-stage-runner')).toEqual(sorted(state, publish, run, events));
+    expect(summary('gennaker-stage-runner')).toEqual(sorted(state, askPublisher, run, events));
     expect(summary('gennaker-trigger-router')).toEqual(sorted(state, publish, run, events, deadLetters));
     expect(summary('gennaker-reconciler')).toEqual(sorted(state, publish, run, events, deadLetters));
     expect(summary('gennaker-publisher')).toEqual(sorted(state, publish, schedules, deadLetters));
+  });
+
+  it('gives the stage runner no state machine write and no role to pass, statement by statement', () => {
+    const [publisherId] = functionNamed(template, 'gennaker-publisher');
+    const statements = allowed(template, 'gennaker-stage-runner')
+      .filter(({ actions }) => !actions[0]!.startsWith('logs:') && !actions[0]!.startsWith('xray:') && !actions[0]!.startsWith('dynamodb:'));
+    expect(statements).toEqual([
+      expect.objectContaining({ actions: ['states:DescribeStateMachineAlias'], resources: [arn('states', 'stateMachine:gennaker-*')] }),
+      expect.objectContaining({ actions: ['lambda:InvokeFunction'], resources: [`<${publisherId}.Arn>`] }),
+      expect.objectContaining({ actions: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], resources: [arn('states', 'stateMachine:gennaker-*')] }),
+      expect.objectContaining({ actions: ['states:StopExecution', 'states:DescribeExecution'], resources: [arn('states', 'execution:gennaker-*:*')] }),
+      expect.objectContaining({ actions: ['events:PutEvents'] }),
+    ]);
+    const writes = ['states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion', 'states:CreateStateMachineAlias', 'states:UpdateStateMachineAlias', 'iam:PassRole'];
+    for (const stack of [template, configured]) {
+      const name = stack === template ? 'gennaker-stage-runner' : 'acme-stage-runner';
+      expect(allowed(stack, name).flatMap(({ actions }) => actions).filter((action) => writes.includes(action))).toEqual([]);
+    }
   });
 
   it('passes roles only to the service that needs them', () => {
@@ -396,8 +421,9 @@ describe('IAM', () => {
   });
 
   it('lets the stage runner assume the listed deploy-target roles and no others; the API read only its secrets path', () => {
-    const stageRunner = allowed(configured, 'acme-stage-runner').filter(({ actions }) => actions.some((action) => action.startsWith('sts:')));
-    expect(stageRunner).toEqual([expect.objectContaining({ actions: ['sts:AssumeRole'], resources: [ACCOUNT_ROLE] })]);
+    const runnerRole = roleOf(configured, 'acme-stage-runner');
+    const stageRunner = statementsOf(configured).filter((statement) => statement.role === runnerRole && statement.actions.some((action) => action.startsWith('sts:')));
+    expect(stageRunner).toEqual([{ role: runnerRole, actions: ['sts:AssumeRole'], resources: [ACCOUNT_ROLE, ECS_ACCOUNT_ROLE] }]);
     for (const name of ['acme-api', 'acme-trigger-router', 'acme-reconciler', 'acme-publisher']) {
       expect(allowed(configured, name).flatMap(({ actions }) => actions).filter((action) => action.startsWith('sts:'))).toEqual([]);
     }

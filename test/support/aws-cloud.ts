@@ -14,7 +14,9 @@ import { createReconcilerHandler, type ReconcileResult } from '../../functions/r
 import { createStageRunnerHandler } from '../../functions/stage-runner/handler.ts';
 import { createTriggerRouter, type RouteResult } from '../../functions/triggers/handler.ts';
 import { createPublishingRuntime } from '../../functions/publishing-wiring.ts';
-import { createStageRunnerRuntime, type StageRunnerRuntime } from '../../functions/stage-runner-wiring.ts';
+import { createStageRunnerRuntime, type StageRunnerRuntime, type StageRunnerRuntimeOptions, type StartTargetRequest } from '../../functions/stage-runner-wiring.ts';
+import { compilePipeline } from '../../statemachines/index.ts';
+import type { Clock } from '../../core/ports/clock.ts';
 import { createCloudRuntime, type CloudEnvironment, type CloudLogEntry, type CloudRuntime, type CloudRuntimeOptions } from '../../functions/wiring.ts';
 import { startDynalite, type Dynalite } from './dynalite.ts';
 import { apiGatewayEvent, EventBridgeFake, SchedulerFake } from './aws-fakes.ts';
@@ -50,6 +52,8 @@ export interface Cloud {
   /** What the trigger router answered to each bus event so far. */
   readonly routed: RouteResult[];
   readonly logs: CloudLogEntry[];
+  /** What the stage runner asked the publisher (the versions it may not publish itself). */
+  readonly runnerAsked: StartTargetRequest[];
   /** Settles when every execution ended, was reconciled, and every bus event was routed. */
   settled(): Promise<void>;
   close(): Promise<void>;
@@ -58,7 +62,20 @@ export interface Cloud {
 /** The role of the test cloud's one deploy account, `prod`. */
 export const DEPLOY_ROLE_ARN = 'arn:aws:iam::210987654321:role/gennaker-deploy';
 
-export async function startCloud(options: { readonly autoReconcile?: boolean; readonly publishWaitMs?: number } = {}): Promise<Cloud> {
+export interface CloudOptions {
+  readonly autoReconcile?: boolean;
+  readonly publishWaitMs?: number;
+  /** The CDK context `accounts` as the functions get it (`ACCOUNTS`). @default {"prod": DEPLOY_ROLE_ARN} */
+  readonly accounts?: string;
+  /** Every function's clock. @default the system clock */
+  readonly clock?: Clock;
+  /** How the stage runner's deploy targets reach AWS (the AWS simulator). */
+  readonly aws?: StageRunnerRuntimeOptions['aws'];
+  /** Wraps the stage runner function as Step Functions invokes it (e.g. to move a simulated clock by each answer's wait). */
+  readonly wrapStageRunner?: (handler: (event: unknown) => Promise<unknown>) => (event: unknown) => Promise<unknown>;
+}
+
+export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
   const dynalite = await startDynalite();
   const sfn = new SfnFake({ retryDelayMs: 0, waitOverrideMs: 0 });
   const bus = new EventBridgeFake();
@@ -73,7 +90,7 @@ export async function startCloud(options: { readonly autoReconcile?: boolean; re
     eventBusName: 'gennaker',
     webhookAllowlist: [],
     // As the CDK context `accounts` gives them: one AWS account with the role the stage runner assumes there.
-    accounts: parseAccountRoles(JSON.stringify({ prod: DEPLOY_ROLE_ARN }), 'us-east-1').accounts,
+    accounts: parseAccountRoles(options.accounts ?? JSON.stringify({ prod: DEPLOY_ROLE_ARN }), 'us-east-1').accounts,
     scheduler: { groupName: 'gennaker', roleArn: 'arn:aws:iam::123456789012:role/gennaker-scheduler', targetArn: TRIGGER_ROUTER_ARN },
   };
   const clients = { dynamodb: dynalite.client, sfn: sfn.client, events: bus.client, scheduler: scheduler.client };
@@ -83,23 +100,36 @@ export async function startCloud(options: { readonly autoReconcile?: boolean; re
   const runtimeOptions: CloudRuntimeOptions = {
     log: (entry) => void logs.push(entry),
     ...(options.publishWaitMs !== undefined ? { publishWaitMs: options.publishWaitMs } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   };
 
   const apiRuntime = createPublishingRuntime(env, clients, runtimeOptions);
   const api = createApiHandler(cloudApiDeps(apiRuntime));
-  const runnerRuntime = createStageRunnerRuntime(envWithoutScheduler, clientsWithoutScheduler, runtimeOptions);
-  sfn.setFunction(STAGE_RUNNER_ARN, createStageRunnerHandler(runnerRuntime.runner));
-  const reconcilerRuntime = createCloudRuntime(envWithoutScheduler, clientsWithoutScheduler, runtimeOptions);
-  const reconcile = createReconcilerHandler({ service: reconcilerRuntime.service, namePrefix: env.namePrefix });
-  const routerRuntime = createCloudRuntime(envWithoutScheduler, clientsWithoutScheduler, runtimeOptions);
-  const route = createTriggerRouter({ service: routerRuntime.service, store: routerRuntime.store, log: (entry) => void logs.push(entry) });
   const publisherRuntime = createPublishingRuntime(env, clients, runtimeOptions);
   const publish = createPublisherHandler({
     store: publisherRuntime.store,
     loadPublishRequest: publisherRuntime.loadPublishRequest,
     publishNow: publisherRuntime.engine.publishNow,
     syncSchedules: publisherRuntime.syncSchedules,
+    startTargetOf: publisherRuntime.engine.startTargetOf,
   });
+  const runnerAsked: StartTargetRequest[] = [];
+  // As on Lambda: the stage runner asks the publisher function (invoked by name there) for what it may not publish.
+  const runnerRuntime = createStageRunnerRuntime(envWithoutScheduler, clientsWithoutScheduler, {
+    ...runtimeOptions,
+    publisher: (request) => {
+      runnerAsked.push(request);
+      return publish(request);
+    },
+    ...(options.aws ? { aws: options.aws } : {}),
+  });
+  const stageRunner = createStageRunnerHandler(runnerRuntime.runner);
+  sfn.setFunction(STAGE_RUNNER_ARN, options.wrapStageRunner ? options.wrapStageRunner(stageRunner) : stageRunner);
+  const publishing = { ...runtimeOptions, compile: compilePipeline };
+  const reconcilerRuntime = createCloudRuntime(envWithoutScheduler, clientsWithoutScheduler, publishing);
+  const reconcile = createReconcilerHandler({ service: reconcilerRuntime.service, namePrefix: env.namePrefix });
+  const routerRuntime = createCloudRuntime(envWithoutScheduler, clientsWithoutScheduler, publishing);
+  const route = createTriggerRouter({ service: routerRuntime.service, store: routerRuntime.store, log: (entry) => void logs.push(entry) });
 
   const reconciled: ReconcileResult[] = [];
   const routed: RouteResult[] = [];
@@ -128,6 +158,7 @@ export async function startCloud(options: { readonly autoReconcile?: boolean; re
     reconciled,
     routed,
     logs,
+    runnerAsked,
     async settled() {
       for (let round = 0; round < 5; round++) {
         await sfn.settled();

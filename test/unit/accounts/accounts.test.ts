@@ -4,7 +4,7 @@
  * a deploy account, checked at save.
  */
 import { describe, expect, it } from 'vitest';
-import { parseAccountRoles, parseAccountsFile } from '../../../core/accounts/accounts-file.ts';
+import { parseAccountRoleMap, parseAccountRoles, parseAccountsFile } from '../../../core/accounts/accounts-file.ts';
 import { toGateAccount } from '../../../core/accounts/gate-shape.ts';
 import { accountReferences, unknownAccountIssues } from '../../../core/accounts/pipeline-accounts.ts';
 import { BUILT_IN_LOCAL_ACCOUNT, closestName, createAccountRegistry, editDistance } from '../../../core/accounts/registry.ts';
@@ -26,7 +26,9 @@ describe('the accounts file', () => {
 
   it.each([
     ['not an object', [], '/accounts', 'expected { "accounts": [ { "name": ..., "cloudProvider": ... } ] }, got []'],
-    ['an unknown field', { accounts: [{ name: 'a', cloudProvider: 'local', region: 'x' }] }, '/accounts/0/region', "unknown field 'region'; an account has name, cloudProvider, accountType, environment, regions, accountId, assumeRole"],
+    ['an unknown field', { accounts: [{ name: 'a', cloudProvider: 'local', region: 'x' }] }, '/accounts/0/region', "unknown field 'region'; an account has name, cloudProvider, accountType, environment, regions, accountId, assumeRole, externalId"],
+    ['an external id STS refuses', { accounts: [{ name: 'a', cloudProvider: 'aws', regions: ['x'], assumeRole: 'arn:aws:iam::210987654321:role/deploy', externalId: 'a b' }] }, '/accounts/0/externalId', "externalId is 'a b'; use 2-1224 letters, digits or the characters + = , . @ : / - _ (the ExternalId the role's trust policy requires)"],
+    ['an external id without a role', { accounts: [{ name: 'a', cloudProvider: 'aws', regions: ['x'], externalId: 'x7-prod' }] }, '/accounts/0/externalId', 'externalId is set but assumeRole is not; an external id only guards assuming a role: add assumeRole, or remove externalId'],
     ['a name with a space', { accounts: [{ name: 'prod east', cloudProvider: 'local' }] }, '/accounts/0/name', "name is 'prod east'; use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. \"staging\""],
     ['a name listed twice', { accounts: [{ name: 'a', cloudProvider: 'local' }, { name: 'a', cloudProvider: 'local' }] }, '/accounts/1/name', "account 'a' is listed twice; keep one"],
     ['an unknown cloud', { accounts: [{ name: 'a', cloudProvider: 'azure', regions: ['x'] }] }, '/accounts/0/cloudProvider', "cloudProvider is 'azure'; use one of local, aws, ecs, gce, kubernetes"],
@@ -49,8 +51,39 @@ describe('the accounts file', () => {
     expect(parseAccountRoles('{prod', 'eu-west-1').issues[0]!.message).toBe('expected JSON {"<account name>": "<role ARN>"}, got \'{prod\'');
   });
 
-  it("shows an account in Gate's shape", () => {
+  it('reads the full account map: external id, regions and the ecs kind, beside role ARNs alone', () => {
+    const parsed = parseAccountRoleMap(
+      {
+        prod: 'arn:aws:iam::210987654321:role/deploy',
+        'ecs-prod': { assumeRole: 'arn:aws:iam::210987654321:role/ecs-deploy', externalId: 'x7-prod', regions: ['us-west-2'], cloudProvider: 'ecs' },
+      },
+      'eu-west-1',
+    );
+    expect(parsed.issues).toEqual([]);
+    expect(parsed.accounts.map(({ name, cloudProvider, regions, assumeRole, externalId }) => ({ name, cloudProvider, regions, assumeRole, externalId }))).toEqual([
+      { name: 'prod', cloudProvider: 'aws', regions: ['eu-west-1'], assumeRole: 'arn:aws:iam::210987654321:role/deploy', externalId: undefined },
+      { name: 'ecs-prod', cloudProvider: 'ecs', regions: ['us-west-2'], assumeRole: 'arn:aws:iam::210987654321:role/ecs-deploy', externalId: 'x7-prod' },
+    ]);
+  });
+
+  it.each([
+    ['a number', { prod: 42 }, '/prod', 'expected a role ARN or {"assumeRole": "<role ARN>", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs"}, got 42'],
+    ['no role', { prod: { regions: ['us-east-1'] } }, '/prod/assumeRole', 'assumeRole is missing; give the ARN of the role Gennaker assumes in that account, e.g. "arn:aws:iam::123456789012:role/gennaker-deploy"'],
+    ['a kind the stage runner has no target for', { prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', cloudProvider: 'gce' } }, '/prod/cloudProvider', 'cloudProvider is \'gce\'; use "aws" (EC2 Auto Scaling groups and Lambda functions) or "ecs" (ECS services)'],
+    ['an unknown field', { prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', role: 'x' } }, '/prod/role', "unknown field 'role'; an account here has assumeRole, externalId, regions, cloudProvider"],
+    ['regions that are not a list', { prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', regions: 'us-east-1' } }, '/prod/regions', "regions is 'us-east-1'; give a list of region names, e.g. [\"us-east-1\"]"],
+    ['a user ARN', { prod: 'arn:aws:iam::210987654321:user/me' }, '/prod/assumeRole', "assumeRole is 'arn:aws:iam::210987654321:user/me', not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>"],
+    ['a name with a space', { 'prod east': 'arn:aws:iam::210987654321:role/deploy' }, '/prod east/name', "name is 'prod east'; use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. \"staging\""],
+  ])('refuses an account map with %s at the account\'s pointer', (_what, input, pointer, message) => {
+    const parsed = parseAccountRoleMap(input, 'eu-west-1');
+    expect(parsed.issues.map((issue) => ({ pointer: issue.pointer, message: issue.message }))).toEqual([{ pointer, message }]);
+    expect(parsed.accounts).toEqual([]);
+  });
+
+  it("shows an account in Gate's shape, never its external id", () => {
     expect(toGateAccount(BUILT_IN_LOCAL_ACCOUNT)).toMatchObject({ name: 'local', type: 'local', cloudProvider: 'local', regions: [{ name: 'local' }], authorized: true });
+    const [prod] = parseAccountRoleMap({ prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', externalId: 'x7-prod' } }, 'eu-west-1').accounts;
+    expect(JSON.stringify(toGateAccount(prod!))).not.toContain('x7-prod');
   });
 });
 

@@ -96,8 +96,29 @@ describe('readEnvironment', () => {
       { name: 'prod', cloudProvider: 'aws', accountType: 'prod', environment: 'prod', regions: ['eu-west-1'], accountId: '210987654321', assumeRole: 'arn:aws:iam::210987654321:role/deploy' },
     ]);
     expect(() => readEnvironment({ ...ENV, ACCOUNTS: '{"prod":"*"}' })).toThrow(
-      "ACCOUNTS must hold JSON {\"<account name>\": \"<role ARN>\"} (the CDK context 'accounts'): /accounts/0/assumeRole: assumeRole is '*', not an IAM role ARN",
+      "ACCOUNTS must hold JSON {\"<account name>\": \"<role ARN>\" or {\"assumeRole\": ...}} (the CDK context 'accounts'): /prod/assumeRole: assumeRole is '*', not an IAM role ARN",
     );
+  });
+
+  it('reads accounts with an external id, their own regions and the ecs kind, and the publisher the stage runner asks', () => {
+    const env = readEnvironment({
+      ...ENV,
+      PUBLISHER_FUNCTION_NAME: 'gennaker-publisher',
+      ACCOUNTS: JSON.stringify({ 'ecs-prod': { assumeRole: 'arn:aws:iam::210987654321:role/deploy', externalId: 'x7-prod', regions: ['us-west-2', 'us-east-1'], cloudProvider: 'ecs' } }),
+    });
+    expect(env.accounts).toEqual([
+      {
+        name: 'ecs-prod',
+        cloudProvider: 'ecs',
+        accountType: 'ecs-prod',
+        environment: 'ecs-prod',
+        regions: ['us-west-2', 'us-east-1'],
+        accountId: '210987654321',
+        assumeRole: 'arn:aws:iam::210987654321:role/deploy',
+        externalId: 'x7-prod',
+      },
+    ]);
+    expect(env.publisherFunctionName).toBe('gennaker-publisher');
   });
 
   it.each([

@@ -1,0 +1,133 @@
+/**
+ * The deploy targets of the stage runner on AWS, one per configured account (`ACCOUNTS`), whose
+ * code is loaded on demand: the AWS SDK clients the targets need (EC2, Auto Scaling, ELBv2, ECS,
+ * Application Auto Scaling, Lambda, STS) are about three times the rest of the stage runner, and
+ * most invocations (webhooks, judgments, waits, every poll of a non-deploy stage) never touch
+ * them. Each target here answers its capabilities at once, as the deploy core reads them before
+ * any call, and loads the real one (functions/aws-targets.ts) on its first call; a failed load is
+ * tried again on the next call.
+ *
+ * The capabilities are those of the real targets in the mode the accounts use (EC2 in
+ * Spinnaker's mode, ECS), checked equal to them by test/unit/functions/aws-account-targets.test.ts.
+ */
+import { AWS_ACCOUNT_KINDS } from '../core/accounts/accounts-file.ts';
+import type { Account } from '../core/ports/accounts.ts';
+import type { FunctionPort } from '../core/ports/functions.ts';
+import type { ServerGroupCapabilities, ServerGroupPort } from '../core/ports/server-groups.ts';
+import type { Target, TargetLookup } from '../core/ports/target.ts';
+import type { TrafficCapabilities, TrafficPort } from '../core/ports/traffic.ts';
+
+/** What each kind of account can do, as its target says. */
+export const ACCOUNT_KIND_CAPABILITIES: Readonly<Record<(typeof AWS_ACCOUNT_KINDS)[number], { readonly serverGroups: ServerGroupCapabilities; readonly traffic: TrafficCapabilities }>> = {
+  // adapters/targets/aws-ec2, Spinnaker's mode: instances registered and deregistered, no weights.
+  aws: {
+    serverGroups: { resize: true, artifactTypes: ['aws/image'], imageFromProviderFields: true },
+    traffic: { weights: false, maxWeightedServerGroups: 0, partialDisable: true, drains: true },
+  },
+  // adapters/targets/aws-ecs: disabled is scaled to zero.
+  ecs: {
+    serverGroups: { resize: true, artifactTypes: ['docker/image'] },
+    traffic: { weights: false, maxWeightedServerGroups: 0, partialDisable: false, drains: true },
+  },
+};
+
+/** The cloud providers a stage may name for each kind of account (none named: any). */
+const PROVIDERS_OF: Readonly<Record<string, readonly string[]>> = { aws: ['aws', 'lambda'], ecs: ['ecs'] };
+
+type Methods<P> = { [K in keyof P]: P[K] extends (...args: never[]) => unknown ? K : never }[keyof P];
+
+/** The port's methods, each calling the real port once it is loaded. */
+function forward<P extends object>(methods: ReadonlyArray<Methods<P>>, real: () => Promise<P>): Pick<P, Methods<P>> {
+  const forwarded: Partial<Record<Methods<P>, unknown>> = {};
+  for (const method of methods) {
+    forwarded[method] = async (...args: unknown[]) => {
+      const port = await real();
+      return (port[method] as (...given: unknown[]) => unknown)(...args);
+    };
+  }
+  return forwarded as Pick<P, Methods<P>>;
+}
+
+const SERVER_GROUP_METHODS = ['create', 'resize', 'destroy', 'describeCluster'] as const satisfies ReadonlyArray<Methods<ServerGroupPort>>;
+const TRAFFIC_METHODS = ['enable', 'disable', 'setWeights', 'verifyWeights'] as const satisfies ReadonlyArray<Methods<TrafficPort>>;
+const FUNCTION_METHODS = [
+  'get',
+  'create',
+  'updateCode',
+  'updateSettings',
+  'tag',
+  'setReservedConcurrency',
+  'publishVersion',
+  'listVersions',
+  'getAlias',
+  'createAlias',
+  'updateAlias',
+  'invoke',
+  'delete',
+] as const satisfies ReadonlyArray<Methods<FunctionPort>>;
+
+/** The methods each port forwards (the test checks they are all the real ports have). */
+export const FORWARDED_METHODS = { serverGroups: SERVER_GROUP_METHODS, traffic: TRAFFIC_METHODS, functions: FUNCTION_METHODS } as const;
+
+export interface AccountTargetsOptions {
+  /** The configured accounts; those of kind `aws` or `ecs` get a target. */
+  readonly accounts: readonly Account[];
+  /** Loads the real targets (the first call only), answering the target of an account. */
+  readonly load: () => Promise<(account: Account) => Target>;
+}
+
+/** A target that answers its capabilities now and loads the real one on its first call. */
+function onDemandTarget(account: Account, kind: keyof typeof ACCOUNT_KIND_CAPABILITIES, load: () => Promise<(account: Account) => Target>): Target {
+  let loading: Promise<Target> | undefined;
+  const real = (): Promise<Target> => {
+    loading ??= load().then(
+      (targetOf) => targetOf(account),
+      (error: unknown) => {
+        loading = undefined;
+        throw error;
+      },
+    );
+    return loading;
+  };
+  const capabilities = ACCOUNT_KIND_CAPABILITIES[kind];
+  const target: Target = {
+    cloudProvider: kind,
+    serverGroups: { capabilities: capabilities.serverGroups, ...forward<ServerGroupPort>(SERVER_GROUP_METHODS, async () => (await real()).serverGroups) },
+    traffic: { capabilities: capabilities.traffic, ...forward<TrafficPort>(TRAFFIC_METHODS, async () => (await real()).traffic) },
+  };
+  if (kind !== 'aws') return target;
+  const functions: FunctionPort = {
+    regions: [...account.regions],
+    ...forward<FunctionPort>(FUNCTION_METHODS, async () => {
+      const port = (await real()).functions;
+      if (!port) throw new Error(`account '${account.name}' has no Lambda target`);
+      return port;
+    }),
+  };
+  return { ...target, functions };
+}
+
+/** The target of each configured AWS account, looked up by name (and the cloud provider a stage names). */
+export function createAccountTargets(options: AccountTargetsOptions): TargetLookup {
+  let loaded: Promise<(account: Account) => Target> | undefined;
+  // One load for every account: the module and its clients are shared.
+  const load = (): Promise<(account: Account) => Target> => {
+    loaded ??= options.load().catch((error: unknown) => {
+      loaded = undefined;
+      throw error;
+    });
+    return loaded;
+  };
+  const targets = new Map<string, Target>();
+  for (const account of options.accounts) {
+    const kind = account.cloudProvider;
+    if (!(AWS_ACCOUNT_KINDS as readonly string[]).includes(kind)) continue;
+    targets.set(account.name, onDemandTarget(account, kind as keyof typeof ACCOUNT_KIND_CAPABILITIES, load));
+  }
+  return ({ account, cloudProvider }) => {
+    const target = targets.get(account);
+    if (!target) return undefined;
+    if (cloudProvider !== undefined && !PROVIDERS_OF[target.cloudProvider]!.includes(cloudProvider)) return undefined;
+    return target;
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * A deploy account's role, assumed through STS on the AWS simulator with the real SDK clients
+ * (adapters/aws/assumed-role.ts): one AssumeRole serves every client and concurrent call, with
+ * the account's external id and a session name per execution; the session is assumed again
+ * five minutes before it expires, by the simulator's clock; the calls are signed with the
+ * session's key; a refused AssumeRole fails the target's call in one line naming the account,
+ * the role and the fix.
+ */
+import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { STSClient } from '@aws-sdk/client-sts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { assumedRoleCredentials, roleSessionName } from '../../adapters/aws/assumed-role.ts';
+import { createEc2Target } from '../../adapters/targets/aws-ec2/ec2-target.ts';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
+
+const ROLE = 'arn:aws:iam::210987654321:role/gennaker-deploy';
+const CALLER = { accessKeyId: 'AKIDSTAGERUNNER', secretAccessKey: 'sandbox' };
+
+let sim: AwsSimulator;
+let sts: STSClient;
+const clients: Array<{ destroy(): void }> = [];
+
+beforeEach(async () => {
+  sim = await startAwsSimulator({ seed: 5 });
+  sim.seed.sts.role({ arn: ROLE, externalId: 'x7-prod' });
+  sts = new STSClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CALLER });
+  clients.push(sts);
+});
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
+  await sim.close();
+});
+
+function ec2With(credentials: ReturnType<typeof assumedRoleCredentials>): EC2Client {
+  const client = new EC2Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials });
+  clients.push(client);
+  return client;
+}
+
+describe('the role of a deploy account', () => {
+  it('is assumed once for every client and concurrent call, with the external id and the execution in the session name, and signs the calls', async () => {
+    // given
+    let execution = '01JEXECUTIONAAAAAAAAAAAAAA';
+    const credentials = assumedRoleCredentials({ account: 'prod', roleArn: ROLE, externalId: 'x7-prod', sts, sessionName: () => `gennaker-${execution}`, clock: { now: () => sim.now() } });
+    const [first, second] = [ec2With(credentials), ec2With(credentials)];
+
+    // when
+    await Promise.all([first.send(new DescribeSubnetsCommand({})), second.send(new DescribeSubnetsCommand({})), first.send(new DescribeSubnetsCommand({}))]);
+
+    // then
+    const assumed = sim.events({ kind: 'role.assumed' });
+    expect(assumed.map((event) => [event.detail['roleArn'], event.detail['sessionName'], event.detail['externalId']])).toEqual([[ROLE, 'gennaker-01JEXECUTIONAAAAAAAAAAAAAA', 'x7-prod']]);
+    const key = assumed[0]!.detail['accessKeyId'];
+    expect(key).toMatch(/^ASIA/);
+    expect(sim.calls({ action: 'AssumeRole' }).map((call) => call.accessKeyId)).toEqual([CALLER.accessKeyId]);
+    expect(sim.calls({ service: 'ec2' }).map((call) => call.accessKeyId)).toEqual([key, key, key]);
+
+    // when another execution's stage calls
+    execution = '01JEXECUTIONBBBBBBBBBBBBBB';
+    await first.send(new DescribeSubnetsCommand({}));
+
+    // then it acts under its own session, and the first one is still kept
+    expect(sim.events({ kind: 'role.assumed' }).map((event) => event.detail['sessionName'])).toEqual(['gennaker-01JEXECUTIONAAAAAAAAAAAAAA', 'gennaker-01JEXECUTIONBBBBBBBBBBBBBB']);
+    execution = '01JEXECUTIONAAAAAAAAAAAAAA';
+    await first.send(new DescribeSubnetsCommand({}));
+    expect(sim.calls({ action: 'AssumeRole' })).toHaveLength(2);
+  });
+
+  it('is assumed again five minutes before its session expires, by the given clock', async () => {
+    // given a 15-minute session
+    const credentials = assumedRoleCredentials({ account: 'prod', roleArn: ROLE, externalId: 'x7-prod', sts, sessionName: () => 'gennaker-run', clock: { now: () => sim.now() }, durationSeconds: 900 });
+    const ec2 = ec2With(credentials);
+    await ec2.send(new DescribeSubnetsCommand({}));
+
+    // when 9 minutes pass, then it is still used
+    sim.tick(9 * 60_000);
+    await ec2.send(new DescribeSubnetsCommand({}));
+    expect(sim.calls({ action: 'AssumeRole' })).toHaveLength(1);
+
+    // when a tenth minute passes (less than 5 left), then a new session signs the call
+    sim.tick(60_000 + 1);
+    await ec2.send(new DescribeSubnetsCommand({}));
+    const keys = sim.events({ kind: 'role.assumed' }).map((event) => event.detail['accessKeyId']);
+    expect(keys).toHaveLength(2);
+    expect(sim.calls({ service: 'ec2' }).map((call) => call.accessKeyId)).toEqual([keys[0], keys[0], keys[1]]);
+  });
+
+  it("fails a target's call in one line naming the account, the role and the fix when the external id is wrong", async () => {
+    // given
+    const credentials = assumedRoleCredentials({ account: 'prod', roleArn: ROLE, externalId: 'x7-staging', sts, sessionName: () => 'gennaker-run', clock: { now: () => sim.now() } });
+    const config = { endpoint: sim.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 };
+    const ec2 = new EC2Client(config);
+    const autoScaling = new AutoScalingClient(config);
+    const elbv2 = new ElasticLoadBalancingV2Client(config);
+    clients.push(ec2, autoScaling, elbv2);
+    const target = createEc2Target({ account: 'prod', region: 'us-east-1', clients: { ec2, autoScaling, elbv2 } });
+
+    // when
+    const described = await target.serverGroups.describeCluster({ account: 'prod', location: 'us-east-1', cluster: 'hello-prod' });
+
+    // then
+    expect(described.ok).toBe(false);
+    const message = described.ok ? '' : described.message;
+    expect(message).not.toContain('\n');
+    expect(message).toContain(
+      `listing the Auto Scaling groups of cluster 'hello-prod' failed: AWS AccessDenied: assuming ${ROLE} (account 'prod', session gennaker-run) was refused: allow the stage runner's role in its trust policy with this externalId; STS said: User:`,
+    );
+    expect(described.ok ? undefined : described.reason).toBe('failed');
+    expect(sim.calls({ service: 'autoscaling' })).toEqual([]);
+  });
+
+  it('makes any text a session name STS accepts', () => {
+    expect(roleSessionName('gennaker-01JEXECUTION')).toBe('gennaker-01JEXECUTION');
+    expect(roleSessionName('gennaker run/1 #2')).toBe('gennaker-run-1--2');
+    expect(roleSessionName('x')).toBe('x-');
+    expect(roleSessionName(`gennaker-${'a'.repeat(80)}`)).toHaveLength(64);
+  });
+});

@@ -92,6 +92,37 @@ const zodEnglishOnly = {
 };
 
 /**
+ * zod's classic schemas carry JSON Schema conversion (`toJSONSchema`, Standard Schema's
+ * `jsonSchema`: about 17 KB minified), which no Gennaker function uses: its two modules resolve
+ * to ones whose every export fails by name when called (the factories answer such a function, as
+ * schemas build them eagerly).
+ */
+const zodNoJsonSchema = {
+  name: 'zod-no-json-schema',
+  setup(build) {
+    const stubbed = /[\\/]zod[\\/]v4[\\/]core[\\/](json-schema-processors|to-json-schema)\.js$/;
+    build.onResolve({ filter: /(json-schema-processors|to-json-schema)\.js$/ }, (args) => {
+      if (!args.importer.includes(join('node_modules', 'zod'))) return undefined;
+      const path = resolve(args.resolveDir, args.path);
+      return stubbed.test(path) ? { path, namespace: 'zod-no-json-schema' } : undefined;
+    });
+    build.onLoad({ filter: /.*/, namespace: 'zod-no-json-schema' }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const names = [...source.matchAll(/^export (?:async )?(?:function\*?|const|let|class) (\w+)/gm)].map((match) => match[1]);
+      const aliases = [...source.matchAll(/^export \{ (\w+) as (\w+) \};$/gm)].map((match) => match[2]);
+      const factories = new Set(['createToJSONSchemaMethod', 'createStandardJSONSchemaMethod']);
+      return {
+        contents: [
+          "const unavailable = () => { throw new Error('JSON Schema conversion is not part of Gennaker\\'s Lambda bundles (scripts/build.js)'); };",
+          ...[...names, ...aliases].map((name) => `export const ${name} = ${factories.has(name) ? '() => unavailable' : 'unavailable'};`),
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/**
  * On Lambda the execution role's credentials are in the environment (AWS_ACCESS_KEY_ID,
  * AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), so the SDK's default chain — profiles, SSO, web
  * identity, instance metadata, with the STS/SSO clients they bring (about 90 KB) — is replaced
@@ -195,12 +226,14 @@ function newestSmithyCore() {
   };
   visit(nodeModules, 1);
   const numeric = (version) => version.split(/[.-]/).slice(0, 3).map(Number);
-  const newer = (a, b) => {
+  const newerFirst = (a, b) => {
     const [x, y] = [numeric(a.version), numeric(b.version)];
-    for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] > y[i] ? a : b;
-    return a;
+    for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return y[i] - x[i];
+    return 0;
   };
-  return copies.reduce(newer);
+  // Among copies of the same version: the top-level one, then @aws-sdk/core's, then by path.
+  const rank = (copy) => (copy.dir === join(nodeModules, '@smithy', 'core') ? 0 : copy.dir.startsWith(join(nodeModules, '@aws-sdk', 'core')) ? 1 : 2);
+  return copies.sort((a, b) => newerFirst(a, b) || rank(a) - rank(b) || a.dir.localeCompare(b.dir))[0];
 }
 
 const smithyCoreOnce = {
@@ -257,7 +290,7 @@ const esm = {
   format: 'esm',
   // ESM bundles that contain CommonJS dependencies need a require() of their own.
   banner: { js: "import { createRequire as __gennakerRequire } from 'node:module'; const require = __gennakerRequire(import.meta.url);" },
-  plugins: [zodNamespaceImports, zodEnglishOnly, lambdaCredentialsOnly, yamlOnDemand, noEventStreams, sdkClientVersionOnly, smithyCoreOnce, onDemandImports],
+  plugins: [zodNamespaceImports, zodEnglishOnly, zodNoJsonSchema, lambdaCredentialsOnly, yamlOnDemand, noEventStreams, sdkClientVersionOnly, smithyCoreOnce, onDemandImports],
 };
 
 async function bundleFunction(name, outdir) {

@@ -55,6 +55,24 @@ describe('the Lambda bundles', () => {
     expect(bundle('api').bytes).toBeLessThan(800 * 1024);
   });
 
+  it("keeps the AWS deploy targets, their SDK clients and the publisher client out of the stage runner's cold start, which stays under 800 KB", () => {
+    // given: what index.mjs holds; the targets load from aws-targets.mjs on a deploy target's first call
+    const inputs = bundle('stage-runner').inputs;
+
+    // then
+    expect(inputs).toContain('functions/aws-account-targets.ts');
+    const onDemand = inputs.filter(
+      (input) =>
+        input.startsWith('adapters/targets/aws-') ||
+        input.startsWith('adapters/aws/') ||
+        input === 'functions/aws-targets.ts' ||
+        input === 'functions/publisher-client.ts' ||
+        /^node_modules\/@aws-sdk\/client-(ec2|auto-scaling|elastic-load-balancing-v2|ecs|application-auto-scaling|lambda|sts)\/(?!node_modules\/)/.test(input),
+    );
+    expect(onDemand).toEqual([]);
+    expect(bundle('stage-runner').bytes).toBeLessThan(800 * 1024);
+  });
+
   it("holds the stage runner, every stage task and the webhook client in the stage runner's bundle", () => {
     // given: the inputs only the stage runner needs; this also proves the inputs were read
     const inputs = bundle('stage-runner').inputs;

@@ -120,3 +120,49 @@ export function healthyTargetsOverTime(events: readonly AwsEvent[], targetGroupA
   }
   return series;
 }
+
+/** What a listener could send requests to at one instant (see `servingTargetsOverTime`). */
+export interface ServingPoint {
+  readonly time: number;
+  /** Distinct healthy targets in the target groups its forward action weighs above 0. */
+  readonly healthy: number;
+  /** Target groups weighed above 0 with no healthy target: their share of requests fails. */
+  readonly starved: readonly string[];
+}
+
+/**
+ * Replays the event log into what one listener's forward action could serve after each change:
+ * the healthy targets of the target groups it weighs above 0 (a target in two of them counts
+ * once), and the weighted groups left without a healthy target. Weights come from the listener's
+ * `weights.set` events (its creation is one), so zero-downtime checks in weighted mode read this
+ * series: `healthy` at least the capacity asked, `starved` empty.
+ */
+export function servingTargetsOverTime(events: readonly AwsEvent[], listenerArn: string): ServingPoint[] {
+  const healthyByGroup = new Map<string, Set<string>>();
+  let weights = new Map<string, number>();
+  const series: ServingPoint[] = [];
+  let last = '';
+  for (const event of events) {
+    if (event.kind === 'weights.set' && event.detail['listenerArn'] === listenerArn) {
+      const groups = event.detail['targetGroups'] as ReadonlyArray<{ targetGroupArn: string; weight: number }>;
+      weights = new Map(groups.map((group) => [group.targetGroupArn, group.weight]));
+    } else if (event.kind.startsWith('target.')) {
+      const group = String(event.detail['targetGroupArn']);
+      const healthy = healthyByGroup.get(group) ?? new Set<string>();
+      healthyByGroup.set(group, healthy);
+      const key = `${String(event.detail['targetId'])}:${String(event.detail['port'])}`;
+      if (event.kind === 'target.healthy') healthy.add(key);
+      else healthy.delete(key);
+    } else {
+      continue;
+    }
+    const weighed = [...weights].filter(([, weight]) => weight > 0).map(([group]) => group);
+    const serving = new Set(weighed.flatMap((group) => [...(healthyByGroup.get(group) ?? [])]));
+    const starved = weighed.filter((group) => (healthyByGroup.get(group)?.size ?? 0) === 0);
+    const point = { time: event.time, healthy: serving.size, starved };
+    const shape = `${point.healthy}|${starved.join(',')}`;
+    if (shape !== last || series.length === 0) series.push(point);
+    last = shape;
+  }
+  return series;
+}

@@ -12,6 +12,7 @@ import { restJsonError, restJsonResponse } from './json-protocol.ts';
 import { AwsError, cloneJson, uuidId } from './json-rpc.ts';
 import type { AwsProtocol, AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
 import type { MetricRecorder } from './cloudwatch.ts';
+import type { AwsEvent } from './server.ts';
 
 const WIRE: AwsProtocol = { kind: 'restJson' };
 
@@ -928,4 +929,41 @@ export function createLambdaService(options: LambdaServiceOptions = {}): LambdaS
       return result.functionError !== undefined ? { payload: result.payload, functionError: result.functionError } : { payload: result.payload };
     },
   };
+}
+
+/** Where one alias routed at one instant (see `aliasRoutingOverTime`). */
+export interface AliasRoutingPoint {
+  readonly time: number;
+  /** The version it names, then the extra weighted one, if any. */
+  readonly versions: readonly string[];
+  /** Those of `versions` that were not published versions then (`$LATEST`, deleted, never published). */
+  readonly unpublished: readonly string[];
+}
+
+/**
+ * Replays the event log into where one alias of a function routed after each change of the alias
+ * or of the function's published versions, from its creation to its deletion (or the function's):
+ * zero-downtime checks on Lambda read that `unpublished` stays empty.
+ */
+export function aliasRoutingOverTime(events: readonly AwsEvent[], functionName: string, aliasName: string): AliasRoutingPoint[] {
+  const published = new Set<string>();
+  let routing: string[] | undefined;
+  const series: AliasRoutingPoint[] = [];
+  for (const event of events) {
+    if (event.detail['functionName'] !== functionName) continue;
+    const version = String(event.detail['version']);
+    if (event.kind === 'lambda.version-published') published.add(version);
+    else if (event.kind === 'lambda.version-deleted') published.delete(version);
+    else if (event.kind === 'lambda.function' && event.detail['change'] === 'deleted') {
+      published.clear();
+      routing = undefined;
+    } else if (event.kind === 'lambda.alias' && event.detail['alias'] === aliasName) {
+      const weights = (event.detail['additionalVersionWeights'] ?? {}) as Record<string, number>;
+      routing = event.detail['change'] === 'deleted' ? undefined : [String(event.detail['functionVersion']), ...Object.keys(weights)];
+    } else {
+      continue;
+    }
+    if (routing !== undefined) series.push({ time: event.time, versions: routing, unpublished: routing.filter((name) => !published.has(name)) });
+  }
+  return series;
 }

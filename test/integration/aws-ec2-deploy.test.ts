@@ -15,7 +15,7 @@ import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balanc
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../core/ports/execution-store.ts';
 import type { Target } from '../../core/ports/target.ts';
-import { healthyTargetsOverTime } from '../../sandbox/aws/elbv2-targets.ts';
+import { healthyTargetsOverTime, servingTargetsOverTime } from '../../sandbox/aws/elbv2-targets.ts';
 import { redBlackStage, runEc2Stage, SDK_ATTEMPTS, startEc2World, type Ec2StageOptions, type Ec2World } from '../support/aws-ec2-world.ts';
 
 const capacity = { min: 2, max: 2, desired: 2 };
@@ -87,6 +87,11 @@ function healthySince(eventsBefore: number): number[] {
   return [before.at(-1)?.healthy ?? 0, ...since.map((point) => point.healthy)];
 }
 
+/** The simulator's events of one kind about one Auto Scaling group, in order. */
+function groupEvents(kind: string, group: string): Array<{ time: number; detail: Record<string, unknown> }> {
+  return world.sim.events({ kind }).filter((event) => event.detail['group'] === group);
+}
+
 /** What the simulated world holds: groups (with suspended processes) and launch templates. */
 function holdings(): { groups: string[]; templates: string[] } {
   const snapshot = world.sim.snapshot().services as Record<string, { autoScalingGroups?: Array<{ name: string; suspendedProcesses?: string[] }>; launchTemplates?: Array<{ name: string }> }>;
@@ -94,6 +99,17 @@ function holdings(): { groups: string[]; templates: string[] } {
     groups: (snapshot['autoscaling']?.autoScalingGroups ?? []).map((group) => `${group.name}${(group.suspendedProcesses ?? []).includes('AddToLoadBalancer') ? ' (disabled)' : ''}`),
     templates: (snapshot['ec2']?.launchTemplates ?? []).map((template) => template.name),
   };
+}
+
+/** Marks v001's registered instances unhealthy after every step of the clock: a release whose health checks fail. */
+function failNewTargets(): void {
+  for (const instanceId of instancesOf('hello-prod-v001')) {
+    try {
+      world.sim.control('elasticloadbalancing', 'health', { targetGroup: world.targetGroupArn, targetId: instanceId, state: 'unhealthy' });
+    } catch {
+      // not registered yet: it will be on a later step
+    }
+  }
 }
 
 describe('a red/black deploy to EC2 through the deploy core', () => {
@@ -194,6 +210,163 @@ describe('a highlander deploy to EC2 through the deploy core', () => {
     expect(await healthyTargets()).toEqual(instancesOf('hello-prod-v002'));
     const deletes = world.sim.calls({ action: 'DeleteAutoScalingGroup' }).filter((call) => call.status === 200);
     expect(deletes).toHaveLength(2);
+  });
+});
+
+describe("a rolling red/black deploy to EC2 in Spinnaker's mode (one shared target group)", () => {
+  it('moves traffic by instance counts, half then all, never below capacity.min healthy targets', async () => {
+    // given v000 serving 2 instances
+    await seedSpinnakerGroup();
+    const before = world.sim.events().length;
+    const firstCall = world.sim.calls().length;
+    // when
+    const result = await run(redBlack({ strategy: 'rollingredblack', targetPercentages: [50] }));
+    // then
+    expect(result.message).toBeUndefined();
+    expect(result.status).toBe('SUCCEEDED');
+    // one v001 instance joins, one v000 instance leaves; then the second of each
+    expect(healthySince(before)).toEqual([2, 3, 2, 3, 2]);
+    expect(Math.min(...healthySince(before))).toBeGreaterThanOrEqual(capacity.min);
+    const acting = world.sim.calls().slice(firstCall).map((call) => call.action).filter((action) => DEPLOY_CALLS.has(action));
+    expect(acting.filter((action) => action === 'DeregisterTargets')).toHaveLength(2);
+    expect(acting).not.toContain('ModifyListener');
+    expect(acting).not.toContain('ModifyRule');
+    // v000 keeps its instances (disabled, unpinned); v001 serves alone
+    expect(holdings().groups).toEqual(['hello-prod-v000 (disabled)', 'hello-prod-v001']);
+    expect(instancesOf('hello-prod-v000')).toHaveLength(2);
+    expect(await healthyTargets()).toEqual(instancesOf('hello-prod-v001'));
+  });
+
+  it('fails within its timeout when the first share never turns healthy, and rolls back with v000 serving throughout', async () => {
+    // given v000 serving, and a release whose instances fail their health checks
+    await seedSpinnakerGroup();
+    const before = world.sim.events().length;
+    // when
+    const result = await run(redBlack({ strategy: 'rollingredblack', targetPercentages: [50], waitForHealthyTimeoutSec: 120, healthCheckType: 'EC2', rollback: { onFailure: true } }), { after: failNewTargets });
+    // then
+    expect(result.status).toBe('TERMINAL');
+    expect(result.message).toMatch(/hello-prod-v001 in us-east-1 did not become healthy within 120 s .*; rolled back: .*disabled hello-prod-v001 in us-east-1/);
+    // the wait gave up at its timeout: the create and the resize before it take seconds, not minutes
+    // the wait gave up at its timeout (it polls every few seconds): v001 left traffic 120 s after it was asked to grow
+    const grown = groupEvents('group.updated', 'hello-prod-v001')[0]!;
+    const pulled = groupEvents('group.processes-suspended', 'hello-prod-v001')[0]!;
+    expect(grown.detail['desired']).toBe(1);
+    expect(pulled.time - grown.time).toBeGreaterThanOrEqual(120_000);
+    expect(pulled.time - grown.time).toBeLessThan(130_000);
+    expect(Math.min(...healthySince(before))).toBeGreaterThanOrEqual(capacity.min);
+    world.advance(60_000, 5_000);
+    expect(holdings().groups).toEqual(['hello-prod-v000', 'hello-prod-v001 (disabled)']);
+    expect(await healthyTargets()).toEqual(instancesOf('hello-prod-v000'));
+  });
+
+  it('in weighted mode, each group adds its own target group to the forward at weight 0, and what the listener serves never drops below capacity.min', async () => {
+    // given v000 deployed in weighted mode (its own target group from the pool beside the shared one)
+    const weighted = world.target({ weightedTraffic: true });
+    for (const name of ['hello-pool-a', 'hello-pool-b']) world.targetGroup(name);
+    const fields = { weightedTraffic: { listenerArn: world.listenerArn, targetGroups: ['hello-pool-a', 'hello-pool-b'] } };
+    expect((await runEc2Stage(world, weighted, redBlack(fields))).status).toBe('SUCCEEDED');
+    world.advance(60_000, 5_000);
+    const before = world.sim.events().length;
+    // when
+    const result = await runEc2Stage(world, weighted, redBlack({ ...fields, strategy: 'rollingredblack', targetPercentages: [50] }));
+    // then
+    expect(result.message).toBeUndefined();
+    expect(result.status).toBe('SUCCEEDED');
+    const events = world.sim.events();
+    const serving = servingTargetsOverTime(events, world.listenerArn).slice(servingTargetsOverTime(events.slice(0, before), world.listenerArn).length - 1);
+    expect(serving.map((point) => point.healthy)).toEqual([2, 3, 2, 3, 2]);
+    expect(serving.flatMap((point) => point.starved)).toEqual([]);
+    // the shared target group carries every request (Spinnaker's split by instance count); the pool waits at 0
+    const forward = events.filter((event) => event.kind === 'weights.set' && event.detail['listenerArn'] === world.listenerArn).at(-1)!;
+    const weights = (forward.detail['targetGroups'] as Array<{ targetGroupArn: string; weight: number }>).map((group) => `${group.targetGroupArn.split('/')[1]} ${group.weight}`);
+    expect(weights.sort()).toEqual(['hello-pool-a 0', 'hello-pool-b 0', 'hello-shared 1']);
+  });
+
+  it('in weighted mode, a group holding an explicit weight hands it to the shared target group before its first share leaves', async () => {
+    // given v000 in weighted mode holding every request through its own target group (weights set, e.g. by a canary)
+    const weighted = world.target({ weightedTraffic: true });
+    for (const name of ['hello-pool-a', 'hello-pool-b']) world.targetGroup(name);
+    const fields = { weightedTraffic: { listenerArn: world.listenerArn, targetGroups: ['hello-pool-a', 'hello-pool-b'] } };
+    expect((await runEc2Stage(world, weighted, redBlack(fields))).status).toBe('SUCCEEDED');
+    expect(await weighted.traffic.setWeights({ account: 'sandbox', location: 'us-east-1', cluster: 'hello-prod' }, { 'hello-prod-v000': 100 }, { owner: 'e0/weights' })).toEqual({ ok: true, outcome: 'done' });
+    world.advance(60_000, 5_000);
+    const before = world.sim.events().length;
+    // when
+    const result = await runEc2Stage(world, weighted, redBlack({ ...fields, strategy: 'rollingredblack', targetPercentages: [50] }));
+    // then v001's healthy instance takes requests before v000's first one leaves: never fewer than capacity.min serving
+    expect(result.message).toBeUndefined();
+    expect(result.status).toBe('SUCCEEDED');
+    const events = world.sim.events();
+    const serving = servingTargetsOverTime(events, world.listenerArn).slice(servingTargetsOverTime(events.slice(0, before), world.listenerArn).length - 1);
+    expect(serving.flatMap((point) => point.starved)).toEqual([]);
+    expect(Math.min(...serving.map((point) => point.healthy))).toBeGreaterThanOrEqual(capacity.min);
+    expect(serving.map((point) => point.healthy)).toEqual([2, 3, 2, 3, 2]);
+  });
+});
+
+describe('rollbackServerGroup on EC2', () => {
+  it('enables v000 and waits for its instances before v001 leaves, with no instant below capacity.min', async () => {
+    // given v001 deployed with red/black beside a disabled v000, drained
+    await seedSpinnakerGroup();
+    expect((await run(redBlack())).status).toBe('SUCCEEDED');
+    world.advance(60_000, 5_000);
+    const before = world.sim.events().length;
+    // when
+    const result = await run({
+      type: 'rollbackServerGroup',
+      cloudProvider: 'aws',
+      credentials: 'sandbox',
+      regions: ['us-east-1'],
+      rollbackType: 'EXPLICIT',
+      rollbackContext: { rollbackServerGroupName: 'hello-prod-v001', restoreServerGroupName: 'hello-prod-v000' },
+    });
+    // then
+    expect(result.message).toBeUndefined();
+    expect(result.status).toBe('SUCCEEDED');
+    const healthy = healthySince(before);
+    expect(Math.min(...healthy)).toBeGreaterThanOrEqual(capacity.min);
+    expect(Math.max(...healthy)).toBe(4);
+    expect(healthy.at(-1)).toBe(2);
+    expect(holdings().groups).toEqual(['hello-prod-v000', 'hello-prod-v001 (disabled)']);
+    expect(await healthyTargets()).toEqual(instancesOf('hello-prod-v000'));
+  });
+});
+
+describe('traffic guards on EC2', () => {
+  const trafficGuards = [{ account: 'sandbox', location: 'us-east-1', stack: 'prod', enabled: true }];
+  const where = { cloudProvider: 'aws', credentials: 'sandbox', regions: ['us-east-1'] };
+
+  it('let a red/black disable v000 once v001 is Up, then refuse every stage that would leave hello-prod without an enabled server group, changing nothing', async () => {
+    // given a guarded hello-prod: v000 serving, then a red/black to v001 (disabling v000 leaves v001 Up: allowed)
+    await seedSpinnakerGroup();
+    expect((await run(redBlack(), { trafficGuards })).status).toBe('SUCCEEDED');
+    world.advance(60_000, 5_000);
+    const before = world.sim.events().length;
+    const firstCall = world.sim.calls().length;
+    const refusal = (what: string) => `This cluster ('hello-prod' in sandbox/us-east-1) has traffic guards enabled. ${what} would leave the cluster with no instances up.`;
+    // when the last enabled server group would be disabled, destroyed or scaled to 0, or the cluster disabled
+    const stages: Array<[JsonObject, string]> = [
+      [{ type: 'disableServerGroup', ...where, cluster: 'hello-prod', target: 'current_asg_dynamic' }, refusal('Disabling [hello-prod-v001]')],
+      [{ type: 'destroyServerGroup', ...where, serverGroupName: 'hello-prod-v001' }, refusal('Destroying [hello-prod-v001]')],
+      [{ type: 'resizeServerGroup', ...where, serverGroupName: 'hello-prod-v001', action: 'scale_exact', capacity: { min: 0, max: 0, desired: 0 } }, refusal('Removal of all instances in [hello-prod-v001]')],
+      [{ type: 'disableCluster', ...where, cluster: 'hello-prod', remainingEnabledServerGroups: 0 }, refusal('Running disableServerGroup on [hello-prod-v001]')],
+    ];
+    for (const [stage, message] of stages) {
+      const result = await run(stage, { trafficGuards });
+      // then each is refused with Orca's words
+      expect(result.status, String(stage.type)).toBe('TERMINAL');
+      expect(result.message, String(stage.type)).toContain(message);
+    }
+    // and nothing changed: no call but reads, v001 serving throughout
+    const changes = world.sim.calls().slice(firstCall).filter((call) => /^(Create|Delete|Suspend|Resume|Register|Deregister|Update|Modify|Terminate|SetDesired)/.test(call.action));
+    expect(changes).toEqual([]);
+    expect(Math.min(...healthySince(before))).toBe(2);
+    expect(holdings().groups).toEqual(['hello-prod-v000 (disabled)', 'hello-prod-v001']);
+    // while the disabled v000, which serves nothing, may still go
+    const destroyed = await run({ type: 'destroyServerGroup', ...where, serverGroupName: 'hello-prod-v000' }, { trafficGuards });
+    expect(destroyed.message).toBeUndefined();
+    expect(destroyed.status).toBe('SUCCEEDED');
+    expect(await healthyTargets()).toEqual(instancesOf('hello-prod-v001'));
   });
 });
 
@@ -301,17 +474,6 @@ describe('failures of an EC2 deploy', () => {
     expect(await healthyTargets()).toHaveLength(2);
   });
 
-  /** Marks v001's registered instances unhealthy after every step of the clock: a release whose health checks fail. */
-  const failNewTargets = () => {
-    for (const instanceId of instancesOf('hello-prod-v001')) {
-      try {
-        world.sim.control('elasticloadbalancing', 'health', { targetGroup: world.targetGroupArn, targetId: instanceId, state: 'unhealthy' });
-      } catch {
-        // not registered yet: it will be on a later step
-      }
-    }
-  };
-
   it('leaves the old server group serving when the new one never turns healthy', async () => {
     // given v000 serving, and a release whose instances fail their health checks
     await seedSpinnakerGroup();
@@ -321,6 +483,10 @@ describe('failures of an EC2 deploy', () => {
     // then
     expect(result.status).toBe('TERMINAL');
     expect(result.message).toMatch(/hello-prod-v001 in us-east-1 did not become healthy within 120 s \(0 of the 2 instances needed are Up; instances: Down, Down\)/);
+    // it failed at its timeout (the wait polls every few seconds), counted from v001's creation
+    const failedAfter = world.sim.now() - groupEvents('group.created', 'hello-prod-v001')[0]!.time;
+    expect(failedAfter).toBeGreaterThanOrEqual(120_000);
+    expect(failedAfter).toBeLessThan(130_000);
     expect(holdings().groups).toEqual(['hello-prod-v000', 'hello-prod-v001']);
     expect(world.sim.calls({ action: 'SuspendProcesses' })).toEqual([]);
     expect(Math.min(...healthySince(before))).toBeGreaterThanOrEqual(capacity.desired);

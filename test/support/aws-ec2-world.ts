@@ -12,11 +12,14 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { createEc2Target, type Ec2TargetClients } from '../../adapters/targets/aws-ec2/ec2-target.ts';
 import type { MemoryClock } from '../../adapters/targets/memory/memory-target.ts';
 import type { DeployStage } from '../../core/pipeline/stage-types/deploy.ts';
-import type { JsonObject } from '../../core/ports/execution-store.ts';
+import type { RollbackServerGroupStage } from '../../core/pipeline/stage-types/rollback-server-group.ts';
+import type { Application, JsonObject, TrafficGuard } from '../../core/ports/execution-store.ts';
 import type { Target } from '../../core/ports/target.ts';
 import { runClusterTask, type ClusterStage } from '../../core/stages/cluster.ts';
 import { runDeployTask } from '../../core/stages/deploy.ts';
 import type { DeployTaskDeps } from '../../core/stages/deploy-scope.ts';
+import { runRollbackServerGroupTask } from '../../core/stages/rollback-server-group.ts';
+import { runServerGroupTask, type ServerGroupStage } from '../../core/stages/server-group.ts';
 import type { TaskDeps, TaskInput, TaskResult } from '../../core/stages/task-result.ts';
 import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
 import { driveStage, type DriveOptions, type DriveResult } from './stage-driver.ts';
@@ -141,26 +144,44 @@ export function redBlackStage(world: Ec2World, overrides: Readonly<Record<string
   } as JsonObject;
 }
 
-/** Options of one stage run: the stage driver's, and a hook run after every 1 s step of the clock. */
+/**
+ * Options of one stage run: the stage driver's, a hook run after every 1 s step of the clock, and
+ * the traffic guards of the application (`hello`), as its record would hold them.
+ */
 export interface Ec2StageOptions extends DriveOptions {
   readonly after?: () => void;
+  readonly trafficGuards?: readonly TrafficGuard[];
 }
 
+/** The application store of a stage run: `hello` with `trafficGuards`, or no record at all. */
+export function guardedApplications(trafficGuards: readonly TrafficGuard[] | undefined): DeployTaskDeps['applications'] {
+  if (!trafficGuards) return { getApplication: async () => undefined };
+  const application: Application = { name: 'hello', accounts: [], trafficGuards, permissions: {}, raw: {}, revision: 1, createdAt: 0, updatedAt: 0 };
+  return { getApplication: async (name) => (name === 'hello' ? application : undefined) };
+}
+
+/** The server-group stages, which the stage runner sends to runServerGroupTask. */
+const SERVER_GROUP_STAGES = new Set(['enableServerGroup', 'disableServerGroup', 'resizeServerGroup', 'destroyServerGroup']);
+
 /**
- * Runs `deploy` and cluster stages (rollbackCluster, ...) through the deploy core as the stage
- * runner does, on `target` in account `sandbox`; the driver's clock is the simulator's, moved in
- * 1 s steps.
+ * Runs `deploy`, server-group (disable, resize, ...), `rollbackServerGroup` and cluster stages
+ * (rollbackCluster, ...) through the deploy core as the stage runner does, on `target` in account
+ * `sandbox`; the driver's clock is the simulator's, moved in 1 s steps.
  */
 export function runEc2Stage(world: Ec2World, target: Target, stage: JsonObject, options: Ec2StageOptions = {}): Promise<DriveResult> {
-  const deps: DeployTaskDeps = { targets: ({ account }) => (account === ACCOUNT ? target : undefined), applications: { getApplication: async () => undefined }, accounts: () => [ACCOUNT] };
+  const deps: DeployTaskDeps = { targets: ({ account }) => (account === ACCOUNT ? target : undefined), applications: guardedApplications(options.trafficGuards), accounts: () => [ACCOUNT] };
   const taskDeps: TaskDeps = {
     http: {} as TaskDeps['http'],
     children: { start: async () => ({ ok: false, message: 'no child pipelines here' }) },
     store: { getExecution: async () => undefined },
     random: () => 0.5,
   };
-  const runTask = (input: TaskInput): Promise<TaskResult> =>
-    input.stage.type === 'deploy' ? runDeployTask(input as TaskInput<DeployStage>, deps, taskDeps, 200) : runClusterTask(input as TaskInput<ClusterStage>, deps, taskDeps, 200);
+  const runTask = (input: TaskInput): Promise<TaskResult> => {
+    if (input.stage.type === 'deploy') return runDeployTask(input as TaskInput<DeployStage>, deps, taskDeps, 200);
+    if (input.stage.type === 'rollbackServerGroup') return runRollbackServerGroupTask(input as TaskInput<RollbackServerGroupStage>, deps, taskDeps, 200);
+    if (SERVER_GROUP_STAGES.has(input.stage.type)) return runServerGroupTask(input as TaskInput<ServerGroupStage>, deps, taskDeps, 200);
+    return runClusterTask(input as TaskInput<ClusterStage>, deps, taskDeps, 200);
+  };
   const clock: MemoryClock = { now: () => world.sim.now(), advance: (ms: number) => world.advance(ms, 1_000, options.after) };
   return driveStage(stage, runTask, clock, options);
 }

@@ -14,7 +14,8 @@
  *   deregisters the running instances from the group's target groups (they drain for the target
  *   group's deregistration delay; describe shows `draining`); enable resumes them and registers the
  *   instances. *Disabled* means AddToLoadBalancer is suspended. A partial disable deregisters a
- *   share of the instances and suspends nothing, as clouddriver does with `desiredPercentage`.
+ *   share of the instances and suspends nothing, as clouddriver does with `desiredPercentage`
+ *   (in weighted mode, after handing an explicit weight of the group to the shared target groups).
  * - Weighted mode (opt-in: `weightedTraffic` here and on the cluster, see config.ts) gives each
  *   server group a target group of its own and splits the listener's forward action by weight.
  * - Operations start and return; AWS errors become port failures (aws-errors.ts), throttling and
@@ -943,8 +944,30 @@ export function createEc2Target(options: Ec2TargetOptions): Target {
     );
     const leaving = order.slice(0, wanted).filter((instance) => !(instance.outOfService || instance.draining));
     if (leaving.length === 0) return ALREADY_DONE;
+    await shareWeightByInstances(group);
     await deregister(group, leaving.map((instance) => instance.id));
     return DONE;
+  }
+
+  /**
+   * Before a share of a weighted group leaves traffic: an explicit weight on its own target group
+   * would keep all its requests on its remaining instances while the healthy instances of the
+   * group replacing it wait at weight 0 (a rolling red/black would serve from fewer instances at
+   * each step). Its weight goes to the shared target groups, which split by instance count across
+   * every enabled group, as a partial disable means; other groups' weights stay as they are.
+   */
+  async function shareWeightByInstances(group: GroupView): Promise<void> {
+    const own = weightedTagsOf(group);
+    if (!own) return;
+    const forward = await readForward(own);
+    const weight = forward.entries.get(own.ownTargetGroupArn) ?? 0;
+    if (weight === 0) return;
+    const shared = group.targetGroupArns.filter((arn) => arn !== own.ownTargetGroupArn);
+    if (shared.length === 0) return;
+    const entries = new Map(forward.entries);
+    entries.set(own.ownTargetGroupArn, 0);
+    for (const [arn, share] of apportion(weight, new Map(shared.map((arn) => [arn, 1])))) entries.set(arn, (entries.get(arn) ?? 0) + share);
+    await writeForward(own, forward, entries);
   }
 
   /**

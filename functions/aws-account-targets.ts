@@ -26,7 +26,7 @@ export const ACCOUNT_KIND_CAPABILITIES: Readonly<Record<(typeof AWS_ACCOUNT_KIND
   },
   // adapters/targets/aws-ecs: disabled is scaled to zero.
   ecs: {
-    serverGroups: { resize: true, artifactTypes: ['docker/image'] },
+    serverGroups: { resize: true, artifactTypes: ['docker/image'], imageFromProviderFields: true },
     traffic: { weights: false, maxWeightedServerGroups: 0, partialDisable: false, drains: true },
   },
 };

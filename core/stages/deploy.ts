@@ -14,7 +14,9 @@
  * (planRollbackOnFailure: red/black disables the new server group when it never came up, rolling
  * red/black re-enables the source and disables the new one, and `rollback.destroyLatest` destroys
  * it); rolling red/black unpins its source either way. The old server group is never disabled
- * before the new one is healthy, so it keeps serving.
+ * before the new one is healthy, so it keeps serving. A rolling red/black that would disable a
+ * share of a server group on a target that takes only whole ones out of traffic (ECS) is refused
+ * when planned, before anything changes.
  *
  * Not here: the stage timeout (`stageTimeoutMs`) is the runner's and ends the stage without a
  * rollback; use `waitForHealthyTimeoutSec` for a deploy that should roll back.
@@ -26,6 +28,7 @@ import type { JsonObject } from '../ports/execution-store.ts';
 import type { Target } from '../ports/target.ts';
 import { planDeploy, type StrategyName } from '../strategies/deploy-strategies.ts';
 import { bindDeployTasks, RUN_ONCE_TASKS } from '../strategies/deploy-tasks.ts';
+import type { DeployStep } from '../strategies/steps.ts';
 import { planRollbackOnFailure } from '../strategies/rollback.ts';
 import { runCanaryDeployTask } from './canary-deploy.ts';
 import { executorDeps, targetFor, type DeployTaskDeps, type StageScope } from './deploy-scope.ts';
@@ -147,6 +150,8 @@ async function plan(input: TaskInput<DeployStage>, cluster: DeployCluster, taskO
     if (!described.ok) return described;
     const planned = planDeploy(described.state, request);
     if (!planned.ok) return planned;
+    const partial = partialDisableRefused(planned.steps, cluster);
+    if (partial) return { ok: false, message: partial };
     const bindings = bindDeployTasks(request.strategy, planned.steps, cluster.config.targetPercentages);
     planned.steps.forEach((step, position) => {
       const binding = bindings[position]!;
@@ -158,6 +163,18 @@ async function plan(input: TaskInput<DeployStage>, cluster: DeployCluster, taskO
   // Stable: locations keep their order within a task.
   const rank = (draft: StepDraft) => taskOrder.indexOf(draft.task);
   return { ok: true, steps: [...drafts].sort((a, b) => rank(a) - rank(b)) };
+}
+
+/**
+ * A rolling red/black disables a share of the source at each step; a target that takes only whole
+ * server groups out of traffic (ECS scales a disabled service to 0) would fail there, after the new
+ * server group was made and grown. Refused here, before anything changes.
+ */
+function partialDisableRefused(steps: readonly DeployStep[], cluster: DeployCluster): string | undefined {
+  if (cluster.target.traffic.capabilities.partialDisable) return undefined;
+  const share = steps.find((step) => step.kind === 'disableServerGroup' && step.desiredPercentage !== undefined && step.desiredPercentage < 100);
+  if (share?.kind !== 'disableServerGroup') return undefined;
+  return `${cluster.at}.targetPercentages is ${JSON.stringify(cluster.config.targetPercentages ?? [])}; account '${cluster.scope.account}' takes only whole server groups out of traffic, so a rolling red/black cannot disable ${share.desiredPercentage}% of ${share.serverGroup}; use the redblack strategy, or targetPercentages [100]`;
 }
 
 /** The entry's provider fields with what only the execution knows bound in (provider-bindings.ts). */

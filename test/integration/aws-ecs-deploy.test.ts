@@ -8,6 +8,7 @@
  */
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../core/ports/execution-store.ts';
 import { createArtifactAccounts } from '../../adapters/artifacts/artifact-accounts.ts';
 import { createMemoryArtifactAccount } from '../../adapters/artifacts/memory-artifact-account.ts';
 import { healthyTargetsOverTime } from '../../sandbox/aws/elbv2-targets.ts';
@@ -26,6 +27,7 @@ import {
   seedProduction,
   serverGroup,
   startEcsWorld,
+  type EcsStageRig,
   type EcsWorld,
 } from '../support/aws-ecs-world.ts';
 import { driveStage } from '../support/stage-driver.ts';
@@ -172,6 +174,103 @@ describe('an ECS red/black through the step executor', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(mutations(world, before).filter((action) => action === 'CreateService' || action === 'RegisterTaskDefinition')).toEqual(['RegisterTaskDefinition', 'CreateService']);
     expect(await clusterView(world)).toEqual([`${CLUSTER}-v000 disabled 0 Up`, `${CLUSTER}-v001 enabled 3 Up`]);
+  });
+});
+
+describe('rolling red/black, rollbackServerGroup and traffic guards on ECS', () => {
+  it('refuses a rolling red/black with a partial step before any change: a disabled ECS service is scaled to 0, so a share of it cannot leave traffic', async () => {
+    // given production v000 (Spinnaker offers only redblack for ECS; clouddriver's disable ignores desiredPercentage)
+    world = await startEcsWorld();
+    await seedProduction(world);
+    const before = world.sim.calls().at(-1)!.seq;
+    const r = rig(world);
+    // when
+    const result = await driveStage(conformanceStage('1.1.0', { strategy: 'rollingredblack', targetPercentages: [50] }), r.deploy, r.clock);
+    // then
+    expect(result.status).toBe('TERMINAL');
+    expect(result.message).toBe(
+      `stage 'Stage': clusters[0].targetPercentages is [50]; account '${ACCOUNT}' takes only whole server groups out of traffic, so a rolling red/black cannot disable 50% of ${CLUSTER}-v000; use the redblack strategy, or targetPercentages [100]`,
+    );
+    expect(mutations(world, before)).toEqual([]);
+    expect(await clusterView(world)).toEqual([`${CLUSTER}-v000 enabled 3 Up`]);
+  });
+
+  it('runs a rolling red/black in one step (targetPercentages [100]): v001 grows to full size before v000 leaves, never below capacity.min healthy targets', async () => {
+    // given production v000
+    world = await startEcsWorld();
+    await seedProduction(world);
+    const start = world.sim.now();
+    const r = rig(world);
+    // when
+    const result = await driveStage(conformanceStage('1.1.0', { strategy: 'rollingredblack', targetPercentages: [100] }), r.deploy, r.clock);
+    // then
+    expect(result.message).toBeUndefined();
+    expect(result.status).toBe('SUCCEEDED');
+    expect(await clusterView(world)).toEqual([`${CLUSTER}-v000 disabled 0 Up`, `${CLUSTER}-v001 enabled 3 Up`]);
+    expect(fewestHealthy(world, start)).toBeGreaterThanOrEqual(2);
+    const healthy = healthyTargetsOverTime(world.sim.events(), world.targetGroupArn).filter((point) => point.time > start).map((point) => point.healthy);
+    expect(Math.max(...healthy)).toBe(6);
+    expect(healthy.at(-1)).toBe(3);
+  });
+
+  it('rolls v001 back to v000 with rollbackServerGroup without a moment below capacity.min healthy targets', async () => {
+    // given a finished red/black that kept v000 at its size (scaleDown off)
+    world = await startEcsWorld();
+    await seedProduction(world);
+    const r = rig(world);
+    expect((await driveStage(conformanceStage('1.1.0', { scaleDown: false }), r.deploy, r.clock)).status).toBe('SUCCEEDED');
+    const start = world.sim.now();
+    // when
+    const rolledBack = await driveStage(
+      {
+        type: 'rollbackServerGroup',
+        credentials: ACCOUNT,
+        regions: [REGION],
+        rollbackType: 'EXPLICIT',
+        rollbackContext: { rollbackServerGroupName: `${CLUSTER}-v001`, restoreServerGroupName: `${CLUSTER}-v000` },
+      },
+      r.rollbackServerGroup,
+      r.clock,
+    );
+    // then
+    expect(rolledBack.message).toBeUndefined();
+    expect(rolledBack.status).toBe('SUCCEEDED');
+    expect(await clusterView(world)).toEqual([`${CLUSTER}-v000 enabled 3 Up`, `${CLUSTER}-v001 disabled 0 Up`]);
+    expect(fewestHealthy(world, start)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('lets a guarded red/black disable v000 once v001 is Up, then refuses every stage that would leave the cluster without an enabled server group, changing nothing', async () => {
+    // given a guarded cluster: production v000, then a red/black to v001
+    const trafficGuards = [{ account: ACCOUNT, location: REGION, stack: 'prod', detail: 'ecsdemo', enabled: true }];
+    world = await startEcsWorld();
+    await seedProduction(world);
+    const r = rig(world, world.target, trafficGuards);
+    expect((await driveStage(conformanceStage('1.1.0'), r.deploy, r.clock)).status).toBe('SUCCEEDED');
+    const before = world.sim.calls().at(-1)!.seq;
+    const start = world.sim.now();
+    const where = { credentials: ACCOUNT, regions: [REGION] };
+    const refusal = (what: string) => `This cluster ('${CLUSTER}' in ${ACCOUNT}/${REGION}) has traffic guards enabled. ${what} would leave the cluster with no instances up.`;
+    // when the last enabled server group would be disabled, destroyed or scaled to 0, or the cluster disabled
+    const stages: Array<[JsonObject, EcsStageRig['deploy'], string]> = [
+      [{ type: 'disableServerGroup', ...where, cluster: CLUSTER, target: 'current_asg_dynamic' }, r.serverGroup, refusal(`Disabling [${CLUSTER}-v001]`)],
+      [{ type: 'destroyServerGroup', ...where, serverGroupName: `${CLUSTER}-v001` }, r.serverGroup, refusal(`Destroying [${CLUSTER}-v001]`)],
+      [{ type: 'resizeServerGroup', ...where, serverGroupName: `${CLUSTER}-v001`, action: 'scale_exact', capacity: { min: 0, max: 0, desired: 0 } }, r.serverGroup, refusal(`Removal of all instances in [${CLUSTER}-v001]`)],
+      [{ type: 'disableCluster', ...where, cluster: CLUSTER, remainingEnabledServerGroups: 0 }, r.cluster, refusal(`Running disableServerGroup on [${CLUSTER}-v001]`)],
+    ];
+    for (const [stage, task, message] of stages) {
+      const result = await driveStage(stage, task, r.clock);
+      // then each is refused with Orca's words
+      expect(result.status, String(stage.type)).toBe('TERMINAL');
+      expect(result.message, String(stage.type)).toContain(message);
+    }
+    // and nothing changed: v001 serves throughout
+    expect(mutations(world, before)).toEqual([]);
+    expect(fewestHealthy(world, start)).toBe(3);
+    expect(await clusterView(world)).toEqual([`${CLUSTER}-v000 disabled 0 Up`, `${CLUSTER}-v001 enabled 3 Up`]);
+    // while v000, out of traffic, may still go
+    const destroyed = await driveStage({ type: 'destroyServerGroup', ...where, serverGroupName: `${CLUSTER}-v000` }, r.serverGroup, r.clock);
+    expect(destroyed.message).toBeUndefined();
+    expect(destroyed.status).toBe('SUCCEEDED');
   });
 });
 
@@ -443,6 +542,10 @@ describe('cloud failures during an ECS deploy', () => {
     expect(result.status).toBe('TERMINAL');
     expect(result.message).toMatch(/^stage 'Stage': ecsapp-prod-ecsdemo-v001 in us-west-2 did not become healthy within 120 s \(0 of the 3 instances needed are Up/);
     expect(result.message).toMatch(/rolled back: disabled ecsapp-prod-ecsdemo-v001 in us-west-2$/);
+    // it gave up at its timeout (the wait polls every few seconds), counted from v001's creation
+    const created = world.sim.events({ kind: 'ecs.service' }).find((event) => event.detail['service'] === `${CLUSTER}-v001` && event.detail['status'] === 'ACTIVE')!;
+    expect(world.sim.now() - created.time).toBeGreaterThanOrEqual(120_000);
+    expect(world.sim.now() - created.time).toBeLessThan(130_000);
     expect(await clusterView(world)).toEqual([`${CLUSTER}-v000 enabled 3 Up`, `${CLUSTER}-v001 disabled 0 Up`]);
     expect(fewestHealthy(world, start)).toBeGreaterThanOrEqual(3);
   });

@@ -13,7 +13,7 @@ import { createEc2Target, type Ec2TargetClients } from '../../adapters/targets/a
 import type { MemoryClock } from '../../adapters/targets/memory/memory-target.ts';
 import type { DeployStage } from '../../core/pipeline/stage-types/deploy.ts';
 import type { RollbackServerGroupStage } from '../../core/pipeline/stage-types/rollback-server-group.ts';
-import type { Application, JsonObject, TrafficGuard } from '../../core/ports/execution-store.ts';
+import type { JsonObject, TrafficGuard } from '../../core/ports/execution-store.ts';
 import type { Target } from '../../core/ports/target.ts';
 import { runClusterTask, type ClusterStage } from '../../core/stages/cluster.ts';
 import { runDeployTask } from '../../core/stages/deploy.ts';
@@ -22,7 +22,7 @@ import { runRollbackServerGroupTask } from '../../core/stages/rollback-server-gr
 import { runServerGroupTask, type ServerGroupStage } from '../../core/stages/server-group.ts';
 import type { TaskDeps, TaskInput, TaskResult } from '../../core/stages/task-result.ts';
 import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
-import { driveStage, type DriveOptions, type DriveResult } from './stage-driver.ts';
+import { driveStage, guardedApplications, type DriveOptions, type DriveResult } from './stage-driver.ts';
 
 export const REGION = 'us-east-1';
 export const ACCOUNT = 'sandbox';
@@ -151,13 +151,6 @@ export function redBlackStage(world: Ec2World, overrides: Readonly<Record<string
 export interface Ec2StageOptions extends DriveOptions {
   readonly after?: () => void;
   readonly trafficGuards?: readonly TrafficGuard[];
-}
-
-/** The application store of a stage run: `hello` with `trafficGuards`, or no record at all. */
-export function guardedApplications(trafficGuards: readonly TrafficGuard[] | undefined): DeployTaskDeps['applications'] {
-  if (!trafficGuards) return { getApplication: async () => undefined };
-  const application: Application = { name: 'hello', accounts: [], trafficGuards, permissions: {}, raw: {}, revision: 1, createdAt: 0, updatedAt: 0 };
-  return { getApplication: async (name) => (name === 'hello' ? application : undefined) };
 }
 
 /** The server-group stages, which the stage runner sends to runServerGroupTask. */

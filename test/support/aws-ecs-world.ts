@@ -15,15 +15,19 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { createEcsTarget, type EcsClients, type EcsTargetOptions } from '../../adapters/targets/aws-ecs/ecs-target.ts';
 import type { MemoryClock } from '../../adapters/targets/memory/memory-target.ts';
 import type { DeployStage } from '../../core/pipeline/stage-types/deploy.ts';
-import type { JsonObject } from '../../core/ports/execution-store.ts';
+import type { RollbackServerGroupStage } from '../../core/pipeline/stage-types/rollback-server-group.ts';
+import type { JsonObject, TrafficGuard } from '../../core/ports/execution-store.ts';
 import type { ClusterRef, ServerGroupDescription } from '../../core/ports/server-groups.ts';
 import type { Target } from '../../core/ports/target.ts';
 import { runClusterTask, type ClusterStage } from '../../core/stages/cluster.ts';
 import { runDeployTask } from '../../core/stages/deploy.ts';
 import type { DeployTaskDeps } from '../../core/stages/deploy-scope.ts';
+import { runRollbackServerGroupTask } from '../../core/stages/rollback-server-group.ts';
+import { runServerGroupTask, type ServerGroupStage } from '../../core/stages/server-group.ts';
 import type { TaskDeps, TaskInput, TaskResult } from '../../core/stages/task-result.ts';
 import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
 import { CONFORMANCE_CORPUS } from './conformance.ts';
+import { guardedApplications } from './stage-driver.ts';
 
 export const REGION = 'us-west-2';
 export const ACCOUNT = 'ecs-my-aws-devel-acct';
@@ -184,9 +188,23 @@ export function conformanceStage(version: string, overrides: Record<string, unkn
   } as JsonObject;
 }
 
-/** The step executor's deploy and cluster-stage tasks on the world's target; RUNNING answers tick the simulator. */
-export function ecsStageRig(world: EcsWorld, target: Target = world.target): { clock: MemoryClock; deploy: (input: TaskInput) => Promise<TaskResult>; cluster: (input: TaskInput) => Promise<TaskResult> } {
-  const deps: DeployTaskDeps = { targets: ({ account }) => (account === ACCOUNT ? target : undefined), applications: { getApplication: async () => undefined }, accounts: () => [ACCOUNT] };
+/** The tasks of the stages a rig runs, each as the stage runner sends them to the deploy core. */
+export interface EcsStageRig {
+  readonly clock: MemoryClock;
+  readonly deploy: (input: TaskInput) => Promise<TaskResult>;
+  /** rollbackCluster, disableCluster, scaleDownCluster, shrinkCluster. */
+  readonly cluster: (input: TaskInput) => Promise<TaskResult>;
+  /** enable/disable/resize/destroyServerGroup. */
+  readonly serverGroup: (input: TaskInput) => Promise<TaskResult>;
+  readonly rollbackServerGroup: (input: TaskInput) => Promise<TaskResult>;
+}
+
+/**
+ * The step executor's stage tasks on the world's target, with the application's (`hello`)
+ * traffic guards when given; RUNNING answers tick the simulator.
+ */
+export function ecsStageRig(world: EcsWorld, target: Target = world.target, trafficGuards?: readonly TrafficGuard[]): EcsStageRig {
+  const deps: DeployTaskDeps = { targets: ({ account }) => (account === ACCOUNT ? target : undefined), applications: guardedApplications(trafficGuards), accounts: () => [ACCOUNT] };
   const taskDeps: TaskDeps = {
     http: {} as TaskDeps['http'],
     children: { start: async () => ({ ok: false, message: 'no child pipelines here' }) },
@@ -198,6 +216,8 @@ export function ecsStageRig(world: EcsWorld, target: Target = world.target): { c
     clock,
     deploy: (input) => runDeployTask(input as TaskInput<DeployStage>, deps, taskDeps, 1_000),
     cluster: (input) => runClusterTask(input as TaskInput<ClusterStage>, deps, taskDeps, 1_000),
+    serverGroup: (input) => runServerGroupTask(input as TaskInput<ServerGroupStage>, deps, taskDeps, 1_000),
+    rollbackServerGroup: (input) => runRollbackServerGroupTask(input as TaskInput<RollbackServerGroupStage>, deps, taskDeps, 1_000),
   };
 }
 

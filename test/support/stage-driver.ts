@@ -8,7 +8,7 @@
  */
 import { isGennakerError } from '../../core/errors.ts';
 import { parsePipeline, planStage, type Stage, type TaskStep } from '../../core/pipeline/index.ts';
-import type { Execution, JsonObject, StageRecord } from '../../core/ports/execution-store.ts';
+import type { Application, ApplicationStore, Execution, JsonObject, StageRecord, TrafficGuard } from '../../core/ports/execution-store.ts';
 import type { TaskInput, TaskResult } from '../../core/stages/task-result.ts';
 import type { MemoryClock } from '../../adapters/targets/memory/memory-target.ts';
 
@@ -58,6 +58,13 @@ export function stageOf(stageJson: JsonObject, application = 'hello'): { stage: 
   } as StageRecord;
   const execution = { id: 'e1', application, name: 'p', status: 'RUNNING', stages: [record], trigger: { type: 'manual', user: 'anna' } } as unknown as Execution;
   return { stage, record, tasks: planStage(stage), execution };
+}
+
+/** The application store of a driven stage: its application `hello` with `trafficGuards`, or no record at all. */
+export function guardedApplications(trafficGuards: readonly TrafficGuard[] | undefined): Pick<ApplicationStore, 'getApplication'> {
+  if (!trafficGuards) return { getApplication: async () => undefined };
+  const application: Application = { name: 'hello', accounts: [], trafficGuards, permissions: {}, raw: {}, revision: 1, createdAt: 0, updatedAt: 0 };
+  return { getApplication: async (name) => (name === 'hello' ? application : undefined) };
 }
 
 /** Runs every task of the stage to its end. */

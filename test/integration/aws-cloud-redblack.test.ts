@@ -1,0 +1,187 @@
+/**
+ * The cloud path deploys, end to end and in-process: a pipeline saved and started through the
+ * API function runs on the Step Functions fake, whose Tasks invoke the stage-runner handler,
+ * which deploys through the AWS targets (loaded on demand, as on Lambda) to the AWS simulator,
+ * acting in the deploy account through its role (STS AssumeRole with the account's external id,
+ * the session named after the execution). A red/black on EC2 makes clouddriver's calls in
+ * clouddriver's order (reference/cloud-targets.md §2.2), every one signed by the assumed session
+ * and allowed by the account role's policy (docs/aws-target-accounts.md), and the target group
+ * never has fewer healthy targets than the desired count.
+ *
+ * Time: every function reads the simulator's clock, and each Wait the state machine makes
+ * between two polls of the deploy moves that clock by the seconds the stage runner asked for
+ * (what the Wait state does on AWS). Nothing sleeps.
+ */
+import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { targetAccountActions } from '../../infra/target-account-policy.ts';
+import { healthyTargetsOverTime } from '../../sandbox/aws/elbv2-targets.ts';
+import { REGION, startEc2World, type Ec2World } from '../support/aws-ec2-world.ts';
+import { startCloud, type Cloud } from '../support/aws-cloud.ts';
+
+const ROLE = 'arn:aws:iam::210987654321:role/gennaker-deploy';
+const EXTERNAL_ID = 'x7-prod';
+/** The stage runner's own credentials (its Lambda role's), which STS sees as the caller. */
+const STAGE_RUNNER_KEY = 'AKIDSTAGERUNNER';
+
+/** clouddriver's calls that create a group and take the old one out; reads of progress left out. */
+const DEPLOY_CALLS = new Set(['DescribeImages', 'DescribeTargetGroups', 'DescribeSubnets', 'CreateLaunchTemplate', 'CreateAutoScalingGroup', 'SuspendProcesses', 'ResumeProcesses', 'RegisterTargets', 'DeregisterTargets', 'DeleteAutoScalingGroup', 'DeleteLaunchTemplate', 'UpdateAutoScalingGroup']);
+
+/** IAM's service prefix of each simulated service's signing name. */
+const IAM_PREFIX: Readonly<Record<string, string>> = { ec2: 'ec2', autoscaling: 'autoscaling', elasticloadbalancing: 'elasticloadbalancing', lambda: 'lambda' };
+
+describe('a red/black deploy to EC2 on the cloud path', () => {
+  let world: Ec2World;
+  let cloud: Cloud;
+
+  beforeAll(async () => {
+    world = await startEc2World({ seed: 21 });
+    world.sim.seed.sts.role({ arn: ROLE, externalId: EXTERNAL_ID });
+    cloud = await startCloud({
+      // The CDK context `accounts` as the functions get it.
+      accounts: JSON.stringify({ prod: { assumeRole: ROLE, externalId: EXTERNAL_ID, regions: [REGION] } }),
+      clock: { now: () => world.sim.now() },
+      aws: { clients: { endpoint: world.sim.endpoint, maxAttempts: 2 }, callerCredentials: { accessKeyId: STAGE_RUNNER_KEY, secretAccessKey: 'sandbox' } },
+      wrapStageRunner: (handler) => async (event) => {
+        const answer = (await handler(event)) as { status?: string; waitSeconds?: number };
+        if (answer.status === 'RUNNING' && answer.waitSeconds !== undefined) world.sim.tick(Math.max(1, answer.waitSeconds) * 1000);
+        return answer;
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await cloud?.close();
+    await world?.close();
+  });
+
+  /** hello-prod-v000 as Spinnaker made it, serving 2 healthy instances. */
+  async function seedServingGroup(): Promise<void> {
+    const template = await world.clients.ec2.send(
+      new CreateLaunchTemplateCommand({ LaunchTemplateName: 'hello-prod-v000-12012025000000', LaunchTemplateData: { ImageId: world.imageId, InstanceType: 'm5.large', SecurityGroupIds: [world.securityGroupId] } }),
+    );
+    await world.clients.autoScaling.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: 'hello-prod-v000',
+        MinSize: 2,
+        MaxSize: 2,
+        DesiredCapacity: 2,
+        LaunchTemplate: { LaunchTemplateId: template.LaunchTemplate!.LaunchTemplateId!, Version: '1' },
+        VPCZoneIdentifier: world.subnetIds.join(','),
+        TargetGroupARNs: [world.targetGroupArn],
+        HealthCheckType: 'ELB',
+      }),
+    );
+    world.advance(60_000, 5_000);
+  }
+
+  it("saves and starts the pipeline through the API, and the stage runner makes clouddriver's calls as the account's role", async () => {
+    // given v000 serving, and the pipeline saved through the API
+    await seedServingGroup();
+    const saved = await cloud.call('POST', '/pipelines', {
+      application: 'hello',
+      name: 'ec2-redblack',
+      stages: [
+        {
+          refId: '1',
+          requisiteStageRefIds: [],
+          type: 'deploy',
+          name: 'Deploy to prod',
+          clusters: [
+            {
+              application: 'hello',
+              stack: 'prod',
+              account: 'prod',
+              cloudProvider: 'aws',
+              provider: 'aws',
+              strategy: 'redblack',
+              maxRemainingAsgs: 2,
+              amiName: world.imageName,
+              availabilityZones: { [REGION]: ['us-east-1a', 'us-east-1b'] },
+              capacity: { min: 2, max: 2, desired: 2 },
+              ...world.provider,
+            },
+          ],
+        },
+      ],
+    });
+    expect(saved.status).toBe(200);
+    const firstCall = world.sim.calls().length;
+    const firstEvent = world.sim.events().length;
+
+    // when
+    const started = await cloud.call('POST', '/pipelines/hello/ec2-redblack', {});
+    expect(started.status).toBe(202);
+    const executionId = String(started.json.ref).split('/').pop()!;
+    await cloud.settled();
+
+    // then the execution succeeded, deploying hello-prod-v001
+    const shown = await cloud.call('GET', `/pipelines/${executionId}`);
+    expect(shown.json.stages[0].context.exception ?? null).toBeNull();
+    expect(shown.json).toMatchObject({ status: 'SUCCEEDED' });
+    expect(shown.json.stages[0].outputs['deploy.server.groups']).toEqual({ [REGION]: ['hello-prod-v001'] });
+    expect(cloud.sfn.execution(executionId)).toMatchObject({ status: 'SUCCEEDED' });
+
+    // the role was assumed once, first, with the external id and a session naming the execution
+    const calls = world.sim.calls().slice(firstCall);
+    expect(calls.filter((call) => call.status >= 400)).toEqual([]);
+    expect(calls[0]).toMatchObject({ service: 'sts', action: 'AssumeRole', accessKeyId: STAGE_RUNNER_KEY });
+    const assumed = world.sim.events({ kind: 'role.assumed' });
+    expect(assumed.map((event) => [event.detail['roleArn'], event.detail['sessionName'], event.detail['externalId']])).toEqual([[ROLE, `gennaker-${executionId}`, EXTERNAL_ID]]);
+
+    // every call in the account was made with that session, and its policy allows it
+    const inAccount = calls.slice(1);
+    expect(new Set(inAccount.map((call) => call.accessKeyId))).toEqual(new Set([assumed[0]!.detail['accessKeyId']]));
+    const allowed = new Set(targetAccountActions('aws'));
+    expect([...new Set(inAccount.map((call) => `${IAM_PREFIX[call.service] ?? call.service}:${call.action}`))].filter((action) => !allowed.has(action))).toEqual([]);
+
+    // clouddriver's calls, in clouddriver's order; it resolves subnets after creating the launch
+    // template, Gennaker resolves every input first, so a bad one changes nothing
+    expect(inAccount.map((call) => call.action).filter((action) => DEPLOY_CALLS.has(action))).toEqual([
+      'DescribeImages',
+      'DescribeTargetGroups',
+      'DescribeSubnets',
+      'CreateLaunchTemplate',
+      'CreateAutoScalingGroup',
+      'SuspendProcesses',
+      'DeregisterTargets',
+    ]);
+    expect(world.sim.events({ kind: 'group.processes-suspended' }).map((event) => [event.detail['group'], event.detail['processes']])).toEqual([['hello-prod-v000', ['Launch', 'Terminate', 'AddToLoadBalancer']]]);
+
+    // and the target group never had fewer healthy targets than the desired count
+    const events = world.sim.events();
+    const before = healthyTargetsOverTime(events.slice(0, firstEvent), world.targetGroupArn);
+    const healthy = [before.at(-1)?.healthy ?? 0, ...healthyTargetsOverTime(events, world.targetGroupArn).slice(before.length).map((point) => point.healthy)];
+    expect(Math.min(...healthy)).toBeGreaterThanOrEqual(2);
+    expect(healthy.at(-1)).toBe(2);
+  });
+});
+
+describe('deploy stages on the cloud path without accounts', () => {
+  let cloud: Cloud;
+  beforeAll(async () => {
+    cloud = await startCloud({ accounts: '{}' });
+  });
+  afterAll(async () => {
+    await cloud?.close();
+  });
+
+  it('are refused at start, naming the stage (with an account the same pipeline starts: the test above)', async () => {
+    // given a deploy whose account is known only when it runs
+    const saved = await cloud.call('POST', '/pipelines', {
+      application: 'hello',
+      name: 'no-accounts',
+      parameterConfig: [{ name: 'account', default: 'prod' }],
+      stages: [{ refId: '1', requisiteStageRefIds: [], type: 'resizeServerGroup', name: 'Resize', credentials: '${parameters.account}', cluster: 'hello-prod', target: 'current_asg_dynamic', regions: [REGION], capacity: { min: 1, max: 1, desired: 1 } }],
+    });
+    expect(saved.status).toBe(200);
+
+    // when
+    const started = await cloud.call('POST', '/pipelines/hello/no-accounts', {});
+
+    // then
+    expect(started.status).toBe(400);
+    expect(JSON.stringify(started.json)).toContain("pipeline 'no-accounts' has stages Gennaker cannot run yet: 'Resize' (refId 1, type resizeServerGroup)");
+  });
+});

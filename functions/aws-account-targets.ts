@@ -69,6 +69,7 @@ const FUNCTION_METHODS = [
 /** The methods each port forwards (the test checks they are all the real ports have). */
 export const FORWARDED_METHODS = { serverGroups: SERVER_GROUP_METHODS, traffic: TRAFFIC_METHODS, functions: FUNCTION_METHODS } as const;
 
+/** The accounts to serve and how to load the real targets. */
 export interface AccountTargetsOptions {
   /** The configured accounts; those of kind `aws` or `ecs` get a target. */
   readonly accounts: readonly Account[];

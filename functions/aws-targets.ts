@@ -34,6 +34,7 @@ export interface AwsClientSettings {
   readonly maxAttempts?: number;
 }
 
+/** Where STS is called, the clock sessions are renewed by, and the session name of each call. */
 export interface AwsTargetsOptions {
   /** The stage runner's own region: STS is called there. */
   readonly region: string;

@@ -41,6 +41,7 @@ export function startTargetOfAnswer(answer: unknown, request: StartTargetRequest
   throw new Error(`the publisher could not give a start target for v${request.version} of pipeline ${request.pipelineConfigId}: ${why}`);
 }
 
+/** The runtime's options, and how the stage runner reaches AWS and the publisher. */
 export interface StageRunnerRuntimeOptions extends Omit<CloudRuntimeOptions, 'schedules' | 'compile' | 'startTargetVia'> {
   /**
    * Asks the publisher function (tests: its handler in-process).

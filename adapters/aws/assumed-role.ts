@@ -20,6 +20,7 @@ import { doesIdentityRequireRefresh, EXPIRATION_MS, memoizeIdentityProvider } fr
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Clock } from '../../core/ports/clock.ts';
 
+/** Which role to assume, how, and when to renew it. */
 export interface AssumedRoleOptions {
   /** The Gennaker account the role belongs to, for messages. */
   readonly account: string;

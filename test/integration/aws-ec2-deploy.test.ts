@@ -2,8 +2,10 @@
  * Deploys to EC2 through the deploy core (core/stages: the step executor driven as the stage
  * runner drives it) and the aws-ec2 target, against the AWS simulator with the real SDK clients:
  * red/black makes clouddriver's calls in clouddriver's order (reference/cloud-targets.md §2.2);
- * red/black, rollbackCluster and highlander keep the target group at the desired count of
- * healthy targets at every instant, read from the simulator's event log; an answer lost after the
+ * red/black, rolling red/black (Spinnaker's mode and weighted mode), rollbackCluster,
+ * rollbackServerGroup and highlander keep the load balancer at capacity.min healthy targets or
+ * more at every instant, read from the simulator's event log; traffic guards refuse taking the
+ * last enabled server group out, changing nothing; an answer lost after the
  * call took effect and a step delivered twice make one group and one launch template; throttling
  * is retried; a bad field fails in one line and changes nothing; a release that never turns
  * healthy leaves the old server group serving. Time is the simulator's clock, moved by the stage

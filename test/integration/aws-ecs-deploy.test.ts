@@ -4,7 +4,9 @@
  * cloud calls follow clouddriver's order (reference/cloud-targets.md §3.2), the target group keeps
  * at least capacity.min healthy targets at every instant of the deploy and of its rollbacks (read
  * back from the simulator's event log), and cloud failures end the stage with the cloud's reason
- * on one line, changing nothing, or leave the old service serving.
+ * on one line, changing nothing, or leave the old service serving. Traffic guards refuse taking
+ * the last enabled service out; a rolling red/black that would disable a share of a service is
+ * refused before any change (ECS scales a disabled service to 0).
  */
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -3,6 +3,8 @@
  * runner, whose `aws-sandbox` account reaches Lambda through the real aws-lambda adapter and
  * `@aws-sdk/client-lambda`, pointed at the AWS simulator; executions in dynalite. The runner's
  * waits move the simulator's clock (Pending → Active, InProgress → Successful); nothing sleeps.
+ * At every instant of a weighted rollout, a $BLUEGREEN and a rollback, the alias names only
+ * published versions (the simulator's event log, `aliasRoutingOverTime`).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,6 +14,7 @@ import type { JsonObject } from '../../core/ports/execution-store.ts';
 import type { FunctionPort } from '../../core/ports/functions.ts';
 import { startLambdaSandbox, type LambdaSandbox, type LambdaSandboxOptions } from '../support/lambda-sandbox.ts';
 import type { Finished } from '../support/local-run.ts';
+import { aliasRoutingOverTime } from '../../sandbox/aws/lambda.ts';
 
 const example = JSON.parse(readFileSync(new URL('../../examples/pipelines/lambda-weighted.json', import.meta.url), 'utf8')) as JsonObject;
 const FN = 'hello-api';
@@ -86,6 +89,10 @@ describe('examples/pipelines/lambda-weighted.json on the AWS simulator', () => {
     const published = events.find((event) => event.kind === 'lambda.version-published' && event.detail.version === '2');
     expect(published!.seq).toBeLessThan(aliasChanges[0]!.seq);
     expect(published!.detail.codeSha256).toBe(sha('hello-api 2.0.0'));
+    // and at every instant of both runs, `live` named only published versions (the simulator's event log)
+    const routing = aliasRoutingOverTime(sim.events(), FN, 'live');
+    expect(routing.flatMap((point) => point.unpublished)).toEqual([]);
+    expect(routing.map((point) => point.versions.join('+'))).toEqual(['1', '1', '1+2', '1+2', '2']);
     const alias = await client.send(new GetAliasCommand({ FunctionName: FN, Name: 'live' }));
     expect([alias.FunctionVersion, alias.RoutingConfig?.AdditionalVersionWeights ?? {}]).toEqual(['2', {}]);
     const fn = await client.send(new GetFunctionCommand({ FunctionName: FN }));
@@ -131,6 +138,62 @@ describe('examples/pipelines/lambda-weighted.json on the AWS simulator', () => {
     const versions = await client.send(new ListVersionsByFunctionCommand({ FunctionName: FN }));
     expect(versions.Versions?.map((version) => version.Version)).toEqual(['$LATEST', '1', '2']);
     expect(aliasInSimulator(sim)).toBe('2 {}');
+  });
+});
+
+describe('$BLUEGREEN, a rollback and deleting versions on the AWS simulator', () => {
+  const [deployStage, , , , , simpleRoute] = example.stages as JsonObject[];
+  const base64 = (text: string) => Buffer.from(text).toString('base64');
+  const route = (name: string, fields: JsonObject): JsonObject => ({ ...simpleRoute!, name, refId: '1', requisiteStageRefIds: [], stageEnabled: undefined, ...fields });
+  const pipeline = (...stages: JsonObject[]): JsonObject => ({ application: 'hello', name: 'Lambda', parameterConfig: example.parameterConfig, stages });
+  const blueGreen = route('Blue/green', {
+    deploymentStrategy: '$BLUEGREEN',
+    timeout: 30,
+    payloadArtifact: { artifact: { type: 'embedded/base64', reference: base64('{"ping": true}') } },
+    outputArtifact: { artifact: { type: 'embedded/base64', reference: base64('{"pong": true}') } },
+    refId: '2',
+    requisiteStageRefIds: ['1'],
+  });
+
+  it('keeps the alias on a published version at every instant: a failed check leaves it, a passed one moves it, a rollback moves it back, and the version it names cannot be deleted', async () => {
+    const { sim, localRun } = await start();
+    const run = localRun();
+    // given 1.0.0 serving through `live`
+    expect((await run.run(example, { parameters: { version: '1.0.0' } })).statuses['6']).toBe('SUCCEEDED');
+    expect(aliasInSimulator(sim)).toBe('1 {}');
+
+    // when 2.0.0 answers the health check wrongly, the blue/green fails and `live` stays on 1
+    sim.seed.lambda.behaviour({ functionName: FN, version: '2', output: { pong: false } });
+    const failedCheck = await run.run(pipeline({ ...deployStage!, refId: '1', requisiteStageRefIds: [] }, blueGreen), { parameters: { version: '2.0.0' } });
+    expect(failedCheck.statuses).toEqual({ '1': 'SUCCEEDED', '2': 'TERMINAL' });
+    expect(stageError(failedCheck, '2')).toBe(`stage 'Blue/green': $BLUEGREEN health check failed: version 2 answered '{"pong":false}', expected '{"pong":true}'; alias 'live' still routes to version 1`);
+    expect(aliasInSimulator(sim)).toBe('1 {}');
+
+    // when it answers rightly, the blue/green moves `live` to 2 at once
+    sim.seed.lambda.behaviour({ functionName: FN, version: '2', output: { pong: true } });
+    const passed = await run.run(pipeline({ ...blueGreen, refId: '1', requisiteStageRefIds: [] }));
+    expect(stageError(passed, '1')).toBe('');
+    expect(aliasInSimulator(sim)).toBe('2 {}');
+
+    // when rolled back ($SIMPLE to the previous version), `live` names 1 again
+    const rolledBack = await run.run(pipeline(route('Roll back', { versionNameA: '$PREVIOUS' })));
+    expect(stageError(rolledBack, '1')).toBe('');
+    expect(aliasInSimulator(sim)).toBe('1 {}');
+
+    // then Lambda refuses to delete the version `live` names (Spinnaker's traffic guards are for clusters, not functions), and deletes the other
+    const remove = (version: string): JsonObject => ({ type: 'Aws.LambdaDeleteStage', name: 'Delete', refId: '1', requisiteStageRefIds: [], cloudProvider: 'aws', account: 'aws-sandbox', region: 'us-east-1', functionName: 'api', version: '$PROVIDED', versionNumber: version });
+    const refused = await run.run(pipeline(remove('1')));
+    expect(refused.statuses['1']).toBe('TERMINAL');
+    expect(stageError(refused, '1')).toBe(
+      `stage 'Delete': deleting version 1 of '${FN}' failed: DeleteFunction ${FN}:1: ResourceConflictException: Unable to delete version because the following aliases reference it: [live]`,
+    );
+    expect((await run.run(pipeline(remove('2')))).statuses['1']).toBe('SUCCEEDED');
+    expect(sim.events({ kind: 'lambda.version-deleted' }).map((event) => event.detail.version)).toEqual(['2']);
+
+    // and the event log shows `live` named a published version at every instant
+    const routing = aliasRoutingOverTime(sim.events(), FN, 'live');
+    expect(routing.flatMap((point) => point.unpublished)).toEqual([]);
+    expect(routing.map((point) => point.versions.join('+'))).toEqual(['1', '1', '2', '1', '1']);
   });
 });
 

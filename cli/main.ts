@@ -150,7 +150,9 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
           return EXIT.failed;
         }
         const known = accounts.file === undefined ? undefined : createAccountRegistry([BUILT_IN_LOCAL_ACCOUNT, ...accounts.accounts]);
-        return await runValidate({ files: rest, json: values.json, ...(known ? { accounts: known } : {}) }, io, load);
+        // Each cloud's deploy cluster fields are checked whatever the accounts (entries say their cloudProvider).
+        const { CLUSTER_FIELD_CHECKS } = await import('../adapters/targets/cluster-checks.ts');
+        return await runValidate({ files: rest, json: values.json, clusterChecks: CLUSTER_FIELD_CHECKS, ...(known ? { accounts: known } : {}) }, io, load);
       }
       case 'compile':
         if (rest.length > 1) throw new UsageError(`compile takes one file, got ${rest.length}: ${rest.join(' ')}`);

@@ -24,7 +24,13 @@ export type IssueCode =
   | 'regex'
   | 'cron'
   | 'limit'
-  | 'account-unknown';
+  | 'account-unknown'
+  /** A region the account does not list. */
+  | 'region-unknown'
+  /** What a field names does not exist in the account (a target group, an instance type...). */
+  | 'resource-not-found'
+  /** The cloud could not be asked at save; the stage checks when it runs. */
+  | 'cloud-unavailable';
 
 export interface ValidationIssue {
   /** JSON pointer (RFC 6901) into the document as given, e.g. `/stages/3/requisiteStageRefIds/0`. */

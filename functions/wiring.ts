@@ -50,6 +50,7 @@ import type { AuditEntry, AuditLog } from '../core/ports/audit-log.ts';
 import type { UserDirectory } from '../core/ports/user-directory.ts';
 import type { CanaryConfigStore } from '../core/ports/canary-config-store.ts';
 import { createEventBridgeBus } from '../adapters/eventbridge/event-bus.ts';
+import { CLUSTER_FIELD_CHECKS } from '../adapters/targets/cluster-checks.ts';
 import { createStepFunctionsEngine, type SfnClient, type StepFunctionsEngine } from '../adapters/stepfunctions/step-functions-engine.ts';
 import { createExecutionService, type GennakerExecutionService, type PipelineCompiler } from '../core/execution/execution-service.ts';
 import { AWS_ACCOUNT_KINDS, parseAccountRoles } from '../core/accounts/accounts-file.ts';
@@ -319,6 +320,8 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
     // What the stage runner runs (functions/stage-runner-wiring.ts): deploy stages once an account is configured.
     runnableStageTypes: hasDeployAccounts(env.accounts) ? [...RUNNABLE_STAGE_TYPES, ...DEPLOY_TARGET_STAGE_TYPES] : RUNNABLE_STAGE_TYPES,
     accounts,
+    // Each cloud's own check of a deploy cluster's fields, at save (no cloud call).
+    clusterChecks: { fields: CLUSTER_FIELD_CHECKS },
     users,
     audit,
     onAuditError: (error) => log({ level: 'error', message: 'writing an audit item failed (the log line above still records it)', error }),

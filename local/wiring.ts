@@ -27,6 +27,7 @@ import { createLocalDeployTarget, type LocalDeployTarget, type LocalDeployTarget
 import { BUILT_IN_LOCAL_ACCOUNT, createAccountRegistry } from '../core/accounts/registry.ts';
 import type { Account, AccountRegistry } from '../core/ports/accounts.ts';
 import { createLocalTargetPorts, type LocalTargetPorts } from '../adapters/targets/local/local-ports.ts';
+import { CLUSTER_FIELD_CHECKS } from '../adapters/targets/cluster-checks.ts';
 import type { TargetLookup } from '../core/ports/target.ts';
 import type { MetricSource, MetricSourceLookup } from '../core/ports/metric-source.ts';
 import { createLocalMetricSource } from '../adapters/metrics/local-metric-source.ts';
@@ -240,6 +241,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     // The jobs of an execution that failed or was canceled are stopped.
     ...(jobs ? { jobs } : {}),
     accounts,
+    // Deploy clusters are checked at save: each cloud's fields, then what they name in the account (targets that can look).
+    clusterChecks: { fields: CLUSTER_FIELD_CHECKS, ...(targets ? { targets } : {}) },
     ...(options.users ? { users: options.users } : {}),
     ...(options.powers ? { powers: options.powers } : {}),
     ...(options.audit ? { audit: options.audit } : {}),

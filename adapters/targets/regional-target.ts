@@ -4,7 +4,8 @@
  * call to the region's target, made on first use. A region the account does not list is refused
  * with the account's regions, before any cloud call.
  */
-import type { ClusterRef, DescribeResult, OperationResult, PortFailure, ServerGroupPort, ServerGroupRef } from '../../core/ports/server-groups.ts';
+import type { ClusterCheckRequest } from '../../core/ports/cluster-checks.ts';
+import type { ClusterCheckResult, ClusterRef, DescribeResult, OperationResult, PortFailure, ServerGroupPort, ServerGroupRef } from '../../core/ports/server-groups.ts';
 import type { Target } from '../../core/ports/target.ts';
 import type { TrafficPort, VerifyWeightsResult } from '../../core/ports/traffic.ts';
 
@@ -54,6 +55,16 @@ export function createRegionalTarget(options: RegionalTargetOptions): Target {
       const target = regional(ref.location);
       return isFailure(target) ? target : target.serverGroups.describeCluster(ref);
     },
+    // Offered when the region's targets offer it (they are all made by the same `create`).
+    ...(first.serverGroups.checkCluster
+      ? {
+          async checkCluster(request: ClusterCheckRequest): Promise<ClusterCheckResult> {
+            const target = regional(request.location);
+            if (isFailure(target)) return target;
+            return target.serverGroups.checkCluster ? target.serverGroups.checkCluster(request) : { ok: true, issues: [] };
+          },
+        }
+      : {}),
   };
   const traffic: TrafficPort = {
     capabilities: first.traffic.capabilities,

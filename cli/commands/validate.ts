@@ -1,5 +1,7 @@
 /** `gennaker validate`: every problem of every pipeline in every file, one line each. */
 import { unknownAccountIssues } from '../../core/accounts/pipeline-accounts.ts';
+import { clusterFieldIssues, unknownRegionIssues } from '../../core/deploy/save-checks.ts';
+import type { ClusterFieldChecks } from '../../core/ports/cluster-checks.ts';
 import type { IoHost } from '../../core/io-host.ts';
 import type { AccountRegistry } from '../../core/ports/accounts.ts';
 import type { ValidationIssue } from '../../core/issues.ts';
@@ -10,8 +12,10 @@ import type { LoadedDocument } from '../pipeline-files.ts';
 export interface ValidateOptions {
   readonly files: readonly string[];
   readonly json: boolean;
-  /** The accounts pipelines may name; when given, an unknown one is an issue. @default not checked */
+  /** The accounts pipelines may name; when given, an unknown one (or a region it does not list) is an issue. @default not checked */
   readonly accounts?: AccountRegistry;
+  /** Each cloud's check of deploy cluster fields, by cloud provider. @default not checked */
+  readonly clusterChecks?: ClusterFieldChecks;
 }
 
 export interface FileValidation {
@@ -20,14 +24,20 @@ export interface FileValidation {
   readonly issues: readonly ValidationIssue[];
 }
 
-/** Validates documents already loaded; pure apart from what it emits. */
-export function validateDocuments(documents: readonly LoadedDocument[], accounts?: AccountRegistry): FileValidation[] {
+/**
+ * Validates documents already loaded; pure apart from what it emits. With `accounts`, the accounts
+ * and regions pipelines name are checked; with `clusterChecks`, each cloud's deploy cluster fields.
+ */
+export function validateDocuments(documents: readonly LoadedDocument[], accounts?: AccountRegistry, clusterChecks?: ClusterFieldChecks): FileValidation[] {
   return documents.map((document) => {
     const issues = [...document.issues];
     for (const { pointer, input } of document.pipelines) {
       issues.push(...parsePipeline(input, { pointer }).issues);
       // Pointers into a document holding several pipelines start with the pipeline's own.
-      if (accounts) issues.push(...unknownAccountIssues(input, accounts).map((issue) => ({ ...issue, pointer: `${pointer}${issue.pointer}` })));
+      const within = (found: readonly ValidationIssue[]) => found.map((issue) => ({ ...issue, pointer: `${pointer}${issue.pointer}` }));
+      if (accounts) issues.push(...within(unknownAccountIssues(input, accounts)));
+      if (accounts) issues.push(...within(unknownRegionIssues(input, accounts)));
+      if (clusterChecks) issues.push(...within(clusterFieldIssues(input, clusterChecks, accounts)));
     }
     return { source: document.source, pipelines: document.pipelines.length, issues };
   });
@@ -41,7 +51,7 @@ export async function runValidate(
   if (options.files.length === 0) {
     throw new UsageError('validate needs at least one file: gennaker validate pipeline.json');
   }
-  const results = validateDocuments(await Promise.all(options.files.map(load)), options.accounts);
+  const results = validateDocuments(await Promise.all(options.files.map(load)), options.accounts, options.clusterChecks);
   if (options.json) {
     const files = results.map((result) => ({
       file: result.source,

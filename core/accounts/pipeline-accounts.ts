@@ -12,7 +12,7 @@ import type { AccountRegistry } from '../ports/accounts.ts';
 import { closestName } from './registry.ts';
 
 /** Stage types whose `credentials` names the account they act in. */
-const CREDENTIALS_STAGE_TYPES: ReadonlySet<string> = new Set([
+export const CREDENTIALS_STAGE_TYPES: ReadonlySet<string> = new Set([
   'enableServerGroup',
   'disableServerGroup',
   'resizeServerGroup',

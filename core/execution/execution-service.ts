@@ -19,6 +19,9 @@ import { pipelinePowerUses, powerProblem, type PowerPolicy } from '../authz/powe
 import { runAsUserProblem, triggerCaller } from '../authz/service-accounts.ts';
 import { executionArtifacts, needsPriorArtifacts, resolveExpectedArtifacts } from '../deploy/expected-artifacts.ts';
 import { isOrchestration, rollbackPipelineConfig } from '../deploy/rollback-request.ts';
+import { clusterExistenceIssues, clusterFieldIssues, unknownRegionIssues } from '../deploy/save-checks.ts';
+import type { ClusterFieldChecks } from '../ports/cluster-checks.ts';
+import type { TargetLookup } from '../ports/target.ts';
 import { hasErrors, type ValidationIssue } from '../issues.ts';
 import type { AccountRegistry } from '../ports/accounts.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
@@ -100,6 +103,13 @@ export interface ExecutionServiceDeps {
    * known accounts and a did-you-mean. @default none given: accounts are not checked at save
    */
   readonly accounts?: AccountRegistry;
+  /**
+   * Checks of deploy clusters at save (core/deploy/save-checks.ts), besides the regions of
+   * `accounts`: `fields`, each cloud's pure check of its entries' provider fields, by cloud
+   * provider; `targets`, whose `checkCluster` looks in the account for what an entry without
+   * expressions names (a cloud that cannot be asked only warns). @default none: checked when the stage runs
+   */
+  readonly clusterChecks?: { readonly fields?: ClusterFieldChecks; readonly targets?: TargetLookup };
   /**
    * The users triggers may run as (`runAsUser`), looked up when a trigger starts a pipeline and
    * when a pipeline naming one is saved. @default none: every `runAsUser` is unknown
@@ -252,7 +262,11 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
 
   const savePipelineAs = async (request: SavePipelineRequest, caller: Caller, note: AuditNote): Promise<SavePipelineResult> => {
     const parsed = parsePipeline(request.config);
-    if (!parsed.pipeline) return { ok: false, reason: 'invalid', issues: parsed.issues };
+    if (!parsed.pipeline) {
+      // Every problem at once: the clouds' field checks too (without the accounts: the caller is not authorized yet).
+      const fields = deps.clusterChecks?.fields ? clusterFieldIssues(request.config, deps.clusterChecks.fields) : [];
+      return { ok: false, reason: 'invalid', issues: [...parsed.issues, ...fields] };
+    }
     const pipeline = parsed.pipeline;
     note.application = pipeline.application;
     note.target = pipeline.name;
@@ -276,7 +290,16 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
   /** Compiles, saves and publishes a pipeline whose access was decided. */
   const storePipeline = async (pipeline: Pipeline, parseIssues: readonly ValidationIssue[], request: SavePipelineRequest, caller: Caller): Promise<SavePipelineResult> => {
     const compiled = compile(pipeline);
-    const issues = [...parseIssues, ...compiled.issues, ...(deps.accounts ? unknownAccountIssues(pipeline.raw, deps.accounts) : [])];
+    const checks = deps.clusterChecks;
+    const issues = [
+      ...parseIssues,
+      ...compiled.issues,
+      ...(deps.accounts ? [...unknownAccountIssues(pipeline.raw, deps.accounts), ...unknownRegionIssues(pipeline.raw, deps.accounts)] : []),
+      ...(checks?.fields ? clusterFieldIssues(pipeline.raw, checks.fields, deps.accounts) : []),
+    ];
+    if (hasErrors(issues)) return { ok: false, reason: 'invalid', issues };
+    // The cloud is asked only about a pipeline that is otherwise fine.
+    if (checks?.targets) issues.push(...(await clusterExistenceIssues(pipeline.raw, checks.targets, deps.accounts)));
     if (hasErrors(issues)) return { ok: false, reason: 'invalid', issues };
 
     // No id: the application's pipeline of that name is updated (saving a file again), else a new one.

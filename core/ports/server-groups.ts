@@ -23,6 +23,7 @@
  * Pure types: no SDK, no I/O.
  */
 import type { ArtifactReference, Capacity, InstanceHealth } from '../deploy/model.ts';
+import type { ClusterCheckRequest, ClusterFieldIssue } from './cluster-checks.ts';
 
 export type { ArtifactReference, Capacity, InstanceHealth };
 
@@ -168,6 +169,12 @@ export interface ServerGroupCapabilities {
   readonly imageFromProviderFields?: boolean;
 }
 
+/**
+ * What a look in the account found about a cluster entry: its problems (empty: everything it names
+ * exists), or a failure when the cloud could not be asked (the save then warns and goes on).
+ */
+export type ClusterCheckResult = { readonly ok: true; readonly issues: readonly ClusterFieldIssue[] } | PortFailure;
+
 /** Options every side effect takes. */
 export interface SideEffect {
   readonly owner: OwnerToken;
@@ -183,4 +190,11 @@ export interface ServerGroupPort {
   destroy(ref: ServerGroupRef, options: SideEffect): Promise<OperationResult>;
   /** The cluster now, including what is still starting, draining or being destroyed. */
   describeCluster(ref: ClusterRef): Promise<DescribeResult>;
+  /**
+   * Looks, changing nothing, for what a cluster entry names in the account and location (image,
+   * instance type, target groups, subnets of a subnetType, an ECS cluster...): the execution
+   * service calls it when a pipeline is saved, for entries without expressions. Absent: the
+   * target checks these when it creates the server group.
+   */
+  checkCluster?(request: ClusterCheckRequest): Promise<ClusterCheckResult>;
 }

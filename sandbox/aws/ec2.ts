@@ -5,6 +5,7 @@
  * shutdown time, then visible for an hour as EC2 keeps them.
  */
 import { checkFilterNames, matchesFilters, paginate, parseFilters, tagSet, type Ec2Tag } from './ec2-filters.ts';
+import { describeInstanceTypes } from './ec2-instance-types.ts';
 import { createLaunchTemplateStore, launchSpec, type LaunchTemplate } from './ec2-launch-templates.ts';
 import { ec2Error, ec2Response, isoTime, itemStrings, QueryError, queryParams, queryTree, str, type QueryNode, type XmlObject } from './query-protocol.ts';
 import { resourceId } from './random.ts';
@@ -115,6 +116,7 @@ const OPERATIONS = [
   'DescribeSecurityGroups',
   'DescribeImages',
   'DescribeVpcs',
+  'DescribeInstanceTypes',
 ] as const;
 
 /** Creates the EC2 simulator with instance boot and shutdown times. */
@@ -409,6 +411,7 @@ export function createEc2Sim(timings: { instanceBootMs: number; instanceShutdown
     DescribeSecurityGroups: describeSecurityGroups,
     DescribeImages: describeImages,
     DescribeVpcs: describeVpcs,
+    DescribeInstanceTypes: describeInstanceTypes,
   };
 
   return {

@@ -4,7 +4,8 @@
  * AMI, subnets of its subnetType, the security group, the target group behind a listener, and the
  * server group a red/black replaces), reports it, runs the whole red/black, and prints the cloud
  * calls by API action. A name the pipeline leaves to an expression is not seeded: the simulator
- * stays strict and the deploy fails as AWS would fail it.
+ * stays strict and the deploy fails as AWS would fail it. A cluster with a wrong field is refused
+ * at save, by `validate` and by `run`, before any deploy call.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -85,6 +86,29 @@ describe('gennaker run --sandbox', () => {
     expect(output).not.toMatch(/image ami-/);
     expect(output).toMatch(/amiName is "\$\{trigger\.properties\.ami\}"; no image of that name exists in us-west-2/);
     expect(callCount(output, 'autoscaling:CreateAutoScalingGroup')).toBeUndefined();
+  });
+
+  it('refuses a wrong cluster at save, before any deploy call: validate names the bad fields, run --sandbox an instance type the account does not offer', async () => {
+    const altered = (fields: Record<string, unknown>, name: string) => {
+      const pipeline = JSON.parse(readFileSync(example, 'utf8')) as { stages: Array<{ clusters: Array<Record<string, unknown>> }> };
+      Object.assign(pipeline.stages[0]!.clusters[0]!, fields);
+      const file = join(dir, name);
+      writeFileSync(file, JSON.stringify(pipeline));
+      return file;
+    };
+    const invalid = altered({ instanceType: 5, amiName: undefined }, 'bad-fields.json');
+    const validated = await gennaker(['validate', invalid]);
+    expect(validated.code).toBe(1);
+    expect(validated.stdout + validated.stderr).toContain(`${invalid}#/stages/0/clusters/0/instanceType: provider field instanceType is 5; set an EC2 instance type, e.g. "m5.large" [error]`);
+    expect(validated.stdout + validated.stderr).toContain(`${invalid}#/stages/0/clusters/0/amiName: provider field amiName is missing; set the AMI to run`);
+
+    const result = await gennaker(['run', altered({ instanceType: 'm5.gigantic' }, 'bad-type.json'), '--sandbox']);
+    const output = result.stdout + result.stderr;
+    expect(result.code, output).toBe(1);
+    expect(output).toContain('bad-type.json#/stages/0/clusters/0/instanceType: provider field instanceType is "m5.gigantic"; EC2 offers no such instance type in us-west-2');
+    expect(output).toContain('not run; fix the issues above and run again');
+    expect(callCount(output, 'ec2:DescribeInstanceTypes')).toBe(1);
+    expect(callCount(output, 'ec2:CreateLaunchTemplate')).toBeUndefined();
   });
 
   it('rolls the Lambda example out 10% → 50% → 100% over the live version the sandbox made, with its code object seeded from the parameters', async () => {

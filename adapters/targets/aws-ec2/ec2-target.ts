@@ -38,11 +38,13 @@ import {
   DeleteLaunchTemplateCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeInstanceTypesCommand,
   DescribeLaunchTemplatesCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   TerminateInstancesCommand,
   type EC2Client,
+  type _InstanceType,
   type Image as AwsImage,
   type Instance as Ec2Instance,
   type RequestLaunchTemplateData,
@@ -63,9 +65,11 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { parseServerGroupName } from '../../../core/deploy/names.ts';
 import type { Clock } from '../../../core/ports/clock.ts';
+import type { ClusterCheckRequest, ClusterFieldIssue } from '../../../core/ports/cluster-checks.ts';
 import type {
   ArtifactReference,
   Capacity,
+  ClusterCheckResult,
   ClusterRef,
   CreateServerGroupRequest,
   DescribeResult,
@@ -223,6 +227,16 @@ function weightedTagsOf(group: GroupView): WeightedTags | undefined {
 
 /** The forward action's key: a listener's default action, or one rule. */
 const routerKey = (weighted: Pick<WeightedTags, 'listenerArn' | 'ruleArn'>) => weighted.ruleArn ?? weighted.listenerArn;
+
+/** The value at a path of an entry, for an issue. */
+function valueAtPath(input: unknown, path: readonly (string | number)[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string | number, unknown>)[key];
+  }
+  return value;
+}
 
 /** Creates the EC2 target of one account and region. */
 export function createEc2Target(options: Ec2TargetOptions): Target {
@@ -499,7 +513,7 @@ export function createEc2Target(options: Ec2TargetOptions): Target {
   // Create
 
   /** The AMI to run: the `aws/image` artifact, else `amiName`/`imageId`; the newest of that name. */
-  async function resolveImage(request: CreateServerGroupRequest, config: Ec2ClusterConfig): Promise<AwsImage> {
+  async function resolveImage(request: Pick<CreateServerGroupRequest, 'artifact' | 'provider'>, config: Ec2ClusterConfig): Promise<AwsImage> {
     const fromArtifact = request.artifact?.type === AWS_IMAGE_ARTIFACT;
     const wanted = fromArtifact ? request.artifact!.reference : config.image;
     if (wanted === undefined || wanted.trim() === '') {
@@ -775,6 +789,67 @@ export function createEc2Target(options: Ec2TargetOptions): Target {
     }
     if (weighted) await attachToForward(weighted, config.targetGroups.map((name) => targetGroups.get(name)!));
     return DONE;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Checks at save
+
+  /**
+   * What a cluster entry names, looked up in this account and region without changing anything:
+   * its image, instance type, target groups (each by name), security groups and subnets. A field
+   * the entry gets wrong is the pure check's (cluster-check.ts); a lookup AWS cannot answer now
+   * (throttled, denied, unreachable) makes the whole answer a failure when nothing else was found.
+   */
+  async function checkClusterNow(request: ClusterCheckRequest): Promise<ClusterCheckResult> {
+    checkLocation(request.location, request.account);
+    const parsed = parseEc2ClusterConfig(request.provider, region);
+    if (!parsed.ok) return { ok: true, issues: [] };
+    const config = parsed.config;
+    const issues: ClusterFieldIssue[] = [];
+    let unanswered: PortFailure | undefined;
+    const look = async (path: readonly (string | number)[], run: () => Promise<unknown>): Promise<void> => {
+      try {
+        await run();
+      } catch (error) {
+        if (!(error instanceof Ec2PortFailure)) throw error;
+        if (error.failure.reason === 'invalid') issues.push({ path, code: 'resource-not-found', message: error.failure.message, severity: 'error', value: valueAtPath(request.provider, path) });
+        else unanswered ??= error.failure;
+      }
+    };
+    if (config.image !== undefined) await look([request.provider['amiName'] !== undefined ? 'amiName' : 'imageId'], () => resolveImage({ provider: request.provider }, config));
+    await look(['instanceType'], () => checkInstanceType(config.instanceType));
+    for (const [field, names] of [['targetGroups', config.targetGroups], ['weightedTraffic.targetGroups', config.weightedTraffic?.targetGroups ?? []]] as const) {
+      for (const [index, name] of names.entries()) {
+        await look([...field.split('.'), index], () => checkTargetGroup(name, `${field}[${index}]`));
+      }
+    }
+    await look(['securityGroups'], () => resolveSecurityGroups(config.securityGroups));
+    await look([config.subnetIds.length > 0 ? 'subnetIds' : 'subnetType'], () => resolveSubnets(config));
+    // Nothing retries a save's lookup: AWS's reason without the promise to try again.
+    if (issues.length === 0 && unanswered) return { ...unanswered, message: unanswered.message.replace(/; it will be tried again$/, '') };
+    return { ok: true, issues };
+  }
+
+  /** The instance type is one EC2 offers in the region (DescribeInstanceTypes). */
+  async function checkInstanceType(instanceType: string): Promise<void> {
+    await aws(`finding instance type ${instanceType}`, () => clients.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [instanceType as _InstanceType] }))).catch((error: unknown) => {
+      if (error instanceof Ec2PortFailure && error.failure.reason === 'invalid') {
+        fail('invalid', problem('instanceType', instanceType, `EC2 offers no such instance type in ${region} (${error.failure.message.replace(/^.*failed: /, '')}); use one it offers, e.g. "m5.large"`));
+      }
+      throw error;
+    });
+  }
+
+  /** One target group exists by name (DescribeTargetGroups answers not-found for the whole call, so names are asked one by one). */
+  async function checkTargetGroup(name: string, field: string): Promise<void> {
+    const notFound = (code: string, reason: PortFailureReason) => (reason === 'not-found' || code.startsWith('TargetGroupNotFound') ? 'invalid' : reason);
+    const described = await aws(`finding target group ${name}`, () => clients.elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] })), notFound).catch((error: unknown) => {
+      if (error instanceof Ec2PortFailure && error.failure.reason === 'invalid') return undefined;
+      throw error;
+    });
+    if (!described?.TargetGroups?.some((group) => group.TargetGroupName === name)) {
+      fail('invalid', problem(field, name, `no target group of that name exists in ${region} of account '${account}'; create it or fix the name`));
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1082,6 +1157,7 @@ export function createEc2Target(options: Ec2TargetOptions): Target {
     resize: (ref, capacity, sideEffect) => owned(sideEffect.owner, () => resizeNow(ref, capacity)),
     destroy: (ref, sideEffect) => owned(sideEffect.owner, () => destroyNow(ref, sideEffect.owner)),
     describeCluster: (ref) => answer(() => describeClusterNow(ref)),
+    checkCluster: (request) => answer(() => checkClusterNow(request)),
   };
 
   const traffic: TrafficPort = {

@@ -264,6 +264,9 @@ const schema = z.looseObject({
   ecsNativeDeployment: opt(nativeSchema),
 });
 
+/** The provider fields' schema, for the save-time check that reports every bad field at once (cluster-check.ts). */
+export const ecsProviderFieldsSchema: z.ZodType = schema;
+
 /** `a.b[2].c` for a zod path. */
 function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`), '');

@@ -1,7 +1,8 @@
 /**
  * The simulated EC2, driven by the real SDK client: launch templates with the SDK's automatic
  * ClientToken, the reference capture parsed without holes, images, subnets for a subnetType,
- * security groups, instances with filters and pagination, termination, waiters and throttling.
+ * security groups, instance types, instances with filters and pagination, termination, waiters and
+ * throttling.
  */
 import {
   CreateLaunchTemplateCommand,
@@ -9,6 +10,7 @@ import {
   DescribeImagesCommand,
   type DescribeImagesCommandInput,
   DescribeInstancesCommand,
+  DescribeInstanceTypesCommand,
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
   DescribeSecurityGroupsCommand,
@@ -130,6 +132,24 @@ describe('simulated EC2', () => {
       message: "The image id '[ami-0123456789abcdef0]' does not exist",
     });
     expect(await world.ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'colour', Values: ['red'] }] })).catch((e: unknown) => e)).toMatchObject({ name: 'InvalidParameterValue', message: "The filter 'colour' is invalid" });
+  });
+
+  it('describes the instance types it offers without holes, pages the catalog, and refuses a name EC2 does not know as EC2 does', async () => {
+    const described = await world.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['m5.large', 't4g.micro'] }));
+    const capture = { InstanceTypes: [{ InstanceType: 'm5.large', CurrentGeneration: true, SupportedUsageClasses: ['on-demand'], ProcessorInfo: { SupportedArchitectures: ['x86_64'] }, VCpuInfo: { DefaultVCpus: 2 }, MemoryInfo: { SizeInMiB: 8192 } }] };
+    expect(holes(described, capture)).toEqual([]);
+    expect(described.InstanceTypes!.map((type) => [type.InstanceType, type.VCpuInfo!.DefaultVCpus, type.MemoryInfo!.SizeInMiB, type.ProcessorInfo!.SupportedArchitectures])).toEqual([
+      ['m5.large', 2, 8192, ['x86_64']],
+      ['t4g.micro', 2, 1024, ['arm64']],
+    ]);
+    const first = await world.ec2.send(new DescribeInstanceTypesCommand({ MaxResults: 50 }));
+    expect(first.InstanceTypes).toHaveLength(50);
+    const second = await world.ec2.send(new DescribeInstanceTypesCommand({ MaxResults: 50, NextToken: first.NextToken! }));
+    expect(second.InstanceTypes!.map((type) => type.InstanceType)).not.toContain(first.InstanceTypes![0]!.InstanceType);
+    expect(await world.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['m5.gigantic' as 'm5.large'] })).catch((e: unknown) => e)).toMatchObject({
+      name: 'InvalidInstanceType',
+      message: 'The following supplied instance types do not exist: [m5.gigantic]',
+    });
   });
 
   it("serves subnets with clouddriver's immutable_metadata purpose tag, VPCs and security groups", async () => {

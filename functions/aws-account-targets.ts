@@ -91,9 +91,11 @@ function onDemandTarget(account: Account, kind: keyof typeof ACCOUNT_KIND_CAPABI
     return loading;
   };
   const capabilities = ACCOUNT_KIND_CAPABILITIES[kind];
+  const serverGroups: ServerGroupPort = { capabilities: capabilities.serverGroups, ...forward<ServerGroupPort>(SERVER_GROUP_METHODS, async () => (await real()).serverGroups) };
   const target: Target = {
     cloudProvider: kind,
-    serverGroups: { capabilities: capabilities.serverGroups, ...forward<ServerGroupPort>(SERVER_GROUP_METHODS, async () => (await real()).serverGroups) },
+    // The EC2 target also looks in the account for what a cluster names, when a pipeline is saved.
+    serverGroups: kind === 'aws' ? { ...serverGroups, checkCluster: async (request) => (await real()).serverGroups.checkCluster?.(request) ?? { ok: true, issues: [] } } : serverGroups,
     traffic: { capabilities: capabilities.traffic, ...forward<TrafficPort>(TRAFFIC_METHODS, async () => (await real()).traffic) },
   };
   if (kind !== 'aws') return target;

@@ -5,6 +5,7 @@
  */
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { createCronSchedules, planSchedules } from '../adapters/scheduler/cron-schedules.ts';
+import { CLUSTER_FIELD_CHECKS } from '../adapters/targets/cluster-checks.ts';
 import { compilePipeline } from '../statemachines/index.ts';
 import { coldStartClients, createCloudRuntime, readEnvironment, type CloudClients, type CloudEnvironment, type CloudRuntime, type CloudRuntimeOptions, type PipelineSchedules } from './wiring.ts';
 
@@ -12,7 +13,7 @@ import { coldStartClients, createCloudRuntime, readEnvironment, type CloudClient
  * The runtime of a function that saves or publishes pipelines. `env.scheduler` and
  * `clients.scheduler` are both required: without them cron triggers would be saved and never fire.
  */
-export function createPublishingRuntime(env: CloudEnvironment, clients: CloudClients, options: Omit<CloudRuntimeOptions, 'schedules' | 'compile' | 'startTargetVia'> = {}): CloudRuntime {
+export function createPublishingRuntime(env: CloudEnvironment, clients: CloudClients, options: Omit<CloudRuntimeOptions, 'schedules' | 'compile' | 'startTargetVia' | 'clusterFieldChecks'> = {}): CloudRuntime {
   if (!env.scheduler) throw new Error('the publishing runtime needs the Scheduler settings: read the environment with readEnvironment(env, { scheduler: true })');
   if (!clients.scheduler) throw new Error('the publishing runtime needs an EventBridge Scheduler client (clients.scheduler)');
   const cron = createCronSchedules({
@@ -29,7 +30,8 @@ export function createPublishingRuntime(env: CloudEnvironment, clients: CloudCli
     },
     sync: async (pipeline) => void (await cron.sync(pipeline)),
   };
-  return createCloudRuntime(env, clients, { ...options, schedules, compile: compilePipeline });
+  // Saving checks each cloud's deploy cluster fields (no cloud call).
+  return createCloudRuntime(env, clients, { ...options, schedules, compile: compilePipeline, clusterFieldChecks: CLUSTER_FIELD_CHECKS });
 }
 
 let runtime: CloudRuntime | undefined;

@@ -50,7 +50,6 @@ import type { AuditEntry, AuditLog } from '../core/ports/audit-log.ts';
 import type { UserDirectory } from '../core/ports/user-directory.ts';
 import type { CanaryConfigStore } from '../core/ports/canary-config-store.ts';
 import { createEventBridgeBus } from '../adapters/eventbridge/event-bus.ts';
-import { CLUSTER_FIELD_CHECKS } from '../adapters/targets/cluster-checks.ts';
 import { createStepFunctionsEngine, type SfnClient, type StepFunctionsEngine } from '../adapters/stepfunctions/step-functions-engine.ts';
 import { createExecutionService, type GennakerExecutionService, type PipelineCompiler } from '../core/execution/execution-service.ts';
 import { AWS_ACCOUNT_KINDS, parseAccountRoles } from '../core/accounts/accounts-file.ts';
@@ -58,6 +57,7 @@ import { createAccountRegistry } from '../core/accounts/registry.ts';
 import { createUlidGenerator } from '../core/execution/ids.ts';
 import { DEPLOY_TARGET_STAGE_TYPES, RUNNABLE_STAGE_TYPES } from '../core/execution/runnable-stage-types.ts';
 import type { Account, AccountRegistry } from '../core/ports/accounts.ts';
+import type { ClusterFieldChecks } from '../core/ports/cluster-checks.ts';
 import { GennakerError } from '../core/errors.ts';
 import { formatIssue, type ValidationIssue } from '../core/issues.ts';
 import { parsePipeline } from '../core/pipeline/parse.ts';
@@ -191,6 +191,12 @@ export interface CloudRuntimeOptions {
    * live asks here for the ARN to start on (the publisher function answers it).
    */
   readonly startTargetVia?: (pipelineConfigId: string, version: number) => Promise<string>;
+  /**
+   * Each cloud's pure check of deploy cluster fields, by cloud provider, run at save
+   * (adapters/targets/cluster-checks.ts): given by the functions that save pipelines, so the
+   * others' bundles do without the provider-field schemas. @default not checked at save
+   */
+  readonly clusterFieldChecks?: ClusterFieldChecks;
 }
 
 export interface CloudRuntime {
@@ -320,8 +326,7 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
     // What the stage runner runs (functions/stage-runner-wiring.ts): deploy stages once an account is configured.
     runnableStageTypes: hasDeployAccounts(env.accounts) ? [...RUNNABLE_STAGE_TYPES, ...DEPLOY_TARGET_STAGE_TYPES] : RUNNABLE_STAGE_TYPES,
     accounts,
-    // Each cloud's own check of a deploy cluster's fields, at save (no cloud call).
-    clusterChecks: { fields: CLUSTER_FIELD_CHECKS },
+    ...(options.clusterFieldChecks ? { clusterChecks: { fields: options.clusterFieldChecks } } : {}),
     users,
     audit,
     onAuditError: (error) => log({ level: 'error', message: 'writing an audit item failed (the log line above still records it)', error }),

@@ -145,6 +145,18 @@ describe('Gennaker on AWS, in-process', () => {
     await cloud.settled();
   });
 
+  it('refuses a deploy cluster with a wrong field or a region its account does not list, with 400 and one issue each', async () => {
+    // when: an EC2 cluster of the account prod (us-east-1) with an instance type that is no name and a region prod does not list
+    const cluster = { account: 'prod', cloudProvider: 'aws', application: 'shop', availabilityZones: { 'eu-west-1': [] }, amiName: 'shop-1.0.0', instanceType: 5, subnetType: 'internal', capacity: { min: 1, max: 1, desired: 1 } };
+    const refused = await cloud.call('POST', '/pipelines', { application: 'shop', name: 'Bad cluster', stages: [{ refId: '1', type: 'deploy', name: 'Deploy', clusters: [cluster] }] });
+    // then
+    expect(refused.status).toBe(400);
+    expect(refused.json.issues.map((issue: { pointer: string; message: string }) => `${issue.pointer}: ${issue.message}`)).toEqual([
+      "/stages/0/clusters/0/availabilityZones/eu-west-1: region 'eu-west-1' is not a region of account 'prod' (its regions: us-east-1); deploy to one of them or add the region to the account",
+      '/stages/0/clusters/0/instanceType: provider field instanceType is 5; set an EC2 instance type, e.g. "m5.large"',
+    ]);
+  });
+
   it('refuses a value for a secret parameter, having no key to store it encrypted, and fails #secret naming the missing store', async () => {
     // given
     await cloud.call('POST', '/pipelines', { application: 'shop', name: 'Secretive', parameterConfig: [{ name: 'token', secret: true }], stages: [{ refId: '1', type: 'wait', name: 'Wait', waitTime: 0 }] });

@@ -7,8 +7,8 @@
  * more at every instant, read from the simulator's event log; traffic guards refuse taking the
  * last enabled server group out, changing nothing; an answer lost after the
  * call took effect and a step delivered twice make one group and one launch template; throttling
- * is retried; a bad field fails in one line and changes nothing; a release that never turns
- * healthy leaves the old server group serving. Time is the simulator's clock, moved by the stage
+ * is retried; a bad field, a denied call and a quota fail in one line, change nothing and leave
+ * the old server group serving; a release that never turns healthy leaves it serving too. Time is the simulator's clock, moved by the stage
  * driver; nothing sleeps.
  */
 import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
@@ -459,6 +459,42 @@ describe('failures of an EC2 deploy', () => {
     const changes = world.sim.calls().slice(firstCall).filter((call) => /^(Create|Delete|Suspend|Resume|Register|Deregister|Update|Modify|Terminate)/.test(call.action));
     expect(changes).toEqual([]);
     expect(holdings()).toEqual(held);
+    expect(await healthyTargets()).toEqual(instancesOf('hello-prod-v000'));
+  });
+
+  it.each([
+    [
+      'EC2 denies the launch template',
+      { service: 'ec2', action: 'CreateLaunchTemplate', error: 'UnauthorizedOperation', status: 403, message: 'You are not authorized to perform this operation.' },
+      "creating hello-prod-v001 in us-east-1 failed: creating launch template hello-prod-v001 failed: AWS UnauthorizedOperation: You are not authorized to perform this operation.; grant the deploy role this action (reference: the stack's IAM policy)",
+    ],
+    [
+      'Auto Scaling denies the group',
+      { service: 'autoscaling', action: 'CreateAutoScalingGroup', error: 'AccessDenied', status: 403, message: 'User: arn:aws:sts::123456789012:assumed-role/gennaker-deploy/e1 is not authorized to perform: autoscaling:CreateAutoScalingGroup' },
+      "creating Auto Scaling group hello-prod-v001 failed: AWS AccessDenied: User: arn:aws:sts::123456789012:assumed-role/gennaker-deploy/e1 is not authorized to perform: autoscaling:CreateAutoScalingGroup; grant the deploy role this action (reference: the stack's IAM policy)",
+    ],
+    [
+      'the account is at its Auto Scaling group quota',
+      { service: 'autoscaling', action: 'CreateAutoScalingGroup', error: 'LimitExceeded', message: 'AutoScalingGroup limit exceeded. You have 200 AutoScalingGroups; the limit is 200.' },
+      'creating Auto Scaling group hello-prod-v001 failed: AWS LimitExceeded: AutoScalingGroup limit exceeded. You have 200 AutoScalingGroups; the limit is 200.; raise the service quota or use fewer resources',
+    ],
+  ])("fails when %s with AWS's reason in one line, retrying nothing, changing nothing more, v000 serving", async (_what, fault, reason) => {
+    // given v000 serving, and AWS refusing one call of the create
+    await seedSpinnakerGroup();
+    const held = holdings();
+    const before = world.sim.events().length;
+    world.sim.inject(fault);
+    // when
+    const result = await run(redBlack());
+    // then the stage ends with AWS's words, the launch template made for a refused group is gone again, v000 never left traffic
+    expect(result.status).toBe('TERMINAL');
+    expect(result.message).toContain(reason);
+    expect(result.message).not.toContain('\n');
+    expect(result.retried).toEqual([]);
+    expect(world.sim.calls({ action: fault.action }).filter((call) => call.injected)).toHaveLength(1);
+    expect(holdings()).toEqual(held);
+    expect(Math.min(...healthySince(before))).toBeGreaterThanOrEqual(capacity.desired);
+    expect(await healthyTargets()).toEqual(instancesOf('hello-prod-v000'));
   });
 
   it("fails on an instance type AWS refuses with AWS's reason, and takes back the launch template it made for it", async () => {

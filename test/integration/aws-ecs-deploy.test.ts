@@ -552,16 +552,25 @@ describe('cloud failures during an ECS deploy', () => {
     expect(fewestHealthy(world, start)).toBeGreaterThanOrEqual(3);
   });
 
-  it('fails when ECS refuses access, with its message, and keeps v000 serving', async () => {
+  it.each([
+    ['refuses access', 'AccessDeniedException', 'User: arn:aws:sts::123456789012:assumed-role/spinnaker is not authorized to perform: ecs:CreateService'],
+    ['refuses a service over the account\'s quota', 'ClientException', 'You have reached the limit on the number of services you can create in this cluster (5000).'],
+  ])('fails when ECS %s, with its message on one line, retrying nothing, changing nothing after the task definition, v000 serving', async (_what, code, message) => {
     world = await startEcsWorld();
     await seedProduction(world);
-    world.sim.inject({ service: 'ecs', action: 'CreateService', error: 'AccessDeniedException', message: 'User: arn:aws:sts::123456789012:assumed-role/spinnaker is not authorized to perform: ecs:CreateService' });
+    const before = world.sim.calls().at(-1)!.seq;
+    const start = world.sim.now();
+    world.sim.inject({ service: 'ecs', action: 'CreateService', error: code, message });
     const r = rig(world);
     const result = await driveStage(conformanceStage('1.1.0'), r.deploy, r.clock);
     expect(result.status).toBe('TERMINAL');
     expect(result.message).toBe(
-      "stage 'Stage': creating ecsapp-prod-ecsdemo-v001 in us-west-2 failed: ECS CreateService answered AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/spinnaker is not authorized to perform: ecs:CreateService; no rollback applies at this step (Spinnaker rolls back red/black only when the new server group fails to come up), so ecsapp-prod-ecsdemo-v001 is left as it is",
+      `stage 'Stage': creating ecsapp-prod-ecsdemo-v001 in us-west-2 failed: ECS CreateService answered ${code}: ${message}; no rollback applies at this step (Spinnaker rolls back red/black only when the new server group fails to come up), so ecsapp-prod-ecsdemo-v001 is left as it is`,
     );
+    expect(result.retried).toEqual([]);
+    // clouddriver too registers the task definition revision first; nothing follows the refused CreateService
+    expect(mutations(world, before)).toEqual(['RegisterTaskDefinition']);
     expect(await clusterView(world)).toEqual([`${CLUSTER}-v000 enabled 3 Up`]);
+    expect(fewestHealthy(world, start)).toBeGreaterThanOrEqual(3);
   });
 });

@@ -94,8 +94,8 @@ function onDemandTarget(account: Account, kind: keyof typeof ACCOUNT_KIND_CAPABI
   const serverGroups: ServerGroupPort = { capabilities: capabilities.serverGroups, ...forward<ServerGroupPort>(SERVER_GROUP_METHODS, async () => (await real()).serverGroups) };
   const target: Target = {
     cloudProvider: kind,
-    // The EC2 target also looks in the account for what a cluster names, when a pipeline is saved.
-    serverGroups: kind === 'aws' ? { ...serverGroups, checkCluster: async (request) => (await real()).serverGroups.checkCluster?.(request) ?? { ok: true, issues: [] } } : serverGroups,
+    // The targets also look in the account for what a cluster names, when a pipeline is saved.
+    serverGroups: { ...serverGroups, checkCluster: async (request) => (await real()).serverGroups.checkCluster?.(request) ?? { ok: true, issues: [] } },
     traffic: { capabilities: capabilities.traffic, ...forward<TrafficPort>(TRAFFIC_METHODS, async () => (await real()).traffic) },
   };
   if (kind !== 'aws') return target;

@@ -7,7 +7,10 @@
  * account changes; a cloud that cannot answer only warns; values holding expressions wait for the run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { createEc2Target } from '../../adapters/targets/aws-ec2/ec2-target.ts';
+import { createEcsTarget } from '../../adapters/targets/aws-ecs/ecs-target.ts';
 import { createRegionalTarget } from '../../adapters/targets/regional-target.ts';
 import type { Caller, SavePipelineResult } from '../../core/execution/execution-service-api.ts';
 import { formatIssue } from '../../core/issues.ts';
@@ -18,11 +21,12 @@ import { ACCOUNT, REGION, startEc2World, type Ec2World } from '../support/aws-ec
 const CALLER: Caller = { user: 'author', roles: [], admin: true };
 const accounts: Account[] = [
   { name: ACCOUNT, cloudProvider: 'aws', accountType: 'sandbox', environment: 'sandbox', regions: [REGION, 'us-west-2'] },
-  { name: 'ecs-prod', cloudProvider: 'ecs', accountType: 'prod', environment: 'prod', regions: ['us-west-2'] },
+  { name: 'ecs-prod', cloudProvider: 'ecs', accountType: 'prod', environment: 'prod', regions: [REGION] },
 ];
 
 let world: Ec2World;
 let runtime: LocalRuntime;
+let ecsClients: { ecs: ECSClient; applicationAutoScaling: ApplicationAutoScalingClient };
 
 beforeAll(async () => {
   world = await startEc2World();
@@ -33,10 +37,17 @@ beforeAll(async () => {
     cloudProvider: 'aws',
     create: (region) => createEc2Target({ account: ACCOUNT, region, clients: region === REGION ? world.clients : unreachableClients(), clock: { now: () => world.sim.now() } }),
   });
-  runtime = await createLocalRuntime({ retryDelayMs: 1, accounts, cloudTargets: ({ account }) => (account === ACCOUNT ? target : undefined) });
+  // ECS in the same region of the simulator, with the ECS cluster demo.
+  world.sim.seed.ecs.cluster({ name: 'demo', region: REGION });
+  const config = { endpoint: world.sim.endpoint, region: REGION, credentials: { accessKeyId: 'AKIDSANDBOX', secretAccessKey: 'sandbox' }, maxAttempts: 1 };
+  ecsClients = { ecs: new ECSClient(config), applicationAutoScaling: new ApplicationAutoScalingClient(config) };
+  const ecs = createEcsTarget({ account: 'ecs-prod', region: REGION, clients: { ...ecsClients, ec2: world.clients.ec2, elbv2: world.clients.elbv2 } as Parameters<typeof createEcsTarget>[0]['clients'] });
+  runtime = await createLocalRuntime({ retryDelayMs: 1, accounts, cloudTargets: ({ account }) => (account === ACCOUNT ? target : account === 'ecs-prod' ? ecs : undefined) });
 });
 
 afterAll(async () => {
+  ecsClients?.ecs.destroy();
+  ecsClients?.applicationAutoScaling.destroy();
   await runtime?.close();
   await world?.close();
 });
@@ -82,7 +93,7 @@ function refusal(result: SavePipelineResult): string[] {
 }
 
 /** The simulator's calls since `from` that change something (none may: a save only looks). */
-const changes = (from: number) => world.sim.calls().slice(from).filter((call) => !/^Describe/.test(call.action));
+const changes = (from: number) => world.sim.calls().slice(from).filter((call) => !/^(Describe|List|Get)/.test(call.action));
 
 describe('saving a deploy to EC2', () => {
   it('saves a cluster whose every field is right and whose every name exists, asking the account once per lookup', async () => {
@@ -188,11 +199,54 @@ describe('saving a deploy to EC2', () => {
 });
 
 describe('saving a deploy to ECS', () => {
+  /** A service of the ECS cluster demo behind hello-shared, in the subnets of purpose "internal". */
+  const ecsCluster = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+    account: 'ecs-prod',
+    cloudProvider: 'ecs',
+    application: 'hello',
+    stack: 'prod',
+    strategy: 'redblack',
+    region: REGION,
+    capacity: { min: 1, max: 1, desired: 1 },
+    ecsClusterName: 'demo',
+    launchType: 'EC2',
+    networkMode: 'awsvpc',
+    dockerImageAddress: 'hello:1.0.0',
+    containerPort: 80,
+    targetGroupMappings: [{ containerPort: 80, targetGroup: 'hello-shared' }],
+    subnetType: 'internal',
+    securityGroupNames: ['hello-web'],
+    ...overrides,
+  });
+
+  it('saves an entry whose every name exists', async () => {
+    expect(await save([ecsCluster()])).toMatchObject({ ok: true, warnings: [] });
+  });
+
   it('refuses an entry with a bad field and nothing to run, every line at once', async () => {
-    const entry = { account: 'ecs-prod', cloudProvider: 'ecs', application: 'hello', region: 'us-west-2', capacity: { min: 1, max: 1, desired: 1 }, ecsClusterName: 'demo', launchType: 'EC2', computeUnits: 'lots' };
+    const entry = ecsCluster({ dockerImageAddress: undefined, computeUnits: 'lots' });
     expect(refusal(await save([entry]))).toEqual([
       '/stages/0/clusters/0/computeUnits: provider field computeUnits is "lots"; set CPU units, e.g. 256',
       '/stages/0/clusters/0/imageDescription: provider field imageDescription is missing; set the image to run: imageDescription {"repository": "...", "tag": "..."}, dockerImageAddress, or a docker/image artifact',
+    ]);
+  });
+
+  it('refuses an ECS cluster, a target group and a subnet purpose the account does not have, found by looking, changing nothing', async () => {
+    const before = world.sim.calls().length;
+    const entry = ecsCluster({ ecsClusterName: 'no-such-cluster', targetGroupMappings: [{ containerPort: 80, targetGroup: 'hello-prod-tg' }], subnetType: 'dmz' });
+    expect(refusal(await save([entry]))).toEqual([
+      '/stages/0/clusters/0/ecsClusterName: provider field ecsClusterName is "no-such-cluster"; no ECS cluster of that name in us-east-1 (ECS ListServices answered ClusterNotFoundException: Cluster not found.); create it or fix the name',
+      '/stages/0/clusters/0/targetGroupMappings/0/targetGroup: provider field targetGroupMappings[0].targetGroup is "hello-prod-tg"; name a target group of the region: Elastic Load Balancing DescribeTargetGroups answered TargetGroupNotFoundException: One or more target groups not found',
+      '/stages/0/clusters/0/subnetType: provider field subnetType is "dmz"; no subnet in us-east-1 is tagged immutable_metadata {"purpose": "dmz"}; tag the subnets or set another purpose',
+    ]);
+    expect(changes(before)).toEqual([]);
+  });
+
+  it('saves with a warning when ECS denies the lookup', async () => {
+    world.sim.inject({ service: 'ecs', action: 'ListServices', error: 'AccessDeniedException', message: 'User is not authorized to perform: ecs:ListServices' });
+    const saved = await save([ecsCluster()]);
+    expect(saved.ok && saved.warnings.map((issue) => issue.message)).toEqual([
+      "could not look in account 'ecs-prod' (us-east-1) for what this cluster names: ECS ListServices answered AccessDeniedException: User is not authorized to perform: ecs:ListServices; saved anyway, and the deploy checks it when it runs",
     ]);
   });
 });

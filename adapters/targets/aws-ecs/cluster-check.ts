@@ -16,7 +16,7 @@ const isObject = (value: unknown): value is Record<string, unknown> => typeof va
  * The entry as the target will receive it, as far as the save can tell: an expected artifact's id
  * stands for the artifact the deploy stage binds to it (core/stages/provider-bindings.ts).
  */
-function asBound(entry: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+export function boundAtSave(entry: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
   const given = entry['taskDefinitionArtifact'];
   const usesArtifact = entry['useTaskDefinitionArtifact'] === true || entry['useTaskDefinitionArtifact'] === 'true';
   if (!usesArtifact || !isObject(given) || isObject(given['artifact']) || entry['resolvedTaskDefinitionArtifact'] !== undefined) return entry;
@@ -30,7 +30,7 @@ const given = (value: unknown) => value !== undefined && value !== null && value
 
 /** The pure check of an ECS cluster entry, for the execution service's save (composition roots pass it as `ecs`). */
 export function checkEcsClusterEntry(entry: Readonly<Record<string, unknown>>, context: ClusterCheckContext): ClusterFieldIssue[] {
-  const issues = providerFieldIssues(asBound(entry), { schema: ecsProviderFieldsSchema, parse: parseEcsClusterConfig, problem, regions: context.regions });
+  const issues = providerFieldIssues(boundAtSave(entry), { schema: ecsProviderFieldsSchema, parse: parseEcsClusterConfig, problem, regions: context.regions });
   // Nothing to run, whatever else is wrong: read from the fields as written.
   const mappings = Array.isArray(entry['containerMappings']) && entry['containerMappings'].length > 0;
   const image = given(entry['imageDescription']) || given(entry['dockerImageAddress']) || mappings || namesAnArtifact(entry);

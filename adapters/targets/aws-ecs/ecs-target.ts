@@ -69,8 +69,10 @@ import {
 import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client, type TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { parseServerGroupName } from '../../../core/deploy/names.ts';
 import type { Clock } from '../../../core/ports/clock.ts';
+import type { ClusterCheckRequest, ClusterFieldIssue } from '../../../core/ports/cluster-checks.ts';
 import type {
   Capacity,
+  ClusterCheckResult,
   ClusterRef,
   CreateServerGroupRequest,
   DescribeResult,
@@ -87,7 +89,8 @@ import type { Target } from '../../../core/ports/target.ts';
 import type { DisableOptions, TrafficPort } from '../../../core/ports/traffic.ts';
 import type { ArtifactContentFailureReason, ArtifactContentPort } from '../../../core/ports/artifact-content.ts';
 import { parseEcsClusterConfig, problem, shown, withTaskDefinitionTemplate, type EcsClusterConfig } from './config.ts';
-import { awsFailure, errorCode } from './ecs-errors.ts';
+import { awsFailure, errorCode, reasonOf } from './ecs-errors.ts';
+import { boundAtSave } from './cluster-check.ts';
 import {
   artifactTaskDefinition,
   createServiceRequest,
@@ -644,16 +647,19 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
 
   async function targetGroupArns(config: EcsClusterConfig): Promise<string[]> {
     const arns: string[] = [];
-    for (const [index, mapping] of config.targetGroupMappings.entries()) {
-      const field = `targetGroupMappings[${index}].targetGroup`;
-      const answer = await aws('Elastic Load Balancing', 'DescribeTargetGroups', () => clients.elbv2.send(new DescribeTargetGroupsCommand({ Names: [mapping.targetGroup] })), problem(field, mapping.targetGroup, 'name a target group of the region'), 'invalid');
-      const groups = answer.TargetGroups ?? [];
-      if (groups.length !== 1 || !groups[0]!.TargetGroupArn) {
-        throw new Halt(failure('invalid', problem(field, mapping.targetGroup, groups.length === 0 ? 'there is no target group of that name; create it or fix the name' : 'several target groups have that name; use a unique one')));
-      }
-      arns.push(groups[0]!.TargetGroupArn);
-    }
+    for (const [index, mapping] of config.targetGroupMappings.entries()) arns.push(await targetGroupArn(mapping.targetGroup, index));
     return arns;
+  }
+
+  /** The ARN of the target group `targetGroupMappings[index]` names: exactly one of that name. */
+  async function targetGroupArn(name: string, index: number): Promise<string> {
+    const field = `targetGroupMappings[${index}].targetGroup`;
+    const answer = await aws('Elastic Load Balancing', 'DescribeTargetGroups', () => clients.elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] })), problem(field, name, 'name a target group of the region'), 'invalid');
+    const groups = answer.TargetGroups ?? [];
+    if (groups.length !== 1 || !groups[0]!.TargetGroupArn) {
+      throw new Halt(failure('invalid', problem(field, name, groups.length === 0 ? 'there is no target group of that name; create it or fix the name' : 'several target groups have that name; use a unique one')));
+    }
+    return groups[0]!.TargetGroupArn;
   }
 
   /** clouddriver's isTaggingEnabled: service tags need both long ARN formats (always on since 2021). */
@@ -997,6 +1003,52 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
   }
 
   // -----------------------------------------------------------------------------------------
+  // Checks at save
+
+  /**
+   * What a cluster entry names, looked up in this account and region without changing anything:
+   * its ECS cluster, each target group, the subnets of `subnets` or of its subnet purposes, and
+   * security groups by name. An entry the parser refuses is the pure check's (cluster-check.ts);
+   * a lookup AWS cannot answer now (throttled, denied, unreachable) makes the whole answer a
+   * failure when nothing else was found.
+   */
+  async function checkClusterNow(request: ClusterCheckRequest): Promise<ClusterCheckResult> {
+    const where = locationProblem(request.location);
+    if (where) return where;
+    const parsed = parseEcsClusterConfig(boundAtSave(request.provider), region);
+    if (!parsed.ok) return { ok: true, issues: [] };
+    const config = parsed.config;
+    const issues: ClusterFieldIssue[] = [];
+    let unanswered: PortFailure | undefined;
+    const look = async <T>(path: readonly (string | number)[], run: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await run();
+      } catch (error) {
+        if (!(error instanceof Halt)) throw error;
+        // A name AWS does not know is the entry's problem; a refusal of the call itself (denied, throttled) is not.
+        const cloudReason = error.failure.cause === undefined ? 'invalid' : reasonOf(error.failure.cause);
+        if (cloudReason === 'invalid' || cloudReason === 'not-found') issues.push({ path, code: 'resource-not-found', message: error.failure.message, severity: 'error' });
+        else unanswered ??= error.failure;
+        return undefined;
+      }
+    };
+    await look(['ecsClusterName'], () =>
+      aws('ECS', 'ListServices', () => clients.ecs.send(new ListServicesCommand({ cluster: config.ecsClusterName, maxResults: 1 }))).catch((error: unknown) => {
+        if (error instanceof Halt && errorCode(error.failure.cause) === 'ClusterNotFoundException') {
+          throw new Halt(failure('invalid', problem('ecsClusterName', config.ecsClusterName, `no ECS cluster of that name in ${region} (${error.failure.message}); create it or fix the name`)));
+        }
+        throw error;
+      }),
+    );
+    for (const [index, mapping] of config.targetGroupMappings.entries()) await look(['targetGroupMappings', index, 'targetGroup'], () => targetGroupArn(mapping.targetGroup, index));
+    const subnetField = config.subnets.length > 0 ? 'subnets' : Array.isArray(request.provider['subnetTypes']) && request.provider['subnetTypes'].length > 0 ? 'subnetTypes' : 'subnetType';
+    const chosen = config.subnets.length > 0 || config.subnetTypes.length > 0 ? await look([subnetField], () => subnetsOf(config)) : undefined;
+    if (config.securityGroupNames.length > 0) await look(['securityGroupNames'], () => securityGroupIds(config, chosen?.vpcs ?? []));
+    if (issues.length === 0 && unanswered) return { ...unanswered, message: unanswered.message.replace(/; try again later$/, '') };
+    return { ok: true, issues };
+  }
+
+  // -----------------------------------------------------------------------------------------
   // The ports
 
   const serverGroups: ServerGroupPort = {
@@ -1012,6 +1064,7 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
       return owner ? Promise.resolve(owner) : guarded(() => destroy(ref, sideEffect.owner));
     },
     describeCluster: (ref) => guarded(() => describeNow(ref)),
+    checkCluster: (request) => guarded(() => checkClusterNow(request)),
   };
 
   const noWeights = () =>

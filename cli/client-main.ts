@@ -81,6 +81,16 @@ export async function runClientCommand(command: string, args: readonly string[],
   if (command === 'up') {
     expect(args, 0, 'up [--port 8084] [--data .gennaker] [--power-role ROLE]... [--root DIR]... [--sandbox]');
     const { startLocalServer } = await import('../local/server.ts');
+    let sandbox: { speed?: number } | undefined;
+    if (values.sandbox) {
+      const { sandboxSpeedFrom } = await import('../local/sandbox/aws-sandbox.ts');
+      try {
+        const speed = sandboxSpeedFrom(process.env);
+        sandbox = speed === undefined ? {} : { speed };
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    }
     return runUp(
       {
         dir,
@@ -88,7 +98,7 @@ export async function runClientCommand(command: string, args: readonly string[],
         ...(values.webhookAllowlist ? { webhookAllowlist: values.webhookAllowlist } : {}),
         ...(values.bodyLimits ? { bodyLimits: values.bodyLimits } : {}),
         powers: { ...(values['power-role'] ? { roles: values['power-role'] } : {}), ...(values.root ? { roots: values.root } : {}) },
-        ...(values.sandbox ? { sandbox: true } : {}),
+        ...(sandbox ? { sandbox } : {}),
       },
       io,
       { start: startLocalServer, stopped: deps.stopped() },

@@ -188,7 +188,10 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
               const secrets = existsSync(join(stateDir, 'secrets.json')) ? { secretsDir: stateDir } : {};
               return createLocalRuntime({ ...options, accounts: known, powers, ...secrets, ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
             },
-            startSandbox: async () => (await import('../local/sandbox/aws-sandbox.ts')).startAwsSandbox(),
+            startSandbox: async () => {
+              const { startAwsSandbox, sandboxSpeedFrom } = await import('../local/sandbox/aws-sandbox.ts');
+              return startAwsSandbox(sandboxOptions(() => sandboxSpeedFrom(process.env)));
+            },
             targetStateDir: join(stateDir, 'targets', 'local'),
             caller: { user: currentUser(), roles: [], admin: true, source: 'cli' },
             ...(prompt ? { prompt } : {}),
@@ -229,4 +232,14 @@ export function webhookAllowlist(flags: readonly string[] | undefined): readonly
   const fromEnv = process.env['GENNAKER_WEBHOOK_ALLOWLIST'];
   const entries = fromEnv?.split(',').map((entry) => entry.trim()).filter(Boolean) ?? [];
   return entries.length > 0 ? entries : undefined;
+}
+
+/** `{ speed }` from GENNAKER_SANDBOX_SPEED, a bad value a usage error. */
+function sandboxOptions(read: () => number | undefined): { speed?: number } {
+  try {
+    const speed = read();
+    return speed === undefined ? {} : { speed };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

@@ -11,8 +11,8 @@ export interface UpOptions {
   readonly bodyLimits?: LocalServerOptions['bodyLimits'];
   /** Dangerous powers: `--power-role` and `--root` (default: admins only, the current directory). */
   readonly powers?: LocalServerOptions['powers'];
-  /** `--sandbox`: the accounts of saved pipelines deploy to the simulated AWS. */
-  readonly sandbox?: boolean;
+  /** `--sandbox`: the accounts of saved pipelines deploy to the simulated AWS (at `speed`). */
+  readonly sandbox?: { readonly speed?: number };
 }
 
 export interface UpDeps {
@@ -39,7 +39,7 @@ export async function runUp(options: UpOptions, io: IoHost, deps: UpDeps): Promi
       ...(options.webhookAllowlist ? { webhookAllowlist: options.webhookAllowlist } : {}),
       ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
       ...(options.powers ? { powers: options.powers } : {}),
-      ...(options.sandbox ? { sandbox: true } : {}),
+      ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     });
   } catch (error) {
     // One line per problem (a broken accounts file lists each).

@@ -112,6 +112,20 @@ const SEED_STEPS = 120;
 
 const SANDBOX_CREDENTIALS = { accessKeyId: 'SANDBOX', secretAccessKey: 'sandbox' };
 
+/**
+ * The speed `GENNAKER_SANDBOX_SPEED` asks for (simulated seconds per second, 1-10000), or
+ * undefined when unset; a value that is not such a number throws one line saying so.
+ */
+export function sandboxSpeedFrom(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const text = env['GENNAKER_SANDBOX_SPEED'];
+  if (text === undefined || text.trim() === '') return undefined;
+  const speed = Number(text);
+  if (!(Number.isFinite(speed) && speed >= 1 && speed <= 10_000)) {
+    throw new Error(`GENNAKER_SANDBOX_SPEED is '${text}'; set simulated seconds per second, a number from 1 to 10000 (default 30)`);
+  }
+  return speed;
+}
+
 /** Starts the simulator and its clock. */
 export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<AwsSandbox> {
   const speed = options.speed ?? 30;

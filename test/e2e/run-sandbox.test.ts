@@ -26,9 +26,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function gennaker(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function gennaker(args: readonly string[], extraEnv: Readonly<Record<string, string>> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', GENNAKER_SANDBOX_SPEED: '120', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -129,5 +129,11 @@ describe('gennaker run --sandbox', () => {
     expect(callCount(output, 'lambda:PublishVersion')).toBe(1);
     expect(callCount(output, 'lambda:UpdateAlias')).toBe(3);
     expect(callCount(output, 'lambda:CreateFunction')).toBeUndefined();
+  });
+
+  it('refuses a sandbox speed that is not a number of simulated seconds per second, exiting 2', async () => {
+    const result = await gennaker(['run', example, '--sandbox'], { GENNAKER_SANDBOX_SPEED: 'fast' });
+    expect(result.code).toBe(2);
+    expect(result.stdout + result.stderr).toMatch(/GENNAKER_SANDBOX_SPEED is 'fast'; set simulated seconds per second, a number from 1 to 10000 \(default 30\)/);
   });
 });

@@ -15,7 +15,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(root, 'bin/gennaker.js');
 const example = join(root, 'examples/pipelines/ec2-redblack.json');
 const work = mkdtempSync(join(tmpdir(), 'gennaker-up-sandbox-'));
-const env = { ...process.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const env = { ...process.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', GENNAKER_SANDBOX_SPEED: '120' };
 const started: ChildProcess[] = [];
 
 afterAll(async () => {
@@ -66,7 +66,7 @@ describe('gennaker up --sandbox', () => {
   it('seeds a saved pipeline, deploys it to the simulated AWS through the API, and describes what the simulated AWS holds', async () => {
     const dataDir = join(work, 'sandboxed');
     const server = await up(dataDir, ['--sandbox']);
-    expect(server.output()).toMatch(/sandbox: the AWS accounts saved pipelines name deploy to a simulated AWS/);
+    expect(server.output()).toMatch(/sandbox: the AWS accounts saved pipelines name deploy to a simulated AWS \(clock ×120\)/);
 
     const empty = await gennaker(dataDir, server.endpoint, ['sandbox', 'describe']);
     expect(empty.code, empty.output).toBe(0);

@@ -2,7 +2,7 @@
  * The canary analysis issue's "Not done until": over 5 seeds, the demo's bad canary (5% errors)
  * is caught and rolled back every time, and the good one is promoted every time. One run is the
  * real `gennaker demo --canary --json --seed N` child process; the others run the same code
- * in-process with a canary half as long. They run one after another: five demos at once on two cores (each with its load
+ * in-process. They run one after another: five demos at once on two cores (each with its load
  * generator and instances, beside the rest of the suite) would judge the machine, not the canary.
  */
 import { execFile } from 'node:child_process';
@@ -26,8 +26,7 @@ interface DemoJson {
 async function inProcess(seed: number): Promise<DemoJson> {
   const out: string[] = [];
   const io: IoHost = { emit: (message) => void (message.kind === 'data' ? out.push(message.text) : message.kind === 'error' ? out.push(JSON.stringify({ error: message.message })) : undefined) };
-  // Half the default lifetime (8 s, two 4 s intervals): still ~240 requests an interval to each side.
-  await runCanaryDemo({ json: true, seed, lifetimeSeconds: 8, intervalSeconds: 4 }, io, { startServer: startLocalServer });
+  await runCanaryDemo({ json: true, seed }, io, { startServer: startLocalServer });
   return JSON.parse(out.find((text) => text.trimStart().startsWith('{\n')) ?? out.join('\n')) as DemoJson;
 }
 

@@ -15,8 +15,7 @@ import type { IoHost, StageProgress } from '../../core/io-host.ts';
 import { formatIssue } from '../../core/issues.ts';
 import type { Execution, JsonObject, StageRecord } from '../../core/ports/execution-store.ts';
 import type { LocalRuntime, LocalRuntimeOptions } from '../../local/wiring.ts';
-import type { Account } from '../../core/ports/accounts.ts';
-import type { TargetLookup } from '../../core/ports/target.ts';
+import type { AwsSandbox, DeployedCluster } from '../../local/sandbox/aws-sandbox.ts';
 import type { LoadedDocument } from '../pipeline-files.ts';
 import { EXIT, UsageError } from '../usage.ts';
 import { pickPipeline } from './compile.ts';
@@ -59,42 +58,8 @@ export interface RunCommandDeps {
   readonly startSandbox?: () => Promise<RunSandbox>;
 }
 
-/** The simulated clouds a sandboxed run deploys to (local/sandbox). */
-export interface RunSandbox {
-  /** Serves the accounts the pipelines name and seeds what their stages assume. */
-  serve(
-    pipelines: readonly unknown[],
-    parameters: Readonly<Record<string, string>>,
-  ): Promise<{
-    readonly accounts: readonly Account[];
-    readonly seeded: ReadonlyArray<{ readonly kind: string; readonly id: string; readonly detail: string }>;
-    /** Artifacts the run's manual trigger brings (an image a docker trigger would have named). */
-    readonly triggerArtifacts?: readonly JsonObject[];
-  }>;
-  readonly targets: TargetLookup;
-  /** The clusters the pipeline deploys to, as they are now: what the run left behind. */
-  describeDeployed?(): Promise<ReadonlyArray<DeployedClusterReport>>;
-  /** The cloud calls the run made (seeding excluded), counted by `service:Action`. */
-  callCounts(): ReadonlyArray<{ readonly call: string; readonly count: number }>;
-  close(): Promise<void>;
-}
-
-/** A cluster after a sandboxed run (local/sandbox `DeployedCluster`). */
-export interface DeployedClusterReport {
-  readonly account: string;
-  readonly region: string;
-  readonly cluster: string;
-  readonly problem?: string;
-  readonly serverGroups: ReadonlyArray<{
-    readonly name: string;
-    readonly disabled: boolean;
-    readonly draining: boolean;
-    readonly up: number;
-    readonly instances: number;
-    readonly capacity: { readonly min: number; readonly max: number; readonly desired: number };
-    readonly images?: readonly string[];
-  }>;
-}
+/** The simulated clouds a sandboxed run deploys to: the part of local/sandbox's AwsSandbox `run` uses. */
+export type RunSandbox = Pick<AwsSandbox, 'serve' | 'targets' | 'describeDeployed' | 'callCounts' | 'close'>;
 
 /** Parses `--param k=v`. */
 export function parseParams(pairs: readonly string[]): Record<string, string> {
@@ -214,7 +179,7 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
       // Counted before the clusters are described for the report: those reads are not the run's.
       const calls = sandbox.callCounts();
       try {
-        if (sandbox.describeDeployed) reportDeployed(await sandbox.describeDeployed(), io);
+        reportDeployed(await sandbox.describeDeployed(), io);
         reportCloudCalls(calls, io);
       } finally {
         await sandbox.close();
@@ -236,7 +201,7 @@ function reportSandbox(served: Awaited<ReturnType<RunSandbox['serve']>>, io: IoH
 }
 
 /** Each cluster the run deployed to, as it is now: which server groups serve, with their health and capacity. */
-function reportDeployed(clusters: ReadonlyArray<DeployedClusterReport>, io: IoHost): void {
+function reportDeployed(clusters: readonly DeployedCluster[], io: IoHost): void {
   for (const cluster of clusters) {
     const where = `sandbox: cluster ${cluster.cluster} (${cluster.account}, ${cluster.region})`;
     if (cluster.problem !== undefined) {

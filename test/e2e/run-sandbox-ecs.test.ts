@@ -7,16 +7,15 @@
  * would bring, and the service a red/black replaces — reports it, runs the red/black, reports the
  * cluster it left and the cloud calls by API action.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callCount, runGennaker } from '../support/sandbox-cli.ts';
 import { CONFORMANCE_CORPUS } from '../support/conformance.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(root, 'bin/gennaker.js');
 const conformance = join(CONFORMANCE_CORPUS, 'spinnaker_spinnaker_ecs-pipelineConfigs.json');
 const example = join(root, 'examples/pipelines/ecs-redblack.json');
 
@@ -27,23 +26,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function gennaker(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', GENNAKER_SANDBOX_SPEED: '120' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
-/** The count printed for one `service:Action` in the calls report. */
-function callCount(output: string, call: string): number | undefined {
-  const line = output.split('\n').find((candidate) => candidate.trim().startsWith(`${call} `));
-  return line ? Number(line.trim().split(/\s+/).at(-1)) : undefined;
-}
 
 /** The Orca-shaped execution `--json` prints. */
 function executionOf(stdout: string): { status: string; trigger: Record<string, unknown>; stages: Array<{ type: string; status: string; context: Record<string, unknown> }> } {
@@ -52,7 +34,7 @@ function executionOf(stdout: string): { status: string; trigger: Record<string, 
 
 describe('gennaker run --sandbox on ECS', () => {
   it("runs Spinnaker's ECS pipeline unchanged: its task definition read through the artifact account, the trigger's image supplied, v000 replaced by v001", async () => {
-    const result = await gennaker(['run', conformance, '--sandbox', '--json']);
+    const result = await runGennaker(['run', conformance, '--sandbox', '--json'], dir);
     const output = result.stdout + result.stderr;
     expect(result.code, output).toBe(0);
 
@@ -102,7 +84,7 @@ describe('gennaker run --sandbox on ECS', () => {
   });
 
   it('runs the ECS red/black example with a parameter: the image tag given, v000 replaced by v001', async () => {
-    const result = await gennaker(['run', example, '--sandbox', '--param', 'tag=2.4.0']);
+    const result = await runGennaker(['run', example, '--sandbox', '--param', 'tag=2.4.0'], dir);
     const output = result.stdout + result.stderr;
     expect(result.code, output).toBe(0);
     expect(output).toMatch(/sandbox: simulated accounts my-ecs-prod \(ecs, eu-west-1\)/);

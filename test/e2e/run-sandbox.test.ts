@@ -7,15 +7,14 @@
  * stays strict and the deploy fails as AWS would fail it. A cluster with a wrong field is refused
  * at save, by `validate` and by `run`, before any deploy call.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callCount, runGennaker } from '../support/sandbox-cli.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(root, 'bin/gennaker.js');
 const example = join(root, 'examples/pipelines/ec2-redblack.json');
 const lambdaExample = join(root, 'examples/pipelines/lambda-weighted.json');
 
@@ -26,27 +25,10 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function gennaker(args: readonly string[], extraEnv: Readonly<Record<string, string>> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', GENNAKER_SANDBOX_SPEED: '120', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
-/** The count printed for one `service:Action` in the calls report. */
-function callCount(output: string, call: string): number | undefined {
-  const line = output.split('\n').find((candidate) => candidate.trim().startsWith(`${call} `));
-  return line ? Number(line.trim().split(/\s+/).at(-1)) : undefined;
-}
 
 describe('gennaker run --sandbox', () => {
   it('runs the EC2 red/black example against the simulated AWS: seeds, replaces v000 with v001, reports the calls', async () => {
-    const result = await gennaker(['run', example, '--sandbox', '--json']);
+    const result = await runGennaker(['run', example, '--sandbox', '--json'], dir);
     const output = result.stdout + result.stderr;
     expect(result.code, output).toBe(0);
     expect(output).toMatch(/sandbox: simulated accounts my-aws-prod \(aws, us-west-2\)/);
@@ -80,7 +62,7 @@ describe('gennaker run --sandbox', () => {
     pipeline.stages[0]!.clusters[0]!['strategy'] = '';
     const file = join(dir, 'ami-from-trigger.json');
     writeFileSync(file, JSON.stringify(pipeline));
-    const result = await gennaker(['run', file, '--sandbox']);
+    const result = await runGennaker(['run', file, '--sandbox'], dir);
     const output = result.stdout + result.stderr;
     expect(result.code, output).toBe(1);
     expect(output).not.toMatch(/image ami-/);
@@ -97,12 +79,12 @@ describe('gennaker run --sandbox', () => {
       return file;
     };
     const invalid = altered({ instanceType: 5, amiName: undefined }, 'bad-fields.json');
-    const validated = await gennaker(['validate', invalid]);
+    const validated = await runGennaker(['validate', invalid], dir);
     expect(validated.code).toBe(1);
     expect(validated.stdout + validated.stderr).toContain(`${invalid}#/stages/0/clusters/0/instanceType: provider field instanceType is 5; set an EC2 instance type, e.g. "m5.large" [error]`);
     expect(validated.stdout + validated.stderr).toContain(`${invalid}#/stages/0/clusters/0/amiName: provider field amiName is missing; set the AMI to run`);
 
-    const result = await gennaker(['run', altered({ instanceType: 'm5.gigantic' }, 'bad-type.json'), '--sandbox']);
+    const result = await runGennaker(['run', altered({ instanceType: 'm5.gigantic' }, 'bad-type.json'), '--sandbox'], dir);
     const output = result.stdout + result.stderr;
     expect(result.code, output).toBe(1);
     expect(output).toContain('bad-type.json#/stages/0/clusters/0/instanceType: provider field instanceType is "m5.gigantic"; EC2 offers no such instance type in us-west-2');
@@ -112,7 +94,7 @@ describe('gennaker run --sandbox', () => {
   });
 
   it('rolls the Lambda example out 10% → 50% → 100% over the live version the sandbox made, with its code object seeded from the parameters', async () => {
-    const result = await gennaker(['run', lambdaExample, '--sandbox', '--param', 'version=2.0.0', '--param', 'watchSeconds=1', '--json']);
+    const result = await runGennaker(['run', lambdaExample, '--sandbox', '--param', 'version=2.0.0', '--param', 'watchSeconds=1', '--json'], dir);
     const output = result.stdout + result.stderr;
     expect(result.code, output).toBe(0);
     expect(output).toMatch(/code object s3:\/\/hello-artifacts\/hello-api\/2\.0\.0\.zip/);
@@ -132,7 +114,7 @@ describe('gennaker run --sandbox', () => {
   });
 
   it('refuses a sandbox speed that is not a number of simulated seconds per second, exiting 2', async () => {
-    const result = await gennaker(['run', example, '--sandbox'], { GENNAKER_SANDBOX_SPEED: 'fast' });
+    const result = await runGennaker(['run', example, '--sandbox'], dir, { GENNAKER_SANDBOX_SPEED: 'fast' });
     expect(result.code).toBe(2);
     expect(result.stdout + result.stderr).toMatch(/GENNAKER_SANDBOX_SPEED is 'fast'; set simulated seconds per second, a number from 1 to 10000 \(default 30\)/);
   });

@@ -4,6 +4,7 @@
  * and which adapter serves each (`local`, `aws-ec2`, `aws-ecs`, `aws-lambda`, `gce`, `kubernetes`).
  */
 import type { FunctionPort } from './functions.ts';
+import type { ManifestPort } from './manifests.ts';
 import type { ServerGroupPort } from './server-groups.ts';
 import type { TrafficPort } from './traffic.ts';
 
@@ -17,6 +18,11 @@ export interface Target {
    * for targets without functions (local, ECS...): a Lambda stage naming such an account fails.
    */
   readonly functions?: FunctionPort;
+  /**
+   * The account's Kubernetes API server, for Spinnaker's manifest stages (core/ports/manifests.ts).
+   * Absent for targets without one: a manifest stage naming such an account fails.
+   */
+  readonly manifests?: ManifestPort;
 }
 
 /** Which account a stage names (`credentials` or `account`), and its cloud provider when the stage says. */

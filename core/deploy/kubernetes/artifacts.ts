@@ -150,6 +150,29 @@ export function bindArtifacts(manifest: KubernetesObject, artifacts: readonly Bi
   return { manifest: copy, bound };
 }
 
+/** The artifact types clouddriver's replacers find in a manifest. */
+const FOUND_TYPES = ['docker/image', 'kubernetes/configMap', 'kubernetes/secret', 'kubernetes/deployment', 'kubernetes/replicaSet'] as const;
+
+/**
+ * The artifacts a live object uses (KubernetesHandler.listArtifacts: every replacer's finds, each
+ * once): `{type, reference, name}`, the name read from the reference as the replacer reads it (a
+ * `docker/image` by its repository). What findArtifactsFromResource outputs.
+ */
+export function listArtifacts(manifest: KubernetesObject): BindableArtifact[] {
+  const found: BindableArtifact[] = [];
+  const seen = new Set<string>();
+  for (const type of FOUND_TYPES) {
+    const { slots, nameOf } = slotsFor(manifest as Json, type);
+    for (const { holder, key } of slots) {
+      const reference = holder[key] as string;
+      if (seen.has(`${type}\u0000${reference}`)) continue;
+      seen.add(`${type}\u0000${reference}`);
+      found.push({ type, reference, name: nameOf(reference) });
+    }
+  }
+  return found;
+}
+
 /**
  * The artifact a manifest is once deployed (ArtifactConverter): `kubernetes/<kind>`, its
  * unversioned name, its namespace, and for a version `v003` with reference `<name>-v003`.

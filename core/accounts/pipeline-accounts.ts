@@ -4,11 +4,12 @@
  * JSON pointer naming the value, the known accounts and the closest one ("did you mean"). The
  * fields, as Spinnaker names them: `clusters[].account` of a deploy; `credentials` of the
  * server-group, cluster and findImage stages and of a clusterSize precondition; `account` (or
- * `credentials`) of a runJob and of Spinnaker's Lambda stages. A value holding an expression is left alone: it is known only when
+ * `credentials`) of a runJob, of Spinnaker's Lambda stages and of its Kubernetes manifest stages. A value holding an expression is left alone: it is known only when
  * the stage runs. Pure: the pipeline JSON as given in, issues out.
  */
 import { pointerJoin, type ValidationIssue } from '../issues.ts';
 import type { AccountRegistry } from '../ports/accounts.ts';
+import { MANIFEST_OPERATION_STAGE_TYPES } from '../pipeline/stage-types/index.ts';
 import { closestName } from './registry.ts';
 
 /** Stage types whose `credentials` names the account they act in. */
@@ -70,6 +71,10 @@ export function accountReferences(config: unknown): Array<{ readonly pointer: st
       }
       default:
         if (typeof stage['type'] === 'string' && CREDENTIALS_STAGE_TYPES.has(stage['type'])) named(stage, 'credentials', at);
+        if (typeof stage['type'] === 'string' && (MANIFEST_OPERATION_STAGE_TYPES as readonly string[]).includes(stage['type'])) {
+          named(stage, 'account', at);
+          named(stage, 'credentials', at);
+        }
     }
   }
   return found;

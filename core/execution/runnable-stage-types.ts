@@ -10,6 +10,7 @@ import {
   LAMBDA_INVOKE_TYPES,
   LAMBDA_TRAFFIC_ROUTING_TYPES,
   LAMBDA_UPDATE_CODE_TYPES,
+  MANIFEST_OPERATION_STAGE_TYPES,
   type StageType,
 } from '../pipeline/index.ts';
 
@@ -24,6 +25,9 @@ export const LAMBDA_STAGE_TYPES: readonly StageType[] = [
   ...LAMBDA_INVOKE_TYPES,
   ...LAMBDA_DELETE_TYPES,
 ];
+
+/** Spinnaker's Kubernetes stages that act on live objects; they run on accounts whose target has a cluster (`Target.manifests`). */
+export const MANIFEST_STAGE_TYPES: readonly StageType[] = MANIFEST_OPERATION_STAGE_TYPES;
 
 /**
  * Stage types that run when the runner has deploy targets (`StageRunnerDeps.targets`); without
@@ -43,4 +47,5 @@ export const DEPLOY_TARGET_STAGE_TYPES: readonly StageType[] = [
   'rollbackServerGroup',
   'findImage',
   ...LAMBDA_STAGE_TYPES,
+  ...MANIFEST_STAGE_TYPES,
 ];

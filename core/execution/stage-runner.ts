@@ -42,7 +42,9 @@ import { runFindImage, runFindImageFromTags } from '../stages/find-image.ts';
 import { runMonitorPipeline, runStartPipeline } from '../stages/pipeline.ts';
 import { runRollbackServerGroupTask } from '../stages/rollback-server-group.ts';
 import { runJobTask } from '../stages/run-job.ts';
+import { isKubernetesRunJob } from '../pipeline/stage-types/index.ts';
 import { runLambdaTask } from '../stages/lambda.ts';
+import { runManifestTask } from '../stages/manifest.ts';
 import { runKayentaCanaryTask, type CanaryStageDeps } from '../stages/kayenta-canary.ts';
 import type { CanaryConfigStore } from '../ports/canary-config-store.ts';
 import type { MetricSourceLookup } from '../ports/metric-source.ts';
@@ -623,6 +625,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'findImageFromTags':
         return deps.artifacts ? runFindImageFromTags(as<typeof stage>(), { artifacts: deps.artifacts }) : failed(cannotRunYet(stage.type));
       case 'runJob':
+        if (isKubernetesRunJob(stage.config)) return deployDeps ? runManifestTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
         return deps.jobs ? runJobTask(as<typeof stage>(), { jobs: deps.jobs, ...(deps.artifacts ? { artifacts: deps.artifacts } : {}) }) : failed(cannotRunYet(stage.type));
       case 'deploy':
         return deployDeps ? runDeployTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft, canaryDeps) : failed(cannotRunYet(stage.type));
@@ -639,6 +642,17 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'Aws.LambdaDeleteStage':
       case 'lambdaDelete':
         return deployDeps ? runLambdaTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
+      case 'scaleManifest':
+      case 'patchManifest':
+      case 'undoRolloutManifest':
+      case 'enableManifest':
+      case 'disableManifest':
+      case 'findArtifactsFromResource':
+      case 'rollingRestartManifest':
+      case 'pauseRolloutManifest':
+      case 'resumeRolloutManifest':
+      case 'runJobManifest':
+        return deployDeps ? runManifestTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
       default: {
         const unknown: never = stage;
         throw invariant(`unknown stage type ${JSON.stringify((unknown as Stage).type)}`);

@@ -37,6 +37,18 @@ import { LAMBDA_TRAFFIC_ROUTING_TYPES, lambdaTrafficRoutingStageTypes } from './
 import type { LambdaTrafficRoutingStage } from './lambda-traffic-routing.ts';
 import { LAMBDA_UPDATE_CODE_TYPES, lambdaUpdateCodeStageTypes } from './lambda-update-code.ts';
 import type { LambdaUpdateCodeStage } from './lambda-update-code.ts';
+import { findArtifactsFromResourceStageType } from './find-artifacts-from-resource.ts';
+import type { FindArtifactsFromResourceStage } from './find-artifacts-from-resource.ts';
+import { patchManifestStageType } from './manifest-patch.ts';
+import type { PatchManifestStage } from './manifest-patch.ts';
+import { pauseRolloutManifestStageType, resumeRolloutManifestStageType, rollingRestartManifestStageType } from './manifest-rollout.ts';
+import type { PauseRolloutManifestStage, ResumeRolloutManifestStage, RollingRestartManifestStage } from './manifest-rollout.ts';
+import { scaleManifestStageType } from './manifest-scale.ts';
+import type { ScaleManifestStage } from './manifest-scale.ts';
+import { disableManifestStageType, enableManifestStageType } from './manifest-traffic.ts';
+import type { DisableManifestStage, EnableManifestStage } from './manifest-traffic.ts';
+import { undoRolloutManifestStageType } from './manifest-undo-rollout.ts';
+import type { UndoRolloutManifestStage } from './manifest-undo-rollout.ts';
 import { manualJudgmentStageType } from './manual-judgment.ts';
 import type { ManualJudgmentStage } from './manual-judgment.ts';
 import { pipelineStageType } from './pipeline.ts';
@@ -47,6 +59,8 @@ import { rollbackClusterStageType } from './rollback-cluster.ts';
 import type { RollbackClusterStage } from './rollback-cluster.ts';
 import { rollbackServerGroupStageType } from './rollback-server-group.ts';
 import type { RollbackServerGroupStage } from './rollback-server-group.ts';
+import { runJobManifestStageType } from './run-job-manifest.ts';
+import type { RunJobManifestStage } from './run-job-manifest.ts';
 import { runJobStageType } from './run-job.ts';
 import type { RunJobStage } from './run-job.ts';
 import { scaleDownClusterStageType } from './scale-down-cluster.ts';
@@ -78,12 +92,20 @@ export type { LambdaDeploymentConfig, LambdaDeploymentStage, LambdaDeploymentTyp
 export type { LambdaInvokeConfig, LambdaInvokeStage, LambdaInvokeType } from './lambda-invoke.ts';
 export type { LambdaDeploymentStrategy, LambdaTrafficRoutingConfig, LambdaTrafficRoutingStage, LambdaTrafficRoutingType } from './lambda-traffic-routing.ts';
 export type { LambdaUpdateCodeConfig, LambdaUpdateCodeStage, LambdaUpdateCodeType } from './lambda-update-code.ts';
+export type { FindArtifactsFromResourceConfig, FindArtifactsFromResourceStage } from './find-artifacts-from-resource.ts';
+export type { ManifestSource, PatchManifestConfig, PatchManifestStage, PatchMergeStrategy } from './manifest-patch.ts';
+export type { ManifestRolloutConfig, PauseRolloutManifestStage, ResumeRolloutManifestStage, RollingRestartManifestStage } from './manifest-rollout.ts';
+export type { ScaleManifestConfig, ScaleManifestStage } from './manifest-scale.ts';
+export type { ManifestCriteria, ManifestMode, ManifestTargetConfig } from './manifest-target.ts';
+export type { DisableManifestStage, EnableManifestStage, ManifestTrafficConfig } from './manifest-traffic.ts';
+export type { UndoRolloutManifestConfig, UndoRolloutManifestStage } from './manifest-undo-rollout.ts';
 export type { ManualJudgmentConfig, ManualJudgmentStage } from './manual-judgment.ts';
 export type { PipelineStage, PipelineStageConfig } from './pipeline.ts';
 export type { Capacity, ResizeAction, ResizeServerGroupConfig, ResizeServerGroupStage } from './resize-server-group.ts';
 export type { RollbackClusterConfig, RollbackClusterStage } from './rollback-cluster.ts';
 export type { RollbackServerGroupConfig, RollbackServerGroupStage, RollbackType } from './rollback-server-group.ts';
 export type { RunJobConfig, RunJobStage } from './run-job.ts';
+export type { RunJobManifestConfig, RunJobManifestStage } from './run-job-manifest.ts';
 export type { ScaleDownClusterConfig, ScaleDownClusterStage } from './scale-down-cluster.ts';
 export type { ClusterLocation, ServerGroupTarget, ServerGroupTargetConfig } from './server-group-target.ts';
 export type { ShrinkClusterConfig, ShrinkClusterStage } from './shrink-cluster.ts';
@@ -100,6 +122,10 @@ export { LAMBDA_DEPLOYMENT_TYPES, LAMBDA_MAX_POLLS } from './lambda-deployment.t
 export { LAMBDA_INVOKE_TYPES } from './lambda-invoke.ts';
 export { LAMBDA_DEPLOYMENT_STRATEGIES, LAMBDA_TRAFFIC_ROUTING_TYPES } from './lambda-traffic-routing.ts';
 export { LAMBDA_UPDATE_CODE_TYPES } from './lambda-update-code.ts';
+export { MANIFEST_CRITERIA, MANIFEST_MODES } from './manifest-target.ts';
+export { PATCH_MERGE_STRATEGIES, patchBodyProblems, patchEntries } from './manifest-patch.ts';
+export { checkJobManifest, jobManifestProblems } from './run-job-manifest.ts';
+export { isKubernetesRunJob } from './run-job.ts';
 
 /** A parsed stage: `StageBase<'wait', WaitConfig>` and so on, told apart by `type`. */
 export type Stage =
@@ -129,7 +155,38 @@ export type Stage =
   | LambdaUpdateCodeStage
   | LambdaTrafficRoutingStage
   | LambdaInvokeStage
-  | LambdaDeleteStage;
+  | LambdaDeleteStage
+  | ManifestOperationStage
+  | RunJobManifestStage;
+
+/**
+ * Spinnaker's Kubernetes stages that act on live objects (deployManifest and deleteManifest
+ * aside): each takes an account, a namespace and an object by name or by dynamic target.
+ */
+export type ManifestOperationStage =
+  | ScaleManifestStage
+  | PatchManifestStage
+  | UndoRolloutManifestStage
+  | EnableManifestStage
+  | DisableManifestStage
+  | FindArtifactsFromResourceStage
+  | RollingRestartManifestStage
+  | PauseRolloutManifestStage
+  | ResumeRolloutManifestStage;
+
+/** The types of ManifestOperationStage and Kubernetes' Run Job: the stages that name a Kubernetes `account`. */
+export const MANIFEST_OPERATION_STAGE_TYPES = [
+  'scaleManifest',
+  'patchManifest',
+  'undoRolloutManifest',
+  'enableManifest',
+  'disableManifest',
+  'findArtifactsFromResource',
+  'rollingRestartManifest',
+  'pauseRolloutManifest',
+  'resumeRolloutManifest',
+  'runJobManifest',
+] as const satisfies ReadonlyArray<ManifestOperationStage['type'] | RunJobManifestStage['type']>;
 
 /** Spinnaker's Lambda stages, under both of their names. */
 export type LambdaStage = LambdaDeploymentStage | LambdaUpdateCodeStage | LambdaTrafficRoutingStage | LambdaInvokeStage | LambdaDeleteStage;
@@ -149,18 +206,28 @@ const REGISTRY: { readonly [T in StageType]: StageTypeDefinition<T, Extract<Stag
   disableCluster: disableClusterStageType,
   disableServerGroup: disableServerGroupStageType,
   enableServerGroup: enableServerGroupStageType,
+  disableManifest: disableManifestStageType,
+  enableManifest: enableManifestStageType,
   evaluateVariables: evaluateVariablesStageType,
+  findArtifactsFromResource: findArtifactsFromResourceStageType,
   findImage: findImageStageType,
   findImageFromTags: findImageFromTagsStageType,
   kayentaCanary: kayentaCanaryStageType,
   manualJudgment: manualJudgmentStageType,
+  patchManifest: patchManifestStageType,
+  pauseRolloutManifest: pauseRolloutManifestStageType,
   pipeline: pipelineStageType,
   resizeServerGroup: resizeServerGroupStageType,
   rollbackCluster: rollbackClusterStageType,
   rollbackServerGroup: rollbackServerGroupStageType,
+  resumeRolloutManifest: resumeRolloutManifestStageType,
+  rollingRestartManifest: rollingRestartManifestStageType,
   runJob: runJobStageType,
+  runJobManifest: runJobManifestStageType,
   scaleDownCluster: scaleDownClusterStageType,
+  scaleManifest: scaleManifestStageType,
   shrinkCluster: shrinkClusterStageType,
+  undoRolloutManifest: undoRolloutManifestStageType,
   wait: waitStageType,
   waitUntil: waitUntilStageType,
   webhook: webhookStageType,
@@ -171,6 +238,22 @@ const REGISTRY: { readonly [T in StageType]: StageTypeDefinition<T, Extract<Stag
   ...lambdaDeleteStageTypes,
 };
 
+/** Spinnaker's Kubernetes stages named `<verb>Manifest`, supported or not. */
+const SPINNAKER_MANIFEST_TYPES: readonly string[] = [
+  'bakeManifest',
+  'deleteManifest',
+  'deployManifest',
+  'disableManifest',
+  'enableManifest',
+  'patchManifest',
+  'pauseRolloutManifest',
+  'resumeRolloutManifest',
+  'rollingRestartManifest',
+  'runJobManifest',
+  'scaleManifest',
+  'undoRolloutManifest',
+];
+
 /** The stage types Gennaker runs, sorted. */
 export const SUPPORTED_STAGE_TYPES: readonly string[] = Object.keys(REGISTRY).sort();
 
@@ -180,11 +263,14 @@ export const SUPPORTED_STAGE_TYPES_SUMMARY: string = summarizeStageTypes(SUPPORT
 /**
  * The supported types for a message, short enough for one line: the server-group and cluster
  * stages grouped by their common ending (`{enable,disable}ServerGroup`), the Lambda stages (each
- * also under its Orca name) as `Aws.Lambda*Stage`.
+ * also under its Orca name) as `Aws.Lambda*Stage`, the find stages as `find{Image,...}`, and
+ * Spinnaker's Kubernetes stages as `Kubernetes *Manifest`.
  */
 export function summarizeStageTypes(types: readonly string[]): string {
   const lambda = new Set<string>([...LAMBDA_DEPLOYMENT_TYPES, ...LAMBDA_UPDATE_CODE_TYPES, ...LAMBDA_TRAFFIC_ROUTING_TYPES, ...LAMBDA_INVOKE_TYPES, ...LAMBDA_DELETE_TYPES]);
-  const rest = types.filter((type) => !lambda.has(type));
+  const manifests = types.filter((type) => SPINNAKER_MANIFEST_TYPES.includes(type));
+  const grouped = manifests.length >= 2 ? new Set(manifests) : new Set<string>();
+  const rest = types.filter((type) => !lambda.has(type) && !grouped.has(type));
   const groups: string[] = [];
   let single = rest;
   for (const suffix of ['ServerGroup', 'Cluster']) {
@@ -193,6 +279,14 @@ export function summarizeStageTypes(types: readonly string[]): string {
     single = single.filter((type) => !members.includes(type));
     groups.push(`{${members.map((type) => type.slice(0, -suffix.length)).join(',')}}${suffix}`);
   }
+  // The find stages by their common beginning: find{Image,ImageFromTags}.
+  const finds = single.filter((type) => type.startsWith('find') && type.length > 'find'.length);
+  if (finds.length >= 2) {
+    single = single.filter((type) => !finds.includes(type));
+    groups.unshift(`find{${finds.map((type) => type.slice('find'.length)).join(',')}}`);
+  }
+  // Named by the family alone: which of Spinnaker's *Manifest stages is missing, the message about it says.
+  if (grouped.size > 0) groups.push('Kubernetes *Manifest');
   const hasLambda = types.some((type) => lambda.has(type));
   return [...[...single].sort(), ...groups, ...(hasLambda ? ['Aws.Lambda*Stage'] : [])].join(', ');
 }
@@ -218,12 +312,9 @@ export const KNOWN_SPINNAKER_STAGE_TYPES: readonly string[] = [
     'dependsOnExecution',
     'deployCloudFormation',
     'deployManifest',
-    'disableManifest',
-    'enableManifest',
     'evaluateArtifacts',
     'evaluateDeploymentHealth',
     'findArtifactFromExecution',
-    'findArtifactsFromResource',
     'googleCloudBuild',
     'gremlin',
     'importDeliveryConfig',
@@ -237,21 +328,14 @@ export const KNOWN_SPINNAKER_STAGE_TYPES: readonly string[] = [
     'modifyAwsScalingProcess',
     'modifyWarmPool',
     'monitorPipeline',
-    'patchManifest',
-    'pauseRolloutManifest',
     'preconfiguredJob',
     'preconfiguredWebhook',
     'restrictExecutionDuringTimeWindow',
-    'resumeRolloutManifest',
     'rollingPush',
-    'rollingRestartManifest',
-    'runJobManifest',
     'runMultiplePipelines',
     'savePipelinesFromArtifact',
-    'scaleManifest',
     'script',
     'travis',
-    'undoRolloutManifest',
     'upsertEntityTags',
     'upsertImageTags',
     'upsertLoadBalancers',

@@ -5,12 +5,17 @@
  * With `cloudProvider: "local"` (core/stages/run-job.ts) the job is a process on the machine:
  * `command` (an argv) or `shell` (a command line for /bin/sh, only when asked for), `env`,
  * `image` (a baked image to run in) and `workingDirectory`.
+ *
+ * With `cloudProvider: "kubernetes"` it is Kubernetes' Run Job, exactly `runJobManifest`
+ * (run-job-manifest.ts): Deck saves that stage under either name, and Orca runs both as this one.
  */
 import { z } from 'zod';
 import type { StageBase } from '../model.ts';
 import { anyText, isTemplate, optional, withDefault, flag, text, type Expression } from '../fields.ts';
 import type { ConfigIssue } from '../zod-issues.ts';
+import { safeParse } from '../zod-issues.ts';
 import { defineStageType, error } from './definition.ts';
+import { checkJobManifest, runJobManifestStageType } from './run-job-manifest.ts';
 
 export interface RunJobConfig {
   readonly account?: string;
@@ -58,7 +63,22 @@ export function propertyFileProblem(path: string): string | undefined {
   return undefined;
 }
 
-function check(config: RunJobConfig): ConfigIssue[] {
+/** Whether a runJob stage is Kubernetes' Run Job (the runJobManifest stage under Orca's name). */
+export function isKubernetesRunJob(config: Pick<RunJobConfig, 'cloudProvider'>): boolean {
+  return config.cloudProvider === 'kubernetes';
+}
+
+/** A Kubernetes runJob is checked as the runJobManifest it is. */
+function checkKubernetes(raw: unknown): ConfigIssue[] {
+  const parsed = safeParse(runJobManifestStageType.schema, raw);
+  if (!parsed.success) {
+    return parsed.error.issues.map((issue) => error(issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol'), 'invalid-value', issue.message));
+  }
+  return checkJobManifest(parsed.data);
+}
+
+function check(config: RunJobConfig, raw: unknown): ConfigIssue[] {
+  if (isKubernetesRunJob(config)) return checkKubernetes(raw);
   const propertyFile = config.propertyFile === undefined ? undefined : propertyFileProblem(config.propertyFile);
   if (propertyFile !== undefined) return [error(['propertyFile'], 'invalid-value', propertyFile)];
   if (config.cloudProvider !== 'local') return [];
@@ -76,9 +96,12 @@ export const runJobStageType = defineStageType({
   description: 'Runs a job to completion and captures its outputs.',
   schema,
   expressionFields: ['command', 'shell', 'env', 'image', 'workingDirectory'],
-  plan: () => [
-    { name: 'runJob', kind: 'run' },
-    { name: 'waitOnJobCompletion', kind: 'poll' },
-  ],
+  plan: (stage) =>
+    isKubernetesRunJob(stage.config)
+      ? runJobManifestStageType.plan({ ...stage, type: 'runJobManifest', config: stage.config as never })
+      : [
+          { name: 'runJob', kind: 'run' },
+          { name: 'waitOnJobCompletion', kind: 'poll' },
+        ],
   check,
 });

@@ -26,19 +26,19 @@ const canaryConfig = { canaryConfigId: 'cfg', lifetimeDuration: 'PT1H', scopes: 
 describe('the catalog', () => {
   it('lists the supported types, sorted, each with a definition', () => {
     expect(SUPPORTED_STAGE_TYPES).toEqual([...SUPPORTED_STAGE_TYPES].sort());
-    expect(SUPPORTED_STAGE_TYPES).toHaveLength(32);
+    expect(SUPPORTED_STAGE_TYPES).toHaveLength(42);
     for (const type of SUPPORTED_STAGE_TYPES) expect(getStageType(type)?.type).toBe(type);
   });
 
   it('names them in messages on one short line, grouped by family', () => {
     expect(SUPPORTED_STAGE_TYPES_SUMMARY).toBe(
-      'bake, checkPreconditions, deploy, evaluateVariables, findImage, findImageFromTags, kayentaCanary, manualJudgment, pipeline, runJob, wait, waitUntil, webhook, ' +
-        '{destroy,disable,enable,resize,rollback}ServerGroup, {disable,rollback,scaleDown,shrink}Cluster, Aws.Lambda*Stage',
+      'bake, checkPreconditions, deploy, evaluateVariables, kayentaCanary, manualJudgment, pipeline, runJob, wait, waitUntil, webhook, find{ArtifactsFromResource,Image,ImageFromTags}, ' +
+        '{destroy,disable,enable,resize,rollback}ServerGroup, {disable,rollback,scaleDown,shrink}Cluster, Kubernetes *Manifest, Aws.Lambda*Stage',
     );
   });
 
   it("includes the supported types and Spinnaker's others in the known catalog", () => {
-    for (const type of [...SUPPORTED_STAGE_TYPES, 'deployManifest', 'deleteManifest', 'findArtifactFromExecution', 'cloneServerGroup', 'scaleManifest', 'disableManifest', 'lambdaDeployment']) {
+    for (const type of [...SUPPORTED_STAGE_TYPES, 'deployManifest', 'deleteManifest', 'findArtifactFromExecution', 'cloneServerGroup', 'bakeManifest', 'lambdaDeployment']) {
       expect(KNOWN_SPINNAKER_STAGE_TYPES).toContain(type);
     }
     expect(getStageType('deployManifest')).toBeUndefined();
@@ -78,7 +78,7 @@ describe('plans', () => {
     ['bake', { package: 'hello', regions: ['us-east-1'] }, ['createBake:run', 'monitorBake:poll']],
     ['findImage', location, ['findImage:run']],
     ['findImageFromTags', { packageName: 'hello', tags: { stage: 'candidate' } }, ['findImageFromTags:run']],
-    ['runJob', { account: 'k8s', cloudProvider: 'kubernetes' }, ['runJob:run', 'waitOnJobCompletion:poll']],
+    ['runJob', { account: 'k8s', cloudProvider: 'kubernetes', manifest: { kind: 'Job', metadata: { name: 'migrate' }, spec: { template: { spec: { containers: [{ name: 'main', image: 'busybox' }] } } } } }, ['runJob:poll', 'waitOnJobCompletion:poll']],
   ])('%s %j → %j', (type, fields, expected) => {
     expect(planOf(type, fields)).toEqual(expected);
   });
@@ -141,6 +141,15 @@ describe('plans', () => {
       ...Object.fromEntries(['Aws.LambdaUpdateCodeStage', 'lambdaUpdateCode'].map((type) => [type, { ...lambda, s3bucket: 'b', s3key: 'k' }])),
       ...Object.fromEntries(['Aws.LambdaTrafficRoutingStage', 'lambdaTrafficRouting'].map((type) => [type, { ...lambda, aliasName: 'live', deploymentStrategy: '$SIMPLE', versionNameA: '$LATEST' }])),
       ...Object.fromEntries(['Aws.LambdaInvokeStage', 'lambdaInvoke'].map((type) => [type, lambda])),
+      ...Object.fromEntries(
+        ['disableManifest', 'enableManifest', 'findArtifactsFromResource', 'pauseRolloutManifest', 'resumeRolloutManifest', 'rollingRestartManifest', 'undoRolloutManifest'].map((type) => [
+          type,
+          { account: 'k8s', location: 'default', manifestName: 'deployment web' },
+        ]),
+      ),
+      scaleManifest: { account: 'k8s', manifestName: 'deployment web', replicas: '0' },
+      patchManifest: { account: 'k8s', manifestName: 'deployment web', patchBody: [{ spec: { replicas: 2 } }] },
+      runJobManifest: { account: 'k8s', manifest: { kind: 'Job', metadata: { name: 'migrate' }, spec: { template: { spec: { containers: [{ name: 'main', image: 'busybox' }] } } } } },
       ...Object.fromEntries(['Aws.LambdaDeleteStage', 'lambdaDelete'].map((type) => [type, { ...lambda, version: '$ALL' }])),
     };
     for (const type of SUPPORTED_STAGE_TYPES) expect(planStage(parsedStage(type, minimal[type] ?? {})).length).toBeGreaterThan(0);

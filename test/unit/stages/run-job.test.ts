@@ -95,8 +95,16 @@ describe('runJob validation at save', () => {
     expect(parsed.issues).toContainEqual(expect.objectContaining({ pointer, severity: 'error', message: expect.stringContaining(message) }));
   });
 
-  it('accepts a Kubernetes runJob as before: its fields are not the local ones', () => {
-    expect(parsePipeline({ application: 'hello', name: 'p', stages: [{ refId: '1', type: 'runJob', name: 'Job', cloudProvider: 'kubernetes', account: 'k8s', manifest: { kind: 'Job' } }] }).pipeline).toBeDefined();
+  it('accepts a Kubernetes runJob: its fields are the Job manifest, not the local ones', () => {
+    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate' }, spec: { template: { spec: { containers: [{ name: 'main', image: 'busybox' }] } } } };
+    expect(parsePipeline({ application: 'hello', name: 'p', stages: [{ refId: '1', type: 'runJob', name: 'Job', cloudProvider: 'kubernetes', account: 'k8s', manifest: job }] }).pipeline).toBeDefined();
+  });
+
+  it('refuses a Kubernetes runJob whose manifest is not a Job, as runJobManifest does', () => {
+    const parsed = parsePipeline({ application: 'hello', name: 'p', stages: [{ refId: '1', type: 'runJob', name: 'Job', cloudProvider: 'kubernetes', account: 'k8s', manifest: { kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec: { containers: [{ name: 'web' }] } } } } }] });
+    expect(parsed.issues.filter((issue) => issue.severity === 'error').map((issue) => [issue.pointer, issue.message])).toEqual([
+      ['/stages/0/manifest/kind', 'manifest.kind is \'Deployment\'; only kind Job is accepted for the Run Job operation: set kind to "Job" (apiVersion batch/v1)'],
+    ]);
   });
 });
 

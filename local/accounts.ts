@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseKubernetesAccount } from '../adapters/targets/kubernetes/config.ts';
 import { parseAccountsFile } from '../core/accounts/accounts-file.ts';
 import { formatIssue } from '../core/issues.ts';
 import type { Account } from '../core/ports/accounts.ts';
@@ -32,5 +33,12 @@ export async function loadAccountsFile(dir: string): Promise<LoadedAccounts> {
   }
   const parsed = parseAccountsFile(input);
   if (parsed.issues.length > 0) return { ok: false, message: parsed.issues.map((issue) => `${file}#${formatIssue(issue)}`).join('\n') };
+  // A Kubernetes account's connection fields are the Kubernetes adapter's to check.
+  const kubernetes = parsed.accounts.flatMap((account) => {
+    if (account.cloudProvider !== 'kubernetes') return [];
+    const checked = parseKubernetesAccount(account.name, account.kubernetes ?? {});
+    return checked.ok ? [] : [`${file}: ${checked.message}`];
+  });
+  if (kubernetes.length > 0) return { ok: false, message: kubernetes.join('\n') };
   return { ok: true, accounts: parsed.accounts, file };
 }

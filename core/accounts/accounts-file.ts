@@ -8,7 +8,9 @@
  * { "accounts": [
  *     { "name": "staging", "cloudProvider": "local", "environment": "staging" },
  *     { "name": "prod", "cloudProvider": "aws", "regions": ["us-east-1"],
- *       "assumeRole": "arn:aws:iam::123456789012:role/gennaker-deploy", "externalId": "gennaker-prod" } ] }
+ *       "assumeRole": "arn:aws:iam::123456789012:role/gennaker-deploy", "externalId": "gennaker-prod" },
+ *     { "name": "k8s-prod", "cloudProvider": "kubernetes", "kubeconfigFile": "~/.kube/config",
+ *       "context": "prod", "namespaces": ["web", "jobs"] } ] }
  * ```
  *
  * The AWS account map (CDK context `accounts`, env `ACCOUNTS`): a role ARN, or the same fields
@@ -28,6 +30,12 @@ export const CLOUD_PROVIDERS = ['local', 'aws', 'ecs', 'gce', 'kubernetes'] as c
 
 /** The fields an account entry may have. */
 const ACCOUNT_FIELDS = ['name', 'cloudProvider', 'accountType', 'environment', 'regions', 'accountId', 'assumeRole', 'externalId'] as const;
+
+/**
+ * The fields only a `kubernetes` account has, carried through to the Kubernetes adapter, which
+ * parses them (adapters/targets/kubernetes/config.ts); the composition root reports its issues.
+ */
+export const KUBERNETES_FIELDS = ['kubeconfigFile', 'kubeconfig', 'context', 'serviceAccount', 'namespaces', 'eks'] as const;
 
 /** What an account name may be: it appears in URLs (`/credentials/{account}`) and keys. */
 export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -79,8 +87,13 @@ export function parseAccountsFile(input: unknown, options: ParseAccountsOptions 
       continue;
     }
     const before = issues.length;
+    const isKubernetes = entry['cloudProvider'] === 'kubernetes';
     for (const key of Object.keys(entry)) {
-      if (!(ACCOUNT_FIELDS as readonly string[]).includes(key)) issues.push(issue(pointerJoin(at, key), `unknown field '${key}'; an account has ${ACCOUNT_FIELDS.join(', ')}`));
+      if ((KUBERNETES_FIELDS as readonly string[]).includes(key)) {
+        if (!isKubernetes) issues.push(issue(pointerJoin(at, key), `'${key}' is a field of kubernetes accounts only; remove it, or set cloudProvider to "kubernetes"`));
+      } else if (!(ACCOUNT_FIELDS as readonly string[]).includes(key)) {
+        issues.push(issue(pointerJoin(at, key), `unknown field '${key}'; an account has ${[...ACCOUNT_FIELDS, ...(isKubernetes ? KUBERNETES_FIELDS : [])].join(', ')}`));
+      }
     }
     const name = entry['name'];
     if (typeof name !== 'string' || !ACCOUNT_NAME.test(name)) {
@@ -97,7 +110,7 @@ export function parseAccountsFile(input: unknown, options: ParseAccountsOptions 
     const regions = entry['regions'];
     if (regions !== undefined && !(Array.isArray(regions) && regions.length > 0 && regions.every((region) => typeof region === 'string' && region.trim() !== ''))) {
       issues.push(issue(pointerJoin(at, 'regions'), `regions is ${showValue(regions)}; give a list of region names, e.g. ["us-east-1"]`, regions));
-    } else if (regions === undefined && cloudProvider !== 'local') {
+    } else if (regions === undefined && cloudProvider !== 'local' && !isKubernetes) {
       issues.push(issue(pointerJoin(at, 'regions'), `'regions' is required for a ${typeof cloudProvider === 'string' ? cloudProvider : 'cloud'} account; list where it may deploy, e.g. ["us-east-1"]`));
     }
     const accountType = optionalText(entry, 'accountType', at, issues);
@@ -115,15 +128,19 @@ export function parseAccountsFile(input: unknown, options: ParseAccountsOptions 
     }
     if (issues.length > before) continue;
     const accountName = name as string;
+    const kubernetes = isKubernetes ? Object.fromEntries(KUBERNETES_FIELDS.filter((key) => entry[key] !== undefined).map((key) => [key, entry[key]])) : undefined;
+    // A Kubernetes account's locations are namespaces: its allowed ones, when it lists them.
+    const namespaces = Array.isArray(kubernetes?.['namespaces']) ? (kubernetes['namespaces'] as unknown[]).filter((value): value is string => typeof value === 'string') : [];
     accounts.push({
       name: accountName,
       cloudProvider: cloudProvider as string,
       accountType: accountType ?? accountName,
       environment: environment ?? accountName,
-      regions: regions === undefined ? ['local'] : (regions as string[]).map((region) => region.trim()),
+      regions: regions !== undefined ? (regions as string[]).map((region) => region.trim()) : isKubernetes ? namespaces : ['local'],
       ...(accountId !== undefined || assumeRole !== undefined ? { accountId: accountId ?? ROLE_ARN.exec(assumeRole!)![1]! } : {}),
       ...(assumeRole !== undefined ? { assumeRole } : {}),
       ...(externalId !== undefined ? { externalId } : {}),
+      ...(kubernetes ? { kubernetes } : {}),
     });
   }
   // A file with a problem is refused whole: half a list of accounts would refuse pipelines for the wrong reason.

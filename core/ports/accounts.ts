@@ -27,6 +27,12 @@ export interface Account {
   readonly assumeRole?: string;
   /** The ExternalId passed when assuming `assumeRole`, when its trust policy asks for one (AWS). Not shown by the API. */
   readonly externalId?: string;
+  /**
+   * How a `kubernetes` account reaches its API server (`kubeconfigFile`, `kubeconfig`, `context`,
+   * `serviceAccount`, `namespaces`, `eks`), carried as written; the Kubernetes adapter parses
+   * them. Not shown by the API (an inline kubeconfig may hold credentials).
+   */
+  readonly kubernetes?: Readonly<Record<string, unknown>>;
 }
 
 /** The accounts this Gennaker knows, by name (exact, as Spinnaker compares them). */

@@ -24,6 +24,32 @@ describe('the accounts file', () => {
     ]);
   });
 
+  it('carries a kubernetes account\'s connection fields through, its namespaces as its locations, and never shows them', () => {
+    // given a kubernetes account without regions: its locations are namespaces
+    const parsed = parseAccountsFile({
+      accounts: [{ name: 'k8s', cloudProvider: 'kubernetes', kubeconfigFile: '/etc/kube/config', context: 'prod', namespaces: ['web', 'jobs'], eks: { clusterName: 'c', region: 'us-east-1' } }],
+    });
+    // then
+    expect(parsed.issues).toEqual([]);
+    expect(parsed.accounts).toEqual([
+      {
+        name: 'k8s',
+        cloudProvider: 'kubernetes',
+        accountType: 'k8s',
+        environment: 'k8s',
+        regions: ['web', 'jobs'],
+        kubernetes: { kubeconfigFile: '/etc/kube/config', context: 'prod', namespaces: ['web', 'jobs'], eks: { clusterName: 'c', region: 'us-east-1' } },
+      },
+    ]);
+    // an inline kubeconfig may hold a token: the API's account shape has none of these fields
+    expect(JSON.stringify(toGateAccount(parsed.accounts[0]!))).not.toContain('kubeconfig');
+  });
+
+  it('refuses kubernetes fields on an account of another cloud, naming the field', () => {
+    const parsed = parseAccountsFile({ accounts: [{ name: 'a', cloudProvider: 'aws', regions: ['x'], kubeconfigFile: '/k' }] });
+    expect(parsed.issues.map((issue) => [issue.pointer, issue.message])).toEqual([['/accounts/0/kubeconfigFile', `'kubeconfigFile' is a field of kubernetes accounts only; remove it, or set cloudProvider to "kubernetes"`]]);
+  });
+
   it.each([
     ['not an object', [], '/accounts', 'expected { "accounts": [ { "name": ..., "cloudProvider": ... } ] }, got []'],
     ['an unknown field', { accounts: [{ name: 'a', cloudProvider: 'local', region: 'x' }] }, '/accounts/0/region', "unknown field 'region'; an account has name, cloudProvider, accountType, environment, regions, accountId, assumeRole, externalId"],

@@ -17,8 +17,26 @@
  * - Owner tokens live in the `gennaker.io/owner` annotation; who destroyed what is kept in memory,
  *   as the other targets do, for a destroy asked again.
  */
+import {
+  annotateManifest,
+  ANNOTATIONS,
+  attachServices,
+  disablePatch,
+  enablePatch,
+  isSelectedBy,
+  labelManifest,
+  LABELS,
+  manifestArtifact,
+  ownedPods,
+  parseLoadBalancerName,
+  readLoadBalancers,
+  setLoadBalancers,
+  workloadPodSelector,
+  type JsonPatchOperation,
+  type Moniker,
+} from '../../../core/deploy/kubernetes/index.ts';
 import { parseServerGroupName } from '../../../core/deploy/names.ts';
-import type { ManifestFailure, ManifestPort } from '../../../core/ports/manifests.ts';
+import type { KubernetesObject, ManifestFailure, ManifestPort } from '../../../core/ports/manifests.ts';
 import type {
   Capacity,
   ClusterRef,
@@ -39,19 +57,6 @@ import type { TrafficPort } from '../../../core/ports/traffic.ts';
 import { kubernetesFailure, oneLine } from './errors.ts';
 import { createKubernetesManifests, objectName, type KubernetesAccountConnection } from './manifest-port.ts';
 import { parseKubernetesClusterConfig } from './server-group-config.ts';
-import {
-  ANNOTATION,
-  LABEL,
-  labelSelectorOf,
-  loadBalancersAnnotation,
-  selects,
-  servicesOf,
-  spinnakerAnnotations,
-  spinnakerLabels,
-  trafficPatch,
-  type JsonPatchOperation,
-  type Moniker,
-} from './spinnaker-metadata.ts';
 import type { KubernetesRequest } from './rest.ts';
 
 /** Gennaker's own annotations and label on what it creates. */
@@ -68,7 +73,7 @@ export interface KubernetesTargetOptions {
 
 type JsonMap = Record<string, unknown>;
 
-interface ReplicaSet {
+type ReplicaSet = {
   readonly metadata: {
     readonly name: string;
     readonly uid?: string;
@@ -82,9 +87,9 @@ interface ReplicaSet {
     readonly selector?: { readonly matchLabels?: Record<string, string> };
     readonly template?: { readonly metadata?: { readonly labels?: Record<string, string> }; readonly spec?: { readonly containers?: ReadonlyArray<{ readonly image?: string; readonly ports?: ReadonlyArray<{ readonly containerPort?: number }> }> } };
   };
-}
+};
 
-interface Pod {
+type Pod = {
   readonly metadata: {
     readonly name: string;
     readonly creationTimestamp?: string;
@@ -93,7 +98,7 @@ interface Pod {
     readonly ownerReferences?: ReadonlyArray<{ readonly uid?: string; readonly kind?: string; readonly name?: string }>;
   };
   readonly status?: { readonly phase?: string; readonly podIP?: string; readonly conditions?: ReadonlyArray<{ readonly type?: string; readonly status?: string }> };
-}
+};
 
 const DONE: OperationResult = { ok: true, outcome: 'done' };
 const ALREADY_DONE: OperationResult = { ok: true, outcome: 'already-done' };
@@ -197,33 +202,45 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
     return found;
   }
 
-  /** The selectors of the Services a ReplicaSet's annotation names, by Service name. */
-  async function selectorsOf(namespace: string, serviceNames: readonly string[], what: string): Promise<Map<string, Record<string, string>>> {
-    const selectors = new Map<string, Record<string, string>>();
+  /** The Services named, by name; a missing one is `invalid`, naming it. */
+  async function servicesNamed(namespace: string, serviceNames: readonly string[], what: string): Promise<Map<string, KubernetesObject>> {
+    const found = new Map<string, KubernetesObject>();
     for (const name of serviceNames) {
-      const service = await readOrNone<{ spec?: { selector?: Record<string, string> } }>(`${what} (reading ${objectName('service', namespace, name)})`, services(namespace, name));
+      const service = await readOrNone<KubernetesObject>(`${what} (reading ${objectName('service', namespace, name)})`, services(namespace, name));
       if (!service) fail('invalid', `service ${name} does not exist in namespace ${namespace} of account ${account}; create it, or remove it from the load balancers`);
-      const selector = service.spec?.selector ?? {};
-      if (Object.keys(selector).length === 0) fail('invalid', `service ${name} in ${namespace} has no selector; traffic is switched by the Service's selector labels, so it needs one`);
-      selectors.set(name, selector);
+      found.set(name, service);
     }
-    return selectors;
+    return found;
   }
 
-  function servicesOfReplicaSet(replicaSet: ReplicaSet): string[] {
-    const found = servicesOf(replicaSet.metadata.annotations?.[ANNOTATION.loadBalancers]);
-    if (!found) fail('invalid', `${replicaSet.metadata.name} has a ${ANNOTATION.loadBalancers} annotation that is not a list of "service <name>"; fix the annotation`);
-    return found;
+  /** The Service names of a ReplicaSet's `traffic.spinnaker.io/load-balancers`, or `invalid` with clouddriver's message. */
+  function serviceNamesOf(replicaSet: ReplicaSet): string[] {
+    const listed = readLoadBalancers(replicaSet);
+    if (!listed.ok) fail('invalid', `${replicaSet.metadata.name}: ${listed.message}`);
+    return listed.value.map((entry) => {
+      const parsed = parseLoadBalancerName(entry);
+      if (!parsed.ok) fail('invalid', `${replicaSet.metadata.name}: ${parsed.message}`);
+      return parsed.value.name;
+    });
+  }
+
+  /** The same, for a description: what cannot be read routes nothing. */
+  function describedServiceNames(replicaSet: ReplicaSet): string[] {
+    const listed = readLoadBalancers(replicaSet);
+    if (!listed.ok) return [];
+    return listed.value.flatMap((entry) => {
+      const parsed = parseLoadBalancerName(entry);
+      return parsed.ok ? [parsed.value.name] : [];
+    });
   }
 
   /** The live pods a ReplicaSet owns (by its selector, then by owner reference, as clouddriver's `HasPods`). */
   async function podsOf(namespace: string, replicaSet: ReplicaSet, what: string): Promise<Pod[]> {
-    const matchLabels = replicaSet.spec?.selector?.matchLabels ?? {};
-    const listed = await list<Pod>(what, pods(namespace), Object.keys(matchLabels).length > 0 ? labelSelectorOf(matchLabels) : undefined);
-    return listed.filter((pod) => pod.metadata.ownerReferences?.some((owner) => owner.uid === replicaSet.metadata.uid || (owner.kind === 'ReplicaSet' && owner.name === replicaSet.metadata.name && owner.uid === undefined)));
+    const listed = await list<Pod>(what, pods(namespace), workloadPodSelector(replicaSet));
+    return ownedPods(replicaSet, listed) as Pod[];
   }
 
-  function describe(ref: ClusterRef, replicaSet: ReplicaSet, owned: readonly Pod[], selectors: ReadonlyMap<string, Record<string, string>>): ServerGroupDescription {
+  function describe(ref: ClusterRef, replicaSet: ReplicaSet, owned: readonly Pod[], serviceObjects: ReadonlyMap<string, KubernetesObject>): ServerGroupDescription {
     const annotations = replicaSet.metadata.annotations ?? {};
     const replicas = replicaSet.spec?.replicas ?? 1;
     let capacity: Capacity = { min: replicas, max: replicas, desired: replicas };
@@ -233,9 +250,12 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
     } catch {
       // Not ours to fix: a hand-edited annotation falls back to the replicas.
     }
-    const serviceNames = servicesOf(annotations[ANNOTATION.loadBalancers]) ?? [];
-    const templateLabels = replicaSet.spec?.template?.metadata?.labels;
-    const disabled = serviceNames.length > 0 && !serviceNames.some((name) => selects(selectors.get(name) ?? {}, templateLabels));
+    const serviceNames = describedServiceNames(replicaSet);
+    // Clouddriver's view: disabled when it names load balancers and none of them selects it.
+    const disabled = serviceNames.length > 0 && !serviceNames.some((name) => {
+      const service = serviceObjects.get(name);
+      return service !== undefined && isSelectedBy(replicaSet, service);
+    });
     const container = replicaSet.spec?.template?.spec?.containers?.[0];
     const port = container?.ports?.[0]?.containerPort;
     const instances: InstanceDescription[] = owned.map((pod) => ({
@@ -264,23 +284,23 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
       const what = `describing cluster ${ref.cluster} in ${account}/${ref.location}`;
       const parsed = parseServerGroupName(ref.cluster);
       // Clouddriver labels every ReplicaSet with its application: narrow the list by it.
-      const selector = parsed ? `${LABEL.name}=${parsed.app}` : undefined;
+      const selector = parsed ? `${LABELS.name}=${parsed.app}` : undefined;
       const members = (await list<ReplicaSet>(what, replicaSets(ref.location), selector))
-        .filter((replicaSet) => replicaSet.metadata.annotations?.[ANNOTATION.cluster] === ref.cluster)
+        .filter((replicaSet) => replicaSet.metadata.annotations?.[ANNOTATIONS.cluster] === ref.cluster)
         .sort((a, b) => epochMs(a.metadata.creationTimestamp) - epochMs(b.metadata.creationTimestamp) || a.metadata.name.localeCompare(b.metadata.name));
       const allPods = members.length > 0 ? await list<Pod>(what, pods(ref.location), selector) : [];
-      const serviceNames = [...new Set(members.flatMap((replicaSet) => servicesOf(replicaSet.metadata.annotations?.[ANNOTATION.loadBalancers]) ?? []))];
-      const selectors = new Map<string, Record<string, string>>();
+      const serviceNames = [...new Set(members.flatMap(describedServiceNames))];
+      const serviceObjects = new Map<string, KubernetesObject>();
       for (const name of serviceNames) {
-        const service = await readOrNone<{ spec?: { selector?: Record<string, string> } }>(`${what} (reading ${objectName('service', ref.location, name)})`, services(ref.location, name));
-        if (service?.spec?.selector) selectors.set(name, service.spec.selector);
+        const service = await readOrNone<KubernetesObject>(`${what} (reading ${objectName('service', ref.location, name)})`, services(ref.location, name));
+        if (service) serviceObjects.set(name, service);
       }
       const serverGroups = members.map((replicaSet) =>
         describe(
           ref,
           replicaSet,
           allPods.filter((pod) => pod.metadata.ownerReferences?.some((owner) => owner.uid !== undefined && owner.uid === replicaSet.metadata.uid)),
-          selectors,
+          serviceObjects,
         ),
       );
       return { ok: true, cluster: { account: ref.account, location: ref.location, cluster: ref.cluster, serverGroups } };
@@ -316,19 +336,6 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
       ...(parsedName.detail ? { detail: parsedName.detail } : {}),
       sequence: parsedName.sequence,
     };
-    const labels = spinnakerLabels(moniker);
-    const selectors = await selectorsOf(namespace, config.services, what);
-    // clouddriver's rule: a Service's selector must not share keys with the workload's labels, or taking it away would orphan pods.
-    const ownLabels = { ...labels, [SERVER_GROUP_LABEL]: request.name };
-    for (const [name, selector] of selectors) {
-      const shared = Object.keys(selector).filter((key) => key in ownLabels);
-      if (shared.length > 0) fail('invalid', `Service selector must have no label keys in common with target workload: service ${name} selects on ${shared.join(', ')}`);
-    }
-    const trafficLabels = request.disabled === true ? {} : Object.assign({}, ...selectors.values()) as Record<string, string>;
-    const annotations = {
-      ...spinnakerAnnotations(moniker, request.name, namespace),
-      ...(config.services.length > 0 ? { [ANNOTATION.loadBalancers]: loadBalancersAnnotation(config.services) } : {}),
-    };
     const container = {
       name: config.containerName ?? parsedName.app.toLowerCase().replace(/[^a-z0-9-]/g, '-'),
       image: artifact.reference,
@@ -337,24 +344,31 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
       ...(config.containerPort !== undefined ? { ports: [{ containerPort: config.containerPort }] } : {}),
       ...(Object.keys(config.env).length > 0 ? { env: Object.entries(config.env).map(([name, value]) => ({ name, value })) } : {}),
     };
-    const replicaSet = {
+    const bare: KubernetesObject = {
       apiVersion: 'apps/v1',
       kind: 'ReplicaSet',
       metadata: {
         name: request.name,
         namespace,
-        labels,
-        annotations: { ...annotations, [OWNER_ANNOTATION]: request.owner, [CAPACITY_ANNOTATION]: JSON.stringify({ min: request.capacity.min, max: request.capacity.max }) },
+        annotations: { [OWNER_ANNOTATION]: request.owner, [CAPACITY_ANNOTATION]: JSON.stringify({ min: request.capacity.min, max: request.capacity.max }) },
       },
       spec: {
         replicas: request.capacity.desired,
-        selector: { matchLabels: { [LABEL.name]: parsedName.app, [SERVER_GROUP_LABEL]: request.name } },
-        template: {
-          metadata: { labels: { ...ownLabels, ...trafficLabels }, annotations },
-          spec: { containers: [container] },
-        },
+        // The server-group label keeps each version's selector to its own pods.
+        selector: { matchLabels: { [LABELS.name]: parsedName.app, [SERVER_GROUP_LABEL]: request.name } },
+        template: { metadata: { labels: { [SERVER_GROUP_LABEL]: request.name } }, spec: { containers: [container] } },
       },
     };
+    // Clouddriver's labeler and annotater, then its load-balancer annotation and Service attach.
+    const labelled = labelManifest(bare, moniker);
+    const annotated = annotateManifest(labelled, { moniker, artifact: manifestArtifact(labelled, request.cluster, parsedName.sequence) });
+    const withBalancers = setLoadBalancers(annotated, config.services.map((name) => `service ${name}`));
+    if (!withBalancers.ok) fail('invalid', withBalancers.message);
+    const serviceObjects = await servicesNamed(namespace, config.services, what);
+    // The selector rule holds out of traffic too: the enable to come would break it.
+    const attached = attachServices(withBalancers.value, [...serviceObjects.values()]);
+    if (!attached.ok) fail('invalid', attached.message);
+    const replicaSet = request.disabled === true ? withBalancers.value : attached.value;
     try {
       await connection.rest.send({ method: 'POST', path: replicaSets(namespace), body: replicaSet });
       return DONE;
@@ -409,21 +423,18 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
   async function switchTraffic(ref: ServerGroupRef, enable: boolean): Promise<OperationResult> {
     const verb = enable ? 'enabling' : 'disabling';
     const replicaSet = await replicaSetOf(ref, verb);
-    const serviceNames = servicesOfReplicaSet(replicaSet);
+    const serviceNames = serviceNamesOf(replicaSet);
     if (serviceNames.length === 0) {
       if (enable) return ALREADY_DONE;
-      fail('invalid', `server group ${ref.serverGroup} names no Service (${ANNOTATION.loadBalancers}), so nothing routes to it to take away; add loadBalancers when deploying it`);
+      fail('invalid', `server group ${ref.serverGroup} names no Service (${ANNOTATIONS.loadBalancers}), so nothing routes to it to take away; add loadBalancers when deploying it`);
     }
     const what = `${verb} ${objectName('replicaSet', ref.location, ref.serverGroup)}`;
-    const selectors = await selectorsOf(ref.location, serviceNames, what);
+    const serviceObjects = [...(await servicesNamed(ref.location, serviceNames, what)).values()];
+    /** Clouddriver's patches for one object and every Service: add or replace each selector key to enable, remove it to disable. */
+    const patchFor = (object: KubernetesObject): JsonPatchOperation[] =>
+      serviceObjects.flatMap((service) => (enable ? (isSelectedBy(object, service) ? [] : enablePatch(object, service)) : disablePatch(object, service)));
     let changed = false;
-    const templateOps: JsonPatchOperation[] = [];
-    let templateLabels: Record<string, string> | undefined = replicaSet.spec?.template?.metadata?.labels;
-    for (const selector of selectors.values()) {
-      const operations = trafficPatch('/spec/template/metadata/labels', templateLabels, selector, enable);
-      templateOps.push(...operations);
-      templateLabels = enable ? { ...templateLabels, ...selector } : Object.fromEntries(Object.entries(templateLabels ?? {}).filter(([key]) => !(key in selector)));
-    }
+    const templateOps = patchFor(replicaSet);
     if (templateOps.length > 0) {
       await call(what, { method: 'PATCH', path: replicaSets(ref.location, ref.serverGroup), body: templateOps, contentType: 'application/json-patch+json' });
       changed = true;
@@ -431,12 +442,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
     // A ReplicaSet never relabels the pods it already has: each live pod gets the same patch.
     for (const pod of await podsOf(ref.location, replicaSet, what)) {
       if (pod.metadata.deletionTimestamp !== undefined) continue;
-      let labels: Record<string, string> | undefined = pod.metadata.labels;
-      const operations: JsonPatchOperation[] = [];
-      for (const selector of selectors.values()) {
-        operations.push(...trafficPatch('/metadata/labels', labels, selector, enable));
-        labels = enable ? { ...labels, ...selector } : Object.fromEntries(Object.entries(labels ?? {}).filter(([key]) => !(key in selector)));
-      }
+      const operations = patchFor(pod);
       if (operations.length === 0) continue;
       try {
         await connection.rest.send({ method: 'PATCH', path: pods(ref.location, pod.metadata.name), body: operations, contentType: 'application/json-patch+json' });

@@ -1,12 +1,11 @@
 /**
- * The API server's answers as port reasons (errors.ts), read from client-node's own ApiException
- * with the Status body as a JSON string, and Spinnaker's traffic patches (spinnaker-metadata.ts):
- * add/replace/remove of each Service selector key, keys escaped per RFC 6901.
+ * The API server's answers as port reasons (adapters/targets/kubernetes/errors.ts), read from
+ * client-node's own ApiException with the Status body as a JSON string, and the network's faults;
+ * one line per failure, tokens masked.
  */
 import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { kubernetesFailure, reasonOf } from '../../../../adapters/targets/kubernetes/errors.ts';
-import { loadBalancersAnnotation, servicesOf, trafficPatch } from '../../../../adapters/targets/kubernetes/spinnaker-metadata.ts';
 
 const status = (code: number, reason: string, message: string) => new ApiException<string>(code, 'Unknown API Status Code!', JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code }), {});
 
@@ -44,24 +43,5 @@ describe('API server answers', () => {
 
   it('throws what is neither the server\'s nor the network\'s: that is a bug', () => {
     expect(() => kubernetesFailure(new TypeError('x is undefined'), 'reading x')).toThrow(TypeError);
-  });
-});
-
-describe('Spinnaker traffic patches', () => {
-  it.each([
-    ['enable, key absent', { app: 'web' }, { frontedBy: 'svc' }, true, [{ op: 'add', path: '/spec/template/metadata/labels/frontedBy', value: 'svc' }]],
-    ['enable, key with another value', { frontedBy: 'old' }, { frontedBy: 'svc' }, true, [{ op: 'replace', path: '/spec/template/metadata/labels/frontedBy', value: 'svc' }]],
-    ['enable, already there', { frontedBy: 'svc' }, { frontedBy: 'svc' }, true, []],
-    ['disable', { app: 'web', 'traffic.io/on': 'yes' }, { 'traffic.io/on': 'yes' }, false, [{ op: 'remove', path: '/spec/template/metadata/labels/traffic.io~1on' }]],
-    ['disable, already gone', { app: 'web' }, { frontedBy: 'svc' }, false, []],
-  ])('%s', (_what, labels, selector, enable, expected) => {
-    expect(trafficPatch('/spec/template/metadata/labels', labels, selector, enable)).toEqual(expected);
-  });
-
-  it('writes and reads the load-balancers annotation as Spinnaker does', () => {
-    expect(loadBalancersAnnotation(['web', 'admin'])).toBe('["service web","service admin"]');
-    expect(servicesOf('["service web", "service admin"]')).toEqual(['web', 'admin']);
-    expect(servicesOf(undefined)).toEqual([]);
-    expect(servicesOf('["ingress web"]')).toBeUndefined();
   });
 });

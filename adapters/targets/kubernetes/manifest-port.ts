@@ -31,6 +31,7 @@ import type {
   ManifestResult,
   PatchType,
 } from '../../../core/ports/manifests.ts';
+import { kindProperties, spinnakerKindOf } from '../../../core/deploy/kubernetes/kinds.ts';
 import type { OperationResult } from '../../../core/ports/server-groups.ts';
 import { applyPatch, covers, withLastApplied } from './apply-patch.ts';
 import { createDiscovery, resourcePath, type Discovery, type ResourceType } from './discovery.ts';
@@ -75,9 +76,9 @@ const ok = <T>(value: T): ManifestResult<T> => ({ ok: true, value });
 const DONE: OperationResult = { ok: true, outcome: 'done' };
 const ALREADY_DONE: OperationResult = { ok: true, outcome: 'already-done' };
 
-/** `replicaSet default/web-v001`, `namespace prod`: how messages name an object. */
-export function objectName(kind: string, namespace: string | undefined, name: string): string {
-  return `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
+/** `replicaSet default/web-v001`, `namespace prod`: how messages name an object, in Spinnaker's spelling of the kind. */
+export function objectName(kind: string, namespace: string | undefined, name: string, apiVersion?: string): string {
+  return `${spinnakerKindOf(kindProperties(kind)?.apiKind ?? kind, apiVersion)} ${namespace ? `${namespace}/` : ''}${name}`;
 }
 
 /** A failure in flight through the helpers below; each port method answers it as a value. */
@@ -133,7 +134,8 @@ export function createKubernetesManifests(options: KubernetesManifestsOptions): 
     const account = accountOf(accountName);
     const named = namespace !== undefined && namespace !== '' ? namespace : undefined;
     if (named !== undefined) allow(account, named);
-    const describe = (ns: string | undefined) => (name !== undefined ? objectName(kind, ns, name) : `${kind} objects${ns ? ` in ${ns}` : ''}`);
+    const describe = (ns: string | undefined, apiKind = kind, groupVersion = apiVersion) =>
+      name !== undefined ? objectName(apiKind, ns, name, groupVersion) : `${objectName(apiKind, undefined, 'objects', groupVersion)}${ns ? ` in ${ns}` : ''}`;
     let resolution;
     try {
       resolution = await account.discovery.resolve(kind, apiVersion);
@@ -149,7 +151,7 @@ export function createKubernetesManifests(options: KubernetesManifestsOptions): 
     const type = resolution.type;
     const effective = type.namespaced ? (named ?? account.defaultNamespace) : undefined;
     if (effective !== undefined && named === undefined) allow(account, effective);
-    return { account, type, namespace: effective, label: describe(effective) };
+    return { account, type, namespace: effective, label: describe(effective, type.kind, type.apiVersion) };
   }
 
   async function send(target: Target, what: string, request: Parameters<KubernetesRest['send']>[0]): Promise<unknown> {

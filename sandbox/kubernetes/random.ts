@@ -49,13 +49,14 @@ export function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
-/** A hash rendered in the name-suffix alphabet, as the Deployment controller names ReplicaSets (`web-5d8c7b9f4`). */
-export function safeEncode(hash: number, length = 10): string {
-  let out = '';
-  let value = hash;
-  for (let i = 0; i < length; i += 1) {
-    out += NAME_ALPHABET[value % NAME_ALPHABET.length];
-    value = Math.floor(value / NAME_ALPHABET.length) || fnv1a(out);
-  }
-  return out;
+/**
+ * The Deployment controller's `pod-template-hash`: the FNV-1a hash of the template, printed in
+ * decimal, each digit mapped into the name-suffix alphabet (`rand.SafeEncodeString`), as in
+ * `web-5d8c7b9f4`.
+ */
+export function templateHash(text: string): string {
+  return String(fnv1a(text))
+    .split('')
+    .map((ch) => NAME_ALPHABET[ch.charCodeAt(0) % NAME_ALPHABET.length])
+    .join('');
 }

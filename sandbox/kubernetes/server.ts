@@ -14,6 +14,7 @@ import { createRandom } from './random.ts';
 import { builtInTypes, groupVersion } from './resources.ts';
 import { matches, selectorFromMap } from './selectors.ts';
 import { StatusError } from './status.ts';
+import { runDeployments, runJobs, type DeploymentMemory, type JobMemory } from './workloads.ts';
 
 export type { ImageBehaviour } from './controllers.ts';
 
@@ -109,6 +110,8 @@ export interface KubernetesSimulator {
   createNamespace(name: string): void;
   /** Drops the watch history: a watch from any earlier resourceVersion gets a 410 ERROR event. */
   compactWatchHistory(): void;
+  /** Ends every open watch stream, as the API server does when a watch reaches its request timeout; clients watch again. */
+  closeWatches(): void;
   close(): Promise<void>;
 }
 
@@ -152,20 +155,24 @@ export async function startKubernetesSimulator(options: KubernetesSimulatorOptio
     return merged;
   };
   const ctx: ControllerContext = { now: () => clock, random, cluster, behaviourOf, podReadyAfterMs };
+  const deploymentMemory: DeploymentMemory = { lastProgress: new Map(), lastStatus: new Map() };
+  const jobMemory: JobMemory = { counted: new Map(), lastFailure: new Map(), started: new Map() };
+  const podType = cluster.type('', 'pods')!;
+  const workloadControllers = [(c: ControllerContext) => runDeployments(c, deploymentMemory), (c: ControllerContext) => runJobs(c, jobMemory, podType)];
 
-  const recordServing = () => {
+  /** Records, for every Service of a namespace whose selection changed, what it selects now (after every write to a pod or Service). */
+  const recordServing = (namespace: string) => {
     const seen = new Set<string>();
-    for (const svc of cluster.list('', 'services')) {
+    for (const svc of cluster.list('', 'services', namespace)) {
       const m = meta(svc);
-      const ns = String(m['namespace']);
       const name = String(m['name']);
       const spec = isMap(svc['spec']) ? (svc['spec'] as JsonMap) : {};
       const selectorMap = isMap(spec['selector']) ? (spec['selector'] as Record<string, string>) : {};
       const selector = selectorFromMap(selectorMap);
-      const selected = Object.keys(selectorMap).length === 0 ? [] : cluster.list('', 'pods', ns).filter((p) => !terminating(p) && matches(selector, labelsOf(p)));
+      const selected = Object.keys(selectorMap).length === 0 ? [] : cluster.list('', 'pods', namespace).filter((p) => !terminating(p) && matches(selector, labelsOf(p)));
       const ready = selected.filter(podReady).map((p) => String(meta(p)['name']));
-      const record: ServingRecord = { time: clock, namespace: ns, service: name, ready, selected: selected.map((p) => String(meta(p)['name'])) };
-      const key = `${ns}/${name}`;
+      const record: ServingRecord = { time: clock, namespace, service: name, ready, selected: selected.map((p) => String(meta(p)['name'])) };
+      const key = `${namespace}/${name}`;
       seen.add(key);
       const text = JSON.stringify([record.ready, record.selected]);
       if (lastServing.get(key) !== text) {
@@ -173,7 +180,7 @@ export async function startKubernetesSimulator(options: KubernetesSimulatorOptio
         serving.push(record);
       }
     }
-    for (const key of [...lastServing.keys()]) if (!seen.has(key)) lastServing.delete(key);
+    for (const key of [...lastServing.keys()]) if (key.startsWith(`${namespace}/`) && !seen.has(key)) lastServing.delete(key);
   };
 
   /** Runs the controllers at the current instant until nothing changes; answers the next instant something is due. */
@@ -181,10 +188,9 @@ export async function startKubernetesSimulator(options: KubernetesSimulatorOptio
     let next: number | undefined;
     for (let round = 0; round < 100; round += 1) {
       const before = cluster.resourceVersion();
-      next = reconcile(ctx);
+      next = reconcile(ctx, workloadControllers);
       if (cluster.resourceVersion() === before) break;
     }
-    recordServing();
     return next;
   };
 
@@ -213,6 +219,7 @@ export async function startKubernetesSimulator(options: KubernetesSimulatorOptio
   };
   cluster.onEvent((event) => {
     for (const watcher of watchers) deliver(watcher, event);
+    if (event.group === '' && (event.plural === 'pods' || event.plural === 'services')) recordServing(event.namespace);
   });
 
   const bookmark = (watcher: Watcher, annotations?: Record<string, string>) => {
@@ -541,6 +548,10 @@ export async function startKubernetesSimulator(options: KubernetesSimulatorOptio
     seed,
     createNamespace,
     compactWatchHistory: () => cluster.compact(),
+    closeWatches: () => {
+      for (const watcher of watchers) watcher.res.end();
+      watchers.clear();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const watcher of watchers) watcher.res.end();

@@ -27,6 +27,8 @@ export interface ImageBehaviour {
   readonly runsForMs?: number;
   /** Ms a deleted pod takes to stop, within its grace period (default 0: it exits on SIGTERM). */
   readonly stopsAfterMs?: number;
+  /** Requests each Ready pod serves a second, for the simulated request metrics (default 10). */
+  readonly requestsPerSecond?: number;
   /** Fraction of requests that fail, for the simulated request metrics (default 0). */
   readonly errorRate?: number;
   /** Mean request latency in ms, for the simulated request metrics (default 50). */

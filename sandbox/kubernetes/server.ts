@@ -14,6 +14,7 @@ import { createRandom } from './random.ts';
 import { builtInTypes, groupVersion } from './resources.ts';
 import { matches, selectorFromMap } from './selectors.ts';
 import { StatusError } from './status.ts';
+import { parseStep, parseTime, Prometheus, PromQLError } from './prometheus.ts';
 import { runDeployments, runJobs, type DeploymentMemory, type JobMemory } from './workloads.ts';
 
 export type { ImageBehaviour } from './controllers.ts';
@@ -158,6 +159,13 @@ export async function startKubernetesSimulator(options: KubernetesSimulatorOptio
   const deploymentMemory: DeploymentMemory = { lastProgress: new Map(), lastStatus: new Map() };
   const jobMemory: JobMemory = { counted: new Map(), lastFailure: new Map(), started: new Map() };
   const podType = cluster.type('', 'pods')!;
+  const prometheus = new Prometheus(options.seed ?? 1, () => clock);
+  const metricBehaviour = (pod: JsonMap) => () => {
+    const spec = isMap(pod['spec']) ? (pod['spec'] as JsonMap) : {};
+    const first = (Array.isArray(spec['containers']) ? spec['containers'] : []).filter(isMap)[0];
+    const b = behaviourOf(String(first?.['image'] ?? ''));
+    return { requestsPerSecond: b.requestsPerSecond ?? 10, errorRate: Math.min(1, b.errorRate ?? 0), latencyMs: b.latencyMs ?? 50 };
+  };
   const workloadControllers = [(c: ControllerContext) => runDeployments(c, deploymentMemory), (c: ControllerContext) => runJobs(c, jobMemory, podType)];
 
   /** Records, for every Service of a namespace whose selection changed, what it selects now (after every write to a pod or Service). */
@@ -220,6 +228,11 @@ export async function startKubernetesSimulator(options: KubernetesSimulatorOptio
   cluster.onEvent((event) => {
     for (const watcher of watchers) deliver(watcher, event);
     if (event.group === '' && (event.plural === 'pods' || event.plural === 'services')) recordServing(event.namespace);
+    if (event.group === '' && event.plural === 'pods') {
+      const m = meta(event.object);
+      const phase = podPhase(event.object);
+      prometheus.observe(String(m['uid']), event.namespace, String(m['name']), { ...labelsOf(event.object) }, phase !== 'Pending', podReady(event.object) && !terminating(event.object), event.type === 'DELETED', metricBehaviour(event.object));
+    }
   });
 
   const bookmark = (watcher: Watcher, annotations?: Record<string, string>) => {
@@ -405,6 +418,7 @@ export async function startKubernetesSimulator(options: KubernetesSimulatorOptio
       return fault.status;
     }
     settle();
+    if (url.pathname.startsWith('/prometheus/')) return answerPrometheus(method, url, contentType, body, res);
     let response: RestResponse;
     try {
       response = handleRest(cluster, { method, path: url.pathname, query: url.searchParams, contentType, userAgent: String(req.headers['user-agent'] ?? ''), body }, { serverAddress, logOf });
@@ -427,6 +441,29 @@ export async function startKubernetesSimulator(options: KubernetesSimulatorOptio
       res.end(text);
     }
     return response.status;
+  };
+
+  /** The Prometheus HTTP API (`/prometheus/api/v1/query_range`, `/query`), GET with a query string or POST with a form. */
+  const answerPrometheus = (method: string, url: URL, contentType: string, body: Buffer, res: ServerResponse): number => {
+    const reply = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(value));
+      return status;
+    };
+    const route = url.pathname.slice('/prometheus'.length);
+    if (route !== '/api/v1/query_range' && route !== '/api/v1/query') return reply(404, { status: 'error', errorType: 'not_found', error: `no Prometheus API at ${url.pathname} (this one answers /prometheus/api/v1/query_range and /prometheus/api/v1/query)` });
+    if (method !== 'GET' && method !== 'POST') return reply(405, { status: 'error', errorType: 'bad_data', error: `method ${method} not allowed; use GET or POST` });
+    const params = new URLSearchParams(url.searchParams);
+    if (method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.set(k, v);
+    try {
+      const query = params.get('query');
+      if (query === null || query.trim() === '') throw new PromQLError('invalid parameter "query": missing; send the PromQL expression as query=');
+      if (route === '/api/v1/query') return reply(200, prometheus.query(query, params.get('time') === null ? clock / 1000 : parseTime(params.get('time'), 'time')));
+      return reply(200, prometheus.queryRange(query, parseTime(params.get('start'), 'start'), parseTime(params.get('end'), 'end'), parseStep(params.get('step'))));
+    } catch (error) {
+      if (error instanceof PromQLError) return reply(400, { status: 'error', errorType: 'bad_data', error: error.message });
+      throw error;
+    }
   };
 
   /** The side door over HTTP (SPEC.md "Side door"), for a process that did not start the simulator. */
@@ -494,6 +531,7 @@ export async function startKubernetesSimulator(options: KubernetesSimulatorOptio
       if (key === 'neverReady' ? typeof value !== 'boolean' : key === 'log' ? typeof value !== 'string' : typeof value !== 'number' || !Number.isFinite(value) || value < 0)
         throw new Error(`setImageBehaviour: ${key} ${JSON.stringify(value)} is not valid (numbers >= 0, neverReady a boolean, log a string)`);
     }
+    if (behaviour.errorRate !== undefined && behaviour.errorRate > 1) throw new Error(`setImageBehaviour: errorRate ${behaviour.errorRate} is not a fraction; use 0 to 1 (0.05 = 5% of requests fail)`);
     images.push({ glob: imageGlob, pattern: globToRegExp(imageGlob), behaviour });
     settle();
   };

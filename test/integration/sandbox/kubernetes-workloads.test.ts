@@ -268,4 +268,48 @@ describe('the Kubernetes simulator: workloads, watches and custom resources', ()
     await objects.delete(vs);
     expect((await objects.list('networking.istio.io/v1beta1', 'VirtualService', 'default')).items).toEqual([]);
   });
+
+  it('answers PromQL over per-pod request metrics generated from each image, telling a bad canary from its baseline', async () => {
+    sim.setImageBehaviour('registry/sampleapp:good', { requestsPerSecond: 20, errorRate: 0, latencyMs: 40 });
+    sim.setImageBehaviour('registry/sampleapp:bad', { requestsPerSecond: 20, errorRate: 0.5, latencyMs: 400 });
+    const release = (version: string, image: string) => {
+      const d = deployment(`sampleapp-${version}`, image, 2);
+      d.spec!.selector = { matchLabels: { app: 'sampleapp', version } };
+      d.spec!.template!.metadata!.labels = { app: 'sampleapp', version };
+      return d;
+    };
+    await apps.createNamespacedDeployment({ namespace: 'default', body: release('baseline', 'registry/sampleapp:good') });
+    await apps.createNamespacedDeployment({ namespace: 'default', body: release('canary', 'registry/sampleapp:bad') });
+    const start = sim.now() / 1000;
+    sim.tick(10 * 60_000);
+    const range = async (query: string) => {
+      const response = await fetch(`${sim.url}/prometheus/api/v1/query_range`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ query, start: String(start + 300), end: String(start + 600), step: '60' }),
+      });
+      return { status: response.status, body: (await response.json()) as { status: string; error?: string; data: { resultType: string; result: { metric: Record<string, string>; values: [number, string][] }[] } } };
+    };
+    const errorRatio = (version: string) => `sum(rate(http_requests_total{app="sampleapp",version="${version}",code="500"}[1m])) / sum(rate(http_requests_total{app="sampleapp",version="${version}"}[1m]))`;
+    const bad = await range(errorRatio('canary'));
+    expect(bad.body.data.resultType).toBe('matrix');
+    expect(bad.body.data.result).toHaveLength(1);
+    expect(bad.body.data.result[0]!.values).toHaveLength(6);
+    for (const [, v] of bad.body.data.result[0]!.values) expect(Number(v)).toBeGreaterThan(0.4), expect(Number(v)).toBeLessThan(0.6);
+    const good = await range(errorRatio('baseline'));
+    expect(good.body.data.result[0]!.values.every(([, v]) => v === '0')).toBe(true);
+
+    // The shape Gennaker renders for a Kayenta config: avg(metric{matchers}) by (labels).
+    const requests = await range('avg(http_requests_total{app="sampleapp",code="200"}) by (version)');
+    expect(requests.body.data.result.map((r) => r.metric).sort((a, b) => (a['version']! < b['version']! ? -1 : 1))).toEqual([{ version: 'baseline' }, { version: 'canary' }]);
+    const rate = await range('sum(rate(http_requests_total{version="baseline"}[2m]))');
+    expect(Number(rate.body.data.result[0]!.values[0]![1])).toBeGreaterThan(36);
+    expect(Number(rate.body.data.result[0]!.values[0]![1])).toBeLessThan(44);
+    const p99 = async (version: string) => Number((await range(`histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{version="${version}"}[5m])))`)).body.data.result[0]!.values[0]![1]);
+    expect(await p99('canary')).toBeGreaterThan(5 * (await p99('baseline')));
+
+    const instant = (await fetch(`${sim.url}/prometheus/api/v1/query?query=${encodeURIComponent('count(up{app="sampleapp"})')}`).then((r) => r.json())) as { data: { resultType: string; result: { value: [number, string] }[] } };
+    expect(instant.data).toMatchObject({ resultType: 'vector', result: [{ value: [sim.now() / 1000, '4'] }] });
+    expect(await range('sum(rate(http_requests_total[1m]) by (pod)')).toMatchObject({ status: 400, body: { status: 'error' } });
+  });
 });

@@ -164,7 +164,7 @@ const PARAMETER = /\$\{\s*parameters(?:\.([A-Za-z_][\w-]*)|\[\s*(?:'([^']*)'|"([
  * The pipeline with every parameter reference replaced by its value: the run's, else the
  * parameter's default. Other expressions stay, and values holding them are not seeded.
  */
-function withParameters(pipeline: unknown, given: Readonly<Record<string, string>>): unknown {
+export function withParameters(pipeline: unknown, given: Readonly<Record<string, string>>): unknown {
   const values: Record<string, string> = {};
   const configs = isObject(pipeline) && Array.isArray(pipeline['parameterConfig']) ? pipeline['parameterConfig'] : [];
   for (const config of configs) {

@@ -189,8 +189,8 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
               return createLocalRuntime({ ...options, accounts: known, powers, ...secrets, ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
             },
             startSandbox: async () => {
-              const { startAwsSandbox, sandboxSpeedFrom } = await import('../local/sandbox/aws-sandbox.ts');
-              return startAwsSandbox(sandboxOptions(() => sandboxSpeedFrom(process.env)));
+              const [{ startSandbox }, { sandboxSpeedFrom }] = await Promise.all([import('../local/sandbox/sandbox.ts'), import('../local/sandbox/aws-sandbox.ts')]);
+              return startSandbox(sandboxOptions(() => sandboxSpeedFrom(process.env)));
             },
             targetStateDir: join(stateDir, 'targets', 'local'),
             caller: { user: currentUser(), roles: [], admin: true, source: 'cli' },

@@ -24,7 +24,8 @@ import { ensurePrivateDir, tightenTree } from './private-files.ts';
 import { loadAccountsFile } from './accounts.ts';
 import { loadOrCreateToken } from './token.ts';
 import { createLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from './wiring.ts';
-import type { AwsSandbox, AwsSandboxOptions } from './sandbox/aws-sandbox.ts';
+import type { AwsSandboxOptions } from './sandbox/aws-sandbox.ts';
+import type { Sandbox } from './sandbox/sandbox.ts';
 import type { Authenticator } from '../core/ports/authenticator.ts';
 import type { ExecutionStore } from '../core/ports/execution-store.ts';
 import type { LocalDeployTargetOptions } from '../adapters/targets/local/local-deploy-target.ts';
@@ -75,7 +76,7 @@ export interface LocalServer {
   readonly tokenPath: string;
   readonly runtime: LocalRuntime;
   /** The simulated clouds, with `sandbox`. */
-  readonly sandbox?: AwsSandbox;
+  readonly sandbox?: Sandbox;
   /** Stops the ticker, the HTTP server, then the runtime. Idempotent. */
   close(): Promise<void>;
 }
@@ -100,7 +101,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const audit = createAuditFile(options.dir);
   const powers = await createPowerPolicy(options.powers ?? {}, process.cwd());
   // The SDK clients load only when the sandbox is asked for.
-  const sandbox = options.sandbox ? await (await import('./sandbox/aws-sandbox.ts')).startAwsSandbox(options.sandbox === true ? {} : options.sandbox) : undefined;
+  const sandbox = options.sandbox ? await (await import('./sandbox/sandbox.ts')).startSandbox(options.sandbox === true ? {} : options.sandbox) : undefined;
   const sandboxed = sandbox ? sandboxRuntimeOptions(sandbox, io) : {};
   let runtime: LocalRuntime;
   try {
@@ -226,7 +227,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 }
 
 /** The runtime options that put the simulated clouds behind the accounts saved pipelines name. */
-function sandboxRuntimeOptions(sandbox: AwsSandbox, io: IoHost | undefined): Pick<LocalRuntimeOptions, 'cloudTargets' | 'cloudAccounts' | 'beforeSave'> {
+function sandboxRuntimeOptions(sandbox: Sandbox, io: IoHost | undefined): Pick<LocalRuntimeOptions, 'cloudTargets' | 'cloudAccounts' | 'beforeSave'> {
   return {
     cloudTargets: sandbox.targets,
     cloudAccounts: () => sandbox.accounts(),
@@ -243,7 +244,7 @@ function sandboxRuntimeOptions(sandbox: AwsSandbox, io: IoHost | undefined): Pic
 }
 
 /** Serves and seeds the world of every saved pipeline (the newest version of each). */
-async function reseedSavedPipelines(store: ExecutionStore, sandbox: AwsSandbox, io: IoHost | undefined): Promise<void> {
+async function reseedSavedPipelines(store: ExecutionStore, sandbox: Sandbox, io: IoHost | undefined): Promise<void> {
   const configs: unknown[] = [];
   let cursor: string | undefined;
   do {
@@ -265,7 +266,7 @@ async function reseedSavedPipelines(store: ExecutionStore, sandbox: AwsSandbox, 
  * authenticated caller (it is the sandbox's world, not Gennaker's data); 404 without a sandbox.
  * Every other request goes to the API.
  */
-function withSandboxRoute(fetch: (request: Request, env?: unknown) => Response | Promise<Response>, sandbox: AwsSandbox | undefined, auth: Authenticator, tokenPath: string) {
+function withSandboxRoute(fetch: (request: Request, env?: unknown) => Response | Promise<Response>, sandbox: Sandbox | undefined, auth: Authenticator, tokenPath: string) {
   // The server's bindings (the client's socket) go on to the API: the audit log records the source address from them.
   return async (request: Request, env?: unknown): Promise<Response> => {
     if (new URL(request.url).pathname !== '/sandbox') return fetch(request, env);

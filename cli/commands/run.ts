@@ -15,7 +15,7 @@ import type { IoHost, StageProgress } from '../../core/io-host.ts';
 import { formatIssue } from '../../core/issues.ts';
 import type { Execution, JsonObject, StageRecord } from '../../core/ports/execution-store.ts';
 import type { LocalRuntime, LocalRuntimeOptions } from '../../local/wiring.ts';
-import type { AwsSandbox, DeployedCluster } from '../../local/sandbox/aws-sandbox.ts';
+import type { DeployedCluster, DeployedWorkload, Sandbox } from '../../local/sandbox/sandbox.ts';
 import type { LoadedDocument } from '../pipeline-files.ts';
 import { EXIT, UsageError } from '../usage.ts';
 import { pickPipeline } from './compile.ts';
@@ -58,8 +58,8 @@ export interface RunCommandDeps {
   readonly startSandbox?: () => Promise<RunSandbox>;
 }
 
-/** The simulated clouds a sandboxed run deploys to: the part of local/sandbox's AwsSandbox `run` uses. */
-export type RunSandbox = Pick<AwsSandbox, 'serve' | 'targets' | 'describeDeployed' | 'callCounts' | 'close'>;
+/** The simulated clouds a sandboxed run deploys to: the part of local/sandbox's Sandbox `run` uses. */
+export type RunSandbox = Pick<Sandbox, 'serve' | 'targets' | 'describeDeployed' | 'describeWorkloads' | 'callCounts' | 'close'>;
 
 /** Parses `--param k=v`. */
 export function parseParams(pairs: readonly string[]): Record<string, string> {
@@ -180,6 +180,7 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
       const calls = sandbox.callCounts();
       try {
         reportDeployed(await sandbox.describeDeployed(), io);
+        reportWorkloads(sandbox.describeWorkloads(), io);
         reportCloudCalls(calls, io);
       } finally {
         await sandbox.close();
@@ -191,7 +192,7 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
 /** What a sandboxed run is about to deploy to, and what was made to exist for it. */
 function reportSandbox(served: Awaited<ReturnType<RunSandbox['serve']>>, io: IoHost): void {
   if (served.accounts.length === 0) {
-    io.emit({ kind: 'info', message: 'sandbox: the pipeline names no account on a simulated cloud (aws, ecs, lambda); it runs as without --sandbox' });
+    io.emit({ kind: 'info', message: 'sandbox: the pipeline names no account on a simulated cloud (aws, ecs, lambda, kubernetes); it runs as without --sandbox' });
     return;
   }
   const accounts = served.accounts.map((account) => `${account.name} (${account.cloudProvider}, ${account.regions.join(', ')})`).join('; ');
@@ -215,6 +216,23 @@ function reportDeployed(clusters: readonly DeployedCluster[], io: IoHost): void 
       const { min, max, desired } = group.capacity;
       const runs = group.images !== undefined && group.images.length > 0 ? `, runs ${group.images.join(', ')}` : '';
       io.emit({ kind: 'info', message: `  ${group.name.padEnd(width)}  ${traffic}, ${group.up}/${group.instances} Up, capacity min ${min} max ${max} desired ${desired}${runs}` });
+    }
+  }
+}
+
+/** Each Kubernetes workload in the namespaces the run used, as it is now: replicas Ready, in traffic or not, what it runs. */
+function reportWorkloads(workloads: readonly DeployedWorkload[], io: IoHost): void {
+  const byNamespace = new Map<string, DeployedWorkload[]>();
+  for (const workload of workloads) {
+    const key = `${workload.namespace} (${workload.account})`;
+    byNamespace.set(key, [...(byNamespace.get(key) ?? []), workload]);
+  }
+  for (const [namespace, found] of byNamespace) {
+    io.emit({ kind: 'info', message: `sandbox: namespace ${namespace} after the run:` });
+    const width = Math.max(0, ...found.map((workload) => `${workload.kind} ${workload.name}`.length));
+    for (const workload of found) {
+      const runs = workload.images.length > 0 ? `, runs ${workload.images.join(', ')}` : '';
+      io.emit({ kind: 'info', message: `  ${`${workload.kind} ${workload.name}`.padEnd(width)}  ${workload.serving ? 'serving' : 'no traffic'}, ${workload.ready}/${workload.replicas} Ready${runs}` });
     }
   }
 }

@@ -1,4 +1,4 @@
-/** `gennaker sandbox describe [--json]`: what the simulated AWS of `gennaker up --sandbox` holds now. */
+/** `gennaker sandbox describe [--json]`: what the simulated clouds of `gennaker up --sandbox` hold now (AWS, and Kubernetes once a pipeline names it). */
 import { describeLines, type SandboxDescription } from '../../local/sandbox/describe.ts';
 import type { ApiCommandContext } from './api-commands.ts';
 import { EXIT } from '../usage.ts';

@@ -4,10 +4,13 @@
  * ECS services with their deployments, Lambda functions with their versions and aliases. The
  * snapshot's shape is the simulator's (sandbox/aws SPEC.md); fields it lacks read as empty.
  */
+import type { KubernetesDescription } from '../../sandbox/kubernetes/server.ts';
 
 export interface SandboxDescription {
   /** The simulated clock (ISO 8601). */
   readonly now: string;
+  /** The simulated Kubernetes cluster, once a pipeline named a Kubernetes account (sandbox/kubernetes SPEC.md). */
+  readonly kubernetes?: KubernetesDescription;
   readonly autoScalingGroups: ReadonlyArray<{
     readonly name: string;
     readonly min: number;
@@ -124,6 +127,29 @@ export function describeLines(description: SandboxDescription): string[] {
       return `${fn.name}  ${fn.state}  versions: ${fn.versions.join(', ') || 'none'}  aliases: ${aliases.join('; ') || 'none'}`;
     }),
   );
+  if (lines.length === 1) lines.push('', 'nothing deployed yet');
+  if (description.kubernetes) lines.push('', ...kubernetesLines(description.kubernetes));
+  return lines;
+}
+
+/** The simulated cluster as lines: per namespace its workloads, its pods by phase, and the pods each Service selects. */
+function kubernetesLines(cluster: KubernetesDescription): string[] {
+  const lines = [`simulated Kubernetes at ${cluster.now}`];
+  for (const namespace of cluster.namespaces) {
+    if (namespace.workloads.length === 0 && namespace.services.length === 0 && namespace.pods.length === 0) continue;
+    lines.push('', `namespace ${namespace.name}`);
+    for (const workload of namespace.workloads) lines.push(`  ${workload.kind} ${workload.name}  ${workload.ready}/${workload.replicas} Ready${workload.owner !== undefined ? `  (of ${workload.owner})` : ''}`);
+    const phases: Record<string, number> = {};
+    for (const pod of namespace.pods) {
+      const state = pod.terminating ? 'Terminating' : pod.ready ? 'Ready' : pod.phase;
+      phases[state] = (phases[state] ?? 0) + 1;
+    }
+    if (namespace.pods.length > 0) lines.push(`  pods: ${counts(phases)}`);
+    for (const service of namespace.services) {
+      const selector = Object.entries(service.selector).map(([key, value]) => `${key}=${value}`).join(',');
+      lines.push(`  service ${service.name} (${selector || 'no selector'})  selects ${service.selects.length} pod${service.selects.length === 1 ? '' : 's'}, ${service.ready.length} Ready${service.ready.length > 0 ? `: ${service.ready.join(', ')}` : ''}`);
+    }
+  }
   if (lines.length === 1) lines.push('', 'nothing deployed yet');
   return lines;
 }

@@ -1,0 +1,80 @@
+/**
+ * The simulated clouds of `--sandbox`, as one: AWS (local/sandbox/aws-sandbox.ts) from the start,
+ * and Kubernetes (local/sandbox/kubernetes-sandbox.ts) started the first time a pipeline names a
+ * Kubernetes account, so a run that deploys only to AWS never loads the Kubernetes client. An
+ * account is served by the cloud its stages name; `serve`, the call counts and the description
+ * cover both.
+ */
+import type { Account } from '../../core/ports/accounts.ts';
+import type { TargetLookup } from '../../core/ports/target.ts';
+import type { KubernetesDescription } from '../../sandbox/kubernetes/server.ts';
+import { startAwsSandbox, type AwsSandbox, type AwsSandboxOptions, type DeployedCluster, type SeededResource } from './aws-sandbox.ts';
+import type { SandboxDescription } from './describe.ts';
+import type { DeployedWorkload, KubernetesSandbox } from './kubernetes-sandbox.ts';
+import { assumedKubernetesWorld } from './kubernetes-world.ts';
+import type { JsonObject } from '../../core/ports/execution-store.ts';
+
+export type { DeployedCluster, SeededResource } from './aws-sandbox.ts';
+export type { DeployedWorkload } from './kubernetes-sandbox.ts';
+
+/** What the simulated clouds hold now: AWS's resources, and the Kubernetes cluster once one is served. */
+export type FullSandboxDescription = SandboxDescription & { readonly kubernetes?: KubernetesDescription };
+
+export interface Sandbox {
+  readonly aws: AwsSandbox;
+  /** The target of an account the sandbox serves, on whichever simulated cloud serves it. */
+  readonly targets: TargetLookup;
+  accounts(): readonly Account[];
+  /** Serves the accounts these pipelines name and seeds what they assume on each cloud. */
+  serve(
+    pipelines: readonly unknown[],
+    parameters?: Readonly<Record<string, string>>,
+  ): Promise<{ readonly accounts: readonly Account[]; readonly seeded: readonly SeededResource[]; readonly triggerArtifacts: readonly JsonObject[] }>;
+  /** AWS clusters the last `serve`'s pipelines deploy to, as their targets describe them now. */
+  describeDeployed(): Promise<DeployedCluster[]>;
+  /** Kubernetes workloads in the namespaces the last `serve`'s pipelines use, now. */
+  describeWorkloads(): DeployedWorkload[];
+  /** The calls since the last `serve`, on every cloud, most first. */
+  callCounts(): Array<{ readonly call: string; readonly count: number }>;
+  describe(): FullSandboxDescription;
+  close(): Promise<void>;
+}
+
+/** Starts the simulated AWS now; Kubernetes on first need. */
+export async function startSandbox(options: AwsSandboxOptions = {}): Promise<Sandbox> {
+  const aws = await startAwsSandbox(options);
+  let kubernetes: KubernetesSandbox | undefined;
+  let starting: Promise<KubernetesSandbox> | undefined;
+  const kubernetesSandbox = (): Promise<KubernetesSandbox> => {
+    starting ??= import('./kubernetes-sandbox.ts').then(async ({ startKubernetesSandbox }) => {
+      kubernetes = await startKubernetesSandbox({ speed: aws.speed, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+      return kubernetes;
+    });
+    return starting;
+  };
+  let servedKubernetes = false;
+
+  return {
+    aws,
+    targets: (key) => {
+      if (key.cloudProvider === 'kubernetes') return kubernetes?.targets(key);
+      return aws.targets(key) ?? kubernetes?.targets(key);
+    },
+    accounts: () => [...aws.accounts(), ...(kubernetes?.accounts() ?? [])],
+    async serve(pipelines, parameters = {}) {
+      const fromAws = await aws.serve(pipelines, parameters);
+      servedKubernetes = assumedKubernetesWorld(pipelines, parameters).accounts.length > 0;
+      if (!servedKubernetes && !kubernetes) return fromAws;
+      const cluster = await kubernetesSandbox();
+      const fromKubernetes = await cluster.serve(pipelines, parameters);
+      return { accounts: [...fromAws.accounts, ...fromKubernetes.accounts], seeded: [...fromAws.seeded, ...fromKubernetes.seeded], triggerArtifacts: fromAws.triggerArtifacts };
+    },
+    describeDeployed: () => aws.describeDeployed(),
+    describeWorkloads: () => (kubernetes && servedKubernetes ? kubernetes.describeDeployed() : []),
+    callCounts: () => [...aws.callCounts(), ...(kubernetes?.callCounts() ?? [])].sort((a, b) => b.count - a.count || a.call.localeCompare(b.call)),
+    describe: () => ({ ...aws.describe(), ...(kubernetes ? { kubernetes: kubernetes.describe() } : {}) }),
+    async close() {
+      await Promise.all([aws.close(), starting?.then((cluster) => cluster.close())]);
+    },
+  };
+}

@@ -1,8 +1,8 @@
 /**
  * The artifact-content port (core/ports/artifact-content.ts) over named artifact accounts, as
  * clouddriver keeps its artifact credentials: each artifact is read by the account it names
- * (`artifactAccount`), which must read its type; `embedded/base64` is decoded here and needs no
- * account. The composition root builds the accounts (github-artifact-account.ts,
+ * (`artifactAccount`), which must read its type, or, when it names none, by the first account
+ * (by name) that reads its type; `embedded/base64` is decoded here and needs no account. The composition root builds the accounts (github-artifact-account.ts,
  * http-artifact-account.ts, memory-artifact-account.ts) and names them.
  */
 import { artifactLabel, type ArtifactContentPort, type ArtifactContentResult, type ArtifactToFetch } from '../../core/ports/artifact-content.ts';
@@ -43,14 +43,11 @@ export function createArtifactAccounts(options: ArtifactAccountsOptions): Artifa
     types,
     async fetch(artifact) {
       if (artifact.type === EMBEDDED_BASE64) return decodeEmbedded(artifact, maxBytes);
-      const name = artifact.artifactAccount;
-      if (name === undefined || name === '') {
-        const readers = names.filter((candidate) => accounts[candidate]!.types.includes(artifact.type));
-        return {
-          ok: false,
-          reason: 'invalid',
-          message: `artifact ${artifactLabel(artifact)} names no artifactAccount; set it to an account that reads ${artifact.type} (${readers.length > 0 ? readers.join(', ') : 'none is configured'})`,
-        };
+      // An artifact naming no account is read by the first one that reads its type, as clouddriver's
+      // ArtifactCredentialsRepository picks credentials by type when no name is given.
+      const name = artifact.artifactAccount !== undefined && artifact.artifactAccount !== '' ? artifact.artifactAccount : names.find((candidate) => accounts[candidate]!.types.includes(artifact.type));
+      if (name === undefined) {
+        return { ok: false, reason: 'unsupported', message: `no artifact account serves ${artifact.type} ${artifact.reference}; add one to accounts or use embedded/base64` };
       }
       const account = Object.hasOwn(accounts, name) ? accounts[name] : undefined;
       if (account === undefined) {

@@ -96,23 +96,28 @@ export function resolveExpectedArtifacts(pipeline: { readonly name: string; read
     const label = text(expected['displayName']) !== undefined ? `'${id}' (${String(expected['displayName'])})` : `'${id}'`;
     const fromTrigger = matching(expected, received);
     if (fromTrigger.length > 1) {
-      return { ok: false, message: `pipeline '${pipeline.name}': expected artifact ${label} matches ${fromTrigger.length} artifacts of the trigger (${fromTrigger.map(describeArtifact).join(', ')}); make its matchArtifact match exactly one` };
+      return { ok: false, message: `pipeline '${pipeline.name}': Expected artifact ${label} matches multiple artifacts of the trigger (${fromTrigger.map(describeArtifact).join(', ')}); make its matchArtifact match exactly one` };
     }
     let bound = fromTrigger[0];
     if (bound === undefined && expected['usePriorArtifact'] === true) bound = matching(expected, prior).at(-1);
     if (bound === undefined && expected['useDefaultArtifact'] === true && isObject(expected['defaultArtifact'])) bound = expected['defaultArtifact'];
-    if (bound === undefined) {
-      const match = isObject(expected['matchArtifact']) ? describeArtifact(expected['matchArtifact']) : 'nothing (it has no matchArtifact)';
-      const given = received.length === 0 ? 'the trigger brought no artifact' : `the trigger brought ${received.map(describeArtifact).join(', ')}`;
-      return {
-        ok: false,
-        message: `pipeline '${pipeline.name}': expected artifact ${label} is unbound: it matches ${match}, and ${given}; start it with a matching artifact, or set useDefaultArtifact with a defaultArtifact`,
-      };
-    }
+    if (bound === undefined) return { ok: false, message: unmatchedMessage(pipeline.name, label, expected, received) };
     resolved.push({ ...expected, boundArtifact: bound });
     if (!artifacts.some((known) => sameArtifact(known, bound))) artifacts.push(bound);
   }
   return { ok: true, value: { artifacts, resolvedExpectedArtifacts: resolved } };
+}
+
+/**
+ * Orca's refusal of a start that leaves an expected artifact unbound ("Unmatched expected
+ * artifact ... could not be resolved.", kork's ArtifactResolver), with what it matches, what
+ * arrived and the fix.
+ */
+function unmatchedMessage(pipeline: string, label: string, expected: JsonObject, received: readonly JsonObject[]): string {
+  const match = isObject(expected['matchArtifact']) ? describeArtifact(expected['matchArtifact']) : 'nothing (it has no matchArtifact)';
+  const given = received.length === 0 ? 'the trigger brought no artifact' : `the trigger brought ${received.map(describeArtifact).join(', ')}`;
+  const fallback = expected['useDefaultArtifact'] === true ? 'give its defaultArtifact' : 'set useDefaultArtifact with a defaultArtifact';
+  return `Unmatched expected artifact ${label} could not be resolved: pipeline '${pipeline}' expects ${match}, and ${given}; supply a matching artifact (gennaker run --artifact '<json>', or "artifacts" in the start request), or ${fallback}`;
 }
 
 /** The artifacts an execution holds for the next one's `usePriorArtifact`: its trigger's, then each stage's `artifacts` output. */
@@ -137,4 +142,80 @@ export function boundArtifactFor(id: string, field: string, trigger: JsonObject,
     ok: false,
     message: `${field} is "${id}"; no expected artifact of that id is bound in this execution (${bound}); declare it in the pipeline's expectedArtifacts with useDefaultArtifact and a defaultArtifact, or a matchArtifact the trigger supplies`,
   };
+}
+
+/** A stage of an execution, as much as its artifacts need. */
+interface ArtifactStage {
+  readonly refId: string;
+  readonly requisiteStageRefIds: readonly string[];
+  readonly parentStageId?: string;
+  readonly outputs: JsonObject;
+}
+
+/**
+ * Every artifact an execution holds, newest first, as Orca's ArtifactUtils.getAllArtifacts reads
+ * them for `findArtifactFromExecution`: what its stages output (`artifacts`, and the manifest
+ * stages' `createdArtifacts`), later stages of the graph first, then its trigger's artifacts and
+ * the artifacts its expected artifacts bound. The same artifact written twice counts once.
+ * `withoutStage` leaves out one stage's outputs (a pipeline that finds artifacts in its own
+ * executions never finds what the finding stage itself wrote last time).
+ */
+export function artifactsOfExecution(execution: { readonly trigger: JsonObject; readonly stages: readonly ArtifactStage[] }, options: { readonly withoutStage?: string } = {}): JsonObject[] {
+  const stages = execution.stages.filter((stage) => stage.refId !== options.withoutStage);
+  const depth = graphDepths(stages);
+  // Deepest first; among equals, the later one in the execution first (its stages keep the pipeline's order).
+  const ordered = stages.map((stage, index) => ({ stage, index })).sort((a, b) => (depth.get(b.stage.refId) ?? 0) - (depth.get(a.stage.refId) ?? 0) || b.index - a.index);
+  const found: JsonObject[] = [];
+  const add = (artifact: JsonObject) => {
+    if (!found.some((known) => sameArtifact(known, artifact))) found.push(artifact);
+  };
+  for (const { stage } of ordered) for (const artifact of [...objects(stage.outputs['artifacts']), ...objects(stage.outputs['createdArtifacts'])]) add(artifact);
+  for (const artifact of objects(execution.trigger['artifacts'])) add(artifact);
+  for (const expected of objects(execution.trigger['resolvedExpectedArtifacts'])) if (isObject(expected['boundArtifact'])) add(expected['boundArtifact']);
+  return found;
+}
+
+/** Each stage's distance from the roots of its graph (synthetic stages sit at their parent's depth). */
+function graphDepths(stages: readonly ArtifactStage[]): Map<string, number> {
+  const byRef = new Map(stages.filter((stage) => stage.parentStageId === undefined).map((stage) => [stage.refId, stage] as const));
+  const depths = new Map<string, number>();
+  const depthOf = (refId: string, seen: Set<string>): number => {
+    const known = depths.get(refId);
+    if (known !== undefined) return known;
+    const stage = byRef.get(refId);
+    if (!stage || seen.has(refId)) return 0;
+    seen.add(refId);
+    const depth = stage.requisiteStageRefIds.reduce((deepest, parent) => Math.max(deepest, depthOf(parent, seen) + 1), 0);
+    depths.set(refId, depth);
+    return depth;
+  };
+  for (const refId of byRef.keys()) depthOf(refId, new Set());
+  return depths;
+}
+
+/**
+ * Binds expected artifacts against a list of artifacts, as kork's ArtifactResolver does for
+ * `findArtifactFromExecution` (unique matches not required): the first artifact each
+ * `matchArtifact` matches, else its `defaultArtifact` when `useDefaultArtifact`; one that binds
+ * nothing refuses the whole binding with Orca's message. `where` says what was searched, for it.
+ */
+export function bindExpectedArtifacts(expectedArtifacts: readonly JsonObject[], candidates: readonly JsonObject[], where: string): ResolveExpectedArtifactsResult {
+  const artifacts: JsonObject[] = [];
+  const resolvedExpectedArtifacts: JsonObject[] = [];
+  for (const expected of expectedArtifacts) {
+    let bound: JsonObject | undefined = matching(expected, candidates)[0];
+    if (bound === undefined && expected['useDefaultArtifact'] === true && isObject(expected['defaultArtifact'])) bound = expected['defaultArtifact'];
+    if (bound === undefined) {
+      const id = text(expected['id']) ?? '(no id)';
+      const match = isObject(expected['matchArtifact']) ? describeArtifact(expected['matchArtifact']) : 'nothing (it has no matchArtifact)';
+      const seen = candidates.length === 0 ? 'which holds no artifact' : `which holds ${candidates.slice(0, 5).map(describeArtifact).join(', ')}${candidates.length > 5 ? ` and ${candidates.length - 5} more` : ''}`;
+      return {
+        ok: false,
+        message: `Unmatched expected artifact '${id}' could not be resolved: it expects ${match}, and nothing matches in ${where}, ${seen}; fix its matchArtifact, or set useDefaultArtifact with a defaultArtifact`,
+      };
+    }
+    resolvedExpectedArtifacts.push({ ...expected, boundArtifact: bound });
+    if (!artifacts.some((known) => sameArtifact(known, bound))) artifacts.push(bound);
+  }
+  return { ok: true, value: { artifacts, resolvedExpectedArtifacts } };
 }

@@ -15,7 +15,7 @@ import {
 } from '../pipeline/index.ts';
 
 /** Stage types whose tasks run today; a pipeline with any other stage would fail at that stage. */
-export const RUNNABLE_STAGE_TYPES: readonly StageType[] = ['checkPreconditions', 'evaluateVariables', 'manualJudgment', 'pipeline', 'wait', 'waitUntil', 'webhook'];
+export const RUNNABLE_STAGE_TYPES: readonly StageType[] = ['checkPreconditions', 'evaluateVariables', 'findArtifactFromExecution', 'manualJudgment', 'pipeline', 'wait', 'waitUntil', 'webhook'];
 
 /** Spinnaker's Lambda stages, under both names; they run on accounts whose target has functions (`Target.functions`). */
 export const LAMBDA_STAGE_TYPES: readonly StageType[] = [

@@ -38,6 +38,7 @@ import { stageEvaluationContext } from '../stages/evaluation-context.ts';
 import { runEvaluateVariables, EVALUATE_VARIABLES_DEFERRED_FIELDS } from '../stages/evaluate-variables.ts';
 import { runExecutionWindow } from '../stages/execution-window.ts';
 import { summarizeFailures } from '../stages/expression-summary.ts';
+import { runFindArtifactFromExecution } from '../stages/find-artifact-from-execution.ts';
 import { runFindImage, runFindImageFromTags } from '../stages/find-image.ts';
 import { runMonitorPipeline, runStartPipeline } from '../stages/pipeline.ts';
 import { runRollbackServerGroupTask } from '../stages/rollback-server-group.ts';
@@ -591,6 +592,8 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
         return runCheckPreconditions(as<typeof stage>(), deps.targets ? { targets: deps.targets } : {});
       case 'evaluateVariables':
         return runEvaluateVariables(as<typeof stage>());
+      case 'findArtifactFromExecution':
+        return runFindArtifactFromExecution(as<typeof stage>(), { store });
       case 'manualJudgment':
         throw invariant(`manualJudgment has only a callback step, not '${input.task}'`);
       case 'webhook': {

@@ -249,19 +249,30 @@ function fetchUrl(fn: string, url: string, ev: Evaluation): string {
   throw new ExpressionFailure(`#${fn}('${url}'): ${typeof message === 'string' ? message : 'refused'}`);
 }
 
+/**
+ * `#triggerResolvedArtifact(name)` / `...ByType(type)`: the bound artifact of the first resolved
+ * expected artifact with that name or type, from the trigger (Orca's rule); then, so that what a
+ * `findArtifactFromExecution` stage bound is reachable the same way, from the
+ * `resolvedExpectedArtifacts` the stage sees from its ancestors' outputs (the nearest one's).
+ */
 function triggerResolvedArtifact(fn: string, wanted: string, ev: Evaluation): unknown {
   const field = fn === 'triggerResolvedArtifact' ? 'name' : 'type';
   const trigger = triggerOf(ev);
-  const expected = trigger === undefined ? null : mapGet(trigger, 'resolvedExpectedArtifacts', 'the trigger').value;
-  if (isDataList(expected)) {
+  const variables = ev.ctx.variables;
+  const lists = [
+    trigger === undefined ? null : mapGet(trigger, 'resolvedExpectedArtifacts', 'the trigger').value,
+    isDataMap(variables) ? readOwn(variables, 'resolvedExpectedArtifacts').value : null,
+  ];
+  for (const expected of lists) {
+    if (!isDataList(expected)) continue;
     for (let i = 0; i < expected.length; i++) {
       charge(ev.budget);
-      const artifact = listGet(expected, i, 'trigger.resolvedExpectedArtifacts');
+      const artifact = listGet(expected, i, 'resolvedExpectedArtifacts');
       const bound = isDataMap(artifact) ? mapGet(artifact, 'boundArtifact', 'a resolved expected artifact').value : null;
       if (isDataMap(bound) && mapGet(bound, field, 'a bound artifact').value === wanted) return bound;
     }
   }
-  throw new ExpressionFailure(`#${fn}('${wanted}'): no resolved artifact with ${field} '${wanted}' in the trigger`);
+  throw new ExpressionFailure(`#${fn}('${wanted}'): no resolved artifact with ${field} '${wanted}' in the trigger or in what earlier stages bound`);
 }
 
 function triggerOf(ev: Evaluation): DataMap | undefined {

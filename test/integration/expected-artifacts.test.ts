@@ -60,7 +60,7 @@ describe('expected artifacts at start', () => {
     expect(refused).toEqual({
       ok: false,
       reason: 'invalid',
-      message: "pipeline 'unbound': expected artifact 'img' (the image) is unbound: it matches docker/image registry.example/app, and the trigger brought no artifact; start it with a matching artifact, or set useDefaultArtifact with a defaultArtifact",
+      message: "Unmatched expected artifact 'img' (the image) could not be resolved: pipeline 'unbound' expects docker/image registry.example/app, and the trigger brought no artifact; supply a matching artifact (gennaker run --artifact '<json>', or \"artifacts\" in the start request), or set useDefaultArtifact with a defaultArtifact",
     });
     expect((await runtime.store.listExecutions({ pipelineConfigId: pipeline })).items).toEqual([]);
   });

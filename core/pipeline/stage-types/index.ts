@@ -21,6 +21,8 @@ import { enableServerGroupStageType } from './enable-server-group.ts';
 import type { EnableServerGroupStage } from './enable-server-group.ts';
 import { evaluateVariablesStageType } from './evaluate-variables.ts';
 import type { EvaluateVariablesStage } from './evaluate-variables.ts';
+import { findArtifactFromExecutionStageType } from './find-artifact-from-execution.ts';
+import type { FindArtifactFromExecutionStage } from './find-artifact-from-execution.ts';
 import { findImageFromTagsStageType } from './find-image-from-tags.ts';
 import type { FindImageFromTagsStage } from './find-image-from-tags.ts';
 import { findImageStageType } from './find-image.ts';
@@ -83,6 +85,7 @@ export type { DisableClusterConfig, DisableClusterStage } from './disable-cluste
 export type { DisableServerGroupConfig, DisableServerGroupStage } from './disable-server-group.ts';
 export type { EnableServerGroupConfig, EnableServerGroupStage } from './enable-server-group.ts';
 export type { EvaluateVariablesConfig, EvaluateVariablesStage } from './evaluate-variables.ts';
+export type { FindArtifactExecutionOptions, FindArtifactFromExecutionConfig, FindArtifactFromExecutionStage } from './find-artifact-from-execution.ts';
 export type { FindImageFromTagsConfig, FindImageFromTagsStage } from './find-image-from-tags.ts';
 export type { FindImageConfig, FindImageStage, ImageSelectionStrategy } from './find-image.ts';
 export type { AnalysisType, CanaryScope, KayentaCanaryConfig, KayentaCanaryStage } from './kayenta-canary.ts';
@@ -149,6 +152,7 @@ export type Stage =
   | KayentaCanaryStage
   | BakeStage
   | FindImageStage
+  | FindArtifactFromExecutionStage
   | FindImageFromTagsStage
   | RunJobStage
   | LambdaDeploymentStage
@@ -209,6 +213,7 @@ const REGISTRY: { readonly [T in StageType]: StageTypeDefinition<T, Extract<Stag
   disableManifest: disableManifestStageType,
   enableManifest: enableManifestStageType,
   evaluateVariables: evaluateVariablesStageType,
+  findArtifactFromExecution: findArtifactFromExecutionStageType,
   findArtifactsFromResource: findArtifactsFromResourceStageType,
   findImage: findImageStageType,
   findImageFromTags: findImageFromTagsStageType,

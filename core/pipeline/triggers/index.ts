@@ -18,6 +18,8 @@ import { manualTriggerType } from './manual.ts';
 import type { ManualTrigger } from './manual.ts';
 import { pipelineTriggerType } from './pipeline.ts';
 import type { PipelineTrigger } from './pipeline.ts';
+import { pubsubTriggerType } from './pubsub.ts';
+import type { PubsubTrigger } from './pubsub.ts';
 import { webhookTriggerType } from './webhook.ts';
 import type { WebhookTrigger } from './webhook.ts';
 
@@ -27,11 +29,13 @@ export type { DockerTrigger, DockerTriggerConfig } from './docker.ts';
 export type { GitSource, GitTrigger, GitTriggerConfig } from './git.ts';
 export type { ManualTrigger, ManualTriggerConfig } from './manual.ts';
 export type { PipelineTrigger, PipelineTriggerConfig, PipelineTriggerStatus } from './pipeline.ts';
+export type { PubsubSystem, PubsubTrigger, PubsubTriggerConfig } from './pubsub.ts';
 export type { WebhookTrigger, WebhookTriggerConfig } from './webhook.ts';
 export { GIT_SOURCES } from './git.ts';
 export { PIPELINE_TRIGGER_STATUSES } from './pipeline.ts';
+export { PUBSUB_SYSTEMS, pubsubUnreachable } from './pubsub.ts';
 
-export type Trigger = GitTrigger | DockerTrigger | CronTrigger | PipelineTrigger | WebhookTrigger | ManualTrigger;
+export type Trigger = GitTrigger | DockerTrigger | CronTrigger | PipelineTrigger | WebhookTrigger | ManualTrigger | PubsubTrigger;
 
 export type TriggerType = Trigger['type'];
 
@@ -41,6 +45,7 @@ const REGISTRY: { readonly [T in TriggerType]: TriggerTypeDefinition<T, Extract<
   git: gitTriggerType,
   manual: manualTriggerType,
   pipeline: pipelineTriggerType,
+  pubsub: pubsubTriggerType,
   webhook: webhookTriggerType,
 };
 

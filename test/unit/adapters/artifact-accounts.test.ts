@@ -116,6 +116,14 @@ describe('artifact accounts', () => {
     expect(memory.list()).toHaveLength(2);
   });
 
+  it('reads an artifact that names no account through the first account (by name) that reads its type', async () => {
+    const { port } = accounts();
+    // files is the only http/file reader: its basic credentials are sent.
+    expect(await port.fetch({ type: 'http/file', reference: `${origin}/files/task-def.json` })).toEqual({ ok: true, text: TASK_DEFINITION });
+    // anonymous-github sorts first among the github/file readers, and has no token: GitHub answers 404.
+    expect(await port.fetch({ type: 'github/file', reference: `${origin}/repos/ecs-examples/spinnaker-artifacts/contents/demo-task-def.json` })).toMatchObject({ ok: false, reason: 'not-found' });
+  });
+
   it('names the known accounts, the types an account reads, and the size cap, in one line each', async () => {
     const { port } = accounts();
     expect(await port.fetch({ type: 'github/file', reference: 'https://x', artifactAccount: 'nope' })).toEqual({
@@ -128,10 +136,10 @@ describe('artifact accounts', () => {
       reason: 'unsupported',
       message: "artifact account 'anonymous-github' reads github/file, not http/file; name an account that reads http/file",
     });
-    expect(await port.fetch({ type: 'github/file', reference: 'https://x' })).toEqual({
+    expect(await port.fetch({ type: 'gcs/object', reference: 'gs://bucket/manifests/app.yml' })).toEqual({
       ok: false,
-      reason: 'invalid',
-      message: 'artifact github/file https://x names no artifactAccount; set it to an account that reads github/file (anonymous-github, in-memory, my-github-artifact-account)',
+      reason: 'unsupported',
+      message: 'no artifact account serves gcs/object gs://bucket/manifests/app.yml; add one to accounts or use embedded/base64',
     });
     expect(await port.fetch({ type: 'embedded/base64', reference: Buffer.alloc(2_000).toString('base64') })).toMatchObject({ ok: false, reason: 'failed', message: expect.stringContaining('holds more than 1000 bytes') });
   });

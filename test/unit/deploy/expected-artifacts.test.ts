@@ -50,7 +50,7 @@ describe('binding expected artifacts at start', () => {
     const refused = resolveExpectedArtifacts({ name: 'release', expectedArtifacts: [expectedImage()] }, { type: 'webhook', expectedArtifactIds: ['img'], artifacts: [{ type: 'github/file', name: 'x' }] });
     expect(refused).toEqual({
       ok: false,
-      message: "pipeline 'release': expected artifact 'img' (the image) is unbound: it matches docker/image registry\\.example/.*, and the trigger brought github/file x; start it with a matching artifact, or set useDefaultArtifact with a defaultArtifact",
+      message: "Unmatched expected artifact 'img' (the image) could not be resolved: pipeline 'release' expects docker/image registry\\.example/.*, and the trigger brought github/file x; supply a matching artifact (gennaker run --artifact '<json>', or \"artifacts\" in the start request), or set useDefaultArtifact with a defaultArtifact",
     });
   });
 
@@ -58,7 +58,7 @@ describe('binding expected artifacts at start', () => {
     const refused = resolveExpectedArtifacts({ name: 'release', expectedArtifacts: [expectedImage({ useDefaultArtifact: true, defaultArtifact: image('0') })] }, { type: 'manual', artifacts: [image('1'), image('2')] });
     expect(refused).toEqual({
       ok: false,
-      message: "pipeline 'release': expected artifact 'img' (the image) matches 2 artifacts of the trigger (docker/image registry.example/app, docker/image registry.example/app); make its matchArtifact match exactly one",
+      message: "pipeline 'release': Expected artifact 'img' (the image) matches multiple artifacts of the trigger (docker/image registry.example/app, docker/image registry.example/app); make its matchArtifact match exactly one",
     });
   });
 

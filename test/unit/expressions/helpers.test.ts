@@ -176,8 +176,8 @@ describe('pipeline and trigger helpers', () => {
   it.each([
     ["#pipelineId('Nope')", "#pipelineId('Nope'): no pipeline named 'Nope' in application 'hello'"],
     ["#pipelineIdInApplication('Deploy to Prod', 'other')", "#pipelineIdInApplication('Deploy to Prod', 'other'): no pipeline named 'Deploy to Prod' in application 'other'"],
-    ["#triggerResolvedArtifact('nope')", "#triggerResolvedArtifact('nope'): no resolved artifact with name 'nope' in the trigger"],
-    ["#triggerResolvedArtifactByType('helm/chart')", "#triggerResolvedArtifactByType('helm/chart'): no resolved artifact with type 'helm/chart' in the trigger"],
+    ["#triggerResolvedArtifact('nope')", "#triggerResolvedArtifact('nope'): no resolved artifact with name 'nope' in the trigger or in what earlier stages bound"],
+    ["#triggerResolvedArtifactByType('helm/chart')", "#triggerResolvedArtifactByType('helm/chart'): no resolved artifact with type 'helm/chart' in the trigger or in what earlier stages bound"],
   ])('fails %s', (expression, message) => {
     expect(failureOf(expression)).toBe(message);
   });

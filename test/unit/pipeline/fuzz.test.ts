@@ -59,9 +59,9 @@ const stageArbitrary = fc.record(
 
 const triggerArbitrary = fc
   .record({
-    type: fc.oneof(fc.constantFrom(...SUPPORTED_TRIGGER_TYPES, 'jenkins', 'pubsub'), fieldValue),
+    type: fc.oneof(fc.constantFrom(...SUPPORTED_TRIGGER_TYPES, 'jenkins', 'travis'), fieldValue),
     enabled: fc.oneof(fc.boolean(), fieldValue),
-    extra: fc.dictionary(fc.constantFrom('cronExpression', 'id', 'source', 'project', 'slug', 'branch', 'tag', 'repository', 'status', 'payloadConstraints'), fieldValue, { maxKeys: 4 }),
+    extra: fc.dictionary(fc.constantFrom('cronExpression', 'id', 'source', 'project', 'slug', 'branch', 'tag', 'repository', 'status', 'payloadConstraints', 'pubsubSystem', 'subscriptionName', 'attributeConstraints'), fieldValue, { maxKeys: 4 }),
   })
   .map(({ extra, ...fields }) => ({ ...extra, ...fields }));
 

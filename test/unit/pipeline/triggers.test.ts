@@ -10,7 +10,7 @@ import { KNOWN_SPINNAKER_TRIGGER_TYPES, SUPPORTED_TRIGGER_TYPES } from '../../..
 import type { Trigger } from '../../../core/pipeline/triggers/index.ts';
 import { issuesOf, pipeline } from './builders.ts';
 
-const SUPPORTED = 'cron, docker, git, manual, pipeline, webhook';
+const SUPPORTED = 'cron, docker, git, manual, pipeline, pubsub, webhook';
 const withTriggers = (...triggers: unknown[]) => pipeline([], { triggers });
 
 function parsedTrigger(trigger: Record<string, unknown>): Trigger {
@@ -36,18 +36,18 @@ describe('trigger types', () => {
   });
 
   it('only warns about a disabled one, and keeps the pipeline valid', () => {
-    const { pipeline: parsed, issues } = parsePipeline(withTriggers({ type: 'pubsub', enabled: false }));
+    const { pipeline: parsed, issues } = parsePipeline(withTriggers({ type: 'jenkins', enabled: false }));
     expect(issues).toEqual([
       {
         pointer: '/triggers/0/type',
         code: 'trigger-type-unsupported',
         severity: 'warning',
-        message: `trigger type 'pubsub' is not supported yet; this trigger is disabled, so it is kept and ignored (supported types: ${SUPPORTED})`,
-        value: 'pubsub',
+        message: `trigger type 'jenkins' is not supported yet; this trigger is disabled, so it is kept and ignored (supported types: ${SUPPORTED})`,
+        value: 'jenkins',
       },
     ]);
     expect(parsed?.triggers).toEqual([]);
-    expect(parsed?.raw.triggers).toEqual([{ type: 'pubsub', enabled: false }]);
+    expect(parsed?.raw.triggers).toEqual([{ type: 'jenkins', enabled: false }]);
   });
 
   it('reports an unknown trigger type with the supported ones', () => {

@@ -74,6 +74,8 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         'state-map': { type: 'boolean', default: false },
         param: { type: 'string', multiple: true },
         judge: { type: 'string', multiple: true },
+        artifact: { type: 'string', multiple: true },
+        'trigger-type': { type: 'string' },
         // Client commands (up, pipeline, execution, judge): see client-main.ts.
         endpoint: { type: 'string' },
         data: { type: 'string' },
@@ -175,10 +177,20 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         const prompt = terminalPrompt();
         const interrupted = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
         return await runRun(
-          { file: rest[0], pipeline: values.pipeline, params: values.param ?? [], judges: values.judge ?? [], json: values.json, sandbox: values.sandbox },
+          {
+            file: rest[0],
+            pipeline: values.pipeline,
+            params: values.param ?? [],
+            judges: values.judge ?? [],
+            json: values.json,
+            sandbox: values.sandbox,
+            artifacts: values.artifact ?? [],
+            ...(values['trigger-type'] !== undefined ? { triggerType: values['trigger-type'] } : {}),
+          },
           io,
           {
             load,
+            readText: async (path) => (await import('node:fs/promises')).readFile(path, 'utf8'),
             createRuntime: (options) => {
               const allowlist = webhookAllowlist(values['allow-url']);
               // A sandboxed run's simulated accounts stand in for the file's accounts of the same name.

@@ -24,6 +24,12 @@ Usage:
       --judge <refId>=continue|stop[:input]
                                     answer a manual judgment (repeatable); asked at the terminal otherwise
       --pipeline <name>             pick one pipeline from a document holding several
+      --artifact <json|@file>       an artifact the trigger brings, e.g. '{"type": "docker/image", "name":
+                                    "gcr.io/p/app", "reference": "gcr.io/p/app:v2"}'; a list, or spin's
+                                    {"artifacts": [...]} file, works too (repeatable); expected artifacts
+                                    bind to them, and a required one left unbound stops the run (exit 1)
+      --trigger-type <type>[:<i>]   start as the pipeline's trigger of that type (triggers[i] of several),
+                                    so the expected artifacts it names bind, e.g. pubsub:1 (default manual)
       --json                        print the final execution (Orca's shape) on stdout
       --sandbox                     deploy to simulated clouds: every aws/ecs/lambda account the pipeline
                                     names is served by the AWS simulator, seeded with the images, subnets,

@@ -10,6 +10,9 @@ import { createDynamoDbExecutionStore } from '../adapters/dynamodb/dynamodb-exec
 import { createDynamoDbCanaryConfigStore } from '../adapters/dynamodb/canary-configs.ts';
 import type { CanaryConfigStore } from '../core/ports/canary-config-store.ts';
 import { createFetchHttpClient } from '../adapters/http/fetch-http-client.ts';
+import { createArtifactAccounts } from '../adapters/artifacts/artifact-accounts.ts';
+import { createHttpArtifactAccount } from '../adapters/artifacts/http-artifact-account.ts';
+import type { ArtifactContentPort } from '../core/ports/artifact-content.ts';
 import { createExecutionService, type GennakerExecutionService } from '../core/execution/execution-service.ts';
 import { createUlidGenerator } from '../core/execution/ids.ts';
 import { createStageRunner, runnableStageTypes, type StageRunner } from '../core/execution/stage-runner.ts';
@@ -97,6 +100,11 @@ export interface LocalRuntimeOptions {
    * clouds with what it assumes, so its accounts are known when the save checks them).
    */
   readonly beforeSave?: (config: unknown) => Promise<void>;
+  /**
+   * Reads artifacts' content for the stages (`--sandbox`: the seeded artifact accounts).
+   * @default an `http/file` account (`http`) reading through the outbound allowlist, and `embedded/base64`
+   */
+  readonly artifactContent?: ArtifactContentPort;
   /** The users triggers may run as (`runAsUser`). @default none */
   readonly users?: UserDirectory;
   /** Who may use dangerous powers and where their paths may point; checked at save and as each stage starts. @default not checked */
@@ -191,10 +199,14 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   // The runner starts child pipelines through the service, which needs the engine, which needs the runner.
   let service: GennakerExecutionService | undefined;
   let engine: LocalEngine | undefined;
+  const http = createFetchHttpClient(options.webhookAllowlist ? { allowlist: options.webhookAllowlist } : {});
+  // http/file artifacts are fetched like webhooks: only from hosts the allowlist names, at most 1 MiB.
+  const artifactContent = options.artifactContent ?? createArtifactAccounts({ accounts: { http: createHttpArtifactAccount({ http }) } });
   const runner = createStageRunner({
     store,
     clock,
-    http: createFetchHttpClient(options.webhookAllowlist ? { allowlist: options.webhookAllowlist } : {}),
+    http,
+    artifactContent,
     children: {
       start: (request) => {
         if (!service) throw new Error('the execution service is not wired yet');

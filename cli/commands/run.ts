@@ -30,6 +30,10 @@ export interface RunCommandOptions {
   readonly json: boolean;
   /** Serve every account the pipeline names from the simulated clouds, seeded with what it assumes. */
   readonly sandbox?: boolean;
+  /** `--artifact`: an artifact object, a list of them, or `@file` holding either (repeatable). */
+  readonly artifacts?: readonly string[];
+  /** `--trigger-type <type>[:<index>]`: start as that trigger of the pipeline (its expectedArtifactIds bind). @default manual */
+  readonly triggerType?: string;
 }
 
 /** An answer to a judgment, given on the command line or typed at the prompt. */
@@ -56,6 +60,8 @@ export interface RunCommandDeps {
   readonly now?: () => number;
   /** Starts the simulated clouds for `--sandbox`. */
   readonly startSandbox?: () => Promise<RunSandbox>;
+  /** Reads `--artifact @file`. */
+  readonly readText?: (path: string) => Promise<string>;
 }
 
 /** The simulated clouds a sandboxed run deploys to: the part of local/sandbox's Sandbox `run` uses. */
@@ -84,6 +90,77 @@ export function parseJudges(specs: readonly string[]): Map<string, JudgmentAnswe
   return answers;
 }
 
+const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Parses `--artifact` values as `spin pipeline execute -t` reads its file: one artifact object, a
+ * list of them, or `{"artifacts": [...]}`; `@path` reads the JSON from a file. Every artifact
+ * needs a `type`.
+ */
+export async function parseArtifactArgs(values: readonly string[], readText: ((path: string) => Promise<string>) | undefined): Promise<JsonObject[]> {
+  const artifacts: JsonObject[] = [];
+  for (const [position, value] of values.entries()) {
+    const which = values.length > 1 ? `--artifact #${position + 1}` : '--artifact';
+    let source = value;
+    if (value.startsWith('@')) {
+      const path = value.slice(1);
+      if (!readText) throw new UsageError(`${which}: files cannot be read here; pass the artifact's JSON itself`);
+      try {
+        source = await readText(path);
+      } catch (error) {
+        throw new UsageError(`${which}: cannot read '${path}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check the path after '@'`);
+      }
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(source);
+    } catch {
+      throw new UsageError(`${which} is not JSON: '${source.length > 80 ? `${source.slice(0, 77)}...` : source}'; pass an artifact such as '{"type": "docker/image", "name": "gcr.io/p/app", "reference": "gcr.io/p/app:v1"}', a list of them, or @file`);
+    }
+    const list = Array.isArray(parsed) ? parsed : isObject(parsed) && parsed['type'] === undefined && Array.isArray(parsed['artifacts']) ? parsed['artifacts'] : [parsed];
+    for (const [index, artifact] of list.entries()) {
+      const at = list.length > 1 || Array.isArray(parsed) ? `${which} item ${index}` : which;
+      if (!isObject(artifact)) throw new UsageError(`${at} is ${JSON.stringify(artifact)}, not an artifact object; write e.g. {"type": "docker/image", "reference": "gcr.io/p/app:v1"}`);
+      if (typeof artifact['type'] !== 'string' || artifact['type'].trim() === '') {
+        throw new UsageError(`${at} has no type; add one, e.g. "type": "docker/image" (kinds: docker/image, embedded/base64, http/file, github/file, gcs/object, s3/object, kubernetes/*)`);
+      }
+      artifacts.push(artifact);
+    }
+  }
+  return artifacts;
+}
+
+/** Fields of a trigger that are configuration or secrets, not what an execution's trigger records. */
+const NOT_COPIED_TRIGGER_FIELDS = new Set(['enabled', 'secret', 'runAsUser']);
+
+/**
+ * The trigger `--trigger-type <type>[:<index>]` starts the run as: the pipeline's trigger of that
+ * type (at `triggers[index]` when several have it), as its own event would, so the expected
+ * artifacts it names (`expectedArtifactIds`) bind. `manual` needs no trigger of the pipeline.
+ */
+export function triggerFromType(spec: string | undefined, input: unknown, pipelineName: string): JsonObject & { readonly type: string } {
+  if (spec === undefined || spec === 'manual') return { type: 'manual' };
+  const match = /^([A-Za-z][\w-]*)(?::(\d+))?$/.exec(spec);
+  if (!match) throw new UsageError(`--trigger-type is '${spec}'; pass a trigger type, e.g. --trigger-type pubsub, or type:index for one of several, e.g. pubsub:1`);
+  const [, type, index] = match;
+  const raw = isObject(input) && Array.isArray(input['triggers']) ? (input['triggers'] as unknown[]) : [];
+  const candidates = raw.map((trigger, position) => ({ trigger, position })).filter((entry): entry is { trigger: JsonObject; position: number } => isObject(entry.trigger) && entry.trigger['type'] === type);
+  const listed = raw.map((trigger, position) => (isObject(trigger) ? `${String(trigger['type'])}:${position}` : undefined)).filter((entry): entry is string => entry !== undefined);
+  const known = listed.length > 0 ? listed.join(', ') : 'none';
+  let chosen: JsonObject | undefined;
+  if (index !== undefined) {
+    chosen = candidates.find((entry) => entry.position === Number(index))?.trigger;
+    if (!chosen) throw new UsageError(`--trigger-type ${spec}: triggers[${index}] of pipeline '${pipelineName}' is not a ${type} trigger (its triggers: ${known}); pass one of those, or manual`);
+  } else if (candidates.length === 1) {
+    chosen = candidates[0]!.trigger;
+  } else if (candidates.length === 0) {
+    throw new UsageError(`--trigger-type ${type}: pipeline '${pipelineName}' has no ${type} trigger (its triggers: ${known}); pass one of those, or manual`);
+  } else {
+    throw new UsageError(`--trigger-type ${type}: pipeline '${pipelineName}' has ${candidates.length} ${type} triggers; pick one with ${candidates.map((entry) => `--trigger-type ${type}:${entry.position}`).join(' or ')}`);
+  }
+  return { ...Object.fromEntries(Object.entries(chosen).filter(([key]) => !NOT_COPIED_TRIGGER_FIELDS.has(key))), type: type! };
+}
+
 /** The `type` of every stage of a pipeline document, as written. */
 function stageTypesOf(input: unknown): string[] {
   const stages = (input as { stages?: unknown } | undefined)?.stages;
@@ -104,10 +181,13 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
   if (options.file === undefined) throw new UsageError('run needs a file: gennaker run pipeline.json --param env=staging');
   const parameters = parseParams(options.params);
   const judges = parseJudges(options.judges);
+  const given = await parseArtifactArgs(options.artifacts ?? [], deps.readText);
   const document = await deps.load(options.file);
   for (const issue of document.issues) io.emit({ kind: 'validation-issue', source: document.source, issue });
   if (document.issues.some((issue) => issue.severity === 'error')) return EXIT.failed;
   const picked = pickPipeline(document, options.pipeline);
+  const pipelineName = isObject(picked.input) && typeof picked.input['name'] === 'string' ? picked.input['name'] : options.file;
+  const asTrigger = triggerFromType(options.triggerType, picked.input, pipelineName);
 
   const deploys = deps.targetStateDir !== undefined && (stageTypesOf(picked.input).some((type) => !RUNNABLE_STAGE_TYPES.includes(type as StageType)) || countsClusters(picked.input));
   let sandbox: RunSandbox | undefined;
@@ -151,7 +231,7 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
       {
         application: saved.saved.application,
         pipeline: saved.saved.id,
-        trigger: { type: 'manual', user: deps.caller.user, parameters, ...(triggerArtifacts.length > 0 ? { artifacts: triggerArtifacts } : {}) },
+        trigger: { ...asTrigger, user: deps.caller.user, parameters, ...(given.length + triggerArtifacts.length > 0 ? { artifacts: [...given, ...triggerArtifacts] } : {}) },
       },
       deps.caller,
     );

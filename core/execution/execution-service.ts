@@ -17,7 +17,7 @@ import { authenticationFor, authenticationOf } from '../authz/authentication.ts'
 import { authorize } from '../authz/permissions.ts';
 import { pipelinePowerUses, powerProblem, type PowerPolicy } from '../authz/powers.ts';
 import { runAsUserProblem, triggerCaller } from '../authz/service-accounts.ts';
-import { executionArtifacts, needsPriorArtifacts, resolveExpectedArtifacts } from '../deploy/expected-artifacts.ts';
+import { artifactsOfExecution, executionArtifacts, needsPriorArtifacts, resolveExpectedArtifacts } from '../deploy/expected-artifacts.ts';
 import { isOrchestration, rollbackPipelineConfig } from '../deploy/rollback-request.ts';
 import { clusterExistenceIssues, clusterFieldIssues, unknownRegionIssues } from '../deploy/save-checks.ts';
 import type { ClusterFieldChecks } from '../ports/cluster-checks.ts';
@@ -559,9 +559,11 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
    * the trigger fields to add, none when the pipeline expects nothing this trigger must bind. The
    * previous execution is read only when an expected artifact may use its artifacts.
    */
-  const bindExpectedArtifacts = async (pipeline: Pipeline, trigger: JsonObject, pipelineConfigId: string): Promise<{ ok: true; fields: JsonObject } | { ok: false; message: string }> => {
+  const bindExpectedArtifacts = async (pipeline: Pipeline, given: JsonObject, pipelineConfigId: string): Promise<{ ok: true; fields: JsonObject } | { ok: false; message: string }> => {
     const expected = pipeline.expectedArtifacts as readonly JsonObject[];
     if (expected.length === 0) return { ok: true, fields: {} };
+    // A pipeline trigger brings what its parent execution holds (Orca's DependentPipelineStarter: receivedArtifacts).
+    const trigger = await withParentArtifacts(given);
     let prior: JsonObject[] = [];
     if (needsPriorArtifacts(expected, trigger)) {
       const latest = (await store.listExecutions({ pipelineConfigId }, { limit: 1 })).items[0];
@@ -572,6 +574,17 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     if (!bound.ok) return bound;
     if (bound.value.resolvedExpectedArtifacts.length === 0) return { ok: true, fields: {} };
     return { ok: true, fields: { artifacts: bound.value.artifacts, resolvedExpectedArtifacts: bound.value.resolvedExpectedArtifacts } };
+  };
+
+  /** A `pipeline` trigger with its parent execution's artifacts added to its own (newest first, then the trigger's). */
+  const withParentArtifacts = async (trigger: JsonObject): Promise<JsonObject> => {
+    const parent = trigger['parentExecution'];
+    const parentId = trigger['type'] === 'pipeline' && typeof parent === 'object' && parent !== null && !Array.isArray(parent) ? (parent as JsonObject)['id'] : undefined;
+    if (typeof parentId !== 'string' || parentId === '') return trigger;
+    const execution = await store.getExecution(parentId);
+    if (!execution) return trigger;
+    const own = Array.isArray(trigger['artifacts']) ? (trigger['artifacts'] as unknown[]) : [];
+    return { ...trigger, artifacts: [...own, ...artifactsOfExecution(execution)] } as JsonObject;
   };
 
   /** A restart's kept stages: written before the execution runs, so the runner finds them complete. */

@@ -21,6 +21,7 @@ import {
   type StageType,
   type TaskStep,
 } from '../pipeline/index.ts';
+import type { ArtifactContentPort } from '../ports/artifact-content.ts';
 import type { ArtifactStore } from '../ports/artifact-store.ts';
 import type { ChildPipelines } from '../ports/child-pipelines.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -143,6 +144,12 @@ export interface StageRunnerDeps {
   readonly accounts?: () => readonly string[];
   /** The image store, for bake and findImageFromTags (ARTIFACT_STAGE_TYPES). Absent: they cannot run yet. */
   readonly artifacts?: ArtifactStore;
+  /**
+   * Reads artifacts' content through the artifact accounts (core/stages/stage-artifacts.ts
+   * `readArtifactText`), for stages that take a document from an artifact (the manifest stages).
+   * Absent: only `embedded/base64` artifacts have content.
+   */
+  readonly artifactContent?: ArtifactContentPort;
   /** The job runner, for runJob (JOB_STAGE_TYPES). Absent: it cannot run yet. */
   readonly jobs?: JobRunner;
   /** The metric sources, for kayentaCanary and the deploy strategy `canary`. Absent: they cannot run yet. */

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { artifactMatches, boundArtifactFor, executionArtifacts, needsPriorArtifacts, resolveExpectedArtifacts } from '../../../core/deploy/expected-artifacts.ts';
+import { artifactMatches, artifactsOfExecution, bindExpectedArtifacts, boundArtifactFor, executionArtifacts, needsPriorArtifacts, resolveExpectedArtifacts } from '../../../core/deploy/expected-artifacts.ts';
 import { CONFORMANCE_CORPUS } from '../../support/conformance.ts';
 
 const ecsPipeline = () => {
@@ -94,5 +94,42 @@ describe('finding a bound artifact by id', () => {
       message: `clusters[0].taskDefinitionArtifact.artifactId is "missing-id"; no expected artifact of that id is bound in this execution (bound: ${TASK_DEFINITION_ID}); declare it in the pipeline's expectedArtifacts with useDefaultArtifact and a defaultArtifact, or a matchArtifact the trigger supplies`,
     });
     expect(boundArtifactFor('x', 'f', { type: 'manual' })).toMatchObject({ ok: false, message: expect.stringContaining('(none is bound)') });
+  });
+});
+
+describe("an execution's artifacts, for findArtifactFromExecution", () => {
+  const stage = (refId: string, requisiteStageRefIds: string[], outputs: Record<string, unknown>) => ({ refId, requisiteStageRefIds, outputs });
+
+  it("lists later stages' outputs first, then the trigger's and what its expected artifacts bound, each once", () => {
+    const configMap = { type: 'kubernetes/configMap', name: 'app-config', version: 'v001', reference: 'app-config-v001' };
+    const execution = {
+      trigger: { artifacts: [image('1')], resolvedExpectedArtifacts: [{ id: 'img', boundArtifact: image('1') }, { id: 'def', boundArtifact: image('0') }] },
+      // 2 runs after 1 though it is listed first: the graph decides, not the list.
+      stages: [stage('2', ['1'], { artifacts: [image('2')] }), stage('1', [], { createdArtifacts: [configMap] }), stage('3', ['1'], {})],
+    };
+    expect(artifactsOfExecution(execution)).toEqual([image('2'), configMap, image('1'), image('0')]);
+    expect(artifactsOfExecution(execution, { withoutStage: '2' })).toEqual([configMap, image('1'), image('0')]);
+  });
+});
+
+describe('binding expected artifacts against found artifacts', () => {
+  it('binds the first match (several may match), else the default, and refuses with Orca\'s message naming where it looked', () => {
+    const candidates = [image('2'), image('1')];
+    const bound = bindExpectedArtifacts([expectedImage(), { id: 'cfg', matchArtifact: { type: 'kubernetes/configMap' }, useDefaultArtifact: true, defaultArtifact: { type: 'kubernetes/configMap', reference: 'cfg-v000' } }], candidates, 'execution E');
+    expect(bound).toEqual({
+      ok: true,
+      value: {
+        artifacts: [image('2'), { type: 'kubernetes/configMap', reference: 'cfg-v000' }],
+        resolvedExpectedArtifacts: [
+          { ...expectedImage(), boundArtifact: image('2') },
+          expect.objectContaining({ id: 'cfg', boundArtifact: { type: 'kubernetes/configMap', reference: 'cfg-v000' } }),
+        ],
+      },
+    });
+    expect(bindExpectedArtifacts([{ id: 'cfg', matchArtifact: { type: 'kubernetes/configMap', name: 'app-config' } }], candidates, 'execution E of pipeline \'Deploy\'')).toEqual({
+      ok: false,
+      message:
+        "Unmatched expected artifact 'cfg' could not be resolved: it expects kubernetes/configMap app-config, and nothing matches in execution E of pipeline 'Deploy', which holds docker/image registry.example/app, docker/image registry.example/app; fix its matchArtifact, or set useDefaultArtifact with a defaultArtifact",
+    });
   });
 });

@@ -13,6 +13,8 @@ export { parseGitWebhook } from './git-webhook.ts';
 export type { DockerEvent } from './docker-match.ts';
 export { matchDockerTrigger, tagMatches } from './docker-match.ts';
 export { matchPipelineTrigger, triggerStatusOf } from './pipeline-match.ts';
+export type { PubsubEvent } from './pubsub-match.ts';
+export { attributesMeetConstraints, matchPubsubTrigger } from './pubsub-match.ts';
 export type { DueCronTrigger } from './cron-due.ts';
 export { dueCronTriggers, latestFireTime } from './cron-due.ts';
 export type { EventSignature, HeaderMap, SignatureVerifier } from './signature.ts';

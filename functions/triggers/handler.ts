@@ -11,6 +11,10 @@
  *   branch a full regex match.
  * - EventBridge Scheduler's invocation `{ source: 'gennaker.cron', pipelineConfigId, triggerIndex, scheduledTime }` → that cron trigger.
  * - Gennaker's `Pipeline Execution Completed` → `pipeline` triggers.
+ * - An SQS batch (this function as the queue's event source) → `pubsub` triggers with
+ *   `pubsubSystem: amazon` whose `subscriptionName` is the queue's name: each record is an SNS
+ *   notification (its `Message` and `MessageAttributes`) or, with raw message delivery, the
+ *   message itself (the record's `messageAttributes`), as Echo's SQS subscriber reads them.
  */
 import { z } from 'zod';
 import { runAsUserOf } from '../../core/authz/service-accounts.ts';
@@ -24,6 +28,7 @@ import { matchDockerTrigger } from '../../core/triggers/docker-match.ts';
 import { matchGitTrigger } from '../../core/triggers/git-match.ts';
 import { pipelineRef, type TriggerMatch } from '../../core/triggers/match.ts';
 import { matchPipelineTrigger } from '../../core/triggers/pipeline-match.ts';
+import { matchPubsubTrigger, type PubsubEvent } from '../../core/triggers/pubsub-match.ts';
 import { listTriggerablePipelines } from '../../core/triggers/pipeline-source.ts';
 import { EXECUTION_STATUSES } from '../../core/execution/status.ts';
 import { cloudRuntimeForColdStart } from '../wiring.ts';
@@ -81,6 +86,50 @@ const completedEventSchema = z.object({
     endTime: z.number(),
   }),
 });
+
+const sqsEventSchema = z.object({
+  Records: z
+    .array(
+      z.object({
+        eventSource: z.literal('aws:sqs'),
+        eventSourceARN: z.string().min(1),
+        messageId: z.string().min(1),
+        body: z.string(),
+        messageAttributes: z.record(z.string(), z.object({ stringValue: z.string().optional(), dataType: z.string().optional() }).loose()).optional(),
+      }),
+    )
+    .min(1),
+});
+
+const snsEnvelopeSchema = z.object({
+  Type: z.literal('Notification'),
+  MessageId: z.string().min(1),
+  Message: z.string(),
+  MessageAttributes: z.record(z.string(), z.object({ Type: z.string().optional(), Value: z.string().optional() }).loose()).optional(),
+});
+
+/** JSON text parsed, other text kept. */
+function parsedBody(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** A queue record as the pub/sub message it carries (SNS envelope or raw delivery). */
+export function pubsubEventFromSqsRecord(record: z.infer<typeof sqsEventSchema>['Records'][number]): PubsubEvent {
+  const subscriptionName = record.eventSourceARN.split(':').at(-1) ?? record.eventSourceARN;
+  const envelope = snsEnvelopeSchema.safeParse(parsedBody(record.body));
+  if (envelope.success) {
+    const attributes: Record<string, string> = {};
+    for (const [key, value] of Object.entries(envelope.data.MessageAttributes ?? {})) if (value.Value !== undefined) attributes[key] = value.Value;
+    return { pubsubSystem: 'amazon', subscriptionName, messageId: envelope.data.MessageId, payload: parsedBody(envelope.data.Message), attributes };
+  }
+  const attributes: Record<string, string> = {};
+  for (const [key, value] of Object.entries(record.messageAttributes ?? {})) if (value.stringValue !== undefined) attributes[key] = value.stringValue;
+  return { pubsubSystem: 'amazon', subscriptionName, messageId: record.messageId, payload: parsedBody(record.body), attributes };
+}
 
 export interface TriggerRouterDeps {
   /** Starts each match as its trigger's service account (`runAsUser`, looked up in the state table; `[anonymous]` without one). */
@@ -175,6 +224,18 @@ export function createTriggerRouter(deps: TriggerRouterDeps): (event: unknown) =
     if (completed.success) {
       const detail: PipelineExecutionCompleted = completed.data.detail;
       return startAll(`execution ${detail.executionId} ended ${detail.status}`, matchPipelineTrigger(await pipelines(), detail), 'trigger:pipeline');
+    }
+
+    const sqs = sqsEventSchema.safeParse(event);
+    if (sqs.success) {
+      const all = await pipelines();
+      const results = await Promise.all(
+        sqs.data.Records.map((record) => {
+          const message = pubsubEventFromSqsRecord(record);
+          return startAll(`message ${message.messageId} of subscription ${message.subscriptionName}`, matchPubsubTrigger(all, message), 'trigger:pubsub');
+        }),
+      );
+      return { event: results.map((result) => result.event).join('; '), started: results.flatMap((result) => result.started), refused: results.flatMap((result) => result.refused) };
     }
 
     const shape = event !== null && typeof event === 'object' ? `source '${String((event as Record<string, unknown>).source)}', detail-type '${String((event as Record<string, unknown>)['detail-type'])}'` : typeof event;

@@ -129,6 +129,52 @@ describe('trigger router and cron schedules', () => {
     expect(runs[0]).toMatchObject({ status: 'SUCCEEDED', trigger: { type: 'pipeline', parentPipelineId: upstream } });
   });
 
+  it('starts amazon pubsub triggers on an SQS delivery of an SNS message, binding the artifacts it carries, once per message', async () => {
+    // given: a pipeline on the queue 'builds' that wants PUSH messages and binds the image they carry
+    const image = { type: 'docker/image', name: '123456789012.dkr.ecr.us-west-2.amazonaws.com/app', version: 'v9', reference: '123456789012.dkr.ecr.us-west-2.amazonaws.com/app:v9' };
+    const id = (
+      await cloud.call(
+        'POST',
+        '/pipelines',
+        pipeline('On build messages', [{ type: 'pubsub', pubsubSystem: 'amazon', subscriptionName: 'builds', attributeConstraints: { eventType: '^PUSH$' }, payloadConstraints: { 'repository': 'app' }, expectedArtifactIds: ['img'] }], {
+          expectedArtifacts: [{ id: 'img', matchArtifact: { type: 'docker/image', name: '.*/app' } }],
+        }),
+      )
+    ).json.id;
+    const record = (messageId: string, eventType: string, raw = false) => {
+      const message = JSON.stringify({ repository: 'app', artifacts: [image] });
+      const body = raw ? message : JSON.stringify({ Type: 'Notification', MessageId: messageId, TopicArn: 'arn:aws:sns:us-west-2:123456789012:builds', Message: message, MessageAttributes: { eventType: { Type: 'String', Value: eventType } } });
+      return {
+        messageId: `sqs-${messageId}`,
+        receiptHandle: 'handle',
+        body,
+        attributes: { ApproximateReceiveCount: '1' },
+        messageAttributes: raw ? { eventType: { stringValue: eventType, dataType: 'String' } } : {},
+        md5OfBody: 'x',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-west-2:123456789012:builds',
+        awsRegion: 'us-west-2',
+      };
+    };
+
+    // when
+    const first = await cloud.route({ Records: [record('m-1', 'PUSH'), record('m-2', 'DELETE')] });
+    const redelivered = await cloud.route({ Records: [record('m-1', 'PUSH')] });
+    const raw = await cloud.route({ Records: [record('m-3', 'PUSH', true)] });
+    await cloud.settled();
+
+    // then: m-1 and the raw m-3 start it; the DELETE message does not; m-1 twice starts once
+    expect(first.started.map((s) => [s.pipelineConfigId, s.duplicate])).toEqual([[id, false]]);
+    expect(redelivered.started.map((s) => [s.executionId, s.duplicate])).toEqual([[first.started[0]!.executionId, true]]);
+    expect(raw.started.map((s) => s.duplicate)).toEqual([false]);
+    const run = (await cloud.call('GET', `/pipelines/${first.started[0]!.executionId}`)).json;
+    expect(run).toMatchObject({
+      status: 'SUCCEEDED',
+      trigger: { type: 'pubsub', pubsubSystem: 'amazon', subscriptionName: 'builds', messageId: 'm-1', messageAttributes: { eventType: 'PUSH' }, payload: { repository: 'app' } },
+    });
+    expect(run.trigger.resolvedExpectedArtifacts).toEqual([expect.objectContaining({ id: 'img', boundArtifact: image })]);
+  });
+
   it('ignores events it does not handle, saying what they were', async () => {
     expect(await cloud.route({ source: 'aws.s3', 'detail-type': 'Object Created' })).toEqual({ event: "ignored: an event the trigger router does not handle (source 'aws.s3', detail-type 'Object Created')", started: [], refused: [] });
     const deleted = { ...fixture('ecr-image-push.json'), detail: { ...fixture('ecr-image-push.json').detail, 'action-type': 'DELETE' } };

@@ -39,7 +39,7 @@ function record(refId: string, requisiteStageRefIds: string[], outputs: Record<s
 }
 
 function execution(trigger: Record<string, unknown>, stages: StageRecord[]): Execution {
-  return { id: 'E1', application: 'app', name: 'Deploy', pipelineConfigId: 'P1', pipelineVersion: 1, status: 'RUNNING', buildTime: 0, canceled: false, trigger, parameters: {}, stages, revision: 1, lastModified: 0 };
+  return { id: 'E1', application: 'app', name: 'Deploy', pipelineConfigId: 'P1', pipelineVersion: 1, status: 'RUNNING', buildTime: 0, canceled: false, trigger, parameters: {}, stages, revision: 1, lastModified: 0, limitConcurrent: false, keepWaitingPipelines: false, maxConcurrentExecutions: 0 };
 }
 
 describe('the artifact a stage field means', () => {

@@ -19,7 +19,6 @@ const EXPECTED: Record<string, { errors: string[]; warnings: string[] }> = {
     errors: [
       'stage-type-unsupported /stages/0/type deployManifest',
       'stage-type-unsupported /stages/1/type deployManifest',
-      'stage-type-unsupported /stages/2/type findArtifactFromExecution',
       'stage-type-unsupported /stages/4/type deployManifest',
       'stage-type-unsupported /stages/5/type deleteManifest',
       'stage-type-unsupported /stages/6/type deleteManifest',
@@ -37,7 +36,6 @@ const EXPECTED: Record<string, { errors: string[]; warnings: string[] }> = {
     errors: [
       'stage-type-unsupported /stages/0/type deployManifest',
       'stage-type-unsupported /stages/1/type deployManifest',
-      'stage-type-unsupported /stages/2/type findArtifactFromExecution',
       'stage-type-unsupported /stages/4/type deployManifest',
       'stage-type-unsupported /stages/5/type deleteManifest',
       'stage-type-unsupported /stages/6/type deleteManifest',

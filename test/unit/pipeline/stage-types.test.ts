@@ -26,13 +26,13 @@ const canaryConfig = { canaryConfigId: 'cfg', lifetimeDuration: 'PT1H', scopes: 
 describe('the catalog', () => {
   it('lists the supported types, sorted, each with a definition', () => {
     expect(SUPPORTED_STAGE_TYPES).toEqual([...SUPPORTED_STAGE_TYPES].sort());
-    expect(SUPPORTED_STAGE_TYPES).toHaveLength(42);
+    expect(SUPPORTED_STAGE_TYPES).toHaveLength(43);
     for (const type of SUPPORTED_STAGE_TYPES) expect(getStageType(type)?.type).toBe(type);
   });
 
   it('names them in messages on one short line, grouped by family', () => {
     expect(SUPPORTED_STAGE_TYPES_SUMMARY).toBe(
-      'bake, checkPreconditions, deploy, evaluateVariables, kayentaCanary, manualJudgment, pipeline, runJob, wait, waitUntil, webhook, find{ArtifactsFromResource,Image,ImageFromTags}, ' +
+      'bake, checkPreconditions, deploy, evaluateVariables, kayentaCanary, manualJudgment, pipeline, runJob, wait, waitUntil, webhook, find{ArtifactFromExecution,ArtifactsFromResource,Image,ImageFromTags}, ' +
         '{destroy,disable,enable,resize,rollback}ServerGroup, {disable,rollback,scaleDown,shrink}Cluster, Kubernetes *Manifest, Aws.Lambda*Stage',
     );
   });
@@ -125,6 +125,7 @@ describe('plans', () => {
       deploy: { clusters: [{ account: 'a' }] },
       kayentaCanary: { canaryConfig },
       findImageFromTags: { packageName: 'p' },
+      findArtifactFromExecution: { pipeline: 'p', expectedArtifact: { id: 'a', matchArtifact: { type: 'docker/image' } } },
       rollbackServerGroup: { credentials: 'c', region: 'r', rollbackType: 'PREVIOUS_IMAGE' },
       rollbackCluster: location,
       scaleDownCluster: location,

@@ -219,3 +219,25 @@ export function bindExpectedArtifacts(expectedArtifacts: readonly JsonObject[], 
   }
   return { ok: true, value: { artifacts, resolvedExpectedArtifacts } };
 }
+
+/**
+ * Every expected artifact id a pipeline declares, for save-time checks of the fields that name
+ * one (`manifestArtifactId`, `requiredArtifactIds`): the pipeline's `expectedArtifacts`, and those
+ * its stages bind as they run (a stage's own `expectedArtifacts`, as deployManifest declares what
+ * it creates; findArtifactFromExecution's `expectedArtifact` or `expectedArtifacts`).
+ */
+export function declaredExpectedArtifactIds(pipeline: { readonly expectedArtifacts?: unknown; readonly stages?: unknown }): Set<string> {
+  const ids = new Set<string>();
+  const add = (list: unknown) => {
+    for (const expected of objects(list)) {
+      const id = text(expected['id']);
+      if (id !== undefined) ids.add(id);
+    }
+  };
+  add(pipeline.expectedArtifacts);
+  for (const stage of objects(pipeline.stages)) {
+    add(stage['expectedArtifacts']);
+    if (isObject(stage['expectedArtifact'])) add([stage['expectedArtifact']]);
+  }
+  return ids;
+}

@@ -105,6 +105,24 @@ describe('gennaker run --artifact', () => {
   });
 });
 
+describe('the deploy-canary conformance pipeline', () => {
+  it("binds the images its pipeline trigger brings from the staging run, and its manifests' defaults", () => {
+    const document = JSON.parse(readFileSync(join(CONFORMANCE_CORPUS, 'spinnaker_spinnaker_deploy-canary-pipeline.json'), 'utf8'));
+    const trigger = document.triggers[0];
+    // What the staging execution holds: its bound images (the service adds the parent's artifacts to a pipeline trigger).
+    const backend = { type: 'docker/image', name: 'gcr.io/{%PROJECT_ID%}/backend', version: 'v3', reference: 'gcr.io/{%PROJECT_ID%}/backend:v3' };
+    const bound = resolveExpectedArtifacts(document, { type: 'pipeline', expectedArtifactIds: trigger.expectedArtifactIds, artifacts: [backend] });
+    expect(bound.ok).toBe(true);
+    if (!bound.ok) return;
+    expect(Object.fromEntries(bound.value.resolvedExpectedArtifacts.map((expected) => [expected['id'], (expected['boundArtifact'] as Record<string, unknown>)['reference']]))).toEqual({
+      'dfc04116-f241-4af7-ad5f-b4855545d585': '{%BUCKET_URI%}/manifests/frontend.yml',
+      '68b3d1d0-8ea1-426f-879d-53e40687e88a': '{%BUCKET_URI%}/manifests/backend.yml',
+      '17205002-333a-4d5d-aaec-abb77b73b977': 'gcr.io/{%PROJECT_ID%}/frontend',
+      '09eda939-611e-4695-9b52-518379718eaf': 'gcr.io/{%PROJECT_ID%}/backend:v3',
+    });
+  });
+});
+
 describe('the deploy-to-staging conformance pipeline', () => {
   const document = JSON.parse(readFileSync(join(CONFORMANCE_CORPUS, 'spinnaker_spinnaker_deploy-to-staging-pipeline.json'), 'utf8'));
 

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { artifactMatches, artifactsOfExecution, bindExpectedArtifacts, boundArtifactFor, executionArtifacts, needsPriorArtifacts, resolveExpectedArtifacts } from '../../../core/deploy/expected-artifacts.ts';
+import { artifactMatches, artifactsOfExecution, bindExpectedArtifacts, boundArtifactFor, declaredExpectedArtifactIds, executionArtifacts, needsPriorArtifacts, resolveExpectedArtifacts } from '../../../core/deploy/expected-artifacts.ts';
 import { CONFORMANCE_CORPUS } from '../../support/conformance.ts';
 
 const ecsPipeline = () => {
@@ -131,5 +131,15 @@ describe('binding expected artifacts against found artifacts', () => {
       message:
         "Unmatched expected artifact 'cfg' could not be resolved: it expects kubernetes/configMap app-config, and nothing matches in execution E of pipeline 'Deploy', which holds docker/image registry.example/app, docker/image registry.example/app; fix its matchArtifact, or set useDefaultArtifact with a defaultArtifact",
     });
+  });
+});
+
+describe('the expected artifact ids a pipeline declares', () => {
+  it("lists the pipeline's, a stage's own, and what findArtifactFromExecution binds (the automated canary's three sources)", () => {
+    const document = JSON.parse(readFileSync(join(CONFORMANCE_CORPUS, 'spinnaker_spinnaker_automated-canary-1-10.json'), 'utf8'));
+    const ids = declaredExpectedArtifactIds(document);
+    // Deploy Canary requires what Deploy Canary Config creates; Deploy Baseline what Find Baseline Version finds.
+    expect([...ids].sort()).toEqual(['2d1febb3-6b7a-42d4-bcf1-85199c3b1aad', 'e00b39b2-e6a1-41a7-8e1a-bef37c3313a7']);
+    expect(declaredExpectedArtifactIds({ expectedArtifacts: [{ id: 'img' }, { id: '' }, 'x'], stages: 3 })).toEqual(new Set(['img']));
   });
 });

@@ -662,7 +662,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'pauseRolloutManifest':
       case 'resumeRolloutManifest':
       case 'runJobManifest':
-        return deployDeps ? runManifestTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
+        return deployDeps ? runManifestTask(as<typeof stage>(), { ...deployDeps, ...(deps.artifactContent ? { artifactContent: deps.artifactContent } : {}) }) : failed(cannotRunYet(stage.type));
       default: {
         const unknown: never = stage;
         throw invariant(`unknown stage type ${JSON.stringify((unknown as Stage).type)}`);

@@ -308,7 +308,7 @@ function parseStage(
   } else if (isSupportedStageType(givenType)) {
     type = givenType;
   } else if (KNOWN_SPINNAKER_STAGE_TYPES.includes(givenType)) {
-    issues.push(issue(pointerJoin(pointer, 'type'), 'stage-type-unsupported', `stage type '${givenType}' is not supported yet; supported types: ${supported}`, 'error', givenType));
+    issues.push(issue(pointerJoin(pointer, 'type'), 'stage-type-unsupported', `stage type '${givenType}' is not supported yet; use one of ${supported}`, 'error', givenType));
   } else {
     const suggestion = closestStageType(givenType);
     issues.push(

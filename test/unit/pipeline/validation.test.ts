@@ -229,7 +229,7 @@ describe('stage types', () => {
 
   it('says a Spinnaker stage type is not supported yet', () => {
     expect(errorsOf(pipeline([stage('deployManifest')]))).toEqual([
-      { pointer: '/stages/0/type', code: 'stage-type-unsupported', severity: 'error', message: `stage type 'deployManifest' is not supported yet; supported types: ${SUPPORTED}` },
+      { pointer: '/stages/0/type', code: 'stage-type-unsupported', severity: 'error', message: `stage type 'deployManifest' is not supported yet; use one of ${SUPPORTED}` },
     ]);
   });
 

@@ -31,7 +31,8 @@ export const DEMO_SERVICE_DIR = resolve(dirname(fileURLToPath(import.meta.url)),
 
 const APPLICATION = 'hello';
 const STACK = 'demo';
-const CLUSTER: ClusterRef = { account: 'local', location: 'local', cluster: `${APPLICATION}-${STACK}` };
+/** The cluster both demos deploy to. */
+export const DEMO_CLUSTER: ClusterRef = { account: 'local', location: 'local', cluster: `${APPLICATION}-${STACK}` };
 /** The demo is its own operator: an admin of the scratch control plane it starts. */
 const CALLER: Caller = { user: 'demo', roles: [], admin: true, source: 'cli' };
 
@@ -95,9 +96,9 @@ export function demoPipeline(serviceDir: string, healthTimeoutSeconds: number): 
             application: APPLICATION,
             stack: STACK,
             freeFormDetails: '',
-            account: CLUSTER.account,
+            account: DEMO_CLUSTER.account,
             cloudProvider: 'local',
-            availabilityZones: { [CLUSTER.location]: [CLUSTER.location] },
+            availabilityZones: { [DEMO_CLUSTER.location]: [DEMO_CLUSTER.location] },
             capacity: { min: 3, max: 3, desired: 3 },
             strategy: 'redblack',
             maxRemainingAsgs: 2,
@@ -122,7 +123,7 @@ function watchHealthy(server: LocalServer, before: ReadonlySet<string>, startedA
   let running = true;
   const done = (async () => {
     while (running && healthyAt === undefined) {
-      const cluster = await server.runtime.target!.describeCluster(CLUSTER);
+      const cluster = await server.runtime.target!.describeCluster(DEMO_CLUSTER);
       const fresh = cluster.serverGroups.find((group) => !before.has(group.name));
       if (fresh && fresh.instances.length >= fresh.capacity.desired && fresh.instances.every((instance) => instance.health === 'Up')) healthyAt = Date.now();
       else await sleep(100);
@@ -205,7 +206,7 @@ export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps):
     const { service } = server.runtime;
     const saved = await service.savePipeline({ config: demoPipeline(DEMO_SERVICE_DIR, options.healthTimeoutSeconds ?? 15) }, CALLER);
     if (!saved.ok) throw new Error(`the demo pipeline was refused: ${saved.reason === 'invalid' ? saved.issues.map((issue) => `${issue.pointer}: ${issue.message}`).join('; ') : saved.message}`);
-    say(`created application '${APPLICATION}' (traffic guard on ${CLUSTER.cluster}) and pipeline '${saved.saved.name}'`);
+    say(`created application '${APPLICATION}' (traffic guard on ${DEMO_CLUSTER.cluster}) and pipeline '${saved.saved.name}'`);
 
     const plan: ReadonlyArray<{ version: string; broken: boolean; expected: ExecutionStatus; what: string }> = [
       { version: '1.0.0', broken: false, expected: 'SUCCEEDED', what: 'the first release, 3 instances behind the load balancer' },
@@ -215,7 +216,7 @@ export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps):
     const deploys: DeployReport[] = [];
     for (const step of plan) {
       if (interrupted()) break;
-      const before = await server.runtime.target!.describeCluster(CLUSTER);
+      const before = await server.runtime.target!.describeCluster(DEMO_CLUSTER);
       show('');
       say(`deploying ${step.version}: ${step.what}`);
       const counted = session.load?.snapshot() ?? { sent: 0, ok: 0, failed: 0 };
@@ -233,7 +234,7 @@ export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps):
       });
       const secondsToHealthy = await healthy.stop();
       const seconds = (Date.now() - startedAt) / 1000;
-      const after = await server.runtime.target!.describeCluster(CLUSTER);
+      const after = await server.runtime.target!.describeCluster(DEMO_CLUSTER);
       const now = session.load?.snapshot() ?? { sent: 0, ok: 0, failed: 0 };
       const report: DeployReport = {
         version: step.version,
@@ -248,9 +249,9 @@ export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps):
         reason: executionFailureReason(execution) ?? null,
       };
       deploys.push(report);
-      show(`cluster ${CLUSTER.cluster} before:`);
+      show(`cluster ${DEMO_CLUSTER.cluster} before:`);
       for (const line of before.serverGroups.length ? [...before.serverGroups].reverse().map(serverGroupLine) : ['(empty)']) show(`  ${line}`);
-      show(`cluster ${CLUSTER.cluster} after:`);
+      show(`cluster ${DEMO_CLUSTER.cluster} after:`);
       for (const line of [...after.serverGroups].reverse().map(serverGroupLine)) show(`  ${line}`);
       const outcome =
         (execution.status === step.expected ? (step.broken ? 'failed and rolled back, as expected' : 'succeeded') : `ended ${execution.status}, expected ${step.expected}`) +
@@ -267,7 +268,7 @@ export async function runDemo(options: DemoOptions, io: IoHost, deps: DemoDeps):
       }
     }
 
-    const final = await server.runtime.target!.describeCluster(CLUSTER);
+    const final = await server.runtime.target!.describeCluster(DEMO_CLUSTER);
     const report = session.load ? await session.load.stop() : undefined;
     session.load = undefined;
     const problems: string[] = [];
@@ -316,6 +317,15 @@ export interface CanaryDemoOptions {
   /** Share of traffic sent to each of baseline and canary. @default 30 */
   readonly trafficPercent?: number;
 }
+
+/** The canary demo's load and canary timing when the options leave them out. */
+export const CANARY_DEMO_DEFAULTS = { requestsPerSecond: 200, lifetimeSeconds: 16, intervalSeconds: 8, trafficPercent: 30 } as const;
+
+/** The canary demo's two canary deploys, in order: what each release does and how its deploy must end. */
+export const CANARY_DEMO_RELEASES: ReadonlyArray<{ readonly version: string; readonly errorRate: number; readonly expected: ExecutionStatus; readonly outcome: 'promoted' | 'rolledBack'; readonly what: string }> = [
+  { version: '1.1.0', errorRate: 0, expected: 'SUCCEEDED', outcome: 'promoted', what: 'a good release' },
+  { version: '1.2.0', errorRate: 0.05, expected: 'TERMINAL', outcome: 'rolledBack', what: 'a bad release (5% of its requests fail)' },
+];
 
 /** One canary deploy of the canary demo. */
 export interface CanaryDeployReport {
@@ -366,9 +376,9 @@ export function canaryDemoPipeline(serviceDir: string, options: { lifetimeSecond
             application: APPLICATION,
             stack: STACK,
             freeFormDetails: '',
-            account: CLUSTER.account,
+            account: DEMO_CLUSTER.account,
             cloudProvider: 'local',
-            availabilityZones: { [CLUSTER.location]: [CLUSTER.location] },
+            availabilityZones: { [DEMO_CLUSTER.location]: [DEMO_CLUSTER.location] },
             capacity: { min: 3, max: 3, desired: 3 },
             strategy: 'canary',
             artifact: { type: 'directory', reference: serviceDir, name: APPLICATION, version: '${parameters.version}' },
@@ -397,8 +407,12 @@ export function canaryDemoPipeline(serviceDir: string, options: { lifetimeSecond
  */
 export async function runCanaryDemo(options: CanaryDemoOptions, io: IoHost, deps: DemoDeps): Promise<number> {
   const seed = options.seed ?? 1;
-  const rate = options.requestsPerSecond ?? 200;
-  const timing = { lifetimeSeconds: options.lifetimeSeconds ?? 16, intervalSeconds: options.intervalSeconds ?? 8, trafficPercent: options.trafficPercent ?? 30 };
+  const rate = options.requestsPerSecond ?? CANARY_DEMO_DEFAULTS.requestsPerSecond;
+  const timing = {
+    lifetimeSeconds: options.lifetimeSeconds ?? CANARY_DEMO_DEFAULTS.lifetimeSeconds,
+    intervalSeconds: options.intervalSeconds ?? CANARY_DEMO_DEFAULTS.intervalSeconds,
+    trafficPercent: options.trafficPercent ?? CANARY_DEMO_DEFAULTS.trafficPercent,
+  };
   return withDemoSession(options.json, io, deps, { scratchPrefix: 'gennaker-canary-demo-', drainTimeoutMs: 2_000, killGraceMs: 1_000 }, async (session) => {
     const { server, progress, say } = session;
     const interrupted = session.interrupted;
@@ -420,16 +434,13 @@ export async function runCanaryDemo(options: CanaryDemoOptions, io: IoHost, deps
     say('deploying production 1.0.0 (red/black, 3 instances)');
     const first = await run(redblack.id, 'Deploy hello 1.0.0', { version: '1.0.0', broken: '0' });
     if (first.status !== 'SUCCEEDED') throw new Error(`the first deploy ended ${first.status}`);
-    const endpoint = (await target.describeCluster(CLUSTER)).endpoint;
-    if (!endpoint) throw new Error(`cluster ${CLUSTER.cluster} has no load balancer`);
+    const endpoint = (await target.describeCluster(DEMO_CLUSTER)).endpoint;
+    if (!endpoint) throw new Error(`cluster ${DEMO_CLUSTER.cluster} has no load balancer`);
     const load = startLoad({ url: `${endpoint}/`, concurrency: 8, ratePerSecond: rate, timeoutMs: 5_000 });
     session.load = load;
     say(`load generator: ${rate} requests/s through ${endpoint}; canary analysis: ${timing.lifetimeSeconds} s in intervals of ${timing.intervalSeconds} s, ${timing.trafficPercent}% of traffic each to baseline and canary`);
 
-    const plan = [
-      { version: '1.1.0', errorRate: 0, expected: 'SUCCEEDED' as ExecutionStatus, outcome: 'promoted', what: 'a good release' },
-      { version: '1.2.0', errorRate: 0.05, expected: 'TERMINAL' as ExecutionStatus, outcome: 'rolledBack', what: 'a bad release (5% of its requests fail)' },
-    ];
+    const plan = CANARY_DEMO_RELEASES;
     const deploys: CanaryDeployReport[] = [];
     const problems: string[] = [];
     for (const step of plan) {
@@ -464,7 +475,7 @@ export async function runCanaryDemo(options: CanaryDemoOptions, io: IoHost, deps
     }
     await load.stop();
     session.load = undefined;
-    const final = await target.describeCluster(CLUSTER);
+    const final = await target.describeCluster(DEMO_CLUSTER);
     const serving = final.serverGroups.filter((group) => !group.disabled && group.trafficWeight > 0).map((group) => group.artifact.version);
     if (!interrupted() && JSON.stringify(serving) !== JSON.stringify(['1.1.0'])) problems.push(`the cluster serves ${JSON.stringify(serving)}, expected only 1.1.0`);
     if (interrupted()) problems.push('interrupted');

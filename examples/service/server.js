@@ -12,6 +12,7 @@
 // POST /echo streams the request body back.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { seededRandom } from './seeded-random.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 const version = process.env.VERSION || process.env.ARTIFACT_VERSION || packageJson.version;
@@ -22,17 +23,6 @@ const extraLatencyMs = Number(process.env.EXTRA_LATENCY_MS || 0);
 const port = Number(process.env.PORT || 8080);
 
 // mulberry32 over SEED and the instance id: the same seed gives every instance the same sequence of choices.
-function seededRandom(seedText) {
-  let state = 0;
-  for (const char of seedText) state = (Math.imul(state, 31) + char.charCodeAt(0)) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = process.env.SEED ? seededRandom(`${process.env.SEED}:${instance}`) : Math.random;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,18 +1,18 @@
 /**
- * The canary analysis issue's "Not done until": over 5 seeds, the demo's bad canary (5% errors)
- * is caught and rolled back every time, and the good one is promoted every time. One run is the
- * real `gennaker demo --canary --json --seed N` child process; the others run the same code
- * in-process. They run one after another: five demos at once on two cores (each with its load
- * generator and instances, beside the rest of the suite) would judge the machine, not the canary.
+ * The canary analysis issue's "Not done until", end to end: the real `gennaker demo --canary
+ * --json` child process (seed 1) catches and rolls back the bad canary (5% errors) and promotes
+ * the good one, through every real part: the control plane, the compiled pipeline, the local
+ * target's instances and load balancer under the load generator's traffic, the local metric
+ * source and the judge. That the same holds for each of seeds 1-5 (and with fewer requests
+ * than the demo sends) is replayed from the demo's own traffic and the service's own seeded
+ * errors in test/unit/canary/demo-judgements.test.ts, which reads the server groups this run
+ * shows (the promoted canary is v002) the same way.
  */
 import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runCanaryDemo } from '../../cli/commands/demo.ts';
-import type { IoHost } from '../../core/io-host.ts';
-import { startLocalServer } from '../../local/server.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -20,14 +20,8 @@ interface DemoJson {
   ok: boolean;
   seed: number;
   deploys: Array<{ version: string; status: string; outcome: string; canaryScores: number[]; score: number | null }>;
+  cluster: { name: string; serverGroups: Array<{ name: string; version: string; disabled: boolean; trafficWeight: number }> };
   problems?: string[];
-}
-
-async function inProcess(seed: number): Promise<DemoJson> {
-  const out: string[] = [];
-  const io: IoHost = { emit: (message) => void (message.kind === 'data' ? out.push(message.text) : message.kind === 'error' ? out.push(JSON.stringify({ error: message.message })) : undefined) };
-  await runCanaryDemo({ json: true, seed }, io, { startServer: startLocalServer });
-  return JSON.parse(out.find((text) => text.trimStart().startsWith('{\n')) ?? out.join('\n')) as DemoJson;
 }
 
 async function childProcess(seed: number): Promise<DemoJson> {
@@ -42,21 +36,22 @@ async function childProcess(seed: number): Promise<DemoJson> {
 }
 
 describe('gennaker demo --canary', () => {
-  it('promotes the good release and rolls back the bad one, for each of 5 seeds', async () => {
+  it('promotes the good release and rolls back the bad one, as a real child process', async () => {
     // when
-    const runs: DemoJson[] = [await childProcess(1)];
-    for (const seed of [2, 3, 4, 5]) runs.push(await inProcess(seed));
+    const run = await childProcess(1);
 
     // then
-    for (const run of runs) {
-      const [good, bad] = run.deploys;
-      expect({ seed: run.seed, problems: run.problems ?? [] }).toEqual({ seed: run.seed, problems: [] });
-      expect(good).toMatchObject({ version: '1.1.0', status: 'SUCCEEDED', outcome: 'promoted' });
-      expect(good!.score).toBeGreaterThanOrEqual(70);
-      expect(bad).toMatchObject({ version: '1.2.0', status: 'TERMINAL', outcome: 'rolledBack' });
-      expect(bad!.score).toBeLessThan(70);
-      expect(run.ok).toBe(true);
-    }
-    expect(runs.map((run) => run.seed)).toEqual([1, 2, 3, 4, 5]);
-  }, 360_000);
+    const [good, bad] = run.deploys;
+    expect({ seed: run.seed, problems: run.problems ?? [] }).toEqual({ seed: 1, problems: [] });
+    expect(good).toMatchObject({ version: '1.1.0', status: 'SUCCEEDED', outcome: 'promoted' });
+    expect(good!.score).toBeGreaterThanOrEqual(70);
+    expect(bad).toMatchObject({ version: '1.2.0', status: 'TERMINAL', outcome: 'rolledBack' });
+    expect(bad!.score).toBeLessThan(70);
+    // Production 1.0.0 kept disabled, the promoted canary serving; the bad canary and both baselines gone.
+    expect(run.cluster.serverGroups.map(({ name, version, disabled }) => ({ name, version, disabled })).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      { name: 'hello-demo-v000', version: '1.0.0', disabled: true },
+      { name: 'hello-demo-v002', version: '1.1.0', disabled: false },
+    ]);
+    expect(run.ok).toBe(true);
+  });
 });

@@ -29,11 +29,24 @@ const PROJECT_TIMEOUTS: Record<keyof typeof PROJECT_FOLDERS, { testTimeout?: num
 };
 
 /**
- * Files that take far longer than the rest, longest first: they start at once, so the rest of
- * the suite runs beside them instead of after them. Most of their time is waiting on child
- * processes and real traffic (the canary demo alone runs five demos one after another).
+ * Files that take far longer than the rest, longest first (as measured in a whole run): they
+ * start at once, so the rest of the suite runs beside them instead of after them. A clean clone
+ * (CI) has no timings of an earlier run, and Vitest would otherwise order by file size. Most of
+ * their time is waiting on child processes (the `gennaker` command, the CDK CLI) and real
+ * traffic (the canary demo runs one live demo).
  */
-export const SLOWEST_FIRST = ['test/e2e/demo-canary.test.ts', 'test/infra/cdk-synth.test.ts', 'test/e2e/up.test.ts', 'test/e2e/run.test.ts', 'test/e2e/demo.test.ts'];
+export const SLOWEST_FIRST = [
+  'test/e2e/users.test.ts',
+  'test/e2e/up.test.ts',
+  'test/e2e/demo-canary.test.ts',
+  'test/infra/cdk-synth.test.ts',
+  'test/e2e/cli.test.ts',
+  'test/e2e/demo.test.ts',
+  'test/e2e/run-sandbox.test.ts',
+  'test/e2e/up-sandbox.test.ts',
+  'test/e2e/crash-resume.test.ts',
+  'test/e2e/run.test.ts',
+];
 
 /** Vitest's order (failed first, then longest by the last run's timings, else largest), with SLOWEST_FIRST ahead. */
 class SlowestFirst extends BaseSequencer {

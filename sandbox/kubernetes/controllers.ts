@@ -10,6 +10,7 @@ import { clone, isMap, type JsonMap } from './patch.ts';
 import { nameSuffix, type Random } from './random.ts';
 import type { ResourceType } from './resources.ts';
 import { matches, selectorFromMap, type Labels } from './selectors.ts';
+import { StatusError } from './status.ts';
 
 /** How a container image behaves in the simulated cluster (the side door's `setImageBehaviour`). */
 export interface ImageBehaviour {
@@ -317,55 +318,57 @@ function runReplicaSets(ctx: ControllerContext, rsType: ResourceType, podType: R
   const now = ctx.now();
   let next: number | undefined;
   for (const rs of ctx.cluster.list('apps', 'replicasets')) {
-    const m = meta(rs);
-    const owned = claimPods(ctx, podType, rs, 'apps/v1', 'ReplicaSet');
-    const active = owned.filter(activePod);
-    const want = replicasOf(rs);
-    if (!terminating(rs)) {
-      if (active.length < want) {
-        for (let i = active.length; i < want; i += 1) {
-          let name = '';
-          for (let attempt = 0; attempt < 10; attempt += 1) {
-            name = `${String(m['name'])}-${nameSuffix(ctx.random)}`;
-            if (!ctx.cluster.get('', 'pods', String(m['namespace']), name)) break;
+    guarded(() => {
+      const m = meta(rs);
+      const owned = claimPods(ctx, podType, rs, 'apps/v1', 'ReplicaSet');
+      const active = owned.filter(activePod);
+      const want = replicasOf(rs);
+      if (!terminating(rs)) {
+        if (active.length < want) {
+          for (let i = active.length; i < want; i += 1) {
+            let name = '';
+            for (let attempt = 0; attempt < 10; attempt += 1) {
+              name = `${String(m['name'])}-${nameSuffix(ctx.random)}`;
+              if (!ctx.cluster.get('', 'pods', String(m['namespace']), name)) break;
+            }
+            active.push(ctx.cluster.create(podType, 'v1', String(m['namespace']), podFromTemplate(ctx, rs, 'apps/v1', 'ReplicaSet', name)));
           }
-          active.push(ctx.cluster.create(podType, 'v1', String(m['namespace']), podFromTemplate(ctx, rs, 'apps/v1', 'ReplicaSet', name)));
-        }
-      } else if (active.length > want) {
-        const victims = [...active].sort((a, b) => deletionRank(ctx, a, b)).slice(0, active.length - want);
-        for (const pod of victims) {
-          ctx.cluster.remove(podType, String(meta(pod)['namespace']), String(meta(pod)['name']));
-          active.splice(active.indexOf(pod), 1);
+        } else if (active.length > want) {
+          const victims = [...active].sort((a, b) => deletionRank(ctx, a, b)).slice(0, active.length - want);
+          for (const pod of victims) {
+            ctx.cluster.remove(podType, String(meta(pod)['namespace']), String(meta(pod)['name']));
+            active.splice(active.indexOf(pod), 1);
+          }
         }
       }
-    }
-    const live = ctx.cluster.list('', 'pods', String(m['namespace'])).filter((p) => active.some((a) => meta(a)['uid'] === meta(p)['uid']));
-    const templateLabels = (isMap(templateOf(rs)['metadata']) ? ((templateOf(rs)['metadata'] as JsonMap)['labels'] as Labels | undefined) : undefined) ?? {};
-    const spec = isMap(rs['spec']) ? (rs['spec'] as JsonMap) : {};
-    const minReadyMs = (typeof spec['minReadySeconds'] === 'number' ? spec['minReadySeconds'] : 0) * 1000;
-    const ready = live.filter(podReady);
-    const available = ready.filter((p) => {
-      const since = readySince(p, ctx) ?? now;
-      if (now < since + minReadyMs) {
-        if (next === undefined || since + minReadyMs < next) next = since + minReadyMs;
-        return false;
+      const live = ctx.cluster.list('', 'pods', String(m['namespace'])).filter((p) => active.some((a) => meta(a)['uid'] === meta(p)['uid']));
+      const templateLabels = (isMap(templateOf(rs)['metadata']) ? ((templateOf(rs)['metadata'] as JsonMap)['labels'] as Labels | undefined) : undefined) ?? {};
+      const spec = isMap(rs['spec']) ? (rs['spec'] as JsonMap) : {};
+      const minReadyMs = (typeof spec['minReadySeconds'] === 'number' ? spec['minReadySeconds'] : 0) * 1000;
+      const ready = live.filter(podReady);
+      const available = ready.filter((p) => {
+        const since = readySince(p, ctx) ?? now;
+        if (now < since + minReadyMs) {
+          if (next === undefined || since + minReadyMs < next) next = since + minReadyMs;
+          return false;
+        }
+        return true;
+      });
+      const fullyLabeled = live.filter((p) => matches(selectorFromMap(templateLabels), labelsOf(p)));
+      const status: JsonMap = {
+        replicas: live.length,
+        ...(fullyLabeled.length > 0 ? { fullyLabeledReplicas: fullyLabeled.length } : {}),
+        ...(ready.length > 0 ? { readyReplicas: ready.length } : {}),
+        ...(available.length > 0 ? { availableReplicas: available.length } : {}),
+        observedGeneration: m['generation'] ?? 1,
+      };
+      const current = ctx.cluster.get('apps', 'replicasets', String(m['namespace']), String(m['name']));
+      if (current) {
+        const updated = clone(current);
+        updated['status'] = { ...(isMap(current['status']) && Array.isArray((current['status'] as JsonMap)['conditions']) ? { conditions: (current['status'] as JsonMap)['conditions']! } : {}), ...status };
+        ctx.cluster.write(rsType, updated);
       }
-      return true;
     });
-    const fullyLabeled = live.filter((p) => matches(selectorFromMap(templateLabels), labelsOf(p)));
-    const status: JsonMap = {
-      replicas: live.length,
-      ...(fullyLabeled.length > 0 ? { fullyLabeledReplicas: fullyLabeled.length } : {}),
-      ...(ready.length > 0 ? { readyReplicas: ready.length } : {}),
-      ...(available.length > 0 ? { availableReplicas: available.length } : {}),
-      observedGeneration: m['generation'] ?? 1,
-    };
-    const current = ctx.cluster.get('apps', 'replicasets', String(m['namespace']), String(m['name']));
-    if (current) {
-      const updated = clone(current);
-      updated['status'] = { ...(isMap(current['status']) && Array.isArray((current['status'] as JsonMap)['conditions']) ? { conditions: (current['status'] as JsonMap)['conditions']! } : {}), ...status };
-      ctx.cluster.write(rsType, updated);
-    }
   }
   return next;
 }
@@ -409,6 +412,18 @@ function runNamespaces(ctx: ControllerContext, nsType: ResourceType): void {
       if (!terminating(object)) ctx.cluster.remove(type, name, String(meta(object)['name']), { propagationPolicy: 'Background' });
     }
     if (remaining === 0) ctx.cluster.erase(nsType, '', name);
+  }
+}
+
+/**
+ * Runs one object's reconciliation; a refusal from the store (a name taken, a namespace being
+ * deleted) skips the object until the next pass, as a real controller requeues it.
+ */
+export function guarded(work: () => void): void {
+  try {
+    work();
+  } catch (error) {
+    if (!(error instanceof StatusError)) throw error;
   }
 }
 

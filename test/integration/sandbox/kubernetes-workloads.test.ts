@@ -99,6 +99,29 @@ describe('the Kubernetes simulator: workloads, watches and custom resources', ()
     expect((await apps.readNamespacedDeployment({ name: 'web', namespace: 'default' })).metadata!.annotations!['deployment.kubernetes.io/revision']).toBe('3');
   });
 
+  it('adopts the ReplicaSet a Deployment deleted with Orphan left behind, and hashes again when another object holds the name', async () => {
+    await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('api', 'registry/api:1', 2) });
+    sim.tick(2000);
+    const [rs] = await replicaSetsOf('api');
+    const pods = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=api' })).items.map((p) => p.metadata!.name).sort();
+    await apps.deleteNamespacedDeployment({ name: 'api', namespace: 'default', propagationPolicy: 'Orphan' });
+    expect((await replicaSetsOf('api'))[0]!.metadata!.ownerReferences).toBeUndefined();
+    await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('api', 'registry/api:1', 2) });
+    const adopted = await replicaSetsOf('api');
+    expect(adopted.map((r) => [r.metadata!.name, r.metadata!.ownerReferences?.[0]?.kind])).toEqual([[rs!.metadata!.name, 'Deployment']]);
+    expect((await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=api' })).items.map((p) => p.metadata!.name).sort()).toEqual(pods);
+
+    // A ReplicaSet of someone else's holding the name: the Deployment counts a collision and names its own differently.
+    await apps.deleteNamespacedDeployment({ name: 'api', namespace: 'default' });
+    await apps.createNamespacedReplicaSet({ namespace: 'default', body: { metadata: { name: rs!.metadata!.name! }, spec: { replicas: 0, selector: { matchLabels: { other: 'x' } }, template: { metadata: { labels: { other: 'x' } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } } } } });
+    await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('api', 'registry/api:1', 2) });
+    const d = await apps.readNamespacedDeployment({ name: 'api', namespace: 'default' });
+    expect(d.status!.collisionCount).toBe(1);
+    const own = await replicaSetsOf('api');
+    expect(own).toHaveLength(1);
+    expect(own[0]!.metadata!.name).not.toBe(rs!.metadata!.name);
+  });
+
   it('pauses, reports ProgressDeadlineExceeded for pods that never become Ready, and recreates with Recreate', async () => {
     sim.setImageBehaviour('registry/broken:*', { neverReady: true });
     const paused = deployment('api', 'registry/api:1', 2);

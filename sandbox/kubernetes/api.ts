@@ -5,10 +5,11 @@
  * description of a watch the server then streams (server.ts).
  */
 import { parse as parseYaml } from 'yaml';
-import { Cluster, meta, workloadSelector, type RemoveOptions, type Writer } from './cluster.ts';
+import { Cluster, fieldsV1, meta, workloadSelector, type RemoveOptions, type Writer } from './cluster.ts';
 import { applyJsonPatch, applyMergePatch, clone, isMap, PatchError, strategicMerge, type Json, type JsonMap } from './patch.ts';
 import { groupVersion, type ResourceType } from './resources.ts';
 import { matches, matchesFields, parseFieldSelector, parseLabelSelector, selectorToString, type FieldRequirement, type Selector } from './selectors.ts';
+import { planApply, removeAt } from './ssa.ts';
 import { badRequest, invalid, methodNotAllowed, noSuchResource, notFound, StatusError, unsupportedMediaType } from './status.ts';
 
 /** One request as the router hands it over. */
@@ -218,9 +219,13 @@ function serverSideApply(cluster: Cluster, type: ResourceType, namespace: string
     return json(201, present(created, type));
   }
   const current = present(live, type);
+  const force = request.query.get('force') === 'true';
+  const plan = planApply(current, body as JsonMap, fieldsV1(body as JsonMap), manager, force, groupVersion(type.group, type.version));
   const merged = (type.custom ? applyMergePatch(current, body) : strategicMerge(current, body)) as JsonMap;
+  // Fields this manager applied before, no longer applies, and no one else owns, go.
+  for (const path of plan.remove) removeAt(merged, path);
   if (meta(body)['resourceVersion'] === undefined) meta(merged)['resourceVersion'] = meta(live)['resourceVersion'] ?? '';
-  const updated = cluster.update(type, type.version, namespace, name, merged, { writer, dryRun: dry });
+  const updated = cluster.update(type, type.version, namespace, name, merged, { writer, dryRun: dry, managedFields: plan.managedFields, applied: body as JsonMap });
   return json(200, present(updated, type));
 }
 

@@ -544,7 +544,7 @@ export class Cluster {
    * is kept unless `subresource` is `status` (then only `status` changes); generation is bumped
    * when the spec changes; a write that changes nothing is not a new resourceVersion.
    */
-  update(type: ResourceType, version: string, namespace: string, name: string, body: unknown, options: { writer?: Writer; subresource?: 'status'; dryRun?: boolean } = {}): JsonMap {
+  update(type: ResourceType, version: string, namespace: string, name: string, body: unknown, options: { writer?: Writer; subresource?: 'status'; dryRun?: boolean; managedFields?: JsonMap[]; applied?: JsonMap } = {}): JsonMap {
     if (!isMap(body)) throw badRequest('the body of the request must be a JSON object');
     const ns = type.namespaced ? namespace : '';
     const live = this.get(type.group, type.plural, ns, name);
@@ -572,6 +572,8 @@ export class Cluster {
         if (lm[key] !== undefined) nm[key] = clone(lm[key]!);
         else delete nm[key];
       }
+      // Server-side apply hands over the other managers' entries as it left them (fields taken with force).
+      if (options.managedFields) nm['managedFields'] = clone(options.managedFields);
       if (hasStatusSubresource(type) || type.plural === 'namespaces') {
         if (live['status'] !== undefined) next['status'] = clone(live['status']!);
         else delete next['status'];
@@ -613,7 +615,7 @@ export class Cluster {
     if (type.plural === 'customresourcedefinitions') this.checkCrd(next);
     const nm = meta(next);
     if (typeof nm['generation'] === 'number' && !deepEqual(specPart(next), specPart(live))) nm['generation'] = nm['generation'] + 1;
-    if (options.writer) this.recordManager(next, options.writer, options.writer.operation === 'Apply' ? body : changedFields(live, next), version, type, options.subresource);
+    if (options.writer) this.recordManager(next, options.writer, options.writer.operation === 'Apply' ? (options.applied ?? body) : changedFields(live, next), version, type, options.subresource);
     nm['resourceVersion'] = lm['resourceVersion']!;
     if (deepEqual(withoutManaged(next), withoutManaged(live))) {
       return live;
@@ -812,6 +814,9 @@ function changedFields(live: JsonMap, next: JsonMap): JsonMap {
   const d = diff(live, next);
   if (!isMap(d)) return {};
   delete d['status'];
-  if (isMap(d['metadata'])) for (const k of ['resourceVersion', 'generation', 'managedFields']) delete (d['metadata'] as JsonMap)[k];
+  if (isMap(d['metadata'])) {
+    for (const k of ['resourceVersion', 'generation', 'managedFields']) delete (d['metadata'] as JsonMap)[k];
+    if (Object.keys(d['metadata'] as JsonMap).length === 0) delete d['metadata'];
+  }
   return d;
 }

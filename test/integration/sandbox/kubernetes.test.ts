@@ -171,7 +171,7 @@ describe('the Kubernetes simulator', () => {
     );
     expect(deleted.spec!.template!.spec!.containers.map((c) => c.name)).toEqual(['web']);
 
-    // Server-side apply: creates when absent, merges when present, records the field manager.
+    // Server-side apply: creates when absent, applies over the live object, records the field manager.
     const applied = (await objects.patch(
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default' }, data: { a: '1' } },
       undefined,
@@ -182,11 +182,35 @@ describe('the Kubernetes simulator', () => {
     )) as k8s.V1ConfigMap;
     expect(applied.metadata!.managedFields?.[0]).toMatchObject({ manager: 'gennaker', operation: 'Apply', fieldsType: 'FieldsV1' });
     const reapplied = (await objects.patch({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'default' }, data: { b: '2' } }, undefined, undefined, 'gennaker', true, k8s.PatchStrategy.ServerSideApply)) as k8s.V1ConfigMap;
-    expect(reapplied.data).toEqual({ a: '1', b: '2' });
+    // The same manager applying without `a` gives it up, and no one else owns it: it goes.
+    expect(reapplied.data).toEqual({ b: '2' });
     expect(sim.calls().filter((c) => c.contentType === 'application/apply-patch+yaml').map((c) => [c.query['fieldManager'], c.status])).toEqual([
       ['gennaker', 201],
       ['gennaker', 200],
     ]);
+  });
+
+  it('tracks field ownership for server-side apply: conflicts with another manager, force takes the field, unapplied fields go', async () => {
+    const apply = (body: Record<string, unknown>, force: boolean) =>
+      objects.patch({ apiVersion: 'apps/v1', kind: 'ReplicaSet', ...body } as k8s.KubernetesObject, undefined, undefined, 'gennaker', force, k8s.PatchStrategy.ServerSideApply) as Promise<k8s.V1ReplicaSet>;
+    const rs = replicaSet('web-v000', 2, {});
+    rs.metadata!.labels = { app: 'web', team: 'payments' };
+    await apply(rs as unknown as Record<string, unknown>, false);
+    // Someone scales it by hand with a patch of their own.
+    await apps.patchNamespacedReplicaSet({ name: 'web-v000', namespace: 'default', body: { spec: { replicas: 5 } }, fieldManager: 'kubectl' }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    expect(await statusOf(apply(rs as unknown as Record<string, unknown>, false))).toMatchObject({
+      code: 409,
+      reason: 'Conflict',
+      message: 'Apply failed with 1 conflict: conflict with "kubectl" using apps/v1: .spec.replicas',
+      details: { causes: [{ reason: 'FieldManagerConflict', field: '.spec.replicas' }] },
+    });
+    const forced = await apply(rs as unknown as Record<string, unknown>, true);
+    expect(forced.spec!.replicas).toBe(2);
+    expect(forced.metadata!.managedFields!.map((f) => f.manager)).toEqual(['gennaker']);
+    // Applying without the team label removes it: gennaker owned it and no one else does.
+    rs.metadata!.labels = { app: 'web' };
+    const trimmed = await apply(rs as unknown as Record<string, unknown>, false);
+    expect(trimmed.metadata!.labels).toEqual({ app: 'web' });
   });
 
   it('runs the ReplicaSet controller on the simulated clock: pods, readiness, status, /scale', async () => {

@@ -256,6 +256,8 @@ const smithyCoreOnce = {
 const ON_DEMAND_MODULES = [
   { source: join(functionsDir, 'aws-targets.ts'), output: 'aws-targets.mjs' },
   { source: join(functionsDir, 'publisher-client.ts'), output: 'publisher-client.mjs' },
+  { source: join(root, 'core', 'stages', 'manifest.ts'), output: 'manifest-tasks.mjs' },
+  { source: join(root, 'core', 'stages', 'lambda.ts'), output: 'lambda-tasks.mjs' },
 ];
 
 const onDemandImports = {

@@ -45,8 +45,6 @@ import { runMonitorPipeline, runStartPipeline } from '../stages/pipeline.ts';
 import { runRollbackServerGroupTask } from '../stages/rollback-server-group.ts';
 import { runJobTask } from '../stages/run-job.ts';
 import { isKubernetesRunJob } from '../pipeline/stage-types/index.ts';
-import { runLambdaTask } from '../stages/lambda.ts';
-import { runManifestTask } from '../stages/manifest.ts';
 import { runKayentaCanaryTask, type CanaryStageDeps } from '../stages/kayenta-canary.ts';
 import type { CanaryConfigStore } from '../ports/canary-config-store.ts';
 import type { MetricSourceLookup } from '../ports/metric-source.ts';
@@ -75,6 +73,14 @@ import {
 } from './runner-contract.ts';
 import { DEPLOY_TARGET_STAGE_TYPES, LAMBDA_STAGE_TYPES, RUNNABLE_STAGE_TYPES } from './runnable-stage-types.ts';
 import { canStart, executionStatus, failureStatus, upstreamIndex } from './semantics.ts';
+
+/**
+ * The tasks of Spinnaker's Kubernetes and Lambda stages load the first time such a stage runs: a
+ * pipeline without them never pays for their code, and the stage runner's Lambda bundle keeps them
+ * in modules of their own beside its cold start (scripts/build.js, ON_DEMAND_MODULES).
+ */
+const manifestTasks = () => import('../stages/manifest.ts');
+const lambdaTasks = () => import('../stages/lambda.ts');
 import { isComplete, type ExecutionStatus } from './status.ts';
 
 export type StageRunner = (request: StageRunnerRequest) => Promise<StageAnswer | CompleteAnswer>;
@@ -635,7 +641,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'findImageFromTags':
         return deps.artifacts ? runFindImageFromTags(as<typeof stage>(), { artifacts: deps.artifacts }) : failed(cannotRunYet(stage.type));
       case 'runJob':
-        if (isKubernetesRunJob(stage.config)) return deployDeps ? runManifestTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
+        if (isKubernetesRunJob(stage.config)) return deployDeps ? (await manifestTasks()).runManifestTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
         return deps.jobs ? runJobTask(as<typeof stage>(), { jobs: deps.jobs, ...(deps.artifacts ? { artifacts: deps.artifacts } : {}) }) : failed(cannotRunYet(stage.type));
       case 'deploy':
         return deployDeps ? runDeployTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft, canaryDeps) : failed(cannotRunYet(stage.type));
@@ -651,7 +657,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'lambdaInvoke':
       case 'Aws.LambdaDeleteStage':
       case 'lambdaDelete':
-        return deployDeps ? runLambdaTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
+        return deployDeps ? (await lambdaTasks()).runLambdaTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
       case 'scaleManifest':
       case 'patchManifest':
       case 'undoRolloutManifest':
@@ -662,7 +668,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'pauseRolloutManifest':
       case 'resumeRolloutManifest':
       case 'runJobManifest':
-        return deployDeps ? runManifestTask(as<typeof stage>(), { ...deployDeps, ...(deps.artifactContent ? { artifactContent: deps.artifactContent } : {}) }) : failed(cannotRunYet(stage.type));
+        return deployDeps ? (await manifestTasks()).runManifestTask(as<typeof stage>(), { ...deployDeps, ...(deps.artifactContent ? { artifactContent: deps.artifactContent } : {}) }) : failed(cannotRunYet(stage.type));
       default: {
         const unknown: never = stage;
         throw invariant(`unknown stage type ${JSON.stringify((unknown as Stage).type)}`);

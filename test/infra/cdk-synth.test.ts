@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -49,7 +49,7 @@ afterAll(() => {
 });
 
 describe('npx cdk synth', () => {
-  it('synthesizes the stack offline, with no credentials, and cdk-nag passes', () => {
+  it('synthesizes the stack offline, with no credentials, and cdk-nag passes', async () => {
     // when
     const { status, stderr, outdir } = synth();
 
@@ -70,18 +70,18 @@ describe('npx cdk synth', () => {
     // (its SDK clients inside, not the runtime's; no credential source but the environment) and
     // the on-demand YAML parser, under 850 KB together (the bundle alone stays under 800 KB:
     // bundle_kb_stage_runner in bench/results.json), plus what only some invocations load: the
-    // AWS deploy targets with their SDK clients, and the publisher client.
+    // AWS deploy targets with their SDK clients, the publisher client, and the Kubernetes and Lambda stage tasks.
     const stageRunner = Object.values<{ Type: string; Properties: { FunctionName?: string }; Metadata?: Record<string, string> }>(template.Resources)
       .find((resource) => resource.Properties.FunctionName === 'gennaker-stage-runner')!;
     const asset = join(outdir, stageRunner.Metadata!['aws:asset:path']!);
-    expect(readdirSync(asset).sort()).toEqual(['aws-targets.mjs', 'index.mjs', 'publisher-client.mjs', 'yaml.cjs']);
+    expect(readdirSync(asset).sort()).toEqual(['aws-targets.mjs', 'index.mjs', 'lambda-tasks.mjs', 'manifest-tasks.mjs', 'publisher-client.mjs', 'yaml.cjs']);
     const coldStartKb = ['index.mjs', 'yaml.cjs'].reduce((sum, file) => sum + statSync(join(asset, file)).size, 0) / 1024;
     expect(coldStartKb).toBeLessThan(850);
     const built = mkdtempSync(join(tmpdir(), 'gennaker-build-'));
     outdirs.push(built);
     const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.js'), '--only', 'stage-runner', '--outdir', built], { cwd: root, encoding: 'utf8' });
     expect(build.status).toBe(0);
-    for (const file of ['index.mjs', 'yaml.cjs', 'aws-targets.mjs', 'publisher-client.mjs']) expect(readFileSync(join(asset, file)).equals(readFileSync(join(built, file)))).toBe(true);
+    for (const file of ['index.mjs', 'yaml.cjs', 'aws-targets.mjs', 'publisher-client.mjs', 'manifest-tasks.mjs', 'lambda-tasks.mjs']) expect(readFileSync(join(asset, file)).equals(readFileSync(join(built, file)))).toBe(true);
     const bundle = readFileSync(join(asset, 'index.mjs'), 'utf8');
     expect(bundle.startsWith("import { createRequire as __gennakerRequire } from 'node:module';")).toBe(true);
     const clients = new Set([...bundle.matchAll(/serviceId\?\?"([^"]+)"/g)].map((match) => match[1]));
@@ -90,6 +90,11 @@ describe('npx cdk synth', () => {
     expect(bundle).not.toContain('credential-provider-sso');
     // The deploy targets load on demand: their clients (and STS, to assume the accounts' roles) are in aws-targets.mjs only.
     expect(bundle).toContain('./aws-targets.mjs');
+    // The Kubernetes and Lambda stage tasks too, each in a module that answers its dispatcher.
+    for (const [file, entry] of [['manifest-tasks.mjs', 'runManifestTask'], ['lambda-tasks.mjs', 'runLambdaTask']] as const) {
+      expect(bundle).toContain(`./${file}`);
+      expect(Object.keys(await import(pathToFileURL(join(asset, file)).href))).toContain(entry);
+    }
     const targets = readFileSync(join(asset, 'aws-targets.mjs'), 'utf8');
     const targetClients = new Set([...targets.matchAll(/serviceId\?\?"([^"]+)"/g)].map((match) => match[1]));
     for (const client of ['EC2', 'Auto Scaling', 'Elastic Load Balancing v2', 'ECS', 'Application Auto Scaling', 'Lambda', 'STS']) {

@@ -9,8 +9,9 @@
  * - A change that is the same whatever happened before (set replicas to 3, put a label on a pod)
  *   is derived again from the live object on every delivery, so a duplicate finds nothing to do.
  *   A change that is not (a JSON patch, an undo to "one revision back") records its intent in the
- *   stage's runtime before it is sent, with the object's resourceVersion it was decided on: a
- *   delivery that finds the intent and a newer resourceVersion knows the change landed.
+ *   stage's runtime before it is sent, with what it was decided on: a delivery that finds the
+ *   intent and the object's content moved on (status aside) knows the change landed. Either kind
+ *   claims the step before its write, so of two deliveries at the same instant only one writes.
  * - `unavailable` raises the retryable `Gennaker.TargetUnavailable`; any other refusal of the API
  *   server (403, 409, 422...) fails the stage with the server's reason in one line.
  */
@@ -204,7 +205,7 @@ export function operationOutputs(scope: ManifestScope, manifestName: string, obj
 
 /** What a mutation not idempotent by content recorded before it was sent. */
 export interface Intent {
-  /** The object's resourceVersion the mutation was decided on. */
+  /** The object as the mutation was decided on: its resourceVersion, or its contentFingerprint where intentLanded reads it. */
   readonly before: string;
   /** What the mutation was (for a redelivery to send exactly the same one). */
   readonly detail?: JsonObject;
@@ -229,10 +230,59 @@ export async function saveIntent(input: TaskInput, step: string, intent: Intent)
 }
 
 /**
- * Whether a saved intent already happened: the object moved past the resourceVersion the change
- * was decided on. (Someone else's change in between reads as ours: the same trade Lambda's
- * RevisionId makes; never a change made twice.)
+ * Claims a step's write before it is sent, for a change derived again from the live object on
+ * every delivery (set replicas to 3, put a label on a pod): two deliveries at the same instant
+ * both see the change still to make, and only the one that saved first sends it; the other answers
+ * the result returned here, and a second later finds the change made and sends nothing.
+ */
+export function claimStep(input: TaskInput, step: string, object: KubernetesObject | undefined): Promise<TaskResult | undefined> {
+  return saveIntent(input, step, { before: resourceVersionOf(object) ?? '' });
+}
+
+/** JSON with object keys sorted, so equal objects give equal text whatever their key order. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (isObject(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((key) => value[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${stableJson(value[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** FNV-1a of a text from a seed, 8 hex digits. */
+function fnv1a(text: string, seed: number): string {
+  let hash = seed >>> 0;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}
+
+/**
+ * A fingerprint of what a write can change in an object: everything but `status` and the
+ * bookkeeping the server moves on its own (`resourceVersion`, `managedFields`). The controllers
+ * rewrite a workload's status (and so its resourceVersion) at every step of a rollout; only a
+ * write changes this.
+ */
+export function contentFingerprint(object: KubernetesObject): string {
+  const metadata = isObject(object['metadata']) ? { ...object['metadata'] } : {};
+  delete metadata['resourceVersion'];
+  delete metadata['managedFields'];
+  const { status: _status, ...rest } = object;
+  const text = stableJson({ ...rest, metadata });
+  return `${fnv1a(text, 0x811c9dc5)}${fnv1a(text, 0x01000193)}`;
+}
+
+/**
+ * Whether a saved intent already happened: the object's content moved past the fingerprint the
+ * change was decided on (contentFingerprint). A resourceVersion would not do: a status update
+ * by a controller would read as the change. (Someone else's write in between reads as ours: the
+ * same trade Lambda's RevisionId makes; never a change made twice.)
  */
 export function intentLanded(intent: Intent | undefined, object: KubernetesObject | undefined): boolean {
-  return intent !== undefined && object !== undefined && resourceVersionOf(object) !== intent.before;
+  return intent !== undefined && object !== undefined && contentFingerprint(object) !== intent.before;
 }

@@ -6,15 +6,16 @@
  *    `manifestArtifact` (inline), as YAML or JSON; saved in the context as `manifests`.
  * 2. patchManifest: one `PATCH` of the object with the stage's merge strategy. A patch is not
  *    idempotent in general (a JSON patch `add` to a list appends twice), so the intent is saved
- *    first with the object's resourceVersion, and a delivery that finds the object moved past it
- *    takes the patch as done. With `options.record` the change cause is recorded in the
+ *    first with the object's content fingerprint (status aside: controllers rewrite it at every
+ *    step of a rollout), and a delivery that finds the content moved past it takes the patch as
+ *    done. With `options.record` the change cause is recorded in the
  *    `kubernetes.io/change-cause` annotation, as `kubectl patch --record` did.
  */
 import { readYamlText } from '../expressions/yaml-reader.ts';
 import { patchBodyProblems, patchEntries, type PatchManifestStage, type PatchMergeStrategy } from '../pipeline/stage-types/index.ts';
 import type { JsonObject } from '../ports/execution-store.ts';
 import type { PatchType } from '../ports/manifests.ts';
-import { intentLanded, intentOf, liveTarget, manifestFailure, operationOutputs, ownerOf, resourceVersionOf, saveIntent, type ManifestTaskDeps } from './manifest-common.ts';
+import { contentFingerprint, intentLanded, intentOf, liveTarget, manifestFailure, operationOutputs, ownerOf, saveIntent, type ManifestTaskDeps } from './manifest-common.ts';
 import { manifestArtifactText, type ArtifactTaskDeps } from './manifest-source.ts';
 import { failed, objectAt, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
 
@@ -78,7 +79,7 @@ async function patchTask(input: TaskInput<PatchManifestStage>, deps: PatchTaskDe
   let object = found.live.object;
   const intent = intentOf(input, 'patchManifest');
   if (!intentLanded(intent, object)) {
-    const lost = await saveIntent(input, 'patchManifest', { before: resourceVersionOf(object) ?? '' });
+    const lost = await saveIntent(input, 'patchManifest', { before: contentFingerprint(object) });
     if (lost) return lost;
     const patched = await scope.port.patch(target.ref, PATCH_TYPES[strategy], body, { owner: ownerOf(input) });
     if (!patched.ok) return manifestFailure(patched, `patching ${target.manifestName} (${strategy} patch)`, scope.label);

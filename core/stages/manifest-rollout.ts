@@ -6,11 +6,12 @@
  *   `kubectl.kubernetes.io/restartedAt` (Deployment, StatefulSet, DaemonSet). The timestamp is
  *   saved before the patch and reused by every delivery, so a duplicate sends the same value and
  *   restarts nothing twice.
- * - pause / resume: a merge patch of `spec.paused` (Deployment), sent only when it differs.
+ * - pause / resume: a merge patch of `spec.paused` (Deployment), sent only when it differs, by the
+ *   one delivery that claimed the step.
  */
 import type { PauseRolloutManifestStage, ResumeRolloutManifestStage, RollingRestartManifestStage } from '../pipeline/stage-types/index.ts';
 import type { JsonObject } from '../ports/execution-store.ts';
-import { intentOf, liveTarget, manifestFailure, operationOutputs, ownerOf, resourceVersionOf, saveIntent, type ManifestTaskDeps } from './manifest-common.ts';
+import { claimStep, intentOf, liveTarget, manifestFailure, operationOutputs, ownerOf, resourceVersionOf, saveIntent, type ManifestTaskDeps } from './manifest-common.ts';
 import { objectAt, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
 
 /** The annotation `kubectl rollout restart` sets on the pod template. */
@@ -57,6 +58,8 @@ export async function runManifestRollout(input: TaskInput<RolloutStage>, deps: M
   } else {
     const paused = input.stage.type === 'pauseRolloutManifest';
     if ((objectAt(object, 'spec')['paused'] === true) !== paused) {
+      const lost = await claimStep(input, input.stage.type, object);
+      if (lost) return lost;
       const patched = await scope.port.patch(target.ref, 'merge', { spec: { paused } }, { owner });
       if (!patched.ok) return manifestFailure(patched, `${paused ? 'pausing' : 'resuming'} the rollout of ${target.manifestName}`, scope.label);
       object = patched.value;

@@ -1,11 +1,12 @@
 /**
  * The scaling task of `scaleManifest` (core/pipeline/stage-types/manifest-scale.ts): sets
  * `spec.replicas` through the `/scale` subresource (`kubectl scale`) unless the object already
- * asks for that many, so a duplicate delivery sends nothing. Kinds without replicas (DaemonSet,
+ * asks for that many, so a later delivery sends nothing; of two at the same instant, only the one
+ * that claimed the step sends it. Kinds without replicas (DaemonSet,
  * Service...) fail naming the kinds that scale.
  */
 import type { ScaleManifestStage } from '../pipeline/stage-types/index.ts';
-import { liveTarget, manifestFailure, operationOutputs, ownerOf, type ManifestTaskDeps } from './manifest-common.ts';
+import { claimStep, liveTarget, manifestFailure, operationOutputs, ownerOf, type ManifestTaskDeps } from './manifest-common.ts';
 import { failed, numberFrom, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
 
 /** clouddriver's CanScale handlers. */
@@ -23,6 +24,8 @@ export async function runScaleManifest(input: TaskInput<ScaleManifestStage>, dep
   const spec = object['spec'];
   const current = typeof spec === 'object' && spec !== null && !Array.isArray(spec) ? (spec as Record<string, unknown>)['replicas'] : undefined;
   if (current !== replicas) {
+    const lost = await claimStep(input, 'scaleManifest', object);
+    if (lost) return lost;
     const scaled = await scope.port.scale(target.ref, replicas, { owner: ownerOf(input) });
     if (!scaled.ok) return manifestFailure(scaled, `scaling ${target.manifestName} to ${replicas}`, scope.label);
   }

@@ -5,13 +5,14 @@
  * selector labels on the workload's pod template, then the same on every pod the workload owns
  * (core/deploy/kubernetes/traffic.ts). The Service is never modified. Each patch is derived from
  * the object as it is now, so a duplicate delivery, or one after a crash halfway through the pods,
- * patches only what still lacks (or still carries) the labels.
+ * patches only what still lacks (or still carries) the labels; the first write claims the step, so
+ * of two deliveries at the same instant only one writes.
  */
 import { readLoadBalancers } from '../deploy/kubernetes/annotations.ts';
-import { disablePatch, enablePatch, ownedPods, parseLoadBalancerName, workloadPodSelector } from '../deploy/kubernetes/traffic.ts';
+import { disablePatch, enablePatch, isSelectedBy, ownedPods, parseLoadBalancerName, workloadPodSelector } from '../deploy/kubernetes/traffic.ts';
 import type { DisableManifestStage, EnableManifestStage } from '../pipeline/stage-types/index.ts';
 import type { KubernetesObject } from '../ports/manifests.ts';
-import { liveTarget, manifestFailure, operationOutputs, ownerOf, type ManifestTaskDeps } from './manifest-common.ts';
+import { claimStep, liveTarget, manifestFailure, operationOutputs, ownerOf, type ManifestTaskDeps } from './manifest-common.ts';
 import { failed, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
 
 /** Runs enableManifest or disableManifest. */
@@ -37,10 +38,21 @@ export async function runManifestTraffic(input: TaskInput<EnableManifestStage | 
   }
   const owner = ownerOf(input);
   const verb = enable ? 'enabling' : 'disabling';
-  const patchFor = (object: KubernetesObject) => services.flatMap((service) => (enable ? enablePatch(object, service) : disablePatch(object, service)));
+  // clouddriver's enable patch `replace`s labels already there: an object the Service already selects is left alone, so a later delivery writes nothing.
+  const patchFor = (object: KubernetesObject) =>
+    services.flatMap((service) => (enable ? (isSelectedBy(object, service) ? [] : enablePatch(object, service)) : disablePatch(object, service)));
 
+  // The first write claims the step, so a twin delivery at the same instant writes nothing.
+  let claimed = false;
+  const claim = async (): Promise<TaskResult | undefined> => {
+    if (claimed) return undefined;
+    claimed = true;
+    return claimStep(input, input.stage.type, found.live.object);
+  };
   const workloadPatch = patchFor(workload);
   if (workloadPatch.length > 0) {
+    const lost = await claim();
+    if (lost) return lost;
     const patched = await scope.port.patch(target.ref, 'json', workloadPatch, { owner });
     if (!patched.ok) return manifestFailure(patched, `${verb} ${target.manifestName} (patching its pod template labels)`, scope.label);
     workload = patched.value;
@@ -52,6 +64,8 @@ export async function runManifestTraffic(input: TaskInput<EnableManifestStage | 
     for (const pod of ownedPods(workload, listed.value)) {
       const podPatch = patchFor(pod);
       if (podPatch.length === 0) continue;
+      const lost = await claim();
+      if (lost) return lost;
       const podName = String((pod['metadata'] as Record<string, unknown> | undefined)?.['name'] ?? '');
       const patched = await scope.port.patch({ account: scope.account, namespace: scope.namespace, kind: 'Pod', name: podName }, 'json', podPatch, { owner });
       // A pod deleted meanwhile (scaled down, replaced) no longer needs its labels changed.

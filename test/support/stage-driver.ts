@@ -24,6 +24,8 @@ export interface DriveOptions {
   readonly loseWritesOf?: readonly number[];
   /** Retries of a retryable error before giving up. @default 10 */
   readonly maxRetries?: number;
+  /** The execution's trigger (its bound artifacts, say). @default a manual trigger by anna */
+  readonly trigger?: JsonObject;
 }
 
 export interface DriveResult {
@@ -69,7 +71,8 @@ export function guardedApplications(trafficGuards: readonly TrafficGuard[] | und
 
 /** Runs every task of the stage to its end. */
 export async function driveStage(stageJson: JsonObject, run: StageTask, clock: MemoryClock, options: DriveOptions = {}): Promise<DriveResult> {
-  const { stage, tasks, execution } = stageOf(stageJson);
+  const { stage, tasks, execution: made } = stageOf(stageJson);
+  const execution = options.trigger ? ({ ...made, trigger: options.trigger } as Execution) : made;
   let record = stageOf(stageJson).record;
   const retried: string[] = [];
   let calls = 0;

@@ -69,7 +69,7 @@ import { isTaskGone } from './runner-contract.ts';
 import { createSealer } from './sealing.ts';
 import { SECRET_PARAMETERS_FIELD, isSealedValue, recordedSecretParameters, redactExecution, secretParameterNames, secretValuesOf } from './secrets.ts';
 import type { SecretCipher } from '../ports/secret-cipher.ts';
-import { RUNNABLE_STAGE_TYPES } from './runnable-stage-types.ts';
+import { RUNNABLE_STAGE_TYPES, runnableTypeOf } from './runnable-stage-types.ts';
 import { isComplete, type ExecutionStatus } from './status.ts';
 
 /** Compiles a parsed pipeline to the definition the engine publishes (statemachines' `compilePipeline`, injected: core cannot import the compiler). */
@@ -392,7 +392,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     if (pipeline.disabled) {
       return { ok: false, reason: 'disabled', message: `pipeline '${pipeline.name}' is disabled; enable it (\"disabled\": false) to run it` };
     }
-    const unrunnable = pipeline.stages.filter((stage) => !runnableTypes.includes(stage.type));
+    const unrunnable = pipeline.stages.filter((stage) => !runnableTypes.includes(runnableTypeOf(stage)));
     if (unrunnable.length > 0) {
       const listed = unrunnable.map((stage) => `'${stage.name}' (refId ${stage.refId}, type ${stage.type})`).join(', ');
       return {

@@ -5,12 +5,14 @@
  * starts executions, such as the API's.
  */
 import {
+  isKubernetesRunJob,
   LAMBDA_DELETE_TYPES,
   LAMBDA_DEPLOYMENT_TYPES,
   LAMBDA_INVOKE_TYPES,
   LAMBDA_TRAFFIC_ROUTING_TYPES,
   LAMBDA_UPDATE_CODE_TYPES,
   MANIFEST_OPERATION_STAGE_TYPES,
+  type Stage,
   type StageType,
 } from '../pipeline/index.ts';
 
@@ -49,3 +51,12 @@ export const DEPLOY_TARGET_STAGE_TYPES: readonly StageType[] = [
   ...LAMBDA_STAGE_TYPES,
   ...MANIFEST_STAGE_TYPES,
 ];
+
+/**
+ * The type a stage runs as, for the lists above: a `runJob` with `cloudProvider: kubernetes` is
+ * Kubernetes' Run Job, which runs on the account's cluster as `runJobManifest` does (a deploy
+ * target's), not on the local job runner; every other stage runs as its own type.
+ */
+export function runnableTypeOf(stage: Stage): StageType {
+  return stage.type === 'runJob' && isKubernetesRunJob(stage.config) ? 'runJobManifest' : stage.type;
+}

@@ -14,6 +14,7 @@ import { powerProblem, powerUsesOf, type PowerPolicy } from '../authz/powers.ts'
 import { GennakerError, ERROR_CATALOG, type ErrorName } from '../errors.ts';
 import { evaluateDeep, evaluateExpression } from '../expressions/index.ts';
 import {
+  getStageType,
   parsePipeline,
   planStage,
   type Pipeline,
@@ -71,7 +72,7 @@ import {
   type StageTaskRequest,
   type StepFault,
 } from './runner-contract.ts';
-import { DEPLOY_TARGET_STAGE_TYPES, LAMBDA_STAGE_TYPES, RUNNABLE_STAGE_TYPES } from './runnable-stage-types.ts';
+import { DEPLOY_TARGET_STAGE_TYPES, LAMBDA_STAGE_TYPES, RUNNABLE_STAGE_TYPES, runnableTypeOf } from './runnable-stage-types.ts';
 import { canStart, executionStatus, failureStatus, upstreamIndex } from './semantics.ts';
 
 /**
@@ -110,7 +111,7 @@ export function runnableStageTypes(deps: Pick<StageRunnerDeps, 'targets' | 'arti
 
 /** The stages of a pipeline that cannot run yet, with the message the runner would fail them with. */
 export function unrunnableStages(pipeline: Pipeline): Array<{ refId: string; name: string; type: string; message: string }> {
-  return pipeline.stages.filter((stage) => !RUNNABLE_STAGE_TYPES.includes(stage.type)).map((stage) => ({ refId: stage.refId, name: stage.name, type: stage.type, message: cannotRunYet(stage.type) }));
+  return pipeline.stages.filter((stage) => !RUNNABLE_STAGE_TYPES.includes(runnableTypeOf(stage))).map((stage) => ({ refId: stage.refId, name: stage.name, type: stage.type, message: cannotRunYet(stage.type) }));
 }
 
 /**
@@ -208,6 +209,15 @@ const NOT_EVALUATED: Readonly<Partial<Record<StageType, readonly string[]>>> = {
   checkPreconditions: CHECK_PRECONDITIONS_DEFERRED_FIELDS,
 };
 
+/**
+ * The context fields of `stage` not evaluated at stage start: those its type evaluates itself, and
+ * with `skipExpressionEvaluation: true` the manifests it sends as written (Orca's behaviour).
+ */
+function notEvaluated(stage: Stage): readonly string[] {
+  const verbatim = booleanFrom(stage.raw['skipExpressionEvaluation']) === true ? (getStageType(stage.type)?.verbatimFields ?? []) : [];
+  return [...(NOT_EVALUATED[stage.type] ?? []), ...verbatim];
+}
+
 /** Stage fields that describe the graph: not in a stage's context (new-execution.ts). */
 const GRAPH_FIELDS: readonly string[] = ['refId', 'requisiteStageRefIds', 'type', 'name'];
 
@@ -238,6 +248,8 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   const timeouts = { ...DEFAULT_STAGE_TIMEOUTS_MS, ...deps.limits?.defaultStageTimeoutsMs };
   const canaryDeps: CanaryStageDeps | undefined = deps.metrics ? { metrics: deps.metrics, ...(deps.canaryConfigs ? { canaryConfigs: deps.canaryConfigs } : {}) } : undefined;
   const deployDeps: DeployTaskDeps | undefined = deps.targets ? { targets: deps.targets, applications: store, ...(deps.accounts ? { accounts: deps.accounts } : {}) } : undefined;
+  // The manifest stages read `source: artifact` documents through the artifact accounts.
+  const manifestDeps = deployDeps && deps.artifactContent ? { ...deployDeps, artifactContent: deps.artifactContent } : deployDeps;
   const sealers = new Map<string, Sealer>();
   const sealerFor = (application: string): Sealer => {
     let sealer = sealers.get(application);
@@ -284,7 +296,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
    * `******`. Undefined when there are none. Fields a task evaluates itself are left to the task.
    */
   const liveFields = (execution: Execution, stage: Stage, record: StageRecord, secrets: CallSecrets): Record<string, unknown> | undefined => {
-    const deferred = new Set(['stageEnabled', ...GRAPH_FIELDS, ...(NOT_EVALUATED[stage.type] ?? [])]);
+    const deferred = new Set(['stageEnabled', ...GRAPH_FIELDS, ...notEvaluated(stage)]);
     const redacted = (key: string) => !secrets.sealer.canOpen && record.context[key] !== undefined && JSON.stringify(record.context[key]).includes(REDACTED);
     const keys = Object.keys(stage.raw).filter((key) => !deferred.has(key) && (readsSecrets(stage.raw[key]) || redacted(key)));
     if (keys.length === 0) return undefined;
@@ -440,7 +452,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       }
     }
 
-    const deferred = new Set(['stageEnabled', ...(NOT_EVALUATED[stage.type] ?? [])]);
+    const deferred = new Set(['stageEnabled', ...notEvaluated(stage)]);
     const toEvaluate: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(record.context)) if (!deferred.has(key)) toEvaluate[key] = value;
     const evaluated = evaluateDeep(toEvaluate, startContext);
@@ -641,7 +653,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'findImageFromTags':
         return deps.artifacts ? runFindImageFromTags(as<typeof stage>(), { artifacts: deps.artifacts }) : failed(cannotRunYet(stage.type));
       case 'runJob':
-        if (isKubernetesRunJob(stage.config)) return deployDeps ? (await manifestTasks()).runManifestTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
+        if (isKubernetesRunJob(stage.config)) return manifestDeps ? (await manifestTasks()).runManifestTask(as<typeof stage>(), manifestDeps) : failed(cannotRunYet(stage.type));
         return deps.jobs ? runJobTask(as<typeof stage>(), { jobs: deps.jobs, ...(deps.artifacts ? { artifacts: deps.artifacts } : {}) }) : failed(cannotRunYet(stage.type));
       case 'deploy':
         return deployDeps ? runDeployTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft, canaryDeps) : failed(cannotRunYet(stage.type));
@@ -668,7 +680,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'pauseRolloutManifest':
       case 'resumeRolloutManifest':
       case 'runJobManifest':
-        return deployDeps ? (await manifestTasks()).runManifestTask(as<typeof stage>(), { ...deployDeps, ...(deps.artifactContent ? { artifactContent: deps.artifactContent } : {}) }) : failed(cannotRunYet(stage.type));
+        return manifestDeps ? (await manifestTasks()).runManifestTask(as<typeof stage>(), manifestDeps) : failed(cannotRunYet(stage.type));
       default: {
         const unknown: never = stage;
         throw invariant(`unknown stage type ${JSON.stringify((unknown as Stage).type)}`);

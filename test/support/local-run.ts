@@ -47,6 +47,8 @@ export interface LocalRunOptions {
   readonly artifacts?: StageRunnerDeps['artifacts'];
   /** The job runner for runJob. */
   readonly jobs?: StageRunnerDeps['jobs'];
+  /** The artifact accounts, for stages that read a document from an artifact. */
+  readonly artifactContent?: StageRunnerDeps['artifactContent'];
 }
 
 export interface StartOptions {
@@ -141,6 +143,7 @@ export function createLocalRun(options: LocalRunOptions): LocalRun {
     ...(options.targets ? { targets: options.targets } : {}),
     ...(options.artifacts ? { artifacts: options.artifacts } : {}),
     ...(options.jobs ? { jobs: options.jobs } : {}),
+    ...(options.artifactContent ? { artifactContent: options.artifactContent } : {}),
     // As the runtimes do: a callback Task the runner does not leave waiting is resumed through the engine.
     callbacks: { sendTaskSuccess: async (taskToken, output) => engine.sendTaskSuccess(taskToken, output) },
   });

@@ -17,6 +17,12 @@ export interface StageTypeDefinition<T extends string = string, C = unknown> {
   /** Documentation: which fields usually hold expressions. */
   readonly expressionFields?: readonly string[];
   /**
+   * Fields left as written when the stage sets `skipExpressionEvaluation: true`: the manifests a
+   * Kubernetes stage sends, whose `${...}` belong to the workload (a shell script, a Helm-like
+   * template), as Orca leaves them. @default none
+   */
+  readonly verbatimFields?: readonly string[];
+  /**
    * Rules across fields and warnings, relative to the stage object. Runs only when the schema
    * accepted the stage, with the parsed config and the stage as given.
    */

@@ -124,6 +124,7 @@ export const patchManifestStageType = defineStageType({
   description: 'Patches a live Kubernetes object (strategic, merge or JSON patch) and waits until it is stable.',
   schema,
   expressionFields: ['manifestName', 'location', 'cluster', 'patchBody'],
+  verbatimFields: ['patchBody'],
   plan: () => [
     { name: 'resolveTargetManifest', kind: 'run' },
     { name: 'resolvePatchSourceManifest', kind: 'run' },

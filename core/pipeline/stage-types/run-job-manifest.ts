@@ -99,6 +99,7 @@ export const runJobManifestStageType = defineStageType({
   description: 'Runs a Kubernetes Job to completion and outputs its status, log and properties.',
   schema,
   expressionFields: ['manifest', 'propertyFile'],
+  verbatimFields: ['manifest', 'manifests'],
   plan: () => [
     { name: 'runJob', kind: 'poll', maxPolls: 10 },
     { name: 'waitOnJobCompletion', kind: 'poll', maxPolls: JOB_MAX_POLLS },

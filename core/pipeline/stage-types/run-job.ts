@@ -96,6 +96,8 @@ export const runJobStageType = defineStageType({
   description: 'Runs a job to completion and captures its outputs.',
   schema,
   expressionFields: ['command', 'shell', 'env', 'image', 'workingDirectory'],
+  // A Kubernetes runJob's Job manifest (a local job has none).
+  verbatimFields: ['manifest', 'manifests'],
   plan: (stage) =>
     isKubernetesRunJob(stage.config)
       ? runJobManifestStageType.plan({ ...stage, type: 'runJobManifest', config: stage.config as never })

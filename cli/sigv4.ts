@@ -10,9 +10,7 @@
  * credentials files (AWS_PROFILE), SSO, credential processes, web identity, container and
  * instance metadata, the same places the AWS CLI looks.
  */
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { Sha256 } from '@smithy/core/checksum';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 
 /** AWS credentials as the SDK's chain returns them. */
 export interface AwsCredentials {
@@ -90,13 +88,20 @@ export interface SigV4SignerOptions {
   readonly now?: () => Date;
 }
 
-/** A signer for the API's requests; credentials are resolved on the first request, once. */
+/**
+ * A signer for the API's requests; credentials are resolved on the first request, once. The SDK's
+ * signer and credential chain load on that first request too: the CLI starts without them, and a
+ * command talking to a local Gennaker never loads them.
+ */
 export function createSigV4Signer(options: SigV4SignerOptions): RequestSigner {
-  const provider = options.credentials ?? defaultProvider();
+  let provider: Promise<CredentialsProvider> | undefined;
+  const providerOf = (): Promise<CredentialsProvider> =>
+    (provider ??= options.credentials ? Promise.resolve(options.credentials) : import('@aws-sdk/credential-provider-node').then(({ defaultProvider }) => defaultProvider()));
   let credentials: Promise<AwsCredentials> | undefined;
   const resolveCredentials = async (): Promise<AwsCredentials> => {
+    const chain = await providerOf();
     try {
-      return await provider();
+      return await chain();
     } catch (error) {
       credentials = undefined; // let a later request try again (e.g. after `aws sso login`)
       const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
@@ -106,12 +111,17 @@ export function createSigV4Signer(options: SigV4SignerOptions): RequestSigner {
       );
     }
   };
-  const signer = new SignatureV4({
-    service: 'execute-api',
-    region: options.region,
-    sha256: Sha256,
-    credentials: () => (credentials ??= resolveCredentials()),
-  });
+  let sdkSigner: Promise<SignatureV4> | undefined;
+  const signerOf = (): Promise<SignatureV4> =>
+    (sdkSigner ??= Promise.all([import('@smithy/signature-v4'), import('@smithy/core/checksum')]).then(
+      ([{ SignatureV4 }, { Sha256 }]) =>
+        new SignatureV4({
+          service: 'execute-api',
+          region: options.region,
+          sha256: Sha256,
+          credentials: () => (credentials ??= resolveCredentials()),
+        }),
+    ));
   return {
     async sign({ method, url, headers, body }) {
       const query: Record<string, string | string[]> = {};
@@ -119,7 +129,7 @@ export function createSigV4Signer(options: SigV4SignerOptions): RequestSigner {
         const values = url.searchParams.getAll(key);
         query[key] = values.length === 1 ? values[0]! : values;
       }
-      const signed = await signer.sign(
+      const signed = await (await signerOf()).sign(
         {
           method,
           protocol: url.protocol,

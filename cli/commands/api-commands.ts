@@ -14,7 +14,7 @@ import { ApiError } from '../api-client.ts';
 import type { LoadedDocument } from '../pipeline-files.ts';
 import { EXIT, UsageError } from '../usage.ts';
 import { executionFailureReason } from '../../core/execution/failure-reason.ts';
-import { parseParams, progressOf, withReason } from './run.ts';
+import { parseParams, progressOf, withReason } from './progress.ts';
 
 export interface ApiCommandContext {
   readonly client: ApiClient;
@@ -125,7 +125,8 @@ function asExecution(execution: OrcaExecution): Execution {
 
 /** The stage tree of an execution as the progress display shows it. */
 export function progressFromOrca(execution: OrcaExecution, now: number): StageProgress[] {
-  return progressOf(asExecution(execution), now);
+  // The API's document lists every synthetic stage; there are no saved plans to derive more from.
+  return progressOf(asExecution(execution), now, () => []);
 }
 
 function progressMessage(execution: OrcaExecution, now: number, previous: ReadonlyMap<string, string> | undefined, previousStatus: ExecutionStatus | undefined) {

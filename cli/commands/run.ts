@@ -4,14 +4,14 @@
  * a prompt, and exiting 0 only when the execution SUCCEEDED.
  */
 import type { Caller } from '../../core/execution/execution-service-api.ts';
-import { executionFailureReason, stageFailureReason } from '../../core/execution/failure-reason.ts';
+import { executionFailureReason } from '../../core/execution/failure-reason.ts';
 import { toOrcaExecution } from '../../core/execution/orca-shape.ts';
 import { redactExecution } from '../../core/execution/secrets.ts';
 import { syntheticStagesOf } from '../../core/execution/synthetic-stages.ts';
 import { RUNNABLE_STAGE_TYPES } from '../../core/execution/stage-runner.ts';
 import type { StageType } from '../../core/pipeline/index.ts';
 import { isComplete, type ExecutionStatus } from '../../core/execution/status.ts';
-import type { IoHost, StageProgress } from '../../core/io-host.ts';
+import type { IoHost } from '../../core/io-host.ts';
 import { formatIssue } from '../../core/issues.ts';
 import type { Execution, JsonObject, StageRecord } from '../../core/ports/execution-store.ts';
 import type { LocalRuntime, LocalRuntimeOptions } from '../../local/wiring.ts';
@@ -19,6 +19,7 @@ import type { DeployedCluster, DeployedWorkload, Sandbox } from '../../local/san
 import type { LoadedDocument } from '../pipeline-files.ts';
 import { EXIT, UsageError } from '../usage.ts';
 import { pickPipeline } from './compile.ts';
+import { parseParams, progressOf, withReason } from './progress.ts';
 
 export interface RunCommandOptions {
   readonly file: string | undefined;
@@ -66,17 +67,6 @@ export interface RunCommandDeps {
 
 /** The simulated clouds a sandboxed run deploys to: the part of local/sandbox's Sandbox `run` uses. */
 export type RunSandbox = Pick<Sandbox, 'serve' | 'targets' | 'describeDeployed' | 'describeWorkloads' | 'callCounts' | 'close'>;
-
-/** Parses `--param k=v`. */
-export function parseParams(pairs: readonly string[]): Record<string, string> {
-  const parameters: Record<string, string> = {};
-  for (const pair of pairs) {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw new UsageError(`--param takes name=value, got '${pair}' (e.g. --param env=staging)`);
-    parameters[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return parameters;
-}
 
 /** Parses `--judge <refId>=continue|stop[:input]`. */
 export function parseJudges(specs: readonly string[]): Map<string, JudgmentAnswer> {
@@ -351,7 +341,7 @@ export async function follow(
     const stored = await runtime.store.getExecution(executionId);
     const execution = stored === undefined ? undefined : redactExecution(stored);
     if (!execution) throw new Error(`execution ${executionId} disappeared from the store`);
-    const stages = progressOf(execution, now());
+    const stages = progressOf(execution, now(), syntheticStagesOf);
     const signature = new Map(stages.map((stage) => [stage.id, `${stage.status}/${stage.awaitingJudgment ? 1 : 0}`]));
     const changed = stages.filter((stage) => previous?.stages.get(stage.id) !== signature.get(stage.id) && (previous || stage.status !== 'NOT_STARTED'));
     const statusChanged = previous?.status !== execution.status;
@@ -405,47 +395,4 @@ function choicesOf(stage: StageRecord): string[] {
   const inputs = stage.context['judgmentInputs'];
   if (!Array.isArray(inputs)) return [];
   return inputs.flatMap((input) => (typeof input === 'object' && input !== null && typeof (input as { value?: unknown }).value === 'string' ? [(input as { value: string }).value] : []));
-}
-
-/** The stage tree as progress displays show it: depth from the roots, in a stable order. */
-export function progressOf(execution: Execution, now: number): StageProgress[] {
-  const top = execution.stages.filter((stage) => stage.parentStageId === undefined);
-  const byRef = new Map(top.map((stage) => [stage.refId, stage] as const));
-  const depths = new Map<string, number>();
-  const depthOf = (refId: string, seen: Set<string>): number => {
-    const known = depths.get(refId);
-    if (known !== undefined) return known;
-    const stage = byRef.get(refId);
-    if (!stage || seen.has(refId)) return 0;
-    seen.add(refId);
-    const parents = stage.requisiteStageRefIds.filter((parent) => byRef.has(parent));
-    const depth = parents.length === 0 ? 0 : 1 + Math.max(...parents.map((parent) => depthOf(parent, seen)));
-    depths.set(refId, depth);
-    return depth;
-  };
-  const line = (stage: StageRecord, depth: number): StageProgress => ({
-    id: stage.id,
-    refId: stage.refId,
-    name: stage.name,
-    type: stage.type,
-    status: stage.status,
-    depth,
-    ...(stage.startTime !== undefined ? { durationMs: (stage.endTime ?? now) - stage.startTime } : {}),
-    ...(stage.type === 'manualJudgment' && stage.status === 'RUNNING' && stage.awaitingCallback ? { awaitingJudgment: true } : {}),
-    ...withReason(stageFailureReason(stage)),
-  });
-  // A stage's synthetic stages come from the document (the API's) or from its saved plan (the store's).
-  const syntheticOf = (stage: StageRecord): StageRecord[] => {
-    const listed = execution.stages.filter((candidate) => candidate.parentStageId === stage.id);
-    return listed.length > 0 ? listed : syntheticStagesOf(stage);
-  };
-  return top
-    .map((stage, index) => ({ stage, index, depth: depthOf(stage.refId, new Set()) }))
-    .sort((a, b) => a.depth - b.depth || a.index - b.index)
-    .flatMap(({ stage, depth }) => [line(stage, depth), ...syntheticOf(stage).map((synthetic) => line(synthetic, depth + 1))]);
-}
-
-/** `{ reason }` when there is one, for spreading into a progress message. */
-export function withReason(reason: string | undefined): { reason?: string } {
-  return reason === undefined ? {} : { reason };
 }

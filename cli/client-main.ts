@@ -1,26 +1,10 @@
 /**
  * Dispatch of the commands that talk to a running Gennaker (`up`, `pipeline`, `execution`,
- * `judge`): argv already parsed by cli/main.ts in, an exit code out.
+ * `judge`): argv already parsed by cli/main.ts in, an exit code out. Each command's module is
+ * imported when that command runs, so a CLI process loads only what its command needs.
  */
 import type { IoHost } from '../core/io-host.ts';
-import { createApiClient } from './api-client.ts';
 import type { ApiCommandContext } from './commands/api-commands.ts';
-import {
-  executionCancel,
-  executionGet,
-  executionList,
-  executionRestart,
-  executionWatch,
-  judge,
-  pipelineExecute,
-  pipelineList,
-  pipelineSave,
-  withApiErrors,
-} from './commands/api-commands.ts';
-import { accountsList } from './commands/accounts.ts';
-import { canaryConfigList, canaryConfigSave, canaryReport } from './commands/canary.ts';
-import { clusterDescribe, rollback } from './commands/cluster-commands.ts';
-import { runUp } from './commands/up.ts';
 import type { LoadedDocument } from './pipeline-files.ts';
 import { UsageError } from './usage.ts';
 
@@ -80,7 +64,7 @@ export async function runClientCommand(command: string, args: readonly string[],
   const dir = values.data ?? '.gennaker';
   if (command === 'up') {
     expect(args, 0, 'up [--port 8084] [--data .gennaker] [--power-role ROLE]... [--root DIR]... [--sandbox]');
-    const { startLocalServer } = await import('../local/server.ts');
+    const [{ runUp }, { startLocalServer }] = await Promise.all([import('./commands/up.ts'), import('../local/server.ts')]);
     let sandbox: { speed?: number } | undefined;
     if (values.sandbox) {
       const { sandboxSpeedFrom } = await import('../local/sandbox/aws-sandbox.ts');
@@ -154,6 +138,10 @@ export async function runClientCommand(command: string, args: readonly string[],
         throw new UsageError(`unknown secret command '${sub ?? ''}'; use set, list or remove (printf %s "$VALUE" | gennaker secret set NAME [--app a,b])`);
     }
   }
+  const [{ createApiClient }, { executionCancel, executionGet, executionList, executionRestart, executionWatch, judge, pipelineExecute, pipelineList, pipelineSave, withApiErrors }] = await Promise.all([
+    import('./api-client.ts'),
+    import('./commands/api-commands.ts'),
+  ]);
   const client = await createApiClient({ dir, ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}), ...(deps.envToken !== undefined ? { envToken: deps.envToken } : {}) });
   const context: ApiCommandContext = { client, io, json: values.json, now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
   const [sub, ...rest] = args;
@@ -189,29 +177,36 @@ export async function runClientCommand(command: string, args: readonly string[],
         const { sandboxDescribe } = await import('./commands/sandbox.ts');
         return sandboxDescribe(context);
       }
-      case 'accounts list':
+      case 'accounts list': {
         expect(rest, 0, 'accounts list [--json]');
+        const { accountsList } = await import('./commands/accounts.ts');
         return accountsList(context);
-      case 'cluster describe':
+      }
+      case 'cluster describe': {
         expect(rest, 2, 'cluster describe APP CLUSTER [--account local] [--regions local]');
+        const { clusterDescribe } = await import('./commands/cluster-commands.ts');
         return clusterDescribe(context, rest[0]!, rest[1]!, where);
-      case 'rollback':
+      }
+      case 'rollback': {
         expect(args, 2, 'rollback APP CLUSTER [--account local] [--regions local] [--reason TEXT] [--watch]');
+        const { rollback } = await import('./commands/cluster-commands.ts');
         return rollback(context, args[0]!, args[1]!, { ...where, ...(values.reason !== undefined ? { reason: values.reason } : {}), watch: values.watch ?? false });
+      }
       case 'canary report': {
         expect(rest, 1, 'canary report EXECUTION_ID [--out report.html]');
-        const { writeFile } = await import('node:fs/promises');
+        const [{ canaryReport }, { writeFile }] = await Promise.all([import('./commands/canary.ts'), import('node:fs/promises')]);
         return canaryReport(context, rest[0]!, values.out, { writeText: (path, text) => writeFile(path, text, 'utf8') });
       }
       case 'canary config': {
         const action = rest[0];
         if (action === 'save') {
           if (values.file === undefined || rest.length !== 1) throw new UsageError('usage: gennaker canary config save -f canary-config.json');
-          const { readFile } = await import('node:fs/promises');
+          const [{ canaryConfigSave }, { readFile }] = await Promise.all([import('./commands/canary.ts'), import('node:fs/promises')]);
           return canaryConfigSave(context, values.file, { readText: (path) => readFile(path, 'utf8') });
         }
         if (action === 'list') {
           expect(rest, 1, 'canary config list');
+          const { canaryConfigList } = await import('./commands/canary.ts');
           return canaryConfigList(context);
         }
         throw new UsageError(`unknown canary config command '${action ?? ''}'; use gennaker canary config save -f canary-config.json, or gennaker canary config list`);

@@ -1,18 +1,17 @@
 /**
  * The `gennaker` command: the CLI's composition root. It only turns argv into a command call
- * and renders through the IoHost; all behaviour lives in the library layers.
+ * and renders through the IoHost; all behaviour lives in the library layers. A command's code is
+ * imported when that command runs: every process pays only for its own command, and `--help`
+ * or an API call starts without the compiler, the pipeline schemas or the local runtime.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { BUILT_IN_LOCAL_ACCOUNT, createAccountRegistry } from '../core/accounts/registry.ts';
 import type { IoHost } from '../core/io-host.ts';
 import { CLIENT_COMMANDS, runClientCommand } from './client-main.ts';
-import { runCompile } from './commands/compile.ts';
-import { runRun, type JudgmentAnswer } from './commands/run.ts';
-import { runValidate } from './commands/validate.ts';
+import type { JudgmentAnswer } from './commands/run.ts';
 import { loadPipelineDocument, readAllStdin } from './pipeline-files.ts';
 import { createTerminalIoHost } from './terminal-io-host.ts';
 import { usePrivateUmask } from '../local/private-files.ts';
@@ -145,7 +144,11 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
       }
       case 'validate': {
         // Accounts are known when the data directory has an accounts file: then `up` would refuse the unknown ones.
-        const { loadAccountsFile } = await import('../local/accounts.ts');
+        const [{ runValidate }, { loadAccountsFile }, { BUILT_IN_LOCAL_ACCOUNT, createAccountRegistry }] = await Promise.all([
+          import('./commands/validate.ts'),
+          import('../local/accounts.ts'),
+          import('../core/accounts/registry.ts'),
+        ]);
         const accounts = await loadAccountsFile(stateDir);
         if (!accounts.ok) {
           for (const line of accounts.message.split('\n')) io.emit({ kind: 'error', message: line });
@@ -156,15 +159,18 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         const { CLUSTER_FIELD_CHECKS } = await import('../adapters/targets/cluster-checks.ts');
         return await runValidate({ files: rest, json: values.json, clusterChecks: CLUSTER_FIELD_CHECKS, ...(known ? { accounts: known } : {}) }, io, load);
       }
-      case 'compile':
+      case 'compile': {
         if (rest.length > 1) throw new UsageError(`compile takes one file, got ${rest.length}: ${rest.join(' ')}`);
+        const { runCompile } = await import('./commands/compile.ts');
         return await runCompile(
           { file: rest[0], pipeline: values.pipeline, report: values.report, json: values.json, stateMap: values['state-map'], out: values.out },
           io,
           load,
         );
+      }
       case 'run': {
         if (rest.length > 1) throw new UsageError(`run takes one file, got ${rest.length}: ${rest.join(' ')}`);
+        const { runRun } = await import('./commands/run.ts');
         const [{ createLocalRuntime }, { loadAccountsFile }, { createPowerPolicy }] = await Promise.all([import('../local/wiring.ts'), import('../local/accounts.ts'), import('../local/powers.ts')]);
         // The accounts `gennaker up` on the same data directory knows: a pipeline naming another is refused.
         const accounts = await loadAccountsFile(stateDir);

@@ -3,7 +3,6 @@
  * pipeline or an array of them; parsing and validation are the core's, this only does I/O.
  */
 import { readFile } from 'node:fs/promises';
-import { readPipelineDocument } from '../core/pipeline/parse.ts';
 import type { ValidationIssue } from '../core/issues.ts';
 import { UsageError } from './usage.ts';
 
@@ -30,6 +29,8 @@ export async function loadPipelineDocument(path: string, stdin: () => Promise<st
     }
   }
   const source = path === '-' ? '<stdin>' : path;
+  // The YAML reader loads only for the commands that read a document; the schemas are the caller's.
+  const { readPipelineDocument } = await import('../core/pipeline/document.ts');
   const { pipelines, issues } = readPipelineDocument(text);
   return { source, pipelines, issues };
 }

@@ -1,0 +1,127 @@
+/**
+ * What the `gennaker` command loads at start: a command's code is imported when that command
+ * runs, so `--help` and the commands that only call the API start without the pipeline schemas
+ * (zod), the YAML reader, the compiler, the stages, the local runtime or the AWS SDK; SigV4
+ * loads the SDK's signer only when a request is signed. Each case is a real child process with
+ * test/support/module-log.mjs listing every module it loads.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = join(root, 'bin/gennaker.js');
+const moduleLog = join(root, 'test/support/module-log.mjs');
+
+/** Modules only commands that read, compile or run pipelines (or sign requests) need. */
+const HEAVY = [/\/node_modules\/zod\//, /\/node_modules\/yaml\//, /\/node_modules\/@aws-sdk\//, /\/node_modules\/@smithy\//, /\/core\/pipeline\//, /\/core\/stages\//, /\/statemachines\//, /\/local\/wiring\.ts$/];
+
+const EXECUTION = {
+  id: '01JEXECUTION',
+  type: 'PIPELINE',
+  application: 'shop',
+  name: 'Release',
+  pipelineConfigId: 'p1',
+  status: 'SUCCEEDED',
+  buildTime: 1_000,
+  startTime: 1_000,
+  endTime: 4_000,
+  canceled: false,
+  canceledBy: null,
+  cancellationReason: null,
+  limitConcurrent: false,
+  keepWaitingPipelines: false,
+  maxConcurrentExecutions: 0,
+  trigger: { type: 'manual' },
+  stages: [{ id: 's1', refId: '1', type: 'wait', name: 'Pause', status: 'SUCCEEDED', context: { waitTime: 3 }, outputs: {}, startTime: 1_000, endTime: 4_000, requisiteStageRefIds: [], lastModified: 4_000 }],
+};
+
+let work: string;
+let server: Server;
+let endpoint: string;
+const requests: string[] = [];
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'gennaker-cli-startup-'));
+  server = createServer((request, response) => {
+    requests.push(`${request.method} ${request.url}`);
+    response.writeHead(request.url === `/pipelines/${EXECUTION.id}` ? 200 : 404, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(request.url === `/pipelines/${EXECUTION.id}` ? EXECUTION : { error: `no route ${request.url}` }));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((done) => server.close(() => done()));
+  rmSync(work, { recursive: true, force: true });
+});
+
+let runs = 0;
+
+/** Runs `gennaker args` (asynchronously: the API server answers from this process) and lists what it loaded. */
+async function gennaker(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; loaded: string[] }> {
+  const log = join(work, `modules-${++runs}.txt`);
+  const environment: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', MODULE_LOG: log, GENNAKER_TOKEN: 'test-token', ...env };
+  for (const name of ['GENNAKER_AUTH', 'AWS_PROFILE'].filter((name) => !(name in env))) delete environment[name];
+  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+    execFile(process.execPath, ['--import', moduleLog, bin, ...args], { cwd: work, env: environment, encoding: 'utf8' }, (error, stdout, stderr) => {
+      done({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+  let loaded: string[] = [];
+  try {
+    loaded = readFileSync(log, 'utf8').trim().split('\n');
+  } catch {
+    loaded = [];
+  }
+  return { code, stdout, stderr, loaded };
+}
+
+const heavyIn = (loaded: readonly string[]) => loaded.filter((module) => HEAVY.some((pattern) => pattern.test(module.replace(/\?.*$/, ''))));
+
+describe('the gennaker command at start', () => {
+  it('prints --help without loading any command', async () => {
+    const { code, stdout, loaded } = await gennaker(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('gennaker: Spinnaker pipelines, run serverless.');
+    expect(loaded.some((module) => module.endsWith('/cli/main.ts'))).toBe(true);
+    expect(loaded.filter((module) => /\/cli\/commands\//.test(module))).toEqual([]);
+    expect(heavyIn(loaded)).toEqual([]);
+  });
+
+  it('runs execution get against the API without the pipeline schemas, the runtime or the AWS SDK', async () => {
+    const { code, stderr, loaded } = await gennaker(['execution', 'get', EXECUTION.id, '--endpoint', endpoint]);
+    expect(stderr).toContain(`Release: execution ${EXECUTION.id} SUCCEEDED`);
+    expect(code).toBe(0);
+    expect(requests).toContain(`GET /pipelines/${EXECUTION.id}`);
+    expect(loaded.some((module) => module.endsWith('/cli/commands/api-commands.ts'))).toBe(true);
+    expect(heavyIn(loaded)).toEqual([]);
+  });
+
+  it('loads the SDK signer only when the request is signed (GENNAKER_AUTH=sigv4)', async () => {
+    const { code, stderr, loaded } = await gennaker(['execution', 'get', 'unknown', '--endpoint', endpoint], {
+      GENNAKER_AUTH: 'sigv4',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDSTARTUPTEST',
+      AWS_SECRET_ACCESS_KEY: 'startup-test-secret',
+    });
+    expect(stderr.trim()).toBe('error: no route /pipelines/unknown');
+    expect(code).toBe(1);
+    expect(loaded.some((module) => module.includes('/node_modules/@smithy/signature-v4/'))).toBe(true);
+    expect(heavyIn(loaded).filter((module) => !/@aws-sdk|@smithy/.test(module))).toEqual([]);
+  });
+
+  it('loads the pipeline schemas for validate, which needs them', async () => {
+    const { code, stderr, loaded } = await gennaker(['validate', join(root, 'examples/pipelines/release.json')]);
+    expect(stderr).toContain('1 pipeline valid');
+    expect(code).toBe(0);
+    expect(loaded.some((module) => module.includes('/core/pipeline/parse.ts'))).toBe(true);
+    expect(loaded.some((module) => module.includes('/node_modules/zod/'))).toBe(true);
+  });
+});

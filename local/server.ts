@@ -227,9 +227,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 }
 
 /** The runtime options that put the simulated clouds behind the accounts saved pipelines name. */
-function sandboxRuntimeOptions(sandbox: Sandbox, io: IoHost | undefined): Pick<LocalRuntimeOptions, 'cloudTargets' | 'cloudAccounts' | 'beforeSave'> {
+function sandboxRuntimeOptions(sandbox: Sandbox, io: IoHost | undefined): Pick<LocalRuntimeOptions, 'cloudTargets' | 'cloudAccounts' | 'beforeSave' | 'artifactAccounts'> {
   return {
     cloudTargets: sandbox.targets,
+    artifactAccounts: (own) => sandbox.artifactContent(own),
     cloudAccounts: () => sandbox.accounts(),
     beforeSave: async (config) => {
       try {

@@ -105,6 +105,11 @@ export interface LocalRuntimeOptions {
    * @default an `http/file` account (`http`) reading through the outbound allowlist, and `embedded/base64`
    */
   readonly artifactContent?: ArtifactContentPort;
+  /**
+   * Artifact accounts served in front of the runtime's own (`--sandbox`: the documents the
+   * pipeline assumes): given the runtime's reader, answers the one the stages use.
+   */
+  readonly artifactAccounts?: (own: ArtifactContentPort) => ArtifactContentPort;
   /** The users triggers may run as (`runAsUser`). @default none */
   readonly users?: UserDirectory;
   /** Who may use dangerous powers and where their paths may point; checked at save and as each stage starts. @default not checked */
@@ -201,7 +206,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   let engine: LocalEngine | undefined;
   const http = createFetchHttpClient(options.webhookAllowlist ? { allowlist: options.webhookAllowlist } : {});
   // http/file artifacts are fetched like webhooks: only from hosts the allowlist names, at most 1 MiB.
-  const artifactContent = options.artifactContent ?? createArtifactAccounts({ accounts: { http: createHttpArtifactAccount({ http }) } });
+  const ownArtifacts = options.artifactContent ?? createArtifactAccounts({ accounts: { http: createHttpArtifactAccount({ http }) } });
+  const artifactContent = options.artifactAccounts ? options.artifactAccounts(ownArtifacts) : ownArtifacts;
   const runner = createStageRunner({
     store,
     clock,

@@ -66,7 +66,7 @@ export interface RunCommandDeps {
 }
 
 /** The simulated clouds a sandboxed run deploys to: the part of local/sandbox's Sandbox `run` uses. */
-export type RunSandbox = Pick<Sandbox, 'serve' | 'targets' | 'describeDeployed' | 'describeWorkloads' | 'callCounts' | 'close'>;
+export type RunSandbox = Pick<Sandbox, 'serve' | 'targets' | 'describeDeployed' | 'describeWorkloads' | 'callCounts' | 'artifactContent' | 'close'>;
 
 /** Parses `--judge <refId>=continue|stop[:input]`. */
 export function parseJudges(specs: readonly string[]): Map<string, JudgmentAnswer> {
@@ -181,7 +181,7 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
 
   const deploys = deps.targetStateDir !== undefined && (stageTypesOf(picked.input).some((type) => !RUNNABLE_STAGE_TYPES.includes(type as StageType)) || countsClusters(picked.input));
   let sandbox: RunSandbox | undefined;
-  let cloud: Pick<LocalRuntimeOptions, 'accounts' | 'cloudTargets'> = {};
+  let cloud: Pick<LocalRuntimeOptions, 'accounts' | 'cloudTargets' | 'artifactAccounts'> = {};
   let triggerArtifacts: readonly JsonObject[] = [];
   if (options.sandbox) {
     if (!deps.startSandbox) throw new UsageError('--sandbox is not available here');
@@ -195,7 +195,8 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
       return EXIT.failed;
     }
     reportSandbox(served, io);
-    cloud = { accounts: served.accounts, cloudTargets: sandbox.targets };
+    const simulated = sandbox;
+    cloud = { accounts: served.accounts, cloudTargets: sandbox.targets, artifactAccounts: (own) => simulated.artifactContent(own) };
     triggerArtifacts = served.triggerArtifacts ?? [];
   }
   let runtime: LocalRuntime;

@@ -24,7 +24,7 @@ import { resolveExpectedArtifacts } from '../../core/deploy/expected-artifacts.t
 import type { JsonObject } from '../../core/ports/execution-store.ts';
 import { bindProviderFields } from '../../core/stages/provider-bindings.ts';
 import { describeSnapshot, type SandboxDescription } from './describe.ts';
-import { createSandboxArtifacts, SANDBOX_PREVIOUS_TAG } from './sandbox-artifacts.ts';
+import { createSandboxArtifacts, SANDBOX_PREVIOUS_TAG, type SandboxArtifacts } from './sandbox-artifacts.ts';
 import { assumedWorld, type AssumedLiveFunction, type AssumedServingGroup, type AssumedWorld, type SandboxCloud } from './world.ts';
 
 export interface AwsSandboxOptions {
@@ -32,6 +32,8 @@ export interface AwsSandboxOptions {
   readonly speed?: number;
   /** The simulator's seed: the same seed replays the same ids. @default 1 */
   readonly seed?: number;
+  /** The artifact accounts the sandbox serves, shared with the other simulated clouds. @default its own */
+  readonly artifacts?: SandboxArtifacts;
 }
 
 /** The SDK clients of one region, all talking to the simulator. */
@@ -163,7 +165,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
 
   const served = new Map<string, { account: Account; cloud: SandboxCloud; target?: Target }>();
   /** The artifact accounts pipelines read, and the images a manual run's trigger brings. */
-  const artifacts = createSandboxArtifacts();
+  const artifacts = options.artifacts ?? createSandboxArtifacts();
   /** What `prepare` seeded, by kind and name: each is seeded once. */
   const seededNames = new Set<string>();
   const targetOf = (name: string, cloud: SandboxCloud): Target | undefined => {

@@ -17,8 +17,8 @@ import type { Account } from '../../core/ports/accounts.ts';
 import type { KubernetesObject } from '../../core/ports/manifests.ts';
 import type { Target, TargetLookup } from '../../core/ports/target.ts';
 import { startKubernetesSimulator, type KubernetesDescription, type KubernetesSimulator } from '../../sandbox/kubernetes/server.ts';
-import { assumedKubernetesWorld, SEEDED_SERVICE_SELECTOR_KEY, type AssumedKubernetesWorld, type AssumedPreviousVersion } from './kubernetes-world.ts';
-import { SANDBOX_PREVIOUS_TAG } from './sandbox-artifacts.ts';
+import { assumedKubernetesWorld, SEEDED_SERVICE_SELECTOR_KEY, type AssumedKubernetesWorld, type AssumedManifestArtifact, type AssumedPreviousVersion } from './kubernetes-world.ts';
+import { createSandboxArtifacts, SANDBOX_PREVIOUS_TAG, type SandboxArtifacts } from './sandbox-artifacts.ts';
 
 /** One seeded object, for the report: `service default/hellosvc (selects frontedBy=hellosvc)`. */
 export interface SeededObject {
@@ -102,7 +102,26 @@ function withPreviousImages(manifest: Readonly<Record<string, unknown>>): Kubern
 }
 
 /** Starts the simulator and its clock. */
-export async function startKubernetesSandbox(options: { readonly speed?: number; readonly seed?: number } = {}): Promise<KubernetesSandbox> {
+/** The document a manifest artifact holds in the sandbox: one Deployment of the stage's cluster, its images the ones the stage binds. */
+export function sandboxManifest(assumed: AssumedManifestArtifact): string {
+  const labels = { app: assumed.name };
+  return stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: assumed.name, namespace: assumed.namespace, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: { containers: assumed.images.map((image, index) => ({ name: index === 0 ? assumed.name : `${assumed.name}-${index}`, image, ports: [{ containerPort: 8080 + index }] })) },
+      },
+    },
+  });
+}
+
+export async function startKubernetesSandbox(options: { readonly speed?: number; readonly seed?: number; readonly artifacts?: SandboxArtifacts } = {}): Promise<KubernetesSandbox> {
+  const artifacts = options.artifacts ?? createSandboxArtifacts();
   const speed = options.speed ?? 30;
   const simulator = await startKubernetesSimulator({ seed: options.seed ?? 1, startTime: Date.now() });
   let last = performance.now();
@@ -204,6 +223,14 @@ export async function startKubernetesSandbox(options: { readonly speed?: number;
         },
       ]);
       seeded.push({ kind: 'service', id: `${service.namespace}/${service.name}`, detail: `${service.account}, selects ${SEEDED_SERVICE_SELECTOR_KEY}=${service.name}` });
+    }
+    for (const manifest of world.manifestArtifacts) {
+      if (!artifacts.put(manifest, sandboxManifest(manifest))) continue;
+      seeded.push({
+        kind: 'artifact',
+        id: `${manifest.type} ${manifest.reference}${manifest.version ? `@${manifest.version}` : ''}`,
+        detail: `generated Deployment ${manifest.namespace}/${manifest.name}, image ${manifest.images.join(', ')}; account ${manifest.artifactAccount}`,
+      });
     }
     for (const previous of world.previousVersions) {
       try {

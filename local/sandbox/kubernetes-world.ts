@@ -43,10 +43,29 @@ export interface AssumedPreviousVersion {
   readonly services: readonly string[];
 }
 
+/**
+ * A manifest a `deployManifest` reads from an artifact account (`source: artifact`: the default
+ * artifact of the expected artifact `manifestArtifactId` names, or an inline `manifestArtifact`):
+ * the sandbox serves a Deployment made from the stage (its moniker cluster, its namespace, the
+ * images its `requiredArtifactIds` bind), so the stage's own artifact binding runs as on a real one.
+ */
+export interface AssumedManifestArtifact {
+  readonly artifactAccount: string;
+  readonly type: string;
+  readonly reference: string;
+  readonly version?: string;
+  readonly namespace: string;
+  /** The workload's name: the stage's moniker cluster, else the document's file name. */
+  readonly name: string;
+  /** The images of its containers: the names of the docker/image artifacts the stage binds, else one made up. */
+  readonly images: readonly string[];
+}
+
 export interface AssumedKubernetesWorld {
   readonly accounts: readonly AssumedKubernetesAccount[];
   readonly services: readonly AssumedService[];
   readonly previousVersions: readonly AssumedPreviousVersion[];
+  readonly manifestArtifacts: readonly AssumedManifestArtifact[];
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -126,6 +145,7 @@ export function assumedKubernetesWorld(pipelines: readonly unknown[], parameters
   const services = new Map<string, AssumedService>();
   const deployedServices = new Set<string>();
   const previousVersions: AssumedPreviousVersion[] = [];
+  const manifestArtifacts: AssumedManifestArtifact[] = [];
   const useNamespace = (account: string, namespace: string) => {
     const namespaces = accounts.get(account) ?? new Set<string>();
     namespaces.add(namespace);
@@ -137,6 +157,8 @@ export function assumedKubernetesWorld(pipelines: readonly unknown[], parameters
     const pipeline = withParameters(given, parameters);
     const stages = isObject(pipeline) && Array.isArray(pipeline['stages']) ? pipeline['stages'].filter(isObject) : [];
     const application = isObject(pipeline) ? text(pipeline['application']) : undefined;
+    const expectedArtifacts = isObject(pipeline) && Array.isArray(pipeline['expectedArtifacts']) ? pipeline['expectedArtifacts'].filter(isObject) : [];
+    const expected = (id: unknown) => expectedArtifacts.find((candidate) => candidate['id'] === id);
     // Stages that act on an earlier version of a cluster: dynamic targets other than the newest.
     const olderTargets = new Set(
       stages
@@ -149,7 +171,12 @@ export function assumedKubernetesWorld(pipelines: readonly unknown[], parameters
       if (!account) continue;
       const location = text(stage['location']);
       if (location) useNamespace(account, location);
-      const override = text(stage['namespaceOverride']);
+      const override = text(stage['namespaceOverride']) ?? text(stage['namespace']);
+      if (stage['type'] === 'deployManifest' && stage['source'] === 'artifact') {
+        const assumed = manifestArtifactOf(stage, expected, override ?? 'default');
+        if (assumed && !manifestArtifacts.some((other) => other.artifactAccount === assumed.artifactAccount && other.type === assumed.type && other.reference === assumed.reference)) manifestArtifacts.push(assumed);
+        useNamespace(account, override ?? 'default');
+      }
       const traffic = isObject(stage['trafficManagement']) ? stage['trafficManagement'] : {};
       const options = isObject(traffic['options']) ? traffic['options'] : {};
       const trafficNamespace = text(options['namespace']);
@@ -183,5 +210,28 @@ export function assumedKubernetesWorld(pipelines: readonly unknown[], parameters
     accounts: [...accounts.entries()].map(([name, namespaces]) => ({ name, namespaces: [...namespaces].sort() })).sort((a, b) => a.name.localeCompare(b.name)),
     services: [...services.entries()].filter(([at]) => !deployedServices.has(at)).map(([, service]) => service),
     previousVersions,
+    manifestArtifacts,
   };
+}
+
+/** The manifest artifact a `source: artifact` deploy reads through an account, when a run binds it without a trigger. */
+function manifestArtifactOf(stage: Record<string, unknown>, expected: (id: unknown) => Record<string, unknown> | undefined, namespace: string): AssumedManifestArtifact | undefined {
+  const declared = expected(stage['manifestArtifactId']);
+  // A manual run binds an expected artifact to its default only; one the trigger must bring stays unbound, as in Spinnaker.
+  const artifact = declared !== undefined ? (declared['useDefaultArtifact'] === true && isObject(declared['defaultArtifact']) ? declared['defaultArtifact'] : undefined) : isObject(stage['manifestArtifact']) ? stage['manifestArtifact'] : undefined;
+  if (artifact === undefined) return undefined;
+  const type = text(artifact['type']);
+  const reference = text(artifact['reference']) ?? text(artifact['name']);
+  const artifactAccount = text(stage['manifestArtifactAccount']) ?? text(artifact['artifactAccount']);
+  if (!type || type === 'embedded/base64' || !reference || !artifactAccount) return undefined;
+  const moniker = isObject(stage['moniker']) ? stage['moniker'] : {};
+  const file = (reference.split('/').pop() ?? reference).replace(/\.(ya?ml|json)$/i, '');
+  const name = (text(moniker['cluster']) ?? file).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'app';
+  const required = Array.isArray(stage['requiredArtifactIds']) ? stage['requiredArtifactIds'] : [];
+  const images = required
+    .map((id) => expected(id))
+    .map((bound) => (bound && isObject(bound['matchArtifact']) && bound['matchArtifact']['type'] === 'docker/image' ? text(bound['matchArtifact']['name']) : undefined))
+    .filter((image): image is string => image !== undefined);
+  const version = text(artifact['version']);
+  return { artifactAccount, type, reference, ...(version ? { version } : {}), namespace, name, images: images.length > 0 ? images : [`registry.example/${name}`] };
 }

@@ -16,7 +16,7 @@
  * Everything seeded is reported, like the cloud resources.
  */
 import type { JsonObject } from '../../core/ports/execution-store.ts';
-import type { ArtifactContentPort } from '../../core/ports/artifact-content.ts';
+import type { ArtifactContentPort, ArtifactToFetch } from '../../core/ports/artifact-content.ts';
 import { createArtifactAccounts } from '../../adapters/artifacts/artifact-accounts.ts';
 import { createMemoryArtifactAccount, type MemoryArtifactAccount } from '../../adapters/artifacts/memory-artifact-account.ts';
 import { clusterName } from '../../core/deploy/names.ts';
@@ -41,6 +41,10 @@ export interface SandboxArtifacts {
   seed(world: AssumedWorld): SeededArtifact[];
   /** The artifacts a manual run's trigger brings (the trigger images seeded so far), tagged `tag`. @default SANDBOX_IMAGE_TAG */
   triggerArtifacts(tag?: string): JsonObject[];
+  /** Puts a document in an account (made on first use); false when that artifact was put before, which keeps the first. */
+  put(artifact: { readonly artifactAccount: string; readonly type: string; readonly reference: string; readonly version?: string }, text: string): boolean;
+  /** Whether the artifact is one these accounts serve: its account is one of them, or it names none and they read its type. */
+  holds(artifact: ArtifactToFetch): boolean;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -141,5 +145,16 @@ export function createSandboxArtifacts(): SandboxArtifacts {
       return report;
     },
     triggerArtifacts: (tag = SANDBOX_IMAGE_TAG) => images.map((image) => ({ ...image, version: tag, reference: `${String(image['name'])}:${tag}` })),
+    put(artifact, text) {
+      const key = `${artifact.artifactAccount}|${artifact.type}|${artifact.reference}|${artifact.version ?? ''}`;
+      if (seeded.has(key)) return false;
+      seeded.add(key);
+      accountNamed(artifact.artifactAccount).put(artifact, text);
+      return true;
+    },
+    holds(artifact) {
+      if (artifact.artifactAccount !== undefined && artifact.artifactAccount !== '') return accounts.has(artifact.artifactAccount);
+      return [...accounts.values()].some((account) => account.types.includes(artifact.type));
+    },
   };
 }

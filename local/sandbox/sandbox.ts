@@ -12,6 +12,8 @@ import { startAwsSandbox, type AwsSandbox, type AwsSandboxOptions, type Deployed
 import type { SandboxDescription } from './describe.ts';
 import type { DeployedWorkload, KubernetesSandbox } from './kubernetes-sandbox.ts';
 import { assumedKubernetesWorld } from './kubernetes-world.ts';
+import { createSandboxArtifacts } from './sandbox-artifacts.ts';
+import type { ArtifactContentPort, ArtifactToFetch } from '../../core/ports/artifact-content.ts';
 import type { JsonObject } from '../../core/ports/execution-store.ts';
 
 export type { DeployedCluster, SeededResource } from './aws-sandbox.ts';
@@ -37,17 +39,24 @@ export interface Sandbox {
   /** The calls since the last `serve`, on every cloud, most first. */
   callCounts(): Array<{ readonly call: string; readonly count: number }>;
   describe(): FullSandboxDescription;
+  /**
+   * Reads an artifact from the sandbox's artifact accounts when it names one of them (or names
+   * none and they read its type), else through `fallback` (the runtime's own accounts).
+   */
+  artifactContent(fallback: ArtifactContentPort): ArtifactContentPort;
   close(): Promise<void>;
 }
 
 /** Starts the simulated AWS now; Kubernetes on first need. */
 export async function startSandbox(options: AwsSandboxOptions = {}): Promise<Sandbox> {
-  const aws = await startAwsSandbox(options);
+  // One set of artifact accounts: a document the pipeline reads is where its account says, whichever cloud reads it.
+  const artifacts = createSandboxArtifacts();
+  const aws = await startAwsSandbox({ ...options, artifacts });
   let kubernetes: KubernetesSandbox | undefined;
   let starting: Promise<KubernetesSandbox> | undefined;
   const kubernetesSandbox = (): Promise<KubernetesSandbox> => {
     starting ??= import('./kubernetes-sandbox.ts').then(async ({ startKubernetesSandbox }) => {
-      kubernetes = await startKubernetesSandbox({ speed: aws.speed, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+      kubernetes = await startKubernetesSandbox({ speed: aws.speed, artifacts, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
       return kubernetes;
     });
     return starting;
@@ -73,6 +82,12 @@ export async function startSandbox(options: AwsSandboxOptions = {}): Promise<San
     describeWorkloads: () => (kubernetes && servedKubernetes ? kubernetes.describeDeployed() : []),
     callCounts: () => [...aws.callCounts(), ...(kubernetes?.callCounts() ?? [])].sort((a, b) => b.count - a.count || a.call.localeCompare(b.call)),
     describe: () => ({ ...aws.describe(), ...(kubernetes ? { kubernetes: kubernetes.describe() } : {}) }),
+    artifactContent: (fallback) => ({
+      get types() {
+        return [...new Set([...artifacts.port.types, ...fallback.types])].sort();
+      },
+      fetch: (artifact: ArtifactToFetch) => (artifacts.holds(artifact) ? artifacts.port.fetch(artifact) : fallback.fetch(artifact)),
+    }),
     async close() {
       await Promise.all([aws.close(), starting?.then((cluster) => cluster.close())]);
     },

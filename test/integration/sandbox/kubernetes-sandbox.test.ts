@@ -53,6 +53,25 @@ describe('the Kubernetes sandbox', () => {
     expect(lines.some((line) => /service hellosvc \(frontedBy=hellosvc\)\s+selects 3 pods, 3 Ready/.test(line))).toBe(true);
   });
 
+  it("serves the manifests a source: artifact deploy reads from its account, with the images it binds, and reads other artifacts through the runtime's own accounts", async () => {
+    const staging = JSON.parse(readFileSync(join(CONFORMANCE_CORPUS, 'spinnaker_spinnaker_deploy-to-staging-pipeline.json'), 'utf8')) as unknown;
+    const served = await sandbox.serve([staging]);
+    expect(served.seeded.filter((resource) => resource.kind === 'artifact').map((resource) => resource.id)).toEqual([
+      'gcs/object {%BUCKET_URI%}/manifests/frontend.yml',
+      'gcs/object {%BUCKET_URI%}/manifests/backend.yml',
+    ]);
+    expect(served.seeded.some((resource) => resource.kind === 'namespace' && resource.id === 'staging')).toBe(true);
+    const fallback = { types: ['http/file'], fetch: async () => ({ ok: false as const, reason: 'not-found' as const, message: 'read by the runtime' }) };
+    const content = sandbox.artifactContent(fallback);
+    const frontend = await content.fetch({ type: 'gcs/object', reference: '{%BUCKET_URI%}/manifests/frontend.yml', artifactAccount: 'my-gcs-account' });
+    if (!frontend.ok) throw new Error(frontend.message);
+    expect(frontend.text).toContain('kind: Deployment');
+    expect(frontend.text).toContain('namespace: staging');
+    expect(frontend.text).toContain('image: gcr.io/{%PROJECT_ID%}/frontend');
+    expect(await content.fetch({ type: 'http/file', reference: 'http://127.0.0.1:1/x', artifactAccount: 'http' })).toEqual({ ok: false, reason: 'not-found', message: 'read by the runtime' });
+    expect(content.types).toEqual(expect.arrayContaining(['gcs/object', 'http/file']));
+  });
+
   it('counts the calls since the last serve by method and resource', async () => {
     const before = sandbox.callCounts().filter((entry) => entry.call.startsWith('kubernetes:'));
     const target = sandbox.targets({ account, cloudProvider: 'kubernetes' });

@@ -166,6 +166,48 @@ export function controllerRef(object: JsonMap): JsonMap | undefined {
   return ownerRefs(object).find((r) => r['controller'] === true);
 }
 
+/** Objects keyed `group\0plural\0namespace\0name`, indexed by resource so a list reads only its own kind. */
+class ObjectIndex {
+  private readonly byResource = new Map<string, Map<string, JsonMap>>();
+
+  private resourceOf(key: string): string {
+    const [group, plural] = key.split('\u0000');
+    return `${group}\u0000${plural}`;
+  }
+
+  get(key: string): JsonMap | undefined {
+    return this.byResource.get(this.resourceOf(key))?.get(key);
+  }
+
+  set(key: string, value: JsonMap): void {
+    const resource = this.resourceOf(key);
+    let map = this.byResource.get(resource);
+    if (!map) this.byResource.set(resource, (map = new Map()));
+    map.set(key, value);
+  }
+
+  delete(key: string): void {
+    this.byResource.get(this.resourceOf(key))?.delete(key);
+  }
+
+  /** The entries of one resource. */
+  resource(group: string, plural: string): IterableIterator<[string, JsonMap]> {
+    return (this.byResource.get(`${group}\u0000${plural}`) ?? new Map<string, JsonMap>()).entries();
+  }
+
+  *entries(): Generator<[string, JsonMap]> {
+    for (const map of this.byResource.values()) yield* map.entries();
+  }
+
+  *values(): Generator<JsonMap> {
+    for (const map of this.byResource.values()) yield* map.values();
+  }
+
+  [Symbol.iterator](): Generator<[string, JsonMap]> {
+    return this.entries();
+  }
+}
+
 /** Simulated-time hooks the store needs (clock and seeded ids). */
 export interface ClusterContext {
   now(): number;
@@ -182,7 +224,7 @@ export interface ClusterOptions {
 export class Cluster {
   readonly registry = new Registry([]);
   private rv = 0;
-  private readonly objects = new Map<string, JsonMap>();
+  private readonly objects = new ObjectIndex();
   private history: WatchEvent[] = [];
   /** The oldest resourceVersion a watch can still start from. */
   private compactedThrough = 0;
@@ -255,7 +297,7 @@ export class Cluster {
   /** The objects of a resource, in one namespace or all (namespace undefined), ordered as etcd keys are (namespace, then name). */
   list(group: string, plural: string, namespace?: string): JsonMap[] {
     const prefix = namespace === undefined ? `${group}\u0000${plural}\u0000` : `${group}\u0000${plural}\u0000${namespace}\u0000`;
-    return [...this.objects.entries()]
+    return [...this.objects.resource(group, plural)]
       .filter(([k]) => k.startsWith(prefix))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, v]) => v);

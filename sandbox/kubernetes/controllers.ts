@@ -6,7 +6,7 @@
  * Foreground and Background propagation) and the namespace controller.
  */
 import { Cluster, controllerRef, finalizersOf, labelsOf, meta, ownerRefs, terminating, workloadSelector } from './cluster.ts';
-import { clone, isMap, type JsonMap } from './patch.ts';
+import { clone, deepEqual, isMap, type JsonMap } from './patch.ts';
 import { nameSuffix, type Random } from './random.ts';
 import type { ResourceType } from './resources.ts';
 import { matches, selectorFromMap, type Labels } from './selectors.ts';
@@ -216,6 +216,7 @@ function runPods(ctx: ControllerContext, podType: ResourceType): number | undefi
     }
     // Conditions without a reason drop the key; keep the shape stable for equality.
     for (const c of desired['conditions'] as JsonMap[]) if (c['reason'] === undefined) delete c['reason'];
+    if (deepEqual(pod['status'], desired)) continue;
     const updated = clone(pod);
     updated['status'] = desired;
     ctx.cluster.write(podType, updated);
@@ -364,9 +365,12 @@ function runReplicaSets(ctx: ControllerContext, rsType: ResourceType, podType: R
       };
       const current = ctx.cluster.get('apps', 'replicasets', String(m['namespace']), String(m['name']));
       if (current) {
-        const updated = clone(current);
-        updated['status'] = { ...(isMap(current['status']) && Array.isArray((current['status'] as JsonMap)['conditions']) ? { conditions: (current['status'] as JsonMap)['conditions']! } : {}), ...status };
-        ctx.cluster.write(rsType, updated);
+        const next = { ...(isMap(current['status']) && Array.isArray((current['status'] as JsonMap)['conditions']) ? { conditions: (current['status'] as JsonMap)['conditions']! } : {}), ...status };
+        if (!deepEqual(current['status'], next)) {
+          const updated = clone(current);
+          updated['status'] = next;
+          ctx.cluster.write(rsType, updated);
+        }
       }
     });
   }

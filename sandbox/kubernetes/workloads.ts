@@ -285,10 +285,14 @@ export function runDeployments(ctx: ControllerContext, memory: DeploymentMemory)
         if (next === undefined || due < next) next = due;
       }
       status['conditions'] = [availableCondition, progressing];
-      const updated = clone(cluster.get('apps', 'deployments', ns, name)!);
-      updated['status'] = status;
-      if (newLive) meta(updated)['annotations'] = { ...annotationsOf(updated), [REVISION]: annotationsOf(newLive)[REVISION] ?? '1' };
-      cluster.write(deployType, updated);
+      const liveDeployment = cluster.get('apps', 'deployments', ns, name)!;
+      const annotations = newLive ? { ...annotationsOf(liveDeployment), [REVISION]: annotationsOf(newLive)[REVISION] ?? '1' } : undefined;
+      if (!deepEqual(liveDeployment['status'], status) || (annotations && !deepEqual(meta(liveDeployment)['annotations'], annotations))) {
+        const updated = clone(liveDeployment);
+        updated['status'] = status;
+        if (annotations) meta(updated)['annotations'] = annotations;
+        cluster.write(deployType, updated);
+      }
 
       // Revision history: old ReplicaSets scaled to zero beyond revisionHistoryLimit go, oldest first.
       const limit = num(spec['revisionHistoryLimit'], 10);
@@ -397,9 +401,11 @@ export function runJobs(ctx: ControllerContext, memory: JobMemory, podType: Reso
         terminating: 0,
         uncountedTerminatedPods: {},
       };
-      const updated = clone(job);
-      updated['status'] = nextStatus;
-      cluster.write(jobType, updated);
+      if (!deepEqual(job['status'], nextStatus)) {
+        const updated = clone(job);
+        updated['status'] = nextStatus;
+        cluster.write(jobType, updated);
+      }
     });
   }
   return next;

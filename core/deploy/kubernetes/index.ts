@@ -7,6 +7,7 @@
  */
 export * from './annotations.ts';
 export * from './artifacts.ts';
+export * from './deploy.ts';
 export * from './documents.ts';
 export * from './kinds.ts';
 export * from './objects.ts';

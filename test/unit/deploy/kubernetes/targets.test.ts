@@ -8,7 +8,7 @@ const rs = (name: string, created: string, replicas: number, cluster = 'replicaS
   metadata: {
     name,
     creationTimestamp: created,
-    annotations: { 'moniker.spinnaker.io/cluster': cluster, 'moniker.spinnaker.io/application': app, ...(version ? { 'artifact.spinnaker.io/name': 'web', 'artifact.spinnaker.io/version': version } : {}) },
+    annotations: { 'moniker.spinnaker.io/cluster': cluster, 'moniker.spinnaker.io/application': app, ...(version ? { 'artifact.spinnaker.io/type': 'kubernetes/replicaSet', 'artifact.spinnaker.io/name': 'web', 'artifact.spinnaker.io/version': version } : {}) },
   },
   spec: { replicas },
 });
@@ -38,9 +38,9 @@ describe('dynamic targets', () => {
   });
 
   it('breaks equal creation times by version', () => {
-    const same = [rs('web-v001', '2026-01-01T00:00:00Z', 1, 'replicaSet web', 'hello', 'v001'), rs('web-v000', '2026-01-01T00:00:00Z', 1, 'replicaSet web', 'hello', 'v000')];
-    expect(nameOf(selectTarget(same, 'newest'))).toBe('web-v001');
-    expect(nameOf(selectTarget(same, 'second_newest'))).toBe('web-v000');
+    const same = [rs('web-a', '2026-01-01T00:00:00Z', 1, 'replicaSet web', 'hello', 'v001'), rs('web-b', '2026-01-01T00:00:00Z', 1, 'replicaSet web', 'hello', 'v000')];
+    expect(nameOf(selectTarget(same, 'newest'))).toBe('web-a');
+    expect(nameOf(selectTarget(same, 'second_newest'))).toBe('web-b');
   });
 
   it('recognizes the criteria', () => {

@@ -71,7 +71,7 @@ export function accountReferences(config: unknown): Array<{ readonly pointer: st
       }
       default:
         if (typeof stage['type'] === 'string' && CREDENTIALS_STAGE_TYPES.has(stage['type'])) named(stage, 'credentials', at);
-        if (typeof stage['type'] === 'string' && (MANIFEST_OPERATION_STAGE_TYPES as readonly string[]).includes(stage['type'])) {
+        if (typeof stage['type'] === 'string' && ((MANIFEST_OPERATION_STAGE_TYPES as readonly string[]).includes(stage['type']) || stage['type'] === 'deployManifest' || stage['type'] === 'deleteManifest')) {
           named(stage, 'account', at);
           named(stage, 'credentials', at);
         }

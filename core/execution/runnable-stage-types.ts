@@ -28,8 +28,8 @@ export const LAMBDA_STAGE_TYPES: readonly StageType[] = [
   ...LAMBDA_DELETE_TYPES,
 ];
 
-/** Spinnaker's Kubernetes stages that act on live objects; they run on accounts whose target has a cluster (`Target.manifests`). */
-export const MANIFEST_STAGE_TYPES: readonly StageType[] = MANIFEST_OPERATION_STAGE_TYPES;
+/** Spinnaker's Kubernetes stages; they run on accounts whose target has a cluster (`Target.manifests`). */
+export const MANIFEST_STAGE_TYPES: readonly StageType[] = [...MANIFEST_OPERATION_STAGE_TYPES, 'deployManifest', 'deleteManifest'];
 
 /**
  * Stage types that run when the runner has deploy targets (`StageRunnerDeps.targets`); without

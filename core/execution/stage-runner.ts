@@ -680,6 +680,8 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'pauseRolloutManifest':
       case 'resumeRolloutManifest':
       case 'runJobManifest':
+      case 'deployManifest':
+      case 'deleteManifest':
         return manifestDeps ? (await manifestTasks()).runManifestTask(as<typeof stage>(), manifestDeps) : failed(cannotRunYet(stage.type));
       default: {
         const unknown: never = stage;

@@ -11,6 +11,10 @@ import { checkPreconditionsStageType } from './check-preconditions.ts';
 import type { CheckPreconditionsStage } from './check-preconditions.ts';
 import { deployStageType } from './deploy.ts';
 import type { DeployStage } from './deploy.ts';
+import { deleteManifestStageType } from './delete-manifest.ts';
+import type { DeleteManifestStage } from './delete-manifest.ts';
+import { deployManifestStageType } from './deploy-manifest.ts';
+import type { DeployManifestStage } from './deploy-manifest.ts';
 import { destroyServerGroupStageType } from './destroy-server-group.ts';
 import type { DestroyServerGroupStage } from './destroy-server-group.ts';
 import { disableClusterStageType } from './disable-cluster.ts';
@@ -80,6 +84,8 @@ export type { StageTypeDefinition } from './definition.ts';
 export type { BakeConfig, BakeStage } from './bake.ts';
 export type { CheckPreconditionsConfig, CheckPreconditionsStage, ClusterSizeComparison, ClusterSizePrecondition, Precondition } from './check-preconditions.ts';
 export type { DeployClusterConfig, DeployConfig, DeployStage, DeployStrategy } from './deploy.ts';
+export type { DeleteManifestConfig, DeleteManifestStage, ManifestSelectorConfig } from './delete-manifest.ts';
+export type { DeployManifestConfig, DeployManifestStage, ManifestMoniker, TrafficManagementConfig } from './deploy-manifest.ts';
 export type { DestroyServerGroupConfig, DestroyServerGroupStage } from './destroy-server-group.ts';
 export type { DisableClusterConfig, DisableClusterStage } from './disable-cluster.ts';
 export type { DisableServerGroupConfig, DisableServerGroupStage } from './disable-server-group.ts';
@@ -119,6 +125,8 @@ export { DEFAULT_JUDGMENT_TIMEOUT_SECONDS } from './manual-judgment.ts';
 export { DEFAULT_SCORE_THRESHOLDS, canaryIntervalCount, canaryLifetimeMinutes, parseIsoDurationMinutes } from './kayenta-canary.ts';
 export { DEPLOY_STRATEGIES, planCluster } from './deploy.ts';
 export { SERVER_GROUP_TARGETS } from './server-group-target.ts';
+export { trafficStrategyOf } from './deploy-manifest.ts';
+export { deleteTargetMode } from './delete-manifest.ts';
 export { LAMBDA_VERSION_SELECTORS, artifactText } from './lambda-common.ts';
 export { LAMBDA_DELETE_TYPES } from './lambda-delete.ts';
 export { LAMBDA_DEPLOYMENT_TYPES, LAMBDA_MAX_POLLS } from './lambda-deployment.ts';
@@ -161,7 +169,12 @@ export type Stage =
   | LambdaInvokeStage
   | LambdaDeleteStage
   | ManifestOperationStage
-  | RunJobManifestStage;
+  | RunJobManifestStage
+  | DeployManifestStage
+  | DeleteManifestStage;
+
+/** Spinnaker's Kubernetes stages that apply manifests and delete objects. */
+export type ManifestStage = DeployManifestStage | DeleteManifestStage;
 
 /**
  * Spinnaker's Kubernetes stages that act on live objects (deployManifest and deleteManifest
@@ -206,6 +219,8 @@ const REGISTRY: { readonly [T in StageType]: StageTypeDefinition<T, Extract<Stag
   bake: bakeStageType,
   checkPreconditions: checkPreconditionsStageType,
   deploy: deployStageType,
+  deleteManifest: deleteManifestStageType,
+  deployManifest: deployManifestStageType,
   destroyServerGroup: destroyServerGroupStageType,
   disableCluster: disableClusterStageType,
   disableServerGroup: disableServerGroupStageType,

@@ -26,7 +26,7 @@ const canaryConfig = { canaryConfigId: 'cfg', lifetimeDuration: 'PT1H', scopes: 
 describe('the catalog', () => {
   it('lists the supported types, sorted, each with a definition', () => {
     expect(SUPPORTED_STAGE_TYPES).toEqual([...SUPPORTED_STAGE_TYPES].sort());
-    expect(SUPPORTED_STAGE_TYPES).toHaveLength(43);
+    expect(SUPPORTED_STAGE_TYPES).toHaveLength(45);
     for (const type of SUPPORTED_STAGE_TYPES) expect(getStageType(type)?.type).toBe(type);
   });
 
@@ -41,7 +41,7 @@ describe('the catalog', () => {
     for (const type of [...SUPPORTED_STAGE_TYPES, 'deployManifest', 'deleteManifest', 'findArtifactFromExecution', 'cloneServerGroup', 'bakeManifest', 'lambdaDeployment']) {
       expect(KNOWN_SPINNAKER_STAGE_TYPES).toContain(type);
     }
-    expect(getStageType('deployManifest')).toBeUndefined();
+    expect(getStageType('cloneServerGroup')).toBeUndefined();
   });
 });
 
@@ -136,6 +136,8 @@ describe('plans', () => {
       enableServerGroup: target,
       destroyServerGroup: target,
       resizeServerGroup: { ...target, capacity: { desired: 1 } },
+      deployManifest: { account: 'k8s', manifests: [{ kind: 'Service', metadata: { name: 's' } }] },
+      deleteManifest: { account: 'k8s', manifestName: 'service s' },
       ...Object.fromEntries(
         ['Aws.LambdaDeploymentStage', 'lambdaDeployment'].map((type) => [type, { ...lambda, runtime: 'nodejs22.x', handler: 'i.h', role: 'arn:aws:iam::1:role/r', s3bucket: 'b', s3key: 'k' }]),
       ),

@@ -1,0 +1,246 @@
+/**
+ * deployManifest and deleteManifest driven task by task, as the stage runner drives them, through
+ * the real Kubernetes target (client-node over HTTP) against the Kubernetes simulator: versions and
+ * their reuse, Services attached by selector labels, red/black and highlander on the other
+ * ReplicaSets (template and live pods), max-version-history, a stage delivered twice, a release
+ * that never becomes Ready, a Deployment past its progress deadline, manifests from an artifact with
+ * a bound Docker image, and deletes by name, by criteria and by label selector. Time is the
+ * simulator's clock, moved by the waits the tasks ask for.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MemoryClock } from '../../adapters/targets/memory/memory-target.ts';
+import { encodeBase64, encodeUtf8 } from '../../core/expressions/base64.ts';
+import type { ManifestStage } from '../../core/pipeline/index.ts';
+import type { JsonObject } from '../../core/ports/execution-store.ts';
+import type { KubernetesObject } from '../../core/ports/manifests.ts';
+import type { TargetLookup } from '../../core/ports/target.ts';
+import { runManifestTask } from '../../core/stages/manifest.ts';
+import type { TaskInput } from '../../core/stages/task-result.ts';
+import { driveStage, type DriveOptions } from '../support/stage-driver.ts';
+import { startKubernetesWorld, type KubernetesWorld } from '../support/kubernetes-world.ts';
+
+let world: KubernetesWorld;
+let clock: MemoryClock;
+let targets: TargetLookup;
+
+beforeEach(async () => {
+  world = await startKubernetesWorld();
+  clock = { now: () => world.sim.now(), advance: (ms: number) => void world.sim.tick(ms) };
+  targets = ({ account }) => (account === 'k8s' ? world.target : undefined);
+  world.sim.seed([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-svc', namespace: 'default' }, spec: { selector: { frontedBy: 'web-svc' }, ports: [{ port: 80 }] } }]);
+});
+
+afterEach(async () => {
+  await world?.close();
+});
+
+function drive(stage: JsonObject, options: DriveOptions & { trigger?: JsonObject } = {}) {
+  return driveStage(
+    stage,
+    (input) => {
+      const given = options.trigger ? { ...input, execution: { ...input.execution, trigger: options.trigger } } : input;
+      return runManifestTask(given as TaskInput<ManifestStage>, { targets, accounts: () => ['k8s'] });
+    },
+    clock,
+    options,
+  );
+}
+
+const replicaSet = (image: string, annotations: Record<string, string> = {}): JsonObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'ReplicaSet',
+  metadata: { name: 'web', annotations },
+  spec: {
+    replicas: 2,
+    selector: { matchLabels: { tier: 'web' } },
+    template: { metadata: { labels: { tier: 'web' } }, spec: { containers: [{ name: 'web', image }], volumes: [{ name: 'cfg', configMap: { name: 'web-config' } }] } },
+  },
+});
+const configMap: JsonObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config' }, data: { greeting: 'hello' } };
+
+const deployStage = (manifests: unknown[], fields: JsonObject = {}): JsonObject => ({ type: 'deployManifest', account: 'k8s', cloudProvider: 'kubernetes', source: 'text', moniker: { app: 'hello' }, manifests, ...fields });
+const redBlack = (strategy = 'redblack') => ({ trafficManagement: { enabled: true, options: { enableTraffic: true, services: ['service web-svc'], strategy } } });
+
+async function list(kind: string, labelSelector?: string): Promise<KubernetesObject[]> {
+  const listed = await world.manifests.list({ account: 'k8s', namespace: 'default', kind, ...(labelSelector ? { labelSelector } : {}) });
+  if (!listed.ok) throw new Error(listed.message);
+  return [...listed.value];
+}
+const names = (objects: readonly KubernetesObject[]) => objects.map((object) => (object['metadata'] as { name: string }).name).sort();
+const templateLabels = (object: KubernetesObject | undefined) => ((object?.['spec'] as { template: { metadata: { labels: Record<string, string> } } } | undefined)?.template.metadata.labels ?? {});
+const labels = (object: KubernetesObject) => ((object['metadata'] as { labels?: Record<string, string> }).labels ?? {});
+const byName = async (kind: string, name: string) => (await list(kind)).find((object) => (object['metadata'] as { name: string }).name === name);
+
+describe('deployManifest', () => {
+  it('deploys a ConfigMap and a ReplicaSet as versions, binds the ConfigMap version, attaches the Service and waits until Ready', async () => {
+    // when
+    const result = await drive(deployStage([replicaSet('nginx:1', { 'traffic.spinnaker.io/load-balancers': '["service web-svc"]' }), configMap]));
+    // then
+    expect(result.message).toBeUndefined();
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.record.outputs['outputs.manifestNamesByNamespace']).toEqual({ default: ['configMap web-config-v000', 'replicaSet web-v000'] });
+    expect(result.record.outputs['deploy.account.name']).toBe('k8s');
+    expect((result.record.outputs['outputs.createdArtifacts'] as JsonObject[]).map((artifact) => artifact['reference'])).toEqual(['web-config-v000', 'web-v000']);
+    const rs = await byName('ReplicaSet', 'web-v000');
+    expect((rs?.['metadata'] as { annotations: Record<string, string> }).annotations).toMatchObject({ 'moniker.spinnaker.io/cluster': 'replicaSet web', 'artifact.spinnaker.io/version': 'v000' });
+    expect(JSON.stringify(rs?.['spec'])).toContain('"name":"web-config-v000"');
+    expect(templateLabels(rs)).toMatchObject({ tier: 'web', frontedBy: 'web-svc', 'moniker.spinnaker.io/sequence': '0', 'app.kubernetes.io/managed-by': 'spinnaker' });
+    const pods = await list('Pod', 'frontedBy=web-svc');
+    expect(pods).toHaveLength(2);
+    expect(world.sim.servingLog().at(-1)).toMatchObject({ service: 'web-svc', ready: expect.arrayContaining([expect.stringMatching(/^web-v000-/)]) });
+  });
+
+  it('reuses the version of an identical redeploy, and makes the next one for a change', async () => {
+    await drive(deployStage([replicaSet('nginx:1')]));
+    const again = await drive(deployStage([replicaSet('nginx:1')]));
+    expect(again.record.outputs['outputs.manifestNamesByNamespace']).toEqual({ default: ['replicaSet web-v000'] });
+    const changed = await drive(deployStage([replicaSet('nginx:2')]));
+    expect(changed.record.outputs['outputs.manifestNamesByNamespace']).toEqual({ default: ['replicaSet web-v001'] });
+    expect(names(await list('ReplicaSet'))).toEqual(['web-v000', 'web-v001']);
+  });
+
+  it('makes one version when every task is delivered twice at once, or a call dies after acting', async () => {
+    const twice = await drive(deployStage([replicaSet('nginx:1')]), { twice: true });
+    expect(twice.status).toBe('SUCCEEDED');
+    const crashed = await drive(deployStage([replicaSet('nginx:2')]), { loseWritesOf: [2] });
+    expect(crashed.status).toBe('SUCCEEDED');
+    expect(crashed.retried).toContain('lost');
+    expect(names(await list('ReplicaSet'))).toEqual(['web-v000', 'web-v001']);
+  });
+
+  it('red/black: the new version receives traffic and the old one leaves the Service, template and pods, with a Ready pod selected throughout', async () => {
+    // given v000 serving
+    await drive(deployStage([replicaSet('nginx:1')], redBlack()));
+    const servingFrom = world.sim.servingLog().length;
+    // when
+    const result = await drive(deployStage([replicaSet('nginx:2')], redBlack()));
+    // then
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.record.outputs['outputs.disabledManifests']).toEqual(['replicaSet web-v000']);
+    expect(templateLabels(await byName('ReplicaSet', 'web-v000'))['frontedBy']).toBeUndefined();
+    expect(templateLabels(await byName('ReplicaSet', 'web-v001'))['frontedBy']).toBe('web-svc');
+    const selected = await list('Pod', 'frontedBy=web-svc');
+    expect(selected.length).toBe(2);
+    expect(selected.every((pod) => labels(pod)['moniker.spinnaker.io/sequence'] === '1')).toBe(true);
+    const after = world.sim.servingLog().slice(servingFrom).filter((record) => record.service === 'web-svc');
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((record) => record.ready.length > 0)).toBe(true);
+  });
+
+  it('red/black deletes an old version that never became Ready instead of disabling it', async () => {
+    world.sim.setImageBehaviour('broken:*', { neverReady: true });
+    await drive(deployStage([replicaSet('broken:1')], { stageTimeoutMs: 60_000 }));
+    const result = await drive(deployStage([replicaSet('nginx:2')], redBlack()));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.record.outputs['outputs.deletedUnstableManifests']).toEqual(['replicaSet web-v000']);
+    expect(names(await list('ReplicaSet'))).toEqual(['web-v001']);
+  });
+
+  it('highlander: disables, then deletes, every other version of the cluster', async () => {
+    await drive(deployStage([replicaSet('nginx:1')], redBlack()));
+    await drive(deployStage([replicaSet('nginx:2')], redBlack()));
+    const result = await drive(deployStage([replicaSet('nginx:3')], redBlack('highlander')));
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.record.outputs['outputs.deletedOldManifests']).toEqual(['replicaSet web-v000', 'replicaSet web-v001']);
+    expect(names(await list('ReplicaSet'))).toEqual(['web-v002']);
+  });
+
+  it('keeps only max-version-history versions', async () => {
+    const annotated = (image: string) => replicaSet(image, { 'strategy.spinnaker.io/max-version-history': '2' });
+    await drive(deployStage([annotated('nginx:1')]));
+    await drive(deployStage([annotated('nginx:2')]));
+    const third = await drive(deployStage([annotated('nginx:3')]));
+    expect(third.record.outputs['outputs.deletedManifests']).toEqual(['ReplicaSet web-v000']);
+    expect(names(await list('ReplicaSet'))).toEqual(['web-v001', 'web-v002']);
+  });
+
+  it('fails a release that never becomes Ready before its timeout, naming why in one line', async () => {
+    world.sim.setImageBehaviour('broken:*', { neverReady: true });
+    const result = await drive(deployStage([replicaSet('broken:1')], { stageTimeoutMs: 120_000 }));
+    expect(result.status).toBe('TERMINAL');
+    expect(result.message).toMatch(/^stage 'Stage': the manifests did not become stable within 120 s \(stageTimeoutMs\): replicaSet web-v000: Waiting for all replicas to be (available|ready)$/);
+  });
+
+  it('fails a Deployment past its progress deadline', async () => {
+    world.sim.setImageBehaviour('broken:*', { neverReady: true });
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'api' },
+      spec: { replicas: 1, progressDeadlineSeconds: 30, selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'broken:2' }] } } },
+    };
+    const result = await drive(deployStage([deployment]));
+    expect(result.status).toBe('TERMINAL');
+    expect(result.message).toMatch(/^stage 'Stage': deployment api failed: Deployment exceeded its progress deadline/);
+  });
+
+  it('fails attaching a Service whose selector shares a key with the workload, with clouddriver\'s message, and deploys nothing', async () => {
+    world.sim.seed([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'tier-svc', namespace: 'default' }, spec: { selector: { tier: 'web' }, ports: [{ port: 80 }] } }]);
+    const result = await drive(deployStage([replicaSet('nginx:1', { 'traffic.spinnaker.io/load-balancers': '["service tier-svc"]' })]));
+    expect(result.status).toBe('TERMINAL');
+    expect(result.message).toMatch(/^stage 'Stage': replicaSet web: Service selector must have no label keys in common with target workload: service tier-svc selects 'tier'/);
+    expect(await list('ReplicaSet')).toEqual([]);
+  });
+
+  it('deploys YAML documents of an embedded artifact with the image of a bound docker/image artifact', async () => {
+    const yaml = [
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: hi\n',
+      'apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {tier: web}\n  template:\n    metadata:\n      labels: {tier: web}\n    spec:\n      containers:\n      - name: web\n        image: gcr.io/acme/web:latest\n',
+    ].join('---\n');
+    const image = { type: 'docker/image', name: 'gcr.io/acme/web', reference: 'gcr.io/acme/web:1.4.0' };
+    const trigger = {
+      type: 'manual',
+      user: 'anna',
+      artifacts: [image],
+      resolvedExpectedArtifacts: [
+        { id: 'manifest', boundArtifact: { type: 'embedded/base64', name: 'web.yaml', reference: encodeBase64(encodeUtf8(yaml)) } },
+        { id: 'image', boundArtifact: image },
+      ],
+    };
+    const result = await drive({ type: 'deployManifest', account: 'k8s', source: 'artifact', manifestArtifactId: 'manifest', requiredArtifactIds: ['image'], moniker: { app: 'hello' } }, { trigger });
+    expect(result.message).toBeUndefined();
+    expect(result.record.outputs['outputs.boundArtifacts']).toEqual([image]);
+    expect(JSON.stringify((await byName('ReplicaSet', 'web-v000'))?.['spec'])).toContain('"image":"gcr.io/acme/web:1.4.0"');
+  });
+
+  it('fails when a required image artifact binds into no manifest', async () => {
+    const image = { type: 'docker/image', name: 'gcr.io/acme/api', reference: 'gcr.io/acme/api:2' };
+    const result = await drive(deployStage([replicaSet('nginx:1')], { requiredArtifacts: [{ artifact: image }] }));
+    expect(result.status).toBe('TERMINAL');
+    expect(result.message).toMatch(/^stage 'Stage': The following required artifacts could not be bound: docker\/image gcr\.io\/acme\/api\./);
+  });
+});
+
+describe('deleteManifest', () => {
+  it('deletes by name and waits until it is gone', async () => {
+    await drive(deployStage([replicaSet('nginx:1')]));
+    const result = await drive({ type: 'deleteManifest', account: 'k8s', mode: 'static', manifestName: 'replicaSet web-v000', location: 'default', options: { cascading: true } });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.record.outputs['outputs.manifestNamesByNamespace']).toEqual({ default: ['replicaSet web-v000'] });
+    expect(await list('ReplicaSet')).toEqual([]);
+  });
+
+  it('deletes the object a cluster\'s criteria picks', async () => {
+    await drive(deployStage([replicaSet('nginx:1')]));
+    world.sim.tick(1_000);
+    await drive(deployStage([replicaSet('nginx:2')]));
+    const result = await drive({ type: 'deleteManifest', account: 'k8s', mode: 'dynamic', cluster: 'replicaSet web', criteria: 'oldest', kind: 'replicaSet', app: 'hello', location: 'default' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(names(await list('ReplicaSet'))).toEqual(['web-v001']);
+  });
+
+  it('deletes every object of the kinds the label selectors match', async () => {
+    world.sim.seed([
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default', labels: { team: 'x' } } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'default', labels: { team: 'y' } } },
+    ]);
+    const result = await drive({ type: 'deleteManifest', account: 'k8s', kinds: ['configMap'], labelSelectors: { selectors: [{ key: 'team', kind: 'EQUALS', values: ['x'] }] }, location: 'default' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(names(await list('ConfigMap'))).toEqual(['b']);
+  });
+
+  it('succeeds when the object is gone already', async () => {
+    const result = await drive({ type: 'deleteManifest', account: 'k8s', manifestName: 'service nothing', location: 'default' });
+    expect(result.status).toBe('SUCCEEDED');
+  });
+});

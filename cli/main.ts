@@ -171,51 +171,65 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
       case 'run': {
         if (rest.length > 1) throw new UsageError(`run takes one file, got ${rest.length}: ${rest.join(' ')}`);
         const { runRun } = await import('./commands/run.ts');
-        const [{ createLocalRuntime }, { loadAccountsFile }, { createPowerPolicy }] = await Promise.all([import('../local/wiring.ts'), import('../local/accounts.ts'), import('../local/powers.ts')]);
+        const [{ createLocalRuntime, firstTarget }, { loadAccountsFile }, { createPowerPolicy }] = await Promise.all([import('../local/wiring.ts'), import('../local/accounts.ts'), import('../local/powers.ts')]);
         // The accounts `gennaker up` on the same data directory knows: a pipeline naming another is refused.
         const accounts = await loadAccountsFile(stateDir);
         if (!accounts.ok) {
           for (const line of accounts.message.split('\n')) io.emit({ kind: 'error', message: line });
           return EXIT.failed;
         }
+        // The file's Kubernetes accounts, connected before anything runs (client-node loads only for them).
+        const kubernetes = accounts.accounts.some((account) => account.cloudProvider === 'kubernetes')
+          ? (await import('../local/kubernetes-targets.ts')).createLocalKubernetesTargets(accounts.accounts, { env: process.env, clock: { now: () => Date.now() } })
+          : undefined;
+        if (kubernetes && !kubernetes.ok) {
+          for (const line of kubernetes.problems) io.emit({ kind: 'error', message: line });
+          return EXIT.failed;
+        }
         // One person on their own machine: they run as an admin, and paths stay under the current directory.
         const powers = await createPowerPolicy({}, process.cwd(), { roles: "'gennaker up --power-role'", roots: 'running gennaker run from a directory above it' });
         const prompt = terminalPrompt();
         const interrupted = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-        return await runRun(
-          {
-            file: rest[0],
-            pipeline: values.pipeline,
-            params: values.param ?? [],
-            judges: values.judge ?? [],
-            json: values.json,
-            sandbox: values.sandbox,
-            artifacts: values.artifact ?? [],
-            ...(values['trigger-type'] !== undefined ? { triggerType: values['trigger-type'] } : {}),
-          },
-          io,
-          {
-            load,
-            readText: async (path) => (await import('node:fs/promises')).readFile(path, 'utf8'),
-            createRuntime: (options) => {
-              const allowlist = webhookAllowlist(values['allow-url']);
-              // A sandboxed run's simulated accounts stand in for the file's accounts of the same name.
-              const simulated = new Set((options.accounts ?? []).map((account) => account.name));
-              const known = [...accounts.accounts.filter((account) => !simulated.has(account.name)), ...(options.accounts ?? [])];
-              // `#secret` reads the state directory's named secrets when it has any (gennaker secret set).
-              const secrets = existsSync(join(stateDir, 'secrets.json')) ? { secretsDir: stateDir } : {};
-              return createLocalRuntime({ ...options, accounts: known, powers, ...secrets, ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
+        try {
+          return await runRun(
+            {
+              file: rest[0],
+              pipeline: values.pipeline,
+              params: values.param ?? [],
+              judges: values.judge ?? [],
+              json: values.json,
+              sandbox: values.sandbox,
+              artifacts: values.artifact ?? [],
+              ...(values['trigger-type'] !== undefined ? { triggerType: values['trigger-type'] } : {}),
             },
-            startSandbox: async () => {
-              const [{ startSandbox }, { sandboxSpeedFrom }] = await Promise.all([import('../local/sandbox/sandbox.ts'), import('../local/sandbox/aws-sandbox.ts')]);
-              return startSandbox(sandboxOptions(() => sandboxSpeedFrom(process.env)));
+            io,
+            {
+              load,
+              readText: async (path) => (await import('node:fs/promises')).readFile(path, 'utf8'),
+              createRuntime: (options) => {
+                const allowlist = webhookAllowlist(values['allow-url']);
+                // A sandboxed run's simulated accounts stand in for the file's accounts of the same name.
+                const simulated = new Set((options.accounts ?? []).map((account) => account.name));
+                const known = [...accounts.accounts.filter((account) => !simulated.has(account.name)), ...(options.accounts ?? [])];
+                // `#secret` reads the state directory's named secrets when it has any (gennaker secret set).
+                const secrets = existsSync(join(stateDir, 'secrets.json')) ? { secretsDir: stateDir } : {};
+                // The simulated clouds answer first for the accounts they serve.
+                const cloudTargets = firstTarget(options.cloudTargets, kubernetes?.lookup);
+                return createLocalRuntime({ ...options, accounts: known, powers, ...secrets, ...(cloudTargets ? { cloudTargets } : {}), ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
+              },
+              startSandbox: async () => {
+                const [{ startSandbox }, { sandboxSpeedFrom }] = await Promise.all([import('../local/sandbox/sandbox.ts'), import('../local/sandbox/aws-sandbox.ts')]);
+                return startSandbox(sandboxOptions(() => sandboxSpeedFrom(process.env)));
+              },
+              targetStateDir: join(stateDir, 'targets', 'local'),
+              caller: { user: currentUser(), roles: [], admin: true, source: 'cli' },
+              ...(prompt ? { prompt } : {}),
+              interrupted,
             },
-            targetStateDir: join(stateDir, 'targets', 'local'),
-            caller: { user: currentUser(), roles: [], admin: true, source: 'cli' },
-            ...(prompt ? { prompt } : {}),
-            interrupted,
-          },
-        );
+          );
+        } finally {
+          kubernetes?.close();
+        }
       }
       case 'demo': {
         if (rest.length > 0) throw new UsageError(`demo takes no arguments, got: ${rest.join(' ')} (gennaker demo [--canary] [--seed N] [--json])`);

@@ -23,9 +23,10 @@ import type { BodyLimits } from '../functions/api/input-limits.ts';
 import { ensurePrivateDir, tightenTree } from './private-files.ts';
 import { loadAccountsFile } from './accounts.ts';
 import { loadOrCreateToken } from './token.ts';
-import { createLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from './wiring.ts';
+import { createLocalRuntime, firstTarget, type LocalRuntime, type LocalRuntimeOptions } from './wiring.ts';
 import type { AwsSandboxOptions } from './sandbox/aws-sandbox.ts';
 import type { Sandbox } from './sandbox/sandbox.ts';
+import type { LocalKubernetesOptions } from './kubernetes-targets.ts';
 import type { Authenticator } from '../core/ports/authenticator.ts';
 import type { ExecutionStore } from '../core/ports/execution-store.ts';
 import type { LocalDeployTargetOptions } from '../adapters/targets/local/local-deploy-target.ts';
@@ -68,6 +69,8 @@ export interface LocalServerOptions {
    * @default off
    */
   readonly sandbox?: boolean | AwsSandboxOptions;
+  /** How the accounts file's Kubernetes accounts connect (tests point EKS accounts at a simulated STS). @default this process's environment and AWS's endpoints */
+  readonly kubernetes?: Partial<LocalKubernetesOptions>;
 }
 
 export interface LocalServer {
@@ -100,13 +103,21 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const users = createLocalUsers(options.dir);
   const audit = createAuditFile(options.dir);
   const powers = await createPowerPolicy(options.powers ?? {}, process.cwd());
+  // client-node loads only when the accounts file has a Kubernetes account; a problem with one stops the start.
+  const kubernetes = loaded.accounts.some((account) => account.cloudProvider === 'kubernetes')
+    ? (await import('./kubernetes-targets.ts')).createLocalKubernetesTargets(loaded.accounts, { env: process.env, clock, ...options.kubernetes })
+    : undefined;
+  if (kubernetes && !kubernetes.ok) throw new Error(kubernetes.problems.join('\n'));
   // The SDK clients load only when the sandbox is asked for.
   const sandbox = options.sandbox ? await (await import('./sandbox/sandbox.ts')).startSandbox(options.sandbox === true ? {} : options.sandbox) : undefined;
   const sandboxed = sandbox ? sandboxRuntimeOptions(sandbox, io) : {};
+  // The simulated clouds answer first for the accounts they serve.
+  const cloudTargets = firstTarget(sandboxed.cloudTargets, kubernetes?.ok ? kubernetes.lookup : undefined);
   let runtime: LocalRuntime;
   try {
     runtime = await createLocalRuntime({
       ...sandboxed,
+      ...(cloudTargets ? { cloudTargets } : {}),
       accounts: loaded.accounts,
       users,
       audit,
@@ -123,6 +134,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     });
   } catch (error) {
     await sandbox?.close();
+    if (kubernetes?.ok) kubernetes.close();
     throw error;
   }
   const { store, service, bus, targets, canaryConfigs, accounts } = runtime;
@@ -196,6 +208,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     unsubscribe();
     await runtime.close();
     await sandbox?.close();
+    if (kubernetes?.ok) kubernetes.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new Error(`port ${options.port ?? 8084} is in use; pass --port <another> (0 picks a free one)`);
     throw error;
@@ -220,6 +233,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         });
         await runtime.close();
         await sandbox?.close();
+        if (kubernetes?.ok) kubernetes.close();
       })();
       return closing;
     },

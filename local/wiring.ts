@@ -324,6 +324,11 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   };
 }
 
+/** The first lookup's target, else the second's (the simulated clouds before the accounts file's Kubernetes clusters). */
+export function firstTarget(first: TargetLookup | undefined, second: TargetLookup | undefined): TargetLookup | undefined {
+  return first && second ? (key) => first(key) ?? second(key) : (first ?? second);
+}
+
 /** The registry, then the accounts `more` answers now (a name in both is the registry's). */
 function withCloudAccounts(registry: AccountRegistry, more: (() => readonly Account[]) | undefined): AccountRegistry {
   if (!more) return registry;

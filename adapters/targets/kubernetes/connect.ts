@@ -21,8 +21,11 @@ export interface KubernetesConnectDeps {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** When EKS tokens are due for renewal. */
   readonly clock: Clock;
-  /** The AWS identity EKS tokens are signed with, for an account with `eks` (its role's credentials when it has `assumeRole`). */
-  readonly awsCredentials?: (eks: NonNullable<KubernetesAccountFields['eks']>) => AwsCredentialIdentityProvider;
+  /**
+   * The AWS identity EKS tokens are signed with, for the account `account` with `eks` (its role's
+   * credentials when it has one: `eks.assumeRole`, or the account's own `assumeRole`).
+   */
+  readonly awsCredentials?: (eks: NonNullable<KubernetesAccountFields['eks']>, account: string) => AwsCredentialIdentityProvider;
   /** @default 30_000 */
   readonly timeoutMs?: number;
 }
@@ -89,11 +92,17 @@ export function connectKubernetesAccount(account: string, fields: KubernetesAcco
     kubeConfig.setCurrentContext(context);
     if (!kubeConfig.getCurrentCluster()) return fail(`context '${context}' of ${where} names cluster '${kubeConfig.getContextObject(context)?.cluster}', which it does not define; fix the kubeconfig`);
     defaultNamespace = kubeConfig.getContextObject(context)?.namespace || undefined;
+    if (fields.eks) {
+      // The minted token is the only credential: the context's user (`aws eks update-kubeconfig`
+      // writes an exec plugin running `aws eks get-token`, absent from a Lambda) is never applied.
+      const cluster = kubeConfig.getCurrentCluster()!;
+      kubeConfig.loadFromClusterAndUser(cluster, { name: 'eks-token' });
+    }
   }
   let bearerToken: (() => Promise<string>) | undefined;
   if (fields.eks) {
     if (!deps.awsCredentials) return fail('eks is set but this runtime has no AWS credentials to sign EKS tokens with');
-    bearerToken = createEksTokenSource({ clusterName: fields.eks.clusterName, region: fields.eks.region, credentials: deps.awsCredentials(fields.eks), clock: deps.clock });
+    bearerToken = createEksTokenSource({ clusterName: fields.eks.clusterName, region: fields.eks.region, credentials: deps.awsCredentials(fields.eks, account), clock: deps.clock });
   }
   const rest = createKubernetesRest({ kubeConfig, ...(bearerToken ? { bearerToken } : {}), ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}) });
   return {

@@ -13,6 +13,7 @@
 import { AWS_ACCOUNT_KINDS } from '../core/accounts/accounts-file.ts';
 import type { Account } from '../core/ports/accounts.ts';
 import type { FunctionPort } from '../core/ports/functions.ts';
+import type { ManifestPort } from '../core/ports/manifests.ts';
 import type { ServerGroupCapabilities, ServerGroupPort } from '../core/ports/server-groups.ts';
 import type { Target, TargetLookup } from '../core/ports/target.ts';
 import type { TrafficCapabilities, TrafficPort } from '../core/ports/traffic.ts';
@@ -31,8 +32,23 @@ export const ACCOUNT_KIND_CAPABILITIES: Readonly<Record<(typeof AWS_ACCOUNT_KIND
   },
 };
 
+/** What a Kubernetes account's target can do (adapters/targets/kubernetes: ReplicaSets, traffic by Service selector labels). */
+export const KUBERNETES_CAPABILITIES: { readonly serverGroups: ServerGroupCapabilities; readonly traffic: TrafficCapabilities } = {
+  serverGroups: { resize: true, artifactTypes: ['docker/image'] },
+  traffic: { weights: false, maxWeightedServerGroups: 0, partialDisable: false, drains: false },
+};
+
 /** The cloud providers a stage may name for each kind of account (none named: any). */
-const PROVIDERS_OF: Readonly<Record<string, readonly string[]>> = { aws: ['aws', 'lambda'], ecs: ['ecs'] };
+const PROVIDERS_OF: Readonly<Record<string, readonly string[]>> = { aws: ['aws', 'lambda'], ecs: ['ecs'], kubernetes: ['kubernetes'] };
+
+/**
+ * A Kubernetes account's namespace when a stage names none, on AWS: the first of its `namespaces`,
+ * else `default` (its kubeconfig's context namespace is not read, so the answer needs no client).
+ */
+export function kubernetesDefaultNamespace(account: Account): string {
+  const namespaces = account.kubernetes?.['namespaces'];
+  return Array.isArray(namespaces) && typeof namespaces[0] === 'string' ? namespaces[0] : 'default';
+}
 
 type Methods<P> = { [K in keyof P]: P[K] extends (...args: never[]) => unknown ? K : never }[keyof P];
 
@@ -50,6 +66,7 @@ function forward<P extends object>(methods: ReadonlyArray<Methods<P>>, real: () 
 
 const SERVER_GROUP_METHODS = ['create', 'resize', 'destroy', 'describeCluster'] as const satisfies ReadonlyArray<Methods<ServerGroupPort>>;
 const TRAFFIC_METHODS = ['enable', 'disable', 'setWeights', 'verifyWeights'] as const satisfies ReadonlyArray<Methods<TrafficPort>>;
+const MANIFEST_METHODS = ['apply', 'get', 'list', 'patch', 'scale', 'delete', 'logs'] as const satisfies ReadonlyArray<Exclude<Methods<ManifestPort>, 'settings'>>;
 const FUNCTION_METHODS = [
   'get',
   'create',
@@ -67,7 +84,7 @@ const FUNCTION_METHODS = [
 ] as const satisfies ReadonlyArray<Methods<FunctionPort>>;
 
 /** The methods each port forwards (the test checks they are all the real ports have). */
-export const FORWARDED_METHODS = { serverGroups: SERVER_GROUP_METHODS, traffic: TRAFFIC_METHODS, functions: FUNCTION_METHODS } as const;
+export const FORWARDED_METHODS = { serverGroups: SERVER_GROUP_METHODS, traffic: TRAFFIC_METHODS, functions: FUNCTION_METHODS, manifests: MANIFEST_METHODS } as const;
 
 /** The accounts to serve and how to load the real targets. */
 export interface AccountTargetsOptions {
@@ -75,10 +92,12 @@ export interface AccountTargetsOptions {
   readonly accounts: readonly Account[];
   /** Loads the real targets (the first call only), answering the target of an account. */
   readonly load: () => Promise<(account: Account) => Target>;
+  /** The same for `kubernetes` accounts (functions/kubernetes-targets.ts). Absent: they get no target. */
+  readonly loadKubernetes?: () => Promise<(account: Account) => Target>;
 }
 
 /** A target that answers its capabilities now and loads the real one on its first call. */
-function onDemandTarget(account: Account, kind: keyof typeof ACCOUNT_KIND_CAPABILITIES, load: () => Promise<(account: Account) => Target>): Target {
+function onDemandTarget(account: Account, kind: keyof typeof ACCOUNT_KIND_CAPABILITIES | 'kubernetes', load: () => Promise<(account: Account) => Target>): Target {
   let loading: Promise<Target> | undefined;
   const real = (): Promise<Target> => {
     loading ??= load().then(
@@ -90,7 +109,7 @@ function onDemandTarget(account: Account, kind: keyof typeof ACCOUNT_KIND_CAPABI
     );
     return loading;
   };
-  const capabilities = ACCOUNT_KIND_CAPABILITIES[kind];
+  const capabilities = kind === 'kubernetes' ? KUBERNETES_CAPABILITIES : ACCOUNT_KIND_CAPABILITIES[kind];
   const serverGroups: ServerGroupPort = { capabilities: capabilities.serverGroups, ...forward<ServerGroupPort>(SERVER_GROUP_METHODS, async () => (await real()).serverGroups) };
   const target: Target = {
     cloudProvider: kind,
@@ -98,6 +117,15 @@ function onDemandTarget(account: Account, kind: keyof typeof ACCOUNT_KIND_CAPABI
     serverGroups: { ...serverGroups, checkCluster: async (request) => (await real()).serverGroups.checkCluster?.(request) ?? { ok: true, issues: [] } },
     traffic: { capabilities: capabilities.traffic, ...forward<TrafficPort>(TRAFFIC_METHODS, async () => (await real()).traffic) },
   };
+  if (kind === 'kubernetes') {
+    const namespaces = account.regions.length > 0 ? { namespaces: account.regions } : {};
+    const manifests: ManifestPort = {
+      ...forward<ManifestPort>(MANIFEST_METHODS, async () => (await real()).manifests!),
+      // Answered now, as a stage reads it before any call (the real port answers the same).
+      settings: (name) => (name === account.name ? { ...namespaces, defaultNamespace: kubernetesDefaultNamespace(account) } : undefined),
+    };
+    return { ...target, manifests };
+  }
   if (kind !== 'aws') return target;
   const functions: FunctionPort = {
     regions: [...account.regions],
@@ -122,8 +150,20 @@ export function createAccountTargets(options: AccountTargetsOptions): TargetLook
     return loaded;
   };
   const targets = new Map<string, Target>();
+  const loadKubernetes = options.loadKubernetes;
+  let kubernetes: Promise<(account: Account) => Target> | undefined;
   for (const account of options.accounts) {
     const kind = account.cloudProvider;
+    if (kind === 'kubernetes' && loadKubernetes) {
+      // client-node and its own STS client: a module apart from the AWS targets'.
+      const once = () =>
+        (kubernetes ??= loadKubernetes().catch((error: unknown) => {
+          kubernetes = undefined;
+          throw error;
+        }));
+      targets.set(account.name, onDemandTarget(account, 'kubernetes', once));
+      continue;
+    }
     if (!(AWS_ACCOUNT_KINDS as readonly string[]).includes(kind)) continue;
     targets.set(account.name, onDemandTarget(account, kind as keyof typeof ACCOUNT_KIND_CAPABILITIES, load));
   }

@@ -2,7 +2,8 @@
  * The composition root of the stage runner function: the shared cloud runtime
  * (functions/wiring.ts) plus the stage runner itself — every stage task, the expression
  * language, the webhook HTTP client, and the deploy targets of the configured accounts
- * (functions/aws-account-targets.ts, their SDK clients loaded on demand), which no other
+ * (functions/aws-account-targets.ts: the AWS targets and their SDK clients, and the Kubernetes
+ * targets with client-node, each loaded on demand), which no other
  * function's bundle carries.
  *
  * The stage runner never compiles nor publishes state machines (it runs user expressions and
@@ -87,6 +88,17 @@ export function createStageRunnerRuntime(env: CloudEnvironment, clients: CloudCl
             ...(aws?.callerCredentials ? { callerCredentials: aws.callerCredentials } : {}),
           });
           return (account) => made.targetOf(account);
+        },
+        // EKS clusters, through their own module: client-node loads only for a Kubernetes account.
+        loadKubernetes: async () => {
+          const { createKubernetesAccountTargets } = await import('./kubernetes-targets.ts');
+          return createKubernetesAccountTargets(env.accounts, {
+            region: env.region,
+            clock: runtime.clock,
+            sessionName: () => `gennaker-${execution.getStore() ?? 'stage-runner'}`,
+            ...(aws?.clients ? { clients: aws.clients } : {}),
+            ...(aws?.callerCredentials ? { callerCredentials: aws.callerCredentials } : {}),
+          });
         },
       })
     : undefined;

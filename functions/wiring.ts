@@ -224,9 +224,9 @@ export interface CloudRuntime {
 
 const systemClock: Clock = { now: () => Date.now() };
 
-/** Whether some account is one the stage runner deploys to (an `aws` or `ecs` account): then deploy stages run. */
+/** Whether some account is one the stage runner deploys to (an `aws`, `ecs` or `kubernetes` account): then deploy stages run. */
 export function hasDeployAccounts(accounts: readonly Account[]): boolean {
-  return accounts.some((account) => (AWS_ACCOUNT_KINDS as readonly string[]).includes(account.cloudProvider));
+  return accounts.some((account) => account.cloudProvider === 'kubernetes' || (AWS_ACCOUNT_KINDS as readonly string[]).includes(account.cloudProvider));
 }
 
 /** JSON lines on stdout/stderr: what CloudWatch Logs keeps for each function. */

@@ -19,7 +19,7 @@ export const CONTEXT_KEYS = {
   tableKmsKeyArn: 'tableEncryptionKeyArn, a KMS key ARN (default: AWS managed key)',
   webhookAllowlist: 'webhookAllowlist, comma-separated URL patterns (default none)',
   webhookSecretsParameterPath: 'webhookSecretsParameterPath, an SSM path (default none)',
-  accounts: 'accounts, JSON {"name": "arn:aws:iam::<account>:role/<name>"} or {"name": {"assumeRole", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs"}} (default {})',
+  accounts: 'accounts, JSON {"name": "arn:aws:iam::<account>:role/<name>"} or {"name": {"assumeRole", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs"}} or an EKS cluster {"name": {"cloudProvider": "kubernetes", "assumeRole", "eks", "kubeconfig", "namespaces"?}} (default {})',
   apiRateLimit: 'apiThrottling.rateLimit (default 50)',
   apiBurstLimit: 'apiThrottling.burstLimit (default 100)',
   apiCloudWatchRole: "apiCloudWatchRole, true or false: create API Gateway's account-wide logging role (default true)",

@@ -6,7 +6,7 @@
  * The stack is environment-agnostic (no account or region, no lookups): `cdk synth` needs no
  * credentials, and the same template deploys anywhere.
  */
-import { parseAccountRoleMap, type AccountRoleConfig } from '../core/accounts/accounts-file.ts';
+import { parseAccountRoleMap, type AccountRoleConfig, type KubernetesAccountRoleConfig } from '../core/accounts/accounts-file.ts';
 import type { Account } from '../core/ports/accounts.ts';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -69,11 +69,13 @@ export interface GennakerStackProps extends StackProps {
    * Deploy-target accounts: Gennaker account name → the role ARN in that account the stage
    * runner assumes to deploy there, or `{ assumeRole, externalId?, regions?, cloudProvider? }`
    * (`regions` default to the stack's Region; `cloudProvider` `aws`, the default, deploys Auto
-   * Scaling groups and Lambda functions, `ecs` ECS services). The stage runner may assume these
-   * roles and no others; docs/aws-target-accounts.md has the policy each role needs.
+   * Scaling groups and Lambda functions, `ecs` ECS services), or an EKS cluster
+   * `{ cloudProvider: 'kubernetes', assumeRole, eks, kubeconfig, namespaces? }` whose tokens the
+   * role signs. The stage runner may assume these roles and no others; docs/aws-target-accounts.md
+   * has the policy each role needs, docs/kubernetes-accounts.md what a cluster grants an EKS role.
    * @default {} - no deploy accounts: pipelines with deploy stages are refused at start
    */
-  readonly accounts?: Readonly<Record<string, string | AccountRoleConfig>>;
+  readonly accounts?: Readonly<Record<string, string | AccountRoleConfig | KubernetesAccountRoleConfig>>;
   /**
    * Stage-wide API throttling.
    * @default - 50 requests per second, bursts of 100

@@ -13,7 +13,8 @@
 // A function's output is index.mjs (the handler, loaded at cold start), yaml.cjs (the YAML parser,
 // loaded the first time a YAML text is read; see yamlOnDemand) and, for the stage runner,
 // aws-targets.mjs (the AWS deploy targets and their SDK clients, loaded the first time a stage
-// calls a deploy target) and publisher-client.mjs (loaded when a child pipeline's version must be
+// calls a deploy target), kubernetes-targets.mjs (the Kubernetes target and client-node, loaded
+// the first time a stage calls a Kubernetes account) and publisher-client.mjs (loaded when a child pipeline's version must be
 // published first); see ON_DEMAND_MODULES.
 import { analyzeMetafile, build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -255,6 +256,7 @@ const smithyCoreOnce = {
  */
 const ON_DEMAND_MODULES = [
   { source: join(functionsDir, 'aws-targets.ts'), output: 'aws-targets.mjs' },
+  { source: join(functionsDir, 'kubernetes-targets.ts'), output: 'kubernetes-targets.mjs' },
   { source: join(functionsDir, 'publisher-client.ts'), output: 'publisher-client.mjs' },
   { source: join(root, 'core', 'stages', 'manifest.ts'), output: 'manifest-tasks.mjs' },
   { source: join(root, 'core', 'stages', 'lambda.ts'), output: 'lambda-tasks.mjs' },

@@ -14,11 +14,13 @@
  * ```
  *
  * The AWS account map (CDK context `accounts`, env `ACCOUNTS`): a role ARN, or the same fields
- * clouddriver's AWS accounts have:
+ * clouddriver's AWS accounts have, or an EKS cluster:
  * ```json
  * { "prod": "arn:aws:iam::123456789012:role/gennaker-deploy",
  *   "ecs-prod": { "assumeRole": "arn:aws:iam::123456789012:role/gennaker-deploy", "externalId": "x7-prod",
- *                 "regions": ["us-west-2"], "cloudProvider": "ecs" } }
+ *                 "regions": ["us-west-2"], "cloudProvider": "ecs" },
+ *   "prod-eks": { "cloudProvider": "kubernetes", "assumeRole": "arn:aws:iam::123456789012:role/gennaker-deployer",
+ *                 "eks": { "clusterName": "prod", "region": "us-east-1" }, "kubeconfig": "<endpoint and CA>", "namespaces": ["web"] } }
  * ```
  */
 import { pointerJoin, showValue, type ValidationIssue } from '../issues.ts';
@@ -162,15 +164,38 @@ export interface AccountRoleConfig {
   readonly cloudProvider?: (typeof AWS_ACCOUNT_KINDS)[number];
 }
 
+/** A Kubernetes account of the AWS account map: an EKS cluster reached as `assumeRole`. */
+export interface KubernetesAccountRoleConfig {
+  readonly cloudProvider: 'kubernetes';
+  readonly assumeRole: string;
+  readonly externalId?: string;
+  readonly eks: { readonly clusterName: string; readonly region: string };
+  /** The cluster's endpoint and CA (YAML or JSON); its users are not used. */
+  readonly kubeconfig: string;
+  /** @default the kubeconfig's current-context */
+  readonly context?: string;
+  /** @default every namespace */
+  readonly namespaces?: readonly string[];
+}
+
 /** The fields of one account in the AWS account map (a role ARN alone is `{ assumeRole }`). */
 const ROLE_MAP_FIELDS = ['assumeRole', 'externalId', 'regions', 'cloudProvider'] as const;
+
+/**
+ * A Kubernetes account of the AWS account map: an EKS cluster, its tokens signed by the account's
+ * role. No file exists beside a Lambda and no token is kept in its environment, so the cluster's
+ * endpoint and CA come from an inline `kubeconfig` (its user is never used) and the credentials
+ * from STS alone (docs/kubernetes-accounts.md).
+ */
+const KUBERNETES_MAP_FIELDS = ['assumeRole', 'externalId', 'cloudProvider', 'eks', 'kubeconfig', 'context', 'namespaces'] as const;
 
 /**
  * The accounts of an AWS deployment from the account map (the CDK context `accounts`, passed to
  * the functions as JSON): each account acts through its role (`assumeRole`, with `externalId`
  * when the role's trust policy asks for one), in `regions` (default: the functions' own
- * `region`), on `cloudProvider` `aws` (EC2 and Lambda, the default) or `ecs`. Issues point at
- * `/<account name>/<field>`.
+ * `region`), on `cloudProvider` `aws` (EC2 and Lambda, the default) or `ecs`; or an EKS cluster
+ * (`kubernetes`: `eks`, an inline `kubeconfig` with its endpoint and CA, `context`, `namespaces`),
+ * whose fields the Kubernetes adapter checks further. Issues point at `/<account name>/<field>`.
  */
 export function parseAccountRoleMap(input: unknown, region: string): ParsedAccounts {
   if (!isObject(input)) return { accounts: [], issues: [issue('', `expected {"<account name>": "<role ARN>" or {"assumeRole": "<role ARN>", ...}}, got ${showValue(input)}`, input)] };
@@ -184,20 +209,34 @@ export function parseAccountRoleMap(input: unknown, region: string): ParsedAccou
       issues.push(issue(at, `expected a role ARN or {"assumeRole": "<role ARN>", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs"}, got ${showValue(value)}`, value));
       return { name, cloudProvider: 'aws', regions: [region] };
     }
-    for (const key of Object.keys(value)) {
-      if (!(ROLE_MAP_FIELDS as readonly string[]).includes(key)) issues.push(issue(pointerJoin(at, key), `unknown field '${key}'; an account here has ${ROLE_MAP_FIELDS.join(', ')}`));
-    }
     const kind = value['cloudProvider'] ?? 'aws';
-    const known = (AWS_ACCOUNT_KINDS as readonly unknown[]).includes(kind);
+    const kubernetes = kind === 'kubernetes';
+    const allowed: readonly string[] = kubernetes ? KUBERNETES_MAP_FIELDS : ROLE_MAP_FIELDS;
+    for (const key of Object.keys(value)) {
+      if (allowed.includes(key)) continue;
+      const why = key === 'kubeconfigFile' || key === 'serviceAccount' ? `'${key}' cannot serve from a Lambda function; give the cluster's endpoint and CA as an inline kubeconfig, with eks` : `unknown field '${key}'`;
+      issues.push(issue(pointerJoin(at, key), `${why}; an account here has ${allowed.join(', ')}`));
+    }
+    if (kubernetes && isObject(value['eks']) && value['eks']['assumeRole'] !== undefined) {
+      issues.push(issue(pointerJoin(pointerJoin(at, 'eks'), 'assumeRole'), `give the role as the account's assumeRole, beside eks: the stage runner may assume only the accounts' assumeRole roles`));
+    }
+    const known = kubernetes || (AWS_ACCOUNT_KINDS as readonly unknown[]).includes(kind);
     if (!known) {
-      issues.push(issue(pointerJoin(at, 'cloudProvider'), `cloudProvider is ${showValue(kind)}; use "aws" (EC2 Auto Scaling groups and Lambda functions) or "ecs" (ECS services)`, kind));
+      issues.push(issue(pointerJoin(at, 'cloudProvider'), `cloudProvider is ${showValue(kind)}; use "aws" (EC2 Auto Scaling groups and Lambda functions), "ecs" (ECS services) or "kubernetes" (EKS clusters)`, kind));
+    }
+    for (const key of kubernetes ? (['eks', 'kubeconfig'] as const) : []) {
+      if (value[key] === undefined) {
+        const example = key === 'eks' ? '{"clusterName": "prod", "region": "us-east-1"}' : "the cluster's endpoint and CA (`aws eks update-kubeconfig --name <cluster> --dry-run` prints it)";
+        issues.push({ pointer: pointerJoin(at, key), code: 'required', severity: 'error', message: `${key} is missing; a kubernetes account on AWS is an EKS cluster: give ${example}` });
+      }
     }
     if (value['assumeRole'] === undefined) {
       issues.push({ pointer: pointerJoin(at, 'assumeRole'), code: 'required', severity: 'error', message: `assumeRole is missing; give the ARN of the role Gennaker assumes in that account, e.g. "arn:aws:iam::123456789012:role/gennaker-deploy"` });
     }
     // Only the map's own fields reach the file's parser, which checks their values.
-    const fields = Object.fromEntries(ROLE_MAP_FIELDS.filter((key) => value[key] !== undefined).map((key) => [key, value[key]]));
-    return { ...fields, name, cloudProvider: known ? kind : 'aws', regions: value['regions'] ?? [region] };
+    const fields = Object.fromEntries(allowed.filter((key) => value[key] !== undefined).map((key) => [key, value[key]]));
+    // A Kubernetes account's locations are its namespaces (the file's parser derives them).
+    return { ...fields, name, cloudProvider: known ? kind : 'aws', ...(kubernetes ? {} : { regions: value['regions'] ?? [region] }) };
   });
   const parsed = parseAccountsFile({ accounts: entries }, { builtIn: [] });
   // The file's pointers (`/accounts/<index>/<field>`) become the map's (`/<name>/<field>`).

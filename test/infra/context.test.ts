@@ -106,7 +106,11 @@ describe('the stack props check', () => {
     [{ accounts: { prod: '*' } }, "accounts.prod.assumeRole: assumeRole is '*', not an IAM role ARN"],
     [{ accounts: { 'prod east': 'arn:aws:iam::123456789012:role/deploy' } }, "accounts.prod east.name: name is 'prod east'; use 1-64 letters, digits, '.', '_' or '-'"],
     [{ accounts: { prod: { assumeRole: 'arn:aws:iam::123456789012:role/deploy', externalId: 'a b' } } }, "accounts.prod.externalId: externalId is 'a b'; use 2-1224 letters, digits or the characters"],
-    [{ accounts: { prod: { assumeRole: 'arn:aws:iam::123456789012:role/deploy', cloudProvider: 'kubernetes' } } }, 'accounts.prod.cloudProvider: cloudProvider is \'kubernetes\'; use "aws" (EC2 Auto Scaling groups and Lambda functions) or "ecs" (ECS services)'],
+    [{ accounts: { prod: { assumeRole: 'arn:aws:iam::123456789012:role/deploy', cloudProvider: 'gce' } } }, 'accounts.prod.cloudProvider: cloudProvider is \'gce\'; use "aws" (EC2 Auto Scaling groups and Lambda functions), "ecs" (ECS services) or "kubernetes" (EKS clusters)'],
+    [
+      { accounts: { prod: { assumeRole: 'arn:aws:iam::123456789012:role/deploy', cloudProvider: 'kubernetes', kubeconfig: 'apiVersion: v1' } } },
+      'accounts.prod.eks: eks is missing; a kubernetes account on AWS is an EKS cluster: give {"clusterName": "prod", "region": "us-east-1"}',
+    ],
     [{ accounts: { prod: { externalId: 'x7-prod' } } }, 'accounts.prod.assumeRole: assumeRole is missing; give the ARN of the role Gennaker assumes in that account'],
     [{ accounts: { prod: { assumeRole: 'arn:aws:iam::123456789012:role/deploy', region: 'us-east-1' } } }, "accounts.prod.region: unknown field 'region'; an account here has assumeRole, externalId, regions, cloudProvider"],
     [

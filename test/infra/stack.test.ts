@@ -25,8 +25,13 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- Cl
 
 const ACCOUNT_ROLE = 'arn:aws:iam::210987654321:role/gennaker-deploy';
 const ECS_ACCOUNT_ROLE = 'arn:aws:iam::109876543210:role/gennaker-ecs-deploy';
-/** The configured stack's accounts: a role ARN alone, and an ECS account with an external id and its own regions. */
-const ACCOUNTS = { prod: ACCOUNT_ROLE, 'ecs-prod': { assumeRole: ECS_ACCOUNT_ROLE, externalId: 'x7-ecs-prod', regions: ['us-west-2'], cloudProvider: 'ecs' } };
+const EKS_ACCOUNT_ROLE = 'arn:aws:iam::109876543210:role/gennaker-deployer';
+/** The configured stack's accounts: a role ARN alone, an ECS account with an external id and its own regions, and an EKS cluster. */
+const ACCOUNTS = {
+  prod: ACCOUNT_ROLE,
+  'ecs-prod': { assumeRole: ECS_ACCOUNT_ROLE, externalId: 'x7-ecs-prod', regions: ['us-west-2'], cloudProvider: 'ecs' },
+  'prod-eks': { cloudProvider: 'kubernetes', assumeRole: EKS_ACCOUNT_ROLE, eks: { clusterName: 'prod', region: 'us-east-1' }, kubeconfig: 'apiVersion: v1', namespaces: ['web'] },
+};
 
 /** A CloudFormation value as readable text: `${Ref}`, `<Logical.Attr>`, joins concatenated. */
 function render(value: Json): string {
@@ -423,7 +428,7 @@ describe('IAM', () => {
   it('lets the stage runner assume the listed deploy-target roles and no others; the API read only its secrets path', () => {
     const runnerRole = roleOf(configured, 'acme-stage-runner');
     const stageRunner = statementsOf(configured).filter((statement) => statement.role === runnerRole && statement.actions.some((action) => action.startsWith('sts:')));
-    expect(stageRunner).toEqual([{ role: runnerRole, actions: ['sts:AssumeRole'], resources: [ACCOUNT_ROLE, ECS_ACCOUNT_ROLE] }]);
+    expect(stageRunner).toEqual([{ role: runnerRole, actions: ['sts:AssumeRole'], resources: [ACCOUNT_ROLE, ECS_ACCOUNT_ROLE, EKS_ACCOUNT_ROLE] }]);
     for (const name of ['acme-api', 'acme-trigger-router', 'acme-reconciler', 'acme-publisher']) {
       expect(allowed(configured, name).flatMap(({ actions }) => actions).filter((action) => action.startsWith('sts:'))).toEqual([]);
     }

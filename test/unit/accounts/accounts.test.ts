@@ -95,7 +95,7 @@ describe('the accounts file', () => {
   it.each([
     ['a number', { prod: 42 }, '/prod', 'expected a role ARN or {"assumeRole": "<role ARN>", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs"}, got 42'],
     ['no role', { prod: { regions: ['us-east-1'] } }, '/prod/assumeRole', 'assumeRole is missing; give the ARN of the role Gennaker assumes in that account, e.g. "arn:aws:iam::123456789012:role/gennaker-deploy"'],
-    ['a kind the stage runner has no target for', { prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', cloudProvider: 'gce' } }, '/prod/cloudProvider', 'cloudProvider is \'gce\'; use "aws" (EC2 Auto Scaling groups and Lambda functions) or "ecs" (ECS services)'],
+    ['a kind the stage runner has no target for', { prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', cloudProvider: 'gce' } }, '/prod/cloudProvider', 'cloudProvider is \'gce\'; use "aws" (EC2 Auto Scaling groups and Lambda functions), "ecs" (ECS services) or "kubernetes" (EKS clusters)'],
     ['an unknown field', { prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', role: 'x' } }, '/prod/role', "unknown field 'role'; an account here has assumeRole, externalId, regions, cloudProvider"],
     ['regions that are not a list', { prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', regions: 'us-east-1' } }, '/prod/regions', "regions is 'us-east-1'; give a list of region names, e.g. [\"us-east-1\"]"],
     ['a user ARN', { prod: 'arn:aws:iam::210987654321:user/me' }, '/prod/assumeRole', "assumeRole is 'arn:aws:iam::210987654321:user/me', not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>"],
@@ -104,6 +104,41 @@ describe('the accounts file', () => {
     const parsed = parseAccountRoleMap(input, 'eu-west-1');
     expect(parsed.issues.map((issue) => ({ pointer: issue.pointer, message: issue.message }))).toEqual([{ pointer, message }]);
     expect(parsed.accounts).toEqual([]);
+  });
+
+  it('reads an EKS account of the map: its role, cluster, inline kubeconfig and namespaces, the namespaces as its locations', () => {
+    const eks = { cloudProvider: 'kubernetes', assumeRole: 'arn:aws:iam::210987654321:role/gennaker-deployer', eks: { clusterName: 'prod', region: 'us-east-1' }, kubeconfig: 'apiVersion: v1', namespaces: ['web'] };
+    const parsed = parseAccountRoleMap({ 'prod-eks': eks }, 'eu-west-1');
+    expect(parsed.issues).toEqual([]);
+    expect(parsed.accounts).toEqual([
+      {
+        name: 'prod-eks',
+        cloudProvider: 'kubernetes',
+        accountType: 'prod-eks',
+        environment: 'prod-eks',
+        regions: ['web'],
+        accountId: '210987654321',
+        assumeRole: eks.assumeRole,
+        kubernetes: { kubeconfig: 'apiVersion: v1', namespaces: ['web'], eks: eks.eks },
+      },
+    ]);
+  });
+
+  const EKS = { cloudProvider: 'kubernetes', assumeRole: 'arn:aws:iam::210987654321:role/gennaker-deployer', eks: { clusterName: 'prod', region: 'us-east-1' }, kubeconfig: 'apiVersion: v1' };
+  it.each([
+    [
+      'a kubeconfig file',
+      { ...EKS, kubeconfigFile: '~/.kube/config' },
+      '/prod-eks/kubeconfigFile',
+      "'kubeconfigFile' cannot serve from a Lambda function; give the cluster's endpoint and CA as an inline kubeconfig, with eks; an account here has assumeRole, externalId, cloudProvider, eks, kubeconfig, context, namespaces",
+    ],
+    ['no eks', { ...EKS, eks: undefined }, '/prod-eks/eks', 'eks is missing; a kubernetes account on AWS is an EKS cluster: give {"clusterName": "prod", "region": "us-east-1"}'],
+    ['no kubeconfig', { ...EKS, kubeconfig: undefined }, '/prod-eks/kubeconfig', "kubeconfig is missing; a kubernetes account on AWS is an EKS cluster: give the cluster's endpoint and CA (`aws eks update-kubeconfig --name <cluster> --dry-run` prints it)"],
+    ['a role inside eks', { ...EKS, eks: { ...EKS.eks, assumeRole: EKS.assumeRole } }, '/prod-eks/eks/assumeRole', "give the role as the account's assumeRole, beside eks: the stage runner may assume only the accounts' assumeRole roles"],
+    ['no role', { ...EKS, assumeRole: undefined }, '/prod-eks/assumeRole', 'assumeRole is missing; give the ARN of the role Gennaker assumes in that account, e.g. "arn:aws:iam::123456789012:role/gennaker-deploy"'],
+  ])('refuses an EKS account of the map with %s', (_what, entry, pointer, message) => {
+    const parsed = parseAccountRoleMap({ 'prod-eks': JSON.parse(JSON.stringify(entry)) }, 'eu-west-1');
+    expect(parsed.issues.map((issue) => ({ pointer: issue.pointer, message: issue.message }))).toEqual([{ pointer, message }]);
   });
 
   it("shows an account in Gate's shape, never its external id", () => {

@@ -13,6 +13,9 @@ import type { Account } from '../../../core/ports/accounts.ts';
 import type { ClusterRef, DescribeResult } from '../../../core/ports/server-groups.ts';
 import type { Target } from '../../../core/ports/target.ts';
 import { ACCOUNT_KIND_CAPABILITIES, createAccountTargets, FORWARDED_METHODS } from '../../../functions/aws-account-targets.ts';
+import { createKubernetesTarget } from '../../../adapters/targets/kubernetes/kubernetes-target.ts';
+import { createKubernetesManifests } from '../../../adapters/targets/kubernetes/manifest-port.ts';
+import { connectTo } from '../../support/kubernetes-world.ts';
 
 /** SDK clients that are never called: the targets only keep them. */
 const unused = { send: () => Promise.reject(new Error('no call expected')) } as never;
@@ -21,6 +24,7 @@ const ACCOUNTS = parseAccountRoleMap(
   {
     prod: 'arn:aws:iam::210987654321:role/deploy',
     'ecs-prod': { assumeRole: 'arn:aws:iam::210987654321:role/ecs-deploy', regions: ['us-west-2'], cloudProvider: 'ecs' },
+    'prod-eks': { cloudProvider: 'kubernetes', assumeRole: 'arn:aws:iam::210987654321:role/eks', eks: { clusterName: 'prod', region: 'us-east-1' }, kubeconfig: '{}', namespaces: ['web', 'jobs'] },
   },
   'us-east-1',
 ).accounts;
@@ -70,6 +74,26 @@ describe('the targets of the configured AWS accounts', () => {
     expect(ecsProd.functions).toBeUndefined();
   });
 
+  it("answer a Kubernetes account's capabilities and namespaces as the real target would, forwarding every manifest method, before loading it", () => {
+    // given the real target over a connection that is never called
+    const connection = { ...connectTo('http://127.0.0.1:9', 'prod-eks', { namespaces: ['web', 'jobs'] }), defaultNamespace: 'web' };
+    const manifests = createKubernetesManifests({ accounts: [connection] });
+    const real = createKubernetesTarget({ connection, manifests });
+    const lookup = createAccountTargets({ accounts: ACCOUNTS, load: () => Promise.reject(new Error('not loaded')), loadKubernetes: () => Promise.reject(new Error('not loaded in this test')) });
+
+    // when
+    const eks = lookup({ account: 'prod-eks', cloudProvider: 'kubernetes' })!;
+
+    // then
+    expect(eks.cloudProvider).toBe(real.cloudProvider);
+    expect(eks.serverGroups.capabilities).toEqual(real.serverGroups.capabilities);
+    expect(eks.traffic.capabilities).toEqual(real.traffic.capabilities);
+    expect(eks.manifests!.settings('prod-eks')).toEqual(manifests.settings('prod-eks'));
+    expect(methodsOf(eks.manifests!)).toEqual(methodsOf(real.manifests!));
+    expect(methodsOf(eks.traffic)).toEqual(methodsOf(real.traffic));
+    expect(lookup({ account: 'prod-eks', cloudProvider: 'aws' })).toBeUndefined();
+  });
+
   it('serve an account only for the cloud providers its kind deploys, and no unknown account', () => {
     const lookup = createAccountTargets({ accounts: ACCOUNTS, load: fakeLoad([]) });
     expect(lookup({ account: 'prod' })?.cloudProvider).toBe('aws');
@@ -105,5 +129,6 @@ describe('the targets of the configured AWS accounts', () => {
     expect([first, second]).toEqual([described, described]);
     expect(loads).toBe(2);
     expect(made).toEqual(['prod', 'ecs-prod']);
+    expect(lookup({ account: 'prod-eks' })).toBeUndefined();
   });
 });

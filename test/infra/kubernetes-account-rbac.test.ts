@@ -50,7 +50,7 @@ describe("a Kubernetes account's Role", () => {
     ok(await manifests.apply('k8s', config({ a: '2' }), owner));
     ok(await manifests.apply('k8s', config({ a: '3' }), { ...owner, mode: 'replace' }));
     ok(await manifests.apply('k8s', config({ a: '4' }), { ...owner, mode: 'recreate' }));
-    ok(await manifests.apply('k8s', config({ a: '5' }), { ...owner, mode: 'server-side' }));
+    ok(await manifests.apply('k8s', config({ a: '5' }), { ...owner, mode: 'server-side', forceConflicts: true }));
     ok(await manifests.list({ account: 'k8s', namespace: 'web', kind: 'configMap' }));
     ok(await manifests.patch({ account: 'k8s', namespace: 'web', kind: 'configMap', name: 'settings' }, 'merge', { data: { b: '1' } }, owner));
     const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'migrate', namespace: 'web' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox' }] } } } };

@@ -1,7 +1,8 @@
 /**
  * API benchmarks: how long a webhook takes to become a RUNNING execution, how fast
  * `GET /pipelines/{id}` answers under a steady 100 requests/s over real HTTP, and how much
- * memory an idle `gennaker up` holds. Run by bench/run.ts.
+ * memory an idle `gennaker up` holds, and how much more with `--sandbox` (both simulated clouds
+ * seeded). Run by bench/run.ts.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { createBearerAuthenticator } from '../adapters/crypto/bearer-authenticat
 import { createApiApp } from '../functions/api/app.ts';
 import { startLocalServer } from '../local/server.ts';
 import { createLocalRuntime } from '../local/wiring.ts';
+import { CONFORMANCE_CORPUS } from '../test/support/conformance.ts';
 
 interface Figure {
   readonly value: number;
@@ -20,6 +22,7 @@ interface Figure {
 }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
 const TOKEN = 'bench-token-0123456789abcdef';
 
 function percentile(values: readonly number[], p: number): number {
@@ -108,8 +111,8 @@ async function getExecutionUnderLoad(): Promise<number> {
 }
 
 /** Starts `gennaker up --port 0` on a state directory and waits until it serves. */
-async function startUpProcess(dir: string): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [join(root, 'bin/gennaker.js'), 'up', '--port', '0', '--data', dir], {
+async function startUpProcess(dir: string, extra: readonly string[] = []): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [join(root, 'bin/gennaker.js'), 'up', '--port', '0', '--data', dir, ...extra], {
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NO_COLOR: '1' },
   });
   const stop = async () => {
@@ -137,11 +140,16 @@ async function startUpProcess(dir: string): Promise<{ url: string; pid: number; 
   }
 }
 
-/** Resident memory of an idle `gennaker up` child, 3 s after it reported ready. */
-async function idleUpRss(): Promise<number> {
+/** Resident memory of an idle `gennaker up` child, 3 s after it reported ready (and, with `--sandbox`, after `saved` were saved). */
+async function idleUpRss(extra: readonly string[] = [], saved: readonly unknown[] = []): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'gennaker-bench-up-'));
-  const up = await startUpProcess(dir);
+  const up = await startUpProcess(dir, extra);
   try {
+    const headers = { authorization: `Bearer ${readFileSync(join(dir, 'token'), 'utf8').trim()}`, 'content-type': 'application/json' };
+    for (const pipeline of saved) {
+      const response = await fetch(`${up.url}/pipelines`, { method: 'POST', headers, body: JSON.stringify(pipeline) });
+      if (!response.ok) throw new Error(`saving a pipeline for the sandbox figure answered ${response.status}: ${await response.text()}`);
+    }
     await new Promise((r) => setTimeout(r, 3000));
     const status = readFileSync(`/proc/${up.pid}/status`, 'utf8');
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
@@ -158,11 +166,14 @@ export async function run(): Promise<Record<string, Figure>> {
   const amongTenThousand = await triggerToRunning(9_999);
   const get = await getExecutionUnderLoad();
   const rss = await idleUpRss();
+  // Both simulated clouds running: an AWS red/black and Kubernetes blue/green pipeline saved seed them.
+  const sandboxed = await idleUpRss(['--sandbox'], [readJson(join(root, 'examples/pipelines/ec2-redblack.json')), readJson(join(CONFORMANCE_CORPUS, 'spinnaker_spinnaker_pipeline.json'))]);
   return {
     trigger_to_running_ms_p99: { value: trigger, unit: 'ms', target: '< 50' },
     trigger_to_running_ms_p99_10k_pipelines: { value: amongTenThousand, unit: 'ms' },
     trigger_to_running_p99_ratio_10k_vs_10: { value: amongTenThousand / amongTen, unit: 'x', target: '<= 1.2' },
     api_get_execution_ms_p99: { value: get, unit: 'ms', target: '< 10' },
     rss_mb_idle_up: { value: rss, unit: 'MB', target: '< 150' },
+    rss_mb_sandbox_added: { value: sandboxed - rss, unit: 'MB (idle up --sandbox with the AWS and Kubernetes simulators seeded, minus idle up)', target: '< 100' },
   };
 }

@@ -6,6 +6,9 @@
  * records. Cluster-wide steps become a synthetic stage whose tasks are the server groups they
  * acted on, as Orca's disableCluster stage runs one disable per server group.
  *
+ * A deployManifest with traffic management shows Orca's disableManifest and deleteManifest
+ * after-stages on the other ReplicaSets of its cluster (manifestFollowUpsOf).
+ *
  * Pure: a stage record in, records out (`parentStageId` and `syntheticStageOwner` set).
  */
 import type { JsonObject, StageRecord } from '../ports/execution-store.ts';
@@ -68,6 +71,7 @@ function plansOf(stage: StageRecord): Array<[string, StepProgress]> {
  * to are its tasks; every other step is a stage of its own.
  */
 export function syntheticStagesOf(stage: StageRecord): StageRecord[] {
+  if (stage.type === 'deployManifest') return manifestFollowUpsOf(stage);
   const account = stage.context.credentials ?? stage.context.account ?? (Array.isArray(stage.context.clusters) ? (stage.context.clusters[0] as JsonObject | undefined)?.account : undefined);
   const records: StageRecord[] = [];
   for (const [key, progress] of plansOf(stage)) {
@@ -116,4 +120,68 @@ function createStepOf(progress: StepProgress, planned: PlannedStep): string | un
   const step = planned.step;
   if (step.kind !== 'waitForHealthy') return undefined;
   return progress.steps.find((candidate) => candidate.step.kind === 'createServerGroup' && candidate.step.serverGroup === step.serverGroup && candidate.location === planned.location)?.id;
+}
+
+const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A saved reference to an object (`{kind, name, namespace}`), or undefined. */
+function refAt(value: unknown): { kind: string; name: string; namespace: string } | undefined {
+  if (!isObject(value)) return undefined;
+  const { kind, name, namespace } = value;
+  return typeof kind === 'string' && typeof name === 'string' && typeof namespace === 'string' ? { kind, name, namespace } : undefined;
+}
+
+function textsAt(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/**
+ * Orca's after-stages of a deployManifest with traffic management (DeployManifestStage's
+ * OldManifestActionAppender): one disableManifest or deleteManifest per other ReplicaSet of the
+ * cluster, from the actions the stage saved before acting (core/stages/manifest-deploy.ts, runtime
+ * `deployManifest.old`; an action is done once its `<namespace>/<kind>/<name>` is in `done` or
+ * `deleted`). The first action not done has the stage's own status; those after it have not started.
+ */
+function manifestFollowUpsOf(stage: StageRecord): StageRecord[] {
+  const progress = stage.runtime['deployManifest'];
+  const old = isObject(progress) ? progress['old'] : undefined;
+  if (!isObject(old)) return [];
+  const done = new Set([...textsAt(old['done']).map((key) => `disable:${key}`), ...textsAt(old['deleted']).map((key) => `delete:${key}`)]);
+  const actions: Array<{ type: 'disableManifest' | 'deleteManifest'; ref: { kind: string; name: string; namespace: string } }> = [];
+  for (const [field, type] of [['disable', 'disableManifest'], ['delete', 'deleteManifest']] as const) {
+    for (const entry of Array.isArray(old[field]) ? old[field] : []) {
+      const ref = refAt(entry);
+      if (ref) actions.push({ type, ref });
+    }
+  }
+  const account = stage.context['account'] ?? stage.context['credentials'];
+  let blocked = false;
+  return actions.map(({ type, ref }, index) => {
+    const key = `${type === 'disableManifest' ? 'disable' : 'delete'}:${ref.namespace}/${ref.kind}/${ref.name}`;
+    const manifestName = `replicaSet ${ref.name}`;
+    let status: StageRecord['status'];
+    if (done.has(key)) status = 'SUCCEEDED';
+    else if (blocked) status = 'NOT_STARTED';
+    else {
+      status = stage.status;
+      blocked = true;
+    }
+    return {
+      id: `${stage.id}:deployManifest:${index + 1}`,
+      refId: `${stage.refId}>deployManifest.${index + 1}`,
+      type,
+      name: `${type === 'disableManifest' ? 'Disable' : 'Delete'} ${manifestName} (${ref.namespace})`,
+      requisiteStageRefIds: [],
+      status,
+      context: { ...(typeof account === 'string' ? { account } : {}), cloudProvider: 'kubernetes', manifestName, location: ref.namespace },
+      outputs: {},
+      runtime: {},
+      awaitingCallback: false,
+      revision: 0,
+      lastModified: stage.lastModified,
+      ...(status === 'SUCCEEDED' && stage.endTime !== undefined ? { endTime: stage.endTime } : {}),
+      parentStageId: stage.id,
+      syntheticStageOwner: 'STAGE_AFTER',
+    };
+  });
 }

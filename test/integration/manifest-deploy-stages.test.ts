@@ -14,6 +14,7 @@ import type { ManifestStage } from '../../core/pipeline/index.ts';
 import type { JsonObject } from '../../core/ports/execution-store.ts';
 import type { KubernetesObject } from '../../core/ports/manifests.ts';
 import type { TargetLookup } from '../../core/ports/target.ts';
+import { syntheticStagesOf } from '../../core/execution/synthetic-stages.ts';
 import { runManifestTask } from '../../core/stages/manifest.ts';
 import type { TaskInput } from '../../core/stages/task-result.ts';
 import { driveStage, type DriveOptions } from '../support/stage-driver.ts';
@@ -117,6 +118,10 @@ describe('deployManifest', () => {
     // then
     expect(result.status).toBe('SUCCEEDED');
     expect(result.record.outputs['outputs.disabledManifests']).toEqual(['replicaSet web-v000']);
+    // Orca's after-stage shows as a synthetic stage of the deploy
+    expect(syntheticStagesOf({ ...result.record, status: 'SUCCEEDED' }).map((stage) => [stage.type, stage.context['manifestName'], stage.status, stage.syntheticStageOwner])).toEqual([
+      ['disableManifest', 'replicaSet web-v000', 'SUCCEEDED', 'STAGE_AFTER'],
+    ]);
     expect(templateLabels(await byName('ReplicaSet', 'web-v000'))['frontedBy']).toBeUndefined();
     expect(templateLabels(await byName('ReplicaSet', 'web-v001'))['frontedBy']).toBe('web-svc');
     const selected = await list('Pod', 'frontedBy=web-svc');
@@ -142,6 +147,12 @@ describe('deployManifest', () => {
     const result = await drive(deployStage([replicaSet('nginx:3')], redBlack('highlander')));
     expect(result.status).toBe('SUCCEEDED');
     expect(result.record.outputs['outputs.deletedOldManifests']).toEqual(['replicaSet web-v000', 'replicaSet web-v001']);
+    expect(syntheticStagesOf({ ...result.record, status: 'SUCCEEDED' }).map((stage) => `${stage.type} ${String(stage.context['manifestName'])} ${stage.status}`)).toEqual([
+      'disableManifest replicaSet web-v000 SUCCEEDED',
+      'disableManifest replicaSet web-v001 SUCCEEDED',
+      'deleteManifest replicaSet web-v000 SUCCEEDED',
+      'deleteManifest replicaSet web-v001 SUCCEEDED',
+    ]);
     expect(names(await list('ReplicaSet'))).toEqual(['web-v002']);
   });
 

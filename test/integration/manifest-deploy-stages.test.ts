@@ -231,6 +231,18 @@ describe('deleteManifest', () => {
     expect(await list('ReplicaSet')).toEqual([]);
   });
 
+  it.each([
+    [true, 0],
+    [false, 2],
+  ])('with cascading %s leaves %i of its pods', async (cascading, left) => {
+    await drive(deployStage([replicaSet('nginx:1')]));
+    await drive({ type: 'deleteManifest', account: 'k8s', manifestName: 'replicaSet web-v000', location: 'default', options: { cascading } });
+    world.sim.tick(60_000);
+    const pods = await list('Pod', 'tier=web');
+    expect(pods).toHaveLength(left);
+    for (const pod of pods) expect((pod['metadata'] as { ownerReferences?: unknown[] }).ownerReferences ?? []).toEqual([]);
+  });
+
   it('deletes the object a cluster\'s criteria picks', async () => {
     await drive(deployStage([replicaSet('nginx:1')]));
     world.sim.tick(1_000);

@@ -3,28 +3,9 @@
  * same uids, pod names and cluster IPs, so a test's expectations stay stable from run to run.
  */
 
-/** A pseudo-random source in [0, 1). */
-export type Random = () => number;
+import type { Random } from '../random.ts';
 
-/** mulberry32: small, fast and good enough to spread ids; not for cryptography. */
-export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A version-4-shaped UUID, as the API server writes into `metadata.uid`. */
-export function uuid(random: Random): string {
-  let h = '';
-  for (let i = 0; i < 32; i += 1) h += Math.floor(random() * 16).toString(16);
-  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
+export { createRandom, uuid, type Random } from '../random.ts';
 
 /**
  * The alphabet of the API server's `generateName` suffixes and of ReplicaSet pod names

@@ -34,6 +34,14 @@ export interface ImageBehaviour {
   readonly errorRate?: number;
   /** Mean request latency in ms, for the simulated request metrics (default 50). */
   readonly latencyMs?: number;
+  /**
+   * The name of an environment variable holding the percentage of requests the container answers
+   * successfully, as Spinnaker's codelab sample app reads `SUCCESS_RATE`: when the pod's first
+   * container resolves it to a number (from `env[].value` or `valueFrom.configMapKeyRef`, as the
+   * kubelet resolved it when the pod was created), it sets the error rate to `1 - value/100`,
+   * over `errorRate`. A release's quality then comes from its configuration, not its image.
+   */
+  readonly successRateFromEnv?: string;
 }
 
 /** What the controllers need from the simulator. */

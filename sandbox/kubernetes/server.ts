@@ -160,11 +160,37 @@ export async function startKubernetesSimulator(options: KubernetesSimulatorOptio
   const jobMemory: JobMemory = { counted: new Map(), lastFailure: new Map(), started: new Map() };
   const podType = cluster.type('', 'pods')!;
   const prometheus = new Prometheus(options.seed ?? 1, () => clock);
-  const metricBehaviour = (pod: JsonMap) => () => {
+  /** The first container's environment as the kubelet resolves it at the pod's creation: literal values and ConfigMap keys of its namespace. */
+  const environmentOf = (pod: JsonMap): Record<string, string> => {
     const spec = isMap(pod['spec']) ? (pod['spec'] as JsonMap) : {};
     const first = (Array.isArray(spec['containers']) ? spec['containers'] : []).filter(isMap)[0];
-    const b = behaviourOf(String(first?.['image'] ?? ''));
-    return { requestsPerSecond: b.requestsPerSecond ?? 10, errorRate: Math.min(1, b.errorRate ?? 0), latencyMs: b.latencyMs ?? 50 };
+    const namespace = String(meta(pod)['namespace'] ?? 'default');
+    const environment: Record<string, string> = {};
+    for (const entry of (Array.isArray(first?.['env']) ? first['env'] : []).filter(isMap)) {
+      const name = entry['name'];
+      if (typeof name !== 'string') continue;
+      if (typeof entry['value'] === 'string') environment[name] = entry['value'];
+      const ref = isMap(entry['valueFrom']) && isMap(entry['valueFrom']['configMapKeyRef']) ? (entry['valueFrom']['configMapKeyRef'] as JsonMap) : undefined;
+      if (ref && typeof ref['name'] === 'string' && typeof ref['key'] === 'string') {
+        const configMap = cluster.get('', 'configmaps', namespace, ref['name']);
+        const data = configMap && isMap(configMap['data']) ? (configMap['data'] as JsonMap) : {};
+        if (typeof data[ref['key']] === 'string') environment[name] = data[ref['key']] as string;
+      }
+    }
+    return environment;
+  };
+  const metricBehaviour = (pod: JsonMap) => {
+    // Resolved now (the pod's first observation is its creation): a ConfigMap changed or deleted later does not reach a running container.
+    const environment = environmentOf(pod);
+    return () => {
+      const spec = isMap(pod['spec']) ? (pod['spec'] as JsonMap) : {};
+      const first = (Array.isArray(spec['containers']) ? spec['containers'] : []).filter(isMap)[0];
+      const b = behaviourOf(String(first?.['image'] ?? ''));
+      const raw = b.successRateFromEnv !== undefined ? environment[b.successRateFromEnv] : undefined;
+      const percent = raw !== undefined && raw.trim() !== '' ? Number(raw) : Number.NaN;
+      const errorRate = Number.isFinite(percent) ? 1 - Math.min(100, Math.max(0, percent)) / 100 : Math.min(1, b.errorRate ?? 0);
+      return { requestsPerSecond: b.requestsPerSecond ?? 10, errorRate, latencyMs: b.latencyMs ?? 50 };
+    };
   };
   const workloadControllers = [(c: ControllerContext) => runDeployments(c, deploymentMemory), (c: ControllerContext) => runJobs(c, jobMemory, podType)];
 
@@ -528,8 +554,12 @@ export async function startKubernetesSimulator(options: KubernetesSimulatorOptio
     if (typeof imageGlob !== 'string' || imageGlob === '') throw new Error(`setImageBehaviour: imageGlob must be a non-empty glob such as "registry/app:*", got ${JSON.stringify(imageGlob)}`);
     for (const [key, value] of Object.entries(behaviour)) {
       if (value === undefined) continue;
+      if (key === 'successRateFromEnv') {
+        if (typeof value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(value)) throw new Error(`setImageBehaviour: successRateFromEnv ${JSON.stringify(value)} is not an environment variable name; use e.g. "SUCCESS_RATE"`);
+        continue;
+      }
       if (key === 'neverReady' ? typeof value !== 'boolean' : key === 'log' ? typeof value !== 'string' : typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-        throw new Error(`setImageBehaviour: ${key} ${JSON.stringify(value)} is not valid (numbers >= 0, neverReady a boolean, log a string)`);
+        throw new Error(`setImageBehaviour: ${key} ${JSON.stringify(value)} is not valid (numbers >= 0, neverReady a boolean, log a string, successRateFromEnv a variable name)`);
     }
     if (behaviour.errorRate !== undefined && behaviour.errorRate > 1) throw new Error(`setImageBehaviour: errorRate ${behaviour.errorRate} is not a fraction; use 0 to 1 (0.05 = 5% of requests fail)`);
     images.push({ glob: imageGlob, pattern: globToRegExp(imageGlob), behaviour });

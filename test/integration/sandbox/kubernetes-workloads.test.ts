@@ -335,4 +335,36 @@ describe('the Kubernetes simulator: workloads, watches and custom resources', ()
     expect(instant.data).toMatchObject({ resultType: 'vector', result: [{ value: [sim.now() / 1000, '4'] }] });
     expect(await range('sum(rate(http_requests_total[1m]) by (pod)')).toMatchObject({ status: 400, body: { status: 'error' } });
   });
+  it('takes a pod\'s error rate from its SUCCESS_RATE as the container sees it at creation: a literal value or a ConfigMap key of its namespace', async () => {
+    // given: every image reads SUCCESS_RATE, as the codelab's sample app does, and an explicit error rate it overrides
+    sim.setImageBehaviour('*', { successRateFromEnv: 'SUCCESS_RATE', errorRate: 0.5 });
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'sampleapp-config-canary-v000' }, data: { SUCCESS_RATE: '10' } } });
+    const release = (version: string, env: k8s.V1EnvVar[]) => {
+      const d = deployment(`sampleapp-${version}`, 'registry/sampleapp:latest', 1);
+      d.spec!.selector = { matchLabels: { app: 'sampleapp', version } };
+      d.spec!.template!.metadata!.labels = { app: 'sampleapp', version };
+      d.spec!.template!.spec!.containers[0]!.env = env;
+      return d;
+    };
+    await apps.createNamespacedDeployment({ namespace: 'default', body: release('canary', [{ name: 'SUCCESS_RATE', valueFrom: { configMapKeyRef: { name: 'sampleapp-config-canary-v000', key: 'SUCCESS_RATE' } } }]) });
+    await apps.createNamespacedDeployment({ namespace: 'default', body: release('baseline', [{ name: 'SUCCESS_RATE', value: '100' }]) });
+    await apps.createNamespacedDeployment({ namespace: 'default', body: release('unset', []) });
+    const start = sim.now() / 1000;
+    sim.tick(60_000);
+    // when: the ConfigMap changes after the pods started (a running container keeps its environment)
+    await core.replaceNamespacedConfigMap({ name: 'sampleapp-config-canary-v000', namespace: 'default', body: { metadata: { name: 'sampleapp-config-canary-v000' }, data: { SUCCESS_RATE: '100' } } });
+    sim.tick(5 * 60_000);
+    // then
+    const errorRatio = async (version: string) => {
+      const query = `sum(rate(http_requests_total{version="${version}",code="500"}[5m])) / sum(rate(http_requests_total{version="${version}"}[5m]))`;
+      const answer = (await fetch(`${sim.url}/prometheus/api/v1/query?${new URLSearchParams({ query, time: String(start + 360) })}`).then((r) => r.json())) as { data: { result: { value: [number, string] }[] } };
+      return Number(answer.data.result[0]!.value[1]);
+    };
+    expect(await errorRatio('canary')).toBeGreaterThan(0.85);
+    expect(await errorRatio('canary')).toBeLessThan(0.95);
+    expect(await errorRatio('baseline')).toBe(0);
+    expect(await errorRatio('unset')).toBeGreaterThan(0.4);
+    expect(await errorRatio('unset')).toBeLessThan(0.6);
+    expect(() => sim.setImageBehaviour('*', { successRateFromEnv: 'success rate' })).toThrow(/successRateFromEnv "success rate" is not an environment variable name/);
+  });
 });

@@ -42,6 +42,13 @@ export interface LocalEngineOptions {
   readonly waitOverrideMs?: number;
   /** Every Task retry waits this long instead of its backoff (tests). */
   readonly retryDelayMs?: number;
+  /**
+   * Simulated seconds per wall-clock second of a runtime whose clock is a simulated one (`run
+   * --sandbox`): the seconds a polling stage asks to wait are divided by it (rounded up, so a
+   * wait still waits), so a wait of the simulated clock lasts as long on the wall clock as the
+   * simulated world takes to live it. The definitions are unchanged. @default 1
+   */
+  readonly timeScale?: number;
   /** Faults of the reconciler, which has no caller to throw to. */
   readonly onError?: (error: unknown, executionId: string) => void;
   /** Every history event of every run (progress displays, debugging). */
@@ -74,6 +81,14 @@ export function createLocalEngine(options: LocalEngineOptions): LocalEngine {
   // Runner calls in flight: close() waits for them, so none writes to a store being shut down.
   const inFlight = new Set<Promise<unknown>>();
   const key = (pipelineConfigId: string, version: number) => `${pipelineConfigId}@${version}`;
+  const scale = options.timeScale ?? 1;
+  if (!(scale > 0 && Number.isFinite(scale))) throw new Error(`timeScale ${scale}: expected simulated seconds per wall-clock second, a number above 0`);
+  /** A poll's `waitSeconds` in wall-clock seconds (the Wait state reads it: whole seconds, at least 1 when above 0). */
+  const scaledWait = (result: unknown): unknown => {
+    if (typeof result !== 'object' || result === null || Array.isArray(result)) return result;
+    const seconds = (result as { waitSeconds?: unknown }).waitSeconds;
+    return typeof seconds === 'number' && seconds > 0 ? { ...result, waitSeconds: Math.ceil(seconds / scale) } : result;
+  };
 
   const asl = createAslEngine({
     invoke: async (request) => {
@@ -84,7 +99,7 @@ export function createLocalEngine(options: LocalEngineOptions): LocalEngine {
         () => inFlight.delete(call),
         () => inFlight.delete(call),
       );
-      return call;
+      return scale === 1 ? call : call.then(scaledWait);
     },
     substitutions: { StageRunnerFunctionArn: LOCAL_STAGE_RUNNER_ARN },
     childDefinition: (stateMachineArn) => childDefinitions.get(stateMachineArn),

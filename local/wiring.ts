@@ -75,6 +75,17 @@ export interface LocalRuntimeOptions {
   /** A Prometheus for canary metrics of type `prometheus` (the CLI passes GENNAKER_PROMETHEUS_URL). */
   readonly prometheusUrl?: string;
   /**
+   * Metrics accounts by name (`metricsAccountName` of a canary stage): a stage naming one reads its
+   * metrics of that type from it, before `prometheusUrl` (`--sandbox`: the simulated cluster's
+   * Prometheus). @default none
+   */
+  readonly metricsAccounts?: ReadonlyArray<{ readonly name: string; readonly type: 'prometheus'; readonly url: string }>;
+  /**
+   * Simulated seconds per wall-clock second when `clock` is a simulated one (`run --sandbox`):
+   * the waits stages ask for are shortened by it (local/engine.ts `timeScale`). @default 1
+   */
+  readonly timeScale?: number;
+  /**
    * The API's bearer token: the local target's admin server (load balancer metrics) requires it
    * too. @default none: the admin server answers nobody
    */
@@ -243,6 +254,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
       return pipeline ? publishedDefinitions(compile(pipeline)) : undefined;
     },
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
     ...(options.onEngineEvent ? { onEvent: options.onEngineEvent } : {}),
     onError: (error, executionId) =>
       io?.emit({ kind: 'error', message: `reconciling the end of execution ${executionId} failed: ${describe(error)}` }),
@@ -339,7 +351,7 @@ function withCloudAccounts(registry: AccountRegistry, more: (() => readonly Acco
   };
 }
 
-/** The metric sources of local mode by query type: `local` over the local target, `prometheus` when a URL is given. */
+/** The metric sources of local mode: the metrics account a stage names, else by query type (`local` over the local target, `prometheus` when a URL is given). */
 function localMetricSources(target: LocalDeployTarget | undefined, options: LocalRuntimeOptions): MetricSourceLookup | undefined {
   const sources = new Map<string, MetricSource>();
   if (target) sources.set('local', createLocalMetricSource({ metrics: (ref, since) => target.metrics(ref, since), account: LOCAL_ACCOUNT }));
@@ -347,8 +359,15 @@ function localMetricSources(target: LocalDeployTarget | undefined, options: Loca
     const url = options.prometheusUrl;
     sources.set('prometheus', createPrometheusMetricSource({ baseUrl: url, http: createFetchHttpClient({ allowlist: [new URL(url).origin] }) }));
   }
-  if (sources.size === 0) return undefined;
-  return ({ type }) => sources.get(type);
+  const accounts = new Map<string, MetricSource>();
+  for (const account of options.metricsAccounts ?? []) {
+    accounts.set(account.name, createPrometheusMetricSource({ baseUrl: account.url, http: createFetchHttpClient({ allowlist: [new URL(account.url).origin] }) }));
+  }
+  if (sources.size === 0 && accounts.size === 0) return undefined;
+  return ({ type, account }) => {
+    const named = account !== undefined ? accounts.get(account) : undefined;
+    return named !== undefined && named.type === type ? named : sources.get(type);
+  };
 }
 
 /** The account every local runtime has (`reference/spinnaker.md`: accounts per cloud; `local` by default). */

@@ -16,6 +16,7 @@ import { formatIssue } from '../../core/issues.ts';
 import type { Execution, JsonObject, StageRecord } from '../../core/ports/execution-store.ts';
 import type { LocalRuntime, LocalRuntimeOptions } from '../../local/wiring.ts';
 import type { DeployedCluster, DeployedWorkload, Sandbox } from '../../local/sandbox/sandbox.ts';
+import type { RuntimeSeeds } from '../../local/sandbox/runtime-seeds.ts';
 import type { LoadedDocument } from '../pipeline-files.ts';
 import { EXIT, UsageError } from '../usage.ts';
 import { pickPipeline } from './compile.ts';
@@ -66,7 +67,7 @@ export interface RunCommandDeps {
 }
 
 /** The simulated clouds a sandboxed run deploys to: the part of local/sandbox's Sandbox `run` uses. */
-export type RunSandbox = Pick<Sandbox, 'serve' | 'targets' | 'describeDeployed' | 'describeWorkloads' | 'callCounts' | 'artifactContent' | 'close'>;
+export type RunSandbox = Pick<Sandbox, 'serve' | 'targets' | 'describeDeployed' | 'describeWorkloads' | 'callCounts' | 'artifactContent' | 'close'> & Partial<Pick<Sandbox, 'speed' | 'now'>>;
 
 /** Parses `--judge <refId>=continue|stop[:input]`. */
 export function parseJudges(specs: readonly string[]): Map<string, JudgmentAnswer> {
@@ -181,8 +182,9 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
 
   const deploys = deps.targetStateDir !== undefined && (stageTypesOf(picked.input).some((type) => !RUNNABLE_STAGE_TYPES.includes(type as StageType)) || countsClusters(picked.input));
   let sandbox: RunSandbox | undefined;
-  let cloud: Pick<LocalRuntimeOptions, 'accounts' | 'cloudTargets' | 'artifactAccounts'> = {};
+  let cloud: Pick<LocalRuntimeOptions, 'accounts' | 'cloudTargets' | 'artifactAccounts' | 'metricsAccounts' | 'clock' | 'timeScale'> = {};
   let triggerArtifacts: readonly JsonObject[] = [];
+  let runtimeSeeds: RuntimeSeeds | undefined;
   if (options.sandbox) {
     if (!deps.startSandbox) throw new UsageError('--sandbox is not available here');
     sandbox = await deps.startSandbox();
@@ -196,8 +198,16 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
     }
     reportSandbox(served, io);
     const simulated = sandbox;
-    cloud = { accounts: served.accounts, cloudTargets: sandbox.targets, artifactAccounts: (own) => simulated.artifactContent(own) };
+    cloud = {
+      accounts: served.accounts,
+      cloudTargets: sandbox.targets,
+      artifactAccounts: (own) => simulated.artifactContent(own),
+      ...(served.metricsAccounts && served.metricsAccounts.length > 0 ? { metricsAccounts: served.metricsAccounts } : {}),
+      // The run keeps the simulated clock, so a stage that waits (a canary's intervals) waits simulated time.
+      ...(simulated.now && simulated.speed !== undefined ? { clock: { now: simulated.now }, timeScale: simulated.speed } : {}),
+    };
     triggerArtifacts = served.triggerArtifacts ?? [];
+    runtimeSeeds = served.runtimeSeeds;
   }
   let runtime: LocalRuntime;
   try {
@@ -207,6 +217,11 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
     throw error;
   }
   try {
+    if (runtimeSeeds && (runtimeSeeds.canaryConfigs.length > 0 || runtimeSeeds.standIns.length > 0)) {
+      const { seedRuntime } = await import('../../local/sandbox/runtime-seeds.ts');
+      const seeded = await seedRuntime(runtime, runtimeSeeds, deps.caller);
+      for (const resource of seeded) io.emit({ kind: 'info', message: `sandbox: seeded ${resource.kind} ${resource.id} (${resource.detail})` });
+    }
     const saved = await runtime.service.savePipeline({ config: picked.input }, deps.caller);
     if (!saved.ok) {
       if (saved.reason === 'invalid') {

@@ -124,6 +124,8 @@ export async function startKubernetesSandbox(options: { readonly speed?: number;
   const artifacts = options.artifacts ?? createSandboxArtifacts();
   const speed = options.speed ?? 30;
   const simulator = await startKubernetesSimulator({ seed: options.seed ?? 1, startTime: Date.now() });
+  // Images the sandbox knows nothing of serve as the codelab's sample app does: their SUCCESS_RATE sets their error rate.
+  simulator.setImageBehaviour('*', { successRateFromEnv: 'SUCCESS_RATE' });
   let last = performance.now();
   const ticker = setInterval(() => {
     const now = performance.now();

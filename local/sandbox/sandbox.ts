@@ -12,6 +12,8 @@ import { startAwsSandbox, type AwsSandbox, type AwsSandboxOptions, type Deployed
 import type { SandboxDescription } from './describe.ts';
 import type { DeployedWorkload, KubernetesSandbox } from './kubernetes-sandbox.ts';
 import { assumedKubernetesWorld } from './kubernetes-world.ts';
+import { assumedCanaryWorld } from './kubernetes-canary-world.ts';
+import type { RuntimeSeeds } from './runtime-seeds.ts';
 import { createSandboxArtifacts } from './sandbox-artifacts.ts';
 import type { ArtifactContentPort, ArtifactToFetch } from '../../core/ports/artifact-content.ts';
 import type { JsonObject } from '../../core/ports/execution-store.ts';
@@ -27,11 +29,16 @@ export interface Sandbox {
   /** The target of an account the sandbox serves, on whichever simulated cloud serves it. */
   readonly targets: TargetLookup;
   accounts(): readonly Account[];
-  /** Serves the accounts these pipelines name and seeds what they assume on each cloud. */
-  serve(
-    pipelines: readonly unknown[],
-    parameters?: Readonly<Record<string, string>>,
-  ): Promise<{ readonly accounts: readonly Account[]; readonly seeded: readonly SeededResource[]; readonly triggerArtifacts: readonly JsonObject[] }>;
+  /** Simulated seconds per wall-clock second. */
+  readonly speed: number;
+  /** The simulated clock a run should keep (ms since the epoch): the Kubernetes cluster's once one is served, else AWS's. */
+  now(): number;
+  /**
+   * Serves the accounts these pipelines name and seeds what they assume on each cloud; answers,
+   * besides, the metrics accounts their canary stages read (the simulated Prometheus) and what the
+   * runtime must hold before the run (local/sandbox/runtime-seeds.ts).
+   */
+  serve(pipelines: readonly unknown[], parameters?: Readonly<Record<string, string>>): Promise<ServedSandbox>;
   /** AWS clusters the last `serve`'s pipelines deploy to, as their targets describe them now. */
   describeDeployed(): Promise<DeployedCluster[]>;
   /** Kubernetes workloads in the namespaces the last `serve`'s pipelines use, now. */
@@ -45,6 +52,17 @@ export interface Sandbox {
    */
   artifactContent(fallback: ArtifactContentPort): ArtifactContentPort;
   close(): Promise<void>;
+}
+
+/** What `serve` answers. */
+export interface ServedSandbox {
+  readonly accounts: readonly Account[];
+  readonly seeded: readonly SeededResource[];
+  readonly triggerArtifacts: readonly JsonObject[];
+  /** Metrics accounts of the canary stages, on the simulated cluster's Prometheus. */
+  readonly metricsAccounts?: ReadonlyArray<{ readonly name: string; readonly type: 'prometheus'; readonly url: string }>;
+  /** Canary configs and stand-in pipelines to seed in the runtime (runtime-seeds.ts `seedRuntime`). */
+  readonly runtimeSeeds?: RuntimeSeeds;
 }
 
 /** Starts the simulated AWS now; Kubernetes on first need. */
@@ -70,13 +88,26 @@ export async function startSandbox(options: AwsSandboxOptions = {}): Promise<San
       return aws.targets(key) ?? kubernetes?.targets(key);
     },
     accounts: () => [...aws.accounts(), ...(kubernetes?.accounts() ?? [])],
+    speed: aws.speed,
+    now: () => (kubernetes && servedKubernetes ? kubernetes.simulator.now() : aws.simulator.now()),
     async serve(pipelines, parameters = {}) {
       const fromAws = await aws.serve(pipelines, parameters);
       servedKubernetes = assumedKubernetesWorld(pipelines, parameters).accounts.length > 0;
       if (!servedKubernetes && !kubernetes) return fromAws;
       const cluster = await kubernetesSandbox();
       const fromKubernetes = await cluster.serve(pipelines, parameters);
-      return { accounts: [...fromAws.accounts, ...fromKubernetes.accounts], seeded: [...fromAws.seeded, ...fromKubernetes.seeded], triggerArtifacts: fromAws.triggerArtifacts };
+      // Canary stages of a Kubernetes pipeline read the cluster's Prometheus.
+      const canaries = servedKubernetes ? assumedCanaryWorld(pipelines, parameters) : { metricsAccounts: [], canaryConfigs: [], standIns: [] };
+      const prometheus = `${cluster.simulator.url}/prometheus`;
+      const metricsAccounts = canaries.metricsAccounts.map((account) => ({ name: account.name, type: 'prometheus' as const, url: prometheus }));
+      const seededAccounts = metricsAccounts.map((account) => ({ kind: 'metrics account', id: account.name, detail: `prometheus at ${account.url}` }));
+      return {
+        accounts: [...fromAws.accounts, ...fromKubernetes.accounts],
+        seeded: [...fromAws.seeded, ...fromKubernetes.seeded, ...seededAccounts],
+        triggerArtifacts: fromAws.triggerArtifacts,
+        metricsAccounts,
+        runtimeSeeds: { canaryConfigs: canaries.canaryConfigs, standIns: canaries.standIns },
+      };
     },
     describeDeployed: () => aws.describeDeployed(),
     describeWorkloads: () => (kubernetes && servedKubernetes ? kubernetes.describeDeployed() : []),

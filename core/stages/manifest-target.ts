@@ -9,8 +9,9 @@
  * - waitForManifestToStabilize (Orca's WaitForManifestStableTask): reads each object of
  *   `outputs.manifestNamesByNamespace` until every one is stable as Spinnaker defines it
  *   (core/deploy/kubernetes/stability.ts); one that failed for good (a Deployment past its
- *   progress deadline) fails the stage with clouddriver's message. The objects, stable, become
- *   `outputs.manifests`.
+ *   progress deadline) fails the stage with clouddriver's message, and so does the wait running
+ *   out (Orca's 30 minutes, or the stage's timeout), with the reason in one line. The objects,
+ *   stable, become `outputs.manifests`.
  */
 import { apiKindOf, formatManifestName, parseManifestName } from '../deploy/kubernetes/kinds.ts';
 import { manifestStatus } from '../deploy/kubernetes/stability.ts';
@@ -19,6 +20,7 @@ import { nameOf } from '../deploy/kubernetes/objects.ts';
 import type { JsonObject } from '../ports/execution-store.ts';
 import type { KubernetesObject } from '../ports/manifests.ts';
 import { manifestFailure, manifestScope, oneLine, reportedObject, settleWaitSeconds, textAt, type ManifestTaskDeps } from './manifest-common.ts';
+import { STABLE_TIMEOUT_MS } from './manifest-deploy.ts';
 import { failed, numberFrom, running, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -88,7 +90,17 @@ export async function runWaitForManifestStable(input: TaskInput, deps: ManifestT
   const startedAt = numberFrom(input.record.runtime[STARTED_KEY]) ?? input.now;
   if (failures.length > 0) return failed(`${scope.label}: ${oneLine(failures.join('; '))}`, { context: { failedManifests: failures } });
   if (messages.length > 0) {
-    return running(settleWaitSeconds(input.now - startedAt), { context: { messages }, runtime: { [STARTED_KEY]: startedAt } });
+    const wait = settleWaitSeconds(input.now - startedAt);
+    // Fail with the reason while there is one to give: at Orca's 30 minutes, or before the next poll
+    // would pass the stage's own timeout; otherwise the poll budget or the timeout ends the stage
+    // without saying which object did not settle, nor why (a ReplicaSet has no progress deadline).
+    const stageTimeout = input.stage.stageTimeoutMs;
+    const stageStart = input.record.startTime ?? startedAt;
+    if (input.now - startedAt >= STABLE_TIMEOUT_MS || (stageTimeout !== undefined && input.now + wait * 1000 - stageStart > stageTimeout)) {
+      const limit = stageTimeout !== undefined && stageTimeout < STABLE_TIMEOUT_MS ? `${Math.round(stageTimeout / 1000)} s (stageTimeoutMs)` : '30 minutes';
+      return failed(`${scope.label}: the manifests did not become stable within ${limit}: ${oneLine(messages.join('; '))}`, { context: { messages } });
+    }
+    return running(wait, { context: { messages }, runtime: { [STARTED_KEY]: startedAt } });
   }
   const outputs: JsonObject = {
     stableManifests: touched.map(({ namespace, manifestName }) => ({ manifestName, location: namespace })),

@@ -218,6 +218,17 @@ describe('waitForManifestToStabilize', () => {
     // the old pods kept serving
     expect(podImages().filter((image) => image === 'registry.example/web:1').length).toBeGreaterThanOrEqual(1);
   });
+
+  it('fails after 30 minutes on one line naming the object that never settled and why (a ReplicaSet has no progress deadline)', async () => {
+    world.sim.setImageBehaviour('registry.example/web:broken', { neverReady: true });
+    world.sim.seed([{ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-v000', namespace: 'default' }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'registry.example/web:broken' }] } } } }]);
+    const started = world.sim.now();
+    const result = await drive({ type: 'scaleManifest', ...coordinates, manifestName: 'replicaSet web-v000', replicas: 2 });
+    expect(result.status).toBe('TERMINAL');
+    expect(result.message).not.toContain('\n');
+    expect(result.message).toMatch(/^stage 'Stage': the manifests did not become stable within 30 minutes: 'replicaSet web-v000' in 'default' for account k8s: \S/);
+    expect(world.sim.now() - started).toBeGreaterThanOrEqual(30 * 60 * 1000);
+  });
 });
 
 describe('undoRolloutManifest', () => {

@@ -5,12 +5,14 @@
  *    cluster's `criteria` picks, or every object of `kinds` matching `labelSelectors` — saves them,
  *    then deletes each (`options.cascading` true: background propagation, false: orphan;
  *    `gracePeriodSeconds`). What is gone already counts as deleted.
- * 2. waitForManifestToBeDeleted: until none of them exists any more.
+ * 2. waitForManifestToBeDeleted: until none of them exists any more; one still there on the step's
+ *    last poll (a finalizer holding it) fails the stage naming it.
  */
 import { z } from 'zod';
 import { apiKindOf, clusterMembers, formatManifestName, isTargetCriteria, labelSelectorText, manifestNamesByNamespace, nameOf, parseManifestName, selectTarget, type LabelSelector } from '../deploy/kubernetes/index.ts';
 import type { JsonObject } from '../ports/execution-store.ts';
 import { deleteTargetMode, type DeleteManifestConfig, type DeleteManifestStage } from '../pipeline/stage-types/index.ts';
+import { MANIFEST_STABLE_MAX_POLLS } from '../pipeline/stage-types/manifest-target.ts';
 import { manifestFailure, manifestScope, type ManifestScope } from './manifest-common.ts';
 import { deleteOutcome, evaluatedManifestConfig, manifestOwner, manifestWaitSeconds, refOf, type DeployManifestDeps } from './manifest-deploy-common.ts';
 import { booleanFrom, failed, numberFrom, running, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
@@ -129,5 +131,13 @@ async function waitTask(input: TaskInput<DeleteManifestStage>, scope: ManifestSc
     if (found.value !== undefined) remaining.push(nameOfRef(ref));
   }
   if (remaining.length === 0) return succeeded();
-  return running(manifestWaitSeconds(input.poll), { context: { waitingFor: `${remaining.join(', ')} to be deleted` } });
+  const wait = manifestWaitSeconds(input.poll);
+  // Fail naming what is still there while there is a reason to give: on the step's last poll, or
+  // before the next poll would pass the stage's own timeout (either would end it without the names).
+  const stageTimeout = input.stage.stageTimeoutMs;
+  const startTime = input.record.startTime ?? input.now;
+  if (input.poll >= MANIFEST_STABLE_MAX_POLLS || (stageTimeout !== undefined && input.now + wait * 1000 - startTime > stageTimeout)) {
+    return failed(`${scope.label}: ${remaining.join(', ')} still exist${remaining.length === 1 ? 's' : ''} in namespace '${scope.namespace}' after ${Math.round((input.now - startTime) / 1000)} s of waiting for the deletion (a finalizer holding it?); remove what holds it, then restart the stage`);
+  }
+  return running(wait, { context: { waitingFor: `${remaining.join(', ')} to be deleted` } });
 }

@@ -266,4 +266,12 @@ describe('deleteManifest', () => {
     const result = await drive({ type: 'deleteManifest', account: 'k8s', manifestName: 'service nothing', location: 'default' });
     expect(result.status).toBe('SUCCEEDED');
   });
+
+  it('fails on one line naming the object a finalizer holds, instead of running out of polls', async () => {
+    world.sim.seed([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', namespace: 'default', finalizers: ['example.com/hold'] } }]);
+    const result = await drive({ type: 'deleteManifest', account: 'k8s', manifestName: 'configMap held', location: 'default' });
+    expect(result.status).toBe('TERMINAL');
+    expect(result.message).not.toContain('\n');
+    expect(result.message).toMatch(/^stage 'Stage': configMap held still exists in namespace 'default' after \d+ s of waiting for the deletion \(a finalizer holding it\?\)/);
+  });
 });

@@ -10,7 +10,8 @@
  *    a second; the name is saved before the Job is created. Moniker annotations and labels are
  *    written as deployManifest writes them.
  * 2. waitOnJobCompletion: until the Job succeeded (`succeeded` reached `completions`) or failed
- *    (a `Failed` condition). Outputs: `jobStatus` (clouddriver's KubernetesJobStatus: name,
+ *    (a `Failed` condition); one still running on the step's last poll (or at the stage's timeout)
+ *    fails the stage naming the Job and its pods. Outputs: `jobStatus` (clouddriver's KubernetesJobStatus: name,
  *    location, jobState, pods, message, reason, failureDetails), `completionDetails` (exitCode,
  *    signal, message, reason), `logs` (the tail of the newest pod's log, at most
  *    MAX_JOB_LOG_CHARACTERS; the runner seals secret values in everything a task returns), and
@@ -23,6 +24,7 @@ import { annotateManifest, labelManifest } from '../deploy/kubernetes/annotation
 import { ownedPods, workloadPodSelector } from '../deploy/kubernetes/traffic.ts';
 import { readYamlText } from '../expressions/yaml-reader.ts';
 import { jobManifestProblems, type RunJobManifestStage, type RunJobStage } from '../pipeline/stage-types/index.ts';
+import { JOB_MAX_POLLS } from '../pipeline/stage-types/run-job-manifest.ts';
 import type { JsonObject } from '../ports/execution-store.ts';
 import type { KubernetesObject } from '../ports/manifests.ts';
 import {
@@ -282,7 +284,21 @@ async function waitOnJob(input: TaskInput<JobStage>, deps: JobManifestTaskDeps):
     pods: pods.pods.map((pod) => ({ name: String(objectAt(pod, 'metadata')['name'] ?? ''), phase: String(objectAt(pod, 'status')['phase'] ?? 'Unknown') })),
     ...(pods.pods[0] !== undefined ? { mostRecentPodName: String(objectAt(pods.pods[0], 'metadata')['name'] ?? '') } : {}),
   };
-  if (state === 'Running') return running(settleWaitSeconds(input.now - progress.startedAt), { context: { jobStatus } });
+  if (state === 'Running') {
+    const wait = settleWaitSeconds(input.now - progress.startedAt);
+    // Fail naming the Job and its pods while there is a reason to give: on the step's last poll, or
+    // before the next poll would pass the stage's own timeout (either would end it without them).
+    const stageTimeout = input.stage.stageTimeoutMs;
+    const stageStart = input.record.startTime ?? progress.startedAt;
+    if (input.poll >= JOB_MAX_POLLS || (stageTimeout !== undefined && input.now + wait * 1000 - stageStart > stageTimeout)) {
+      const podList = pods.pods.map((pod) => `${String(objectAt(pod, 'metadata')['name'] ?? '')} ${String(objectAt(pod, 'status')['phase'] ?? 'Unknown')}`).join(', ');
+      return failed(
+        `${label}: Job '${name}' is still running after ${Math.round((input.now - progress.startedAt) / 1000)} s (pods: ${podList || 'none'}), the longest this stage waits; set the Job's spec.activeDeadlineSeconds, or raise stageTimeoutMs`,
+        { context: { jobStatus } },
+      );
+    }
+    return running(wait, { context: { jobStatus } });
+  }
 
   const condition = failedCondition(job);
   const container = failedContainer(pods.pods);

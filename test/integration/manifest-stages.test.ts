@@ -395,6 +395,14 @@ describe('runJobManifest', () => {
     expect(metadataOf(await read('Job', name)).annotations).toMatchObject({ 'moniker.spinnaker.io/application': 'shop' });
   });
 
+  it('fails on one line naming the Job and its pods when it outlasts the stage, instead of running out of polls', async () => {
+    world.sim.setImageBehaviour('registry.example/migrate:*', { runsForMs: 48 * 3600_000 });
+    const result = await drive({ type: 'runJobManifest', account: 'k8s', manifest: job('registry.example/migrate:1') });
+    expect(result.status).toBe('TERMINAL');
+    expect(result.message).not.toContain('\n');
+    expect(result.message).toMatch(/^stage 'Stage': Job 'migrate-[a-z0-9]{5}' is still running after \d+ s \(pods: migrate-\S+ Running\), the longest this stage waits; set the Job's spec.activeDeadlineSeconds/);
+  });
+
   it('runs runJob with cloudProvider kubernetes the same way', async () => {
     world.sim.setImageBehaviour('registry.example/migrate:*', { log: 'ok\n' });
     const result = await drive({ type: 'runJob', account: 'k8s', cloudProvider: 'kubernetes', manifest: job('registry.example/migrate:1') });

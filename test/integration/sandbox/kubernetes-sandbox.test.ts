@@ -83,3 +83,22 @@ describe('the Kubernetes sandbox', () => {
     expect(callKey('GET', '/api/v1/namespaces/default')).toBe('kubernetes:GET namespaces');
   });
 });
+
+describe('the Kubernetes sandbox, on first need', () => {
+  it('starts no simulated cluster for pipelines that name no Kubernetes account, and starts one for the first that does', async () => {
+    const sandbox = await startSandbox({ speed: 100 });
+    try {
+      const waitOnly = { application: 'hello', name: 'Wait', stages: [{ refId: '1', requisiteStageRefIds: [], type: 'wait', name: 'Wait', waitTime: 1 }] };
+      const served = await sandbox.serve([waitOnly]);
+      expect(served.accounts.filter((served) => served.cloudProvider === 'kubernetes')).toEqual([]);
+      expect(sandbox.describe().kubernetes).toBeUndefined();
+      expect(sandbox.targets({ account, cloudProvider: 'kubernetes' })).toBeUndefined();
+
+      await sandbox.serve([bluegreen], { hellotag: 'v2' });
+      expect(sandbox.describe().kubernetes).toBeDefined();
+      expect(sandbox.targets({ account, cloudProvider: 'kubernetes' })).toBeDefined();
+    } finally {
+      await sandbox.close();
+    }
+  });
+});

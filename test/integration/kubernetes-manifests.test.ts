@@ -116,6 +116,29 @@ describe('apply (kubectl apply)', () => {
     expect(again.map((call) => call.method)).toEqual(['GET']);
   });
 
+  it('recreates once when a twin request recreated the object between its read and its delete', async () => {
+    value(await port.apply('k8s', configMap('twin-recreated', { a: '1' }), { owner }));
+    const recreate = { owner: 'execution-1/stage-3/recreate', mode: 'recreate' as const };
+    let twin: KubernetesObject | undefined;
+    // A second delivery of the same step, whose DELETE is sent only after its twin finished the whole recreate.
+    const rest = world.connection.rest;
+    const late = connectTo(world.sim.url, 'k8s');
+    const lateRest: typeof rest = {
+      ...late.rest,
+      send: async (request) => {
+        if (request.method === 'DELETE' && twin === undefined) twin = value(await port.apply('k8s', configMap('twin-recreated', { a: '2' }), recreate));
+        return late.rest.send(request);
+      },
+    };
+    const slow = createKubernetesManifests({ accounts: [{ ...late, rest: lateRest }] });
+    const first = await slow.apply('k8s', configMap('twin-recreated', { a: '2' }), recreate);
+    const answer = first.ok ? first : await slow.apply('k8s', configMap('twin-recreated', { a: '2' }), recreate);
+    expect(twin).toBeDefined();
+    expect(metadataOf(value(answer)).uid).toBe(metadataOf(twin!).uid);
+    const live = await port.get({ account: 'k8s', namespace: 'default', kind: 'ConfigMap', name: 'twin-recreated' });
+    expect(live.ok && live.value !== undefined ? metadataOf(live.value).uid : undefined).toBe(metadataOf(twin!).uid);
+  });
+
   it('applies server-side as field manager gennaker, forcing conflicts when asked', async () => {
     const calls = await callsDuring(async () => {
       const applied = value(await port.apply('k8s', configMap('server-side', { a: '1' }), { owner, mode: 'server-side', forceConflicts: true }));

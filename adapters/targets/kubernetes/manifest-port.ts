@@ -268,10 +268,19 @@ export function createKubernetesManifests(options: KubernetesManifestsOptions): 
       const liveMetadata = isMap(live['metadata']) ? live['metadata'] : {};
       if (liveMetadata['deletionTimestamp'] === undefined && covers(live, owned)) return live;
       if (liveMetadata['deletionTimestamp'] === undefined) {
+        // Only the object read above: a twin request may have recreated it since, and deleting
+        // that one by name would recreate it a second time.
+        const uid = typeof liveMetadata['uid'] === 'string' ? liveMetadata['uid'] : undefined;
         try {
-          await target.account.connection.rest.send({ method: 'DELETE', path: resourcePath(target.type, target.namespace, name), query: { propagationPolicy: PROPAGATION.background } });
+          await target.account.connection.rest.send({
+            method: 'DELETE',
+            path: resourcePath(target.type, target.namespace, name),
+            query: { propagationPolicy: PROPAGATION.background },
+            ...(uid !== undefined ? { body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid } } } : {}),
+          });
         } catch (error) {
           const failure = kubernetesFailure(error, `recreating ${target.label} (deleting the old one)`);
+          if (failure.reason === 'conflict') throw new Halt(refusal('unavailable', `recreating ${target.label}: it was replaced meanwhile; it will be read again`));
           if (failure.reason !== 'not-found') throw new Halt(failure);
         }
       }

@@ -6,7 +6,7 @@
  * test/support/module-log.mjs listing every module it loads.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -115,6 +115,23 @@ describe('the gennaker command at start', () => {
     expect(code).toBe(1);
     expect(loaded.some((module) => module.includes('/node_modules/@smithy/signature-v4/'))).toBe(true);
     expect(heavyIn(loaded).filter((module) => !/@aws-sdk|@smithy/.test(module))).toEqual([]);
+  });
+
+  it('runs a pipeline without the Kubernetes client when no account is on Kubernetes, and loads it for one that is', async () => {
+    const pipeline = join(work, 'hold.json');
+    writeFileSync(pipeline, JSON.stringify({ application: 'shop', name: 'Hold', stages: [{ refId: '1', type: 'wait', name: 'Pause', waitTime: 0 }] }));
+    const kubernetesClient = (loaded: readonly string[]) => loaded.filter((module) => module.includes('/node_modules/@kubernetes/client-node/'));
+    const plain = await gennaker(['run', pipeline, '--data', join(work, 'plain-data')]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(kubernetesClient(plain.loaded)).toEqual([]);
+    // An accounts file with a Kubernetes account: the client loads to connect it (here it cannot, and says so).
+    const data = join(work, 'k8s-data');
+    mkdirSync(data, { recursive: true });
+    writeFileSync(join(data, 'accounts.json'), JSON.stringify({ accounts: [{ name: 'k8s', cloudProvider: 'kubernetes', kubeconfigFile: join(work, 'missing-kubeconfig') }] }));
+    const connecting = await gennaker(['run', pipeline, '--data', data]);
+    expect(connecting.code).toBe(1);
+    expect(connecting.stderr).toMatch(/kubernetes account 'k8s'/);
+    expect(kubernetesClient(connecting.loaded).length).toBeGreaterThan(0);
   });
 
   it('loads the pipeline schemas for validate, which needs them', async () => {

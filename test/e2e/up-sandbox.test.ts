@@ -1,7 +1,8 @@
 /**
  * `gennaker up --sandbox` as a user runs it: saving the EC2 red/black example seeds the simulated
  * AWS with what it assumes, executing it through the API deploys there, and `gennaker sandbox
- * describe` shows the result (v001 serving, v000 disabled at 0). The describe route needs the
+ * describe` shows the result (v001 serving, v000 disabled at 0); Spinnaker's Kubernetes blue/green
+ * pipeline likewise on the simulated cluster. The describe route needs the
  * token, and a server without --sandbox says how to get one.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CONFORMANCE_CORPUS } from '../support/conformance.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(root, 'bin/gennaker.js');
@@ -103,6 +105,20 @@ describe('gennaker up --sandbox', () => {
     const reseeded = await gennaker(dataDir, again.endpoint, ['sandbox', 'describe']);
     expect(reseeded.output).toMatch(/webshop-prod-v000 {2}2\/4\/2 \(min\/max\/desired\) {2}instances: 2 InService/);
     expect(reseeded.output).not.toMatch(/webshop-prod-v001/);
+
+    // Kubernetes too: saving Spinnaker's blue/green pipeline starts the simulated cluster and seeds
+    // its Service and previous version; its execution deploys there, and describe shows the cluster.
+    const bluegreen = await gennaker(dataDir, again.endpoint, ['pipeline', 'save', '-f', join(CONFORMANCE_CORPUS, 'spinnaker_spinnaker_pipeline.json')]);
+    expect(bluegreen.code, bluegreen.output).toBe(0);
+    await until(() => /sandbox: seeded replicaSet default\/helloworld-v000 \(my-kubernetes-account, 3 pods Ready, behind service hellosvc/.test(again.output()), again.output);
+    expect(again.output()).toMatch(/sandbox: seeded service default\/hellosvc \(my-kubernetes-account, selects frontedBy=hellosvc\)/);
+    const deployed = await gennaker(dataDir, again.endpoint, ['pipeline', 'execute', 'helloworld', 'bluegreen', '--watch']);
+    expect(deployed.code, deployed.output).toBe(0);
+    const cluster = await gennaker(dataDir, again.endpoint, ['sandbox', 'describe']);
+    expect(cluster.output).toMatch(/simulated Kubernetes at /);
+    expect(cluster.output).toMatch(/ReplicaSet helloworld-v000 {2}1\/1 Ready/);
+    expect(cluster.output).toMatch(/ReplicaSet helloworld-v001 {2}3\/3 Ready/);
+    expect(cluster.output).toMatch(/service hellosvc \(frontedBy=hellosvc\) {2}selects 3 pods, 3 Ready: (helloworld-v001-[a-z0-9]{5}(, )?){3}/);
   });
 
   it('without --sandbox, describe exits 1 saying how to start one', async () => {

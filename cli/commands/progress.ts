@@ -4,6 +4,7 @@
  * the API commands start without the local runtime, the pipeline model or the deploy plans.
  */
 import { stageFailureReason } from '../../core/execution/failure-reason.ts';
+import { stageDepths } from '../../core/execution/stage-depths.ts';
 import type { StageProgress } from '../../core/io-host.ts';
 import type { Execution, StageRecord } from '../../core/ports/execution-store.ts';
 import { UsageError } from '../usage.ts';
@@ -27,19 +28,7 @@ export function parseParams(pairs: readonly string[]): Record<string, string> {
  */
 export function progressOf(execution: Execution, now: number, derived: (stage: StageRecord) => StageRecord[]): StageProgress[] {
   const top = execution.stages.filter((stage) => stage.parentStageId === undefined);
-  const byRef = new Map(top.map((stage) => [stage.refId, stage] as const));
-  const depths = new Map<string, number>();
-  const depthOf = (refId: string, seen: Set<string>): number => {
-    const known = depths.get(refId);
-    if (known !== undefined) return known;
-    const stage = byRef.get(refId);
-    if (!stage || seen.has(refId)) return 0;
-    seen.add(refId);
-    const parents = stage.requisiteStageRefIds.filter((parent) => byRef.has(parent));
-    const depth = parents.length === 0 ? 0 : 1 + Math.max(...parents.map((parent) => depthOf(parent, seen)));
-    depths.set(refId, depth);
-    return depth;
-  };
+  const depths = stageDepths(execution.stages);
   const line = (stage: StageRecord, depth: number): StageProgress => ({
     id: stage.id,
     refId: stage.refId,
@@ -56,7 +45,7 @@ export function progressOf(execution: Execution, now: number, derived: (stage: S
     return listed.length > 0 ? listed : derived(stage);
   };
   return top
-    .map((stage, index) => ({ stage, index, depth: depthOf(stage.refId, new Set()) }))
+    .map((stage, index) => ({ stage, index, depth: depths.get(stage.refId) ?? 0 }))
     .sort((a, b) => a.depth - b.depth || a.index - b.index)
     .flatMap(({ stage, depth }) => [line(stage, depth), ...syntheticOf(stage).map((synthetic) => line(synthetic, depth + 1))]);
 }

@@ -20,6 +20,7 @@
  */
 import type { JsonObject } from '../ports/execution-store.ts';
 import { fullMatch } from '../triggers/match.ts';
+import { stageDepths } from '../execution/stage-depths.ts';
 
 /** The fields of `matchArtifact` that take part in a match (kork's ExpectedArtifact.matches). */
 const MATCHED_FIELDS = ['type', 'name', 'version', 'location', 'reference'] as const;
@@ -162,7 +163,7 @@ interface ArtifactStage {
  */
 export function artifactsOfExecution(execution: { readonly trigger: JsonObject; readonly stages: readonly ArtifactStage[] }, options: { readonly withoutStage?: string } = {}): JsonObject[] {
   const stages = execution.stages.filter((stage) => stage.refId !== options.withoutStage);
-  const depth = graphDepths(stages);
+  const depth = stageDepths(stages);
   // Deepest first; among equals, the later one in the execution first (its stages keep the pipeline's order).
   const ordered = stages.map((stage, index) => ({ stage, index })).sort((a, b) => (depth.get(b.stage.refId) ?? 0) - (depth.get(a.stage.refId) ?? 0) || b.index - a.index);
   const found: JsonObject[] = [];
@@ -173,24 +174,6 @@ export function artifactsOfExecution(execution: { readonly trigger: JsonObject; 
   for (const artifact of objects(execution.trigger['artifacts'])) add(artifact);
   for (const expected of objects(execution.trigger['resolvedExpectedArtifacts'])) if (isObject(expected['boundArtifact'])) add(expected['boundArtifact']);
   return found;
-}
-
-/** Each stage's distance from the roots of its graph (synthetic stages sit at their parent's depth). */
-function graphDepths(stages: readonly ArtifactStage[]): Map<string, number> {
-  const byRef = new Map(stages.filter((stage) => stage.parentStageId === undefined).map((stage) => [stage.refId, stage] as const));
-  const depths = new Map<string, number>();
-  const depthOf = (refId: string, seen: Set<string>): number => {
-    const known = depths.get(refId);
-    if (known !== undefined) return known;
-    const stage = byRef.get(refId);
-    if (!stage || seen.has(refId)) return 0;
-    seen.add(refId);
-    const depth = stage.requisiteStageRefIds.reduce((deepest, parent) => Math.max(deepest, depthOf(parent, seen) + 1), 0);
-    depths.set(refId, depth);
-    return depth;
-  };
-  for (const refId of byRef.keys()) depthOf(refId, new Set());
-  return depths;
 }
 
 /**

@@ -180,16 +180,11 @@ function runPods(ctx: ControllerContext, podType: ResourceType): number | undefi
         podIPs: [{ ip: podIp(uid) }],
         startTime: isoSeconds(times.startAt),
         qosClass: 'BestEffort',
-        containerStatuses: containers.map((c) => ({
-          name: c['name'] ?? '',
-          image: c['image'] ?? '',
-          imageID: `docker-pullable://${String(c['image'] ?? '')}`,
-          containerID: `containerd://${uid.replace(/-/g, '')}`,
+        containerStatuses: startedContainers(containers, uid, {
           ready: false,
-          restartCount: 0,
           started: false,
-          state: { terminated: { exitCode: times.exitCode, reason: failed ? 'Error' : 'Completed', startedAt: isoSeconds(times.startAt), finishedAt: isoSeconds(times.endAt!), containerID: `containerd://${uid.replace(/-/g, '')}` } },
-        })),
+          state: { terminated: { exitCode: times.exitCode, reason: failed ? 'Error' : 'Completed', startedAt: isoSeconds(times.startAt), finishedAt: isoSeconds(times.endAt!), containerID: containerId(uid) } },
+        }),
       };
     } else {
       const ready = !terminating(pod) && times.readyAt !== undefined && now >= times.readyAt;
@@ -210,16 +205,7 @@ function runPods(ctx: ControllerContext, podType: ResourceType): number | undefi
         podIPs: [{ ip: podIp(uid) }],
         startTime: isoSeconds(times.startAt),
         qosClass: 'BestEffort',
-        containerStatuses: containers.map((c) => ({
-          name: c['name'] ?? '',
-          image: c['image'] ?? '',
-          imageID: `docker-pullable://${String(c['image'] ?? '')}`,
-          containerID: `containerd://${uid.replace(/-/g, '')}`,
-          ready,
-          restartCount: 0,
-          started: true,
-          state: { running: { startedAt: isoSeconds(times.startAt) } },
-        })),
+        containerStatuses: startedContainers(containers, uid, { ready, started: true, state: { running: { startedAt: isoSeconds(times.startAt) } } }),
       };
     }
     // Conditions without a reason drop the key; keep the shape stable for equality.
@@ -230,6 +216,25 @@ function runPods(ctx: ControllerContext, podType: ResourceType): number | undefi
     ctx.cluster.write(podType, updated);
   }
   return next;
+}
+
+/** The container id the kubelet reports for a pod's containers. */
+function containerId(uid: string): string {
+  return `containerd://${uid.replace(/-/g, '')}`;
+}
+
+/** `status.containerStatuses` of a pod whose containers have started: each container's identity, and the state given. */
+function startedContainers(containers: readonly JsonMap[], uid: string, status: { readonly ready: boolean; readonly started: boolean; readonly state: JsonMap }): JsonMap[] {
+  return containers.map((c) => ({
+    name: c['name'] ?? '',
+    image: c['image'] ?? '',
+    imageID: `docker-pullable://${String(c['image'] ?? '')}`,
+    containerID: containerId(uid),
+    ready: status.ready,
+    restartCount: 0,
+    started: status.started,
+    state: status.state,
+  }));
 }
 
 /** When each pod turned Ready, in simulated ms (for availability and scale-down ranking). */

@@ -77,6 +77,15 @@ export interface CreateServerGroupRequest extends ClusterRef {
   readonly provider: Readonly<Record<string, unknown>>;
   /** Create out of traffic (rolling red/black, canaries). @default false: in traffic once Up */
   readonly disabled?: boolean;
+  /**
+   * cloneServerGroup (Orca's CloneServerGroupStage, clouddriver's copy-last operations): start from
+   * this existing server group's settings as the cloud holds them (launch template, task
+   * definition, instance template, load balancers...), each field of `provider` the stage sets
+   * overriding the copied one and `artifact`, when given, replacing what it runs. Same account;
+   * the location may differ. Answers `not-found` when the source does not exist, `unsupported`
+   * when `capabilities.clone` is false.
+   */
+  readonly source?: ServerGroupRef;
 }
 
 export interface InstanceDescription {
@@ -167,6 +176,8 @@ export interface ServerGroupCapabilities {
    * @default false: a deploy without an artifact fails before any call
    */
   readonly imageFromProviderFields?: boolean;
+  /** `create` honours `source` (cloneServerGroup). @default false */
+  readonly clone?: boolean;
 }
 
 /**

@@ -10,7 +10,9 @@
  *     { "name": "prod", "cloudProvider": "aws", "regions": ["us-east-1"],
  *       "assumeRole": "arn:aws:iam::123456789012:role/gennaker-deploy", "externalId": "gennaker-prod" },
  *     { "name": "k8s-prod", "cloudProvider": "kubernetes", "kubeconfigFile": "~/.kube/config",
- *       "context": "prod", "namespaces": ["web", "jobs"] } ] }
+ *       "context": "prod", "namespaces": ["web", "jobs"] },
+ *     { "name": "gce-prod", "cloudProvider": "gce", "project": "my-project", "regions": ["us-central1"],
+ *       "jsonPath": "~/.gce/prod-key.json", "imageProjects": ["ubuntu-os-cloud"] } ] }
  * ```
  *
  * The AWS account map (CDK context `accounts`, env `ACCOUNTS`): a role ARN, or the same fields
@@ -24,7 +26,7 @@
  * ```
  */
 import { pointerJoin, showValue, type ValidationIssue } from '../issues.ts';
-import type { Account } from '../ports/accounts.ts';
+import type { Account, GceAccountSettings } from '../ports/accounts.ts';
 import { BUILT_IN_LOCAL_ACCOUNT } from './registry.ts';
 
 /** Clouds an account may name (Spinnaker's provider names; Lambda is `aws`). */
@@ -38,6 +40,16 @@ const ACCOUNT_FIELDS = ['name', 'cloudProvider', 'accountType', 'environment', '
  * parses them (adapters/targets/kubernetes/config.ts); the composition root reports its issues.
  */
 export const KUBERNETES_FIELDS = ['kubeconfigFile', 'kubeconfig', 'context', 'serviceAccount', 'namespaces', 'eks'] as const;
+
+/**
+ * The fields only a `gce` account has, as clouddriver's Google accounts name them: the project it
+ * deploys into, the service account key file (`jsonPath`; without it, Application Default
+ * Credentials), and the projects images are looked up in besides its own (`imageProjects`).
+ */
+export const GCE_FIELDS = ['project', 'jsonPath', 'imageProjects'] as const;
+
+/** A Google Cloud project id (6-30 lowercase letters, digits and hyphens; optionally domain-scoped, `example.com:my-project`). */
+const GCE_PROJECT = /^(?:[a-z0-9][a-z0-9.-]{0,62}:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
 /** What an account name may be: it appears in URLs (`/credentials/{account}`) and keys. */
 export const ACCOUNT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -90,13 +102,18 @@ export function parseAccountsFile(input: unknown, options: ParseAccountsOptions 
     }
     const before = issues.length;
     const isKubernetes = entry['cloudProvider'] === 'kubernetes';
+    const isGce = entry['cloudProvider'] === 'gce';
     for (const key of Object.keys(entry)) {
       if ((KUBERNETES_FIELDS as readonly string[]).includes(key)) {
         if (!isKubernetes) issues.push(issue(pointerJoin(at, key), `'${key}' is a field of kubernetes accounts only; remove it, or set cloudProvider to "kubernetes"`));
+      } else if ((GCE_FIELDS as readonly string[]).includes(key)) {
+        if (!isGce) issues.push(issue(pointerJoin(at, key), `'${key}' is a field of gce accounts only; remove it, or set cloudProvider to "gce"`));
       } else if (!(ACCOUNT_FIELDS as readonly string[]).includes(key)) {
-        issues.push(issue(pointerJoin(at, key), `unknown field '${key}'; an account has ${[...ACCOUNT_FIELDS, ...(isKubernetes ? KUBERNETES_FIELDS : [])].join(', ')}`));
+        const own = isKubernetes ? KUBERNETES_FIELDS : isGce ? GCE_FIELDS : [];
+        issues.push(issue(pointerJoin(at, key), `unknown field '${key}'; an account has ${[...ACCOUNT_FIELDS, ...own].join(', ')}`));
       }
     }
+    const gce = isGce ? gceFields(entry, at, issues) : undefined;
     const name = entry['name'];
     if (typeof name !== 'string' || !ACCOUNT_NAME.test(name)) {
       issues.push(issue(pointerJoin(at, 'name'), `name is ${showValue(name)}; use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. "staging"`, name));
@@ -143,10 +160,33 @@ export function parseAccountsFile(input: unknown, options: ParseAccountsOptions 
       ...(assumeRole !== undefined ? { assumeRole } : {}),
       ...(externalId !== undefined ? { externalId } : {}),
       ...(kubernetes ? { kubernetes } : {}),
+      ...(gce ? { gce } : {}),
     });
   }
   // A file with a problem is refused whole: half a list of accounts would refuse pipelines for the wrong reason.
   return issues.length > 0 ? { accounts: [], issues } : { accounts, issues };
+}
+
+/** A `gce` account's own fields, checked: `project` is required, `imageProjects` a list of project ids. */
+function gceFields(entry: Record<string, unknown>, at: string, issues: ValidationIssue[]): GceAccountSettings | undefined {
+  const before = issues.length;
+  const project = entry['project'];
+  if (project === undefined) {
+    issues.push({ pointer: pointerJoin(at, 'project'), code: 'required', severity: 'error', message: `project is missing; a gce account deploys into one Google Cloud project: give its id, e.g. "my-project"` });
+  } else if (typeof project !== 'string' || !GCE_PROJECT.test(project)) {
+    issues.push(issue(pointerJoin(at, 'project'), `project is ${showValue(project)}, not a Google Cloud project id; use 6-30 lowercase letters, digits and hyphens, starting with a letter, e.g. "my-project"`, project));
+  }
+  const jsonPath = optionalText(entry, 'jsonPath', at, issues);
+  const imageProjects = entry['imageProjects'];
+  if (imageProjects !== undefined && !(Array.isArray(imageProjects) && imageProjects.every((value) => typeof value === 'string' && GCE_PROJECT.test(value)))) {
+    issues.push(issue(pointerJoin(at, 'imageProjects'), `imageProjects is ${showValue(imageProjects)}; give a list of Google Cloud project ids to find images in, e.g. ["ubuntu-os-cloud"]`, imageProjects));
+  }
+  if (issues.length > before) return undefined;
+  return {
+    project: project as string,
+    ...(jsonPath !== undefined ? { jsonPath } : {}),
+    ...(imageProjects !== undefined ? { imageProjects: imageProjects as string[] } : {}),
+  };
 }
 
 /** The target kinds an account of an AWS deployment may be: EC2 Auto Scaling groups and Lambda functions, or ECS services. */

@@ -33,6 +33,18 @@ export interface Account {
    * them. Not shown by the API (an inline kubeconfig may hold credentials).
    */
   readonly kubernetes?: Readonly<Record<string, unknown>>;
+  /** Where a `gce` account deploys and how it signs in. Not shown by the API. */
+  readonly gce?: GceAccountSettings;
+}
+
+/** A `gce` account's own settings, as clouddriver's Google accounts name them. */
+export interface GceAccountSettings {
+  /** The Google Cloud project it deploys into. */
+  readonly project: string;
+  /** A service account key file; absent: Application Default Credentials. */
+  readonly jsonPath?: string;
+  /** Projects searched for images besides `project` (`ubuntu-os-cloud`...). */
+  readonly imageProjects?: readonly string[];
 }
 
 /** The accounts this Gennaker knows, by name (exact, as Spinnaker compares them). */

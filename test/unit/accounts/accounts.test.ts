@@ -45,6 +45,35 @@ describe('the accounts file', () => {
     expect(JSON.stringify(toGateAccount(parsed.accounts[0]!))).not.toContain('kubeconfig');
   });
 
+  it("carries a gce account's project, key file and image projects through, and never shows them", () => {
+    const parsed = parseAccountsFile({
+      accounts: [{ name: 'gce-prod', cloudProvider: 'gce', regions: ['us-central1'], project: 'my-project', jsonPath: '/keys/prod.json', imageProjects: ['ubuntu-os-cloud'] }],
+    });
+    expect(parsed.issues).toEqual([]);
+    expect(parsed.accounts).toEqual([
+      {
+        name: 'gce-prod',
+        cloudProvider: 'gce',
+        accountType: 'gce-prod',
+        environment: 'gce-prod',
+        regions: ['us-central1'],
+        gce: { project: 'my-project', jsonPath: '/keys/prod.json', imageProjects: ['ubuntu-os-cloud'] },
+      },
+    ]);
+    expect(JSON.stringify(toGateAccount(parsed.accounts[0]!))).not.toMatch(/jsonPath|prod\.json/);
+  });
+
+  it.each([
+    ['without a project', { name: 'g', cloudProvider: 'gce', regions: ['us-central1'] }, '/accounts/0/project', 'project is missing; a gce account deploys into one Google Cloud project: give its id, e.g. "my-project"'],
+    ['with a project id GCE refuses', { name: 'g', cloudProvider: 'gce', regions: ['us-central1'], project: 'My Project' }, '/accounts/0/project', `project is 'My Project', not a Google Cloud project id; use 6-30 lowercase letters, digits and hyphens, starting with a letter, e.g. "my-project"`],
+    ['with image projects as one string', { name: 'g', cloudProvider: 'gce', regions: ['us-central1'], project: 'my-project', imageProjects: 'ubuntu-os-cloud' }, '/accounts/0/imageProjects', `imageProjects is 'ubuntu-os-cloud'; give a list of Google Cloud project ids to find images in, e.g. ["ubuntu-os-cloud"]`],
+    ['with a gce field on an aws account', { name: 'g', cloudProvider: 'aws', regions: ['us-east-1'], project: 'my-project' }, '/accounts/0/project', `'project' is a field of gce accounts only; remove it, or set cloudProvider to "gce"`],
+  ])('refuses a gce account %s, naming the field', (_what, entry, pointer, message) => {
+    const parsed = parseAccountsFile({ accounts: [entry] });
+    expect(parsed.issues.map((issue) => [issue.pointer, issue.message])).toEqual([[pointer, message]]);
+    expect(parsed.accounts).toEqual([]);
+  });
+
   it('refuses kubernetes fields on an account of another cloud, naming the field', () => {
     const parsed = parseAccountsFile({ accounts: [{ name: 'a', cloudProvider: 'aws', regions: ['x'], kubeconfigFile: '/k' }] });
     expect(parsed.issues.map((issue) => [issue.pointer, issue.message])).toEqual([['/accounts/0/kubeconfigFile', `'kubeconfigFile' is a field of kubernetes accounts only; remove it, or set cloudProvider to "kubernetes"`]]);
@@ -58,7 +87,7 @@ describe('the accounts file', () => {
     ['a name with a space', { accounts: [{ name: 'prod east', cloudProvider: 'local' }] }, '/accounts/0/name', "name is 'prod east'; use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. \"staging\""],
     ['a name listed twice', { accounts: [{ name: 'a', cloudProvider: 'local' }, { name: 'a', cloudProvider: 'local' }] }, '/accounts/1/name', "account 'a' is listed twice; keep one"],
     ['an unknown cloud', { accounts: [{ name: 'a', cloudProvider: 'azure', regions: ['x'] }] }, '/accounts/0/cloudProvider', "cloudProvider is 'azure'; use one of local, aws, ecs, gce, kubernetes"],
-    ['a cloud account without regions', { accounts: [{ name: 'a', cloudProvider: 'gce' }] }, '/accounts/0/regions', "'regions' is required for a gce account; list where it may deploy, e.g. [\"us-east-1\"]"],
+    ['a cloud account without regions', { accounts: [{ name: 'a', cloudProvider: 'gce', project: 'my-project' }] }, '/accounts/0/regions', "'regions' is required for a gce account; list where it may deploy, e.g. [\"us-east-1\"]"],
     ['empty regions', { accounts: [{ name: 'a', cloudProvider: 'aws', regions: [] }] }, '/accounts/0/regions', 'regions is []; give a list of region names, e.g. ["us-east-1"]'],
     ['a user ARN as role', { accounts: [{ name: 'a', cloudProvider: 'aws', regions: ['x'], assumeRole: 'arn:aws:iam::210987654321:user/me' }] }, '/accounts/0/assumeRole', "assumeRole is 'arn:aws:iam::210987654321:user/me', not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>"],
   ])('refuses %s, naming the pointer and the fix', (_what, input, pointer, message) => {

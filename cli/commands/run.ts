@@ -17,6 +17,8 @@ import type { Execution, JsonObject, StageRecord } from '../../core/ports/execut
 import type { LocalRuntime, LocalRuntimeOptions } from '../../local/wiring.ts';
 import type { DeployedCluster, DeployedWorkload, Sandbox } from '../../local/sandbox/sandbox.ts';
 import type { RuntimeSeeds } from '../../local/sandbox/runtime-seeds.ts';
+import { describeCapacity, startCapacityWatch, type CapacityWatch } from '../../local/sandbox/capacity-watch.ts';
+import { clusterName } from '../../core/deploy/names.ts';
 import type { LoadedDocument } from '../pipeline-files.ts';
 import { EXIT, UsageError } from '../usage.ts';
 import { pickPipeline } from './compile.ts';
@@ -67,7 +69,10 @@ export interface RunCommandDeps {
 }
 
 /** The simulated clouds a sandboxed run deploys to: the part of local/sandbox's Sandbox `run` uses. */
-export type RunSandbox = Pick<Sandbox, 'serve' | 'targets' | 'describeDeployed' | 'describeWorkloads' | 'callCounts' | 'artifactContent' | 'close'> & Partial<Pick<Sandbox, 'speed' | 'now'>>;
+export type RunSandbox = Pick<Sandbox, 'serve' | 'targets' | 'describeDeployed' | 'describeWorkloads' | 'callCounts' | 'artifactContent' | 'close'> & Partial<Pick<Sandbox, 'speed' | 'now' | 'servingCapacity'>>;
+
+/** How often a sandboxed run samples each cluster's healthy capacity in traffic (wall-clock ms). */
+const CAPACITY_SAMPLE_MS = 20;
 
 /** Parses `--judge <refId>=continue|stop[:input]`. */
 export function parseJudges(specs: readonly string[]): Map<string, JudgmentAnswer> {
@@ -246,8 +251,14 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
       io.emit({ kind: 'error', message: started.message });
       return EXIT.failed;
     }
-    const final = await follow(runtime, started.executionId, saved.saved.name, judges, io, deps);
-    await runtime.idle();
+    const watch = sandbox ? watchCapacity(sandbox, runtime, picked.input) : undefined;
+    let final: Execution;
+    try {
+      final = await follow(runtime, started.executionId, saved.saved.name, judges, io, deps);
+      await runtime.idle();
+    } finally {
+      for (const record of (await watch?.stop()) ?? []) io.emit({ kind: 'info', message: describeCapacity(record) });
+    }
     // Shown, never stored, redacted: the terminal is an execution's history too.
     const execution = redactExecution((await runtime.store.getExecution(started.executionId)) ?? final);
     if (options.json) io.emit({ kind: 'data', text: JSON.stringify(toOrcaExecution(execution), null, 2) });
@@ -273,6 +284,46 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
       }
     }
   }
+}
+
+/**
+ * Samples, while the run goes, the healthy capacity in traffic of every cluster it deploys to:
+ * the simulated clouds' from their own state, the local target's from its load balancer.
+ */
+function watchCapacity(sandbox: RunSandbox, runtime: LocalRuntime, pipeline: unknown): CapacityWatch | undefined {
+  const local = localClusters(pipeline);
+  if (!sandbox.servingCapacity && local.length === 0) return undefined;
+  const read = async () => {
+    const samples = [...(sandbox.servingCapacity?.() ?? [])];
+    for (const cluster of local) {
+      const described = await runtime.targets?.({ account: cluster.account, cloudProvider: 'local' })?.serverGroups.describeCluster({ account: cluster.account, location: 'local', cluster: cluster.name });
+      if (!described?.ok) continue;
+      const healthy = described.cluster.serverGroups
+        .filter((group) => !group.disabled)
+        .flatMap((group) => group.instances)
+        .filter((instance) => instance.health === 'Up' && instance.outOfService !== true && instance.draining !== true).length;
+      samples.push({ cluster: `${cluster.name} (${cluster.account}, local)`, healthy });
+    }
+    return samples;
+  };
+  return startCapacityWatch(read, { everyMs: CAPACITY_SAMPLE_MS, now: sandbox.now ?? Date.now });
+}
+
+/** The clusters a pipeline's deploy stages make on the local target (cloudProvider `local`). */
+function localClusters(pipeline: unknown): Array<{ readonly account: string; readonly name: string }> {
+  const stages = isObject(pipeline) && Array.isArray(pipeline['stages']) ? pipeline['stages'].filter(isObject) : [];
+  const found = new Map<string, { account: string; name: string }>();
+  for (const stage of stages) {
+    for (const entry of Array.isArray(stage['clusters']) ? stage['clusters'].filter(isObject) : []) {
+      const provider = entry['cloudProvider'] ?? entry['provider'];
+      const account = typeof entry['account'] === 'string' ? entry['account'] : undefined;
+      const application = typeof entry['application'] === 'string' ? entry['application'] : undefined;
+      if (provider !== 'local' || !account || !application || `${account}${application}`.includes('${')) continue;
+      const name = clusterName(application, typeof entry['stack'] === 'string' ? entry['stack'] : undefined, typeof entry['freeFormDetails'] === 'string' ? entry['freeFormDetails'] : undefined);
+      found.set(`${account}/${name}`, { account, name });
+    }
+  }
+  return [...found.values()];
 }
 
 /** What a sandboxed run is about to deploy to, and what was made to exist for it. */

@@ -23,6 +23,7 @@ import { clusterName, serverGroupName } from '../../core/deploy/names.ts';
 import { resolveExpectedArtifacts } from '../../core/deploy/expected-artifacts.ts';
 import type { JsonObject } from '../../core/ports/execution-store.ts';
 import { bindProviderFields } from '../../core/stages/provider-bindings.ts';
+import type { ServingSample } from './capacity-watch.ts';
 import { describeSnapshot, type SandboxDescription } from './describe.ts';
 import { createSandboxArtifacts, SANDBOX_PREVIOUS_TAG, type SandboxArtifacts } from './sandbox-artifacts.ts';
 import { assumedWorld, type AssumedLiveFunction, type AssumedServingGroup, type AssumedWorld, type SandboxCloud } from './world.ts';
@@ -97,6 +98,11 @@ export interface AwsSandbox {
   ): Promise<{ readonly accounts: readonly Account[]; readonly seeded: readonly SeededResource[]; readonly triggerArtifacts: readonly JsonObject[] }>;
   /** The clusters the last `serve`'s pipelines deploy to, as their targets describe them now (what a run left behind). */
   describeDeployed(): Promise<DeployedCluster[]>;
+  /**
+   * Healthy instances (tasks) in traffic per cluster the last `serve`'s pipelines deploy to, read
+   * from the simulator's state (targets `healthy` in a target group), not through the targets.
+   */
+  servingCapacity(): ServingSample[];
   /** The calls made since the last `serve` (what the run did, not the seeding), counted by `service:Action`, most first. */
   callCounts(): Array<{ readonly call: string; readonly count: number }>;
   /** What the simulated clouds hold now (`gennaker sandbox describe`). */
@@ -365,6 +371,23 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
         found.push({ account: group.account, region: group.region, cluster, serverGroups });
       }
       return found;
+    },
+    servingCapacity() {
+      const services = simulator.snapshot().services;
+      const list = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : []);
+      // What a load balancer sends traffic to: targets in state healthy, by id (instance id or task IP).
+      const healthy = new Set(list(services['elasticloadbalancing']?.['targetGroups']).flatMap((group) => list(group['targets']).filter((target) => target['state'] === 'healthy').map((target) => String(target['id']))));
+      const groups = list(services['autoscaling']?.['autoScalingGroups']);
+      const ecsServices = list(services['ecs']?.['services']);
+      return deployed.map((group) => {
+        const cluster = clusterName(group.application, group.stack, group.detail);
+        const member = new RegExp(`^${cluster.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-v\\d{3}$`);
+        const ids =
+          group.cloud === 'ecs'
+            ? ecsServices.filter((service) => member.test(String(service['name'])) && service['region'] === group.region).flatMap((service) => list(service['tasks']).map((task) => String(task['ip'])))
+            : groups.filter((asg) => member.test(String(asg['name']))).flatMap((asg) => list(asg['instances']).map((instance) => String(instance['instanceId'])));
+        return { cluster: `${cluster} (${group.account}, ${group.region})`, healthy: ids.filter((id) => healthy.has(id)).length };
+      });
     },
     callCounts() {
       const counts = new Map<string, number>();

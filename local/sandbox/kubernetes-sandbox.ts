@@ -8,6 +8,7 @@
  * written as Spinnaker would have written it. Nothing else is, so a name the pipeline gets wrong
  * fails as the cluster would fail it.
  */
+import type { ServingSample } from './capacity-watch.ts';
 import { stringify } from 'yaml';
 import { createKubernetesTargets } from '../../adapters/targets/kubernetes/kubernetes-targets.ts';
 import { connectKubernetesAccount } from '../../adapters/targets/kubernetes/connect.ts';
@@ -51,6 +52,8 @@ export interface KubernetesSandbox {
   describeDeployed(): DeployedWorkload[];
   /** The API calls since the last `serve`, counted by `kubernetes:<METHOD> <resource>`, most first. */
   callCounts(): Array<{ readonly call: string; readonly count: number }>;
+  /** Ready pods each Service of the namespaces in use selects, read from the simulator's state. */
+  servingCapacity(): ServingSample[];
   describe(): KubernetesDescription;
   close(): Promise<void>;
 }
@@ -263,6 +266,12 @@ export async function startKubernetesSandbox(options: { readonly speed?: number;
       namespacesInUse = world.accounts.flatMap((account) => account.namespaces.map((namespace) => ({ account: account.name, namespace })));
       const named = new Set(world.accounts.map((account) => account.name));
       return { accounts: [...served.values()].map((entry) => entry.account).filter((account) => named.has(account.name)), seeded };
+    },
+    servingCapacity() {
+      const description = simulator.describe();
+      return namespacesInUse.flatMap(({ account, namespace }) =>
+        (description.namespaces.find((candidate) => candidate.name === namespace)?.services ?? []).map((service) => ({ cluster: `service ${service.name} (${account}, ${namespace})`, healthy: service.ready.length })),
+      );
     },
     describeDeployed() {
       const description = simulator.describe();

@@ -9,6 +9,7 @@ import type { Account } from '../../core/ports/accounts.ts';
 import type { TargetLookup } from '../../core/ports/target.ts';
 import type { KubernetesDescription } from '../../sandbox/kubernetes/server.ts';
 import { startAwsSandbox, type AwsSandbox, type AwsSandboxOptions, type DeployedCluster, type SeededResource } from './aws-sandbox.ts';
+import type { ServingSample } from './capacity-watch.ts';
 import type { SandboxDescription } from './describe.ts';
 import type { DeployedWorkload, KubernetesSandbox } from './kubernetes-sandbox.ts';
 import { assumedKubernetesWorld } from './kubernetes-world.ts';
@@ -43,6 +44,8 @@ export interface Sandbox {
   describeDeployed(): Promise<DeployedCluster[]>;
   /** Kubernetes workloads in the namespaces the last `serve`'s pipelines use, now. */
   describeWorkloads(): DeployedWorkload[];
+  /** Healthy capacity in traffic per cluster (Service) the last `serve`'s pipelines use, from the simulators' own state. */
+  servingCapacity(): ServingSample[];
   /** The calls since the last `serve`, on every cloud, most first. */
   callCounts(): Array<{ readonly call: string; readonly count: number }>;
   describe(): FullSandboxDescription;
@@ -111,6 +114,7 @@ export async function startSandbox(options: AwsSandboxOptions = {}): Promise<San
     },
     describeDeployed: () => aws.describeDeployed(),
     describeWorkloads: () => (kubernetes && servedKubernetes ? kubernetes.describeDeployed() : []),
+    servingCapacity: () => [...aws.servingCapacity(), ...(kubernetes && servedKubernetes ? kubernetes.servingCapacity() : [])],
     callCounts: () => [...aws.callCounts(), ...(kubernetes?.callCounts() ?? [])].sort((a, b) => b.count - a.count || a.call.localeCompare(b.call)),
     describe: () => ({ ...aws.describe(), ...(kubernetes ? { kubernetes: kubernetes.describe() } : {}) }),
     artifactContent: (fallback) => ({

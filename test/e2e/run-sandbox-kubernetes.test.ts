@@ -42,6 +42,8 @@ describe('gennaker run --sandbox on Kubernetes', () => {
     expect(blue).toContain('service default/hellosvc (my-kubernetes-account, selects frontedBy=hellosvc)');
     expect(blue).toContain('replicaSet default/helloworld-v000 (my-kubernetes-account, 3 pods Ready, behind service hellosvc, the version before the run)');
     expect(blue).toContain("pipeline 'bluegreen' SUCCEEDED");
+    // Blue/green by labels: the Service always selected ready pods.
+    expect(blue).toMatch(/sandbox: cluster service hellosvc \(my-kubernetes-account, default\) always had healthy capacity in traffic during the run \(at least \d healthy, \d+ samples\)/);
     expect(blue).toMatch(/ReplicaSet helloworld-v000\s+no traffic, 1\/1 Ready, runs us-docker\.pkg\.dev\/spinnaker-community\/codelabs\/helloworld:sandbox-previous/);
     expect(blue).toMatch(/ReplicaSet helloworld-v001\s+serving, 3\/3 Ready, runs us-docker\.pkg\.dev\/spinnaker-community\/codelabs\/helloworld:v2/);
     // One new version; the disable patched the old ReplicaSet's template and each of its 3 pods; the scale went through /scale.

@@ -44,6 +44,8 @@ describe('gennaker run --sandbox', () => {
     expect(execution.status).toBe('SUCCEEDED');
     const deploy = execution.stages.find((stage) => stage.type === 'deploy');
     expect(deploy?.context['deploy.server.groups']).toEqual({ 'us-west-2': ['webshop-prod-v001'] });
+    // The red/black never left the target group without a healthy instance, as the simulator's own target health shows.
+    expect(output).toMatch(/sandbox: cluster webshop-prod \(my-aws-prod, us-west-2\) always had healthy capacity in traffic during the run \(at least 2 healthy, \d+ samples\)/);
 
     // The calls of the run only (the seeding's are not counted), as clouddriver makes them.
     expect(output).toMatch(/sandbox: the run made \d+ cloud calls, by API action:/);

@@ -3,6 +3,9 @@
  * (in-memory store), showing live stage progress, answering manual judgments from `--judge` or
  * a prompt, and exiting 0 only when the execution SUCCEEDED.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Caller } from '../../core/execution/execution-service-api.ts';
 import { executionFailureReason } from '../../core/execution/failure-reason.ts';
 import { toOrcaExecution } from '../../core/execution/orca-shape.ts';
@@ -214,14 +217,22 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
     triggerArtifacts = served.triggerArtifacts ?? [];
     runtimeSeeds = served.runtimeSeeds;
   }
+  // A sandboxed run's local deploys go to a scratch target whose instances stop when the run ends.
+  const scratch = sandbox && deploys ? await mkdtemp(join(tmpdir(), 'gennaker-sandbox-local-')) : undefined;
   let runtime: LocalRuntime;
   try {
-    runtime = await deps.createRuntime({ io, ...cloud, ...(deploys ? { localTarget: { stateDir: deps.targetStateDir! } } : {}) });
+    runtime = await deps.createRuntime({ io, ...cloud, ...(deploys ? { localTarget: { stateDir: scratch ?? deps.targetStateDir! } } : {}) });
   } catch (error) {
     await sandbox?.close();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
     throw error;
   }
   try {
+    if (sandbox) {
+      const { assumedLocalServing, seedLocalServing } = await import('../../local/sandbox/local-seeds.ts');
+      const assumed = assumedLocalServing([picked.input], parameters);
+      for (const resource of assumed.length > 0 ? await seedLocalServing(runtime.targets, assumed) : []) io.emit({ kind: 'info', message: `sandbox: seeded ${resource.kind} ${resource.id} (${resource.detail})` });
+    }
     if (runtimeSeeds && (runtimeSeeds.canaryConfigs.length > 0 || runtimeSeeds.standIns.length > 0)) {
       const { seedRuntime } = await import('../../local/sandbox/runtime-seeds.ts');
       const seeded = await seedRuntime(runtime, runtimeSeeds, deps.caller);
@@ -271,7 +282,13 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
     if (!options.json) io.emit({ kind: 'info', message: `pipeline '${execution.name}' SUCCEEDED` });
     return EXIT.ok;
   } finally {
+    if (scratch) {
+      // What the run left on the local target, before its instances stop with the run.
+      reportDeployed(await describeLocal(runtime, picked.input), io);
+      await runtime.target?.destroyAll();
+    }
     await runtime.close();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
     if (sandbox) {
       // Counted before the clusters are described for the report: those reads are not the run's.
       const calls = sandbox.callCounts();
@@ -309,6 +326,34 @@ function watchCapacity(sandbox: RunSandbox, runtime: LocalRuntime, pipeline: unk
   return startCapacityWatch(read, { everyMs: CAPACITY_SAMPLE_MS, now: sandbox.now ?? Date.now });
 }
 
+/** The local clusters the pipeline deploys to, as the local target describes them now. */
+async function describeLocal(runtime: LocalRuntime, pipeline: unknown): Promise<DeployedCluster[]> {
+  const found: DeployedCluster[] = [];
+  for (const cluster of localClusters(pipeline)) {
+    const described = await runtime.targets?.({ account: cluster.account, cloudProvider: 'local' })?.serverGroups.describeCluster({ account: cluster.account, location: 'local', cluster: cluster.name });
+    if (!described) continue;
+    if (!described.ok) {
+      found.push({ account: cluster.account, region: 'local', cluster: cluster.name, problem: described.message, serverGroups: [] });
+      continue;
+    }
+    found.push({
+      account: cluster.account,
+      region: 'local',
+      cluster: cluster.name,
+      serverGroups: described.cluster.serverGroups.map((group) => ({
+        name: group.name,
+        disabled: group.disabled,
+        draining: group.draining === true,
+        up: group.instances.filter((instance) => instance.health === 'Up').length,
+        instances: group.instances.length,
+        capacity: group.capacity,
+        ...(group.artifact?.version !== undefined ? { images: [`${group.artifact.name ?? group.artifact.reference}@${group.artifact.version}`] } : {}),
+      })),
+    });
+  }
+  return found;
+}
+
 /** The clusters a pipeline's deploy stages make on the local target (cloudProvider `local`). */
 function localClusters(pipeline: unknown): Array<{ readonly account: string; readonly name: string }> {
   const stages = isObject(pipeline) && Array.isArray(pipeline['stages']) ? pipeline['stages'].filter(isObject) : [];
@@ -329,7 +374,7 @@ function localClusters(pipeline: unknown): Array<{ readonly account: string; rea
 /** What a sandboxed run is about to deploy to, and what was made to exist for it. */
 function reportSandbox(served: Awaited<ReturnType<RunSandbox['serve']>>, io: IoHost): void {
   if (served.accounts.length === 0) {
-    io.emit({ kind: 'info', message: 'sandbox: the pipeline names no account on a simulated cloud (aws, ecs, lambda, kubernetes); it runs as without --sandbox' });
+    io.emit({ kind: 'info', message: 'sandbox: the pipeline names no account on a simulated cloud (aws, ecs, lambda, kubernetes, gce); its local deploys, if any, go to a scratch local target that stops when the run ends' });
     return;
   }
   const accounts = served.accounts.map((account) => `${account.name} (${account.cloudProvider}, ${account.regions.join(', ')})`).join('; ');

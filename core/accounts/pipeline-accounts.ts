@@ -3,7 +3,7 @@
  * that names a deploy account is looked up in the registry, and an unknown one is an issue at its
  * JSON pointer naming the value, the known accounts and the closest one ("did you mean"). The
  * fields, as Spinnaker names them: `clusters[].account` of a deploy; `credentials` of the
- * server-group, cluster and findImage stages and of a clusterSize precondition; `account` (or
+ * server-group, cluster and findImage stages (and of cloneServerGroup, with its `source.account`) and of a clusterSize precondition; `account` (or
  * `credentials`) of a runJob, of Spinnaker's Lambda stages and of its Kubernetes manifest stages. A value holding an expression is left alone: it is known only when
  * the stage runs. Pure: the pipeline JSON as given in, issues out.
  */
@@ -46,6 +46,12 @@ export function accountReferences(config: unknown): Array<{ readonly pointer: st
         for (const [position, cluster] of clusters.entries()) if (isObject(cluster)) named(cluster, 'account', pointerJoin(at, 'clusters', position));
         break;
       }
+      case 'cloneServerGroup':
+        // Deck writes `credentials`; a clone copied from a deploy cluster may say `account`. The source's account too.
+        named(stage, 'credentials', at);
+        named(stage, 'account', at);
+        if (isObject(stage['source'])) named(stage['source'], 'account', pointerJoin(at, 'source'));
+        break;
       case 'runJob':
       case 'Aws.LambdaDeploymentStage':
       case 'lambdaDeployment':

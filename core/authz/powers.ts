@@ -85,6 +85,8 @@ export function powerUsesOf(type: string, fields: Readonly<Record<string, unknow
       const clusters = Array.isArray(fields.clusters) ? fields.clusters : [];
       return clusters.flatMap((cluster, index) => (isObject(cluster) ? artifactUse(cluster.artifact, `${base}/clusters/${index}/artifact`, 'deploy') : []));
     }
+    case 'cloneServerGroup':
+      return artifactUse(fields.artifact, `${base}/artifact`, 'deploy');
     default:
       return [];
   }

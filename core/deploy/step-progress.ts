@@ -12,7 +12,14 @@ const name = z.string().min(1);
 
 /** Every DeployStep kind (core/strategies/steps.ts); `satisfies` keeps the two in step. */
 const deployStep = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('createServerGroup'), serverGroup: name, capacity, disabled: z.boolean().optional(), savedCapacity: capacity.optional() }),
+  z.object({
+    kind: z.literal('createServerGroup'),
+    serverGroup: name,
+    capacity,
+    disabled: z.boolean().optional(),
+    savedCapacity: capacity.optional(),
+    source: z.object({ account: name, location: z.string(), serverGroup: name }).optional(),
+  }),
   z.object({ kind: z.literal('waitForHealthy'), serverGroup: name, targetHealthyPercentage: z.number() }),
   z.object({ kind: z.literal('enableServerGroup'), serverGroup: name, targetHealthyPercentage: z.number().optional() }),
   z.object({ kind: z.literal('disableServerGroup'), serverGroup: name, desiredPercentage: z.number().optional() }),

@@ -46,6 +46,7 @@ export const DEPLOY_TARGET_STAGE_TYPES: readonly StageType[] = [
   'shrinkCluster',
   'rollbackCluster',
   'deploy',
+  'cloneServerGroup',
   'rollbackServerGroup',
   'findImage',
   ...LAMBDA_STAGE_TYPES,

@@ -35,6 +35,7 @@ import { runBakeTask } from '../stages/bake.ts';
 import { runCheckPreconditions, CHECK_PRECONDITIONS_DEFERRED_FIELDS } from '../stages/check-preconditions.ts';
 import { runClusterTask } from '../stages/cluster.ts';
 import { runDeployTask } from '../stages/deploy.ts';
+import { runCloneServerGroupTask } from '../stages/clone-server-group.ts';
 import type { DeployTaskDeps } from '../stages/deploy-scope.ts';
 import { stageEvaluationContext } from '../stages/evaluation-context.ts';
 import { runEvaluateVariables, EVALUATE_VARIABLES_DEFERRED_FIELDS } from '../stages/evaluate-variables.ts';
@@ -655,6 +656,8 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'runJob':
         if (isKubernetesRunJob(stage.config)) return manifestDeps ? (await manifestTasks()).runManifestTask(as<typeof stage>(), manifestDeps) : failed(cannotRunYet(stage.type));
         return deps.jobs ? runJobTask(as<typeof stage>(), { jobs: deps.jobs, ...(deps.artifacts ? { artifacts: deps.artifacts } : {}) }) : failed(cannotRunYet(stage.type));
+      case 'cloneServerGroup':
+        return deployDeps ? runCloneServerGroupTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft) : failed(cannotRunYet(stage.type));
       case 'deploy':
         return deployDeps ? runDeployTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft, canaryDeps) : failed(cannotRunYet(stage.type));
       case 'kayentaCanary':

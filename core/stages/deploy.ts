@@ -170,7 +170,7 @@ async function plan(input: TaskInput<DeployStage>, cluster: DeployCluster, taskO
  * server groups out of traffic (ECS scales a disabled service to 0) would fail there, after the new
  * server group was made and grown. Refused here, before anything changes.
  */
-function partialDisableRefused(steps: readonly DeployStep[], cluster: DeployCluster): string | undefined {
+export function partialDisableRefused(steps: readonly DeployStep[], cluster: DeployCluster): string | undefined {
   if (cluster.target.traffic.capabilities.partialDisable) return undefined;
   const share = steps.find((step) => step.kind === 'disableServerGroup' && step.desiredPercentage !== undefined && step.desiredPercentage < 100);
   if (share?.kind !== 'disableServerGroup') return undefined;
@@ -189,7 +189,7 @@ function providerFieldsOf(input: TaskInput<DeployStage>, cluster: DeployCluster,
 }
 
 /** The new server group in each location, from the plan. */
-function created(progress: StepProgress): Record<string, string> {
+export function created(progress: StepProgress): Record<string, string> {
   const names: Record<string, string> = {};
   for (const planned of progress.steps) if (planned.step.kind === 'createServerGroup' && !planned.rollback) names[planned.location] = planned.step.serverGroup;
   return names;
@@ -203,7 +203,7 @@ function sources(progress: StepProgress): Record<string, { name: string; capacit
 }
 
 /** The rollback of a failed deploy in every location where the new server group exists (planRollbackOnFailure). */
-async function rollbackOnFailure(cluster: DeployCluster, progress: StepProgress, failedTask: string): Promise<{ steps: StepDraft[]; note?: string }> {
+export async function rollbackOnFailure(cluster: DeployCluster, progress: StepProgress, failedTask: string): Promise<{ steps: StepDraft[]; note?: string }> {
   const strategy = cluster.config.strategy as StrategyName;
   const steps: StepDraft[] = [];
   const newGroups = created(progress);
@@ -233,7 +233,7 @@ async function rollbackOnFailure(cluster: DeployCluster, progress: StepProgress,
 }
 
 /** Orca's `deploy.server.groups` (location → names) with this cluster's new server groups added. */
-function mergedServerGroups(existing: unknown, added: Readonly<Record<string, string>>): JsonObject {
+export function mergedServerGroups(existing: unknown, added: Readonly<Record<string, string>>): JsonObject {
   const merged: Record<string, string[]> = {};
   if (existing !== null && typeof existing === 'object' && !Array.isArray(existing)) {
     for (const [location, names] of Object.entries(existing)) if (Array.isArray(names)) merged[location] = names.filter((n): n is string => typeof n === 'string');

@@ -9,8 +9,19 @@
 import type { Capacity } from '../deploy/model.ts';
 
 export type DeployStep =
-  /** Creates the server group; `disabled` creates it out of traffic. */
-  | { readonly kind: 'createServerGroup'; readonly serverGroup: string; readonly capacity: Capacity; readonly disabled?: boolean; readonly savedCapacity?: Capacity }
+  /**
+   * Creates the server group; `disabled` creates it out of traffic. `source`: a clone of that
+   * server group (cloneServerGroup), resolved when the stage was planned and kept in the plan so a
+   * repeated step copies the same one.
+   */
+  | {
+      readonly kind: 'createServerGroup';
+      readonly serverGroup: string;
+      readonly capacity: Capacity;
+      readonly disabled?: boolean;
+      readonly savedCapacity?: Capacity;
+      readonly source?: { readonly account: string; readonly location: string; readonly serverGroup: string };
+    }
   /** Polls until `targetHealthyPercentage` of the desired instances are Up (Orca's waitForUpInstances). */
   | { readonly kind: 'waitForHealthy'; readonly serverGroup: string; readonly targetHealthyPercentage: number }
   /** Puts it in traffic, then waits for `targetHealthyPercentage` of it to be Up when given. */

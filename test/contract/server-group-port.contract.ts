@@ -195,6 +195,39 @@ export function serverGroupPortContract(name: string, createFixture: () => Promi
       if (!created.ok) expect(created.message).toContain('owner');
     });
 
+    // Registered for targets that clone (capabilities.clone), with the override the fixture names.
+    if (options.clones) it('clones a server group: the clone runs the source\'s artifact with the override applied, once per owner', async () => {
+      const override = fixture.cloneOverride;
+      if (!override) throw new Error('the fixture says it clones but has no cloneOverride');
+      expect(port().capabilities.clone).toBe(true);
+      // given a running source
+      const cluster = kit.newCluster();
+      const sourceName = await kit.createUp(cluster, 1);
+      const source = (await kit.group(cluster, sourceName))!;
+      expect(override.shown(source)).not.toEqual(override.expected);
+      // when a clone is created from it with one provider field overridden and no artifact
+      const { artifact: _artifact, ...request } = kit.request(cluster, 2, { provider: override.provider, source: kit.ref(cluster, sourceName) });
+      expectDone(await port().create(request), `clone ${request.name}`);
+      // then it runs what the source runs, the override applied
+      const clone = await kit.waitFor(cluster, request.name, 1);
+      expect(clone.artifact && { type: clone.artifact.type, version: clone.artifact.version ?? clone.artifact.reference }).toEqual(
+        source.artifact && { type: source.artifact.type, version: source.artifact.version ?? source.artifact.reference },
+      );
+      expect(override.shown(clone)).toEqual(override.expected);
+      // and the same owner asking again makes no second server group
+      expect(await port().create(request)).toEqual({ ok: true, outcome: 'already-done' });
+      const described = await port().describeCluster(cluster);
+      expect(described.ok && described.cluster.serverGroups.map((group) => group.name)).toEqual([sourceName, request.name]);
+    });
+
+    if (options.clones) it('fails with not-found to clone a server group that does not exist, creating nothing', async () => {
+      const cluster = kit.newCluster();
+      const { artifact: _artifact, ...request } = kit.request(cluster, 1, { source: kit.ref(cluster, `${cluster.cluster}-v099`) });
+      expect(await port().create(request)).toMatchObject({ ok: false, reason: 'not-found' });
+      const described = await port().describeCluster(cluster);
+      expect(described.ok && described.cluster.serverGroups).toEqual([]);
+    });
+
     // Registered only for targets whose faults can be injected: a real cloud throttles when it likes, not on demand.
     if (options.throttles) it('answers unavailable when throttled, changing nothing, and the retried call succeeds', async () => {
       if (!fixture.throttleNext) throw new Error('the fixture says it throttles but has no throttleNext');

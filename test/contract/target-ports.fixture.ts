@@ -31,6 +31,11 @@ export interface TargetPortsFixture {
   readonly provider?: Readonly<Record<string, unknown>>;
   /** Provider fields the adapter refuses, and the field its message names. */
   readonly invalidProvider: { readonly provider: Readonly<Record<string, unknown>>; readonly field: string };
+  /**
+   * A provider field a clone overrides (cloneServerGroup) and where describe shows it: `shown` of
+   * the clone is `expected`, of its source something else. Needed with `ContractOptions.clones`.
+   */
+  readonly cloneOverride?: { readonly provider: Readonly<Record<string, unknown>>; shown(group: ServerGroupDescription): unknown; readonly expected: unknown };
   /** Retries `check` (which throws until satisfied) until it passes, moving time as the target needs. */
   eventually<T>(check: () => Promise<T>): Promise<T>;
   /**
@@ -54,6 +59,8 @@ export interface ContractOptions {
    * traffic with running instances (the target answers `unsupported`). @default false
    */
   readonly disableScalesToZero?: boolean;
+  /** The target has `capabilities.clone`: register the clone tests (the fixture gives `cloneOverride`). @default false */
+  readonly clones?: boolean;
 }
 
 /** Throws unless the result is a success, so a failed step stops a test with its message. */

@@ -36,7 +36,7 @@ describe('gennaker validate', () => {
     expect(stdout).toContain('#/stages/3/refId:');
     expect(stdout).toContain("#/stages/2/requisiteStageRefIds/1: refers to stage '9'");
     expect(stdout).toMatch(/cycle/);
-    expect(stdout).toMatch(/stage type 'cloneServerGroup' is not supported yet/);
+    expect(stdout).toMatch(/stage type 'rollingPush' is not supported yet/);
     expect(stdout).toMatch(/stage type 'sleep' is unknown/);
     expect(stdout).toMatch(/#\/triggers\/0\/cronExpression: /);
     expect(stdout).toMatch(/#\/triggers\/1\/tag: /);

@@ -64,6 +64,11 @@ function localFixture(): () => Promise<TargetPortsFixture> {
       artifact: sampleServiceArtifact(),
       provider: { env: { VERSION: 'contract' } },
       invalidProvider: { provider: { healthCheck: { path: 'health' } }, field: 'healthCheck.path' },
+      cloneOverride: {
+        provider: { healthCheck: { intervalMs: 250 } },
+        shown: (group) => (group.launchConfig?.healthCheck as { intervalMs?: number } | undefined)?.intervalMs,
+        expected: 250,
+      },
       eventually: (check) => vi.waitFor(check, { timeout: 15_000, interval: 50 }),
       occupy: (cluster) => stream(local.target, cluster),
       async dispose() {
@@ -74,7 +79,7 @@ function localFixture(): () => Promise<TargetPortsFixture> {
   };
 }
 
-serverGroupPortContract('local (real processes)', localFixture());
+serverGroupPortContract('local (real processes)', localFixture(), { clones: true });
 trafficPortContract('local (real processes)', localFixture());
 
 // ---------------------------------------------------------------------------------------------

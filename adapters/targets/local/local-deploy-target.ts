@@ -121,6 +121,17 @@ export interface LocalDestroyOptions {
   readonly owner?: string;
 }
 
+/** How a server group's instances run: what a clone copies (cloneServerGroup). */
+export interface LocalLaunchSettings {
+  /** The baked artifact: its immutable directory, so a clone runs the very same files. */
+  readonly artifact: ArtifactReference;
+  readonly directory: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** The command the create was given; absent when derived from the artifact. */
+  readonly command?: readonly string[];
+  readonly healthCheck: Required<HealthCheckSettings>;
+}
+
 export interface LocalInstanceDescription extends InstanceDescription {
   /** Out of rotation with requests still in flight. */
   readonly draining?: boolean;
@@ -132,6 +143,8 @@ export interface LocalServerGroupDescription extends ServerGroupDescription {
   /** Out of rotation with requests still in flight (a disable, a partial disable or a destroy under way). */
   readonly draining?: boolean;
   readonly instances: readonly LocalInstanceDescription[];
+  /** How its instances run (command, health check); the environment is left out, its values may be secrets. */
+  readonly launchConfig?: Readonly<Record<string, unknown>>;
 }
 
 export interface LocalClusterDescription extends ClusterDescription {
@@ -147,6 +160,8 @@ export interface LocalDeployTarget extends DeployTarget {
   describeCluster(ref: ClusterRef): Promise<LocalClusterDescription>;
   /** One server group by name, or undefined when there is none. */
   describeServerGroup(ref: ServerGroupRef): LocalServerGroupDescription | undefined;
+  /** What a server group runs and how, for a clone of it; undefined when there is none. */
+  launchSettings(ref: ServerGroupRef): LocalLaunchSettings | undefined;
   /** The owner that destroyed this server group, when it is gone and was destroyed with one. */
   destroyedBy(ref: ServerGroupRef): string | undefined;
   /** The cluster's load balancer, once the cluster has had a server group. */
@@ -193,6 +208,8 @@ interface ServerGroupState {
   readonly artifact: ArtifactReference;
   readonly directory: string;
   readonly command: readonly string[];
+  /** The command as the create gave it (absent: derived from the artifact), which a clone of another artifact keeps. */
+  readonly givenCommand?: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly healthCheck: Required<HealthCheckSettings>;
   instances: InstanceState[];
@@ -570,6 +587,8 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
       trafficWeight: total > 0 ? Math.round((mine / total) * 10_000) / 100 : 0,
       artifact: group.artifact,
       ...(group.owner !== undefined ? { owner: group.owner } : {}),
+      // How it runs, environment aside (values there may be secrets).
+      launchConfig: { command: [...group.command], healthCheck: { ...group.healthCheck } },
     };
   }
 
@@ -725,6 +744,7 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
         artifact: { ...request.artifact, name: baked.name, version: baked.version },
         directory: baked.directory,
         command,
+        ...(request.command && request.command.length > 0 ? { givenCommand: [...request.command] } : {}),
         env: { ...request.env },
         healthCheck: { ...healthDefaults, ...request.healthCheck },
         instances: [],
@@ -830,6 +850,18 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
     describeServerGroup(ref) {
       const group = find(ref);
       return 'ok' in group ? undefined : describeGroup(group);
+    },
+
+    launchSettings(ref) {
+      const group = find(ref);
+      if ('ok' in group) return undefined;
+      return {
+        artifact: group.artifact,
+        directory: group.directory,
+        env: { ...group.env },
+        ...(group.givenCommand ? { command: [...group.givenCommand] } : {}),
+        healthCheck: { ...group.healthCheck },
+      };
     },
 
     destroyedBy(ref) {

@@ -8,6 +8,8 @@
  * - Provider fields: `env` (scalars, turned into strings), `command` (argv) and `healthCheck`
  *   `{path, intervalMs, timeoutMs, unhealthyThreshold}`, parsed here; other fields are ignored.
  *   The artifact is required (a `directory` or a `git` reference).
+ * - A create with `source` (cloneServerGroup) runs the source's baked artifact with its env,
+ *   command and health check; the request's artifact and provider fields override them.
  * - Creates of one name are serialized, so two concurrent creates by one owner make one server
  *   group and the second answers `already-done` (the owner is kept in the target's model file).
  * - `disable` returns once the server group (or share) is out of rotation; describe shows
@@ -22,6 +24,7 @@
  *   broken invariant and is thrown.
  */
 import type {
+  ArtifactReference,
   Capacity,
   ClusterRef,
   CreateServerGroupRequest,
@@ -158,15 +161,36 @@ export function createLocalTargetPorts(local: LocalDeployTarget): LocalTargetPor
     return failure('already-exists', `server group ${request.name} already exists in ${request.account}/${request.location} and ${whose}; server groups are immutable, create the next version`);
   }
 
+  /**
+   * What a clone runs (cloneServerGroup): the source's baked artifact, env, command and health
+   * check, each field the stage sets replacing the copied one (env and healthCheck key by key).
+   * A new artifact drops a command that was derived from the source's.
+   */
+  function cloneSettings(request: CreateServerGroupRequest, source: ServerGroupRef, given: LocalProviderSettings): ({ artifact: ArtifactReference } & LocalProviderSettings) | PortFailure {
+    if (source.account !== request.account) return failure('invalid', `source account '${source.account}' is not '${request.account}'; a clone is made in its source's account`);
+    const copied = local.launchSettings(source);
+    if (!copied) return failure('not-found', `source server group ${source.serverGroup} does not exist in ${source.account}/${source.location}; clone an existing server group`);
+    const command = given.command ?? (request.artifact ? undefined : copied.command);
+    return {
+      // The baked directory itself: same name and version, so the bake finds it and the clone runs the same files.
+      artifact: request.artifact ?? { type: 'directory', reference: copied.directory, name: copied.artifact.name ?? request.cluster, ...(copied.artifact.version !== undefined ? { version: copied.artifact.version } : {}) },
+      env: { ...copied.env, ...given.env },
+      ...(command ? { command } : {}),
+      healthCheck: { ...copied.healthCheck, ...given.healthCheck },
+    };
+  }
+
   async function createOnce(request: CreateServerGroupRequest): Promise<OperationResult> {
     const existing = existingAnswer(request);
     if (existing) return existing;
-    if (!request.artifact) {
-      return failure('invalid', `artifact is missing for ${request.name}; the local target runs a directory or a git artifact, e.g. {"type": "directory", "reference": "./service"}`);
-    }
     const provider = parseLocalProvider(request.provider);
     if (!provider.ok) return failure('invalid', provider.message);
-    const { env, command, healthCheck } = provider.settings;
+    const settings = request.source ? cloneSettings(request, request.source, provider.settings) : { ...provider.settings, ...(request.artifact ? { artifact: request.artifact } : {}) };
+    if ('ok' in settings) return settings;
+    if (!('artifact' in settings) || !settings.artifact) {
+      return failure('invalid', `artifact is missing for ${request.name}; the local target runs a directory or a git artifact, e.g. {"type": "directory", "reference": "./service"}`);
+    }
+    const { env, command, healthCheck } = settings;
     const created = await local.createServerGroup({
       account: request.account,
       location: request.location,
@@ -174,7 +198,7 @@ export function createLocalTargetPorts(local: LocalDeployTarget): LocalTargetPor
       name: request.name,
       owner: request.owner,
       capacity: request.capacity,
-      artifact: request.artifact,
+      artifact: settings.artifact,
       ...(request.disabled !== undefined ? { disabled: request.disabled } : {}),
       ...(env ? { env } : {}),
       ...(command ? { command } : {}),
@@ -187,7 +211,7 @@ export function createLocalTargetPorts(local: LocalDeployTarget): LocalTargetPor
   }
 
   const serverGroups: ServerGroupPort = {
-    capabilities: { resize: local.capabilities.resize, artifactTypes: [...local.capabilities.artifactTypes] },
+    capabilities: { resize: local.capabilities.resize, artifactTypes: [...local.capabilities.artifactTypes], clone: true },
 
     async create(request) {
       const problem = missingOwner(request.owner);

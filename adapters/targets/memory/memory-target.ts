@@ -23,6 +23,8 @@
  * - Weights: whole percentages summing to 100 (`{}` = by Up instance counts), for at most
  *   `maxWeightedServerGroups` server groups with a weight above 0. The router takes them after
  *   `weightPropagationMs`; `verifyWeights` reads what it holds now.
+ * - A create with `source` (cloneServerGroup) starts from the source's artifact and provider
+ *   fields, the request's overriding them; a missing source is `not-found`.
  * - Idempotent by owner: create of an existing name answers `already-done` when the owner matches
  *   and `already-exists` otherwise; enable of an enabled server group, disable of a disabled one,
  *   a share already out, resize to the current capacity, weights already requested, destroy of a
@@ -129,6 +131,8 @@ export interface MemoryTargetOptions {
   readonly resize?: boolean;
   /** Artifact types `create` accepts. @default ['directory', 'git', 'docker/image', 'memory'] */
   readonly artifactTypes?: readonly string[];
+  /** `create` honours `source` (cloneServerGroup). @default true */
+  readonly clone?: boolean;
 }
 
 /** A server group made elsewhere (by Spinnaker, by hand): already there, instances Up at once. */
@@ -485,7 +489,16 @@ export function createMemoryTarget(options: MemoryTargetOptions = {}): MemoryTar
     if (request.artifact && !artifactTypes.includes(request.artifact.type)) {
       return failure('unsupported', `artifact type '${request.artifact.type}' cannot run on the ${options.cloudProvider ?? 'memory'} target; use one of ${artifactTypes.join(', ')}`);
     }
-    const provider = parseMemoryProvider(request.provider);
+    // A clone starts from its source's artifact and provider fields; the request's override them.
+    let source: MemoryServerGroup | undefined;
+    if (request.source) {
+      if (options.clone === false) return failure('unsupported', `the ${options.cloudProvider ?? 'memory'} target cannot clone server groups`);
+      source = groups.get(groupKey(request.source.account, request.source.location, request.source.serverGroup));
+      if (!source) return failure('not-found', `source server group ${request.source.serverGroup} does not exist in ${request.source.account}/${request.source.location}; clone an existing server group`);
+    }
+    const fields = { ...source?.launchConfig, ...request.provider };
+    const artifact = request.artifact ?? source?.artifact;
+    const provider = parseMemoryProvider(fields);
     if (!provider.ok) return failure('invalid', provider.message);
     const providerScript = provider.script;
     created += 1;
@@ -499,8 +512,8 @@ export function createMemoryTarget(options: MemoryTargetOptions = {}): MemoryTar
       capacity: { ...request.capacity },
       disabled: request.disabled ?? false,
       owner: request.owner,
-      ...(request.artifact ? { artifact: { ...request.artifact } } : {}),
-      launchConfig: { ...request.provider },
+      ...(artifact ? { artifact: { ...artifact } } : {}),
+      launchConfig: fields,
       providerScript,
       instances: [],
       launched: 0,
@@ -676,7 +689,7 @@ export function createMemoryTarget(options: MemoryTargetOptions = {}): MemoryTar
   }
 
   const serverGroups: ServerGroupPort = {
-    capabilities: { resize: resizeSupported, artifactTypes },
+    capabilities: { resize: resizeSupported, artifactTypes, clone: options.clone ?? true },
     create: (request) => call('create', [request], request.owner, () => createNow(request), operationOutcome),
     resize: (ref, capacity, sideEffect) => call('resize', [ref, capacity, sideEffect], sideEffect.owner, () => resizeNow(ref, capacity), operationOutcome),
     destroy: (ref, sideEffect) => call('destroy', [ref, sideEffect], sideEffect.owner, () => destroyNow(ref, sideEffect.owner), operationOutcome),

@@ -78,7 +78,8 @@ function normalizeStrategy(value: unknown): DeployStrategy {
 
 const seconds = () => optional(numberOrExpression('a number of seconds', { min: 0 }));
 
-const clusterSchema: z.ZodType<DeployClusterConfig> = z.looseObject({
+/** The fields of one `clusters[]` entry; cloneServerGroup takes the same ones at its top level. */
+export const deployClusterFields = {
   account: text('the account to deploy to'),
   application: optional(anyText('the application')),
   stack: optional(anyText('the stack')),
@@ -110,7 +111,9 @@ const clusterSchema: z.ZodType<DeployClusterConfig> = z.looseObject({
   strategyPipeline: optional(text('the id of the strategy pipeline')),
   pipelineParameters: withDefault(anyObject('parameters'), {}),
   waitForHealthyTimeoutSec: optional(plainNumber('a number of seconds', { min: 1 })),
-});
+};
+
+const clusterSchema: z.ZodType<DeployClusterConfig> = z.looseObject(deployClusterFields);
 
 /** Parses one evaluated `clusters[]` entry (the runtime reads the context as evaluated at stage start). */
 export function parseDeployCluster(raw: unknown): { ok: true; cluster: DeployClusterConfig } | { ok: false; message: string } {
@@ -255,9 +258,14 @@ export function planCluster(cluster: DeployClusterConfig): TaskStep[] {
   });
 }
 
-function checkCluster(cluster: DeployClusterConfig, raw: unknown, index: number): ConfigIssue[] {
-  const path = ['clusters', index] as const;
+/**
+ * The checks of one cluster entry at `path` (`['clusters', 0]`, or `[]` for cloneServerGroup's
+ * top-level fields): capacity, the strategy and its fields.
+ */
+export function checkDeployCluster(cluster: DeployClusterConfig, raw: unknown, path: readonly (string | number)[]): ConfigIssue[] {
   const issues: ConfigIssue[] = [...checkCapacity(cluster.capacity, [...path, 'capacity'])];
+  // `clusters[0].` in messages; nothing for top-level fields.
+  const where = path.map((part) => (typeof part === 'number' ? `[${part}]` : part)).join('') + (path.length === 0 ? '' : '.');
   const given = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>).strategy : undefined;
   if (typeof given === 'string' && given !== '' && !(DEPLOY_STRATEGIES as readonly string[]).includes(given)) {
     if (UNSUPPORTED_DEPLOY_STRATEGIES.includes(given)) {
@@ -285,7 +293,7 @@ function checkCluster(cluster: DeployClusterConfig, raw: unknown, index: number)
   if (cluster.strategy === 'canary') {
     const rawCanary = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>).canary : undefined;
     const templated = JSON.stringify(rawCanary ?? null).includes('${');
-    const read = templated ? undefined : parseCanaryStrategySettings(rawCanary, `clusters[${index}].canary`);
+    const read = templated ? undefined : parseCanaryStrategySettings(rawCanary, `${where}canary`);
     if (read && !read.ok) issues.push(error([...path, 'canary'], 'invalid-value', read.message));
   }
   if (cluster.strategy === 'rollingredblack') {
@@ -324,6 +332,6 @@ export const deployStageType = defineStageType({
   check: (config, raw: RawObject) => {
     const rawClusters = Array.isArray(raw.clusters) ? (raw.clusters as unknown[]) : [];
     if (config.clusters.length === 0) return [error(['clusters'], 'invalid-value', 'lists no clusters; add at least one cluster to deploy')];
-    return config.clusters.flatMap((cluster, index) => checkCluster(cluster, rawClusters[index], index));
+    return config.clusters.flatMap((cluster, index) => checkDeployCluster(cluster, rawClusters[index], ['clusters', index]));
   },
 });

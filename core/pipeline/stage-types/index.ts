@@ -8,6 +8,8 @@ import type { StageTypeDefinition } from './definition.ts';
 import { bakeStageType } from './bake.ts';
 import type { BakeStage } from './bake.ts';
 import { checkPreconditionsStageType } from './check-preconditions.ts';
+import { cloneServerGroupStageType } from './clone-server-group.ts';
+import type { CloneServerGroupStage } from './clone-server-group.ts';
 import type { CheckPreconditionsStage } from './check-preconditions.ts';
 import { deployStageType } from './deploy.ts';
 import type { DeployStage } from './deploy.ts';
@@ -84,6 +86,7 @@ export type { StageTypeDefinition } from './definition.ts';
 export type { BakeConfig, BakeStage } from './bake.ts';
 export type { CheckPreconditionsConfig, CheckPreconditionsStage, ClusterSizeComparison, ClusterSizePrecondition, Precondition } from './check-preconditions.ts';
 export type { DeployClusterConfig, DeployConfig, DeployStage, DeployStrategy } from './deploy.ts';
+export type { CloneServerGroupConfig, CloneServerGroupStage, CloneSource } from './clone-server-group.ts';
 export type { DeleteManifestConfig, DeleteManifestStage, ManifestSelectorConfig } from './delete-manifest.ts';
 export type { DeployManifestConfig, DeployManifestStage, ManifestMoniker, TrafficManagementConfig } from './deploy-manifest.ts';
 export type { DestroyServerGroupConfig, DestroyServerGroupStage } from './destroy-server-group.ts';
@@ -148,6 +151,7 @@ export type Stage =
   | WebhookStage
   | PipelineStage
   | DeployStage
+  | CloneServerGroupStage
   | DisableServerGroupStage
   | EnableServerGroupStage
   | ResizeServerGroupStage
@@ -218,6 +222,7 @@ export type StageType = Stage['type'];
 const REGISTRY: { readonly [T in StageType]: StageTypeDefinition<T, Extract<Stage, { type: T }>['config']> } = {
   bake: bakeStageType,
   checkPreconditions: checkPreconditionsStageType,
+  cloneServerGroup: cloneServerGroupStageType,
   deploy: deployStageType,
   deleteManifest: deleteManifestStageType,
   deployManifest: deployManifestStageType,
@@ -324,7 +329,6 @@ export const KNOWN_SPINNAKER_STAGE_TYPES: readonly string[] = [
     'awsCodeBuild',
     'bakeManifest',
     'canary',
-    'cloneServerGroup',
     'concourse',
     'createServerGroup',
     'deleteCloudFormation',

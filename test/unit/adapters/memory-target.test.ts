@@ -26,6 +26,7 @@ function memoryFixture(options: MemoryTargetOptions, artifact?: ArtifactReferenc
       ...(artifact ? { artifact } : {}),
       provider: { memory: { bootMs: 1_500 }, instanceType: 'ignored by the memory target' },
       invalidProvider: { provider: { memory: { bootMs: 'soon' } }, field: 'memory.bootMs' },
+      cloneOverride: { provider: { instanceType: 'm5.large' }, shown: (group) => group.launchConfig?.instanceType, expected: 'm5.large' },
       async eventually(check) {
         for (let waited = 0; ; waited += STEP_MS) {
           try {
@@ -51,7 +52,7 @@ for (const [name, options, artifact] of [
   ['memory, alias-like (two weights, whole disables, no drain, no resize, no artifact)', { maxWeightedServerGroups: 2, partialDisable: false, drains: false, resize: false, artifactTypes: [] }, undefined],
   ['memory, selector-like (no weights)', { weights: false, terminateMs: 0 }, directory],
 ] as const) {
-  serverGroupPortContract(name, memoryFixture(options, artifact), { throttles: true });
+  serverGroupPortContract(name, memoryFixture(options, artifact), { throttles: true, clones: true });
   trafficPortContract(name, memoryFixture(options, artifact), { throttles: true });
 }
 
@@ -330,9 +331,9 @@ describe('the memory target: idempotency and faults', () => {
 
 describe('the memory target: configuration', () => {
   it('states its capabilities as configured', () => {
-    const memory = createMemoryTarget({ cloudProvider: 'lambda', weights: true, maxWeightedServerGroups: 2, partialDisable: false, drains: false, resize: false, artifactTypes: [] });
+    const memory = createMemoryTarget({ cloudProvider: 'lambda', weights: true, maxWeightedServerGroups: 2, partialDisable: false, drains: false, resize: false, artifactTypes: [], clone: false });
     expect(memory.cloudProvider).toBe('lambda');
-    expect(memory.serverGroups.capabilities).toEqual({ resize: false, artifactTypes: [] });
+    expect(memory.serverGroups.capabilities).toEqual({ resize: false, artifactTypes: [], clone: false });
     expect(memory.traffic.capabilities).toEqual({ weights: true, maxWeightedServerGroups: 2, partialDisable: false, drains: false });
     expect(createMemoryTarget({ weights: false }).traffic.capabilities.maxWeightedServerGroups).toBe(0);
   });

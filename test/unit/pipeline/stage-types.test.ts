@@ -26,22 +26,22 @@ const canaryConfig = { canaryConfigId: 'cfg', lifetimeDuration: 'PT1H', scopes: 
 describe('the catalog', () => {
   it('lists the supported types, sorted, each with a definition', () => {
     expect(SUPPORTED_STAGE_TYPES).toEqual([...SUPPORTED_STAGE_TYPES].sort());
-    expect(SUPPORTED_STAGE_TYPES).toHaveLength(45);
+    expect(SUPPORTED_STAGE_TYPES).toHaveLength(46);
     for (const type of SUPPORTED_STAGE_TYPES) expect(getStageType(type)?.type).toBe(type);
   });
 
   it('names them in messages on one short line, grouped by family', () => {
     expect(SUPPORTED_STAGE_TYPES_SUMMARY).toBe(
       'bake, checkPreconditions, deploy, evaluateVariables, kayentaCanary, manualJudgment, pipeline, runJob, wait, waitUntil, webhook, find{ArtifactFromExecution,ArtifactsFromResource,Image,ImageFromTags}, ' +
-        '{destroy,disable,enable,resize,rollback}ServerGroup, {disable,rollback,scaleDown,shrink}Cluster, Kubernetes *Manifest, Aws.Lambda*Stage',
+        '{clone,destroy,disable,enable,resize,rollback}ServerGroup, {disable,rollback,scaleDown,shrink}Cluster, Kubernetes *Manifest, Aws.Lambda*Stage',
     );
   });
 
   it("includes the supported types and Spinnaker's others in the known catalog", () => {
-    for (const type of [...SUPPORTED_STAGE_TYPES, 'deployManifest', 'deleteManifest', 'findArtifactFromExecution', 'cloneServerGroup', 'bakeManifest', 'lambdaDeployment']) {
+    for (const type of [...SUPPORTED_STAGE_TYPES, 'deployManifest', 'deleteManifest', 'findArtifactFromExecution', 'cloneServerGroup', 'rollingPush', 'bakeManifest', 'lambdaDeployment']) {
       expect(KNOWN_SPINNAKER_STAGE_TYPES).toContain(type);
     }
-    expect(getStageType('cloneServerGroup')).toBeUndefined();
+    expect(getStageType('rollingPush')).toBeUndefined();
   });
 });
 
@@ -123,6 +123,7 @@ describe('plans', () => {
       webhook: { url: 'https://x.example' },
       pipeline: { application: 'a', pipeline: 'p' },
       deploy: { clusters: [{ account: 'a' }] },
+      cloneServerGroup: { credentials: 'a', region: 'r' },
       kayentaCanary: { canaryConfig },
       findImageFromTags: { packageName: 'p' },
       findArtifactFromExecution: { pipeline: 'p', expectedArtifact: { id: 'a', matchArtifact: { type: 'docker/image' } } },

@@ -228,8 +228,8 @@ describe('stage types', () => {
   });
 
   it('says a Spinnaker stage type is not supported yet', () => {
-    expect(errorsOf(pipeline([stage('cloneServerGroup')]))).toEqual([
-      { pointer: '/stages/0/type', code: 'stage-type-unsupported', severity: 'error', message: `stage type 'cloneServerGroup' is not supported yet; use one of ${SUPPORTED}` },
+    expect(errorsOf(pipeline([stage('rollingPush')]))).toEqual([
+      { pointer: '/stages/0/type', code: 'stage-type-unsupported', severity: 'error', message: `stage type 'rollingPush' is not supported yet; use one of ${SUPPORTED}` },
     ]);
   });
 
@@ -351,7 +351,7 @@ describe('every issue at once', () => {
     const input = {
       name: 'Broken',
       triggers: [{ type: 'cron', cronExpression: '0 0/12 * * *' }],
-      stages: [wait('1', ['3'], { waitTime: 'soon' }), stage('cloneServerGroup', { requisiteStageRefIds: ['1'] }, '2'), wait('3', ['2', '9']), wait('3', [], { type: 'sleep' })],
+      stages: [wait('1', ['3'], { waitTime: 'soon' }), stage('rollingPush', { requisiteStageRefIds: ['1'] }, '2'), wait('3', ['2', '9']), wait('3', [], { type: 'sleep' })],
     };
     expect(errorsOf(input).map((issue) => `${issue.pointer} ${issue.code}`)).toEqual([
       '/application required',

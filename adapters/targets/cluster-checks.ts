@@ -6,9 +6,11 @@
 import type { ClusterFieldChecks } from '../../core/ports/cluster-checks.ts';
 import { checkEc2ClusterEntry } from './aws-ec2/cluster-check.ts';
 import { checkEcsClusterEntry } from './aws-ecs/cluster-check.ts';
+import { checkGceClusterEntry } from './gce/cluster-check.ts';
 
-/** `aws` (EC2 Auto Scaling groups) and `ecs` entries; other clouds are checked when their stages run. */
+/** `aws` (EC2 Auto Scaling groups), `ecs` and `gce` entries; other clouds are checked when their stages run. */
 export const CLUSTER_FIELD_CHECKS: ClusterFieldChecks = {
   aws: checkEc2ClusterEntry,
   ecs: checkEcsClusterEntry,
+  gce: checkGceClusterEntry,
 };

@@ -52,6 +52,8 @@ export interface SeedSecurityGroup {
 export interface Ec2Seeder {
   image(image: SeedImage): { imageId: string };
   vpc(vpc?: { id?: string; cidrBlock?: string; tags?: Record<string, string> }): { vpcId: string };
+  /** The VPC resources seeded without one land in: the first VPC, created when there is none. */
+  defaultVpc(): { vpcId: string };
   subnet(subnet: SeedSubnet): { subnetId: string; vpcId: string };
   securityGroup(group: SeedSecurityGroup): { groupId: string; vpcId: string };
 }
@@ -150,6 +152,7 @@ export function createEc2Sim(timings: { instanceBootMs: number; instanceShutdown
       return { imageId };
     },
     vpc: (vpc) => seedVpc(context(), vpc),
+    defaultVpc: () => ({ vpcId: defaultVpc(context(), undefined) }),
     subnet: (subnet) => {
       const ctx = context();
       const vpcId = defaultVpc(ctx, subnet.vpcId);

@@ -161,7 +161,8 @@ export function createElbv2Sim(): Elbv2Sim {
       if (existing.port === (input.port ?? 80) && existing.protocol === (input.protocol ?? 'HTTP')) return existing;
       throw new QueryError('DuplicateTargetGroupName', `A target group with the same name '${input.name}' exists, but with different settings`);
     }
-    const vpcId = input.vpcId ?? ec2(ctx)?.bindSeed(() => ctx).vpc().vpcId ?? 'vpc-00000000000000000';
+    // In the VPC of the account's subnets and instances unless one is named, as a console user would pick it.
+    const vpcId = input.vpcId ?? ec2(ctx)?.bindSeed(() => ctx).defaultVpc().vpcId ?? 'vpc-00000000000000000';
     const created: TargetGroup = {
       arn: arn(ctx, 'targetgroup', input.name),
       name: input.name,
@@ -192,7 +193,7 @@ export function createElbv2Sim(): Elbv2Sim {
       if (!subnet) throw new QueryError('SubnetNotFound', `The subnet ID '${id}' is not valid`);
       return { subnetId: id, az: subnet.az, vpcId: subnet.vpcId };
     });
-    const vpcId = subnets[0]?.vpcId ?? ec2(ctx)?.bindSeed(() => ctx).vpc().vpcId ?? 'vpc-00000000000000000';
+    const vpcId = subnets[0]?.vpcId ?? ec2(ctx)?.bindSeed(() => ctx).defaultVpc().vpcId ?? 'vpc-00000000000000000';
     const lb: LoadBalancer = {
       arn: arn(ctx, 'loadbalancer/app', name),
       name,

@@ -175,6 +175,15 @@ describe('simulated ELBv2', () => {
     expect(await health(arn)).toEqual([[ids[0], 'unused', 'Target.NotInUse']]);
   });
 
+  it('seeds a target group without a VPC in the default VPC, where the seeded subnets put instances, so they register', async () => {
+    const ids = await runningInstances();
+    const seeded = sim.seed.elbv2.targetGroup({ name: 'no-vpc-named' });
+    const described = await world.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [seeded.targetGroupArn] }));
+    expect(described.TargetGroups![0]!.VpcId).toBe(world.subnetA.vpcId);
+    await world.elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: seeded.targetGroupArn, Targets: [{ Id: ids[0]! }] }));
+    expect((await health(seeded.targetGroupArn)).map(([id, state]) => [id, state])).toEqual([[ids[0], 'unused']]);
+  });
+
   it('shifts weight between two target groups with ModifyListener and ModifyRule and reads the weights back', async () => {
     const green = sim.seed.elbv2.targetGroup({ name: 'app-green', port: 8080, vpcId: world.subnetA.vpcId });
     const forward = (blue: number, greenWeight: number) => [

@@ -168,8 +168,13 @@ function raiseIfUnavailable(failure: PortFailure, what: string): void {
   if (failure.reason === 'unavailable') throw new GennakerError('Gennaker.TargetUnavailable', `${what}: ${failure.message}; retrying`, { cause: failure.cause });
 }
 
-function upCount(serverGroup: ServerGroup): number {
-  return serverGroup.instances.filter((instance) => instance.health === 'Up').length;
+/**
+ * Instances Up; with `inTraffic`, only those also in traffic: an enable is not done while its
+ * instances are Up but out of their load balancer (a registration the cloud refused), or the
+ * disable that follows it would leave the cluster without a healthy instance in traffic.
+ */
+function upCount(serverGroup: ServerGroup, inTraffic = false): number {
+  return serverGroup.instances.filter((instance) => instance.health === 'Up' && !(inTraffic && instance.outOfService === true)).length;
 }
 
 /** Orca's waitForUpInstances target: the desired count scaled by the percentage, rounded up (0% waits for none). */
@@ -177,8 +182,8 @@ function neededUp(serverGroup: ServerGroup, percentage: number | undefined): num
   return Math.ceil((serverGroup.capacity.desired * (percentage ?? DEFAULT_TARGET_HEALTHY_PERCENTAGE)) / 100);
 }
 
-function healthyEnough(serverGroup: ServerGroup, percentage: number | undefined): boolean {
-  return upCount(serverGroup) >= neededUp(serverGroup, percentage);
+function healthyEnough(serverGroup: ServerGroup, percentage: number | undefined, inTraffic = false): boolean {
+  return upCount(serverGroup, inTraffic) >= neededUp(serverGroup, percentage);
 }
 
 function isDraining(serverGroup: ServerGroup): boolean {
@@ -546,7 +551,7 @@ class Executor {
       case 'createServerGroup':
         return yes(serverGroup !== undefined);
       case 'enableServerGroup':
-        return yes(serverGroup !== undefined && !serverGroup.disabled && healthyEnough(serverGroup, step.targetHealthyPercentage));
+        return yes(serverGroup !== undefined && !serverGroup.disabled && healthyEnough(serverGroup, step.targetHealthyPercentage, true));
       case 'disableServerGroup':
         if (serverGroup === undefined) return yes(true);
         if (step.desiredPercentage !== undefined && step.desiredPercentage < 100 && !serverGroup.disabled) {
@@ -620,11 +625,12 @@ class Executor {
       if (elapsed < limit * 1000) return undefined;
       const group = description.serverGroups.find((candidate) => candidate.name === step.serverGroup) as ServerGroup | undefined;
       const instances = group?.instances ?? [];
-      const up = instances.filter((instance) => instance.health === 'Up').length;
+      const inTraffic = step.kind === 'enableServerGroup';
+      const up = group ? upCount(group, inTraffic) : 0;
       const percentage = 'targetHealthyPercentage' in step && step.targetHealthyPercentage !== undefined ? step.targetHealthyPercentage : DEFAULT_TARGET_HEALTHY_PERCENTAGE;
       const needed = group ? neededUp(group, percentage) : 0;
-      const healths = instances.map((instance) => instance.health).join(', ');
-      return `${step.serverGroup} in ${location} did not become healthy within ${limit} s (${up} of the ${needed} instances needed are Up; instances: ${healths || 'none'}); fix its health check, or raise waitForHealthyTimeoutSec`;
+      const healths = instances.map((instance) => (instance.outOfService === true ? `${instance.health} out of traffic` : instance.health)).join(', ');
+      return `${step.serverGroup} in ${location} did not become healthy${inTraffic ? ' in traffic' : ''} within ${limit} s (${up} of the ${needed} instances needed are Up${inTraffic ? ' in traffic' : ''}; instances: ${healths || 'none'}); fix its health check, or raise waitForHealthyTimeoutSec`;
     }
     if (elapsed < DEFAULT_STEP_DEADLINE_SECONDS * 1000) return undefined;
     return `${describeWaiting(planned)} did not happen within ${DEFAULT_STEP_DEADLINE_SECONDS} s`;

@@ -104,6 +104,11 @@ export interface ServerGroupScript {
   readonly becomes?: 'Up' | 'Down' | 'Starting';
   /** How long a disable, a scale-in or a destroy of this server group drains. @default the target's `drainMs` */
   readonly drainMs?: number;
+  /**
+   * An enable takes it out of `disabled` but its instances stay out of traffic, as when a load
+   * balancer refuses their registration (an instance in another VPC). @default false
+   */
+  readonly refusesTraffic?: boolean;
 }
 
 export interface MemoryTargetOptions {
@@ -574,6 +579,7 @@ export function createMemoryTarget(options: MemoryTargetOptions = {}): MemoryTar
     group.disabled = false;
     delete group.drainUntil;
     for (const instance of out) delete instance.outOfService;
+    if (scriptOf(group).refusesTraffic === true) for (const instance of group.instances) instance.outOfService = true;
     // A disable's drain ends; a scale-in's goes on.
     for (const instance of group.instances) if (instance.goneAt === undefined) delete instance.drainUntil;
     return DONE;

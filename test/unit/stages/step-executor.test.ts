@@ -251,6 +251,19 @@ describe('cluster and server-group stages through the executor', () => {
     expect(r.target.control.effects('destroy')).toHaveLength(1);
   });
 
+  it('does not count an enable done while its Up instances stay out of traffic, and says so when it gives up', async () => {
+    // given: the old server group, disabled; its load balancer refuses its instances when enabled
+    const r = rig();
+    seedProduction(r.target, 'hello-prod-v000', 20, true);
+    seedProduction(r.target, 'hello-prod-v001', 10);
+    r.target.control.script('hello-prod-v000', { refusesTraffic: true });
+    // when
+    const result = await driveStage({ type: 'enableServerGroup', credentials: 'mem', cluster: 'hello-prod', regions: ['local'], target: 'ancestor_asg_dynamic' }, r.serverGroup, r.clock);
+    // then: Up and enabled is not enough; the stage waits for traffic and fails naming why
+    expect(result.status).toBe('TERMINAL');
+    expect(result.message).toMatch(/hello-prod-v000 in local did not become healthy in traffic within \d+ s \(0 of the 3 instances needed are Up in traffic; instances: Up out of traffic, Up out of traffic, Up out of traffic\)/);
+  });
+
   it('names the known accounts when a stage names another', async () => {
     const r = rig();
     const result = await driveStage({ type: 'disableCluster', credentials: 'prod', cluster: 'hello-prod', regions: ['local'] }, r.cluster, r.clock);

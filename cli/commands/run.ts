@@ -228,11 +228,6 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
     throw error;
   }
   try {
-    if (sandbox) {
-      const { assumedLocalServing, seedLocalServing } = await import('../../local/sandbox/local-seeds.ts');
-      const assumed = assumedLocalServing([picked.input], parameters);
-      for (const resource of assumed.length > 0 ? await seedLocalServing(runtime.targets, assumed) : []) io.emit({ kind: 'info', message: `sandbox: seeded ${resource.kind} ${resource.id} (${resource.detail})` });
-    }
     if (runtimeSeeds && (runtimeSeeds.canaryConfigs.length > 0 || runtimeSeeds.standIns.length > 0)) {
       const { seedRuntime } = await import('../../local/sandbox/runtime-seeds.ts');
       const seeded = await seedRuntime(runtime, runtimeSeeds, deps.caller);
@@ -249,6 +244,12 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
       return EXIT.failed;
     }
     for (const warning of saved.warnings) io.emit({ kind: 'validation-issue', source: document.source, issue: warning });
+    if (sandbox) {
+      // After the save: the entry's artifact has passed its checks (a directory under the read roots).
+      const { assumedLocalServing, seedLocalServing } = await import('../../local/sandbox/local-seeds.ts');
+      const assumed = assumedLocalServing([picked.input], parameters);
+      for (const resource of assumed.length > 0 ? await seedLocalServing(runtime.targets, assumed) : []) io.emit({ kind: 'info', message: `sandbox: seeded ${resource.kind} ${resource.id} (${resource.detail})` });
+    }
     const started = await runtime.service.startPipeline(
       {
         application: saved.saved.application,

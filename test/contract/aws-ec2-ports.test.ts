@@ -57,6 +57,8 @@ function ec2Fixture(weighted: boolean): () => Promise<TargetPortsFixture> {
       artifact: { type: 'aws/image', reference: world.imageId, name: world.imageName },
       provider: weighted ? common : world.provider,
       invalidProvider: { provider: { instanceType: 42 }, field: 'instanceType' },
+      // The source's health check type is ELB (world.provider); the clone's is overridden.
+      cloneOverride: { provider: { healthCheckType: 'EC2' }, shown: (group) => group.launchConfig?.healthCheckType, expected: 'EC2' },
       async eventually(check) {
         for (let waited = 0; ; waited += STEP_MS) {
           try {
@@ -77,7 +79,7 @@ function ec2Fixture(weighted: boolean): () => Promise<TargetPortsFixture> {
   };
 }
 
-serverGroupPortContract('aws-ec2 on the AWS simulator', ec2Fixture(false), { throttles: true });
+serverGroupPortContract('aws-ec2 on the AWS simulator', ec2Fixture(false), { throttles: true, clones: true });
 trafficPortContract('aws-ec2 on the AWS simulator', ec2Fixture(false), { throttles: true });
-serverGroupPortContract('aws-ec2 on the AWS simulator, weighted mode', ec2Fixture(true), { throttles: true });
+serverGroupPortContract('aws-ec2 on the AWS simulator, weighted mode', ec2Fixture(true), { throttles: true, clones: true });
 trafficPortContract('aws-ec2 on the AWS simulator, weighted mode', ec2Fixture(true), { throttles: true });

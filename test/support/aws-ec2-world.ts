@@ -15,6 +15,8 @@ import type { DeployStage } from '../../core/pipeline/stage-types/deploy.ts';
 import type { RollbackServerGroupStage } from '../../core/pipeline/stage-types/rollback-server-group.ts';
 import type { JsonObject, TrafficGuard } from '../../core/ports/execution-store.ts';
 import type { Target } from '../../core/ports/target.ts';
+import type { CloneServerGroupStage } from '../../core/pipeline/stage-types/clone-server-group.ts';
+import { runCloneServerGroupTask } from '../../core/stages/clone-server-group.ts';
 import { runClusterTask, type ClusterStage } from '../../core/stages/cluster.ts';
 import { runDeployTask } from '../../core/stages/deploy.ts';
 import type { DeployTaskDeps } from '../../core/stages/deploy-scope.ts';
@@ -157,7 +159,7 @@ export interface Ec2StageOptions extends DriveOptions {
 const SERVER_GROUP_STAGES = new Set(['enableServerGroup', 'disableServerGroup', 'resizeServerGroup', 'destroyServerGroup']);
 
 /**
- * Runs `deploy`, server-group (disable, resize, ...), `rollbackServerGroup` and cluster stages
+ * Runs `deploy`, `cloneServerGroup`, server-group (disable, resize, ...), `rollbackServerGroup` and cluster stages
  * (rollbackCluster, ...) through the deploy core as the stage runner does, on `target` in account
  * `sandbox`; the driver's clock is the simulator's, moved in 1 s steps.
  */
@@ -171,6 +173,7 @@ export function runEc2Stage(world: Ec2World, target: Target, stage: JsonObject, 
   };
   const runTask = (input: TaskInput): Promise<TaskResult> => {
     if (input.stage.type === 'deploy') return runDeployTask(input as TaskInput<DeployStage>, deps, taskDeps, 200);
+    if (input.stage.type === 'cloneServerGroup') return runCloneServerGroupTask(input as TaskInput<CloneServerGroupStage>, deps, taskDeps, 200);
     if (input.stage.type === 'rollbackServerGroup') return runRollbackServerGroupTask(input as TaskInput<RollbackServerGroupStage>, deps, taskDeps, 200);
     if (SERVER_GROUP_STAGES.has(input.stage.type)) return runServerGroupTask(input as TaskInput<ServerGroupStage>, deps, taskDeps, 200);
     return runClusterTask(input as TaskInput<ClusterStage>, deps, taskDeps, 200);

@@ -18,6 +18,13 @@
  *   (in weighted mode, after handing an explicit weight of the group to the shared target groups).
  * - Weighted mode (opt-in: `weightedTraffic` here and on the cluster, see config.ts) gives each
  *   server group a target group of its own and splits the listener's forward action by weight.
+ * - A create with `source` (cloneServerGroup, clouddriver's CopyLastAsgAtomicOperation) reads the
+ *   source group and its launch template version and makes the new group from them, as provider
+ *   fields: instance type, image, key pair, instance profile, security groups, user data,
+ *   monitoring, IMDS, subnets, target groups, health check settings, cooldown, termination
+ *   policies and user tags (a new launch template of the clone's name holds the copied data).
+ *   Suspended processes are not copied. Each provider field the request sets wins; an artifact
+ *   replaces the image.
  * - Operations start and return; AWS errors become port failures (aws-errors.ts), throttling and
  *   5xx `unavailable` once the SDK's own retries are spent.
  */
@@ -40,6 +47,7 @@ import {
   DescribeInstancesCommand,
   DescribeInstanceTypesCommand,
   DescribeLaunchTemplatesCommand,
+  DescribeLaunchTemplateVersionsCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   TerminateInstancesCommand,
@@ -85,7 +93,7 @@ import type {
 import type { Target } from '../../../core/ports/target.ts';
 import type { DisableOptions, TrafficCapabilities, TrafficPort, TrafficWeights, VerifyWeightsResult } from '../../../core/ports/traffic.ts';
 import { awsFailure, Ec2PortFailure, fail } from './aws-errors.ts';
-import { MAX_TARGET_GROUPS_PER_FORWARD, parseEc2ClusterConfig, problem, shown, type Ec2ClusterConfig, type WeightedTrafficConfig } from './config.ts';
+import { MAX_TARGET_GROUPS_PER_FORWARD, parseEc2ClusterConfig, problem, RESERVED_TAG_PREFIX, shown, type Ec2ClusterConfig, type WeightedTrafficConfig } from './config.ts';
 import { combinedTargetGroupHealth, instanceHealth, platformHealth, targetGroupHealth, type HealthState } from './health.ts';
 
 /** The SDK clients of one account and region, built by the composition root (only `send` is used). */
@@ -722,8 +730,87 @@ export function createEc2Target(options: Ec2TargetOptions): Target {
     if (request.disabled) await deregister(group, group.instances.filter((instance) => instance.targets.some(inTraffic)).map((instance) => instance.id));
   }
 
-  async function createNow(request: CreateServerGroupRequest): Promise<OperationResult> {
-    checkLocation(request.location, request.account);
+  /** Whether a provider field of a clone request overrides the copied one: set, and not an empty list or object. */
+  function isSet(value: unknown): boolean {
+    if (value === undefined || value === null || value === '') return false;
+    if (Array.isArray(value)) return value.length > 0;
+    if (typeof value === 'object') return Object.keys(value).length > 0;
+    return true;
+  }
+
+  /**
+   * The request of a clone: the source group's settings as provider fields (see the module
+   * comment), the request's own set fields over them. `ALREADY_DONE` when the source is gone but
+   * this step's clone exists (it was made before the source went).
+   */
+  async function cloneRequest(request: CreateServerGroupRequest, source: ServerGroupRef): Promise<CreateServerGroupRequest | OperationResult> {
+    if (source.account !== account || source.location !== region) {
+      return { ok: false, reason: 'unsupported', message: `source ${source.serverGroup} is in ${source.account}/${source.location}; account '${account}''s EC2 target clones within ${region} only` };
+    }
+    const asg = await getGroup(source.serverGroup);
+    if (!asg) {
+      const existing = await getGroup(request.name);
+      if (existing && existing.Tags?.find((tag) => tag.Key === EC2_TAGS.owner)?.Value === ownerTagValue(request.owner)) return ALREADY_DONE;
+      return { ok: false, reason: 'not-found', message: `source server group ${source.serverGroup} does not exist in ${account}/${region}; clone an existing server group` };
+    }
+    const spec = asg.LaunchTemplate ?? asg.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+    if (!spec?.LaunchTemplateId && !spec?.LaunchTemplateName) {
+      return { ok: false, reason: 'unsupported', message: `source ${source.serverGroup} runs from a launch configuration; clone a server group made from a launch template` };
+    }
+    const versions = await aws(`reading the launch template of ${source.serverGroup}`, () =>
+      clients.ec2.send(
+        new DescribeLaunchTemplateVersionsCommand({
+          ...(spec.LaunchTemplateId ? { LaunchTemplateId: spec.LaunchTemplateId } : { LaunchTemplateName: spec.LaunchTemplateName }),
+          Versions: [spec.Version ?? '$Default'],
+        }),
+      ),
+    );
+    const data = versions.LaunchTemplateVersions?.[0]?.LaunchTemplateData ?? {};
+    const nic = data.NetworkInterfaces?.[0];
+    const profile = data.IamInstanceProfile?.Name ?? data.IamInstanceProfile?.Arn?.split('/').pop();
+    const tags = new Map((asg.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+    const ownTargetGroup = tags.get(EC2_TAGS.weightedTargetGroup);
+    const userTags = Object.fromEntries([...tags].filter(([key]) => key !== '' && !key.startsWith('aws:') && !key.startsWith(RESERVED_TAG_PREFIX) && key !== 'SPINNAKER_SUBNET_ID_OVERRIDE'));
+    const subnets = (asg.VPCZoneIdentifier ?? '').split(',').filter((subnet) => subnet.trim() !== '');
+    const copied: Record<string, unknown> = {
+      ...(data.InstanceType ? { instanceType: data.InstanceType } : {}),
+      ...(tags.get(EC2_TAGS.imageId) || data.ImageId ? { imageId: tags.get(EC2_TAGS.imageId) || data.ImageId } : {}),
+      ...(data.KeyName ? { keyPair: data.KeyName } : {}),
+      ...(profile ? { iamRole: profile } : {}),
+      securityGroups: [...(data.SecurityGroupIds ?? nic?.Groups ?? [])],
+      ...(data.UserData ? { base64UserData: data.UserData } : {}),
+      ...(data.Monitoring?.Enabled !== undefined ? { instanceMonitoring: data.Monitoring.Enabled } : {}),
+      ...(data.EbsOptimized !== undefined ? { ebsOptimized: data.EbsOptimized } : {}),
+      ...(nic?.AssociatePublicIpAddress !== undefined ? { associatePublicIpAddress: nic.AssociatePublicIpAddress } : {}),
+      requireIMDSv2: data.MetadataOptions?.HttpTokens === 'required',
+      ...(subnets.length > 0 ? { subnetIds: subnets } : { availabilityZones: { [region]: [...(asg.AvailabilityZones ?? [])] } }),
+      // A weighted group's own target group stays its own: the clone takes one from the pool.
+      targetGroups: (asg.TargetGroupARNs ?? []).filter((arn) => arn !== ownTargetGroup).map((arn) => /:targetgroup\/([^/]+)\//.exec(arn)?.[1] ?? arn),
+      ...(asg.HealthCheckType ? { healthCheckType: asg.HealthCheckType } : {}),
+      ...(asg.HealthCheckGracePeriod !== undefined ? { healthCheckGracePeriod: asg.HealthCheckGracePeriod } : {}),
+      ...(asg.DefaultCooldown !== undefined ? { cooldown: asg.DefaultCooldown } : {}),
+      ...(asg.TerminationPolicies?.length ? { terminationPolicies: [...asg.TerminationPolicies] } : {}),
+      tags: userTags,
+    };
+    const overrides = Object.fromEntries(Object.entries(request.provider).filter(([, value]) => isSet(value)));
+    // An override of one spelling replaces the copied other spelling (they may not both be set).
+    if ('subnetType' in overrides || 'availabilityZones' in overrides) delete copied['subnetIds'];
+    if ('amiName' in overrides || request.artifact) delete copied['imageId'];
+    if ('userData' in overrides) delete copied['base64UserData'];
+    return { ...request, provider: { ...copied, ...overrides } };
+  }
+
+  async function createNow(given: CreateServerGroupRequest): Promise<OperationResult> {
+    checkLocation(given.location, given.account);
+    let request = given;
+    if (given.source) {
+      if (given.artifact && given.artifact.type !== AWS_IMAGE_ARTIFACT) {
+        return { ok: false, reason: 'unsupported', message: `artifact type '${given.artifact.type}' cannot run on EC2; deploy an ${AWS_IMAGE_ARTIFACT} (an AMI from a bake or findImage stage)` };
+      }
+      const cloned = await cloneRequest(given, given.source);
+      if ('ok' in cloned) return cloned;
+      request = cloned;
+    }
     const capacity = capacityProblem(request.capacity);
     if (capacity) return { ok: false, reason: 'invalid', message: capacity };
     if (request.artifact && request.artifact.type !== AWS_IMAGE_ARTIFACT) {
@@ -1152,7 +1239,7 @@ export function createEc2Target(options: Ec2TargetOptions): Target {
     : { weights: false, maxWeightedServerGroups: 0, partialDisable: true, drains: true };
 
   const serverGroups: ServerGroupPort = {
-    capabilities: { resize: true, artifactTypes: [AWS_IMAGE_ARTIFACT], imageFromProviderFields: true },
+    capabilities: { resize: true, artifactTypes: [AWS_IMAGE_ARTIFACT], imageFromProviderFields: true, clone: true },
     create: (request) => owned(request.owner, () => createNow(request)),
     resize: (ref, capacity, sideEffect) => owned(sideEffect.owner, () => resizeNow(ref, capacity)),
     destroy: (ref, sideEffect) => owned(sideEffect.owner, () => destroyNow(ref, sideEffect.owner)),

@@ -324,8 +324,9 @@ function insertImage(world: GceWorld, project: string, body: Json): ApiResponse 
 /** A health check in its wire form (HTTP, GCE's defaults). */
 export function healthCheckJson(world: GceWorld, ref: ResourceRef, body: Json): Json {
   const type = String(body['type'] ?? 'HTTP');
-  const key = `${type.toLowerCase().replace('http2', 'http2')}HealthCheck`;
-  const given = (body[key === 'httpsHealthCheck' ? 'httpsHealthCheck' : key] ?? body['httpHealthCheck'] ?? {}) as Json;
+  // HTTP → httpHealthCheck, HTTPS → httpsHealthCheck, HTTP2 → http2HealthCheck, TCP → tcpHealthCheck.
+  const key = `${type.toLowerCase()}HealthCheck`;
+  const given = (body[key] ?? {}) as Json;
   return {
     kind: 'compute#healthCheck',
     id: world.id(),
@@ -568,6 +569,7 @@ function instanceGroupManagers(world: GceWorld, project: string, scope: Scope, n
       return ok(world.operate(project, scope, 'compute.instanceGroupManagers.setTargetPools', mig.ref, mig.id, () => {
         for (const old of mig.targetPools) if (!pools.some((p) => sameResource(p, old))) removeFromPool(world, project, old, world.instancesOf(mig).map((i) => linkOf(i.ref)));
         mig.targetPools = pools;
+        world.addToTargetPools(mig, world.instancesOf(mig));
         mig.fingerprint = world.fingerprint();
       }));
     }

@@ -367,7 +367,6 @@ export class GceWorld {
       }
       for (const mig of this.migs.values()) changed = this.applyAutoscaler(mig) || changed;
       for (const mig of this.migs.values()) changed = this.reconcile(mig) || changed;
-      for (const mig of this.migs.values()) changed = this.syncTargetPools(mig) || changed;
       if (!changed) return;
     }
   }
@@ -436,25 +435,23 @@ export class GceWorld {
     return false;
   }
 
-  /** Puts a group's live instances into its target pools, as a managed group does for network load balancing. */
-  private syncTargetPools(mig: Mig): boolean {
-    let changed = false;
+  /**
+   * Puts instances into a group's target pools. A group does this when it creates an instance
+   * and when setTargetPools names a pool; a member removed by removeInstance stays out (that is
+   * how Spinnaker disables a group behind a network load balancer).
+   */
+  addToTargetPools(mig: Mig, instances: readonly Instance[]): void {
     for (const poolLink of mig.targetPools) {
       const ref = parseRef(poolLink, { project: mig.ref.project, collection: 'targetPools' });
       const pool = ref ? this.resources.get(keyOf(ref)) : undefined;
       if (!pool) continue;
       const members = (pool['instances'] ?? []) as string[];
-      for (const instance of this.instancesOf(mig)) {
-        if (instance.stoppingAt !== undefined) continue;
+      for (const instance of instances) {
         const link = linkOf(instance.ref);
-        if (!members.some((m) => sameResource(m, link))) {
-          members.push(link);
-          changed = true;
-        }
+        if (instance.stoppingAt === undefined && !members.some((m) => sameResource(m, link))) members.push(link);
       }
       pool['instances'] = members;
     }
-    return changed;
   }
 
   /** Marks an instance STOPPING; it is gone `stoppingMs` later. */
@@ -552,6 +549,7 @@ export class GceWorld {
       json,
     };
     this.instances.set(keyOf(ref), instance);
+    this.addToTargetPools(mig, [instance]);
   }
 
   private defaultSubnetOf(network: string, project: string, region: string): string | undefined {

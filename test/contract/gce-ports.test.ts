@@ -5,8 +5,9 @@
  * fixture's `eventually` moves the simulator's clock, never the wall clock; throttles are the
  * simulator's own 429s.
  */
+import { afterAll } from 'vitest';
 import type { ServerGroupDescription } from '../../core/ports/server-groups.ts';
-import { ACCOUNT, IMAGE, REGION, startGceWorld } from '../support/gce-world.ts';
+import { ACCOUNT, IMAGE, REGION, startGceWorld, type GceWorld } from '../support/gce-world.ts';
 import { serverGroupPortContract } from './server-group-port.contract.ts';
 import type { TargetPortsFixture } from './target-ports.fixture.ts';
 import { trafficPortContract } from './traffic-port.contract.ts';
@@ -17,8 +18,14 @@ const LIMIT_MS = 30 * 60_000;
 
 const machineTypeOf = (group: ServerGroupDescription) => (group.launchConfig?.['properties'] as { machineType?: string } | undefined)?.machineType;
 
+/** One simulator and one set of clients for both suites (each client initializes in about 0.7 s); closed after both. */
+let shared: Promise<GceWorld> | undefined;
+afterAll(async () => {
+  await (await shared)?.close();
+});
+
 async function gceFixture(): Promise<TargetPortsFixture> {
-  const world = await startGceWorld();
+  const world = await (shared ??= startGceWorld());
   return {
     target: world.target(),
     account: ACCOUNT,
@@ -41,7 +48,7 @@ async function gceFixture(): Promise<TargetPortsFixture> {
     occupy: async () => ({ finish: async () => {} }),
     // Every port operation lists the region's MIGs first: throttling that list changes nothing.
     throttleNext: (n) => world.sim.failNext({ method: 'GET', pathIncludes: `/regions/${REGION}/instanceGroupManagers`, status: 429, reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded', times: n }),
-    dispose: () => world.close(),
+    dispose: async () => {},
   };
 }
 

@@ -291,6 +291,8 @@ describe('the gce target, as clouddriver drives GCE', () => {
     await waitUp(cluster, name, 2);
     const pool = () => world.sim.describe().targetPools.find((candidate) => candidate.name === TARGET_POOL)!.instances.filter((instance) => instance.split('/').pop()!.startsWith(`${name}-`));
     expect(pool()).toHaveLength(2);
+    // without an autoscaler the capacity is the target size, as clouddriver shows it
+    expect(await group(cluster, name)).toMatchObject({ capacity: { min: 2, max: 2, desired: 2 }, disabled: false });
     const [template] = await world.clients.instanceTemplates.get({ project: PROJECT, instanceTemplate: templatesOf(name)[0]! });
     expect((template.properties?.metadata?.items ?? []).map(({ key, value }) => ({ key, value }))).toEqual([{ key: 'load-balancer-names', value: NETWORK_LB }]);
     const start = world.sim.calls().length;
@@ -303,6 +305,14 @@ describe('the gce target, as clouddriver drives GCE', () => {
     expectDone(await target.traffic.enable(ref(cluster, name), { owner: 'o/enable' }), 'enable');
     expect(pool()).toHaveLength(2);
     expect(await waitUp(cluster, name, 2)).toMatchObject({ disabled: false });
+  });
+
+  it('shows a MIG that declares no load balancer as enabled: there is nothing to be out of', async () => {
+    const cluster = newCluster();
+    const name = `${cluster.cluster}-v001`;
+    const provider = { ...world.provider, loadBalancers: [], backendServices: {}, autoscalingPolicy: undefined };
+    expectDone(await target.serverGroups.create(request(cluster, 1, { provider })), 'create');
+    expect(await waitUp(cluster, name, 1)).toMatchObject({ disabled: false, launchConfig: { loadBalancers: [], backendServices: [] } });
   });
 
   it('waits on an operation a bounded number of times: a slower one answers unavailable, and the retry carries on from there', async () => {

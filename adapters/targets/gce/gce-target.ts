@@ -376,10 +376,13 @@ export function createGceTarget(options: GceTargetOptions): Target {
   function describeInstance(group: GroupView, instance: ManagedInstance): InstanceDescription {
     const platform = platformHealth(instance.instanceStatus, instance.currentAction);
     const lb = instance.instance ? (group.lbHealth.get(resourcePath(instance.instance)) ?? []) : [];
+    // An enabled group's instance in none of its load balancers (left out of a target pool) serves nothing.
+    const out = declaresBalancers(group) && !isDisabled(group) && lb.length === 0 && platform === 'Unknown';
     return {
       id: lastSegment(instance.instance) || String(instance.id ?? ''),
       health: instanceHealth(platform, lb),
       launchedTime: Date.parse(group.mig.creationTimestamp ?? '') || clock.now(),
+      ...(out ? { outOfService: true } : {}),
     };
   }
 

@@ -28,6 +28,8 @@ function ecsFixture(): () => Promise<TargetPortsFixture> {
       artifact: image,
       provider,
       invalidProvider: { provider: { computeUnits: 'lots' }, field: 'computeUnits' },
+      // The source's grace period is 5 s (world.provider()); the clone's is overridden.
+      cloneOverride: { provider: { healthCheckGracePeriodSeconds: 30 }, shown: (group) => group.launchConfig?.healthCheckGracePeriodSeconds, expected: 30 },
       async eventually(check) {
         for (let waited = 0; ; waited += STEP_MS) {
           try {
@@ -46,5 +48,5 @@ function ecsFixture(): () => Promise<TargetPortsFixture> {
   };
 }
 
-serverGroupPortContract('aws-ecs (AWS simulator)', ecsFixture(), { throttles: true, disableScalesToZero: true });
+serverGroupPortContract('aws-ecs (AWS simulator)', ecsFixture(), { throttles: true, disableScalesToZero: true, clones: true });
 trafficPortContract('aws-ecs (AWS simulator)', ecsFixture(), { throttles: true, disableScalesToZero: true });

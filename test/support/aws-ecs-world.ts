@@ -19,6 +19,8 @@ import type { RollbackServerGroupStage } from '../../core/pipeline/stage-types/r
 import type { JsonObject, TrafficGuard } from '../../core/ports/execution-store.ts';
 import type { ClusterRef, ServerGroupDescription } from '../../core/ports/server-groups.ts';
 import type { Target } from '../../core/ports/target.ts';
+import type { CloneServerGroupStage } from '../../core/pipeline/stage-types/clone-server-group.ts';
+import { runCloneServerGroupTask } from '../../core/stages/clone-server-group.ts';
 import { runClusterTask, type ClusterStage } from '../../core/stages/cluster.ts';
 import { runDeployTask } from '../../core/stages/deploy.ts';
 import type { DeployTaskDeps } from '../../core/stages/deploy-scope.ts';
@@ -197,6 +199,7 @@ export interface EcsStageRig {
   /** enable/disable/resize/destroyServerGroup. */
   readonly serverGroup: (input: TaskInput) => Promise<TaskResult>;
   readonly rollbackServerGroup: (input: TaskInput) => Promise<TaskResult>;
+  readonly cloneServerGroup: (input: TaskInput) => Promise<TaskResult>;
 }
 
 /**
@@ -218,6 +221,7 @@ export function ecsStageRig(world: EcsWorld, target: Target = world.target, traf
     cluster: (input) => runClusterTask(input as TaskInput<ClusterStage>, deps, taskDeps, 1_000),
     serverGroup: (input) => runServerGroupTask(input as TaskInput<ServerGroupStage>, deps, taskDeps, 1_000),
     rollbackServerGroup: (input) => runRollbackServerGroupTask(input as TaskInput<RollbackServerGroupStage>, deps, taskDeps, 1_000),
+    cloneServerGroup: (input) => runCloneServerGroupTask(input as TaskInput<CloneServerGroupStage>, deps, taskDeps, 1_000),
   };
 }
 

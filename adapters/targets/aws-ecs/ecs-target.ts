@@ -26,6 +26,14 @@
  *   DescribeContainerInstances for bridge networking); the stopping tasks (desired STOPPED) only
  *   while a target group drains a target no running task holds.
  *
+ * - create with `source` (cloneServerGroup): DescribeServices (the source) → DescribeTaskDefinition
+ *   (its revision), then create as above from the copied fields: the task definition (a new
+ *   revision of the clone's family, each container's image kept), the network configuration, load
+ *   balancers, launch type or capacity providers, placement, health check grace period and user
+ *   tags. Each provider field the request sets wins; `dockerImageAddress`, `imageDescription` or a
+ *   docker/image artifact replace the image of the load-balanced (else the first) container, and
+ *   `environmentVariables` are added to that container's environment.
+ *
  * Decisions:
  * - Disabled is clouddriver's `desiredCount == 0`, so a disabled server group has no tasks once
  *   drained, and enable scales to the scalable target's max, not to the old desired count. A
@@ -585,6 +593,7 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
           status: service.status,
           taskDefinition: service.taskDefinition,
           ...(service.launchType ? { launchType: service.launchType } : {}),
+          ...(service.healthCheckGracePeriodSeconds !== undefined ? { healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds } : {}),
           loadBalancers: (service.loadBalancers ?? []).map((balancer) => ({ targetGroupArn: balancer.targetGroupArn, containerName: balancer.containerName, containerPort: balancer.containerPort })),
         },
       });
@@ -856,11 +865,116 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
     return checked.ok ? { ok: true, config: checked.config } : failure(checked.reason, checked.message);
   }
 
-  async function create(request: CreateServerGroupRequest): Promise<OperationResult> {
-    const owner = ownerProblem(request.owner);
+  /** Whether a provider field of a clone request overrides the copied one: set, and not an empty list or object. */
+  function isSet(value: unknown): boolean {
+    if (value === undefined || value === null || value === '') return false;
+    if (Array.isArray(value)) return value.length > 0;
+    if (typeof value === 'object') return Object.keys(value).length > 0;
+    return true;
+  }
+
+  /**
+   * The request of a clone: the source service and its task definition as provider fields (see the
+   * module comment), the request's set fields over them. `ALREADY_DONE` when the source is gone
+   * but this step's clone exists.
+   */
+  async function cloneRequest(request: CreateServerGroupRequest, source: ServerGroupRef): Promise<CreateServerGroupRequest | OperationResult> {
+    if (source.account !== account || source.location !== region) {
+      return failure('unsupported', `source ${source.serverGroup} is in ${source.account}/${source.location}; account '${account}''s ECS target clones within ${region} only`);
+    }
+    const located = (await locate(source.serverGroup)).live;
+    if (!located) {
+      const mine = (await locate(request.name)).live;
+      if (mine && tagOf(mine.service, OWNER_TAG) === request.owner) return ALREADY_DONE;
+      return failure('not-found', `source server group ${source.serverGroup} does not exist in ${account}/${region}; clone an existing server group`);
+    }
+    const { service, ecsCluster } = located;
+    const described = await aws('ECS', 'DescribeTaskDefinition', () => clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition })));
+    const definition = described.taskDefinition ?? {};
+    const generatedEnvironment = new Set(['SERVER_GROUP', 'CLOUD_STACK', 'CLOUD_DETAIL']);
+    const containers = (definition.containerDefinitions ?? []).map((container) => ({
+      ...container,
+      // The source's own Spinnaker variables give way to the clone's.
+      environment: (container.environment ?? []).filter((variable) => !generatedEnvironment.has(variable.name ?? '')),
+    }));
+    const overrides = Object.fromEntries(Object.entries(request.provider).filter(([, value]) => isSet(value)));
+    const balanced = service.loadBalancers?.[0]?.containerName;
+    const main = containers.find((container) => container.name === balanced) ?? containers[0];
+    const extraEnvironment = overrides['environmentVariables'];
+    if (main && extraEnvironment !== null && typeof extraEnvironment === 'object' && !Array.isArray(extraEnvironment)) {
+      const added = Object.entries(extraEnvironment as Record<string, unknown>).map(([name, value]) => ({ name, value: String(value) }));
+      main.environment = [...main.environment.filter((variable) => !added.some((entry) => entry.name === variable.name)), ...added];
+    }
+    const template: Record<string, unknown> = {
+      containerDefinitions: containers,
+      ...(definition.cpu ? { cpu: definition.cpu } : {}),
+      ...(definition.memory ? { memory: definition.memory } : {}),
+      ...(definition.networkMode ? { networkMode: definition.networkMode } : {}),
+      ...(definition.requiresCompatibilities?.length ? { requiresCompatibilities: [...definition.requiresCompatibilities] } : {}),
+      ...(definition.taskRoleArn ? { taskRoleArn: definition.taskRoleArn } : {}),
+      ...(definition.executionRoleArn ? { executionRoleArn: definition.executionRoleArn } : {}),
+      ...(definition.volumes?.length ? { volumes: definition.volumes } : {}),
+      ...(definition.placementConstraints?.length ? { placementConstraints: definition.placementConstraints } : {}),
+      ...(definition.runtimePlatform ? { runtimePlatform: definition.runtimePlatform } : {}),
+      ...(definition.ephemeralStorage ? { ephemeralStorage: definition.ephemeralStorage } : {}),
+    };
+    // Each container keeps its image, but the main one when the request names another (or brings an artifact).
+    const imageOverride = typeof overrides['dockerImageAddress'] === 'string' ? { dockerImageAddress: overrides['dockerImageAddress'] } : overrides['imageDescription'] !== undefined ? { imageDescription: overrides['imageDescription'] } : request.artifact ? {} : undefined;
+    const containerMappings = containers.map((container) =>
+      container === main && imageOverride !== undefined ? { containerName: container.name, ...imageOverride } : { containerName: container.name, dockerImageAddress: container.image },
+    );
+    const network = service.networkConfiguration?.awsvpcConfiguration;
+    const userTags = Object.fromEntries(
+      (service.tags ?? []).filter((tag) => tag.key && !tag.key.startsWith('gennaker:') && !tag.key.startsWith('moniker.spinnaker.io/')).map((tag) => [tag.key!, tag.value ?? '']),
+    );
+    const copied: Record<string, unknown> = {
+      ecsClusterName: ecsCluster,
+      useTaskDefinitionArtifact: true,
+      spelProcessedTaskDefinitionArtifact: template,
+      containerMappings,
+      ...(definition.networkMode ? { networkMode: definition.networkMode } : {}),
+      ...(service.launchType ? { launchType: service.launchType } : service.capacityProviderStrategy?.length ? { capacityProviderStrategy: service.capacityProviderStrategy } : {}),
+      ...(service.platformVersion ? { platformVersion: service.platformVersion } : {}),
+      ...(network ? { subnets: [...(network.subnets ?? [])], securityGroups: [...(network.securityGroups ?? [])] } : {}),
+      ...(network?.assignPublicIp ? { associatePublicIpAddress: network.assignPublicIp === 'ENABLED' } : {}),
+      targetGroupMappings: (service.loadBalancers ?? []).map((balancer) => ({
+        ...(balancer.containerName ? { containerName: balancer.containerName } : {}),
+        containerPort: balancer.containerPort,
+        targetGroup: /:targetgroup\/([^/]+)\//.exec(balancer.targetGroupArn ?? '')?.[1] ?? balancer.targetGroupArn,
+      })),
+      ...(service.healthCheckGracePeriodSeconds !== undefined ? { healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds } : {}),
+      placementConstraints: (service.placementConstraints ?? []).map((item) => ({ ...item })),
+      placementStrategy: (service.placementStrategy ?? []).map((item) => ({ ...item })),
+      ...(service.enableExecuteCommand !== undefined ? { enableExecuteCommand: service.enableExecuteCommand } : {}),
+      ...(service.deploymentConfiguration?.deploymentCircuitBreaker ? { enableDeploymentCircuitBreaker: service.deploymentConfiguration.deploymentCircuitBreaker.enable } : {}),
+      tags: userTags,
+    };
+    // Fields folded into the copied task definition above, and generated-definition fields a copy does not take.
+    for (const folded of ['environmentVariables', 'dockerImageAddress', 'imageDescription', 'containerPort', 'computeUnits', 'reservedMemory', 'logDriver', 'logOptions']) delete overrides[folded];
+    // An override of one spelling replaces the copied other spelling.
+    if ('subnetType' in overrides || 'subnetTypes' in overrides) delete copied['subnets'];
+    if ('securityGroupNames' in overrides) delete copied['securityGroups'];
+    if ('targetGroup' in overrides) delete copied['targetGroupMappings'];
+    if ('capacityProviderStrategy' in overrides) delete copied['launchType'];
+    if ('launchType' in overrides) delete copied['capacityProviderStrategy'];
+    if ('taskDefinitionArtifact' in overrides || 'spelProcessedTaskDefinitionArtifact' in overrides) {
+      delete copied['spelProcessedTaskDefinitionArtifact'];
+      if ('containerMappings' in overrides) delete copied['containerMappings'];
+    }
+    return { ...request, provider: { ...copied, ...overrides } };
+  }
+
+  async function create(given: CreateServerGroupRequest): Promise<OperationResult> {
+    const owner = ownerProblem(given.owner);
     if (owner) return owner;
-    const where = locationProblem(request.location);
+    const where = locationProblem(given.location);
     if (where) return where;
+    let request = given;
+    if (given.source) {
+      const cloned = await guarded(() => cloneRequest(given, given.source!));
+      if ('ok' in cloned) return cloned;
+      request = cloned;
+    }
     const parsed = parseServerGroupName(request.name);
     if (!parsed || parsed.sequence === undefined || parsed.cluster !== request.cluster) {
       return failure('invalid', `name '${request.name}' is not a server group of cluster '${request.cluster}'; use '${request.cluster}-v<NNN>'`);
@@ -1053,7 +1167,7 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
 
   const serverGroups: ServerGroupPort = {
     // Without an artifact it runs what imageDescription, dockerImageAddress or the task definition name.
-    capabilities: { resize: true, artifactTypes: ['docker/image'], imageFromProviderFields: true },
+    capabilities: { resize: true, artifactTypes: ['docker/image'], imageFromProviderFields: true, clone: true },
     create: (request) => create(request),
     resize: (ref, capacity, sideEffect) => {
       const owner = ownerProblem(sideEffect.owner);

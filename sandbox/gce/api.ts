@@ -523,6 +523,12 @@ function instanceGroupManagers(world: GceWorld, project: string, scope: Scope, n
     if (method === 'DELETE') return deleteMig(world, find(name));
     throw unknownPath(path);
   }
+  if (action === 'listErrors' && method === 'GET') {
+    // The group retries an instance it cannot create; its last failure is what listErrors shows.
+    const mig = find(name);
+    const items = mig.lastError ? [{ error: { code: 'RESOURCE_NOT_FOUND', message: mig.lastError }, timestamp: timestamp(world.now()) }] : [];
+    return ok({ items });
+  }
   if (method !== 'POST') throw unknownPath(path);
   const mig = find(name);
   switch (action) {
@@ -553,6 +559,23 @@ function instanceGroupManagers(world: GceWorld, project: string, scope: Scope, n
       });
       const { items: slice, nextPageToken } = page(items, query);
       return ok({ managedInstances: slice, ...(nextPageToken ? { nextPageToken } : {}) });
+    }
+    case 'deleteInstances': {
+      // Deletes the named instances and lowers targetSize by as many, so the group does not replace them.
+      if (!Array.isArray(body['instances']) || body['instances'].length === 0) throw required('resource.instances');
+      const members = world.instancesOf(mig);
+      const chosen = (body['instances'] as unknown[]).map((value, index) => {
+        const ref = parseRef(value, { project, collection: 'instances' });
+        const found = ref ? members.find((i) => keyOf(i.ref) === keyOf(ref)) : undefined;
+        if (!found) throw invalid(`resource.instances[${index}]`, value, `The instance is not a member of instance group manager '${mig.ref.name}'.`);
+        return found;
+      });
+      return ok(world.operate(project, scope, 'compute.instanceGroupManagers.deleteInstances', mig.ref, mig.id, () => {
+        const live = chosen.filter((i) => i.stoppingAt === undefined);
+        for (const instance of live) world.stopInstance(instance);
+        mig.targetSize = Math.max(0, mig.targetSize - live.length);
+        mig.fingerprint = world.fingerprint();
+      }));
     }
     case 'setInstanceTemplate': {
       const template = parseRef(body['instanceTemplate'], { project, collection: 'instanceTemplates', scope: 'global' });

@@ -142,8 +142,9 @@ export function parseFilter(text: string): (resource: Json) => boolean {
   const clauses: Clause[] = [];
   const parts = /^\(.*\)$/.test(source) ? [...source.matchAll(/\(([^()]*)\)/g)].map((m) => m[1]!.trim()) : source.split(/\s+AND\s+/);
   for (const part of parts) {
-    const regex = /^([A-Za-z][\w.]*)\s+(eq|ne)\s+(.+)$/.exec(part);
-    const compare = /^([A-Za-z][\w.]*)\s*(=|!=)\s*(?:"((?:[^"\\]|\\.)*)"|(\S+))$/.exec(part);
+    // Label keys may hold '-' (`labels.spinnaker-server-group = "app-v001"`).
+    const regex = /^([A-Za-z][\w.-]*)\s+(eq|ne)\s+(.+)$/.exec(part);
+    const compare = /^([A-Za-z][\w.-]*?)\s*(=|!=)\s*(?:"((?:[^"\\]|\\.)*)"|(\S+))$/.exec(part);
     if (regex) clauses.push({ field: regex[1]!, op: regex[2] as 'eq' | 'ne', value: regex[3]!.trim().replace(/^"(.*)"$/, '$1') });
     else if (compare) clauses.push({ field: compare[1]!, op: compare[2] as '=' | '!=', value: compare[3] ?? compare[4]! });
     else throw invalid('filter', text, 'Invalid list filter expression.');

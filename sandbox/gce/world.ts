@@ -334,7 +334,7 @@ export class GceWorld {
       targetId: op.targetId,
       status: op.status,
       user: OPERATION_USER,
-      progress: op.status === 'DONE' ? 100 : 0,
+      progress: op.status === 'DONE' ? 100 : op.status === 'RUNNING' ? 50 : 0,
       insertTime: timestamp(op.insertTime),
       ...(op.startTime !== undefined ? { startTime: timestamp(op.startTime) } : {}),
       ...(op.endTime !== undefined ? { endTime: timestamp(op.endTime) } : {}),

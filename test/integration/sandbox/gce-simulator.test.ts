@@ -317,6 +317,33 @@ describe('operations and group lifecycle', () => {
     expect(stable.status?.isStable).toBe(true);
   });
 
+  it('deletes chosen instances with deleteInstances, lowering targetSize, and shows why a group cannot create instances in listErrors', async () => {
+    // given
+    const project = 'pick';
+    const image = sim.seedImage(project, { name: 'pick-image' });
+    const template = await createTemplate(project, 'pick-v001-00000001', image);
+    await done(project, zonal.insert({ project, zone: 'us-west1-b', instanceGroupManagerResource: { name: 'pick-v001', baseInstanceName: 'pick-v001', instanceTemplate: template, targetSize: 2 } }) as never);
+    sim.tick(5000);
+    const [before] = await zonal.listManagedInstances({ project, zone: 'us-west1-b', instanceGroupManager: 'pick-v001' });
+
+    // when
+    await done(project, zonal.deleteInstances({ project, zone: 'us-west1-b', instanceGroupManager: 'pick-v001', instanceGroupManagersDeleteInstancesRequestResource: { instances: [String(before[0]!.instance)] } }) as never);
+    sim.tick(2000);
+    const [after] = await zonal.listManagedInstances({ project, zone: 'us-west1-b', instanceGroupManager: 'pick-v001' });
+    const [shrunk] = await zonal.get({ project, zone: 'us-west1-b', instanceGroupManager: 'pick-v001' });
+    await done(project, images.delete({ project, image: 'pick-image' }) as never);
+    await done(project, zonal.resize({ project, zone: 'us-west1-b', instanceGroupManager: 'pick-v001', size: 2 }) as never);
+    sim.tick(10_000);
+    const [stuck] = await zonal.get({ project, zone: 'us-west1-b', instanceGroupManager: 'pick-v001' });
+    const [errors] = await zonal.listErrors({ project, zone: 'us-west1-b', instanceGroupManager: 'pick-v001' });
+
+    // then
+    expect(after.map((i) => i.name)).toEqual([before[1]!.name]);
+    expect(shrunk.targetSize).toBe(1);
+    expect([stuck.status?.isStable, stuck.currentActions?.creating, stuck.currentActions?.none]).toEqual([false, 1, 1]);
+    expect(errors.map((e) => e.error?.message)).toEqual([`The resource 'projects/${project}/global/images/pick-image' was not found`]);
+  });
+
   it('refuses to delete a group that is still a backend, and a template a group uses, with 400 resourceInUseByAnotherResource', async () => {
     // given
     const project = 'inuse';

@@ -24,6 +24,7 @@ export const CREDENTIALS_STAGE_TYPES: ReadonlySet<string> = new Set([
   'rollbackCluster',
   'rollbackServerGroup',
   'findImage',
+  'cloneServerGroup',
 ]);
 
 function isObject(value: unknown): value is Record<string, unknown> {

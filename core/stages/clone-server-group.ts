@@ -7,7 +7,8 @@
  * `targetCluster` + `target`, else the newest server group of the new one's cluster), names the
  * new server group in the target cluster (the stage's application, stack and freeFormDetails, each
  * blank one taken from the source, as clouddriver's copy-last operations do), takes the source's
- * capacity when `useSourceCapacity` (or when the stage gives none), and plans the strategy over
+ * capacity when `useSourceCapacity` (or when the stage gives none), creates it out of traffic with
+ * `disableTraffic`, and plans the strategy over
  * the target cluster. The source is written into the plan's create step, so the plan saved before
  * the first side effect holds it: a retried or twice-delivered step copies the same server group
  * and, by its owner token, makes it once. The target's create copies the source's settings, the
@@ -18,7 +19,7 @@
  * `deploy.account.name`, `deploy.server.groups`.
  */
 import { newestFirst, type ArtifactReference, type Capacity, type ServerGroup } from '../deploy/model.ts';
-import { clusterName, parseServerGroupName, validateNameParts } from '../deploy/names.ts';
+import { clusterName, parseClusterName, parseServerGroupName, validateNameParts } from '../deploy/names.ts';
 import { parseStepProgress } from '../deploy/step-progress.ts';
 import { resolveTarget } from '../deploy/targeting.ts';
 import type { JsonObject } from '../ports/execution-store.ts';
@@ -264,7 +265,7 @@ function settingsOf(scope: CloneScope, cluster: string, capacity: Capacity): Clu
   return {
     account: scope.account,
     ...(scope.cloudProvider !== undefined ? { cloudProvider: scope.cloudProvider } : {}),
-    application: parseServerGroupName(`${cluster}-v000`)?.app ?? cluster,
+    application: parseClusterName(cluster)?.app ?? cluster,
     cluster,
     locations: scope.locations,
     capacity,
@@ -316,7 +317,7 @@ async function plan(
     const sourceRef = { account: scope.account, location: source.location, serverGroup: source.serverGroup.name };
     // The custom strategy creates nothing itself: its pipeline gets the source among its parameters.
     const steps = planned.steps.map((step): DeployStep => {
-      if (step.kind === 'createServerGroup') return { ...step, source: sourceRef };
+      if (step.kind === 'createServerGroup') return { ...step, source: sourceRef, ...(scope.config.disableTraffic ? { disabled: true } : {}) };
       if (step.kind === 'runPipeline' && request.strategy === 'custom') return { ...step, parameters: { ...step.parameters, source: { account: sourceRef.account, region: sourceRef.location, serverGroupName: sourceRef.serverGroup } } };
       return step;
     });

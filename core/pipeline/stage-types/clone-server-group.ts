@@ -9,7 +9,8 @@
  *
  * The account is `credentials` (or `account`); the location `region`, `regions` or
  * `availabilityZones`, else the source's region. `useSourceCapacity` (or `source.useSourceCapacity`)
- * copies the source's capacity; without `capacity` the source's is used too. The plan is deploy's,
+ * copies the source's capacity; without `capacity` the source's is used too. `disableTraffic`
+ * creates it out of traffic. The plan is deploy's,
  * its create task named `cloneServerGroup` as in Orca. The runtime: core/stages/clone-server-group.ts.
  */
 import { z } from 'zod';
@@ -17,7 +18,7 @@ import type { StageBase, TaskStep } from '../model.ts';
 import { anyText, flag, oneOf, optional, text, withDefault } from '../fields.ts';
 import type { RawObject } from '../model.ts';
 import type { ConfigIssue } from '../zod-issues.ts';
-import { defineStageType, error } from './definition.ts';
+import { defineStageType, error, warning } from './definition.ts';
 import { checkDeployCluster, deployClusterFields, planCluster, type DeployClusterConfig } from './deploy.ts';
 import { SERVER_GROUP_TARGETS, type ServerGroupTarget } from './server-group-target.ts';
 
@@ -38,6 +39,8 @@ export interface CloneServerGroupConfig extends Omit<DeployClusterConfig, 'accou
   readonly target?: ServerGroupTarget;
   readonly source?: CloneSource;
   readonly useSourceCapacity: boolean;
+  /** Create the new server group out of traffic (Deck's "Disable traffic"). @default false */
+  readonly disableTraffic: boolean;
 }
 
 export type CloneServerGroupStage = StageBase<'cloneServerGroup', CloneServerGroupConfig>;
@@ -72,6 +75,7 @@ const schema: z.ZodType<CloneServerGroupConfig> = z.looseObject({
   target: optional(oneOf(SERVER_GROUP_TARGETS, 'which server group of targetCluster to clone')),
   source: optional(sourceSchema),
   useSourceCapacity: withDefault(flag(), false),
+  disableTraffic: withDefault(flag(), false),
 });
 
 const blank = (value: unknown) => typeof value !== 'string' || value.trim() === '';
@@ -102,6 +106,15 @@ function checkClone(config: CloneServerGroupConfig, raw: RawObject): ConfigIssue
   }
   if (config.strategy === 'canary') {
     issues.push(error(['strategy'], 'invalid-value', "strategy 'canary' is not supported by cloneServerGroup; use redblack, rollingredblack, highlander, custom or none, or a deploy stage for a canary"));
+  }
+  if (config.disableTraffic && (config.strategy === 'redblack' || config.strategy === 'highlander' || config.strategy === 'rollingredblack')) {
+    issues.push(
+      warning(
+        ['disableTraffic'],
+        'invalid-value',
+        `disableTraffic creates the clone out of traffic, and the ${config.strategy} strategy then takes the other server groups out too, so the cluster would serve nothing; use strategy none, or set disableTraffic to false`,
+      ),
+    );
   }
   // Without capacity the source's is used: only a capacity that is given is checked.
   const capacity = raw.capacity;

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryClock, createMemoryTarget, type MemoryTarget } from '../../../adapters/targets/memory/memory-target.ts';
 import { unknownAccountIssues } from '../../../core/accounts/pipeline-accounts.ts';
+import { unknownRegionIssues } from '../../../core/deploy/save-checks.ts';
 import { createAccountRegistry } from '../../../core/accounts/registry.ts';
 import { powerUsesOf } from '../../../core/authz/powers.ts';
 import { parsePipeline } from '../../../core/pipeline/parse.ts';
@@ -82,11 +83,21 @@ describe('cloneServerGroup at save', () => {
     expect(found[0]).toContain(message);
   });
 
+  it('warns that disableTraffic with a strategy that disables the others leaves nothing serving', () => {
+    const issues = parse({ ...DECK_STAGE, disableTraffic: true, strategy: 'redblack' }).issues;
+    expect(issues.map((issue) => `${issue.severity} ${issue.pointer}`)).toEqual(['warning /stages/0/disableTraffic']);
+    expect(parse({ ...DECK_STAGE, disableTraffic: true }).issues).toEqual([]);
+  });
+
   it('refuses unknown accounts in credentials and source.account, and counts a local artifact as a dangerous power', () => {
     const account = (name: string): Account => ({ name, cloudProvider: 'gce', accountType: name, environment: name, regions: ['us-central1'] });
     const pipeline = { application: 'compute', name: 'p', stages: [{ refId: '1', ...DECK_STAGE, source: { account: 'gce-old', serverGroupName: 'compute-v001' } }] };
     expect(unknownAccountIssues(pipeline, createAccountRegistry([account('gce'), account('gce-old')]))).toEqual([]);
     expect(unknownAccountIssues(pipeline, createAccountRegistry([account('gce-prod')])).map((issue) => issue.pointer)).toEqual(['/stages/0/credentials', '/stages/0/source/account']);
+    const elsewhere = { ...pipeline, stages: [{ ...pipeline.stages[0], region: 'us-central2' }] };
+    expect(unknownRegionIssues(elsewhere, createAccountRegistry([account('gce')])).map((issue) => `${issue.pointer}: ${issue.message}`)).toEqual([
+      "/stages/0/region: region 'us-central2' is not a region of account 'gce' (its regions: us-central1); did you mean 'us-central1'?; deploy to one of them or add the region to the account",
+    ]);
     expect(powerUsesOf('cloneServerGroup', { artifact: { type: 'directory', reference: 'svc' } }, '/stages/1')).toEqual([
       { pointer: '/stages/1/artifact/reference', what: 'deploy a directory artifact from this machine', path: 'svc' },
     ]);
@@ -200,6 +211,15 @@ describe('cloneServerGroup when it runs', () => {
     const result = await drive({ ...deck, strategy: 'redblack' });
     expect(result.status).toBe('SUCCEEDED');
     expect(await names(target, 'compute')).toEqual(['compute-v000 disabled 3', 'compute-v001 enabled 3']);
+  });
+
+  it('creates the clone out of traffic with disableTraffic, the source left serving', async () => {
+    const { target, drive } = rig();
+    seed(target, 'compute', ['compute-v000']);
+    const result = await drive({ ...deck, disableTraffic: true });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(creates(target).map((request) => [request.name, request.disabled])).toEqual([['compute-v001', true]]);
+    expect(await names(target, 'compute')).toEqual(['compute-v000 enabled 3', 'compute-v001 disabled 3']);
   });
 
   it('makes one server group when every call is delivered twice at once', async () => {

@@ -4,6 +4,7 @@
  * ECS services with their deployments, Lambda functions with their versions and aliases. The
  * snapshot's shape is the simulator's (sandbox/aws SPEC.md); fields it lacks read as empty.
  */
+import type { GceDescription } from '../../sandbox/gce/server.ts';
 import type { KubernetesDescription } from '../../sandbox/kubernetes/server.ts';
 
 export interface SandboxDescription {
@@ -11,6 +12,8 @@ export interface SandboxDescription {
   readonly now: string;
   /** The simulated Kubernetes cluster, once a pipeline named a Kubernetes account (sandbox/kubernetes SPEC.md). */
   readonly kubernetes?: KubernetesDescription;
+  /** The simulated Compute Engine, once a pipeline named a `gce` account (sandbox/gce SPEC.md). */
+  readonly gce?: GceDescription;
   readonly autoScalingGroups: ReadonlyArray<{
     readonly name: string;
     readonly min: number;
@@ -129,6 +132,34 @@ export function describeLines(description: SandboxDescription): string[] {
   );
   if (lines.length === 1) lines.push('', 'nothing deployed yet');
   if (description.kubernetes) lines.push('', ...kubernetesLines(description.kubernetes));
+  if (description.gce) lines.push('', ...gceLines(description.gce));
+  return lines;
+}
+
+/** The simulated Compute Engine as lines: managed instance groups with their instances, backend services with what receives traffic, target pools. */
+function gceLines(compute: GceDescription): string[] {
+  const lines = [`simulated Compute Engine at ${compute.now}`];
+  const section = (title: string, rows: readonly string[]) => {
+    if (rows.length > 0) lines.push('', title, ...rows.map((row) => `  ${row}`));
+  };
+  section(
+    'managed instance groups',
+    compute.managedInstanceGroups.map((mig) => {
+      const states: Record<string, number> = {};
+      for (const instance of mig.instances) states[instance.status] = (states[instance.status] ?? 0) + 1;
+      const autoscaler = mig.autoscaler ? `  autoscaler ${mig.autoscaler.mode} ${mig.autoscaler.min}-${mig.autoscaler.max}` : '';
+      return `${mig.project}/${mig.location}/${mig.name}  size ${mig.targetSize}${mig.isStable ? '' : ' (changing)'}  instances: ${counts(states)}${autoscaler}${mig.error !== undefined ? `  error: ${mig.error}` : ''}`;
+    }),
+  );
+  section(
+    'backend services',
+    compute.backendServices.map((service) => {
+      const groups = service.backends.map((backend) => backend.group.split('/').at(-1)).join(', ');
+      return `${service.project}/${service.name}  backends: ${groups || 'none'}  receiving traffic: ${service.receivingTraffic.length}`;
+    }),
+  );
+  section('target pools', compute.targetPools.map((pool) => `${pool.project}/${pool.region}/${pool.name}  instances: ${pool.instances.length}`));
+  if (lines.length === 1) lines.push('', 'nothing deployed yet');
   return lines;
 }
 

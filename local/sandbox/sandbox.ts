@@ -1,13 +1,17 @@
 /**
  * The simulated clouds of `--sandbox`, as one: AWS (local/sandbox/aws-sandbox.ts) from the start,
- * and Kubernetes (local/sandbox/kubernetes-sandbox.ts) started the first time a pipeline names a
- * Kubernetes account, so a run that deploys only to AWS never loads the Kubernetes client. An
+ * and Kubernetes (local/sandbox/kubernetes-sandbox.ts) and Compute Engine
+ * (local/sandbox/gce-sandbox.ts) started the first time a pipeline names an account of theirs, so
+ * a run that deploys only to AWS never loads the Kubernetes or Google clients. An
  * account is served by the cloud its stages name; `serve`, the call counts and the description
  * cover both.
  */
 import type { Account } from '../../core/ports/accounts.ts';
 import type { TargetLookup } from '../../core/ports/target.ts';
+import type { GceDescription } from '../../sandbox/gce/server.ts';
 import type { KubernetesDescription } from '../../sandbox/kubernetes/server.ts';
+import type { GceSandbox } from './gce-sandbox.ts';
+import { assumedGceWorld } from './gce-world.ts';
 import { startAwsSandbox, type AwsSandbox, type AwsSandboxOptions, type DeployedCluster, type SeededResource } from './aws-sandbox.ts';
 import type { ServingSample } from './capacity-watch.ts';
 import type { SandboxDescription } from './describe.ts';
@@ -22,8 +26,8 @@ import type { JsonObject } from '../../core/ports/execution-store.ts';
 export type { DeployedCluster, SeededResource } from './aws-sandbox.ts';
 export type { DeployedWorkload } from './kubernetes-sandbox.ts';
 
-/** What the simulated clouds hold now: AWS's resources, and the Kubernetes cluster once one is served. */
-export type FullSandboxDescription = SandboxDescription & { readonly kubernetes?: KubernetesDescription };
+/** What the simulated clouds hold now: AWS's resources, and the Kubernetes cluster and Compute Engine once served. */
+export type FullSandboxDescription = SandboxDescription & { readonly kubernetes?: KubernetesDescription; readonly gce?: GceDescription };
 
 export interface Sandbox {
   readonly aws: AwsSandbox;
@@ -83,18 +87,38 @@ export async function startSandbox(options: AwsSandboxOptions = {}): Promise<San
     return starting;
   };
   let servedKubernetes = false;
+  let gce: GceSandbox | undefined;
+  let startingGce: Promise<GceSandbox> | undefined;
+  const gceSandbox = (): Promise<GceSandbox> => {
+    startingGce ??= import('./gce-sandbox.ts').then(async ({ startGceSandbox }) => {
+      gce = await startGceSandbox({ speed: aws.speed, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
+      return gce;
+    });
+    return startingGce;
+  };
+  let servedGce = false;
+
+  /** Serves the pipelines' `gce` accounts, starting Compute Engine the first time one is named. */
+  const serveGce = async (pipelines: readonly unknown[], parameters: Readonly<Record<string, string>>) => {
+    servedGce = assumedGceWorld(pipelines, parameters).accounts.length > 0;
+    if (!servedGce && !gce) return undefined;
+    return (await gceSandbox()).serve(pipelines, parameters);
+  };
+  const withGce = (fromAws: Awaited<ReturnType<AwsSandbox['serve']>>, fromGce: Awaited<ReturnType<GceSandbox['serve']>> | undefined): Awaited<ReturnType<AwsSandbox['serve']>> =>
+    fromGce ? { ...fromAws, accounts: [...fromAws.accounts, ...fromGce.accounts], seeded: [...fromAws.seeded, ...fromGce.seeded] } : fromAws;
 
   return {
     aws,
     targets: (key) => {
       if (key.cloudProvider === 'kubernetes') return kubernetes?.targets(key);
-      return aws.targets(key) ?? kubernetes?.targets(key);
+      if (key.cloudProvider === 'gce') return gce?.targets(key);
+      return aws.targets(key) ?? kubernetes?.targets(key) ?? gce?.targets(key);
     },
-    accounts: () => [...aws.accounts(), ...(kubernetes?.accounts() ?? [])],
+    accounts: () => [...aws.accounts(), ...(kubernetes?.accounts() ?? []), ...(gce?.accounts() ?? [])],
     speed: aws.speed,
     now: () => (kubernetes && servedKubernetes ? kubernetes.simulator.now() : aws.simulator.now()),
     async serve(pipelines, parameters = {}) {
-      const fromAws = await aws.serve(pipelines, parameters);
+      const fromAws = withGce(await aws.serve(pipelines, parameters), await serveGce(pipelines, parameters));
       servedKubernetes = assumedKubernetesWorld(pipelines, parameters).accounts.length > 0;
       if (!servedKubernetes && !kubernetes) return fromAws;
       const cluster = await kubernetesSandbox();
@@ -112,11 +136,11 @@ export async function startSandbox(options: AwsSandboxOptions = {}): Promise<San
         runtimeSeeds: { canaryConfigs: canaries.canaryConfigs, standIns: canaries.standIns },
       };
     },
-    describeDeployed: () => aws.describeDeployed(),
+    describeDeployed: async () => [...(await aws.describeDeployed()), ...(gce && servedGce ? await gce.describeDeployed() : [])],
     describeWorkloads: () => (kubernetes && servedKubernetes ? kubernetes.describeDeployed() : []),
-    servingCapacity: () => [...aws.servingCapacity(), ...(kubernetes && servedKubernetes ? kubernetes.servingCapacity() : [])],
-    callCounts: () => [...aws.callCounts(), ...(kubernetes?.callCounts() ?? [])].sort((a, b) => b.count - a.count || a.call.localeCompare(b.call)),
-    describe: () => ({ ...aws.describe(), ...(kubernetes ? { kubernetes: kubernetes.describe() } : {}) }),
+    servingCapacity: () => [...aws.servingCapacity(), ...(gce && servedGce ? gce.servingCapacity() : []), ...(kubernetes && servedKubernetes ? kubernetes.servingCapacity() : [])],
+    callCounts: () => [...aws.callCounts(), ...(kubernetes?.callCounts() ?? []), ...(gce?.callCounts() ?? [])].sort((a, b) => b.count - a.count || a.call.localeCompare(b.call)),
+    describe: () => ({ ...aws.describe(), ...(kubernetes ? { kubernetes: kubernetes.describe() } : {}), ...(gce ? { gce: gce.describe() } : {}) }),
     artifactContent: (fallback) => ({
       get types() {
         return [...new Set([...artifacts.port.types, ...fallback.types])].sort();
@@ -124,7 +148,7 @@ export async function startSandbox(options: AwsSandboxOptions = {}): Promise<San
       fetch: (artifact: ArtifactToFetch) => (artifacts.holds(artifact) ? artifacts.port.fetch(artifact) : fallback.fetch(artifact)),
     }),
     async close() {
-      await Promise.all([aws.close(), starting?.then((cluster) => cluster.close())]);
+      await Promise.all([aws.close(), starting?.then((cluster) => cluster.close()), startingGce?.then((compute) => compute.close())]);
     },
   };
 }

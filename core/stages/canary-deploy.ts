@@ -113,7 +113,7 @@ export async function runCanaryDeployTask(run: CanaryDeployContext): Promise<Tas
   switch (cluster.task) {
     case 'deployCanaryServerGroups': {
       const current = state;
-      const artifact = resolveArtifact(cluster.raw, current.location, at, input.record, input.execution.stages, artifactOptions(cluster.target));
+      const artifact = resolveArtifact(cluster.raw, current.location, at, input.record, input.execution.stages, { ...artifactOptions(cluster.target), trigger: input.execution.trigger });
       if (!artifact.ok) return fail(artifact.message);
       const result = await runSteps({
         ...base('deploy'),

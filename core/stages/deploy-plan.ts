@@ -20,7 +20,8 @@ import type { Target } from '../ports/target.ts';
 import { clusterName, validateNameParts } from '../deploy/names.ts';
 import type { ArtifactReference, Capacity } from '../deploy/model.ts';
 import type { DeployClusterConfig } from '../pipeline/stage-types/deploy.ts';
-import type { StageRecord } from '../ports/execution-store.ts';
+import type { JsonObject, StageRecord } from '../ports/execution-store.ts';
+import { boundArtifactFor } from '../deploy/expected-artifacts.ts';
 import type { StrategyRequest } from '../strategies/deploy-strategies.ts';
 import { ancestorsOf } from './evaluation-context.ts';
 import { numberFrom } from './task-result.ts';
@@ -120,7 +121,9 @@ export function artifactOptions(target: Target): { readonly optional: boolean } 
 /**
  * What the new server group in `location` runs: the entry's `artifact`, else the `artifact` of
  * the nearest ancestor's `deploymentDetails[]` entry whose `region` is the location (or unset);
- * `optional` when the target can run what the entry's provider fields name.
+ * `optional` when the target can run what the entry's provider fields name. An entry with
+ * `imageSource: "artifact"` runs the artifact bound to its `imageArtifactId` (in the `trigger`'s
+ * or an ancestor's resolved expected artifacts) and nothing else, as Orca binds it for clouddriver.
  */
 export function resolveArtifact(
   raw: Readonly<Record<string, unknown>>,
@@ -128,8 +131,17 @@ export function resolveArtifact(
   at: string,
   stage: StageRecord,
   stages: readonly StageRecord[],
-  options: { readonly optional?: boolean } = {},
+  options: { readonly optional?: boolean; readonly trigger?: JsonObject } = {},
 ): Read<ArtifactReference | undefined> {
+  // Spinnaker's GCE entries name their image by an expected artifact: that one, bound, or none.
+  const imageArtifactId = raw.imageSource === 'artifact' ? text(raw.imageArtifactId) : undefined;
+  if (imageArtifactId !== undefined) {
+    const found = boundArtifactFor(imageArtifactId, `${at}.imageArtifactId`, options.trigger ?? {}, ancestorsOf(stage, stages).map((ancestor) => ancestor.outputs));
+    if (!found.ok) return found;
+    const artifact = artifactFrom(found.artifact);
+    if (artifact) return { ok: true, value: artifact };
+    return { ok: false, message: `${at}.imageArtifactId is "${imageArtifactId}"; the artifact bound to it has no type or reference (${JSON.stringify(found.artifact)}); give the expected artifact's artifact both, e.g. {"type": "gce/image", "reference": "<image selfLink>"}` };
+  }
   if (raw.artifact !== undefined) {
     const artifact = artifactFrom(raw.artifact);
     if (artifact) return { ok: true, value: artifact };

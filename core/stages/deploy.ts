@@ -109,7 +109,7 @@ export async function runDeployTask(input: TaskInput<DeployStage>, deps: DeployT
     ...(FIRST_TASKS.has(cluster.task) ? { plan: () => plan(input, cluster, taskOrder) } : {}),
     createRequest: (planned) => {
       if (planned.step.kind !== 'createServerGroup') return { ok: false, message: `a '${planned.step.kind}' step creates nothing` };
-      const artifact = resolveArtifact(cluster.raw, planned.location, cluster.at, input.record, input.execution.stages, artifactOptions(cluster.target));
+      const artifact = resolveArtifact(cluster.raw, planned.location, cluster.at, input.record, input.execution.stages, { ...artifactOptions(cluster.target), trigger: input.execution.trigger });
       if (!artifact.ok) return artifact;
       const provider = providerFieldsOf(input, cluster, artifact.value !== undefined);
       if (!provider.ok) return provider;
@@ -141,7 +141,7 @@ async function plan(input: TaskInput<DeployStage>, cluster: DeployCluster, taskO
   for (const location of cluster.scope.locations) {
     if (request.strategy !== 'custom') {
       // What the create will need is checked before anything changes.
-      const artifact = resolveArtifact(cluster.raw, location, cluster.at, input.record, input.execution.stages, artifactOptions(cluster.target));
+      const artifact = resolveArtifact(cluster.raw, location, cluster.at, input.record, input.execution.stages, { ...artifactOptions(cluster.target), trigger: input.execution.trigger });
       if (!artifact.ok) return artifact;
       const provider = providerFieldsOf(input, cluster, artifact.value !== undefined);
       if (!provider.ok) return provider;

@@ -135,6 +135,21 @@ describe('resolving the artifact', () => {
     expect(resolveArtifact({}, 'us-east-1', 'clusters[0]', stage, [far, near, stage])).toEqual({ ok: true, value: { type: 'git', reference: '/repo', version: 'east' } });
   });
 
+  it("runs a GCE entry's imageSource artifact: the artifact bound to imageArtifactId, never an ancestor's image", () => {
+    const image = { type: 'gce/image', name: 'hello-v2', reference: 'https://compute.googleapis.com/compute/v1/projects/p/global/images/hello-v2' };
+    const found = record('1', [], { deploymentDetails: [{ region: 'us-central1', artifact: { type: 'gce/image', name: 'hello-v1', reference: 'hello-v1' } }] });
+    const stage = record('2', ['1']);
+    const entry = { imageSource: 'artifact', imageArtifactId: 'img' };
+    const trigger = { type: 'manual', resolvedExpectedArtifacts: [{ id: 'img', boundArtifact: image }] };
+    expect(resolveArtifact(entry, 'us-central1', 'clusters[0]', stage, [found, stage], { trigger })).toEqual({ ok: true, value: image });
+    // Unbound (a manual run without the artifact or a default): the deploy fails, as Orca fails it.
+    expect(resolveArtifact(entry, 'us-central1', 'clusters[0]', stage, [found, stage], { trigger: { type: 'manual' } })).toEqual({
+      ok: false,
+      message:
+        'clusters[0].imageArtifactId is "img"; no expected artifact of that id is bound in this execution (none is bound); declare it in the pipeline\'s expectedArtifacts with useDefaultArtifact and a defaultArtifact, or a matchArtifact the trigger supplies',
+    });
+  });
+
   it('fails without one, saying what to set', () => {
     const stage = record('1', []);
     expect(resolveArtifact({}, 'local', 'clusters[0]', stage, [stage])).toEqual({

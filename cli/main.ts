@@ -186,6 +186,8 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
           for (const line of kubernetes.problems) io.emit({ kind: 'error', message: line });
           return EXIT.failed;
         }
+        // The file's GCE accounts (the Google clients load only for them).
+        const gce = accounts.accounts.some((account) => account.cloudProvider === 'gce') ? await (await import('../local/gce-targets.ts')).createLocalGceTargets(accounts.accounts, { clock: { now: () => Date.now() } }) : undefined;
         // One person on their own machine: they run as an admin, and paths stay under the current directory.
         const powers = await createPowerPolicy({}, process.cwd(), { roles: "'gennaker up --power-role'", roots: 'running gennaker run from a directory above it' });
         const prompt = terminalPrompt();
@@ -214,7 +216,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
                 // `#secret` reads the state directory's named secrets when it has any (gennaker secret set).
                 const secrets = existsSync(join(stateDir, 'secrets.json')) ? { secretsDir: stateDir } : {};
                 // The simulated clouds answer first for the accounts they serve.
-                const cloudTargets = firstTarget(options.cloudTargets, kubernetes?.lookup);
+                const cloudTargets = firstTarget(options.cloudTargets, firstTarget(kubernetes?.lookup, gce?.lookup));
                 return createLocalRuntime({ ...options, accounts: known, powers, ...secrets, ...(cloudTargets ? { cloudTargets } : {}), ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
               },
               startSandbox: async () => {
@@ -229,6 +231,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
           );
         } finally {
           kubernetes?.close();
+          await gce?.close();
         }
       }
       case 'demo': {

@@ -108,11 +108,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     ? (await import('./kubernetes-targets.ts')).createLocalKubernetesTargets(loaded.accounts, { env: process.env, clock, ...options.kubernetes })
     : undefined;
   if (kubernetes && !kubernetes.ok) throw new Error(kubernetes.problems.join('\n'));
+  // The Google clients load only when the accounts file has a GCE account.
+  const gce = loaded.accounts.some((account) => account.cloudProvider === 'gce') ? await (await import('./gce-targets.ts')).createLocalGceTargets(loaded.accounts, { clock }) : undefined;
   // The SDK clients load only when the sandbox is asked for.
   const sandbox = options.sandbox ? await (await import('./sandbox/sandbox.ts')).startSandbox(options.sandbox === true ? {} : options.sandbox) : undefined;
   const sandboxed = sandbox ? sandboxRuntimeOptions(sandbox, io) : {};
   // The simulated clouds answer first for the accounts they serve.
-  const cloudTargets = firstTarget(sandboxed.cloudTargets, kubernetes?.ok ? kubernetes.lookup : undefined);
+  const cloudTargets = firstTarget(sandboxed.cloudTargets, firstTarget(kubernetes?.ok ? kubernetes.lookup : undefined, gce?.lookup));
   let runtime: LocalRuntime;
   try {
     runtime = await createLocalRuntime({
@@ -135,6 +137,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   } catch (error) {
     await sandbox?.close();
     if (kubernetes?.ok) kubernetes.close();
+    await gce?.close();
     throw error;
   }
   const { store, service, bus, targets, canaryConfigs, accounts } = runtime;
@@ -209,6 +212,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     await runtime.close();
     await sandbox?.close();
     if (kubernetes?.ok) kubernetes.close();
+    await gce?.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new Error(`port ${options.port ?? 8084} is in use; pass --port <another> (0 picks a free one)`);
     throw error;
@@ -234,6 +238,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         await runtime.close();
         await sandbox?.close();
         if (kubernetes?.ok) kubernetes.close();
+        await gce?.close();
       })();
       return closing;
     },

@@ -44,9 +44,17 @@ export const KUBERNETES_FIELDS = ['kubeconfigFile', 'kubeconfig', 'context', 'se
 /**
  * The fields only a `gce` account has, as clouddriver's Google accounts name them: the project it
  * deploys into, the service account key file (`jsonPath`; without it, Application Default
- * Credentials), and the projects images are looked up in besides its own (`imageProjects`).
+ * Credentials), and the projects images are looked up in besides its own (`imageProjects`); and
+ * `apiEndpoint`, where Compute Engine answers when not at Google's public endpoint.
  */
-export const GCE_FIELDS = ['project', 'jsonPath', 'imageProjects'] as const;
+export const GCE_FIELDS = ['project', 'jsonPath', 'imageProjects', 'apiEndpoint'] as const;
+
+/**
+ * Where a `gce` account's Compute Engine answers, when not Google's public endpoint: an https URL
+ * (a Private Service Connect endpoint), or an http URL on this machine (a simulator, which gets no
+ * credentials).
+ */
+const GCE_ENDPOINT = /^(https:\/\/[a-z0-9.-]+(:\d{1,5})?|http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?)\/?$/;
 
 /** A Google Cloud project id (6-30 lowercase letters, digits and hyphens; optionally domain-scoped, `example.com:my-project`). */
 const GCE_PROJECT = /^(?:[a-z0-9][a-z0-9.-]{0,62}:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
@@ -181,9 +189,14 @@ function gceFields(entry: Record<string, unknown>, at: string, issues: Validatio
   if (imageProjects !== undefined && !(Array.isArray(imageProjects) && imageProjects.every((value) => typeof value === 'string' && GCE_PROJECT.test(value)))) {
     issues.push(issue(pointerJoin(at, 'imageProjects'), `imageProjects is ${showValue(imageProjects)}; give a list of Google Cloud project ids to find images in, e.g. ["ubuntu-os-cloud"]`, imageProjects));
   }
+  const apiEndpoint = optionalText(entry, 'apiEndpoint', at, issues);
+  if (apiEndpoint !== undefined && !GCE_ENDPOINT.test(apiEndpoint)) {
+    issues.push(issue(pointerJoin(at, 'apiEndpoint'), `apiEndpoint is ${showValue(apiEndpoint)}; give an https URL (a private endpoint, e.g. "https://compute-prod.p.googleapis.com") or http://127.0.0.1:<port> for a simulator, or leave it out for Google's endpoint`, apiEndpoint));
+  }
   if (issues.length > before) return undefined;
   return {
     project: project as string,
+    ...(apiEndpoint !== undefined ? { apiEndpoint } : {}),
     ...(jsonPath !== undefined ? { jsonPath } : {}),
     ...(imageProjects !== undefined ? { imageProjects: imageProjects as string[] } : {}),
   };

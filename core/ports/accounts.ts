@@ -45,6 +45,8 @@ export interface GceAccountSettings {
   readonly jsonPath?: string;
   /** Projects searched for images besides `project` (`ubuntu-os-cloud`...). */
   readonly imageProjects?: readonly string[];
+  /** Where Compute Engine answers when not at Google's endpoint: https (a private endpoint), or http on this machine (a simulator). */
+  readonly apiEndpoint?: string;
 }
 
 /** The accounts this Gennaker knows, by name (exact, as Spinnaker compares them). */

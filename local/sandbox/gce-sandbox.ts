@@ -133,7 +133,12 @@ export async function startGceSandbox(options: { readonly speed?: number; readon
   const once = (key: string, seed: () => SeededResource): SeededResource[] => {
     if (seededNames.has(key)) return [];
     seededNames.add(key);
-    return [seed()];
+    try {
+      return [seed()];
+    } catch (error) {
+      // What GCE would refuse (a region it does not have) is not made up: the run fails on it as GCE would.
+      return [{ kind: 'not seeded:', id: key.split('|').slice(1).join(' '), detail: (error as Error).message }];
+    }
   };
 
   const prepare = (world: AssumedGceWorld): SeededResource[] => {

@@ -13,8 +13,21 @@
 import { PassThroughClient } from 'google-auth-library';
 import { createGceClients, type GceClients } from '../../adapters/targets/gce/clients.ts';
 import { createGceTarget, type GceTargetOptions } from '../../adapters/targets/gce/gce-target.ts';
+import type { MemoryClock } from '../../adapters/targets/memory/memory-target.ts';
+import type { CloneServerGroupStage } from '../../core/pipeline/stage-types/clone-server-group.ts';
+import type { DeployStage } from '../../core/pipeline/stage-types/deploy.ts';
+import type { RollbackServerGroupStage } from '../../core/pipeline/stage-types/rollback-server-group.ts';
+import type { JsonObject, TrafficGuard } from '../../core/ports/execution-store.ts';
 import type { Target } from '../../core/ports/target.ts';
+import { runCloneServerGroupTask } from '../../core/stages/clone-server-group.ts';
+import { runClusterTask, type ClusterStage } from '../../core/stages/cluster.ts';
+import { runDeployTask } from '../../core/stages/deploy.ts';
+import type { DeployTaskDeps } from '../../core/stages/deploy-scope.ts';
+import { runRollbackServerGroupTask } from '../../core/stages/rollback-server-group.ts';
+import { runServerGroupTask, type ServerGroupStage } from '../../core/stages/server-group.ts';
+import type { TaskDeps, TaskInput, TaskResult } from '../../core/stages/task-result.ts';
 import { startGceSimulator, type GceSimulator } from '../../sandbox/gce/server.ts';
+import { driveStage, guardedApplications, type DriveOptions, type DriveResult } from './stage-driver.ts';
 
 export const PROJECT = 'gennaker-sandbox';
 export const REGION = 'us-central1';
@@ -109,4 +122,79 @@ export async function startGceWorld(options: GceWorldOptions = {}): Promise<GceW
       await sim.close();
     },
   };
+}
+
+/** Options of one stage run: the stage driver's, a hook after every 1 s step of the clock, and the application's traffic guards. */
+export interface GceStageOptions extends DriveOptions {
+  readonly after?: () => void;
+  readonly trafficGuards?: readonly TrafficGuard[];
+}
+
+/** The server-group stages, which the stage runner sends to runServerGroupTask. */
+const SERVER_GROUP_STAGES = new Set(['enableServerGroup', 'disableServerGroup', 'resizeServerGroup', 'destroyServerGroup']);
+
+/**
+ * Runs `deploy`, `cloneServerGroup`, server-group, `rollbackServerGroup` and cluster stages through
+ * the deploy core as the stage runner does, on `target` in this world's account; the driver's
+ * clock is the simulator's, moved in 1 s steps.
+ */
+export function runGceStage(world: GceWorld, target: Target, stage: JsonObject, options: GceStageOptions = {}): Promise<DriveResult> {
+  const deps: DeployTaskDeps = { targets: ({ account }) => (account === ACCOUNT ? target : undefined), applications: guardedApplications(options.trafficGuards), accounts: () => [ACCOUNT] };
+  const taskDeps: TaskDeps = {
+    http: {} as TaskDeps['http'],
+    children: { start: async () => ({ ok: false, message: 'no child pipelines here' }) },
+    store: { getExecution: async () => undefined },
+    random: () => 0.5,
+  };
+  const runTask = (input: TaskInput): Promise<TaskResult> => {
+    if (input.stage.type === 'deploy') return runDeployTask(input as TaskInput<DeployStage>, deps, taskDeps, 200);
+    if (input.stage.type === 'cloneServerGroup') return runCloneServerGroupTask(input as TaskInput<CloneServerGroupStage>, deps, taskDeps, 200);
+    if (input.stage.type === 'rollbackServerGroup') return runRollbackServerGroupTask(input as TaskInput<RollbackServerGroupStage>, deps, taskDeps, 200);
+    if (SERVER_GROUP_STAGES.has(input.stage.type)) return runServerGroupTask(input as TaskInput<ServerGroupStage>, deps, taskDeps, 200);
+    return runClusterTask(input as TaskInput<ClusterStage>, deps, taskDeps, 200);
+  };
+  const clock: MemoryClock = {
+    now: () => world.sim.now(),
+    advance: (ms: number) => {
+      for (let moved = 0; moved < ms; moved += 1_000) {
+        world.sim.tick(Math.min(1_000, ms - moved));
+        options.after?.();
+      }
+    },
+  };
+  return driveStage(stage, runTask, clock, options);
+}
+
+/** A red/black deploy of hello-prod in this world: Deck's GCE cluster fields, 2 instances behind the HTTP(S) load balancer. */
+export function redBlackStage(world: GceWorld, overrides: Readonly<Record<string, unknown>> = {}): JsonObject {
+  return {
+    type: 'deploy',
+    clusters: [
+      {
+        account: ACCOUNT,
+        cloudProvider: 'gce',
+        provider: 'gce',
+        application: 'hello',
+        stack: 'prod',
+        freeFormDetails: '',
+        region: REGION,
+        zone: ZONE,
+        regional: false,
+        availabilityZones: { [REGION]: [ZONE] },
+        capacity: { min: 2, max: 2, desired: 2 },
+        targetSize: 2,
+        strategy: 'redblack',
+        maxRemainingAsgs: 2,
+        instanceType: 'e2-small',
+        disks: [{ sizeGb: 10, type: 'pd-ssd' }],
+        network: 'default',
+        loadBalancers: [HTTP_LB],
+        backendServices: { [HTTP_LB]: [BACKEND_SERVICE] },
+        loadBalancingPolicy: { balancingMode: 'UTILIZATION', maxUtilization: 0.8, capacityScaler: 1, namedPorts: [{ name: 'http', port: 80 }] },
+        artifact: { type: 'gce/image', name: NEW_IMAGE, reference: world.newImageUrl },
+        waitForHealthyTimeoutSec: 600,
+        ...overrides,
+      },
+    ],
+  } as JsonObject;
 }

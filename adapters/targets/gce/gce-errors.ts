@@ -34,8 +34,9 @@ const GRPC_TO_HTTP: Readonly<Record<number, number>> = {
   16: 401, // UNAUTHENTICATED
 };
 
-/** Reasons of a 403 that mean "later", not "never". */
+/** Reasons that mean "later", not "never": throttling (a 403), and a resource another operation is still changing (a 400). */
 const THROTTLED_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded', 'backendError']);
+const BUSY_REASONS = new Set(['resourceNotReady', 'RESOURCE_NOT_READY']);
 /** Reasons that mean a quota or a stock-out: the stage fails, naming it. */
 const QUOTA_REASONS = /^(quotaExceeded|QUOTA_EXCEEDED|limitExceeded|ZONE_RESOURCE_POOL_EXHAUSTED.*|RESOURCE_POOL_EXHAUSTED)$/;
 /** Faults of the connection, not of the request. */
@@ -118,6 +119,7 @@ export function oneLine(text: string): string {
 export function reasonOfStatus(status: number, reason: string): PortFailureReason {
   if (status === 0 || status === 429 || status >= 500 || status === 499) return 'unavailable';
   if (status === 403 && THROTTLED_REASONS.has(reason)) return 'unavailable';
+  if (BUSY_REASONS.has(reason)) return 'unavailable';
   if (QUOTA_REASONS.test(reason)) return 'failed';
   if (status === 404) return 'not-found';
   if (status === 409 && (reason === '' || reason === 'alreadyExists' || reason === 'ALREADY_EXISTS')) return 'already-exists';

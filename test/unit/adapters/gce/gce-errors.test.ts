@@ -46,6 +46,7 @@ describe('GCE errors of both client majors', () => {
         [403, 'quotaExceeded', "Quota 'INSTANCES' exceeded.  Limit: 24.0 in region us-central1.", 'failed'],
         [403, 'forbidden', "Required 'compute.instanceTemplates.create' permission", 'failed'],
         [403, 'rateLimitExceeded', 'Rate Limit Exceeded', 'unavailable'],
+        [400, 'resourceNotReady', "The resource 'projects/p/zones/z/instanceGroupManagers/g' is not ready", 'unavailable'],
         [429, 'rateLimitExceeded', 'Rate Limit Exceeded', 'unavailable'],
         [500, 'backendError', 'Internal error', 'unavailable'],
         [503, 'backendError', 'The service is currently unavailable', 'unavailable'],

@@ -490,7 +490,7 @@ export class GceWorld {
         name: `nic${index}`,
         fingerprint: this.fingerprint(),
         stackType: 'IPV4_ONLY',
-        ...(Array.isArray(nic['accessConfigs']) ? { accessConfigs: (nic['accessConfigs'] as Json[]).map((a) => ({ kind: 'compute#accessConfig', type: 'ONE_TO_ONE_NAT', name: 'External NAT', networkTier: 'PREMIUM', ...a, natIP: `34.${this.nextIp.size % 250}.${Math.floor(this.random() * 250)}.${Math.floor(this.random() * 250)}` })) } : {}),
+        ...(Array.isArray(nic['accessConfigs']) ? { accessConfigs: (nic['accessConfigs'] as Json[]).map((a) => ({ kind: 'compute#accessConfig', type: 'ONE_TO_ONE_NAT', name: 'External NAT', networkTier: 'PREMIUM', ...a, natIP: this.externalIp() })) } : {}),
       };
     });
     const machineType = String(props['machineType'] ?? 'n1-standard-1');
@@ -563,10 +563,18 @@ export class GceWorld {
     const subnet = [...this.resources.values()].find((r) => r['kind'] === 'compute#subnetwork' && sameResource(String(r['selfLink']), subnetLink));
     const range = String(subnet?.['ipCidrRange'] ?? '10.128.0.0/20');
     const base = range.split('/')[0]!.split('.').map(Number);
-    const next = (this.nextIp.get(subnetLink) ?? 2) + 0;
-    this.nextIp.set(subnetLink, next + 1);
+    // One counter per subnetwork whatever host form named it.
+    const key = subnet ? String(subnet['selfLink']) : subnetLink;
+    const next = this.nextIp.get(key) ?? 2;
+    this.nextIp.set(key, next + 1);
     const value = ((base[0]! << 24) >>> 0) + (base[1]! << 16) + (base[2]! << 8) + base[3]! + next;
     return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
+  }
+
+  /** An ephemeral external address (ONE_TO_ONE_NAT), from Google's 34.x space. */
+  private externalIp(): string {
+    const octet = () => Math.floor(this.random() * 254) + 1;
+    return `34.${octet()}.${octet()}.${octet()}`;
   }
 
   private dropFromTargetPools(instanceLink: string): void {

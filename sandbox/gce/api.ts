@@ -226,11 +226,17 @@ function scopedRoute(world: GceWorld, project: string, scope: Scope, collection:
       return ok(found);
     }
     case 'instances': {
-      if (!zonal || action !== undefined || method !== 'GET') throw unknownPath(path);
-      if (name === undefined) return listOf('compute#instanceList', project, scope, 'instances', [...world.instances.values()].filter((i) => i.ref.project === project && i.ref.scope === scope).map((i) => instanceJson(world, i)), query);
+      if (!zonal || action !== undefined) throw unknownPath(path);
+      if (name === undefined && method === 'GET') return listOf('compute#instanceList', project, scope, 'instances', [...world.instances.values()].filter((i) => i.ref.project === project && i.ref.scope === scope).map((i) => instanceJson(world, i)), query);
+      if (name === undefined) throw unknownPath(path);
       const found = world.instances.get(keyOf(ref(name)));
       if (!found) throw notFound(ref(name));
-      return ok(instanceJson(world, found));
+      if (method === 'GET') return ok(instanceJson(world, found));
+      if (method === 'DELETE') {
+        // Deleting a managed instance directly: its group sees one missing and creates a replacement.
+        return ok(world.operate(project, scope, 'delete', found.ref, found.id, () => world.stopInstance(found)));
+      }
+      throw unknownPath(path);
     }
     case 'subnetworks':
       if (zonal || action !== undefined || method !== 'GET') throw unknownPath(path);
@@ -560,8 +566,10 @@ function instanceGroupManagers(world: GceWorld, project: string, scope: Scope, n
       const { items: slice, nextPageToken } = page(items, query);
       return ok({ managedInstances: slice, ...(nextPageToken ? { nextPageToken } : {}) });
     }
-    case 'deleteInstances': {
-      // Deletes the named instances and lowers targetSize by as many, so the group does not replace them.
+    case 'deleteInstances':
+    case 'recreateInstances': {
+      // deleteInstances lowers targetSize by as many, so the group does not replace them;
+      // recreateInstances keeps it, so the group creates a replacement for each.
       if (!Array.isArray(body['instances']) || body['instances'].length === 0) throw required('resource.instances');
       const members = world.instancesOf(mig);
       const chosen = (body['instances'] as unknown[]).map((value, index) => {
@@ -570,10 +578,10 @@ function instanceGroupManagers(world: GceWorld, project: string, scope: Scope, n
         if (!found) throw invalid(`resource.instances[${index}]`, value, `The instance is not a member of instance group manager '${mig.ref.name}'.`);
         return found;
       });
-      return ok(world.operate(project, scope, 'compute.instanceGroupManagers.deleteInstances', mig.ref, mig.id, () => {
+      return ok(world.operate(project, scope, `compute.instanceGroupManagers.${action}`, mig.ref, mig.id, () => {
         const live = chosen.filter((i) => i.stoppingAt === undefined);
         for (const instance of live) world.stopInstance(instance);
-        mig.targetSize = Math.max(0, mig.targetSize - live.length);
+        if (action === 'deleteInstances') mig.targetSize = Math.max(0, mig.targetSize - live.length);
         mig.fingerprint = world.fingerprint();
       }));
     }

@@ -317,7 +317,7 @@ describe('operations and group lifecycle', () => {
     expect(stable.status?.isStable).toBe(true);
   });
 
-  it('deletes chosen instances with deleteInstances, lowering targetSize, and shows why a group cannot create instances in listErrors', async () => {
+  it('deletes chosen instances (deleteInstances lowers targetSize, recreateInstances and a direct delete are replaced) and shows why a group cannot create instances in listErrors', async () => {
     // given
     const project = 'pick';
     const image = sim.seedImage(project, { name: 'pick-image' });
@@ -331,6 +331,13 @@ describe('operations and group lifecycle', () => {
     sim.tick(2000);
     const [after] = await zonal.listManagedInstances({ project, zone: 'us-west1-b', instanceGroupManager: 'pick-v001' });
     const [shrunk] = await zonal.get({ project, zone: 'us-west1-b', instanceGroupManager: 'pick-v001' });
+    await done(project, zonal.recreateInstances({ project, zone: 'us-west1-b', instanceGroupManager: 'pick-v001', instanceGroupManagersRecreateInstancesRequestResource: { instances: [String(before[1]!.instance)] } }) as never);
+    const [recreating] = await zonal.listManagedInstances({ project, zone: 'us-west1-b', instanceGroupManager: 'pick-v001' });
+    sim.tick(5000);
+    const [replaced] = await zonal.listManagedInstances({ project, zone: 'us-west1-b', instanceGroupManager: 'pick-v001' });
+    await done(project, instances.delete({ project, zone: 'us-west1-b', instance: String(replaced[0]!.name) }) as never);
+    sim.tick(5000);
+    const [afterDirectDelete] = await zonal.listManagedInstances({ project, zone: 'us-west1-b', instanceGroupManager: 'pick-v001' });
     await done(project, images.delete({ project, image: 'pick-image' }) as never);
     await done(project, zonal.resize({ project, zone: 'us-west1-b', instanceGroupManager: 'pick-v001', size: 2 }) as never);
     sim.tick(10_000);
@@ -340,6 +347,14 @@ describe('operations and group lifecycle', () => {
     // then
     expect(after.map((i) => i.name)).toEqual([before[1]!.name]);
     expect(shrunk.targetSize).toBe(1);
+    expect(recreating.map((i) => [i.name, i.currentAction])).toEqual([
+      [before[1]!.name, 'DELETING'],
+      [recreating[1]!.name, 'CREATING'],
+    ]);
+    expect(replaced.map((i) => i.instanceStatus)).toEqual(['RUNNING']);
+    expect(replaced[0]!.name).not.toBe(before[1]!.name);
+    expect(afterDirectDelete.map((i) => i.instanceStatus)).toEqual(['RUNNING']);
+    expect(afterDirectDelete[0]!.name).not.toBe(replaced[0]!.name);
     expect([stuck.status?.isStable, stuck.currentActions?.creating, stuck.currentActions?.none]).toEqual([false, 1, 1]);
     expect(errors.map((e) => e.error?.message)).toEqual([`The resource 'projects/${project}/global/images/pick-image' was not found`]);
   });

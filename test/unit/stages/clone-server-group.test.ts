@@ -18,6 +18,8 @@ import { cloneCapacity, runCloneServerGroupTask, targetClusterOf } from '../../.
 import type { DeployTaskDeps } from '../../../core/stages/deploy-scope.ts';
 import type { CreateServerGroupRequest } from '../../../core/ports/server-groups.ts';
 import type { TaskDeps, TaskInput } from '../../../core/stages/task-result.ts';
+import type { StartChildRequest } from '../../../core/ports/child-pipelines.ts';
+import type { Execution } from '../../../core/ports/execution-store.ts';
 import { driveStage, type DriveOptions } from '../../support/stage-driver.ts';
 
 /** Deck's clone stage as a real GCE pipeline saves it. */
@@ -131,15 +133,22 @@ function rig(options: Parameters<typeof createMemoryTarget>[0] = {}) {
   const clock = createMemoryClock();
   const target = createMemoryTarget({ clock, bootMs: 3_000, drainMs: 2_000, cloudProvider: 'gce', ...options });
   const deps: DeployTaskDeps = { targets: ({ account }) => (account === 'gce' ? target : undefined), applications: { getApplication: async () => undefined }, accounts: () => ['gce'] };
+  // Child pipelines (the custom strategy's) start and have succeeded by the first look.
+  const children: StartChildRequest[] = [];
   const taskDeps: TaskDeps = {
     http: {} as TaskDeps['http'],
-    children: { start: async () => ({ ok: false, message: 'no child pipelines here' }) },
-    store: { getExecution: async () => undefined },
+    children: {
+      start: async (request) => {
+        children.push(request);
+        return { ok: true, executionId: `child-${children.length}` };
+      },
+    },
+    store: { getExecution: async (id) => ({ id, name: 'strategy', status: 'SUCCEEDED' }) as unknown as Execution },
     random: () => 0.5,
   };
   const run = (input: TaskInput) => runCloneServerGroupTask(input as TaskInput<CloneServerGroupStage>, deps, taskDeps, 100);
   const drive = (stage: Record<string, unknown>, options: DriveOptions = {}) => driveStage({ ...stage }, run, clock, options);
-  return { clock, target, drive };
+  return { clock, target, drive, children };
 }
 
 /** Server groups made before the test, oldest first, a minute apart. */
@@ -211,6 +220,28 @@ describe('cloneServerGroup when it runs', () => {
     const result = await drive({ ...deck, strategy: 'redblack' });
     expect(result.status).toBe('SUCCEEDED');
     expect(await names(target, 'compute')).toEqual(['compute-v000 disabled 3', 'compute-v001 enabled 3']);
+  });
+
+  it('runs rolling red/black after the clone: created at 0, grown to the source\'s capacity while the source is disabled in step', async () => {
+    const { target, drive } = rig();
+    seed(target, 'compute', ['compute-v000']);
+    const result = await drive({ ...deck, strategy: 'rollingredblack', targetPercentages: [50, 100] });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(creates(target).map((request) => [request.name, request.capacity.desired, request.source?.serverGroup])).toEqual([['compute-v001', 0, 'compute-v000']]);
+    expect(target.control.effects('resize').map((call) => (call.args[1] as { desired: number }).desired)).toContain(2);
+    expect(await names(target, 'compute')).toEqual(['compute-v000 disabled 3', 'compute-v001 enabled 3']);
+  });
+
+  it('runs the custom strategy\'s pipeline with clone true and the resolved source, creating nothing itself', async () => {
+    const { target, drive, children } = rig();
+    seed(target, 'compute', ['compute-v000']);
+    const result = await drive({ ...deck, strategy: 'custom', strategyApplication: 'compute', strategyPipeline: 'strategy-1' });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(children).toHaveLength(1);
+    expect(children[0]).toMatchObject({ application: 'compute', pipeline: 'strategy-1' });
+    expect(children[0]!.parameters).toMatchObject({ clone: true, strategy: true, cluster: 'compute', credentials: 'gce', region, source: { account: 'gce', region, serverGroupName: 'compute-v000' } });
+    expect(creates(target)).toEqual([]);
+    expect(result.record.context.source).toMatchObject({ serverGroupName: 'compute-v000' });
   });
 
   it('creates the clone out of traffic with disableTraffic, the source left serving', async () => {

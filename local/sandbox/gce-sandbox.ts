@@ -26,7 +26,7 @@ export interface GceSandbox {
   accounts(): readonly Account[];
   /** Serves the `gce` accounts these pipelines name and seeds what they assume; answers what was seeded. */
   serve(pipelines: readonly unknown[], parameters?: Readonly<Record<string, string>>): Promise<{ readonly accounts: readonly Account[]; readonly seeded: readonly SeededResource[] }>;
-  /** The clusters the last `serve`'s pipelines deploy to, as the GCE target describes them now. */
+  /** The clusters the last `serve`'s pipelines deploy to or act on, as the GCE target describes them now. */
   describeDeployed(): Promise<DeployedCluster[]>;
   /** Instances of each such cluster that receive traffic (a backend service's healthy backends, a target pool's members), from the simulator's state. */
   servingCapacity(): ServingSample[];
@@ -255,7 +255,9 @@ export async function startGceSandbox(options: { readonly speed?: number; readon
         seeded.push(...started);
       }
       callsBefore = simulator.calls().length;
-      deployed = world.clusters;
+      // The clusters a run changes: those it deploys to, and those its stages act on (resize, clone, disable).
+      const acted = world.serving.map(({ account, region, application, stack, detail }) => ({ account, region, application, ...(stack !== undefined ? { stack } : {}), ...(detail !== undefined ? { detail } : {}) }));
+      deployed = [...world.clusters, ...acted].filter((group, index, all) => all.findIndex((other) => clusterName(other.application, other.stack, other.detail) === clusterName(group.application, group.stack, group.detail) && other.account === group.account && other.region === group.region) === index);
       const named = new Set(world.accounts.map((account) => account.name));
       return { accounts: accounts().filter((account) => named.has(account.name)), seeded };
     },

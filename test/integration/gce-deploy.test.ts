@@ -315,22 +315,26 @@ describe('the gce target, as clouddriver drives GCE', () => {
     expect(await waitUp(cluster, name, 1)).toMatchObject({ disabled: false, launchConfig: { loadBalancers: [], backendServices: [] } });
   });
 
-  it('waits on an operation a bounded number of times: a slower one answers unavailable, and the retry carries on from there', async () => {
+  it('waits on an operation a bounded number of times: a slower one answers unavailable, and the retry joins it (its request id) and carries on from there', async () => {
     const impatient = world.target({ operationWaits: 1 });
     const cluster = newCluster();
     const name = `${cluster.cluster}-v001`;
     const first = await impatient.serverGroups.create(request(cluster, 1));
     expect(first).toMatchObject({ ok: false, reason: 'unavailable' });
     if (!first.ok) expect(first.message).toMatch(new RegExp(`^creating instance template ${name}-\\d{8}: operation operation-\\S+ is still RUNNING after 1 waits; it will be tried again$`));
-    world.sim.tick(5_000);
+    // Retried at once, while each operation still runs: the same request id answers the same operation,
+    // and the MIG's name, taken by an insert still running, sends the retry to wait on that insert.
+    const start = world.sim.calls().length;
     let result = await impatient.serverGroups.create(request(cluster, 1));
-    // Each retry gets one operation further (MIG, autoscaler, backend).
-    for (let tries = 0; !result.ok && result.reason === 'unavailable' && tries < 5; tries += 1) {
-      world.sim.tick(5_000);
-      result = await impatient.serverGroups.create(request(cluster, 1));
-    }
+    let tries = 1;
+    for (; !result.ok && result.reason === 'unavailable' && tries < 10; tries += 1) result = await impatient.serverGroups.create(request(cluster, 1));
     expect(result.ok).toBe(true);
+    expect(tries).toBeGreaterThan(1);
+    const calls = callsSince(start);
+    expect(calls.filter((call) => call === 'POST global/instanceTemplates')).toHaveLength(1);
+    expect(calls).toContain(`GET zones/${ZONE}/operations`);
     expect(templatesOf(name)).toHaveLength(1);
+    expect(world.sim.describe().managedInstanceGroups.filter((mig) => mig.name === name)).toHaveLength(1);
     expect(backendGroups()).toContain(name);
   });
 

@@ -64,6 +64,7 @@ import {
   MAX_TEMPLATE_NAME,
   ownerOf,
   ownerValue,
+  requestIdFor,
   resourcePath,
   sameResource,
   templateNameFor,
@@ -607,15 +608,19 @@ export function createGceTarget(options: GceTargetOptions): Target {
     return templates.filter((template) => isTemplateOf(name, template.name) && ownerOf(template.description) === ownerValue(owner)).sort((a, b) => (b.name ?? '').localeCompare(a.name ?? ''))[0];
   }
 
-  async function insertTemplate(body: InstanceTemplate): Promise<void> {
+  /** Inserts the template and answers its name: the first delivery's, when this step's request id joins its operation. */
+  async function insertTemplate(body: InstanceTemplate, owner: OwnerToken, serverGroup: string): Promise<string> {
     const name = body.name ?? '';
-    const started = await gce(`creating instance template ${name}`, () => clients.instanceTemplates.insert({ project, instanceTemplateResource: body })).catch((error: unknown) => {
+    const requestId = requestIdFor(owner, 'instance-template', serverGroup);
+    const started = await gce(`creating instance template ${name}`, () => clients.instanceTemplates.insert({ project, requestId, instanceTemplateResource: body })).catch((error: unknown) => {
       // Two deliveries of one step within the same millisecond: the other made it.
       if (error instanceof GcePortFailure && error.failure.reason === 'already-exists') return undefined;
       throw error;
     });
+    if (!started) return name;
     // What the template names and GCE does not find (an image given by URL) is the deploy's input's fault.
-    if (started) await settle(started, `creating instance template ${name}`, { override: missingIsInvalid });
+    const done = await settle(started, `creating instance template ${name}`, { override: missingIsInvalid });
+    return lastSegment(done.targetLink) || name;
   }
 
   async function deleteTemplate(name: string): Promise<void> {
@@ -633,7 +638,20 @@ export function createGceTarget(options: GceTargetOptions): Target {
     return settle(started, what);
   }
 
-  async function ensureAutoscaler(view: MigView, policy: Record<string, unknown> | undefined, disabled: boolean): Promise<void> {
+  /** Waits (bounded) for an insert of the MIG still running, when there is one: the name is taken before the MIG can be read. */
+  async function awaitInsertOf(config: GceClusterConfig, name: string): Promise<void> {
+    const filter = `targetLink eq .*/instanceGroupManagers/${name}`;
+    const [operations] = config.zone
+      ? await gce(`finding the operations on ${name}`, () => clients.zoneOperations.list({ project, zone: config.zone, filter }))
+      : await gce(`finding the operations on ${name}`, () => clients.regionOperations.list({ project, region, filter }));
+    const running = operations.find((operation) => operation.operationType === 'insert' && operation.status !== 'DONE' && lastSegment(operation.targetLink) === name);
+    // Its error, if it ends with one, is the other delivery's to report: this one reads the MIG.
+    if (running) await settle(running, `creating managed instance group ${name}`).catch((error: unknown) => {
+      if (error instanceof GcePortFailure && error.failure.reason === 'unavailable') throw error;
+    });
+  }
+
+  async function ensureAutoscaler(view: MigView, policy: Record<string, unknown> | undefined, disabled: boolean, owner: OwnerToken): Promise<void> {
     if (!policy) return;
     if (await getAutoscaler(view)) return;
     const resource: Autoscaler = {
@@ -643,8 +661,12 @@ export function createGceTarget(options: GceTargetOptions): Target {
       autoscalingPolicy: { ...(policy as protos.google.cloud.compute.v1.IAutoscalingPolicy), ...(disabled ? { mode: 'OFF' } : {}) },
     };
     const what = `creating the autoscaler of ${view.name}`;
+    // Another delivery of this step inserting it at the same time joins the same operation.
+    const requestId = requestIdFor(owner, 'autoscaler', view.name);
     const started = await gce(what, () =>
-      view.scope.zone ? clients.autoscalers.insert({ project, zone: view.scope.zone, autoscalerResource: resource }) : clients.regionAutoscalers.insert({ project, region: view.scope.region, autoscalerResource: resource }),
+      view.scope.zone
+        ? clients.autoscalers.insert({ project, zone: view.scope.zone, requestId, autoscalerResource: resource })
+        : clients.regionAutoscalers.insert({ project, region: view.scope.region, requestId, autoscalerResource: resource }),
     ).catch((error: unknown) => {
       if (error instanceof GcePortFailure && error.failure.reason === 'already-exists') return undefined;
       throw error;
@@ -692,8 +714,7 @@ export function createGceTarget(options: GceTargetOptions): Target {
     let template = await ownTemplate(request.name, request.owner);
     if (!template) {
       const body = instanceTemplateBody(templateNameFor(request.name, clock.now()), config, { project, region, serverGroup: request.name, owner: request.owner, imageUrl, membership, ...(autoscaling ? { autoscaling } : {}) });
-      await insertTemplate(body);
-      template = body;
+      template = { ...body, name: await insertTemplate(body, request.owner, request.name), selfLink: null };
     }
     const templateName = template.name ?? '';
     const templateUrl = template.selfLink ?? urlOf(project, 'global/instanceTemplates', templateName);
@@ -704,6 +725,8 @@ export function createGceTarget(options: GceTargetOptions): Target {
     } catch (error) {
       if (!(error instanceof GcePortFailure)) throw error;
       if (error.failure.reason === 'already-exists') {
+        // Another delivery of this step is making it (or made it): its insert is waited on, then the MIG read.
+        await awaitInsertOf(config, request.name);
         const raced = await findMig(request.name);
         if (raced) {
           const adopted = await adopt(raced, request, config, disabled);
@@ -718,8 +741,8 @@ export function createGceTarget(options: GceTargetOptions): Target {
     }
     // The operation names the MIG it made; its instance group has the MIG's name in the same scope.
     const created: MigView = { mig: { ...body, ...(inserted.targetLink ? { selfLink: inserted.targetLink } : {}) }, name: request.name, scope: { region, ...(config.zone ? { zone: config.zone } : {}) } };
-    await ensureAutoscaler(created, autoscaling, disabled);
-    if (!disabled) await joinBackends(created, membership.backendServices, effectivePolicy(config, membership));
+    await ensureAutoscaler(created, autoscaling, disabled, request.owner);
+    if (!disabled) await joinBackends(created, membership.backendServices, effectivePolicy(config, membership), request.owner);
     return DONE;
   }
 
@@ -732,8 +755,8 @@ export function createGceTarget(options: GceTargetOptions): Target {
     }
     const template = await getTemplate(existing.mig.instanceTemplate);
     const membership = membershipOf(template);
-    await ensureAutoscaler(existing, autoscalingPolicyFor(config, request.capacity), disabled);
-    if (!disabled) await joinBackends(existing, membership.backendServices, membership.policy ?? effectivePolicy(config, membership));
+    await ensureAutoscaler(existing, autoscalingPolicyFor(config, request.capacity), disabled, request.owner);
+    if (!disabled) await joinBackends(existing, membership.backendServices, membership.policy ?? effectivePolicy(config, membership), request.owner);
     return ALREADY_DONE;
   }
 
@@ -746,7 +769,7 @@ export function createGceTarget(options: GceTargetOptions): Target {
    * (`backendServices.update`); a 412 (someone wrote in between) reads it again. Answers whether
    * it changed. A backend service that is gone counts as changed nothing.
    */
-  async function updateBackends(service: string, change: (backends: readonly Backend[]) => Backend[] | undefined): Promise<boolean> {
+  async function updateBackends(service: string, owner: OwnerToken, purpose: string, change: (backends: readonly Backend[]) => Backend[] | undefined): Promise<boolean> {
     for (let attempt = 1; ; attempt += 1) {
       const read = await maybe(`reading backend service ${service}`, () => clients.backendServices.get({ project, backendService: service }));
       const resource = read?.[0];
@@ -755,7 +778,9 @@ export function createGceTarget(options: GceTargetOptions): Target {
       if (!next) return false;
       const what = `updating the backends of backend service ${service}`;
       try {
-        const started = await gce(what, () => clients.backendServices.update({ project, backendService: service, backendServiceResource: { ...resource, backends: next } }));
+        // The same step asking again before its update is applied reads the same fingerprint: its request id joins that update.
+        const requestId = requestIdFor(owner, purpose, `${service}\n${resource.fingerprint ?? ''}`);
+        const started = await gce(what, () => clients.backendServices.update({ project, backendService: service, requestId, backendServiceResource: { ...resource, backends: next } }));
         await settle(started, what);
         return true;
       } catch (error) {
@@ -768,11 +793,11 @@ export function createGceTarget(options: GceTargetOptions): Target {
     }
   }
 
-  async function joinBackends(view: MigView, services: readonly string[], policy: LoadBalancingPolicy | undefined): Promise<boolean> {
+  async function joinBackends(view: MigView, services: readonly string[], policy: LoadBalancingPolicy | undefined, owner: OwnerToken): Promise<boolean> {
     let changed = false;
     const group = groupUrlOf(view);
     for (const service of services) {
-      const joined = await updateBackends(service, (backends) => {
+      const joined = await updateBackends(service, owner, `join ${view.name}`, (backends) => {
         if (backends.some(isBackendOf(view))) return undefined;
         // Deduplicated by group, as clouddriver does.
         return [...backends.filter((backend) => !sameResource(backend.group, group)), backendFor(group, policy ?? { balancingMode: 'UTILIZATION', maxUtilization: 0.8, capacityScaler: 1, namedPorts: [] })];
@@ -782,10 +807,10 @@ export function createGceTarget(options: GceTargetOptions): Target {
     return changed;
   }
 
-  async function leaveBackends(view: MigView, services: readonly string[]): Promise<boolean> {
+  async function leaveBackends(view: MigView, services: readonly string[], owner: OwnerToken): Promise<boolean> {
     let changed = false;
     for (const service of services) {
-      const left = await updateBackends(service, (backends) => (backends.some(isBackendOf(view)) ? backends.filter((backend) => !isBackendOf(view)(backend)) : undefined));
+      const left = await updateBackends(service, owner, `leave ${view.name}`, (backends) => (backends.some(isBackendOf(view)) ? backends.filter((backend) => !isBackendOf(view)(backend)) : undefined));
       changed ||= left;
     }
     return changed;
@@ -877,17 +902,17 @@ export function createGceTarget(options: GceTargetOptions): Target {
     const group = await liveGroup(ref);
     // clouddriver's order: the autoscaler stops first, so it does not scale what leaves traffic.
     const stopped = await setAutoscalerMode(group, 'OFF');
-    const left = await leaveBackends(group, group.membership.backendServices);
+    const left = await leaveBackends(group, group.membership.backendServices, disableOptions.owner);
     const unpooled = await setTargetPoolMembership(group, false);
     return stopped || left || unpooled ? DONE : ALREADY_DONE;
   }
 
-  async function enableNow(ref: ServerGroupRef): Promise<OperationResult> {
+  async function enableNow(ref: ServerGroupRef, owner: OwnerToken): Promise<OperationResult> {
     const group = await liveGroup(ref);
     // The mode the deploy asked for, from the template's metadata (ON when it says none).
     const mode = typeof group.membership.autoscaling?.['mode'] === 'string' ? (group.membership.autoscaling['mode'] as string) : 'ON';
     const started = await setAutoscalerMode(group, mode);
-    const joined = await joinBackends(group, group.membership.backendServices, group.membership.policy);
+    const joined = await joinBackends(group, group.membership.backendServices, group.membership.policy, owner);
     const pooled = await setTargetPoolMembership(group, true);
     return started || joined || pooled ? DONE : ALREADY_DONE;
   }
@@ -951,7 +976,7 @@ export function createGceTarget(options: GceTargetOptions): Target {
       );
       if (started) await settle(started, what);
     }
-    await leaveBackends(found, membership.backendServices);
+    await leaveBackends(found, membership.backendServices, owner);
     const what = `deleting managed instance group ${found.name}`;
     const started = await maybe(what, () =>
       found.scope.zone
@@ -1031,7 +1056,7 @@ export function createGceTarget(options: GceTargetOptions): Target {
   const unsupportedWeights = `account '${account}' (GCE) takes whole server groups in and out of its backend services, as Spinnaker does: there are no traffic weights`;
   const traffic: TrafficPort = {
     capabilities,
-    enable: (ref, sideEffect) => owned(sideEffect.owner, () => enableNow(ref)),
+    enable: (ref, sideEffect) => owned(sideEffect.owner, () => enableNow(ref, sideEffect.owner)),
     disable: (ref, disableOptions) => owned(disableOptions.owner, () => disableNow(ref, disableOptions)),
     setWeights: async () => ({ ok: false, reason: 'unsupported', message: unsupportedWeights }),
     verifyWeights: async () => ({ ok: false, reason: 'unsupported', message: unsupportedWeights }),

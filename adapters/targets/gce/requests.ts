@@ -71,6 +71,18 @@ export function isTemplateOf(serverGroup: string, name: string | null | undefine
   return !!name && name.length === serverGroup.length + 9 && name.startsWith(`${serverGroup}-`) && /^\d{8}$/.test(name.slice(serverGroup.length + 1));
 }
 
+/**
+ * The `requestId` of a mutation a step makes (a UUID from the owner token, what is done and to
+ * what): Compute answers a repeat within an hour with the operation the first one started, so a
+ * step delivered again while its insert is still running joins that operation instead of making
+ * a second resource (the template's name, which holds the time, differs between deliveries).
+ */
+export function requestIdFor(owner: OwnerToken, purpose: string, name: string): string {
+  const hex = createHash('sha256').update(`${owner}\n${purpose}\n${name}`).digest('hex');
+  // A version-5-shaped UUID (never the zero UUID, which Compute refuses).
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** The owner token as it is stored (descriptions hold 2048 characters; long tokens are hashed). */
 export function ownerValue(owner: OwnerToken): string {
   return owner.length <= 1000 ? owner : `sha256:${createHash('sha256').update(owner).digest('hex')}`;

@@ -33,9 +33,12 @@ Usage:
       --json                        print the final execution (Orca's shape) on stdout
       --sandbox                     deploy to simulated clouds: every aws/ecs/lambda account the pipeline
                                     names is served by the AWS simulator, every kubernetes account by the
-                                    Kubernetes simulator, seeded with what it assumes (images, subnets,
-                                    target groups, namespaces, Services, the version it replaces...);
-                                    prints them, what the run left, and the cloud calls it made
+                                    Kubernetes simulator, every gce account by the GCE simulator, local
+                                    deploys by a scratch local target, seeded with what it assumes (images,
+                                    subnets, target groups, networks, backend services, namespaces,
+                                    Services, the version it replaces...); prints them, whether each
+                                    cluster always had healthy capacity in traffic, what the run left,
+                                    and the cloud calls it made
       --allow-url <pattern>         a URL webhook stages may call, e.g. 'http://127.0.0.1:*' (repeatable;
                                     default GENNAKER_WEBHOOK_ALLOWLIST, comma-separated; none: no calls)
 
@@ -46,11 +49,12 @@ Usage:
                                     repositories (repeatable; default none: admins only)
       --root <dir>                  a directory those paths must lie under (repeatable; default: the
                                     directory up is started in)
-      --sandbox                     the AWS and Kubernetes accounts saved pipelines name deploy to
+      --sandbox                     the AWS, GCE and Kubernetes accounts saved pipelines name deploy to
                                     simulated clouds, seeded on save with what each pipeline assumes
   gennaker sandbox describe [--json]               what the simulated clouds of up --sandbox hold: Auto Scaling
                                     groups, target groups and their targets, ECS services, functions, aliases;
-                                    namespaces, workloads, pods and the pods each Service selects
+                                    namespaces, workloads, pods and the pods each Service selects;
+                                    managed instance groups, backend services, target pools
   gennaker user add <name> [--roles a,b] [--admin] add a user of <data>; prints their token once
   gennaker user list                               the users, their roles, who is an admin (never a token)
   gennaker user remove <name>                      the user's token stops working at once

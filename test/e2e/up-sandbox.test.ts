@@ -68,7 +68,7 @@ describe('gennaker up --sandbox', () => {
   it('seeds a saved pipeline, deploys it to the simulated AWS through the API, and describes what the simulated AWS holds', async () => {
     const dataDir = join(work, 'sandboxed');
     const server = await up(dataDir, ['--sandbox']);
-    expect(server.output()).toMatch(/sandbox: the AWS and Kubernetes accounts saved pipelines name deploy to simulated clouds \(clock ×120\)/);
+    expect(server.output()).toMatch(/sandbox: the AWS, GCE and Kubernetes accounts saved pipelines name deploy to simulated clouds \(clock ×120\)/);
 
     const empty = await gennaker(dataDir, server.endpoint, ['sandbox', 'describe']);
     expect(empty.code, empty.output).toBe(0);

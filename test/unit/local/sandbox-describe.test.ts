@@ -48,6 +48,55 @@ describe('the sandbox description', () => {
     ]);
   });
 
+  it('adds the simulated Compute Engine: groups with their instances by status, backend services with what receives traffic, target pools', () => {
+    const gce = {
+      now: '2026-12-07T10:00:00.000Z',
+      templates: [],
+      managedInstanceGroups: [
+        {
+          project: 'sandbox-gce',
+          name: 'web-prod-v001',
+          location: 'zones/us-central1-b',
+          template: 'web-prod-v001-12345678',
+          targetSize: 2,
+          isStable: false,
+          targetPools: [],
+          autoscaler: { name: 'web-prod-v001', mode: 'ON', min: 2, max: 4 },
+          instances: [
+            { name: 'web-prod-v001-ab12', zone: 'us-central1-b', status: 'RUNNING', template: 't', ip: '10.128.0.2' },
+            { name: 'web-prod-v001-cd34', zone: 'us-central1-b', status: 'STAGING', template: 't', ip: '10.128.0.3' },
+          ],
+        },
+      ],
+      backendServices: [
+        {
+          project: 'sandbox-gce',
+          name: 'web-bs',
+          location: 'global',
+          fingerprint: 'abc=',
+          backends: [{ group: 'https://www.googleapis.com/compute/v1/projects/sandbox-gce/zones/us-central1-b/instanceGroups/web-prod-v001', capacityScaler: 1, balancingMode: 'UTILIZATION' }],
+          health: [],
+          receivingTraffic: ['web-prod-v001-ab12'],
+        },
+      ],
+      targetPools: [{ project: 'sandbox-gce', name: 'web-nlb', region: 'us-central1', instances: [] }],
+      operationsInFlight: 0,
+    };
+    expect(describeLines({ ...describeSnapshot({ now: 'T', services: {} }), gce }).slice(3)).toEqual([
+      '',
+      'simulated Compute Engine at 2026-12-07T10:00:00.000Z',
+      '',
+      'managed instance groups',
+      '  sandbox-gce/zones/us-central1-b/web-prod-v001  size 2 (changing)  instances: 1 RUNNING, 1 STAGING  autoscaler ON 2-4',
+      '',
+      'backend services',
+      '  sandbox-gce/web-bs  backends: web-prod-v001  receiving traffic: 1',
+      '',
+      'target pools',
+      '  sandbox-gce/us-central1/web-nlb  instances: 0',
+    ]);
+  });
+
   it('says when nothing is deployed, and reads a snapshot missing services as empty', () => {
     expect(describeLines(describeSnapshot({ now: 'T', services: {} }))).toEqual(['simulated AWS at T', '', 'nothing deployed yet']);
   });

@@ -40,6 +40,7 @@ export const SLOWEST_FIRST = [
   'test/e2e/demo-canary.test.ts',
   'test/e2e/users.test.ts',
   'test/e2e/up.test.ts',
+  'test/e2e/run-sandbox-every-cloud.test.ts',
   'test/e2e/crash-resume.test.ts',
   'test/integration/deploy-stage.test.ts',
   'test/e2e/demo.test.ts',
@@ -48,6 +49,7 @@ export const SLOWEST_FIRST = [
   'test/e2e/up-sandbox.test.ts',
   'test/e2e/cli.test.ts',
   'test/e2e/run-sandbox-ecs.test.ts',
+  'test/e2e/run-sandbox-gce.test.ts',
 ];
 
 /** Vitest's order (failed first, then longest by the last run's timings, else largest), with SLOWEST_FIRST ahead. */

@@ -10,7 +10,9 @@ import { backendServiceJson, handleApi, healthCheckJson, migJson, targetPoolJson
 import { REGIONS } from './catalog.ts';
 import { createRandom } from './random.ts';
 import { GceError, checkName, keyOf, linkOf, localName, parseRef, scopeLink, timestamp, type Json } from './wire.ts';
-import { GceWorld, instanceStatus, type GceTimings } from './world.ts';
+import { GceWorld, instanceStatus, type GceTimings, type TrafficRecord } from './world.ts';
+
+export type { TrafficRecord } from './world.ts';
 
 /** Largest request body the server reads. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -123,6 +125,8 @@ export interface GceSimulator {
   quota(project: string, region: string, instances: number): void;
   /** Every request so far, oldest first. */
   calls(): Array<GceCall>;
+  /** Each change of the instances a backend service sends traffic to, at the simulated instant it happened, oldest first. */
+  trafficLog(): Array<TrafficRecord>;
   /** Templates, groups with their instances, backend services with health and traffic, target pools. */
   describe(): GceDescription;
 }
@@ -260,6 +264,7 @@ export async function startGceSimulator(options: GceSimulatorOptions = {}): Prom
     if (state !== 'HEALTHY' && state !== 'UNHEALTHY' && state !== 'auto') throw new Error(`setInstanceHealth: state ${JSON.stringify(state)} must be 'HEALTHY', 'UNHEALTHY' or 'auto'`);
     if (state === 'auto') world.healthOverrides.delete(`${project}/${instanceName}`);
     else world.healthOverrides.set(`${project}/${instanceName}`, state);
+    world.settle();
   };
 
   const quota: GceSimulator['quota'] = (project, region, instances) => {
@@ -297,8 +302,8 @@ export async function startGceSimulator(options: GceSimulatorOptions = {}): Prom
         instances: world.instancesOf(mig).map((i) => ({ name: i.ref.name, zone: i.ref.scope.slice('zones/'.length), status: instanceStatus(i, clock), template: localName(i.template), ip: i.networkIP })),
       };
     });
-    const backendServices = [...world.resources.values()]
-      .filter((r) => r['kind'] === 'compute#backendService')
+    const backendServices = world
+      .backendServices()
       .map((bs) => {
         const link = String(bs['selfLink']);
         const project = projectOf(link);
@@ -344,6 +349,8 @@ export async function startGceSimulator(options: GceSimulatorOptions = {}): Prom
           return reply(res, 200, describe());
         case 'GET /calls':
           return reply(res, 200, { calls: callLog });
+        case 'GET /traffic-log':
+          return reply(res, 200, { trafficLog: world.trafficLog });
         case 'POST /tick': {
           const ms = input['ms'];
           if (typeof ms !== 'number') return reply(res, 400, { error: `tick: 'ms' must be a number of milliseconds, got ${JSON.stringify(ms)}` });
@@ -465,6 +472,7 @@ export async function startGceSimulator(options: GceSimulatorOptions = {}): Prom
     failNext,
     quota,
     calls: () => callLog.map((c) => ({ ...c })),
+    trafficLog: () => world.trafficLog.map((r) => ({ ...r, instances: [...r.instances] })),
     describe,
   };
 }

@@ -90,6 +90,18 @@ export function instanceStatus(instance: Instance, now: number): 'PROVISIONING' 
   return 'PROVISIONING';
 }
 
+/** One change of the instances a backend service sends traffic to. */
+export interface TrafficRecord {
+  /** Simulated time, ms since the epoch. */
+  readonly at: number;
+  readonly project: string;
+  readonly backendService: string;
+  /** `global` or `regions/<r>`. */
+  readonly location: string;
+  /** Instances now in a backend group with capacityScaler > 0, RUNNING and HEALTHY, by name. */
+  readonly instances: readonly string[];
+}
+
 /** An injected 403 `quotaExceeded`: instances a region may hold across its groups. */
 export interface Quota {
   readonly project: string;
@@ -109,6 +121,9 @@ export class GceWorld {
   /** Side-door health per `<project>/<instance name>`. */
   readonly healthOverrides = new Map<string, 'HEALTHY' | 'UNHEALTHY'>();
   readonly quotas: Quota[] = [];
+  /** Every change of who receives traffic, oldest first. */
+  readonly trafficLog: TrafficRecord[] = [];
+  private readonly lastTraffic = new Map<string, string>();
   private readonly projects = new Set<string>();
   private readonly nextIp = new Map<string, number>();
   private opSeq = 0;
@@ -367,8 +382,30 @@ export class GceWorld {
       }
       for (const mig of this.migs.values()) changed = this.applyAutoscaler(mig) || changed;
       for (const mig of this.migs.values()) changed = this.reconcile(mig) || changed;
-      if (!changed) return;
+      if (!changed) break;
     }
+    this.recordTraffic();
+  }
+
+  /** Appends a traffic record for every backend service whose receiving instances changed. */
+  private recordTraffic(): void {
+    const seen = new Set<string>();
+    for (const service of this.backendServices()) {
+      const link = String(service['selfLink']);
+      const where = /\/projects\/([^/]+)\/(global|regions\/[^/]+)\//.exec(link);
+      const project = where?.[1] ?? '';
+      const instances = this.receivingTraffic(service, project).sort();
+      const text = instances.join(',');
+      seen.add(link);
+      if ((this.lastTraffic.get(link) ?? '') !== text) this.trafficLog.push({ at: this.now(), project, backendService: String(service['name']), location: where?.[2] ?? 'global', instances });
+      this.lastTraffic.set(link, text);
+    }
+    for (const key of [...this.lastTraffic.keys()]) if (!seen.has(key)) this.lastTraffic.delete(key);
+  }
+
+  /** Global and regional backend services. */
+  backendServices(): Json[] {
+    return [...this.resources.values()].filter((r) => r['kind'] === 'compute#backendService');
   }
 
   /** The next instant at which something changes by itself, if any. */
@@ -377,6 +414,15 @@ export class GceWorld {
     const times: number[] = [];
     for (const op of this.operations.values()) if (op.status !== 'DONE') times.push(op.status === 'PENDING' ? op.runAt : op.doneAt);
     for (const i of this.instances.values()) for (const t of [i.stagingAt, i.runningAt, i.goneAt]) if (t !== undefined && t > now) times.push(t);
+    // The instant an instance behind a backend service turns HEALTHY changes who receives traffic.
+    for (const service of this.backendServices()) {
+      const project = /\/projects\/([^/]+)\//.exec(String(service['selfLink']))?.[1] ?? '';
+      const after = this.healthyAfterMs(service['healthChecks'], project);
+      for (const backend of (service['backends'] ?? []) as Json[]) {
+        const mig = this.migOfGroup(String(backend['group'] ?? ''), project);
+        for (const i of mig ? this.instancesOf(mig) : []) if (i.runningAt + after > now) times.push(i.runningAt + after);
+      }
+    }
     return times.length === 0 ? undefined : Math.min(...times);
   }
 

@@ -237,6 +237,37 @@ describe('regional backend services and template rollover', () => {
     expect(service.region).toBe(`https://www.googleapis.com/compute/v1/projects/${project}/regions/us-west1`);
   });
 
+  it('logs every change of who receives traffic at its exact instant: a red/black cut-over never leaves the service without an instance', async () => {
+    // given: v001 serving behind a regional backend service whose health check passes after 2 × 2 s
+    const project = 'cutover';
+    const hc = sim.seedHealthCheck(project, { name: 'hc', region: 'us-east1', checkIntervalSec: 2, healthyThreshold: 2 });
+    sim.seedBackendService(project, { name: 'web', region: 'us-east1', healthChecks: [hc] });
+    const backend = (name: string) => ({ group: `projects/${project}/zones/us-east1-c/instanceGroups/${name}`, balancingMode: 'UTILIZATION', capacityScaler: 1 });
+    const setBackends = async (groups: string[]) => {
+      const [service] = await regionBackends.get({ project, region: 'us-east1', backendService: 'web' });
+      await done(project, regionBackends.patch({ project, region: 'us-east1', backendService: 'web', backendServiceResource: { fingerprint: service.fingerprint, backends: groups.map(backend) } }) as never);
+    };
+    await zonalGroup(project, 'us-east1-c', 'web-v001', 1);
+    await setBackends(['web-v001']);
+    sim.tick(10_000);
+
+    // when: v002 joins, turns healthy, then v001 leaves
+    const link = await template(project, 'web-v002-00000001');
+    const created = await done(project, zonal.insert({ project, zone: 'us-east1-c', instanceGroupManagerResource: { name: 'web-v002', baseInstanceName: 'web-v002', instanceTemplate: link, targetSize: 1 } }) as never);
+    await setBackends(['web-v001', 'web-v002']);
+    sim.tick(10_000);
+    await setBackends(['web-v002']);
+
+    // then
+    const log = sim.trafficLog().filter((r) => r.project === project);
+    expect(log.map((r) => r.instances.map((i) => i.replace(/-[a-z0-9]{4}$/, '')))).toEqual([['web-v001'], ['web-v001', 'web-v002'], ['web-v002']]);
+    expect(log.every((r) => r.backendService === 'web' && r.location === 'regions/us-east1')).toBe(true);
+    // v002's instance: created when its insert was DONE, RUNNING 5 s later, HEALTHY 4 s after that.
+    expect(log[1]!.at).toBe(Date.parse(String((created as { endTime?: string }).endTime)) + 5000 + 4000);
+    const http = (await (await fetch(`${sim.endpoint}/__sandbox/traffic-log`)).json()) as { trafficLog: unknown[] };
+    expect(http.trafficLog.filter((r) => (r as { project: string }).project === project)).toEqual(log);
+  });
+
   it('makes new instances from the template setInstanceTemplate names, leaving existing ones on the old one', async () => {
     // given
     const project = 'rollover';

@@ -1,7 +1,8 @@
 /**
  * The gce target (adapters/targets/gce/gce-target.ts) on the GCE simulator: both port contracts
  * through the real `@google-cloud/compute` clients, in Spinnaker's mode (a zonal MIG behind an
- * HTTP(S) load balancer's backend service, autoscaled so the capacity's bounds are kept). The
+ * HTTP(S) load balancer's backend service, autoscaled so the capacity's bounds are kept), and the
+ * traffic contract again in weighted mode (backends' capacityScaler). The
  * fixture's `eventually` moves the simulator's clock, never the wall clock; throttles are the
  * simulator's own 429s.
  */
@@ -24,33 +25,36 @@ afterAll(async () => {
   await (await shared)?.close();
 });
 
-async function gceFixture(): Promise<TargetPortsFixture> {
-  const world = await (shared ??= startGceWorld());
-  return {
-    target: world.target(),
-    account: ACCOUNT,
-    location: REGION,
-    artifact: { type: 'gce/image', name: IMAGE, reference: world.imageUrl },
-    provider: world.provider,
-    invalidProvider: { provider: { instanceType: 42 }, field: 'instanceType' },
-    cloneOverride: { provider: { instanceType: 'e2-medium' }, shown: machineTypeOf, expected: 'e2-medium' },
-    async eventually(check) {
-      for (let waited = 0; ; waited += STEP_MS) {
-        try {
-          return await check();
-        } catch (error) {
-          if (waited >= LIMIT_MS) throw error;
-          world.sim.tick(STEP_MS);
+function gceFixture(weighted: boolean): () => Promise<TargetPortsFixture> {
+  return async () => {
+    const world = await (shared ??= startGceWorld());
+    return {
+      target: world.target({ weightedTraffic: weighted }),
+      account: ACCOUNT,
+      location: REGION,
+      artifact: { type: 'gce/image', name: IMAGE, reference: world.imageUrl },
+      provider: world.provider,
+      invalidProvider: { provider: { instanceType: 42 }, field: 'instanceType' },
+      cloneOverride: { provider: { instanceType: 'e2-medium' }, shown: machineTypeOf, expected: 'e2-medium' },
+      async eventually(check) {
+        for (let waited = 0; ; waited += STEP_MS) {
+          try {
+            return await check();
+          } catch (error) {
+            if (waited >= LIMIT_MS) throw error;
+            world.sim.tick(STEP_MS);
+          }
         }
-      }
-    },
-    // Connection draining is not visible through the API: a disable is over once the backend is removed.
-    occupy: async () => ({ finish: async () => {} }),
-    // Every port operation lists the region's MIGs first: throttling that list changes nothing.
-    throttleNext: (n) => world.sim.failNext({ method: 'GET', pathIncludes: `/regions/${REGION}/instanceGroupManagers`, status: 429, reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded', times: n }),
-    dispose: async () => {},
+      },
+      // Connection draining is not visible through the API: a disable is over once the backend is removed.
+      occupy: async () => ({ finish: async () => {} }),
+      // Every port operation lists the region's MIGs first: throttling that list changes nothing.
+      throttleNext: (n) => world.sim.failNext({ method: 'GET', pathIncludes: `/regions/${REGION}/instanceGroupManagers`, status: 429, reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded', times: n }),
+      dispose: async () => {},
+    };
   };
 }
 
-serverGroupPortContract('gce on the GCE simulator', gceFixture, { throttles: true, clones: true });
-trafficPortContract('gce on the GCE simulator', gceFixture, { throttles: true });
+serverGroupPortContract('gce on the GCE simulator', gceFixture(false), { throttles: true, clones: true });
+trafficPortContract('gce on the GCE simulator', gceFixture(false), { throttles: true });
+trafficPortContract('gce on the GCE simulator, weighted mode (capacityScaler)', gceFixture(true), { throttles: true });

@@ -364,6 +364,26 @@ describe('the gce target, as clouddriver drives GCE', () => {
     expect(await target.serverGroups.create({ ...clone, name: `${cluster.cluster}-v003`, source: ref(cluster, `${cluster.cluster}-v099`) })).toMatchObject({ ok: false, reason: 'not-found' });
   });
 
+  it("in weighted mode sets each group's backend capacityScaler to its weight, refuses what GCE cannot hold, and {} puts back each group's policy", async () => {
+    const weighted = world.target({ weightedTraffic: true });
+    const cluster = newCluster();
+    const [v1, v2] = [`${cluster.cluster}-v001`, `${cluster.cluster}-v002`];
+    expectDone(await weighted.serverGroups.create(request(cluster, 1)), 'create v001');
+    expectDone(await weighted.serverGroups.create(request(cluster, 2)), 'create v002');
+    const scalers = () => Object.fromEntries((world.sim.describe().backendServices.find((service) => service.name === BACKEND_SERVICE)?.backends ?? []).map((backend) => [backend.group.split('/').pop(), backend.capacityScaler]).filter(([name]) => String(name).startsWith(cluster.cluster)));
+    expect(weighted.traffic.capabilities).toEqual({ weights: true, maxWeightedServerGroups: 50, partialDisable: false, drains: false });
+    expectDone(await weighted.traffic.setWeights(cluster, { [v1]: 80, [v2]: 20 }, { owner: 'o/weights' }), 'weights');
+    expect(scalers()).toEqual({ [v1]: 0.8, [v2]: 0.2 });
+    expect(await weighted.traffic.setWeights(cluster, { [v1]: 95, [v2]: 5 }, { owner: 'o/bad' })).toEqual({
+      ok: false,
+      reason: 'invalid',
+      message: `traffic weight 5 for ${v2} cannot be set: a backend's capacityScaler is 0 or 0.1 to 1.0, so give it 0 or at least 10`,
+    });
+    expectDone(await weighted.traffic.setWeights(cluster, {}, { owner: 'o/default' }), 'default');
+    expect(scalers()).toEqual({ [v1]: 1, [v2]: 1 });
+    expect(await target.traffic.setWeights(cluster, { [v1]: 100 }, { owner: 'o/spinnaker' })).toMatchObject({ ok: false, reason: 'unsupported' });
+  });
+
   it('looks up at save what a cluster entry names: the machine type, network, backend services and health check', async () => {
     const checked = await target.serverGroups.checkCluster!({
       account: ACCOUNT,

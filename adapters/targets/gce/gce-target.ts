@@ -44,7 +44,7 @@ import type {
   ServerGroupRef,
 } from '../../../core/ports/server-groups.ts';
 import type { Target } from '../../../core/ports/target.ts';
-import type { DisableOptions, TrafficCapabilities, TrafficPort } from '../../../core/ports/traffic.ts';
+import type { DisableOptions, TrafficCapabilities, TrafficPort, TrafficWeights, VerifyWeightsResult } from '../../../core/ports/traffic.ts';
 import { createRegionalTarget } from '../regional-target.ts';
 import { createGceClients, type GceClientOptions, type GceClients } from './clients.ts';
 import { parseGceClusterConfig, problem, shown, SPINNAKER_METADATA_KEYS, type GceClusterConfig, type LoadBalancingPolicy } from './config.ts';
@@ -101,6 +101,13 @@ export interface GceTargetOptions {
   readonly operationWaits?: number;
   /** Read-modify-write attempts of a backend service before a 412 is the failure. @default 5 */
   readonly fingerprintAttempts?: number;
+  /**
+   * Weighted mode (an addition to Spinnaker, which only adds and removes whole backends):
+   * `setWeights` sets each server group's backend `capacityScaler` in the backend services it is
+   * in (weight / 100; GCE takes 0 or 0.1-1.0, so a weight is 0 or at least 10), and
+   * `verifyWeights` reads them back. @default false
+   */
+  readonly weightedTraffic?: boolean;
 }
 
 /** The artifact type of a GCE image (Rosco's bake output): `reference` is its selfLink, `name` its name. */
@@ -152,6 +159,7 @@ export function createGceTarget(options: GceTargetOptions): Target {
   const imageProjects = options.imageProjects ?? [];
   const waits = options.operationWaits ?? 10;
   const fingerprintAttempts = options.fingerprintAttempts ?? 5;
+  const weightedMode = options.weightedTraffic ?? false;
   const zonesByRegion = new Map<string, readonly string[]>(options.zones ? [[region, options.zones]] : []);
   /** Who destroyed what, for a destroy asked again while or after it goes (this process only). */
   const destroyedBy = new Map<string, OwnerToken>();
@@ -1042,7 +1050,89 @@ export function createGceTarget(options: GceTargetOptions): Target {
   // -------------------------------------------------------------------------------------------
   // The ports
 
-  const capabilities: TrafficCapabilities = { weights: false, maxWeightedServerGroups: 0, partialDisable: false, drains: false };
+  // -------------------------------------------------------------------------------------------
+  // Weighted mode: backends' capacityScaler
+
+  /** The backends a backend service may hold by default (Compute's quota): how many server groups can hold a weight. */
+  const MAX_BACKENDS = 50;
+
+  function weightsProblem(weights: TrafficWeights): PortFailure | undefined {
+    const entries = Object.entries(weights);
+    for (const [name, weight] of entries) {
+      if (!(Number.isInteger(weight) && weight >= 0 && weight <= 100)) return { ok: false, reason: 'invalid', message: `traffic weight ${weight} for ${name} must be a whole percentage between 0 and 100` };
+      if (weight > 0 && weight < 10) return { ok: false, reason: 'invalid', message: `traffic weight ${weight} for ${name} cannot be set: a backend's capacityScaler is 0 or 0.1 to 1.0, so give it 0 or at least 10` };
+    }
+    const sum = entries.reduce((total, [, weight]) => total + weight, 0);
+    if (entries.length > 0 && sum !== 100) return { ok: false, reason: 'invalid', message: `traffic weights ${JSON.stringify(weights)} add up to ${sum}, expected 100` };
+    return undefined;
+  }
+
+  /** The cluster's groups with the backend services they declare. */
+  async function clusterGroups(ref: ClusterRef): Promise<{ groups: MigView[]; services: string[]; policies: Map<string, number> }> {
+    checkLocation(ref.location, ref.account);
+    const groups = (await listMigs(region, `${ref.cluster}-`)).filter((candidate) => parseServerGroupName(candidate.name)?.cluster === ref.cluster);
+    const services = new Set<string>();
+    const policies = new Map<string, number>();
+    for (const group of groups) {
+      const membership = membershipOf(await getTemplate(group.mig.instanceTemplate));
+      for (const service of membership.backendServices) services.add(service);
+      policies.set(group.name, numberOf(membership.policy?.capacityScaler) ?? 1);
+    }
+    return { groups, services: [...services], policies };
+  }
+
+  async function setWeightsNow(ref: ClusterRef, weights: TrafficWeights, owner: OwnerToken): Promise<OperationResult> {
+    if (!weightedMode) return { ok: false, reason: 'unsupported', message: unsupportedWeights };
+    const invalid = weightsProblem(weights);
+    if (invalid) return invalid;
+    const { groups, services, policies } = await clusterGroups(ref);
+    for (const name of Object.keys(weights)) {
+      if (!groups.some((group) => group.name === name)) return { ok: false, reason: 'not-found', message: `server group ${name} is not in cluster ${ref.cluster} (${ref.account}/${ref.location})` };
+    }
+    const explicit = Object.keys(weights).length > 0;
+    // {}: each backend back to its own policy's capacityScaler (the default split).
+    const scalerOf = (name: string) => (explicit ? (weights[name] ?? 0) / 100 : (policies.get(name) ?? 1));
+    let changed = false;
+    for (const service of services) {
+      const updated = await updateBackends(service, owner, `weights ${JSON.stringify(weights)}`, (backends) => {
+        let differs = false;
+        const next = backends.map((backend) => {
+          const name = lastSegment(backend.group);
+          if (!policies.has(name)) return backend;
+          const scaler = scalerOf(name);
+          if (Math.abs((numberOf(backend.capacityScaler) ?? 1) - scaler) < 1e-9) return backend;
+          differs = true;
+          return { ...backend, capacityScaler: scaler };
+        });
+        return differs ? next : undefined;
+      });
+      changed ||= updated;
+    }
+    return changed ? DONE : ALREADY_DONE;
+  }
+
+  async function verifyWeightsNow(ref: ClusterRef, weights: TrafficWeights): Promise<VerifyWeightsResult> {
+    if (!weightedMode) return { ok: false, reason: 'unsupported', message: unsupportedWeights };
+    const { services, policies } = await clusterGroups(ref);
+    const scalers = new Map<string, number>();
+    for (const service of services) {
+      const read = await maybe(`reading backend service ${service}`, () => clients.backendServices.get({ project, backendService: service }));
+      for (const backend of read?.[0]?.backends ?? []) {
+        const name = lastSegment(backend.group);
+        if (policies.has(name) && !scalers.has(name)) scalers.set(name, numberOf(backend.capacityScaler) ?? 1);
+      }
+    }
+    // Every backend at its own policy's scaler is the default split: no weights held.
+    const byDefault = [...scalers].every(([name, scaler]) => Math.abs(scaler - (policies.get(name) ?? 1)) < 1e-9);
+    const actual: Record<string, number> = {};
+    if (!byDefault) for (const [name, scaler] of scalers) if (scaler > 0) actual[name] = Math.round(scaler * 100);
+    const normalized = (map: TrafficWeights) => JSON.stringify(Object.entries(map).filter(([, weight]) => weight !== 0).sort(([a], [b]) => a.localeCompare(b)));
+    return { ok: true, matches: normalized(actual) === normalized(weights), actual };
+  }
+
+  const capabilities: TrafficCapabilities = weightedMode
+    ? { weights: true, maxWeightedServerGroups: MAX_BACKENDS, partialDisable: false, drains: false }
+    : { weights: false, maxWeightedServerGroups: 0, partialDisable: false, drains: false };
 
   const serverGroups: ServerGroupPort = {
     capabilities: { resize: true, artifactTypes: [GCE_IMAGE_ARTIFACT], imageFromProviderFields: true, clone: true },
@@ -1053,13 +1143,13 @@ export function createGceTarget(options: GceTargetOptions): Target {
     checkCluster: (request) => answer(() => checkClusterNow(request)),
   };
 
-  const unsupportedWeights = `account '${account}' (GCE) takes whole server groups in and out of its backend services, as Spinnaker does: there are no traffic weights`;
+  const unsupportedWeights = `account '${account}' (GCE) takes whole server groups in and out of its backend services, as Spinnaker does: there are no traffic weights; turn weighted mode (capacityScaler) on for the account`;
   const traffic: TrafficPort = {
     capabilities,
     enable: (ref, sideEffect) => owned(sideEffect.owner, () => enableNow(ref, sideEffect.owner)),
     disable: (ref, disableOptions) => owned(disableOptions.owner, () => disableNow(ref, disableOptions)),
-    setWeights: async () => ({ ok: false, reason: 'unsupported', message: unsupportedWeights }),
-    verifyWeights: async () => ({ ok: false, reason: 'unsupported', message: unsupportedWeights }),
+    setWeights: (ref, weights, sideEffect) => owned(sideEffect.owner, () => setWeightsNow(ref, weights, sideEffect.owner)),
+    verifyWeights: (ref, weights) => answer(() => verifyWeightsNow(ref, weights)),
   };
 
   return { cloudProvider: 'gce', serverGroups, traffic };

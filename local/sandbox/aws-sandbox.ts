@@ -239,7 +239,22 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     const resolved = resolveExpectedArtifacts(group.pipeline, trigger);
     const bound = bindProviderFields(group.entry, { cloudProvider: group.cloud, at: 'clusters[0]', trigger: resolved.ok ? { ...trigger, ...resolved.value } : trigger, ancestorOutputs: [], hasArtifact: false });
     if (!bound.ok) throw new Error(`sandbox: the serving server group the ${group.entry['strategy']} deploy assumes cannot be made: ${bound.message}`);
-    return bound.value;
+    return group.cloud === 'ecs' ? previousImage(bound.value) : bound.value;
+  };
+
+  /**
+   * An ECS entry's image as the version before the run's: a tag written in the entry becomes
+   * `sandbox-previous`, so the report tells the service the run replaces from the one it starts.
+   */
+  const previousImage = (fields: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> => {
+    const description = fields['imageDescription'];
+    const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+    if (isObject(description) && typeof description['tag'] === 'string' && description['tag'].trim() !== '') {
+      return { ...fields, imageDescription: { ...description, tag: SANDBOX_PREVIOUS_TAG } };
+    }
+    const address = fields['dockerImageAddress'];
+    if (typeof address === 'string' && /:[\w][\w.-]*$/.test(address)) return { ...fields, dockerImageAddress: address.replace(/:[\w][\w.-]*$/, `:${SANDBOX_PREVIOUS_TAG}`) };
+    return fields;
   };
 
   /** The images of an ECS task definition's containers; undefined when it cannot be read. */

@@ -100,7 +100,7 @@ describe('one release, every cloud', () => {
     ]);
     const ecs = clusterAfterRun(output, 'sandbox: cluster hello-prod (my-ecs-prod, us-west-2) after the run:');
     // Spinnaker's ECS disable scales the service to 0 tasks; it is kept.
-    expect(ecs[0]).toMatch(/^hello-prod-v000 {2}disabled, 0\/0 Up, capacity min 2 max 2 desired 0/);
+    expect(ecs[0]).toMatch(/^hello-prod-v000 {2}disabled, 0\/0 Up, capacity min 2 max 2 desired 0, runs 123456789012\.dkr\.ecr\.us-west-2\.amazonaws\.com\/hello:sandbox-previous$/);
     expect(ecs[1]).toMatch(/^hello-prod-v001 {2}serving, 2\/2 Up, capacity min 2 max 2 desired 2, runs 123456789012\.dkr\.ecr\.us-west-2\.amazonaws\.com\/hello:v2$/);
     expect(clusterAfterRun(output, 'sandbox: namespace prod (my-k8s-prod) after the run:')).toEqual([
       'ReplicaSet hello-v000  no traffic, 2/2 Ready, runs 123456789012.dkr.ecr.us-west-2.amazonaws.com/hello:sandbox-previous',

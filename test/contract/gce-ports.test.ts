@@ -48,8 +48,8 @@ function gceFixture(weighted: boolean): () => Promise<TargetPortsFixture> {
       },
       // Connection draining is not visible through the API: a disable is over once the backend is removed.
       occupy: async () => ({ finish: async () => {} }),
-      // Every port operation lists the region's MIGs first: throttling that list changes nothing.
-      throttleNext: (n) => world.sim.failNext({ method: 'GET', pathIncludes: `/regions/${REGION}/instanceGroupManagers`, status: 429, reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded', times: n }),
+      // Every port operation lists the project's MIGs first (an aggregated list): throttling that list changes nothing.
+      throttleNext: (n) => world.sim.failNext({ method: 'GET', pathIncludes: '/aggregated/instanceGroupManagers', status: 429, reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded', times: n }),
       dispose: async () => {},
     };
   };

@@ -119,9 +119,9 @@ describe('the gce target, as clouddriver drives GCE', () => {
     expect(backendGroups()).not.toContain(name);
     expect(await group(cluster, name)).toMatchObject({ disabled: true });
 
-    // enable: the template read for its metadata, the autoscaler's mode restored, the backend back
+    // enable: from the template's metadata (read once: templates are immutable), the autoscaler's mode restored, the backend back
     start = world.sim.calls().length;
-    expectDone(await target.traffic.enable(ref(cluster, name), { owner: 'execution-1/enable' }), 'enable');
+    expectDone(await world.target().traffic.enable(ref(cluster, name), { owner: 'execution-1/enable' }), 'enable');
     calls = callsSince(start);
     expect(calls).toContain(`GET global/instanceTemplates/${template}`);
     expect(mutations(calls)).toEqual([`PUT zones/${ZONE}/autoscalers`, `PUT global/backendServices/${BACKEND_SERVICE}`]);

@@ -47,7 +47,7 @@ import type { Target } from '../../../core/ports/target.ts';
 import type { DisableOptions, TrafficCapabilities, TrafficPort, TrafficWeights, VerifyWeightsResult } from '../../../core/ports/traffic.ts';
 import { createRegionalTarget } from '../regional-target.ts';
 import { createGceClients, type GceClientOptions, type GceClients } from './clients.ts';
-import { parseGceClusterConfig, problem, shown, SPINNAKER_METADATA_KEYS, type GceClusterConfig, type LoadBalancingPolicy } from './config.ts';
+import { parseGceClusterConfig, problem, regionOfZone, shown, SPINNAKER_METADATA_KEYS, type GceClusterConfig, type LoadBalancingPolicy } from './config.ts';
 import { fail, gceFailure, GcePortFailure, operationFailure, statusOf, type OperationView } from './gce-errors.ts';
 import { instanceHealth, loadBalancerHealth, platformHealth, type GceHealthState } from './health.ts';
 import {
@@ -263,15 +263,27 @@ export function createGceTarget(options: GceTargetOptions): Target {
     return zones;
   }
 
-  /** Every MIG of the region (regional, and zonal in its zones) whose name begins with `prefix`. */
+  /**
+   * Every MIG of the region (regional, and zonal in its zones) whose name begins with `prefix`:
+   * one `instanceGroupManagers.aggregatedList` (every scope of the project, zonal and regional
+   * groups alike), the region's scopes kept.
+   */
   async function listMigs(inRegion: string, prefix: string): Promise<MigView[]> {
     const filter = `name eq ${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*`;
+    const scopes = await gce(`listing the managed instance groups of region ${inRegion}`, async () => {
+      const listed: [string, protos.google.cloud.compute.v1.IInstanceGroupManagersScopedList][] = [];
+      for await (const entry of clients.instanceGroupManagers.aggregatedListAsync({ project, filter, returnPartialSuccess: true })) listed.push(entry);
+      return listed;
+    });
     const found: MigView[] = [];
-    const [regional] = await gce(`listing the managed instance groups of region ${inRegion}`, () => clients.regionInstanceGroupManagers.list({ project, region: inRegion, filter }));
-    for (const mig of regional) if (mig.name?.startsWith(prefix)) found.push({ mig, name: mig.name, scope: { region: inRegion } });
-    for (const zone of await zonesOf(inRegion)) {
-      const [zonal] = await gce(`listing the managed instance groups of zone ${zone}`, () => clients.instanceGroupManagers.list({ project, zone, filter }));
-      for (const mig of zonal) if (mig.name?.startsWith(prefix)) found.push({ mig, name: mig.name, scope: { zone, region: inRegion } });
+    for (const [scope, list] of scopes) {
+      const [kind, where] = scope.split('/');
+      const inScope = kind === 'regions' ? where === inRegion : kind === 'zones' && where !== undefined && regionOfZone(where) === inRegion;
+      if (!inScope || where === undefined) continue;
+      for (const mig of list.instanceGroupManagers ?? []) {
+        if (!mig.name?.startsWith(prefix)) continue;
+        found.push({ mig, name: mig.name, scope: kind === 'zones' ? { zone: where, region: inRegion } : { region: inRegion } });
+      }
     }
     return found;
   }
@@ -280,12 +292,19 @@ export function createGceTarget(options: GceTargetOptions): Target {
     return (await listMigs(inRegion, name)).find((view) => view.name === name);
   }
 
+  /** Instance templates are immutable: one read each is enough (a deleted one is read again, and found gone). */
+  const templates = new Map<string, InstanceTemplate>();
+
   async function getTemplate(url: string | null | undefined): Promise<InstanceTemplate | undefined> {
     const name = lastSegment(url);
     if (name === '') return undefined;
     const templateProject = /projects\/([^/]+)\//.exec(url ?? '')?.[1] ?? project;
-    const found = await maybe(`reading instance template ${name}`, () => clients.instanceTemplates.get({ project: templateProject, instanceTemplate: name }));
-    return found?.[0];
+    const key = `${templateProject}/${name}`;
+    const known = templates.get(key);
+    if (known) return known;
+    const found = (await maybe(`reading instance template ${name}`, () => clients.instanceTemplates.get({ project: templateProject, instanceTemplate: name })))?.[0];
+    if (found) templates.set(key, found);
+    return found;
   }
 
   async function getAutoscaler(view: MigView): Promise<Autoscaler | undefined> {
@@ -632,6 +651,7 @@ export function createGceTarget(options: GceTargetOptions): Target {
   }
 
   async function deleteTemplate(name: string): Promise<void> {
+    templates.delete(`${project}/${name}`);
     const started = await maybe(`deleting instance template ${name}`, () => clients.instanceTemplates.delete({ project, instanceTemplate: name }));
     if (started) await settle(started, `deleting instance template ${name}`, { final: true });
   }

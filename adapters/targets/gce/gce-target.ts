@@ -879,7 +879,11 @@ export function createGceTarget(options: GceTargetOptions): Target {
       const members = pool.instances ?? [];
       // clouddriver removes the instances named after the server group; it adds the group's current ones.
       const instances = join
-        ? group.instances.map((instance) => instance.instance ?? '').filter((instance) => instance !== '' && !members.some((member) => sameResource(member, instance)))
+        ? group.instances
+            // Only instances that exist already: one the MIG is still creating joins the pool through the MIG's own target pools.
+            .filter((instance) => !!instance.instanceStatus && instance.currentAction !== 'DELETING' && instance.currentAction !== 'ABANDONING')
+            .map((instance) => instance.instance ?? '')
+            .filter((instance) => instance !== '' && !members.some((member) => sameResource(member, instance)))
         : members.filter((member) => lastSegment(member).startsWith(`${group.name}-`));
       if (instances.length === 0) continue;
       const what = `${join ? 'adding' : 'removing'} ${instances.length} instance(s) of ${group.name} ${join ? 'to' : 'from'} target pool ${poolName}`;
@@ -888,7 +892,12 @@ export function createGceTarget(options: GceTargetOptions): Target {
         join
           ? clients.targetPools.addInstance({ project, region: group.scope.region, targetPool: poolName, targetPoolsAddInstanceRequestResource: resource })
           : clients.targetPools.removeInstance({ project, region: group.scope.region, targetPool: poolName, targetPoolsRemoveInstanceRequestResource: resource }),
-      );
+      ).catch((error: unknown) => {
+        // An instance gone meanwhile (clouddriver counts a 404 as done).
+        if (error instanceof GcePortFailure && error.failure.reason === 'not-found') return undefined;
+        throw error;
+      });
+      if (!started) continue;
       await settle(started, what);
       changed = true;
     }

@@ -198,6 +198,36 @@ describe('the gce target, as clouddriver drives GCE', () => {
     expect(backendGroups()).toContain(name);
   });
 
+  it('loses a real race for the backend service (another writer between its read and its write): GCE answers 412, the read-modify-write starts over and keeps the other change', async () => {
+    const cluster = newCluster();
+    const name = `${cluster.cluster}-v001`;
+    let raced = false;
+    // Another writer edits the backend service after this target read it and before it writes.
+    const racing = new Proxy(world.clients.backendServices, {
+      get(client, property, receiver) {
+        const value: unknown = Reflect.get(client, property, receiver);
+        if (property === 'update' && !raced) {
+          return async (...args: unknown[]) => {
+            raced = true;
+            const [current] = await client.get({ project: PROJECT, backendService: BACKEND_SERVICE });
+            await client.update({ project: PROJECT, backendService: BACKEND_SERVICE, backendServiceResource: { ...current, description: 'edited by hand' } });
+            world.sim.tick(2_000);
+            return (value as (...call: unknown[]) => unknown).apply(client, args);
+          };
+        }
+        return typeof value === 'function' ? (value as (...call: unknown[]) => unknown).bind(client) : value;
+      },
+    });
+    const racedTarget = world.target({ clients: Object.create(world.clients, { backendServices: { value: racing } }) });
+    const start = world.sim.calls().length;
+    expectDone(await racedTarget.serverGroups.create(request(cluster, 1)), 'create');
+    const puts = world.sim.calls().slice(start).filter((call) => call.method === 'PUT' && call.path.endsWith(`/backendServices/${BACKEND_SERVICE}`));
+    expect(puts.map((call) => call.status)).toEqual([200, 412, 200]);
+    const [service] = await world.clients.backendServices.get({ project: PROJECT, backendService: BACKEND_SERVICE });
+    expect(service.description).toBe('edited by hand');
+    expect(backendGroups()).toContain(name);
+  });
+
   it('finishes a create that stopped after its template on retry: no second template, one MIG', async () => {
     const cluster = newCluster();
     const name = `${cluster.cluster}-v001`;

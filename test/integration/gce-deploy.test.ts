@@ -9,6 +9,7 @@
  * network load balancers' target pools; clones; the save-time lookups; the image store.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGceAccountTarget } from '../../adapters/targets/gce/gce-target.ts';
 import { createGceImageStore } from '../../adapters/targets/gce/image-store.ts';
 import type { CreateServerGroupRequest, OperationResult, ServerGroupDescription } from '../../core/ports/server-groups.ts';
 import type { Target } from '../../core/ports/target.ts';
@@ -427,6 +428,21 @@ describe('the gce target, as clouddriver drives GCE', () => {
       [['autoHealingPolicy'], 'resource-not-found', `provider field autoHealingPolicy.healthCheck is "ghost-hc"; no health check of that name exists in project ${PROJECT}; create it or fix the name`],
     ]);
     expect(await target.serverGroups.checkCluster!({ account: ACCOUNT, location: REGION, provider: world.provider })).toEqual({ ok: true, issues: [] });
+  });
+});
+
+describe("an account's GCE target across its regions", () => {
+  it('serves each listed region with one client set, and refuses a region the account does not list before any call', async () => {
+    const account = createGceAccountTarget({ account: ACCOUNT, project: PROJECT, regions: [REGION, 'europe-west1'], clients: world.clients, clock: { now: () => world.sim.now() } });
+    expect(account.cloudProvider).toBe('gce');
+    // each client is made once, on first use, and kept
+    expect(world.clients.instanceGroupManagers).toBe(world.clients.instanceGroupManagers);
+    const cluster = newCluster();
+    expectDone(await account.serverGroups.create(request(cluster, 1)), 'create');
+    expect(await account.serverGroups.describeCluster({ ...cluster, location: 'europe-west1' })).toMatchObject({ ok: true, cluster: { serverGroups: [] } });
+    const start = world.sim.calls().length;
+    expect(await account.serverGroups.describeCluster({ ...cluster, location: 'asia-east1' })).toMatchObject({ ok: false, reason: 'invalid', message: expect.stringContaining(`is not one of account '${ACCOUNT}''s regions`) });
+    expect(world.sim.calls().length).toBe(start);
   });
 });
 

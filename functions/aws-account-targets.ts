@@ -22,12 +22,12 @@ import type { TrafficCapabilities, TrafficPort } from '../core/ports/traffic.ts'
 export const ACCOUNT_KIND_CAPABILITIES: Readonly<Record<(typeof AWS_ACCOUNT_KINDS)[number], { readonly serverGroups: ServerGroupCapabilities; readonly traffic: TrafficCapabilities }>> = {
   // adapters/targets/aws-ec2, Spinnaker's mode: instances registered and deregistered, no weights.
   aws: {
-    serverGroups: { resize: true, artifactTypes: ['aws/image'], imageFromProviderFields: true },
+    serverGroups: { resize: true, artifactTypes: ['aws/image'], imageFromProviderFields: true, clone: true },
     traffic: { weights: false, maxWeightedServerGroups: 0, partialDisable: true, drains: true },
   },
   // adapters/targets/aws-ecs: disabled is scaled to zero.
   ecs: {
-    serverGroups: { resize: true, artifactTypes: ['docker/image'], imageFromProviderFields: true },
+    serverGroups: { resize: true, artifactTypes: ['docker/image'], imageFromProviderFields: true, clone: true },
     traffic: { weights: false, maxWeightedServerGroups: 0, partialDisable: false, drains: true },
   },
 };

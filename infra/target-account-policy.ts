@@ -19,7 +19,7 @@ export type TargetAccountKind = 'aws' | 'ecs';
 /** The IAM actions the targets of each kind call, by service prefix. */
 export const TARGET_ACCOUNT_ACTIONS: Readonly<Record<TargetAccountKind, Readonly<Record<string, readonly string[]>>>> = {
   aws: {
-    ec2: ['CreateLaunchTemplate', 'DeleteLaunchTemplate', 'DescribeImages', 'DescribeInstances', 'DescribeInstanceTypes', 'DescribeLaunchTemplates', 'DescribeSecurityGroups', 'DescribeSubnets', 'TerminateInstances'],
+    ec2: ['CreateLaunchTemplate', 'DeleteLaunchTemplate', 'DescribeImages', 'DescribeInstances', 'DescribeInstanceTypes', 'DescribeLaunchTemplates', 'DescribeLaunchTemplateVersions', 'DescribeSecurityGroups', 'DescribeSubnets', 'TerminateInstances'],
     autoscaling: ['CreateAutoScalingGroup', 'DeleteAutoScalingGroup', 'DescribeAutoScalingGroups', 'ResumeProcesses', 'SuspendProcesses', 'UpdateAutoScalingGroup'],
     elasticloadbalancing: ['DeregisterTargets', 'DescribeListeners', 'DescribeRules', 'DescribeTargetGroups', 'DescribeTargetHealth', 'ModifyListener', 'ModifyRule', 'RegisterTargets'],
     lambda: [

@@ -260,6 +260,8 @@ const ON_DEMAND_MODULES = [
   { source: join(functionsDir, 'publisher-client.ts'), output: 'publisher-client.mjs' },
   { source: join(root, 'core', 'stages', 'manifest.ts'), output: 'manifest-tasks.mjs' },
   { source: join(root, 'core', 'stages', 'lambda.ts'), output: 'lambda-tasks.mjs' },
+  { source: join(root, 'core', 'stages', 'canary-tasks.ts'), output: 'canary-tasks.mjs' },
+  { source: join(root, 'core', 'stages', 'clone-server-group.ts'), output: 'clone-tasks.mjs' },
 ];
 
 const onDemandImports = {

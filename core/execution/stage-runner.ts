@@ -35,7 +35,6 @@ import { runBakeTask } from '../stages/bake.ts';
 import { runCheckPreconditions, CHECK_PRECONDITIONS_DEFERRED_FIELDS } from '../stages/check-preconditions.ts';
 import { runClusterTask } from '../stages/cluster.ts';
 import { runDeployTask } from '../stages/deploy.ts';
-import { runCloneServerGroupTask } from '../stages/clone-server-group.ts';
 import type { DeployTaskDeps } from '../stages/deploy-scope.ts';
 import { stageEvaluationContext } from '../stages/evaluation-context.ts';
 import { runEvaluateVariables, EVALUATE_VARIABLES_DEFERRED_FIELDS } from '../stages/evaluate-variables.ts';
@@ -47,7 +46,7 @@ import { runMonitorPipeline, runStartPipeline } from '../stages/pipeline.ts';
 import { runRollbackServerGroupTask } from '../stages/rollback-server-group.ts';
 import { runJobTask } from '../stages/run-job.ts';
 import { isKubernetesRunJob } from '../pipeline/stage-types/index.ts';
-import { runKayentaCanaryTask, type CanaryStageDeps } from '../stages/kayenta-canary.ts';
+import type { CanaryStageDeps } from '../stages/kayenta-canary.ts';
 import type { CanaryConfigStore } from '../ports/canary-config-store.ts';
 import type { MetricSourceLookup } from '../ports/metric-source.ts';
 import { runServerGroupTask } from '../stages/server-group.ts';
@@ -83,6 +82,8 @@ import { canStart, executionStatus, failureStatus, upstreamIndex } from './seman
  */
 const manifestTasks = () => import('../stages/manifest.ts');
 const lambdaTasks = () => import('../stages/lambda.ts');
+const canaryTasks = () => import('../stages/canary-tasks.ts');
+const cloneTasks = () => import('../stages/clone-server-group.ts');
 import { isComplete, type ExecutionStatus } from './status.ts';
 
 export type StageRunner = (request: StageRunnerRequest) => Promise<StageAnswer | CompleteAnswer>;
@@ -657,11 +658,11 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
         if (isKubernetesRunJob(stage.config)) return manifestDeps ? (await manifestTasks()).runManifestTask(as<typeof stage>(), manifestDeps) : failed(cannotRunYet(stage.type));
         return deps.jobs ? runJobTask(as<typeof stage>(), { jobs: deps.jobs, ...(deps.artifacts ? { artifacts: deps.artifacts } : {}) }) : failed(cannotRunYet(stage.type));
       case 'cloneServerGroup':
-        return deployDeps ? runCloneServerGroupTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft) : failed(cannotRunYet(stage.type));
+        return deployDeps ? (await cloneTasks()).runCloneServerGroupTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft) : failed(cannotRunYet(stage.type));
       case 'deploy':
         return deployDeps ? runDeployTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft, canaryDeps) : failed(cannotRunYet(stage.type));
       case 'kayentaCanary':
-        return canaryDeps ? runKayentaCanaryTask(as<typeof stage>(), canaryDeps) : failed(cannotRunYet(stage.type));
+        return canaryDeps ? (await canaryTasks()).runKayentaCanaryTask(as<typeof stage>(), canaryDeps) : failed(cannotRunYet(stage.type));
       case 'Aws.LambdaDeploymentStage':
       case 'lambdaDeployment':
       case 'Aws.LambdaUpdateCodeStage':

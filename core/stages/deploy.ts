@@ -30,7 +30,6 @@ import { planDeploy, type StrategyName } from '../strategies/deploy-strategies.t
 import { bindDeployTasks, RUN_ONCE_TASKS } from '../strategies/deploy-tasks.ts';
 import type { DeployStep } from '../strategies/steps.ts';
 import { planRollbackOnFailure } from '../strategies/rollback.ts';
-import { runCanaryDeployTask } from './canary-deploy.ts';
 import { executorDeps, targetFor, type DeployTaskDeps, type StageScope } from './deploy-scope.ts';
 import { artifactOptions, readClusterSettings, resolveArtifact, strategyRequestOf, type ClusterSettings } from './deploy-plan.ts';
 import { ancestorsOf } from './evaluation-context.ts';
@@ -95,7 +94,8 @@ export async function runDeployTask(input: TaskInput<DeployStage>, deps: DeployT
   if (!read.ok) return failed(read.message);
   const cluster = read.cluster;
   const executor = await executorDeps(input, deps, taskDeps, cluster.target);
-  if (cluster.config.strategy === 'canary') return runCanaryDeployTask({ input, cluster, executor, canary: canaryDeps, pollsLeft });
+  // The canary's code loads only for a canary deploy (canary-tasks.ts).
+  if (cluster.config.strategy === 'canary') return (await import('./canary-tasks.ts')).runCanaryDeployTask({ input, cluster, executor, canary: canaryDeps, pollsLeft });
   const taskOrder = planCluster(input.stage.config.clusters[cluster.index] as DeployClusterConfig).map((step) => step.name);
   if (!taskOrder.includes(cluster.task)) return failed(`stage '${input.stage.name}': the deploy of ${cluster.at} has no step '${cluster.task}'`);
   return runSteps({

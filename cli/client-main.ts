@@ -67,7 +67,7 @@ export async function runClientCommand(command: string, args: readonly string[],
     const [{ runUp }, { startLocalServer }] = await Promise.all([import('./commands/up.ts'), import('../local/server.ts')]);
     let sandbox: { speed?: number } | undefined;
     if (values.sandbox) {
-      const { sandboxSpeedFrom } = await import('../local/sandbox/aws-sandbox.ts');
+      const { sandboxSpeedFrom } = await import('../local/sandbox/sandbox.ts');
       try {
         const speed = sandboxSpeedFrom(process.env);
         sandbox = speed === undefined ? {} : { speed };

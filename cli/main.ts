@@ -220,7 +220,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
                 return createLocalRuntime({ ...options, accounts: known, powers, ...secrets, ...(cloudTargets ? { cloudTargets } : {}), ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
               },
               startSandbox: async () => {
-                const [{ startSandbox }, { sandboxSpeedFrom }] = await Promise.all([import('../local/sandbox/sandbox.ts'), import('../local/sandbox/aws-sandbox.ts')]);
+                const { startSandbox, sandboxSpeedFrom } = await import('../local/sandbox/sandbox.ts');
                 return startSandbox(sandboxOptions(() => sandboxSpeedFrom(process.env)));
               },
               targetStateDir: join(stateDir, 'targets', 'local'),

@@ -24,8 +24,7 @@ import { ensurePrivateDir, tightenTree } from './private-files.ts';
 import { loadAccountsFile } from './accounts.ts';
 import { loadOrCreateToken } from './token.ts';
 import { createLocalRuntime, firstTarget, type LocalRuntime, type LocalRuntimeOptions } from './wiring.ts';
-import type { AwsSandboxOptions } from './sandbox/aws-sandbox.ts';
-import type { Sandbox } from './sandbox/sandbox.ts';
+import type { Sandbox, SandboxOptions } from './sandbox/sandbox.ts';
 import type { LocalKubernetesOptions } from './kubernetes-targets.ts';
 import type { Authenticator } from '../core/ports/authenticator.ts';
 import type { ExecutionStore } from '../core/ports/execution-store.ts';
@@ -68,7 +67,7 @@ export interface LocalServerOptions {
    * what each pipeline assumes when it is saved (`up --sandbox`); `GET /sandbox` describes it.
    * @default off
    */
-  readonly sandbox?: boolean | AwsSandboxOptions;
+  readonly sandbox?: boolean | SandboxOptions;
   /** How the accounts file's Kubernetes accounts connect (tests point EKS accounts at a simulated STS). @default this process's environment and AWS's endpoints */
   readonly kubernetes?: Partial<LocalKubernetesOptions>;
 }

@@ -74,8 +74,8 @@ export interface RunCommandDeps {
 /** The simulated clouds a sandboxed run deploys to: the part of local/sandbox's Sandbox `run` uses. */
 export type RunSandbox = Pick<Sandbox, 'serve' | 'targets' | 'describeDeployed' | 'describeWorkloads' | 'callCounts' | 'artifactContent' | 'close'> & Partial<Pick<Sandbox, 'speed' | 'now' | 'servingCapacity'>>;
 
-/** How often a sandboxed run samples each cluster's healthy capacity in traffic (wall-clock ms). */
-const CAPACITY_SAMPLE_MS = 20;
+/** How often a sandboxed run samples each cluster's healthy capacity in traffic (wall-clock ms): as often as the simulated clouds' clocks move. */
+const CAPACITY_SAMPLE_MS = 50;
 
 /** Parses `--judge <refId>=continue|stop[:input]`. */
 export function parseJudges(specs: readonly string[]): Map<string, JudgmentAnswer> {

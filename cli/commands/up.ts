@@ -48,7 +48,7 @@ export async function runUp(options: UpOptions, io: IoHost, deps: UpDeps): Promi
   }
   io.emit({ kind: 'info', message: `Gennaker is up at ${server.url} (state in ${options.dir}/data, API token in ${server.tokenPath}); Ctrl-C stops it` });
   if (server.sandbox) {
-    io.emit({ kind: 'info', message: `sandbox: the AWS, GCE and Kubernetes accounts saved pipelines name deploy to simulated clouds (clock ×${server.sandbox.aws.speed}); saving a pipeline seeds what it assumes; gennaker sandbox describe shows it` });
+    io.emit({ kind: 'info', message: `sandbox: the AWS, GCE and Kubernetes accounts saved pipelines name deploy to simulated clouds (clock ×${server.sandbox.speed}); saving a pipeline seeds what it assumes; gennaker sandbox describe shows it` });
   }
   const signal = await deps.stopped;
   io.emit({ kind: 'info', message: `${signal}: stopping` });

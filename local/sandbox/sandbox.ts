@@ -1,25 +1,25 @@
 /**
- * The simulated clouds of `--sandbox`, as one: AWS (local/sandbox/aws-sandbox.ts) from the start,
- * and Kubernetes (local/sandbox/kubernetes-sandbox.ts) and Compute Engine
- * (local/sandbox/gce-sandbox.ts) started the first time a pipeline names an account of theirs, so
- * a run that deploys only to AWS never loads the Kubernetes or Google clients. An
- * account is served by the cloud its stages name; `serve`, the call counts and the description
- * cover both.
+ * The simulated clouds of `--sandbox`, as one: AWS (local/sandbox/aws-sandbox.ts), Kubernetes
+ * (local/sandbox/kubernetes-sandbox.ts) and Compute Engine (local/sandbox/gce-sandbox.ts), each
+ * started the first time a pipeline names an account of its own, so a run that deploys only to
+ * Kubernetes never loads the AWS or Google clients (nor their simulators' memory). An account is
+ * served by the cloud its stages name; `serve`, the call counts and the description cover them all.
  */
 import type { Account } from '../../core/ports/accounts.ts';
 import type { TargetLookup } from '../../core/ports/target.ts';
 import type { GceDescription } from '../../sandbox/gce/server.ts';
 import type { KubernetesDescription } from '../../sandbox/kubernetes/server.ts';
+import type { AwsSandbox, DeployedCluster, SeededResource } from './aws-sandbox.ts';
+import type { ServingSample } from './capacity-watch.ts';
+import { describeSnapshot, type SandboxDescription } from './describe.ts';
 import type { GceSandbox } from './gce-sandbox.ts';
 import { assumedGceWorld } from './gce-world.ts';
-import { startAwsSandbox, type AwsSandbox, type AwsSandboxOptions, type DeployedCluster, type SeededResource } from './aws-sandbox.ts';
-import type { ServingSample } from './capacity-watch.ts';
-import type { SandboxDescription } from './describe.ts';
 import type { DeployedWorkload, KubernetesSandbox } from './kubernetes-sandbox.ts';
 import { assumedKubernetesWorld } from './kubernetes-world.ts';
 import { assumedCanaryWorld } from './kubernetes-canary-world.ts';
 import type { RuntimeSeeds } from './runtime-seeds.ts';
 import { createSandboxArtifacts } from './sandbox-artifacts.ts';
+import { assumedWorld } from './world.ts';
 import type { ArtifactContentPort, ArtifactToFetch } from '../../core/ports/artifact-content.ts';
 import type { JsonObject } from '../../core/ports/execution-store.ts';
 
@@ -29,14 +29,21 @@ export type { DeployedWorkload } from './kubernetes-sandbox.ts';
 /** What the simulated clouds hold now: AWS's resources, and the Kubernetes cluster and Compute Engine once served. */
 export type FullSandboxDescription = SandboxDescription & { readonly kubernetes?: KubernetesDescription; readonly gce?: GceDescription };
 
+/** How the sandbox runs. */
+export interface SandboxOptions {
+  /** Simulated seconds per wall-clock second. @default 30 */
+  readonly speed?: number;
+  /** The simulators' seed: the same seed replays the same ids. @default 1 */
+  readonly seed?: number;
+}
+
 export interface Sandbox {
-  readonly aws: AwsSandbox;
   /** The target of an account the sandbox serves, on whichever simulated cloud serves it. */
   readonly targets: TargetLookup;
   accounts(): readonly Account[];
   /** Simulated seconds per wall-clock second. */
   readonly speed: number;
-  /** The simulated clock a run should keep (ms since the epoch): the Kubernetes cluster's once one is served, else AWS's. */
+  /** The simulated clock a run should keep (ms since the epoch): the Kubernetes cluster's once one is served, else a served cloud's. */
   now(): number;
   /**
    * Serves the accounts these pipelines name and seeds what they assume on each cloud; answers,
@@ -44,7 +51,7 @@ export interface Sandbox {
    * runtime must hold before the run (local/sandbox/runtime-seeds.ts).
    */
   serve(pipelines: readonly unknown[], parameters?: Readonly<Record<string, string>>): Promise<ServedSandbox>;
-  /** AWS clusters the last `serve`'s pipelines deploy to, as their targets describe them now. */
+  /** AWS and GCE clusters the last `serve`'s pipelines deploy to, as their targets describe them now. */
   describeDeployed(): Promise<DeployedCluster[]>;
   /** Kubernetes workloads in the namespaces the last `serve`'s pipelines use, now. */
   describeWorkloads(): DeployedWorkload[];
@@ -72,75 +79,101 @@ export interface ServedSandbox {
   readonly runtimeSeeds?: RuntimeSeeds;
 }
 
-/** Starts the simulated AWS now; Kubernetes on first need. */
-export async function startSandbox(options: AwsSandboxOptions = {}): Promise<Sandbox> {
+/**
+ * The speed `GENNAKER_SANDBOX_SPEED` asks for (simulated seconds per second, 1-10000), or
+ * undefined when unset; a value that is not such a number throws one line saying so.
+ */
+export function sandboxSpeedFrom(env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const text = env['GENNAKER_SANDBOX_SPEED'];
+  if (text === undefined || text.trim() === '') return undefined;
+  const speed = Number(text);
+  if (!(Number.isFinite(speed) && speed >= 1 && speed <= 10_000)) {
+    throw new Error(`GENNAKER_SANDBOX_SPEED is '${text}'; set simulated seconds per second, a number from 1 to 10000 (default 30)`);
+  }
+  return speed;
+}
+
+/** Starts nothing yet: each simulated cloud starts the first time a pipeline names one of its accounts. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const speed = options.speed ?? 30;
+  if (!(speed > 0 && speed <= 10_000)) throw new Error(`sandbox speed ${speed} is out of range; give a number of simulated seconds per second between 1 and 10000`);
+  const seed = options.seed !== undefined ? { seed: options.seed } : {};
   // One set of artifact accounts: a document the pipeline reads is where its account says, whichever cloud reads it.
   const artifacts = createSandboxArtifacts();
-  const aws = await startAwsSandbox({ ...options, artifacts });
-  let kubernetes: KubernetesSandbox | undefined;
-  let starting: Promise<KubernetesSandbox> | undefined;
-  const kubernetesSandbox = (): Promise<KubernetesSandbox> => {
-    starting ??= import('./kubernetes-sandbox.ts').then(async ({ startKubernetesSandbox }) => {
-      kubernetes = await startKubernetesSandbox({ speed: aws.speed, artifacts, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
-      return kubernetes;
-    });
-    return starting;
-  };
-  let servedKubernetes = false;
-  let gce: GceSandbox | undefined;
-  let startingGce: Promise<GceSandbox> | undefined;
-  const gceSandbox = (): Promise<GceSandbox> => {
-    startingGce ??= import('./gce-sandbox.ts').then(async ({ startGceSandbox }) => {
-      gce = await startGceSandbox({ speed: aws.speed, ...(options.seed !== undefined ? { seed: options.seed } : {}) });
-      return gce;
-    });
-    return startingGce;
-  };
-  let servedGce = false;
 
-  /** Serves the pipelines' `gce` accounts, starting Compute Engine the first time one is named. */
-  const serveGce = async (pipelines: readonly unknown[], parameters: Readonly<Record<string, string>>) => {
-    servedGce = assumedGceWorld(pipelines, parameters).accounts.length > 0;
-    if (!servedGce && !gce) return undefined;
-    return (await gceSandbox()).serve(pipelines, parameters);
-  };
-  const withGce = (fromAws: Awaited<ReturnType<AwsSandbox['serve']>>, fromGce: Awaited<ReturnType<GceSandbox['serve']>> | undefined): Awaited<ReturnType<AwsSandbox['serve']>> =>
-    fromGce ? { ...fromAws, accounts: [...fromAws.accounts, ...fromGce.accounts], seeded: [...fromAws.seeded, ...fromGce.seeded] } : fromAws;
+  /** One cloud, started on first need. */
+  function lazily<T>(start: () => Promise<T>): { get(): Promise<T>; now(): T | undefined; started(): Promise<T> | undefined } {
+    let value: T | undefined;
+    let starting: Promise<T> | undefined;
+    return {
+      get: () =>
+        (starting ??= start().then((made) => {
+          value = made;
+          return made;
+        })),
+      now: () => value,
+      started: () => starting,
+    };
+  }
+  const aws = lazily<AwsSandbox>(async () => (await import('./aws-sandbox.ts')).startAwsSandbox({ speed, artifacts, ...seed }));
+  const kubernetes = lazily<KubernetesSandbox>(async () => (await import('./kubernetes-sandbox.ts')).startKubernetesSandbox({ speed, artifacts, ...seed }));
+  const gce = lazily<GceSandbox>(async () => (await import('./gce-sandbox.ts')).startGceSandbox({ speed, ...seed }));
+  // Which clouds the last `serve`'s pipelines use.
+  let served = { aws: false, kubernetes: false, gce: false };
 
   return {
-    aws,
     targets: (key) => {
-      if (key.cloudProvider === 'kubernetes') return kubernetes?.targets(key);
-      if (key.cloudProvider === 'gce') return gce?.targets(key);
-      return aws.targets(key) ?? kubernetes?.targets(key) ?? gce?.targets(key);
+      if (key.cloudProvider === 'kubernetes') return kubernetes.now()?.targets(key);
+      if (key.cloudProvider === 'gce') return gce.now()?.targets(key);
+      return aws.now()?.targets(key) ?? kubernetes.now()?.targets(key) ?? gce.now()?.targets(key);
     },
-    accounts: () => [...aws.accounts(), ...(kubernetes?.accounts() ?? []), ...(gce?.accounts() ?? [])],
-    speed: aws.speed,
-    now: () => (kubernetes && servedKubernetes ? kubernetes.simulator.now() : aws.simulator.now()),
+    accounts: () => [...(aws.now()?.accounts() ?? []), ...(kubernetes.now()?.accounts() ?? []), ...(gce.now()?.accounts() ?? [])],
+    speed,
+    now: () => (served.kubernetes ? kubernetes.now()?.simulator.now() : undefined) ?? (served.aws ? aws.now()?.simulator.now() : undefined) ?? gce.now()?.simulator.now() ?? Date.now(),
     async serve(pipelines, parameters = {}) {
-      const fromAws = withGce(await aws.serve(pipelines, parameters), await serveGce(pipelines, parameters));
-      servedKubernetes = assumedKubernetesWorld(pipelines, parameters).accounts.length > 0;
-      if (!servedKubernetes && !kubernetes) return fromAws;
-      const cluster = await kubernetesSandbox();
+      served = {
+        aws: assumedWorld(pipelines, parameters).accounts.length > 0,
+        kubernetes: assumedKubernetesWorld(pipelines, parameters).accounts.length > 0,
+        gce: assumedGceWorld(pipelines, parameters).accounts.length > 0,
+      };
+      // A cloud already started serves again (its call counts start over), one not named stays unstarted.
+      const fromAws = served.aws || aws.now() ? await (await aws.get()).serve(pipelines, parameters) : undefined;
+      const fromGce = served.gce || gce.now() ? await (await gce.get()).serve(pipelines, parameters) : undefined;
+      const accounts = [...(fromAws?.accounts ?? []), ...(fromGce?.accounts ?? [])];
+      const seeded = [...(fromAws?.seeded ?? []), ...(fromGce?.seeded ?? [])];
+      const triggerArtifacts = fromAws?.triggerArtifacts ?? artifacts.triggerArtifacts();
+      if (!served.kubernetes && !kubernetes.now()) return { accounts, seeded, triggerArtifacts };
+      const cluster = await kubernetes.get();
       const fromKubernetes = await cluster.serve(pipelines, parameters);
       // Canary stages of a Kubernetes pipeline read the cluster's Prometheus.
-      const canaries = servedKubernetes ? assumedCanaryWorld(pipelines, parameters) : { metricsAccounts: [], canaryConfigs: [], standIns: [] };
+      const canaries = served.kubernetes ? assumedCanaryWorld(pipelines, parameters) : { metricsAccounts: [], canaryConfigs: [], standIns: [] };
       const prometheus = `${cluster.simulator.url}/prometheus`;
       const metricsAccounts = canaries.metricsAccounts.map((account) => ({ name: account.name, type: 'prometheus' as const, url: prometheus }));
       const seededAccounts = metricsAccounts.map((account) => ({ kind: 'metrics account', id: account.name, detail: `prometheus at ${account.url}` }));
       return {
-        accounts: [...fromAws.accounts, ...fromKubernetes.accounts],
-        seeded: [...fromAws.seeded, ...fromKubernetes.seeded, ...seededAccounts],
-        triggerArtifacts: fromAws.triggerArtifacts,
+        accounts: [...accounts, ...fromKubernetes.accounts],
+        seeded: [...seeded, ...fromKubernetes.seeded, ...seededAccounts],
+        triggerArtifacts,
         metricsAccounts,
         runtimeSeeds: { canaryConfigs: canaries.canaryConfigs, standIns: canaries.standIns },
       };
     },
-    describeDeployed: async () => [...(await aws.describeDeployed()), ...(gce && servedGce ? await gce.describeDeployed() : [])],
-    describeWorkloads: () => (kubernetes && servedKubernetes ? kubernetes.describeDeployed() : []),
-    servingCapacity: () => [...aws.servingCapacity(), ...(gce && servedGce ? gce.servingCapacity() : []), ...(kubernetes && servedKubernetes ? kubernetes.servingCapacity() : [])],
-    callCounts: () => [...aws.callCounts(), ...(kubernetes?.callCounts() ?? []), ...(gce?.callCounts() ?? [])].sort((a, b) => b.count - a.count || a.call.localeCompare(b.call)),
-    describe: () => ({ ...aws.describe(), ...(kubernetes ? { kubernetes: kubernetes.describe() } : {}), ...(gce ? { gce: gce.describe() } : {}) }),
+    describeDeployed: async () => [...((served.aws ? await aws.now()?.describeDeployed() : undefined) ?? []), ...((served.gce ? await gce.now()?.describeDeployed() : undefined) ?? [])],
+    describeWorkloads: () => (served.kubernetes ? (kubernetes.now()?.describeDeployed() ?? []) : []),
+    servingCapacity: () => [
+      ...((served.aws ? aws.now()?.servingCapacity() : undefined) ?? []),
+      ...((served.gce ? gce.now()?.servingCapacity() : undefined) ?? []),
+      ...((served.kubernetes ? kubernetes.now()?.servingCapacity() : undefined) ?? []),
+    ],
+    callCounts: () =>
+      [...(aws.now()?.callCounts() ?? []), ...(kubernetes.now()?.callCounts() ?? []), ...(gce.now()?.callCounts() ?? [])].sort((a, b) => b.count - a.count || a.call.localeCompare(b.call)),
+    describe: () => {
+      const compute = gce.now();
+      const cluster = kubernetes.now();
+      // AWS's part is empty until an AWS account is served.
+      const fromAws = aws.now()?.describe() ?? describeSnapshot({ now: new Date(Date.now()).toISOString(), services: {} });
+      return { ...fromAws, ...(cluster ? { kubernetes: cluster.describe() } : {}), ...(compute ? { gce: compute.describe() } : {}) };
+    },
     artifactContent: (fallback) => ({
       get types() {
         return [...new Set([...artifacts.port.types, ...fallback.types])].sort();
@@ -148,7 +181,7 @@ export async function startSandbox(options: AwsSandboxOptions = {}): Promise<San
       fetch: (artifact: ArtifactToFetch) => (artifacts.holds(artifact) ? artifacts.port.fetch(artifact) : fallback.fetch(artifact)),
     }),
     async close() {
-      await Promise.all([aws.close(), starting?.then((cluster) => cluster.close()), startingGce?.then((compute) => compute.close())]);
+      await Promise.all([aws.started()?.then((cloud) => cloud.close()), kubernetes.started()?.then((cloud) => cloud.close()), gce.started()?.then((cloud) => cloud.close())]);
     },
   };
 }

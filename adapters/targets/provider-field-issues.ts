@@ -22,7 +22,7 @@ export interface ProviderFieldCheckOptions {
   readonly regions: readonly string[];
 }
 
-type Path = readonly (string | number)[];
+type Path = readonly PropertyKey[];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -40,7 +40,7 @@ export function valueAt(input: unknown, path: Path): unknown {
   let value = input;
   for (const key of path) {
     if (!isObject(value)) return undefined;
-    value = (value as Record<string | number, unknown>)[key];
+    value = (value as Record<PropertyKey, unknown>)[key];
   }
   return value;
 }
@@ -51,7 +51,7 @@ export function expressionAlong(input: unknown, path: Path): boolean {
   for (const key of path) {
     if (typeof value === 'string' && value.includes('${')) return true;
     if (!isObject(value)) return false;
-    value = (value as Record<string | number, unknown>)[key];
+    value = (value as Record<PropertyKey, unknown>)[key];
   }
   return holdsExpression(value);
 }
@@ -73,7 +73,24 @@ export function pathOfField(field: string): (string | number)[] {
 
 /** `a.b[2].c` for a path. */
 export function fieldOfPath(path: Path): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${key}`), '');
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`), '');
+}
+
+/** A value for a one-line message: JSON, at most 80 characters. */
+export function shown(value: unknown): string {
+  let text: string;
+  try {
+    text = value === undefined ? 'missing' : (JSON.stringify(value) ?? String(value));
+  } catch {
+    text = String(value);
+  }
+  text = text.replace(/\s+/g, ' ');
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+/** The one line of a bad provider field, as every target's parser writes it (the save-time check reads it back). */
+export function problem(field: string, value: unknown, fix: string): string {
+  return `provider field ${field} is ${shown(value)}; ${fix}`;
 }
 
 const PARSER_LINE = /^provider field (\S+) is /;

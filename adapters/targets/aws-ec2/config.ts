@@ -10,6 +10,7 @@
  * Beyond Spinnaker, `weightedTraffic` opts a cluster into weighted mode (see WeightedTrafficConfig).
  */
 import { z } from 'zod';
+import { fieldOfPath, problem, shown, valueAt } from '../provider-field-issues.ts';
 
 /** Auto Scaling's process names (`SuspendProcesses`), in AWS's spelling. */
 export const SCALING_PROCESSES = ['Launch', 'Terminate', 'AddToLoadBalancer', 'AlarmNotification', 'AZRebalance', 'HealthCheck', 'InstanceRefresh', 'ReplaceUnhealthy', 'ScheduledActions'] as const;
@@ -141,36 +142,8 @@ const schema = z.looseObject({
 /** The provider fields' schema, for the save-time check that reports every bad field at once (cluster-check.ts). */
 export const ec2ProviderFieldsSchema: z.ZodType = schema;
 
-/** `a.b[2].c` for a zod path. */
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`), '');
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-/** A value for a one-line message: JSON, at most 80 characters. */
-export function shown(value: unknown): string {
-  let text: string;
-  try {
-    text = value === undefined ? 'missing' : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = String(value);
-  }
-  text = text.replace(/\s+/g, ' ');
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
-}
-
-/** The one line of a bad field. */
-export function problem(field: string, value: unknown, fix: string): string {
-  return `provider field ${field} is ${shown(value)}; ${fix}`;
-}
+/** The one-line message of a bad field, as every target's parser writes it (provider-field-issues.ts). */
+export { problem, shown };
 
 const invalid = (field: string, value: unknown, fix: string): ParsedEc2Config => ({ ok: false, reason: 'invalid', message: problem(field, value, fix) });
 const unsupported = (field: string, value: unknown, fix: string): ParsedEc2Config => ({ ok: false, reason: 'unsupported', message: problem(field, value, fix) });
@@ -186,7 +159,7 @@ export function parseEc2ClusterConfig(provider: Readonly<Record<string, unknown>
     const issue = parsed.error.issues[0]!;
     // A missing field's path ends at the field; a bad element's path goes down to it.
     const path = issue.path.filter((key): key is string | number => typeof key === 'string' || typeof key === 'number');
-    return invalid(fieldPath(path), valueAt(input, path), issue.message);
+    return invalid(fieldOfPath(path), valueAt(input, path), issue.message);
   }
   const fields = parsed.data;
 

@@ -22,6 +22,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { ArtifactToFetch } from '../../../core/ports/artifact-content.ts';
+import { fieldOfPath, problem, shown, valueAt } from '../provider-field-issues.ts';
 
 /** Tag keys this target writes itself; a user tag may not take them. */
 export const RESERVED_TAG_PREFIX = 'gennaker:';
@@ -267,36 +268,8 @@ const schema = z.looseObject({
 /** The provider fields' schema, for the save-time check that reports every bad field at once (cluster-check.ts). */
 export const ecsProviderFieldsSchema: z.ZodType = schema;
 
-/** `a.b[2].c` for a zod path. */
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`), '');
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-/** A value for a one-line message: JSON, at most 80 characters. */
-export function shown(value: unknown): string {
-  let text: string;
-  try {
-    text = value === undefined ? 'missing' : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = String(value);
-  }
-  text = text.replace(/\s+/g, ' ');
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
-}
-
-/** The one line of a bad field. */
-export function problem(field: string, value: unknown, fix: string): string {
-  return `provider field ${field} is ${shown(value)}; ${fix}`;
-}
+/** The one-line message of a bad field, as every target's parser writes it (provider-field-issues.ts). */
+export { problem, shown };
 
 const invalid = (field: string, value: unknown, fix: string): ParsedEcsConfig => ({ ok: false, reason: 'invalid', message: problem(field, value, fix) });
 const unsupported = (field: string, value: unknown, fix: string): ParsedEcsConfig => ({ ok: false, reason: 'unsupported', message: problem(field, value, fix) });
@@ -469,7 +442,7 @@ export function parseEcsClusterConfig(provider: Readonly<Record<string, unknown>
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.filter((key): key is string | number => typeof key === 'string' || typeof key === 'number');
-    return invalid(fieldPath(path), valueAt(input, path), issue.message);
+    return invalid(fieldOfPath(path), valueAt(input, path), issue.message);
   }
   const fields = parsed.data;
 

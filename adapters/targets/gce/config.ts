@@ -9,6 +9,7 @@
  * refused as `unsupported`, never silently dropped.
  */
 import { z } from 'zod';
+import { fieldOfPath, problem, shown, valueAt } from '../provider-field-issues.ts';
 
 /** Scopes given by their short names (`devstorage.read_only`) are under this prefix (clouddriver's GCEUtil.buildScopesFromShortNames). */
 export const SCOPE_PREFIX = 'https://www.googleapis.com/auth/';
@@ -243,36 +244,8 @@ export const SPINNAKER_METADATA_KEYS = {
 /** Labels this target writes itself (GoogleLabeledResourceNamer); a user may not set them. */
 export const RESERVED_LABEL_PREFIX = 'spinnaker-';
 
-/** `a.b[2].c` for a zod path. */
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`), '');
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-/** A value for a one-line message: JSON, at most 80 characters. */
-export function shown(value: unknown): string {
-  let text: string;
-  try {
-    text = value === undefined ? 'missing' : (JSON.stringify(value) ?? String(value));
-  } catch {
-    text = String(value);
-  }
-  text = text.replace(/\s+/g, ' ');
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
-}
-
-/** The one line of a bad field. */
-export function problem(field: string, value: unknown, fix: string): string {
-  return `provider field ${field} is ${shown(value)}; ${fix}`;
-}
+/** The one-line message of a bad field, as every target's parser writes it (provider-field-issues.ts). */
+export { problem, shown };
 
 const invalid = (field: string, value: unknown, fix: string): ParsedGceConfig => ({ ok: false, reason: 'invalid', message: problem(field, value, fix) });
 const unsupported = (field: string, value: unknown, fix: string): ParsedGceConfig => ({ ok: false, reason: 'unsupported', message: problem(field, value, fix) });
@@ -297,7 +270,7 @@ export function parseGceClusterConfig(provider: Readonly<Record<string, unknown>
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.filter((key): key is string | number => typeof key === 'string' || typeof key === 'number');
-    return invalid(fieldPath(path), valueAt(input, path), issue.message);
+    return invalid(fieldOfPath(path), valueAt(input, path), issue.message);
   }
   const fields = parsed.data;
 

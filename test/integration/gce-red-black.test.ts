@@ -90,6 +90,8 @@ describe('a red/black deploy to GCE through the deploy core', () => {
       ['hello-prod-v000', true, true, IMAGE],
       ['hello-prod-v001', false, false, 'hello-1-1-0-h2'],
     ]);
+    // Neither group has an autoscaler, as each one's status says: the deploy never asked GCE for one.
+    expect(world.sim.calls().filter((call) => call.method === 'GET' && call.path.includes('/autoscalers/'))).toEqual([]);
   });
 
   it('leaves the old group serving when the new one never turns healthy, failing in one line', async () => {

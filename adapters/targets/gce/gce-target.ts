@@ -308,6 +308,8 @@ export function createGceTarget(options: GceTargetOptions): Target {
   }
 
   async function getAutoscaler(view: MigView): Promise<Autoscaler | undefined> {
+    // GCE names the autoscaler that targets a group in the group's status: none there, nothing to read.
+    if (!view.mig.status?.autoscaler) return undefined;
     const found = view.scope.zone
       ? await maybe(`reading the autoscaler of ${view.name}`, () => clients.autoscalers.get({ project, zone: view.scope.zone!, autoscaler: view.name }))
       : await maybe(`reading the autoscaler of ${view.name}`, () => clients.regionAutoscalers.get({ project, region: view.scope.region, autoscaler: view.name }));

@@ -21,6 +21,7 @@ import type { LocalRuntime, LocalRuntimeOptions } from '../../local/wiring.ts';
 import type { DeployedCluster, DeployedWorkload, Sandbox } from '../../local/sandbox/sandbox.ts';
 import type { RuntimeSeeds } from '../../local/sandbox/runtime-seeds.ts';
 import { describeCapacity, startCapacityWatch, type CapacityWatch } from '../../local/sandbox/capacity-watch.ts';
+import { SANDBOX_STEP_MS } from '../../local/sandbox/sandbox-clock.ts';
 import { clusterName } from '../../core/deploy/names.ts';
 import type { LoadedDocument } from '../pipeline-files.ts';
 import { EXIT, UsageError } from '../usage.ts';
@@ -74,8 +75,6 @@ export interface RunCommandDeps {
 /** The simulated clouds a sandboxed run deploys to: the part of local/sandbox's Sandbox `run` uses. */
 export type RunSandbox = Pick<Sandbox, 'serve' | 'targets' | 'describeDeployed' | 'describeWorkloads' | 'callCounts' | 'artifactContent' | 'close'> & Partial<Pick<Sandbox, 'speed' | 'now' | 'servingCapacity'>>;
 
-/** How often a sandboxed run samples each cluster's healthy capacity in traffic (wall-clock ms): as often as the simulated clouds' clocks move. */
-const CAPACITY_SAMPLE_MS = 50;
 
 /** Parses `--judge <refId>=continue|stop[:input]`. */
 export function parseJudges(specs: readonly string[]): Map<string, JudgmentAnswer> {
@@ -324,7 +323,8 @@ function watchCapacity(sandbox: RunSandbox, runtime: LocalRuntime, pipeline: unk
     }
     return samples;
   };
-  return startCapacityWatch(read, { everyMs: CAPACITY_SAMPLE_MS, now: sandbox.now ?? Date.now });
+  // As often as the simulated clouds' clocks move.
+  return startCapacityWatch(read, { everyMs: SANDBOX_STEP_MS, now: sandbox.now ?? Date.now });
 }
 
 /** The local clusters the pipeline deploys to, as the local target describes them now. */

@@ -24,6 +24,7 @@ import { resolveExpectedArtifacts } from '../../core/deploy/expected-artifacts.t
 import type { JsonObject } from '../../core/ports/execution-store.ts';
 import { bindProviderFields } from '../../core/stages/provider-bindings.ts';
 import type { ServingSample } from './capacity-watch.ts';
+import { countCalls, followWallClock } from './sandbox-clock.ts';
 import { describeSnapshot, type SandboxDescription } from './describe.ts';
 import { createSandboxArtifacts, SANDBOX_PREVIOUS_TAG, type SandboxArtifacts } from './sandbox-artifacts.ts';
 import { assumedWorld, type AssumedLiveFunction, type AssumedServingGroup, type AssumedWorld, type SandboxCloud } from './world.ts';
@@ -125,16 +126,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
   const speed = options.speed ?? 30;
   if (!(speed > 0 && speed <= 10_000)) throw new Error(`sandbox speed ${speed} is out of range; give a number of simulated seconds per second between 1 and 10000`);
   const simulator = await startAwsSimulator({ seed: options.seed ?? 1, startTime: Date.now() });
-  // The simulated clock follows the wall clock, `speed` times faster, in small steps so that
-  // instances and targets change state as often as a poll could see it.
-  const stepMs = 50;
-  let last = performance.now();
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    simulator.tick(Math.round((now - last) * speed));
-    last = now;
-  }, stepMs);
-  ticker.unref();
+  const stopClock = followWallClock((ms) => simulator.tick(ms), speed);
 
   const byRegion = new Map<string, SandboxClients>();
   const clients = (region: string): SandboxClients => {
@@ -391,17 +383,10 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
         return { cluster: `${cluster} (${group.account}, ${group.region})`, healthy: ids.filter((id) => healthy.has(id)).length };
       });
     },
-    callCounts() {
-      const counts = new Map<string, number>();
-      for (const call of simulator.calls().slice(callsBefore)) {
-        const key = `${call.service}:${call.action}`;
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-      return [...counts.entries()].map(([call, count]) => ({ call, count })).sort((a, b) => b.count - a.count || a.call.localeCompare(b.call));
-    },
+    callCounts: () => countCalls(simulator.calls().slice(callsBefore).map((call) => `${call.service}:${call.action}`)),
     describe: () => describeSnapshot(simulator.snapshot()),
     async close() {
-      clearInterval(ticker);
+      stopClock();
       for (const set of byRegion.values()) for (const client of Object.values(set)) (client as { destroy(): void }).destroy();
       await simulator.close();
     },

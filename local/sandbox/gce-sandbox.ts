@@ -17,6 +17,7 @@ import type { Target, TargetLookup } from '../../core/ports/target.ts';
 import { startGceSimulator, type GceDescription, type GceSimulator } from '../../sandbox/gce/server.ts';
 import type { DeployedCluster, SeededResource } from './aws-sandbox.ts';
 import type { ServingSample } from './capacity-watch.ts';
+import { countCalls, followWallClock } from './sandbox-clock.ts';
 import { assumedGceWorld, type AssumedGceCluster, type AssumedGceServingGroup, type AssumedGceWorld } from './gce-world.ts';
 
 export interface GceSandbox {
@@ -102,13 +103,7 @@ export async function startGceSandbox(options: { readonly speed?: number; readon
   const speed = options.speed ?? 30;
   // Operations finish in a simulated second: the sandbox's clock turns that into milliseconds.
   const simulator = await startGceSimulator({ seed: options.seed ?? 1, startTime: Date.now(), operationMs: 1_000 });
-  let last = performance.now();
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    simulator.tick(Math.round((now - last) * speed));
-    last = now;
-  }, 50);
-  ticker.unref();
+  const stopClock = followWallClock((ms) => simulator.tick(ms), speed);
 
   let clients: (GceClients & { close(): Promise<void> }) | undefined;
   const clientsOf = () => (clients ??= createGceClients({ apiEndpoint: '127.0.0.1', port: simulator.port, protocol: 'http', authClient: new PassThroughClient() }));
@@ -303,17 +298,10 @@ export async function startGceSandbox(options: { readonly speed?: number; readon
         return { cluster: `${cluster} (${group.account}, ${group.region})`, healthy: instances.filter((instance) => receiving.has(instance) || pooled.has(instance)).length };
       });
     },
-    callCounts() {
-      const counts = new Map<string, number>();
-      for (const call of simulator.calls().slice(callsBefore)) {
-        const key = gceCallKey(call.method, call.path);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-      return [...counts.entries()].map(([call, count]) => ({ call, count })).sort((a, b) => b.count - a.count || a.call.localeCompare(b.call));
-    },
+    callCounts: () => countCalls(simulator.calls().slice(callsBefore).map((call) => gceCallKey(call.method, call.path))),
     describe: () => simulator.describe(),
     async close() {
-      clearInterval(ticker);
+      stopClock();
       await clients?.close();
       await simulator.close();
     },

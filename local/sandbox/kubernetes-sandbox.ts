@@ -9,6 +9,7 @@
  * fails as the cluster would fail it.
  */
 import type { ServingSample } from './capacity-watch.ts';
+import { countCalls, followWallClock } from './sandbox-clock.ts';
 import { stringify } from 'yaml';
 import { createKubernetesTargets } from '../../adapters/targets/kubernetes/kubernetes-targets.ts';
 import { connectKubernetesAccount } from '../../adapters/targets/kubernetes/connect.ts';
@@ -129,13 +130,7 @@ export async function startKubernetesSandbox(options: { readonly speed?: number;
   const simulator = await startKubernetesSimulator({ seed: options.seed ?? 1, startTime: Date.now() });
   // Images the sandbox knows nothing of serve as the codelab's sample app does: their SUCCESS_RATE sets their error rate.
   simulator.setImageBehaviour('*', { successRateFromEnv: 'SUCCESS_RATE' });
-  let last = performance.now();
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    simulator.tick(Math.round((now - last) * speed));
-    last = now;
-  }, 50);
-  ticker.unref();
+  const stopClock = followWallClock((ms) => simulator.tick(ms), speed);
 
   const served = new Map<string, { account: Account; namespaces: Set<string> }>();
   let targetsOf: ReadonlyMap<string, Target> = new Map();
@@ -292,17 +287,10 @@ export async function startKubernetesSandbox(options: { readonly speed?: number;
       }
       return found;
     },
-    callCounts() {
-      const counts = new Map<string, number>();
-      for (const call of simulator.calls().slice(callsBefore)) {
-        const key = callKey(call.method, call.path);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-      return [...counts.entries()].map(([call, count]) => ({ call, count })).sort((a, b) => b.count - a.count || a.call.localeCompare(b.call));
-    },
+    callCounts: () => countCalls(simulator.calls().slice(callsBefore).map((call) => callKey(call.method, call.path))),
     describe: () => simulator.describe(),
     async close() {
-      clearInterval(ticker);
+      stopClock();
       await simulator.close();
     },
   };

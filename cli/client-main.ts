@@ -138,7 +138,7 @@ export async function runClientCommand(command: string, args: readonly string[],
         throw new UsageError(`unknown secret command '${sub ?? ''}'; use set, list or remove (printf %s "$VALUE" | gennaker secret set NAME [--app a,b])`);
     }
   }
-  const [{ createApiClient }, { executionCancel, executionGet, executionList, executionRestart, executionWatch, judge, pipelineExecute, pipelineList, pipelineSave, withApiErrors }] = await Promise.all([
+  const [{ createApiClient }, { executionCancel, executionGet, executionList, executionRestart, executionWatch, judge, pipelineDelete, pipelineExecute, pipelineList, pipelineSave, withApiErrors }] = await Promise.all([
     import('./api-client.ts'),
     import('./commands/api-commands.ts'),
   ]);
@@ -154,6 +154,9 @@ export async function runClientCommand(command: string, args: readonly string[],
       case 'pipeline list':
         expect(rest, 1, 'pipeline list APP');
         return pipelineList(context, rest[0]!);
+      case 'pipeline delete':
+        expect(rest, 2, 'pipeline delete APP NAME');
+        return pipelineDelete(context, rest[0]!, rest[1]!);
       case 'pipeline execute':
         expect(rest, 2, 'pipeline execute APP NAME [--param k=v]... [--watch]');
         return pipelineExecute(context, rest[0]!, rest[1]!, values.param ?? [], values.watch ?? false);

@@ -66,6 +66,7 @@ Usage:
   gennaker audit [--app APP] [--limit N]           the audit log, newest first (admins only)
   gennaker pipeline save -f <pipeline.json|yaml>   validate and save through the API
   gennaker pipeline list <app>
+  gennaker pipeline delete <app> <name>            delete a saved pipeline (its executions are kept)
   gennaker pipeline execute <app> <name> [--param k=v]... [--watch]
   gennaker execution list <app> [--limit N] [--statuses RUNNING,...]
   gennaker execution get <id>

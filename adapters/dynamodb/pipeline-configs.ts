@@ -11,6 +11,10 @@
  *    moves forward, and a save that crashed before this step is overtaken by the next save.
  *
  * The previous name's claim is released last.
+ *
+ * A delete removes the LATEST pointer first (so every read stops finding the pipeline at once),
+ * then the name claim; a crash between the two leaves a claim whose pipeline has no latest
+ * version, which the next save of that name takes over. Versions stay, as history.
  */
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { GennakerError } from '../../core/errors.ts';
@@ -49,6 +53,20 @@ const NAME_CLAIM_GRACE_MS = 60_000;
 
 /** The pipeline config records of the store: versions, latest pointers, name claims (the trigger index reads them: trigger-index.ts). */
 export function createPipelineConfigStore(ctx: StoreContext): Omit<PipelineConfigStore, 'listPipelineConfigsByTrigger'> {
+  /** Releases a name claim if this pipeline still holds it. */
+  async function releaseName(application: string, name: string, id: string, operation: string): Promise<void> {
+    await conditional(operation, () =>
+      ctx.doc.send(
+        new DeleteCommand({
+          TableName: ctx.tableName,
+          Key: keys.pipelineName(application, name),
+          ConditionExpression: 'pipelineConfigId = :id',
+          ExpressionAttributeValues: { ':id': id },
+        }),
+      ),
+    );
+  }
+
   async function get(key: { pk: string; sk: string }, operation: string): Promise<Item | undefined> {
     const output = await call(operation, () => ctx.doc.send(new GetCommand({ TableName: ctx.tableName, Key: key, ConsistentRead: true })));
     return output.Item;
@@ -166,18 +184,7 @@ export function createPipelineConfigStore(ctx: StoreContext): Omit<PipelineConfi
         if (previous !== undefined) {
           const oldApplication = str(previous, 'application');
           const oldName = str(previous, 'name');
-          if (!sameName(oldApplication, oldName, input.application, input.name)) {
-            await conditional('savePipelineConfig', () =>
-              ctx.doc.send(
-                new DeleteCommand({
-                  TableName: ctx.tableName,
-                  Key: keys.pipelineName(oldApplication, oldName),
-                  ConditionExpression: 'pipelineConfigId = :id',
-                  ExpressionAttributeValues: { ':id': input.id },
-                }),
-              ),
-            );
-          }
+          if (!sameName(oldApplication, oldName, input.application, input.name)) await releaseName(oldApplication, oldName, input.id, 'savePipelineConfig');
         }
         return { ok: true, saved: toVersion(record) };
       }
@@ -207,6 +214,16 @@ export function createPipelineConfigStore(ctx: StoreContext): Omit<PipelineConfi
         ExpressionAttributeValues: { ':pk': keys.pipelinesOfApplication(application) },
       });
       return items.map(toVersion);
+    },
+
+    async deletePipelineConfig(id) {
+      const output = await call('deletePipelineConfig', () =>
+        ctx.doc.send(new DeleteCommand({ TableName: ctx.tableName, Key: keys.pipelineLatest(id), ReturnValues: 'ALL_OLD' })),
+      );
+      const latest = output.Attributes;
+      if (latest === undefined) return false;
+      await releaseName(str(latest, 'application'), str(latest, 'name'), id, 'deletePipelineConfig');
+      return true;
     },
 
     async listPipelineConfigVersions(id, page) {

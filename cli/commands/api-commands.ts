@@ -75,6 +75,14 @@ export async function pipelineSave(context: ApiCommandContext, document: LoadedD
   return code;
 }
 
+/** `gennaker pipeline delete APP NAME`: Gate's delete, which succeeds whether or not the pipeline was there. */
+export async function pipelineDelete(context: ApiCommandContext, application: string, name: string): Promise<number> {
+  const answer = await context.client.request<{ deleted: boolean; id?: string }>('DELETE', `/pipelines/${path(application)}/${path(name)}`);
+  if (context.json) data(context, answer);
+  else context.io.emit({ kind: 'info', message: answer.deleted ? `deleted ${application}/${name} (id ${answer.id})` : `${application} has no pipeline named '${name}'; nothing to delete` });
+  return EXIT.ok;
+}
+
 /** `gennaker pipeline list APP`. */
 export async function pipelineList(context: ApiCommandContext, application: string): Promise<number> {
   const configs = await context.client.request<Array<{ id: string; name: string; version: number; updateTs?: number }>>('GET', `/applications/${path(application)}/pipelineConfigs`);

@@ -58,6 +58,17 @@ export type SavePipelineResult =
   | { readonly ok: false; readonly reason: 'invalid'; readonly issues: readonly ValidationIssue[] }
   | { readonly ok: false; readonly reason: 'conflict' | 'name-taken' | 'too-large' | 'forbidden'; readonly message: string };
 
+export interface DeletePipelineRequest {
+  readonly application: string;
+  /** The pipeline's name within the application (case-insensitive, as Gate matches it), or its id. */
+  readonly pipeline: string;
+}
+
+/** Deleted (`deleted` is the version that was latest), or nothing to delete (`deleted` absent): Gate answers both alike. */
+export type DeletePipelineResult =
+  | { readonly ok: true; readonly deleted?: PipelineConfigVersion }
+  | { readonly ok: false; readonly reason: 'forbidden'; readonly message: string };
+
 export interface SaveApplicationRequest {
   readonly application: ApplicationInput;
   /** True: the application must not exist yet (`POST /applications`); false: create or replace. */
@@ -108,6 +119,11 @@ export type CommandResult =
  */
 export interface ExecutionService {
   savePipeline(request: SavePipelineRequest, caller: Caller): Promise<SavePipelineResult>;
+  /**
+   * Deletes a pipeline config (`DELETE /pipelines/{application}/{name}`; needs WRITE). Idempotent:
+   * deleting what is not there is success. Its executions, running or not, are kept and go on.
+   */
+  deletePipeline(request: DeletePipelineRequest, caller: Caller): Promise<DeletePipelineResult>;
   /** Creates or replaces an application; replacing one (its permissions included) needs WRITE under its current permissions. */
   saveApplication(request: SaveApplicationRequest, caller: Caller): Promise<SaveApplicationResult>;
   startPipeline(request: StartPipelineRequest, caller: Caller): Promise<StartPipelineResult>;

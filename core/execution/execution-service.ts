@@ -343,6 +343,21 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
 
   const savePipeline: ExecutionService['savePipeline'] = (request, caller) => audited('savePipeline', caller, {}, (note) => savePipelineAs(request, caller, note));
 
+  const deletePipeline: ExecutionService['deletePipeline'] = (request, caller) =>
+    audited('deletePipeline', caller, { application: request.application, target: request.pipeline }, async (note) => {
+      // Decided on the application first: no answer tells an outsider which pipelines exist.
+      const denied = await access.check(caller, 'WRITE', request.application);
+      if (denied) return denied;
+      const version = await resolvePipeline(request.application, request.pipeline);
+      if (version === undefined) {
+        note.detail = 'nothing to delete';
+        return { ok: true } as const;
+      }
+      const deleted = await store.deletePipelineConfig(version.id);
+      note.detail = deleted ? `pipeline ${version.id} (version ${version.version})` : 'deleted meanwhile';
+      return deleted ? ({ ok: true, deleted: version } as const) : ({ ok: true } as const);
+    });
+
   const saveApplication: ExecutionService['saveApplication'] = (request, caller) =>
     audited('saveApplication', caller, { application: request.application.name, target: request.application.name }, async () => {
       const input = request.application;
@@ -1094,6 +1109,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
 
   return {
     savePipeline,
+    deletePipeline,
     saveApplication,
     startPipeline,
     startTriggered,

@@ -5,7 +5,31 @@
  */
 import type { Execution, JsonObject, PauseDetails, StageRecord } from '../ports/execution-store.ts';
 import type { ExecutionStatus } from './status.ts';
+import { isComplete } from './status.ts';
 import { syntheticStagesOf } from './synthetic-stages.ts';
+
+/** One of a stage's tasks, as Orca's TaskExecution serializes it. */
+export interface OrcaTask {
+  /** `1`, `2`...: the task's place in its stage. */
+  readonly id: string;
+  readonly name: string;
+  /** Orca names the Java class; Gennaker names the stage type and the step (`gennaker:deploy/createServerGroup`). */
+  readonly implementingClass: string;
+  readonly status: ExecutionStatus;
+  /** Known for the first task that ran (the stage's start) and the last one of a complete stage (its end). */
+  readonly startTime: number | null;
+  readonly endTime: number | null;
+  readonly stageStart: boolean;
+  readonly stageEnd: boolean;
+  readonly loopStart: boolean;
+  readonly loopEnd: boolean;
+}
+
+/** What toOrcaExecution may know beyond the records: each stage's steps, in order, from its pipeline version. */
+export interface OrcaShapeOptions {
+  /** The step names of a top-level stage as compiled; undefined when unknown (the tasks that ran are shown). */
+  readonly stepsOf?: (stage: StageRecord) => readonly string[] | undefined;
+}
 
 export interface OrcaStage {
   readonly id: string;
@@ -21,6 +45,7 @@ export interface OrcaStage {
   readonly parentStageId?: string;
   readonly syntheticStageOwner?: 'STAGE_BEFORE' | 'STAGE_AFTER';
   readonly lastModified: number;
+  readonly tasks: readonly OrcaTask[];
 }
 
 export interface OrcaExecution {
@@ -49,7 +74,7 @@ export interface OrcaExecution {
  * The execution document as Orca serializes it: absent times are `null`, as in Orca's JSON, and
  * every sub-step of a stage that changes a cluster is there as a synthetic stage.
  */
-export function toOrcaExecution(execution: Execution): OrcaExecution {
+export function toOrcaExecution(execution: Execution, options: OrcaShapeOptions = {}): OrcaExecution {
   return {
     id: execution.id,
     type: 'PIPELINE',
@@ -71,11 +96,57 @@ export function toOrcaExecution(execution: Execution): OrcaExecution {
     // Orca's trigger carries the parameters; older clients read them only there.
     trigger: { ...execution.trigger, parameters: execution.trigger['parameters'] ?? execution.parameters },
     // Each stage, then the synthetic stages of its plan (createServerGroup, disableCluster...).
-    stages: execution.stages.flatMap((stage) => [toOrcaStage(stage), ...syntheticStagesOf(stage).map(toOrcaStage)]),
+    stages: execution.stages.flatMap((stage) => [toOrcaStage(stage, options.stepsOf?.(stage)), ...syntheticStagesOf(stage).map((synthetic) => toOrcaStage(synthetic))]),
   };
 }
 
-export function toOrcaStage(stage: StageRecord): OrcaStage {
+const texts = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
+const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A stage's tasks as Orca lists them: each step of its plan, SUCCEEDED once done, the step the
+ * stage is at RUNNING (or the stage's own status when it ended there), the rest NOT_STARTED.
+ * A synthetic stage has one task of its own type, then the tasks its context lists (the
+ * per-server-group steps of a cluster-wide step).
+ */
+export function orcaTasksOf(stage: StageRecord, steps?: readonly string[]): OrcaTask[] {
+  if (stage.parentStageId !== undefined && steps === undefined) {
+    const listed = Array.isArray(stage.context['tasks']) ? stage.context['tasks'].filter(isObject) : [];
+    const own = { name: stage.type, status: stage.status, startTime: stage.startTime ?? null, endTime: stage.endTime ?? null };
+    const entries = [own, ...listed.map((task) => ({ name: String(task['name'] ?? stage.type), status: (task['status'] ?? stage.status) as ExecutionStatus, startTime: typeof task['startTime'] === 'number' ? task['startTime'] : null, endTime: typeof task['endTime'] === 'number' ? task['endTime'] : null }))];
+    return entries.map((entry, index) => ({ id: String(index + 1), implementingClass: `gennaker:${stage.type}/${entry.name}`, ...entry, stageStart: index === 0, stageEnd: index === entries.length - 1, loopStart: false, loopEnd: false }));
+  }
+  const done = texts(stage.runtime['tasksDone']);
+  const polled = isObject(stage.runtime['polls']) ? Object.keys(stage.runtime['polls']) : [];
+  // Without the plan, the steps that ran are what is known.
+  const names = steps ?? [...new Set([...done, ...polled])];
+  const complete = isComplete(stage.status);
+  let atStep = false;
+  return names.map((name, index) => {
+    let status: ExecutionStatus = 'NOT_STARTED';
+    if (stage.status === 'SUCCEEDED' || done.includes(name)) status = 'SUCCEEDED';
+    else if (!atStep && stage.status !== 'NOT_STARTED' && stage.status !== 'SKIPPED') {
+      atStep = true;
+      status = complete ? stage.status : 'RUNNING';
+    }
+    const first = index === 0 && status !== 'NOT_STARTED';
+    const last = index === names.length - 1 && complete && status !== 'NOT_STARTED';
+    return {
+      id: String(index + 1),
+      name,
+      implementingClass: `gennaker:${stage.type}/${name}`,
+      status,
+      startTime: first ? (stage.startTime ?? null) : null,
+      endTime: last ? (stage.endTime ?? null) : null,
+      stageStart: index === 0,
+      stageEnd: index === names.length - 1,
+      loopStart: false,
+      loopEnd: false,
+    };
+  });
+}
+
+export function toOrcaStage(stage: StageRecord, steps?: readonly string[]): OrcaStage {
   return {
     id: stage.id,
     refId: stage.refId,
@@ -90,5 +161,17 @@ export function toOrcaStage(stage: StageRecord): OrcaStage {
     ...(stage.parentStageId !== undefined ? { parentStageId: stage.parentStageId } : {}),
     ...(stage.syntheticStageOwner !== undefined ? { syntheticStageOwner: stage.syntheticStageOwner } : {}),
     lastModified: stage.lastModified,
+    tasks: orcaTasksOf(stage, steps),
+  };
+}
+
+/**
+ * Orca's unexpanded execution (`expand=false` of the executions search): every stage without its
+ * context (but its `group`), outputs and tasks, so a listing of many executions stays small.
+ */
+export function unexpanded(execution: OrcaExecution): OrcaExecution {
+  return {
+    ...execution,
+    stages: execution.stages.map((stage) => ({ ...stage, context: stage.context['group'] !== undefined ? { group: stage.context['group'] } : {}, outputs: {}, tasks: [] })),
   };
 }

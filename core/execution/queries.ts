@@ -32,8 +32,24 @@ export interface ExecutionQueries {
   getExecution(id: string, caller: Caller): Promise<Read<Execution>>;
   /** The application's executions, newest first. */
   listExecutions(query: { readonly application: string; readonly statuses?: readonly ExecutionStatus[] }, limit: number, caller: Caller): Promise<Read<readonly Execution[]>>;
+  /**
+   * Orca's executions search (`GET /pipelines?pipelineConfigIds=`, Gate's `GET /executions`): the
+   * newest `limit` executions of each pipeline config (with `statuses`, only those), or the
+   * executions named by id; newest first. Executions of applications the caller may not READ are
+   * left out, as Orca filters them, rather than refused.
+   */
+  searchExecutions(query: ExecutionSearch, caller: Caller): Promise<readonly Execution[]>;
   /** The audit log, newest first: admins only. */
   listAudit(query: AuditQuery, caller: Caller): Promise<Read<readonly AuditEntry[]>>;
+}
+
+/** What `searchExecutions` looks for: pipeline config ids, or execution ids. */
+export interface ExecutionSearch {
+  readonly pipelineConfigIds?: readonly string[];
+  readonly executionIds?: readonly string[];
+  /** Per pipeline config. */
+  readonly limit: number;
+  readonly statuses?: readonly ExecutionStatus[];
 }
 
 /** What the reads read. */
@@ -104,6 +120,29 @@ export function createExecutionQueries(deps: ExecutionQueriesDeps): ExecutionQue
       const page = await store.listExecutions(query.statuses === undefined ? { application: query.application } : { application: query.application, statuses: query.statuses }, { limit });
       const executions = await Promise.all(page.items.map((item) => store.getExecution(item.id)));
       return found(executions.filter((execution): execution is Execution => execution !== undefined).map(redactExecution));
+    },
+
+    async searchExecutions(query, caller) {
+      const byConfig = await Promise.all(
+        (query.pipelineConfigIds ?? []).map(async (pipelineConfigId) => {
+          const page = await store.listExecutions(query.statuses === undefined ? { pipelineConfigId } : { pipelineConfigId, statuses: query.statuses }, { limit: query.limit });
+          return page.items.map((item) => item.id);
+        }),
+      );
+      const ids = [...new Set([...byConfig.flat(), ...(query.executionIds ?? [])])];
+      const executions = (await Promise.all(ids.map((id) => store.getExecution(id)))).filter((execution): execution is Execution => execution !== undefined);
+      // One decision per application, however many of its executions were found.
+      const decisions = new Map<string, Promise<boolean>>();
+      const readable = (application: string) => {
+        const key = application.toLowerCase();
+        if (!decisions.has(key)) decisions.set(key, access.check(caller, 'READ', application).then((denied) => denied === undefined));
+        return decisions.get(key)!;
+      };
+      const allowed = await Promise.all(executions.map((execution) => readable(execution.application)));
+      return executions
+        .filter((_, index) => allowed[index])
+        .sort((a, b) => b.buildTime - a.buildTime)
+        .map(redactExecution);
     },
 
     async listAudit(query, caller) {

@@ -147,7 +147,7 @@ export interface PipelineConfigInput {
   readonly savedBy?: string;
 }
 
-/** One saved version of a pipeline config. Versions are never changed or deleted. */
+/** One saved version of a pipeline config. Versions are never changed; deleting the pipeline keeps them. */
 export interface PipelineConfigVersion {
   readonly id: string;
   readonly application: string;
@@ -190,6 +190,12 @@ export interface PipelineConfigStore {
    * pipeline of every application.
    */
   listPipelineConfigsByTrigger(key: string): Promise<readonly PipelineConfigVersion[]>;
+  /**
+   * Deletes a pipeline config (Front50's delete): it is gone from every read by id, by name, by
+   * application and by trigger, and its name is free. Its saved versions are kept, so saving the
+   * same id again continues the numbering. Answers false when there was nothing to delete.
+   */
+  deletePipelineConfig(id: string): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------------

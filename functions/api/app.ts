@@ -8,11 +8,15 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import type { Caller, CommandResult, ExecutionService, StartPipelineResult } from '../../core/execution/execution-service-api.ts';
-import { toOrcaExecution } from '../../core/execution/orca-shape.ts';
+import { toOrcaExecution, unexpanded, type OrcaExecution, type OrcaShapeOptions } from '../../core/execution/orca-shape.ts';
+import { stepsOfPipeline } from '../../core/execution/orca-steps.ts';
+import { toClouddriverCluster, toClouddriverServerGroup, toExpandedServerGroup, toServerGroupSummary } from '../../core/deploy/clouddriver-shape.ts';
+import type { ClusterDescription } from '../../core/ports/server-groups.ts';
+import { createClusterReads } from './cluster-reads.ts';
 import { canaryStagesOf, noCanaryStageMessage, renderCanaryReport } from '../../core/canary/report.ts';
 import { parseCanaryConfig } from '../../core/canary/config.ts';
 import type { CanaryConfigStore, StoredCanaryConfig } from '../../core/ports/canary-config-store.ts';
-import { parseClusterName } from '../../core/deploy/names.ts';
+import { parseClusterName, parseServerGroupName } from '../../core/deploy/names.ts';
 import { emptyClusterMessage, isOrchestration, rollbackPipelineConfig } from '../../core/deploy/rollback-request.ts';
 import { toGateAccount } from '../../core/accounts/gate-shape.ts';
 import { unknownAccountMessage } from '../../core/accounts/pipeline-accounts.ts';
@@ -28,7 +32,7 @@ import type { Pipeline } from '../../core/pipeline/model.ts';
 import type { Authenticator } from '../../core/ports/authenticator.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import type { TargetLookup } from '../../core/ports/target.ts';
-import type { Application, ExecutionStore, PipelineConfigVersion } from '../../core/ports/execution-store.ts';
+import type { Application, Execution, ExecutionStore, PipelineConfigVersion } from '../../core/ports/execution-store.ts';
 import { parseGitWebhook } from '../../core/triggers/git-webhook.ts';
 import { matchGitTrigger } from '../../core/triggers/git-match.ts';
 import type { TriggerMatch } from '../../core/triggers/match.ts';
@@ -43,11 +47,12 @@ import { boundedPathParameters, CONFIG_LIMIT_SETTING, sha256Hex, WEBHOOK_LIMIT_S
 import { DEFAULT_BODY_LIMITS, readBoundedText, type BodyLimits } from './input-limits.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import type { OperationId, RouteDeclaration } from './routes.ts';
-import { ROUTES } from './routes.ts';
+import { ROUTES, toHonoPath } from './routes.ts';
 import {
   applicationNameProblem,
   parseApplicationInput,
   parseExpectVersion,
+  parseFlag,
   parseJsonObject,
   parseLimit,
   parseStagePatch,
@@ -104,10 +109,7 @@ const CANARY_CONFIG_ID = /^[A-Za-z0-9._:-]{1,256}$/;
 
 const DEFAULT_AUTH_HINT = "send 'Authorization: Bearer <token>' with the token in .gennaker/token (or GENNAKER_TOKEN)";
 
-/** Hono path syntax for an OpenAPI path. */
-export function toHonoPath(path: string): string {
-  return path.replace(/\{([^}]+)\}/g, ':$1');
-}
+export { toHonoPath };
 
 /**
  * The client's address, for the audit log: the socket's peer locally (Hono's Node server), the
@@ -236,6 +238,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   const openApi = buildOpenApiDocument();
   const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.bodyLimits };
   const queries = deps.queries ?? createExecutionQueries({ store, ...(deps.audit ? { audit: deps.audit } : {}) });
+  const clusterReads = createClusterReads({ store, accounts, ...(deps.targets ? { targets: deps.targets } : {}) });
   const canaryConfigs = deps.canaryConfigs
     ? createGuardedCanaryConfigs({ configs: deps.canaryConfigs, store, clock: deps.clock, ...(deps.audit ? { audit: deps.audit } : {}), onAuditError: (error) => log({ level: 'error', message: 'appending to the audit log failed', error }) })
     : undefined;
@@ -358,6 +361,48 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     return c.json({ eventProcessed: true, eventId: outcome.eventId, executions });
   }
 
+  /** A cluster of the path (`{application}/clusters/{account}/{cluster}`), described in every region asked for (or known). */
+  async function readCluster(
+    c: ApiContext,
+  ): Promise<Response | { application: string; account: string; cluster: string; cloudProvider: string; regions: readonly ClusterDescription[] }> {
+    const application = c.req.param('application')!;
+    const account = c.req.param('account')!;
+    const cluster = c.req.param('cluster')!;
+    const parsed = parseClusterName(cluster);
+    if (parsed === undefined || parsed.app.toLowerCase() !== application.toLowerCase()) {
+      return fail(c, 400, `cluster '${cluster}' is not a cluster of application '${application}'; use ${application}[-stack[-detail]]`);
+    }
+    const denied = await queries.checkRead(application, callerOf(c));
+    if (denied) return fail(c, 403, denied.message);
+    const target = deps.targets?.({ account });
+    if (target === undefined) return fail(c, 404, accounts.get(account) === undefined ? unknownAccountMessage(account, accounts) : `account '${account}' has no deploy target here`);
+    const asked = c.req.query('regions');
+    const regions =
+      asked === undefined ? clusterReads.locationsFor(account, cluster, await clusterReads.knownPlaces(application)) : asked.split(',').map((region) => region.trim()).filter((region) => region !== '');
+    if (regions.length === 0) return fail(c, 400, "regions is empty; name at least one region, e.g. '?regions=local'");
+    const described = await clusterReads.describe(regions.map((location) => ({ account, location, cluster })));
+    if (!described.ok) return fail(c, 503, described.message);
+    return { application, account, cluster, cloudProvider: target.cloudProvider, regions: described.described.map((entry) => entry.cluster) };
+  }
+
+  /** An execution in Orca's shape, each stage with its tasks from the pipeline version it runs (read once per version). */
+  async function orcaExecutions(executions: readonly Execution[], expand = true): Promise<OrcaExecution[]> {
+    const steps = new Map<string, Promise<OrcaShapeOptions['stepsOf']>>();
+    const stepsFor = (execution: Execution) => {
+      const key = `${execution.pipelineConfigId}@${execution.pipelineVersion}`;
+      if (!steps.has(key)) steps.set(key, store.getPipelineConfig(execution.pipelineConfigId, execution.pipelineVersion).then((version) => (version === undefined ? undefined : stepsOfPipeline(version.config))));
+      return steps.get(key)!;
+    };
+    return Promise.all(
+      executions.map(async (execution) => {
+        const stepsOf = await stepsFor(execution);
+        const document = toOrcaExecution(execution, stepsOf ? { stepsOf } : {});
+        return expand ? document : unexpanded(document);
+      }),
+    );
+  }
+  const orcaExecution = async (execution: Execution): Promise<OrcaExecution> => (await orcaExecutions([execution]))[0]!;
+
   const handlers: Record<OperationId, Handler> = {
     health: (c) => c.json({ status: 'ok' }),
     openapi: (c) => c.json(openApi),
@@ -466,6 +511,17 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       return result.ok ? c.json({ ref: `/pipelines/${result.executionId}` }, 202) : startFailure(c, result);
     },
 
+    deletePipelineConfig: async (c) => {
+      const application = c.req.param('application')!;
+      const pipeline = c.req.param('pipelineNameOrId')!;
+      const result = await service.deletePipeline({ application, pipeline }, callerOf(c));
+      if (!result.ok) return fail(c, 403, result.message);
+      return c.json(result.deleted === undefined ? { deleted: false, application, name: pipeline } : { deleted: true, application: result.deleted.application, name: result.deleted.name, id: result.deleted.id });
+    },
+
+    searchExecutions: (c) => searchExecutions(c),
+    searchExecutionsGate: (c) => searchExecutions(c),
+
     listAccounts: async (c) => c.json(accounts.list().map(toGateAccount)),
 
     getAccount: async (c) => {
@@ -474,29 +530,93 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       return account === undefined ? fail(c, 404, unknownAccountMessage(name, accounts)) : c.json(toGateAccount(account));
     },
 
+    listClusters: async (c) => {
+      const application = c.req.param('application')!;
+      const denied = await queries.checkRead(application, callerOf(c));
+      if (denied) return fail(c, 403, denied.message);
+      const described = await clusterReads.describe(await clusterReads.knownPlaces(application));
+      if (!described.ok) return fail(c, 503, described.message);
+      const names: Record<string, string[]> = {};
+      for (const { place, cluster } of described.described) {
+        if (cluster.serverGroups.length === 0) continue;
+        const listed = (names[place.account] ??= []);
+        if (!listed.includes(place.cluster)) listed.push(place.cluster);
+      }
+      return c.json(names);
+    },
+
     getCluster: async (c) => {
+      const read = await readCluster(c);
+      if (read instanceof Response) return read;
+      return c.json({
+        ...toClouddriverCluster(read.cluster, read.account, { cloudProvider: read.cloudProvider }, read.regions),
+        application: read.application,
+        account: read.account,
+        cluster: read.cluster,
+        regions: read.regions.map(({ location, endpoint, serverGroups }) => ({ location, ...(endpoint ? { endpoint } : {}), serverGroups })),
+      });
+    },
+
+    listClusterServerGroups: async (c) => {
+      const read = await readCluster(c);
+      if (read instanceof Response) return read;
+      return c.json(read.regions.flatMap((region) => region.serverGroups.map((group) => toClouddriverServerGroup(group, { cloudProvider: read.cloudProvider }))));
+    },
+
+    getClusterServerGroup: async (c) => {
+      const read = await readCluster(c);
+      if (read instanceof Response) return read;
+      const name = c.req.param('serverGroup')!;
+      return c.json(read.regions.flatMap((region) => region.serverGroups.filter((group) => group.name === name).map((group) => toClouddriverServerGroup(group, { cloudProvider: read.cloudProvider }))));
+    },
+
+    listServerGroups: async (c) => {
+      const application = c.req.param('application')!;
+      const expand = parseFlag(c.req.query('expand'), 'expand', false);
+      if (!expand.ok) return fail(c, 400, expand.message);
+      const denied = await queries.checkRead(application, callerOf(c));
+      if (denied) return fail(c, 403, denied.message);
+      const known = await clusterReads.knownPlaces(application);
+      let places = known;
+      const only = c.req.query('clusters');
+      if (only !== undefined) {
+        const wanted: Array<{ account: string; cluster: string }> = [];
+        for (const item of only.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')) {
+          const [account, cluster, ...rest] = item.split(':');
+          if (!account || !cluster || rest.length > 0) return fail(c, 400, `clusters has '${item}'; name each cluster as account:cluster, e.g. 'local:${application}-prod'`);
+          wanted.push({ account, cluster });
+        }
+        places = wanted.flatMap(({ account, cluster }) => clusterReads.locationsFor(account, cluster, known).map((location) => ({ account, location, cluster })));
+      }
+      const described = await clusterReads.describe(places);
+      if (!described.ok) return fail(c, 503, described.message);
+      const provider = c.req.query('cloudProvider');
+      const view = expand.value ? toExpandedServerGroup : toServerGroupSummary;
+      return c.json(
+        described.described
+          .filter(({ cloudProvider }) => provider === undefined || provider === '' || cloudProvider.toLowerCase() === provider.toLowerCase())
+          .flatMap(({ cloudProvider, cluster }) => cluster.serverGroups.map((group) => view(group, { cloudProvider }))),
+      );
+    },
+
+    getServerGroup: async (c) => {
       const application = c.req.param('application')!;
       const account = c.req.param('account')!;
-      const cluster = c.req.param('cluster')!;
-      const parsed = parseClusterName(cluster);
+      const region = c.req.param('region')!;
+      const name = c.req.param('serverGroup')!;
+      const parsed = parseServerGroupName(name);
       if (parsed === undefined || parsed.app.toLowerCase() !== application.toLowerCase()) {
-        return fail(c, 400, `cluster '${cluster}' is not a cluster of application '${application}'; use ${application}[-stack[-detail]]`);
+        return fail(c, 400, `server group '${name}' is not a server group of application '${application}'; use ${application}[-stack[-detail]]-vNNN`);
       }
       const denied = await queries.checkRead(application, callerOf(c));
       if (denied) return fail(c, 403, denied.message);
       const target = deps.targets?.({ account });
       if (target === undefined) return fail(c, 404, accounts.get(account) === undefined ? unknownAccountMessage(account, accounts) : `account '${account}' has no deploy target here`);
-      const regions = (c.req.query('regions') ?? 'local').split(',').map((region) => region.trim()).filter((region) => region !== '');
-      if (regions.length === 0) return fail(c, 400, "regions is empty; name at least one region, e.g. '?regions=local'");
-      const described = await Promise.all(regions.map((location) => target.serverGroups.describeCluster({ account, location, cluster })));
-      const failure = described.find((result) => !result.ok);
-      if (failure && !failure.ok) return fail(c, 503, `describing cluster '${cluster}' in account '${account}' failed: ${failure.message}`);
-      return c.json({
-        application,
-        account,
-        cluster,
-        regions: described.flatMap((result) => (result.ok ? [result.cluster] : [])).map(({ location, endpoint, serverGroups }) => ({ location, ...(endpoint ? { endpoint } : {}), serverGroups })),
-      });
+      const described = await target.serverGroups.describeCluster({ account, location: region, cluster: parsed.cluster });
+      if (!described.ok) return fail(c, 503, `describing cluster '${parsed.cluster}' in account '${account}' (${region}) failed: ${described.message}`);
+      const group = described.cluster.serverGroups.find((candidate) => candidate.name === name);
+      if (group === undefined) return fail(c, 404, `server group '${name}' does not exist in account '${account}' (${region}); GET /applications/${application}/serverGroups lists the application's server groups`);
+      return c.json({ ...toClouddriverServerGroup(group, { cloudProvider: target.cloudProvider }), insightActions: [] });
     },
 
     rollbackCluster: async (c) => {
@@ -538,7 +658,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const id = c.req.param('id')!;
       const read = await queries.getExecution(id, callerOf(c));
       if (!read.ok) return fail(c, 403, read.message);
-      return read.value === undefined ? fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`) : c.json(toOrcaExecution(read.value));
+      return read.value === undefined ? fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`) : c.json(await orcaExecution(read.value));
     },
 
     getCanaryReport: async (c) => {
@@ -561,7 +681,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const application = c.req.param('application')!;
       const read = await queries.listExecutions(statuses.value === undefined ? { application } : { application, statuses: statuses.value }, limit.value, callerOf(c));
       if (!read.ok) return fail(c, 403, read.message);
-      return c.json((read.value ?? []).map(toOrcaExecution));
+      return c.json(await orcaExecutions(read.value ?? []));
     },
 
     cancelExecution: async (c) => {
@@ -585,7 +705,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       if (!result.ok) return commandFailure(c, result);
       const read = await queries.getExecution(id, callerOf(c));
       if (!read.ok) return fail(c, 403, read.message);
-      return read.value === undefined ? fail(c, 404, `execution '${id}' does not exist`) : c.json(toOrcaExecution(read.value));
+      return read.value === undefined ? fail(c, 404, `execution '${id}' does not exist`) : c.json(await orcaExecution(read.value));
     },
 
     restartStage: async (c) => {
@@ -657,6 +777,22 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
         return { eventId, matches: parsed.events.flatMap((event) => matchGitTrigger(pipelines, event)) };
       }),
   };
+
+  /** Orca's `GET /pipelines?pipelineConfigIds=` (Gate's `GET /executions`): nothing asked, nothing answered. */
+  async function searchExecutions(c: ApiContext): Promise<Response> {
+    const list = (name: string) => (c.req.query(name) ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+    const limit = parseLimit(c.req.query('limit'), 1);
+    if (!limit.ok) return fail(c, 400, limit.message);
+    const statuses = parseStatuses(c.req.query('statuses'));
+    if (!statuses.ok) return fail(c, 400, statuses.message);
+    const expand = parseFlag(c.req.query('expand'), 'expand', true);
+    if (!expand.ok) return fail(c, 400, expand.message);
+    const pipelineConfigIds = list('pipelineConfigIds');
+    const executionIds = list('executionIds');
+    if (pipelineConfigIds.length === 0 && executionIds.length === 0) return c.json([]);
+    const found = await queries.searchExecutions({ pipelineConfigIds, executionIds, limit: limit.value, ...(statuses.value !== undefined ? { statuses: statuses.value } : {}) }, callerOf(c));
+    return c.json(await orcaExecutions(found, expand.value));
+  }
 
   async function saveCanaryConfig(c: ApiContext, id: string, body: Record<string, unknown>, expectRevision: number | undefined): Promise<Response> {
     const checked = canaryConfigBody(body);

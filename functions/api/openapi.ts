@@ -4,7 +4,7 @@
  * is Spinnaker's (pipeline JSON, Orca's execution): those keep unknown fields.
  */
 import type { RouteDeclaration } from './routes.ts';
-import { ROUTES } from './routes.ts';
+import { ROUTES, toHonoPath } from './routes.ts';
 
 const object = (properties: Record<string, unknown>, required: string[] = [], extra = true) => ({
   type: 'object',
@@ -58,11 +58,32 @@ const SCHEMAS: Record<string, unknown> = {
       startTime: { type: ['integer', 'null'] },
       endTime: { type: ['integer', 'null'] },
       trigger: { type: 'object' },
-      stages: { type: 'array', items: object({ id: string, refId: string, type: string, name: string, status: string, context: { type: 'object' }, outputs: { type: 'object' } }) },
+      stages: {
+        type: 'array',
+        items: object(
+          { id: string, refId: string, type: string, name: string, status: string, context: { type: 'object' }, outputs: { type: 'object' }, tasks: { type: 'array', items: ref('Task') }, parentStageId: string, syntheticStageOwner: { enum: ['STAGE_BEFORE', 'STAGE_AFTER'] } },
+          ['id', 'refId', 'type', 'name', 'status', 'context', 'outputs', 'tasks'],
+        ),
+      },
     },
     ['id', 'application', 'status', 'stages'],
   ),
   ExecutionList: { type: 'array', items: ref('Execution') },
+  Task: object(
+    {
+      id: string,
+      name: string,
+      implementingClass: string,
+      status: string,
+      startTime: { type: ['integer', 'null'] },
+      endTime: { type: ['integer', 'null'] },
+      stageStart: { type: 'boolean' },
+      stageEnd: { type: 'boolean' },
+      loopStart: { type: 'boolean' },
+      loopEnd: { type: 'boolean' },
+    },
+    ['id', 'name', 'implementingClass', 'status', 'startTime', 'endTime', 'stageStart', 'stageEnd', 'loopStart', 'loopEnd'],
+  ),
   CanaryConfig: object(
     {
       id: string,
@@ -103,6 +124,12 @@ const SCHEMAS: Record<string, unknown> = {
   AccountList: { type: 'array', items: ref('Account') },
   Cluster: object(
     {
+      name: { ...string, description: "Clouddriver's Cluster: the cluster name." },
+      accountName: string,
+      type: { ...string, description: 'The cloud provider.' },
+      moniker: ref('Moniker'),
+      serverGroups: { type: 'array', items: ref('ServerGroup'), description: 'Every server group of every region described.' },
+      loadBalancers: { type: 'array', items: object({ name: string, account: string, type: string }, ['name']) },
       application: string,
       account: string,
       cluster: string,
@@ -111,8 +138,57 @@ const SCHEMAS: Record<string, unknown> = {
         items: object({ location: string, endpoint: string, serverGroups: { type: 'array', description: 'Oldest first: name, createdTime, capacity, disabled, trafficWeight, artifact, instances (id, health, address).' } }, ['location', 'serverGroups']),
       },
     },
-    ['application', 'account', 'cluster', 'regions'],
+    ['name', 'accountName', 'type', 'moniker', 'serverGroups', 'loadBalancers', 'application', 'account', 'cluster', 'regions'],
   ),
+  ClusterNames: { type: 'object', additionalProperties: strings, description: 'Account name → the names of its clusters (Gate\'s `GET /applications/{app}/clusters`).' },
+  Moniker: object({ app: string, cluster: string, stack: string, detail: string, sequence: { type: 'integer' } }, ['app', 'cluster']),
+  Capacity: object({ min: { type: 'integer' }, max: { type: 'integer' }, desired: { type: 'integer' }, pinned: { type: 'boolean' } }, ['min', 'max', 'desired']),
+  InstanceCounts: object(
+    { total: { type: 'integer' }, up: { type: 'integer' }, down: { type: 'integer' }, unknown: { type: 'integer' }, outOfService: { type: 'integer' }, starting: { type: 'integer' } },
+    ['total', 'up', 'down', 'unknown', 'outOfService', 'starting'],
+    false,
+  ),
+  Instance: object(
+    {
+      id: string,
+      name: string,
+      healthState: { enum: ['Up', 'Down', 'Unknown', 'Starting', 'OutOfService'] },
+      health: { type: 'array', items: object({ type: string, state: string }, ['type', 'state']) },
+      launchTime: { type: 'integer' },
+      availabilityZone: string,
+    },
+    ['id', 'name', 'healthState', 'health'],
+  ),
+  ServerGroup: object(
+    {
+      name: string,
+      type: string,
+      cloudProvider: string,
+      account: string,
+      region: string,
+      cluster: string,
+      application: { type: ['string', 'null'], description: 'Summaries and expanded entries only.' },
+      accountName: { ...string, description: 'Expanded entries only.' },
+      moniker: ref('Moniker'),
+      isDisabled: { type: 'boolean' },
+      createdTime: { type: 'integer' },
+      capacity: ref('Capacity'),
+      instances: { type: 'array', items: ref('Instance') },
+      instanceCounts: ref('InstanceCounts'),
+      loadBalancers: strings,
+      targetGroups: strings,
+      securityGroups: strings,
+      instanceType: string,
+      launchConfig: { type: 'object', description: 'The provider settings the target keeps (omitted from summaries).' },
+      image: { type: 'object', description: 'imageId, name, artifact: what it runs (omitted from summaries).' },
+      buildInfo: { type: 'object', description: 'package_name, version, images, artifact.' },
+      tags: { type: 'object' },
+      labels: { type: 'object' },
+    },
+    ['name', 'type', 'cloudProvider', 'account', 'region', 'cluster', 'moniker', 'isDisabled', 'createdTime', 'capacity', 'instances', 'instanceCounts', 'loadBalancers', 'buildInfo'],
+  ),
+  ServerGroupList: { type: 'array', items: ref('ServerGroup') },
+  DeletedPipelineConfig: object({ deleted: { type: 'boolean' }, application: string, name: string, id: { ...string, description: 'Present when something was deleted.' } }, ['deleted', 'application', 'name'], false),
   StagePatch: {
     oneOf: [
       object({ judgmentStatus: { enum: ['continue', 'stop'] }, judgmentInput: string }, ['judgmentStatus'], false),
@@ -205,4 +281,21 @@ export function buildOpenApiDocument(routes: readonly RouteDeclaration[] = ROUTE
       },
     },
   };
+}
+
+/** A route as the HTTP framework registered it: `GET` and a Hono path (`/pipelines/:id`). */
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly path: string;
+}
+
+/**
+ * How the routes an app registered and the operations a document describes differ: `undocumented`
+ * are served but not described, `unrouted` are described but not served. Both empty: they match.
+ */
+export function routeCoverage(registered: readonly RegisteredRoute[], document: Record<string, unknown>): { undocumented: string[]; unrouted: string[] } {
+  const paths = (document['paths'] ?? {}) as Record<string, Record<string, unknown>>;
+  const documented = new Set(Object.entries(paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${toHonoPath(path)}`)));
+  const served = new Set(registered.filter((route) => route.method !== 'ALL').map((route) => `${route.method.toUpperCase()} ${route.path}`));
+  return { undocumented: [...served].filter((route) => !documented.has(route)).sort(), unrouted: [...documented].filter((route) => !served.has(route)).sort() };
 }

@@ -95,6 +95,14 @@ export function parseLimit(raw: string | undefined, fallback: number, max = 1000
   return ok(value);
 }
 
+/** A boolean query parameter (`?expand=true`), as Spring reads one: true or false in any case. */
+export function parseFlag(raw: string | undefined, name: string, fallback: boolean): Parsed<boolean> {
+  if (raw === undefined || raw === '') return ok(fallback);
+  const lower = raw.toLowerCase();
+  if (lower === 'true' || lower === 'false') return ok(lower === 'true');
+  return bad(`query parameter '${name}' is '${raw}'; use true or false`);
+}
+
 /** `?statuses=RUNNING,NOT_STARTED`. */
 export function parseStatuses(raw: string | undefined): Parsed<readonly ExecutionStatus[] | undefined> {
   if (raw === undefined || raw.trim() === '') return ok(undefined);

@@ -22,7 +22,7 @@ export interface RouteParameter {
 
 export interface RouteDeclaration {
   readonly operationId: string;
-  readonly method: 'get' | 'post' | 'put' | 'patch';
+  readonly method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** OpenAPI style: `/pipelines/{id}`. */
   readonly path: string;
   readonly summary: string;
@@ -40,6 +40,18 @@ const APP = path('application', 'The application name (case-insensitive).');
 const EXECUTION_ID = path('id', 'The execution id.');
 const STAGE_ID = path('stageId', 'The stage id (`stages[].id` of the execution).');
 const LIMIT: RouteParameter = { name: 'limit', in: 'query', description: 'At most this many items (1 to 1000).', schema: { type: 'integer', minimum: 1, maximum: 1000 } };
+
+const ACCOUNT = path('account', 'The account (`local` on this machine).');
+const CLUSTER = path('cluster', 'The Frigga cluster name, `app[-stack[-detail]]`.');
+const SERVER_GROUP = path('serverGroup', 'The server group name, `app[-stack[-detail]]-vNNN`.');
+const UNAVAILABLE = { description: "An account's deploy target did not answer; the message names it. Retry.", schema: 'Error' } as const;
+const EXECUTION_SEARCH: readonly RouteParameter[] = [
+  { name: 'pipelineConfigIds', in: 'query', description: 'Comma-separated pipeline config ids.', schema: { type: 'string' } },
+  { name: 'executionIds', in: 'query', description: 'Comma-separated execution ids (instead of, or beside, pipelineConfigIds).', schema: { type: 'string' } },
+  { name: 'limit', in: 'query', description: 'Executions per pipeline config (1 to 1000, default 1).', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+  { name: 'statuses', in: 'query', description: 'Comma-separated statuses to keep, e.g. `RUNNING,SUCCEEDED`.', schema: { type: 'string' } },
+  { name: 'expand', in: 'query', description: "false: stages without context, outputs and tasks (Orca's unexpanded form). Default true.", schema: { type: 'boolean' } },
+];
 
 const ERRORS = {
   '400': { description: 'Bad input: the message names the field, the value and the fix.', schema: 'Error' },
@@ -170,6 +182,40 @@ export const ROUTES = [
     },
   },
   {
+    operationId: 'deletePipelineConfig',
+    method: 'delete',
+    path: '/pipelines/{application}/{pipelineNameOrId}',
+    summary: "Deletes a pipeline config (Gate's delete by name): gone from every listing and trigger; its executions are kept. Idempotent: 200 whether or not it was there.",
+    auth: 'caller',
+    tag: 'pipeline configs',
+    parameters: [APP, path('pipelineNameOrId', 'The pipeline name (case-insensitive), or its id.')],
+    responses: {
+      '200': { description: 'Deleted, or there was nothing to delete (`deleted: false`).', schema: 'DeletedPipelineConfig' },
+      '401': ERRORS['401'],
+      '403': { description: 'The caller lacks WRITE on the application.', schema: 'Error' },
+    },
+  },
+  {
+    operationId: 'searchExecutions',
+    method: 'get',
+    path: '/pipelines',
+    summary: "Orca's executions search: the newest executions of each pipeline config, or the executions named by id, newest first (those of applications the caller may not READ are left out).",
+    auth: 'caller',
+    tag: 'executions',
+    parameters: EXECUTION_SEARCH,
+    responses: { '200': { description: 'The executions.', schema: 'ExecutionList' }, '400': ERRORS['400'], '401': ERRORS['401'] },
+  },
+  {
+    operationId: 'searchExecutionsGate',
+    method: 'get',
+    path: '/executions',
+    summary: "Gate's path of the executions search (`GET /pipelines?pipelineConfigIds=`), the same answer.",
+    auth: 'caller',
+    tag: 'executions',
+    parameters: EXECUTION_SEARCH,
+    responses: { '200': { description: 'The executions.', schema: 'ExecutionList' }, '400': ERRORS['400'], '401': ERRORS['401'] },
+  },
+  {
     operationId: 'getExecution',
     method: 'get',
     path: '/pipelines/{id}',
@@ -278,19 +324,74 @@ export const ROUTES = [
     responses: { '200': { description: 'The account.', schema: 'Account' }, '401': ERRORS['401'], '404': { description: 'No such account: the message lists the known ones.', schema: 'Error' } },
   },
   {
+    operationId: 'listClusters',
+    method: 'get',
+    path: '/applications/{application}/clusters',
+    summary: "The application's cluster names by account, as Gate answers: the clusters its pipelines deploy to and its executions created, that hold server groups now.",
+    auth: 'caller',
+    tag: 'clusters',
+    parameters: [APP],
+    responses: { '200': { description: 'Account → cluster names.', schema: 'ClusterNames' }, '401': ERRORS['401'], '503': UNAVAILABLE },
+  },
+  {
     operationId: 'getCluster',
     method: 'get',
     path: '/applications/{application}/clusters/{account}/{cluster}',
-    summary: 'A cluster in each region: its server groups, their capacity, instances with health, and traffic.',
+    summary: "A cluster in Clouddriver's shape (name, accountName, type, moniker, serverGroups, loadBalancers), plus each region with its server groups, capacity, instances with health, and traffic.",
     auth: 'caller',
     tag: 'clusters',
     parameters: [
       APP,
-      path('account', 'The account (`local` on this machine).'),
-      path('cluster', 'The Frigga cluster name, `app[-stack[-detail]]`.'),
-      { name: 'regions', in: 'query', description: 'Comma-separated regions (default `local`).', schema: { type: 'string' } },
+      ACCOUNT,
+      CLUSTER,
+      { name: 'regions', in: 'query', description: "Comma-separated regions (default: the account's regions, and those its pipelines and executions used).", schema: { type: 'string' } },
     ],
-    responses: { '200': { description: 'The cluster per region.', schema: 'Cluster' }, '400': ERRORS['400'], '401': ERRORS['401'], '404': ERRORS['404'] },
+    responses: { '200': { description: 'The cluster.', schema: 'Cluster' }, '400': ERRORS['400'], '401': ERRORS['401'], '404': ERRORS['404'], '503': UNAVAILABLE },
+  },
+  {
+    operationId: 'listClusterServerGroups',
+    method: 'get',
+    path: '/applications/{application}/clusters/{account}/{cluster}/serverGroups',
+    summary: "The server groups of a cluster, in Clouddriver's shape (Gate's cluster serverGroups route).",
+    auth: 'caller',
+    tag: 'clusters',
+    parameters: [APP, ACCOUNT, CLUSTER],
+    responses: { '200': { description: 'The server groups, oldest first in each region.', schema: 'ServerGroupList' }, '400': ERRORS['400'], '401': ERRORS['401'], '404': ERRORS['404'], '503': UNAVAILABLE },
+  },
+  {
+    operationId: 'getClusterServerGroup',
+    method: 'get',
+    path: '/applications/{application}/clusters/{account}/{cluster}/serverGroups/{serverGroup}',
+    summary: 'The server groups of a cluster with this name, one per region (a list, as Gate answers).',
+    auth: 'caller',
+    tag: 'clusters',
+    parameters: [APP, ACCOUNT, CLUSTER, SERVER_GROUP],
+    responses: { '200': { description: 'The server groups of that name (empty when none).', schema: 'ServerGroupList' }, '400': ERRORS['400'], '401': ERRORS['401'], '404': ERRORS['404'], '503': UNAVAILABLE },
+  },
+  {
+    operationId: 'listServerGroups',
+    method: 'get',
+    path: '/applications/{application}/serverGroups',
+    summary: "The application's server groups in Clouddriver's shape: summaries (ServerGroupViewModel), or whole server groups with `expand=true`.",
+    auth: 'caller',
+    tag: 'clusters',
+    parameters: [
+      APP,
+      { name: 'expand', in: 'query', description: 'true: each whole server group with accountName, cluster, application, stack and freeFormDetail.', schema: { type: 'boolean' } },
+      { name: 'cloudProvider', in: 'query', description: 'Only server groups of this cloud provider (aws, ecs, gce, kubernetes, local...).', schema: { type: 'string' } },
+      { name: 'clusters', in: 'query', description: 'Only these clusters: comma-separated `account:cluster`.', schema: { type: 'string' } },
+    ],
+    responses: { '200': { description: 'The server groups.', schema: 'ServerGroupList' }, '400': ERRORS['400'], '401': ERRORS['401'], '503': UNAVAILABLE },
+  },
+  {
+    operationId: 'getServerGroup',
+    method: 'get',
+    path: '/applications/{application}/serverGroups/{account}/{region}/{serverGroup}',
+    summary: "One server group in Clouddriver's shape (Gate's server-group details).",
+    auth: 'caller',
+    tag: 'clusters',
+    parameters: [APP, ACCOUNT, path('region', 'The region (`local` on this machine).'), SERVER_GROUP],
+    responses: { '200': { description: 'The server group.', schema: 'ServerGroup' }, '400': ERRORS['400'], '401': ERRORS['401'], '404': { description: 'No such server group (or account).', schema: 'Error' }, '503': UNAVAILABLE },
   },
   {
     operationId: 'rollbackCluster',
@@ -395,5 +496,10 @@ export const ROUTES = [
     responses: { '200': { description: 'Processed.', schema: 'WebhookResult' }, '400': ERRORS['400'], '401': ERRORS['401'] },
   },
 ] as const satisfies readonly RouteDeclaration[];
+
+/** Hono path syntax for an OpenAPI path (`/pipelines/{id}` → `/pipelines/:id`). */
+export function toHonoPath(path: string): string {
+  return path.replace(/\{([^}]+)\}/g, ':$1');
+}
 
 export type OperationId = (typeof ROUTES)[number]['operationId'];

@@ -243,6 +243,33 @@ export function executionStoreContract(name: string, createStore: (clock: Manual
         expect(await store.getPipelineConfigByName(id('other-app'), 'Deploy To Prod')).toBeUndefined();
       });
 
+      it('deletes a pipeline from every read, frees its name, keeps its versions, and answers false the second time', async () => {
+        // given
+        const app = id('app');
+        const source = id('source');
+        const pipelineId = id('pipe');
+        await store.savePipelineConfig(pipeline(pipelineId, app, 'Release', { triggers: [{ type: 'webhook', source }] }));
+        await store.savePipelineConfig(pipeline(pipelineId, app, 'Release', { triggers: [{ type: 'webhook', source }] }));
+        const kept = id('pipe');
+        await store.savePipelineConfig(pipeline(kept, app, 'Kept'));
+
+        // when
+        const first = await store.deletePipelineConfig(pipelineId);
+        const second = await store.deletePipelineConfig(pipelineId);
+
+        // then
+        expect([first, second]).toEqual([true, false]);
+        expect(await store.getPipelineConfig(pipelineId)).toBeUndefined();
+        expect(await store.getPipelineConfigByName(app, 'Release')).toBeUndefined();
+        expect((await store.listPipelineConfigs(app)).map((version) => version.id)).toEqual([kept]);
+        expect(await store.listPipelineConfigsByTrigger(`webhook:${source}`)).toEqual([]);
+        expect((await store.listPipelineConfigVersions(pipelineId)).items.map((version) => version.version)).toEqual([2, 1]);
+        // The name is free for another pipeline at once; the same id saved again continues its numbering.
+        const other = await store.savePipelineConfig(pipeline(id('pipe'), app, 'release'));
+        expect(other).toMatchObject({ ok: true, saved: { version: 1 } });
+        expect(await store.deletePipelineConfig(id('never-saved'))).toBe(false);
+      });
+
       it('refuses a second pipeline with the same name in one application', async () => {
         const app = id('app');
         const first = id('pipe');

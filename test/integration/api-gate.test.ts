@@ -1,0 +1,284 @@
+/**
+ * The Gate routes scripts use, on a real local runtime (dynalite in memory, the execution
+ * service, the local engine and the stage runner) with an AWS-like account served by the memory
+ * deploy target: a pipeline deploys twice (red/black), then the server groups and clusters read
+ * back in Clouddriver's shape (compared field by field, with JSON types, to
+ * test/fixtures/clouddriver/server-groups.json), the executions search by pipeline config id with
+ * Orca's tasks inside each stage, and Gate's pipeline delete, with READ and WRITE enforced.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBearerAuthenticator } from '../../adapters/crypto/bearer-authenticator.ts';
+import { createMemoryClock, createMemoryTarget } from '../../adapters/targets/memory/memory-target.ts';
+import type { Account } from '../../core/ports/accounts.ts';
+import { createApiApp } from '../../functions/api/app.ts';
+import { createAuditFile } from '../../local/audit-file.ts';
+import { createLocalRuntime, type LocalRuntime } from '../../local/wiring.ts';
+
+const TOKENS = { admin: 'admin-token-0123456789abcdef', olive: 'olive-token-0123456789abcdef', dave: 'dave-token-0123456789abcdef' };
+const FIXTURE = JSON.parse(readFileSync(new URL('../fixtures/clouddriver/server-groups.json', import.meta.url), 'utf8')) as Record<string, Record<string, unknown>>;
+const ACCOUNTS: Account[] = [{ name: 'prod', cloudProvider: 'aws', accountType: 'prod', environment: 'prod', regions: ['us-east-1', 'us-west-2'] }];
+
+const dir = mkdtempSync(join(tmpdir(), 'gennaker-gate-'));
+let runtime: LocalRuntime;
+let app: ReturnType<typeof createApiApp>;
+let pipelineId: string;
+const executionIds: string[] = [];
+
+async function call(who: keyof typeof TOKENS, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const response = await app.request(path, {
+    method,
+    headers: { authorization: `Bearer ${TOKENS[who]}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text === '' ? undefined : JSON.parse(text) };
+}
+
+async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * Where `actual` differs from `expected` in shape: a field of `expected` missing from `actual`, or
+ * with another JSON type (null in `expected` stands for text or null); array items are compared
+ * with the expected array's first item. Fields only `actual` has are fine, as Clouddriver's own
+ * providers add theirs.
+ */
+function shapeProblems(expected: unknown, actual: unknown, at = ''): string[] {
+  const kind = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+  if (expected === null) return actual === null || typeof actual === 'string' ? [] : [`${at}: ${kind(actual)}, not text or null`];
+  if (kind(expected) !== kind(actual)) return [`${at || '/'}: ${kind(actual)}, not ${kind(expected)}`];
+  if (Array.isArray(expected)) {
+    if (expected.length === 0) return [];
+    return (actual as unknown[]).flatMap((item, index) => shapeProblems(expected[0], item, `${at}/${index}`));
+  }
+  if (kind(expected) !== 'object') return [];
+  return Object.entries(expected as Record<string, unknown>).flatMap(([key, value]) =>
+    key in (actual as Record<string, unknown>) ? shapeProblems(value, (actual as Record<string, unknown>)[key], `${at}/${key}`) : [`${at}/${key}: missing`],
+  );
+}
+
+const deployPipeline = {
+  application: 'shop',
+  name: 'Deploy web',
+  stages: [
+    {
+      refId: '1',
+      requisiteStageRefIds: [],
+      type: 'deploy',
+      name: 'Deploy',
+      clusters: [
+        {
+          account: 'prod',
+          cloudProvider: 'aws',
+          application: 'shop',
+          stack: 'web',
+          strategy: 'redblack',
+          availabilityZones: { 'us-east-1': ['us-east-1a', 'us-east-1b'] },
+          capacity: { min: 1, max: 3, desired: 2 },
+          instanceType: 'm5.large',
+          imageId: 'ami-0abcdef1234567890',
+          targetGroups: ['shop-web-tg'],
+          securityGroups: ['sg-0123456789abcdef0'],
+          artifact: { type: 'aws/image', reference: 'ami-0abcdef1234567890', name: 'shop', version: '1.4.2' },
+        },
+      ],
+    },
+  ],
+};
+
+beforeAll(async () => {
+  // Instances are Up at once and a disable drains at once: the memory clock never has to move.
+  const target = createMemoryTarget({ clock: createMemoryClock(), cloudProvider: 'aws', artifactTypes: ['aws/image'], bootMs: 0, drains: false });
+  runtime = await createLocalRuntime({ retryDelayMs: 1, accounts: ACCOUNTS, cloudTargets: ({ account }) => (account === 'prod' ? target : undefined), audit: createAuditFile(dir) });
+  const sha = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+  const users = [
+    { caller: { user: 'olive', roles: ['ops'] }, tokenSha256: sha(TOKENS.olive) },
+    { caller: { user: 'dave', roles: ['dev'] }, tokenSha256: sha(TOKENS.dave) },
+  ];
+  app = createApiApp({
+    service: runtime.service,
+    store: runtime.store,
+    clock: { now: () => Date.now() },
+    auth: createBearerAuthenticator({ token: TOKENS.admin, users: async () => users }),
+    accounts: runtime.accounts,
+    ...(runtime.targets ? { targets: runtime.targets } : {}),
+    audit: createAuditFile(dir),
+  });
+
+  // given: shop, readable and writable by ops only, deployed twice
+  expect((await call('admin', 'POST', '/applications', { name: 'shop', permissions: { READ: ['ops'], WRITE: ['ops'], EXECUTE: ['ops'] } })).status).toBe(201);
+  const saved = await call('olive', 'POST', '/pipelines', deployPipeline);
+  expect(saved.json.error ?? saved.status).toBe(200);
+  pipelineId = saved.json.id;
+  for (let run = 0; run < 2; run++) {
+    const started = await call('olive', 'POST', '/pipelines/shop/Deploy web', {});
+    expect(started.status).toBe(202);
+    const id = String(started.json.ref).replace('/pipelines/', '');
+    const done = await until('the deploy', () => runtime.store.getExecution(id), (execution) => execution?.status === 'SUCCEEDED' || execution?.status === 'TERMINAL');
+    expect(done?.status).toBe('SUCCEEDED');
+    executionIds.push(id);
+  }
+});
+
+afterAll(async () => {
+  await runtime?.idle();
+  await runtime?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("Gate's cluster and server-group routes", () => {
+  it("lists the application's clusters by account, as Gate does", async () => {
+    const answer = await call('olive', 'GET', '/applications/shop/clusters');
+
+    expect(answer).toEqual({ status: 200, json: { prod: ['shop-web'] } });
+    expect(shapeProblems(FIXTURE['clusterNames'], answer.json)).toEqual([]);
+  });
+
+  it("lists the server groups as Clouddriver's summaries: the new one enabled, the old one disabled by the red/black", async () => {
+    const answer = await call('olive', 'GET', '/applications/shop/serverGroups');
+
+    expect(answer.status).toBe(200);
+    const groups = answer.json as Array<Record<string, any>>;
+    expect(groups.map((group) => [group.name, group.isDisabled, group.region, group.account, group.cluster])).toEqual([
+      ['shop-web-v000', true, 'us-east-1', 'prod', 'shop-web'],
+      ['shop-web-v001', false, 'us-east-1', 'prod', 'shop-web'],
+    ]);
+    for (const group of groups) expect(shapeProblems(FIXTURE['summary'], group), group.name).toEqual([]);
+    const newest = groups[1]!;
+    expect(newest.instanceCounts).toEqual({ total: 2, up: 2, down: 0, unknown: 0, outOfService: 0, starting: 0 });
+    expect(newest.capacity).toEqual({ min: 1, max: 3, desired: 2, pinned: false });
+    expect(newest.moniker).toEqual({ app: 'shop', cluster: 'shop-web', stack: 'web', sequence: 1 });
+    expect(newest.buildInfo).toMatchObject({ package_name: 'shop', version: '1.4.2', artifact: { type: 'aws/image', reference: 'ami-0abcdef1234567890' } });
+    expect([newest.instanceType, newest.targetGroups, newest.securityGroups, newest.type, newest.application]).toEqual(['m5.large', ['shop-web-tg'], ['sg-0123456789abcdef0'], 'aws', 'shop']);
+  });
+
+  it('expands each server group with its launch settings, image and placement, and filters by cluster and cloud provider', async () => {
+    const expanded = await call('olive', 'GET', '/applications/shop/serverGroups?expand=true');
+    const one = await call('olive', 'GET', '/applications/shop/serverGroups?clusters=prod:shop-web&expand=TRUE');
+    const none = await call('olive', 'GET', '/applications/shop/serverGroups?cloudProvider=gce');
+    const bad = await call('olive', 'GET', '/applications/shop/serverGroups?clusters=shop-web');
+    const badFlag = await call('olive', 'GET', '/applications/shop/serverGroups?expand=yes');
+
+    expect(expanded.status).toBe(200);
+    for (const group of expanded.json) expect(shapeProblems(FIXTURE['expanded'], group), group.name).toEqual([]);
+    expect(expanded.json[1]).toMatchObject({ accountName: 'prod', stack: 'web', freeFormDetail: null, zones: ['us-east-1a', 'us-east-1b'], image: { imageId: 'ami-0abcdef1234567890', name: 'shop' } });
+    expect(expanded.json[1].launchConfig).toMatchObject({ instanceType: 'm5.large', imageId: 'ami-0abcdef1234567890' });
+    expect(one.json.map((group: { name: string }) => group.name)).toEqual(['shop-web-v000', 'shop-web-v001']);
+    expect(none).toEqual({ status: 200, json: [] });
+    expect(bad).toEqual({ status: 400, json: { error: "clusters has 'shop-web'; name each cluster as account:cluster, e.g. 'local:shop-prod'" } });
+    expect(badFlag).toEqual({ status: 400, json: { error: "query parameter 'expand' is 'yes'; use true or false" } });
+  });
+
+  it("answers a cluster in Clouddriver's shape, beside Gennaker's regions, and its server groups", async () => {
+    const cluster = await call('olive', 'GET', '/applications/shop/clusters/prod/shop-web');
+    const groups = await call('olive', 'GET', '/applications/shop/clusters/prod/shop-web/serverGroups');
+    const named = await call('olive', 'GET', '/applications/shop/clusters/prod/shop-web/serverGroups/shop-web-v001');
+
+    expect(cluster.status).toBe(200);
+    expect(shapeProblems(FIXTURE['cluster'], cluster.json)).toEqual([]);
+    expect(cluster.json).toMatchObject({ name: 'shop-web', accountName: 'prod', type: 'aws', moniker: { app: 'shop', cluster: 'shop-web', stack: 'web' }, application: 'shop', account: 'prod', cluster: 'shop-web' });
+    expect(cluster.json.serverGroups.map((group: { name: string; isDisabled: boolean }) => [group.name, group.isDisabled])).toEqual([
+      ['shop-web-v000', true],
+      ['shop-web-v001', false],
+    ]);
+    // Every region of the account is described; the empty one is there, with no server group.
+    expect(cluster.json.regions.map((region: { location: string; serverGroups: unknown[] }) => [region.location, region.serverGroups.length])).toEqual([
+      ['us-east-1', 2],
+      ['us-west-2', 0],
+    ]);
+    expect(groups.json).toEqual(cluster.json.serverGroups);
+    expect(named.json).toEqual([cluster.json.serverGroups[1]]);
+  });
+
+  it('answers one server group by account, region and name, and 404 for one that does not exist', async () => {
+    const group = await call('olive', 'GET', '/applications/shop/serverGroups/prod/us-east-1/shop-web-v001');
+    const missing = await call('olive', 'GET', '/applications/shop/serverGroups/prod/us-east-1/shop-web-v007');
+    const foreign = await call('olive', 'GET', '/applications/shop/serverGroups/prod/us-east-1/other-web-v001');
+
+    expect(group.status).toBe(200);
+    expect(shapeProblems(FIXTURE['expanded'], { ...group.json, accountName: 'prod', application: 'shop', stack: 'web', freeFormDetail: null })).toEqual([]);
+    expect(group.json).toMatchObject({ name: 'shop-web-v001', isDisabled: false, region: 'us-east-1', insightActions: [] });
+    expect(missing).toEqual({ status: 404, json: { error: "server group 'shop-web-v007' does not exist in account 'prod' (us-east-1); GET /applications/shop/serverGroups lists the application's server groups" } });
+    expect(foreign).toEqual({ status: 400, json: { error: "server group 'other-web-v001' is not a server group of application 'shop'; use shop[-stack[-detail]]-vNNN" } });
+  });
+
+  it('needs READ on the application for every one of them', async () => {
+    const refusal = "user 'dave' lacks READ on application 'shop': READ is held by the roles ops; 'dave' has the roles dev";
+    for (const path of [
+      '/applications/shop/clusters',
+      '/applications/shop/serverGroups',
+      '/applications/shop/serverGroups?expand=true',
+      '/applications/shop/clusters/prod/shop-web',
+      '/applications/shop/clusters/prod/shop-web/serverGroups',
+      '/applications/shop/serverGroups/prod/us-east-1/shop-web-v001',
+    ]) {
+      expect({ path, ...(await call('dave', 'GET', path)) }).toEqual({ path, status: 403, json: { error: refusal } });
+    }
+  });
+});
+
+describe("Orca's executions search and task shape", () => {
+  it('finds the newest executions of a pipeline config, one by default, newest first, leaving out what the caller may not READ', async () => {
+    const latest = await call('olive', 'GET', `/pipelines?pipelineConfigIds=${pipelineId}`);
+    const both = await call('olive', 'GET', `/executions?pipelineConfigIds=${pipelineId},no-such-pipeline&limit=5`);
+    const byId = await call('olive', 'GET', `/executions?executionIds=${executionIds[0]}`);
+    const nothing = await call('olive', 'GET', '/pipelines');
+    const hidden = await call('dave', 'GET', `/pipelines?pipelineConfigIds=${pipelineId}`);
+    const small = await call('olive', 'GET', `/pipelines?pipelineConfigIds=${pipelineId}&expand=false`);
+
+    expect(latest.json.map((execution: { id: string }) => execution.id)).toEqual([executionIds[1]]);
+    expect(both.json.map((execution: { id: string }) => execution.id)).toEqual([executionIds[1], executionIds[0]]);
+    expect(byId.json.map((execution: { id: string }) => execution.id)).toEqual([executionIds[0]]);
+    expect(nothing).toEqual({ status: 200, json: [] });
+    expect(hidden).toEqual({ status: 200, json: [] });
+    expect(small.json[0].stages[0]).toMatchObject({ context: {}, outputs: {}, tasks: [] });
+  });
+
+  it("shows each stage's tasks as Orca does: every step of the stage, in order, with its status", async () => {
+    const execution = (await call('olive', 'GET', `/pipelines/${executionIds[1]}`)).json;
+    const deploy = execution.stages.find((stage: { refId: string }) => stage.refId === '1');
+
+    expect(deploy.tasks.length).toBeGreaterThan(1);
+    expect(deploy.tasks.map((task: { id: string }) => task.id)).toEqual(deploy.tasks.map((_: unknown, index: number) => String(index + 1)));
+    expect(deploy.tasks.every((task: { status: string }) => task.status === 'SUCCEEDED')).toBe(true);
+    expect(deploy.tasks[0]).toMatchObject({ stageStart: true, stageEnd: false, loopStart: false, loopEnd: false, startTime: deploy.startTime, implementingClass: `gennaker:deploy/${deploy.tasks[0].name}` });
+    expect(deploy.tasks.at(-1)).toMatchObject({ stageEnd: true, endTime: deploy.endTime });
+    // The synthetic stages of the deploy (createServerGroup, disableCluster...) have tasks of their own.
+    const synthetic = execution.stages.filter((stage: { parentStageId?: string }) => stage.parentStageId === deploy.id);
+    expect(synthetic.length).toBeGreaterThan(0);
+    for (const stage of synthetic) expect(stage.tasks[0]).toMatchObject({ id: '1', name: stage.type, status: stage.status });
+  });
+});
+
+describe("Gate's pipeline delete", () => {
+  it('refuses a caller without WRITE, deletes for one with it, answers 200 again when there is nothing left, keeps the executions, and audits each call', async () => {
+    const refused = await call('dave', 'DELETE', '/pipelines/shop/Deploy web');
+    const first = await call('olive', 'DELETE', '/pipelines/shop/deploy%20WEB');
+    const second = await call('olive', 'DELETE', '/pipelines/shop/Deploy web');
+
+    expect(refused).toEqual({ status: 403, json: { error: "user 'dave' lacks WRITE on application 'shop': WRITE is held by the roles ops; 'dave' has the roles dev" } });
+    expect(first).toEqual({ status: 200, json: { deleted: true, application: 'shop', name: 'Deploy web', id: pipelineId } });
+    expect(second).toEqual({ status: 200, json: { deleted: false, application: 'shop', name: 'Deploy web' } });
+    expect((await call('olive', 'GET', '/applications/shop/pipelineConfigs')).json).toEqual([]);
+    expect((await call('olive', 'GET', '/applications/shop/pipelineConfigs/Deploy web')).status).toBe(404);
+    expect((await call('olive', 'POST', '/pipelines/shop/Deploy web', {})).status).toBe(404);
+    expect((await call('olive', 'GET', `/pipelines/${executionIds[0]}`)).json.status).toBe('SUCCEEDED');
+    const audit = (await call('admin', 'GET', '/audit?application=shop')).json as Array<{ action: string; user: string; result: string; detail?: string }>;
+    expect(audit.filter((entry) => entry.action === 'deletePipeline').map(({ user, result, detail }) => ({ user, result, detail }))).toEqual([
+      { user: 'olive', result: 'ok', detail: 'nothing to delete' },
+      { user: 'olive', result: 'ok', detail: `pipeline ${pipelineId} (version 1)` },
+      { user: 'dave', result: 'forbidden', detail: "user 'dave' lacks WRITE on application 'shop': WRITE is held by the roles ops; 'dave' has the roles dev" },
+    ]);
+  });
+});

@@ -6,8 +6,10 @@
  * test/fixtures/clouddriver/server-groups.json), the executions search by pipeline config id with
  * Orca's tasks inside each stage, and Gate's pipeline delete, with READ and WRITE enforced.
  */
+import { serve } from '@hono/node-server';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +17,11 @@ import { createBearerAuthenticator } from '../../adapters/crypto/bearer-authenti
 import { createMemoryClock, createMemoryTarget } from '../../adapters/targets/memory/memory-target.ts';
 import type { Account } from '../../core/ports/accounts.ts';
 import { createApiApp } from '../../functions/api/app.ts';
+import { main } from '../../cli/main.ts';
+import { createRecordingIoHost } from '../../core/io-host.ts';
 import { createAuditFile } from '../../local/audit-file.ts';
 import { createLocalRuntime, type LocalRuntime } from '../../local/wiring.ts';
+import { until } from '../support/until.ts';
 
 const TOKENS = { admin: 'admin-token-0123456789abcdef', olive: 'olive-token-0123456789abcdef', dave: 'dave-token-0123456789abcdef' };
 const FIXTURE = JSON.parse(readFileSync(new URL('../fixtures/clouddriver/server-groups.json', import.meta.url), 'utf8')) as Record<string, Record<string, unknown>>;
@@ -36,16 +41,6 @@ async function call(who: keyof typeof TOKENS, method: string, path: string, body
   });
   const text = await response.text();
   return { status: response.status, json: text === '' ? undefined : JSON.parse(text) };
-}
-
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /**
@@ -236,6 +231,8 @@ describe("Orca's executions search and task shape", () => {
     const nothing = await call('olive', 'GET', '/pipelines');
     const hidden = await call('dave', 'GET', `/pipelines?pipelineConfigIds=${pipelineId}`);
     const small = await call('olive', 'GET', `/pipelines?pipelineConfigIds=${pipelineId}&expand=false`);
+    const failed = await call('olive', 'GET', `/pipelines?pipelineConfigIds=${pipelineId}&statuses=TERMINAL,CANCELED`);
+    const badLimit = await call('olive', 'GET', `/executions?pipelineConfigIds=${pipelineId}&limit=0`);
 
     expect(latest.json.map((execution: { id: string }) => execution.id)).toEqual([executionIds[1]]);
     expect(both.json.map((execution: { id: string }) => execution.id)).toEqual([executionIds[1], executionIds[0]]);
@@ -243,6 +240,8 @@ describe("Orca's executions search and task shape", () => {
     expect(nothing).toEqual({ status: 200, json: [] });
     expect(hidden).toEqual({ status: 200, json: [] });
     expect(small.json[0].stages[0]).toMatchObject({ context: {}, outputs: {}, tasks: [] });
+    expect(failed).toEqual({ status: 200, json: [] });
+    expect(badLimit).toEqual({ status: 400, json: { error: "query parameter 'limit' is '0'; use a whole number from 1 to 1000" } });
   });
 
   it("shows each stage's tasks as Orca does: every step of the stage, in order, with its status", async () => {
@@ -280,5 +279,44 @@ describe("Gate's pipeline delete", () => {
       { user: 'olive', result: 'ok', detail: `pipeline ${pipelineId} (version 1)` },
       { user: 'dave', result: 'forbidden', detail: "user 'dave' lacks WRITE on application 'shop': WRITE is held by the roles ops; 'dave' has the roles dev" },
     ]);
+  });
+});
+
+describe('gennaker pipeline delete', () => {
+  /** Runs the CLI against the API over real HTTP, as the user whose token is in the data directory. */
+  async function gennaker(who: keyof typeof TOKENS, ...args: string[]): Promise<{ code: number; text: string }> {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    const data = join(dir, `cli-${who}`);
+    mkdirSync(data, { recursive: true });
+    writeFileSync(join(data, 'token'), TOKENS[who]);
+    try {
+      const io = createRecordingIoHost();
+      const code = await main([...args, '--endpoint', `http://127.0.0.1:${(server.address() as AddressInfo).port}`, '--data', data], { io });
+      return { code, text: io.messages.map((message) => ('text' in message ? message.text : 'message' in message ? message.message : JSON.stringify(message))).join('\n') };
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
+  it('deletes a saved pipeline, says so when there is nothing to delete, and exits 1 with the reason when refused', async () => {
+    // given
+    const saved = await call('olive', 'POST', '/pipelines', { application: 'shop', name: 'Smoke', stages: [{ refId: '1', type: 'wait', name: 'Wait', waitTime: 1 }] });
+    expect(saved.status).toBe(200);
+
+    // when
+    const refused = await gennaker('dave', 'pipeline', 'delete', 'shop', 'Smoke');
+    const deleted = await gennaker('olive', 'pipeline', 'delete', 'shop', 'Smoke');
+    const again = await gennaker('olive', 'pipeline', 'delete', 'shop', 'Smoke', '--json');
+    const usage = await gennaker('olive', 'pipeline', 'delete', 'shop');
+
+    // then
+    expect(refused).toEqual({ code: 1, text: "user 'dave' lacks WRITE on application 'shop': WRITE is held by the roles ops; 'dave' has the roles dev" });
+    expect(deleted).toEqual({ code: 0, text: `deleted shop/Smoke (id ${saved.json.id})` });
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.text)).toEqual({ deleted: false, application: 'shop', name: 'Smoke' });
+    expect(usage.code).toBe(2);
+    expect(usage.text).toContain('usage: gennaker pipeline delete APP NAME');
+    expect((await call('olive', 'GET', '/applications/shop/pipelineConfigs/Smoke')).status).toBe(404);
   });
 });

@@ -3,7 +3,7 @@
  * that names a deploy account is looked up in the registry, and an unknown one is an issue at its
  * JSON pointer naming the value, the known accounts and the closest one ("did you mean"). The
  * fields, as Spinnaker names them: `clusters[].account` of a deploy; `credentials` of the
- * server-group, cluster and findImage stages (and of cloneServerGroup, with its `source.account`) and of a clusterSize precondition; `account` (or
+ * server-group, cluster and findImage stages (and of cloneServerGroup, with its `source.account`) and of a clusterSize precondition (or of its stage, when it names none); `account` (or
  * `credentials`) of a runJob, of Spinnaker's Lambda stages and of its Kubernetes manifest stages. A value holding an expression is left alone: it is known only when
  * the stage runs. Pure: the pipeline JSON as given in, issues out.
  */
@@ -68,12 +68,16 @@ export function accountReferences(config: unknown): Array<{ readonly pointer: st
         named(stage, 'credentials', at);
         break;
       case 'checkPreconditions': {
+        // A clusterSize precondition without credentials counts in the stage's.
         const preconditions = Array.isArray(stage['preconditions']) ? stage['preconditions'] : [];
+        let inherits = false;
         for (const [position, precondition] of preconditions.entries()) {
-          if (isObject(precondition) && precondition['type'] === 'clusterSize' && isObject(precondition['context'])) {
-            named(precondition['context'], 'credentials', pointerJoin(at, 'preconditions', position, 'context'));
-          }
+          if (!isObject(precondition) || precondition['type'] !== 'clusterSize') continue;
+          const context = isObject(precondition['context']) ? precondition['context'] : {};
+          if ('credentials' in context) named(context, 'credentials', pointerJoin(at, 'preconditions', position, 'context'));
+          else inherits = true;
         }
+        if (inherits) named(stage, 'credentials', at);
         break;
       }
       default:

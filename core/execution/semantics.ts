@@ -24,6 +24,21 @@ export function failureStatus(policy: FailurePolicy): 'TERMINAL' | 'STOPPED' | '
   }
 }
 
+/**
+ * The status of a stage from its synthetic stages' statuses, once they have all finished (Orca's
+ * CompleteStageHandler.determineStatus): a TERMINAL one fails the stage under its own failure
+ * policy (`ownFailurePolicy`); else the first of STOPPED, CANCELED, FAILED_CONTINUE found, in
+ * that order; else SUCCEEDED when every one SUCCEEDED or was SKIPPED. A stage with none is
+ * SKIPPED (Orca: "had no tasks or synthetic stages"). One still running leaves it RUNNING.
+ */
+export function statusFromSynthetic(children: readonly ExecutionStatus[], ownFailurePolicy: FailurePolicy): ExecutionStatus {
+  if (children.length === 0) return 'SKIPPED';
+  if (children.includes('TERMINAL')) return failureStatus(ownFailurePolicy);
+  for (const status of ['STOPPED', 'CANCELED', 'FAILED_CONTINUE'] as const) if (children.includes(status)) return status;
+  if (children.every((status) => status === 'SUCCEEDED' || status === 'SKIPPED')) return 'SUCCEEDED';
+  return 'RUNNING';
+}
+
 /** A parent of a stage as the join rule sees it. */
 export interface UpstreamState {
   readonly status: ExecutionStatus;
@@ -64,6 +79,13 @@ export interface StageState {
   readonly requisiteStageRefIds: readonly string[];
   readonly status: ExecutionStatus;
   readonly failurePolicy: FailurePolicy;
+  /**
+   * When STOPPED, the stage (or a STOPPED synthetic stage of it) has
+   * `completeOtherBranchesThenFail: true` in its context, whatever its policy: Orca's
+   * shouldOverrideSuccess reads that flag on every STOPPED stage. A precondition with
+   * `failPipeline: false` stops a stage whose own policy halts the pipeline. @default false
+   */
+  readonly completeOtherBranchesThenFail?: boolean;
 }
 
 /**
@@ -121,7 +143,8 @@ export interface ExecutionStatusOptions {
  * The final status of an execution from its stages, as Orca's CompleteExecutionHandler decides
  * it: all SUCCEEDED/SKIPPED/FAILED_CONTINUE → SUCCEEDED; else any TERMINAL → TERMINAL; else
  * any CANCELED → CANCELED; else any STOPPED with no other branch still able to run → SUCCEEDED,
- * or TERMINAL when a stopped stage's policy is halt-branch-fail-pipeline. Otherwise the
+ * or TERMINAL when a stopped stage's policy is halt-branch-fail-pipeline or it has
+ * completeOtherBranchesThenFail. Otherwise the
  * execution is not finished: RUNNING (or TERMINAL with `final`).
  *
  * Stages that never started because a parent halted stay NOT_STARTED and do not count as
@@ -135,7 +158,7 @@ export function executionStatus(stages: readonly StageState[], options: Executio
   if (stages.some((stage) => stage.status === 'CANCELED')) return 'CANCELED';
   const stopped = stages.filter((stage) => stage.status === 'STOPPED');
   if (stopped.length > 0 && !otherBranchesIncomplete(stages)) {
-    return stopped.some((stage) => stage.failurePolicy === 'halt-branch-fail-pipeline') ? 'TERMINAL' : 'SUCCEEDED';
+    return stopped.some((stage) => stage.failurePolicy === 'halt-branch-fail-pipeline' || stage.completeOtherBranchesThenFail === true) ? 'TERMINAL' : 'SUCCEEDED';
   }
   return options.final ? 'TERMINAL' : 'RUNNING';
 }

@@ -50,7 +50,7 @@ import type { CanaryStageDeps } from '../stages/kayenta-canary.ts';
 import type { CanaryConfigStore } from '../ports/canary-config-store.ts';
 import type { MetricSourceLookup } from '../ports/metric-source.ts';
 import { runServerGroupTask } from '../stages/server-group.ts';
-import { booleanFrom, failed, numberFrom, objectAt, type TaskDeps, type TaskInput, type TaskResult } from '../stages/task-result.ts';
+import { booleanFrom, failed, numberFrom, objectAt, type FailedStatus, type TaskDeps, type TaskInput, type TaskResult } from '../stages/task-result.ts';
 import { runWait, runWaitUntil } from '../stages/wait.ts';
 import { runCreateWebhook, runMonitorWebhook, runWaitBeforeMonitor } from '../stages/webhook.ts';
 import type { EvaluationContext } from '../expressions/index.ts';
@@ -74,6 +74,7 @@ import {
 } from './runner-contract.ts';
 import { DEPLOY_TARGET_STAGE_TYPES, LAMBDA_STAGE_TYPES, RUNNABLE_STAGE_TYPES, runnableTypeOf } from './runnable-stage-types.ts';
 import { canStart, executionStatus, failureStatus, upstreamIndex } from './semantics.ts';
+import { syntheticStagesOf } from './synthetic-stages.ts';
 
 /**
  * The tasks of Spinnaker's Kubernetes and Lambda stages load the first time such a stage runs: a
@@ -398,7 +399,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     record: StageRecord,
     message: string,
     secrets: CallSecrets,
-    extra: { status?: 'STOPPED' | 'CANCELED'; context?: JsonObject; exceptionType?: string; runtime?: JsonObject; pending?: StageUpdate['set']; atRevision?: boolean } = {},
+    extra: { status?: FailedStatus; context?: JsonObject; exceptionType?: string; runtime?: JsonObject; pending?: StageUpdate['set']; atRevision?: boolean } = {},
   ): Promise<StageAnswer> => {
     const status = extra.status ?? failureStatus(stage.failurePolicy);
     const exception = { exceptionType: extra.exceptionType ?? 'StageFailed', shouldRetry: false, timestamp: clock.now(), details: { error: message, errors: [message] } };
@@ -585,10 +586,11 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'succeeded': {
         if (!last) runtime.tasksDone = [...done, step.name];
         const outputs = result.outputs ? { ...record.outputs, ...result.outputs } : undefined;
-        const set: StageUpdate['set'] = last ? { status: 'SUCCEEDED', endTime: clock.now() } : {};
+        const finished = result.skipped === true ? 'SKIPPED' : 'SUCCEEDED';
+        const set: StageUpdate['set'] = last ? { status: finished, endTime: clock.now() } : {};
         const written = await writeStage(execution.id, base, { ...pending, ...set, runtime, ...(context ? { context } : {}), ...(outputs ? { outputs } : {}) }, secrets, saved !== undefined || result.exclusive === true);
         if (!written.ok) return written.answer;
-        return last ? { status: 'SUCCEEDED' } : { status: 'NEXT' };
+        return last ? { status: finished } : { status: 'NEXT' };
       }
       case 'failed':
         return failStage(execution, stage, base, result.message, secrets, {
@@ -731,7 +733,13 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     const policies = new Map(pipeline.stages.map((stage) => [stage.refId, stage.failurePolicy] as const));
     const topLevel = execution.stages.filter((stage) => stage.parentStageId === undefined);
     const status = executionStatus(
-      topLevel.map((stage) => ({ refId: stage.refId, requisiteStageRefIds: stage.requisiteStageRefIds, status: stage.status, failurePolicy: policies.get(stage.refId) ?? 'halt-pipeline' })),
+      topLevel.map((stage) => ({
+        refId: stage.refId,
+        requisiteStageRefIds: stage.requisiteStageRefIds,
+        status: stage.status,
+        failurePolicy: policies.get(stage.refId) ?? 'halt-pipeline',
+        ...(stage.status === 'STOPPED' ? { completeOtherBranchesThenFail: stoppedFailsPipeline(stage) } : {}),
+      })),
       { final: true },
     );
     const now = clock.now();
@@ -774,6 +782,15 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     if (request.taskToken !== undefined && request.taskToken !== '') return callbackTask({ ...request, taskToken: request.taskToken });
     return stageTask(request);
   };
+}
+
+/**
+ * Whether a STOPPED stage fails the pipeline once the other branches complete: it, or one of its
+ * STOPPED synthetic stages (a precondition's, whose context merges the stage's), has
+ * `completeOtherBranchesThenFail: true` (Orca's CompleteExecutionHandler.shouldOverrideSuccess).
+ */
+function stoppedFailsPipeline(stage: StageRecord): boolean {
+  return [stage, ...syntheticStagesOf(stage)].some((candidate) => candidate.status === 'STOPPED' && candidate.context['completeOtherBranchesThenFail'] === true);
 }
 
 /** The answer for a stage status: TERMINAL halts, complete statuses finish the stage. */

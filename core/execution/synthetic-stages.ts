@@ -7,13 +7,15 @@
  * acted on, as Orca's disableCluster stage runs one disable per server group.
  *
  * A deployManifest with traffic management shows Orca's disableManifest and deleteManifest
- * after-stages on the other ReplicaSets of its cluster (manifestFollowUpsOf).
+ * after-stages on the other ReplicaSets of its cluster (manifestFollowUpsOf); a checkPreconditions
+ * stage, one before-stage per precondition (preconditionStagesOf).
  *
  * Pure: a stage record in, records out (`parentStageId` and `syntheticStageOwner` set).
  */
 import type { JsonObject, StageRecord } from '../ports/execution-store.ts';
 import { parseStepProgress, type PlannedStep, type StepProgress } from '../deploy/step-progress.ts';
 import type { DeployStep } from '../strategies/steps.ts';
+import { preconditionChecksOf, preconditionStageContext } from '../stages/check-preconditions.ts';
 
 /** Orca's stage type of a step. */
 function syntheticType(step: DeployStep): string {
@@ -72,6 +74,7 @@ function plansOf(stage: StageRecord): Array<[string, StepProgress]> {
  */
 export function syntheticStagesOf(stage: StageRecord): StageRecord[] {
   if (stage.type === 'deployManifest') return manifestFollowUpsOf(stage);
+  if (stage.type === 'checkPreconditions') return preconditionStagesOf(stage);
   const account = stage.context.credentials ?? stage.context.account ?? (Array.isArray(stage.context.clusters) ? (stage.context.clusters[0] as JsonObject | undefined)?.account : undefined);
   const records: StageRecord[] = [];
   for (const [key, progress] of plansOf(stage)) {
@@ -182,6 +185,48 @@ function manifestFollowUpsOf(stage: StageRecord): StageRecord[] {
       ...(status === 'SUCCEEDED' && stage.endTime !== undefined ? { endTime: stage.endTime } : {}),
       parentStageId: stage.id,
       syntheticStageOwner: 'STAGE_AFTER',
+    };
+  });
+}
+
+/**
+ * Orca's before-stages of a checkPreconditions stage: one `Check precondition (<type>)` per
+ * precondition (refId `<refId><N>`), its context the stage's merged with the precondition's
+ * (core/stages/check-preconditions.ts), its status the one the check recorded; RUNNING while the
+ * stage runs and has not recorded them. A stage that never ran its check has none, as Orca plans
+ * them only when the stage starts.
+ */
+function preconditionStagesOf(stage: StageRecord): StageRecord[] {
+  const preconditions = Array.isArray(stage.context['preconditions']) ? stage.context['preconditions'] : [];
+  const checks = preconditionChecksOf(stage.runtime);
+  if (checks === undefined && stage.status !== 'RUNNING') return [];
+  return preconditions.map((precondition, index): StageRecord => {
+    const written = isObject(precondition) ? precondition : {};
+    const merged = preconditionStageContext(stage.context, written);
+    const check = checks?.[index];
+    const own = isObject(merged['context']) ? merged['context'] : {};
+    const context: JsonObject = {
+      ...merged,
+      ...(check?.expressionResult !== undefined ? { context: { ...own, expressionResult: check.expressionResult } } : {}),
+      ...(check?.message !== undefined ? { exception: { details: { error: check.message, errors: [check.message] } } } : {}),
+    };
+    return {
+      id: `${stage.id}:precondition:${index + 1}`,
+      refId: `${stage.refId}<${index + 1}`,
+      type: 'checkPreconditions',
+      name: `Check precondition (${typeof written['type'] === 'string' ? written['type'] : 'unknown'})`,
+      requisiteStageRefIds: [],
+      status: check?.status ?? 'RUNNING',
+      context,
+      outputs: {},
+      runtime: {},
+      awaitingCallback: false,
+      revision: 0,
+      lastModified: check?.time ?? stage.lastModified,
+      ...(stage.startTime !== undefined ? { startTime: stage.startTime } : {}),
+      ...(check !== undefined ? { endTime: check.time } : {}),
+      parentStageId: stage.id,
+      syntheticStageOwner: 'STAGE_BEFORE',
     };
   });
 }

@@ -1,10 +1,20 @@
 /**
- * `checkPreconditions` (Orca's CheckPreconditionsStage): checks each precondition in order and
- * stops at the first one that does not hold. Orca runs one synthetic stage per precondition
- * with that precondition's `failPipeline` (default true) and derives the parent's status from
- * it: a failed check with failPipeline true fails the stage under the stage's own failure
- * policy; with failPipeline false the stage is STOPPED (only this branch halts) — the if/else
- * real pipelines use.
+ * `checkPreconditions` exactly as Orca's CheckPreconditionsStage: every precondition is a
+ * synthetic stage of its own (`Check precondition (<type>)`, refId `<refId><N>`), whose context
+ * is the stage's context with the precondition's fields laid over it (`parallelContexts`: its
+ * `failPipeline`, `context`...; a clusterSize precondition without `cluster`, `regions` or
+ * `credentials` takes the stage's). They run side by side. A precondition that does not hold
+ * ends its synthetic stage in that context's failure status (Orca's `failureStatus()`:
+ * `continuePipeline` → FAILED_CONTINUE, else `failPipeline` false → STOPPED, else TERMINAL), and
+ * the stage takes the worst of them (CompleteStageHandler: a TERMINAL one fails the stage under
+ * its own failure policy; else STOPPED, CANCELED, FAILED_CONTINUE in that order). So a stage with
+ * `continuePipeline: true` goes on (FAILED_CONTINUE) even when a precondition sets
+ * `failPipeline: false`, and a precondition with `failPipeline: false` halts only its branch
+ * (STOPPED) even in a stage that would halt the pipeline — the if/else real pipelines use. A
+ * stage without preconditions is SKIPPED, as Orca ends a stage with nothing to run.
+ *
+ * One step checks them all and records each one's outcome in the stage's runtime
+ * (PRECONDITION_CHECKS_KEY); core/execution/synthetic-stages.ts shows them as Orca's stages.
  *
  * Expressions are evaluated here from the text as written (not from the context evaluated at
  * stage start), so a false check names the original expression rather than just 'false'
@@ -17,7 +27,10 @@
  * region that fails is named, with the server groups found there.
  */
 import { evaluateDeep, evaluateExpression } from '../expressions/index.ts';
+import { failureStatus, statusFromSynthetic } from '../execution/semantics.ts';
+import { failurePolicyOf } from '../pipeline/stage-common.ts';
 import type { CheckPreconditionsStage, ClusterSizeComparison, ClusterSizePrecondition, Precondition } from '../pipeline/stage-types/index.ts';
+import type { JsonObject } from '../ports/execution-store.ts';
 import type { TargetLookup } from '../ports/target.ts';
 import { describeCluster } from './step-executor.ts';
 import { booleanFrom, failed, numberFrom, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
@@ -30,8 +43,19 @@ export interface PreconditionDeps {
 /** The context fields the runner leaves unevaluated at stage start: this task evaluates them. */
 export const CHECK_PRECONDITIONS_DEFERRED_FIELDS = ['preconditions'] as const;
 
-/** The outcome of one precondition: holds, or why not. */
-export type PreconditionOutcome = { readonly ok: true } | { readonly ok: false; readonly message: string };
+/**
+ * The outcome of one precondition: holds, or why not; an expression's value as text when it had
+ * one (Orca's `expressionResult`).
+ */
+export type PreconditionOutcome = ({ readonly ok: true } | { readonly ok: false; readonly message: string }) & { readonly expressionResult?: string };
+
+/** A precondition's context with its expressions evaluated, or the first that could not be. */
+function evaluatedContext(type: string, context: object, input: Pick<TaskInput, 'expressions'>): { ok: true; context: Record<string, unknown> } | { ok: false; message: string } {
+  const evaluated = evaluateDeep(context, input.expressions);
+  const failure = evaluated.failures[0];
+  if (failure !== undefined) return { ok: false, message: `precondition ${type}: ${failure.expression} at context${failure.pointer} could not be evaluated: ${failure.message}` };
+  return { ok: true, context: evaluated.value as Record<string, unknown> };
+}
 
 /** Checks one expression or stageStatus precondition. Pure: the stage statuses and the expression context are given. */
 export function checkPrecondition(precondition: Exclude<Precondition, ClusterSizePrecondition>, input: Pick<TaskInput, 'execution' | 'expressions'>): PreconditionOutcome {
@@ -41,15 +65,20 @@ export function checkPrecondition(precondition: Exclude<Precondition, ClusterSiz
       const evaluated = evaluateExpression(expression, input.expressions);
       if (!evaluated.ok) return { ok: false, message: `precondition expression ${quote(expression)} could not be evaluated: ${evaluated.message}` };
       const value = booleanFrom(evaluated.value);
-      if (value === true) return { ok: true };
+      const expressionResult = typeof evaluated.value === 'string' ? evaluated.value : JSON.stringify(evaluated.value) ?? 'null';
+      if (value === true) return { ok: true, expressionResult };
       const custom = precondition.context.failureMessage;
       if (value === false) {
-        return { ok: false, message: custom !== undefined && custom.trim() !== '' ? custom : `precondition expression ${quote(expression)} is false` };
+        return { ok: false, expressionResult, message: custom !== undefined && custom.trim() !== '' ? custom : `precondition expression ${quote(expression)} is false` };
       }
-      return { ok: false, message: `precondition expression ${quote(expression)} evaluated to ${JSON.stringify(evaluated.value)}, expected true or false` };
+      return { ok: false, expressionResult, message: `precondition expression ${quote(expression)} evaluated to ${JSON.stringify(evaluated.value)}, expected true or false` };
     }
     case 'stageStatus': {
-      const { stageName, stageStatus } = precondition.context;
+      // Orca evaluates the synthetic stage's context when it starts, so either field may be an expression.
+      const evaluated = evaluatedContext('stageStatus', precondition.context, input);
+      if (!evaluated.ok) return evaluated;
+      const stageName = String(evaluated.context['stageName']);
+      const stageStatus = String(evaluated.context['stageStatus']);
       const stage = input.execution.stages.find((candidate) => candidate.name === stageName);
       if (!stage) {
         const names = input.execution.stages.map((candidate) => `'${candidate.name}'`).join(', ');
@@ -91,16 +120,19 @@ function textOf(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-/** Checks a clusterSize precondition against the deploy target of its account (see the module comment). */
+/**
+ * Checks a clusterSize precondition against the deploy target of its account (see the module
+ * comment). `cluster`, `regions` and `credentials` it leaves out are the stage's, as evaluated at
+ * stage start (Orca's putIfAbsent from the stage's context).
+ */
 export async function checkClusterSize(
   precondition: ClusterSizePrecondition,
   input: Pick<TaskInput, 'expressions' | 'record'>,
   deps: PreconditionDeps,
 ): Promise<PreconditionOutcome> {
-  const evaluated = evaluateDeep(precondition.context, input.expressions);
-  const failure = evaluated.failures[0];
-  if (failure !== undefined) return { ok: false, message: `precondition clusterSize: ${failure.expression} at context${failure.pointer} could not be evaluated: ${failure.message}` };
-  const context = evaluated.value as Record<string, unknown>;
+  const evaluated = evaluatedContext('clusterSize', precondition.context, input);
+  if (!evaluated.ok) return evaluated;
+  const context: Record<string, unknown> = { ...inheritedFrom(input.record.context), ...definedFields(evaluated.context) };
   const cluster = textOf(context['cluster']);
   const account = textOf(context['credentials']);
   const regions = Array.isArray(context['regions']) ? context['regions'].map(textOf).filter((region): region is string => region !== undefined) : [];
@@ -133,16 +165,102 @@ export async function checkClusterSize(
   return { ok: false, message: `precondition clusterSize failed: ${failures.join('; ')}. Clean up the cluster to the expected number of server groups, then run the pipeline again` };
 }
 
-/** The `checkPreconditions` step. */
+/** The stage fields a precondition's context takes when it has none of its own (CheckPreconditionsStage.parallelContexts). */
+const INHERITED_FIELDS = ['cluster', 'regions', 'credentials'] as const;
+
+/** The inherited fields the stage's context has. */
+function inheritedFrom(stageContext: JsonObject): Record<string, unknown> {
+  const inherited: Record<string, unknown> = {};
+  for (const field of INHERITED_FIELDS) if (stageContext[field] !== undefined && stageContext[field] !== null) inherited[field] = stageContext[field];
+  return inherited;
+}
+
+function definedFields(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined));
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** What a stage's context gains once it has run, which its synthetic stages never had. */
+const AFTER_THE_FACT = new Set(['preconditions', 'exception', 'failedPrecondition']);
+
+/**
+ * The context of the synthetic stage of one precondition (Orca's `parallelContexts`): the stage's
+ * context, the precondition's fields over it, `type: checkPreconditions`, `preconditionType`, and
+ * in the precondition's own `context` the stage's `cluster`, `regions` and `credentials` where it
+ * has none. (Orca also copies a `zoned` field into `zones`, which no precondition reads.)
+ */
+export function preconditionStageContext(stageContext: JsonObject, precondition: JsonObject): JsonObject {
+  const base: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(stageContext)) if (!AFTER_THE_FACT.has(key)) base[key] = value;
+  const own = isObject(precondition['context']) ? precondition['context'] : {};
+  return { ...base, ...precondition, type: 'checkPreconditions', preconditionType: precondition['type'], context: { ...inheritedFrom(base), ...own } };
+}
+
+const flagAt = (context: JsonObject, key: string): boolean | undefined => (typeof context[key] === 'boolean' ? (context[key] as boolean) : undefined);
+
+/**
+ * How the synthetic stage of a precondition that does not hold ends: Orca's `failureStatus()` of
+ * its merged context — `continuePipeline` → FAILED_CONTINUE, else `failPipeline` false → STOPPED,
+ * else (true, absent or null) TERMINAL.
+ */
+export function preconditionFailureStatus(context: JsonObject): 'TERMINAL' | 'STOPPED' | 'FAILED_CONTINUE' {
+  return failureStatus(failurePolicyOf({ failPipeline: flagAt(context, 'failPipeline') !== false, continuePipeline: flagAt(context, 'continuePipeline') === true }));
+}
+
+/** Where the task records its checks in the stage's runtime. */
+export const PRECONDITION_CHECKS_KEY = 'preconditionChecks';
+
+/** One precondition's synthetic stage as the task recorded it. */
+export interface PreconditionCheck {
+  readonly status: 'SUCCEEDED' | 'TERMINAL' | 'STOPPED' | 'FAILED_CONTINUE';
+  /** Why it does not hold. */
+  readonly message?: string;
+  readonly expressionResult?: string;
+  readonly time: number;
+}
+
+const CHECK_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'TERMINAL', 'STOPPED', 'FAILED_CONTINUE']);
+
+/** The checks recorded in a stage's runtime, or undefined when it has not checked (yet). */
+export function preconditionChecksOf(runtime: JsonObject): PreconditionCheck[] | undefined {
+  const saved = runtime[PRECONDITION_CHECKS_KEY];
+  if (!isObject(saved) || !Array.isArray(saved['checks'])) return undefined;
+  return saved['checks'].flatMap((check): PreconditionCheck[] => {
+    if (!isObject(check) || typeof check['status'] !== 'string' || !CHECK_STATUSES.has(check['status']) || typeof check['time'] !== 'number') return [];
+    return [
+      {
+        status: check['status'] as PreconditionCheck['status'],
+        time: check['time'],
+        ...(typeof check['message'] === 'string' ? { message: check['message'] } : {}),
+        ...(typeof check['expressionResult'] === 'string' ? { expressionResult: check['expressionResult'] } : {}),
+      },
+    ];
+  });
+}
+
+/** The `checkPreconditions` step: checks every precondition, then sets each one's status and the stage's (module comment). */
 export async function runCheckPreconditions(input: TaskInput<CheckPreconditionsStage>, deps: PreconditionDeps = {}): Promise<TaskResult> {
-  for (const [index, precondition] of input.stage.config.preconditions.entries()) {
-    const outcome = precondition.type === 'clusterSize' ? await checkClusterSize(precondition, input, deps) : checkPrecondition(precondition, input);
-    if (!outcome.ok) {
-      const context = { failedPrecondition: { index, type: precondition.type, failPipeline: precondition.failPipeline, message: outcome.message } };
-      return precondition.failPipeline ? failed(outcome.message, { context }) : failed(outcome.message, { context, status: 'STOPPED' });
-    }
-  }
-  return succeeded();
+  const { preconditions } = input.stage.config;
+  if (preconditions.length === 0) return succeeded(undefined, { skipped: true });
+  const written = Array.isArray(input.record.context['preconditions']) ? input.record.context['preconditions'] : [];
+  const outcomes = await Promise.all(preconditions.map((precondition) => (precondition.type === 'clusterSize' ? checkClusterSize(precondition, input, deps) : Promise.resolve(checkPrecondition(precondition, input)))));
+  const checks: PreconditionCheck[] = outcomes.map((outcome, index) => ({
+    status: outcome.ok ? 'SUCCEEDED' : preconditionFailureStatus(preconditionStageContext(input.record.context, isObject(written[index]) ? written[index] : {})),
+    time: input.now,
+    ...(outcome.ok ? {} : { message: outcome.message }),
+    ...(outcome.expressionResult !== undefined ? { expressionResult: outcome.expressionResult } : {}),
+  }));
+  const runtime = { [PRECONDITION_CHECKS_KEY]: { checks } };
+  const status = statusFromSynthetic(checks.map((check) => check.status), input.stage.failurePolicy);
+  if (status !== 'TERMINAL' && status !== 'STOPPED' && status !== 'FAILED_CONTINUE') return succeeded(undefined, { runtime });
+  const failures = checks.flatMap((check, index) => (check.message === undefined ? [] : [{ index, check }]));
+  const first = failures[0]!;
+  const failedPrecondition = { index: first.index, type: preconditions[first.index]!.type, status: first.check.status, message: first.check.message! };
+  const message = failures.map(({ check }) => check.message).join('; ');
+  return failed(message, { status, context: { failedPrecondition }, runtime });
 }
 
 function quote(expression: string): string {

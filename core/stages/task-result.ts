@@ -20,25 +20,31 @@ interface Updates {
   readonly exclusive?: boolean;
 }
 
+/** The statuses a task may end its stage in when it fails, instead of its failure policy's. */
+export type FailedStatus = 'TERMINAL' | 'STOPPED' | 'FAILED_CONTINUE' | 'CANCELED';
+
 export type TaskResult =
-  /** The step is done; the runner answers NEXT, or SUCCEEDED after the last step. */
-  | (Updates & { readonly kind: 'succeeded'; readonly outputs?: JsonObject })
+  /**
+   * The step is done; the runner answers NEXT, or SUCCEEDED after the last step (SKIPPED with
+   * `skipped`: the stage had nothing to do, as Orca ends a stage with no tasks or synthetic stages).
+   */
+  | (Updates & { readonly kind: 'succeeded'; readonly outputs?: JsonObject; readonly skipped?: boolean })
   /** Not done: call again after `waitSeconds` (poll steps only). */
   | (Updates & { readonly kind: 'running'; readonly waitSeconds: number })
   /**
    * The stage failed: `message` is for the pipeline author. The status is the failure policy's
-   * unless the task knows better (a precondition with failPipeline false halts only the
-   * branch; a webhook reporting a canceled status cancels the stage).
+   * unless the task knows better (the preconditions' synthetic stages decide the stage's; a
+   * webhook reporting a canceled status cancels the stage).
    */
-  | (Updates & { readonly kind: 'failed'; readonly message: string; readonly status?: 'STOPPED' | 'CANCELED' });
+  | (Updates & { readonly kind: 'failed'; readonly message: string; readonly status?: FailedStatus });
 
-export const succeeded = (outputs?: JsonObject, updates: Updates = {}): TaskResult => ({ kind: 'succeeded', ...(outputs ? { outputs } : {}), ...updates });
+export const succeeded = (outputs?: JsonObject, updates: Updates & { skipped?: boolean } = {}): TaskResult => ({ kind: 'succeeded', ...(outputs ? { outputs } : {}), ...updates });
 export const running = (waitSeconds: number, updates: Updates = {}): TaskResult => ({
   kind: 'running',
   waitSeconds: Math.max(0, Math.ceil(waitSeconds)),
   ...updates,
 });
-export const failed = (message: string, updates: Updates & { status?: 'STOPPED' | 'CANCELED' } = {}): TaskResult => ({ kind: 'failed', message, ...updates });
+export const failed = (message: string, updates: Updates & { status?: FailedStatus } = {}): TaskResult => ({ kind: 'failed', message, ...updates });
 
 /** What a task sees: the parsed stage, its record (context evaluated at stage start) and the time. */
 export interface TaskInput<S extends Stage = Stage> {

@@ -212,6 +212,7 @@ describe('the accounts a pipeline names', () => {
       { refId: '5', type: 'checkPreconditions', preconditions: [{ type: 'expression', context: { credentials: 'nope' } }, { type: 'clusterSize', context: { credentials: 'prod' } }] },
       { refId: '6', type: 'webhook', account: 'not-a-deploy-account' },
       { refId: '7', type: 'rollbackCluster', credentials: '${trigger.parameters.account}' },
+      { refId: '8', type: 'checkPreconditions', credentials: 'staging', preconditions: [{ type: 'clusterSize', context: { cluster: 'hello-prod' } }] },
     ],
   };
 
@@ -224,6 +225,8 @@ describe('the accounts a pipeline names', () => {
       { pointer: '/stages/3/account', account: 'k8s' },
       { pointer: '/stages/4/preconditions/1/context/credentials', account: 'prod' },
       { pointer: '/stages/6/credentials', account: '${trigger.parameters.account}' },
+      // a clusterSize precondition without credentials counts in its stage's
+      { pointer: '/stages/7/credentials', account: 'staging' },
     ]);
   });
 
@@ -233,6 +236,7 @@ describe('the accounts a pipeline names', () => {
       "/stages/0/clusters/1/account: account 'prdo' is not known (known accounts: local, prod); did you mean 'prod'?",
       "/stages/2/credentials: account 'staging' is not known (known accounts: local, prod)",
       "/stages/3/account: account 'k8s' is not known (known accounts: local, prod)",
+      "/stages/7/credentials: account 'staging' is not known (known accounts: local, prod)",
     ]);
     expect(unknownAccountIssues(pipeline, createAccountRegistry([]))[0]!.message).toBe("account 'prod' is not known (no accounts are configured)");
   });

@@ -7,6 +7,7 @@ import {
   canStart,
   executionStatus,
   failureStatus,
+  statusFromSynthetic,
   upstreamStates,
   type StageState,
   type UpstreamState,
@@ -67,6 +68,24 @@ describe('upstreamStates', () => {
   });
 });
 
+describe('statusFromSynthetic (Orca CompleteStageHandler.determineStatus)', () => {
+  it.each<[string, ExecutionStatus[], FailurePolicy, ExecutionStatus]>([
+    ['all SUCCEEDED', ['SUCCEEDED', 'SUCCEEDED'], 'halt-pipeline', 'SUCCEEDED'],
+    ['SUCCEEDED and SKIPPED', ['SUCCEEDED', 'SKIPPED'], 'halt-pipeline', 'SUCCEEDED'],
+    ['none: nothing ran', [], 'halt-pipeline', 'SKIPPED'],
+    ['a TERMINAL one under halt-pipeline', ['SUCCEEDED', 'TERMINAL'], 'halt-pipeline', 'TERMINAL'],
+    ['a TERMINAL one under halt-branch: the stage’s own policy', ['TERMINAL'], 'halt-branch', 'STOPPED'],
+    ['a TERMINAL one under ignore', ['TERMINAL'], 'ignore', 'FAILED_CONTINUE'],
+    ['TERMINAL beats STOPPED', ['STOPPED', 'TERMINAL'], 'halt-pipeline', 'TERMINAL'],
+    ['STOPPED beats CANCELED and FAILED_CONTINUE', ['FAILED_CONTINUE', 'CANCELED', 'STOPPED'], 'ignore', 'STOPPED'],
+    ['CANCELED beats FAILED_CONTINUE', ['FAILED_CONTINUE', 'CANCELED'], 'halt-pipeline', 'CANCELED'],
+    ['FAILED_CONTINUE beats SUCCEEDED', ['SUCCEEDED', 'FAILED_CONTINUE'], 'halt-pipeline', 'FAILED_CONTINUE'],
+    ['one still running', ['SUCCEEDED', 'RUNNING'], 'halt-pipeline', 'RUNNING'],
+  ])('gives %s → %s', (_, children, policy, expected) => {
+    expect(statusFromSynthetic(children, policy)).toBe(expected);
+  });
+});
+
 describe('executionStatus (Orca CompleteExecutionHandler)', () => {
   it.each<[string, StageState[], ExecutionStatus]>([
     ['no stages', [], 'SUCCEEDED'],
@@ -82,6 +101,11 @@ describe('executionStatus (Orca CompleteExecutionHandler)', () => {
     [
       'a STOPPED branch with completeOtherBranchesThenFail, other branch done',
       [stage('1', 'STOPPED', [], 'halt-branch-fail-pipeline'), stage('2', 'SUCCEEDED')],
+      'TERMINAL',
+    ],
+    [
+      'a STOPPED stage whose policy halts the pipeline but whose context has completeOtherBranchesThenFail (a precondition stopped it)',
+      [{ ...stage('1', 'STOPPED', [], 'halt-pipeline'), completeOtherBranchesThenFail: true }, stage('2', 'SUCCEEDED')],
       'TERMINAL',
     ],
     ['a STOPPED branch while the other still runs', [stage('1', 'STOPPED', [], 'halt-branch'), stage('2', 'RUNNING')], 'RUNNING'],

@@ -270,7 +270,7 @@ describe('required fields and checks per stage type', () => {
     ],
     ['checkPreconditions', { preconditions: [{ context: {} }] }, '/stages/0/preconditions/0/type', 'required', "'type' is required; add the precondition type: one of expression, clusterSize, stageStatus"],
     ['checkPreconditions', { preconditions: [{ type: 'expression', context: {} }] }, '/stages/0/preconditions/0/context/expression', 'required', "'expression' is required; add the expression that must be true"],
-    ['checkPreconditions', { preconditions: [{ type: 'clusterSize', context: { credentials: 'prod' } }] }, '/stages/0/preconditions/0/context/cluster', 'required', "'cluster' is required; add the cluster to count, e.g. 'hello-prod'"],
+    ['checkPreconditions', { preconditions: [{ type: 'clusterSize', context: { credentials: 'prod' } }] }, '/stages/0/preconditions/0/context/cluster', 'required', "'cluster' is required; add the cluster to count, e.g. 'hello-prod', in the precondition's context or on the stage"],
     [
       'checkPreconditions',
       { preconditions: [{ type: 'clusterSize', context: { cluster: 'c', credentials: 'p', comparison: '=<' } }] },

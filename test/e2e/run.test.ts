@@ -121,9 +121,10 @@ describe('gennaker run', () => {
     ]);
     const { status, stages, execution } = statuses(stdout);
     expect(status).toBe('SUCCEEDED');
-    expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SKIPPED', 4: 'SUCCEEDED', 5: 'SUCCEEDED', 6: 'SUCCEEDED' });
+    // the check's precondition is a synthetic stage of its own, as in Orca
+    expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SKIPPED', 4: 'SUCCEEDED', 5: 'SUCCEEDED', '5<1': 'SUCCEEDED', 6: 'SUCCEEDED' });
     expect(hookBodies).toContainEqual({ target: 'staging-cluster', judged: 'ship' });
-    expect(execution.stages[5]!.context).toMatchObject({ webhook: { statusCode: 200 } });
+    expect(execution.stages.find((stage) => stage.refId === '6')!.context).toMatchObject({ webhook: { statusCode: 200 } });
     expect(stdout).not.toContain('not-for-history');
     expect(execution.stages[0]!.outputs).toEqual({ target: 'staging-cluster' });
     expect(execution.stages[3]!.context).toMatchObject({ judgmentStatus: 'continue', judgmentInput: 'ship' });
@@ -135,7 +136,7 @@ describe('gennaker run', () => {
   it('runs the enabled stage, and fails the check fed by evaluateVariables with exit 1', async () => {
     const { code, stdout, stderr } = await gennaker(['run', file, '--param', 'env=prod', '--judge', 'Approve=continue', '--json']);
     const { status, stages } = statuses(stdout);
-    expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SUCCEEDED', 4: 'SUCCEEDED', 5: 'TERMINAL', 6: 'NOT_STARTED' });
+    expect(stages).toEqual({ 1: 'SUCCEEDED', 2: 'SUCCEEDED', 3: 'SUCCEEDED', 4: 'SUCCEEDED', 5: 'TERMINAL', '5<1': 'TERMINAL', 6: 'NOT_STARTED' });
     expect(status).toBe('TERMINAL');
     // the reason is on the status lines, not only in --json
     const why = "precondition expression '${target == 'staging-cluster'}' is false";
@@ -160,7 +161,7 @@ describe('gennaker run', () => {
     const { code, stdout, stderr } = await gennaker(['run', file, '--judge', '4=continue', '--json']);
     const { status, stages, execution } = statuses(stdout);
     expect(stages['6']).toBe('TERMINAL');
-    expect(JSON.stringify(execution.stages[5]!.context)).toContain('not on the webhook allowlist');
+    expect(JSON.stringify(execution.stages.find((stage) => stage.refId === '6')!.context)).toContain('not on the webhook allowlist');
     expect(stderr).toMatch(/stage 'Notify deploy hook' \[6\] TERMINAL \([\d.]+ m?s\): [^\n]*not on the webhook allowlist/);
     expect(hookBodies.length).toBe(before);
     expect(status).toBe('TERMINAL');

@@ -213,3 +213,18 @@ export function toClouddriverCluster(cluster: string, account: string, place: Se
     loadBalancers,
   };
 }
+
+/**
+ * Clouddriver's ClusterViewModel, one entry of Gate's `/applications/{app}/clusters/{account}`:
+ * the cluster's name, account, moniker, and the names of its load balancers and server groups.
+ */
+export function toClusterSummary(cluster: string, account: string, place: ServerGroupPlace, described: readonly ClusterDescription[]): JsonObject {
+  const full = toClouddriverCluster(cluster, account, place, described);
+  return {
+    name: cluster,
+    account,
+    moniker: full['moniker'] as JsonObject,
+    loadBalancers: (full['loadBalancers'] as JsonObject[]).map((balancer) => balancer['name'] as string),
+    serverGroups: (full['serverGroups'] as JsonObject[]).map((group) => group['name'] as string),
+  };
+}

@@ -10,7 +10,7 @@ import type { Context } from 'hono';
 import type { Caller, CommandResult, ExecutionService, StartPipelineResult } from '../../core/execution/execution-service-api.ts';
 import { toOrcaExecution, unexpanded, type OrcaExecution, type OrcaShapeOptions } from '../../core/execution/orca-shape.ts';
 import { stepsOfPipeline } from '../../core/execution/orca-steps.ts';
-import { toClouddriverCluster, toClouddriverServerGroup, toExpandedServerGroup, toServerGroupSummary } from '../../core/deploy/clouddriver-shape.ts';
+import { toClouddriverCluster, toClouddriverServerGroup, toClusterSummary, toExpandedServerGroup, toServerGroupSummary } from '../../core/deploy/clouddriver-shape.ts';
 import type { ClusterDescription } from '../../core/ports/server-groups.ts';
 import { createClusterReads } from './cluster-reads.ts';
 import { canaryStagesOf, noCanaryStageMessage, renderCanaryReport } from '../../core/canary/report.ts';
@@ -543,6 +543,24 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
         if (!listed.includes(place.cluster)) listed.push(place.cluster);
       }
       return c.json(names);
+    },
+
+    listAccountClusters: async (c) => {
+      const application = c.req.param('application')!;
+      const account = c.req.param('account')!;
+      const denied = await queries.checkRead(application, callerOf(c));
+      if (denied) return fail(c, 403, denied.message);
+      const described = await clusterReads.describe((await clusterReads.knownPlaces(application)).filter((place) => place.account === account));
+      if (!described.ok) return fail(c, 503, described.message);
+      const byCluster = new Map<string, { cloudProvider: string; regions: ClusterDescription[] }>();
+      for (const { place, cloudProvider, cluster } of described.described) {
+        if (cluster.serverGroups.length === 0) continue;
+        const entry = byCluster.get(place.cluster) ?? { cloudProvider, regions: [] };
+        entry.regions.push(cluster);
+        byCluster.set(place.cluster, entry);
+      }
+      if (byCluster.size === 0) return fail(c, 404, `no clusters found (application: ${application}, account: ${account}); GET /applications/${application}/clusters lists the accounts that have some`);
+      return c.json([...byCluster].map(([name, { cloudProvider, regions }]) => toClusterSummary(name, account, { cloudProvider }, regions)));
     },
 
     getCluster: async (c) => {

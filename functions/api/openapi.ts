@@ -141,6 +141,7 @@ const SCHEMAS: Record<string, unknown> = {
     ['name', 'accountName', 'type', 'moniker', 'serverGroups', 'loadBalancers', 'application', 'account', 'cluster', 'regions'],
   ),
   ClusterNames: { type: 'object', additionalProperties: strings, description: 'Account name → the names of its clusters (Gate\'s `GET /applications/{app}/clusters`).' },
+  ClusterSummaryList: { type: 'array', items: object({ name: string, account: string, moniker: ref('Moniker'), loadBalancers: strings, serverGroups: strings }, ['name', 'account', 'moniker', 'loadBalancers', 'serverGroups'], false) },
   Moniker: object({ app: string, cluster: string, stack: string, detail: string, sequence: { type: 'integer' } }, ['app', 'cluster']),
   Capacity: object({ min: { type: 'integer' }, max: { type: 'integer' }, desired: { type: 'integer' }, pinned: { type: 'boolean' } }, ['min', 'max', 'desired']),
   InstanceCounts: object(

@@ -334,6 +334,21 @@ export const ROUTES = [
     responses: { '200': { description: 'Account → cluster names.', schema: 'ClusterNames' }, '401': ERRORS['401'], '503': UNAVAILABLE },
   },
   {
+    operationId: 'listAccountClusters',
+    method: 'get',
+    path: '/applications/{application}/clusters/{account}',
+    summary: "The application's clusters in one account, as Clouddriver's ClusterViewModel: name, account, moniker, load balancer and server group names.",
+    auth: 'caller',
+    tag: 'clusters',
+    parameters: [APP, ACCOUNT],
+    responses: {
+      '200': { description: 'The clusters.', schema: 'ClusterSummaryList' },
+      '401': ERRORS['401'],
+      '404': { description: 'The application has no cluster with a server group in this account (as Clouddriver answers).', schema: 'Error' },
+      '503': UNAVAILABLE,
+    },
+  },
+  {
     operationId: 'getCluster',
     method: 'get',
     path: '/applications/{application}/clusters/{account}/{cluster}',

@@ -140,6 +140,15 @@ describe("Gate's cluster and server-group routes", () => {
     expect(shapeProblems(FIXTURE['clusterNames'], answer.json)).toEqual([]);
   });
 
+  it("lists one account's clusters as Clouddriver's ClusterViewModel, and 404 for an account without any", async () => {
+    const answer = await call('olive', 'GET', '/applications/shop/clusters/prod');
+    const none = await call('olive', 'GET', '/applications/shop/clusters/staging');
+
+    expect(answer).toEqual({ status: 200, json: [{ name: 'shop-web', account: 'prod', moniker: { app: 'shop', cluster: 'shop-web', stack: 'web' }, loadBalancers: [], serverGroups: ['shop-web-v000', 'shop-web-v001'] }] });
+    expect(shapeProblems(FIXTURE['clusterSummary'], answer.json[0])).toEqual([]);
+    expect(none).toEqual({ status: 404, json: { error: 'no clusters found (application: shop, account: staging); GET /applications/shop/clusters lists the accounts that have some' } });
+  });
+
   it("lists the server groups as Clouddriver's summaries: the new one enabled, the old one disabled by the red/black", async () => {
     const answer = await call('olive', 'GET', '/applications/shop/serverGroups');
 
@@ -212,6 +221,7 @@ describe("Gate's cluster and server-group routes", () => {
     const refusal = "user 'dave' lacks READ on application 'shop': READ is held by the roles ops; 'dave' has the roles dev";
     for (const path of [
       '/applications/shop/clusters',
+      '/applications/shop/clusters/prod',
       '/applications/shop/serverGroups',
       '/applications/shop/serverGroups?expand=true',
       '/applications/shop/clusters/prod/shop-web',

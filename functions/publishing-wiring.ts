@@ -29,6 +29,7 @@ export function createPublishingRuntime(env: CloudEnvironment, clients: CloudCli
       return plan.ok ? [] : plan.issues;
     },
     sync: async (pipeline) => void (await cron.sync(pipeline)),
+    remove: async (pipelineConfigId) => void (await cron.remove(pipelineConfigId)),
   };
   // Saving checks each cloud's deploy cluster fields (no cloud call).
   return createCloudRuntime(env, clients, { ...options, schedules, compile: compilePipeline, clusterFieldChecks: CLUSTER_FIELD_CHECKS });

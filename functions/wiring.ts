@@ -167,6 +167,8 @@ export interface PipelineSchedules {
   refusals(pipeline: Pipeline): readonly ValidationIssue[];
   /** Makes the Scheduler group hold exactly the schedules this version of the pipeline needs. */
   sync(pipeline: Pipeline): Promise<void>;
+  /** Deletes every schedule of a deleted pipeline. */
+  remove(pipelineConfigId: string): Promise<void>;
 }
 
 export interface CloudRuntimeOptions {
@@ -340,6 +342,18 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
           const refusals = parsed.pipeline ? schedules.refusals(parsed.pipeline) : [];
           if (refusals.length > 0) return { ok: false, reason: 'invalid', issues: refusals };
           return core.savePipeline(request, caller);
+        },
+        // A deleted pipeline's schedules go with it; a failure leaves them firing into nothing (the router ignores them), never fails the delete.
+        deletePipeline: async (request, caller) => {
+          const result = await core.deletePipeline(request, caller);
+          if (result.ok && result.deleted !== undefined) {
+            try {
+              await schedules.remove(result.deleted.id);
+            } catch (error) {
+              log({ level: 'error', message: `deleting the cron schedules of deleted pipeline ${result.deleted.id} failed; they fire into nothing until deleted from the Scheduler group by hand`, error });
+            }
+          }
+          return result;
         },
       }
     : core;

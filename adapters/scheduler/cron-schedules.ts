@@ -95,6 +95,8 @@ export interface SyncSchedulesResult {
 export interface CronSchedules {
   /** Makes the group hold exactly the schedules `pipeline` needs; throws when a trigger cannot be scheduled. */
   sync(pipeline: Pipeline): Promise<SyncSchedulesResult>;
+  /** Deletes every schedule of a pipeline (it was deleted); answers their names. */
+  remove(pipelineConfigId: string): Promise<readonly string[]>;
 }
 
 function named(error: unknown, name: string): boolean {
@@ -120,7 +122,25 @@ export function createCronSchedules(options: CronSchedulesOptions): CronSchedule
     return names;
   };
 
+  /** Deletes the schedules named, one already gone included. */
+  const deleteAll = async (names: Iterable<string>): Promise<string[]> => {
+    const deleted: string[] = [];
+    for (const name of names) {
+      try {
+        await send(() => options.client.send(new DeleteScheduleCommand({ Name: name, GroupName: options.groupName })));
+      } catch (error) {
+        if (!named(error, 'ResourceNotFoundException')) throw error;
+      }
+      deleted.push(name);
+    }
+    return deleted;
+  };
+
   return {
+    async remove(pipelineConfigId) {
+      return deleteAll(await existing(schedulePrefix(pipelineConfigId)));
+    },
+
     async sync(pipeline) {
       const plan = planSchedules(pipeline);
       if (!plan.ok) throw new Error(plan.issues.map((issue) => `${issue.pointer}: ${issue.message}`).join('; '));
@@ -154,16 +174,7 @@ export function createCronSchedules(options: CronSchedulesOptions): CronSchedule
         }
       }
       const wanted = new Set(plan.schedules.map((schedule) => schedule.name));
-      const deleted: string[] = [];
-      for (const name of present) {
-        if (wanted.has(name)) continue;
-        try {
-          await send(() => options.client.send(new DeleteScheduleCommand({ Name: name, GroupName: options.groupName })));
-        } catch (error) {
-          if (!named(error, 'ResourceNotFoundException')) throw error;
-        }
-        deleted.push(name);
-      }
+      const deleted = await deleteAll([...present].filter((name) => !wanted.has(name)));
       return { created, updated, deleted };
     },
   };

@@ -105,6 +105,22 @@ describe('trigger router and cron schedules', () => {
     expect((await cloud.route(fired)).event).toMatch(/^ignored: cron trigger 0 of .* is not due/);
   });
 
+  it("deletes a deleted pipeline's schedules, and its router ignores a firing already on its way", async () => {
+    // given
+    const saved = await cloud.call('POST', '/pipelines', pipeline('Hourly', [{ type: 'cron', cronExpression: '0 0 * ? * *' }, { type: 'cron', cronExpression: '0 30 * ? * *' }]));
+    const id = saved.json.id as string;
+    expect([...cloud.scheduler.schedules.values()].map((schedule) => schedule.name).sort()).toEqual([`${id}-cron-0`, `${id}-cron-1`]);
+    const fired = cloud.scheduler.fire(`${id}-cron-0`, '2026-03-02T03:00:00Z');
+
+    // when
+    const deleted = await cloud.call('DELETE', '/pipelines/shop/Hourly');
+
+    // then
+    expect(deleted.json).toEqual({ deleted: true, application: 'shop', name: 'Hourly', id });
+    expect([...cloud.scheduler.schedules.values()].filter((schedule) => schedule.name.startsWith(id))).toEqual([]);
+    expect((await cloud.route(fired)).started ?? []).toEqual([]);
+  });
+
   it('refuses to save a cron trigger EventBridge cannot express, naming the field and the fix', async () => {
     const saved = await cloud.call('POST', '/pipelines', pipeline('Every 10 s', [{ type: 'cron', cronExpression: '*/10 * * * * ?' }]));
     expect(saved.status).toBe(400);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Caller } from '../../core/execution/execution-service-api.ts';
 import { executionFailureReason } from '../../core/execution/failure-reason.ts';
 import { toOrcaExecution } from '../../core/execution/orca-shape.ts';
+import { stepsOfPipeline } from '../../core/execution/orca-steps.ts';
 import { redactExecution } from '../../core/execution/secrets.ts';
 import { syntheticStagesOf } from '../../core/execution/synthetic-stages.ts';
 import { RUNNABLE_STAGE_TYPES } from '../../core/execution/stage-runner.ts';
@@ -272,7 +273,7 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
     }
     // Shown, never stored, redacted: the terminal is an execution's history too.
     const execution = redactExecution((await runtime.store.getExecution(started.executionId)) ?? final);
-    if (options.json) io.emit({ kind: 'data', text: JSON.stringify(toOrcaExecution(execution), null, 2) });
+    if (options.json) io.emit({ kind: 'data', text: JSON.stringify(toOrcaExecution(execution, { stepsOf: stepsOfPipeline(saved.saved.config) }), null, 2) });
     if (execution.status !== 'SUCCEEDED') {
       const why = executionFailureReason(execution);
       const reason = why !== undefined ? `: ${why}` : '';

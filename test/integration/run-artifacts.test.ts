@@ -77,6 +77,8 @@ describe('gennaker run --artifact', () => {
       ['cfg', Buffer.from('replicas: 1').toString('base64')],
     ]);
     expect(execution!.stages[0].outputs).toEqual({ image: 'gcr.io/acme/app:v2', config: 'config' });
+    // Orca's tasks of the stage, from the pipeline as saved.
+    expect(execution!.stages[0].tasks.map((task: { name: string; status: string }) => [task.name, task.status])).toEqual([['evaluateVariables', 'SUCCEEDED']]);
   });
 
   it('reads the artifacts from a file in spin\'s format', async () => {

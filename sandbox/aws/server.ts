@@ -12,6 +12,8 @@ import { credentialScope, errorCodeOf, operationOf, protocolError, protocolOf, t
 import { createRandom, uuid } from './random.ts';
 import type { AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
 import { createStsSim, type StsSeeder } from './sts.ts';
+import { createKmsSim } from './kms.ts';
+import { createSecretsManagerSim } from './secrets-manager.ts';
 import { createEcsService, type EcsSeeder, type EcsServiceOptions } from './ecs.ts';
 import { createApplicationAutoScalingService } from './application-autoscaling.ts';
 import { createLambdaService, type LambdaSeeder, type LambdaServiceOptions } from './lambda.ts';
@@ -139,7 +141,7 @@ export interface AwsSimulator {
 
 const DEFAULT_TIMINGS: AwsTimings = { instanceBootMs: 30_000, instanceShutdownMs: 10_000, groupDeleteMs: 1_000 };
 
-/** Starts the simulator on 127.0.0.1 (port 0) with EC2, Auto Scaling, ELBv2, ECS, Application Auto Scaling, Lambda, CloudWatch, STS and any extra services. */
+/** Starts the simulator on 127.0.0.1 (port 0) with EC2, Auto Scaling, ELBv2, ECS, Application Auto Scaling, Lambda, CloudWatch, STS, KMS, Secrets Manager and any extra services. */
 export async function startAwsSimulator(options: AwsSimulatorOptions = {}): Promise<AwsSimulator> {
   const world = createWorld(options);
   const server = createServer((req, res) => {
@@ -223,7 +225,7 @@ function createWorld(options: AwsSimulatorOptions) {
   // Order matters within one instant: EC2 first (instances boot), then Auto Scaling (InService,
   // registration), then ELBv2 (target health), then ECS (which reacts to target health);
   // `settle` repeats the round while anything changes.
-  for (const service of [ec2, createAutoScalingSim({ groupDeleteMs: timings.groupDeleteMs }), elbv2, ecs, createApplicationAutoScalingService(), lambda, cloudwatch, sts, ...(options.services ?? [])]) register(service);
+  for (const service of [ec2, createAutoScalingSim({ groupDeleteMs: timings.groupDeleteMs }), elbv2, ecs, createApplicationAutoScalingService(), lambda, cloudwatch, sts, createKmsSim(), createSecretsManagerSim(), ...(options.services ?? [])]) register(service);
   const seedContext = () => context('seed', '');
   const seed: AwsSeeders = {
     ec2: ec2.bindSeed(seedContext),

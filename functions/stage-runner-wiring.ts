@@ -21,7 +21,7 @@ import { createFetchHttpClient } from '../adapters/http/fetch-http-client.ts';
 import { createStageRunner, type StageRunner } from '../core/execution/stage-runner.ts';
 import { createAccountTargets } from './aws-account-targets.ts';
 import type { AwsClientSettings } from './aws-targets.ts';
-import { coldStartClients, createCloudRuntime, hasDeployAccounts, readEnvironment, type CloudClients, type CloudEnvironment, type CloudRuntime, type CloudRuntimeOptions } from './wiring.ts';
+import { cloudSecretStore, coldStartClients, createCloudRuntime, hasDeployAccounts, readEnvironment, type CloudClients, type CloudEnvironment, type CloudRuntime, type CloudRuntimeOptions } from './wiring.ts';
 
 export interface StageRunnerRuntime extends CloudRuntime {
   readonly runner: StageRunner;
@@ -112,6 +112,9 @@ export function createStageRunnerRuntime(env: CloudEnvironment, clients: CloudCl
     // Resumes a callback Task the runner does not leave waiting (a judgment kept by a restart, or skipped).
     callbacks: runtime.engine,
     ...(targets ? { targets, accounts: () => env.accounts.map((account) => account.name) } : {}),
+    ...(runtime.secrets ? { secrets: runtime.secrets } : {}),
+    // `${#secret('name')}`: Secrets Manager, under the prefix the stage runner's role may read.
+    secretStore: cloudSecretStore(env.secretsPrefix ?? 'gennaker/', clients.secretsManager),
   });
   const runner: StageRunner = (request) => execution.run(request.executionId, () => run(request));
   return { ...runtime, runner };

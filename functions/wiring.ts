@@ -32,6 +32,11 @@
  *   regions; absent: no accounts, a pipeline naming one is refused at save, and deploy stages
  *   are refused at start. With accounts, the stage runner deploys to them
  *   (functions/stage-runner-wiring.ts) and every function lets pipelines with deploy stages start.
+ * - `SECRETS_KEY_ARN`: the KMS key that seals secret values at rest (secret parameters, secret
+ *   headers, job environments: core/execution/sealing.ts), by envelope encryption
+ *   (adapters/crypto/kms-cipher.ts); absent: a start with a secret parameter value is refused.
+ * - `SECRETS_PREFIX`: the part of Secrets Manager `${#secret('name')}` reads in the stage runner:
+ *   the secret `<prefix><name>`. @default 'gennaker/'
  * - `PUBLISHER_FUNCTION_NAME`: the publisher function, which the stage runner asks for the ARN to
  *   start a child pipeline's version on when that version is not live (the stage runner may not
  *   publish). The API publishes inline when a pipeline is saved (the save waits at most 20 s for
@@ -40,7 +45,9 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createDynamoDbExecutionStore } from '../adapters/dynamodb/dynamodb-execution-store.ts';
 import { createDynamoDbCanaryConfigStore } from '../adapters/dynamodb/canary-configs.ts';
@@ -63,6 +70,8 @@ import { formatIssue, type ValidationIssue } from '../core/issues.ts';
 import { parsePipeline } from '../core/pipeline/parse.ts';
 import type { Pipeline } from '../core/pipeline/model.ts';
 import type { Clock } from '../core/ports/clock.ts';
+import type { SecretCipher } from '../core/ports/secret-cipher.ts';
+import type { SecretStore } from '../core/ports/secret-store.ts';
 import type { EventBus } from '../core/ports/event-bus.ts';
 import type { ExecutionStore } from '../core/ports/execution-store.ts';
 import type { PublishRequest, StateMachineEngine } from '../core/ports/state-machine-engine.ts';
@@ -89,6 +98,10 @@ export interface CloudEnvironment {
   readonly accounts: readonly Account[];
   /** `PUBLISHER_FUNCTION_NAME`, when set. */
   readonly publisherFunctionName?: string;
+  /** `SECRETS_KEY_ARN`: the KMS key secret values are sealed with, when set. */
+  readonly secretsKeyId?: string;
+  /** `SECRETS_PREFIX`: `${#secret('name')}` reads the Secrets Manager secret `<prefix><name>`. @default 'gennaker/' */
+  readonly secretsPrefix?: string;
   /** Present when the function saves or publishes pipelines. */
   readonly scheduler?: SchedulerEnvironment;
 }
@@ -105,6 +118,14 @@ function required(env: Env, name: string, what: string): string {
 function bodyLimitsSetting(env: Env): { bodyLimits?: { webhookBytes?: number; configBytes?: number } } {
   const limits = bodyLimitsFromEnv(env, '');
   return Object.keys(limits).length > 0 ? { bodyLimits: limits } : {};
+}
+
+/** `secretsPrefix` when SECRETS_PREFIX is set; a prefix Secrets Manager names cannot hold is refused. */
+function secretsPrefixSetting(env: Env): { secretsPrefix?: string } {
+  const prefix = env.SECRETS_PREFIX?.trim();
+  if (prefix === undefined || prefix === '') return {};
+  if (!/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(prefix)) throw new Error(`SECRETS_PREFIX '${prefix}' must be 1-256 of the characters A-Z a-z 0-9 / _ + = . @ - (a Secrets Manager name prefix, e.g. gennaker/)`);
+  return { secretsPrefix: prefix };
 }
 
 /** Reads the environment, naming what is missing; with `scheduler`, the Scheduler settings are required too. */
@@ -129,6 +150,8 @@ export function readEnvironment(env: Env, options: { readonly scheduler?: boolea
     ...bodyLimitsSetting(env),
     accounts: accounts.accounts,
     ...(env.PUBLISHER_FUNCTION_NAME?.trim() ? { publisherFunctionName: env.PUBLISHER_FUNCTION_NAME.trim() } : {}),
+    ...(env.SECRETS_KEY_ARN?.trim() ? { secretsKeyId: env.SECRETS_KEY_ARN.trim() } : {}),
+    ...secretsPrefixSetting(env),
     ...(options.scheduler
       ? {
           scheduler: {
@@ -148,6 +171,10 @@ export interface CloudClients {
   readonly events: Pick<EventBridgeClient, 'send'>;
   /** Used by the publishing runtime only (functions/publishing-wiring.ts). */
   readonly scheduler?: Pick<SchedulerClient, 'send'>;
+  /** The KMS client secret values are sealed through. @default one in the function's Region, made when first needed */
+  readonly kms?: Pick<KMSClient, 'send'>;
+  /** The Secrets Manager client `${#secret('name')}` reads through (the stage runner). @default one in the function's Region, made when first needed */
+  readonly secretsManager?: Pick<SecretsManagerClient, 'send'>;
 }
 
 export interface CloudLogEntry {
@@ -215,6 +242,10 @@ export interface CloudRuntime {
   readonly service: GennakerExecutionService;
   /** The accounts pipelines may deploy to (`ACCOUNTS`). */
   readonly accounts: AccountRegistry;
+  /** Seals and opens secret values (KMS), when `SECRETS_KEY_ARN` is set. */
+  readonly secrets?: SecretCipher;
+  /** Seals and opens triggers' secrets (KMS data keys of their own purpose), when `SECRETS_KEY_ARN` is set. */
+  readonly triggerSecrets?: SecretCipher;
   readonly clock: Clock;
   readonly random: () => number;
   /** The publish request of a saved version, compiled from the store. */
@@ -317,6 +348,9 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
   const bus = createEventBridgeBus({ client: clients.events, eventBusName: env.eventBusName, random });
 
   const accounts = createAccountRegistry(env.accounts);
+  // Two kinds of data keys, so IAM can let the API open trigger secrets and never execution values.
+  const secrets = env.secretsKeyId !== undefined ? cloudSecretCipher(env.secretsKeyId, 'secret-values', clients.kms) : undefined;
+  const triggerSecrets = env.secretsKeyId !== undefined ? cloudSecretCipher(env.secretsKeyId, 'trigger-secrets', clients.kms) : undefined;
   const core = createExecutionService({
     store,
     engine: publishingEngine,
@@ -328,6 +362,8 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
     // What the stage runner runs (functions/stage-runner-wiring.ts): deploy stages once an account is configured.
     runnableStageTypes: hasDeployAccounts(env.accounts) ? [...RUNNABLE_STAGE_TYPES, ...DEPLOY_TARGET_STAGE_TYPES] : RUNNABLE_STAGE_TYPES,
     accounts,
+    ...(secrets ? { secrets } : {}),
+    ...(triggerSecrets ? { triggerSecrets } : {}),
     ...(options.clusterFieldChecks ? { clusterChecks: { fields: options.clusterFieldChecks } } : {}),
     users,
     audit,
@@ -358,7 +394,35 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
       }
     : core;
 
-  return { env, store, canaryConfigs, users, audit, engine, bus, service, accounts, clock, random, loadPublishRequest, syncSchedules, log };
+  return { env, store, canaryConfigs, users, audit, engine, bus, service, accounts, ...(secrets ? { secrets } : {}), ...(triggerSecrets ? { triggerSecrets } : {}), clock, random, loadPublishRequest, syncSchedules, log };
+}
+
+/**
+ * The KMS cipher of `keyId`, its module (and the KMS client) loaded at the first seal or open:
+ * an execution without secrets costs nothing.
+ */
+export function cloudSecretCipher(keyId: string, purpose: 'secret-values' | 'trigger-secrets', client?: Pick<KMSClient, 'send'>): SecretCipher {
+  let loading: Promise<SecretCipher> | undefined;
+  const cipher = (): Promise<SecretCipher> =>
+    (loading ??= import('./secret-adapters.ts').then((module) => module.kmsSecretCipher(keyId, purpose, client)).catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    }));
+  return {
+    encrypt: async (values, context) => (await cipher()).encrypt(values, context),
+    decrypt: async (ciphertexts, context) => (await cipher()).decrypt(ciphertexts, context),
+  };
+}
+
+/** The Secrets Manager store under `prefix`, its module loaded at the first `${#secret(...)}` read. */
+export function cloudSecretStore(prefix: string, client?: Pick<SecretsManagerClient, 'send'>): SecretStore {
+  let loading: Promise<SecretStore> | undefined;
+  const store = (): Promise<SecretStore> =>
+    (loading ??= import('./secret-adapters.ts').then((module) => module.secretsManagerSecretStore(prefix, client)).catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    }));
+  return { read: async (name, application) => (await store()).read(name, application) };
 }
 
 /** The SDK clients of this cold start (the Scheduler client is the publishing runtime's own). */

@@ -19,6 +19,8 @@ export const CONTEXT_KEYS = {
   tableKmsKeyArn: 'tableEncryptionKeyArn, a KMS key ARN (default: AWS managed key)',
   webhookAllowlist: 'webhookAllowlist, comma-separated URL patterns (default none)',
   webhookSecretsParameterPath: 'webhookSecretsParameterPath, an SSM path (default none)',
+  secretsKmsKeyArn: 'secretsKeyArn, the KMS key that seals secret values (default: a key the stack creates, rotated yearly)',
+  secretsPrefix: "secretsPrefix, the Secrets Manager name prefix #secret('name') reads (default gennaker/)",
   accounts: 'accounts, JSON {"name": "arn:aws:iam::<account>:role/<name>"} or {"name": {"assumeRole", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs"}} or an EKS cluster {"name": {"cloudProvider": "kubernetes", "assumeRole", "eks", "kubeconfig", "namespaces"?}} (default {})',
   apiRateLimit: 'apiThrottling.rateLimit (default 50)',
   apiBurstLimit: 'apiThrottling.burstLimit (default 100)',
@@ -44,6 +46,14 @@ function positiveNumber(key: string, value: unknown): number {
     throw new Error(`context '${key}' is ${JSON.stringify(value)}, expected a positive number: -c ${key}=50`);
   }
   return number;
+}
+
+function kmsKeyArn(key: string, value: unknown): string {
+  const arn = text(key, value);
+  if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/.test(arn)) {
+    throw new Error(`context '${key}' is '${arn}', not a KMS key ARN: use arn:aws:kms:<region>:<account>:key/<key id>`);
+  }
+  return arn;
 }
 
 function retention(value: unknown): logs.RetentionDays {
@@ -81,13 +91,9 @@ export function stackPropsFromContext(read: ContextReader): { readonly stackName
   if (given('prefix') !== undefined) props.stateMachineNamePrefix = text('prefix', given('prefix'));
   if (given('logRetentionDays') !== undefined) props.logRetention = retention(given('logRetentionDays'));
   if (given('deletionProtection') !== undefined) props.deletionProtection = bool('deletionProtection', given('deletionProtection'));
-  if (given('tableKmsKeyArn') !== undefined) {
-    const arn = text('tableKmsKeyArn', given('tableKmsKeyArn'));
-    if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/.test(arn)) {
-      throw new Error(`context 'tableKmsKeyArn' is '${arn}', not a KMS key ARN: use arn:aws:kms:<region>:<account>:key/<key id>`);
-    }
-    props.tableEncryptionKeyArn = arn;
-  }
+  if (given('tableKmsKeyArn') !== undefined) props.tableEncryptionKeyArn = kmsKeyArn('tableKmsKeyArn', given('tableKmsKeyArn'));
+  if (given('secretsKmsKeyArn') !== undefined) props.secretsKeyArn = kmsKeyArn('secretsKmsKeyArn', given('secretsKmsKeyArn'));
+  if (given('secretsPrefix') !== undefined) props.secretsPrefix = text('secretsPrefix', given('secretsPrefix'));
   const allowlist = given('webhookAllowlist');
   if (allowlist !== undefined) {
     const entries = Array.isArray(allowlist) ? allowlist.map((entry) => text('webhookAllowlist', entry)) : text('webhookAllowlist', allowlist).split(',');

@@ -18,6 +18,14 @@
  * | manage schedules in the group, pass the scheduler role | ✓ saves sync them | | | | ✓ |
  * | invoke the publisher | | ✓ | | | |
  * | assume the deploy-target roles in `accounts` | | ✓ | | | |
+ * | seal secret values (`kms:GenerateDataKey` on the secrets key) | ✓ starts | ✓ child pipelines, stage writes | ✓ starts | | |
+ * | open secret values (`kms:Decrypt` on the secrets key) | | ✓ | | | |
+ * | open trigger secrets (`kms:Decrypt`, only data keys of purpose `trigger-secrets`) | ✓ signature checks | | | | |
+ * | read `${#secret}`s (`secretsmanager:GetSecretValue`, `DescribeSecret` on `<secretsPrefix>*`) | | ✓ | | | |
+ *
+ * Nothing that shows an execution (the API) can open one of its sealed values: the API may make
+ * data keys, and decrypt only those whose KMS encryption context says `gennaker:purpose` =
+ * `trigger-secrets`, to check the signatures of webhook deliveries.
  *
  * Publishing sits with the functions that start runs because the engine publishes a version on
  * its first start when the save could not (a throttled control plane defers it). The stage
@@ -51,6 +59,10 @@ export interface ControlPlaneGrants {
   readonly webhookSecretsParameterPath?: string;
   /** Role ARNs in deploy-target accounts the stage runner may assume. */
   readonly accountRoleArns: readonly string[];
+  /** The KMS key secret values are sealed with. */
+  readonly secretsKeyArn: string;
+  /** The Secrets Manager name prefix `#secret` reads. */
+  readonly secretsPrefix: string;
 }
 
 /** Which functions hold which capability (the table above). */
@@ -61,6 +73,10 @@ export const CAPABILITIES = {
   runMachines: ['api', 'stageRunner', 'triggerRouter', 'reconciler'],
   putEvents: ['api', 'stageRunner', 'triggerRouter', 'reconciler'],
   manageSchedules: ['api', 'publisher'],
+  sealSecrets: ['api', 'stageRunner', 'triggerRouter'],
+  openSecrets: ['stageRunner'],
+  openTriggerSecrets: ['api'],
+  readNamedSecrets: ['stageRunner'],
 } as const satisfies Record<string, readonly FunctionKey[]>;
 
 /** The item-level DynamoDB actions the store uses (no Scan, no streams, no table management). */
@@ -179,6 +195,20 @@ export function grantControlPlanePermissions(scope: Construct, grants: ControlPl
       stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: path }),
       stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${path}/*` }),
     ]));
+  }
+
+  for (const key of CAPABILITIES.sealSecrets) fns[key].addToRolePolicy(allow(['kms:GenerateDataKey'], [grants.secretsKeyArn]));
+  for (const key of CAPABILITIES.openSecrets) fns[key].addToRolePolicy(allow(['kms:Decrypt'], [grants.secretsKeyArn]));
+  for (const key of CAPABILITIES.openTriggerSecrets) {
+    fns[key].addToRolePolicy(allow(['kms:Decrypt'], [grants.secretsKeyArn], { StringEquals: { 'kms:EncryptionContext:gennaker:purpose': 'trigger-secrets' } }));
+  }
+  const namedSecrets = stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${grants.secretsPrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  for (const key of CAPABILITIES.readNamedSecrets) {
+    fns[key].addToRolePolicy(allow(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], [namedSecrets]));
+    Validations.of(fns[key].role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${grants.secretsPrefix}*]`,
+      reason: `\${#secret('name')} reads the secret '${grants.secretsPrefix}<name>' the operator creates; the prefix scopes it to Gennaker's secrets (Secrets Manager appends a random suffix to each ARN)`,
+    });
   }
 
   if (grants.accountRoleArns.length > 0) {

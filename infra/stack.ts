@@ -8,7 +8,7 @@
  */
 import { parseAccountRoleMap, type AccountRoleConfig, type KubernetesAccountRoleConfig } from '../core/accounts/accounts-file.ts';
 import type { Account } from '../core/ports/accounts.ts';
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -65,6 +65,19 @@ export interface GennakerStackProps extends StackProps {
    * @default - no webhook secrets: signed git webhooks are refused
    */
   readonly webhookSecretsParameterPath?: string;
+  /**
+   * The ARN of the KMS key that seals secret values at rest (secret parameters, secret headers,
+   * job environments) by envelope encryption; the API, the trigger router and the stage runner
+   * may make data keys with it, only the stage runner may open them.
+   * @default - a customer managed key the stack creates (rotated yearly, retained on delete)
+   */
+  readonly secretsKeyArn?: string;
+  /**
+   * The Secrets Manager name prefix `${#secret('name')}` reads: the stage runner may read
+   * `<prefix>*` and nothing else.
+   * @default 'gennaker/'
+   */
+  readonly secretsPrefix?: string;
   /**
    * Deploy-target accounts: Gennaker account name → the role ARN in that account the stage
    * runner assumes to deploy there, or `{ assumeRole, externalId?, regions?, cloudProvider? }`
@@ -125,6 +138,10 @@ export function validateGennakerStackProps(props: GennakerStackProps): void {
   if (path !== undefined && !SSM_PATH_PATTERN.test(path)) {
     throw new Error(`webhookSecretsParameterPath is '${path}', not an SSM parameter path: use a path starting with '/', e.g. '/gennaker/webhooks'`);
   }
+  const secretsPrefix = props.secretsPrefix ?? 'gennaker/';
+  if (!/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(secretsPrefix)) {
+    throw new Error(`secretsPrefix is '${secretsPrefix}', not a Secrets Manager name prefix: use 1-256 of A-Z a-z 0-9 / _ + = . @ -, e.g. 'gennaker/'`);
+  }
   for (const limit of ['rateLimit', 'burstLimit'] as const) {
     const value = props.apiThrottling?.[limit];
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
@@ -145,6 +162,8 @@ export class GennakerStack extends Stack {
   readonly events: Events;
   readonly scheduler: TriggerScheduler;
   readonly stateMachineRole: StateMachineRole;
+  /** The KMS key secret values are sealed with. */
+  readonly secretsKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: GennakerStackProps = {}) {
     super(scope, id, props);
@@ -161,6 +180,11 @@ export class GennakerStack extends Stack {
       deletionProtection: props.deletionProtection ?? true,
       ...(encryptionKey ? { encryptionKey } : {}),
     });
+    // Retained when the stack is deleted: without it, the secrets sealed in the table are lost.
+    this.secretsKey = props.secretsKeyArn
+      ? kms.Key.fromKeyArn(this, 'SecretsKey', props.secretsKeyArn)
+      : new kms.Key(this, 'SecretsKey', { description: `${prefix}: seals secret values at rest (data keys for secret parameters, headers and job environments)`, enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
+    const secretsPrefix = props.secretsPrefix ?? 'gennaker/';
     this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: prefix, description: 'Gennaker events (Pipeline Execution Completed)' });
     const deadLetters = new DeadLetterQueue(this, 'DeadLetters');
 
@@ -193,14 +217,17 @@ export class GennakerStack extends Stack {
         // The accounts pipelines may name (functions/wiring.ts): refused at save when unknown, listed by GET /credentials.
         ...(Object.keys(props.accounts ?? {}).length > 0 ? { ACCOUNTS: JSON.stringify(props.accounts) } : {}),
       },
+      // The functions that start executions seal secret values with the key; the stage runner also opens them and reads `#secret`s.
       environmentOf: {
         api: {
           ...scheduling,
           ...(props.webhookSecretsParameterPath ? { WEBHOOK_SECRETS_PARAMETER: props.webhookSecretsParameterPath } : {}),
+          SECRETS_KEY_ARN: this.secretsKey.keyArn,
         },
         publisher: scheduling,
+        triggerRouter: { SECRETS_KEY_ARN: this.secretsKey.keyArn },
         // The stage runner asks the publisher for what it may not publish (functions/stage-runner-wiring.ts).
-        stageRunner: { PUBLISHER_FUNCTION_NAME: functionNameOf(prefix, 'publisher') },
+        stageRunner: { PUBLISHER_FUNCTION_NAME: functionNameOf(prefix, 'publisher'), SECRETS_KEY_ARN: this.secretsKey.keyArn, SECRETS_PREFIX: secretsPrefix },
       },
     });
 
@@ -214,6 +241,8 @@ export class GennakerStack extends Stack {
       scheduleArnPattern: this.scheduler.scheduleArnPattern,
       ...(props.webhookSecretsParameterPath ? { webhookSecretsParameterPath: props.webhookSecretsParameterPath } : {}),
       accountRoleArns: [...new Set(accounts.map((account) => account.assumeRole!))],
+      secretsKeyArn: this.secretsKey.keyArn,
+      secretsPrefix,
     });
 
     this.api = new Api(this, 'Api', {

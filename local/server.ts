@@ -155,6 +155,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     canaryConfigs,
     ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
     accounts,
+    triggerSecrets: runtime.secrets,
     log: ({ message, error }) => io?.emit({ kind: 'error', message: error === undefined ? message : `${message}: ${error instanceof Error ? (error.stack ?? describe(error)) : String(error)}` }),
   });
 

@@ -44,6 +44,7 @@ import { createLocalEventBus, type LocalEventBus } from './event-bus.ts';
 import { recoverInterruptedExecutions, type Recovered } from './recovery.ts';
 import { ephemeralSecretCipher, loadSecretCipher } from './secret-key.ts';
 import { createLocalSecrets } from './secrets-file.ts';
+import type { SecretCipher } from '../core/ports/secret-cipher.ts';
 
 export interface LocalRuntimeOptions {
   /** Where dynalite keeps its data (`.gennaker/data`); in memory when absent. */
@@ -151,6 +152,8 @@ export interface LocalRuntime {
   readonly ports?: LocalTargetPorts;
   /** The accounts pipelines may name: `local` and the `accounts` given. Saving a pipeline naming another is refused. */
   readonly accounts: AccountRegistry;
+  /** Seals and opens secret values (the state directory's key): executions' secrets and triggers' secrets. */
+  readonly secrets: SecretCipher;
   /** Executions found interrupted at start-up (marked TERMINAL, restartable). */
   /** Executions a stopped process left running: resumed, or marked TERMINAL when they could not be. */
   readonly recovered: Recovered;
@@ -318,6 +321,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     ...(target && ports ? { target, ports } : {}),
     ...(targets ? { targets } : {}),
     accounts,
+    secrets: cipher,
     recovered,
     async idle() {
       await engine.idle();

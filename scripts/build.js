@@ -15,7 +15,8 @@
 // aws-targets.mjs (the AWS deploy targets and their SDK clients, loaded the first time a stage
 // calls a deploy target), kubernetes-targets.mjs (the Kubernetes target and client-node, loaded
 // the first time a stage calls a Kubernetes account) and publisher-client.mjs (loaded when a child pipeline's version must be
-// published first); see ON_DEMAND_MODULES.
+// published first) and secret-adapters.mjs (the KMS cipher and the Secrets Manager store, loaded
+// when an execution first seals, opens or reads a secret); see ON_DEMAND_MODULES.
 import { analyzeMetafile, build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -258,6 +259,7 @@ const ON_DEMAND_MODULES = [
   { source: join(functionsDir, 'aws-targets.ts'), output: 'aws-targets.mjs' },
   { source: join(functionsDir, 'kubernetes-targets.ts'), output: 'kubernetes-targets.mjs' },
   { source: join(functionsDir, 'publisher-client.ts'), output: 'publisher-client.mjs' },
+  { source: join(functionsDir, 'secret-adapters.ts'), output: 'secret-adapters.mjs' },
   { source: join(root, 'core', 'stages', 'manifest.ts'), output: 'manifest-tasks.mjs' },
   { source: join(root, 'core', 'stages', 'lambda.ts'), output: 'lambda-tasks.mjs' },
   { source: join(root, 'core', 'stages', 'canary-tasks.ts'), output: 'canary-tasks.mjs' },

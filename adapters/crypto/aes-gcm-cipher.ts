@@ -15,34 +15,47 @@ const TAG_BYTES = 16;
 /** The bytes a key must have. */
 export const AES_KEY_BYTES = 32;
 
+/** The bytes of a fresh IV for each value. */
+export const AES_GCM_IV_BYTES = IV_BYTES;
+
+/** What sealing adds to a value: the IV and the tag. */
+export const AES_GCM_OVERHEAD = IV_BYTES + TAG_BYTES;
+
+/**
+ * Seals `value` under a 32-byte `key` with `iv` (12 bytes) and `aad`: the bytes
+ * `IV | ciphertext | tag`. The KMS cipher (kms-cipher.ts) seals with a data key the same way.
+ */
+export function sealAesGcm(key: Uint8Array, iv: Uint8Array, value: string, aad: string): Buffer {
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
+  const body = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, body, cipher.getAuthTag()]);
+}
+
+/** Opens what sealAesGcm made; undefined when the key, the `aad` or the bytes are not those it was sealed with. */
+export function openAesGcm(key: Uint8Array, bytes: Uint8Array, aad: string): string | undefined {
+  if (bytes.length < AES_GCM_OVERHEAD) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES));
+    decipher.setAAD(Buffer.from(aad, 'utf8'));
+    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+    return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+  } catch {
+    // A wrong context or an altered value fails authentication: not ours to open.
+    return undefined;
+  }
+}
+
 /** Creates the cipher over a 32-byte key. */
 export function createAesGcmCipher(key: Uint8Array, random: (bytes: number) => Uint8Array): SecretCipher {
   if (key.length !== AES_KEY_BYTES) throw new Error(`an AES-256-GCM key has ${AES_KEY_BYTES} bytes, got ${key.length}`);
   const keyId = createHash('sha256').update(key).digest('hex').slice(0, 8);
   const prefix = `${VERSION}.${keyId}.`;
 
-  const encryptOne = (value: string, context: string): string => {
-    const iv = random(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
-    cipher.setAAD(Buffer.from(context, 'utf8'));
-    const body = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
-    return prefix + Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
-  };
+  const encryptOne = (value: string, context: string): string => prefix + sealAesGcm(key, random(AES_GCM_IV_BYTES), value, context).toString('base64url');
 
-  const decryptOne = (ciphertext: string, context: string): string | undefined => {
-    if (!ciphertext.startsWith(prefix)) return undefined;
-    const bytes = Buffer.from(ciphertext.slice(prefix.length), 'base64url');
-    if (bytes.length < IV_BYTES + TAG_BYTES) return undefined;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES));
-      decipher.setAAD(Buffer.from(context, 'utf8'));
-      decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-      return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
-    } catch {
-      // A wrong context or an altered value fails authentication: not ours to open.
-      return undefined;
-    }
-  };
+  const decryptOne = (ciphertext: string, context: string): string | undefined =>
+    ciphertext.startsWith(prefix) ? openAesGcm(key, Buffer.from(ciphertext.slice(prefix.length), 'base64url'), context) : undefined;
 
   return {
     encrypt: async (values, context) => values.map((value) => encryptOne(value, context)),

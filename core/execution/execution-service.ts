@@ -67,7 +67,8 @@ import { jobIdFor, RUN_JOB_TASK } from './job-ids.ts';
 import { newExecutionFromPipeline, resolvePipelineParameters } from './new-execution.ts';
 import { isTaskGone } from './runner-contract.ts';
 import { createSealer } from './sealing.ts';
-import { SECRET_PARAMETERS_FIELD, isSealedValue, recordedSecretParameters, redactExecution, secretParameterNames, secretValuesOf } from './secrets.ts';
+import { sealTriggerSecrets } from './trigger-secrets.ts';
+import { REDACTED, SECRET_PARAMETERS_FIELD, isSealedValue, recordedSecretParameters, redactExecution, secretParameterNames, secretValuesOf } from './secrets.ts';
 import type { SecretCipher } from '../ports/secret-cipher.ts';
 import { RUNNABLE_STAGE_TYPES, runnableTypeOf } from './runnable-stage-types.ts';
 import { isComplete, type ExecutionStatus } from './status.ts';
@@ -130,6 +131,8 @@ export interface ExecutionServiceDeps {
    * plaintext.
    */
   readonly secrets?: SecretCipher;
+  /** Seals the `secret` of git and webhook triggers when a pipeline is saved (trigger-secrets.ts). @default `secrets`; neither: kept as given */
+  readonly triggerSecrets?: SecretCipher;
 }
 
 /**
@@ -284,7 +287,11 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       const power = await powerProblem(pipelinePowerUses(pipeline), caller, deps.powers, { atSave: true });
       if (power !== undefined) return { ok: false, reason: 'forbidden', message: `the pipeline is refused; nothing was saved: ${power}` };
     }
-    return storePipeline(pipeline, parsed.issues, request, caller);
+    // Trigger secrets are stored sealed; a `******` keeps the one saved before (trigger-secrets.ts).
+    const previous = existing ?? (await store.getPipelineConfigByName(pipeline.application, pipeline.name));
+    const sealed = await sealTriggerSecrets(pipeline.raw, previous?.config, deps.triggerSecrets ?? deps.secrets, pipeline.application);
+    if (!sealed.ok) return { ok: false, reason: 'invalid', issues: [{ severity: 'error', code: 'invalid-value', pointer: `/triggers/${sealed.index}/secret`, message: sealed.message, value: REDACTED }] };
+    return storePipeline({ ...pipeline, raw: sealed.config }, parsed.issues, request, caller);
   };
 
   /** Compiles, saves and publishes a pipeline whose access was decided. */

@@ -9,6 +9,10 @@ import type { AuditEntry, AuditLog, AuditQuery } from '../ports/audit-log.ts';
 import type { Application, Execution, ExecutionStore, Permission, PipelineConfigVersion } from '../ports/execution-store.ts';
 import type { Caller } from './execution-service-api.ts';
 import { redactExecution } from './secrets.ts';
+import { shownPipelineConfig } from './trigger-secrets.ts';
+
+/** A pipeline version as readers see it: its triggers' secrets `******`. */
+const shown = (version: PipelineConfigVersion): PipelineConfigVersion => ({ ...version, config: shownPipelineConfig(version.config) });
 import type { ExecutionStatus } from './status.ts';
 
 /** A read: the value (undefined when it does not exist), or why the caller may not see it. */
@@ -93,11 +97,14 @@ export function createExecutionQueries(deps: ExecutionQueriesDeps): ExecutionQue
     checkPermission: (application, permission, caller) => access.check(caller, permission, application),
 
     async listPipelineConfigs(application, caller) {
-      return (await access.check(caller, 'READ', application)) ?? found(await store.listPipelineConfigs(application));
+      return (await access.check(caller, 'READ', application)) ?? found((await store.listPipelineConfigs(application)).map(shown));
     },
 
     async getPipelineConfig(application, nameOrId, caller) {
-      return (await access.check(caller, 'READ', application)) ?? found(await latest(application, nameOrId));
+      const denied = await access.check(caller, 'READ', application);
+      if (denied) return denied;
+      const version = await latest(application, nameOrId);
+      return found(version === undefined ? undefined : shown(version));
     },
 
     async listPipelineConfigVersions(application, nameOrId, limit, caller) {
@@ -105,7 +112,7 @@ export function createExecutionQueries(deps: ExecutionQueriesDeps): ExecutionQue
       if (denied) return denied;
       const version = await latest(application, nameOrId);
       if (version === undefined) return found<readonly PipelineConfigVersion[]>(undefined);
-      return found((await store.listPipelineConfigVersions(version.id, { limit })).items);
+      return found((await store.listPipelineConfigVersions(version.id, { limit })).items.map(shown));
     },
 
     async getExecution(id, caller) {

@@ -68,14 +68,40 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Names whose values are secrets (environment entries, headers, URL query parameters): *TOKEN*, *KEY*, *SECRET*, *PASSWORD*, PASS, PAT, DSN, *SIGNATURE*... */
-export function isSecretName(name: string): boolean {
-  return /authorization|cookie|token|secret|key|password|passwd|passphrase|pass\b|_pat\b|dsn|credential|signature|session|private/i.test(name);
+/**
+ * Words that make a name secret wherever they stand in a word: `GITHUB_TOKEN`, `apitoken`,
+ * `X-Hub-Signature`, `client_secret`, `DB_PASSWORD`, `aws_session_token`, `Authorization`.
+ */
+const SECRET_WORD_PARTS = /token|secret|passw|passphrase|credential|signature|authorization|cookie|apikey|accesskey|privatekey|signingkey|clientkey|masterkey|sessionkey|licensekey|subscriptionkey|encryptionkey/;
+/** Words that make a name secret only as a whole word: `API_KEY`, `x-api-key`, `privateKey`, `DB_PASS`, `GH_PAT`, `SENTRY_DSN`, `SESSION_ID`. */
+const SECRET_WORDS = new Set(['key', 'keys', 'pass', 'pat', 'dsn', 'session', 'sessionid']);
+/** Query parameter names that carry credentials in URLs, though not secret as environment names (`PWD` is the working directory). */
+const CREDENTIAL_PARAMETERS = new Set(['sig', 'auth', 'pwd']);
+
+/** A name's words, lower case: split at `_`, `-`, `.`, spaces, and camelCase humps (`apiKey` → api, key). */
+function wordsOf(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word !== '');
 }
 
-/** URL query parameters that carry credentials: the secret-looking names, and the short forms `sig`, `auth`, `pwd`, `pass`. */
+/**
+ * Names whose values are secrets (environment entries, headers, URL query parameters): a word
+ * holding TOKEN, SECRET, PASSWORD, CREDENTIAL, SIGNATURE, AUTHORIZATION, COOKIE, APIKEY..., or a
+ * whole word KEY, PASS, PAT, DSN, SESSION. By words, so `API_KEY`, `apiKey` and
+ * `x-api-key` are secret while `keyword`, `monkey`, `passenger` and `compass` are not.
+ */
+export function isSecretName(name: string): boolean {
+  const words = wordsOf(name);
+  return words.some((word) => SECRET_WORDS.has(word) || SECRET_WORD_PARTS.test(word)) || SECRET_WORD_PARTS.test(words.join(''));
+}
+
+/** URL query parameters that carry credentials: the secret-looking names (`access_token`, `key`...), and `sig`, `auth`, `pwd`. */
 export function isCredentialParameter(name: string): boolean {
-  return isSecretName(name) || /^(sig|auth|pwd|pass)$/i.test(name);
+  return isSecretName(name) || CREDENTIAL_PARAMETERS.has(name.toLowerCase());
 }
 
 /** URLs inside a text: a scheme, `://`, and everything up to a space, a quote or a bracket. */

@@ -2,7 +2,8 @@
  * Encryption of secret values at rest. An execution keeps the values of its secret parameters
  * only as ciphertext (core/execution/sealed-parameters.ts); the stage runner decrypts them when
  * a stage needs them, and nothing shown (the API, the CLI) ever decrypts. Locally the key is a
- * 0600 file in the state directory (AES-256-GCM); on AWS it is meant to be KMS.
+ * 0600 file in the state directory (AES-256-GCM); on AWS a KMS key, by envelope encryption
+ * (adapters/crypto/kms-cipher.ts).
  *
  * Each ciphertext is bound to a context (the application of the execution), so a value copied
  * into another application's execution does not decrypt there.

@@ -1,8 +1,8 @@
 /**
  * Named secrets that expressions read with `${#secret('name')}`: a 0600 file in the state
- * directory locally (local/secrets-file.ts), meant to be AWS Secrets Manager in the cloud. The
- * stage runner reads them when a stage runs and never stores the values: what it writes is
- * redacted by value (core/execution/stage-secrets.ts).
+ * directory locally (local/secrets-file.ts), AWS Secrets Manager in the cloud
+ * (adapters/secrets/secrets-manager-store.ts). The stage runner reads them when a stage runs
+ * and never stores the values: what it writes is redacted by value (core/execution/stage-secrets.ts).
  */
 
 /** A secret's value, or why it cannot be read (one line: the name, the reason, the fix). */

@@ -41,6 +41,8 @@ import { pipelinesFromConfigs } from '../../core/triggers/pipeline-source.ts';
 import { gitTriggerKey, webhookTriggerKey } from '../../core/triggers/trigger-keys.ts';
 import type { EventSignature, HeaderMap, SignatureVerifier } from '../../core/triggers/signature.ts';
 import { acceptsSignature, header, pipelinesSignedFor, readEventSignature, triggerSecret } from '../../core/triggers/signature.ts';
+import { openTriggerSecrets } from '../../core/execution/trigger-secrets.ts';
+import type { SecretCipher } from '../../core/ports/secret-cipher.ts';
 import { matchWebhookTrigger } from '../../core/triggers/webhook-match.ts';
 import { createSignatureVerifier } from '../../adapters/crypto/signature-verifier.ts';
 import { boundedPathParameters, CONFIG_LIMIT_SETTING, sha256Hex, WEBHOOK_LIMIT_SETTING } from './bounded-input.ts';
@@ -93,6 +95,8 @@ export interface ApiDeps {
   readonly audit?: AuditLog;
   /** Reads with access checks. @default createExecutionQueries over `store` and `audit` */
   readonly queries?: ExecutionQueries;
+  /** Opens the sealed trigger secrets a delivery's signature is checked with (core/execution/trigger-secrets.ts). @default none: sealed secrets verify nothing */
+  readonly triggerSecrets?: SecretCipher;
 }
 
 interface ApiEnv {
@@ -231,7 +235,9 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   const { service, store, auth } = deps;
   const verify = deps.verifySignature ?? createSignatureVerifier();
   const newEventId = deps.newEventId ?? (() => globalThis.crypto.randomUUID());
-  const listPipelines = deps.listPipelines ?? (async (key: string) => pipelinesFromConfigs(await store.listPipelineConfigsByTrigger(key)));
+  const listIndexed = deps.listPipelines ?? (async (key: string) => pipelinesFromConfigs(await store.listPipelineConfigsByTrigger(key)));
+  // Trigger secrets are stored sealed: opened here, for the signature check, and nowhere else.
+  const listPipelines = async (key: string) => openTriggerSecrets(await listIndexed(key), deps.triggerSecrets);
   const authHint = deps.authHint ?? DEFAULT_AUTH_HINT;
   const log = deps.log ?? (() => undefined);
   const accounts = deps.accounts ?? createAccountRegistry([]);
@@ -248,7 +254,8 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   app.onError((error, c) => {
     if (isGennakerError(error, 'Gennaker.StoreUnavailable')) {
       log({ level: 'warn', message: `${c.req.method} ${c.req.path}: store unavailable`, error });
-      return fail(c, 503, 'the execution store did not answer; retry in a moment');
+      // Each such message is one line naming what did not answer (the table, the KMS key), never data.
+      return fail(c, 503, `${error.message}; retry in a moment`);
     }
     const id = newEventId();
     log({ level: 'error', message: `${c.req.method} ${c.req.path} failed (error id ${id})`, error });

@@ -31,6 +31,7 @@ export function cloudApiDeps(runtime: CloudRuntime): ApiDeps {
     authHint: 'sign the request with AWS Signature Version 4 (IAM credentials allowed to invoke this API)',
     log: ({ level, message, error }) => runtime.log({ level, message, ...(error === undefined ? {} : { error }) }),
     ...(runtime.env.bodyLimits ? { bodyLimits: runtime.env.bodyLimits } : {}),
+    ...(runtime.triggerSecrets ? { triggerSecrets: runtime.triggerSecrets } : {}),
   };
 }
 

@@ -80,6 +80,8 @@ function allowed(template: Json, functionName: string): Array<{ actions: string[
 
 const arn = (service: string, resource: string): string => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`;
 
+const SECRETS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/feedbeef-12ab-34cd-56ef-1234567890ab';
+
 const FUNCTION_NAMES = ['gennaker-api', 'gennaker-stage-runner', 'gennaker-trigger-router', 'gennaker-reconciler', 'gennaker-publisher'];
 
 let outdir: string;
@@ -107,6 +109,8 @@ beforeAll(() => {
       accounts: JSON.stringify(ACCOUNTS),
       apiRateLimit: '10',
       apiBurstLimit: '20',
+      secretsKmsKeyArn: SECRETS_KEY,
+      secretsPrefix: 'acme/',
     },
   });
   configuredStack = addGennakerStack(variant);
@@ -238,10 +242,12 @@ describe('the functions', () => {
     const scheduling = { SCHEDULE_GROUP_NAME: 'gennaker', SCHEDULER_ROLE_ARN: schedulerRole, TRIGGER_ROUTER_ARN: arn('lambda', 'function:gennaker-trigger-router') };
     const environmentOf = (name: string) =>
       Object.fromEntries(Object.entries<Json>(functionNamed(template, name)[1].Properties.Environment.Variables).map(([key, value]) => [key, render(value)]));
-    expect(environmentOf('gennaker-api')).toEqual({ ...common, ...scheduling });
+    const [keyId] = resourcesOfType(template, 'AWS::KMS::Key')[0]!;
+    const sealing = { SECRETS_KEY_ARN: `<${keyId}.Arn>` };
+    expect(environmentOf('gennaker-api')).toEqual({ ...common, ...scheduling, ...sealing });
     expect(environmentOf('gennaker-publisher')).toEqual({ ...common, ...scheduling });
-    expect(environmentOf('gennaker-stage-runner')).toEqual({ ...common, PUBLISHER_FUNCTION_NAME: 'gennaker-publisher' });
-    expect(environmentOf('gennaker-trigger-router')).toEqual(common);
+    expect(environmentOf('gennaker-stage-runner')).toEqual({ ...common, PUBLISHER_FUNCTION_NAME: 'gennaker-publisher', ...sealing, SECRETS_PREFIX: 'gennaker/' });
+    expect(environmentOf('gennaker-trigger-router')).toEqual({ ...common, ...sealing });
     expect(environmentOf('gennaker-reconciler')).toEqual(common);
   });
 
@@ -392,12 +398,41 @@ describe('IAM', () => {
     // The stage runner publishes nothing: it reads the live alias and asks the publisher.
     const askPublisher = [`states:DescribeStateMachineAlias ${machines}`, `lambda:InvokeFunction <${publisherId}.Arn>`];
     const sorted = (...groups: string[][]) => groups.flat().sort();
+    // Secret values: the starters make data keys; only the stage runner opens them and reads `#secret`s.
+    const [keyId] = resourcesOfType(template, 'AWS::KMS::Key')[0]!;
+    const seal = [`kms:GenerateDataKey <${keyId}.Arn>`];
+    const open = [`kms:Decrypt <${keyId}.Arn>`];
+    const namedSecrets = ['GetSecretValue', 'DescribeSecret'].map((action) => `secretsmanager:${action} ${arn('secretsmanager', 'secret:gennaker/*')}`);
 
-    expect(summary('gennaker-api')).toEqual(sorted(state, publish, run, events, schedules));
-    expect(summary('gennaker-stage-runner')).toEqual(sorted(state, askPublisher, run, events));
-    expect(summary('gennaker-trigger-router')).toEqual(sorted(state, publish, run, events, deadLetters));
+    expect(summary('gennaker-api')).toEqual(sorted(state, publish, run, events, schedules, seal, open));
+    expect(summary('gennaker-stage-runner')).toEqual(sorted(state, askPublisher, run, events, seal, open, namedSecrets));
+    expect(summary('gennaker-trigger-router')).toEqual(sorted(state, publish, run, events, deadLetters, seal));
     expect(summary('gennaker-reconciler')).toEqual(sorted(state, publish, run, events, deadLetters));
     expect(summary('gennaker-publisher')).toEqual(sorted(state, publish, schedules, deadLetters));
+  });
+
+  it('seals secret values with a rotated, retained key of its own, or the one given, and reads only the prefix given', () => {
+    const [[, key]] = resourcesOfType(template, 'AWS::KMS::Key') as [[string, Json]];
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+
+    expect(resourcesOfType(configured, 'AWS::KMS::Key')).toEqual([]);
+    for (const name of ['acme-api', 'acme-trigger-router', 'acme-stage-runner']) {
+      expect(functionNamed(configured, name)[1].Properties.Environment.Variables.SECRETS_KEY_ARN).toBe(SECRETS_KEY);
+    }
+    expect(functionNamed(configured, 'acme-stage-runner')[1].Properties.Environment.Variables.SECRETS_PREFIX).toBe('acme/');
+    const runner = allowed(configured, 'acme-stage-runner');
+    expect(runner.filter(({ actions }) => actions.some((action) => action.startsWith('kms:')))).toEqual([
+      expect.objectContaining({ actions: ['kms:GenerateDataKey'], resources: [SECRETS_KEY] }),
+      expect.objectContaining({ actions: ['kms:Decrypt'], resources: [SECRETS_KEY] }),
+    ]);
+    expect(runner.find(({ actions }) => actions.includes('secretsmanager:GetSecretValue'))?.resources).toEqual([arn('secretsmanager', 'secret:acme/*')]);
+    // the API makes data keys, and opens only those of trigger secrets (to check deliveries' signatures)
+    const apiKms = statementsOf(configured).filter((statement) => statement.role === roleOf(configured, 'acme-api') && statement.actions.some((action) => action.startsWith('kms:')));
+    expect(apiKms).toEqual([
+      expect.objectContaining({ actions: ['kms:GenerateDataKey'], resources: [SECRETS_KEY] }),
+      { role: roleOf(configured, 'acme-api'), actions: ['kms:Decrypt'], resources: [SECRETS_KEY], condition: { StringEquals: { 'kms:EncryptionContext:gennaker:purpose': 'trigger-secrets' } } },
+    ]);
   });
 
   it('gives the stage runner no state machine write and no role to pass, statement by statement', () => {
@@ -410,6 +445,9 @@ describe('IAM', () => {
       expect.objectContaining({ actions: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], resources: [arn('states', 'stateMachine:gennaker-*')] }),
       expect.objectContaining({ actions: ['states:StopExecution', 'states:DescribeExecution'], resources: [arn('states', 'execution:gennaker-*:*')] }),
       expect.objectContaining({ actions: ['events:PutEvents'] }),
+      expect.objectContaining({ actions: ['kms:GenerateDataKey'] }),
+      expect.objectContaining({ actions: ['kms:Decrypt'] }),
+      expect.objectContaining({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [arn('secretsmanager', 'secret:gennaker/*')] }),
     ]);
     const writes = ['states:CreateStateMachine', 'states:UpdateStateMachine', 'states:PublishStateMachineVersion', 'states:CreateStateMachineAlias', 'states:UpdateStateMachineAlias', 'iam:PassRole'];
     for (const stack of [template, configured]) {

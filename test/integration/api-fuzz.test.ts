@@ -53,6 +53,7 @@ beforeAll(async () => {
     auth: createBearerAuthenticator({ token: ADMIN_TOKEN, users: async () => [{ caller: { user: 'dev', roles: ['dev'] }, tokenSha256: tokenHash(USER_TOKEN) }] }),
     ...(runtime.targets ? { targets: runtime.targets } : {}),
     canaryConfigs: runtime.canaryConfigs,
+    triggerSecrets: runtime.secrets,
     accounts: runtime.accounts,
     audit,
     log: ({ level, message }) => void (level === 'error' ? faults.push(message) : undefined),

@@ -65,7 +65,7 @@ beforeAll(async () => {
     ],
   });
   runtime = await createLocalRuntime({ retryDelayMs: 1, accounts });
-  app = createApiApp({ service: runtime.service, store: runtime.store, clock: { now: () => Date.now() }, auth: createBearerAuthenticator({ token: TOKEN }), accounts: runtime.accounts });
+  app = createApiApp({ service: runtime.service, store: runtime.store, clock: { now: () => Date.now() }, auth: createBearerAuthenticator({ token: TOKEN }), accounts: runtime.accounts, triggerSecrets: runtime.secrets });
 });
 
 afterAll(async () => {
@@ -306,6 +306,36 @@ describe('the API', () => {
     expect(invalid.status).toBe(401);
     expect(invalid.json.error).toMatch(/signature does not verify/);
     expect(unsigned.status).toBe(401);
+  });
+
+  it('stores a trigger secret sealed, shows it as ******, and keeps it when the pipeline is saved back with ******', async () => {
+    // given a pipeline saved with a git trigger secret
+    const trigger = { type: 'git', source: 'github', project: 'acme', slug: 'vault', branch: 'main', secret: 'vault-hook-secret' };
+    expect((await call('POST', '/pipelines', judged('Vault push', [trigger]))).status).toBe(200);
+
+    // then the store holds it sealed, and readers see ******
+    const stored = await runtime.store.getPipelineConfigByName('shop', 'Vault push');
+    expect(JSON.stringify(stored)).not.toContain('vault-hook-secret');
+    expect((stored!.config['triggers'] as any[])[0].secret).toMatch(/^\[\[gennaker-sealed:g1\.[0-9a-f]{8}\./);
+    const shown = (await call('GET', '/applications/shop/pipelineConfigs/Vault push')).json;
+    expect(shown.triggers[0].secret).toBe('******');
+    expect(JSON.stringify((await call('GET', '/applications/shop/pipelineConfigs')).json)).not.toContain('gennaker-sealed');
+
+    // when what was read is saved back (the secret as ******), deliveries signed with the secret still start it
+    expect((await call('POST', '/pipelines', { ...shown, description: 'edited' })).status).toBe(200);
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: 'def456', repository: { name: 'vault', owner: { login: 'acme' } } });
+    const signed = await call('POST', '/webhooks/git/github', body, { 'x-github-event': 'push', 'x-github-delivery': 'gh-vault-1', 'x-hub-signature-256': signBody('vault-hook-secret', body) });
+    expect(signed.status).toBe(200);
+    expect(signed.json.executions).toHaveLength(1);
+    // a signature made with what a reader sees verifies nothing
+    const forged = await call('POST', '/webhooks/git/github', body, { 'x-github-event': 'push', 'x-github-delivery': 'gh-vault-2', 'x-hub-signature-256': signBody('******', body) });
+    expect(forged.status).toBe(401);
+
+    // and ****** where nothing was saved before is refused, naming the field
+    const refused = await call('POST', '/pipelines', judged('Fresh push', [{ ...trigger, slug: 'fresh', secret: '******' }]));
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.json)).toContain('/triggers/0/secret');
+    expect(JSON.stringify(refused.json)).toContain("'******' keeps the secret saved before, but this pipeline had none for a git trigger from 'github'; give the secret itself");
   });
 
   it('documents every route in /openapi.json', async () => {

@@ -17,7 +17,7 @@ import { createPublishingRuntime } from '../../functions/publishing-wiring.ts';
 import { createStageRunnerRuntime, type StageRunnerRuntime, type StageRunnerRuntimeOptions, type StartTargetRequest } from '../../functions/stage-runner-wiring.ts';
 import { compilePipeline } from '../../statemachines/index.ts';
 import type { Clock } from '../../core/ports/clock.ts';
-import { createCloudRuntime, type CloudEnvironment, type CloudLogEntry, type CloudRuntime, type CloudRuntimeOptions } from '../../functions/wiring.ts';
+import { createCloudRuntime, type CloudClients, type CloudEnvironment, type CloudLogEntry, type CloudRuntime, type CloudRuntimeOptions } from '../../functions/wiring.ts';
 import { startDynalite, type Dynalite } from './dynalite.ts';
 import { apiGatewayEvent, EventBridgeFake, SchedulerFake } from './aws-fakes.ts';
 import { SfnFake, type StatusChangeEvent } from './sfn-fake.ts';
@@ -43,7 +43,7 @@ export interface Cloud {
   readonly runnerRuntime: StageRunnerRuntime;
   readonly env: CloudEnvironment;
   /** Calls the API function with an IAM-authenticated API Gateway proxy event. */
-  call(method: string, path: string, body?: unknown, options?: { readonly userArn?: string | null }): Promise<CloudCall>;
+  call(method: string, path: string, body?: unknown, options?: { readonly userArn?: string | null; readonly headers?: Record<string, string> }): Promise<CloudCall>;
   readonly publish: (event: unknown) => ReturnType<ReturnType<typeof createPublisherHandler>>;
   readonly reconcile: (event: unknown) => Promise<ReconcileResult>;
   readonly route: (event: unknown) => Promise<RouteResult>;
@@ -71,6 +71,8 @@ export interface CloudOptions {
   readonly clock?: Clock;
   /** How the stage runner's deploy targets reach AWS (the AWS simulator). */
   readonly aws?: StageRunnerRuntimeOptions['aws'];
+  /** Secrets on AWS: the KMS key (`SECRETS_KEY_ARN`) and the clients of KMS and Secrets Manager (the AWS simulator). */
+  readonly secrets?: { readonly keyId: string; readonly kms: NonNullable<CloudClients['kms']>; readonly secretsManager: NonNullable<CloudClients['secretsManager']> };
   /** Wraps the stage runner function as Step Functions invokes it (e.g. to move a simulated clock by each answer's wait). */
   readonly wrapStageRunner?: (handler: (event: unknown) => Promise<unknown>) => (event: unknown) => Promise<unknown>;
 }
@@ -92,8 +94,15 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     // As the CDK context `accounts` gives them: one AWS account with the role the stage runner assumes there.
     accounts: parseAccountRoles(options.accounts ?? JSON.stringify({ prod: DEPLOY_ROLE_ARN }), 'us-east-1').accounts,
     scheduler: { groupName: 'gennaker', roleArn: 'arn:aws:iam::123456789012:role/gennaker-scheduler', targetArn: TRIGGER_ROUTER_ARN },
+    ...(options.secrets ? { secretsKeyId: options.secrets.keyId } : {}),
   };
-  const clients = { dynamodb: dynalite.client, sfn: sfn.client, events: bus.client, scheduler: scheduler.client };
+  const clients = {
+    dynamodb: dynalite.client,
+    sfn: sfn.client,
+    events: bus.client,
+    scheduler: scheduler.client,
+    ...(options.secrets ? { kms: options.secrets.kms, secretsManager: options.secrets.secretsManager } : {}),
+  };
   // As on Lambda: only the API and the publisher get the Scheduler settings and client.
   const { scheduler: _schedulerEnv, ...envWithoutScheduler } = env;
   const { scheduler: _schedulerClient, ...clientsWithoutScheduler } = clients;
@@ -148,7 +157,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     env,
     async call(method, path, body, callOptions = {}) {
       const userArn = callOptions.userArn === undefined ? USER_ARN : callOptions.userArn;
-      const response = await api(apiGatewayEvent(method, path, { ...(body === undefined ? {} : { body }), ...(userArn === null ? {} : { userArn }) }) as never);
+      const response = await api(apiGatewayEvent(method, path, { ...(body === undefined ? {} : { body }), ...(userArn === null ? {} : { userArn }), ...(callOptions.headers ? { headers: callOptions.headers } : {}) }) as never);
       const text = (response as { body?: string }).body ?? '';
       return { status: (response as { statusCode: number }).statusCode, json: text ? JSON.parse(text) : undefined };
     },

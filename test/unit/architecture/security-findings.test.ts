@@ -49,6 +49,7 @@ const FINDINGS: ReadonlyArray<{ readonly finding: string; readonly replays: read
       ['test/integration/secrets.test.ts', 'shows secret parameters, #secret values and job environments as ****** everywhere, stores none of them, while the jobs get the real values'],
       ['test/integration/secrets.test.ts', 'sends secret headers, URL credentials and #secret values to a webhook, polls its signed status URL, and stores none of them'],
       ['test/integration/secrets.test.ts', 'hides a URL credential quoted by a failure message'],
+      ['test/integration/aws-secrets.test.ts', 'gives the stage both values, and stores and shows neither'],
     ],
   },
   {
@@ -56,6 +57,7 @@ const FINDINGS: ReadonlyArray<{ readonly finding: string; readonly replays: read
     replays: [
       ['test/e2e/local-exposure.test.ts', 'listens on nothing but the API, the load balancers and the instances; no DynamoDB, no CORS; state 0700/0600'],
       ['test/unit/local/private-files.test.ts', 'creates a missing state directory 0700 and tightens an existing 0755 one'],
+      ['test/integration/api.test.ts', 'stores a trigger secret sealed, shows it as ******, and keeps it when the pipeline is saved back with ******'],
     ],
   },
   {

@@ -51,6 +51,8 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createDynamoDbExecutionStore } from '../adapters/dynamodb/dynamodb-execution-store.ts';
 import { createDynamoDbCanaryConfigStore } from '../adapters/dynamodb/canary-configs.ts';
+import { createDynamoDbPipelineTemplateStore } from '../adapters/dynamodb/pipeline-templates.ts';
+import type { PipelineTemplateStore } from '../core/ports/pipeline-template-store.ts';
 import { createDynamoDbAuditLog } from '../adapters/dynamodb/audit-log.ts';
 import { createDynamoDbUserDirectory } from '../adapters/dynamodb/users.ts';
 import type { AuditEntry, AuditLog } from '../core/ports/audit-log.ts';
@@ -73,7 +75,7 @@ import type { Clock } from '../core/ports/clock.ts';
 import type { SecretCipher } from '../core/ports/secret-cipher.ts';
 import type { SecretStore } from '../core/ports/secret-store.ts';
 import type { EventBus } from '../core/ports/event-bus.ts';
-import type { ExecutionStore } from '../core/ports/execution-store.ts';
+import { runnableConfigOf, type ExecutionStore } from '../core/ports/execution-store.ts';
 import type { PublishRequest, StateMachineEngine } from '../core/ports/state-machine-engine.ts';
 import { compilePipeline } from '../statemachines/index.ts';
 import { bodyLimitsFromEnv } from './api/bounded-input.ts';
@@ -233,6 +235,8 @@ export interface CloudRuntime {
   readonly store: ExecutionStore;
   /** Saved canary configs, in the same table. */
   readonly canaryConfigs: CanaryConfigStore;
+  /** Saved pipeline templates (Managed Pipeline Templates v2), in the same table. */
+  readonly pipelineTemplates: PipelineTemplateStore;
   /** IAM principals and service accounts mapped to roles (`USER#<name>` items of the same table). */
   readonly users: UserDirectory;
   /** Every command, as a DynamoDB item and a structured log line. */
@@ -278,6 +282,7 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
   const schedules = options.schedules;
   const store = createDynamoDbExecutionStore({ client: clients.dynamodb, tableName: env.tableName, clock });
   const canaryConfigs = createDynamoDbCanaryConfigStore({ client: clients.dynamodb, tableName: env.tableName, clock });
+  const pipelineTemplates = createDynamoDbPipelineTemplateStore({ client: clients.dynamodb, tableName: env.tableName, clock });
   const users = createDynamoDbUserDirectory({ client: clients.dynamodb, tableName: env.tableName, clock });
   const auditItems = createDynamoDbAuditLog({ client: clients.dynamodb, tableName: env.tableName, clock });
   const audit: AuditLog = {
@@ -297,7 +302,7 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
 
   const latestPipeline = async (pipelineConfigId: string, version?: number) => {
     const saved = await store.getPipelineConfig(pipelineConfigId, version);
-    const pipeline = saved ? parsePipeline(saved.config).pipeline : undefined;
+    const pipeline = saved ? parsePipeline(runnableConfigOf(saved)).pipeline : undefined;
     return saved && pipeline ? { saved, pipeline } : undefined;
   };
 
@@ -368,6 +373,7 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
     users,
     audit,
     onAuditError: (error) => log({ level: 'error', message: 'writing an audit item failed (the log line above still records it)', error }),
+    templates: async (key) => (await pipelineTemplates.get(key))?.template,
   });
   // Cron triggers run on EventBridge Scheduler, whose cron cannot say everything Quartz can: refused at save.
   const service: GennakerExecutionService = schedules
@@ -394,7 +400,7 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
       }
     : core;
 
-  return { env, store, canaryConfigs, users, audit, engine, bus, service, accounts, ...(secrets ? { secrets } : {}), ...(triggerSecrets ? { triggerSecrets } : {}), clock, random, loadPublishRequest, syncSchedules, log };
+  return { env, store, canaryConfigs, pipelineTemplates, users, audit, engine, bus, service, accounts, ...(secrets ? { secrets } : {}), ...(triggerSecrets ? { triggerSecrets } : {}), clock, random, loadPublishRequest, syncSchedules, log };
 }
 
 /**

@@ -27,7 +27,7 @@ import { createLocalRuntime, firstTarget, type LocalRuntime, type LocalRuntimeOp
 import type { Sandbox, SandboxOptions } from './sandbox/sandbox.ts';
 import type { LocalKubernetesOptions } from './kubernetes-targets.ts';
 import type { Authenticator } from '../core/ports/authenticator.ts';
-import type { ExecutionStore } from '../core/ports/execution-store.ts';
+import { runnableConfigOf, type ExecutionStore } from '../core/ports/execution-store.ts';
 import type { LocalDeployTargetOptions } from '../adapters/targets/local/local-deploy-target.ts';
 
 export interface LocalServerOptions {
@@ -139,7 +139,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     await gce?.close();
     throw error;
   }
-  const { store, service, bus, targets, canaryConfigs, accounts } = runtime;
+  const { store, service, bus, targets, canaryConfigs, pipelineTemplates, accounts } = runtime;
   // A new simulator holds nothing: the pipelines saved before assume their world again.
   if (sandbox) await reseedSavedPipelines(store, sandbox, io);
   const auth = createBearerAuthenticator({ token, users: () => users.tokenUsers() });
@@ -153,6 +153,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     authHint: `send 'Authorization: Bearer <token>' with the token in ${tokenPath}`,
     ...(targets ? { targets } : {}),
     canaryConfigs,
+    pipelineTemplates,
     ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
     accounts,
     triggerSecrets: runtime.secrets,
@@ -269,7 +270,7 @@ async function reseedSavedPipelines(store: ExecutionStore, sandbox: Sandbox, io:
   let cursor: string | undefined;
   do {
     const page = await store.listApplications({ limit: 1000, ...(cursor !== undefined ? { cursor } : {}) });
-    for (const application of page.items) for (const saved of await store.listPipelineConfigs(application.name)) configs.push(saved.config);
+    for (const application of page.items) for (const saved of await store.listPipelineConfigs(application.name)) configs.push(runnableConfigOf(saved));
     cursor = page.cursor;
   } while (cursor !== undefined);
   if (configs.length === 0) return;

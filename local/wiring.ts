@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { createDynamoDbExecutionStore } from '../adapters/dynamodb/dynamodb-execution-store.ts';
 import { createDynamoDbCanaryConfigStore } from '../adapters/dynamodb/canary-configs.ts';
+import { createDynamoDbPipelineTemplateStore } from '../adapters/dynamodb/pipeline-templates.ts';
+import type { PipelineTemplateStore } from '../core/ports/pipeline-template-store.ts';
 import type { CanaryConfigStore } from '../core/ports/canary-config-store.ts';
 import { createFetchHttpClient } from '../adapters/http/fetch-http-client.ts';
 import { createArtifactAccounts } from '../adapters/artifacts/artifact-accounts.ts';
@@ -22,7 +24,7 @@ import type { Clock } from '../core/ports/clock.ts';
 import type { PowerPolicy } from '../core/authz/powers.ts';
 import type { AuditLog } from '../core/ports/audit-log.ts';
 import type { UserDirectory } from '../core/ports/user-directory.ts';
-import type { ExecutionStore } from '../core/ports/execution-store.ts';
+import { runnableConfigOf, type ExecutionStore } from '../core/ports/execution-store.ts';
 import { withExecutionReadCache } from './execution-read-cache.ts';
 import { createLocalJobRunner } from '../adapters/jobs/local-job-runner.ts';
 import { createLocalArtifactStore } from '../adapters/targets/local/artifact-store.ts';
@@ -140,6 +142,8 @@ export interface LocalRuntime {
   readonly store: ExecutionStore;
   /** Saved canary configs (`canaryConfigId` / `canaryConfigName`), in the same table. */
   readonly canaryConfigs: CanaryConfigStore;
+  /** Saved pipeline templates (Managed Pipeline Templates v2), in the same table. */
+  readonly pipelineTemplates: PipelineTemplateStore;
   readonly service: GennakerExecutionService;
   readonly engine: LocalEngine;
   readonly runner: StageRunner;
@@ -186,6 +190,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   const secretStore = options.secretsDir !== undefined ? createLocalSecrets(options.secretsDir, cipher) : undefined;
   const store = withExecutionReadCache(createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock }));
   const canaryConfigs = createDynamoDbCanaryConfigStore({ client: dynalite.client, tableName: dynalite.tableName, clock });
+  const pipelineTemplates = createDynamoDbPipelineTemplateStore({ client: dynalite.client, tableName: dynalite.tableName, clock });
   const bus = createLocalEventBus({
     onHandlerError: (error, event) =>
       io?.emit({ kind: 'error', message: `a handler of '${event.type}' for execution ${event.executionId} failed: ${describe(error)}` }),
@@ -253,7 +258,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     runner,
     loadDefinition: async (pipelineConfigId, version) => {
       const saved = await store.getPipelineConfig(pipelineConfigId, version);
-      const pipeline = saved ? parsePipeline(saved.config).pipeline : undefined;
+      const pipeline = saved ? parsePipeline(runnableConfigOf(saved)).pipeline : undefined;
       return pipeline ? publishedDefinitions(compile(pipeline)) : undefined;
     },
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
@@ -281,6 +286,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     ...(options.audit ? { audit: options.audit } : {}),
     onAuditError: (error) => io?.emit({ kind: 'error', message: `appending to the audit log failed: ${describe(error)}` }),
     secrets: cipher,
+    templates: async (key) => (await pipelineTemplates.get(key))?.template,
   });
   const beforeSave = options.beforeSave;
   service = beforeSave
@@ -314,6 +320,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   return {
     store,
     canaryConfigs,
+    pipelineTemplates,
     service,
     engine,
     runner,

@@ -130,6 +130,7 @@ export function createPipelineConfigStore(ctx: StoreContext): Omit<PipelineConfi
           name: input.name,
           version,
           config: toJson(`pipeline '${input.name}'`, input.config),
+          ...(input.rendered !== undefined ? { rendered: toJson(`pipeline '${input.name}' as its template renders it`, input.rendered) } : {}),
           savedAt: ctx.clock.now(),
           savedBy: input.savedBy,
         };
@@ -148,7 +149,7 @@ export function createPipelineConfigStore(ctx: StoreContext): Omit<PipelineConfi
         const holder = await claimName(input.application, input.name, input.id);
         if (holder !== undefined) return { ok: false, reason: 'name-taken', pipelineConfigId: holder };
         // Filed before the version exists: a crash leaves an extra entry (harmless), never a missing one.
-        await fileTriggerKeys(ctx, input.id, input.config, 'savePipelineConfig');
+        await fileTriggerKeys(ctx, input.id, input.rendered ?? input.config, 'savePipelineConfig');
 
         const written = await conditional('savePipelineConfig', () =>
           ctx.doc.send(
@@ -263,6 +264,7 @@ function toVersion(item: Item): PipelineConfigVersion {
     name: str(item, 'name'),
     version: num(item, 'version'),
     config: fromJson('pipeline config', item['config']),
+    ...(item['rendered'] !== undefined ? { rendered: fromJson('rendered pipeline config', item['rendered']) } : {}),
     savedAt: optNum(item, 'savedAt') ?? 0,
     ...(savedBy === undefined ? {} : { savedBy }),
   };

@@ -12,7 +12,7 @@
  */
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
-import type { ApplicationStore, JsonObject, PipelineConfigStore, PipelineConfigVersion } from '../../core/ports/execution-store.ts';
+import { runnableConfigOf, type ApplicationStore, type JsonObject, type PipelineConfigStore, type PipelineConfigVersion } from '../../core/ports/execution-store.ts';
 import { triggerIndexKeys } from '../../core/triggers/trigger-keys.ts';
 import { call, queryAll, str, type StoreContext } from './store-context.ts';
 
@@ -51,7 +51,7 @@ export function createTriggerIndexReader(
     do {
       const page = await deps.listApplications(cursor === undefined ? { limit: 1000 } : { limit: 1000, cursor });
       for (const application of page.items) {
-        for (const version of await deps.listPipelineConfigs(application.name)) await fileTriggerKeys(ctx, version.id, version.config, 'listPipelineConfigsByTrigger');
+        for (const version of await deps.listPipelineConfigs(application.name)) await fileTriggerKeys(ctx, version.id, runnableConfigOf(version), 'listPipelineConfigsByTrigger');
       }
       cursor = page.cursor;
     } while (cursor !== undefined);
@@ -71,7 +71,7 @@ export function createTriggerIndexReader(
         ConsistentRead: true,
       });
       const latest = await Promise.all(entries.map((entry) => deps.getPipelineConfig(str(entry, 'pipelineConfigId'))));
-      return latest.filter((version): version is PipelineConfigVersion => version !== undefined && triggerIndexKeys(version.config).includes(key));
+      return latest.filter((version): version is PipelineConfigVersion => version !== undefined && triggerIndexKeys(runnableConfigOf(version)).includes(key));
     },
   };
 }

@@ -40,6 +40,9 @@ import type {
   StageRecord,
   WaitingEntry,
 } from '../ports/execution-store.ts';
+import { runnableConfigOf } from '../ports/execution-store.ts';
+import { isTemplatedPipeline, stableJson } from '../pipeline/templates/model.ts';
+import { renderedIssues, resolveTemplatedPipeline, type TemplateLookup } from '../pipeline/templates/resolve.ts';
 import type { EngineRunEnded, StateMachineEngine } from '../ports/state-machine-engine.ts';
 import type { AuditLog } from '../ports/audit-log.ts';
 import type { UserDirectory } from '../ports/user-directory.ts';
@@ -133,6 +136,11 @@ export interface ExecutionServiceDeps {
   readonly secrets?: SecretCipher;
   /** Seals the `secret` of git and webhook triggers when a pipeline is saved (trigger-secrets.ts). @default `secrets`; neither: kept as given */
   readonly triggerSecrets?: SecretCipher;
+  /**
+   * Reads saved pipeline templates by key, to render templated pipelines (`type:
+   * templatedPipeline`) at save and again at start. @default none: a templated pipeline is refused
+   */
+  readonly templates?: TemplateLookup;
 }
 
 /**
@@ -263,14 +271,35 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
   // -------------------------------------------------------------------------------------------
   // Saving
 
+  /** A templated pipeline rendered with its saved template; the issues point into the templated document. */
+  const renderTemplated = async (config: unknown): Promise<{ readonly rendered?: JsonObject; readonly issues: readonly ValidationIssue[] }> => {
+    if (!deps.templates) {
+      return { issues: [{ pointer: '/template', code: 'invalid-value', message: 'this installation keeps no pipeline templates; save the rendered pipeline instead (gennaker template plan prints it)', severity: 'error' }] };
+    }
+    const resolved = await resolveTemplatedPipeline(config, deps.templates);
+    return resolved.pipeline ? { rendered: resolved.pipeline, issues: resolved.issues } : { issues: resolved.issues };
+  };
+
   const savePipelineAs = async (request: SavePipelineRequest, caller: Caller, note: AuditNote): Promise<SavePipelineResult> => {
+    if (isTemplatedPipeline(request.config)) {
+      // The templated document is what is kept; its rendering is what is checked, compiled and run.
+      const templated = await renderTemplated(request.config);
+      if (!templated.rendered) return { ok: false, reason: 'invalid', issues: templated.issues };
+      const parsedRendering = parsePipeline(templated.rendered);
+      if (!parsedRendering.pipeline) return { ok: false, reason: 'invalid', issues: [...templated.issues, ...renderedIssues(parsedRendering.issues)] };
+      return saveParsed(parsedRendering.pipeline, [...templated.issues, ...renderedIssues(parsedRendering.issues)], request, caller, note, request.config as JsonObject);
+    }
     const parsed = parsePipeline(request.config);
     if (!parsed.pipeline) {
       // Every problem at once: the clouds' field checks too (without the accounts: the caller is not authorized yet).
       const fields = deps.clusterChecks?.fields ? clusterFieldIssues(request.config, deps.clusterChecks.fields) : [];
       return { ok: false, reason: 'invalid', issues: [...parsed.issues, ...fields] };
     }
-    const pipeline = parsed.pipeline;
+    return saveParsed(parsed.pipeline, parsed.issues, request, caller, note);
+  };
+
+  /** Access checks, then the save; `templated` is the document kept when `pipeline` is its rendering. */
+  const saveParsed = async (pipeline: Pipeline, parseIssues: readonly ValidationIssue[], request: SavePipelineRequest, caller: Caller, note: AuditNote, templated?: JsonObject): Promise<SavePipelineResult> => {
     note.application = pipeline.application;
     note.target = pipeline.name;
     const denied = await access.check(caller, 'WRITE', pipeline.application);
@@ -289,13 +318,29 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     }
     // Trigger secrets are stored sealed; a `******` keeps the one saved before (trigger-secrets.ts).
     const previous = existing ?? (await store.getPipelineConfigByName(pipeline.application, pipeline.name));
-    const sealed = await sealTriggerSecrets(pipeline.raw, previous?.config, deps.triggerSecrets ?? deps.secrets, pipeline.application);
+    const cipher = deps.triggerSecrets ?? deps.secrets;
+    let runs = pipeline;
+    let kept = templated;
+    if (templated) {
+      // A templated document's own trigger secrets are sealed first and it renders again from the
+      // sealed document, so what is kept, what runs and a start's rendering agree.
+      const sealedTemplated = await sealTriggerSecrets(templated, previous?.config, cipher, pipeline.application);
+      if (!sealedTemplated.ok) return { ok: false, reason: 'invalid', issues: [{ severity: 'error', code: 'invalid-value', pointer: `/triggers/${sealedTemplated.index}/secret`, message: sealedTemplated.message, value: REDACTED }] };
+      if (sealedTemplated.config !== templated) {
+        const again = await renderTemplated(sealedTemplated.config);
+        const parsedAgain = again.rendered ? parsePipeline(again.rendered).pipeline : undefined;
+        if (!parsedAgain) return { ok: false, reason: 'invalid', issues: again.issues };
+        runs = parsedAgain;
+      }
+      kept = sealedTemplated.config;
+    }
+    const sealed = await sealTriggerSecrets(runs.raw, previous ? runnableConfigOf(previous) : undefined, cipher, pipeline.application);
     if (!sealed.ok) return { ok: false, reason: 'invalid', issues: [{ severity: 'error', code: 'invalid-value', pointer: `/triggers/${sealed.index}/secret`, message: sealed.message, value: REDACTED }] };
-    return storePipeline({ ...pipeline, raw: sealed.config }, parsed.issues, request, caller);
+    return storePipeline({ ...runs, raw: sealed.config }, parseIssues, request, caller, kept);
   };
 
-  /** Compiles, saves and publishes a pipeline whose access was decided. */
-  const storePipeline = async (pipeline: Pipeline, parseIssues: readonly ValidationIssue[], request: SavePipelineRequest, caller: Caller): Promise<SavePipelineResult> => {
+  /** Compiles, saves and publishes a pipeline whose access was decided (a templated pipeline: its rendering, keeping `templated`). */
+  const storePipeline = async (pipeline: Pipeline, parseIssues: readonly ValidationIssue[], request: SavePipelineRequest, caller: Caller, templated?: JsonObject): Promise<SavePipelineResult> => {
     const compiled = compile(pipeline);
     const checks = deps.clusterChecks;
     const issues = [
@@ -312,7 +357,9 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     // No id: the application's pipeline of that name is updated (saving a file again), else a new one.
     const id = pipeline.id ?? (await store.getPipelineConfigByName(pipeline.application, pipeline.name))?.id ?? newId();
     const saved = await store.savePipelineConfig(
-      { id, application: pipeline.application, name: pipeline.name, config: { ...pipeline.raw, id }, savedBy: caller.user },
+      templated
+        ? { id, application: pipeline.application, name: pipeline.name, config: { ...templated, id }, rendered: { ...pipeline.raw, id }, savedBy: caller.user }
+        : { id, application: pipeline.application, name: pipeline.name, config: { ...pipeline.raw, id }, savedBy: caller.user },
       request.expectVersion === undefined ? {} : { expectVersion: request.expectVersion },
     );
     if (!saved.ok) {
@@ -401,7 +448,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
   const runnable = (
     version: PipelineConfigVersion,
   ): { readonly ok: true; readonly pipeline: Pipeline } | Extract<StartPipelineResult, { ok: false }> => {
-    const parsed = parsePipeline(version.config);
+    const parsed = parsePipeline(runnableConfigOf(version));
     if (!parsed.pipeline) {
       return {
         ok: false,
@@ -428,6 +475,30 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     return { ok: true, pipeline };
   };
 
+  /**
+   * A templated pipeline renders again at start, as in Spinnaker: when its template changed since
+   * the save, the new rendering is saved as a new version (same templated document) and runs.
+   */
+  const rerendered = async (version: PipelineConfigVersion, caller: Caller): Promise<{ readonly ok: true; readonly version: PipelineConfigVersion } | Extract<StartPipelineResult, { ok: false }>> => {
+    if (!isTemplatedPipeline(version.config) || !deps.templates) return { ok: true, version };
+    const templated = await renderTemplated(version.config);
+    const errors = templated.issues.filter((issue) => issue.severity === 'error');
+    if (!templated.rendered) {
+      return { ok: false, reason: 'invalid', message: `pipeline '${version.name}' cannot be rendered from its template: ${errors.map((issue) => `${issue.pointer || '/'}: ${issue.message}`).join('; ')}`, issues: templated.issues };
+    }
+    const rendering = { ...templated.rendered, id: version.id };
+    if (version.rendered !== undefined && stableJson(rendering) === stableJson(version.rendered)) return { ok: true, version };
+    const parsed = parsePipeline(rendering);
+    if (!parsed.pipeline) {
+      return { ok: false, reason: 'invalid', message: `pipeline '${version.name}' renders to an invalid pipeline with its template now; fix the template or the templated pipeline`, issues: renderedIssues(parsed.issues) };
+    }
+    const saved = await storePipeline(parsed.pipeline, parsed.issues, { config: version.config }, caller, version.config);
+    if (!saved.ok) {
+      return { ok: false, reason: 'invalid', message: `pipeline '${version.name}' rendered from its current template cannot be saved: ${saved.reason === 'invalid' ? saved.issues.filter((issue) => issue.severity === 'error').map((issue) => `${issue.pointer || '/'}: ${issue.message}`).join('; ') : saved.message}` };
+    }
+    return { ok: true, version: saved.saved };
+  };
+
   const startPipelineAs = async (request: StartPipelineRequest, caller: Caller, note: AuditNote): Promise<StartPipelineResult> => {
     note.application = request.application;
     note.target = request.pipeline;
@@ -443,7 +514,9 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       };
     }
     note.target = version.name;
-    const checked = runnable(version);
+    const current = await rerendered(version, caller);
+    if (!current.ok) return current;
+    const checked = runnable(current.version);
     if (!checked.ok) return checked;
     const trigger: TriggerInput = { ...request.trigger, user: request.trigger.user ?? caller.user };
 
@@ -451,8 +524,8 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     let executionId: string;
     const freshId = request.idempotencyKey === undefined;
     if (request.idempotencyKey !== undefined) {
-      executionId = deterministicId(`${version.id}\u0000${request.idempotencyKey}`);
-      const claim = await store.claimIdempotencyKey(`start:${version.id}:${request.idempotencyKey}`, executionId);
+      executionId = deterministicId(`${current.version.id}\u0000${request.idempotencyKey}`);
+      const claim = await store.claimIdempotencyKey(`start:${current.version.id}:${request.idempotencyKey}`, executionId);
       const claimedId = claim.claimed ? executionId : claim.executionId;
       if (!claim.claimed) {
         const existing = await store.getExecution(claimedId);
@@ -469,7 +542,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
 
     // Orca's checkForCorrelatedExecution: an incomplete execution with the same correlation id is returned instead.
     if (typeof trigger.correlationId === 'string' && trigger.correlationId !== '') {
-      const correlated = await claimCorrelation(version.id, trigger.correlationId, executionId);
+      const correlated = await claimCorrelation(current.version.id, trigger.correlationId, executionId);
       if (correlated) {
         note.detail = `execution ${correlated.id} (correlated)`;
         return { ok: true, executionId: correlated.id, status: correlated.status, duplicate: true };
@@ -477,7 +550,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     }
 
     note.detail = `execution ${executionId}`;
-    return launch({ version, pipeline: checked.pipeline, trigger, executionId, freshId, caller });
+    return launch({ version: current.version, pipeline: checked.pipeline, trigger, executionId, freshId, caller });
   };
 
   const startPipeline: ExecutionService['startPipeline'] = (request, caller) => audited('startPipeline', caller, {}, (note) => startPipelineAs(request, caller, note));
@@ -859,7 +932,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       };
     }
     const version = await store.getPipelineConfig(execution.pipelineConfigId, execution.pipelineVersion);
-    const definition = version ? parsePipeline(version.config).pipeline?.stages.find((candidate) => candidate.refId === stage.refId) : undefined;
+    const definition = version ? parsePipeline(runnableConfigOf(version)).pipeline?.stages.find((candidate) => candidate.refId === stage.refId) : undefined;
     if (!definition || definition.type !== 'manualJudgment') {
       return { ok: false, reason: 'not-found', message: `version ${execution.pipelineVersion} of pipeline '${execution.name}' no longer has stage '${stage.name}'` };
     }

@@ -27,7 +27,7 @@ import type { ArtifactStore } from '../ports/artifact-store.ts';
 import type { ChildPipelines } from '../ports/child-pipelines.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { TargetLookup } from '../ports/target.ts';
-import type { Execution, ExecutionStore, JsonObject, StageRecord, StageUpdate } from '../ports/execution-store.ts';
+import { runnableConfigOf, type Execution, type ExecutionStore, type JsonObject, type StageRecord, type StageUpdate } from '../ports/execution-store.ts';
 import type { HttpClient } from '../ports/http-client.ts';
 import type { StateMachineEngine } from '../ports/state-machine-engine.ts';
 import type { JobRunner } from '../ports/job-runner.ts';
@@ -321,7 +321,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       cached = (async () => {
         const saved = await store.getPipelineConfig(execution.pipelineConfigId, execution.pipelineVersion);
         if (!saved) throw invariant(`execution ${execution.id} runs pipeline ${key}, which is not in the store`);
-        const parsed = parsePipeline(saved.config);
+        const parsed = parsePipeline(runnableConfigOf(saved));
         if (!parsed.pipeline) throw invariant(`pipeline ${key} no longer validates: ${parsed.issues.filter((issue) => issue.severity === 'error').map((issue) => `${issue.pointer}: ${issue.message}`).join('; ')}`);
         return parsed.pipeline;
       })();

@@ -144,6 +144,11 @@ export interface PipelineConfigInput {
   readonly name: string;
   /** The pipeline JSON as saved. */
   readonly config: JsonObject;
+  /**
+   * For a templated pipeline (`type: templatedPipeline`), the pipeline its template rendered at
+   * save: what runs, what is compiled and what its triggers are filed under. Absent otherwise.
+   */
+  readonly rendered?: JsonObject;
   readonly savedBy?: string;
 }
 
@@ -155,8 +160,15 @@ export interface PipelineConfigVersion {
   /** 1, 2, 3...: strictly increasing per pipeline config id, without gaps. */
   readonly version: number;
   readonly config: JsonObject;
+  /** The pipeline a templated `config` rendered to when this version was saved (PipelineConfigInput.rendered). */
+  readonly rendered?: JsonObject;
   readonly savedAt: number;
   readonly savedBy?: string;
+}
+
+/** The pipeline a saved version runs: its rendering for a templated pipeline, else the config itself. */
+export function runnableConfigOf(version: Pick<PipelineConfigVersion, 'config' | 'rendered'>): JsonObject {
+  return version.rendered ?? version.config;
 }
 
 export type SavePipelineConfigResult =

@@ -6,13 +6,13 @@
  */
 import { parsePipeline } from '../pipeline/parse.ts';
 import type { Pipeline } from '../pipeline/model.ts';
-import type { ApplicationStore, PipelineConfigStore, PipelineConfigVersion } from '../ports/execution-store.ts';
+import { runnableConfigOf, type ApplicationStore, type PipelineConfigStore, type PipelineConfigVersion } from '../ports/execution-store.ts';
 
 /** Parses saved configs; the saved id wins over the document's. */
 export function pipelinesFromConfigs(versions: readonly PipelineConfigVersion[]): Pipeline[] {
   const pipelines: Pipeline[] = [];
   for (const version of versions) {
-    const { pipeline } = parsePipeline({ ...version.config, id: version.id, application: version.application, name: version.name });
+    const { pipeline } = parsePipeline({ ...runnableConfigOf(version), id: version.id, application: version.application, name: version.name });
     if (pipeline !== undefined) pipelines.push(pipeline);
   }
   return pipelines;

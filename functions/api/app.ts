@@ -17,6 +17,10 @@ import { canaryStagesOf, noCanaryStageMessage, renderCanaryReport } from '../../
 import { parseCanaryConfig } from '../../core/canary/config.ts';
 import type { CanaryConfigStore, StoredCanaryConfig } from '../../core/ports/canary-config-store.ts';
 import { parseClusterName, parseServerGroupName } from '../../core/deploy/names.ts';
+import type { PipelineTemplateStore } from '../../core/ports/pipeline-template-store.ts';
+import { createPipelineTemplates, type TemplateCommandResult } from '../../core/pipeline/templates/template-service.ts';
+import { renderedIssues } from '../../core/pipeline/templates/resolve.ts';
+import { parsePipeline } from '../../core/pipeline/parse.ts';
 import { emptyClusterMessage, isOrchestration, rollbackPipelineConfig } from '../../core/deploy/rollback-request.ts';
 import { toGateAccount } from '../../core/accounts/gate-shape.ts';
 import { unknownAccountMessage } from '../../core/accounts/pipeline-accounts.ts';
@@ -87,6 +91,8 @@ export interface ApiDeps {
   readonly targets?: TargetLookup;
   /** Saved canary configs (`/v2/canaryConfig`). @default none: those routes answer 404 */
   readonly canaryConfigs?: CanaryConfigStore;
+  /** Saved pipeline templates (`/v2/pipelineTemplates`). @default none: those routes answer 404 */
+  readonly pipelineTemplates?: PipelineTemplateStore;
   /** Request body limits. @default DEFAULT_BODY_LIMITS (webhooks 1 MiB, everything else 512 KiB) */
   readonly bodyLimits?: Partial<BodyLimits>;
   /** The accounts pipelines may name (`/credentials`). @default none known */
@@ -105,6 +111,8 @@ interface ApiEnv {
 
 type ApiContext = Context<ApiEnv>;
 type Handler = (c: ApiContext) => Promise<Response> | Response;
+
+const NO_PIPELINE_TEMPLATES = 'this Gennaker keeps no pipeline templates; save rendered pipelines instead (gennaker template plan --template renders one)';
 
 const NO_CANARY_CONFIGS = 'this Gennaker keeps no canary configs; give the config inline as canaryConfig.config in the stage';
 
@@ -247,6 +255,17 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   const clusterReads = createClusterReads({ store, accounts, ...(deps.targets ? { targets: deps.targets } : {}) });
   const canaryConfigs = deps.canaryConfigs
     ? createGuardedCanaryConfigs({ configs: deps.canaryConfigs, store, clock: deps.clock, ...(deps.audit ? { audit: deps.audit } : {}), onAuditError: (error) => log({ level: 'error', message: 'appending to the audit log failed', error }) })
+    : undefined;
+
+  const pipelineTemplates = deps.pipelineTemplates
+    ? createPipelineTemplates({
+        templates: deps.pipelineTemplates,
+        pipelines: store,
+        sha256: sha256Hex,
+        clock: deps.clock,
+        ...(deps.audit ? { audit: deps.audit } : {}),
+        onAuditError: (error) => log({ level: 'error', message: 'appending to the audit log failed', error }),
+      })
     : undefined;
 
   const app = new Hono<ApiEnv>();
@@ -773,6 +792,33 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       return c.json(listed.map((summary) => ({ ...summary, updatedTimestampIso: new Date(summary.updatedTimestamp).toISOString() })));
     },
 
+    listPipelineTemplates: async (c) => (pipelineTemplates ? c.json(await pipelineTemplates.list(scopesQuery(c))) : fail(c, 404, NO_PIPELINE_TEMPLATES)),
+    listPipelineTemplateVersions: async (c) => (pipelineTemplates ? c.json(await pipelineTemplates.versions(scopesQuery(c))) : fail(c, 404, NO_PIPELINE_TEMPLATES)),
+    savePipelineTemplate: saveTemplate,
+    createPipelineTemplate: saveTemplate,
+    updatePipelineTemplate: updateTemplate,
+    updatePipelineTemplateByPost: updateTemplate,
+    getPipelineTemplate: async (c) => (pipelineTemplates ? templateAnswer(c, await pipelineTemplates.get(versionQuery(c))) : fail(c, 404, NO_PIPELINE_TEMPLATES)),
+    deletePipelineTemplate: async (c) => (pipelineTemplates ? templateAnswer(c, await pipelineTemplates.remove(callerOf(c), versionQuery(c))) : fail(c, 404, NO_PIPELINE_TEMPLATES)),
+    listPipelineTemplateDependents: async (c) => (pipelineTemplates ? c.json(await pipelineTemplates.dependents(c.req.param('id')!)) : fail(c, 404, NO_PIPELINE_TEMPLATES)),
+
+    planPipelineTemplate: async (c) => {
+      if (!pipelineTemplates) return fail(c, 404, NO_PIPELINE_TEMPLATES);
+      const body = await readBody(c, 'the templated pipeline');
+      if (!body.ok) return fail(c, body.status, body.message);
+      const resolved = await pipelineTemplates.plan(body.value);
+      const checked = resolved.pipeline ? parsePipeline(resolved.pipeline) : undefined;
+      const issues = [...resolved.issues, ...(checked ? renderedIssues(checked.issues) : [])];
+      const errors = issues.filter((issue) => issue.severity === 'error');
+      if (!resolved.pipeline || errors.length > 0) {
+        const first = errors[0]!;
+        return fail(c, 400, `the templated pipeline has ${errors.length} error${errors.length === 1 ? '' : 's'} (first: ${first.pointer || '/'}: ${first.message})`, {
+          issues: issues.map(({ pointer, code, message, severity }) => ({ pointer, code, message, severity })),
+        });
+      }
+      return c.json(resolved.pipeline);
+    },
+
     listAudit: async (c) => {
       const limit = parseLimit(c.req.query('limit'), 100);
       if (!limit.ok) return fail(c, 400, limit.message);
@@ -817,6 +863,52 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     if (pipelineConfigIds.length === 0 && executionIds.length === 0) return c.json([]);
     const found = await queries.searchExecutions({ pipelineConfigIds, executionIds, limit: limit.value, ...(statuses.value !== undefined ? { statuses: statuses.value } : {}) }, callerOf(c));
     return c.json(await orcaExecutions(found, expand.value));
+  }
+
+  /** One template command's answer: the template, or the status its refusal maps to. */
+  function templateAnswer(c: ApiContext, result: TemplateCommandResult): Response {
+    if (result.ok) return c.json(result.template);
+    switch (result.reason) {
+      case 'invalid':
+        return fail(c, 400, result.message, result.issues ? { issues: result.issues.map(({ pointer, code, message, severity }) => ({ pointer, code, message, severity })) } : {});
+      case 'not-found':
+        return fail(c, 404, result.message);
+      case 'conflict':
+        return fail(c, 409, result.message);
+      case 'too-large':
+        return fail(c, 413, result.message);
+      default: {
+        const unreachable: never = result.reason;
+        return fail(c, 500, `unexpected result ${String(unreachable)}`);
+      }
+    }
+  }
+
+  const scopesQuery = (c: ApiContext): string[] | undefined => {
+    const scopes = c.req.queries('scopes')?.flatMap((value) => value.split(',')).map((scope) => scope.trim()).filter((scope) => scope !== '');
+    return scopes === undefined || scopes.length === 0 ? undefined : scopes;
+  };
+
+  const versionQuery = (c: ApiContext) => {
+    const tag = c.req.query('tag');
+    const digest = c.req.query('digest');
+    return { id: c.req.param('id')!, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
+  };
+
+  async function saveTemplate(c: ApiContext): Promise<Response> {
+    if (!pipelineTemplates) return fail(c, 404, NO_PIPELINE_TEMPLATES);
+    const body = await readBody(c, 'the pipeline template');
+    if (!body.ok) return fail(c, body.status, body.message);
+    const tag = c.req.query('tag');
+    return templateAnswer(c, await pipelineTemplates.save(callerOf(c), body.value, tag ? { tag } : {}));
+  }
+
+  async function updateTemplate(c: ApiContext): Promise<Response> {
+    if (!pipelineTemplates) return fail(c, 404, NO_PIPELINE_TEMPLATES);
+    const body = await readBody(c, 'the pipeline template');
+    if (!body.ok) return fail(c, body.status, body.message);
+    const tag = c.req.query('tag');
+    return templateAnswer(c, await pipelineTemplates.update(callerOf(c), c.req.param('id')!, body.value, tag ? { tag } : {}));
   }
 
   async function saveCanaryConfig(c: ApiContext, id: string, body: Record<string, unknown>, expectRevision: number | undefined): Promise<Response> {

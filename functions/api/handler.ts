@@ -24,6 +24,7 @@ export function cloudApiDeps(runtime: CloudRuntime): ApiDeps {
     service: runtime.service,
     store: runtime.store,
     canaryConfigs: runtime.canaryConfigs,
+    pipelineTemplates: runtime.pipelineTemplates,
     accounts: runtime.accounts,
     audit: runtime.audit,
     clock: { now: () => Date.now() },

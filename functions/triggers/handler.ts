@@ -22,7 +22,7 @@ import type { ExecutionService } from '../../core/execution/execution-service-ap
 import type { Pipeline } from '../../core/pipeline/model.ts';
 import { parsePipeline } from '../../core/pipeline/parse.ts';
 import type { PipelineExecutionCompleted } from '../../core/ports/event-bus.ts';
-import type { ExecutionStore } from '../../core/ports/execution-store.ts';
+import { runnableConfigOf, type ExecutionStore } from '../../core/ports/execution-store.ts';
 import { dueCronTriggers } from '../../core/triggers/cron-due.ts';
 import { matchDockerTrigger } from '../../core/triggers/docker-match.ts';
 import { matchGitTrigger } from '../../core/triggers/git-match.ts';
@@ -212,7 +212,7 @@ export function createTriggerRouter(deps: TriggerRouterDeps): (event: unknown) =
     if (cron.success) {
       const { pipelineConfigId, triggerIndex, scheduledTime } = cron.data;
       const saved = await deps.store.getPipelineConfig(pipelineConfigId);
-      const pipeline: Pipeline | undefined = saved ? parsePipeline(saved.config).pipeline : undefined;
+      const pipeline: Pipeline | undefined = saved ? parsePipeline(runnableConfigOf(saved)).pipeline : undefined;
       if (!pipeline) return ignored(`cron schedule of pipeline ${pipelineConfigId}, which is not saved`);
       const fireTime = Date.parse(scheduledTime);
       const due = dueCronTriggers([pipeline], fireTime - CRON_LATENESS_MS, fireTime).filter((match) => match.definition.index === triggerIndex);

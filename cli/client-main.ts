@@ -8,7 +8,7 @@ import type { ApiCommandContext } from './commands/api-commands.ts';
 import type { LoadedDocument } from './pipeline-files.ts';
 import { UsageError } from './usage.ts';
 
-export const CLIENT_COMMANDS = ['up', 'pipeline', 'execution', 'judge', 'cluster', 'rollback', 'accounts', 'user', 'secret', 'audit', 'sandbox'] as const;
+export const CLIENT_COMMANDS = ['up', 'pipeline', 'template', 'execution', 'judge', 'cluster', 'rollback', 'accounts', 'user', 'secret', 'audit', 'sandbox'] as const;
 
 export interface ClientValues {
   readonly json: boolean;
@@ -40,6 +40,8 @@ export interface ClientValues {
   readonly admin?: boolean;
   /** `audit --app A`; `secret set --app a,b`. */
   readonly app?: string;
+  /** `template save|get|delete --tag`. */
+  readonly tag?: string;
   /** `up --sandbox`: the accounts of saved pipelines deploy to the simulated AWS. */
   readonly sandbox?: boolean;
 }
@@ -160,6 +162,27 @@ export async function runClientCommand(command: string, args: readonly string[],
       case 'pipeline execute':
         expect(rest, 2, 'pipeline execute APP NAME [--param k=v]... [--watch]');
         return pipelineExecute(context, rest[0]!, rest[1]!, values.param ?? [], values.watch ?? false);
+      case 'template plan':
+      case 'template save':
+      case 'template list':
+      case 'template get':
+      case 'template delete': {
+        const templates = await import('./commands/template.ts');
+        if (sub === 'plan') {
+          expect(rest, 1, 'template plan <templated-pipeline.json|yaml|-> [--template <template.json|yaml>]');
+          return templates.templatePlan(context, await deps.load(rest[0]!));
+        }
+        if (sub === 'save') {
+          if (values.file === undefined || rest.length !== 0) throw new UsageError('usage: gennaker template save -f <template.json|yaml> [--tag stable]');
+          return templates.templateSave(context, await deps.load(values.file), values.tag);
+        }
+        if (sub === 'list') {
+          expect(rest, 0, 'template list [--json]');
+          return templates.templateList(context);
+        }
+        expect(rest, 1, `template ${sub} <id> [--tag TAG]`);
+        return sub === 'get' ? templates.templateGet(context, rest[0]!, values.tag) : templates.templateDelete(context, rest[0]!, values.tag);
+      }
       case 'execution list':
         expect(rest, 1, 'execution list APP [--limit N] [--statuses RUNNING,...]');
         return executionList(context, rest[0]!, values.limit, values.statuses);
@@ -226,7 +249,9 @@ export async function runClientCommand(command: string, args: readonly string[],
         throw new UsageError(
           command === 'pipeline'
             ? `unknown pipeline command '${sub ?? ''}'; use save, list or execute`
-            : command === 'cluster'
+            : command === 'template'
+              ? `unknown template command '${sub ?? ''}'; use plan, save, list, get, delete or from-pipeline`
+              : command === 'cluster'
               ? `unknown cluster command '${sub ?? ''}'; use describe`
               : command === 'accounts'
                 ? `unknown accounts command '${sub ?? ''}'; use list`

@@ -101,6 +101,9 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         canary: { type: 'boolean', default: false },
         sandbox: { type: 'boolean', default: false },
         seed: { type: 'string' },
+        // template save/get/delete --tag; template plan --template FILE (render without a server).
+        tag: { type: 'string' },
+        template: { type: 'string' },
       },
     });
     const [command, ...rest] = positionals;
@@ -112,6 +115,16 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
     if (values.help || command === undefined || command === 'help') {
       io.emit({ kind: 'data', text: HELP });
       return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
+    }
+    // `template from-pipeline` and `template plan --template` work on files; the other template commands talk to the API.
+    if (command === 'template' && (rest[0] === 'from-pipeline' || (rest[0] === 'plan' && values.template !== undefined))) {
+      const { templateFromPipelineFile, templatePlanLocal } = await import('./commands/template.ts');
+      if (rest[0] === 'plan') {
+        if (rest.length !== 2) throw new UsageError('usage: gennaker template plan <templated-pipeline.json|yaml|-> [--template <template.json|yaml>]');
+        return await templatePlanLocal(io, await load(rest[1]!), await load(values.template!));
+      }
+      if (rest.length !== 3) throw new UsageError('usage: gennaker template from-pipeline <pipeline.json|yaml|-> <template-id>');
+      return templateFromPipelineFile(io, await load(rest[1]!), rest[2]!);
     }
     // `canary report` and `canary config` talk to the API; `canary judge` works on files.
     if ((CLIENT_COMMANDS as readonly string[]).includes(command) || (command === 'canary' && (rest[0] === 'report' || rest[0] === 'config'))) {
@@ -247,7 +260,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         return await runDemo({ json: values.json }, io, { startServer: startLocalServer, interrupted });
       }
       default:
-        throw new UsageError(`unknown command '${command}'; commands: demo, canary, validate, compile, run, up, sandbox, pipeline, execution, judge, cluster, rollback, accounts, user, secret, audit (gennaker --help)`);
+        throw new UsageError(`unknown command '${command}'; commands: demo, canary, validate, compile, run, up, sandbox, pipeline, template, execution, judge, cluster, rollback, accounts, user, secret, audit (gennaker --help)`);
     }
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

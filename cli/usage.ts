@@ -68,6 +68,12 @@ Usage:
   gennaker pipeline list <app>
   gennaker pipeline delete <app> <name>            delete a saved pipeline (its executions are kept)
   gennaker pipeline execute <app> <name> [--param k=v]... [--watch]
+  gennaker template plan <templated-pipeline.json|yaml|->   render a templated pipeline (type templatedPipeline,
+                                    schema v2) with its saved template and print the pipeline it runs
+      --template <file>   render with this template file instead, without a server
+  gennaker template save -f <template.json|yaml> [--tag stable]  create or update a v2 pipeline template
+  gennaker template list | get <id> [--tag T] | delete <id> [--tag T]
+  gennaker template from-pipeline <pipeline.json> <id>  a v2 template of a pipeline (Deck's export)
   gennaker execution list <app> [--limit N] [--statuses RUNNING,...]
   gennaker execution get <id>
   gennaker execution watch <id>                    live stage tree until the execution completes

@@ -37,7 +37,7 @@ const TEMPLATE = {
     notifications: [],
     stages: [
       { refId: 'warm', requisiteStageRefIds: [], type: 'wait', name: 'Warm up', waitTime: '${templateVariables.waitTime}' },
-      { refId: 'greet', requisiteStageRefIds: ['warm'], type: 'evaluateVariables', name: 'Greet', variables: [{ key: 'message', value: '${templateVariables.greeting}, ${parameters.who}' }] },
+      { refId: 'greet', requisiteStageRefIds: ['warm'], type: 'evaluateVariables', name: 'Greet', variables: [{ key: 'message', value: "${templateVariables.greeting + ', ' + parameters.who}" }] },
     ],
   },
 };

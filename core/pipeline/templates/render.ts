@@ -289,12 +289,81 @@ function listOf(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
+/** `templateVariables`, `templateVariables.x` or `templateVariables['x']` as a root of an expression. */
+const VARIABLE_REFERENCE = /(?<![\w.#$])templateVariables(?:\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)|\s*\[\s*['"]([^'"]+)['"]\s*\])?/g;
+
 /** Names of `templateVariables.x` / `templateVariables['x']` references in an expression. */
 function referencedVariables(expression: string): string[] {
   const names: string[] = [];
-  const pattern = /templateVariables\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*['"]([^'"]+)['"]\s*\])/g;
-  for (const match of expression.matchAll(pattern)) names.push((match[1] ?? match[2])!);
+  for (const match of expression.matchAll(VARIABLE_REFERENCE)) if (match[1] ?? match[2]) names.push((match[1] ?? match[2])!);
   return names;
+}
+
+/** A JSON value as a SpEL literal: 'text' (quotes doubled), numbers, booleans, null, {a,b} lists, {'k':v} maps. */
+function spelLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return `'${value.replace(/'/g, "''")}'`;
+  if (typeof value === 'number') return value < 0 ? `(${String(value)})` : String(value);
+  if (typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return `{${value.map(spelLiteral).join(',')}}`;
+  const entries = Object.entries(value as Json);
+  return entries.length === 0 ? '{:}' : `{${entries.map(([key, item]) => `${spelLiteral(key)}:${spelLiteral(item)}`).join(',')}}`;
+}
+
+/** The index of the `}` closing an expression that starts at `from` (quotes and nested braces skipped), or -1. */
+function closingBrace(text: string, from: number): number {
+  let depth = 0;
+  let quoted = false;
+  for (let index = from; index < text.length; index++) {
+    const char = text[index];
+    if (quoted) {
+      if (char === "'") {
+        if (text[index + 1] === "'") index++;
+        else quoted = false;
+      }
+    } else if (char === "'") quoted = true;
+    else if (char === '{') depth++;
+    else if (char === '}') {
+      if (depth === 0) return index;
+      depth--;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Writes the values of known template variables into the `${}` expressions of a string, as
+ * literals. An expression that reads only them then evaluates now; one that also reads the run
+ * (`trigger`, `parameters`, stage outputs) keeps its text, now without template variables, and
+ * evaluates when its stage starts.
+ */
+function inlineVariables(text: string, values: Readonly<Record<string, unknown>>): string {
+  if (!text.includes('${') || !text.includes('templateVariables')) return text;
+  let out = '';
+  let index = 0;
+  for (;;) {
+    const start = text.indexOf('${', index);
+    const end = start < 0 ? -1 : closingBrace(text, start + 2);
+    if (end < 0) return out + text.slice(index);
+    const expression = text.slice(start + 2, end).replace(VARIABLE_REFERENCE, (reference, dotted?: string, indexed?: string) => {
+      const name = dotted ?? indexed;
+      if (name === undefined) return spelLiteral(values);
+      return Object.prototype.hasOwnProperty.call(values, name) ? spelLiteral(values[name]) : reference;
+    });
+    out += `${text.slice(index, start)}\${${expression}}`;
+    index = end + 1;
+  }
+}
+
+function inlineDeep(value: unknown, values: Readonly<Record<string, unknown>>): unknown {
+  if (typeof value === 'string') return inlineVariables(value, values);
+  if (Array.isArray(value)) return value.map((item) => inlineDeep(item, values));
+  if (isObject(value)) {
+    const out: Json = {};
+    for (const [key, item] of Object.entries(value)) out[inlineVariables(key, values)] = inlineDeep(item, values);
+    return out;
+  }
+  return value;
 }
 
 /** Renders a templated pipeline with its template. */
@@ -341,8 +410,8 @@ export function renderTemplatedPipeline(config: TemplatedPipelineConfig, templat
   pipeline.triggers = excluded('triggers') ? [...config.triggers] : mergeDistinct(listOf(body.triggers), config.triggers);
   delete pipeline.templateVariables;
 
-  // Only what reads template variables is decided now; other expressions wait for their stage.
-  const evaluated = evaluateDeep(pipeline, { variables: { templateVariables: values } });
+  // Template variables are decided now; expressions that also read the run wait for their stage.
+  const evaluated = evaluateDeep(inlineDeep(pipeline, values), { variables: {} });
   const unknown = new Set<string>();
   for (const failure of evaluated.failures) {
     for (const name of referencedVariables(failure.expression)) if (!Object.prototype.hasOwnProperty.call(values, name)) unknown.add(name);

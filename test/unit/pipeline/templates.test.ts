@@ -117,9 +117,34 @@ describe('rendering a templated pipeline', () => {
     expect(pipeline!.templateVariables).toEqual({ waitTime: 5, region: 'eu-west-1' });
   });
 
-  it('keeps expressions that read the execution as text for the stage to evaluate', () => {
-    const { pipeline } = render({}, { pipeline: { stages: [wait('1', [], { name: '${templateVariables.region}-${trigger.user}', waitTime: '${parameters.wait}' })] } });
-    expect((pipeline!.stages as Json[])[0]).toMatchObject({ name: 'eu-west-1-${trigger.user}', waitTime: '${parameters.wait}' });
+  it('keeps expressions that read the run as text for the stage, with the template variables they read written in', () => {
+    const { pipeline, issues } = render(
+      { variables: { region: "it's", zones: ['a', 'b'], sizes: { web: 2 } } },
+      {
+        variables: [{ name: 'region' }, { name: 'zones', type: 'list' }, { name: 'sizes' }],
+        pipeline: {
+          stages: [
+            wait('1', [], {
+              name: '${templateVariables.region}-${trigger.user}',
+              waitTime: '${parameters.wait}',
+              comments: "${templateVariables['region'] != 'x' ? trigger.user : templateVariables.zones[1]}",
+              sizes: '${templateVariables.sizes.web + 1}',
+              all: '${#toJson(templateVariables)}',
+              plain: 'templateVariables.region stays as written outside ${}',
+            }),
+          ],
+        },
+      },
+    );
+    expect(issues).toEqual([]);
+    expect((pipeline!.stages as Json[])[0]).toMatchObject({
+      name: "it's-${trigger.user}",
+      waitTime: '${parameters.wait}',
+      comments: "${'it''s' != 'x' ? trigger.user : {'a','b'}[1]}",
+      sizes: 3,
+      all: '{"region":"it\'s","zones":["a","b"],"sizes":{"web":2}}',
+      plain: 'templateVariables.region stays as written outside ${}',
+    });
   });
 
   it('fails when a required variable has no value, naming it', () => {

@@ -16,6 +16,7 @@
  * | concurrency lease | `LEASE#<pipelineConfigId>` | `LEASE` | | |
  * | waiting entry | `LEASE#<pipelineConfigId>` | `WAIT#<executionId>` | | |
  * | idempotency record | `IDEM#<key>` | `IDEM` | | |
+ * | pipeline template (pipeline-templates.ts) | `PTPL#<id>`, `PTPL#<id>:<tag>`, `PTPL#<id>@sha256:<digest>` | `TEMPLATE` | `PTPLS` / `<id>#<key>` | |
  *
  * One Query on `EXEC#<id>` reads an execution with all its stages; one on `LEASE#<id>` reads a
  * lease with its queue. gsi1 lists an application's executions newest first (and its pipeline

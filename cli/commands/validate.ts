@@ -6,6 +6,7 @@ import type { IoHost } from '../../core/io-host.ts';
 import type { AccountRegistry } from '../../core/ports/accounts.ts';
 import type { ValidationIssue } from '../../core/issues.ts';
 import { parsePipeline } from '../../core/pipeline/parse.ts';
+import { isTemplatedPipeline, parseTemplatedPipeline } from '../../core/pipeline/templates/model.ts';
 import { EXIT, UsageError } from '../usage.ts';
 import type { LoadedDocument } from '../pipeline-files.ts';
 
@@ -32,7 +33,8 @@ export function validateDocuments(documents: readonly LoadedDocument[], accounts
   return documents.map((document) => {
     const issues = [...document.issues];
     for (const { pointer, input } of document.pipelines) {
-      issues.push(...parsePipeline(input, { pointer }).issues);
+      // A templated pipeline is checked as one here; its rendering needs the template (gennaker template plan).
+      issues.push(...(isTemplatedPipeline(input) ? parseTemplatedPipeline(input, { pointer }).issues : parsePipeline(input, { pointer }).issues));
       // Pointers into a document holding several pipelines start with the pipeline's own.
       const within = (found: readonly ValidationIssue[]) => found.map((issue) => ({ ...issue, pointer: `${pointer}${issue.pointer}` }));
       if (accounts) issues.push(...within(unknownAccountIssues(input, accounts)));

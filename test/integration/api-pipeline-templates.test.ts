@@ -7,11 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBearerAuthenticator } from '../../adapters/crypto/bearer-authenticator.ts';
 import { createApiApp } from '../../functions/api/app.ts';
 import { createLocalRuntime, type LocalRuntime } from '../../local/wiring.ts';
+import type { AuditEntry, AuditLog } from '../../core/ports/audit-log.ts';
 
 const TOKEN = 'test-token-templates-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 let runtime: LocalRuntime;
+const audited: AuditEntry[] = [];
+const audit: AuditLog = {
+  append: async (entry) => void audited.push(entry),
+  list: async () => [...audited].reverse(),
+};
 let app: ReturnType<typeof createApiApp>;
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = AUTH): Promise<{ status: number; json: any }> {
@@ -61,6 +67,7 @@ beforeAll(async () => {
     clock: { now: () => Date.now() },
     auth: createBearerAuthenticator({ token: TOKEN }),
     pipelineTemplates: runtime.pipelineTemplates,
+    audit,
   });
 });
 
@@ -92,6 +99,7 @@ describe('pipeline templates through the API', () => {
     expect(keys.sort()).toEqual(['digest', 'id', 'latest']);
     expect(Object.keys((await call('GET', '/v2/pipelineTemplates/versions')).json)).toEqual(['wait-and-greet']);
     expect((await call('GET', '/v2/pipelineTemplates?scopes=other')).json).toEqual([]);
+    expect(audited.map(({ action, target, result, user }) => ({ action, target, result, user }))).toEqual([{ action: 'savePipelineTemplate', target: 'wait-and-greet', result: 'ok', user: 'admin' }]);
   });
 
   it('refuses a duplicate, a bad tag, an invalid template and tag with digest, each in one line', async () => {
@@ -153,6 +161,8 @@ describe('pipeline templates through the API', () => {
       pipeline: { ...TEMPLATE.pipeline, stages: [TEMPLATE.pipeline.stages[0], { ...TEMPLATE.pipeline.stages[1], name: 'Greet again' }] },
     });
     expect(updated.status).toBe(200);
+    // Gate's path of the same update, as spin calls it, answers alike.
+    expect((await call('POST', '/v2/pipelineTemplates/update/wait-and-greet', { ...TEMPLATE, pipeline: { ...TEMPLATE.pipeline, stages: [TEMPLATE.pipeline.stages[0], { ...TEMPLATE.pipeline.stages[1], name: 'Greet again' }] } })).json.digest).toBe(updated.json.digest);
     const again = await call('POST', '/pipelines/tpl/greeter', {});
     expect(again.status).toBe(202);
     await runtime.idle();
@@ -165,6 +175,24 @@ describe('pipeline templates through the API', () => {
       [1, 'templatedPipeline', TEMPLATED.stages],
     ]);
     expect(second.pipelineConfigId).toBe(execution.pipelineConfigId);
+  });
+
+  it('fires a trigger the templated pipeline inherits from its template', async () => {
+    // given
+    const hooked = { ...TEMPLATE, id: 'hooked', pipeline: { ...TEMPLATE.pipeline, triggers: [{ type: 'webhook', source: 'greet-hook', enabled: true }] } };
+    expect((await call('POST', '/v2/pipelineTemplates', hooked)).status).toBe(200);
+    expect((await call('POST', '/pipelines', { ...TEMPLATED, name: 'hooked', template: { ...TEMPLATED.template, reference: 'spinnaker://hooked' } })).status).toBe(200);
+
+    // when
+    const delivered = await call('POST', '/webhooks/webhook/greet-hook', { parameters: { who: 'hook' } });
+    await runtime.idle();
+
+    // then
+    expect(delivered.status).toBe(200);
+    expect(delivered.json.executions).toEqual([expect.objectContaining({ application: 'tpl', pipelineName: 'hooked', status: expect.any(String) })]);
+    const execution = (await call('GET', delivered.json.executions[0].ref)).json;
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.stages.find((stage: { refId: string }) => stage.refId === 'greet').outputs.message).toBe('Hello, hook');
   });
 
   it('refuses a templated pipeline that cannot render, naming the field', async () => {
@@ -180,6 +208,7 @@ describe('pipeline templates through the API', () => {
   it('lists the dependents of a template and refuses to delete it while they exist', async () => {
     const dependents = (await call('GET', '/v2/pipelineTemplates/wait-and-greet/dependents')).json;
     expect(dependents.map((config: { name: string }) => config.name)).toEqual(['greeter']);
+    expect((await call('GET', '/v2/pipelineTemplates/hooked/dependents')).json.map((config: { name: string }) => config.name)).toEqual(['hooked']);
     const refused = await call('DELETE', '/v2/pipelineTemplates/wait-and-greet');
     expect(refused.status).toBe(409);
     expect(refused.json.error).toContain('tpl/greeter');

@@ -11,6 +11,7 @@ import { isTemplatedPipeline, parsePipelineTemplate, parseTemplatedPipeline, par
 import { renderTemplatedPipeline, templateFromPipeline } from '../../../core/pipeline/templates/render.ts';
 import { resolveTemplatedPipeline } from '../../../core/pipeline/templates/resolve.ts';
 import { compilePipeline } from '../../../statemachines/index.ts';
+import { validateDocuments } from '../../../cli/commands/validate.ts';
 import { CONFORMANCE_CORPUS } from '../../support/conformance.ts';
 
 type Json = Record<string, unknown>;
@@ -117,6 +118,13 @@ describe('rendering a templated pipeline', () => {
     expect(pipeline!.templateVariables).toEqual({ waitTime: 5, region: 'eu-west-1' });
   });
 
+  it('takes the concurrency settings of the template when it sets them, and disabled from the configuration', () => {
+    const { pipeline } = render({ disabled: true, limitConcurrent: true }, { pipeline: { limitConcurrent: false, stages: [wait('1')] } });
+    expect(pipeline).toMatchObject({ limitConcurrent: false, keepWaitingPipelines: false, disabled: true });
+    expect(render({ keepWaitingPipelines: true }).pipeline).toMatchObject({ keepWaitingPipelines: true });
+    expect(render().pipeline).not.toHaveProperty('disabled');
+  });
+
   it('keeps expressions that read the run as text for the stage, with the template variables they read written in', () => {
     const { pipeline, issues } = render(
       { variables: { region: "it's", zones: ['a', 'b'], sizes: { web: 2 } } },
@@ -159,6 +167,19 @@ describe('rendering a templated pipeline', () => {
     const { issues } = render({ variables: { region: 'x', waitTime: 'soon' } });
     expect(issues[0]).toMatchObject({ pointer: '/variables/waitTime', code: 'wrong-type' });
     expect(issues[0]!.message).toContain("expected type 'int' found type 'String'");
+  });
+
+  it.each([
+    ['int', 3, 'x'],
+    ['float', 1.5, true],
+    ['bool', false, 'false'],
+    ['list', ['a'], 'a'],
+    ['string', 'a', 1],
+    ['object', { any: 'thing' }, undefined],
+  ])('checks a %s variable: takes %j, refuses %j', (type, good, bad) => {
+    const declare = { variables: [{ name: 'region', type }], pipeline: { stages: [wait('1')] } };
+    expect(render({ variables: { region: good } }, declare).issues).toEqual([]);
+    if (bad !== undefined) expect(render({ variables: { region: bad } }, declare).issues[0]).toMatchObject({ pointer: '/variables/region', code: 'wrong-type' });
   });
 
   it('fails on null for a variable that is not nullable, and takes it for one that is', () => {
@@ -252,6 +273,15 @@ describe('rendering a templated pipeline', () => {
     const parsed = parsePipeline(pipeline);
     expect(parsed.issues.filter((issue) => issue.severity === 'error')).toEqual([]);
     expect(compilePipeline(parsed.pipeline!).issues.filter((issue) => issue.severity === 'error')).toEqual([]);
+  });
+});
+
+describe('gennaker validate of a templated pipeline', () => {
+  it('checks the templated document itself, not as a pipeline without stages', () => {
+    const document = (input: unknown) => ({ source: 'config.json', pipelines: [{ pointer: '', input }], issues: [] });
+    expect(validateDocuments([document(config())])[0]!.issues).toEqual([]);
+    const bad = validateDocuments([document(config({ template: { reference: 'deploy-service' } }))])[0]!.issues;
+    expect(bad).toEqual([expect.objectContaining({ pointer: '/template/reference', severity: 'error' })]);
   });
 });
 

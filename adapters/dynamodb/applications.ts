@@ -5,14 +5,13 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { GennakerError } from '../../core/errors.ts';
 import {
-  STORE_LIMITS,
   type Application,
   type ApplicationStore,
   type Permission,
   type SaveApplicationResult,
   type TrafficGuard,
 } from '../../core/ports/execution-store.ts';
-import { formatBytes, itemBytes } from './item-size.ts';
+import { oversized } from './item-size.ts';
 import { applicationKey, keys } from './keys.ts';
 import { call, conditional, fromJson, num, optStr, queryPage, str, toJson, type Item, type StoreContext } from './store-context.ts';
 import { KEYS } from './tables.ts';
@@ -56,16 +55,8 @@ export function createApplicationStore(ctx: StoreContext): ApplicationStore {
           createdAt: current === undefined ? now : num(current, 'createdAt'),
           updatedAt: now,
         };
-        const bytes = itemBytes(item);
-        if (bytes > STORE_LIMITS.maxRecordBytes) {
-          return {
-            ok: false,
-            reason: 'too-large',
-            bytes,
-            limit: STORE_LIMITS.maxRecordBytes,
-            message: `application '${input.name}' is ${formatBytes(bytes)}, over the limit of ${formatBytes(STORE_LIMITS.maxRecordBytes)}`,
-          };
-        }
+        const tooLarge = oversized(item, (size, limit) => `application '${input.name}' is ${size}, over the limit of ${limit}`);
+        if (tooLarge) return tooLarge;
         const written = await conditional('saveApplication', () =>
           ctx.doc.send(
             new PutCommand({

@@ -24,9 +24,9 @@ import {
   type SaveCanaryConfigResult,
   type StoredCanaryConfig,
 } from '../../core/ports/canary-config-store.ts';
-import { STORE_LIMITS, type JsonObject } from '../../core/ports/execution-store.ts';
+import type { JsonObject } from '../../core/ports/execution-store.ts';
 import { createStoreContext, type DynamoDbExecutionStoreDeps } from './dynamodb-execution-store.ts';
-import { formatBytes, itemBytes } from './item-size.ts';
+import { oversized } from './item-size.ts';
 import { claimName as claimNameFor } from './name-claims.ts';
 import { keys } from './keys.ts';
 import { call, conditional, fromJson, num, queryAll, str, toJson, type Item, type StoreContext } from './store-context.ts';
@@ -103,16 +103,8 @@ export function createCanaryConfigStore(ctx: StoreContext): CanaryConfigStore {
           createdAt: current === undefined ? now : num(current, 'createdAt'),
           updatedAt: now,
         };
-        const bytes = itemBytes(item);
-        if (bytes > STORE_LIMITS.maxRecordBytes) {
-          return {
-            ok: false,
-            reason: 'too-large',
-            bytes,
-            limit: STORE_LIMITS.maxRecordBytes,
-            message: `canary config '${name}' is ${formatBytes(bytes)}, over the limit of ${formatBytes(STORE_LIMITS.maxRecordBytes)}; split its metrics into smaller configs`,
-          };
-        }
+        const tooLarge = oversized(item, (size, limit) => `canary config '${name}' is ${size}, over the limit of ${limit}; split its metrics into smaller configs`);
+        if (tooLarge) return tooLarge;
         const holder = await claimName(name, id);
         if (holder !== undefined) {
           return { ok: false, reason: 'name-taken', canaryConfigId: holder, message: `the canary config name '${name}' is taken by config '${holder}'; rename it, or save to id '${holder}' to replace that one` };

@@ -3,6 +3,8 @@
  * write with a clear message long before DynamoDB's own 400 KB limit refuses it with none.
  */
 
+import { STORE_LIMITS, type TooLarge } from '../../core/ports/execution-store.ts';
+
 const encoder = new TextEncoder();
 
 /** UTF-8 length of a string: what DynamoDB counts for string values and attribute names. */
@@ -50,4 +52,14 @@ function valueBytes(value: unknown): number {
 /** A size for messages: `412,345 bytes (402.7 KiB)`. */
 export function formatBytes(bytes: number): string {
   return `${bytes.toLocaleString('en-US')} bytes (${(bytes / 1024).toFixed(1)} KiB)`;
+}
+
+/**
+ * The refusal of an item over the store's record limit, or undefined when it fits: `describe`
+ * gets its size and the limit, formatted, and returns the one-line message.
+ */
+export function oversized(item: Readonly<Record<string, unknown>>, describe: (size: string, limit: string) => string, extraBytes = 0): TooLarge | undefined {
+  const bytes = itemBytes(item) + extraBytes;
+  if (bytes <= STORE_LIMITS.maxRecordBytes) return undefined;
+  return { ok: false, reason: 'too-large', bytes, limit: STORE_LIMITS.maxRecordBytes, message: describe(formatBytes(bytes), formatBytes(STORE_LIMITS.maxRecordBytes)) };
 }

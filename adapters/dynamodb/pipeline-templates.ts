@@ -9,10 +9,9 @@
  * whole with one put (conditional when it must be new). The document is kept as a JSON string.
  */
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { STORE_LIMITS } from '../../core/ports/execution-store.ts';
 import type { PipelineTemplateStore, StoredPipelineTemplate } from '../../core/ports/pipeline-template-store.ts';
 import { createStoreContext, type DynamoDbExecutionStoreDeps } from './dynamodb-execution-store.ts';
-import { formatBytes, itemBytes } from './item-size.ts';
+import { oversized } from './item-size.ts';
 import { call, conditional, fromJson, num, optStr, queryAll, str, toJson, type Item, type StoreContext } from './store-context.ts';
 import { KEYS } from './tables.ts';
 
@@ -42,16 +41,8 @@ export function createPipelineTemplateStore(ctx: StoreContext): PipelineTemplate
         updatedAt: ctx.clock.now(),
         ...(entry.updatedBy !== undefined ? { updatedBy: entry.updatedBy } : {}),
       };
-      const bytes = itemBytes(item);
-      if (bytes > STORE_LIMITS.maxRecordBytes) {
-        return {
-          ok: false,
-          reason: 'too-large',
-          bytes,
-          limit: STORE_LIMITS.maxRecordBytes,
-          message: `pipeline template '${entry.key}' is ${formatBytes(bytes)}, over the limit of ${formatBytes(STORE_LIMITS.maxRecordBytes)}; move stages into a second template`,
-        };
-      }
+      const tooLarge = oversized(item, (size, limit) => `pipeline template '${entry.key}' is ${size}, over the limit of ${limit}; move stages into a second template`);
+      if (tooLarge) return tooLarge;
       const written = await conditional('savePipelineTemplate', () =>
         ctx.doc.send(new PutCommand({ TableName: ctx.tableName, Item: item, ...(options.create ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}) })),
       );

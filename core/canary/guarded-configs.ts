@@ -7,7 +7,7 @@
  */
 import { createAccessControl, type Refusal } from '../authz/access.ts';
 import type { Caller } from '../execution/execution-service-api.ts';
-import type { AuditLog } from '../ports/audit-log.ts';
+import { auditedCaller, type AuditLog } from '../ports/audit-log.ts';
 import type { CanaryConfigStore, CanaryConfigSummary, SaveCanaryConfigOptions, SaveCanaryConfigResult, StoredCanaryConfig } from '../ports/canary-config-store.ts';
 import { canaryConfigApplications } from '../ports/canary-config-store.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -50,10 +50,7 @@ export function createGuardedCanaryConfigs(deps: GuardedCanaryConfigsDeps): Guar
     try {
       await deps.audit.append({
         time: deps.clock.now(),
-        user: caller.user,
-        admin: caller.admin === true,
-        roles: [...caller.roles],
-        ...(caller.source !== undefined ? { source: caller.source } : {}),
+        ...auditedCaller(caller),
         action: 'saveCanaryConfig',
         ...(applications[0] !== undefined ? { application: applications[0] } : {}),
         target: id,

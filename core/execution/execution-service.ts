@@ -44,7 +44,7 @@ import { runnableConfigOf } from '../ports/execution-store.ts';
 import { isTemplatedPipeline, stableJson } from '../pipeline/templates/model.ts';
 import { renderedIssues, resolveTemplatedPipeline, type TemplateLookup } from '../pipeline/templates/resolve.ts';
 import type { EngineRunEnded, StateMachineEngine } from '../ports/state-machine-engine.ts';
-import type { AuditLog } from '../ports/audit-log.ts';
+import { auditedCaller, type AuditLog } from '../ports/audit-log.ts';
 import type { UserDirectory } from '../ports/user-directory.ts';
 import { applyJudgment } from '../stages/manual-judgment.ts';
 import {
@@ -240,10 +240,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     try {
       await deps.audit.append({
         time: clock.now(),
-        user: caller.user,
-        admin: caller.admin === true,
-        roles: [...caller.roles],
-        ...(caller.source !== undefined ? { source: caller.source } : {}),
+        ...auditedCaller(caller),
         action,
         ...(note.application !== undefined ? { application: note.application } : {}),
         ...(note.target !== undefined ? { target: note.target } : {}),

@@ -40,3 +40,8 @@ export interface AuditLog {
   /** Entries, newest first. */
   list(query?: AuditQuery): Promise<readonly AuditEntry[]>;
 }
+
+/** The fields of an entry that say who called: user, admin, roles and where from. */
+export function auditedCaller(caller: { readonly user: string; readonly admin?: boolean; readonly roles: readonly string[]; readonly source?: string }): Pick<AuditEntry, 'user' | 'admin' | 'roles' | 'source'> {
+  return { user: caller.user, admin: caller.admin === true, roles: [...caller.roles], ...(caller.source !== undefined ? { source: caller.source } : {}) };
+}

@@ -112,6 +112,9 @@ interface ApiEnv {
 type ApiContext = Context<ApiEnv>;
 type Handler = (c: ApiContext) => Promise<Response> | Response;
 
+/** The status of each refusal of a template command. */
+const TEMPLATE_REFUSALS = { invalid: 400, 'not-found': 404, conflict: 409, 'too-large': 413 } as const satisfies Record<Exclude<TemplateCommandResult, { ok: true }>['reason'], number>;
+
 const NO_PIPELINE_TEMPLATES = 'this Gennaker keeps no pipeline templates; save rendered pipelines instead (gennaker template plan --template renders one)';
 
 const NO_CANARY_CONFIGS = 'this Gennaker keeps no canary configs; give the config inline as canaryConfig.config in the stage';
@@ -865,23 +868,11 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     return c.json(await orcaExecutions(found, expand.value));
   }
 
-  /** One template command's answer: the template, or the status its refusal maps to. */
+  /** One template command's answer: the template, or the status its refusal maps to (issues with an invalid one). */
   function templateAnswer(c: ApiContext, result: TemplateCommandResult): Response {
     if (result.ok) return c.json(result.template);
-    switch (result.reason) {
-      case 'invalid':
-        return fail(c, 400, result.message, result.issues ? { issues: result.issues.map(({ pointer, code, message, severity }) => ({ pointer, code, message, severity })) } : {});
-      case 'not-found':
-        return fail(c, 404, result.message);
-      case 'conflict':
-        return fail(c, 409, result.message);
-      case 'too-large':
-        return fail(c, 413, result.message);
-      default: {
-        const unreachable: never = result.reason;
-        return fail(c, 500, `unexpected result ${String(unreachable)}`);
-      }
-    }
+    const issues = result.issues ? { issues: result.issues.map(({ pointer, code, message, severity }) => ({ pointer, code, message, severity })) } : {};
+    return fail(c, TEMPLATE_REFUSALS[result.reason], result.message, issues);
   }
 
   const scopesQuery = (c: ApiContext): string[] | undefined => {

@@ -52,17 +52,29 @@ const EXECUTION_SEARCH: readonly RouteParameter[] = [
   { name: 'statuses', in: 'query', description: 'Comma-separated statuses to keep, e.g. `RUNNING,SUCCEEDED`.', schema: { type: 'string' } },
   { name: 'expand', in: 'query', description: "false: stages without context, outputs and tasks (Orca's unexpanded form). Default true.", schema: { type: 'boolean' } },
 ];
-const TEMPLATE_ID = path('id', 'The pipeline template id (without a tag or digest).');
-const TEMPLATE_TAG: RouteParameter = { name: 'tag', in: 'query', description: 'A tag: latest, stable, unstable, experimental, test or canary.', schema: { type: 'string' } };
-const TEMPLATE_DIGEST: RouteParameter = { name: 'digest', in: 'query', description: 'The SHA-256 content digest of a saved version (not together with `tag`).', schema: { type: 'string' } };
-const TEMPLATE_SAVED = { description: 'Saved: the template as stored, with its `digest`.', schema: 'PipelineTemplate' } as const;
-const TEMPLATE_INVALID = { description: 'The template is invalid (every issue with its JSON pointer), or the tag is not one Front50 accepts; nothing was written.', schema: 'ValidationError' } as const;
-
 const ERRORS = {
   '400': { description: 'Bad input: the message names the field, the value and the fix.', schema: 'Error' },
   '401': { description: 'No caller: missing or wrong credentials.', schema: 'Error' },
   '404': { description: 'Unknown application, pipeline or execution.', schema: 'Error' },
 } as const;
+
+const TEMPLATE_ID = path('id', 'The pipeline template id (without a tag or digest).');
+const TEMPLATE_TAG: RouteParameter = { name: 'tag', in: 'query', description: 'A tag: latest, stable, unstable, experimental, test or canary.', schema: { type: 'string' } };
+const TEMPLATE_DIGEST: RouteParameter = { name: 'digest', in: 'query', description: 'The SHA-256 content digest of a saved version (not together with `tag`).', schema: { type: 'string' } };
+const TEMPLATE_SAVED = { description: 'Saved: the template as stored, with its `digest`.', schema: 'PipelineTemplate' } as const;
+const TEMPLATE_INVALID = { description: 'The template is invalid (every issue with its JSON pointer), or the tag is not one Front50 accepts; nothing was written.', schema: 'ValidationError' } as const;
+const TEMPLATE_BODY = { schema: 'PipelineTemplate', description: 'A v2 template: `schema: "v2"`, `id`, `metadata`, `variables`, `pipeline`, `protect`; on an update, `id` (when given) must be the one in the path.' } as const;
+/** Front50's create and Gate's path of it share all but their path. */
+const TEMPLATE_CREATE = {
+  method: 'post',
+  auth: 'caller',
+  tag: 'pipeline templates',
+  parameters: [TEMPLATE_TAG],
+  body: TEMPLATE_BODY,
+  responses: { '200': TEMPLATE_SAVED, '400': TEMPLATE_INVALID, '401': ERRORS['401'], '409': { description: 'A template with this id (and tag) exists; change it with PUT.', schema: 'Error' } },
+} as const;
+/** Front50's update and Gate's path of it share all but their method and path. */
+const TEMPLATE_UPDATE = { auth: 'caller', tag: 'pipeline templates', parameters: [TEMPLATE_ID, TEMPLATE_TAG], body: TEMPLATE_BODY, responses: { '200': TEMPLATE_SAVED, '400': TEMPLATE_INVALID, '401': ERRORS['401'] } } as const;
 
 export const ROUTES = [
   {
@@ -493,28 +505,8 @@ export const ROUTES = [
     parameters: [{ name: 'scopes', in: 'query', description: "Comma-separated: only templates whose `metadata.scopes` name one of these (e.g. `global`).", schema: { type: 'string' } }],
     responses: { '200': { description: 'The templates.', schema: 'PipelineTemplateList' }, '401': ERRORS['401'] },
   },
-  {
-    operationId: 'savePipelineTemplate',
-    method: 'post',
-    path: '/v2/pipelineTemplates',
-    summary: "Saves a new pipeline template (Front50's create): under its id (or `id:tag`), `id:latest` and `id@sha256:<digest>`.",
-    auth: 'caller',
-    tag: 'pipeline templates',
-    parameters: [TEMPLATE_TAG],
-    body: { schema: 'PipelineTemplate', description: 'A v2 template: `schema: "v2"`, `id`, `metadata`, `variables`, `pipeline`, `protect`.' },
-    responses: { '200': TEMPLATE_SAVED, '400': TEMPLATE_INVALID, '401': ERRORS['401'], '409': { description: 'A template with this id (and tag) exists; change it with PUT.', schema: 'Error' } },
-  },
-  {
-    operationId: 'createPipelineTemplate',
-    method: 'post',
-    path: '/v2/pipelineTemplates/create',
-    summary: "Gate's path of savePipelineTemplate (what `spin pipeline-template save` calls).",
-    auth: 'caller',
-    tag: 'pipeline templates',
-    parameters: [TEMPLATE_TAG],
-    body: { schema: 'PipelineTemplate', description: 'A v2 template.' },
-    responses: { '200': TEMPLATE_SAVED, '400': TEMPLATE_INVALID, '401': ERRORS['401'], '409': { description: 'A template with this id (and tag) exists; change it with PUT.', schema: 'Error' } },
-  },
+  { ...TEMPLATE_CREATE, operationId: 'savePipelineTemplate', path: '/v2/pipelineTemplates', summary: "Saves a new pipeline template (Front50's create): under its id (or `id:tag`), `id:latest` and `id@sha256:<digest>`." },
+  { ...TEMPLATE_CREATE, operationId: 'createPipelineTemplate', path: '/v2/pipelineTemplates/create', summary: "Gate's path of savePipelineTemplate (what `spin pipeline-template save` calls)." },
   {
     operationId: 'listPipelineTemplateVersions',
     method: 'get',
@@ -549,28 +541,8 @@ export const ROUTES = [
     parameters: [TEMPLATE_ID, TEMPLATE_TAG, TEMPLATE_DIGEST],
     responses: { '200': { description: 'The template.', schema: 'PipelineTemplate' }, '400': ERRORS['400'], '401': ERRORS['401'], '404': { description: 'No template is saved under this id, tag or digest.', schema: 'Error' } },
   },
-  {
-    operationId: 'updatePipelineTemplate',
-    method: 'put',
-    path: '/v2/pipelineTemplates/{id}',
-    summary: "Replaces a pipeline template (Front50's update): under its id (or `id:tag`), `id:latest` and a new digest.",
-    auth: 'caller',
-    tag: 'pipeline templates',
-    parameters: [TEMPLATE_ID, TEMPLATE_TAG],
-    body: { schema: 'PipelineTemplate', description: 'A v2 template; `id`, when given, must be the one in the path.' },
-    responses: { '200': TEMPLATE_SAVED, '400': TEMPLATE_INVALID, '401': ERRORS['401'] },
-  },
-  {
-    operationId: 'updatePipelineTemplateByPost',
-    method: 'post',
-    path: '/v2/pipelineTemplates/update/{id}',
-    summary: "Gate's path of updatePipelineTemplate (what `spin pipeline-template save` calls for a template that exists).",
-    auth: 'caller',
-    tag: 'pipeline templates',
-    parameters: [TEMPLATE_ID, TEMPLATE_TAG],
-    body: { schema: 'PipelineTemplate', description: 'A v2 template.' },
-    responses: { '200': TEMPLATE_SAVED, '400': TEMPLATE_INVALID, '401': ERRORS['401'] },
-  },
+  { ...TEMPLATE_UPDATE, operationId: 'updatePipelineTemplate', method: 'put', path: '/v2/pipelineTemplates/{id}', summary: "Replaces a pipeline template (Front50's update): under its id (or `id:tag`), `id:latest` and a new digest." },
+  { ...TEMPLATE_UPDATE, operationId: 'updatePipelineTemplateByPost', method: 'post', path: '/v2/pipelineTemplates/update/{id}', summary: "Gate's path of updatePipelineTemplate (what `spin pipeline-template save` calls for a template that exists)." },
   {
     operationId: 'deletePipelineTemplate',
     method: 'delete',

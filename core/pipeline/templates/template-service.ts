@@ -7,7 +7,7 @@
  * caller may read and write them, and every write is in the audit log.
  */
 import type { Caller } from '../../execution/execution-service-api.ts';
-import type { AuditLog } from '../../ports/audit-log.ts';
+import { auditedCaller, type AuditLog } from '../../ports/audit-log.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { ExecutionStore, JsonObject } from '../../ports/execution-store.ts';
 import type { PipelineTemplateStore, StoredPipelineTemplate } from '../../ports/pipeline-template-store.ts';
@@ -75,10 +75,7 @@ export function createPipelineTemplates(deps: PipelineTemplatesDeps): PipelineTe
     try {
       await deps.audit.append({
         time: deps.clock.now(),
-        user: caller.user,
-        admin: caller.admin === true,
-        roles: [...caller.roles],
-        ...(caller.source !== undefined ? { source: caller.source } : {}),
+        ...auditedCaller(caller),
         action,
         target,
         result,

@@ -195,6 +195,25 @@ describe('pipeline templates through the API', () => {
     expect(execution.stages.find((stage: { refId: string }) => stage.refId === 'greet').outputs.message).toBe('Hello, hook');
   });
 
+  it("keeps a templated pipeline's own trigger secret sealed, in what is saved and in what runs, and renders it alike at start", async () => {
+    // given
+    const secret = 'templated-hook-secret-4711';
+    const saved = await call('POST', '/pipelines', { ...TEMPLATED, name: 'sealed', triggers: [{ type: 'webhook', source: 'sealed-hook', enabled: true, secret }] });
+    expect(saved.status).toBe(200);
+
+    // when
+    const version = await runtime.store.getPipelineConfig(saved.json.id);
+    const started = await call('POST', '/pipelines/tpl/sealed', {});
+    await runtime.idle();
+
+    // then
+    expect(JSON.stringify(version!.config)).not.toContain(secret);
+    expect(JSON.stringify(version!.rendered)).not.toContain(secret);
+    expect((version!.rendered!.triggers as Array<{ secret?: string }>).find((trigger) => trigger.secret !== undefined)!.secret).toBe((version!.config.triggers as Array<{ secret: string }>)[0]!.secret);
+    expect(started.status).toBe(202);
+    expect((await runtime.store.getPipelineConfig(saved.json.id))!.version).toBe(1);
+  });
+
   it('refuses a templated pipeline that cannot render, naming the field', async () => {
     const missing = await call('POST', '/pipelines', { ...TEMPLATED, name: 'no-greeting', variables: { waitTime: 'soon', greeting: 'x' } });
     expect(missing.status).toBe(400);
@@ -207,7 +226,7 @@ describe('pipeline templates through the API', () => {
 
   it('lists the dependents of a template and refuses to delete it while they exist', async () => {
     const dependents = (await call('GET', '/v2/pipelineTemplates/wait-and-greet/dependents')).json;
-    expect(dependents.map((config: { name: string }) => config.name)).toEqual(['greeter']);
+    expect(dependents.map((config: { name: string }) => config.name).sort()).toEqual(['greeter', 'sealed']);
     expect((await call('GET', '/v2/pipelineTemplates/hooked/dependents')).json.map((config: { name: string }) => config.name)).toEqual(['hooked']);
     const refused = await call('DELETE', '/v2/pipelineTemplates/wait-and-greet');
     expect(refused.status).toBe(409);

@@ -8,9 +8,9 @@
 import type { IoHost } from '../../core/io-host.ts';
 import { hasErrors, type ValidationIssue } from '../../core/issues.ts';
 import { parsePipeline } from '../../core/pipeline/parse.ts';
-import { isTemplatedPipeline, parsePipelineTemplate, templateIdProblem, undecoratedId } from '../../core/pipeline/templates/model.ts';
+import { isTemplatedPipeline, parsePipelineTemplate, renderedIssues, templateIdProblem, undecoratedId } from '../../core/pipeline/templates/model.ts';
 import { templateFromPipeline } from '../../core/pipeline/templates/render.ts';
-import { renderedIssues, resolveTemplatedPipeline } from '../../core/pipeline/templates/resolve.ts';
+import { resolveTemplatedPipeline } from '../../core/pipeline/templates/resolve.ts';
 import { ApiError } from '../api-client.ts';
 import type { LoadedDocument } from '../pipeline-files.ts';
 import { EXIT, UsageError } from '../usage.ts';

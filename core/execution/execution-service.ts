@@ -41,8 +41,8 @@ import type {
   WaitingEntry,
 } from '../ports/execution-store.ts';
 import { runnableConfigOf } from '../ports/execution-store.ts';
-import { isTemplatedPipeline, stableJson } from '../pipeline/templates/model.ts';
-import { renderedIssues, resolveTemplatedPipeline, type TemplateLookup } from '../pipeline/templates/resolve.ts';
+import { isTemplatedPipeline, renderedIssues, stableJson } from '../pipeline/templates/model.ts';
+import type { TemplateLookup } from '../pipeline/templates/resolve.ts';
 import type { EngineRunEnded, StateMachineEngine } from '../ports/state-machine-engine.ts';
 import { auditedCaller, type AuditLog } from '../ports/audit-log.ts';
 import type { UserDirectory } from '../ports/user-directory.ts';
@@ -273,6 +273,8 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     if (!deps.templates) {
       return { issues: [{ pointer: '/template', code: 'invalid-value', message: 'this installation keeps no pipeline templates; save the rendered pipeline instead (gennaker template plan prints it)', severity: 'error' }] };
     }
+    // Loaded on first use: rendering needs the expression evaluator (scripts/build.js bundles it apart).
+    const { resolveTemplatedPipeline } = await import('../pipeline/templates/resolve.ts');
     const resolved = await resolveTemplatedPipeline(config, deps.templates);
     return resolved.pipeline ? { rendered: resolved.pipeline, issues: resolved.issues } : { issues: resolved.issues };
   };

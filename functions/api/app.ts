@@ -19,7 +19,7 @@ import type { CanaryConfigStore, StoredCanaryConfig } from '../../core/ports/can
 import { parseClusterName, parseServerGroupName } from '../../core/deploy/names.ts';
 import type { PipelineTemplateStore } from '../../core/ports/pipeline-template-store.ts';
 import { createPipelineTemplates, type TemplateCommandResult } from '../../core/pipeline/templates/template-service.ts';
-import { renderedIssues } from '../../core/pipeline/templates/resolve.ts';
+import { renderedIssues } from '../../core/pipeline/templates/model.ts';
 import { parsePipeline } from '../../core/pipeline/parse.ts';
 import { emptyClusterMessage, isOrchestration, rollbackPipelineConfig } from '../../core/deploy/rollback-request.ts';
 import { toGateAccount } from '../../core/accounts/gate-shape.ts';

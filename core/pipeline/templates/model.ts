@@ -296,6 +296,11 @@ export function parseTemplatedPipeline(input: unknown, options: { readonly point
   return { config: { reference, variables, stages: stages as Json[], exclude: exclude as string[], triggers, parameters, notifications, raw }, issues };
 }
 
+/** Issues of a rendered pipeline, pointed at the templated document as `/rendered/...`. */
+export function renderedIssues(issues: readonly ValidationIssue[]): ValidationIssue[] {
+  return issues.map((found) => ({ ...found, pointer: `/rendered${found.pointer}` }));
+}
+
 /** JSON with object keys sorted: equal documents give equal text whatever their key order (dedup, digests, comparisons). */
 export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;

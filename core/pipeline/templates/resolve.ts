@@ -3,8 +3,11 @@
  * read the template through `lookup` (the template store, or files for `gennaker template plan`),
  * parse it, render. Every problem comes back as issues with pointers into the configuration
  * (`/template/...` for the template's own).
+ *
+ * Rendering evaluates expressions, so the Lambda bundles load this module (and the evaluator)
+ * on first use (scripts/build.js): an API call that renders nothing does not pay for it.
  */
-import { pointerJoin, type ValidationIssue } from '../../issues.ts';
+import type { ValidationIssue } from '../../issues.ts';
 import { parsePipelineTemplate, parseTemplatedPipeline, templateKey, templateReferenceText } from './model.ts';
 import { renderTemplatedPipeline } from './render.ts';
 
@@ -42,9 +45,4 @@ export async function resolveTemplatedPipeline(config: unknown, lookup: Template
   }
   const rendered = renderTemplatedPipeline(parsed.config, template.template);
   return { ...(rendered.pipeline ? { pipeline: rendered.pipeline } : {}), issues: [...parsed.issues, ...template.issues, ...rendered.issues], templateKey: key };
-}
-
-/** Issues of the rendered pipeline, pointed at the templated configuration (`/rendered/...`). */
-export function renderedIssues(issues: readonly ValidationIssue[]): ValidationIssue[] {
-  return issues.map((issue) => ({ ...issue, pointer: pointerJoin('/rendered') + issue.pointer }));
 }

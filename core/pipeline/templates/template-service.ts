@@ -13,7 +13,7 @@ import type { ExecutionStore, JsonObject } from '../../ports/execution-store.ts'
 import type { PipelineTemplateStore, StoredPipelineTemplate } from '../../ports/pipeline-template-store.ts';
 import type { ValidationIssue } from '../../issues.ts';
 import { isTemplatedPipeline, parsePipelineTemplate, stableJson, parseTemplateReference, templateKey, templateTagProblem, undecoratedId, type TemplateReference } from './model.ts';
-import { resolveTemplatedPipeline, type ResolvedTemplatedPipeline } from './resolve.ts';
+import type { ResolvedTemplatedPipeline } from './resolve.ts';
 
 export type TemplateCommandResult =
   | { readonly ok: true; readonly template: JsonObject }
@@ -224,6 +224,6 @@ export function createPipelineTemplates(deps: PipelineTemplatesDeps): PipelineTe
 
     dependents: (id) => dependentConfigs(undecoratedId(id)),
 
-    plan: (config) => resolveTemplatedPipeline(config, async (key) => (await templates.get(key))?.template),
+    plan: async (config) => (await import('./resolve.ts')).resolveTemplatedPipeline(config, async (key) => (await templates.get(key))?.template),
   };
 }

@@ -70,7 +70,7 @@ import { jobIdFor, RUN_JOB_TASK } from './job-ids.ts';
 import { newExecutionFromPipeline, resolvePipelineParameters } from './new-execution.ts';
 import { isTaskGone } from './runner-contract.ts';
 import { createSealer } from './sealing.ts';
-import { sealTriggerSecrets } from './trigger-secrets.ts';
+import { sealConfigSecrets } from './config-secrets.ts';
 import { REDACTED, SECRET_PARAMETERS_FIELD, isSealedValue, recordedSecretParameters, redactExecution, secretParameterNames, secretValuesOf } from './secrets.ts';
 import type { SecretCipher } from '../ports/secret-cipher.ts';
 import { RUNNABLE_STAGE_TYPES, runnableTypeOf } from './runnable-stage-types.ts';
@@ -134,7 +134,7 @@ export interface ExecutionServiceDeps {
    * plaintext.
    */
   readonly secrets?: SecretCipher;
-  /** Seals the `secret` of git and webhook triggers when a pipeline is saved (trigger-secrets.ts). @default `secrets`; neither: kept as given */
+  /** Seals the `secret` of git and webhook triggers when a pipeline is saved (config-secrets.ts). @default `secrets`; neither: kept as given */
   readonly triggerSecrets?: SecretCipher;
   /**
    * Reads saved pipeline templates by key, to render templated pipelines (`type:
@@ -315,16 +315,17 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       const power = await powerProblem(pipelinePowerUses(pipeline), caller, deps.powers, { atSave: true });
       if (power !== undefined) return { ok: false, reason: 'forbidden', message: `the pipeline is refused; nothing was saved: ${power}` };
     }
-    // Trigger secrets are stored sealed; a `******` keeps the one saved before (trigger-secrets.ts).
+    // Secrets written into the pipeline are stored sealed; a `******` keeps the one saved before (config-secrets.ts).
     const previous = existing ?? (await store.getPipelineConfigByName(pipeline.application, pipeline.name));
-    const cipher = deps.triggerSecrets ?? deps.secrets;
+    const ciphers = { ...(deps.secrets ? { values: deps.secrets } : {}), ...(deps.triggerSecrets ? { triggers: deps.triggerSecrets } : {}) };
+    const refused = (failure: { readonly pointer: string; readonly message: string }): SavePipelineResult => ({ ok: false, reason: 'invalid', issues: [{ severity: 'error', code: 'invalid-value', pointer: failure.pointer, message: failure.message, value: REDACTED }] });
     let runs = pipeline;
     let kept = templated;
     if (templated) {
-      // A templated document's own trigger secrets are sealed first and it renders again from the
-      // sealed document, so what is kept, what runs and a start's rendering agree.
-      const sealedTemplated = await sealTriggerSecrets(templated, previous?.config, cipher, pipeline.application);
-      if (!sealedTemplated.ok) return { ok: false, reason: 'invalid', issues: [{ severity: 'error', code: 'invalid-value', pointer: `/triggers/${sealedTemplated.index}/secret`, message: sealedTemplated.message, value: REDACTED }] };
+      // A templated document's own secrets are sealed first and it renders again from the sealed
+      // document, so what is kept, what runs and a start's rendering agree.
+      const sealedTemplated = await sealConfigSecrets(templated, previous?.config, ciphers, pipeline.application);
+      if (!sealedTemplated.ok) return refused(sealedTemplated);
       if (sealedTemplated.config !== templated) {
         const again = await renderTemplated(sealedTemplated.config);
         const parsedAgain = again.rendered ? parsePipeline(again.rendered).pipeline : undefined;
@@ -333,8 +334,8 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       }
       kept = sealedTemplated.config;
     }
-    const sealed = await sealTriggerSecrets(runs.raw, previous ? runnableConfigOf(previous) : undefined, cipher, pipeline.application);
-    if (!sealed.ok) return { ok: false, reason: 'invalid', issues: [{ severity: 'error', code: 'invalid-value', pointer: `/triggers/${sealed.index}/secret`, message: sealed.message, value: REDACTED }] };
+    const sealed = await sealConfigSecrets(runs.raw, previous ? runnableConfigOf(previous) : undefined, ciphers, pipeline.application);
+    if (!sealed.ok) return refused(sealed);
     return storePipeline({ ...runs, raw: sealed.config }, parseIssues, request, caller, kept);
   };
 

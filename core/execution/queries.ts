@@ -9,7 +9,7 @@ import type { AuditEntry, AuditLog, AuditQuery } from '../ports/audit-log.ts';
 import type { Application, Execution, ExecutionStore, Permission, PipelineConfigVersion } from '../ports/execution-store.ts';
 import type { Caller } from './execution-service-api.ts';
 import { redactExecution } from './secrets.ts';
-import { shownPipelineConfig } from './trigger-secrets.ts';
+import { shownPipelineConfig } from './config-secrets.ts';
 
 /** A pipeline version as readers see it: its triggers' secrets `******`. */
 const shown = (version: PipelineConfigVersion): PipelineConfigVersion => ({ ...version, config: shownPipelineConfig(version.config) });

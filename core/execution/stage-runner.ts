@@ -264,10 +264,15 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     return sealer;
   };
 
-  /** The execution with its sealed values opened, and the secrets of this call of `stage`. */
-  const openCall = async (stored: Execution, stage: Stage): Promise<{ execution: Execution; secrets: CallSecrets }> => {
+  /**
+   * The execution and the stage as written with their sealed values opened (a secret written into
+   * the saved pipeline is stored sealed: config-secrets.ts), and the secrets of this call of `stage`.
+   */
+  const openCall = async (stored: Execution, written: Stage): Promise<{ execution: Execution; stage: Stage; secrets: CallSecrets }> => {
     const sealer = sealerFor(stored.application);
     const opened = await sealer.open(stored);
+    const openedStage = await sealer.open(written);
+    const stage = openedStage.value;
     const names = secretNamesIn(stage.raw);
     const read = new Map<string, SecretLookup>();
     await Promise.all(
@@ -277,8 +282,8 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     );
     const redacted = new Set<string>();
     for (const lookup of read.values()) if (lookup.ok && lookup.value !== '') redacted.add(lookup.value);
-    const sealed = new Set([...opened.secrets, ...secretValuesOf(opened.value)]);
-    return { execution: opened.value, secrets: { sealer, sealed, redacted, lookup: secretLookup(read) } };
+    const sealed = new Set([...opened.secrets, ...openedStage.secrets, ...secretValuesOf(opened.value)]);
+    return { execution: opened.value, stage, secrets: { sealer, sealed, redacted, lookup: secretLookup(read) } };
   };
 
   /** A stage write with every secret of the call sealed or redacted. */
@@ -702,10 +707,10 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     if (!storedRecord) throw invariant(`execution ${stored.id} has no stage ${request.stageRefId}`);
     if (isComplete(storedRecord.status)) return answerFor(storedRecord.status);
     const pipeline = await loadPipeline(stored);
-    const stage = pipeline.stages.find((candidate) => candidate.refId === request.stageRefId);
-    if (!stage) throw invariant(`pipeline ${stored.pipelineConfigId}@${stored.pipelineVersion} has no stage ${request.stageRefId}`);
+    const written = pipeline.stages.find((candidate) => candidate.refId === request.stageRefId);
+    if (!written) throw invariant(`pipeline ${stored.pipelineConfigId}@${stored.pipelineVersion} has no stage ${request.stageRefId}`);
     // Stages see the sealed values opened; every write seals them again.
-    const { execution, secrets } = await openCall(stored, stage);
+    const { execution, stage, secrets } = await openCall(stored, written);
     const record = execution.stages.find((candidate) => candidate.id === storedRecord.id)!;
 
     if (request.task === FAULT_TASK) {

@@ -45,7 +45,7 @@ import { pipelinesFromConfigs } from '../../core/triggers/pipeline-source.ts';
 import { gitTriggerKey, webhookTriggerKey } from '../../core/triggers/trigger-keys.ts';
 import type { EventSignature, HeaderMap, SignatureVerifier } from '../../core/triggers/signature.ts';
 import { acceptsSignature, header, pipelinesSignedFor, readEventSignature, triggerSecret } from '../../core/triggers/signature.ts';
-import { openTriggerSecrets } from '../../core/execution/trigger-secrets.ts';
+import { openTriggerSecrets } from '../../core/execution/config-secrets.ts';
 import type { SecretCipher } from '../../core/ports/secret-cipher.ts';
 import { matchWebhookTrigger } from '../../core/triggers/webhook-match.ts';
 import { createSignatureVerifier } from '../../adapters/crypto/signature-verifier.ts';
@@ -101,7 +101,7 @@ export interface ApiDeps {
   readonly audit?: AuditLog;
   /** Reads with access checks. @default createExecutionQueries over `store` and `audit` */
   readonly queries?: ExecutionQueries;
-  /** Opens the sealed trigger secrets a delivery's signature is checked with (core/execution/trigger-secrets.ts). @default none: sealed secrets verify nothing */
+  /** Opens the sealed trigger secrets a delivery's signature is checked with (core/execution/config-secrets.ts). @default none: sealed secrets verify nothing */
   readonly triggerSecrets?: SecretCipher;
 }
 

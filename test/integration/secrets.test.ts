@@ -29,6 +29,8 @@ const HOOK_TOKEN = 'hook-t0ken-from-store';
 const SIGNATURE = 'a1b2c3d4e5f6signature';
 const ORIGINAL = 'original-rotating-key';
 const ROTATED = 'rotated-key-after-create';
+const LITERAL_HEADER = 'literal-hdr-7f3a9c';
+const LITERAL_ENV = 'literal-env-51be08';
 const ALL_SECRETS = [TOKEN_VALUE, DB_PASSWORD, HOOK_TOKEN, SIGNATURE, ORIGINAL, ROTATED];
 let secrets: ReturnType<typeof createLocalSecrets>;
 
@@ -115,6 +117,7 @@ beforeAll(async () => {
         if (url.searchParams.get('X-Amz-Signature') !== SIGNATURE) return reply(403, { error: 'bad signature' });
         return reply(200, { status: 'DONE', message: `deployed with ${request.url}` });
       }
+      if (url.pathname === '/literal') return reply(200, { ok: true });
       return reply(404, { error: `no ${url.pathname}`, saw: request.url });
     });
   });
@@ -267,6 +270,42 @@ describe('secrets', () => {
     expect(webhook.statusEndpoint).toBe(`${hookUrl}/status?id=7&X-Amz-Signature=******`);
     expect(webhook.body.echo).toEqual({ authorization: '******', url: '/deploy?access_token=******&team=core' });
     expect(filesHolding(ALL_SECRETS)).toEqual([]);
+  });
+
+  it('keeps literal secrets written into a saved pipeline sealed (header and job env), sends and runs with them, shows ******, and keeps them on a save of ******', async () => {
+    // given a webhook header and a job env entry written into the pipeline itself
+    received.length = 0;
+    const config = {
+      application: 'vault-sec',
+      name: 'Literal',
+      stages: [
+        { refId: '1', type: 'webhook', name: 'Call', method: 'POST', url: `${hookUrl}/literal`, customHeaders: { Authorization: `Bearer ${LITERAL_HEADER}`, 'X-Team': 'core' } },
+        { refId: '2', requisiteStageRefIds: ['1'], type: 'runJob', name: 'Job', account: 'local', command: ['node', '-e', `process.exit(process.env.DEPLOY_TOKEN === '${LITERAL_ENV.slice(0, 6)}' + '${LITERAL_ENV.slice(6)}' ? 0 : 3)`], env: { DEPLOY_TOKEN: LITERAL_ENV, LOG_LEVEL: 'info' } },
+      ],
+    };
+    expect((await call('POST', '/pipelines', config)).status).toBe(200);
+
+    // then the store holds them sealed, and a reader sees ******
+    const savedText = JSON.stringify(await server.runtime.store.getPipelineConfigByName('vault-sec', 'Literal'));
+    expect(savedText).not.toContain(LITERAL_HEADER);
+    expect(savedText).not.toContain(LITERAL_ENV);
+    const read = (await call('GET', '/applications/vault-sec/pipelineConfigs/Literal')).json;
+    expect(read.stages[0].customHeaders).toEqual({ Authorization: '******', 'X-Team': 'core' });
+    expect(read.stages[1].env).toEqual({ DEPLOY_TOKEN: '******', LOG_LEVEL: 'info' });
+
+    // when what was read is saved back and run
+    expect((await call('POST', '/pipelines', { ...read, description: 'saved back' })).status).toBe(200);
+    const id = await start('vault-sec', 'Literal', {});
+
+    // then the receiver and the job got the real values, and nothing shown or stored holds them
+    const shown = await call('GET', `/pipelines/${id}`);
+    expect(shown.json.status).toBe('SUCCEEDED');
+    expect(received.find((request) => request.url === '/literal')!.headers.authorization).toBe(`Bearer ${LITERAL_HEADER}`);
+    for (const secret of [LITERAL_HEADER, LITERAL_ENV]) {
+      expect(shown.text).not.toContain(secret);
+      expect(await stored(id)).not.toContain(secret);
+    }
+    expect(filesHolding([LITERAL_HEADER, LITERAL_ENV])).toEqual([]);
   });
 
   it('reads a #secret again at every step, never from the record: a secret rotated after the first call is the one the next poll sends', async () => {

@@ -285,8 +285,9 @@ export function parseTemplatedPipeline(input: unknown, options: { readonly point
   issues.push(...stageListIssues(stages, pointerJoin(base, 'stages')));
   const exclude = listField(raw, 'exclude', base, issues);
   exclude.forEach((item, index) => {
+    // Orca ignores what it does not know here (Deck may write 'expectedArtifacts'): a warning, not a refusal.
     if (!EXCLUDABLE.includes(item as string)) {
-      issues.push(issue(pointerJoin(base, 'exclude', index), 'invalid-value', `is ${showValue(item)}; a templated pipeline may exclude ${EXCLUDABLE.map((name) => `'${name}'`).join(', ')} of its template`, item));
+      issues.push(issue(pointerJoin(base, 'exclude', index), 'invalid-value', `is ${showValue(item)}, which has no effect; a templated pipeline may exclude ${EXCLUDABLE.map((name) => `'${name}'`).join(', ')} of its template`, item, 'warning'));
     }
   });
   const triggers = listField(raw, 'triggers', base, issues);

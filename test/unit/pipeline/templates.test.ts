@@ -97,10 +97,11 @@ describe('parsing', () => {
     expect(issues[0]).toMatchObject({ pointer: '/variables/0/name', severity: 'error' });
   });
 
-  it('rejects an exclude it does not know', () => {
-    const { issues } = parseTemplatedPipeline(config({ exclude: ['stages'] }));
-    expect(issues[0]).toMatchObject({ pointer: '/exclude/0', severity: 'error' });
-    expect(issues[0]!.message).toContain("'triggers', 'parameters', 'notifications'");
+  it('warns about an exclude that has no effect, as Orca ignores it', () => {
+    const { config: parsed, issues } = parseTemplatedPipeline(config({ exclude: ['expectedArtifacts'] }));
+    expect(parsed).toBeDefined();
+    expect(issues[0]).toMatchObject({ pointer: '/exclude/0', severity: 'warning' });
+    expect(issues[0]!.message).toContain("has no effect; a templated pipeline may exclude 'triggers', 'parameters', 'notifications'");
   });
 });
 

@@ -11,8 +11,9 @@ import type { Caller, CommandResult, ExecutionService, StartPipelineResult } fro
 import { toOrcaExecution, unexpanded, type OrcaExecution, type OrcaShapeOptions } from '../../core/execution/orca-shape.ts';
 import { stepsOfPipeline } from '../../core/execution/orca-steps.ts';
 import { toClouddriverCluster, toClouddriverServerGroup, toClusterSummary, toExpandedServerGroup, toServerGroupSummary } from '../../core/deploy/clouddriver-shape.ts';
-import type { ClusterDescription } from '../../core/ports/server-groups.ts';
-import { createClusterReads } from './cluster-reads.ts';
+import type { ClusterDescription, ServerGroupDescription } from '../../core/ports/server-groups.ts';
+import type { ClusterPlace } from '../../core/deploy/known-clusters.ts';
+import { createClusterReads, type DescribedPlace } from './cluster-reads.ts';
 import { canaryStagesOf, noCanaryStageMessage, renderCanaryReport } from '../../core/canary/report.ts';
 import { parseCanaryConfig } from '../../core/canary/config.ts';
 import type { CanaryConfigStore, StoredCanaryConfig } from '../../core/ports/canary-config-store.ts';
@@ -390,6 +391,19 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     return c.json({ eventProcessed: true, eventId: outcome.eventId, executions });
   }
 
+  /** The server groups described, in one of Clouddriver's views: those of `cloudProvider` (all when not given) that `keep` keeps. */
+  function serverGroupViews(
+    described: readonly DescribedPlace[],
+    cloudProvider: string | undefined,
+    view: (group: ServerGroupDescription, place: { cloudProvider: string }) => Record<string, unknown>,
+    keep: (place: ClusterPlace, group: ServerGroupDescription) => boolean = () => true,
+  ): Array<Record<string, unknown>> {
+    const wanted = cloudProvider === undefined || cloudProvider === '' ? undefined : cloudProvider.toLowerCase();
+    return described
+      .filter((entry) => wanted === undefined || entry.cloudProvider.toLowerCase() === wanted)
+      .flatMap((entry) => entry.cluster.serverGroups.filter((group) => keep(entry.place, group)).map((group) => view(group, { cloudProvider: entry.cloudProvider })));
+  }
+
   /** A cluster of the path (`{application}/clusters/{account}/{cluster}`), described in every region asked for (or known). */
   async function readCluster(
     c: ApiContext,
@@ -637,13 +651,31 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       }
       const described = await clusterReads.describe(places);
       if (!described.ok) return fail(c, 503, described.message);
-      const provider = c.req.query('cloudProvider');
-      const view = expand.value ? toExpandedServerGroup : toServerGroupSummary;
-      return c.json(
-        described.described
-          .filter(({ cloudProvider }) => provider === undefined || provider === '' || cloudProvider.toLowerCase() === provider.toLowerCase())
-          .flatMap(({ cloudProvider, cluster }) => cluster.serverGroups.map((group) => view(group, { cloudProvider }))),
-      );
+      return c.json(serverGroupViews(described.described, c.req.query('cloudProvider'), expand.value ? toExpandedServerGroup : toServerGroupSummary));
+    },
+
+    listServerGroupsAcross: async (c) => {
+      const list = (name: string) => (c.req.query(name) ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+      const applications = list('applications');
+      const ids = list('ids');
+      if ((applications.length > 0) === (ids.length > 0)) return fail(c, 400, "give either 'applications' (a,b) or 'ids' (account:region:name,...), not both and not neither");
+      const caller = callerOf(c);
+      const places: ClusterPlace[] = [];
+      const names = new Set<string>();
+      for (const application of applications) {
+        if ((await queries.checkRead(application, caller)) === undefined) places.push(...(await clusterReads.knownPlaces(application)));
+      }
+      for (const id of ids) {
+        const [account, region, name, ...rest] = id.split(':');
+        const parsed = name === undefined ? undefined : parseServerGroupName(name);
+        if (!account || !region || parsed === undefined || rest.length > 0) return fail(c, 400, `ids has '${id}'; name each server group as account:region:name, e.g. 'local:local:hello-prod-v001'`);
+        if ((await queries.checkRead(parsed.app, caller)) !== undefined) continue;
+        places.push({ account, location: region, cluster: parsed.cluster });
+        names.add(`${account}:${region}:${name}`);
+      }
+      const described = await clusterReads.describe(places);
+      if (!described.ok) return fail(c, 503, described.message);
+      return c.json(serverGroupViews(described.described, c.req.query('cloudProvider'), toServerGroupSummary, (place, group) => names.size === 0 || names.has(`${place.account}:${place.location}:${group.name}`)));
     },
 
     getServerGroup: async (c) => {
@@ -725,10 +757,12 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       if (!limit.ok) return fail(c, 400, limit.message);
       const statuses = parseStatuses(c.req.query('statuses'));
       if (!statuses.ok) return fail(c, 400, statuses.message);
+      const expand = parseFlag(c.req.query('expand'), 'expand', true);
+      if (!expand.ok) return fail(c, 400, expand.message);
       const application = c.req.param('application')!;
       const read = await queries.listExecutions(statuses.value === undefined ? { application } : { application, statuses: statuses.value }, limit.value, callerOf(c));
       if (!read.ok) return fail(c, 403, read.message);
-      return c.json(await orcaExecutions(read.value ?? []));
+      return c.json(await orcaExecutions(read.value ?? [], expand.value));
     },
 
     cancelExecution: async (c) => {

@@ -17,6 +17,8 @@ const string = { type: 'string' };
 const strings = { type: 'array', items: string };
 
 const SCHEMAS: Record<string, unknown> = {
+  Health: object({ status: { const: 'ok' } }, ['status'], false),
+  OpenApiDocument: object({ openapi: { const: '3.1.0' }, info: { type: 'object' }, paths: { type: 'object' }, components: { type: 'object' } }, ['openapi', 'info', 'paths']),
   Error: object({ error: { ...string, description: 'One line: the field, the value and the fix.' } }, ['error'], false),
   ValidationError: object(
     {

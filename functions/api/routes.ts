@@ -45,12 +45,13 @@ const ACCOUNT = path('account', 'The account (`local` on this machine).');
 const CLUSTER = path('cluster', 'The Frigga cluster name, `app[-stack[-detail]]`.');
 const SERVER_GROUP = path('serverGroup', 'The server group name, `app[-stack[-detail]]-vNNN`.');
 const UNAVAILABLE = { description: "An account's deploy target did not answer; the message names it. Retry.", schema: 'Error' } as const;
+const EXPAND_EXECUTIONS: RouteParameter = { name: 'expand', in: 'query', description: "false: stages without context, outputs and tasks (Orca's unexpanded form). Default true.", schema: { type: 'boolean' } };
 const EXECUTION_SEARCH: readonly RouteParameter[] = [
   { name: 'pipelineConfigIds', in: 'query', description: 'Comma-separated pipeline config ids.', schema: { type: 'string' } },
   { name: 'executionIds', in: 'query', description: 'Comma-separated execution ids (instead of, or beside, pipelineConfigIds).', schema: { type: 'string' } },
   { name: 'limit', in: 'query', description: 'Executions per pipeline config (1 to 1000, default 1).', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
   { name: 'statuses', in: 'query', description: 'Comma-separated statuses to keep, e.g. `RUNNING,SUCCEEDED`.', schema: { type: 'string' } },
-  { name: 'expand', in: 'query', description: "false: stages without context, outputs and tasks (Orca's unexpanded form). Default true.", schema: { type: 'boolean' } },
+  EXPAND_EXECUTIONS,
 ];
 const ERRORS = {
   '400': { description: 'Bad input: the message names the field, the value and the fix.', schema: 'Error' },
@@ -84,7 +85,7 @@ export const ROUTES = [
     summary: 'Liveness check.',
     auth: 'public',
     tag: 'meta',
-    responses: { '200': 'The API is up: `{ "status": "ok" }`.' },
+    responses: { '200': { description: 'The API is up: `{ "status": "ok" }`.', schema: 'Health' } },
   },
   {
     operationId: 'openapi',
@@ -93,7 +94,7 @@ export const ROUTES = [
     summary: 'This document.',
     auth: 'public',
     tag: 'meta',
-    responses: { '200': 'The OpenAPI 3.1 description of the API.' },
+    responses: { '200': { description: 'The OpenAPI 3.1 description of the API.', schema: 'OpenApiDocument' } },
   },
   {
     operationId: 'listApplications',
@@ -267,6 +268,7 @@ export const ROUTES = [
       APP,
       { ...LIMIT, description: 'At most this many executions (1 to 1000, default 25).' },
       { name: 'statuses', in: 'query', description: 'Comma-separated statuses to keep, e.g. `RUNNING,NOT_STARTED`.', schema: { type: 'string' } },
+      EXPAND_EXECUTIONS,
     ],
     responses: { '200': { description: 'The executions.', schema: 'ExecutionList' }, '400': ERRORS['400'], '401': ERRORS['401'] },
   },
@@ -412,6 +414,20 @@ export const ROUTES = [
       { name: 'expand', in: 'query', description: 'true: each whole server group with accountName, cluster, application, stack and freeFormDetail.', schema: { type: 'boolean' } },
       { name: 'cloudProvider', in: 'query', description: 'Only server groups of this cloud provider (aws, ecs, gce, kubernetes, local...).', schema: { type: 'string' } },
       { name: 'clusters', in: 'query', description: 'Only these clusters: comma-separated `account:cluster`.', schema: { type: 'string' } },
+    ],
+    responses: { '200': { description: 'The server groups.', schema: 'ServerGroupList' }, '400': ERRORS['400'], '401': ERRORS['401'], '503': UNAVAILABLE },
+  },
+  {
+    operationId: 'listServerGroupsAcross',
+    method: 'get',
+    path: '/serverGroups',
+    summary: "Server groups of several applications (`applications=a,b`), or named by id (`ids=account:region:name,...`), as Clouddriver's summaries; those of applications the caller may not READ are left out.",
+    auth: 'caller',
+    tag: 'clusters',
+    parameters: [
+      { name: 'applications', in: 'query', description: 'Comma-separated application names.', schema: { type: 'string' } },
+      { name: 'ids', in: 'query', description: 'Comma-separated `account:region:serverGroupName`.', schema: { type: 'string' } },
+      { name: 'cloudProvider', in: 'query', description: 'Only server groups of this cloud provider.', schema: { type: 'string' } },
     ],
     responses: { '200': { description: 'The server groups.', schema: 'ServerGroupList' }, '400': ERRORS['400'], '401': ERRORS['401'], '503': UNAVAILABLE },
   },

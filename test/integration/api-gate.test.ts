@@ -184,6 +184,21 @@ describe("Gate's cluster and server-group routes", () => {
     expect(badFlag).toEqual({ status: 400, json: { error: "query parameter 'expand' is 'yes'; use true or false" } });
   });
 
+  it("answers Gate's /serverGroups by applications or by ids, leaving out applications the caller may not READ", async () => {
+    const byApplication = await call('olive', 'GET', '/serverGroups?applications=shop,nothing-here');
+    const byId = await call('olive', 'GET', '/serverGroups?ids=prod:us-east-1:shop-web-v000');
+    const hidden = await call('dave', 'GET', '/serverGroups?applications=shop');
+    const both = await call('olive', 'GET', '/serverGroups?applications=shop&ids=prod:us-east-1:shop-web-v000');
+    const badId = await call('olive', 'GET', '/serverGroups?ids=prod:shop-web-v000');
+
+    expect(byApplication.json.map((group: { name: string }) => group.name)).toEqual(['shop-web-v000', 'shop-web-v001']);
+    for (const group of byApplication.json) expect(shapeProblems(FIXTURE['summary'], group)).toEqual([]);
+    expect(byId.json.map((group: { name: string; isDisabled: boolean }) => [group.name, group.isDisabled])).toEqual([['shop-web-v000', true]]);
+    expect(hidden).toEqual({ status: 200, json: [] });
+    expect(both).toEqual({ status: 400, json: { error: "give either 'applications' (a,b) or 'ids' (account:region:name,...), not both and not neither" } });
+    expect(badId).toEqual({ status: 400, json: { error: "ids has 'prod:shop-web-v000'; name each server group as account:region:name, e.g. 'local:local:hello-prod-v001'" } });
+  });
+
   it("answers a cluster in Clouddriver's shape, beside Gennaker's regions, and its server groups", async () => {
     const cluster = await call('olive', 'GET', '/applications/shop/clusters/prod/shop-web');
     const groups = await call('olive', 'GET', '/applications/shop/clusters/prod/shop-web/serverGroups');
@@ -241,6 +256,7 @@ describe("Orca's executions search and task shape", () => {
     const nothing = await call('olive', 'GET', '/pipelines');
     const hidden = await call('dave', 'GET', `/pipelines?pipelineConfigIds=${pipelineId}`);
     const small = await call('olive', 'GET', `/pipelines?pipelineConfigIds=${pipelineId}&expand=false`);
+    const smallList = await call('olive', 'GET', '/applications/shop/pipelines?limit=1&expand=false');
     const failed = await call('olive', 'GET', `/pipelines?pipelineConfigIds=${pipelineId}&statuses=TERMINAL,CANCELED`);
     const badLimit = await call('olive', 'GET', `/executions?pipelineConfigIds=${pipelineId}&limit=0`);
 
@@ -250,6 +266,7 @@ describe("Orca's executions search and task shape", () => {
     expect(nothing).toEqual({ status: 200, json: [] });
     expect(hidden).toEqual({ status: 200, json: [] });
     expect(small.json[0].stages[0]).toMatchObject({ context: {}, outputs: {}, tasks: [] });
+    expect(smallList.json[0].stages[0]).toMatchObject({ context: {}, outputs: {}, tasks: [] });
     expect(failed).toEqual({ status: 200, json: [] });
     expect(badLimit).toEqual({ status: 400, json: { error: "query parameter 'limit' is '0'; use a whole number from 1 to 1000" } });
   });

@@ -85,6 +85,17 @@ describe('the OpenAPI document', () => {
     expect(problems).toEqual([]);
   });
 
+  it('gives every operation a success answer with a schema', () => {
+    const withoutSchema = Object.entries(paths).flatMap(([path, operations]) =>
+      Object.entries(operations).flatMap(([method, operation]) => {
+        const answers = Object.entries((operation as unknown as { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }).responses);
+        const success = answers.filter(([status]) => status.startsWith('2'));
+        return success.length > 0 && success.every(([, answer]) => Object.values(answer.content ?? {}).some((media) => media.schema !== undefined)) ? [] : [`${method.toUpperCase()} ${path}`];
+      }),
+    );
+    expect(withoutSchema).toEqual([]);
+  });
+
   it('gives the main routes request and response schemas', () => {
     const operation = (method: string, path: string) => paths[path]![method] as unknown as { requestBody?: { content: Record<string, { schema: unknown }> }; responses: Record<string, { content?: Record<string, { schema: unknown }> }> };
     const schemaOf = (answer: { content?: Record<string, { schema: unknown }> } | undefined) => answer?.content?.['application/json']?.schema;

@@ -135,3 +135,43 @@ export function selectImageServerGroup(
     }
   }
 }
+
+/** Clouddriver's TargetServerGroup of a path: CURRENT (newest), PREVIOUS (ancestor), OLDEST, LARGEST, FAIL. */
+export type TargetServerGroupName = 'CURRENT' | 'PREVIOUS' | 'OLDEST' | 'LARGEST' | 'FAIL';
+
+const TARGET_ALIASES: ReadonlyArray<readonly [TargetServerGroupName, readonly string[]]> = [
+  ['CURRENT', ['current', 'newest']],
+  ['PREVIOUS', ['previous', 'ancestor']],
+  ['OLDEST', ['oldest']],
+  ['LARGEST', ['largest']],
+  ['FAIL', ['fail']],
+];
+
+/** Reads a target as clouddriver's `TargetServerGroup.fromString`: a name or alias, in any case, optionally with `_asg` or `_asg_dynamic`. */
+export function parseTargetServerGroup(text: string): TargetServerGroupName | undefined {
+  const bare = text.toLowerCase().replace(/_asg(_dynamic)?$/, '');
+  return TARGET_ALIASES.find(([, aliases]) => aliases.includes(bare))?.[0];
+}
+
+/**
+ * The server group a target names among a cluster's (clouddriver's getTargetServerGroup): CURRENT
+ * the newest, PREVIOUS the one before it, OLDEST the oldest (another than the newest unless
+ * `validateOldest` is false), LARGEST the most instances (newest on a tie), FAIL the only one.
+ */
+export function resolveTargetServerGroup(serverGroups: readonly ServerGroup[], target: TargetServerGroupName, options: TargetOptions = {}): TargetResult {
+  switch (target) {
+    case 'CURRENT':
+      return resolveTarget(serverGroups, { target: 'current_asg_dynamic' }, options);
+    case 'PREVIOUS':
+      return resolveTarget(serverGroups, { target: 'ancestor_asg_dynamic' }, options);
+    case 'OLDEST':
+      return resolveTarget(serverGroups, { target: 'oldest_asg_dynamic' }, options);
+    case 'LARGEST':
+    case 'FAIL':
+      return selectImageServerGroup(serverGroups, target, { ...options, onlyEnabled: options.onlyEnabled ?? false });
+    default: {
+      const unreachable: never = target;
+      return unreachable;
+    }
+  }
+}

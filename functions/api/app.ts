@@ -22,6 +22,8 @@ import type { PipelineTemplateStore } from '../../core/ports/pipeline-template-s
 import { createPipelineTemplates, type TemplateCommandResult } from '../../core/pipeline/templates/template-service.ts';
 import { renderedIssues } from '../../core/pipeline/templates/model.ts';
 import { parsePipeline } from '../../core/pipeline/parse.ts';
+import type { ServerGroup } from '../../core/deploy/model.ts';
+import { parseTargetServerGroup, resolveTargetServerGroup } from '../../core/deploy/targeting.ts';
 import { emptyClusterMessage, isOrchestration, rollbackPipelineConfig } from '../../core/deploy/rollback-request.ts';
 import { toGateAccount } from '../../core/accounts/gate-shape.ts';
 import { unknownAccountMessage } from '../../core/accounts/pipeline-accounts.ts';
@@ -407,6 +409,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   /** A cluster of the path (`{application}/clusters/{account}/{cluster}`), described in every region asked for (or known). */
   async function readCluster(
     c: ApiContext,
+    locations?: readonly string[],
   ): Promise<Response | { application: string; account: string; cluster: string; cloudProvider: string; regions: readonly ClusterDescription[] }> {
     const application = c.req.param('application')!;
     const account = c.req.param('account')!;
@@ -419,7 +422,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     if (denied) return fail(c, 403, denied.message);
     const target = deps.targets?.({ account });
     if (target === undefined) return fail(c, 404, accounts.get(account) === undefined ? unknownAccountMessage(account, accounts) : `account '${account}' has no deploy target here`);
-    const asked = c.req.query('regions');
+    const asked = locations?.join(',') ?? c.req.query('regions');
     const regions =
       asked === undefined ? clusterReads.locationsFor(account, cluster, await clusterReads.knownPlaces(application)) : asked.split(',').map((region) => region.trim()).filter((region) => region !== '');
     if (regions.length === 0) return fail(c, 400, "regions is empty; name at least one region, e.g. '?regions=local'");
@@ -652,6 +655,26 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const described = await clusterReads.describe(places);
       if (!described.ok) return fail(c, 503, described.message);
       return c.json(serverGroupViews(described.described, c.req.query('cloudProvider'), expand.value ? toExpandedServerGroup : toServerGroupSummary));
+    },
+
+    getTargetServerGroup: async (c) => {
+      const targetText = c.req.param('target')!;
+      const target = parseTargetServerGroup(targetText);
+      if (target === undefined) return fail(c, 400, `target '${targetText}' is not one of current_asg_dynamic, ancestor_asg_dynamic, oldest_asg_dynamic, largest_asg_dynamic, fail (or newest, previous, current, ancestor, oldest, largest)`);
+      const onlyEnabled = parseFlag(c.req.query('onlyEnabled'), 'onlyEnabled', false);
+      if (!onlyEnabled.ok) return fail(c, 400, onlyEnabled.message);
+      const validateOldest = parseFlag(c.req.query('validateOldest'), 'validateOldest', true);
+      if (!validateOldest.ok) return fail(c, 400, validateOldest.message);
+      const read = await readCluster(c, [c.req.param('scope')!]);
+      if (read instanceof Response) return read;
+      if (read.cloudProvider.toLowerCase() !== c.req.param('cloudProvider')!.toLowerCase()) {
+        return fail(c, 404, `account '${read.account}' is a ${read.cloudProvider} account, not ${c.req.param('cloudProvider')}; ask for /${read.cloudProvider}/ in the path`);
+      }
+      const serverGroups = read.regions.flatMap((region) => region.serverGroups);
+      const resolved = resolveTargetServerGroup(serverGroups as readonly ServerGroup[], target, { onlyEnabled: onlyEnabled.value, validateOldest: validateOldest.value, cluster: read.cluster, location: c.req.param('scope')! });
+      if (!resolved.ok) return fail(c, 404, resolved.message);
+      const group = serverGroups.find((candidate) => candidate.name === resolved.serverGroup.name)!;
+      return c.json(toClouddriverServerGroup(group, { cloudProvider: read.cloudProvider }));
     },
 
     listServerGroupsAcross: async (c) => {

@@ -123,6 +123,8 @@ beforeAll(async () => {
     const done = await until('the deploy', () => runtime.store.getExecution(id), (execution) => execution?.status === 'SUCCEEDED' || execution?.status === 'TERMINAL');
     expect(done?.status).toBe('SUCCEEDED');
     executionIds.push(id);
+    // The next server group is created a minute later, as a release would be.
+    target.control.advance(60_000);
   }
 });
 
@@ -220,6 +222,28 @@ describe("Gate's cluster and server-group routes", () => {
     expect(named.json).toEqual([cluster.json.serverGroups[1]]);
   });
 
+  it("resolves Clouddriver's target server groups (newest, ancestor, oldest, largest, fail) in a region", async () => {
+    const base = '/applications/shop/clusters/prod/shop-web/aws/us-east-1/serverGroups/target';
+    const name = async (target: string) => {
+      const answer = await call('olive', 'GET', `${base}/${target}`);
+      return answer.status === 200 ? answer.json.name : `${answer.status}: ${answer.json.error}`;
+    };
+
+    expect(await name('current_asg_dynamic')).toBe('shop-web-v001');
+    expect(await name('newest')).toBe('shop-web-v001');
+    expect(await name('ANCESTOR_ASG')).toBe('shop-web-v000');
+    expect(await name('oldest_asg_dynamic')).toBe('shop-web-v000');
+    expect(await name('largest_asg_dynamic')).toBe('shop-web-v001');
+    expect(await name('fail')).toBe('404: More than one target found (scope: us-east-1, serverGroups: [shop-web-v001, shop-web-v000]); selectionStrategy FAIL needs exactly one, so disable the others or choose NEWEST, OLDEST or LARGEST');
+    expect(await name('current_asg_dynamic?onlyEnabled=true')).toBe('shop-web-v001');
+    expect(await name('ancestor_asg_dynamic?onlyEnabled=true')).toMatch(/^404: Target not found \(target: ancestor_asg_dynamic\): cluster 'shop-web' in us-east-1 has only shop-web-v001 enabled/);
+    expect(await name('biggest')).toBe('400: target \'biggest\' is not one of current_asg_dynamic, ancestor_asg_dynamic, oldest_asg_dynamic, largest_asg_dynamic, fail (or newest, previous, current, ancestor, oldest, largest)');
+    const wrongProvider = await call('olive', 'GET', '/applications/shop/clusters/prod/shop-web/gce/us-east-1/serverGroups/target/newest');
+    expect(wrongProvider).toEqual({ status: 404, json: { error: "account 'prod' is a aws account, not gce; ask for /aws/ in the path" } });
+    const target = await call('olive', 'GET', `${base}/newest`);
+    expect(shapeProblems(FIXTURE['expanded'], { ...target.json, accountName: 'prod', application: 'shop', stack: 'web', freeFormDetail: null })).toEqual([]);
+  });
+
   it('answers one server group by account, region and name, and 404 for one that does not exist', async () => {
     const group = await call('olive', 'GET', '/applications/shop/serverGroups/prod/us-east-1/shop-web-v001');
     const missing = await call('olive', 'GET', '/applications/shop/serverGroups/prod/us-east-1/shop-web-v007');
@@ -241,6 +265,7 @@ describe("Gate's cluster and server-group routes", () => {
       '/applications/shop/serverGroups?expand=true',
       '/applications/shop/clusters/prod/shop-web',
       '/applications/shop/clusters/prod/shop-web/serverGroups',
+      '/applications/shop/clusters/prod/shop-web/aws/us-east-1/serverGroups/target/newest',
       '/applications/shop/serverGroups/prod/us-east-1/shop-web-v001',
     ]) {
       expect({ path, ...(await call('dave', 'GET', path)) }).toEqual({ path, status: 403, json: { error: refusal } });

@@ -3,7 +3,7 @@
  * sequence), optionally enabled only; and findImage's selection strategies.
  */
 import { describe, expect, it } from 'vitest';
-import { resolveTarget, selectImageServerGroup } from '../../../core/deploy/targeting.ts';
+import { parseTargetServerGroup, resolveTarget, selectImageServerGroup } from '../../../core/deploy/targeting.ts';
 import type { DynamicTarget, ImageSelectionStrategy } from '../../../core/deploy/targeting.ts';
 import { serverGroup } from './cluster-fixtures.ts';
 
@@ -97,5 +97,14 @@ describe('selectImageServerGroup (findImage selectionStrategy, enabled only by d
 
   it('includes disabled server groups when onlyEnabled is false', () => {
     expect(name(selectImageServerGroup(groups, 'NEWEST', { onlyEnabled: false }))).toBe('hello-prod-v001');
+  });
+});
+
+describe("parseTargetServerGroup (clouddriver's TargetServerGroup.fromString)", () => {
+  it('reads names and aliases in any case, with or without the legacy _asg and _asg_dynamic suffixes', () => {
+    expect(['current_asg_dynamic', 'NEWEST', 'current', 'newest_asg'].map(parseTargetServerGroup)).toEqual(['CURRENT', 'CURRENT', 'CURRENT', 'CURRENT']);
+    expect(['ancestor_asg_dynamic', 'previous', 'Ancestor_ASG'].map(parseTargetServerGroup)).toEqual(['PREVIOUS', 'PREVIOUS', 'PREVIOUS']);
+    expect(['oldest_asg_dynamic', 'largest_asg_dynamic', 'fail'].map(parseTargetServerGroup)).toEqual(['OLDEST', 'LARGEST', 'FAIL']);
+    expect(['biggest', 'current_asg_static', ''].map(parseTargetServerGroup)).toEqual([undefined, undefined, undefined]);
   });
 });

@@ -17,7 +17,7 @@ import type { StageType } from '../../core/pipeline/index.ts';
 import { isComplete, type ExecutionStatus } from '../../core/execution/status.ts';
 import type { IoHost } from '../../core/io-host.ts';
 import { formatIssue } from '../../core/issues.ts';
-import type { Execution, JsonObject, StageRecord } from '../../core/ports/execution-store.ts';
+import { runnableConfigOf, type Execution, type JsonObject, type StageRecord } from '../../core/ports/execution-store.ts';
 import type { LocalRuntime, LocalRuntimeOptions } from '../../local/wiring.ts';
 import type { DeployedCluster, DeployedWorkload, Sandbox } from '../../local/sandbox/sandbox.ts';
 import type { RuntimeSeeds } from '../../local/sandbox/runtime-seeds.ts';
@@ -273,7 +273,7 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
     }
     // Shown, never stored, redacted: the terminal is an execution's history too.
     const execution = redactExecution((await runtime.store.getExecution(started.executionId)) ?? final);
-    if (options.json) io.emit({ kind: 'data', text: JSON.stringify(toOrcaExecution(execution, { stepsOf: stepsOfPipeline(saved.saved.config) }), null, 2) });
+    if (options.json) io.emit({ kind: 'data', text: JSON.stringify(toOrcaExecution(execution, { stepsOf: stepsOfPipeline(runnableConfigOf(saved.saved)) }), null, 2) });
     if (execution.status !== 'SUCCEEDED') {
       const why = executionFailureReason(execution);
       const reason = why !== undefined ? `: ${why}` : '';

@@ -39,7 +39,7 @@ import type { Pipeline } from '../../core/pipeline/model.ts';
 import type { Authenticator } from '../../core/ports/authenticator.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import type { TargetLookup } from '../../core/ports/target.ts';
-import type { Application, Execution, ExecutionStore, PipelineConfigVersion } from '../../core/ports/execution-store.ts';
+import { runnableConfigOf, type Application, type Execution, type ExecutionStore, type PipelineConfigVersion } from '../../core/ports/execution-store.ts';
 import { parseGitWebhook } from '../../core/triggers/git-webhook.ts';
 import { matchGitTrigger } from '../../core/triggers/git-match.ts';
 import type { TriggerMatch } from '../../core/triggers/match.ts';
@@ -436,7 +436,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     const steps = new Map<string, Promise<OrcaShapeOptions['stepsOf']>>();
     const stepsFor = (execution: Execution) => {
       const key = `${execution.pipelineConfigId}@${execution.pipelineVersion}`;
-      if (!steps.has(key)) steps.set(key, store.getPipelineConfig(execution.pipelineConfigId, execution.pipelineVersion).then((version) => (version === undefined ? undefined : stepsOfPipeline(version.config))));
+      if (!steps.has(key)) steps.set(key, store.getPipelineConfig(execution.pipelineConfigId, execution.pipelineVersion).then((version) => (version === undefined ? undefined : stepsOfPipeline(runnableConfigOf(version)))));
       return steps.get(key)!;
     };
     return Promise.all(

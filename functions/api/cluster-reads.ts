@@ -7,7 +7,7 @@
 import type { ClusterPlace } from '../../core/deploy/known-clusters.ts';
 import { clustersOfExecutionStages, clustersOfPipeline, placesOfApplication } from '../../core/deploy/known-clusters.ts';
 import type { AccountRegistry } from '../../core/ports/accounts.ts';
-import type { ExecutionStore } from '../../core/ports/execution-store.ts';
+import { runnableConfigOf, type ExecutionStore } from '../../core/ports/execution-store.ts';
 import type { ClusterDescription } from '../../core/ports/server-groups.ts';
 import type { TargetLookup } from '../../core/ports/target.ts';
 
@@ -40,7 +40,7 @@ export function createClusterReads(deps: { readonly store: ExecutionStore; reado
       const page = await store.listExecutions({ application }, { limit: EXECUTIONS_READ });
       const executions = await Promise.all(page.items.map((item) => store.getExecution(item.id)));
       return placesOfApplication(application, [
-        ...configs.flatMap((version) => clustersOfPipeline({ ...version.config, application: version.application })),
+        ...configs.flatMap((version) => clustersOfPipeline({ ...runnableConfigOf(version), application: version.application })),
         ...executions.flatMap((execution) => (execution === undefined ? [] : clustersOfExecutionStages(execution.stages))),
       ]);
     },

@@ -3,6 +3,9 @@
  * `scheme://host[:port][/path-prefix]`: the host may start with `*.` (any subdomain, not the
  * domain itself), the port may be `*` (any; without a port only the scheme's default port
  * matches), and a path prefix matches whole segments (`/hooks` allows `/hooks/x`, not `/hooksy`).
+ * A path may end in `/*`, which says the same as leaving it off (`http://host:8080/*` allows
+ * every path, `/hooks/*` everything under `/hooks`); a `*` anywhere else in a path is refused,
+ * as no other wildcard exists there.
  *
  * Link-local addresses — the cloud metadata endpoints (169.254.169.254, fd00:ec2::254) among
  * them — are refused even when a pattern matches, unless `allowLinkLocal` is set, in every form
@@ -30,6 +33,11 @@ export function parseAllowlistPattern(text: string): { ok: true; pattern: Allowl
   const match = /^(https?):\/\/(\*\.)?([^/:*\s]+|\[[0-9a-fA-F:.]+\])(?::(\d+|\*))?(\/[^\s]*)?$/i.exec(text.trim());
   if (!match) return { ok: false, message: `allowlist entry '${text}' is not a URL pattern; write e.g. 'https://*.example.com' or 'http://127.0.0.1:8080/hooks'` };
   const [, scheme, star, host, port, path] = match;
+  // `/*` at the end: every path under the prefix, which a prefix already means.
+  const prefix = path?.endsWith('/*') ? path.slice(0, -1) : path;
+  if (prefix?.includes('*')) {
+    return { ok: false, message: `allowlist entry '${text}' has a '*' inside its path; a path may only end in '/*' (every path under it), e.g. 'http://127.0.0.1:8080/hooks/*'` };
+  }
   return {
     ok: true,
     pattern: {
@@ -37,7 +45,7 @@ export function parseAllowlistPattern(text: string): { ok: true; pattern: Allowl
       host: host!.toLowerCase(),
       wildcard: star !== undefined,
       port,
-      pathPrefix: path === undefined || path === '/' ? '' : path.replace(/\/+$/, ''),
+      pathPrefix: prefix === undefined || prefix === '/' ? '' : prefix.replace(/\/+$/, ''),
       text: text.trim(),
     },
   };

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The `gennaker` command: loads the TypeScript CLI through tsx so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
+// The `gennaker` command: the compiled CLI (dist/cli/, built by `npm install`) when it is current,
+// else the TypeScript sources through tsx, so an edit to a source runs at once (bin/cli-bundle.js).
+import { loadCli } from './cli-bundle.js';
 
-register();
-const { main } = await import('../cli/main.ts');
+const { main } = await loadCli();
 process.exitCode = await main(process.argv.slice(2));

@@ -1,12 +1,13 @@
 /**
- * A small client of the Gennaker API for the CLI: the endpoint (`--endpoint`, default
- * http://127.0.0.1:8084) and how to authenticate: a bearer token (GENNAKER_TOKEN, or
+ * A small client of the Gennaker API for the CLI: the endpoint (`--endpoint`, else the one
+ * `gennaker up` recorded in `<dir>/endpoint`, else http://127.0.0.1:8084) and how to authenticate: a bearer token (GENNAKER_TOKEN, or
  * `<dir>/token` written by `gennaker up`) for a local Gennaker, SigV4 with the caller's AWS
  * credentials for the API on AWS (cli/sigv4.ts decides which). Errors from the API become an
  * `ApiError` carrying the API's one-line message.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ENDPOINT_FILE, readEndpointFile } from '../local/endpoint-file.ts';
 import { createSigV4Signer, resolveApiAuth, type AuthEnvironment, type CredentialsProvider, type RequestSigner } from './sigv4.ts';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:8084';
@@ -68,7 +69,10 @@ function signerFor(endpoint: string, settings: ClientSettings): RequestSigner | 
 }
 
 export async function createApiClient(settings: ClientSettings, fetchImpl: typeof fetch = fetch): Promise<ApiClient> {
-  const endpoint = (settings.endpoint ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
+  const recorded = settings.endpoint === undefined ? await readEndpointFile(settings.dir) : undefined;
+  const endpoint = (settings.endpoint ?? recorded ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
+  // A record left by a server that did not stop cleanly names a port nobody listens on: say where it came from.
+  const source = recorded !== undefined ? `, recorded in ${join(settings.dir, ENDPOINT_FILE)} by 'gennaker up'` : '';
   const token = await readToken(settings);
   // Decided on the first request, so a bad setting is reported like any other request error.
   let signer: { readonly value: RequestSigner | undefined } | undefined;
@@ -93,7 +97,7 @@ export async function createApiClient(settings: ClientSettings, fetchImpl: typeo
         response = await fetchImpl(url, { method, headers, ...(text === undefined ? {} : { body: text }) });
       } catch (error) {
         const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error instanceof Error ? error.message : String(error));
-        throw new ApiError(`cannot reach Gennaker at ${endpoint} (${reason}); start it with 'gennaker up' or pass --endpoint`, 0, undefined);
+        throw new ApiError(`cannot reach Gennaker at ${endpoint} (${reason}${source}); start it with 'gennaker up' or pass --endpoint`, 0, undefined);
       }
       const responseText = await response.text();
       let json: unknown;

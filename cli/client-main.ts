@@ -6,9 +6,21 @@
 import type { IoHost } from '../core/io-host.ts';
 import type { ApiCommandContext } from './commands/api-commands.ts';
 import type { LoadedDocument } from './pipeline-files.ts';
+import { unknownCommand } from './arguments.ts';
 import { UsageError } from './usage.ts';
 
 export const CLIENT_COMMANDS = ['up', 'pipeline', 'template', 'execution', 'judge', 'cluster', 'rollback', 'accounts', 'user', 'secret', 'audit', 'sandbox'] as const;
+
+/** The sub-commands of the commands that take one, for the message about an unknown one. */
+const SUB_COMMANDS: Readonly<Record<string, readonly string[]>> = {
+  pipeline: ['save', 'list', 'execute'],
+  template: ['plan', 'save', 'list', 'get', 'delete', 'from-pipeline'],
+  execution: ['list', 'get', 'watch', 'cancel', 'restart'],
+  cluster: ['describe'],
+  accounts: ['list'],
+  sandbox: ['describe'],
+  canary: ['report', 'config'],
+};
 
 export interface ClientValues {
   readonly json: boolean;
@@ -66,7 +78,11 @@ export async function runClientCommand(command: string, args: readonly string[],
   const dir = values.data ?? '.gennaker';
   if (command === 'up') {
     expect(args, 0, 'up [--port 8084] [--data .gennaker] [--power-role ROLE]... [--root DIR]... [--sandbox]');
-    const [{ runUp }, { startLocalServer }] = await Promise.all([import('./commands/up.ts'), import('../local/server.ts')]);
+    const [{ runUp }, { startLocalServer }, { removeEndpointFile, writeEndpointFile }] = await Promise.all([
+      import('./commands/up.ts'),
+      import('../local/server.ts'),
+      import('../local/endpoint-file.ts'),
+    ]);
     let sandbox: { speed?: number } | undefined;
     if (values.sandbox) {
       const { sandboxSpeedFrom } = await import('../local/sandbox/sandbox.ts');
@@ -87,7 +103,7 @@ export async function runClientCommand(command: string, args: readonly string[],
         ...(sandbox ? { sandbox } : {}),
       },
       io,
-      { start: startLocalServer, stopped: deps.stopped() },
+      { start: startLocalServer, stopped: deps.stopped(), endpointFile: { write: writeEndpointFile, remove: removeEndpointFile } },
     );
   }
   if (command === 'user') {
@@ -105,7 +121,7 @@ export async function runClientCommand(command: string, args: readonly string[],
         expect(rest, 1, 'user remove NAME');
         return userRemove(userDeps, rest[0]!);
       default:
-        throw new UsageError(`unknown user command '${sub ?? ''}'; use add, list or remove (gennaker user add NAME --roles a,b [--admin])`);
+        throw unknownCommand('user command', sub, ['add', 'list', 'remove'], 'gennaker user add NAME --roles a,b [--admin]');
     }
   }
   if (command === 'secret') {
@@ -137,7 +153,7 @@ export async function runClientCommand(command: string, args: readonly string[],
         expect(rest, 1, 'secret remove NAME');
         return secretRemove(secretDeps, rest[0]!);
       default:
-        throw new UsageError(`unknown secret command '${sub ?? ''}'; use set, list or remove (printf %s "$VALUE" | gennaker secret set NAME [--app a,b])`);
+        throw unknownCommand('secret command', sub, ['set', 'list', 'remove'], 'printf %s "$VALUE" | gennaker secret set NAME [--app a,b]');
     }
   }
   const [{ createApiClient }, { executionCancel, executionGet, executionList, executionRestart, executionWatch, judge, pipelineDelete, pipelineExecute, pipelineList, pipelineSave, withApiErrors }] = await Promise.all([
@@ -235,7 +251,7 @@ export async function runClientCommand(command: string, args: readonly string[],
           const { canaryConfigList } = await import('./commands/canary.ts');
           return canaryConfigList(context);
         }
-        throw new UsageError(`unknown canary config command '${action ?? ''}'; use gennaker canary config save -f canary-config.json, or gennaker canary config list`);
+        throw unknownCommand('canary config command', action, ['save', 'list'], 'gennaker canary config save -f canary-config.json');
       }
       case 'judge':
         expect(args, 3, 'judge ID STAGE continue|stop [--input X]');
@@ -246,17 +262,7 @@ export async function runClientCommand(command: string, args: readonly string[],
         return auditList(context, values.app, values.limit);
       }
       default:
-        throw new UsageError(
-          command === 'pipeline'
-            ? `unknown pipeline command '${sub ?? ''}'; use save, list or execute`
-            : command === 'template'
-              ? `unknown template command '${sub ?? ''}'; use plan, save, list, get, delete or from-pipeline`
-              : command === 'cluster'
-              ? `unknown cluster command '${sub ?? ''}'; use describe`
-              : command === 'accounts'
-                ? `unknown accounts command '${sub ?? ''}'; use list`
-              : `unknown execution command '${sub ?? ''}'; use list, get, watch, cancel or restart`,
-        );
+        throw unknownCommand(`${command} command`, sub, SUB_COMMANDS[command] ?? []);
     }
   });
 }

@@ -8,12 +8,12 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
 import type { IoHost } from '../core/io-host.ts';
+import { COMMANDS, parseCommandLine, unknownCommand } from './arguments.ts';
 import { CLIENT_COMMANDS, runClientCommand } from './client-main.ts';
 import type { JudgmentAnswer } from './commands/run.ts';
 import { loadPipelineDocument, readAllStdin } from './pipeline-files.ts';
-import { createTerminalIoHost } from './terminal-io-host.ts';
+import { createTerminalIoHost, exitQuietlyOnClosedPipe } from './terminal-io-host.ts';
 import { usePrivateUmask } from '../local/private-files.ts';
 import { bodyLimitsFromEnv } from '../functions/api/bounded-input.ts';
 import { EXIT, HELP, UsageError } from './usage.ts';
@@ -56,56 +56,16 @@ function currentUser(): string {
 export async function main(argv: readonly string[], deps: MainDeps = {}): Promise<number> {
   // The SDK's notice that its future releases need Node 22 is noise in a terminal.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  if (deps.io === undefined) {
+    // `gennaker ... | head -1`: the reader went away; stop without a stack trace.
+    exitQuietlyOnClosedPipe(process.stdout, (code) => process.exit(code));
+    exitQuietlyOnClosedPipe(process.stderr, (code) => process.exit(code));
+  }
   const io = deps.io ?? createTerminalIoHost({ stdout: process.stdout, stderr: process.stderr });
   const stdin = deps.stdin ?? (() => readAllStdin());
   const load = (path: string) => loadPipelineDocument(path, stdin);
   try {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        json: { type: 'boolean', default: false },
-        report: { type: 'boolean', default: false },
-        pipeline: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        'state-map': { type: 'boolean', default: false },
-        param: { type: 'string', multiple: true },
-        judge: { type: 'string', multiple: true },
-        artifact: { type: 'string', multiple: true },
-        'trigger-type': { type: 'string' },
-        // Client commands (up, pipeline, execution, judge): see client-main.ts.
-        endpoint: { type: 'string' },
-        data: { type: 'string' },
-        file: { type: 'string', short: 'f' },
-        watch: { type: 'boolean', default: false },
-        reason: { type: 'string' },
-        input: { type: 'string' },
-        port: { type: 'string' },
-        limit: { type: 'string' },
-        statuses: { type: 'string' },
-        account: { type: 'string' },
-        regions: { type: 'string' },
-        'allow-url': { type: 'string', multiple: true },
-        // up: dangerous powers; user add; audit.
-        'power-role': { type: 'string', multiple: true },
-        root: { type: 'string', multiple: true },
-        roles: { type: 'string' },
-        admin: { type: 'boolean', default: false },
-        app: { type: 'string' },
-        // canary judge: see commands/canary.ts (--data is the metrics file there).
-        config: { type: 'string' },
-        thresholds: { type: 'string' },
-        // demo --canary [--seed N]
-        canary: { type: 'boolean', default: false },
-        sandbox: { type: 'boolean', default: false },
-        seed: { type: 'string' },
-        // template save/get/delete --tag; template plan --template FILE (render without a server).
-        tag: { type: 'string' },
-        template: { type: 'string' },
-      },
-    });
+    const { values, positionals } = parseCommandLine(argv);
     const [command, ...rest] = positionals;
     // The commands that keep state write it private (local/private-files.ts); so do the instances they start.
     if (command === 'up' || command === 'run' || command === 'demo') usePrivateUmask();
@@ -260,10 +220,10 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         return await runDemo({ json: values.json }, io, { startServer: startLocalServer, interrupted });
       }
       default:
-        throw new UsageError(`unknown command '${command}'; commands: demo, canary, validate, compile, run, up, sandbox, pipeline, template, execution, judge, cluster, rollback, accounts, user, secret, audit (gennaker --help)`);
+        throw unknownCommand('command', command, COMMANDS, 'gennaker --help');
     }
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof UsageError) {
       io.emit({ kind: 'error', message: (error as Error).message });
       return EXIT.usage;
     }

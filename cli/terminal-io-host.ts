@@ -12,6 +12,58 @@ export interface TerminalStreams {
   readonly stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
 }
 
+/**
+ * A reader that stops reading (`gennaker pipeline list | head -1`) closes the pipe; the next write
+ * fails with EPIPE, which Node raises as an error event on the stream. That is the reader's
+ * choice, not a failure: the process ends at once and quietly, with `code` (0 by default, so a
+ * shell pipeline under `set -o pipefail` succeeds as it does for other tools that stop on a
+ * closed pipe without complaint). Any other stream error is raised as before.
+ */
+export function exitQuietlyOnClosedPipe(stream: { on(event: 'error', listener: (error: Error) => void): unknown }, exit: (code: number) => void, code = 0): void {
+  stream.on('error', (error) => {
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+      exit(code);
+      return;
+    }
+    throw error;
+  });
+}
+
+/** How a message introduces a list of the types it accepts, and what it says instead once the list was printed. */
+const LIST_INTROS: ReadonlyArray<readonly [intro: string, again: string]> = [
+  ['supported types: ', 'supported types listed above'],
+  [', one of ', ', one of the types listed above'],
+  ['use one of ', 'use one of the types listed above'],
+];
+
+/** A list this long is worth printing once; shorter ones (a field's two or three values) stay on every line. */
+const LONG_LIST_ITEMS = 6;
+
+/**
+ * For one run's output: a message that ends by listing the supported types (a stage type not
+ * supported yet, an unknown trigger type...) lists them the first time; later messages with the
+ * same list point back to it instead of repeating dozens of names on every line.
+ */
+export function createListOnce(): (message: string) => string {
+  const printed = new Set<string>();
+  return (message) => {
+    for (const [intro, again] of LIST_INTROS) {
+      const at = message.lastIndexOf(intro);
+      if (at === -1) continue;
+      const tail = message.slice(at + intro.length);
+      const closed = tail.endsWith(')') && !tail.includes('(');
+      const list = closed ? tail.slice(0, -1) : tail;
+      if (list.includes(';') || list.split(', ').length < LONG_LIST_ITEMS) continue;
+      if (!printed.has(list)) {
+        printed.add(list);
+        return message;
+      }
+      return `${message.slice(0, at)}${again}${closed ? ')' : ''}`;
+    }
+    return message;
+  };
+}
+
 export function createTerminalIoHost(streams: TerminalStreams): IoHost {
   const colour = Boolean(streams.stderr.isTTY) && !('NO_COLOR' in process.env);
   const paint = (code: string, text: string) => (colour ? `\u001b[${code}m${text}\u001b[0m` : text);
@@ -21,6 +73,7 @@ export function createTerminalIoHost(streams: TerminalStreams): IoHost {
     streams.stderr.write(`${text}\n`);
   };
   const live = Boolean(streams.stderr.isTTY);
+  const listOnce = createListOnce();
   /** Lines of the last progress tree on a TTY, redrawn in place by the next one. */
   let drawnLines = 0;
   const statusText = (status: ExecutionStatus, awaitingJudgment = false) =>
@@ -51,7 +104,7 @@ export function createTerminalIoHost(streams: TerminalStreams): IoHost {
           return;
         case 'validation-issue': {
           const label = message.issue.severity === 'error' ? paint('31', 'error') : paint('33', 'warning');
-          out(`${message.source}#${formatIssue(message.issue)} ${paint('2', `[${label}]`)}`);
+          out(`${message.source}#${formatIssue({ ...message.issue, message: listOnce(message.issue.message) })} ${paint('2', `[${label}]`)}`);
           return;
         }
         case 'validation-summary': {
@@ -97,7 +150,7 @@ export function createTerminalIoHost(streams: TerminalStreams): IoHost {
           return;
         }
         case 'error':
-          err(paint('31', `error: ${message.message}`));
+          err(paint('31', `error: ${listOnce(message.message)}`));
           return;
         case 'info':
           err(message.message);

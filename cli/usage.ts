@@ -43,7 +43,8 @@ Usage:
                                     default GENNAKER_WEBHOOK_ALLOWLIST, comma-separated; none: no calls)
 
   gennaker up [--port 8084] [--data .gennaker]     the local server: API on 127.0.0.1, triggers, cron
-                                    (--port 0 picks a free port; the admin token is written to <data>/token;
+                                    (--port 0 picks a free port; where it listens is written to <data>/endpoint,
+                                    where the client commands find it; the admin token to <data>/token;
                                     --allow-url as for run)
       --power-role <role>           a role that may run local jobs and deploy directories and git
                                     repositories (repeatable; default none: admins only)
@@ -96,7 +97,8 @@ Usage:
   gennaker rollback <app> <cluster> [--reason TEXT] [--watch]
                                     enable the previous server group, disable the newest
       --account <name>    the account (default local); --regions r1,r2 (default local)
-      --endpoint <url>    the API (default http://127.0.0.1:8084); token from GENNAKER_TOKEN (a user's) or <data>/token (the admin's)
+      --endpoint <url>    the API (default: the one up recorded in <data>/endpoint, else http://127.0.0.1:8084);
+                          token from GENNAKER_TOKEN (a user's) or <data>/token (the admin's)
 
 Options for every command:
   --json                  machine-readable output

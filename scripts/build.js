@@ -19,8 +19,9 @@
 // when an execution first seals, opens or reads a secret); see ON_DEMAND_MODULES.
 import { analyzeMetafile, build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ownSourceTransforms, zodEnglishOnly, zodNamespaceImport } from './bundle-plugins.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const functionsDir = join(root, 'functions');
@@ -52,46 +53,9 @@ if (only !== undefined && !available.includes(only)) fail(`--only '${only}' is n
 const names = only === undefined ? available : [only];
 
 const nodeModules = join(root, 'node_modules');
-const isOwnSource = (path) => !path.split(sep).includes('node_modules');
 
-/**
- * `import { z } from 'zod'` binds zod's namespace re-exported as a value, which esbuild keeps
- * whole: every schema type, the JIT compiler, JSON Schema conversion, every locale (about
- * 300 KB). Imported as `import * as z` straight from zod's classic API module, the same code
- * tree-shakes to the schemas Gennaker builds. The rewrite touches only that one import line of
- * Gennaker's own sources; type-only imports are erased anyway.
- */
-const zodNamespaceImports = {
-  name: 'zod-namespace-imports',
-  setup(build) {
-    const classic = JSON.stringify(join(nodeModules, 'zod', 'v4', 'classic', 'external.js'));
-    build.onLoad({ filter: /\.ts$/ }, (args) => {
-      if (!isOwnSource(args.path)) return undefined;
-      const source = readFileSync(args.path, 'utf8');
-      if (!source.includes("from 'zod'")) return undefined;
-      return { contents: source.replace(/^import \{ z \} from 'zod';$/m, `import * as z from ${classic};`), loader: 'ts' };
-    });
-  },
-};
-
-/**
- * zod's namespace export carries every locale's messages (about 250 KB minified) although only
- * English is ever configured: the locales barrel is replaced by one exporting `en` alone (a
- * guard in case anything in a bundle still materializes the namespace).
- */
-const zodEnglishOnly = {
-  name: 'zod-english-only',
-  setup(build) {
-    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      args.importer.includes(join('node_modules', 'zod')) ? { path: join(dirname(args.importer), '..', 'locales', 'index.js'), namespace: 'zod-locales' } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
-      contents: `export { default as en } from ${JSON.stringify(join(dirname(args.path), 'en.js'))};`,
-      resolveDir: dirname(args.path),
-      loader: 'js',
-    }));
-  },
-};
+/** zod imported as a namespace module (see zodNamespaceImport). */
+const zodNamespaceImports = ownSourceTransforms('zod-namespace-imports', [zodNamespaceImport(nodeModules)]);
 
 /**
  * zod's classic schemas carry JSON Schema conversion (`toJSONSchema`, Standard Schema's

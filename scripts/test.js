@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: the type check and the whole test suite, side by side. tsc is one busy process
+// `npm test`: the type check and the whole test suite, side by side. First the compiled CLI
+// (dist/cli/) is rebuilt when a source changed since it was built, so the tests that start the
+// `gennaker` command run the current sources compiled, as an install runs them. tsc is one busy process
 // for about half a minute; the suite's slowest files mostly wait on child processes and real
 // traffic, so both fit on two cores at once, and the run is as long as the longer of them.
 //
@@ -32,6 +34,9 @@ function run(command, args, { stream }) {
 }
 
 const tsc = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit'], { stream: false });
+// Built while tsc starts; a build that fails leaves the command on its sources (bin/cli-bundle.js), and tsc says why.
+const cli = run(process.execPath, [join(root, 'scripts/build-cli.js'), '--if-stale'], { stream: true });
+if ((await cli.done).code !== 0) process.stdout.write('npm test: the CLI could not be compiled; the tests run it from its sources\n');
 const vitest = run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...process.argv.slice(2)], { stream: true });
 
 // Ctrl-C reaches the children through the terminal's process group; a plain kill is passed on.

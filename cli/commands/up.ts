@@ -19,6 +19,11 @@ export interface UpDeps {
   readonly start: (options: LocalServerOptions) => Promise<LocalServer>;
   /** Settles on the first SIGINT or SIGTERM. */
   readonly stopped: Promise<string>;
+  /** Records where the server listens for the client commands of the same directory, and removes that record. */
+  readonly endpointFile?: {
+    write(dir: string, url: string): Promise<void>;
+    remove(dir: string, url: string): Promise<void>;
+  };
 }
 
 export function parsePort(text: string | undefined): number {
@@ -46,6 +51,8 @@ export async function runUp(options: UpOptions, io: IoHost, deps: UpDeps): Promi
     for (const line of (error instanceof Error ? error.message : String(error)).split('\n')) io.emit({ kind: 'error', message: line });
     return EXIT.failed;
   }
+  // Written before the line below: whoever waits for that line can run a client command at once.
+  await deps.endpointFile?.write(options.dir, server.url);
   io.emit({ kind: 'info', message: `Gennaker is up at ${server.url} (state in ${options.dir}/data, API token in ${server.tokenPath}); Ctrl-C stops it` });
   if (server.sandbox) {
     io.emit({ kind: 'info', message: `sandbox: the AWS, GCE and Kubernetes accounts saved pipelines name deploy to simulated clouds (clock ×${server.sandbox.speed}); saving a pipeline seeds what it assumes; gennaker sandbox describe shows it` });
@@ -53,5 +60,6 @@ export async function runUp(options: UpOptions, io: IoHost, deps: UpDeps): Promi
   const signal = await deps.stopped;
   io.emit({ kind: 'info', message: `${signal}: stopping` });
   await server.close();
+  await deps.endpointFile?.remove(options.dir, server.url);
   return EXIT.ok;
 }

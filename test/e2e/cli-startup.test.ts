@@ -3,7 +3,9 @@
  * runs, so `--help` and the commands that only call the API start without the pipeline schemas
  * (zod), the YAML reader, the compiler, the stages, the local runtime or the AWS SDK; SigV4
  * loads the SDK's signer only when a request is signed. Each case is a real child process with
- * test/support/module-log.mjs listing every module it loads.
+ * test/support/module-log.mjs listing every module it loads. When the command runs the compiled
+ * CLI (dist/cli/, current with the sources), a loaded chunk stands for the sources compiled into
+ * it (its meta.json), so the same expectations hold for both ways the command runs.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,12 +13,23 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = join(root, 'bin/gennaker.js');
 const moduleLog = join(root, 'test/support/module-log.mjs');
+const bundleDir = join(root, 'dist/cli');
+
+/** The sources compiled into each chunk of the compiled CLI, by the chunk's URL (none without a build). */
+function bundleSources(): Map<string, string[]> {
+  try {
+    const { outputs } = JSON.parse(readFileSync(join(bundleDir, 'meta.json'), 'utf8')) as { outputs: Record<string, string[]> };
+    return new Map(Object.entries(outputs).map(([chunk, inputs]) => [pathToFileURL(join(bundleDir, chunk)).href, inputs.map((input) => pathToFileURL(resolve(root, input)).href)]));
+  } catch {
+    return new Map();
+  }
+}
 
 /** Modules only commands that read, compile or run pipelines (or sign requests) need. */
 const HEAVY = [/\/node_modules\/zod\//, /\/node_modules\/yaml\//, /\/node_modules\/@aws-sdk\//, /\/node_modules\/@smithy\//, /\/core\/pipeline\//, /\/core\/stages\//, /\/statemachines\//, /\/local\/wiring\.ts$/];
@@ -80,7 +93,9 @@ async function gennaker(args: string[], env: Record<string, string> = {}): Promi
   } catch {
     loaded = [];
   }
-  return { code, stdout, stderr, loaded };
+  // Read after the run: the chunks this run loaded are the ones meta.json describes now.
+  const chunks = bundleSources();
+  return { code, stdout, stderr, loaded: loaded.flatMap((module) => chunks.get(module.replace(/\?.*$/, '')) ?? [module]) };
 }
 
 const heavyIn = (loaded: readonly string[]) => loaded.filter((module) => HEAVY.some((pattern) => pattern.test(module.replace(/\?.*$/, ''))));

@@ -54,6 +54,19 @@ export const OPTIONS = {
 /** The top-level commands, as --help lists them. */
 export const COMMANDS = ['demo', 'canary', 'validate', 'compile', 'run', 'up', 'sandbox', 'pipeline', 'template', 'execution', 'judge', 'cluster', 'rollback', 'accounts', 'user', 'secret', 'audit'] as const;
 
+/** The sub-commands of the commands that take one (`canary judge` runs here, its others against the API). */
+export const SUB_COMMANDS: Readonly<Record<string, readonly string[]>> = {
+  pipeline: ['save', 'list', 'execute', 'delete'],
+  template: ['plan', 'save', 'list', 'get', 'delete', 'from-pipeline'],
+  execution: ['list', 'get', 'watch', 'cancel', 'restart'],
+  cluster: ['describe'],
+  accounts: ['list'],
+  sandbox: ['describe'],
+  user: ['add', 'list', 'remove'],
+  secret: ['set', 'list', 'remove'],
+  canary: ['judge', 'report', 'config'],
+};
+
 /** Parses argv strictly; any mistake is a UsageError of one line naming the option. */
 export function parseCommandLine(argv: readonly string[]) {
   try {

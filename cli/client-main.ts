@@ -6,21 +6,10 @@
 import type { IoHost } from '../core/io-host.ts';
 import type { ApiCommandContext } from './commands/api-commands.ts';
 import type { LoadedDocument } from './pipeline-files.ts';
-import { unknownCommand } from './arguments.ts';
+import { SUB_COMMANDS, unknownCommand } from './arguments.ts';
 import { UsageError } from './usage.ts';
 
 export const CLIENT_COMMANDS = ['up', 'pipeline', 'template', 'execution', 'judge', 'cluster', 'rollback', 'accounts', 'user', 'secret', 'audit', 'sandbox'] as const;
-
-/** The sub-commands of the commands that take one, for the message about an unknown one. */
-const SUB_COMMANDS: Readonly<Record<string, readonly string[]>> = {
-  pipeline: ['save', 'list', 'execute'],
-  template: ['plan', 'save', 'list', 'get', 'delete', 'from-pipeline'],
-  execution: ['list', 'get', 'watch', 'cancel', 'restart'],
-  cluster: ['describe'],
-  accounts: ['list'],
-  sandbox: ['describe'],
-  canary: ['report', 'config'],
-};
 
 export interface ClientValues {
   readonly json: boolean;
@@ -121,7 +110,7 @@ export async function runClientCommand(command: string, args: readonly string[],
         expect(rest, 1, 'user remove NAME');
         return userRemove(userDeps, rest[0]!);
       default:
-        throw unknownCommand('user command', sub, ['add', 'list', 'remove'], 'gennaker user add NAME --roles a,b [--admin]');
+        throw unknownCommand('user command', sub, SUB_COMMANDS['user'] ?? [], 'gennaker user add NAME --roles a,b [--admin]');
     }
   }
   if (command === 'secret') {
@@ -153,7 +142,7 @@ export async function runClientCommand(command: string, args: readonly string[],
         expect(rest, 1, 'secret remove NAME');
         return secretRemove(secretDeps, rest[0]!);
       default:
-        throw unknownCommand('secret command', sub, ['set', 'list', 'remove'], 'printf %s "$VALUE" | gennaker secret set NAME [--app a,b]');
+        throw unknownCommand('secret command', sub, SUB_COMMANDS['secret'] ?? [], 'printf %s "$VALUE" | gennaker secret set NAME [--app a,b]');
     }
   }
   const [{ createApiClient }, { executionCancel, executionGet, executionList, executionRestart, executionWatch, judge, pipelineDelete, pipelineExecute, pipelineList, pipelineSave, withApiErrors }] = await Promise.all([

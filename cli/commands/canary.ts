@@ -20,6 +20,7 @@ import {
 } from '../../core/canary/index.ts';
 import { canaryStagesOf, noCanaryStageMessage, renderCanaryReport } from '../../core/canary/report.ts';
 import type { OrcaExecution } from '../../core/execution/orca-shape.ts';
+import { SUB_COMMANDS, unknownCommand } from '../arguments.ts';
 import { EXIT, UsageError } from '../usage.ts';
 import type { ApiCommandContext } from './api-commands.ts';
 
@@ -40,9 +41,7 @@ const FEW_POINTS = 50;
 export async function runCanary(args: readonly string[], options: CanaryCommandOptions, io: IoHost, deps: CanaryCommandDeps): Promise<number> {
   const [subcommand, ...extra] = args;
   if (subcommand !== 'judge') {
-    throw new UsageError(
-      `${subcommand === undefined ? 'canary needs a subcommand' : `unknown canary subcommand '${subcommand}'`}: gennaker canary judge --config canary-config.json --data metrics.json, gennaker canary report EXECUTION_ID, or gennaker canary config save|list`,
-    );
+    throw unknownCommand('canary command', subcommand, SUB_COMMANDS['canary'] ?? [], 'gennaker canary judge --config canary-config.json --data metrics.json');
   }
   if (extra.length > 0) throw new UsageError(`canary judge takes no positional arguments, got ${extra.join(' ')}; pass files with --config and --data`);
   if (!options.config) throw new UsageError('canary judge needs --config <canary-config.json> (a Kayenta canary config)');

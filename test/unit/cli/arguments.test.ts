@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { IoHost, IoMessage } from '../../../core/io-host.ts';
-import { optionProblem, parseCommandLine, unknownCommand } from '../../../cli/arguments.ts';
+import { COMMANDS, optionProblem, parseCommandLine, SUB_COMMANDS, unknownCommand } from '../../../cli/arguments.ts';
 import { main } from '../../../cli/main.ts';
-import { UsageError } from '../../../cli/usage.ts';
+import { HELP, UsageError } from '../../../cli/usage.ts';
 
 /** Runs the CLI in this process; answers its exit code and what it said. */
 async function gennaker(argv: string[]): Promise<{ code: number; errors: string[] }> {
@@ -51,15 +51,25 @@ describe('commands the CLI does not know', () => {
   it.each([
     [['valdate', 'p.json'], "unknown command 'valdate' (did you mean 'validate'?); use one of demo, canary, validate, compile, run, up, sandbox, pipeline, execution, judge, cluster, rollback, accounts, user, secret, audit (gennaker --help)"],
     [['pipline', 'list', 'app'], "unknown command 'pipline' (did you mean 'pipeline'?); use one of demo, canary, validate, compile, run, up, sandbox, pipeline, execution, judge, cluster, rollback, accounts, user, secret, audit (gennaker --help)"],
-    [['pipeline', 'lsit', 'app'], "unknown pipeline command 'lsit' (did you mean 'list'?); use one of save, list, execute"],
+    [['pipeline', 'lsit', 'app'], "unknown pipeline command 'lsit' (did you mean 'list'?); use one of save, list, execute, delete"],
     [['execution', 'cancle', 'E1'], "unknown execution command 'cancle' (did you mean 'cancel'?); use one of list, get, watch, cancel, restart"],
     [['execution'], 'execution command missing; use one of list, get, watch, cancel, restart'],
     [['sandbox', 'describ'], "unknown sandbox command 'describ' (did you mean 'describe'?); use one of describe"],
+    [['canary', 'jduge'], "unknown canary command 'jduge' (did you mean 'judge'?); use one of judge, report, config (gennaker canary judge --config canary-config.json --data metrics.json)"],
     [['user', 'ad', 'ana'], "unknown user command 'ad' (did you mean 'add'?); use one of add, list, remove (gennaker user add NAME --roles a,b [--admin])"],
   ])('gennaker %j: %s (exit 2)', async (argv, message) => {
     const { code, errors } = await gennaker(argv);
     expect(errors).toEqual([message]);
     expect(code).toBe(2);
+  });
+
+  it('knows every command and sub-command --help shows, so a near miss is suggested from all of them', () => {
+    const shown = [...HELP.matchAll(/^ {2}gennaker ([a-z]+)(?: ([a-z]+))?/gm)].map((match) => [match[1]!, match[2]] as const);
+    expect(shown.length).toBeGreaterThan(20);
+    for (const [command, sub] of shown) {
+      expect(COMMANDS, `gennaker ${command}`).toContain(command);
+      if (sub !== undefined && SUB_COMMANDS[command] !== undefined) expect(SUB_COMMANDS[command], `gennaker ${command} ${sub}`).toContain(sub);
+    }
   });
 
   it('suggests nothing when no command is close', () => {

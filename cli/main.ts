@@ -116,6 +116,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         });
       }
       case 'validate': {
+        (await import('./one-shot-schemas.ts')).parseWithoutCompiling();
         // Accounts are known when the data directory has an accounts file: then `up` would refuse the unknown ones.
         const [{ runValidate }, { loadAccountsFile }, { BUILT_IN_LOCAL_ACCOUNT, createAccountRegistry }] = await Promise.all([
           import('./commands/validate.ts'),
@@ -134,6 +135,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
       }
       case 'compile': {
         if (rest.length > 1) throw new UsageError(`compile takes one file, got ${rest.length}: ${rest.join(' ')}`);
+        (await import('./one-shot-schemas.ts')).parseWithoutCompiling();
         const { runCompile } = await import('./commands/compile.ts');
         return await runCompile(
           { file: rest[0], pipeline: values.pipeline, report: values.report, json: values.json, stateMap: values['state-map'], out: values.out },

@@ -12,8 +12,9 @@
 //
 // The bundle is ESM with one chunk per command (each `import()` of cli/main.ts and
 // cli/client-main.ts is a chunk loaded when that command runs), so `gennaker --help` loads the
-// argument parser and the help text and little else. zod and yaml, which every pipeline command
-// needs, are compiled in (one file instead of a hundred modules to resolve); every other package
+// argument parser and the help text and little else. zod, which every pipeline command needs, is
+// compiled in (one file instead of a hundred modules to resolve), and so is yaml, in a file of its
+// own loaded on the first YAML text (a JSON pipeline never reads it); every other package
 // stays in node_modules and loads from there when a command imports it: the AWS SDK, dynalite,
 // aws-local-stepfunctions, client-node, the Google clients are never read by --help or validate.
 //
@@ -28,7 +29,7 @@
 import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ownSourceTransforms, zodEnglishOnly, zodNamespaceImport } from './bundle-plugins.js';
+import { ownSourceTransforms, yamlModule, yamlOnDemand, zodEnglishOnly, zodNamespaceImport } from './bundle-plugins.js';
 import { BUNDLE_DIR, STAMP_FILE, freshBundleEntry } from '../bin/cli-bundle.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,21 +41,22 @@ const BUNDLED_PACKAGES = ['zod', 'yaml'];
 /** The package a bare import names (`@scope/name/sub` → `@scope/name`). */
 const packageOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
 
-/**
- * Bare imports stay imports (resolved in node_modules at run time) unless they name a bundled
- * package; `yaml` compiles from its ESM build, the one published for bundlers (its CommonJS
- * build, Node's default, would load as a tree of require() calls).
- */
+/** Bare imports stay imports (resolved in node_modules at run time) unless they name a bundled package. */
 const externalPackages = {
   name: 'external-packages',
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.path.startsWith('node:') || args.kind === 'entry-point') return undefined;
-      if (args.path === 'yaml') return { path: join(nodeModules, 'yaml', 'browser', 'dist', 'index.js') };
       return BUNDLED_PACKAGES.includes(packageOf(args.path)) ? undefined : { path: args.path, external: true };
     });
   },
 };
+
+/**
+ * The YAML functions the CLI's code calls. The parser is compiled on its own into yaml.cjs, loaded
+ * on the first call (yamlOnDemand): validating or running a JSON pipeline never reads it.
+ */
+const YAML_FUNCTIONS = ['parse', 'parseDocument', 'parseAllDocuments', 'stringify'];
 
 /** `import.meta.url` of a source, as seen from a module in `outdir`: the source file's own URL. */
 function sourceUrls(outdir) {
@@ -107,7 +109,18 @@ export async function buildCli({ outdir = BUNDLE_DIR } = {}) {
     logLevel: 'warning',
     metafile: true,
     // Relative URLs are computed from where the bundle ends up, not from the staging directory (a sibling at the same depth).
-    plugins: [externalPackages, ownSourceTransforms('cli-sources', [zodNamespaceImport(nodeModules), sourceUrls(target)]), zodEnglishOnly],
+    plugins: [yamlOnDemand(YAML_FUNCTIONS, root), externalPackages, ownSourceTransforms('cli-sources', [zodNamespaceImport(nodeModules), sourceUrls(target)]), zodEnglishOnly],
+  });
+  const yaml = await build({
+    ...yamlModule(YAML_FUNCTIONS, nodeModules, root),
+    absWorkingDir: root,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    outfile: join(staging, 'yaml.cjs'),
+    legalComments: 'none',
+    logLevel: 'warning',
+    metafile: true,
   });
 
   // Every own source compiled in, the bundled packages' manifests (a reinstall rewrites them)
@@ -127,7 +140,7 @@ export async function buildCli({ outdir = BUNDLE_DIR } = {}) {
   }
   // Which sources each output holds (test/e2e/cli-startup.test.ts reads what a command loaded through it).
   const outputs = Object.fromEntries(
-    Object.entries(result.metafile.outputs).map(([output, meta]) => [basename(output), Object.keys(meta.inputs).map((input) => input.replace(/^[\w-]+:/, ''))]),
+    Object.entries({ ...result.metafile.outputs, ...yaml.metafile.outputs }).map(([output, meta]) => [basename(output), Object.keys(meta.inputs).map((input) => input.replace(/^[\w-]+:/, ''))]),
   );
   writeFileSync(join(staging, 'meta.json'), `${JSON.stringify({ outputs }, null, 1)}\n`);
   writeFileSync(join(staging, STAMP_FILE), `${JSON.stringify({ entry: 'main.js', sources }, null, 1)}\n`);
@@ -141,7 +154,7 @@ export async function buildCli({ outdir = BUNDLE_DIR } = {}) {
   }
   renameSync(staging, target);
   rmSync(previous, { recursive: true, force: true });
-  const chunks = Object.keys(outputs).filter((name) => name.endsWith('.js'));
+  const chunks = Object.keys(outputs).filter((name) => /\.c?js$/.test(name));
   const bytes = chunks.reduce((sum, name) => sum + statSync(join(target, name)).size, 0);
   return { entry: join(target, 'main.js'), chunks, bytes, seconds: (performance.now() - started) / 1000 };
 }

@@ -21,7 +21,7 @@ import { analyzeMetafile, build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ownSourceTransforms, zodEnglishOnly, zodNamespaceImport } from './bundle-plugins.js';
+import { ownSourceTransforms, yamlModule, yamlOnDemand, zodEnglishOnly, zodNamespaceImport } from './bundle-plugins.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const functionsDir = join(root, 'functions');
@@ -106,38 +106,11 @@ const lambdaCredentialsOnly = {
   },
 };
 
-/**
- * `yaml` serves Node its CommonJS build, which esbuild cannot tree-shake; its ESM build (the
- * same code, published for bundlers) keeps only what parseDocument / parseAllDocuments need.
- */
-const YAML_ESM = join(nodeModules, 'yaml', 'browser', 'dist', 'index.js');
-
-/** The YAML functions Gennaker calls (core/pipeline/document.ts, core/expressions/yaml-reader.ts, adapters/targets/aws-ecs/config.ts). */
+/** The YAML functions Gennaker's Lambda functions call (core/pipeline/document.ts, core/expressions/yaml-reader.ts, adapters/targets/aws-ecs/config.ts). */
 const YAML_FUNCTIONS = ['parse', 'parseDocument', 'parseAllDocuments'];
 
-/**
- * YAML is read only when a pipeline document or an expression (`#readYaml`, `#yamlFromUrl`)
- * holds YAML text: rare on Lambda, where pipelines arrive as JSON. The parser (about 95 KB) is
- * bundled on its own into yaml.cjs beside the handler, and `yaml` resolves to a module that
- * require()s it synchronously on the first call, so the callers stay synchronous and a cold
- * start does not load it. Importing any other name from `yaml` fails the build.
- */
-const yamlOnDemand = {
-  name: 'yaml-on-demand',
-  setup(build) {
-    build.onResolve({ filter: /^yaml$/ }, () => ({ path: 'yaml', namespace: 'yaml-on-demand' }));
-    build.onLoad({ filter: /.*/, namespace: 'yaml-on-demand' }, () => ({
-      contents: [
-        "import { createRequire } from 'node:module';",
-        'let yaml;',
-        "const load = () => (yaml ??= createRequire(import.meta.url)('./yaml.cjs'));",
-        ...YAML_FUNCTIONS.map((name) => `export function ${name}(...args) { return load().${name}(...args); }`),
-      ].join('\n'),
-      resolveDir: root,
-      loader: 'js',
-    }));
-  },
-};
+/** `yaml` loaded on its first call, from yaml.cjs beside the handler (see yamlOnDemand). */
+const yamlLazily = yamlOnDemand(YAML_FUNCTIONS, root);
 
 /**
  * The SDK's HTTP protocols load their event-stream support with `import()` for operations that
@@ -263,7 +236,7 @@ const esm = {
   format: 'esm',
   // ESM bundles that contain CommonJS dependencies need a require() of their own.
   banner: { js: "import { createRequire as __gennakerRequire } from 'node:module'; const require = __gennakerRequire(import.meta.url);" },
-  plugins: [zodNamespaceImports, zodEnglishOnly, zodNoJsonSchema, lambdaCredentialsOnly, yamlOnDemand, noEventStreams, sdkClientVersionOnly, smithyCoreOnce, onDemandImports],
+  plugins: [zodNamespaceImports, zodEnglishOnly, zodNoJsonSchema, lambdaCredentialsOnly, yamlLazily, noEventStreams, sdkClientVersionOnly, smithyCoreOnce, onDemandImports],
 };
 
 async function bundleFunction(name, outdir) {
@@ -274,12 +247,7 @@ async function bundleFunction(name, outdir) {
   for (const module of ON_DEMAND_MODULES.filter((candidate) => imported.has(`./${candidate.output}`))) {
     onDemand[module.output] = (await build({ ...esm, entryPoints: [module.source], outfile: join(outdir, module.output) })).metafile;
   }
-  const yaml = await build({
-    ...common,
-    stdin: { contents: `export { ${YAML_FUNCTIONS.join(', ')} } from ${JSON.stringify(YAML_ESM)};`, resolveDir: root, loader: 'js' },
-    outfile: join(outdir, 'yaml.cjs'),
-    format: 'cjs',
-  });
+  const yaml = await build({ ...common, ...yamlModule(YAML_FUNCTIONS, nodeModules, root), outfile: join(outdir, 'yaml.cjs') });
   return { handler: handler.metafile, yaml: yaml.metafile, onDemand };
 }
 

@@ -56,3 +56,43 @@ export const zodEnglishOnly = {
     }));
   },
 };
+
+/**
+ * `yaml` serves Node its CommonJS build, which esbuild cannot tree-shake; its ESM build (the
+ * same code, published for bundlers) keeps only what the functions a bundle calls need.
+ */
+export const yamlEsm = (nodeModules) => join(nodeModules, 'yaml', 'browser', 'dist', 'index.js');
+
+/**
+ * YAML is read only when a document holds YAML text: rare where pipelines arrive as JSON. The
+ * parser (about 95 KB minified) is bundled on its own into yaml.cjs (yamlModule) beside the
+ * module that imports it, and `yaml` resolves to a module that require()s it synchronously on
+ * the first call, so the callers stay synchronous and a start does not load it. Importing any
+ * name from `yaml` but `functions` fails the build.
+ */
+export function yamlOnDemand(functions, resolveDir) {
+  return {
+    name: 'yaml-on-demand',
+    setup(build) {
+      build.onResolve({ filter: /^yaml$/ }, () => ({ path: 'yaml', namespace: 'yaml-on-demand' }));
+      build.onLoad({ filter: /.*/, namespace: 'yaml-on-demand' }, () => ({
+        contents: [
+          "import { createRequire } from 'node:module';",
+          'let yaml;',
+          "const load = () => (yaml ??= createRequire(import.meta.url)('./yaml.cjs'));",
+          ...functions.map((name) => `export function ${name}(...args) { return load().${name}(...args); }`),
+        ].join('\n'),
+        resolveDir,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** The esbuild options (besides outfile and the rest) of the yaml.cjs that yamlOnDemand loads. */
+export function yamlModule(functions, nodeModules, resolveDir) {
+  return {
+    stdin: { contents: `export { ${functions.join(', ')} } from ${JSON.stringify(yamlEsm(nodeModules))};`, resolveDir, loader: 'js' },
+    format: 'cjs',
+  };
+}

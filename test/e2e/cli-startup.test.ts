@@ -21,11 +21,19 @@ const bin = join(root, 'bin/gennaker.js');
 const moduleLog = join(root, 'test/support/module-log.mjs');
 const bundleDir = join(root, 'dist/cli');
 
-/** The sources compiled into each chunk of the compiled CLI, by the chunk's URL (none without a build). */
+/**
+ * The sources compiled into each file of the compiled CLI (none without a build), by the file's
+ * URL (as ES modules are logged) and path (as CommonJS ones are: yaml.cjs).
+ */
 function bundleSources(): Map<string, string[]> {
   try {
     const { outputs } = JSON.parse(readFileSync(join(bundleDir, 'meta.json'), 'utf8')) as { outputs: Record<string, string[]> };
-    return new Map(Object.entries(outputs).map(([chunk, inputs]) => [pathToFileURL(join(bundleDir, chunk)).href, inputs.map((input) => pathToFileURL(resolve(root, input)).href)]));
+    return new Map(
+      Object.entries(outputs).flatMap(([chunk, inputs]) => {
+        const sources = inputs.map((input) => pathToFileURL(resolve(root, input)).href);
+        return [[pathToFileURL(join(bundleDir, chunk)).href, sources] as const, [join(bundleDir, chunk), sources] as const];
+      }),
+    );
   } catch {
     return new Map();
   }

@@ -13,6 +13,7 @@ import type { ParameterConfig, Pipeline, RawObject, SpelEvaluatorVersion } from 
 import { clonePlainData, copyPlainData } from './plain-data.ts';
 import { notificationSchema, parseCommonStageFields, toNotifications } from './stage-common.ts';
 import type { Stage } from './stage-types/index.ts';
+import { stageAlternative } from './ci-alternatives.ts';
 import { KNOWN_SPINNAKER_STAGE_TYPES, SUPPORTED_STAGE_TYPES, SUPPORTED_STAGE_TYPES_SUMMARY, getStageType, isSupportedStageType } from './stage-types/index.ts';
 import type { Trigger } from './triggers/index.ts';
 import { parseTrigger } from './triggers/index.ts';
@@ -308,7 +309,7 @@ function parseStage(
   } else if (isSupportedStageType(givenType)) {
     type = givenType;
   } else if (KNOWN_SPINNAKER_STAGE_TYPES.includes(givenType)) {
-    issues.push(issue(pointerJoin(pointer, 'type'), 'stage-type-unsupported', `stage type '${givenType}' is not supported yet; use one of ${supported}`, 'error', givenType));
+    issues.push(issue(pointerJoin(pointer, 'type'), 'stage-type-unsupported', `stage type '${givenType}' is not supported yet${stageAlternative(givenType)}; use one of ${supported}`, 'error', givenType));
   } else {
     const suggestion = closestStageType(givenType);
     issues.push(

@@ -7,6 +7,7 @@ import type { ValidationIssue } from '../../issues.ts';
 import { pointerJoin, showValue } from '../../issues.ts';
 import type { RawObject } from '../model.ts';
 import { fromConfigIssues, issuesFromZod, safeParse } from '../zod-issues.ts';
+import { triggerAlternative } from '../ci-alternatives.ts';
 import { cronTriggerType } from './cron.ts';
 import type { CronTrigger } from './cron.ts';
 import type { TriggerContext, TriggerTypeDefinition } from './definition.ts';
@@ -119,8 +120,8 @@ export function parseTrigger(
     if (KNOWN_SPINNAKER_TRIGGER_TYPES.includes(type)) {
       issues.push(
         enabled
-          ? { pointer: typePointer, code: 'trigger-type-unsupported', message: `trigger type '${type}' is not supported yet; disable this trigger or use one of ${supported}`, severity: 'error', value: type }
-          : { pointer: typePointer, code: 'trigger-type-unsupported', message: `trigger type '${type}' is not supported yet; this trigger is disabled, so it is kept and ignored (supported types: ${supported})`, severity: 'warning', value: type },
+          ? { pointer: typePointer, code: 'trigger-type-unsupported', message: `trigger type '${type}' is not supported yet${triggerAlternative(type)}; disable this trigger or use one of ${supported}`, severity: 'error', value: type }
+          : { pointer: typePointer, code: 'trigger-type-unsupported', message: `trigger type '${type}' is not supported yet${triggerAlternative(type)}; this trigger is disabled, so it is kept and ignored (supported types: ${supported})`, severity: 'warning', value: type },
       );
     } else {
       issues.push({ pointer: typePointer, code: 'trigger-type-unknown', message: `trigger type '${type}' is unknown; supported types: ${supported}`, severity: 'error', value: type });

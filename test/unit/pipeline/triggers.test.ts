@@ -31,8 +31,14 @@ describe('the catalog', () => {
 describe('trigger types', () => {
   it('reports an enabled Spinnaker trigger type that is not supported yet as an error', () => {
     expect(issuesOf(withTriggers({ type: 'jenkins', enabled: true, master: 'm', job: 'j' }))).toEqual([
-      { pointer: '/triggers/0/type', code: 'trigger-type-unsupported', severity: 'error', message: `trigger type 'jenkins' is not supported yet; disable this trigger or use one of ${SUPPORTED}` },
+      { pointer: '/triggers/0/type', code: 'trigger-type-unsupported', severity: 'error', message: `trigger type 'jenkins' is not supported yet (on AWS, build with AWS CodeBuild and start this pipeline from the build's notification: a pubsub trigger with pubsubSystem 'amazon' on the SQS queue its SNS topic feeds); disable this trigger or use one of ${SUPPORTED}` },
     ]);
+  });
+
+  it('names the AWS alternative of a travis trigger and of none other', () => {
+    const messages = (type: string) => issuesOf(withTriggers({ type, enabled: true })).map((found) => found.message);
+    expect(messages('travis')).toEqual([`trigger type 'travis' is not supported yet (on AWS, build with AWS CodeBuild and start this pipeline from the build's notification: a pubsub trigger with pubsubSystem 'amazon' on the SQS queue its SNS topic feeds); disable this trigger or use one of ${SUPPORTED}`]);
+    expect(messages('concourse')).toEqual([`trigger type 'concourse' is not supported yet; disable this trigger or use one of ${SUPPORTED}`]);
   });
 
   it('only warns about a disabled one, and keeps the pipeline valid', () => {
@@ -42,7 +48,7 @@ describe('trigger types', () => {
         pointer: '/triggers/0/type',
         code: 'trigger-type-unsupported',
         severity: 'warning',
-        message: `trigger type 'jenkins' is not supported yet; this trigger is disabled, so it is kept and ignored (supported types: ${SUPPORTED})`,
+        message: `trigger type 'jenkins' is not supported yet (on AWS, build with AWS CodeBuild and start this pipeline from the build's notification: a pubsub trigger with pubsubSystem 'amazon' on the SQS queue its SNS topic feeds); this trigger is disabled, so it is kept and ignored (supported types: ${SUPPORTED})`,
         value: 'jenkins',
       },
     ]);

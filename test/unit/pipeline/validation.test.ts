@@ -233,6 +233,12 @@ describe('stage types', () => {
     ]);
   });
 
+  it.each(['jenkins', 'travis'])('names the AWS alternative of a %s stage', (type) => {
+    expect(errorsOf(pipeline([stage(type)]))).toEqual([
+      { pointer: '/stages/0/type', code: 'stage-type-unsupported', severity: 'error', message: `stage type '${type}' is not supported yet (on AWS, run the build with an awsCodeBuild stage: an AWS CodeBuild project with source, environmentVariables and buildspec overrides); use one of ${SUPPORTED}` },
+    ]);
+  });
+
   it.each([
     [{ type: undefined }, { pointer: '/stages/0/type', code: 'required', message: `'type' is required; add the stage type, one of ${SUPPORTED}` }],
     [{ type: 7 }, { pointer: '/stages/0/type', code: 'wrong-type', message: `expected a stage type (a string), got 7; use one of ${SUPPORTED}` }],

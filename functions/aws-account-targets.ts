@@ -12,6 +12,7 @@
  */
 import { AWS_ACCOUNT_KINDS } from '../core/accounts/accounts-file.ts';
 import type { Account } from '../core/ports/accounts.ts';
+import type { BuildPort } from '../core/ports/builds.ts';
 import type { FunctionPort } from '../core/ports/functions.ts';
 import type { ManifestPort } from '../core/ports/manifests.ts';
 import type { ServerGroupCapabilities, ServerGroupPort } from '../core/ports/server-groups.ts';
@@ -83,8 +84,10 @@ const FUNCTION_METHODS = [
   'delete',
 ] as const satisfies ReadonlyArray<Methods<FunctionPort>>;
 
+const BUILD_METHODS = ['start', 'get', 'stop'] as const satisfies ReadonlyArray<Methods<BuildPort>>;
+
 /** The methods each port forwards (the test checks they are all the real ports have). */
-export const FORWARDED_METHODS = { serverGroups: SERVER_GROUP_METHODS, traffic: TRAFFIC_METHODS, functions: FUNCTION_METHODS, manifests: MANIFEST_METHODS } as const;
+export const FORWARDED_METHODS = { serverGroups: SERVER_GROUP_METHODS, traffic: TRAFFIC_METHODS, functions: FUNCTION_METHODS, manifests: MANIFEST_METHODS, builds: BUILD_METHODS } as const;
 
 /** The accounts to serve and how to load the real targets. */
 export interface AccountTargetsOptions {
@@ -135,7 +138,15 @@ function onDemandTarget(account: Account, kind: keyof typeof ACCOUNT_KIND_CAPABI
       return port;
     }),
   };
-  return { ...target, functions };
+  const builds: BuildPort = {
+    regions: [...account.regions],
+    ...forward<BuildPort>(BUILD_METHODS, async () => {
+      const port = (await real()).builds;
+      if (!port) throw new Error(`account '${account.name}' has no CodeBuild target`);
+      return port;
+    }),
+  };
+  return { ...target, functions, builds };
 }
 
 /** The target of each configured AWS account, looked up by name (and the cloud provider a stage names). */

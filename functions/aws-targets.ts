@@ -1,8 +1,8 @@
 /**
  * The AWS deploy targets of the stage runner: each configured account served through its own
  * role (STS AssumeRole, adapters/aws/assumed-role.ts), with the SDK clients of each region it
- * deploys to. `aws` accounts hold EC2 Auto Scaling groups (adapters/targets/aws-ec2) and Lambda
- * functions (adapters/targets/aws-lambda); `ecs` accounts hold ECS services
+ * deploys to. `aws` accounts hold EC2 Auto Scaling groups (adapters/targets/aws-ec2), Lambda
+ * functions (adapters/targets/aws-lambda) and CodeBuild projects (adapters/builds); `ecs` accounts hold ECS services
  * (adapters/targets/aws-ecs).
  *
  * Loaded on demand (functions/aws-account-targets.ts): these SDK clients are most of a megabyte,
@@ -11,6 +11,7 @@
  */
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -18,6 +19,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { assumedRoleCredentials } from '../adapters/aws/assumed-role.ts';
+import { createCodeBuildBuilds } from '../adapters/builds/codebuild-builds.ts';
 import { createEc2Target } from '../adapters/targets/aws-ec2/ec2-target.ts';
 import { createEcsTarget } from '../adapters/targets/aws-ecs/ecs-target.ts';
 import { createAwsLambdaFunctions } from '../adapters/targets/aws-lambda/lambda-functions.ts';
@@ -115,13 +117,14 @@ export function createAwsTargets(options: AwsTargetsOptions): AwsTargets {
     }
     const autoScaling = perRegion((region) => new AutoScalingClient(config(region)));
     const lambda = perRegion((region) => new LambdaClient(config(region)));
+    const codeBuild = perRegion((region) => new CodeBuildClient(config(region)));
     const servers = createRegionalTarget({
       ...common,
       cloudProvider: 'aws',
       create: (region) => createEc2Target({ account: account.name, region, clients: { ec2: ec2(region), autoScaling: autoScaling(region), elbv2: elbv2(region) }, clock: options.clock }),
     });
-    // An aws account also holds the functions Spinnaker's Lambda stages deploy.
-    return { ...servers, functions: createAwsLambdaFunctions({ regions: account.regions, clientFor: lambda }) };
+    // An aws account also holds the functions Spinnaker's Lambda stages deploy, and the CodeBuild projects awsCodeBuild stages build.
+    return { ...servers, functions: createAwsLambdaFunctions({ regions: account.regions, clientFor: lambda }), builds: createCodeBuildBuilds({ regions: account.regions, clientFor: codeBuild }) };
   };
 
   return {

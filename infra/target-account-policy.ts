@@ -6,7 +6,8 @@
  *
  * The permissions are exactly the calls the AWS targets make, clouddriver's calls of
  * reference/cloud-targets.md §2-§4: `aws` accounts hold EC2 Auto Scaling groups behind ELBv2
- * target groups (adapters/targets/aws-ec2) and Lambda functions (adapters/targets/aws-lambda);
+ * target groups (adapters/targets/aws-ec2), Lambda functions (adapters/targets/aws-lambda) and the
+ * CodeBuild projects awsCodeBuild stages build (adapters/builds);
  * `ecs` accounts hold ECS services (adapters/targets/aws-ecs). Beside them, AWS checks a few
  * actions that are never called but authorize a call (`AUTHORIZED_WITH`), each named with the
  * call that needs it. Describe and List calls have no resource-level permissions, so statements
@@ -38,6 +39,7 @@ export const TARGET_ACCOUNT_ACTIONS: Readonly<Record<TargetAccountKind, Readonly
       'UpdateFunctionCode',
       'UpdateFunctionConfiguration',
     ],
+    codebuild: ['BatchGetBuilds', 'StartBuild', 'StopBuild'],
   },
   ecs: {
     ecs: [
@@ -118,6 +120,7 @@ const SID: Readonly<Record<string, string>> = {
   autoscaling: 'AutoScaling',
   elasticloadbalancing: 'LoadBalancing',
   lambda: 'Lambda',
+  codebuild: 'CodeBuild',
   ecs: 'Ecs',
   'application-autoscaling': 'ApplicationAutoScaling',
 };

@@ -4,7 +4,7 @@
  * JSON pointer naming the value, the known accounts and the closest one ("did you mean"). The
  * fields, as Spinnaker names them: `clusters[].account` of a deploy; `credentials` of the
  * server-group, cluster and findImage stages (and of cloneServerGroup, with its `source.account`) and of a clusterSize precondition (or of its stage, when it names none); `account` (or
- * `credentials`) of a runJob, of Spinnaker's Lambda stages and of its Kubernetes manifest stages. A value holding an expression is left alone: it is known only when
+ * `credentials`) of a runJob, of an awsCodeBuild, of Spinnaker's Lambda stages and of its Kubernetes manifest stages. A value holding an expression is left alone: it is known only when
  * the stage runs. Pure: the pipeline JSON as given in, issues out.
  */
 import { pointerJoin, type ValidationIssue } from '../issues.ts';
@@ -54,6 +54,7 @@ export function accountReferences(config: unknown): Array<{ readonly pointer: st
         if (isObject(stage['source'])) named(stage['source'], 'account', pointerJoin(at, 'source'));
         break;
       case 'runJob':
+      case 'awsCodeBuild':
       case 'Aws.LambdaDeploymentStage':
       case 'lambdaDeployment':
       case 'Aws.LambdaUpdateCodeStage':

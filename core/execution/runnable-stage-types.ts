@@ -49,6 +49,7 @@ export const DEPLOY_TARGET_STAGE_TYPES: readonly StageType[] = [
   'cloneServerGroup',
   'rollbackServerGroup',
   'findImage',
+  'awsCodeBuild',
   ...LAMBDA_STAGE_TYPES,
   ...MANIFEST_STAGE_TYPES,
 ];

@@ -45,7 +45,8 @@ import { runFindImage, runFindImageFromTags } from '../stages/find-image.ts';
 import { runMonitorPipeline, runStartPipeline } from '../stages/pipeline.ts';
 import { runRollbackServerGroupTask } from '../stages/rollback-server-group.ts';
 import { runJobTask } from '../stages/run-job.ts';
-import { isKubernetesRunJob } from '../pipeline/stage-types/index.ts';
+import { CODE_BUILD_TIMEOUT_MS, isKubernetesRunJob } from '../pipeline/stage-types/index.ts';
+import { runAwsCodeBuildTask } from '../stages/aws-code-build.ts';
 import type { CanaryStageDeps } from '../stages/kayenta-canary.ts';
 import type { CanaryConfigStore } from '../ports/canary-config-store.ts';
 import type { MetricSourceLookup } from '../ports/metric-source.ts';
@@ -130,7 +131,7 @@ const HOUR = 60 * 60 * 1000;
  * start. A child pipeline: Deck's 12 h. A webhook's status polling: 12 h as well. Waits end on
  * their own; manual judgment is bounded by its callback's TimeoutSeconds.
  */
-export const DEFAULT_STAGE_TIMEOUTS_MS: Readonly<Partial<Record<StageType, number>>> = { pipeline: 12 * HOUR, webhook: 12 * HOUR };
+export const DEFAULT_STAGE_TIMEOUTS_MS: Readonly<Partial<Record<StageType, number>>> = { pipeline: 12 * HOUR, webhook: 12 * HOUR, awsCodeBuild: CODE_BUILD_TIMEOUT_MS };
 
 export interface StageRunnerLimits {
   /** Overrides of DEFAULT_STAGE_TIMEOUTS_MS. */
@@ -681,6 +682,8 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'Aws.LambdaDeleteStage':
       case 'lambdaDelete':
         return deployDeps ? (await lambdaTasks()).runLambdaTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
+      case 'awsCodeBuild':
+        return deployDeps ? runAwsCodeBuildTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
       case 'scaleManifest':
       case 'patchManifest':
       case 'undoRolloutManifest':

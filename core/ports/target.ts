@@ -3,6 +3,7 @@
  * server groups and traffic, found by account. The composition root knows which accounts exist
  * and which adapter serves each (`local`, `aws-ec2`, `aws-ecs`, `aws-lambda`, `gce`, `kubernetes`).
  */
+import type { BuildPort } from './builds.ts';
 import type { FunctionPort } from './functions.ts';
 import type { ManifestPort } from './manifests.ts';
 import type { ServerGroupPort } from './server-groups.ts';
@@ -23,6 +24,11 @@ export interface Target {
    * Absent for targets without one: a manifest stage naming such an account fails.
    */
   readonly manifests?: ManifestPort;
+  /**
+   * The account's builds (AWS CodeBuild), for the `awsCodeBuild` stage (core/ports/builds.ts).
+   * Absent for targets without one: an awsCodeBuild stage naming such an account fails.
+   */
+  readonly builds?: BuildPort;
 }
 
 /** Which account a stage names (`credentials` or `account`), and its cloud provider when the stage says. */

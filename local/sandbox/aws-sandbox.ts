@@ -8,12 +8,14 @@
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CodeBuildClient } from '@aws-sdk/client-codebuild';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateAliasCommand, CreateFunctionCommand, GetFunctionCommand, LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
 import type { Account } from '../../core/ports/accounts.ts';
 import type { Target, TargetKey, TargetLookup } from '../../core/ports/target.ts';
+import { createCodeBuildBuilds } from '../../adapters/builds/codebuild-builds.ts';
 import { createEc2Target } from '../../adapters/targets/aws-ec2/ec2-target.ts';
 import { createEcsTarget } from '../../adapters/targets/aws-ecs/ecs-target.ts';
 import { createAwsLambdaFunctions } from '../../adapters/targets/aws-lambda/lambda-functions.ts';
@@ -47,6 +49,7 @@ export interface SandboxClients {
   readonly applicationAutoScaling: ApplicationAutoScalingClient;
   readonly lambda: LambdaClient;
   readonly cloudWatch: CloudWatchClient;
+  readonly codeBuild: CodeBuildClient;
 }
 
 /** One seeded resource, for the report: `subnet subnet-0a1b… (private-subnet, us-west-2a)`. */
@@ -141,6 +144,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
         applicationAutoScaling: new ApplicationAutoScalingClient(config),
         lambda: new LambdaClient(config),
         cloudWatch: new CloudWatchClient(config),
+        codeBuild: new CodeBuildClient(config),
       };
       byRegion.set(region, found);
     }
@@ -158,14 +162,18 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     if (entry.target) return entry.target;
     const regions = entry.account.regions;
     if (cloud === 'aws') {
-      // An aws account holds Auto Scaling groups and, for Spinnaker's Lambda stages, functions.
+      // An aws account holds Auto Scaling groups and, for Spinnaker's Lambda stages and awsCodeBuild, functions and build projects.
       const ec2 = createRegionalTarget({
         account: name,
         regions,
         cloudProvider: 'aws',
         create: (region) => createEc2Target({ account: name, region, clients: clients(region) }),
       });
-      entry.target = { ...ec2, functions: createAwsLambdaFunctions({ regions, clientFor: (region) => clients(region).lambda }) };
+      entry.target = {
+        ...ec2,
+        functions: createAwsLambdaFunctions({ regions, clientFor: (region) => clients(region).lambda }),
+        builds: createCodeBuildBuilds({ regions, clientFor: (region) => clients(region).codeBuild }),
+      };
     } else if (cloud === 'ecs') {
       // Fargate tasks log through the account's role, as clouddriver passes its assumed role.
       entry.target = createRegionalTarget({
@@ -202,9 +210,25 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
         account: { name: assumed.name, cloudProvider: PROVIDER[assumed.cloud], accountType: 'sandbox', environment: 'sandbox', regions: regions.length > 0 ? regions : ['us-east-1'], accountId: simulator.accountId },
       });
     }
-    return [...seedWorld(simulator, world, seededNames), ...artifacts.seed(world)];
+    return [...seedWorld(simulator, world, seededNames), ...seedBuildProjects(world), ...artifacts.seed(world)];
   };
   const accounts = () => [...served.values()].map((entry) => entry.account);
+
+  /** The CodeBuild projects awsCodeBuild stages build, each once: a project whose build runs the phases and succeeds. */
+  const seedBuildProjects = (world: AssumedWorld): SeededResource[] => {
+    const seeded: SeededResource[] = [];
+    for (const project of world.buildProjects ?? []) {
+      const regions = project.region ? [project.region] : (served.get(project.account)?.account.regions.slice(0, 1) ?? []);
+      for (const region of regions) {
+        const key = `codebuild|${region}|${project.projectName}`;
+        if (seededNames.has(key)) continue;
+        seededNames.add(key);
+        simulator.control('codebuild', 'createProject', { region, name: project.projectName, source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands: [echo sandbox build]\n' } });
+        seeded.push({ kind: 'CodeBuild project', id: project.projectName, detail: `${project.account}, ${region}` });
+      }
+    }
+    return seeded;
+  };
   let callsBefore = 0;
   let deployed: AssumedWorld['clusters'] = [];
 

@@ -46,6 +46,13 @@ export interface AssumedRegion {
   readonly codeObjects: Set<string>;
 }
 
+/** A CodeBuild project an awsCodeBuild stage builds; without a region, in each of its account's regions. */
+export interface AssumedBuildProject {
+  readonly account: string;
+  readonly region?: string;
+  readonly projectName: string;
+}
+
 /**
  * A cluster a replacing strategy (red/black, rolling red/black, highlander) deploys to: the
  * strategy assumes a server group serves it already, so the sandbox starts one (`-v000`, the
@@ -126,6 +133,8 @@ export interface AssumedWorld {
    * as `<registry>/<repository>`: a manual run has no trigger image, so the sandbox supplies one.
    */
   readonly triggerImages: readonly string[];
+  /** The CodeBuild projects awsCodeBuild stages build. @default none */
+  readonly buildProjects?: readonly AssumedBuildProject[];
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -216,6 +225,7 @@ export function assumedWorld(pipelines: readonly unknown[], parameters: Readonly
   const deployed: AssumedCluster[] = [];
   const artifacts: AssumedArtifact[] = [];
   const triggerImages = new Set<string>();
+  const buildProjects: AssumedBuildProject[] = [];
   let expectedArtifacts: Record<string, unknown>[] = [];
   let pipelineName = '';
   const cluster = (entry: Record<string, unknown>, deploys: boolean) => {
@@ -327,6 +337,14 @@ export function assumedWorld(pipelines: readonly unknown[], parameters: Readonly
           liveFunctions.push({ account: accountName, region, functionName: qualified, alias, settings: isObject(deploy) ? deploy : {} });
         }
       }
+      // An awsCodeBuild stage builds a project of an aws account (in its region, else the account's first).
+      const projectName = text(stage['projectName']);
+      if (stage['type'] === 'awsCodeBuild' && accountName) {
+        account(accountName, 'aws', region ? [region] : []);
+        if (projectName && !buildProjects.some((known) => known.account === accountName && known.region === region && known.projectName === projectName)) {
+          buildProjects.push({ account: accountName, ...(region ? { region } : {}), projectName });
+        }
+      }
       if (isLambdaStage(stage['type']) && region) {
         const bucket = text(stage['s3bucket']) ?? text(stage['s3Bucket']);
         const key = text(stage['s3key']) ?? text(stage['s3Key']);
@@ -344,6 +362,7 @@ export function assumedWorld(pipelines: readonly unknown[], parameters: Readonly
     // One document per artifact: the first entry that reads it says what it holds.
     artifacts: artifacts.filter((artifact, index) => artifacts.findIndex((other) => sameArtifact(other, artifact)) === index),
     triggerImages: [...triggerImages],
+    buildProjects,
   };
 }
 

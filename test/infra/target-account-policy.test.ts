@@ -20,6 +20,7 @@ const PREFIX: Readonly<Record<string, string>> = {
   'client-lambda': 'lambda',
   'client-ecs': 'ecs',
   'client-application-auto-scaling': 'application-autoscaling',
+  'client-codebuild': 'codebuild',
 };
 
 /** Operations whose IAM action is named otherwise. */
@@ -29,7 +30,7 @@ const ACTION_OF: Readonly<Record<string, string>> = { 'lambda:Invoke': 'lambda:I
 function commandsSentBy(folders: readonly string[]): string[] {
   const actions = new Set<string>();
   for (const folder of folders) {
-    const dir = join(root, 'adapters', 'targets', folder);
+    const dir = join(root, 'adapters', folder);
     for (const file of readdirSync(dir).filter((name) => name.endsWith('.ts'))) {
       const source = readFileSync(join(dir, file), 'utf8');
       const packageOf = new Map<string, string>();
@@ -47,7 +48,7 @@ function commandsSentBy(folders: readonly string[]): string[] {
   return [...actions].sort();
 }
 
-const FOLDERS: Readonly<Record<TargetAccountKind, readonly string[]>> = { aws: ['aws-ec2', 'aws-lambda'], ecs: ['aws-ecs'] };
+const FOLDERS: Readonly<Record<TargetAccountKind, readonly string[]>> = { aws: ['targets/aws-ec2', 'targets/aws-lambda', 'builds'], ecs: ['targets/aws-ecs'] };
 
 describe("a deploy account role's policy", () => {
   it.each(['aws', 'ecs'] as const)('allows exactly the calls the %s targets make', (kind) => {
@@ -67,12 +68,13 @@ describe("a deploy account role's policy", () => {
 
   it('is statement by statement what the aws account needs', () => {
     const statements = targetAccountPolicy('aws').Statement.map((statement) => ({ sid: statement.Sid, actions: [statement.Action].flat(), condition: statement.Condition ?? null }));
-    expect(statements.map((statement) => statement.sid)).toEqual(['Ec2Calls', 'AutoScalingCalls', 'LoadBalancingCalls', 'LambdaCalls', 'LaunchWithTemplate', 'PassRoleToEc2', 'PassRoleToLambda', 'AutoScalingServiceLinkedRole']);
+    expect(statements.map((statement) => statement.sid)).toEqual(['Ec2Calls', 'AutoScalingCalls', 'LoadBalancingCalls', 'LambdaCalls', 'CodeBuildCalls', 'LaunchWithTemplate', 'PassRoleToEc2', 'PassRoleToLambda', 'AutoScalingServiceLinkedRole']);
     expect(statements[1]!.actions).toEqual(['autoscaling:CreateAutoScalingGroup', 'autoscaling:DeleteAutoScalingGroup', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:ResumeProcesses', 'autoscaling:SuspendProcesses', 'autoscaling:UpdateAutoScalingGroup']);
-    expect(statements[4]).toEqual({ sid: 'LaunchWithTemplate', actions: ['ec2:RunInstances', 'ec2:CreateTags'], condition: null });
-    expect(statements[5]).toEqual({ sid: 'PassRoleToEc2', actions: ['iam:PassRole'], condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } });
-    expect(statements[6]).toEqual({ sid: 'PassRoleToLambda', actions: ['iam:PassRole'], condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } } });
-    expect(statements[7]).toEqual({ sid: 'AutoScalingServiceLinkedRole', actions: ['iam:CreateServiceLinkedRole'], condition: { StringEquals: { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' } } });
+    expect(statements[4]).toEqual({ sid: 'CodeBuildCalls', actions: ['codebuild:BatchGetBuilds', 'codebuild:StartBuild', 'codebuild:StopBuild'], condition: null });
+    expect(statements[5]).toEqual({ sid: 'LaunchWithTemplate', actions: ['ec2:RunInstances', 'ec2:CreateTags'], condition: null });
+    expect(statements[6]).toEqual({ sid: 'PassRoleToEc2', actions: ['iam:PassRole'], condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } });
+    expect(statements[7]).toEqual({ sid: 'PassRoleToLambda', actions: ['iam:PassRole'], condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } } });
+    expect(statements[8]).toEqual({ sid: 'AutoScalingServiceLinkedRole', actions: ['iam:CreateServiceLinkedRole'], condition: { StringEquals: { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' } } });
     expect(targetAccountActions('aws').filter((action) => action.startsWith('ecs:'))).toEqual([]);
   });
 

@@ -5,6 +5,8 @@
  */
 import type { TaskStep } from '../model.ts';
 import type { StageTypeDefinition } from './definition.ts';
+import { awsCodeBuildStageType } from './aws-code-build.ts';
+import type { AwsCodeBuildStage } from './aws-code-build.ts';
 import { bakeStageType } from './bake.ts';
 import type { BakeStage } from './bake.ts';
 import { checkPreconditionsStageType } from './check-preconditions.ts';
@@ -83,6 +85,7 @@ import { webhookStageType } from './webhook.ts';
 import type { WebhookStage } from './webhook.ts';
 
 export type { StageTypeDefinition } from './definition.ts';
+export type { AwsCodeBuildConfig, AwsCodeBuildStage, CodeBuildSource, CodeBuildSourceArtifact } from './aws-code-build.ts';
 export type { BakeConfig, BakeStage } from './bake.ts';
 export type { CheckPreconditionsConfig, CheckPreconditionsStage, ClusterSizeComparison, ClusterSizePrecondition, Precondition } from './check-preconditions.ts';
 export type { DeployClusterConfig, DeployConfig, DeployStage, DeployStrategy } from './deploy.ts';
@@ -124,6 +127,7 @@ export type { ShrinkClusterConfig, ShrinkClusterStage } from './shrink-cluster.t
 export type { WaitUntilConfig, WaitUntilStage } from './wait-until.ts';
 export type { WaitConfig, WaitStage } from './wait.ts';
 export type { StatusUrlResolution, WebhookConfig, WebhookMethod, WebhookStage } from './webhook.ts';
+export { CODE_BUILD_MAX_POLLS, CODE_BUILD_TIMEOUT_MS } from './aws-code-build.ts';
 export { DEFAULT_JUDGMENT_TIMEOUT_SECONDS } from './manual-judgment.ts';
 export { DEFAULT_SCORE_THRESHOLDS, canaryIntervalCount, canaryLifetimeMinutes, parseIsoDurationMinutes } from './kayenta-canary.ts';
 export { DEPLOY_STRATEGIES, planCluster } from './deploy.ts';
@@ -163,6 +167,7 @@ export type Stage =
   | DisableClusterStage
   | KayentaCanaryStage
   | BakeStage
+  | AwsCodeBuildStage
   | FindImageStage
   | FindArtifactFromExecutionStage
   | FindImageFromTagsStage
@@ -220,6 +225,7 @@ export type StageType = Stage['type'];
  * same `type` the definition declares, which keeps it sound.
  */
 const REGISTRY: { readonly [T in StageType]: StageTypeDefinition<T, Extract<Stage, { type: T }>['config']> } = {
+  awsCodeBuild: awsCodeBuildStageType,
   bake: bakeStageType,
   checkPreconditions: checkPreconditionsStageType,
   cloneServerGroup: cloneServerGroupStageType,

@@ -12,6 +12,7 @@ import { parseAccountRoleMap } from '../../../core/accounts/accounts-file.ts';
 import type { Account } from '../../../core/ports/accounts.ts';
 import type { ClusterRef, DescribeResult } from '../../../core/ports/server-groups.ts';
 import type { Target } from '../../../core/ports/target.ts';
+import { createCodeBuildBuilds } from '../../../adapters/builds/codebuild-builds.ts';
 import { ACCOUNT_KIND_CAPABILITIES, createAccountTargets, FORWARDED_METHODS } from '../../../functions/aws-account-targets.ts';
 import { createKubernetesTarget } from '../../../adapters/targets/kubernetes/kubernetes-target.ts';
 import { createKubernetesManifests } from '../../../adapters/targets/kubernetes/manifest-port.ts';
@@ -72,6 +73,11 @@ describe('the targets of the configured AWS accounts', () => {
     expect([...FORWARDED_METHODS.functions].sort()).toEqual(methodsOf(lambda));
     expect(prod.functions!.regions).toEqual(['us-east-1']);
     expect(ecsProd.functions).toBeUndefined();
+    const builds = createCodeBuildBuilds({ regions: ['us-east-1'], clientFor: () => unused });
+    expect(methodsOf(prod.builds!)).toEqual(methodsOf(builds));
+    expect([...FORWARDED_METHODS.builds].sort()).toEqual(methodsOf(builds));
+    expect(prod.builds!.regions).toEqual(['us-east-1']);
+    expect(ecsProd.builds).toBeUndefined();
   });
 
   it("answer a Kubernetes account's capabilities and namespaces as the real target would, forwarding every manifest method, before loading it", () => {

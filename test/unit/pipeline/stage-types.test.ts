@@ -26,13 +26,13 @@ const canaryConfig = { canaryConfigId: 'cfg', lifetimeDuration: 'PT1H', scopes: 
 describe('the catalog', () => {
   it('lists the supported types, sorted, each with a definition', () => {
     expect(SUPPORTED_STAGE_TYPES).toEqual([...SUPPORTED_STAGE_TYPES].sort());
-    expect(SUPPORTED_STAGE_TYPES).toHaveLength(46);
+    expect(SUPPORTED_STAGE_TYPES).toHaveLength(47);
     for (const type of SUPPORTED_STAGE_TYPES) expect(getStageType(type)?.type).toBe(type);
   });
 
   it('names them in messages on one short line, grouped by family', () => {
     expect(SUPPORTED_STAGE_TYPES_SUMMARY).toBe(
-      'bake, checkPreconditions, deploy, evaluateVariables, kayentaCanary, manualJudgment, pipeline, runJob, wait, waitUntil, webhook, find{ArtifactFromExecution,ArtifactsFromResource,Image,ImageFromTags}, ' +
+      'awsCodeBuild, bake, checkPreconditions, deploy, evaluateVariables, kayentaCanary, manualJudgment, pipeline, runJob, wait, waitUntil, webhook, find{ArtifactFromExecution,ArtifactsFromResource,Image,ImageFromTags}, ' +
         '{clone,destroy,disable,enable,resize,rollback}ServerGroup, {disable,rollback,scaleDown,shrink}Cluster, Kubernetes *Manifest, Aws.Lambda*Stage',
     );
   });
@@ -121,6 +121,7 @@ describe('plans', () => {
       wait: { waitTime: 1 },
       waitUntil: { epochMillis: 1 },
       webhook: { url: 'https://x.example' },
+      awsCodeBuild: { account: 'a', projectName: 'p' },
       pipeline: { application: 'a', pipeline: 'p' },
       deploy: { clusters: [{ account: 'a' }] },
       cloneServerGroup: { credentials: 'a', region: 'r' },

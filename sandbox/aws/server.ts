@@ -19,6 +19,8 @@ import { createApplicationAutoScalingService } from './application-autoscaling.t
 import { createLambdaService, type LambdaSeeder, type LambdaServiceOptions } from './lambda.ts';
 import { createCloudWatchService, type CloudWatchSeeder } from './cloudwatch.ts';
 import { createCodeBuildService, type CodeBuildServiceOptions } from '../codebuild/codebuild.ts';
+import { createSqsService } from './sqs.ts';
+import { createSnsService } from './sns.ts';
 
 /** Largest request body the router reads (the SDKs never send more to these services). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -144,7 +146,7 @@ export interface AwsSimulator {
 
 const DEFAULT_TIMINGS: AwsTimings = { instanceBootMs: 30_000, instanceShutdownMs: 10_000, groupDeleteMs: 1_000 };
 
-/** Starts the simulator on 127.0.0.1 (port 0) with EC2, Auto Scaling, ELBv2, ECS, Application Auto Scaling, Lambda, CloudWatch, CodeBuild, STS, KMS, Secrets Manager and any extra services. */
+/** Starts the simulator on 127.0.0.1 (port 0) with EC2, Auto Scaling, ELBv2, ECS, Application Auto Scaling, Lambda, CloudWatch, CodeBuild, SQS, SNS, STS, KMS, Secrets Manager and any extra services. */
 export async function startAwsSimulator(options: AwsSimulatorOptions = {}): Promise<AwsSimulator> {
   const world = createWorld(options);
   const server = createServer((req, res) => {
@@ -228,7 +230,7 @@ function createWorld(options: AwsSimulatorOptions) {
   // Order matters within one instant: EC2 first (instances boot), then Auto Scaling (InService,
   // registration), then ELBv2 (target health), then ECS (which reacts to target health);
   // `settle` repeats the round while anything changes.
-  for (const service of [ec2, createAutoScalingSim({ groupDeleteMs: timings.groupDeleteMs }), elbv2, ecs, createApplicationAutoScalingService(), lambda, cloudwatch, createCodeBuildService(options.codebuild), sts, createKmsSim(), createSecretsManagerSim(), ...(options.services ?? [])]) register(service);
+  for (const service of [ec2, createAutoScalingSim({ groupDeleteMs: timings.groupDeleteMs }), elbv2, ecs, createApplicationAutoScalingService(), lambda, cloudwatch, createCodeBuildService(options.codebuild), createSqsService(), createSnsService(), sts, createKmsSim(), createSecretsManagerSim(), ...(options.services ?? [])]) register(service);
   const seedContext = () => context('seed', '');
   const seed: AwsSeeders = {
     ec2: ec2.bindSeed(seedContext),

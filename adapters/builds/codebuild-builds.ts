@@ -12,12 +12,15 @@
  * | `ThrottlingException`, `AccountLimitExceededException` (too many concurrent builds), 5xx, network faults | `unavailable`, after the SDK's own retries |
  * | anything else (`AccessDeniedException`, `OAuthProviderException`...) | `failed` |
  *
+ * (The AWS error reading is the EC2 target's, adapters/targets/aws-ec2/aws-errors.ts.)
+ *
  * Clients are built by the composition root (the account's role credentials, an endpoint override
  * for the sandbox), one per region, and handed in.
  */
 import { BatchGetBuildsCommand, StartBuildCommand, StopBuildCommand, type Build, type CodeBuildClient, type StartBuildCommandInput } from '@aws-sdk/client-codebuild';
 import type { BuildFailure, BuildInfo, BuildPort, BuildRef, BuildResult, StartBuildRequest } from '../../core/ports/builds.ts';
 import type { PortFailureReason } from '../../core/ports/server-groups.ts';
+import { awsFailure } from '../targets/aws-ec2/aws-errors.ts';
 
 export interface CodeBuildBuildsOptions {
   /** The regions the account runs builds in. */
@@ -26,45 +29,11 @@ export interface CodeBuildBuildsOptions {
   readonly clientFor: (region: string) => CodeBuildClient;
 }
 
-interface SdkError {
-  readonly name?: string;
-  readonly code?: string;
-  readonly message?: string;
-  readonly $fault?: 'client' | 'server';
-  readonly $metadata?: { readonly httpStatusCode?: number };
-  readonly $retryable?: { readonly throttling?: boolean };
-}
-
-const UNAVAILABLE = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'AccountLimitExceededException', 'ServiceUnavailable', 'InternalFailure', 'TimeoutError', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
-
-function errorName(error: unknown): string {
-  const sdk = (error ?? {}) as SdkError;
-  return sdk.name && sdk.name !== 'Error' ? sdk.name : typeof sdk.code === 'string' && sdk.code !== '' ? sdk.code : 'Unknown';
-}
-
-function isAwsError(error: unknown): boolean {
-  if (error === null || typeof error !== 'object') return false;
-  const sdk = error as SdkError;
-  return sdk.$metadata !== undefined || sdk.$fault !== undefined || (typeof sdk.code === 'string' && /^E[A-Z]+$/.test(sdk.code)) || UNAVAILABLE.has(errorName(error));
-}
-
-/** The port's reason for a CodeBuild error. */
-export function buildFailureReason(error: unknown): PortFailureReason {
-  const name = errorName(error);
-  const sdk = (error ?? {}) as SdkError;
-  const status = sdk.$metadata?.httpStatusCode;
-  if (name === 'ResourceNotFoundException') return 'not-found';
-  if (UNAVAILABLE.has(name) || sdk.$retryable?.throttling === true || status === 429 || (status !== undefined && status >= 500) || (typeof sdk.code === 'string' && /^E[A-Z]+$/.test(sdk.code))) return 'unavailable';
-  if (name === 'InvalidInputException' || name === 'ValidationException') return 'invalid';
-  return 'failed';
-}
+/** CodeBuild's concurrent-build limit: a build can start once another ends. */
+const unavailableAtLimit = (code: string): PortFailureReason | undefined => (code === 'AccountLimitExceededException' ? 'unavailable' : undefined);
 
 function failure(error: unknown, what: string): BuildFailure {
-  // Not from the SDK or the network: a bug, thrown as it is.
-  if (!isAwsError(error)) throw error;
-  const name = errorName(error);
-  const message = ((error as SdkError).message ?? '').replace(/\s+/g, ' ').trim();
-  return { ok: false, reason: buildFailureReason(error), message: `${what}: ${name}${message && message !== name ? `: ${message}` : ''}`.slice(0, 300), cause: error };
+  return awsFailure(error, what, unavailableAtLimit);
 }
 
 /** The StartBuild input of a request: Orca's field names, only what the request sets. */

@@ -128,7 +128,7 @@ describe('the awsCodeBuild stage on the simulated CodeBuild', () => {
     const finished = await localRun().run(pipeline({ projectName: 'nope' }), { trigger });
     expect(finished.statuses).toEqual({ '1': 'TERMINAL' });
     expect((stageOf(finished).context['exception'] as { details: { error: string } }).details.error).toBe(
-      "stage 'Build app': starting a build of 'nope' in us-west-2: ResourceNotFoundException: Project cannot be found: arn:aws:codebuild:us-west-2:123456789012:project/nope; check projectName, or create the project in account 'build-account', region us-west-2",
+      "stage 'Build app': starting a build of 'nope' in us-west-2 failed: AWS ResourceNotFoundException: Project cannot be found: arn:aws:codebuild:us-west-2:123456789012:project/nope; check projectName, or create the project in account 'build-account', region us-west-2",
     );
   });
 });

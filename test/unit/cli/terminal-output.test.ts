@@ -38,7 +38,7 @@ describe('the supported types, once per run', () => {
     expect(issues).toHaveLength(5);
     const listing = issues.filter((line) => line.includes('manualJudgment'));
     expect(listing).toHaveLength(1);
-    expect(issues[0]).toMatch(/^one\.json#\/stages\/0\/type: stage type 'concourse' is not supported yet; use one of bake, .*manualJudgment.* \[error\]$/);
+    expect(issues[0]).toMatch(/^one\.json#\/stages\/0\/type: stage type 'concourse' is not supported yet; use one of awsCodeBuild, bake, .*manualJudgment.* \[error\]$/);
     expect(issues[1]).toBe("one.json#/stages/1/type: stage type 'script' is not supported yet; use one of the types listed above [error]");
     expect(issues[3]).toBe("two.json#/stages/0/type: stage type 'deployCloudFormation' is not supported yet; use one of the types listed above [error]");
     expect(issues[4]).toBe("two.json#/stages/1/type: stage type 'wiat' is unknown (did you mean 'wait'?); supported types listed above [error]");

@@ -131,7 +131,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         const known = accounts.file === undefined ? undefined : createAccountRegistry([BUILT_IN_LOCAL_ACCOUNT, ...accounts.accounts]);
         // Each cloud's deploy cluster fields are checked whatever the accounts (entries say their cloudProvider).
         const { CLUSTER_FIELD_CHECKS } = await import('../adapters/targets/cluster-checks.ts');
-        return await runValidate({ files: rest, json: values.json, clusterChecks: CLUSTER_FIELD_CHECKS, ...(known ? { accounts: known } : {}) }, io, load);
+        return await runValidate({ files: rest, json: values.json, strict: values.strict, clusterChecks: CLUSTER_FIELD_CHECKS, ...(known ? { accounts: known } : {}) }, io, load);
       }
       case 'compile': {
         if (rest.length > 1) throw new UsageError(`compile takes one file, got ${rest.length}: ${rest.join(' ')}`);

@@ -14,6 +14,8 @@ Usage:
                           canary analysis, under load, with the scores (--seed N: reproducible runs)
   gennaker validate <pipeline.json|yaml|-> [...]   report every problem at once (exit 1 if any); with
                                     <data>/accounts.json, unknown accounts too (--data, default .gennaker)
+      --strict            an expression Gennaker cannot evaluate (bad syntax, a type reference, an
+                          unknown helper) is an error, not a warning
   gennaker compile <pipeline.json|yaml|->          Amazon States Language on stdout
       --report            print the budgets (states, bytes, history events, transitions) to stderr
       --pipeline <name>   pick one pipeline from a document holding several

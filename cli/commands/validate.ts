@@ -5,6 +5,7 @@ import type { ClusterFieldChecks } from '../../core/ports/cluster-checks.ts';
 import type { IoHost } from '../../core/io-host.ts';
 import type { AccountRegistry } from '../../core/ports/accounts.ts';
 import type { ValidationIssue } from '../../core/issues.ts';
+import { strictExpressionIssues } from '../../core/pipeline/expression-syntax.ts';
 import { parsePipeline } from '../../core/pipeline/parse.ts';
 import { isTemplatedPipeline, parseTemplatedPipeline } from '../../core/pipeline/templates/model.ts';
 import { EXIT, UsageError } from '../usage.ts';
@@ -17,6 +18,8 @@ export interface ValidateOptions {
   readonly accounts?: AccountRegistry;
   /** Each cloud's check of deploy cluster fields, by cloud provider. @default not checked */
   readonly clusterChecks?: ClusterFieldChecks;
+  /** `--strict`: an expression Gennaker cannot evaluate is an error, not a warning. @default false */
+  readonly strict?: boolean;
 }
 
 export interface FileValidation {
@@ -27,9 +30,10 @@ export interface FileValidation {
 
 /**
  * Validates documents already loaded; pure apart from what it emits. With `accounts`, the accounts
- * and regions pipelines name are checked; with `clusterChecks`, each cloud's deploy cluster fields.
+ * and regions pipelines name are checked; with `clusterChecks`, each cloud's deploy cluster fields;
+ * with `strict`, expression warnings are errors.
  */
-export function validateDocuments(documents: readonly LoadedDocument[], accounts?: AccountRegistry, clusterChecks?: ClusterFieldChecks): FileValidation[] {
+export function validateDocuments(documents: readonly LoadedDocument[], accounts?: AccountRegistry, clusterChecks?: ClusterFieldChecks, strict = false): FileValidation[] {
   return documents.map((document) => {
     const issues = [...document.issues];
     for (const { pointer, input } of document.pipelines) {
@@ -41,7 +45,7 @@ export function validateDocuments(documents: readonly LoadedDocument[], accounts
       if (accounts) issues.push(...within(unknownRegionIssues(input, accounts)));
       if (clusterChecks) issues.push(...within(clusterFieldIssues(input, clusterChecks, accounts)));
     }
-    return { source: document.source, pipelines: document.pipelines.length, issues };
+    return { source: document.source, pipelines: document.pipelines.length, issues: strict ? strictExpressionIssues(issues) : issues };
   });
 }
 
@@ -53,7 +57,7 @@ export async function runValidate(
   if (options.files.length === 0) {
     throw new UsageError('validate needs at least one file: gennaker validate pipeline.json');
   }
-  const results = validateDocuments(await Promise.all(options.files.map(load)), options.accounts, options.clusterChecks);
+  const results = validateDocuments(await Promise.all(options.files.map(load)), options.accounts, options.clusterChecks, options.strict ?? false);
   if (options.json) {
     const files = results.map((result) => ({
       file: result.source,

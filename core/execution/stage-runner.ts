@@ -39,7 +39,7 @@ import type { DeployTaskDeps } from '../stages/deploy-scope.ts';
 import { stageEvaluationContext } from '../stages/evaluation-context.ts';
 import { runEvaluateVariables, EVALUATE_VARIABLES_DEFERRED_FIELDS } from '../stages/evaluate-variables.ts';
 import { runExecutionWindow } from '../stages/execution-window.ts';
-import { summarizeFailures } from '../stages/expression-summary.ts';
+import { summarizeFailures, summaryDescriptions, type ExpressionSummary } from '../stages/expression-summary.ts';
 import { runFindArtifactFromExecution } from '../stages/find-artifact-from-execution.ts';
 import { runFindImage, runFindImageFromTags } from '../stages/find-image.ts';
 import { runMonitorPipeline, runStartPipeline } from '../stages/pipeline.ts';
@@ -405,10 +405,10 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     record: StageRecord,
     message: string,
     secrets: CallSecrets,
-    extra: { status?: FailedStatus; context?: JsonObject; exceptionType?: string; runtime?: JsonObject; pending?: StageUpdate['set']; atRevision?: boolean } = {},
+    extra: { status?: FailedStatus; context?: JsonObject; exceptionType?: string; errors?: readonly string[]; runtime?: JsonObject; pending?: StageUpdate['set']; atRevision?: boolean } = {},
   ): Promise<StageAnswer> => {
     const status = extra.status ?? failureStatus(stage.failurePolicy);
-    const exception = { exceptionType: extra.exceptionType ?? 'StageFailed', shouldRetry: false, timestamp: clock.now(), details: { error: message, errors: [message] } };
+    const exception = { exceptionType: extra.exceptionType ?? 'StageFailed', shouldRetry: false, timestamp: clock.now(), details: { error: message, errors: [...(extra.errors ?? [message])] } };
     const written = await writeStage(execution.id, record, {
       ...extra.pending,
       status,
@@ -471,8 +471,19 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     if (evaluated.failures.length > 0) {
       context.expressionEvaluationSummary = summarizeFailures(evaluated.failures, now, record.context.expressionEvaluationSummary);
       if (stage.failOnFailedExpressions) {
+        // Orca (CompleteStageHandler) makes such a stage TERMINAL whatever its failure policy, and
+        // lists the summary's descriptions as the exception's errors. Here it fails before its
+        // tasks run, so nothing acts on the text that was kept.
         const list = evaluated.failures.map((failure) => `${failure.expression} at ${failure.pointer}: ${failure.message}`).join('; ');
-        return { answer: await failStage(execution, stage, record, `stage '${stage.name}' has failOnFailedExpressions and an expression failed: ${list}`, secrets, { context, exceptionType: 'ExpressionEvaluationFailed' }) };
+        const errors = summaryDescriptions(context.expressionEvaluationSummary as ExpressionSummary);
+        return {
+          answer: await failStage(execution, stage, record, `stage '${stage.name}' has failOnFailedExpressions and an expression failed: ${list}`, secrets, {
+            status: 'TERMINAL',
+            context,
+            exceptionType: 'ExpressionEvaluationFailed',
+            errors,
+          }),
+        };
       }
     }
     if (deps.powers) {

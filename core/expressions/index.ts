@@ -31,11 +31,20 @@ export type { EvaluationContext, EvaluationLimits, ExecutionView, StageView, Url
 /** The limits used when a context sets none. */
 export { DEFAULT_LIMITS } from './context.ts';
 
+/**
+ * Why an expression failed: `parse` when Gennaker does not parse it (a syntax it does not know,
+ * a type reference or helper it will not run), `evaluation` when it parsed but failed on the data
+ * (a missing property, a wrong type, a limit reached). Spinnaker's summary names them by SpEL's
+ * exception types (`exceptionTypeOf` in core/stages/expression-summary.ts).
+ */
+export type FailureKind = 'parse' | 'evaluation';
+
 /** One template or expression that could not be evaluated, and why. */
 export interface EvaluationFailure {
   /** The failing text as written: the whole `${ ... }` of a template, or the bare expression. */
   readonly expression: string;
   readonly message: string;
+  readonly kind: FailureKind;
 }
 
 /** True if the string contains at least one `${` (a template, possibly a broken one that evaluation will report). */
@@ -114,7 +123,7 @@ export function evaluateDeep(value: unknown, ctx: EvaluationContext): { value: u
     const evaluateString = (text: string, pointer: string, mode: 'value' | 'string'): unknown => {
       if (!containsTemplate(text)) return text;
       if (remaining <= 0) {
-        failures.push({ pointer, expression: text, message: `not evaluated: the ${limits.maxTotalSteps} evaluation steps for this document are spent` });
+        failures.push({ pointer, expression: text, message: `not evaluated: the ${limits.maxTotalSteps} evaluation steps for this document are spent`, kind: 'evaluation' });
         return text;
       }
       const budget =
@@ -138,6 +147,7 @@ export function evaluateDeep(value: unknown, ctx: EvaluationContext): { value: u
           pointer,
           expression: '',
           message: ancestors.has(container) ? 'the value contains itself; not evaluated' : `nested deeper than ${limits.maxDataDepth} levels; not evaluated`,
+          kind: 'evaluation',
         });
         return item;
       }
@@ -162,7 +172,7 @@ export function evaluateDeep(value: unknown, ctx: EvaluationContext): { value: u
           const newKey = typeof evaluatedKey === 'string' ? evaluatedKey : key;
           if (newKey === '__proto__') {
             // Harmless as own data here, but a hazard for every consumer that merges objects.
-            failures.push({ pointer: childPointer, expression: key, message: "key '__proto__' is not allowed; the entry was dropped" });
+            failures.push({ pointer: childPointer, expression: key, message: "key '__proto__' is not allowed; the entry was dropped", kind: 'evaluation' });
             continue;
           }
           Object.defineProperty(copy, newKey, { value: walk(own.value, childPointer, depth + 1), enumerable: true, writable: true, configurable: true });
@@ -178,18 +188,18 @@ export function evaluateDeep(value: unknown, ctx: EvaluationContext): { value: u
 }
 
 /** Evaluates a bare or `${}`-wrapped expression to a value (text around several templates yields a string). */
-export function evaluateExpression(expression: string, ctx: EvaluationContext): { ok: true; value: unknown } | { ok: false; message: string } {
+export function evaluateExpression(expression: string, ctx: EvaluationContext): { ok: true; value: unknown } | { ok: false; message: string; kind: FailureKind } {
   return guarded(() => {
     const limits = resolveLimits(ctx.limits);
     const budget = createBudget(limits);
     const form = classifyExpression(expression, limits);
     switch (form.kind) {
       case 'broken':
-        return { ok: false, message: syntaxMessage(form.error) };
+        return { ok: false, message: syntaxMessage(form.error), kind: 'parse' };
       case 'template': {
         const result = evaluateText(expression, ctx, budget, 'string');
         const failure = result.failures[0];
-        return failure === undefined ? { ok: true, value: result.value } : { ok: false, message: failure.message };
+        return failure === undefined ? { ok: true, value: result.value } : { ok: false, message: failure.message, kind: failure.kind };
       }
       case 'wrapped':
       case 'bare': {
@@ -204,7 +214,7 @@ export function evaluateExpression(expression: string, ctx: EvaluationContext): 
 
 // --- internals ---------------------------------------------------------------------------------
 
-type Outcome = { ok: true; value: unknown } | { ok: false; message: string };
+type Outcome = { ok: true; value: unknown } | { ok: false; message: string; kind: FailureKind };
 
 type ExpressionForm =
   | { readonly kind: 'bare' }
@@ -236,7 +246,7 @@ function evaluateText(text: string, ctx: EvaluationContext, budget: Budget, mode
   if (text.length > limits.maxTextLength) {
     return {
       value: text,
-      failures: [{ expression: shorten(text), message: `text is ${text.length} characters long; templates are evaluated only up to ${limits.maxTextLength}` }],
+      failures: [{ expression: shorten(text), message: `text is ${text.length} characters long; templates are evaluated only up to ${limits.maxTextLength}`, kind: 'evaluation' }],
     };
   }
   const ev = createEvaluation(ctx, budget);
@@ -247,7 +257,7 @@ function evaluateText(text: string, ctx: EvaluationContext, budget: Budget, mode
     const outcome = runExpression(only.source, only.offset, ev);
     const result = outcome.ok ? attempt(() => toResult(outcome.value, budget)) : outcome;
     if (result.ok) return { value: result.value, failures };
-    return { value: text, failures: [{ expression: only.raw, message: result.message }] };
+    return { value: text, failures: [{ expression: only.raw, message: result.message, kind: result.kind }] };
   }
   const pieces: string[] = [];
   let length = 0;
@@ -255,20 +265,20 @@ function evaluateText(text: string, ctx: EvaluationContext, budget: Budget, mode
     let piece: string;
     if (part.kind === 'text') piece = part.text;
     else if (part.kind === 'broken') {
-      failures.push({ expression: part.raw, message: syntaxMessage(part.error) });
+      failures.push({ expression: part.raw, message: syntaxMessage(part.error), kind: 'parse' });
       piece = part.raw;
     } else {
       const outcome = runExpression(part.source, part.offset, ev);
       const rendered = outcome.ok ? attempt(() => (outcome.value === null ? '' : convertToString(outcome.value, budget))) : outcome;
       if (rendered.ok) piece = rendered.value as string;
       else {
-        failures.push({ expression: part.raw, message: rendered.message });
+        failures.push({ expression: part.raw, message: rendered.message, kind: rendered.kind });
         piece = part.raw;
       }
     }
     length += piece.length;
     if (length > limits.maxStringLength) {
-      return { value: text, failures: [...failures, { expression: shorten(text), message: `the result would exceed ${limits.maxStringLength} characters` }] };
+      return { value: text, failures: [...failures, { expression: shorten(text), message: `the result would exceed ${limits.maxStringLength} characters`, kind: 'evaluation' }] };
     }
     pieces.push(piece);
   }
@@ -278,7 +288,7 @@ function evaluateText(text: string, ctx: EvaluationContext, budget: Budget, mode
 /** Parses and evaluates one expression; the value is internal (not yet copied out). */
 function runExpression(source: string, offset: number, ev: Evaluation): Outcome {
   const parsed = parseExpressionSource(source, offset, ev.budget.limits);
-  if (!parsed.ok) return { ok: false, message: syntaxMessage(parsed.error) };
+  if (!parsed.ok) return { ok: false, message: syntaxMessage(parsed.error), kind: 'parse' };
   return attempt(() => evaluateNode(parsed.node, ev));
 }
 
@@ -287,9 +297,9 @@ function attempt(run: () => unknown): Outcome {
   try {
     return { ok: true, value: run() };
   } catch (error) {
-    if (error instanceof ExpressionFailure) return { ok: false, message: error.message };
+    if (error instanceof ExpressionFailure) return { ok: false, message: error.message, kind: 'evaluation' };
     // A host limit (stack depth, string length) reached despite our own bounds: still the expression's failure.
-    if (error instanceof RangeError) return { ok: false, message: 'the expression is too complex to evaluate' };
+    if (error instanceof RangeError) return { ok: false, message: 'the expression is too complex to evaluate', kind: 'evaluation' };
     throw error;
   }
 }

@@ -29,7 +29,7 @@ export function runEvaluateVariables(input: TaskInput<EvaluateVariablesStage>): 
   if (failures.length > 0) {
     context.expressionEvaluationSummary = summarizeFailures(failures, input.now, input.record.context.expressionEvaluationSummary);
     if (input.stage.failOnFailedExpressions) {
-      return failed(`stage '${input.stage.name}' has failOnFailedExpressions and ${failures.map((failure) => `variable at ${failure.pointer}: ${failure.message}`).join('; ')}`, { context });
+      return failed(`stage '${input.stage.name}' has failOnFailedExpressions and ${failures.map((failure) => `variable at ${failure.pointer}: ${failure.message}`).join('; ')}`, { context, status: 'TERMINAL' });
     }
   }
   return succeeded(results, { context });

@@ -34,7 +34,8 @@ export type TaskResult =
   /**
    * The stage failed: `message` is for the pipeline author. The status is the failure policy's
    * unless the task knows better (the preconditions' synthetic stages decide the stage's; a
-   * webhook reporting a canceled status cancels the stage).
+   * webhook reporting a canceled status cancels the stage; failOnFailedExpressions is TERMINAL
+   * whatever the policy, as in Orca).
    */
   | (Updates & { readonly kind: 'failed'; readonly message: string; readonly status?: FailedStatus });
 

@@ -369,7 +369,7 @@ describe('secrets', () => {
     expect(received.some((request) => request.url.startsWith('/leak'))).toBe(false);
   });
 
-  it('refuses at save a #secret whose name is not a quoted literal', async () => {
+  it('warns at save of a #secret whose name is not a quoted literal (the stage cannot read it)', async () => {
     // when
     const saved = await call('POST', '/pipelines', {
       application: 'vault-sec',
@@ -378,10 +378,11 @@ describe('secrets', () => {
       stages: [{ refId: '1', type: 'webhook', name: 'Call', url: `${hookUrl}/x?t=\${#secret(parameters.which)}` }],
     });
 
-    // then
-    expect(saved.status).toBe(400);
-    expect(saved.text).toContain('/stages/0/url');
-    expect(saved.text).toContain("#secret takes the secret's name as a quoted literal");
+    // then: saved, as Spinnaker saves any text, with the warning
+    expect(saved.status).toBe(200);
+    expect(saved.json.warnings).toEqual([
+      expect.objectContaining({ pointer: '/stages/0/url', code: 'expression-syntax', severity: 'warning', message: expect.stringContaining("#secret takes the secret's name as a quoted literal") }),
+    ]);
   });
 
   it('keeps the key and the named secrets in 0600 files, the secrets sealed', () => {

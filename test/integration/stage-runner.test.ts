@@ -3,6 +3,7 @@
  * execution in dynalite, runs the ASL on the local engine with every Task bound to the runner,
  * and checks the statuses Spinnaker would give the stages and the execution.
  */
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,11 +158,70 @@ describe('expressions between stages', () => {
     const kept = await local.run(pipeline([{ ...wait('1', [], 0), note: '${ missing.value }' }]));
     expect(kept.statuses).toEqual({ '1': 'SUCCEEDED' });
     expect(kept.execution.stages[0]!.context.note).toBe('${ missing.value }');
-    expect(Object.keys(kept.execution.stages[0]!.context.expressionEvaluationSummary as object)).toEqual(['${ missing.value }']);
+    // Orca's shape: keyed by the expression without its ${ }, a list of {description, exceptionType, level, timestamp}.
+    expect(kept.execution.stages[0]!.context.expressionEvaluationSummary).toEqual({
+      'missing.value': [
+        {
+          description: expect.stringMatching(/^Failed to evaluate \[note\] .*missing/),
+          exceptionType: 'org.springframework.expression.spel.SpelEvaluationException',
+          level: 'ERROR',
+          timestamp: expect.any(Number),
+        },
+      ],
+    });
 
     const strict = await local.run(pipeline([{ ...wait('1', [], 0), note: '${ missing.value }', failOnFailedExpressions: true }]));
     expect(strict.statuses).toEqual({ '1': 'TERMINAL' });
     expect(strict.execution.status).toBe('TERMINAL');
+  });
+
+  it('saves and runs expressions Gennaker will not evaluate, keeping their text and recording why (hostile ones run nothing)', async () => {
+    // given: a type reference to the host, a constructor, an unknown helper and a syntax Gennaker does not parse
+    const marker = `/tmp/gennaker-expr-${process.pid}-${uniqueName('pwned')}`;
+    const fields = {
+      exec: `\${ T(java.lang.Runtime).getRuntime().exec('touch ${marker}') }`,
+      build: `\${ new java.lang.ProcessBuilder('touch', '${marker}').start() }`,
+      helper: 'release-${ #notAHelper(trigger) }',
+      slice: '${ parameters.list[0:1] }',
+      proto: `\${ ''.constructor.constructor('return process')().mainModule.require('fs').writeFileSync('${marker}', 'x') }`,
+    };
+
+    // when
+    const { statuses, execution } = await local.run(pipeline([{ ...wait('1', [], 0), ...fields }, wait('2', ['1'], 0)]));
+
+    // then: the stage and the pipeline go on, the text is kept, each failure is recorded, no file was written
+    expect(statuses).toEqual({ '1': 'SUCCEEDED', '2': 'SUCCEEDED' });
+    const context = execution.stages[0]!.context;
+    for (const [key, text] of Object.entries(fields)) expect(context[key]).toBe(text);
+    const summary = context.expressionEvaluationSummary as Record<string, Array<{ description: string; exceptionType: string; level: string }>>;
+    expect(Object.keys(summary).sort()).toEqual(
+      [
+        `T(java.lang.Runtime).getRuntime().exec('touch ${marker}')`,
+        `new java.lang.ProcessBuilder('touch', '${marker}').start()`,
+        '#notAHelper(trigger)',
+        'parameters.list[0:1]',
+        `''.constructor.constructor('return process')().mainModule.require('fs').writeFileSync('${marker}', 'x')`,
+      ].sort(),
+    );
+    expect(summary[`T(java.lang.Runtime).getRuntime().exec('touch ${marker}')`]).toEqual([
+      expect.objectContaining({ exceptionType: 'org.springframework.expression.spel.SpelParseException', level: 'ERROR', description: expect.stringContaining('type references are not allowed') }),
+    ]);
+    expect(summary['#notAHelper(trigger)']![0]!.description).toMatch(/^Failed to evaluate \[helper\] .*unknown function #notAHelper\(\)/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('fails a stage with failOnFailedExpressions TERMINAL whatever its failure policy, as Orca does, before its tasks run', async () => {
+    // given: a stage that would only halt its branch, and a sibling branch
+    const { statuses, execution } = await local.run(
+      pipeline([{ ...wait('1', [], 0), failPipeline: false, note: '${ #notAHelper() }', failOnFailedExpressions: true }, wait('2', ['1'], 0)]),
+    );
+
+    // then
+    expect(statuses).toEqual({ '1': 'TERMINAL', '2': 'NOT_STARTED' });
+    expect(execution.status).toBe('TERMINAL');
+    const exception = execution.stages[0]!.context.exception as { exceptionType: string; details: { errors: string[] } };
+    expect(exception.exceptionType).toBe('ExpressionEvaluationFailed');
+    expect(exception.details.errors).toEqual([expect.stringMatching(/^Failed to evaluate \[note\] .*unknown function #notAHelper\(\)/)]);
   });
 });
 

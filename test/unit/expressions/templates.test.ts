@@ -59,6 +59,7 @@ describe('evaluateTemplate', () => {
         {
           expression: '${ parameters.nope }',
           message: "property 'nope' not found on map with keys hellotag, successRate, env, count, enabled; use ['nope'] to get null for a missing key",
+          kind: 'evaluation',
         },
       ],
     });
@@ -76,14 +77,14 @@ describe('evaluateTemplate', () => {
     const result = evaluateTemplate('image:${ parameters.env == }', ctx);
     expect(result.value).toBe('image:${ parameters.env == }');
     expect(result.failures).toEqual([
-      { expression: '${ parameters.env == }', message: 'syntax error at offset 27: the expression ends where a value was expected' },
+      { expression: '${ parameters.env == }', message: 'syntax error at offset 27: the expression ends where a value was expected', kind: 'parse' },
     ]);
   });
 
   it('keeps the rest of the string after an unclosed template', () => {
     const result = evaluateTemplate('${ replicas }-${ tags[0]', ctx);
     expect(result.value).toBe('3-${ tags[0]');
-    expect(result.failures).toEqual([{ expression: '${ tags[0]', message: "syntax error at offset 14: template is not closed: add '}' after the expression started by ${" }]);
+    expect(result.failures).toEqual([{ expression: '${ tags[0]', message: "syntax error at offset 14: template is not closed: add '}' after the expression started by ${", kind: 'parse' }]);
   });
 
   it('fails a result longer than the string limit', () => {
@@ -171,7 +172,7 @@ describe('evaluateDeep', () => {
     // when
     const result = evaluateDeep(cyclic, ctx);
     // then
-    expect(result.failures).toEqual([{ pointer: '/self', expression: '', message: 'the value contains itself; not evaluated' }]);
+    expect(result.failures).toEqual([{ pointer: '/self', expression: '', message: 'the value contains itself; not evaluated', kind: 'evaluation' }]);
   });
 });
 

@@ -154,7 +154,7 @@ export async function runClientCommand(command: string, args: readonly string[],
   const [sub, ...rest] = args;
   return withApiErrors(io, async () => {
     const where = { ...(values.account !== undefined ? { account: values.account } : {}), ...(values.regions !== undefined ? { regions: values.regions } : {}) };
-    switch (`${command} ${command === 'judge' || command === 'rollback' || command === 'audit' ? '' : (sub ?? '')}`.trim()) {
+    switch (`${command} ${command === 'judge' || command === 'rollback' || command === 'audit' || command === 'expr' ? '' : (sub ?? '')}`.trim()) {
       case 'pipeline save':
         if (values.file === undefined) throw new UsageError('usage: gennaker pipeline save -f pipeline.json');
         return pipelineSave(context, await deps.load(values.file));
@@ -241,6 +241,10 @@ export async function runClientCommand(command: string, args: readonly string[],
           return canaryConfigList(context);
         }
         throw unknownCommand('canary config command', action, ['save', 'list'], 'gennaker canary config save -f canary-config.json');
+      }
+      case 'expr': {
+        const { exprRemote } = await import('./commands/expr.ts');
+        return exprRemote(context, args);
       }
       case 'judge':
         expect(args, 3, 'judge ID STAGE continue|stop [--input X]');

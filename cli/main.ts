@@ -87,7 +87,9 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
       return templateFromPipelineFile(io, await load(rest[1]!), rest[2]!);
     }
     // `canary report` and `canary config` talk to the API; `canary judge` works on files.
-    if ((CLIENT_COMMANDS as readonly string[]).includes(command) || (command === 'canary' && (rest[0] === 'report' || rest[0] === 'config'))) {
+    // `expr <executionId>` asks the API; `expr --pipeline p.json` evaluates here.
+    const remoteExpr = command === 'expr' && values.pipeline === undefined;
+    if ((CLIENT_COMMANDS as readonly string[]).includes(command) || remoteExpr || (command === 'canary' && (rest[0] === 'report' || rest[0] === 'config'))) {
       const stopped = () => new Promise<string>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -132,6 +134,10 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         // Each cloud's deploy cluster fields are checked whatever the accounts (entries say their cloudProvider).
         const { CLUSTER_FIELD_CHECKS } = await import('../adapters/targets/cluster-checks.ts');
         return await runValidate({ files: rest, json: values.json, strict: values.strict, clusterChecks: CLUSTER_FIELD_CHECKS, ...(known ? { accounts: known } : {}) }, io, load);
+      }
+      case 'expr': {
+        const { exprLocal } = await import('./commands/expr.ts');
+        return await exprLocal({ file: values.pipeline!, args: rest, params: values.param ?? [], json: values.json, user: currentUser(), now: Date.now() }, io, load);
       }
       case 'compile': {
         if (rest.length > 1) throw new UsageError(`compile takes one file, got ${rest.length}: ${rest.join(' ')}`);

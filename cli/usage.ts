@@ -83,6 +83,11 @@ Usage:
   gennaker execution cancel <id> [--reason TEXT]
   gennaker execution restart <id> <stage>          stage id, refId or name; prints the new execution id
   gennaker judge <id> <stage> continue|stop [--input X]
+  gennaker expr <id> [<stage>] '<expression>'      evaluate an expression as the execution (or one of its
+                                    stages) sees it, through the API; prints the value, or why it failed
+                                    (exit 1); a bare expression means \${...}
+  gennaker expr --pipeline <pipeline.json> '<expression>' [--param k=v]...
+                                    the same against a pipeline file about to start by hand, here
   gennaker canary judge --config <canary-config.json> --data <metrics.json>
                                     judge a canary once (NetflixACAJudge-v1.0, Kayenta's config format);
                                     metrics.json: {"control": {"<metric>": [numbers, null]}, "experiment": {...}}

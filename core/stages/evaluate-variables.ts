@@ -5,7 +5,7 @@
  * keeps its text and is reported in `expressionEvaluationSummary`, or fails the stage with
  * `failOnFailedExpressions`.
  */
-import { evaluateDeep } from '../expressions/index.ts';
+import { evaluateDeep, type EvaluationContext } from '../expressions/index.ts';
 import type { EvaluateVariablesStage } from '../pipeline/stage-types/index.ts';
 import { failed, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
 import { summarizeFailures, type ExpressionFailureRecord } from './expression-summary.ts';
@@ -13,18 +13,34 @@ import { summarizeFailures, type ExpressionFailureRecord } from './expression-su
 /** The context fields the runner leaves unevaluated at stage start: this task evaluates them in order. */
 export const EVALUATE_VARIABLES_DEFERRED_FIELDS = ['variables'] as const;
 
-/** The `evaluateVariables` step. */
-export function runEvaluateVariables(input: TaskInput<EvaluateVariablesStage>): TaskResult {
+/** What evaluating a list of variables gives: the values by key, the list as written with its values evaluated, and the failures. */
+export interface EvaluatedVariables {
+  readonly results: Record<string, unknown>;
+  readonly list: Array<Record<string, unknown>>;
+  readonly failures: ExpressionFailureRecord[];
+}
+
+/**
+ * Evaluates `{key, value}` entries in order, each seeing the earlier results as bare names
+ * (Orca's EvaluateVariablesStage.processExpressions); failures point into `/variables`.
+ */
+export function evaluateVariableList(variables: ReadonlyArray<{ readonly key: string; readonly value: unknown }>, base: EvaluationContext): EvaluatedVariables {
   const results: Record<string, unknown> = {};
   const failures: ExpressionFailureRecord[] = [];
-  const evaluatedList: Array<Record<string, unknown>> = [];
-  for (const [index, variable] of input.stage.config.variables.entries()) {
-    const ctx = { ...input.expressions, variables: withVariables(input.expressions.variables, results) };
+  const list: Array<Record<string, unknown>> = [];
+  for (const [index, variable] of variables.entries()) {
+    const ctx = { ...base, variables: withVariables(base.variables, results) };
     const evaluated = evaluateDeep(variable.value, ctx);
     for (const failure of evaluated.failures) failures.push({ ...failure, pointer: `/variables/${index}/value${failure.pointer}` });
     Object.defineProperty(results, variable.key, { value: evaluated.value, enumerable: true, writable: true, configurable: true });
-    evaluatedList.push({ ...variable, value: evaluated.value });
+    list.push({ ...variable, value: evaluated.value });
   }
+  return { results, list, failures };
+}
+
+/** The `evaluateVariables` step. */
+export function runEvaluateVariables(input: TaskInput<EvaluateVariablesStage>): TaskResult {
+  const { results, list: evaluatedList, failures } = evaluateVariableList(input.stage.config.variables, input.expressions);
   const context: Record<string, unknown> = { variables: evaluatedList };
   if (failures.length > 0) {
     context.expressionEvaluationSummary = summarizeFailures(failures, input.now, input.record.context.expressionEvaluationSummary);

@@ -14,6 +14,7 @@ import { toClouddriverCluster, toClouddriverServerGroup, toClusterSummary, toExp
 import type { ClusterDescription, ServerGroupDescription } from '../../core/ports/server-groups.ts';
 import type { ClusterPlace } from '../../core/deploy/known-clusters.ts';
 import { createClusterReads, type DescribedPlace } from './cluster-reads.ts';
+import { evaluateAgainstExecution, evaluateVariablesAgainstExecution, parseVariableList, splitRefIds, type EvaluationOutcome, type EvaluationPlace } from '../../core/execution/evaluate-expression.ts';
 import { canaryStagesOf, noCanaryStageMessage, renderCanaryReport } from '../../core/canary/report.ts';
 import { parseCanaryConfig } from '../../core/canary/config.ts';
 import type { CanaryConfigStore, StoredCanaryConfig } from '../../core/ports/canary-config-store.ts';
@@ -53,7 +54,7 @@ import type { SecretCipher } from '../../core/ports/secret-cipher.ts';
 import { matchWebhookTrigger } from '../../core/triggers/webhook-match.ts';
 import { createSignatureVerifier } from '../../adapters/crypto/signature-verifier.ts';
 import { boundedPathParameters, CONFIG_LIMIT_SETTING, sha256Hex, WEBHOOK_LIMIT_SETTING } from './bounded-input.ts';
-import { DEFAULT_BODY_LIMITS, readBoundedText, type BodyLimits } from './input-limits.ts';
+import { DEFAULT_BODY_LIMITS, jsonShapeProblem, readBoundedText, type BodyLimits } from './input-limits.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import type { OperationId, RouteDeclaration } from './routes.ts';
 import { ROUTES, toHonoPath } from './routes.ts';
@@ -448,6 +449,36 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     );
   }
   const orcaExecution = async (execution: Execution): Promise<OrcaExecution> => (await orcaExecutions([execution]))[0]!;
+  /**
+   * Evaluates against execution `id` once the caller may read it (the same check as reading the
+   * execution): 403 without READ, 404 for an unknown execution or stage, 400 for bad input.
+   */
+  async function evaluated(c: ApiContext, id: string, run: (execution: Execution) => EvaluationOutcome): Promise<Response> {
+    const read = await queries.getExecution(id, callerOf(c));
+    if (!read.ok) return fail(c, 403, read.message);
+    if (read.value === undefined) return fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`);
+    const outcome = run(read.value);
+    if (!outcome.ok) return fail(c, outcome.reason === 'not-found' ? 404 : 400, outcome.message);
+    return c.json(outcome.answer);
+  }
+
+  const evaluateAt = (c: ApiContext, place: EvaluationPlace, expression: string | undefined): Promise<Response> | Response =>
+    expression === undefined
+      ? fail(c, 400, "expression is missing; send it as ?expression=${...}, as {\"expression\": \"${...}\"} or as a text/plain body")
+      : evaluated(c, c.req.param('id')!, (execution) => evaluateAgainstExecution(execution, expression, place, deps.clock.now()));
+
+  /** The expression of a POST: the text/plain body, `{"expression": ...}`, or the query parameter. */
+  async function expressionOf(c: ApiContext): Promise<{ ok: true; value: string | undefined } | { ok: false; status: 400 | 413; message: string }> {
+    const text = await readBoundedText(c.req.raw, limits.configBytes, 'the request body', CONFIG_LIMIT_SETTING);
+    if (!text.ok) return { ok: false, status: 413, message: text.message };
+    if (text.value.trim() === '') return { ok: true, value: c.req.query('expression') };
+    if ((c.req.header('content-type') ?? '').toLowerCase().startsWith('text/plain')) return { ok: true, value: text.value };
+    const body = parseJsonObject(text.value, '{"expression": "${...}"}');
+    if (!body.ok) return { ok: false, status: 400, message: body.message };
+    const expression = body.value.expression;
+    if (expression !== undefined && typeof expression !== 'string') return { ok: false, status: 400, message: `expression is ${showValue(expression)}; send the expression as a string, e.g. {"expression": "\${trigger.user}"}` };
+    return { ok: true, value: expression ?? c.req.query('expression') };
+  }
 
   const handlers: Record<OperationId, Handler> = {
     health: (c) => c.json({ status: 'ok' }),
@@ -761,6 +792,38 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const read = await queries.getExecution(id, callerOf(c));
       if (!read.ok) return fail(c, 403, read.message);
       return read.value === undefined ? fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`) : c.json(await orcaExecution(read.value));
+    },
+
+    evaluateExpression: (c) => evaluateAt(c, { kind: 'execution' }, c.req.query('expression')),
+
+    evaluateExpressionPost: async (c) => {
+      const expression = await expressionOf(c);
+      return expression.ok ? evaluateAt(c, { kind: 'execution' }, expression.value) : fail(c, expression.status, expression.message);
+    },
+
+    evaluateExpressionAtStage: (c) => evaluateAt(c, { kind: 'stage', stageId: c.req.param('stageId')! }, c.req.query('expression')),
+
+    evaluateVariables: async (c) => {
+      const spelVersion = c.req.query('spelVersion');
+      if (spelVersion !== undefined && spelVersion !== '' && spelVersion !== 'v4') {
+        return fail(c, 400, `spelVersion is '${spelVersion}'; Gennaker evaluates expressions as SpEL v4 only: leave it out or send v4`);
+      }
+      const text = await readBoundedText(c.req.raw, limits.configBytes, 'the request body', CONFIG_LIMIT_SETTING);
+      if (!text.ok) return fail(c, 413, text.message);
+      const shape = jsonShapeProblem(text.value);
+      if (shape !== undefined) return fail(c, 400, shape);
+      let body: unknown;
+      try {
+        body = JSON.parse(text.value);
+      } catch {
+        return fail(c, 400, 'the request body is not valid JSON; send the variables as a JSON list, e.g. [{"key": "a", "value": "${trigger.user}"}]');
+      }
+      const variables = parseVariableList(body);
+      if (!variables.ok) return fail(c, 400, variables.message);
+      // Gate takes the execution as a query parameter; the path's id is the fallback.
+      const id = c.req.query('executionId') || c.req.param('id')!;
+      const after = splitRefIds(c.req.query('requisiteStageRefIds'));
+      return evaluated(c, id, (execution) => evaluateVariablesAgainstExecution(execution, variables.value, after, deps.clock.now()));
     },
 
     getCanaryReport: async (c) => {

@@ -230,6 +230,22 @@ const SCHEMAS: Record<string, unknown> = {
       object({ skipRemainingWait: { const: true } }, ['skipRemainingWait'], false),
     ],
   },
+  ExpressionRequest: object({ expression: { ...string, description: 'A template such as `${trigger.user}`.' } }, ['expression']),
+  VariableList: { type: 'array', items: object({ key: string, value: { description: 'Text with templates, or any JSON value (its strings are evaluated).' } }, ['key']) },
+  ExpressionEvaluation: object(
+    {
+      result: { description: 'The value; the text as given where an expression failed.' },
+      detail: {
+        type: 'object',
+        description: "Orca's expressionEvaluationSummary: the expression without its `${ }` → why it failed.",
+        additionalProperties: {
+          type: 'array',
+          items: object({ description: string, exceptionType: string, level: { enum: ['ERROR', 'INFO'] }, timestamp: { type: 'integer' } }, ['description', 'level', 'timestamp']),
+        },
+      },
+    },
+    ['result'],
+  ),
   WebhookPayload: { type: 'object' },
   AuditEntryList: {
     type: 'array',

@@ -53,6 +53,8 @@ const EXECUTION_SEARCH: readonly RouteParameter[] = [
   { name: 'statuses', in: 'query', description: 'Comma-separated statuses to keep, e.g. `RUNNING,SUCCEEDED`.', schema: { type: 'string' } },
   EXPAND_EXECUTIONS,
 ];
+const EXPRESSION: RouteParameter = { name: 'expression', in: 'query', description: "The expression, e.g. `${trigger.parameters.env}` (text without `${` comes back unchanged, as in Spinnaker).", required: true };
+
 const ERRORS = {
   '400': { description: 'Bad input: the message names the field, the value and the fix.', schema: 'Error' },
   '401': { description: 'No caller: missing or wrong credentials.', schema: 'Error' },
@@ -76,6 +78,14 @@ const TEMPLATE_CREATE = {
 } as const;
 /** Front50's update and Gate's path of it share all but their method and path. */
 const TEMPLATE_UPDATE = { auth: 'caller', tag: 'pipeline templates', parameters: [TEMPLATE_ID, TEMPLATE_TAG], body: TEMPLATE_BODY, responses: { '200': TEMPLATE_SAVED, '400': TEMPLATE_INVALID, '401': ERRORS['401'] } } as const;
+
+const EVALUATION_RESPONSES = {
+  '200': { description: 'Evaluated: `result` is the value; when an expression failed, `result` keeps its text and `detail` says why.', schema: 'ExpressionEvaluation' },
+  '400': ERRORS['400'],
+  '401': ERRORS['401'],
+  '403': { description: 'The caller may not read the application of this execution.', schema: 'Error' },
+  '404': ERRORS['404'],
+} as const;
 
 export const ROUTES = [
   {
@@ -181,6 +191,54 @@ export const ROUTES = [
     tag: 'pipeline configs',
     parameters: [APP, path('pipelineNameOrId', 'The pipeline config id, or its name.'), LIMIT],
     responses: { '200': { description: 'The versions.', schema: 'PipelineConfigList' }, '401': ERRORS['401'], '404': ERRORS['404'] },
+  },
+  // Before startPipeline: `POST /pipelines/{id}/evaluateExpression` must not read as starting pipeline 'evaluateExpression'.
+  {
+    operationId: 'evaluateExpression',
+    method: 'get',
+    path: '/pipelines/{id}/evaluateExpression',
+    summary: "Evaluates an expression against an execution, with the evaluator and context stages use (Gate's evaluateExpression): `{result}`, or `{result, detail}` with the text kept and the failures in Orca's expressionEvaluationSummary shape.",
+    auth: 'caller',
+    tag: 'executions',
+    parameters: [EXECUTION_ID, EXPRESSION],
+    responses: EVALUATION_RESPONSES,
+  },
+  {
+    operationId: 'evaluateExpressionPost',
+    method: 'post',
+    path: '/pipelines/{id}/evaluateExpression',
+    summary: 'Evaluates an expression against an execution, as the GET form; the expression in the body.',
+    auth: 'caller',
+    tag: 'executions',
+    parameters: [EXECUTION_ID, { ...EXPRESSION, required: false, description: 'The expression, when the body does not carry it.' }],
+    body: { schema: 'ExpressionRequest', description: '`{"expression": "${trigger.user}"}`; a `text/plain` body is the expression itself.' },
+    responses: EVALUATION_RESPONSES,
+  },
+  {
+    operationId: 'evaluateExpressionAtStage',
+    method: 'get',
+    path: '/pipelines/{id}/{stageId}/evaluateExpression',
+    summary: "Evaluates an expression as one stage of the execution sees it: its context over its ancestors' outputs.",
+    auth: 'caller',
+    tag: 'executions',
+    parameters: [EXECUTION_ID, path('stageId', 'The stage id (`stages[].id` of the execution), or its refId.'), EXPRESSION],
+    responses: EVALUATION_RESPONSES,
+  },
+  {
+    operationId: 'evaluateVariables',
+    method: 'post',
+    path: '/pipelines/{id}/evaluateVariables',
+    summary: "Evaluates variables in order as an evaluateVariables stage placed after the given stages would (Gate's evaluateVariables): `{result}` (the variables with their values), or `{result, detail}`.",
+    auth: 'caller',
+    tag: 'executions',
+    parameters: [
+      EXECUTION_ID,
+      { name: 'executionId', in: 'query', description: 'The execution, as Gate takes it; wins over the path.' },
+      { name: 'requisiteStageRefIds', in: 'query', description: 'Comma-separated refIds the made-up stage follows: their outputs are visible (default none).' },
+      { name: 'spelVersion', in: 'query', description: 'The SpEL evaluator version; only v4 (the default) is evaluated here.', schema: { enum: ['v4'] } },
+    ],
+    body: { schema: 'VariableList', description: '`[{"key": "a", "value": "1"}, {"key": "b", "value": "${a + 1}"}]`.' },
+    responses: EVALUATION_RESPONSES,
   },
   {
     operationId: 'startPipeline',

@@ -1,0 +1,148 @@
+/**
+ * Expressions evaluated on demand against a real execution, as Orca's TaskController answers
+ * Gate's `evaluateExpression` and `evaluateVariables`: the text is evaluated as the value of a
+ * context field named `expression` (so a bare text without `${` comes back unchanged, as in
+ * Spinnaker), and the answer is `{result}`, or `{result, detail}` with the text kept and the
+ * failures in Orca's `expressionEvaluationSummary` shape. The same evaluator and the same
+ * context as a stage at run time: what this answers is what a stage would see.
+ *
+ * Nothing here reads a secret or a URL: `#secret` and the URL helpers fail with their message.
+ */
+import { evaluateDeep, type EvaluationContext } from '../expressions/index.ts';
+import type { Pipeline } from '../pipeline/model.ts';
+import type { Execution, JsonObject, StageRecord } from '../ports/execution-store.ts';
+import { newExecutionFromPipeline } from './new-execution.ts';
+import { evaluateVariableList } from '../stages/evaluate-variables.ts';
+import { stageEvaluationContext } from '../stages/evaluation-context.ts';
+import { summarizeFailures, type ExpressionSummary } from '../stages/expression-summary.ts';
+
+/** Orca's answer: the value (or the text kept), and the summary when something failed. */
+export interface EvaluationAnswer {
+  readonly result: unknown;
+  readonly detail?: ExpressionSummary;
+}
+
+export type EvaluationOutcome = { readonly ok: true; readonly answer: EvaluationAnswer } | { readonly ok: false; readonly reason: 'not-found' | 'invalid'; readonly message: string };
+
+/** Orca's refId for the stage it makes up to evaluate variables after the given ones. */
+export const AD_HOC_STAGE_ID = '_AD_HOC_EVALUATE_VARIABLES_STAGE_';
+
+/** Where the expression is evaluated: the execution as a whole, one of its stages, or after some stages. */
+export type EvaluationPlace =
+  | { readonly kind: 'execution' }
+  /** A stage of the execution, by id (or refId): its context over its ancestors' outputs. */
+  | { readonly kind: 'stage'; readonly stageId: string }
+  /** A made-up stage downstream of these refIds, as Orca's evaluateVariables builds it. */
+  | { readonly kind: 'after'; readonly requisiteStageRefIds: readonly string[] };
+
+/** Evaluates one expression (a template, or text) against an execution. */
+export function evaluateAgainstExecution(execution: Execution, expression: string, place: EvaluationPlace, now: number): EvaluationOutcome {
+  const context = placeContext(execution, place, now);
+  if (!context.ok) return context;
+  const evaluated = evaluateDeep({ expression }, context.value);
+  const result = (evaluated.value as { expression: unknown }).expression;
+  if (evaluated.failures.length === 0) return { ok: true, answer: { result } };
+  return { ok: true, answer: { result, detail: summarizeFailures(evaluated.failures, now) } };
+}
+
+/** Evaluates `{key, value}` variables in order, later ones seeing earlier ones, as the evaluateVariables stage does. */
+export function evaluateVariablesAgainstExecution(
+  execution: Execution,
+  variables: ReadonlyArray<{ readonly key: string; readonly value: unknown }>,
+  requisiteStageRefIds: readonly string[],
+  now: number,
+): EvaluationOutcome {
+  const context = placeContext(execution, { kind: 'after', requisiteStageRefIds }, now);
+  if (!context.ok) return context;
+  const evaluated = evaluateVariableList(variables, context.value);
+  if (evaluated.failures.length === 0) return { ok: true, answer: { result: evaluated.list } };
+  return { ok: true, answer: { result: evaluated.list, detail: summarizeFailures(evaluated.failures, now) } };
+}
+
+/**
+ * The body of `evaluateVariables`: a list of `{"key": "name", "value": "${...}"}`, each key a
+ * non-empty string. One line naming the entry and the fix otherwise.
+ */
+export function parseVariableList(body: unknown): { ok: true; value: Array<{ key: string; value: unknown }> } | { ok: false; message: string } {
+  const example = '[{"key": "region", "value": "${trigger.parameters.region}"}]';
+  if (!Array.isArray(body)) return { ok: false, message: `the body is ${describe(body)}; send the variables as a JSON list, e.g. ${example}` };
+  const variables: Array<{ key: string; value: unknown }> = [];
+  for (const [index, entry] of body.entries()) {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return { ok: false, message: `/${index} is ${describe(entry)}; each variable is an object, e.g. ${example}` };
+    const { key, value } = entry as { key?: unknown; value?: unknown };
+    if (typeof key !== 'string' || key.trim() === '') return { ok: false, message: `/${index}/key is ${describe(key)}; give each variable a name, e.g. "key": "region"` };
+    variables.push({ key, value: value ?? null });
+  }
+  return { ok: true, value: variables };
+}
+
+/**
+ * An execution of `pipeline` that has not started: every stage NOT_STARTED with its context as
+ * written, parameters resolved from the trigger's and the defaults. What `gennaker expr
+ * --pipeline` evaluates against, with a made-up trigger.
+ */
+export function unstartedExecution(pipeline: Pipeline, options: { readonly id: string; readonly trigger: JsonObject; readonly parameters: JsonObject; readonly now: number }): Execution {
+  const created = newExecutionFromPipeline(pipeline, { id: options.id, version: 0, trigger: options.trigger, parameters: options.parameters, buildTime: options.now });
+  return {
+    ...created,
+    status: 'NOT_STARTED',
+    canceled: false,
+    revision: 0,
+    lastModified: options.now,
+    stages: created.stages.map((stage) => ({ ...stage, status: 'NOT_STARTED', outputs: {}, runtime: {}, awaitingCallback: false, revision: 0, lastModified: options.now })),
+  };
+}
+
+/** `a,b c;d` → the refIds, as Orca splits `requisiteStageRefIds`. */
+export function splitRefIds(text: string | undefined): string[] {
+  return (text ?? '').split(/[,;\s]/).filter((part) => part !== '');
+}
+
+function placeContext(execution: Execution, place: EvaluationPlace, now: number): { ok: true; value: EvaluationContext } | { ok: false; reason: 'not-found' | 'invalid'; message: string } {
+  const clock = () => now;
+  switch (place.kind) {
+    case 'stage': {
+      const stage = execution.stages.find((candidate) => candidate.id === place.stageId) ?? execution.stages.find((candidate) => candidate.refId === place.stageId);
+      if (stage === undefined) {
+        return { ok: false, reason: 'not-found', message: `stage '${place.stageId}' is not in execution '${execution.id}' (stage ids: ${execution.stages.map((candidate) => candidate.id).join(', ') || 'none'})` };
+      }
+      return { ok: true, value: stageEvaluationContext(execution, stage, stage.context, { now: clock }) };
+    }
+    case 'after': {
+      const known = new Set(execution.stages.map((stage) => stage.refId));
+      const unknown = place.requisiteStageRefIds.filter((refId) => !known.has(refId));
+      if (unknown.length > 0) {
+        return { ok: false, reason: 'invalid', message: `requisiteStageRefIds names ${unknown.map((refId) => `'${refId}'`).join(', ')}, not a stage of execution '${execution.id}' (refIds: ${[...known].join(', ') || 'none'})` };
+      }
+      return { ok: true, value: stageEvaluationContext(execution, adHocStage(place.requisiteStageRefIds, now), {}, { now: clock }) };
+    }
+    case 'execution': {
+      // No stage: the roots (trigger, parameters, execution) and the helpers; #currentStage() has nothing to name.
+      const { currentStageId: _none, ...context } = stageEvaluationContext(execution, adHocStage([], now), {}, { now: clock });
+      return { ok: true, value: context };
+    }
+  }
+}
+
+function adHocStage(requisiteStageRefIds: readonly string[], now: number): StageRecord {
+  return {
+    id: AD_HOC_STAGE_ID,
+    refId: AD_HOC_STAGE_ID,
+    type: 'evaluateVariables',
+    name: 'evaluateVariables',
+    requisiteStageRefIds,
+    status: 'NOT_STARTED',
+    context: {},
+    outputs: {},
+    runtime: {},
+    awaitingCallback: false,
+    revision: 0,
+    lastModified: now,
+  };
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}

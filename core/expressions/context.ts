@@ -105,6 +105,12 @@ export interface EvaluationContext {
    * (`map['missing']` is null either way, as in SpEL). Default false: typos surface.
    */
   readonly allowUnknownKeys?: boolean;
+  /**
+   * Orca's v4 at a stage (kork's ExpressionTransform): a template whose value is null keeps its
+   * text (a lone template) or its `${...}` (inside text), and is reported as an `unresolved`
+   * failure, which Spinnaker's summary lists at level INFO. Default false: null is the value.
+   */
+  readonly keepUnresolved?: boolean;
   /** Overrides of `DEFAULT_LIMITS`. */
   readonly limits?: Partial<EvaluationLimits>;
 }

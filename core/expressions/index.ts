@@ -12,8 +12,8 @@
  *
  * Semantics are SpEL's where pipelines can tell (int vs double arithmetic, `null + 'a'`,
  * `map.missing` fails while `map['missing']` is null, a single-template string yields the raw
- * value), with one deliberate difference: a template whose value is null yields null (alone)
- * or nothing (inside text), where Orca would keep the template's text.
+ * value). A template whose value is null yields null (alone) or nothing (inside text), unless
+ * the context asks for Orca's v4 stage behaviour (`keepUnresolved`): then it keeps its text.
  */
 import { GennakerError } from '../errors.ts';
 import { pointerJoin } from '../issues.ts';
@@ -34,10 +34,12 @@ export { DEFAULT_LIMITS } from './context.ts';
 /**
  * Why an expression failed: `parse` when Gennaker does not parse it (a syntax it does not know,
  * a type reference or helper it will not run), `evaluation` when it parsed but failed on the data
- * (a missing property, a wrong type, a limit reached). Spinnaker's summary names them by SpEL's
- * exception types (`exceptionTypeOf` in core/stages/expression-summary.ts).
+ * (a missing property, a wrong type, a limit reached), `unresolved` when its value was null and
+ * the context keeps such templates as text (`keepUnresolved`). Spinnaker's summary names the
+ * first two by SpEL's exception types and lists the third at level INFO
+ * (core/stages/expression-summary.ts).
  */
-export type FailureKind = 'parse' | 'evaluation';
+export type FailureKind = 'parse' | 'evaluation' | 'unresolved';
 
 /** One template or expression that could not be evaluated, and why. */
 export interface EvaluationFailure {
@@ -256,6 +258,7 @@ function evaluateText(text: string, ctx: EvaluationContext, budget: Budget, mode
   if (mode === 'value' && parts.length === 1 && only !== undefined && only.kind === 'expression') {
     const outcome = runExpression(only.source, only.offset, ev);
     const result = outcome.ok ? attempt(() => toResult(outcome.value, budget)) : outcome;
+    if (result.ok && result.value === null && ctx.keepUnresolved === true) return { value: text, failures: [unresolved(only.raw, only.source)] };
     if (result.ok) return { value: result.value, failures };
     return { value: text, failures: [{ expression: only.raw, message: result.message, kind: result.kind }] };
   }
@@ -270,7 +273,10 @@ function evaluateText(text: string, ctx: EvaluationContext, budget: Budget, mode
     } else {
       const outcome = runExpression(part.source, part.offset, ev);
       const rendered = outcome.ok ? attempt(() => (outcome.value === null ? '' : convertToString(outcome.value, budget))) : outcome;
-      if (rendered.ok) piece = rendered.value as string;
+      if (outcome.ok && outcome.value === null && ctx.keepUnresolved === true) {
+        failures.push(unresolved(part.raw, part.source));
+        piece = part.raw;
+      } else if (rendered.ok) piece = rendered.value as string;
       else {
         failures.push({ expression: part.raw, message: rendered.message, kind: rendered.kind });
         piece = part.raw;
@@ -314,6 +320,11 @@ function guarded<T>(run: () => T): T {
       cause: error,
     });
   }
+}
+
+/** A template whose value is null, kept as text: Orca's `<expression> not found` at level INFO. */
+function unresolved(raw: string, source: string): EvaluationFailure {
+  return { expression: raw, message: `${source.trim()} not found (its value is null); the text is kept`, kind: 'unresolved' };
 }
 
 function syntaxMessage(error: ExpressionSyntaxError): string {

@@ -157,6 +157,10 @@ function parseOrFail(input: unknown, base: string): ParseResult {
   });
 
   if (fields) issues.push(...pipelineWarnings(fields, base));
+  if (raw.failOnFailedExpressions !== undefined) {
+    // Orca reads it from each stage's context only; at the top it would silently do nothing.
+    issues.push(issue(pointerJoin(base, 'failOnFailedExpressions'), 'invalid-value', 'is read on stages only, as in Spinnaker, so here it does nothing; set failOnFailedExpressions on each stage that must fail when an expression fails', 'warning', raw.failOnFailedExpressions));
+  }
   const sorted = sortIssues(issues);
   if (hasErrors(sorted) || !fields) return { pipeline: undefined, issues: sorted };
 

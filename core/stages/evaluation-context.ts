@@ -88,5 +88,6 @@ export function stageEvaluationContext(
   const view = executionView(execution);
   const parameters = typeof execution.trigger.parameters === 'object' && execution.trigger.parameters !== null ? execution.trigger.parameters : execution.parameters;
   assign({ trigger: execution.trigger, parameters, execution: view });
-  return { variables, execution: view, currentStageId: stage.id, now: options.now };
+  // Orca's v4 at a stage: a template whose value is null keeps its text and is reported.
+  return { variables, execution: view, currentStageId: stage.id, now: options.now, keepUnresolved: true };
 }

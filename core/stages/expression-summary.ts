@@ -20,17 +20,19 @@ export interface ExpressionFailureRecord {
 export interface SummaryEntry {
   /** `Failed to evaluate [field] why`: the top-level context field, then the reason. */
   readonly description: string;
-  /** The SpEL exception class Spinnaker would name for this failure. */
-  readonly exceptionType: string;
-  readonly level: 'ERROR';
+  /** The SpEL exception class Spinnaker would name for this failure; absent for a null value (INFO), as in Orca. */
+  readonly exceptionType?: string;
+  /** ERROR when the expression failed, INFO when its value was null and its text was kept. */
+  readonly level: 'ERROR' | 'INFO';
   readonly timestamp: number;
 }
 
 /** Spinnaker's summary of failed expressions: expression text → its failures. */
 export type ExpressionSummary = Record<string, SummaryEntry[]>;
 
-/** SpEL's exception for a failure of this kind: what Orca's summary names in `exceptionType`. */
-export function exceptionTypeOf(kind: FailureKind | undefined): string {
+/** SpEL's exception for a failure of this kind: what Orca's summary names in `exceptionType` (none for a null value). */
+export function exceptionTypeOf(kind: FailureKind | undefined): string | undefined {
+  if (kind === 'unresolved') return undefined;
   return kind === 'parse' ? 'org.springframework.expression.spel.SpelParseException' : 'org.springframework.expression.spel.SpelEvaluationException';
 }
 
@@ -59,7 +61,13 @@ export function summarizeFailures(failures: readonly ExpressionFailureRecord[], 
   }
   for (const failure of failures) {
     const key = failure.expression === '' ? failure.pointer : summaryKey(failure.expression);
-    const entry: SummaryEntry = { description: describeFailure(failure), exceptionType: exceptionTypeOf(failure.kind), level: 'ERROR', timestamp: now };
+    const exceptionType = exceptionTypeOf(failure.kind);
+    const entry: SummaryEntry = {
+      description: describeFailure(failure),
+      ...(exceptionType === undefined ? {} : { exceptionType }),
+      level: failure.kind === 'unresolved' ? 'INFO' : 'ERROR',
+      timestamp: now,
+    };
     // A set, as kork keeps it: the same failure twice is one entry.
     const entries = Object.prototype.hasOwnProperty.call(summary, key) ? (summary[key] as SummaryEntry[]) : [];
     if (entries.some((known) => known.description === entry.description && known.exceptionType === entry.exceptionType)) continue;

@@ -101,7 +101,8 @@ export function boundStageArtifact(scope: ArtifactScope, ref: StageArtifactRef):
     return { ok: false, message: `${ref.idField} is not set; set it to the id of an expected artifact${inline}` };
   }
   if (scope.expressions) {
-    const evaluated = evaluateDeep(artifact, { ...scope.expressions, allowUnknownKeys: true }).value;
+    // A missing field of an artifact is null here, never its template's text.
+    const evaluated = evaluateDeep(artifact, { ...scope.expressions, allowUnknownKeys: true, keepUnresolved: false }).value;
     if (isObject(evaluated)) artifact = evaluated;
   }
   const account = text(ref.account);

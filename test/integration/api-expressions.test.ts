@@ -6,7 +6,7 @@
  * against a pipeline file, and `gennaker validate --strict`.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecordingIoHost, type IoMessage } from '../../core/io-host.ts';
@@ -96,6 +96,12 @@ describe('POST|GET /pipelines/{id}/evaluateExpression', () => {
         },
       },
     });
+    // A null value keeps the text, listed at level INFO without an exception type, as Orca does.
+    const absent = await call('GET', `/pipelines/${executionId}/evaluateExpression?${query("${trigger.parameters['absent']}")}`);
+    expect(absent.json).toEqual({
+      result: "${trigger.parameters['absent']}",
+      detail: { "trigger.parameters['absent']": [{ description: expect.stringMatching(/^Failed to evaluate \[expression\] .*not found/), level: 'INFO', timestamp: expect.any(Number) }] },
+    });
     // No secret is read here: #secret fails with its reason.
     const secret = await call('GET', `/pipelines/${executionId}/evaluateExpression?${query("${#secret('db-password')}")}`);
     expect(secret.json.result).toBe("${#secret('db-password')}");
@@ -184,6 +190,9 @@ describe('gennaker expr and validate --strict', () => {
     const { code, messages } = await cli('expr', executionId, '#notAHelper()', ...api());
     expect(code).toBe(1);
     expect(messages).toEqual([{ kind: 'error', message: expect.stringMatching(/^\$\{#notAHelper\(\)\}: Failed to evaluate \[expression\] .*unknown function #notAHelper\(\)/) }]);
+    const json = await cli('expr', executionId, '#notAHelper()', '--json', ...api());
+    expect(json.code).toBe(1);
+    expect(JSON.parse((json.messages[0] as { text: string }).text)).toEqual({ result: '${#notAHelper()}', detail: { '#notAHelper()': [expect.objectContaining({ level: 'ERROR' })] } });
     const unknown = await cli('expr', 'no-such-execution', '1', ...api());
     expect(unknown.code).toBe(1);
     expect(unknown.messages).toEqual([{ kind: 'error', message: expect.stringContaining("execution 'no-such-execution' does not exist") }]);
@@ -194,6 +203,7 @@ describe('gennaker expr and validate --strict', () => {
     writeFileSync(file, JSON.stringify(PIPELINE));
     expect(await cli('expr', '--pipeline', file, "parameters.env + '/' + trigger.type", '--param', 'env=qa')).toEqual({ code: 0, messages: [{ kind: 'data', text: 'qa/manual' }] });
     expect(await cli('expr', '--pipeline', file, 'parameters.env')).toEqual({ code: 0, messages: [{ kind: 'data', text: 'staging' }] });
+    expect((await cli('expr', '--pipeline', file, 'trigger.user')).messages).toEqual([{ kind: 'data', text: userInfo().username }]);
     expect((await cli('expr', '--pipeline', file, "#stage('Soak').context.waitTime")).messages).toEqual([{ kind: 'data', text: '0' }]);
     const failed = await cli('expr', '--pipeline', file, 'T(java.lang.System).exit(1)');
     expect(failed.code).toBe(1);

@@ -175,6 +175,19 @@ describe('expressions between stages', () => {
     expect(strict.execution.status).toBe('TERMINAL');
   });
 
+  it("keeps a template whose value is null as text and lists it at level INFO, as Orca's v4 does", async () => {
+    const { statuses, execution } = await local.run(pipeline([{ ...wait('1', [], 0), note: "${ trigger['absent'] }", label: "v-${ trigger['absent'] }" }]));
+    expect(statuses).toEqual({ '1': 'SUCCEEDED' });
+    const context = execution.stages[0]!.context;
+    expect([context.note, context.label]).toEqual(["${ trigger['absent'] }", "v-${ trigger['absent'] }"]);
+    expect(context.expressionEvaluationSummary).toEqual({
+      "trigger['absent']": [
+        { description: "Failed to evaluate [note] trigger['absent'] not found (its value is null); the text is kept", level: 'INFO', timestamp: expect.any(Number) },
+        { description: "Failed to evaluate [label] trigger['absent'] not found (its value is null); the text is kept", level: 'INFO', timestamp: expect.any(Number) },
+      ],
+    });
+  });
+
   it('saves and runs expressions Gennaker will not evaluate, keeping their text and recording why (hostile ones run nothing)', async () => {
     // given: a type reference to the host, a constructor, an unknown helper and a syntax Gennaker does not parse
     const marker = `/tmp/gennaker-expr-${process.pid}-${uniqueName('pwned')}`;

@@ -65,6 +65,17 @@ describe('evaluateTemplate', () => {
     });
   });
 
+  it("keeps a template whose value is null as its text, as Orca's v4 does at a stage, when the context asks", () => {
+    const orca = { ...ctx, keepUnresolved: true };
+    expect(evaluateTemplate("${ parameters['absent'] }", orca)).toEqual({
+      value: "${ parameters['absent'] }",
+      failures: [{ expression: "${ parameters['absent'] }", message: "parameters['absent'] not found (its value is null); the text is kept", kind: 'unresolved' }],
+    });
+    expect(evaluateTemplate("v-${ parameters['absent'] }-${ replicas }", orca)).toMatchObject({ value: "v-${ parameters['absent'] }-3", failures: [{ kind: 'unresolved' }] });
+    // Without it, null is the value.
+    expect(evaluateTemplate("${ parameters['absent'] }", ctx)).toEqual({ value: null, failures: [] });
+  });
+
   it('evaluates the other templates of a string when one fails', () => {
     // when
     const result = evaluateTemplate('${ parameters.env }/${ nope }/${ replicas }', ctx);

@@ -77,6 +77,12 @@ describe('expression syntax warnings', () => {
     ]);
   });
 
+  it('warns that failOnFailedExpressions at the pipeline level does nothing (Orca reads it on stages)', () => {
+    expect(issuesOf(pipeline([wait('1')], { failOnFailedExpressions: true }))).toEqual([
+      expect.objectContaining({ pointer: '/failOnFailedExpressions', severity: 'warning', message: expect.stringContaining('set failOnFailedExpressions on each stage') }),
+    ]);
+  });
+
   it('turns expression warnings into errors in strict mode, and only those', () => {
     const issues = parsePipeline(pipeline([wait('1', [], { note: '${ #nope() }' })], { limitConcurrent: true, maxConcurrentExecutions: 3 })).issues;
     expect(issues.map((issue) => [issue.code, issue.severity])).toEqual([

@@ -12,9 +12,8 @@ import { evaluateDeep, type EvaluationContext } from '../expressions/index.ts';
 import type { Pipeline } from '../pipeline/model.ts';
 import type { Execution, JsonObject, StageRecord } from '../ports/execution-store.ts';
 import { newExecutionFromPipeline } from './new-execution.ts';
-import { evaluateVariableList } from '../stages/evaluate-variables.ts';
-import { stageEvaluationContext } from '../stages/evaluation-context.ts';
-import { summarizeFailures, type ExpressionSummary } from '../stages/expression-summary.ts';
+import { stageEvaluationContext } from './evaluation-context.ts';
+import { summarizeFailures, type ExpressionFailureRecord, type ExpressionSummary } from './expression-summary.ts';
 
 /** Orca's answer: the value (or the text kept), and the summary when something failed. */
 export interface EvaluationAnswer {
@@ -145,4 +144,41 @@ function describe(value: unknown): string {
   if (value === undefined) return 'missing';
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+/** What evaluating a list of variables gives: the values by key, the list as written with its values evaluated, and the failures. */
+export interface EvaluatedVariables {
+  readonly results: Record<string, unknown>;
+  readonly list: Array<Record<string, unknown>>;
+  readonly failures: ExpressionFailureRecord[];
+}
+
+/**
+ * Evaluates `{key, value}` entries in order, each seeing the earlier results as bare names
+ * (Orca's EvaluateVariablesStage.processExpressions); failures point into `/variables`.
+ */
+export function evaluateVariableList(variables: ReadonlyArray<{ readonly key: string; readonly value: unknown }>, base: EvaluationContext): EvaluatedVariables {
+  const results: Record<string, unknown> = {};
+  const failures: ExpressionFailureRecord[] = [];
+  const list: Array<Record<string, unknown>> = [];
+  for (const [index, variable] of variables.entries()) {
+    const ctx = { ...base, variables: withVariables(base.variables, results) };
+    const evaluated = evaluateDeep(variable.value, ctx);
+    for (const failure of evaluated.failures) failures.push({ ...failure, pointer: `/variables/${index}/value${failure.pointer}` });
+    Object.defineProperty(results, variable.key, { value: evaluated.value, enumerable: true, writable: true, configurable: true });
+    list.push({ ...variable, value: evaluated.value });
+  }
+  return { results, list, failures };
+}
+
+/** The stage's variables with the earlier results on top; the roots (trigger, parameters, execution) still win. */
+function withVariables(base: Readonly<Record<string, unknown>>, results: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  const assign = (source: Readonly<Record<string, unknown>>) => {
+    for (const [key, value] of Object.entries(source)) Object.defineProperty(merged, key, { value, enumerable: true, writable: true, configurable: true });
+  };
+  assign(base);
+  assign(results);
+  assign({ trigger: base.trigger, parameters: base.parameters, execution: base.execution });
+  return merged;
 }

@@ -36,10 +36,10 @@ import { runCheckPreconditions, CHECK_PRECONDITIONS_DEFERRED_FIELDS } from '../s
 import { runClusterTask } from '../stages/cluster.ts';
 import { runDeployTask } from '../stages/deploy.ts';
 import type { DeployTaskDeps } from '../stages/deploy-scope.ts';
-import { stageEvaluationContext } from '../stages/evaluation-context.ts';
+import { stageEvaluationContext } from './evaluation-context.ts';
 import { runEvaluateVariables, EVALUATE_VARIABLES_DEFERRED_FIELDS } from '../stages/evaluate-variables.ts';
 import { runExecutionWindow } from '../stages/execution-window.ts';
-import { summarizeFailures, summaryDescriptions, type ExpressionSummary } from '../stages/expression-summary.ts';
+import { summarizeFailures, summaryDescriptions, type ExpressionSummary } from './expression-summary.ts';
 import { runFindArtifactFromExecution } from '../stages/find-artifact-from-execution.ts';
 import { runFindImage, runFindImageFromTags } from '../stages/find-image.ts';
 import { runMonitorPipeline, runStartPipeline } from '../stages/pipeline.ts';

@@ -33,7 +33,7 @@ import type { DeployStep } from '../strategies/steps.ts';
 import { created, mergedServerGroups, partialDisableRefused, rollbackOnFailure, type DeployCluster } from './deploy.ts';
 import { locationsOf, resolveArtifact, strategyRequestOf, type ClusterSettings } from './deploy-plan.ts';
 import { executorDeps, targetFor, type DeployTaskDeps } from './deploy-scope.ts';
-import { ancestorsOf } from './evaluation-context.ts';
+import { ancestorsOf } from '../execution/evaluation-context.ts';
 import { bindProviderFields } from './provider-bindings.ts';
 import { describeCluster, runSteps, type Planned, type StepDraft, type StepProgress } from './step-executor.ts';
 import { failed, numberFrom, type TaskDeps, type TaskInput, type TaskResult } from './task-result.ts';

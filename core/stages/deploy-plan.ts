@@ -23,7 +23,7 @@ import type { DeployClusterConfig } from '../pipeline/stage-types/deploy.ts';
 import type { JsonObject, StageRecord } from '../ports/execution-store.ts';
 import { boundArtifactFor } from '../deploy/expected-artifacts.ts';
 import type { StrategyRequest } from '../strategies/deploy-strategies.ts';
-import { ancestorsOf } from './evaluation-context.ts';
+import { ancestorsOf } from '../execution/evaluation-context.ts';
 import { numberFrom } from './task-result.ts';
 
 /** What the deploy of one cluster needs, read from its evaluated entry. */

@@ -32,7 +32,7 @@ import type { DeployStep } from '../strategies/steps.ts';
 import { planRollbackOnFailure } from '../strategies/rollback.ts';
 import { executorDeps, targetFor, type DeployTaskDeps, type StageScope } from './deploy-scope.ts';
 import { artifactOptions, readClusterSettings, resolveArtifact, strategyRequestOf, type ClusterSettings } from './deploy-plan.ts';
-import { ancestorsOf } from './evaluation-context.ts';
+import { ancestorsOf } from '../execution/evaluation-context.ts';
 import { bindProviderFields } from './provider-bindings.ts';
 import type { CanaryStageDeps } from './kayenta-canary.ts';
 import { describeCluster, runSteps, type Planned, type StepDraft, type StepProgress } from './step-executor.ts';

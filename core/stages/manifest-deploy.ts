@@ -53,7 +53,7 @@ import { evaluateDeep } from '../expressions/index.ts';
 import type { JsonObject } from '../ports/execution-store.ts';
 import type { ApplyMode, KubernetesObject } from '../ports/manifests.ts';
 import { trafficStrategyOf, type DeployManifestConfig, type DeployManifestStage } from '../pipeline/stage-types/index.ts';
-import { ancestorsOf } from './evaluation-context.ts';
+import { ancestorsOf } from '../execution/evaluation-context.ts';
 import { manifestFailure, oneLine, settleWaitSeconds } from './manifest-common.ts';
 import { accountScope, deleteOutcome, evaluatedManifestConfig, manifestOwner, manifestWaitSeconds, refOf, type AccountScope, type DeployManifestDeps } from './manifest-deploy-common.ts';
 import { manifestArtifactText } from './manifest-source.ts';

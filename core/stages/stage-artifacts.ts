@@ -26,7 +26,7 @@ import { evaluateDeep, type EvaluationContext } from '../expressions/index.ts';
 import { artifactLabel, type ArtifactContentFailureReason, type ArtifactContentPort, type ArtifactToFetch } from '../ports/artifact-content.ts';
 import type { Execution, JsonObject, StageRecord } from '../ports/execution-store.ts';
 import { describeArtifact } from '../deploy/expected-artifacts.ts';
-import { ancestorsOf } from './evaluation-context.ts';
+import { ancestorsOf } from '../execution/evaluation-context.ts';
 
 /** Bytes of embedded content decoded at most: a manifest or task definition is far smaller. */
 export const MAX_EMBEDDED_BYTES = 1_048_576;

@@ -16,7 +16,7 @@ import { createMemoryArtifactAccount } from '../../../adapters/artifacts/memory-
 import { createFetchHttpClient } from '../../../adapters/http/fetch-http-client.ts';
 import type { Execution, StageRecord } from '../../../core/ports/execution-store.ts';
 import { artifactKind, artifactScopeOf, boundStageArtifact, boundStageArtifacts, readArtifactText } from '../../../core/stages/stage-artifacts.ts';
-import { stageEvaluationContext } from '../../../core/stages/evaluation-context.ts';
+import { stageEvaluationContext } from '../../../core/execution/evaluation-context.ts';
 
 const MANIFEST = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\n';
 const image = { type: 'docker/image', name: 'gcr.io/p/app', reference: 'gcr.io/p/app:v2' };

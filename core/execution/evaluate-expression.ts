@@ -59,23 +59,6 @@ export function evaluateVariablesAgainstExecution(
 }
 
 /**
- * The body of `evaluateVariables`: a list of `{"key": "name", "value": "${...}"}`, each key a
- * non-empty string. One line naming the entry and the fix otherwise.
- */
-export function parseVariableList(body: unknown): { ok: true; value: Array<{ key: string; value: unknown }> } | { ok: false; message: string } {
-  const example = '[{"key": "region", "value": "${trigger.parameters.region}"}]';
-  if (!Array.isArray(body)) return { ok: false, message: `the body is ${describe(body)}; send the variables as a JSON list, e.g. ${example}` };
-  const variables: Array<{ key: string; value: unknown }> = [];
-  for (const [index, entry] of body.entries()) {
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return { ok: false, message: `/${index} is ${describe(entry)}; each variable is an object, e.g. ${example}` };
-    const { key, value } = entry as { key?: unknown; value?: unknown };
-    if (typeof key !== 'string' || key.trim() === '') return { ok: false, message: `/${index}/key is ${describe(key)}; give each variable a name, e.g. "key": "region"` };
-    variables.push({ key, value: value ?? null });
-  }
-  return { ok: true, value: variables };
-}
-
-/**
  * An execution of `pipeline` that has not started: every stage NOT_STARTED with its context as
  * written, parameters resolved from the trigger's and the defaults. What `gennaker expr
  * --pipeline` evaluates against, with a made-up trigger.
@@ -90,11 +73,6 @@ export function unstartedExecution(pipeline: Pipeline, options: { readonly id: s
     lastModified: options.now,
     stages: created.stages.map((stage) => ({ ...stage, status: 'NOT_STARTED', outputs: {}, runtime: {}, awaitingCallback: false, revision: 0, lastModified: options.now })),
   };
-}
-
-/** `a,b c;d` → the refIds, as Orca splits `requisiteStageRefIds`. */
-export function splitRefIds(text: string | undefined): string[] {
-  return (text ?? '').split(/[,;\s]/).filter((part) => part !== '');
 }
 
 function placeContext(execution: Execution, place: EvaluationPlace, now: number): { ok: true; value: EvaluationContext } | { ok: false; reason: 'not-found' | 'invalid'; message: string } {
@@ -140,11 +118,6 @@ function adHocStage(requisiteStageRefIds: readonly string[], now: number): Stage
   };
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'missing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
-}
 
 /** What evaluating a list of variables gives: the values by key, the list as written with its values evaluated, and the failures. */
 export interface EvaluatedVariables {

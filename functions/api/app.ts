@@ -14,7 +14,8 @@ import { toClouddriverCluster, toClouddriverServerGroup, toClusterSummary, toExp
 import type { ClusterDescription, ServerGroupDescription } from '../../core/ports/server-groups.ts';
 import type { ClusterPlace } from '../../core/deploy/known-clusters.ts';
 import { createClusterReads, type DescribedPlace } from './cluster-reads.ts';
-import { evaluateAgainstExecution, evaluateVariablesAgainstExecution, parseVariableList, splitRefIds, type EvaluationOutcome, type EvaluationPlace } from '../../core/execution/evaluate-expression.ts';
+import type { EvaluationOutcome, EvaluationPlace } from '../../core/execution/evaluate-expression.ts';
+import { parseVariableList, splitRefIds } from '../../core/execution/variable-requests.ts';
 import { canaryStagesOf, noCanaryStageMessage, renderCanaryReport } from '../../core/canary/report.ts';
 import { parseCanaryConfig } from '../../core/canary/config.ts';
 import type { CanaryConfigStore, StoredCanaryConfig } from '../../core/ports/canary-config-store.ts';
@@ -139,6 +140,9 @@ function sourceAddressOf(c: ApiContext): string | undefined {
   const address = env?.incoming?.socket?.remoteAddress ?? env?.requestContext?.identity?.sourceIp ?? env?.requestContext?.http?.sourceIp;
   return typeof address === 'string' && address !== '' ? address : undefined;
 }
+
+/** The on-demand module that evaluates expressions against an execution. */
+type Evaluation = typeof import('../../core/execution/evaluate-expression.ts');
 
 function fail(c: ApiContext, status: 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503, error: string, extra: Record<string, unknown> = {}): Response {
   return c.json({ error, ...extra }, status);
@@ -453,11 +457,12 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
    * Evaluates against execution `id` once the caller may read it (the same check as reading the
    * execution): 403 without READ, 404 for an unknown execution or stage, 400 for bad input.
    */
-  async function evaluated(c: ApiContext, id: string, run: (execution: Execution) => EvaluationOutcome): Promise<Response> {
+  async function evaluated(c: ApiContext, id: string, run: (execution: Execution, evaluation: Evaluation) => EvaluationOutcome): Promise<Response> {
     const read = await queries.getExecution(id, callerOf(c));
     if (!read.ok) return fail(c, 403, read.message);
     if (read.value === undefined) return fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`);
-    const outcome = run(read.value);
+    // Loaded on first use: the expression evaluator stays out of the API's cold start (scripts/build.js bundles it apart).
+    const outcome = run(read.value, await import('../../core/execution/evaluate-expression.ts'));
     if (!outcome.ok) return fail(c, outcome.reason === 'not-found' ? 404 : 400, outcome.message);
     return c.json(outcome.answer);
   }
@@ -465,7 +470,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   const evaluateAt = (c: ApiContext, place: EvaluationPlace, expression: string | undefined): Promise<Response> | Response =>
     expression === undefined
       ? fail(c, 400, "expression is missing; send it as ?expression=${...}, as {\"expression\": \"${...}\"} or as a text/plain body")
-      : evaluated(c, c.req.param('id')!, (execution) => evaluateAgainstExecution(execution, expression, place, deps.clock.now()));
+      : evaluated(c, c.req.param('id')!, (execution, evaluation) => evaluation.evaluateAgainstExecution(execution, expression, place, deps.clock.now()));
 
   /** The expression of a POST: the text/plain body, `{"expression": ...}`, or the query parameter. */
   async function expressionOf(c: ApiContext): Promise<{ ok: true; value: string | undefined } | { ok: false; status: 400 | 413; message: string }> {
@@ -823,7 +828,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       // Gate takes the execution as a query parameter; the path's id is the fallback.
       const id = c.req.query('executionId') || c.req.param('id')!;
       const after = splitRefIds(c.req.query('requisiteStageRefIds'));
-      return evaluated(c, id, (execution) => evaluateVariablesAgainstExecution(execution, variables.value, after, deps.clock.now()));
+      return evaluated(c, id, (execution, evaluation) => evaluation.evaluateVariablesAgainstExecution(execution, variables.value, after, deps.clock.now()));
     },
 
     getCanaryReport: async (c) => {

@@ -369,6 +369,9 @@ describe('gennaker pipeline delete', () => {
     expect(JSON.parse(again.text)).toEqual({ deleted: false, application: 'shop', name: 'Smoke' });
     expect(usage.code).toBe(2);
     expect(usage.text).toContain('usage: gennaker pipeline delete APP NAME');
+    const unknown = await gennaker('olive', 'pipeline', 'remove', 'shop', 'Smoke');
+    expect(unknown.code).toBe(2);
+    expect(unknown.text).toMatch(/unknown pipeline command 'remove'.*; use one of save, list, execute, delete/);
     expect((await call('olive', 'GET', '/applications/shop/pipelineConfigs/Smoke')).status).toBe(404);
   });
 });

@@ -33,7 +33,7 @@ function locationsOf(entry: Readonly<Record<string, unknown>>): string[] {
   return region === undefined ? [] : [region];
 }
 
-/** Every stage of a pipeline document, nested stages of parallel groups included. */
+/** The stages of a pipeline document that are objects. */
 function stagesOf(config: JsonObject): Array<Readonly<Record<string, unknown>>> {
   return Array.isArray(config['stages']) ? config['stages'].filter(isObject) : [];
 }

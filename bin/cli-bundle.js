@@ -13,8 +13,8 @@ export const STAMP_FILE = 'bundle.json';
 
 /**
  * The entry module of the bundle in `dir` when every file it was built from still has the
- * modification time it had at build (one stat each, a few milliseconds for the whole CLI),
- * else undefined: a missing or unreadable stamp, a source edited, touched, added in its
+ * modification time and size it had at build (one stat each, a few milliseconds for the whole
+ * CLI), else undefined: a missing or unreadable stamp, a source edited, touched, added in its
  * place or removed since. A bundle that is not provably current never runs.
  */
 export function freshBundleEntry(dir = BUNDLE_DIR) {
@@ -25,9 +25,9 @@ export function freshBundleEntry(dir = BUNDLE_DIR) {
     return undefined;
   }
   if (typeof stamp?.entry !== 'string' || stamp.sources === null || typeof stamp.sources !== 'object') return undefined;
-  for (const [path, mtimeMs] of Object.entries(stamp.sources)) {
+  for (const [path, recorded] of Object.entries(stamp.sources)) {
     const stat = statSync(join(dir, path), { throwIfNoEntry: false });
-    if (stat === undefined || stat.mtimeMs !== mtimeMs) return undefined;
+    if (stat === undefined || !Array.isArray(recorded) || stat.mtimeMs !== recorded[0] || stat.size !== recorded[1]) return undefined;
   }
   return join(dir, stamp.entry);
 }

@@ -24,8 +24,8 @@
 // as they do from the sources.
 //
 // Beside the chunks, bundle.json names the entry module and every file the bundle was built
-// from with its modification time: bin/gennaker.js runs the bundle only while all of them are
-// unchanged, so an edited source never runs stale.
+// from with its modification time and size: bin/gennaker.js runs the bundle only while all of
+// them are unchanged, so an edited source never runs stale.
 import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -135,15 +135,15 @@ export async function buildCli({ outdir = BUNDLE_DIR } = {}) {
   ];
   const sources = {};
   for (const file of files) {
-    const { mtimeMs } = statSync(file);
-    sources[relative(target, file).split(sep).join('/')] = mtimeMs > startedAt ? -1 : mtimeMs;
+    const { mtimeMs, size } = statSync(file);
+    sources[relative(target, file).split(sep).join('/')] = [mtimeMs > startedAt ? -1 : mtimeMs, size];
   }
   // Which sources each output holds (test/e2e/cli-startup.test.ts reads what a command loaded through it).
   const outputs = Object.fromEntries(
     Object.entries({ ...result.metafile.outputs, ...yaml.metafile.outputs }).map(([output, meta]) => [basename(output), Object.keys(meta.inputs).map((input) => input.replace(/^[\w-]+:/, ''))]),
   );
   writeFileSync(join(staging, 'meta.json'), `${JSON.stringify({ outputs }, null, 1)}\n`);
-  writeFileSync(join(staging, STAMP_FILE), `${JSON.stringify({ entry: 'main.js', sources }, null, 1)}\n`);
+  writeFileSync(join(staging, STAMP_FILE), `${JSON.stringify({ entry: 'main.js', sources })}\n`);
 
   const previous = `${target}.previous-${process.pid}`;
   rmSync(previous, { recursive: true, force: true });

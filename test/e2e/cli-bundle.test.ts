@@ -150,11 +150,12 @@ describe('the compiled CLI', () => {
 
   it('never runs stale: a source changed since the build runs from the sources instead', async () => {
     const stampPath = join(checkout, 'dist', 'cli', 'bundle.json');
-    const stamp = JSON.parse(readFileSync(stampPath, 'utf8')) as { entry: string; sources: Record<string, number> };
+    const stamp = JSON.parse(readFileSync(stampPath, 'utf8')) as { entry: string; sources: Record<string, [number, number]> };
     const edited = Object.keys(stamp.sources).find((path) => path.endsWith('/cli/usage.ts'))!;
     expect(edited).toBeDefined();
     // As after an edit of cli/usage.ts: its modification time is no longer the one recorded.
-    writeFileSync(stampPath, JSON.stringify({ ...stamp, sources: { ...stamp.sources, [edited]: stamp.sources[edited]! - 1 } }));
+    const [mtimeMs, size] = stamp.sources[edited]!;
+    writeFileSync(stampPath, JSON.stringify({ ...stamp, sources: { ...stamp.sources, [edited]: [mtimeMs - 1, size] } }));
     const { code, stdout, loaded } = await gennaker(['--help']);
     expect(code).toBe(0);
     expect(stdout).toContain('gennaker: Spinnaker pipelines, run serverless.');

@@ -1,6 +1,6 @@
 /**
  * When the `gennaker` command may run its compiled bundle: only while every file the bundle was
- * built from has the modification time recorded at build. A bundle directory is made up here
+ * built from has the modification time and size recorded at build. A bundle directory is made up here
  * (a stamp and two "sources"), so nothing of the real checkout is touched.
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -21,7 +21,12 @@ beforeEach(() => {
   writeFileSync(join(root, 'cli', 'main.ts'), 'export {};\n');
   writeFileSync(join(root, 'cli', 'usage.ts'), 'export {};\n');
   writeFileSync(join(bundle, 'main.js'), 'export {};\n');
-  const sources = Object.fromEntries(['main.ts', 'usage.ts'].map((name) => [`../../cli/${name}`, statSync(join(root, 'cli', name)).mtimeMs]));
+  const sources = Object.fromEntries(
+    ['main.ts', 'usage.ts'].map((name) => {
+      const stat = statSync(join(root, 'cli', name));
+      return [`../../cli/${name}`, [stat.mtimeMs, stat.size]];
+    }),
+  );
   writeFileSync(join(bundle, STAMP_FILE), JSON.stringify({ entry: 'main.js', sources }));
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
@@ -43,6 +48,13 @@ describe('a compiled CLI', () => {
     expect(freshBundleEntry(bundle)).toBeUndefined();
   });
 
+  it('does not run when a source changed but kept its modification time (a copy that preserves times)', () => {
+    const { atime, mtime } = statSync(join(root, 'cli', 'usage.ts'));
+    writeFileSync(join(root, 'cli', 'usage.ts'), 'export const edited = true;\n');
+    utimesSync(join(root, 'cli', 'usage.ts'), atime, mtime);
+    expect(freshBundleEntry(bundle)).toBeUndefined();
+  });
+
   it('does not run when a source is gone', () => {
     rmSync(join(root, 'cli', 'usage.ts'));
     expect(freshBundleEntry(bundle)).toBeUndefined();
@@ -58,7 +70,7 @@ describe('a compiled CLI', () => {
   });
 
   it('does not run when the build could not vouch for a source (modified while it built: recorded as -1)', () => {
-    writeFileSync(join(bundle, STAMP_FILE), JSON.stringify({ entry: 'main.js', sources: { '../../cli/main.ts': -1 } }));
+    writeFileSync(join(bundle, STAMP_FILE), JSON.stringify({ entry: 'main.js', sources: { '../../cli/main.ts': [-1, statSync(join(root, 'cli', 'main.ts')).size] } }));
     expect(freshBundleEntry(bundle)).toBeUndefined();
   });
 });

@@ -343,15 +343,17 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
   const storePipeline = async (pipeline: Pipeline, parseIssues: readonly ValidationIssue[], request: SavePipelineRequest, caller: Caller, templated?: JsonObject): Promise<SavePipelineResult> => {
     const compiled = compile(pipeline);
     const checks = deps.clusterChecks;
+    // Of a templated pipeline, what is checked is its rendering: the pointers say so.
+    const at = (found: readonly ValidationIssue[]) => (templated ? renderedIssues(found) : found);
     const issues = [
       ...parseIssues,
-      ...compiled.issues,
-      ...(deps.accounts ? [...unknownAccountIssues(pipeline.raw, deps.accounts), ...unknownRegionIssues(pipeline.raw, deps.accounts)] : []),
-      ...(checks?.fields ? clusterFieldIssues(pipeline.raw, checks.fields, deps.accounts) : []),
+      ...at(compiled.issues),
+      ...at(deps.accounts ? [...unknownAccountIssues(pipeline.raw, deps.accounts), ...unknownRegionIssues(pipeline.raw, deps.accounts)] : []),
+      ...at(checks?.fields ? clusterFieldIssues(pipeline.raw, checks.fields, deps.accounts) : []),
     ];
     if (hasErrors(issues)) return { ok: false, reason: 'invalid', issues };
     // The cloud is asked only about a pipeline that is otherwise fine.
-    if (checks?.targets) issues.push(...(await clusterExistenceIssues(pipeline.raw, checks.targets, deps.accounts)));
+    if (checks?.targets) issues.push(...at(await clusterExistenceIssues(pipeline.raw, checks.targets, deps.accounts)));
     if (hasErrors(issues)) return { ok: false, reason: 'invalid', issues };
 
     // No id: the application's pipeline of that name is updated (saving a file again), else a new one.

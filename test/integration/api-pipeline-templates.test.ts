@@ -222,6 +222,10 @@ describe('pipeline templates through the API', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.json.issues[0].message).toContain("no pipeline template is saved as 'nope:stable'");
     expect((await call('GET', '/applications/tpl/pipelineConfigs/unknown')).status).toBe(404);
+    // What the rendering names is checked as for any pipeline, at its place in the rendering.
+    const account = await call('POST', '/pipelines', { ...TEMPLATED, name: 'elsewhere', stages: [{ refId: 'check', type: 'disableServerGroup', name: 'Disable', cloudProvider: 'aws', credentials: 'nowhere', regions: ['us-east-1'], cluster: 'tpl-web', target: 'oldest_asg_dynamic', inject: { after: ['warm'] } }] });
+    expect(account.status).toBe(400);
+    expect(account.json.issues).toContainEqual(expect.objectContaining({ pointer: '/rendered/stages/1/credentials', severity: 'error' }));
   });
 
   it('lists the dependents of a template and refuses to delete it while they exist', async () => {

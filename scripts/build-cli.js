@@ -145,14 +145,22 @@ export async function buildCli({ outdir = BUNDLE_DIR } = {}) {
   writeFileSync(join(staging, 'meta.json'), `${JSON.stringify({ outputs }, null, 1)}\n`);
   writeFileSync(join(staging, STAMP_FILE), `${JSON.stringify({ entry: 'main.js', sources })}\n`);
 
+  // Another build may swap its own in between our two renames: then ours moves that one aside too.
   const previous = `${target}.previous-${process.pid}`;
-  rmSync(previous, { recursive: true, force: true });
-  try {
-    renameSync(target, previous);
-  } catch (error) {
-    if (error.code !== 'ENOENT') throw error;
+  for (let attempt = 1; ; attempt++) {
+    rmSync(previous, { recursive: true, force: true });
+    try {
+      renameSync(target, previous);
+    } catch (error) {
+      if (error.code !== 'ENOENT') throw error;
+    }
+    try {
+      renameSync(staging, target);
+      break;
+    } catch (error) {
+      if (attempt === 3 || (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST')) throw error;
+    }
   }
-  renameSync(staging, target);
   rmSync(previous, { recursive: true, force: true });
   const chunks = Object.keys(outputs).filter((name) => /\.c?js$/.test(name));
   const bytes = chunks.reduce((sum, name) => sum + statSync(join(target, name)).size, 0);

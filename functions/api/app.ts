@@ -122,6 +122,21 @@ const TEMPLATE_REFUSALS = { invalid: 400, 'not-found': 404, conflict: 409, 'too-
 
 const NO_PIPELINE_TEMPLATES = 'this Gennaker keeps no pipeline templates; save rendered pipelines instead (gennaker template plan --template renders one)';
 
+/** The routes that describe clusters through the accounts' deploy targets. */
+const CLUSTER_READS: readonly OperationId[] = [
+  'listClusters',
+  'listAccountClusters',
+  'getCluster',
+  'listClusterServerGroups',
+  'getClusterServerGroup',
+  'getTargetServerGroup',
+  'listServerGroups',
+  'listServerGroupsAcross',
+  'getServerGroup',
+];
+
+const NO_TARGETS = 'this API has no deploy targets, so it cannot describe clusters (on AWS only the stage runner reaches the clouds); read them with gennaker up, or in the cloud\'s console';
+
 const NO_CANARY_CONFIGS = 'this Gennaker keeps no canary configs; give the config inline as canaryConfig.config in the stage';
 
 /** Canary config ids end up in keys and URLs (adapters/dynamodb/canary-configs.ts). */
@@ -1045,6 +1060,17 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
         const unreachable: never = saved;
         return fail(c, 500, `unexpected result ${JSON.stringify(unreachable)}`);
       }
+    }
+  }
+
+  // Without deploy targets (the API function on AWS: only the stage runner holds them) no cluster can be described: say so, after the permission check.
+  if (deps.targets === undefined) {
+    for (const operationId of CLUSTER_READS) {
+      handlers[operationId] = async (c) => {
+        const application = c.req.param('application');
+        const denied = application === undefined ? undefined : await queries.checkRead(application, callerOf(c));
+        return denied ? fail(c, 403, denied.message) : fail(c, 404, NO_TARGETS);
+      };
     }
   }
 

@@ -1,12 +1,12 @@
 /**
- * The compiled CLI as an install gets it: `scripts/build-cli.js --prepare` (what `npm install`
- * runs) compiles a checkout's CLI, and its `bin/gennaker.js` then runs JavaScript only — no
+ * The compiled CLI as an install gets it: `npm run prepare` (what `npm install` and `npm ci`
+ * run) compiles a checkout's CLI, and its `bin/gennaker.js` then runs JavaScript only — no
  * TypeScript module, no tsx — for --help, validate, `up --port 0` and a client command that
  * finds that server through the port it recorded. A stale bundle never runs: the same command
  * falls back to the sources. A reader closing the pipe ends the command quietly.
  *
- * The checkout is made in a temporary directory (its bin/ copied, everything else linked to this
- * repository), so the real dist/cli/ is neither read nor written.
+ * The checkout is made in a temporary directory (its bin/ and build scripts copied, everything
+ * else linked to this repository), so the real dist/cli/ is neither read nor written.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const moduleLog = join(root, 'test/support/module-log.mjs');
-const LINKED = ['cli', 'core', 'local', 'adapters', 'functions', 'statemachines', 'sandbox', 'examples', 'scripts', 'node_modules', 'package.json'];
+const LINKED = ['cli', 'core', 'local', 'adapters', 'functions', 'statemachines', 'sandbox', 'examples', 'node_modules', 'package.json'];
+/** Copied, not linked: a script finds the checkout it builds from its own path. */
+const COPIED = ['bin/gennaker.js', 'bin/cli-bundle.js', 'scripts/build-cli.js', 'scripts/bundle-plugins.js'];
 
 let checkout: string;
 let bin: string;
@@ -28,13 +30,21 @@ const started: ChildProcess[] = [];
 
 beforeAll(async () => {
   checkout = mkdtempSync(join(tmpdir(), 'gennaker-cli-bundle-'));
-  mkdirSync(join(checkout, 'bin'));
-  for (const file of ['gennaker.js', 'cli-bundle.js']) copyFileSync(join(root, 'bin', file), join(checkout, 'bin', file));
+  for (const file of COPIED) {
+    mkdirSync(dirname(join(checkout, file)), { recursive: true });
+    copyFileSync(join(root, file), join(checkout, file));
+  }
   for (const entry of LINKED) symlinkSync(join(root, entry), join(checkout, entry));
   bin = join(checkout, 'bin', 'gennaker.js');
-  const built = await node([join(root, 'scripts', 'build-cli.js'), '--prepare', '--outdir', join(checkout, 'dist', 'cli')]);
+  // The script npm runs after installing: package.json's prepare.
+  const built = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
+    execFile('npm', ['run', '--silent', 'prepare'], { cwd: checkout, env: env(), encoding: 'utf8' }, (error, stdout, stderr) => {
+      done({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
   expect(built.stderr).toBe('');
-  expect(built.stdout).toMatch(/main\.js: the gennaker command, \d+ chunks/);
+  expect(built.stdout).toMatch(/^dist\/cli\/main\.js: the gennaker command, \d+ chunks/);
+  expect(built.code).toBe(0);
 }, 120_000);
 
 afterAll(async () => {

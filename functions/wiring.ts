@@ -53,6 +53,7 @@ import { createDynamoDbExecutionStore } from '../adapters/dynamodb/dynamodb-exec
 import { createDynamoDbCanaryConfigStore } from '../adapters/dynamodb/canary-configs.ts';
 import { createDynamoDbPipelineTemplateStore } from '../adapters/dynamodb/pipeline-templates.ts';
 import type { PipelineTemplateStore } from '../core/ports/pipeline-template-store.ts';
+import { isTemplatedPipeline, renderedIssues } from '../core/pipeline/templates/model.ts';
 import { createDynamoDbAuditLog } from '../adapters/dynamodb/audit-log.ts';
 import { createDynamoDbUserDirectory } from '../adapters/dynamodb/users.ts';
 import type { AuditEntry, AuditLog } from '../core/ports/audit-log.ts';
@@ -380,9 +381,14 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
     ? {
         ...core,
         savePipeline: async (request, caller) => {
-          const parsed = parsePipeline(request.config);
+          // A templated pipeline's crons are those of its rendering (its template's among them); a rendering that fails is the core's to report.
+          const templated = isTemplatedPipeline(request.config);
+          const document = templated
+            ? ((await (await import('../core/pipeline/templates/resolve.ts')).resolveTemplatedPipeline(request.config, async (key) => (await pipelineTemplates.get(key))?.template)).pipeline ?? {})
+            : request.config;
+          const parsed = parsePipeline(document);
           const refusals = parsed.pipeline ? schedules.refusals(parsed.pipeline) : [];
-          if (refusals.length > 0) return { ok: false, reason: 'invalid', issues: refusals };
+          if (refusals.length > 0) return { ok: false, reason: 'invalid', issues: templated ? renderedIssues(refusals) : refusals };
           return core.savePipeline(request, caller);
         },
         // A deleted pipeline's schedules go with it; a failure leaves them firing into nothing (the router ignores them), never fails the delete.

@@ -130,6 +130,24 @@ describe('trigger router and cron schedules', () => {
     expect((await cloud.call('GET', '/applications/shop/pipelineConfigs/Every 10 s')).status).toBe(404);
   });
 
+  it("refuses a cron EventBridge cannot express that a templated pipeline inherits, and schedules the one it can", async () => {
+    // given: a template with a cron trigger
+    const template = (id: string, cronExpression: string) => ({ schema: 'v2', id, variables: [], pipeline: { triggers: [{ type: 'cron', cronExpression }], stages: [{ refId: '1', type: 'wait', name: 'Pause', waitTime: 0 }] } });
+    const templated = (name: string, id: string) => ({ schema: 'v2', type: 'templatedPipeline', application: 'shop', name, template: { artifactAccount: 'front50ArtifactCredentials', type: 'front50/pipelineTemplate', reference: `spinnaker://${id}` }, variables: {} });
+    expect((await cloud.call('POST', '/v2/pipelineTemplates', template('every-ten-seconds', '*/10 * * * * ?'))).status).toBe(200);
+    expect((await cloud.call('POST', '/v2/pipelineTemplates', template('nightly', '0 30 2 ? * MON-FRI'))).status).toBe(200);
+
+    // when
+    const refused = await cloud.call('POST', '/pipelines', templated('Templated every 10 s', 'every-ten-seconds'));
+    const saved = await cloud.call('POST', '/pipelines', templated('Templated nightly', 'nightly'));
+
+    // then
+    expect(refused.status).toBe(400);
+    expect(refused.json.issues).toEqual([expect.objectContaining({ pointer: '/rendered/triggers/0/cronExpression', code: 'cron' })]);
+    expect(saved.status).toBe(200);
+    expect([...cloud.scheduler.schedules.values()].find((schedule) => schedule.name === `${saved.json.id}-cron-0`)).toMatchObject({ expression: 'cron(30 2 ? * 2-6 *)' });
+  });
+
   it('starts pipeline triggers when an execution completes (Pipeline Execution Completed on the bus)', async () => {
     // given
     const upstream = (await cloud.call('POST', '/pipelines', pipeline('Upstream', []))).json.id;

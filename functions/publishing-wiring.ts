@@ -5,7 +5,6 @@
  */
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { createCronSchedules, planSchedules } from '../adapters/scheduler/cron-schedules.ts';
-import { CLUSTER_FIELD_CHECKS } from '../adapters/targets/cluster-checks.ts';
 import { compilePipeline } from '../statemachines/index.ts';
 import { coldStartClients, createCloudRuntime, readEnvironment, type CloudClients, type CloudEnvironment, type CloudRuntime, type CloudRuntimeOptions, type PipelineSchedules } from './wiring.ts';
 
@@ -13,6 +12,9 @@ import { coldStartClients, createCloudRuntime, readEnvironment, type CloudClient
  * The runtime of a function that saves or publishes pipelines. `env.scheduler` and
  * `clients.scheduler` are both required: without them cron triggers would be saved and never fire.
  */
+/** The clouds' provider-field checks (their parsers weigh ~45 KB), loaded by the first save. */
+const loadClusterFieldChecks = async () => (await import('../adapters/targets/cluster-checks.ts')).CLUSTER_FIELD_CHECKS;
+
 export function createPublishingRuntime(env: CloudEnvironment, clients: CloudClients, options: Omit<CloudRuntimeOptions, 'schedules' | 'compile' | 'startTargetVia' | 'clusterFieldChecks'> = {}): CloudRuntime {
   if (!env.scheduler) throw new Error('the publishing runtime needs the Scheduler settings: read the environment with readEnvironment(env, { scheduler: true })');
   if (!clients.scheduler) throw new Error('the publishing runtime needs an EventBridge Scheduler client (clients.scheduler)');
@@ -32,7 +34,7 @@ export function createPublishingRuntime(env: CloudEnvironment, clients: CloudCli
     remove: async (pipelineConfigId) => void (await cron.remove(pipelineConfigId)),
   };
   // Saving checks each cloud's deploy cluster fields (no cloud call).
-  return createCloudRuntime(env, clients, { ...options, schedules, compile: compilePipeline, clusterFieldChecks: CLUSTER_FIELD_CHECKS });
+  return createCloudRuntime(env, clients, { ...options, schedules, compile: compilePipeline, clusterFieldChecks: loadClusterFieldChecks });
 }
 
 let runtime: CloudRuntime | undefined;

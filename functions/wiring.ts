@@ -228,7 +228,7 @@ export interface CloudRuntimeOptions {
    * (adapters/targets/cluster-checks.ts): given by the functions that save pipelines, so the
    * others' bundles do without the provider-field schemas. @default not checked at save
    */
-  readonly clusterFieldChecks?: ClusterFieldChecks;
+  readonly clusterFieldChecks?: ClusterFieldChecks | (() => Promise<ClusterFieldChecks>);
 }
 
 export interface CloudRuntime {

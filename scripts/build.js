@@ -16,7 +16,9 @@
 // calls a deploy target), kubernetes-targets.mjs (the Kubernetes target and client-node, loaded
 // the first time a stage calls a Kubernetes account) and publisher-client.mjs (loaded when a child pipeline's version must be
 // published first) and secret-adapters.mjs (the KMS cipher and the Secrets Manager store, loaded
-// when an execution first seals, opens or reads a secret); see ON_DEMAND_MODULES.
+// when an execution first seals, opens or reads a secret), cluster-checks.mjs (the clouds'
+// provider-field checks, loaded by the first save) and canary-report.mjs (the API's canary
+// report renderer and openapi.mjs, the OpenAPI document); see ON_DEMAND_MODULES.
 import { analyzeMetafile, build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -197,6 +199,9 @@ const ON_DEMAND_MODULES = [
   { source: join(functionsDir, 'kubernetes-targets.ts'), output: 'kubernetes-targets.mjs' },
   { source: join(functionsDir, 'publisher-client.ts'), output: 'publisher-client.mjs' },
   { source: join(functionsDir, 'secret-adapters.ts'), output: 'secret-adapters.mjs' },
+  { source: join(root, 'adapters', 'targets', 'cluster-checks.ts'), output: 'cluster-checks.mjs' },
+  { source: join(root, 'core', 'canary', 'report.ts'), output: 'canary-report.mjs' },
+  { source: join(functionsDir, 'api', 'openapi.ts'), output: 'openapi.mjs' },
   { source: join(root, 'core', 'stages', 'manifest.ts'), output: 'manifest-tasks.mjs' },
   { source: join(root, 'core', 'stages', 'lambda.ts'), output: 'lambda-tasks.mjs' },
   { source: join(root, 'core', 'stages', 'canary-tasks.ts'), output: 'canary-tasks.mjs' },

@@ -113,7 +113,7 @@ export interface ExecutionServiceDeps {
    * provider; `targets`, whose `checkCluster` looks in the account for what an entry without
    * expressions names (a cloud that cannot be asked only warns). @default none: checked when the stage runs
    */
-  readonly clusterChecks?: { readonly fields?: ClusterFieldChecks; readonly targets?: TargetLookup };
+  readonly clusterChecks?: { readonly fields?: ClusterFieldChecks | (() => Promise<ClusterFieldChecks>); readonly targets?: TargetLookup };
   /**
    * The users triggers may run as (`runAsUser`), looked up when a trigger starts a pipeline and
    * when a pipeline naming one is saved. @default none: every `runAsUser` is unknown
@@ -279,6 +279,17 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     return resolved.pipeline ? { rendered: resolved.pipeline, issues: resolved.issues } : { issues: resolved.issues };
   };
 
+  /** The clouds' provider-field checks, loaded at the first save when the composition root loads them on demand. */
+  let loadingFieldChecks: Promise<ClusterFieldChecks> | undefined;
+  const fieldChecks = async (): Promise<ClusterFieldChecks | undefined> => {
+    const given = deps.clusterChecks?.fields;
+    if (typeof given !== 'function') return given;
+    return (loadingFieldChecks ??= given().catch((error: unknown) => {
+      loadingFieldChecks = undefined;
+      throw error;
+    }));
+  };
+
   const savePipelineAs = async (request: SavePipelineRequest, caller: Caller, note: AuditNote): Promise<SavePipelineResult> => {
     if (isTemplatedPipeline(request.config)) {
       // The templated document is what is kept; its rendering is what is checked, compiled and run.
@@ -291,7 +302,8 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     const parsed = parsePipeline(request.config);
     if (!parsed.pipeline) {
       // Every problem at once: the clouds' field checks too (without the accounts: the caller is not authorized yet).
-      const fields = deps.clusterChecks?.fields ? clusterFieldIssues(request.config, deps.clusterChecks.fields) : [];
+      const checks = await fieldChecks();
+      const fields = checks ? clusterFieldIssues(request.config, checks) : [];
       return { ok: false, reason: 'invalid', issues: [...parsed.issues, ...fields] };
     }
     return saveParsed(parsed.pipeline, parsed.issues, request, caller, note);
@@ -343,13 +355,14 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
   const storePipeline = async (pipeline: Pipeline, parseIssues: readonly ValidationIssue[], request: SavePipelineRequest, caller: Caller, templated?: JsonObject): Promise<SavePipelineResult> => {
     const compiled = compile(pipeline);
     const checks = deps.clusterChecks;
+    const fields = await fieldChecks();
     // Of a templated pipeline, what is checked is its rendering: the pointers say so.
     const at = (found: readonly ValidationIssue[]) => (templated ? renderedIssues(found) : found);
     const issues = [
       ...parseIssues,
       ...at(compiled.issues),
       ...at(deps.accounts ? [...unknownAccountIssues(pipeline.raw, deps.accounts), ...unknownRegionIssues(pipeline.raw, deps.accounts)] : []),
-      ...at(checks?.fields ? clusterFieldIssues(pipeline.raw, checks.fields, deps.accounts) : []),
+      ...at(fields ? clusterFieldIssues(pipeline.raw, fields, deps.accounts) : []),
     ];
     if (hasErrors(issues)) return { ok: false, reason: 'invalid', issues };
     // The cloud is asked only about a pipeline that is otherwise fine.

@@ -15,7 +15,7 @@
 import type { JsonObject, StageRecord } from '../ports/execution-store.ts';
 import { parseStepProgress, type PlannedStep, type StepProgress } from '../deploy/step-progress.ts';
 import type { DeployStep } from '../strategies/steps.ts';
-import { preconditionChecksOf, preconditionStageContext } from '../stages/check-preconditions.ts';
+import { preconditionChecksOf, preconditionStageContext } from './precondition-checks.ts';
 
 /** Orca's stage type of a step. */
 function syntheticType(step: DeployStep): string {

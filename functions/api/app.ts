@@ -16,7 +16,6 @@ import type { ClusterPlace } from '../../core/deploy/known-clusters.ts';
 import { createClusterReads, type DescribedPlace } from './cluster-reads.ts';
 import type { EvaluationOutcome, EvaluationPlace } from '../../core/execution/evaluate-expression.ts';
 import { parseVariableList, splitRefIds } from '../../core/execution/variable-requests.ts';
-import { canaryStagesOf, noCanaryStageMessage, renderCanaryReport } from '../../core/canary/report.ts';
 import { parseCanaryConfig } from '../../core/canary/config.ts';
 import type { CanaryConfigStore, StoredCanaryConfig } from '../../core/ports/canary-config-store.ts';
 import { parseClusterName, parseServerGroupName } from '../../core/deploy/names.ts';
@@ -56,7 +55,6 @@ import { matchWebhookTrigger } from '../../core/triggers/webhook-match.ts';
 import { createSignatureVerifier } from '../../adapters/crypto/signature-verifier.ts';
 import { boundedPathParameters, CONFIG_LIMIT_SETTING, sha256Hex, WEBHOOK_LIMIT_SETTING } from './bounded-input.ts';
 import { DEFAULT_BODY_LIMITS, jsonShapeProblem, readBoundedText, type BodyLimits } from './input-limits.ts';
-import { buildOpenApiDocument } from './openapi.ts';
 import type { OperationId, RouteDeclaration } from './routes.ts';
 import { ROUTES, toHonoPath } from './routes.ts';
 import {
@@ -275,7 +273,8 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   const authHint = deps.authHint ?? DEFAULT_AUTH_HINT;
   const log = deps.log ?? (() => undefined);
   const accounts = deps.accounts ?? createAccountRegistry([]);
-  const openApi = buildOpenApiDocument();
+  // The document is built at its first request (on AWS from openapi.mjs, beside the API's index.mjs).
+  let openApi: Promise<unknown> | undefined;
   const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.bodyLimits };
   const queries = deps.queries ?? createExecutionQueries({ store, ...(deps.audit ? { audit: deps.audit } : {}) });
   const clusterReads = createClusterReads({ store, accounts, ...(deps.targets ? { targets: deps.targets } : {}) });
@@ -502,7 +501,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
 
   const handlers: Record<OperationId, Handler> = {
     health: (c) => c.json({ status: 'ok' }),
-    openapi: (c) => c.json(openApi),
+    openapi: async (c) => c.json(await (openApi ??= import('./openapi.ts').then((module) => module.buildOpenApiDocument()))),
 
     listApplications: async (c) => c.json((await queries.listApplications(callerOf(c))).map(applicationJson)),
 
@@ -852,6 +851,8 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       if (!read.ok) return fail(c, 403, read.message);
       const execution = read.value;
       if (execution === undefined) return fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`);
+      // The report's renderer loads on first use (on AWS, canary-report.mjs beside the API's index.mjs).
+      const { canaryStagesOf, noCanaryStageMessage, renderCanaryReport } = await import('../../core/canary/report.ts');
       const stages = canaryStagesOf(execution);
       if (stages.length === 0) return fail(c, 404, noCanaryStageMessage(id));
       const html = renderCanaryReport({ execution, stages, generatedAt: new Date(deps.clock.now()).toISOString() });

@@ -16,6 +16,7 @@ import { listTriggerablePipelines } from '../core/triggers/pipeline-source.ts';
 import { createBearerAuthenticator } from '../adapters/crypto/bearer-authenticator.ts';
 import { runAsUserOf } from '../core/authz/service-accounts.ts';
 import { createAuditFile } from './audit-file.ts';
+import { withDashboard } from './dashboard.ts';
 import { createPowerPolicy, type PowerSettings } from './powers.ts';
 import { createLocalUsers } from './users.ts';
 import { createApiApp } from '../functions/api/app.ts';
@@ -68,6 +69,8 @@ export interface LocalServerOptions {
    * @default off
    */
   readonly sandbox?: boolean | SandboxOptions;
+  /** The built dashboard served at `/`. @default web/dist of this checkout */
+  readonly dashboardDir?: string;
   /** How the accounts file's Kubernetes accounts connect (tests point EKS accounts at a simulated STS). @default this process's environment and AWS's endpoints */
   readonly kubernetes?: Partial<LocalKubernetesOptions>;
 }
@@ -202,8 +205,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   let server: ReturnType<typeof serve>;
   let address: AddressInfo;
   try {
+    const fetch = await withDashboard(withSandboxRoute(app.fetch, sandbox, auth, tokenPath), options.dashboardDir);
     address = await new Promise<AddressInfo>((resolve, reject) => {
-      const fetch = withSandboxRoute(app.fetch, sandbox, auth, tokenPath);
       server = serve({ fetch, port: options.port ?? 8084, hostname: host }, resolve);
       server.once('error', reject);
     });

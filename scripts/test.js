@@ -37,16 +37,21 @@ const tsc = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc')
 // Built while tsc starts; a build that fails leaves the command on its sources (bin/cli-bundle.js), and tsc says why.
 const cli = run(process.execPath, [join(root, 'scripts/build-cli.js'), '--if-stale'], { stream: true });
 if ((await cli.done).code !== 0) process.stdout.write('npm test: the CLI could not be compiled; the tests run it from its sources\n');
+// The dashboard (web/src) is checked with the DOM's types, after the rest (one tsc at a time).
+const tscWeb = tsc.done.then(() => run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'web/tsconfig.json', '--noEmit'], { stream: false }));
 const vitest = run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...process.argv.slice(2)], { stream: true });
 
 // Ctrl-C reaches the children through the terminal's process group; a plain kill is passed on.
 process.on('SIGTERM', () => {
   tsc.child.kill('SIGTERM');
+  void tscWeb.then((web) => web.child.kill('SIGTERM'));
   vitest.child.kill('SIGTERM');
 });
 
-const [types, tests] = await Promise.all([tsc.done, vitest.done]);
-if (types.output) process.stdout.write(`\ntsc -p tsconfig.json --noEmit:\n${types.output}`);
+const [main, web, tests] = await Promise.all([tsc.done, tscWeb.then((started) => started.done), vitest.done]);
+if (main.output) process.stdout.write(`\ntsc -p tsconfig.json --noEmit:\n${main.output}`);
+if (web.output) process.stdout.write(`\ntsc -p web/tsconfig.json --noEmit:\n${web.output}`);
+const types = { code: main.code || web.code, seconds: main.seconds + web.seconds };
 const verdict = (result) => (result.code === 0 ? 'passed' : `FAILED (exit ${result.code})`);
 process.stdout.write(`\nnpm test: types ${verdict(types)} in ${types.seconds.toFixed(0)} s; tests ${verdict(tests)} in ${tests.seconds.toFixed(0)} s\n`);
 process.exitCode = types.code || tests.code;

@@ -54,6 +54,7 @@ export async function runUp(options: UpOptions, io: IoHost, deps: UpDeps): Promi
   // Written before the line below: whoever waits for that line can run a client command at once.
   await deps.endpointFile?.write(options.dir, server.url);
   io.emit({ kind: 'info', message: `Gennaker is up at ${server.url} (state in ${options.dir}/data, API token in ${server.tokenPath}); Ctrl-C stops it` });
+  io.emit({ kind: 'info', message: `Dashboard: ${server.url}/ (log in with the API token in ${server.tokenPath})` });
   if (server.sandbox) {
     io.emit({ kind: 'info', message: `sandbox: the AWS, GCE and Kubernetes accounts saved pipelines name deploy to simulated clouds (clock ×${server.sandbox.speed}); saving a pipeline seeds what it assumes; gennaker sandbox describe shows it` });
   }

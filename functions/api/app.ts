@@ -21,13 +21,15 @@ import type { CanaryConfigStore, StoredCanaryConfig } from '../../core/ports/can
 import { parseClusterName, parseServerGroupName } from '../../core/deploy/names.ts';
 import type { PipelineTemplateStore } from '../../core/ports/pipeline-template-store.ts';
 import { createPipelineTemplates, type TemplateCommandResult } from '../../core/pipeline/templates/template-service.ts';
-import { renderedIssues } from '../../core/pipeline/templates/model.ts';
+import { isTemplatedPipeline, parseTemplatedPipeline, renderedIssues } from '../../core/pipeline/templates/model.ts';
 import { parsePipeline } from '../../core/pipeline/parse.ts';
 import type { ServerGroup } from '../../core/deploy/model.ts';
 import { parseTargetServerGroup, resolveTargetServerGroup } from '../../core/deploy/targeting.ts';
 import { emptyClusterMessage, isOrchestration, rollbackPipelineConfig } from '../../core/deploy/rollback-request.ts';
 import { toGateAccount } from '../../core/accounts/gate-shape.ts';
-import { unknownAccountMessage } from '../../core/accounts/pipeline-accounts.ts';
+import { unknownAccountIssues, unknownAccountMessage } from '../../core/accounts/pipeline-accounts.ts';
+import { unknownRegionIssues } from '../../core/deploy/save-checks.ts';
+import { holds, PERMISSIONS } from '../../core/authz/permissions.ts';
 import { createAccountRegistry } from '../../core/accounts/registry.ts';
 import type { AccountRegistry } from '../../core/ports/accounts.ts';
 import { runAsUserOf } from '../../core/authz/service-accounts.ts';
@@ -67,6 +69,7 @@ import {
   parseStagePatch,
   parseStartBody,
   parseStatuses,
+  parseWaitSeconds,
 } from './requests.ts';
 
 export interface ApiLogEntry {
@@ -136,6 +139,9 @@ const CLUSTER_READS: readonly OperationId[] = [
 const NO_TARGETS = 'this API has no deploy targets, so it cannot describe clusters (on AWS only the stage runner reaches the clouds); read them with gennaker up, or in the cloud\'s console';
 
 const NO_CANARY_CONFIGS = 'this Gennaker keeps no canary configs; give the config inline as canaryConfig.config in the stage';
+
+/** How often a long-poll of an execution reads the store again. */
+const WATCH_POLL_MS = 250;
 
 /** Canary config ids end up in keys and URLs (adapters/dynamodb/canary-configs.ts). */
 const CANARY_CONFIG_ID = /^[A-Za-z0-9._:-]{1,256}$/;
@@ -843,6 +849,42 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const id = c.req.query('executionId') || c.req.param('id')!;
       const after = splitRefIds(c.req.query('requisiteStageRefIds'));
       return evaluated(c, id, (execution, evaluation) => evaluation.evaluateVariablesAgainstExecution(execution, variables.value, after, deps.clock.now()));
+    },
+
+    watchExecution: async (c) => {
+      const id = c.req.param('id')!;
+      const since = c.req.query('since');
+      const wait = parseWaitSeconds(c.req.query('waitSeconds'));
+      if (!wait.ok) return fail(c, 400, wait.message);
+      // The store is read again every WATCH_POLL_MS until the answer differs from `since`: the
+      // local engine and Step Functions both write progress only to the store.
+      const polls = Math.ceil((wait.value * 1000) / WATCH_POLL_MS);
+      for (let poll = 0; ; poll++) {
+        const read = await queries.getExecution(id, callerOf(c));
+        if (!read.ok) return fail(c, 403, read.message);
+        if (read.value === undefined) return fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`);
+        const execution = await orcaExecution(read.value);
+        const version = (await sha256Hex(JSON.stringify(execution))).slice(0, 24);
+        if (version !== since || poll >= polls || c.req.raw.signal.aborted) return c.json({ version, execution });
+        await new Promise((resolve) => setTimeout(resolve, WATCH_POLL_MS));
+      }
+    },
+
+    getApplicationPermissions: async (c) => {
+      const name = c.req.param('application')!;
+      const caller = callerOf(c);
+      const application = await store.getApplication(name);
+      const rights = Object.fromEntries(PERMISSIONS.map((permission) => [permission, holds(caller, permission, application?.permissions)]));
+      return c.json({ application: application?.name ?? name, user: caller.user, admin: caller.admin === true, ...rights });
+    },
+
+    validatePipelineConfig: async (c) => {
+      const body = await readBody(c, 'the pipeline');
+      if (!body.ok) return fail(c, body.status, body.message);
+      const input = body.value;
+      // The checks a save runs on the document itself (a templated pipeline is checked as one; its rendering needs the template).
+      const issues = [...(isTemplatedPipeline(input) ? parseTemplatedPipeline(input).issues : parsePipeline(input).issues), ...unknownAccountIssues(input, accounts), ...unknownRegionIssues(input, accounts)];
+      return c.json({ valid: !issues.some((issue) => issue.severity === 'error'), issues: issues.map(({ pointer, code, message, severity }) => ({ pointer, code, message, severity })) });
     },
 
     getCanaryReport: async (c) => {

@@ -16,6 +16,12 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const string = { type: 'string' };
 const strings = { type: 'array', items: string };
 
+/** Located issues of a document: each with the JSON pointer of what it is about. */
+const ISSUES = {
+  type: 'array',
+  items: object({ pointer: { ...string, description: 'JSON pointer into the document as sent.' }, code: string, message: string, severity: { enum: ['error', 'warning'] } }, ['pointer', 'code', 'message']),
+};
+
 const SCHEMAS: Record<string, unknown> = {
   Health: object({ status: { const: 'ok' } }, ['status'], false),
   OpenApiDocument: object({ openapi: { const: '3.1.0' }, info: { type: 'object' }, paths: { type: 'object' }, components: { type: 'object' } }, ['openapi', 'info', 'paths']),
@@ -23,10 +29,7 @@ const SCHEMAS: Record<string, unknown> = {
   ValidationError: object(
     {
       error: string,
-      issues: {
-        type: 'array',
-        items: object({ pointer: { ...string, description: 'JSON pointer into the document as sent.' }, code: string, message: string, severity: { enum: ['error', 'warning'] } }, ['pointer', 'code', 'message']),
-      },
+      issues: ISSUES,
     },
     ['error', 'issues'],
     false,
@@ -47,6 +50,13 @@ const SCHEMAS: Record<string, unknown> = {
   PipelineConfigList: { type: 'array', items: ref('PipelineConfig') },
   SavedPipelineConfig: object({ id: string, application: string, name: string, version: { type: 'integer' }, warnings: { type: 'array' } }, ['id', 'application', 'name', 'version'], false),
   StartRequest: object({ parameters: { type: 'object' }, trigger: { type: 'object' }, artifacts: { type: 'array' } }),
+  ExecutionChanges: object({ version: { ...string, description: 'A fingerprint of the execution as answered; send it back as `since`.' }, execution: ref('Execution') }, ['version', 'execution'], false),
+  CallerPermissions: object(
+    { application: string, user: string, admin: { type: 'boolean' }, READ: { type: 'boolean' }, WRITE: { type: 'boolean' }, EXECUTE: { type: 'boolean' } },
+    ['application', 'user', 'admin', 'READ', 'WRITE', 'EXECUTE'],
+    false,
+  ),
+  PipelineValidation: object({ valid: { type: 'boolean' }, issues: ISSUES }, ['valid', 'issues'], false),
   ExecutionRef: object({ ref: { ...string, description: '`/pipelines/<executionId>`' } }, ['ref'], false),
   Execution: object(
     {

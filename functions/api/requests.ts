@@ -95,6 +95,14 @@ export function parseLimit(raw: string | undefined, fallback: number, max = 1000
   return ok(value);
 }
 
+/** `waitSeconds` of a long-poll: 0 to 25 (API Gateway ends a request at 29 s), default 20. */
+export function parseWaitSeconds(raw: string | undefined): Parsed<number> {
+  if (raw === undefined || raw === '') return ok(20);
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 25) return bad(`query parameter 'waitSeconds' is '${raw}'; use a whole number from 0 to 25`);
+  return ok(value);
+}
+
 /** A boolean query parameter (`?expand=true`), as Spring reads one: true or false in any case. */
 export function parseFlag(raw: string | undefined, name: string, fallback: boolean): Parsed<boolean> {
   if (raw === undefined || raw === '') return ok(fallback);

@@ -21,6 +21,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   infra: ['core', 'statemachines'],
   // A simulator is the cloud, not Gennaker: it shares no code with the adapters it tests.
   sandbox: [],
+  // The dashboard talks HTTP to the API; it bundles only pure helpers of core (stage depths, failure reasons).
+  web: ['core'],
 };
 
 /**

@@ -1,0 +1,227 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium, headless) against a real local server:
+ * log in with the token, run the demo pipeline from its page with a parameter, watch it live,
+ * answer its judgment by button, see it reach SUCCEEDED, and get a located validation error in
+ * the editor. Each page is saved as a screenshot (into $GENNAKER_SCREENSHOTS when set: that is
+ * how docs/screenshots is made; else a temp directory).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalServer, type LocalServer } from '../../local/server.ts';
+import { addUser } from '../../local/users.ts';
+import { launchChromium, type Browser, type Page } from '../support/chromium.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'gennaker-dashboard-'));
+const shots = process.env['GENNAKER_SCREENSHOTS'] ? resolve(process.env['GENNAKER_SCREENSHOTS']) : join(dir, 'screenshots');
+let server: LocalServer;
+let browser: Browser;
+let page: Page;
+let token: string;
+
+const demo = JSON.parse(readFileSync(new URL('../../examples/pipelines/run-demo.json', import.meta.url), 'utf8')) as { stages: Record<string, unknown>[] };
+demo.stages.find((stage) => stage['type'] === 'manualJudgment')!['instructions'] = 'Check the warm-up, then ship.';
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const response = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return { status: response.status, json: await response.json() };
+}
+
+async function shoot(name: string): Promise<void> {
+  writeFileSync(join(shots, `${name}.png`), await page.screenshot());
+}
+
+/** The text of the first element matching `selector`. */
+const textOf = (selector: string) => page.evaluate<string>(`document.querySelector(${JSON.stringify(selector)})?.textContent ?? ''`);
+
+beforeAll(async () => {
+  mkdirSync(shots, { recursive: true });
+  server = await startLocalServer({ dir, port: 0, localTarget: false, cronTickMs: 60_000 });
+  token = readFileSync(join(dir, 'token'), 'utf8').trim();
+  expect((await call('POST', '/pipelines', demo)).status).toBe(200);
+  browser = await launchChromium();
+  page = await browser.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.runtime.idle();
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the dashboard in Chromium', () => {
+  it('asks for the token, refuses a wrong one, and keeps the right one in session storage only', async () => {
+    // when
+    await page.goto(server.url);
+    await page.waitFor(`document.querySelector('#login')`, 'the login form');
+    await shoot('login');
+    await page.type('#token', 'not-the-token');
+    await page.click('#login button[type=submit]');
+    await page.waitFor(`document.querySelector('#login .error')`, 'the refusal');
+    const refusal = await textOf('#login .error');
+    await page.type('#token', token);
+    await page.click('#login button[type=submit]');
+    await page.waitFor(`document.querySelector('#applications a')`, 'the applications');
+
+    // then
+    expect(refusal).toContain('That token is not accepted');
+    expect(await page.evaluate<string>(`sessionStorage.getItem('gennaker.token')`)).toBe(token);
+    expect(await page.evaluate<number>(`localStorage.length`)).toBe(0);
+    expect(await page.evaluate<string>('location.href')).not.toContain(token);
+    expect(await textOf('#applications')).toContain('demo');
+    await shoot('applications');
+  });
+
+  it('runs the demo pipeline with a parameter, follows it live, answers the judgment by button and ends SUCCEEDED', async () => {
+    // given: the application's pipelines
+    await page.click('#applications a');
+    await page.waitFor(`document.querySelector('[data-pipeline="Run demo"] button.primary')`, 'the Run button');
+    await shoot('pipelines');
+
+    // when: run it with env=prod from the form
+    await page.click('[data-pipeline="Run demo"] button.primary');
+    await page.waitFor(`document.querySelector('dialog[open] #parameter-env')`, 'the parameter form');
+    await page.evaluate(`document.querySelector('#parameter-env').value = ''`);
+    await page.type('#parameter-env', 'prod');
+    await shoot('run-form');
+    await page.click('#run-submit');
+
+    // then: the execution page shows the graph, fan-out and fan-in drawn, and waits at the judgment
+    await page.waitFor(`location.hash.includes('/executions/')`, 'the execution page');
+    await page.waitFor(`document.querySelector('#judge-continue')`, 'the judgment buttons');
+    const columns = await page.evaluate<Record<string, string>>(`Object.fromEntries([...document.querySelectorAll('.node')].map((node) => [node.dataset.refId, node.style.left]))`);
+    expect(columns).toEqual({ '1': '0px', '2': '256px', '3': '256px', '4': '512px', '5': '768px' });
+    expect(await page.evaluate<number>(`document.querySelectorAll('.edges path').length`)).toBe(5);
+    expect(await textOf('#stage-panel')).toContain('Check the warm-up, then ship.');
+    expect(await page.evaluate<string[]>(`[...document.querySelectorAll('#judgment-input option')].map((option) => option.value)`)).toEqual(['', 'ship', 'hold']);
+    expect(await page.evaluate<string>(`document.querySelector('[data-ref-id="3"]').dataset.status`)).toBe('SUCCEEDED');
+    await shoot('execution-judgment');
+
+    // when: answer it by button, with an input
+    await page.evaluate(`(() => { const select = document.querySelector('#judgment-input'); select.value = 'ship'; select.dispatchEvent(new Event('change')); })()`);
+    await page.click('#judge-continue');
+
+    // then: the page follows the execution to its end without a reload
+    const before = await page.evaluate<number>('performance.getEntriesByType("navigation").length + history.length');
+    await page.waitFor(`document.querySelector('#main').dataset.status === 'SUCCEEDED'`, 'SUCCEEDED');
+    expect(await page.evaluate<string[]>(`[...document.querySelectorAll('.node')].map((node) => node.dataset.status)`)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(await page.evaluate<number>('performance.getEntriesByType("navigation").length + history.length')).toBe(before);
+    const id = await page.evaluate<string>(`location.hash.split('/').pop()`);
+    const execution = (await call('GET', `/pipelines/${id}`)).json;
+    expect(execution.trigger.parameters.env).toBe('prod');
+    expect(execution.stages.find((stage: { refId: string }) => stage.refId === '4').context).toMatchObject({ judgmentStatus: 'continue', judgmentInput: 'ship' });
+    expect(await page.evaluate<number>(`document.querySelectorAll('#cancel-execution, #judge-continue').length`)).toBe(0);
+    await shoot('execution-succeeded');
+  });
+
+  it('stops at the judgment by button, restarts from that stage by button, and cancels the new execution by button', async () => {
+    // given: a run of the demo waiting at its judgment
+    await page.evaluate(`location.hash = '#/applications/demo'`);
+    await page.waitFor(`document.querySelector('[data-pipeline="Run demo"] button.primary')`, 'the Run button');
+    await page.click('[data-pipeline="Run demo"] button.primary');
+    await page.waitFor(`document.querySelector('dialog[open] #run-submit')`, 'the parameter form');
+    await page.click('#run-submit');
+    await page.waitFor(`document.querySelector('#judge-stop')`, 'the judgment buttons');
+    const first = await page.evaluate<string>(`location.hash.split('/').pop()`);
+
+    // when: stop it, then restart from the judgment
+    await page.click('#judge-stop');
+    await page.waitFor(`document.querySelector('#main').dataset.status === 'TERMINAL'`, 'TERMINAL');
+    await page.click('.node[data-ref-id="4"]');
+    await page.waitFor(`document.querySelector('#restart-stage')`, 'the restart button');
+    expect(await textOf('#stage-panel')).toContain("judged 'stop' by admin");
+    await page.click('#restart-stage');
+    await page.waitFor(`!location.hash.endsWith(${JSON.stringify(first)}) && document.querySelector('#judge-continue')`, 'the restarted execution at its judgment');
+
+    // then: the stages before the judgment are kept, and the new execution cancels by button
+    expect(await page.evaluate<string>(`document.querySelector('[data-ref-id="2"]').dataset.status`)).toBe('SUCCEEDED');
+    await page.click('#cancel-execution');
+    await page.waitFor(`document.querySelector('#main').dataset.status === 'CANCELED'`, 'CANCELED');
+    const second = await page.evaluate<string>(`location.hash.split('/').pop()`);
+    expect((await call('GET', `/pipelines/${second}`)).json.cancellationReason).toBe('canceled from the dashboard');
+  });
+
+  it('shows a read-only user the pipelines and executions without any button', async () => {
+    // given: an application where 'reader' may only read, with an execution waiting at a judgment
+    const added = await addUser(dir, { name: 'reader', roles: ['auditors'], admin: false }, Date.now());
+    if (!added.ok) throw new Error(added.message);
+    expect((await call('POST', '/applications', { name: 'vault', permissions: { READ: ['ops', 'auditors'], WRITE: ['ops'], EXECUTE: ['ops'] } })).status).toBe(201);
+    expect((await call('POST', '/pipelines', { ...demo, application: 'vault' })).status).toBe(200);
+    const id = String((await call('POST', '/pipelines/vault/Run%20demo', { parameters: { env: 'prod' } })).json.ref).replace('/pipelines/', '');
+    const reader = await browser.newPage();
+    await reader.goto(server.url);
+    await reader.type('#token', added.token);
+    await reader.click('#login button[type=submit]');
+    await reader.waitFor(`document.querySelector('#applications a')`, 'the applications');
+
+    // when
+    await reader.evaluate(`location.hash = '#/applications/vault'`);
+    await reader.waitFor(`document.querySelector('[data-pipeline="Run demo"] .bar')`, 'the pipelines');
+    const pipelineButtons = await reader.evaluate<number>(`document.querySelectorAll('#main button').length`);
+    const editLink = await reader.evaluate<string>(`document.querySelector('[data-pipeline="Run demo"] .actions a').textContent`);
+    await reader.evaluate(`location.hash = '#/applications/vault/executions/${id}'`);
+    await reader.waitFor(`document.querySelector('#stage-panel')?.textContent.includes('Waiting for a judgment by a user with EXECUTE')`, 'the waiting judgment');
+
+    // then
+    expect(pipelineButtons).toBe(0);
+    expect(editLink).toBe('View JSON');
+    expect(await reader.evaluate<string[]>(`[...document.querySelectorAll('#main button:not(.node)')].map((button) => button.textContent)`)).toEqual([]);
+    await reader.evaluate(`location.hash = '#/applications/vault/editor/Run%20demo'`);
+    await reader.waitFor(`document.querySelector('#verdict.ok')`, 'the pipeline validated');
+    expect(await reader.evaluate<[boolean, boolean]>(`[document.querySelector('#pipeline-json').readOnly, document.querySelector('#save-pipeline').disabled]`)).toEqual([true, true]);
+    await call('PUT', `/pipelines/${id}/cancel`);
+    await reader.close();
+  });
+
+  it('lists a validation error with its pointer under the editor and selects its place in the text', async () => {
+    // given
+    await page.evaluate(`location.hash = '#/applications/demo/editor/Run%20demo'`);
+    await page.waitFor(`document.querySelector('#verdict.ok')`, 'the pipeline validated');
+    await page.waitFor(`document.querySelector('#history li')`, 'the versions');
+
+    // when: break the wait stage's waitTime in the text
+    const text = await page.evaluate<string>(`document.querySelector('#pipeline-json').value`);
+    const broken = text.replace('"waitTime": 1', '"waitTime": "soon"');
+    expect(broken).not.toBe(text);
+    await page.evaluate(`(() => { const area = document.querySelector('#pipeline-json'); area.value = ${JSON.stringify(broken)}; area.dispatchEvent(new Event('input')); })()`);
+    await page.waitFor(`document.querySelector('#issues li[data-pointer="/stages/1/waitTime"]')`, 'the located issue');
+
+    // then
+    expect(await textOf('#verdict')).toMatch(/error/);
+    expect(await page.evaluate<boolean>(`document.querySelector('#save-pipeline').disabled`)).toBe(true);
+    await page.click('#issues li[data-pointer="/stages/1/waitTime"] button');
+    expect(await page.evaluate<string>(`(() => { const area = document.querySelector('#pipeline-json'); return area.value.slice(area.selectionStart, area.selectionEnd); })()`)).toBe('"soon"');
+    await shoot('editor-error');
+
+    // when: fixed, saved, and diffed against the first version
+    await page.evaluate(`(() => { const area = document.querySelector('#pipeline-json'); area.value = area.value.replace('"waitTime": "soon"', '"waitTime": 2'); area.dispatchEvent(new Event('input')); })()`);
+    await page.waitFor(`document.querySelector('#verdict.ok') && !document.querySelector('#save-pipeline').disabled`, 'the fixed pipeline valid');
+    await page.click('#save-pipeline');
+    await page.waitFor(`document.querySelector('#history')?.textContent.includes('v2')`, 'version 2 listed');
+    expect(await textOf('[role=alert] .notice')).toBe('Saved version 2.');
+    await page.click('#history li:last-child button');
+    await page.waitFor(`document.querySelector('#diff .removed')`, 'the diff');
+
+    // then
+    expect(await page.evaluate<string[]>(`[...document.querySelectorAll('#diff .removed, #diff .added')].map((line) => line.textContent.trim())`)).toEqual(['-       "waitTime": 1', '+       "waitTime": 2']);
+
+    // when: someone else saves meanwhile, a save of the text loaded before is refused
+    expect((await call('POST', '/pipelines', { ...demo, description: 'changed elsewhere' })).status).toBe(200);
+    await page.click('#save-pipeline');
+    await page.waitFor(`document.querySelector('[role=alert] .error')`, 'the refusal');
+    expect(await textOf('[role=alert] .error')).toMatch(/version/);
+    expect((await call('GET', '/applications/demo/pipelineConfigs/Run%20demo')).json.description).toBe('changed elsewhere');
+  });
+
+  it('draws the same pages dark when the system prefers it', async () => {
+    const dark = await browser.newPage({ dark: true });
+    await dark.goto(server.url);
+    await dark.evaluate(`sessionStorage.setItem('gennaker.token', ${JSON.stringify(token)}); location.hash = '#/applications/demo'`);
+    await dark.waitFor(`document.querySelector('[data-pipeline="Run demo"] .bar.succeeded')`, 'the succeeded bar');
+    expect(await dark.evaluate<string>(`getComputedStyle(document.body).backgroundColor`)).toBe('rgb(15, 18, 23)');
+    writeFileSync(join(shots, 'pipelines-dark.png'), await dark.screenshot());
+    await dark.close();
+  });
+});

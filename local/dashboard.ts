@@ -4,11 +4,23 @@
  * no data and need no token; every call the page makes to the API sends the user's token.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Where the built dashboard lies in this checkout. */
-export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../web/dist', import.meta.url));
+/**
+ * Where the built dashboard lies in this checkout: `web/dist` of the nearest folder above this
+ * module that has one (this file runs from local/ through tsx, or from the compiled CLI in dist/cli/).
+ */
+export const DEFAULT_DASHBOARD_DIR = findDashboardDir(dirname(fileURLToPath(import.meta.url)));
+
+function findDashboardDir(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'web', 'dist');
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+    if (dirname(dir) === dir) return join(from, '..', 'web', 'dist');
+  }
+}
 
 const MEDIA_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',

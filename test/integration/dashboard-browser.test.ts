@@ -1,8 +1,8 @@
 /**
  * The dashboard in a real browser (Debian's Chromium, headless) against a real local server:
  * log in with the token, run the demo pipeline from its page with a parameter, watch it live,
- * answer its judgment by button, see it reach SUCCEEDED, and get a located validation error in
- * the editor. Each page is saved as a screenshot (into $GENNAKER_SCREENSHOTS when set: that is
+ * answer its judgment by button, see it reach SUCCEEDED, roll a cluster back by button and see
+ * the traffic move, and get a located validation error in the editor. Each page is saved as a screenshot (into $GENNAKER_SCREENSHOTS when set: that is
  * how docs/screenshots is made; else a temp directory).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalServer, type LocalServer } from '../../local/server.ts';
 import { addUser } from '../../local/users.ts';
 import { launchChromium, type Browser, type Page } from '../support/chromium.ts';
+import { sampleServiceArtifact, waitForInstances } from '../support/local-target.ts';
+
+const CLUSTER = { account: 'local', location: 'local', cluster: 'hello-prod' };
 
 const dir = mkdtempSync(join(tmpdir(), 'gennaker-dashboard-'));
 const shots = process.env['GENNAKER_SCREENSHOTS'] ? resolve(process.env['GENNAKER_SCREENSHOTS']) : join(dir, 'screenshots');
@@ -37,15 +40,33 @@ const textOf = (selector: string) => page.evaluate<string>(`document.querySelect
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true });
-  server = await startLocalServer({ dir, port: 0, localTarget: false, cronTickMs: 60_000 });
+  server = await startLocalServer({
+    dir,
+    port: 0,
+    cronTickMs: 60_000,
+    localTarget: { baseEnv: { PATH: process.env.PATH ?? '' }, healthCheck: { intervalMs: 100, timeoutMs: 500, unhealthyThreshold: 2 }, drainTimeoutMs: 2_000, killGraceMs: 1_000 },
+  });
   token = readFileSync(join(dir, 'token'), 'utf8').trim();
   expect((await call('POST', '/pipelines', demo)).status).toBe(200);
+  // A cluster of two server groups on the local target, each serving half the traffic, that a pipeline of 'hello' deploys to.
+  const deploy = { account: 'local', cloudProvider: 'local', region: 'local', application: 'hello', stack: 'prod', capacity: { min: 1, max: 1, desired: 1 }, artifact: sampleServiceArtifact() };
+  const saved = await call('POST', '/pipelines', { application: 'hello', name: 'Deploy', stages: [{ refId: '1', requisiteStageRefIds: [], type: 'deploy', name: 'Deploy', clusters: [deploy] }] });
+  expect(saved.status).toBe(200);
+  const target = server.runtime.target!;
+  for (const [name, version] of [
+    ['hello-prod-v000', '1.0.0'],
+    ['hello-prod-v001', '2.0.0'],
+  ] as const) {
+    expect((await target.createServerGroup({ ...CLUSTER, name, capacity: { min: 1, max: 1, desired: 1 }, artifact: sampleServiceArtifact(version) })).ok).toBe(true);
+    await waitForInstances(target, CLUSTER, name, 1);
+  }
   browser = await launchChromium();
   page = await browser.newPage();
 });
 
 afterAll(async () => {
   await browser?.close();
+  await server?.runtime.target?.destroyAll();
   await server?.runtime.idle();
   await server?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -213,6 +234,37 @@ describe('the dashboard in Chromium', () => {
     await page.waitFor(`document.querySelector('[role=alert] .error')`, 'the refusal');
     expect(await textOf('[role=alert] .error')).toMatch(/version/);
     expect((await call('GET', '/applications/demo/pipelineConfigs/Run%20demo')).json.description).toBe('changed elsewhere');
+  });
+
+  it('shows the server groups of a cluster with capacity, health and traffic, and rolls it back by button', async () => {
+    // given
+    await page.evaluate(`location.hash = '#/applications/hello/clusters'`);
+    await page.waitFor(`document.querySelectorAll('[data-cluster="hello-prod"] tr[data-server-group]').length === 2`, 'the two server groups');
+    const rows = () => page.evaluate<Record<string, string>>(`Object.fromEntries([...document.querySelectorAll('tr[data-server-group]')].map((row) => [row.dataset.serverGroup, row.dataset.traffic]))`);
+    expect(await rows()).toEqual({ 'hello-prod-v000': '50', 'hello-prod-v001': '50' });
+    const newest = await page.evaluate<string[]>(`[...document.querySelectorAll('tr[data-server-group="hello-prod-v001"] td')].map((cell) => cell.textContent.trim())`);
+    expect(newest.slice(0, 1)).toEqual(['1 (1–1)']);
+    expect(newest).toContain('sample-service 2.0.0');
+    expect(await page.evaluate<string>(`document.querySelector('tr[data-server-group="hello-prod-v001"] .dots').getAttribute('aria-label')`)).toBe('1 Up');
+    await shoot('clusters');
+
+    // when: roll back, confirming with a reason
+    await page.click('[data-cluster="hello-prod"] button.danger');
+    await page.waitFor(`document.querySelector('dialog[open] #rollback-reason')`, 'the confirmation');
+    await page.click('#rollback-confirm');
+    await page.waitFor(`document.querySelector('dialog[open] [role=alert] .error')`, 'the missing reason');
+    expect(await textOf('dialog[open] [role=alert]')).toBe('Reason is required; say why you roll back');
+    await page.type('#rollback-reason', '2.0.0 answers 500s');
+    await page.click('#rollback-confirm');
+
+    // then: the rollback runs, and the page shows the traffic move to the previous server group
+    await page.waitFor(`document.querySelector('.notice a')`, 'the link to the rollback');
+    await page.waitFor(`document.querySelector('tr[data-server-group="hello-prod-v001"]')?.dataset.traffic === '0'`, 'the traffic moved');
+    expect(await rows()).toEqual({ 'hello-prod-v000': '100', 'hello-prod-v001': '0' });
+    const ref = await page.evaluate<string>(`document.querySelector('.notice a').getAttribute('href')`);
+    const rollback = (await call('GET', `/pipelines/${ref.split('/').pop()}`)).json;
+    expect(JSON.stringify(rollback)).toContain('2.0.0 answers 500s');
+    await shoot('clusters-rolled-back');
   });
 
   it('draws the same pages dark when the system prefers it', async () => {

@@ -35,7 +35,7 @@ function serverGroupRow(group: ServerGroup): HTMLElement {
     h('th', { scope: 'row' }, group.name, group.disabled ? h('span', { class: 'badge canceled' }, 'disabled') : null),
     h('td', null, `${group.capacity.desired} (${group.capacity.min}–${group.capacity.max})`),
     h('td', null, h('span', { class: 'dots', role: 'img', 'aria-label': healthText, title: healthText }, group.instances.map((instance) => h('span', { class: `dot ${healthTone(instance.health)}` })))),
-    h('td', null, weight === undefined ? '—' : h('span', { class: 'share' }, h('span', { class: 'share-bar', style: `width:${weight}%` }), h('span', { class: 'share-text' }, `${weight}%`))),
+    h('td', null, weight === undefined ? '—' : h('span', { class: 'share' }, h('span', { class: 'share-track' }, h('span', { class: 'share-bar', style: `width:${weight}%` })), h('span', null, `${weight}%`))),
     h('td', null, artifactText(group)),
     h('td', { class: 'muted small' }, when(group.createdTime)),
   );
@@ -99,7 +99,7 @@ export function clustersPage(root: HTMLElement, application: string): () => void
 
   const confirmRollback = (view: ClusterView) => {
     const dialog = h('dialog', { 'aria-labelledby': 'rollback-title' });
-    const reason = h('textarea', { id: 'rollback-reason', rows: 3, required: true });
+    const reason = h('textarea', { id: 'rollback-reason', rows: 3, 'aria-required': 'true' });
     const problems = h('div', { role: 'alert' });
     const regions = view.regions.filter((region) => region.serverGroups.length > 1).map((region) => region.location);
     const form = h(

@@ -23,6 +23,9 @@ import { createApiApp } from '../functions/api/app.ts';
 import type { BodyLimits } from '../functions/api/input-limits.ts';
 import { ensurePrivateDir, tightenTree } from './private-files.ts';
 import { loadAccountsFile } from './accounts.ts';
+import { loadPubsubFile } from './pubsub-file.ts';
+import { matchPubsubTrigger } from '../core/triggers/pubsub-match.ts';
+import type { SqsPoller } from '../adapters/pubsub/sqs-poller.ts';
 import { loadOrCreateToken } from './token.ts';
 import { createLocalRuntime, firstTarget, type LocalRuntime, type LocalRuntimeOptions } from './wiring.ts';
 import type { Sandbox, SandboxOptions } from './sandbox/sandbox.ts';
@@ -82,6 +85,8 @@ export interface LocalServer {
   readonly runtime: LocalRuntime;
   /** The simulated clouds, with `sandbox`. */
   readonly sandbox?: Sandbox;
+  /** The SQS poller of `<dir>/pubsub.json`'s subscriptions, when it has any. */
+  readonly pubsub?: SqsPoller;
   /** Stops the ticker, the HTTP server, then the runtime. Idempotent. */
   close(): Promise<void>;
 }
@@ -102,6 +107,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const { token, path: tokenPath } = await loadOrCreateToken(options.dir);
   const loaded = await loadAccountsFile(options.dir);
   if (!loaded.ok) throw new Error(loaded.message);
+  const pubsubFile = await loadPubsubFile(options.dir);
+  if (!pubsubFile.ok) throw new Error(pubsubFile.message);
   const users = createLocalUsers(options.dir);
   const audit = createAuditFile(options.dir);
   const powers = await createPowerPolicy(options.powers ?? {}, process.cwd());
@@ -202,6 +209,17 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const ticker = setInterval(() => void tick(), options.cronTickMs ?? 2000);
   ticker.unref();
 
+  // Amazon pub/sub: each message starts what it matches before it is deleted (a failed start throws, and SQS delivers it again).
+  const pubsub =
+    pubsubFile.subscriptions.length > 0
+      ? (await import('./pubsub.ts')).createLocalPubsub(
+          pubsubFile.subscriptions,
+          async (event) => startAll(matchPubsubTrigger(await listTriggerablePipelines(store), event), `pub/sub message ${event.messageId} of '${event.subscriptionName}'`, 'trigger:pubsub'),
+          (message) => io?.emit({ kind: 'error', message }),
+        )
+      : undefined;
+  pubsub?.poller.start();
+
   let server: ReturnType<typeof serve>;
   let address: AddressInfo;
   try {
@@ -213,6 +231,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   } catch (error) {
     clearInterval(ticker);
     unsubscribe();
+    await pubsub?.poller.stop();
+    pubsub?.close();
     await runtime.close();
     await sandbox?.close();
     if (kubernetes?.ok) kubernetes.close();
@@ -229,12 +249,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     tokenPath,
     runtime,
     ...(sandbox ? { sandbox } : {}),
+    ...(pubsub ? { pubsub: pubsub.poller } : {}),
     close() {
       closing ??= (async () => {
         clearInterval(ticker);
         unsubscribe();
-        // A tick in flight still reads the store: let it finish before the store stops.
+        // A tick or a pub/sub round in flight still reads the store: let it finish before the store stops.
         await ticking;
+        await pubsub?.poller.stop();
+        pubsub?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           (server as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -29,6 +29,7 @@ import { matchGitTrigger } from '../../core/triggers/git-match.ts';
 import { pipelineRef, type TriggerMatch } from '../../core/triggers/match.ts';
 import { matchPipelineTrigger } from '../../core/triggers/pipeline-match.ts';
 import { matchPubsubTrigger, type PubsubEvent } from '../../core/triggers/pubsub-match.ts';
+import { pubsubEventOf } from '../../core/triggers/pubsub-message.ts';
 import { listTriggerablePipelines } from '../../core/triggers/pipeline-source.ts';
 import { EXECUTION_STATUSES } from '../../core/execution/status.ts';
 import { cloudRuntimeForColdStart } from '../wiring.ts';
@@ -101,34 +102,12 @@ const sqsEventSchema = z.object({
     .min(1),
 });
 
-const snsEnvelopeSchema = z.object({
-  Type: z.literal('Notification'),
-  MessageId: z.string().min(1),
-  Message: z.string(),
-  MessageAttributes: z.record(z.string(), z.object({ Type: z.string().optional(), Value: z.string().optional() }).loose()).optional(),
-});
-
-/** JSON text parsed, other text kept. */
-function parsedBody(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-/** A queue record as the pub/sub message it carries (SNS envelope or raw delivery). */
+/** A queue record as the pub/sub event it carries (SNS envelope or raw delivery); the subscription is the queue's name. */
 export function pubsubEventFromSqsRecord(record: z.infer<typeof sqsEventSchema>['Records'][number]): PubsubEvent {
-  const subscriptionName = record.eventSourceARN.split(':').at(-1) ?? record.eventSourceARN;
-  const envelope = snsEnvelopeSchema.safeParse(parsedBody(record.body));
-  if (envelope.success) {
-    const attributes: Record<string, string> = {};
-    for (const [key, value] of Object.entries(envelope.data.MessageAttributes ?? {})) if (value.Value !== undefined) attributes[key] = value.Value;
-    return { pubsubSystem: 'amazon', subscriptionName, messageId: envelope.data.MessageId, payload: parsedBody(envelope.data.Message), attributes };
-  }
   const attributes: Record<string, string> = {};
   for (const [key, value] of Object.entries(record.messageAttributes ?? {})) if (value.stringValue !== undefined) attributes[key] = value.stringValue;
-  return { pubsubSystem: 'amazon', subscriptionName, messageId: record.messageId, payload: parsedBody(record.body), attributes };
+  const subscriptionName = record.eventSourceARN.split(':').at(-1) ?? record.eventSourceARN;
+  return pubsubEventOf({ subscriptionName, messageId: record.messageId, body: record.body, attributes });
 }
 
 export interface TriggerRouterDeps {
@@ -144,6 +123,12 @@ export interface RouteResult {
   readonly event: string;
   readonly started: ReadonlyArray<{ readonly pipelineConfigId: string; readonly executionId: string; readonly duplicate: boolean }>;
   readonly refused: ReadonlyArray<{ readonly pipelineConfigId: string; readonly message: string }>;
+  /**
+   * For an SQS batch (the event source reports batch item failures): the records whose starts
+   * could not be recorded (the store failed), which SQS delivers again; every other record is
+   * deleted, its executions recorded (or refused for good).
+   */
+  readonly batchItemFailures?: ReadonlyArray<{ readonly itemIdentifier: string }>;
 }
 
 function registryOf(account: string, region: string): string {
@@ -229,13 +214,27 @@ export function createTriggerRouter(deps: TriggerRouterDeps): (event: unknown) =
     const sqs = sqsEventSchema.safeParse(event);
     if (sqs.success) {
       const all = await pipelines();
+      const failures: Array<{ itemIdentifier: string }> = [];
       const results = await Promise.all(
-        sqs.data.Records.map((record) => {
+        sqs.data.Records.map(async (record) => {
           const message = pubsubEventFromSqsRecord(record);
-          return startAll(`message ${message.messageId} of subscription ${message.subscriptionName}`, matchPubsubTrigger(all, message), 'trigger:pubsub');
+          const what = `message ${message.messageId} of subscription ${message.subscriptionName}`;
+          try {
+            return await startAll(what, matchPubsubTrigger(all, message), 'trigger:pubsub');
+          } catch (error) {
+            // Not recorded: SQS delivers it again; the idempotency key makes what did start count once.
+            failures.push({ itemIdentifier: record.messageId });
+            deps.log?.({ level: 'warn', message: `${what} will be delivered again: ${error instanceof Error ? error.message : String(error)}` });
+            return { event: `${what} (delivered again)`, started: [], refused: [] };
+          }
         }),
       );
-      return { event: results.map((result) => result.event).join('; '), started: results.flatMap((result) => result.started), refused: results.flatMap((result) => result.refused) };
+      return {
+        event: results.map((result) => result.event).join('; '),
+        started: results.flatMap((result) => result.started),
+        refused: results.flatMap((result) => result.refused),
+        batchItemFailures: failures,
+      };
     }
 
     const shape = event !== null && typeof event === 'object' ? `source '${String((event as Record<string, unknown>).source)}', detail-type '${String((event as Record<string, unknown>)['detail-type'])}'` : typeof event;

@@ -25,6 +25,7 @@ export const CONTEXT_KEYS = {
   apiRateLimit: 'apiThrottling.rateLimit (default 50)',
   apiBurstLimit: 'apiThrottling.burstLimit (default 100)',
   apiCloudWatchRole: "apiCloudWatchRole, true or false: create API Gateway's account-wide logging role (default true)",
+  pubsubSubscriptions: 'pubsubSubscriptions, JSON {"<subscription name>": "arn:aws:sns:<region>:<account>:<topic>"}: an SQS queue per subscription on that topic, feeding pubsub triggers (default {})',
 } as const;
 
 const RETENTION_DAYS = new Set<number>(Object.values(logs.RetentionDays).filter((value): value is number => typeof value === 'number'));
@@ -101,6 +102,21 @@ export function stackPropsFromContext(read: ContextReader): { readonly stackName
   }
   if (given('webhookSecretsParameterPath') !== undefined) props.webhookSecretsParameterPath = text('webhookSecretsParameterPath', given('webhookSecretsParameterPath'));
   if (given('accounts') !== undefined) props.accounts = accounts(given('accounts'));
+  const subscriptions = given('pubsubSubscriptions');
+  if (subscriptions !== undefined) {
+    let parsed: unknown = subscriptions;
+    if (typeof subscriptions === 'string') {
+      try {
+        parsed = JSON.parse(subscriptions);
+      } catch {
+        throw new Error(`context 'pubsubSubscriptions' is not JSON: use -c 'pubsubSubscriptions={"builds":"arn:aws:sns:us-east-1:123456789012:build-events"}'`);
+      }
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new Error(`context 'pubsubSubscriptions' is ${JSON.stringify(parsed)}, expected an object of subscription name to SNS topic ARN: {"builds":"arn:aws:sns:us-east-1:123456789012:build-events"}`);
+    }
+    props.pubsubSubscriptions = parsed as Record<string, string>;
+  }
   if (given('apiCloudWatchRole') !== undefined) props.apiCloudWatchRole = bool('apiCloudWatchRole', given('apiCloudWatchRole'));
   const rateLimit = given('apiRateLimit');
   const burstLimit = given('apiBurstLimit');

@@ -17,7 +17,8 @@ import { STATE_TABLE } from '../adapters/dynamodb/tables.ts';
 import { Api, type ApiThrottling } from './constructs/api.ts';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.ts';
 import { Events } from './constructs/events.ts';
-import { functionArnOf, functionNameOf, GennakerFunctions } from './constructs/functions.ts';
+import { PubsubSubscriptions, SUBSCRIPTION_NAME, TOPIC_ARN } from './constructs/pubsub-subscriptions.ts';
+import { FUNCTION_SPECS, functionArnOf, functionNameOf, GennakerFunctions } from './constructs/functions.ts';
 import { StateMachineRole } from './constructs/state-machine-role.ts';
 import { StateTable } from './constructs/state-table.ts';
 import { TriggerScheduler } from './constructs/trigger-scheduler.ts';
@@ -95,6 +96,14 @@ export interface GennakerStackProps extends StackProps {
    */
   readonly apiThrottling?: ApiThrottling;
   /**
+   * Amazon pub/sub subscriptions (Echo's `pubsub.amazon.subscriptions`): subscription name → the
+   * SNS topic ARN it receives. Each gets an SQS queue of that name subscribed to the topic, with
+   * the trigger router as its event source; `pubsub` triggers with `pubsubSystem: amazon` name it
+   * as `subscriptionName`.
+   * @default {} - no subscriptions
+   */
+  readonly pubsubSubscriptions?: Readonly<Record<string, string>>;
+  /**
    * Create the account-wide role API Gateway uses to write access logs.
    * @default true
    */
@@ -141,6 +150,10 @@ export function validateGennakerStackProps(props: GennakerStackProps): void {
   const secretsPrefix = props.secretsPrefix ?? 'gennaker/';
   if (!/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(secretsPrefix)) {
     throw new Error(`secretsPrefix is '${secretsPrefix}', not a Secrets Manager name prefix: use 1-256 of A-Z a-z 0-9 / _ + = . @ -, e.g. 'gennaker/'`);
+  }
+  for (const [name, topicArn] of Object.entries(props.pubsubSubscriptions ?? {})) {
+    if (!SUBSCRIPTION_NAME.test(name)) throw new Error(`pubsubSubscriptions: '${name}' is not usable as a queue name: use 1-80 letters, digits, '-' or '_' (pubsub triggers name it as subscriptionName)`);
+    if (typeof topicArn !== 'string' || !TOPIC_ARN.test(topicArn)) throw new Error(`pubsubSubscriptions.${name} is ${JSON.stringify(topicArn)}, not an SNS topic ARN: use arn:aws:sns:<region>:<account>:<topic>`);
   }
   for (const limit of ['rateLimit', 'burstLimit'] as const) {
     const value = props.apiThrottling?.[limit];
@@ -259,6 +272,15 @@ export class GennakerStack extends Stack {
       reconciler: this.functions.reconciler,
       deadLetterQueue: deadLetters.queue,
     });
+
+    if (Object.keys(props.pubsubSubscriptions ?? {}).length > 0) {
+      new PubsubSubscriptions(this, 'Pubsub', {
+        subscriptions: props.pubsubSubscriptions!,
+        triggerRouter: this.functions.triggerRouter,
+        routerTimeout: FUNCTION_SPECS.triggerRouter.timeout,
+        deadLetterQueue: deadLetters.queue,
+      });
+    }
 
     suppressJustifiedFindings(this);
 

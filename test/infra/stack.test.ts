@@ -111,6 +111,7 @@ beforeAll(() => {
       apiBurstLimit: '20',
       secretsKmsKeyArn: SECRETS_KEY,
       secretsPrefix: 'acme/',
+      pubsubSubscriptions: JSON.stringify({ 'acme-builds': 'arn:aws:sns:eu-west-1:123456789012:build-events' }),
     },
   });
   configuredStack = addGennakerStack(variant);
@@ -476,6 +477,42 @@ describe('IAM', () => {
       resources: [arn('ssm', 'parameter/acme/webhooks'), arn('ssm', 'parameter/acme/webhooks/*')],
     })]);
     expect(statementsOf(template).flatMap(({ actions }) => actions).filter((action) => action.startsWith('ssm:') || action.startsWith('sts:'))).toEqual([]);
+  });
+});
+
+describe('amazon pub/sub subscriptions', () => {
+  it('make an encrypted, TLS-only queue per subscription on its topic, with a dead-letter queue, feeding the trigger router with batch item failures', () => {
+    const queues = resourcesOfType(configured, 'AWS::SQS::Queue').filter(([, queue]) => queue.Properties.QueueName === 'acme-builds');
+    expect(queues).toHaveLength(1);
+    const [queueId, queue] = queues[0]!;
+    const [deadId] = resourcesOfType(configured, 'AWS::SQS::Queue').find(([, candidate]) => candidate.Properties.QueueName === undefined)!;
+    expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, VisibilityTimeout: 360, MessageRetentionPeriod: 345600, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadId, 'Arn'] }, maxReceiveCount: 5 } });
+    const [[, subscription]] = resourcesOfType(configured, 'AWS::SNS::Subscription') as [[string, Json]];
+    expect(subscription.Properties).toMatchObject({ Protocol: 'sqs', TopicArn: 'arn:aws:sns:eu-west-1:123456789012:build-events', Endpoint: { 'Fn::GetAtt': [queueId, 'Arn'] } });
+    const policies = resourcesOfType(configured, 'AWS::SQS::QueuePolicy').filter(([, policy]) => JSON.stringify(policy.Properties.Queues).includes(queueId));
+    const statements = policies.flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Json[]);
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Allow', Action: 'sqs:SendMessage', Principal: { Service: 'sns.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': 'arn:aws:sns:eu-west-1:123456789012:build-events' } } }));
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    const [[, mapping]] = resourcesOfType(configured, 'AWS::Lambda::EventSourceMapping') as [[string, Json]];
+    const [routerId] = functionNamed(configured, 'acme-trigger-router');
+    expect(mapping.Properties).toEqual({ EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] }, FunctionName: { Ref: routerId }, BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+  });
+
+  it('let the trigger router receive and delete on its queues only', () => {
+    const [queueId] = resourcesOfType(configured, 'AWS::SQS::Queue').find(([, queue]) => queue.Properties.QueueName === 'acme-builds')!;
+    const sqsGrants = allowed(configured, 'acme-trigger-router').filter(({ actions }) => actions.some((action) => action.startsWith('sqs:') && action !== 'sqs:SendMessage'));
+    expect(sqsGrants.map(({ actions, resources }) => ({ actions: [...actions].sort(), resources }))).toEqual([
+      { actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], resources: [`<${queueId}.Arn>`] },
+    ]);
+    for (const name of ['acme-api', 'acme-stage-runner', 'acme-reconciler', 'acme-publisher']) {
+      expect(allowed(configured, name).filter(({ actions }) => actions.some((action) => action === 'sqs:ReceiveMessage'))).toEqual([]);
+    }
+  });
+
+  it('are refused at synthesis when a name or topic is not usable', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(() => new GennakerStack(app, 'BadName', { pubsubSubscriptions: { 'a b': 'arn:aws:sns:eu-west-1:123456789012:t' } })).toThrow("pubsubSubscriptions: 'a b' is not usable as a queue name");
+    expect(() => new GennakerStack(app, 'BadTopic', { pubsubSubscriptions: { builds: 'arn:aws:sqs:eu-west-1:123456789012:q' } })).toThrow('pubsubSubscriptions.builds is "arn:aws:sqs:eu-west-1:123456789012:q", not an SNS topic ARN');
   });
 });
 

@@ -98,6 +98,20 @@ describe('amazon pubsub triggers under gennaker up', () => {
   });
 });
 
+describe('a broken pubsub.json', () => {
+  it('stops gennaker up with one line per problem', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'gennaker-pubsub-broken-'));
+    try {
+      writeFileSync(join(broken, 'pubsub.json'), JSON.stringify({ amazon: { subscriptions: [{ name: 'builds', queueUrl: 'sqs://builds' }] } }));
+      await expect(startLocalServer({ dir: broken, port: 0, localTarget: false })).rejects.toThrow(
+        `${join(broken, 'pubsub.json')}#/amazon/subscriptions/0/queueUrl: queueUrl is 'sqs://builds', not an SQS queue URL; use https://sqs.<region>.amazonaws.com/<account>/<queue>`,
+      );
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the SQS poller', () => {
   it('keeps a message whose handling failed, and handles it when it comes back after its visibility timeout', async () => {
     const url = (await sqs.send(new CreateQueueCommand({ QueueName: 'flaky', Attributes: { VisibilityTimeout: '30' } }))).QueueUrl!;

@@ -39,7 +39,7 @@ describe('the trigger router on an SQS batch', () => {
     const router = createTriggerRouter({
       store,
       service: {
-        startTriggered: async (request) => {
+        startTriggered: async (request: { trigger: unknown }) => {
           const messageId = String((request.trigger as { messageId: string }).messageId);
           if (messageId === 'sns-m-2') throw new Error('ProvisionedThroughputExceededException');
           started.push(messageId);

@@ -97,6 +97,7 @@ export function withExecutionReadCache(inner: ExecutionStore, options: Execution
     createExecution: (input) => writing(input.id, () => inner.createExecution(input)),
     updateExecution: (id, update) => writing(id, () => inner.updateExecution(id, update)),
     updateStage: (executionId, stageId, update) => writing(executionId, () => inner.updateStage(executionId, stageId, update)),
+    deleteExecution: (id) => writing(id, () => inner.deleteExecution(id)),
     putTaskToken: (executionId, stageId, token) => writing(executionId, () => inner.putTaskToken(executionId, stageId, token)),
     takeTaskToken: (executionId, stageId, token) => writing(executionId, () => inner.takeTaskToken(executionId, stageId, token)),
 

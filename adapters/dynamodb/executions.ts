@@ -16,7 +16,7 @@
  * a stage that needs megabytes (manifests, logs) should keep them in an artifact store and put
  * a reference in its context.
  */
-import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GennakerError } from '../../core/errors.ts';
 import { EXECUTION_STATUSES, isComplete, type ExecutionStatus } from '../../core/execution/status.ts';
 import {
@@ -118,21 +118,26 @@ export function createExecutionRecordStore(ctx: StoreContext): ExecutionRecordSt
     return writes.every((write) => write !== undefined);
   }
 
-  /** Unconditional batch puts of a fresh execution's stages, retrying what DynamoDB left unprocessed. */
-  async function putFreshStages(stages: readonly Item[]): Promise<boolean> {
-    const chunks: Item[][] = [];
-    for (let start = 0; start < stages.length; start += BATCH_WRITE_ITEMS) chunks.push(stages.slice(start, start + BATCH_WRITE_ITEMS));
+  /** Unconditional batch writes (puts or deletes) of an execution's stage items, retrying what DynamoDB left unprocessed. */
+  async function writeStageItems(requests: ReadonlyArray<{ PutRequest: { Item: Item } } | { DeleteRequest: { Key: { pk: string; sk: string } } }>, operation: string): Promise<void> {
+    const chunks: Array<typeof requests> = [];
+    for (let start = 0; start < requests.length; start += BATCH_WRITE_ITEMS) chunks.push(requests.slice(start, start + BATCH_WRITE_ITEMS));
     await inBatches(chunks, CREATE_PARALLELISM, async (chunk) => {
-      let requests = chunk.map((item) => ({ PutRequest: { Item: item } }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
+      let pending = [...chunk];
+      for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt === BATCH_ATTEMPTS) {
-          throw new GennakerError('Gennaker.StoreUnavailable', 'the execution store did not answer (createExecution): stage writes kept being throttled');
+          throw new GennakerError('Gennaker.StoreUnavailable', `the execution store did not answer (${operation}): stage writes kept being throttled`);
         }
         if (attempt > 0) await pause(BATCH_RETRY_BASE_MS * 2 ** (attempt - 1));
-        const output = await call('createExecution', () => ctx.doc.send(new BatchWriteCommand({ RequestItems: { [table]: requests } })));
-        requests = (output.UnprocessedItems?.[table] ?? []) as typeof requests;
+        const output = await call(operation, () => ctx.doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } })));
+        pending = (output.UnprocessedItems?.[table] ?? []) as typeof pending;
       }
     });
+  }
+
+  /** Unconditional batch puts of a fresh execution's stages. */
+  async function putFreshStages(stages: readonly Item[]): Promise<boolean> {
+    await writeStageItems(stages.map((item) => ({ PutRequest: { Item: item } })), 'createExecution');
     return true;
   }
 
@@ -405,6 +410,24 @@ export function createExecutionRecordStore(ctx: StoreContext): ExecutionRecordSt
         return tooLarge(await dataMessage(combined), combined, STORE_LIMITS.maxStageDataBytes);
       }
       return raced(current);
+    },
+
+    async deleteExecution(id) {
+      const expression = createExpressionBuilder();
+      expression.condition(expression.in('status', COMPLETE_STATUSES));
+      const removed = await conditional('deleteExecution', () => ctx.doc.send(new DeleteCommand({ TableName: table, Key: keys.execution(id), ...expression.build() })));
+      if (removed === undefined) {
+        const current = await getItem(keys.execution(id), 'deleteExecution');
+        // No header: never created, or deleted before (its stage items may remain from a delete that stopped halfway).
+        if (current !== undefined) return { ok: false, reason: 'conflict', current: str(current, 'status') as ExecutionStatus, revision: num(current, 'revision') };
+      }
+      const stages = await queryAll(ctx, 'deleteExecution', {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.executionPartition(id), ':prefix': keys.stagePrefix },
+        ConsistentRead: true,
+      });
+      await writeStageItems(stages.map((item) => ({ DeleteRequest: { Key: { pk: str(item, 'pk'), sk: str(item, 'sk') } } })), 'deleteExecution');
+      return removed === undefined ? { ok: false, reason: 'not-found' } : { ok: true };
     },
 
     async putTaskToken(executionId, stageId, token) {

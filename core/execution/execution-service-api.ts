@@ -131,6 +131,8 @@ export interface ExecutionService {
   startTriggered(request: StartPipelineRequest, runAs: TriggerRunAs): Promise<StartPipelineResult>;
   /** One-click rollback of a cluster: an ad-hoc `rollbackCluster` run (needs EXECUTE). */
   startRollback(request: RollbackRequest, caller: Caller): Promise<StartPipelineResult>;
+  /** Deletes a complete execution (`DELETE /pipelines/{id}`; needs WRITE); one not complete is a conflict. */
+  deleteExecution(executionId: string, caller: Caller): Promise<CommandResult>;
   /** Cancels a running or queued execution (`PUT /pipelines/{id}/cancel`). */
   cancelExecution(executionId: string, caller: Caller, options?: { readonly reason?: string }): Promise<CommandResult>;
   /** Answers a manual judgment (`PATCH /pipelines/{id}/stages/{stageId}`); checks the roles allowed to judge. */

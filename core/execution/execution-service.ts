@@ -881,7 +881,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
   // Commands on executions
 
   /** The execution a command names, once the caller is known to hold `permission` on its application. */
-  const executionFor = async (executionId: string, caller: Caller, permission: 'READ' | 'EXECUTE', note: AuditNote): Promise<Execution | CommandResult> => {
+  const executionFor = async (executionId: string, caller: Caller, permission: 'READ' | 'EXECUTE' | 'WRITE', note: AuditNote): Promise<Execution | CommandResult> => {
     note.target = executionId;
     const execution = await store.getExecution(executionId);
     if (!execution) return notFound(executionId);
@@ -889,6 +889,16 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     const denied = await access.check(caller, permission, execution.application);
     return denied ?? execution;
   };
+
+  const deleteExecution: ExecutionService['deleteExecution'] = (executionId, caller) =>
+    audited('deleteExecution', caller, {}, async (note) => {
+      const execution = await executionFor(executionId, caller, 'WRITE', note);
+      if (!('stages' in execution)) return execution;
+      const deleted = await store.deleteExecution(executionId);
+      if (deleted.ok) return { ok: true } as const;
+      if (deleted.reason === 'not-found') return notFound(executionId);
+      return { ok: false, reason: 'conflict', message: `execution '${executionId}' is ${deleted.current}; only a complete execution can be deleted, so cancel it first (PUT /pipelines/${executionId}/cancel)` } as const;
+    });
 
   const cancelExecution: ExecutionService['cancelExecution'] = (executionId, caller, options = {}) => audited('cancelExecution', caller, {}, (note) => cancelAs(executionId, caller, options, note));
 
@@ -1210,6 +1220,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     startTriggered,
     startRollback,
     cancelExecution,
+    deleteExecution,
     judgeStage,
     skipWait,
     restartStage,

@@ -394,6 +394,12 @@ export interface ExecutionRecordStore {
   listExecutions(query: ExecutionQuery, page?: PageRequest): Promise<Page<ExecutionHeader>>;
   updateExecution(id: string, update: ExecutionUpdate): Promise<UpdateResult<ExecutionHeader>>;
   updateStage(executionId: string, stageId: string, update: StageUpdate): Promise<UpdateResult<StageRecord>>;
+  /**
+   * Deletes a complete execution (Gate's `DELETE /pipelines/{id}`): its header first, so every
+   * read stops finding it at once, then its stage records. An execution that is not complete is
+   * refused with its status (cancel it first): its run would write into nothing.
+   */
+  deleteExecution(id: string): Promise<{ readonly ok: true } | NotFound | StatusConflict>;
 
   /** Keeps a task token with its stage; the stage must exist and not be complete. */
   putTaskToken(executionId: string, stageId: string, token: TaskToken): Promise<PutTaskTokenResult>;

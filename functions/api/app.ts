@@ -887,6 +887,12 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       return c.json({ valid: !issues.some((issue) => issue.severity === 'error'), issues: issues.map(({ pointer, code, message, severity }) => ({ pointer, code, message, severity })) });
     },
 
+    deleteExecution: async (c) => {
+      const id = c.req.param('id')!;
+      const result = await service.deleteExecution(id, callerOf(c));
+      return result.ok ? c.json({ deleted: true, id }) : commandFailure(c, result);
+    },
+
     getCanaryReport: async (c) => {
       const id = c.req.param('id')!;
       const read = await queries.getExecution(id, callerOf(c));

@@ -233,6 +233,7 @@ const SCHEMAS: Record<string, unknown> = {
     ['name', 'type', 'cloudProvider', 'account', 'region', 'cluster', 'moniker', 'isDisabled', 'createdTime', 'capacity', 'instances', 'instanceCounts', 'loadBalancers', 'buildInfo'],
   ),
   ServerGroupList: { type: 'array', items: ref('ServerGroup') },
+  DeletedExecution: object({ deleted: { const: true }, id: string }, ['deleted', 'id'], false),
   DeletedPipelineConfig: object({ deleted: { type: 'boolean' }, application: string, name: string, id: { ...string, description: 'Present when something was deleted.' } }, ['deleted', 'application', 'name'], false),
   StagePatch: {
     oneOf: [

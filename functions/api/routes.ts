@@ -336,6 +336,22 @@ export const ROUTES = [
     responses: { '200': { description: "The execution in Orca's shape and its version (the same version: nothing changed in time).", schema: 'ExecutionChanges' }, '400': ERRORS['400'], '401': ERRORS['401'], '404': ERRORS['404'] },
   },
   {
+    operationId: 'deleteExecution',
+    method: 'delete',
+    path: '/pipelines/{id}',
+    summary: "Deletes a complete execution (Gate's delete of a pipeline execution); one still running must be canceled first.",
+    auth: 'caller',
+    tag: 'executions',
+    parameters: [EXECUTION_ID],
+    responses: {
+      '200': { description: 'Deleted.', schema: 'DeletedExecution' },
+      '401': ERRORS['401'],
+      '403': { description: 'The caller lacks WRITE on the application.', schema: 'Error' },
+      '404': ERRORS['404'],
+      '409': { description: 'The execution is not complete: cancel it first.', schema: 'Error' },
+    },
+  },
+  {
     operationId: 'getCanaryReport',
     method: 'get',
     path: '/pipelines/{id}/canaryReport',

@@ -494,6 +494,31 @@ export function executionStoreContract(name: string, createStore: (clock: Manual
         });
       });
 
+      it('deletes a complete execution and its stages, refuses one still running, and answers not-found after', async () => {
+        // given
+        const pipelineId = id('pipe');
+        const done = await created({ pipelineConfigId: pipelineId });
+        const running = await created({ pipelineConfigId: pipelineId });
+        await store.updateExecution(done.id, { expect: ['NOT_STARTED'], set: { status: 'SUCCEEDED', endTime: clock.now() } });
+        await store.updateExecution(running.id, { expect: ['NOT_STARTED'], set: { status: 'RUNNING' } });
+
+        // when
+        const deleted = await store.deleteExecution(done.id);
+        const again = await store.deleteExecution(done.id);
+        const refused = await store.deleteExecution(running.id);
+
+        // then
+        expect([deleted, again]).toEqual([{ ok: true }, { ok: false, reason: 'not-found' }]);
+        expect(refused).toMatchObject({ ok: false, reason: 'conflict', current: 'RUNNING' });
+        expect(await store.getExecution(done.id)).toBeUndefined();
+        expect(await store.getStage(done.id, done.stages[0]!.id)).toBeUndefined();
+        expect(await store.getExecution(running.id)).toMatchObject({ status: 'RUNNING' });
+        await eventually(async () => {
+          const listed = await store.listExecutions({ pipelineConfigId: pipelineId }, { limit: 10 });
+          expect(listed.items.map((e) => e.id)).toEqual([running.id]);
+        });
+      });
+
       it('moves a status forward when the current status is the expected one', async () => {
         const execution = await created();
         clock.advance(5);

@@ -375,3 +375,33 @@ describe('gennaker pipeline delete', () => {
     expect((await call('olive', 'GET', '/applications/shop/pipelineConfigs/Smoke')).status).toBe(404);
   });
 });
+
+describe("Gate's execution delete", () => {
+  it('deletes a complete execution for a caller with WRITE, refuses one still running, and answers 404 once it is gone', async () => {
+    // given: an execution waiting for a judgment
+    const saved = await call('olive', 'POST', '/pipelines', { application: 'shop', name: 'Gated', stages: [{ refId: '1', type: 'manualJudgment', name: 'Approve' }] });
+    expect(saved.status).toBe(200);
+    const started = await call('olive', 'POST', '/pipelines/shop/Gated', {});
+    const waitingId = String(started.json.ref).replace('/pipelines/', '');
+    await until('the judgment to wait', () => runtime.store.getExecution(waitingId), (execution) => execution?.stages[0]?.awaitingCallback === true);
+
+    // when
+    const refused = await call('dave', 'DELETE', `/pipelines/${executionIds[0]}`);
+    const deleted = await call('olive', 'DELETE', `/pipelines/${executionIds[0]}`);
+    const again = await call('olive', 'DELETE', `/pipelines/${executionIds[0]}`);
+    const running = await call('olive', 'DELETE', `/pipelines/${waitingId}`);
+
+    // then
+    expect(refused).toEqual({ status: 403, json: { error: "user 'dave' lacks WRITE on application 'shop': WRITE is held by the roles ops; 'dave' has the roles dev" } });
+    expect(deleted).toEqual({ status: 200, json: { deleted: true, id: executionIds[0] } });
+    expect(again.status).toBe(404);
+    expect((await call('olive', 'GET', `/pipelines/${executionIds[0]}`)).status).toBe(404);
+    expect(running).toEqual({ status: 409, json: { error: `execution '${waitingId}' is RUNNING; only a complete execution can be deleted, so cancel it first (PUT /pipelines/${waitingId}/cancel)` } });
+    expect((await call('olive', 'GET', '/applications/shop/pipelines?limit=10')).json.map((execution: { id: string }) => execution.id)).not.toContain(executionIds[0]);
+
+    // The waiting one is canceled, then deleted.
+    expect((await call('olive', 'PUT', `/pipelines/${waitingId}/cancel`)).status).toBe(202);
+    await until('the cancel', () => runtime.store.getExecution(waitingId), (execution) => execution?.status === 'CANCELED');
+    expect((await call('olive', 'DELETE', `/pipelines/${waitingId}`)).status).toBe(200);
+  });
+});

@@ -39,7 +39,7 @@ export const TARGET_ACCOUNT_ACTIONS: Readonly<Record<TargetAccountKind, Readonly
       'UpdateFunctionCode',
       'UpdateFunctionConfiguration',
     ],
-    codebuild: ['BatchGetBuilds', 'StartBuild', 'StopBuild'],
+    codebuild: ['BatchGetBuilds', 'StartBuild'],
   },
   ecs: {
     ecs: [

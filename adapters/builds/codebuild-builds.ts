@@ -2,8 +2,7 @@
  * The build port (core/ports/builds.ts) over AWS CodeBuild with `@aws-sdk/client-codebuild`:
  * StartBuild with Orca's overrides (StartAwsCodeBuildTask: source type and location, source
  * version, buildspec, secondary sources and their versions, plain-text environment variables, an
- * image pulled with the service role) and the port's idempotency token; BatchGetBuilds and
- * StopBuild read back. CodeBuild's errors map to the port's reasons:
+ * image pulled with the service role) and the port's idempotency token; BatchGetBuilds reads back. CodeBuild's errors map to the port's reasons:
  *
  * | CodeBuild answers | reason |
  * |---|---|
@@ -17,7 +16,7 @@
  * Clients are built by the composition root (the account's role credentials, an endpoint override
  * for the sandbox), one per region, and handed in.
  */
-import { BatchGetBuildsCommand, StartBuildCommand, StopBuildCommand, type Build, type CodeBuildClient, type StartBuildCommandInput } from '@aws-sdk/client-codebuild';
+import { BatchGetBuildsCommand, StartBuildCommand, type Build, type CodeBuildClient, type StartBuildCommandInput } from '@aws-sdk/client-codebuild';
 import type { BuildFailure, BuildInfo, BuildPort, BuildRef, BuildResult, StartBuildRequest } from '../../core/ports/builds.ts';
 import type { PortFailureReason } from '../../core/ports/server-groups.ts';
 import { awsFailure } from '../targets/aws-ec2/aws-errors.ts';
@@ -96,15 +95,6 @@ export function createCodeBuildBuilds(options: CodeBuildBuildsOptions): BuildPor
         return ok(build ? buildInfoOf(build) : undefined);
       } catch (error) {
         return failure(error, `reading build '${buildId}'`);
-      }
-    },
-    async stop(ref: BuildRef, buildId: string) {
-      try {
-        const answer = await options.clientFor(ref.region).send(new StopBuildCommand({ id: buildId }));
-        if (!answer.build) return { ok: false, reason: 'failed', message: `stopping build '${buildId}': CodeBuild answered no build` };
-        return ok(buildInfoOf(answer.build));
-      } catch (error) {
-        return failure(error, `stopping build '${buildId}'`);
       }
     },
   };

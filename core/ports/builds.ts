@@ -1,6 +1,7 @@
 /**
  * An account's build service (AWS CodeBuild), for Spinnaker's `awsCodeBuild` stage: start a build
- * of a project with overrides, read it back. As every port here, results are values: the build, or
+ * of a project with overrides, read it back (a canceled execution leaves its build running, as
+ * Gennaker has no cancellation hooks for stages yet). As every port here, results are values: the build, or
  * a failure with a reason (`not-found` project or build, `invalid` request, `unavailable` =
  * throttled/5xx, retried by the state machine, `failed` anything else), its message one line for
  * the pipeline author with CodeBuild's own reason.
@@ -81,6 +82,4 @@ export interface BuildPort {
   start(ref: BuildRef, request: StartBuildRequest): Promise<BuildResult<BuildInfo>>;
   /** The build now; `undefined` when CodeBuild does not know it. */
   get(ref: BuildRef, buildId: string): Promise<BuildResult<BuildInfo | undefined>>;
-  /** Stops a running build (a finished one is answered as it is). */
-  stop(ref: BuildRef, buildId: string): Promise<BuildResult<BuildInfo>>;
 }

@@ -70,7 +70,7 @@ describe("a deploy account role's policy", () => {
     const statements = targetAccountPolicy('aws').Statement.map((statement) => ({ sid: statement.Sid, actions: [statement.Action].flat(), condition: statement.Condition ?? null }));
     expect(statements.map((statement) => statement.sid)).toEqual(['Ec2Calls', 'AutoScalingCalls', 'LoadBalancingCalls', 'LambdaCalls', 'CodeBuildCalls', 'LaunchWithTemplate', 'PassRoleToEc2', 'PassRoleToLambda', 'AutoScalingServiceLinkedRole']);
     expect(statements[1]!.actions).toEqual(['autoscaling:CreateAutoScalingGroup', 'autoscaling:DeleteAutoScalingGroup', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:ResumeProcesses', 'autoscaling:SuspendProcesses', 'autoscaling:UpdateAutoScalingGroup']);
-    expect(statements[4]).toEqual({ sid: 'CodeBuildCalls', actions: ['codebuild:BatchGetBuilds', 'codebuild:StartBuild', 'codebuild:StopBuild'], condition: null });
+    expect(statements[4]).toEqual({ sid: 'CodeBuildCalls', actions: ['codebuild:BatchGetBuilds', 'codebuild:StartBuild'], condition: null });
     expect(statements[5]).toEqual({ sid: 'LaunchWithTemplate', actions: ['ec2:RunInstances', 'ec2:CreateTags'], condition: null });
     expect(statements[6]).toEqual({ sid: 'PassRoleToEc2', actions: ['iam:PassRole'], condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } });
     expect(statements[7]).toEqual({ sid: 'PassRoleToLambda', actions: ['iam:PassRole'], condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } } });

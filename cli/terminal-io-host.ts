@@ -2,6 +2,7 @@
  * Renders IoHost messages on a terminal: data to stdout untouched, everything meant for a
  * person to stderr, one line per issue, colour only when the stream is a TTY.
  */
+import type { NotificationDelivery } from '../core/ports/execution-store.ts';
 import type { ExecutionStatus } from '../core/execution/status.ts';
 import type { IoHost, IoMessage, StageProgress } from '../core/io-host.ts';
 import { oneLine } from '../core/execution/failure-reason.ts';
@@ -96,6 +97,13 @@ export function createTerminalIoHost(streams: TerminalStreams): IoHost {
       stage.reason,
     );
 
+  /** A notification delivery under the tree: `notification slack #deploys (stage.failed): FAILED: why`. */
+  const deliveryLine = (delivery: NotificationDelivery) =>
+    withTreeReason(
+      `  notification ${delivery.type} ${delivery.recipient} ${paint('2', `(${delivery.event}${delivery.stageRefId !== undefined ? ` of stage ${delivery.stageRefId}` : ''})`)}  ${paint(delivery.status === 'FAILED' ? '31' : delivery.status === 'SENT' ? '32' : '36', delivery.status)}`,
+      delivery.reason,
+    );
+
   return {
     emit(message: IoMessage) {
       switch (message.kind) {
@@ -134,7 +142,7 @@ export function createTerminalIoHost(streams: TerminalStreams): IoHost {
             message.reason,
           );
           if (live) {
-            const lines = [title, ...message.stages.map(stageLine)];
+            const lines = [title, ...message.stages.map(stageLine), ...(message.notifications ?? []).map(deliveryLine)];
             // Move up over the last tree and clear it, then draw the new one.
             const rewind = drawnLines > 0 ? `\u001b[${drawnLines}F\u001b[J` : '';
             streams.stderr.write(`${rewind}${lines.join('\n')}\n`);
@@ -146,7 +154,12 @@ export function createTerminalIoHost(streams: TerminalStreams): IoHost {
               (stage.durationMs !== undefined && stage.status !== 'RUNNING' ? ` (${formatDuration(stage.durationMs)})` : '') +
               because(stage.reason));
           }
-          if (message.statusChanged) err(`${message.pipeline}: execution ${message.executionId} ${message.status}${because(message.reason)}`);
+          if (message.statusChanged) {
+            err(`${message.pipeline}: execution ${message.executionId} ${message.status}${because(message.reason)}`);
+            for (const delivery of message.notifications ?? []) {
+              err(`${message.pipeline}: notification ${delivery.type} to ${delivery.recipient} (${delivery.event}${delivery.stageRefId !== undefined ? ` of stage ${delivery.stageRefId}` : ''}) ${delivery.status}${because(delivery.reason)}`);
+            }
+          }
           return;
         }
         case 'error':

@@ -5,6 +5,7 @@
  */
 import type { ExecutionStatus } from './execution/status.ts';
 import type { ValidationIssue } from './issues.ts';
+import type { NotificationDelivery } from './ports/execution-store.ts';
 
 /** A named figure in a report, e.g. a compile budget. */
 export interface ReportFigure {
@@ -58,6 +59,8 @@ export type IoMessage =
       readonly statusChanged: boolean;
       readonly stages: readonly StageProgress[];
       readonly changed: readonly StageProgress[];
+      /** The notifications sent for the execution so far, with their status and why one failed. */
+      readonly notifications?: readonly NotificationDelivery[];
     }
   | { readonly kind: 'error'; readonly message: string }
   | { readonly kind: 'info'; readonly message: string };

@@ -4,7 +4,8 @@
  * `gennaker up` and `gennaker run` are the only writers of their store: every write of an
  * execution goes through this one process, so a cached document stays correct until this
  * process writes that execution again. Every write that can change what `getExecution` returns
- * (the header, a stage, a task token, which clears or sets `awaitingCallback`) drops the entry
+ * (the header, a stage, a task token, which clears or sets `awaitingCallback`, a notification
+ * delivery record) drops the entry
  * first. On AWS there are many writers (Lambda invocations), so the cloud composition root never
  * uses this.
  *
@@ -100,6 +101,9 @@ export function withExecutionReadCache(inner: ExecutionStore, options: Execution
     deleteExecution: (id) => writing(id, () => inner.deleteExecution(id)),
     putTaskToken: (executionId, stageId, token) => writing(executionId, () => inner.putTaskToken(executionId, stageId, token)),
     takeTaskToken: (executionId, stageId, token) => writing(executionId, () => inner.takeTaskToken(executionId, stageId, token)),
+    // Deliveries are part of the execution document.
+    claimNotificationDelivery: (executionId, delivery, options) => writing(executionId, () => inner.claimNotificationDelivery(executionId, delivery, options)),
+    finishNotificationDelivery: (executionId, key, result) => writing(executionId, () => inner.finishNotificationDelivery(executionId, key, result)),
 
     cacheStats: () => ({ hits, misses, size: entries.size }),
   };

@@ -26,6 +26,7 @@ import { loadAccountsFile } from './accounts.ts';
 import { loadPubsubFile } from './pubsub-file.ts';
 import { matchPubsubTrigger } from '../core/triggers/pubsub-match.ts';
 import type { SqsPoller } from '../adapters/pubsub/sqs-poller.ts';
+import { loadNotificationSettings } from './notification-settings.ts';
 import { loadOrCreateToken } from './token.ts';
 import { createLocalRuntime, firstTarget, type LocalRuntime, type LocalRuntimeOptions } from './wiring.ts';
 import type { Sandbox, SandboxOptions } from './sandbox/sandbox.ts';
@@ -109,6 +110,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   if (!loaded.ok) throw new Error(loaded.message);
   const pubsubFile = await loadPubsubFile(options.dir);
   if (!pubsubFile.ok) throw new Error(pubsubFile.message);
+  const notificationSettings = await loadNotificationSettings(options.dir);
+  if (!notificationSettings.ok) throw new Error(notificationSettings.message);
+  // Notification links point at this server once it listens.
+  let listeningUrl: string | undefined;
   const users = createLocalUsers(options.dir);
   const audit = createAuditFile(options.dir);
   const powers = await createPowerPolicy(options.powers ?? {}, process.cwd());
@@ -135,6 +140,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       powers,
       dataDir: join(options.dir, 'data'),
       secretsDir: options.dir,
+      notifications: { settings: notificationSettings.settings, apiUrl: () => listeningUrl },
       clock,
       apiToken: token,
       ...(io ? { io } : {}),
@@ -243,8 +249,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   }
 
   let closing: Promise<void> | undefined;
+  listeningUrl = `http://${host}:${address.port}`;
   return {
-    url: `http://${host}:${address.port}`,
+    url: listeningUrl,
     port: address.port,
     tokenPath,
     runtime,

@@ -47,6 +47,8 @@ import { recoverInterruptedExecutions, type Recovered } from './recovery.ts';
 import { ephemeralSecretCipher, loadSecretCipher } from './secret-key.ts';
 import { createLocalSecrets } from './secrets-file.ts';
 import type { SecretCipher } from '../core/ports/secret-cipher.ts';
+import { createNotifier, type Notifier } from '../core/notifications/notifier.ts';
+import { createHttpNotificationSenders, type NotificationSettings } from '../adapters/notifications/settings.ts';
 
 export interface LocalRuntimeOptions {
   /** Where dynalite keeps its data (`.gennaker/data`); in memory when absent. */
@@ -136,6 +138,15 @@ export interface LocalRuntimeOptions {
    * that lives only in this process, and no named secrets
    */
   readonly secretsDir?: string;
+  /**
+   * Notification settings (`<state dir>/notifications.json`, adapters/notifications/settings.ts)
+   * and the API's URL for links, known once the server listens. Slack, Teams and webhook
+   * notifications are sent without settings; email and GitHub statuses need theirs.
+   * @default no settings, links relative to the API
+   */
+  readonly notifications?: { readonly settings?: NotificationSettings; readonly apiUrl?: () => string | undefined };
+  /** Waits between a notification's delivery attempts. @default the notifier's (500 ms doubling) */
+  readonly notificationRetryDelayMs?: number;
 }
 
 export interface LocalRuntime {
@@ -161,6 +172,8 @@ export interface LocalRuntime {
   /** Executions found interrupted at start-up (marked TERMINAL, restartable). */
   /** Executions a stopped process left running: resumed, or marked TERMINAL when they could not be. */
   readonly recovered: Recovered;
+  /** Sends the notifications of the bus's events (subscribed already). */
+  readonly notifier: Notifier;
   /** Settles when no run is in progress and every reconciliation and event handler is done. */
   idle(): Promise<void>;
   /** Stops the runs (without reconciling: the next start-up recovers them), then dynalite. */
@@ -251,6 +264,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     ...(options.powers ? { powers: options.powers } : {}),
     secrets: cipher,
     ...(secretStore ? { secretStore } : {}),
+    // Stages with notifications tell the notifier what happens to them.
+    bus,
   });
   const compileOptions = options.childThresholdEvents !== undefined ? { childThresholdEvents: options.childThresholdEvents } : {};
   const compile = (pipeline: Parameters<typeof compilePipeline>[0]) => compilePipeline(pipeline, compileOptions);
@@ -300,6 +315,25 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     : created;
   engine.onRunEnded(service.handleRunEnded);
 
+  // The notifier is a subscriber like any other: what it sends never holds up the run that published.
+  const settings = options.notifications?.settings ?? {};
+  const notifier = createNotifier({
+    store,
+    clock,
+    senders: createHttpNotificationSenders(settings, { http, ...(secretStore ? { secrets: secretStore } : {}) }),
+    links: () => ({
+      ...(settings.dashboardUrl !== undefined ? { dashboardUrl: settings.dashboardUrl } : {}),
+      ...(settings.apiUrl !== undefined ? { apiUrl: settings.apiUrl } : (options.notifications?.apiUrl?.() !== undefined ? { apiUrl: options.notifications.apiUrl()! } : {})),
+    }),
+    ...(options.notificationRetryDelayMs !== undefined ? { retryDelayMs: options.notificationRetryDelayMs } : {}),
+  });
+  const unsubscribeNotifier = bus.subscribe(async (event) => {
+    const report = await notifier.handle(event);
+    for (const delivery of report.deliveries) {
+      if (delivery.status === 'FAILED') io?.emit({ kind: 'error', message: `notification ${delivery.key} of execution ${event.executionId} failed: ${delivery.reason}` });
+    }
+  });
+
   let recovered: Recovered = { resumed: [], terminated: [] };
   try {
     recovered = await recoverInterruptedExecutions({ client: dynalite.client, tableName: dynalite.tableName, store, service, clock, engine });
@@ -330,6 +364,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     accounts,
     secrets: cipher,
     recovered,
+    notifier,
     async idle() {
       await engine.idle();
       await bus.idle();
@@ -338,6 +373,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
       closing ??= (async () => {
         await engine.close();
         await bus.idle();
+        unsubscribeNotifier();
         // Instances keep running: the next start adopts them (DESIGN.md §9).
         await target?.close();
         await dynalite.stop();

@@ -10,6 +10,7 @@ import type { ExecutionStore } from '../../core/ports/execution-store.ts';
 import { createApplicationStore } from './applications.ts';
 import { createExecutionRecordStore } from './executions.ts';
 import { createIdempotencyStore } from './idempotency.ts';
+import { createNotificationDeliveryStore } from './notification-deliveries.ts';
 import { createConcurrencyStore } from './leases.ts';
 import { createPipelineConfigStore } from './pipeline-configs.ts';
 import type { StoreContext } from './store-context.ts';
@@ -51,5 +52,6 @@ export function createDynamoDbExecutionStore(deps: DynamoDbExecutionStoreDeps): 
     ...createExecutionRecordStore(ctx),
     ...createConcurrencyStore(ctx),
     ...createIdempotencyStore(ctx),
+    ...createNotificationDeliveryStore(ctx),
   };
 }

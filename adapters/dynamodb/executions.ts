@@ -52,6 +52,7 @@ import {
 } from './store-context.ts';
 import { createExpressionBuilder } from './update-expression.ts';
 import { KEYS } from './tables.ts';
+import { deliveriesOf } from './notification-deliveries.ts';
 
 const COMPLETE_STATUSES: readonly ExecutionStatus[] = EXECUTION_STATUSES.filter(isComplete);
 
@@ -259,7 +260,8 @@ export function createExecutionRecordStore(ctx: StoreContext): ExecutionRecordSt
         .filter((item) => typeof item['sk'] === 'string' && item['sk'].startsWith(keys.stagePrefix))
         .sort((a, b) => num(a, 'index') - num(b, 'index'))
         .map(toStage);
-      return { ...toHeader(header), stages } satisfies Execution;
+      const deliveries = deliveriesOf(items);
+      return { ...toHeader(header), stages, ...(deliveries.length > 0 ? { notificationDeliveries: deliveries } : {}) } satisfies Execution;
     },
 
     async getExecutionPart(id, stageIds): Promise<ExecutionPart | undefined> {

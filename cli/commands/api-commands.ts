@@ -153,6 +153,7 @@ function progressMessage(execution: OrcaExecution, now: number, previous: Readon
       statusChanged: previousStatus !== execution.status,
       stages,
       changed,
+      ...(execution.notificationDeliveries !== undefined ? { notifications: execution.notificationDeliveries } : {}),
     },
     seen: new Map(stages.map((stage) => [stage.id, key(stage)])),
   };

@@ -470,6 +470,7 @@ export async function follow(
         statusChanged,
         stages,
         changed,
+        ...(execution.notificationDeliveries !== undefined ? { notifications: execution.notificationDeliveries } : {}),
       });
     }
     previous = { status: execution.status, stages: signature };

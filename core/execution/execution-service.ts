@@ -29,7 +29,8 @@ import type { Pipeline } from '../pipeline/model.ts';
 import type { StageType } from '../pipeline/stage-types/index.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ChildPipelines, StartChildRequest, StartChildResult } from '../ports/child-pipelines.ts';
-import type { EventBus } from '../ports/event-bus.ts';
+import type { EventBus, StagePhase } from '../ports/event-bus.ts';
+import { stagePhaseOf } from '../notifications/plan.ts';
 import type { JobRunner } from '../ports/job-runner.ts';
 import type {
   Execution,
@@ -988,6 +989,30 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
         return { ok: false, reason: 'conflict', message: `the run of execution ${executionId} no longer waits for stage '${stage.name}' (it ended or timed out)` };
       }
       throw error;
+    }
+    if (definition.notifications.length > 0) {
+      // The judgment is the stage's last transition the runner never sees: the notifier hears it from here.
+      const phases: StagePhase[] = [applied.context.judgmentStatus === 'continue' ? 'manualJudgmentContinue' : 'manualJudgmentStop'];
+      if (applied.status !== undefined) phases.push(stagePhaseOf(applied.status));
+      for (const phase of phases) {
+        try {
+          await bus.publish({
+            type: 'Stage Execution Changed',
+            executionId,
+            application: execution.application,
+            pipelineConfigId: execution.pipelineConfigId,
+            pipelineName: execution.name,
+            stageId: stage.id,
+            stageRefId: stage.refId,
+            stageName: stage.name,
+            phase,
+            status: applied.status ?? 'RUNNING',
+            time: clock.now(),
+          });
+        } catch {
+          // The judgment stands; only its notifications are lost.
+        }
+      }
     }
     return { ok: true };
   };

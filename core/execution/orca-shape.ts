@@ -3,7 +3,7 @@
  * returns), so tools written against Spinnaker's API read Gennaker's executions unchanged.
  * Pure: the store's record in, plain JSON out.
  */
-import type { Execution, JsonObject, PauseDetails, StageRecord } from '../ports/execution-store.ts';
+import type { Execution, JsonObject, NotificationDelivery, PauseDetails, StageRecord } from '../ports/execution-store.ts';
 import type { ExecutionStatus } from './status.ts';
 import { isComplete } from './status.ts';
 import { syntheticStagesOf } from './synthetic-stages.ts';
@@ -68,6 +68,12 @@ export interface OrcaExecution {
   readonly origin?: string;
   readonly trigger: JsonObject;
   readonly stages: readonly OrcaStage[];
+  /**
+   * Gennaker's record of the notifications sent for the execution and its stages (Orca keeps
+   * none): each with its event, type, recipient, status (SENT, FAILED, SENDING) and, when it
+   * failed, the reason in one line. Absent when none was attempted.
+   */
+  readonly notificationDeliveries?: readonly NotificationDelivery[];
 }
 
 /**
@@ -97,6 +103,7 @@ export function toOrcaExecution(execution: Execution, options: OrcaShapeOptions 
     trigger: { ...execution.trigger, parameters: execution.trigger['parameters'] ?? execution.parameters },
     // Each stage, then the synthetic stages of its plan (createServerGroup, disableCluster...).
     stages: execution.stages.flatMap((stage) => [toOrcaStage(stage, options.stepsOf?.(stage)), ...syntheticStagesOf(stage).map((synthetic) => toOrcaStage(synthetic))]),
+    ...(execution.notificationDeliveries !== undefined && execution.notificationDeliveries.length > 0 ? { notificationDeliveries: execution.notificationDeliveries } : {}),
   };
 }
 

@@ -31,6 +31,7 @@ import { runnableConfigOf, type Execution, type ExecutionStore, type JsonObject,
 import type { HttpClient } from '../ports/http-client.ts';
 import type { StateMachineEngine } from '../ports/state-machine-engine.ts';
 import type { JobRunner } from '../ports/job-runner.ts';
+import type { EventBus, StagePhase } from '../ports/event-bus.ts';
 import { runBakeTask } from '../stages/bake.ts';
 import { runCheckPreconditions, CHECK_PRECONDITIONS_DEFERRED_FIELDS } from '../stages/check-preconditions.ts';
 import { runClusterTask } from '../stages/cluster.ts';
@@ -76,6 +77,7 @@ import {
 import { DEPLOY_TARGET_STAGE_TYPES, LAMBDA_STAGE_TYPES, RUNNABLE_STAGE_TYPES, runnableTypeOf } from './runnable-stage-types.ts';
 import { canStart, executionStatus, failureStatus, upstreamIndex } from './semantics.ts';
 import { syntheticStagesOf } from './synthetic-stages.ts';
+import { stagePhaseOf } from '../notifications/plan.ts';
 
 /**
  * The tasks of Spinnaker's Kubernetes and Lambda stages load the first time such a stage runs: a
@@ -188,6 +190,11 @@ export interface StageRunnerDeps {
   readonly secrets?: SecretCipher;
   /** Named secrets for `${#secret('name')}`. Absent: `#secret` fails, saying none is configured. */
   readonly secretStore?: SecretStore;
+  /**
+   * Where the transitions of stages with notifications are published (`Stage Execution
+   * Changed`), for the notifier. A failed publish never fails the stage. Absent: not published.
+   */
+  readonly bus?: EventBus;
 }
 
 /**
@@ -738,11 +745,49 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     let pending: StageUpdate['set'] | undefined;
     if (current.status === 'NOT_STARTED') {
       const started = await startStage(execution, stage, current, { deferWrite: steps[position]!.kind === 'run' }, secrets);
-      if ('answer' in started) return started.answer;
+      if ('answer' in started) {
+        await announce(execution, stage, record, started.answer, request);
+        return started.answer;
+      }
       current = started.record;
       pending = started.pending;
     }
-    return runStep(execution, stage, current, steps, position, request, secrets, pending);
+    const answer = await runStep(execution, stage, current, steps, position, request, secrets, pending);
+    await announce(execution, stage, record, answer, request);
+    return answer;
+  };
+
+  /**
+   * Publishes what this call did to a stage with notifications (Orca's stage listener): it
+   * started, it ended, a judgment began waiting. Redelivered calls may publish again; the notifier
+   * sends each notification once.
+   */
+  const announce = async (execution: Execution, stage: Stage, before: StageRecord, answer: StageAnswer, request: StageTaskRequest): Promise<void> => {
+    if (!deps.bus || stage.notifications.length === 0) return;
+    const phases: StagePhase[] = [];
+    const ended = isComplete(answer.status as ExecutionStatus);
+    if (before.status === 'NOT_STARTED' && answer.status !== 'NOT_STARTED' && answer.status !== 'SKIPPED' && answer.status !== 'CANCELED') phases.push('starting');
+    if (stage.type === 'manualJudgment' && answer.status === 'RUNNING' && request.taskToken !== undefined && request.taskToken !== '') phases.push('manualJudgment');
+    if (ended && !isComplete(before.status)) phases.push(stagePhaseOf(answer.status as ExecutionStatus));
+    for (const phase of phases) {
+      try {
+        await deps.bus.publish({
+          type: 'Stage Execution Changed',
+          executionId: execution.id,
+          application: execution.application,
+          pipelineConfigId: execution.pipelineConfigId,
+          pipelineName: execution.name,
+          stageId: before.id,
+          stageRefId: before.refId,
+          stageName: before.name,
+          phase,
+          status: phase === 'starting' || phase === 'manualJudgment' ? 'RUNNING' : (answer.status as ExecutionStatus),
+          time: clock.now(),
+        });
+      } catch {
+        // Notifications never fail a stage: a lost event costs its notifications, not the pipeline.
+      }
+    }
   };
 
   const complete = async (executionId: string): Promise<CompleteAnswer> => {

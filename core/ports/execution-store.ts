@@ -312,6 +312,8 @@ export interface StageRecord {
 /** An execution with its stages, in the order they were created. */
 export interface Execution extends ExecutionHeader {
   readonly stages: readonly StageRecord[];
+  /** Its notification deliveries, oldest first; absent when none was attempted. */
+  readonly notificationDeliveries?: readonly NotificationDelivery[];
 }
 
 /** An execution's header with some of its stages (`getExecutionPart`). */
@@ -490,10 +492,55 @@ export interface IdempotencyStore {
   ): Promise<ClaimIdempotencyKeyResult>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Notification deliveries: one record per execution, stage, event and recipient
+
+export type DeliveryStatus = 'SENDING' | 'SENT' | 'FAILED';
+
+/** What a delivery record says about one notification to one recipient. */
+export interface NotificationDelivery {
+  /** Unique within the execution: stage (or `pipeline`), event and recipient. The dedup key. */
+  readonly key: string;
+  /** `pipeline.complete`, `stage.failed`, `manualJudgment`... */
+  readonly event: string;
+  /** The notification type (`slack`, `email`...). */
+  readonly type: string;
+  /** The recipient as it may be shown: webhook URLs without their secret path. */
+  readonly recipient: string;
+  readonly stageId?: string;
+  readonly stageRefId?: string;
+  readonly status: DeliveryStatus;
+  /** How many times it was claimed for sending (each claim tries the notifier's attempts). */
+  readonly attempts: number;
+  /** Why it failed, one line. */
+  readonly reason?: string;
+  readonly updatedAt: number;
+}
+
+export type NewNotificationDelivery = Pick<NotificationDelivery, 'key' | 'event' | 'type' | 'recipient' | 'stageId' | 'stageRefId'>;
+
+export type ClaimDeliveryResult =
+  /** This caller sends: the record is SENDING and counts this attempt. */
+  | { readonly claimed: true; readonly delivery: NotificationDelivery }
+  /** Sent already, or another caller is sending it right now. */
+  | { readonly claimed: false; readonly delivery: NotificationDelivery };
+
+export interface NotificationDeliveryStore {
+  /**
+   * Claims the delivery `key` of the execution for sending, at most once at a time: it is
+   * claimed when there is no record yet, when the last delivery FAILED, or when a SENDING claim is
+   * older than `staleAfterMs` (its sender died). A SENT record is never claimed again.
+   */
+  claimNotificationDelivery(executionId: string, delivery: NewNotificationDelivery, options: { readonly staleAfterMs: number }): Promise<ClaimDeliveryResult>;
+  /** Records how the claimed delivery ended. */
+  finishNotificationDelivery(executionId: string, key: string, result: { readonly status: 'SENT' | 'FAILED'; readonly reason?: string }): Promise<void>;
+}
+
 /** The whole store. Code that needs one role asks for the narrower interface. */
 export interface ExecutionStore
   extends ApplicationStore,
     PipelineConfigStore,
     ExecutionRecordStore,
     ConcurrencyStore,
-    IdempotencyStore {}
+    IdempotencyStore,
+    NotificationDeliveryStore {}

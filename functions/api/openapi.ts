@@ -41,6 +41,7 @@ const SCHEMAS: Record<string, unknown> = {
       accounts: { oneOf: [strings, { ...string, description: 'Comma-separated, as Front50 stores it.' }] },
       trafficGuards: { type: 'array', items: object({ account: string, location: string, stack: string, detail: string, enabled: { type: 'boolean' } }, ['account', 'location']) },
       permissions: object({ READ: strings, WRITE: strings, EXECUTE: strings }, [], false),
+      notifications: { type: 'object', description: 'Notification preferences by type, as Front50 stores them: {"slack": [{"address": "#deploys", "when": ["pipeline.failed"]}]}; their pipeline.* events apply to every pipeline of the application.' },
     },
     ['name'],
   ),
@@ -75,6 +76,14 @@ const SCHEMAS: Record<string, unknown> = {
         items: object(
           { id: string, refId: string, type: string, name: string, status: string, context: { type: 'object' }, outputs: { type: 'object' }, tasks: { type: 'array', items: ref('Task') }, parentStageId: string, syntheticStageOwner: { enum: ['STAGE_BEFORE', 'STAGE_AFTER'] } },
           ['id', 'refId', 'type', 'name', 'status', 'context', 'outputs', 'tasks'],
+        ),
+      },
+      notificationDeliveries: {
+        type: 'array',
+        description: 'The notifications sent for the execution and its stages; absent when none was attempted.',
+        items: object(
+          { key: string, event: string, type: string, recipient: string, stageId: string, stageRefId: string, status: { enum: ['SENDING', 'SENT', 'FAILED'] }, attempts: { type: 'integer' }, reason: { ...string, description: 'Why it failed, one line.' }, updatedAt: { type: 'integer' } },
+          ['key', 'event', 'type', 'recipient', 'status', 'attempts'],
         ),
       },
     },

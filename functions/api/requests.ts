@@ -2,6 +2,7 @@
  * Parses request bodies and query parameters at the edge, once. Each parser returns a value or
  * a one-line message naming the field, the bad value and the fix (the API answers 400 with it).
  */
+import { applicationNotificationsProblem } from '../../core/notifications/preferences.ts';
 import type { JudgmentRequest, TriggerInput } from '../../core/execution/execution-service-api.ts';
 import type { ExecutionStatus } from '../../core/execution/status.ts';
 import { EXECUTION_STATUSES, isExecutionStatus } from '../../core/execution/status.ts';
@@ -172,6 +173,8 @@ export function parseApplicationInput(body: Record<string, unknown>): Parsed<App
       permissions[key as Permission] = roles as string[];
     }
   }
+  const notificationsProblem = applicationNotificationsProblem(body.notifications);
+  if (notificationsProblem !== undefined) return bad(notificationsProblem);
   return ok({
     name: body.name as string,
     ...(typeof body.email === 'string' ? { email: body.email } : {}),

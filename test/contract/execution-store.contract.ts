@@ -918,5 +918,43 @@ export function executionStoreContract(name: string, createStore: (clock: Manual
         expect(afterExpiry).toEqual({ claimed: true });
       });
     });
+
+    describe('notification deliveries', () => {
+      const delivery = (key: string) => ({ key, event: 'stage.failed', type: 'slack', recipient: '#deploys', stageId: 'stage-1', stageRefId: '1' });
+
+      it('lets one of many concurrent notifiers claim a delivery, and shows it with the execution', async () => {
+        const execution = await created();
+        const key = `stage-1:stage.failed:${id('recipient')}`;
+
+        const claims = await Promise.all(Array.from({ length: 5 }, () => store.claimNotificationDelivery(execution.id, delivery(key), { staleAfterMs: 60_000 })));
+        await store.finishNotificationDelivery(execution.id, key, { status: 'SENT' });
+
+        expect(claims.filter((claim) => claim.claimed)).toHaveLength(1);
+        expect(claims.filter((claim) => !claim.claimed).every((claim) => claim.delivery.status === 'SENDING')).toBe(true);
+        const read = await store.getExecution(execution.id);
+        expect(read!.stages).toHaveLength(3);
+        expect(read!.notificationDeliveries).toEqual([{ ...delivery(key), status: 'SENT', attempts: 1, updatedAt: clock.now() }]);
+        expect(await store.claimNotificationDelivery(execution.id, delivery(key), { staleAfterMs: 0 })).toMatchObject({ claimed: false, delivery: { status: 'SENT' } });
+      });
+
+      it('claims a failed delivery again, and a sending one once its claim is stale', async () => {
+        const execution = await created();
+        const failed = `pipeline:pipeline.complete:${id('a')}`;
+        const stuck = `pipeline:pipeline.complete:${id('b')}`;
+        await store.claimNotificationDelivery(execution.id, delivery(failed), { staleAfterMs: 60_000 });
+        await store.finishNotificationDelivery(execution.id, failed, { status: 'FAILED', reason: 'the Slack webhook answered 500' });
+        await store.claimNotificationDelivery(execution.id, delivery(stuck), { staleAfterMs: 60_000 });
+
+        const retried = await store.claimNotificationDelivery(execution.id, delivery(failed), { staleAfterMs: 60_000 });
+        const early = await store.claimNotificationDelivery(execution.id, delivery(stuck), { staleAfterMs: 60_000 });
+        clock.advance(60_001);
+        const late = await store.claimNotificationDelivery(execution.id, delivery(stuck), { staleAfterMs: 60_000 });
+
+        expect(retried).toMatchObject({ claimed: true, delivery: { status: 'SENDING', attempts: 2 } });
+        expect(retried.delivery.reason).toBeUndefined();
+        expect(early.claimed).toBe(false);
+        expect(late).toMatchObject({ claimed: true, delivery: { attempts: 2 } });
+      });
+    });
   });
 }

@@ -57,4 +57,21 @@ describe('the terminal IoHost', () => {
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
     expect(lines[1]).toMatch(/Deploy \[1\] deploy {2}TERMINAL {2}3 ms {2}hello-demo-v002: 0 of 3 instances Up.*…$/);
   });
+
+  it('lists the notification deliveries with the execution, a failed one with its reason', () => {
+    const notifications = [
+      { key: 'k1', event: 'pipeline.failed', type: 'slack', recipient: '#deploys', status: 'SENT' as const, attempts: 1, updatedAt: 0 },
+      { key: 'k2', event: 'stage.failed', type: 'webhook', recipient: 'https://hooks.example.com/…', stageId: 's1', stageRefId: '1', status: 'FAILED' as const, attempts: 1, reason: 'the webhook https://hooks.example.com answered 500 boom', updatedAt: 0 },
+    ];
+    const plain = render({ ...progress, notifications });
+    expect(plain.slice(2)).toEqual([
+      'Deploy hello: notification slack to #deploys (pipeline.failed) SENT',
+      'Deploy hello: notification webhook to https://hooks.example.com/… (stage.failed of stage 1) FAILED: the webhook https://hooks.example.com answered 500 boom',
+    ]);
+    const live = render({ ...progress, notifications }, { isTTY: true, columns: 200 });
+    expect(live.slice(2)).toEqual([
+      '  notification slack #deploys (pipeline.failed)  SENT',
+      '  notification webhook https://hooks.example.com/… (stage.failed of stage 1)  FAILED  the webhook https://hooks.example.com answered 500 boom',
+    ]);
+  });
 });

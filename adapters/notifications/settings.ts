@@ -1,0 +1,97 @@
+/**
+ * Notification settings of a deployment (Echo's `slack.*`, `mail.*`, `github-status.*`,
+ * `spinnaker.base-url`): where links point, the default Slack webhook, the mail sender, the GitHub
+ * token. Credentials are named secrets, read when a notification is sent and never stored with an
+ * execution. Locally they are `<state dir>/notifications.json`; on AWS the CDK context
+ * `notifications` (the notifier's NOTIFICATION_SETTINGS).
+ *
+ *     {
+ *       "dashboardUrl": "https://spinnaker.example.com",
+ *       "slack": { "webhookUrlSecret": "slack-webhook" },
+ *       "email": { "from": "gennaker@example.com", "smtp": { "host": "127.0.0.1", "port": 2525 } },
+ *       "githubStatus": { "tokenSecret": "github-token" }
+ *     }
+ */
+import { z } from 'zod';
+import type { HttpClient } from '../../core/ports/http-client.ts';
+import type { NotificationSender, NotificationSenders } from '../../core/ports/notification-sender.ts';
+import type { SecretStore } from '../../core/ports/secret-store.ts';
+import { createGithubStatusSender, createSlackSender, createTeamsSender, createWebhookSender } from './http-senders.ts';
+import { namedSecret } from './secret-source.ts';
+import { createSmtpEmailSender } from './smtp-email-sender.ts';
+
+const url = (what: string) =>
+  z.string({ error: `expected ${what} (an http(s) URL)` }).refine((value) => /^https?:\/\/[^\s/]+/i.test(value), { error: (issue) => `expected ${what} (an http(s) URL), got ${JSON.stringify(issue.input)}` });
+const secretName = z.string({ error: 'expected the name of a secret (gennaker secret set NAME)' }).regex(/^[A-Za-z0-9._-]{1,128}$/, { error: 'expected a secret name: letters, digits, ., _ or -' });
+
+const settingsSchema = z.strictObject({
+  dashboardUrl: url("the dashboard's base URL").optional(),
+  apiUrl: url("the API's base URL").optional(),
+  slack: z.strictObject({ webhookUrlSecret: secretName.optional() }).optional(),
+  email: z
+    .strictObject({
+      from: z.string({ error: 'expected the From address' }).regex(/^[^@\s]+@[^@\s]+$/, { error: (issue) => `expected an email address, got ${JSON.stringify(issue.input)}` }),
+      smtp: z
+        .strictObject({
+          host: z.string({ error: 'expected the SMTP host' }).min(1),
+          port: z.number({ error: (issue) => `expected a port number 1-65535, got ${JSON.stringify(issue.input)}` }).int().min(1).max(65535).optional(),
+          secure: z.boolean({ error: 'expected true or false' }).optional(),
+          user: z.string().optional(),
+          passwordSecret: secretName.optional(),
+        })
+        .optional(),
+      configurationSetName: z.string().optional(),
+    })
+    .optional(),
+  githubStatus: z.strictObject({ tokenSecret: secretName, baseUrl: url("GitHub's API URL").optional() }).optional(),
+});
+
+export type NotificationSettings = z.output<typeof settingsSchema>;
+
+/** The settings, or one line per problem naming the field. */
+export function parseNotificationSettings(value: unknown, source: string): { ok: true; settings: NotificationSettings } | { ok: false; message: string } {
+  const parsed = settingsSchema.safeParse(value);
+  if (parsed.success) return { ok: true, settings: parsed.data };
+  return {
+    ok: false,
+    message: parsed.error.issues
+      .map((issue) => `${source}: ${issue.path.length > 0 ? issue.path.join('.') : '(the document)'}: ${issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((key) => `'${key}'`).join(', ')}; the fields are dashboardUrl, apiUrl, slack, email, githubStatus` : issue.message}`)
+      .join('\n'),
+  };
+}
+
+/**
+ * The senders that need only HTTP and the settings: Slack, Teams, webhook, and GitHub statuses
+ * when a token is configured; email over SMTP when `email.smtp` is set.
+ */
+export function createHttpNotificationSenders(settings: NotificationSettings, deps: { readonly http: HttpClient; readonly secrets?: SecretStore }): NotificationSenders {
+  const senders: Partial<Record<keyof NotificationSenders, NotificationSender>> = {
+    slack: createSlackSender({
+      http: deps.http,
+      ...(settings.slack?.webhookUrlSecret !== undefined ? { defaultWebhookUrl: namedSecret(deps.secrets, settings.slack.webhookUrlSecret, 'the default Slack webhook') } : {}),
+    }),
+    microsoftteams: createTeamsSender({ http: deps.http }),
+    webhook: createWebhookSender({ http: deps.http }),
+  };
+  if (settings.githubStatus) {
+    senders.githubStatus = createGithubStatusSender({
+      http: deps.http,
+      token: namedSecret(deps.secrets, settings.githubStatus.tokenSecret, 'the GitHub token'),
+      ...(settings.githubStatus.baseUrl !== undefined ? { baseUrl: settings.githubStatus.baseUrl } : {}),
+    });
+  }
+  const smtp = settings.email?.smtp;
+  if (settings.email && smtp) {
+    senders.email = createSmtpEmailSender({
+      from: settings.email.from,
+      smtp: {
+        host: smtp.host,
+        ...(smtp.port !== undefined ? { port: smtp.port } : {}),
+        ...(smtp.secure !== undefined ? { secure: smtp.secure } : {}),
+        ...(smtp.user !== undefined ? { user: smtp.user } : {}),
+        ...(smtp.passwordSecret !== undefined ? { password: namedSecret(deps.secrets, smtp.passwordSecret, 'the SMTP password') } : {}),
+      },
+    });
+  }
+  return senders;
+}

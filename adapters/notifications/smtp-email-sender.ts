@@ -1,0 +1,74 @@
+/**
+ * Email over SMTP with nodemailer (Echo's EmailNotificationService, `mail.*` settings): the local
+ * mode's mail sender. A 4xx reply or a lost connection may pass and is retried; a 5xx reply (an
+ * unknown mailbox, a refused sender) will not.
+ */
+import { createTransport } from 'nodemailer';
+import type { NotificationSender, SendOutcome } from '../../core/ports/notification-sender.ts';
+import type { SecretSource } from './secret-source.ts';
+
+export interface SmtpSettings {
+  readonly host: string;
+  /** @default 587, or 465 with `secure` */
+  readonly port?: number;
+  /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. @default false */
+  readonly secure?: boolean;
+  readonly user?: string;
+  readonly password?: SecretSource;
+}
+
+export interface SmtpEmailSenderOptions {
+  readonly smtp: SmtpSettings;
+  /** The From address. */
+  readonly from: string;
+  /** @default 10_000 */
+  readonly timeoutMs?: number;
+}
+
+/** Sends each notification as a plain-text mail to its address (and cc). */
+export function createSmtpEmailSender(options: SmtpEmailSenderOptions): NotificationSender {
+  const { smtp } = options;
+  const where = `SMTP ${smtp.host}:${smtp.port ?? (smtp.secure ? 465 : 587)}`;
+  const timeout = options.timeoutMs ?? 10_000;
+  return {
+    async send(notification): Promise<SendOutcome> {
+      let pass: string | undefined;
+      if (smtp.password) {
+        const read = await smtp.password(notification.application);
+        if (!read.ok) return { ok: false, reason: read.message, retryable: false };
+        pass = read.value;
+      }
+      const transport = createTransport({
+        host: smtp.host,
+        port: smtp.port ?? (smtp.secure ? 465 : 587),
+        secure: smtp.secure ?? false,
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout,
+        ...(smtp.user !== undefined ? { auth: { user: smtp.user, pass: pass ?? '' } } : {}),
+      });
+      try {
+        await transport.sendMail({
+          from: options.from,
+          to: notification.address,
+          ...(notification.cc !== undefined ? { cc: notification.cc } : {}),
+          subject: notification.subject,
+          text: notification.text,
+        });
+        return { ok: true };
+      } catch (error) {
+        const failure = error as { responseCode?: number; response?: string; code?: string; message?: string };
+        if (typeof failure.responseCode === 'number') {
+          return { ok: false, reason: `${where} refused the mail to ${notification.address}: ${oneLine(failure.response ?? String(failure.responseCode))}`, retryable: failure.responseCode < 500 };
+        }
+        return { ok: false, reason: `${where} could not be reached (${failure.code ?? oneLine(failure.message ?? 'error')})`, retryable: true };
+      } finally {
+        transport.close();
+      }
+    },
+  };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().slice(0, 200);
+}

@@ -14,6 +14,7 @@ import type { AwsServiceSim, SimContext, SimRequest, SimResponse } from './servi
 import { createStsSim, type StsSeeder } from './sts.ts';
 import { createKmsSim } from './kms.ts';
 import { createSecretsManagerSim } from './secrets-manager.ts';
+import { createSesSim, type SesSeeder } from './ses.ts';
 import { createEcsService, type EcsSeeder, type EcsServiceOptions } from './ecs.ts';
 import { createApplicationAutoScalingService } from './application-autoscaling.ts';
 import { createLambdaService, type LambdaSeeder, type LambdaServiceOptions } from './lambda.ts';
@@ -113,6 +114,7 @@ export interface AwsSeeders {
   readonly ecs: EcsSeeder;
   readonly lambda: LambdaSeeder;
   readonly cloudwatch: CloudWatchSeeder;
+  readonly ses: SesSeeder;
 }
 
 /** A running simulator. */
@@ -227,10 +229,11 @@ function createWorld(options: AwsSimulatorOptions) {
   const ecs = createEcsService(options.ecs);
   const lambda = createLambdaService(options.lambda);
   const cloudwatch = createCloudWatchService({ seed: options.seed ?? 1 });
+  const ses = createSesSim();
   // Order matters within one instant: EC2 first (instances boot), then Auto Scaling (InService,
   // registration), then ELBv2 (target health), then ECS (which reacts to target health);
   // `settle` repeats the round while anything changes.
-  for (const service of [ec2, createAutoScalingSim({ groupDeleteMs: timings.groupDeleteMs }), elbv2, ecs, createApplicationAutoScalingService(), lambda, cloudwatch, createCodeBuildService(options.codebuild), createSqsService(), createSnsService(), sts, createKmsSim(), createSecretsManagerSim(), ...(options.services ?? [])]) register(service);
+  for (const service of [ec2, createAutoScalingSim({ groupDeleteMs: timings.groupDeleteMs }), elbv2, ecs, createApplicationAutoScalingService(), lambda, cloudwatch, createCodeBuildService(options.codebuild), createSqsService(), createSnsService(), sts, createKmsSim(), createSecretsManagerSim(), ses, ...(options.services ?? [])]) register(service);
   const seedContext = () => context('seed', '');
   const seed: AwsSeeders = {
     ec2: ec2.bindSeed(seedContext),
@@ -239,6 +242,7 @@ function createWorld(options: AwsSimulatorOptions) {
     ecs: ecs.bindSeed(seedContext),
     lambda: lambda.bindSeed(seedContext),
     cloudwatch: cloudwatch.bindSeed(seedContext),
+    ses: ses.bindSeed(seedContext),
   };
 
   const nextChange = (): number | undefined => {

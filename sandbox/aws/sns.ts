@@ -99,6 +99,8 @@ export function createSnsService(): SnsSim {
     const message = required(params, 'Message', 'InvalidParameter');
     if (Buffer.byteLength(message) > 262_144) throw new QueryError('InvalidParameter', 'Invalid parameter: Message too long');
     const subject = str(params, 'Subject');
+    // SNS: ASCII text under 100 characters, no line breaks or control characters.
+    if (subject !== undefined && (subject.length === 0 || subject.length > 100 || /[\r\n]/.test(subject))) throw new QueryError('InvalidParameter', 'Invalid parameter: Subject');
     const attributes = messageAttributes(child(params, 'MessageAttributes'));
     counter += 1;
     const messageId = uuidId('sns-message', counter);

@@ -115,6 +115,8 @@ export function createStageRunnerRuntime(env: CloudEnvironment, clients: CloudCl
     ...(runtime.secrets ? { secrets: runtime.secrets } : {}),
     // `${#secret('name')}`: Secrets Manager, under the prefix the stage runner's role may read.
     secretStore: cloudSecretStore(env.secretsPrefix ?? 'gennaker/', clients.secretsManager),
+    // Stages with notifications put their transitions on Gennaker's bus, for the notifier.
+    bus: runtime.bus,
   });
   const runner: StageRunner = (request) => execution.run(request.executionId, () => run(request));
   return { ...runtime, runner };

@@ -5,6 +5,7 @@
  * naming the key, the value and the fix.
  */
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { parseNotificationSettings } from '../core/notifications/settings.ts';
 import type { GennakerStackProps } from './stack.ts';
 
 /** Reads one context value (undefined when not set). */
@@ -22,6 +23,7 @@ export const CONTEXT_KEYS = {
   secretsKmsKeyArn: 'secretsKeyArn, the KMS key that seals secret values (default: a key the stack creates, rotated yearly)',
   secretsPrefix: "secretsPrefix, the Secrets Manager name prefix #secret('name') reads (default gennaker/)",
   accounts: 'accounts, JSON {"name": "arn:aws:iam::<account>:role/<name>"} or {"name": {"assumeRole", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs"}} or an EKS cluster {"name": {"cloudProvider": "kubernetes", "assumeRole", "eks", "kubeconfig", "namespaces"?}} (default {})',
+  notifications: 'notifications, JSON {"dashboardUrl"?, "email"?: {"from"}, "sns"?: {"topicArns": [...]}, "slack"?: {"webhookUrlSecret"}, "githubStatus"?: {"tokenSecret"}} (default none)',
   apiRateLimit: 'apiThrottling.rateLimit (default 50)',
   apiBurstLimit: 'apiThrottling.burstLimit (default 100)',
   apiCloudWatchRole: "apiCloudWatchRole, true or false: create API Gateway's account-wide logging role (default true)",
@@ -84,6 +86,21 @@ function accounts(value: unknown): NonNullable<GennakerStackProps['accounts']> {
   return parsed as NonNullable<GennakerStackProps['accounts']>;
 }
 
+/** The notification settings as given (JSON on the command line, an object in cdk.json), checked. */
+function notifications(value: unknown): NonNullable<GennakerStackProps['notifications']> {
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Error(`context 'notifications' is not JSON: use -c 'notifications={"email":{"from":"gennaker@example.com"}}'`);
+    }
+  }
+  const checked = parseNotificationSettings(parsed, "context 'notifications'");
+  if (!checked.ok) throw new Error(checked.message.split('\n')[0]);
+  return checked.settings;
+}
+
 /** The stack name and props the context asks for. */
 export function stackPropsFromContext(read: ContextReader): { readonly stackName: string; readonly props: GennakerStackProps } {
   const given = (key: keyof typeof CONTEXT_KEYS): unknown => read(key);
@@ -117,6 +134,7 @@ export function stackPropsFromContext(read: ContextReader): { readonly stackName
     }
     props.pubsubSubscriptions = parsed as Record<string, string>;
   }
+  if (given('notifications') !== undefined) props.notifications = notifications(given('notifications'));
   if (given('apiCloudWatchRole') !== undefined) props.apiCloudWatchRole = bool('apiCloudWatchRole', given('apiCloudWatchRole'));
   const rateLimit = given('apiRateLimit');
   const burstLimit = given('apiBurstLimit');

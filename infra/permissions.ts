@@ -23,6 +23,11 @@
  * | open trigger secrets (`kms:Decrypt`, only data keys of purpose `trigger-secrets`) | ✓ signature checks | | | | |
  * | read `${#secret}`s (`secretsmanager:GetSecretValue`, `DescribeSecret` on `<secretsPrefix>*`) | | ✓ | | | |
  *
+ * The notifier reads and writes the state table (executions, their delivery records) and reads
+ * the named secrets `<secretsPrefix>*` (a Slack default webhook, a GitHub token); it sends mail
+ * from the SES identities of `notifications.email.from` (the address and its domain) and publishes
+ * to the topics of `notifications.sns.topicArns`, and to nothing else.
+ *
  * Nothing that shows an execution (the API) can open one of its sealed values: the API may make
  * data keys, and decrypt only those whose KMS encryption context says `gennaker:purpose` =
  * `trigger-secrets`, to check the signatures of webhook deliveries.
@@ -40,6 +45,7 @@
  * (`states:startExecution.sync:2`), describe and stop their runs, and manage the rule Step
  * Functions keeps for `.sync` integrations (`StepFunctionsGetEventsForStepFunctionsExecutionRule`).
  */
+import type { NotificationSettings } from '../core/notifications/settings.ts';
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -63,6 +69,8 @@ export interface ControlPlaneGrants {
   readonly secretsKeyArn: string;
   /** The Secrets Manager name prefix `#secret` reads. */
   readonly secretsPrefix: string;
+  /** The notification settings: who mail is sent as, which topics SNS notifications may reach. */
+  readonly notifications?: NotificationSettings;
 }
 
 /** Which functions hold which capability (the table above). */
@@ -76,7 +84,7 @@ export const CAPABILITIES = {
   sealSecrets: ['api', 'stageRunner', 'triggerRouter'],
   openSecrets: ['stageRunner'],
   openTriggerSecrets: ['api'],
-  readNamedSecrets: ['stageRunner'],
+  readNamedSecrets: ['stageRunner', 'notifier'],
 } as const satisfies Record<string, readonly FunctionKey[]>;
 
 /** The item-level DynamoDB actions the store uses (no Scan, no streams, no table management). */
@@ -210,6 +218,15 @@ export function grantControlPlanePermissions(scope: Construct, grants: ControlPl
       reason: `\${#secret('name')} reads the secret '${grants.secretsPrefix}<name>' the operator creates; the prefix scopes it to Gennaker's secrets (Secrets Manager appends a random suffix to each ARN)`,
     });
   }
+
+  const from = grants.notifications?.email?.from;
+  if (from !== undefined) {
+    const address = from.toLowerCase();
+    const identity = (name: string) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: name });
+    fns.notifier.addToRolePolicy(allow(['ses:SendEmail'], [identity(address), identity(address.slice(address.indexOf('@') + 1))]));
+  }
+  const topics = grants.notifications?.sns?.topicArns ?? [];
+  if (topics.length > 0) fns.notifier.addToRolePolicy(allow(['sns:Publish'], topics));
 
   if (grants.accountRoleArns.length > 0) {
     fns.stageRunner.addToRolePolicy(allow(['sts:AssumeRole'], grants.accountRoleArns));

@@ -6,6 +6,7 @@
  * The stack is environment-agnostic (no account or region, no lookups): `cdk synth` needs no
  * credentials, and the same template deploys anywhere.
  */
+import { parseNotificationSettings, type NotificationSettings } from '../core/notifications/settings.ts';
 import { parseAccountRoleMap, type AccountRoleConfig, type KubernetesAccountRoleConfig } from '../core/accounts/accounts-file.ts';
 import type { Account } from '../core/ports/accounts.ts';
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -91,6 +92,15 @@ export interface GennakerStackProps extends StackProps {
    */
   readonly accounts?: Readonly<Record<string, string | AccountRoleConfig | KubernetesAccountRoleConfig>>;
   /**
+   * Notification settings (core/notifications/settings.ts): `dashboardUrl` for links, `email.from`
+   * (the SES identity mail is sent from; the notifier may send from it and nothing else),
+   * `sns.topicArns` (the topics it may publish to), `slack.webhookUrlSecret` and
+   * `githubStatus.tokenSecret` (names under `secretsPrefix` in Secrets Manager). Slack, Teams and
+   * webhook notifications to URLs need only `webhookAllowlist`.
+   * @default - none: no email, no SNS, links to the API
+   */
+  readonly notifications?: NotificationSettings;
+  /**
    * Stage-wide API throttling.
    * @default - 50 requests per second, bursts of 100
    */
@@ -154,6 +164,10 @@ export function validateGennakerStackProps(props: GennakerStackProps): void {
   for (const [name, topicArn] of Object.entries(props.pubsubSubscriptions ?? {})) {
     if (!SUBSCRIPTION_NAME.test(name)) throw new Error(`pubsubSubscriptions: '${name}' is not usable as a queue name: use 1-80 letters, digits, '-' or '_' (pubsub triggers name it as subscriptionName)`);
     if (typeof topicArn !== 'string' || !TOPIC_ARN.test(topicArn)) throw new Error(`pubsubSubscriptions.${name} is ${JSON.stringify(topicArn)}, not an SNS topic ARN: use arn:aws:sns:<region>:<account>:<topic>`);
+  }
+  if (props.notifications !== undefined) {
+    const parsed = parseNotificationSettings(props.notifications, 'notifications');
+    if (!parsed.ok) throw new Error(parsed.message.split('\n')[0]);
   }
   for (const limit of ['rateLimit', 'burstLimit'] as const) {
     const value = props.apiThrottling?.[limit];
@@ -241,6 +255,8 @@ export class GennakerStack extends Stack {
         triggerRouter: { SECRETS_KEY_ARN: this.secretsKey.keyArn },
         // The stage runner asks the publisher for what it may not publish (functions/stage-runner-wiring.ts).
         stageRunner: { PUBLISHER_FUNCTION_NAME: functionNameOf(prefix, 'publisher'), SECRETS_KEY_ARN: this.secretsKey.keyArn, SECRETS_PREFIX: secretsPrefix },
+        // The notifier reads its settings and the named secrets they name (functions/notifier/handler.ts).
+        notifier: { SECRETS_PREFIX: secretsPrefix, ...(props.notifications !== undefined ? { NOTIFICATION_SETTINGS: JSON.stringify(props.notifications) } : {}) },
       },
     });
 
@@ -256,6 +272,7 @@ export class GennakerStack extends Stack {
       accountRoleArns: [...new Set(accounts.map((account) => account.assumeRole!))],
       secretsKeyArn: this.secretsKey.keyArn,
       secretsPrefix,
+      ...(props.notifications !== undefined ? { notifications: props.notifications } : {}),
     });
 
     this.api = new Api(this, 'Api', {
@@ -265,11 +282,15 @@ export class GennakerStack extends Stack {
       cloudWatchRole: props.apiCloudWatchRole ?? true,
     });
 
+    // Notification links point at the API unless a dashboard is configured.
+    this.functions.notifier.addEnvironment('API_URL', this.api.url);
+
     this.events = new Events(this, 'Events', {
       eventBus: this.eventBus,
       stateMachineNamePrefix: prefix,
       triggerRouter: this.functions.triggerRouter,
       reconciler: this.functions.reconciler,
+      notifier: this.functions.notifier,
       deadLetterQueue: deadLetters.queue,
     });
 

@@ -1,11 +1,11 @@
 /**
  * Local mode's notification settings: `<state dir>/notifications.json` when it exists (its format:
- * adapters/notifications/settings.ts and the README's "Notifications"). Read once at start; a
+ * core/notifications/settings.ts and the README's "Notifications"). Read once at start; a
  * broken file stops the start with one line per problem.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseNotificationSettings, type NotificationSettings } from '../adapters/notifications/settings.ts';
+import { parseNotificationSettings, type NotificationSettings } from '../core/notifications/settings.ts';
 
 /** The settings file's name inside the state directory. */
 export const NOTIFICATIONS_FILE = 'notifications.json';

@@ -48,7 +48,9 @@ import { ephemeralSecretCipher, loadSecretCipher } from './secret-key.ts';
 import { createLocalSecrets } from './secrets-file.ts';
 import type { SecretCipher } from '../core/ports/secret-cipher.ts';
 import { createNotifier, type Notifier } from '../core/notifications/notifier.ts';
-import { createHttpNotificationSenders, type NotificationSettings } from '../adapters/notifications/settings.ts';
+import { createHttpNotificationSenders } from '../adapters/notifications/senders.ts';
+import { smtpSenderOf } from '../adapters/notifications/smtp-email-sender.ts';
+import type { NotificationSettings } from '../core/notifications/settings.ts';
 
 export interface LocalRuntimeOptions {
   /** Where dynalite keeps its data (`.gennaker/data`); in memory when absent. */
@@ -139,7 +141,7 @@ export interface LocalRuntimeOptions {
    */
   readonly secretsDir?: string;
   /**
-   * Notification settings (`<state dir>/notifications.json`, adapters/notifications/settings.ts)
+   * Notification settings (`<state dir>/notifications.json`, core/notifications/settings.ts)
    * and the API's URL for links, known once the server listens. Slack, Teams and webhook
    * notifications are sent without settings; email and GitHub statuses need theirs.
    * @default no settings, links relative to the API
@@ -317,10 +319,15 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
 
   // The notifier is a subscriber like any other: what it sends never holds up the run that published.
   const settings = options.notifications?.settings ?? {};
+  // Mail goes out over SMTP here (SES on AWS).
+  const smtpSender = smtpSenderOf(settings, secretStore);
   const notifier = createNotifier({
     store,
     clock,
-    senders: createHttpNotificationSenders(settings, { http, ...(secretStore ? { secrets: secretStore } : {}) }),
+    senders: {
+      ...createHttpNotificationSenders(settings, { http, ...(secretStore ? { secrets: secretStore } : {}) }),
+      ...(smtpSender ? { email: smtpSender } : {}),
+    },
     links: () => ({
       ...(settings.dashboardUrl !== undefined ? { dashboardUrl: settings.dashboardUrl } : {}),
       ...(settings.apiUrl !== undefined ? { apiUrl: settings.apiUrl } : (options.notifications?.apiUrl?.() !== undefined ? { apiUrl: options.notifications.apiUrl()! } : {})),

@@ -5,7 +5,9 @@
  */
 import { createTransport } from 'nodemailer';
 import type { NotificationSender, SendOutcome } from '../../core/ports/notification-sender.ts';
-import type { SecretSource } from './secret-source.ts';
+import type { NotificationSettings } from '../../core/notifications/settings.ts';
+import type { SecretStore } from '../../core/ports/secret-store.ts';
+import { namedSecret, type SecretSource } from './secret-source.ts';
 
 export interface SmtpSettings {
   readonly host: string;
@@ -71,4 +73,20 @@ export function createSmtpEmailSender(options: SmtpEmailSenderOptions): Notifica
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, 200);
+}
+
+/** The SMTP sender of the settings' `email.smtp`, or undefined when there is none. */
+export function smtpSenderOf(settings: NotificationSettings, secrets: SecretStore | undefined): NotificationSender | undefined {
+  const smtp = settings.email?.smtp;
+  if (!settings.email || !smtp) return undefined;
+  return createSmtpEmailSender({
+    from: settings.email.from,
+    smtp: {
+      host: smtp.host,
+      ...(smtp.port !== undefined ? { port: smtp.port } : {}),
+      ...(smtp.secure !== undefined ? { secure: smtp.secure } : {}),
+      ...(smtp.user !== undefined ? { user: smtp.user } : {}),
+      ...(smtp.passwordSecret !== undefined ? { password: namedSecret(secrets, smtp.passwordSecret, 'the SMTP password') } : {}),
+    },
+  });
 }

@@ -30,7 +30,7 @@ import type { StageType } from '../pipeline/stage-types/index.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { ChildPipelines, StartChildRequest, StartChildResult } from '../ports/child-pipelines.ts';
 import type { EventBus, StagePhase } from '../ports/event-bus.ts';
-import { stagePhaseOf } from '../notifications/plan.ts';
+import { stagePhaseOf } from '../notifications/phases.ts';
 import type { JobRunner } from '../ports/job-runner.ts';
 import type {
   Execution,

@@ -77,7 +77,7 @@ import {
 import { DEPLOY_TARGET_STAGE_TYPES, LAMBDA_STAGE_TYPES, RUNNABLE_STAGE_TYPES, runnableTypeOf } from './runnable-stage-types.ts';
 import { canStart, executionStatus, failureStatus, upstreamIndex } from './semantics.ts';
 import { syntheticStagesOf } from './synthetic-stages.ts';
-import { stagePhaseOf } from '../notifications/plan.ts';
+import { stagePhaseOf } from '../notifications/phases.ts';
 
 /**
  * The tasks of Spinnaker's Kubernetes and Lambda stages load the first time such a stage runs: a

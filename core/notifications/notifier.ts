@@ -15,7 +15,8 @@ import type { GennakerEvent } from '../ports/event-bus.ts';
 import type { Execution, ExecutionStore, NotificationDelivery } from '../ports/execution-store.ts';
 import type { NotificationSenders, OutboundNotification, SendOutcome } from '../ports/notification-sender.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
-import { pipelinePhaseOf, planNotifications, type NotificationEvent, type NotificationLinks, type PlannedNotification } from './plan.ts';
+import { pipelinePhaseOf } from './phases.ts';
+import { planNotifications, type NotificationEvent, type NotificationLinks, type PlannedNotification } from './plan.ts';
 
 export interface NotifierDeps {
   readonly store: Pick<ExecutionStore, 'getExecution' | 'getPipelineConfig' | 'getApplication' | 'claimNotificationDelivery' | 'finishNotificationDelivery'>;

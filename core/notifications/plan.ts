@@ -17,8 +17,7 @@
  */
 import { evaluateDeep, type EvaluationContext } from '../expressions/index.ts';
 import { deterministicId } from '../execution/ids.ts';
-import type { ExecutionStatus } from '../execution/status.ts';
-import { executionView } from '../stages/evaluation-context.ts';
+import { executionView } from '../execution/evaluation-context.ts';
 import type { StagePhase } from '../ports/event-bus.ts';
 import type { Execution, NewNotificationDelivery, StageRecord } from '../ports/execution-store.ts';
 import { NOTIFICATION_TYPES, type GithubCommitStatus, type NotificationStatus, type NotificationType, type OutboundNotification } from '../ports/notification-sender.ts';
@@ -59,19 +58,6 @@ export interface PlanInput {
 }
 
 const SUPPORTED = new Set<string>(NOTIFICATION_TYPES);
-
-/** The `pipeline.*` phase of an execution that ended in `status`; undefined for CANCELED (Echo sends nothing). */
-export function pipelinePhaseOf(status: ExecutionStatus): 'complete' | 'failed' | undefined {
-  if (status === 'CANCELED') return undefined;
-  return status === 'SUCCEEDED' || status === 'STOPPED' || status === 'SKIPPED' ? 'complete' : 'failed';
-}
-
-/** The phase of a stage that ended in `status` (Orca's EchoNotifyingStageListener.afterStage). */
-export function stagePhaseOf(status: ExecutionStatus): 'complete' | 'failed' | 'skipped' {
-  if (status === 'SUCCEEDED') return 'complete';
-  if (status === 'SKIPPED') return 'skipped';
-  return 'failed';
-}
 
 /** The `when` value of an event. */
 export function eventName(event: NotificationEvent): string {

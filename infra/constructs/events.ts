@@ -7,6 +7,7 @@
  * | CodeCommit `CodeCommit Repository State Change`, branch created/updated | default | trigger router (git triggers) |
  * | Gennaker `Pipeline Execution Completed` | Gennaker's | trigger router (pipeline triggers) |
  * | Step Functions `Step Functions Execution Status Change` (ended runs) of `${prefix}-*` machines | default | reconciler |
+ * | Gennaker `Pipeline Execution Started`, `Pipeline Execution Completed`, `Stage Execution Changed` | Gennaker's | notifier |
  *
  * Patterns stay coarse (EventBridge has no regex); the trigger router applies each trigger's
  * exact match in code, the same code local mode runs. Every target retries with a bounded age
@@ -34,6 +35,8 @@ export interface EventsProps {
   readonly triggerRouter: lambda.IFunction;
   /** Receives Step Functions execution status changes. */
   readonly reconciler: lambda.IFunction;
+  /** Receives Gennaker's execution and stage events, and sends their notifications. */
+  readonly notifier: lambda.IFunction;
   /** Where undeliverable events go. */
   readonly deadLetterQueue: sqs.IQueue;
   /**
@@ -48,12 +51,13 @@ export interface EventsProps {
   readonly maxEventAge?: Duration;
 }
 
-/** The four rules that feed the trigger router and the reconciler. */
+/** The five rules that feed the trigger router, the reconciler and the notifier. */
 export class Events extends Construct {
   readonly ecrImagePush: events.Rule;
   readonly codeCommitBranchChange: events.Rule;
   readonly pipelineExecutionCompleted: events.Rule;
   readonly executionStatusChange: events.Rule;
+  readonly notifications: events.Rule;
 
   constructor(scope: Construct, id: string, props: EventsProps) {
     super(scope, id);
@@ -112,6 +116,16 @@ export class Events extends Construct {
         detail: { stateMachineArn: events.Match.prefix(stateMachineArnPrefix), status: [...ENDED_STATUSES] },
       },
       targets: [target(props.reconciler)],
+    });
+
+    this.notifications = new events.Rule(this, 'Notifications', {
+      description: 'Gennaker execution and stage events: notifications',
+      eventBus: props.eventBus,
+      eventPattern: {
+        source: [GENNAKER_EVENT_SOURCE],
+        detailType: ['Pipeline Execution Started', 'Pipeline Execution Completed', 'Stage Execution Changed'],
+      },
+      targets: [target(props.notifier)],
     });
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Gennaker's five Lambda functions, each bundled from its entry point in functions/<dir>/handler.ts
+ * Gennaker's six Lambda functions, each bundled from its entry point in functions/<dir>/handler.ts
  * by scripts/build.js (the local esbuild, no Docker): ESM, minified, Node.js 22 on arm64, with the
  * AWS SDK bundled rather than taken from the runtime, so each bundle holds exactly the SDK clients
  * its handler imports (tree-shaken) at the version the tests ran against.
@@ -34,6 +34,7 @@ export const FUNCTION_SPECS = {
   triggerRouter: { dir: 'triggers', suffix: 'trigger-router', timeout: Duration.seconds(60), description: 'Gennaker trigger router: ECR, CodeCommit, cron and pipeline-completed events' },
   reconciler: { dir: 'reconciler', suffix: 'reconciler', timeout: Duration.seconds(60), description: 'Gennaker reconciler: Step Functions execution status changes' },
   publisher: { dir: 'publisher', suffix: 'publisher', timeout: Duration.minutes(5), description: 'Gennaker publisher: compiles and publishes saved pipelines as state machines' },
+  notifier: { dir: 'notifier', suffix: 'notifier', timeout: Duration.seconds(60), description: "Gennaker notifier: sends the notifications of Gennaker's events" },
 } as const;
 
 export type FunctionKey = keyof typeof FUNCTION_SPECS;
@@ -105,13 +106,14 @@ export interface GennakerFunctionsProps {
   readonly projectRoot?: string;
 }
 
-/** The API, stage runner, trigger router, reconciler and publisher functions. */
+/** The API, stage runner, trigger router, reconciler, publisher and notifier functions. */
 export class GennakerFunctions extends Construct {
   readonly api: lambda.Function;
   readonly stageRunner: lambda.Function;
   readonly triggerRouter: lambda.Function;
   readonly reconciler: lambda.Function;
   readonly publisher: lambda.Function;
+  readonly notifier: lambda.Function;
   /** The physical name of each function (deterministic, so ARNs can be known before deploy). */
   readonly functionNames: Readonly<Record<FunctionKey, string>>;
 
@@ -164,10 +166,11 @@ export class GennakerFunctions extends Construct {
     this.triggerRouter = create('triggerRouter', { asyncDeadLetterQueue: true });
     this.reconciler = create('reconciler', { asyncDeadLetterQueue: true });
     this.publisher = create('publisher', { asyncDeadLetterQueue: true });
+    this.notifier = create('notifier', { asyncDeadLetterQueue: true });
   }
 
   /** Every function, keyed as in FUNCTION_SPECS. */
   all(): Readonly<Record<FunctionKey, lambda.Function>> {
-    return { api: this.api, stageRunner: this.stageRunner, triggerRouter: this.triggerRouter, reconciler: this.reconciler, publisher: this.publisher };
+    return { api: this.api, stageRunner: this.stageRunner, triggerRouter: this.triggerRouter, reconciler: this.reconciler, publisher: this.publisher, notifier: this.notifier };
   }
 }

@@ -1,6 +1,6 @@
 /**
  * `npx cdk synth` works offline: the real CDK CLI runs the app cdk.json names (tsx
- * infra/app.ts) in a child process with no AWS credentials, bundles the five functions with
+ * infra/app.ts) in a child process with no AWS credentials, bundles the six functions with
  * scripts/build.js (the very bundles `npm run build` measures), runs cdk-nag, and writes the
  * template. A bad context value fails synthesis with a one-line message naming the key.
  */
@@ -62,7 +62,7 @@ describe('npx cdk synth', () => {
       .filter((resource) => resource.Type === 'AWS::Lambda::Function')
       .map((resource) => resource.Properties.FunctionName)
       .sort();
-    expect(functionNames).toEqual(['gennaker-api', 'gennaker-publisher', 'gennaker-reconciler', 'gennaker-stage-runner', 'gennaker-trigger-router']);
+    expect(functionNames).toEqual(['gennaker-api', 'gennaker-notifier', 'gennaker-publisher', 'gennaker-reconciler', 'gennaker-stage-runner', 'gennaker-trigger-router']);
     const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
     expect(report.pluginReports.flatMap((plugin: { violations: unknown[] }) => plugin.violations)).toEqual([]);
 

@@ -59,6 +59,16 @@ describe('stack props from context', () => {
     expect(fromJson).toEqual(expected);
   });
 
+  it('reads the notification settings from the command line and cdk.json alike, and refuses a bad one naming the field', () => {
+    const settings = { email: { from: 'gennaker@example.com' }, sns: { topicArns: ['arn:aws:sns:us-east-1:123456789012:deploys'] } };
+    expect(stackPropsFromContext(reader({ notifications: JSON.stringify(settings) })).props).toEqual({ notifications: settings });
+    expect(stackPropsFromContext(reader({ notifications: settings })).props).toEqual({ notifications: settings });
+    expect(() => stackPropsFromContext(reader({ notifications: { sns: { topicArns: ['deploys'] } } }))).toThrow(
+      `context 'notifications': sns.topicArns.0: expected an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got "deploys"`,
+    );
+    expect(() => stackPropsFromContext(reader({ notifications: '{' }))).toThrow("context 'notifications' is not JSON");
+  });
+
   it('reads accounts with an external id, regions and the ecs kind from the command line and cdk.json alike', () => {
     const ecs = { assumeRole: 'arn:aws:iam::123456789012:role/ecs-deploy', externalId: 'x7-prod', regions: ['us-west-2'], cloudProvider: 'ecs' };
     expect(stackPropsFromContext(reader({ accounts: JSON.stringify({ 'ecs-prod': ecs }) })).props.accounts).toEqual({ 'ecs-prod': ecs });

@@ -82,7 +82,10 @@ const arn = (service: string, resource: string): string => `arn:\${AWS::Partitio
 
 const SECRETS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/feedbeef-12ab-34cd-56ef-1234567890ab';
 
-const FUNCTION_NAMES = ['gennaker-api', 'gennaker-stage-runner', 'gennaker-trigger-router', 'gennaker-reconciler', 'gennaker-publisher'];
+const FUNCTION_NAMES = ['gennaker-api', 'gennaker-stage-runner', 'gennaker-trigger-router', 'gennaker-reconciler', 'gennaker-publisher', 'gennaker-notifier'];
+
+/** The configured stack's notification settings: mail from an SES identity, one SNS topic. */
+const NOTIFICATIONS = { dashboardUrl: 'https://deck.example.com', email: { from: 'gennaker@example.com' }, sns: { topicArns: ['arn:aws:sns:eu-west-1:123456789012:deploys'] }, githubStatus: { tokenSecret: 'github-token' } };
 
 let outdir: string;
 let stack: GennakerStack;
@@ -112,6 +115,7 @@ beforeAll(() => {
       secretsKmsKeyArn: SECRETS_KEY,
       secretsPrefix: 'acme/',
       pubsubSubscriptions: JSON.stringify({ 'acme-builds': 'arn:aws:sns:eu-west-1:123456789012:build-events' }),
+      notifications: JSON.stringify(NOTIFICATIONS),
     },
   });
   configuredStack = addGennakerStack(variant);
@@ -250,6 +254,10 @@ describe('the functions', () => {
     expect(environmentOf('gennaker-stage-runner')).toEqual({ ...common, PUBLISHER_FUNCTION_NAME: 'gennaker-publisher', ...sealing, SECRETS_PREFIX: 'gennaker/' });
     expect(environmentOf('gennaker-trigger-router')).toEqual({ ...common, ...sealing });
     expect(environmentOf('gennaker-reconciler')).toEqual(common);
+    const [apiId] = resourcesOfType(template, 'AWS::ApiGateway::RestApi')[0]!;
+    expect(environmentOf('gennaker-notifier')).toMatchObject({ ...common, SECRETS_PREFIX: 'gennaker/', API_URL: expect.stringContaining(`\${${apiId}}`) });
+    expect(environmentOf('gennaker-notifier').NOTIFICATION_SETTINGS).toBeUndefined();
+    expect(JSON.parse(functionNamed(configured, 'acme-notifier')[1].Properties.Environment.Variables.NOTIFICATION_SETTINGS)).toEqual(NOTIFICATIONS);
   });
 
   it('name the state machine role and schedules after the configured prefix, and pass the allowlist and secrets path', () => {
@@ -288,6 +296,7 @@ describe('the EventBridge rules', () => {
       { bus: 'default', pattern: { source: ['aws.ecr'], 'detail-type': ['ECR Image Action'], detail: { 'action-type': ['PUSH'], result: ['SUCCESS'] } } },
       { bus: 'default', pattern: { source: ['aws.codecommit'], 'detail-type': ['CodeCommit Repository State Change'], detail: { event: ['referenceCreated', 'referenceUpdated'], referenceType: ['branch'] } } },
       { bus: `\${${busId}}`, pattern: { source: ['gennaker'], 'detail-type': ['Pipeline Execution Completed'] } },
+      { bus: `\${${busId}}`, pattern: { source: ['gennaker'], 'detail-type': ['Pipeline Execution Started', 'Pipeline Execution Completed', 'Stage Execution Changed'] } },
     ]));
     const statusRule = patterns.find(({ pattern }) => pattern.source[0] === 'aws.states')!;
     expect(statusRule.bus).toBe('default');
@@ -295,7 +304,7 @@ describe('the EventBridge rules', () => {
     expect(statusRule.pattern.detail.status).toEqual(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']);
     expect(statusRule.pattern.detail.stateMachineArn).toHaveLength(1);
     expect(render(statusRule.pattern.detail.stateMachineArn[0].prefix)).toBe(arn('states', 'stateMachine:gennaker-'));
-    expect(patterns).toHaveLength(4);
+    expect(patterns).toHaveLength(5);
   });
 
   it("filters execution status changes on the configured prefix", () => {
@@ -306,12 +315,13 @@ describe('the EventBridge rules', () => {
   it('deliver to the right function, with bounded retries and a dead-letter queue', () => {
     const [triggerRouterId] = functionNamed(template, 'gennaker-trigger-router');
     const [reconcilerId] = functionNamed(template, 'gennaker-reconciler');
+    const [notifierId] = functionNamed(template, 'gennaker-notifier');
     const [[queueId]] = resourcesOfType(template, 'AWS::SQS::Queue') as [[string, Json]];
     const delivery = (functionId: string) => [[`<${functionId}.Arn>`, `<${queueId}.Arn>`, { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 }]];
     const byDescription = rules();
-    expect(Object.keys(byDescription)).toHaveLength(4);
+    expect(Object.keys(byDescription)).toHaveLength(5);
     for (const [description, rule] of Object.entries<Json>(byDescription)) {
-      const expected = description.startsWith('Status changes') ? reconcilerId : triggerRouterId;
+      const expected = description.startsWith('Status changes') ? reconcilerId : description.endsWith(': notifications') ? notifierId : triggerRouterId;
       expect({ description, targets: targetOf(rule) }).toEqual({ description, targets: delivery(expected) });
     }
   });
@@ -410,6 +420,16 @@ describe('IAM', () => {
     expect(summary('gennaker-trigger-router')).toEqual(sorted(state, publish, run, events, deadLetters, seal));
     expect(summary('gennaker-reconciler')).toEqual(sorted(state, publish, run, events, deadLetters));
     expect(summary('gennaker-publisher')).toEqual(sorted(state, publish, schedules, deadLetters));
+    // The notifier reads executions, records deliveries and reads the credentials its settings name; no mail, no topic unless configured.
+    expect(summary('gennaker-notifier')).toEqual(sorted(state, deadLetters, namedSecrets));
+  });
+
+  it('lets the notifier send mail only from the configured identity and publish only to the configured topics', () => {
+    const notifier = allowed(configured, 'acme-notifier').filter(({ actions }) => actions.some((action) => action.startsWith('ses:') || action.startsWith('sns:')));
+    expect(notifier.map(({ actions, resources }) => ({ actions, resources }))).toEqual([
+      { actions: ['ses:SendEmail'], resources: [arn('ses', 'identity/gennaker@example.com'), arn('ses', 'identity/example.com')] },
+      { actions: ['sns:Publish'], resources: ['arn:aws:sns:eu-west-1:123456789012:deploys'] },
+    ]);
   });
 
   it('seals secret values with a rotated, retained key of its own, or the one given, and reads only the prefix given', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseNotificationSettings } from '../../../adapters/notifications/settings.ts';
+import { parseNotificationSettings } from '../../../core/notifications/settings.ts';
 import { loadNotificationSettings } from '../../../local/notification-settings.ts';
 
 const dirs: string[] = [];
@@ -38,7 +38,7 @@ describe('notification settings', () => {
     const file = join(dir, 'notifications.json');
     expect(loaded.ok ? [] : loaded.message.split('\n').sort()).toEqual(
       [
-        `${file}: (the document): unknown field 'slak'; the fields are dashboardUrl, apiUrl, slack, email, githubStatus`,
+        `${file}: (the document): unknown field 'slak'; the fields are dashboardUrl, apiUrl, slack, email, githubStatus, sns`,
         `${file}: email.from: expected an email address, got "nobody"`,
         `${file}: email.smtp.port: expected a port number 1-65535, got 0`,
         `${file}: githubStatus.tokenSecret: expected a secret name: letters, digits, ., _ or -`,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pipelinePhaseOf, planNotifications, type NotificationEvent } from '../../../core/notifications/plan.ts';
+import { pipelinePhaseOf } from '../../../core/notifications/phases.ts';
+import { planNotifications, type NotificationEvent } from '../../../core/notifications/plan.ts';
 import { applicationNotificationsProblem, applicationPipelinePreferences, mergeApplicationPreferences, preferencesOf } from '../../../core/notifications/preferences.ts';
 import type { Execution, StageRecord } from '../../../core/ports/execution-store.ts';
 

@@ -3,7 +3,7 @@
  * `spinnaker.base-url`): where links point, the default Slack webhook, the mail sender, the GitHub
  * token. Credentials are named secrets, read when a notification is sent and never stored with an
  * execution. Locally they are `<state dir>/notifications.json`; on AWS the CDK context
- * `notifications` (the notifier's NOTIFICATION_SETTINGS).
+ * `notifications` (the notifier's NOTIFICATION_SETTINGS). Pure: checked where they are read.
  *
  *     {
  *       "dashboardUrl": "https://spinnaker.example.com",
@@ -13,12 +13,6 @@
  *     }
  */
 import { z } from 'zod';
-import type { HttpClient } from '../../core/ports/http-client.ts';
-import type { NotificationSender, NotificationSenders } from '../../core/ports/notification-sender.ts';
-import type { SecretStore } from '../../core/ports/secret-store.ts';
-import { createGithubStatusSender, createSlackSender, createTeamsSender, createWebhookSender } from './http-senders.ts';
-import { namedSecret } from './secret-source.ts';
-import { createSmtpEmailSender } from './smtp-email-sender.ts';
 
 const url = (what: string) =>
   z.string({ error: `expected ${what} (an http(s) URL)` }).refine((value) => /^https?:\/\/[^\s/]+/i.test(value), { error: (issue) => `expected ${what} (an http(s) URL), got ${JSON.stringify(issue.input)}` });
@@ -44,6 +38,12 @@ const settingsSchema = z.strictObject({
     })
     .optional(),
   githubStatus: z.strictObject({ tokenSecret: secretName, baseUrl: url("GitHub's API URL").optional() }).optional(),
+  /** AWS: the topics `sns` notifications may publish to (the notifier's permission names them). */
+  sns: z
+    .strictObject({
+      topicArns: z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/, { error: (issue) => `expected an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>), got ${JSON.stringify(issue.input)}` })),
+    })
+    .optional(),
 });
 
 export type NotificationSettings = z.output<typeof settingsSchema>;
@@ -55,43 +55,8 @@ export function parseNotificationSettings(value: unknown, source: string): { ok:
   return {
     ok: false,
     message: parsed.error.issues
-      .map((issue) => `${source}: ${issue.path.length > 0 ? issue.path.join('.') : '(the document)'}: ${issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((key) => `'${key}'`).join(', ')}; the fields are dashboardUrl, apiUrl, slack, email, githubStatus` : issue.message}`)
+      .map((issue) => `${source}: ${issue.path.length > 0 ? issue.path.join('.') : '(the document)'}: ${issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((key) => `'${key}'`).join(', ')}; the fields are dashboardUrl, apiUrl, slack, email, githubStatus, sns` : issue.message}`)
       .join('\n'),
   };
 }
 
-/**
- * The senders that need only HTTP and the settings: Slack, Teams, webhook, and GitHub statuses
- * when a token is configured; email over SMTP when `email.smtp` is set.
- */
-export function createHttpNotificationSenders(settings: NotificationSettings, deps: { readonly http: HttpClient; readonly secrets?: SecretStore }): NotificationSenders {
-  const senders: Partial<Record<keyof NotificationSenders, NotificationSender>> = {
-    slack: createSlackSender({
-      http: deps.http,
-      ...(settings.slack?.webhookUrlSecret !== undefined ? { defaultWebhookUrl: namedSecret(deps.secrets, settings.slack.webhookUrlSecret, 'the default Slack webhook') } : {}),
-    }),
-    microsoftteams: createTeamsSender({ http: deps.http }),
-    webhook: createWebhookSender({ http: deps.http }),
-  };
-  if (settings.githubStatus) {
-    senders.githubStatus = createGithubStatusSender({
-      http: deps.http,
-      token: namedSecret(deps.secrets, settings.githubStatus.tokenSecret, 'the GitHub token'),
-      ...(settings.githubStatus.baseUrl !== undefined ? { baseUrl: settings.githubStatus.baseUrl } : {}),
-    });
-  }
-  const smtp = settings.email?.smtp;
-  if (settings.email && smtp) {
-    senders.email = createSmtpEmailSender({
-      from: settings.email.from,
-      smtp: {
-        host: smtp.host,
-        ...(smtp.port !== undefined ? { port: smtp.port } : {}),
-        ...(smtp.secure !== undefined ? { secure: smtp.secure } : {}),
-        ...(smtp.user !== undefined ? { user: smtp.user } : {}),
-        ...(smtp.passwordSecret !== undefined ? { password: namedSecret(deps.secrets, smtp.passwordSecret, 'the SMTP password') } : {}),
-      },
-    });
-  }
-  return senders;
-}

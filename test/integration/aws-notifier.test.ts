@@ -1,0 +1,113 @@
+/**
+ * The notifier function of the AWS mode (functions/notifier/handler.ts) on dynalite, with the
+ * real SES v2 and SNS clients pointed at the AWS simulator and a webhook on 127.0.0.1: an event
+ * as EventBridge delivers it sends mail, an SNS message and a webhook call, records each on the
+ * execution, and sends nothing more when EventBridge delivers it again.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoDbExecutionStore } from '../../adapters/dynamodb/dynamodb-execution-store.ts';
+import { createNotifierHandler, createCloudNotifier, readNotifierEnvironment } from '../../functions/notifier/handler.ts';
+import type { ExecutionStore } from '../../core/ports/execution-store.ts';
+import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
+import { startDynalite, type Dynalite } from '../support/dynalite.ts';
+
+const credentials = { accessKeyId: 'AKID', secretAccessKey: 'x' };
+const clock = { now: () => Date.UTC(2026, 0, 1) };
+
+let dynalite: Dynalite;
+let sim: AwsSimulator;
+let http: Server;
+let base: string;
+let store: ExecutionStore;
+const hooks: unknown[] = [];
+
+beforeAll(async () => {
+  dynalite = await startDynalite({});
+  sim = await startAwsSimulator({ seed: 5 });
+  http = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      hooks.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  store = createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock });
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+  await sim?.close();
+  await dynalite?.stop();
+});
+
+describe('the notifier function', () => {
+  it('sends mail through SES, publishes to SNS and calls a webhook for a completed execution, once', async () => {
+    // given: a saved pipeline with notifications, an execution of it that failed
+    sim.seed.ses.identity('example.com');
+    const topic = { arn: (await new SNSClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials }).send(new CreateTopicCommand({ Name: 'deploys' }))).TopicArn! };
+    const notifications = [
+      { type: 'email', address: 'ops@example.com', when: ['pipeline.failed'], message: { 'pipeline.failed': { text: 'Rolled back' } } },
+      { type: 'sns', address: topic.arn, when: ['pipeline.failed'] },
+      { type: 'webhook', address: `${base}/hook`, when: ['pipeline.failed'] },
+    ];
+    const saved = await store.savePipelineConfig({ id: 'P1', application: 'shop', name: 'release', config: { application: 'shop', name: 'release', notifications, stages: [{ refId: '1', type: 'wait', name: 'Wait', waitTime: 1 }] } });
+    if (!saved.ok) throw new Error('save failed');
+    const created = await store.createExecution({
+      id: 'E1', application: 'shop', pipelineConfigId: 'P1', pipelineVersion: 1, name: 'release', status: 'TERMINAL', buildTime: clock.now(), trigger: { type: 'manual' }, parameters: {},
+      limitConcurrent: false, keepWaitingPipelines: false, maxConcurrentExecutions: 0, stages: [],
+    });
+    if (!created.ok) throw new Error('create failed');
+    const env = readNotifierEnvironment({
+      TABLE_NAME: dynalite.tableName,
+      WEBHOOK_ALLOWLIST: base,
+      NOTIFICATION_SETTINGS: JSON.stringify({ dashboardUrl: 'https://deck.example.com', email: { from: 'gennaker@example.com' } }),
+      API_URL: 'https://api.example.com/prod/',
+    });
+    const handle = createNotifierHandler(
+      createCloudNotifier(env, {
+        dynamodb: dynalite.client,
+        ses: new SESv2Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials }),
+        sns: new SNSClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials }),
+      }, { clock }),
+      () => undefined,
+    );
+    const event = {
+      version: '0', id: 'e-1', source: 'gennaker', 'detail-type': 'Pipeline Execution Completed', account: '123456789012', time: '2026-01-01T00:00:00Z', region: 'us-east-1', resources: [],
+      detail: { type: 'Pipeline Execution Completed', executionId: 'E1', application: 'shop', pipelineConfigId: 'P1', pipelineName: 'release', status: 'TERMINAL', endTime: clock.now() },
+    };
+
+    // when: EventBridge delivers it twice
+    const first = await handle(event);
+    const second = await handle(event);
+
+    // then
+    expect(first).toMatchObject({ handled: true, deliveries: [{ status: 'SENT' }, { status: 'SENT' }, { status: 'SENT' }] });
+    expect(second).toMatchObject({ handled: true, deliveries: [{ status: 'SKIPPED' }, { status: 'SKIPPED' }, { status: 'SKIPPED' }] });
+    const mail = (sim.snapshot().services['ses'] as { sent: Array<Record<string, unknown>> }).sent;
+    expect(mail).toEqual([expect.objectContaining({ from: 'gennaker@example.com', to: ['ops@example.com'], subject: "shop's release pipeline has failed" })]);
+    expect(mail[0]!.text).toBe("shop's release pipeline has failed.\n\nRolled back\n\nFor more details, please visit: https://deck.example.com/#/applications/shop/executions/details/E1");
+    const published = (sim.snapshot().services['sns'] as { published: Array<{ message: string }> }).published;
+    expect(published).toHaveLength(1);
+    expect(JSON.parse(published[0]!.message)).toMatchObject({ event: 'pipeline.failed', execution: { id: 'E1', status: 'TERMINAL' } });
+    expect(hooks).toEqual([expect.objectContaining({ event: 'pipeline.failed', application: 'shop' })]);
+    expect((await store.getExecution('E1'))!.notificationDeliveries!.map((delivery) => [delivery.type, delivery.status]).sort()).toEqual([
+      ['email', 'SENT'],
+      ['sns', 'SENT'],
+      ['webhook', 'SENT'],
+    ]);
+  });
+
+  it('ignores what is not one of Gennaker\'s events, and names a bad environment', async () => {
+    const handle = createNotifierHandler(createCloudNotifier(readNotifierEnvironment({ TABLE_NAME: dynalite.tableName }), { dynamodb: dynalite.client, ses: new SESv2Client({}), sns: new SNSClient({}) }), () => undefined);
+    expect(await handle({ source: 'aws.states', 'detail-type': 'x', detail: {} })).toMatchObject({ handled: false, reason: expect.stringMatching(/^not a Gennaker event: source/) });
+    expect(() => readNotifierEnvironment({})).toThrow('TABLE_NAME is not set');
+    expect(() => readNotifierEnvironment({ TABLE_NAME: 't', NOTIFICATION_SETTINGS: '{"email":{"from":"x"}}' })).toThrow('NOTIFICATION_SETTINGS: email.from: expected an email address, got "x"');
+  });
+});

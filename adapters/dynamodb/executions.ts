@@ -52,7 +52,7 @@ import {
 } from './store-context.ts';
 import { createExpressionBuilder } from './update-expression.ts';
 import { KEYS } from './tables.ts';
-import { deliveriesOf } from './notification-deliveries.ts';
+import { deliveriesOf, DELIVERY_PREFIX } from './notification-deliveries.ts';
 
 const COMPLETE_STATUSES: readonly ExecutionStatus[] = EXECUTION_STATUSES.filter(isComplete);
 
@@ -423,12 +423,15 @@ export function createExecutionRecordStore(ctx: StoreContext): ExecutionRecordSt
         // No header: never created, or deleted before (its stage items may remain from a delete that stopped halfway).
         if (current !== undefined) return { ok: false, reason: 'conflict', current: str(current, 'status') as ExecutionStatus, revision: num(current, 'revision') };
       }
-      const stages = await queryAll(ctx, 'deleteExecution', {
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.executionPartition(id), ':prefix': keys.stagePrefix },
-        ConsistentRead: true,
-      });
-      await writeStageItems(stages.map((item) => ({ DeleteRequest: { Key: { pk: str(item, 'pk'), sk: str(item, 'sk') } } })), 'deleteExecution');
+      // The stage records and the notification delivery records of the execution's partition.
+      const records = (
+        await queryAll(ctx, 'deleteExecution', {
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.executionPartition(id) },
+          ConsistentRead: true,
+        })
+      ).filter((item) => typeof item['sk'] === 'string' && (item['sk'].startsWith(keys.stagePrefix) || item['sk'].startsWith(DELIVERY_PREFIX)));
+      await writeStageItems(records.map((item) => ({ DeleteRequest: { Key: { pk: str(item, 'pk'), sk: str(item, 'sk') } } })), 'deleteExecution');
       return removed === undefined ? { ok: false, reason: 'not-found' } : { ok: true };
     },
 

@@ -937,6 +937,18 @@ export function executionStoreContract(name: string, createStore: (clock: Manual
         expect(await store.claimNotificationDelivery(execution.id, delivery(key), { staleAfterMs: 0 })).toMatchObject({ claimed: false, delivery: { status: 'SENT' } });
       });
 
+      it('deletes the delivery records with their execution', async () => {
+        const execution = await created();
+        const key = `pipeline:pipeline.complete:${id('c')}`;
+        await store.claimNotificationDelivery(execution.id, delivery(key), { staleAfterMs: 60_000 });
+        await store.finishNotificationDelivery(execution.id, key, { status: 'SENT' });
+        await store.updateExecution(execution.id, { expect: ['NOT_STARTED'], set: { status: 'SUCCEEDED', endTime: clock.now() } });
+
+        expect(await store.deleteExecution(execution.id)).toEqual({ ok: true });
+
+        expect(await store.claimNotificationDelivery(execution.id, delivery(key), { staleAfterMs: 60_000 })).toMatchObject({ claimed: true, delivery: { attempts: 1 } });
+      });
+
       it('claims a failed delivery again, and a sending one once its claim is stale', async () => {
         const execution = await created();
         const failed = `pipeline:pipeline.complete:${id('a')}`;

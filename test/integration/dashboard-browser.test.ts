@@ -135,6 +135,14 @@ describe('the dashboard in Chromium', () => {
     expect(execution.stages.find((stage: { refId: string }) => stage.refId === '4').context).toMatchObject({ judgmentStatus: 'continue', judgmentInput: 'ship' });
     expect(await page.evaluate<number>(`document.querySelectorAll('#cancel-execution, #judge-continue').length`)).toBe(0);
     await shoot('execution-succeeded');
+
+    // when: an expression is evaluated against it
+    await page.type('#expression', '${trigger.parameters.env}-${execution.status}');
+    await page.click('#evaluate');
+    await page.waitFor(`document.querySelector('#expression-result pre')`, 'the result');
+
+    // then
+    expect(await textOf('#expression-result pre')).toBe('"prod-SUCCEEDED"');
   });
 
   it('stops at the judgment by button, restarts from that stage by button, and cancels the new execution by button', async () => {
@@ -164,7 +172,7 @@ describe('the dashboard in Chromium', () => {
     expect((await call('GET', `/pipelines/${second}`)).json.cancellationReason).toBe('canceled from the dashboard');
   });
 
-  it('shows a read-only user the pipelines and executions without any button', async () => {
+  it('shows a read-only user the pipelines and executions without any button that changes something', async () => {
     // given: an application where 'reader' may only read, with an execution waiting at a judgment
     const added = await addUser(dir, { name: 'reader', roles: ['auditors'], admin: false }, Date.now());
     if (!added.ok) throw new Error(added.message);
@@ -188,7 +196,7 @@ describe('the dashboard in Chromium', () => {
     // then
     expect(pipelineButtons).toBe(0);
     expect(editLink).toBe('View JSON');
-    expect(await reader.evaluate<string[]>(`[...document.querySelectorAll('#main button:not(.node)')].map((button) => button.textContent)`)).toEqual([]);
+    expect(await reader.evaluate<string[]>(`[...document.querySelectorAll('#main button:not(.node):not(#evaluate)')].map((button) => button.textContent)`)).toEqual([]);
     await reader.evaluate(`location.hash = '#/applications/vault/editor/Run%20demo'`);
     await reader.waitFor(`document.querySelector('#verdict.ok')`, 'the pipeline validated');
     expect(await reader.evaluate<[boolean, boolean]>(`[document.querySelector('#pipeline-json').readOnly, document.querySelector('#save-pipeline').disabled]`)).toEqual([true, true]);

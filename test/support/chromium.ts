@@ -25,7 +25,10 @@ interface Pending {
 
 /** One tab. */
 export interface Page {
+  /** Loads `url` (a new document: a change of the hash alone is not a navigation, use evaluate). */
   goto(url: string): Promise<void>;
+  /** Loads the current document again. */
+  reload(): Promise<void>;
   /** The value of `expression` (awaited when a promise), as JSON. */
   evaluate<T>(expression: string): Promise<T>;
   /** Resolves once `predicate` (an expression) is truthy in the page, checked on every DOM change. */
@@ -123,6 +126,11 @@ export async function launchChromium(): Promise<Browser> {
         async goto(url) {
           const load = loaded();
           await call('Page.navigate', { url });
+          await load;
+        },
+        async reload() {
+          const load = loaded();
+          await call('Page.reload', { ignoreCache: true });
           await load;
         },
         evaluate,

@@ -47,7 +47,6 @@ import { runMonitorPipeline, runStartPipeline } from '../stages/pipeline.ts';
 import { runRollbackServerGroupTask } from '../stages/rollback-server-group.ts';
 import { runJobTask } from '../stages/run-job.ts';
 import { CODE_BUILD_TIMEOUT_MS, isKubernetesRunJob } from '../pipeline/stage-types/index.ts';
-import { runAwsCodeBuildTask } from '../stages/aws-code-build.ts';
 import type { CanaryStageDeps } from '../stages/kayenta-canary.ts';
 import type { CanaryConfigStore } from '../ports/canary-config-store.ts';
 import type { MetricSourceLookup } from '../ports/metric-source.ts';
@@ -80,7 +79,7 @@ import { syntheticStagesOf } from './synthetic-stages.ts';
 import { stagePhaseOf } from '../notifications/phases.ts';
 
 /**
- * The tasks of Spinnaker's Kubernetes and Lambda stages load the first time such a stage runs: a
+ * The tasks of Spinnaker's Kubernetes, Lambda and CodeBuild stages load the first time such a stage runs: a
  * pipeline without them never pays for their code, and the stage runner's Lambda bundle keeps them
  * in modules of their own beside its cold start (scripts/build.js, ON_DEMAND_MODULES).
  */
@@ -88,6 +87,7 @@ const manifestTasks = () => import('../stages/manifest.ts');
 const lambdaTasks = () => import('../stages/lambda.ts');
 const canaryTasks = () => import('../stages/canary-tasks.ts');
 const cloneTasks = () => import('../stages/clone-server-group.ts');
+const codeBuildTasks = () => import('../stages/aws-code-build.ts');
 import { isComplete, type ExecutionStatus } from './status.ts';
 
 export type StageRunner = (request: StageRunnerRequest) => Promise<StageAnswer | CompleteAnswer>;
@@ -701,7 +701,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       case 'lambdaDelete':
         return deployDeps ? (await lambdaTasks()).runLambdaTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
       case 'awsCodeBuild':
-        return deployDeps ? runAwsCodeBuildTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
+        return deployDeps ? (await codeBuildTasks()).runAwsCodeBuildTask(as<typeof stage>(), deployDeps) : failed(cannotRunYet(stage.type));
       case 'scaleManifest':
       case 'patchManifest':
       case 'undoRolloutManifest':

@@ -23,6 +23,7 @@ import type { PipelineTemplateStore } from '../../core/ports/pipeline-template-s
 import { createPipelineTemplates, type TemplateCommandResult } from '../../core/pipeline/templates/template-service.ts';
 import { isTemplatedPipeline, parseTemplatedPipeline, renderedIssues } from '../../core/pipeline/templates/model.ts';
 import { parsePipeline } from '../../core/pipeline/parse.ts';
+import { compilePipeline } from '../../statemachines/index.ts';
 import type { ServerGroup } from '../../core/deploy/model.ts';
 import { parseTargetServerGroup, resolveTargetServerGroup } from '../../core/deploy/targeting.ts';
 import { emptyClusterMessage, isOrchestration, rollbackPipelineConfig } from '../../core/deploy/rollback-request.ts';
@@ -883,8 +884,29 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       if (!body.ok) return fail(c, body.status, body.message);
       const input = body.value;
       // The checks a save runs on the document itself (a templated pipeline is checked as one; its rendering needs the template).
-      const issues = [...(isTemplatedPipeline(input) ? parseTemplatedPipeline(input).issues : parsePipeline(input).issues), ...unknownAccountIssues(input, accounts), ...unknownRegionIssues(input, accounts)];
-      return c.json({ valid: !issues.some((issue) => issue.severity === 'error'), issues: issues.map(({ pointer, code, message, severity }) => ({ pointer, code, message, severity })) });
+      const parsed = isTemplatedPipeline(input) ? { ...parseTemplatedPipeline(input), pipeline: undefined } : parsePipeline(input);
+      const issues = [...parsed.issues, ...unknownAccountIssues(input, accounts), ...unknownRegionIssues(input, accounts)];
+      // A pipeline that parses is compiled too: what it costs against Step Functions' limits.
+      const compiled = parsed.pipeline && !issues.some((issue) => issue.severity === 'error') ? compilePipeline(parsed.pipeline) : undefined;
+      if (compiled) issues.push(...compiled.issues);
+      const valid = !issues.some((issue) => issue.severity === 'error');
+      const report = compiled && valid ? compiled.report : undefined;
+      return c.json({
+        valid,
+        issues: issues.map(({ pointer, code, message, severity }) => ({ pointer, code, message, severity })),
+        ...(report
+          ? {
+              compile: {
+                states: report.states,
+                definitionBytes: report.definitionBytes,
+                worstCaseHistoryEvents: report.worstCaseHistoryEvents,
+                limits: { definitionBytes: report.limits.definitionBytes, historyEvents: report.limits.historyEvents },
+                children: report.children,
+                addedOrderingEdges: report.addedOrderingEdges,
+              },
+            }
+          : {}),
+      });
     },
 
     deleteExecution: async (c) => {

@@ -57,7 +57,18 @@ const SCHEMAS: Record<string, unknown> = {
     ['application', 'user', 'admin', 'READ', 'WRITE', 'EXECUTE'],
     false,
   ),
-  PipelineValidation: object({ valid: { type: 'boolean' }, issues: ISSUES }, ['valid', 'issues'], false),
+  PipelineValidation: object(
+    {
+      valid: { type: 'boolean' },
+      issues: ISSUES,
+      compile: {
+        ...object({ states: { type: 'integer' }, definitionBytes: { type: 'integer' }, worstCaseHistoryEvents: { type: 'integer' }, limits: { type: 'object' }, children: { type: 'array' }, addedOrderingEdges: { type: 'array' } }),
+        description: "A valid pipeline's compile report: its states, definition size and worst-case history events against Step Functions' limits, its child state machines.",
+      },
+    },
+    ['valid', 'issues'],
+    false,
+  ),
   ExecutionRef: object({ ref: { ...string, description: '`/pipelines/<executionId>`' } }, ['ref'], false),
   Execution: object(
     {

@@ -160,7 +160,7 @@ export const ROUTES = [
     operationId: 'validatePipelineConfig',
     method: 'post',
     path: '/pipelines/validate',
-    summary: 'Validates a pipeline config as a save would check its document, without saving anything: every issue with its JSON pointer.',
+    summary: "Validates a pipeline config as a save would check its document, and compiles it, without saving anything: every issue with its JSON pointer, and a valid pipeline's compile report.",
     auth: 'caller',
     tag: 'pipeline configs',
     body: { schema: 'PipelineConfig', description: "Spinnaker's pipeline JSON (Front50 shape)." },

@@ -84,7 +84,7 @@ describe("GET /applications/{application}/permissions: the caller's rights", () 
 });
 
 describe('POST /pipelines/validate', () => {
-  it('answers every issue with its pointer and saves nothing', async () => {
+  it("answers every issue with its pointer, a valid pipeline's compile report, and saves nothing", async () => {
     // when
     const broken = await call('admin', 'POST', '/pipelines/validate', { application: 'vault', name: 'Draft', stages: [{ refId: '1', requisiteStageRefIds: [], type: 'wait', name: 'Wait', waitTime: 'soon' }] });
     const fine = await call('admin', 'POST', '/pipelines/validate', { ...JUDGED, name: 'Draft' });
@@ -94,7 +94,10 @@ describe('POST /pipelines/validate', () => {
     expect(broken.status).toBe(200);
     expect(broken.json.valid).toBe(false);
     expect(broken.json.issues).toContainEqual(expect.objectContaining({ pointer: '/stages/0/waitTime', severity: 'error' }));
-    expect(fine.json).toEqual({ valid: true, issues: [] });
+    expect(fine.json).toMatchObject({ valid: true, issues: [], compile: { limits: { definitionBytes: 1_048_576, historyEvents: 25_000 }, children: [], addedOrderingEdges: [] } });
+    expect(fine.json.compile.states).toBeGreaterThan(1);
+    expect(fine.json.compile.worstCaseHistoryEvents).toBeGreaterThan(fine.json.compile.states);
+    expect(broken.json.compile).toBeUndefined();
     expect(notJson.status).toBe(400);
     expect((await call('admin', 'GET', '/applications/vault/pipelineConfigs')).json.map((config: { name: string }) => config.name)).toEqual(['Release']);
   });

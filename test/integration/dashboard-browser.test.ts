@@ -209,6 +209,7 @@ describe('the dashboard in Chromium', () => {
     await page.evaluate(`location.hash = '#/applications/demo/editor/Run%20demo'`);
     await page.waitFor(`document.querySelector('#verdict.ok')`, 'the pipeline validated');
     await page.waitFor(`document.querySelector('#history li')`, 'the versions');
+    expect(await textOf('#compile-report')).toMatch(/^Compiled\d+ states[\d,]+ of 1,048,576 definition bytes[\d,]+ of 25,000 history events at most$/);
 
     // when: break the wait stage's waitTime in the text
     const text = await page.evaluate<string>(`document.querySelector('#pipeline-json').value`);
@@ -219,6 +220,7 @@ describe('the dashboard in Chromium', () => {
 
     // then
     expect(await textOf('#verdict')).toMatch(/error/);
+    expect(await textOf('#compile-report')).toBe('');
     expect(await page.evaluate<boolean>(`document.querySelector('#save-pipeline').disabled`)).toBe(true);
     await page.click('#issues li[data-pointer="/stages/1/waitTime"] button');
     expect(await page.evaluate<string>(`(() => { const area = document.querySelector('#pipeline-json'); return area.value.slice(area.selectionStart, area.selectionEnd); })()`)).toBe('"soon"');

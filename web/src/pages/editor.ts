@@ -1,8 +1,8 @@
 /**
  * The pipeline editor: the pipeline's JSON in a text area, validated as you type by the API
  * (`POST /pipelines/validate`), every issue listed with its JSON pointer and a button that
- * selects its place in the text; save (optimistic, on the version read); the saved versions,
- * each with a diff against the text being edited.
+ * selects its place in the text, and a valid pipeline's compile report; save (optimistic, on
+ * the version read); the saved versions, each with a diff against the text being edited.
  */
 import { api, ApiError, seg } from '../api.ts';
 import { h, replace } from '../dom.ts';
@@ -22,6 +22,35 @@ function editableText(config: Record<string, unknown>): string {
   return JSON.stringify(copy, null, 2);
 }
 
+/** What a valid pipeline compiles to (`compile` of `POST /pipelines/validate`). */
+interface CompileReport {
+  readonly states: number;
+  readonly definitionBytes: number;
+  readonly worstCaseHistoryEvents: number;
+  readonly limits: { readonly definitionBytes: number; readonly historyEvents: number };
+  readonly children: readonly { readonly refId: string; readonly key: string; readonly worstCaseHistoryEvents: number }[];
+  readonly addedOrderingEdges: readonly { readonly from: string; readonly to: string }[];
+}
+
+const count = (value: number) => value.toLocaleString('en');
+
+function compileReport(report: CompileReport): HTMLElement {
+  return h(
+    'div',
+    null,
+    h('h3', null, 'Compiled'),
+    h(
+      'ul',
+      { class: 'plain' },
+      h('li', null, `${count(report.states)} states`),
+      h('li', null, `${count(report.definitionBytes)} of ${count(report.limits.definitionBytes)} definition bytes`),
+      h('li', null, `${count(report.worstCaseHistoryEvents)} of ${count(report.limits.historyEvents)} history events at most`),
+      report.children.map((child) => h('li', null, `stage ${child.refId} runs as child state machine '${child.key}' (${count(child.worstCaseHistoryEvents)} history events at most in its own history)`)),
+      report.addedOrderingEdges.map((edge) => h('li', null, `added ordering edge ${edge.from} → ${edge.to} (stage ${edge.to} also waits for ${edge.from})`)),
+    ),
+  );
+}
+
 export function editorPage(root: HTMLElement, application: string, name: string | undefined, navigate: (route: string) => void): () => void {
   const base = `/applications/${seg(application)}`;
   let stopped = false;
@@ -31,6 +60,7 @@ export function editorPage(root: HTMLElement, application: string, name: string 
   const text = h('textarea', { id: 'pipeline-json', class: 'code', spellcheck: 'false', rows: 28, 'aria-describedby': 'issues-heading' });
   const verdict = h('p', { id: 'verdict', role: 'status' });
   const issues = h('ol', { id: 'issues', class: 'issues' });
+  const report = h('div', { id: 'compile-report' });
   const history = h('div', { id: 'history' });
   const status = h('div', { role: 'alert' });
   const save = h('button', { type: 'button', class: 'primary', id: 'save-pipeline', disabled: true }, 'Save');
@@ -38,7 +68,7 @@ export function editorPage(root: HTMLElement, application: string, name: string 
     root,
     breadcrumbs(['Applications', '/'], [application, base], name ?? 'New pipeline'),
     h('h1', null, name ? `Edit ${name}` : 'New pipeline'),
-    h('div', { class: 'editor' }, h('div', null, h('label', { for: 'pipeline-json' }, 'Pipeline JSON'), text, h('p', { class: 'actions' }, save), status), h('div', null, h('h2', { id: 'issues-heading' }, 'Validation'), verdict, issues, history)),
+    h('div', { class: 'editor' }, h('div', null, h('label', { for: 'pipeline-json' }, 'Pipeline JSON'), text, h('p', { class: 'actions' }, save), status), h('div', null, h('h2', { id: 'issues-heading' }, 'Validation'), verdict, issues, report, history)),
   );
 
   const select = (issue: Issue) => {
@@ -81,10 +111,11 @@ export function editorPage(root: HTMLElement, application: string, name: string 
       return;
     }
     try {
-      const answer = await api<{ valid: boolean; issues: Issue[] }>('POST', '/pipelines/validate', document);
+      const answer = await api<{ valid: boolean; issues: Issue[]; compile?: CompileReport }>('POST', '/pipelines/validate', document);
       if (mine !== checking || stopped) return;
       save.disabled = !answer.valid || !canWrite;
       showIssues(answer.issues, answer.valid);
+      replace(report, answer.compile ? compileReport(answer.compile) : null);
     } catch (error) {
       if (mine === checking) replace(verdict, errorLine(error));
     }

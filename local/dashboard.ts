@@ -29,8 +29,12 @@ const MEDIA_TYPES: Readonly<Record<string, string>> = {
   '.svg': 'image/svg+xml',
 };
 
-/** The page may load only its own script and styles and talk only to this server. */
-const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/**
+ * The page may run only its own script and talk only to this server. Inline styles are allowed
+ * for the canary report, which the API serves as one self-contained page (inline CSS and SVG)
+ * and the dashboard shows in a sandboxed frame that inherits this policy.
+ */
+const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 type Fetch = (request: Request, env?: unknown) => Response | Promise<Response>;
 

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../core/ports/execution-store.ts';
 import { startLocalServer, type LocalServer } from '../../local/server.ts';
 import { addUser } from '../../local/users.ts';
 import { launchChromium, type Browser, type Page } from '../support/chromium.ts';
@@ -275,6 +276,44 @@ describe('the dashboard in Chromium', () => {
     const rollback = (await call('GET', `/pipelines/${ref.split('/').pop()}`)).json;
     expect(JSON.stringify(rollback)).toContain('2.0.0 answers 500s');
     await shoot('clusters-rolled-back');
+  });
+
+  it("shows an execution's canary report from its page", async () => {
+    // given: an execution whose kayentaCanary stage wrote its results
+    const outputs = JSON.parse(readFileSync(new URL('../fixtures/canary/run-outputs.json', import.meta.url), 'utf8')) as JsonObject;
+    const { store } = server.runtime;
+    const stage = (refId: string, type: string, name: string, requisiteStageRefIds: string[] = []) => ({ id: refId, refId, type, name, requisiteStageRefIds, context: {} });
+    const created = await store.createExecution({
+      id: 'with-canary',
+      application: 'checkout',
+      pipelineConfigId: 'deploy-checkout',
+      pipelineVersion: 1,
+      name: 'Deploy checkout',
+      buildTime: Date.now() - 3_600_000,
+      trigger: { type: 'manual', user: 'tester' },
+      parameters: {},
+      limitConcurrent: true,
+      keepWaitingPipelines: false,
+      maxConcurrentExecutions: 0,
+      stages: [stage('1', 'wait', 'Warm up'), stage('2', 'kayentaCanary', 'Canary analysis', ['1'])],
+    });
+    expect(created.ok).toBe(true);
+    expect((await store.updateStage('with-canary', '2', { expect: ['NOT_STARTED'], set: { status: 'TERMINAL', startTime: Date.now() - 3_500_000, endTime: Date.now() - 60_000, outputs } })).ok).toBe(true);
+
+    // when
+    await page.evaluate(`location.hash = '#/applications/checkout/executions/with-canary'`);
+    await page.waitFor(`[...document.querySelectorAll('#execution-summary a')].some((a) => a.textContent === 'Canary report')`, 'the report link');
+    await page.click('#execution-summary a');
+    await page.waitFor(`document.querySelector('iframe.report[data-loaded]')`, 'the report drawn');
+
+    // then: the API's page, in a frame that may run nothing
+    expect(await page.evaluate<string>(`location.hash`)).toBe('#/applications/checkout/executions/with-canary/canary');
+    expect(await page.evaluate<string>(`document.querySelector('iframe.report').getAttribute('sandbox')`)).toBe('');
+    const report = await page.evaluate<string>(`document.querySelector('iframe.report').srcdoc`);
+    expect(report.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(report).toContain('Canary analysis');
+    expect(report).toContain('latency p99');
+    await shoot('canary-report');
   });
 
   it('draws the same pages dark when the system prefers it', async () => {

@@ -180,7 +180,8 @@ export async function launchChromium(): Promise<Browser> {
         child.kill('SIGTERM');
         await exited;
       }
-      rmSync(profile, { recursive: true, force: true });
+      // The browser's helper processes may still be writing the profile as they end.
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }

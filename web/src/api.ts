@@ -34,7 +34,17 @@ export function logout(): void {
 
 /** One call to the API on this server; the JSON answer, or an ApiError with its message. */
 export async function api<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const text = await call(method, path, 'application/json', body, signal);
+  return (text === '' ? undefined : JSON.parse(text)) as T;
+}
+
+/** A GET of a page the API serves as HTML (the canary report); the text, or an ApiError. */
+export function apiHtml(path: string): Promise<string> {
+  return call('GET', path, 'text/html');
+}
+
+async function call(method: string, path: string, accept: string, body?: unknown, signal?: AbortSignal): Promise<string> {
+  const headers: Record<string, string> = { accept };
   const bearer = token();
   if (bearer !== undefined) headers['authorization'] = `Bearer ${bearer}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -43,19 +53,19 @@ export async function api<T>(method: string, path: string, body?: unknown, signa
   if (signal !== undefined) init.signal = signal;
   const response = await fetch(path, init);
   const text = await response.text();
-  let json: unknown;
-  try {
-    json = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
   if (!response.ok) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
     const answer = (json ?? {}) as { error?: unknown; issues?: unknown };
     const message = typeof answer.error === 'string' ? answer.error : `${method} ${path} answered ${response.status}`;
     if (response.status === 401) logout();
     throw new ApiError(response.status, message, Array.isArray(answer.issues) ? (answer.issues as Issue[]) : []);
   }
-  return json as T;
+  return text;
 }
 
 /** `encodeURIComponent` for a path segment. */

@@ -7,7 +7,7 @@ export type Child = Node | string | number | null | undefined | false | readonly
 export type Props = Record<string, unknown>;
 
 /** Properties set on the element itself rather than as attributes. */
-const PROPERTIES = new Set(['value', 'checked', 'disabled', 'selected', 'hidden', 'open']);
+const PROPERTIES = new Set(['value', 'checked', 'disabled', 'selected', 'hidden', 'open', 'srcdoc']);
 
 function append(parent: Node, child: Child): void {
   if (child === null || child === undefined || child === false) return;

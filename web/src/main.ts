@@ -5,12 +5,14 @@
  * - `#/` applications
  * - `#/applications/{app}` its pipelines
  * - `#/applications/{app}/executions/{id}` one execution, live
+ * - `#/applications/{app}/executions/{id}/canary` its canary report
  * - `#/applications/{app}/clusters` its clusters
  * - `#/applications/{app}/editor[/{pipeline}]` the pipeline editor
  */
 import { api, ApiError, logout, saveToken, token } from './api.ts';
 import { h, replace } from './dom.ts';
 import { applicationsPage } from './pages/applications.ts';
+import { canaryPage } from './pages/canary.ts';
 import { clustersPage } from './pages/clusters.ts';
 import { editorPage } from './pages/editor.ts';
 import { executionPage } from './pages/execution.ts';
@@ -38,6 +40,8 @@ function route(): void {
     void applicationsPage(main);
   } else if (page === undefined) {
     leave = pipelinesPage(main, application, navigate);
+  } else if (page === 'executions' && item !== undefined && parts[4] === 'canary') {
+    leave = canaryPage(main, application, item);
   } else if (page === 'executions' && item !== undefined) {
     leave = executionPage(main, application, item, navigate);
   } else if (page === 'clusters') {

@@ -46,6 +46,7 @@ export function executionPage(root: HTMLElement, application: string, id: string
     replace(
       summary,
       h('h1', null, run.name, ' ', statusBadge(run.status)),
+      run.stages.some((stage) => stage.type === 'kayentaCanary' || stage.context['strategy'] === 'canary') ? h('p', null, link(`${base}/executions/${seg(run.id)}/canary`, 'Canary report')) : null,
       h('p', { class: 'muted' }, `Started ${when(run.startTime ?? run.buildTime)}`, durationOf(run, now) ? ` · ${durationOf(run, now)}` : '', ` · by ${String((run.trigger['user'] as string | undefined) ?? 'anonymous')}`),
       reason ? h('p', { class: 'reason' }, reason) : null,
       rights?.EXECUTE && running

@@ -54,7 +54,7 @@ export const OPTIONS = {
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 /** The top-level commands, as --help lists them. */
-export const COMMANDS = ['demo', 'canary', 'validate', 'compile', 'run', 'up', 'sandbox', 'pipeline', 'template', 'execution', 'judge', 'expr', 'cluster', 'rollback', 'accounts', 'user', 'secret', 'audit'] as const;
+export const COMMANDS = ['demo', 'canary', 'validate', 'compile', 'run', 'up', 'dashboard', 'sandbox', 'pipeline', 'template', 'execution', 'judge', 'expr', 'cluster', 'rollback', 'accounts', 'user', 'secret', 'audit'] as const;
 
 /** The sub-commands of the commands that take one (`canary judge` runs here, its others against the API). */
 export const SUB_COMMANDS: Readonly<Record<string, readonly string[]>> = {

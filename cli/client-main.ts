@@ -9,7 +9,7 @@ import type { LoadedDocument } from './pipeline-files.ts';
 import { SUB_COMMANDS, unknownCommand } from './arguments.ts';
 import { UsageError } from './usage.ts';
 
-export const CLIENT_COMMANDS = ['up', 'pipeline', 'template', 'execution', 'judge', 'cluster', 'rollback', 'accounts', 'user', 'secret', 'audit', 'sandbox'] as const;
+export const CLIENT_COMMANDS = ['up', 'dashboard', 'pipeline', 'template', 'execution', 'judge', 'cluster', 'rollback', 'accounts', 'user', 'secret', 'audit', 'sandbox'] as const;
 
 export interface ClientValues {
   readonly json: boolean;
@@ -94,6 +94,21 @@ export async function runClientCommand(command: string, args: readonly string[],
       io,
       { start: startLocalServer, stopped: deps.stopped(), endpointFile: { write: writeEndpointFile, remove: removeEndpointFile } },
     );
+  }
+  if (command === 'dashboard') {
+    expect(args, 0, 'dashboard --endpoint <api-url> [--port 8085]');
+    if (values.endpoint === undefined) throw new UsageError("dashboard needs --endpoint <api-url>: the stack's ApiUrl output, e.g. --endpoint https://abc123.execute-api.us-east-1.amazonaws.com/prod");
+    const [{ runDashboard }, { parsePort }, { AuthSettingError, createSigV4Signer, resolveApiAuth }] = await Promise.all([import('./commands/dashboard.ts'), import('./commands/up.ts'), import('./sigv4.ts')]);
+    // The dashboard's calls are always signed: it exists for the API on AWS (locally, `up` serves the page).
+    let region: string;
+    try {
+      const auth = resolveApiAuth(values.endpoint, { ...process.env, GENNAKER_AUTH: 'sigv4' });
+      if (auth.kind !== 'sigv4') throw new AuthSettingError('unreachable');
+      region = auth.region;
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    return runDashboard({ endpoint: values.endpoint, port: parsePort(values.port ?? '8085'), signer: createSigV4Signer({ region }) }, io, { stopped: deps.stopped() });
   }
   if (command === 'user') {
     const [{ userAdd, userList, userRemove }, { createAuditFile }] = await Promise.all([import('./commands/user-commands.ts'), import('../local/audit-file.ts')]);

@@ -54,6 +54,10 @@ Usage:
                                     directory up is started in)
       --sandbox                     the AWS, GCE and Kubernetes accounts saved pipelines name deploy to
                                     simulated clouds, seeded on save with what each pipeline assumes
+  gennaker dashboard --endpoint <api-url> [--port 8085]
+                                    the dashboard for Gennaker on AWS, on 127.0.0.1: its API calls
+                                    signed with SigV4 with your AWS credentials; log in with the token
+                                    it prints
   gennaker sandbox describe [--json]               what the simulated clouds of up --sandbox hold: Auto Scaling
                                     groups, target groups and their targets, ECS services, functions, aliases;
                                     namespaces, workloads, pods and the pods each Service selects;

@@ -49,8 +49,8 @@ describe('options the CLI does not know or that lack their value', () => {
 
 describe('commands the CLI does not know', () => {
   it.each([
-    [['valdate', 'p.json'], "unknown command 'valdate' (did you mean 'validate'?); use one of demo, canary, validate, compile, run, up, sandbox, pipeline, template, execution, judge, expr, cluster, rollback, accounts, user, secret, audit (gennaker --help)"],
-    [['pipline', 'list', 'app'], "unknown command 'pipline' (did you mean 'pipeline'?); use one of demo, canary, validate, compile, run, up, sandbox, pipeline, template, execution, judge, expr, cluster, rollback, accounts, user, secret, audit (gennaker --help)"],
+    [['valdate', 'p.json'], "unknown command 'valdate' (did you mean 'validate'?); use one of demo, canary, validate, compile, run, up, dashboard, sandbox, pipeline, template, execution, judge, expr, cluster, rollback, accounts, user, secret, audit (gennaker --help)"],
+    [['pipline', 'list', 'app'], "unknown command 'pipline' (did you mean 'pipeline'?); use one of demo, canary, validate, compile, run, up, dashboard, sandbox, pipeline, template, execution, judge, expr, cluster, rollback, accounts, user, secret, audit (gennaker --help)"],
     [['pipeline', 'lsit', 'app'], "unknown pipeline command 'lsit' (did you mean 'list'?); use one of save, list, execute, delete"],
     [['execution', 'cancle', 'E1'], "unknown execution command 'cancle' (did you mean 'cancel'?); use one of list, get, watch, cancel, restart"],
     [['execution'], 'execution command missing; use one of list, get, watch, cancel, restart'],

@@ -32,6 +32,8 @@
  *   regions; absent: no accounts, a pipeline naming one is refused at save, and deploy stages
  *   are refused at start. With accounts, the stage runner deploys to them
  *   (functions/stage-runner-wiring.ts) and every function lets pipelines with deploy stages start.
+ * - `PRECONFIGURED_WEBHOOKS`: the named webhooks pipeline stages may name by type, as JSON (the
+ *   CDK context `preconfiguredWebhooks`); a malformed value fails the cold start with its problems.
  * - `SECRETS_KEY_ARN`: the KMS key that seals secret values at rest (secret parameters, secret
  *   headers, job environments: core/execution/sealing.ts), by envelope encryption
  *   (adapters/crypto/kms-cipher.ts); absent: a start with a secret parameter value is refused.
@@ -72,6 +74,7 @@ import { GennakerError } from '../core/errors.ts';
 import { formatIssue, type ValidationIssue } from '../core/issues.ts';
 import { parsePipeline } from '../core/pipeline/parse.ts';
 import type { Pipeline } from '../core/pipeline/model.ts';
+import { parsePreconfiguredWebhooks, type PreconfiguredWebhook } from '../core/pipeline/preconfigured-webhooks.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { SecretCipher } from '../core/ports/secret-cipher.ts';
 import type { SecretStore } from '../core/ports/secret-store.ts';
@@ -101,6 +104,8 @@ export interface CloudEnvironment {
   readonly accounts: readonly Account[];
   /** `PUBLISHER_FUNCTION_NAME`, when set. */
   readonly publisherFunctionName?: string;
+  /** `PRECONFIGURED_WEBHOOKS`: the named webhooks pipeline stages may name by type (the API expands them at save). */
+  readonly preconfiguredWebhooks?: readonly PreconfiguredWebhook[];
   /** `SECRETS_KEY_ARN`: the KMS key secret values are sealed with, when set. */
   readonly secretsKeyId?: string;
   /** `SECRETS_PREFIX`: `${#secret('name')}` reads the Secrets Manager secret `<prefix><name>`. @default 'gennaker/' */
@@ -121,6 +126,21 @@ function required(env: Env, name: string, what: string): string {
 function bodyLimitsSetting(env: Env): { bodyLimits?: { webhookBytes?: number; configBytes?: number } } {
   const limits = bodyLimitsFromEnv(env, '');
   return Object.keys(limits).length > 0 ? { bodyLimits: limits } : {};
+}
+
+/** `preconfiguredWebhooks` when PRECONFIGURED_WEBHOOKS is set (the CDK context `preconfiguredWebhooks` as JSON). */
+function preconfiguredWebhooksSetting(env: Env): { preconfiguredWebhooks?: readonly PreconfiguredWebhook[] } {
+  const text = env.PRECONFIGURED_WEBHOOKS?.trim();
+  if (!text) return {};
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`PRECONFIGURED_WEBHOOKS is not JSON (${(error as Error).message}); it holds the CDK context 'preconfiguredWebhooks'`);
+  }
+  const parsed = parsePreconfiguredWebhooks(document, 'PRECONFIGURED_WEBHOOKS');
+  if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+  return { preconfiguredWebhooks: parsed.webhooks };
 }
 
 /** `secretsPrefix` when SECRETS_PREFIX is set; a prefix Secrets Manager names cannot hold is refused. */
@@ -154,6 +174,7 @@ export function readEnvironment(env: Env, options: { readonly scheduler?: boolea
     accounts: accounts.accounts,
     ...(env.PUBLISHER_FUNCTION_NAME?.trim() ? { publisherFunctionName: env.PUBLISHER_FUNCTION_NAME.trim() } : {}),
     ...(env.SECRETS_KEY_ARN?.trim() ? { secretsKeyId: env.SECRETS_KEY_ARN.trim() } : {}),
+    ...preconfiguredWebhooksSetting(env),
     ...secretsPrefixSetting(env),
     ...(options.scheduler
       ? {
@@ -370,6 +391,7 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
     accounts,
     ...(secrets ? { secrets } : {}),
     ...(triggerSecrets ? { triggerSecrets } : {}),
+    ...(env.preconfiguredWebhooks ? { preconfiguredWebhooks: env.preconfiguredWebhooks } : {}),
     ...(options.clusterFieldChecks ? { clusterChecks: { fields: options.clusterFieldChecks } } : {}),
     users,
     audit,

@@ -21,6 +21,7 @@ export const CONTEXT_KEYS = {
   webhookAllowlist: 'webhookAllowlist, comma-separated URL patterns (default none)',
   webhookSecretsParameterPath: 'webhookSecretsParameterPath, an SSM path (default none)',
   secretsKmsKeyArn: 'secretsKeyArn, the KMS key that seals secret values (default: a key the stack creates, rotated yearly)',
+  preconfiguredWebhooks: 'preconfiguredWebhooks, JSON [{"type", "label", "url", "method"?, "customHeaders"?, "parameters"?, ...}]: webhooks pipeline stages may name by type (default none)',
   secretsPrefix: "secretsPrefix, the Secrets Manager name prefix #secret('name') reads (default gennaker/)",
   accounts: 'accounts, JSON {"name": "arn:aws:iam::<account>:role/<name>"} or {"name": {"assumeRole", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs"}} or an EKS cluster {"name": {"cloudProvider": "kubernetes", "assumeRole", "eks", "kubeconfig", "namespaces"?}} (default {})',
   notifications: 'notifications, JSON {"dashboardUrl"?, "email"?: {"from"}, "sns"?: {"topicArns": [...]}, "slack"?: {"webhookUrlSecret"}, "githubStatus"?: {"tokenSecret"}} (default none)',
@@ -119,6 +120,19 @@ export function stackPropsFromContext(read: ContextReader): { readonly stackName
   }
   if (given('webhookSecretsParameterPath') !== undefined) props.webhookSecretsParameterPath = text('webhookSecretsParameterPath', given('webhookSecretsParameterPath'));
   if (given('accounts') !== undefined) props.accounts = accounts(given('accounts'));
+  const webhooks = given('preconfiguredWebhooks');
+  if (webhooks !== undefined) {
+    let list: unknown = webhooks;
+    if (typeof webhooks === 'string') {
+      try {
+        list = JSON.parse(webhooks);
+      } catch (error) {
+        throw new Error(`context 'preconfiguredWebhooks' is not JSON (${(error as Error).message}): give a list, e.g. -c 'preconfiguredWebhooks=[{"type":"deployHook","label":"Deploy hook","url":"https://deploy.example.com/hook"}]'`);
+      }
+    }
+    if (!Array.isArray(list)) throw new Error(`context 'preconfiguredWebhooks' is ${JSON.stringify(list)}, not a list: give [{"type", "label", "url", ...}]`);
+    props.preconfiguredWebhooks = list;
+  }
   const subscriptions = given('pubsubSubscriptions');
   if (subscriptions !== undefined) {
     let parsed: unknown = subscriptions;

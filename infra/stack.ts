@@ -7,6 +7,7 @@
  * credentials, and the same template deploys anywhere.
  */
 import { parseNotificationSettings, type NotificationSettings } from '../core/notifications/settings.ts';
+import { parsePreconfiguredWebhooks } from '../core/pipeline/preconfigured-webhooks.ts';
 import { parseAccountRoleMap, type AccountRoleConfig, type KubernetesAccountRoleConfig } from '../core/accounts/accounts-file.ts';
 import type { Account } from '../core/ports/accounts.ts';
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -74,6 +75,13 @@ export interface GennakerStackProps extends StackProps {
    * @default - a customer managed key the stack creates (rotated yearly, retained on delete)
    */
   readonly secretsKeyArn?: string;
+  /**
+   * Preconfigured webhooks (Orca's `webhook.preconfigured`): each a stage type pipelines may name,
+   * with the webhook stage fields it fixes (core/pipeline/preconfigured-webhooks.ts). Checked at
+   * synthesis; the API gets them as `PRECONFIGURED_WEBHOOKS`.
+   * @default none
+   */
+  readonly preconfiguredWebhooks?: readonly unknown[];
   /**
    * The Secrets Manager name prefix `${#secret('name')}` reads: the stage runner may read
    * `<prefix>*` and nothing else.
@@ -156,6 +164,10 @@ export function validateGennakerStackProps(props: GennakerStackProps): void {
   const path = props.webhookSecretsParameterPath;
   if (path !== undefined && !SSM_PATH_PATTERN.test(path)) {
     throw new Error(`webhookSecretsParameterPath is '${path}', not an SSM parameter path: use a path starting with '/', e.g. '/gennaker/webhooks'`);
+  }
+  if (props.preconfiguredWebhooks !== undefined) {
+    const parsed = parsePreconfiguredWebhooks(props.preconfiguredWebhooks, 'preconfiguredWebhooks');
+    if (!parsed.ok) throw new Error(parsed.problems[0]!);
   }
   const secretsPrefix = props.secretsPrefix ?? 'gennaker/';
   if (!/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(secretsPrefix)) {
@@ -250,6 +262,7 @@ export class GennakerStack extends Stack {
           ...scheduling,
           ...(props.webhookSecretsParameterPath ? { WEBHOOK_SECRETS_PARAMETER: props.webhookSecretsParameterPath } : {}),
           SECRETS_KEY_ARN: this.secretsKey.keyArn,
+          ...(props.preconfiguredWebhooks !== undefined ? { PRECONFIGURED_WEBHOOKS: JSON.stringify(props.preconfiguredWebhooks) } : {}),
         },
         publisher: scheduling,
         triggerRouter: { SECRETS_KEY_ARN: this.secretsKey.keyArn },

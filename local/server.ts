@@ -27,6 +27,7 @@ import { loadPubsubFile } from './pubsub-file.ts';
 import { matchPubsubTrigger } from '../core/triggers/pubsub-match.ts';
 import type { SqsPoller } from '../adapters/pubsub/sqs-poller.ts';
 import { loadNotificationSettings } from './notification-settings.ts';
+import { loadWebhooksFile } from './webhooks-file.ts';
 import { loadOrCreateToken } from './token.ts';
 import { createLocalRuntime, firstTarget, type LocalRuntime, type LocalRuntimeOptions } from './wiring.ts';
 import type { Sandbox, SandboxOptions } from './sandbox/sandbox.ts';
@@ -112,6 +113,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   if (!pubsubFile.ok) throw new Error(pubsubFile.message);
   const notificationSettings = await loadNotificationSettings(options.dir);
   if (!notificationSettings.ok) throw new Error(notificationSettings.message);
+  const webhooksFile = await loadWebhooksFile(options.dir);
+  if (!webhooksFile.ok) throw new Error(webhooksFile.message);
   // Notification links point at this server once it listens.
   let listeningUrl: string | undefined;
   const users = createLocalUsers(options.dir);
@@ -141,6 +144,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       dataDir: join(options.dir, 'data'),
       secretsDir: options.dir,
       notifications: { settings: notificationSettings.settings, apiUrl: () => listeningUrl },
+      preconfiguredWebhooks: webhooksFile.webhooks,
       clock,
       apiToken: token,
       ...(io ? { io } : {}),
@@ -173,6 +177,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
     accounts,
     triggerSecrets: runtime.secrets,
+    preconfiguredWebhooks: webhooksFile.webhooks,
     log: ({ message, error }) => io?.emit({ kind: 'error', message: error === undefined ? message : `${message}: ${error instanceof Error ? (error.stack ?? describe(error)) : String(error)}` }),
   });
 

@@ -47,6 +47,7 @@ import { recoverInterruptedExecutions, type Recovered } from './recovery.ts';
 import { ephemeralSecretCipher, loadSecretCipher } from './secret-key.ts';
 import { createLocalSecrets } from './secrets-file.ts';
 import type { SecretCipher } from '../core/ports/secret-cipher.ts';
+import type { PreconfiguredWebhook } from '../core/pipeline/preconfigured-webhooks.ts';
 import { createNotifier, type Notifier } from '../core/notifications/notifier.ts';
 import { createHttpNotificationSenders } from '../adapters/notifications/senders.ts';
 import { smtpSenderOf } from '../adapters/notifications/smtp-email-sender.ts';
@@ -61,6 +62,8 @@ export interface LocalRuntimeOptions {
   readonly io?: IoHost;
   /** Hosts webhook stages may call (the outbound allowlist of the HTTP client). */
   readonly webhookAllowlist?: readonly string[];
+  /** Named webhooks pipeline stages may name by type (`<data>/webhooks.json`). @default none */
+  readonly preconfiguredWebhooks?: readonly PreconfiguredWebhook[];
   /** Randomness for ids and jitter. @default crypto-quality random numbers */
   readonly random?: () => number;
   /** Every Task retry waits this long instead of its backoff (tests). */
@@ -303,6 +306,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     ...(options.audit ? { audit: options.audit } : {}),
     onAuditError: (error) => io?.emit({ kind: 'error', message: `appending to the audit log failed: ${describe(error)}` }),
     secrets: cipher,
+    ...(options.preconfiguredWebhooks ? { preconfiguredWebhooks: options.preconfiguredWebhooks } : {}),
     templates: async (key) => (await pipelineTemplates.get(key))?.template,
   });
   const beforeSave = options.beforeSave;

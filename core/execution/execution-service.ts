@@ -43,6 +43,7 @@ import type {
 } from '../ports/execution-store.ts';
 import { runnableConfigOf } from '../ports/execution-store.ts';
 import { isTemplatedPipeline, renderedIssues, stableJson } from '../pipeline/templates/model.ts';
+import { expandPreconfiguredWebhooks, hasPreconfiguredStages, type PreconfiguredWebhook } from '../pipeline/preconfigured-webhooks.ts';
 import type { TemplateLookup } from '../pipeline/templates/resolve.ts';
 import type { EngineRunEnded, StateMachineEngine } from '../ports/state-machine-engine.ts';
 import { auditedCaller, type AuditLog } from '../ports/audit-log.ts';
@@ -135,6 +136,8 @@ export interface ExecutionServiceDeps {
    * plaintext.
    */
   readonly secrets?: SecretCipher;
+  /** Named webhooks each pipeline stage type may name (Orca's preconfigured webhooks). @default none */
+  readonly preconfiguredWebhooks?: readonly PreconfiguredWebhook[];
   /** Seals the `secret` of git and webhook triggers when a pipeline is saved (config-secrets.ts). @default `secrets`; neither: kept as given */
   readonly triggerSecrets?: SecretCipher;
   /**
@@ -280,6 +283,29 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     return resolved.pipeline ? { rendered: resolved.pipeline, issues: resolved.issues } : { issues: resolved.issues };
   };
 
+  const webhooks = deps.preconfiguredWebhooks ?? [];
+
+  /**
+   * What a kept document runs: a templated pipeline rendered with its template, then every stage
+   * of a preconfigured webhook's type written as its webhook stage (preconfigured-webhooks.ts).
+   */
+  const renderKept = async (config: unknown): Promise<{ readonly rendered?: JsonObject; readonly issues: readonly ValidationIssue[] }> => {
+    let rendered = config as JsonObject;
+    const issues: ValidationIssue[] = [];
+    if (isTemplatedPipeline(config)) {
+      const templated = await renderTemplated(config);
+      if (!templated.rendered) return templated;
+      rendered = templated.rendered;
+      issues.push(...templated.issues);
+    }
+    if (hasPreconfiguredStages(rendered, webhooks)) {
+      const expanded = expandPreconfiguredWebhooks(rendered, webhooks);
+      rendered = expanded.config as JsonObject;
+      issues.push(...expanded.issues);
+    }
+    return { rendered, issues };
+  };
+
   /** The clouds' provider-field checks, loaded at the first save when the composition root loads them on demand. */
   let loadingFieldChecks: Promise<ClusterFieldChecks> | undefined;
   const fieldChecks = async (): Promise<ClusterFieldChecks | undefined> => {
@@ -292,9 +318,9 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
   };
 
   const savePipelineAs = async (request: SavePipelineRequest, caller: Caller, note: AuditNote): Promise<SavePipelineResult> => {
-    if (isTemplatedPipeline(request.config)) {
-      // The templated document is what is kept; its rendering is what is checked, compiled and run.
-      const templated = await renderTemplated(request.config);
+    if (isTemplatedPipeline(request.config) || hasPreconfiguredStages(request.config, webhooks)) {
+      // The document as written is what is kept; its rendering is what is checked, compiled and run.
+      const templated = await renderKept(request.config);
       if (!templated.rendered) return { ok: false, reason: 'invalid', issues: templated.issues };
       const parsedRendering = parsePipeline(templated.rendered);
       if (!parsedRendering.pipeline) return { ok: false, reason: 'invalid', issues: [...templated.issues, ...renderedIssues(parsedRendering.issues)] };
@@ -340,7 +366,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       const sealedTemplated = await sealConfigSecrets(templated, previous?.config, ciphers, pipeline.application);
       if (!sealedTemplated.ok) return refused(sealedTemplated);
       if (sealedTemplated.config !== templated) {
-        const again = await renderTemplated(sealedTemplated.config);
+        const again = await renderKept(sealedTemplated.config);
         const parsedAgain = again.rendered ? parsePipeline(again.rendered).pipeline : undefined;
         if (!parsedAgain) return { ok: false, reason: 'invalid', issues: again.issues };
         runs = parsedAgain;
@@ -497,7 +523,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
    */
   const rerendered = async (version: PipelineConfigVersion, caller: Caller): Promise<{ readonly ok: true; readonly version: PipelineConfigVersion } | Extract<StartPipelineResult, { ok: false }>> => {
     if (!isTemplatedPipeline(version.config) || !deps.templates) return { ok: true, version };
-    const templated = await renderTemplated(version.config);
+    const templated = await renderKept(version.config);
     const errors = templated.issues.filter((issue) => issue.severity === 'error');
     if (!templated.rendered) {
       return { ok: false, reason: 'invalid', message: `pipeline '${version.name}' cannot be rendered from its template: ${errors.map((issue) => `${issue.pointer || '/'}: ${issue.message}`).join('; ')}`, issues: templated.issues };

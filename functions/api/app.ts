@@ -53,6 +53,7 @@ import { gitTriggerKey, webhookTriggerKey } from '../../core/triggers/trigger-ke
 import type { EventSignature, HeaderMap, SignatureVerifier } from '../../core/triggers/signature.ts';
 import { acceptsSignature, header, pipelinesSignedFor, readEventSignature, triggerSecret } from '../../core/triggers/signature.ts';
 import { openTriggerSecrets } from '../../core/execution/config-secrets.ts';
+import { preconfiguredWebhookListing, type PreconfiguredWebhook } from '../../core/pipeline/preconfigured-webhooks.ts';
 import type { SecretCipher } from '../../core/ports/secret-cipher.ts';
 import { matchWebhookTrigger } from '../../core/triggers/webhook-match.ts';
 import { createSignatureVerifier } from '../../adapters/crypto/signature-verifier.ts';
@@ -108,6 +109,8 @@ export interface ApiDeps {
   readonly audit?: AuditLog;
   /** Reads with access checks. @default createExecutionQueries over `store` and `audit` */
   readonly queries?: ExecutionQueries;
+  /** The preconfigured webhooks `GET /webhooks/preconfigured` lists (the execution service expands them at save). @default none */
+  readonly preconfiguredWebhooks?: readonly PreconfiguredWebhook[];
   /** Opens the sealed trigger secrets a delivery's signature is checked with (core/execution/config-secrets.ts). @default none: sealed secrets verify nothing */
   readonly triggerSecrets?: SecretCipher;
 }
@@ -870,6 +873,8 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
         await new Promise((resolve) => setTimeout(resolve, WATCH_POLL_MS));
       }
     },
+
+    listPreconfiguredWebhooks: (c) => c.json(preconfiguredWebhookListing(deps.preconfiguredWebhooks ?? [])),
 
     getApplicationPermissions: async (c) => {
       const name = c.req.param('application')!;

@@ -33,6 +33,7 @@ export function cloudApiDeps(runtime: CloudRuntime): ApiDeps {
     log: ({ level, message, error }) => runtime.log({ level, message, ...(error === undefined ? {} : { error }) }),
     ...(runtime.env.bodyLimits ? { bodyLimits: runtime.env.bodyLimits } : {}),
     ...(runtime.triggerSecrets ? { triggerSecrets: runtime.triggerSecrets } : {}),
+    ...(runtime.env.preconfiguredWebhooks ? { preconfiguredWebhooks: runtime.env.preconfiguredWebhooks } : {}),
   };
 }
 

@@ -278,6 +278,21 @@ const SCHEMAS: Record<string, unknown> = {
     ['result'],
   ),
   WebhookPayload: { type: 'object' },
+  PreconfiguredWebhookList: {
+    type: 'array',
+    items: object(
+      {
+        type: { type: 'string', description: 'The stage type a pipeline names to use it.' },
+        label: string,
+        description: string,
+        waitForCompletion: { type: 'boolean' },
+        preconfiguredProperties: { type: 'array', items: string, description: 'The webhook stage fields it fixes.' },
+        noUserConfigurableFields: { type: 'boolean' },
+        parameters: { type: 'array', items: object({ name: string, label: string, description: string, type: string, defaultValue: string }, ['name']) },
+      },
+      ['type', 'label', 'parameters'],
+    ),
+  },
   AuditEntryList: {
     type: 'array',
     items: object(

@@ -729,6 +729,15 @@ export const ROUTES = [
     responses: { '200': { description: 'The entries.', schema: 'AuditEntryList' }, '400': ERRORS['400'], '401': ERRORS['401'] },
   },
   {
+    operationId: 'listPreconfiguredWebhooks',
+    method: 'get',
+    path: '/webhooks/preconfigured',
+    summary: "The preconfigured webhooks (Gate's list): each a stage type pipelines may name, with the fields it fixes and the parameters its stages give in `parameterValues`.",
+    auth: 'caller',
+    tag: 'webhooks',
+    responses: { '200': { description: 'The webhooks.', schema: 'PreconfiguredWebhookList' }, '401': ERRORS['401'] },
+  },
+  {
     operationId: 'webhook',
     method: 'post',
     path: '/webhooks/webhook/{source}',

@@ -8,7 +8,7 @@
  * else changes the count.
  */
 import type { AwsProtocol, AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
-import { AwsError, epochSeconds, hexId, jsonTarget, uuidId, optInt, optString, optStrings, parseJsonBody, reqString, runJsonOperation, unknownOperation, type JsonProtocol } from './json-rpc.ts';
+import { AwsError, epochSeconds, hexId, uuidId, optInt, optString, optStrings, reqString, type JsonProtocol, jsonOperations } from './json-rpc.ts';
 import type { EcsSim } from './ecs.ts';
 import type { AlarmPort } from './cloudwatch.ts';
 
@@ -374,11 +374,7 @@ export function createApplicationAutoScalingService(): AwsServiceSim {
     signingName: 'application-autoscaling',
     protocol: WIRE,
     operations: OPERATIONS,
-    async handle(req: SimRequest, ctx: SimContext): Promise<SimResponse> {
-      const operation = jsonTarget(req, TARGET_PREFIX);
-      if (operation === undefined || !(OPERATIONS as readonly string[]).includes(operation)) return unknownOperation(PROTOCOL, ctx.requestId);
-      return runJsonOperation(PROTOCOL, ctx.requestId, () => handlers[operation as Operation](parseJsonBody(req), req, ctx));
-    },
+    handle: jsonOperations(PROTOCOL, TARGET_PREFIX, handlers),
     reconcile(): void {
       // No scaling policies are simulated: nothing changes on its own.
     },

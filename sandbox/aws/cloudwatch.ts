@@ -10,7 +10,7 @@
  * - datapoints other simulated services record (Lambda records every invocation).
  */
 import type { AwsProtocol, AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
-import { AwsError, epochSeconds, jsonTarget, parseJsonBody, readTimestamp, runJsonOperation, unknownOperation, type JsonProtocol } from './json-rpc.ts';
+import { AwsError, epochSeconds, readTimestamp, type JsonProtocol, jsonOperations } from './json-rpc.ts';
 import { createAlarmStore, type AlarmQuery } from './cloudwatch-alarms.ts';
 
 /** How another simulated service reports a datapoint (Lambda's invocations). */
@@ -544,11 +544,7 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
     signingName: 'monitoring',
     protocol: WIRE,
     operations: OPERATIONS,
-    async handle(req: SimRequest, ctx: SimContext): Promise<SimResponse> {
-      const operation = jsonTarget(req, TARGET_PREFIX);
-      if (operation === undefined || !(OPERATIONS as readonly string[]).includes(operation)) return unknownOperation(PROTOCOL, ctx.requestId);
-      return runJsonOperation(PROTOCOL, ctx.requestId, () => handlers[operation as Operation](parseJsonBody(req), req, ctx));
-    },
+    handle: jsonOperations(PROTOCOL, TARGET_PREFIX, handlers),
     reconcile(ctx: SimContext): void {
       // Metrics are computed when asked; alarms evaluate on their own schedule.
       alarms.reconcile(ctx);

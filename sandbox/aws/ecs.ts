@@ -6,7 +6,7 @@
  * COMPLETED PRIMARY. The scheduler itself lives in ecs-controller.ts.
  */
 import type { AwsProtocol, AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
-import { AwsError, cloneJson, jsonTarget, optInt, optString, optStrings, parseJsonBody, reqString, runJsonOperation, unknownOperation, type JsonProtocol } from './json-rpc.ts';
+import { AwsError, cloneJson, jsonOperations, optInt, optString, optStrings, reqString, type JsonProtocol } from './json-rpc.ts';
 import {
   DEFAULT_ECS_TIMINGS,
   NATIVE_STRATEGIES,
@@ -845,6 +845,7 @@ export function createEcsService(options: EcsServiceOptions = {}): EcsSim {
     ContinueServiceDeployment: continueServiceDeployment,
     StopServiceDeployment: stopServiceDeployment,
   };
+  const run = jsonOperations(PROTOCOL, TARGET_PREFIX, handlers);
 
   function seeder(context: () => SimContext): EcsSeeder {
     return {
@@ -876,9 +877,7 @@ export function createEcsService(options: EcsServiceOptions = {}): EcsSim {
 
     async handle(req: SimRequest, ctx: SimContext): Promise<SimResponse> {
       materialize(ctx);
-      const operation = jsonTarget(req, TARGET_PREFIX);
-      if (operation === undefined || !(OPERATIONS as readonly string[]).includes(operation)) return unknownOperation(PROTOCOL, ctx.requestId);
-      return runJsonOperation(PROTOCOL, ctx.requestId, () => handlers[operation as Operation](parseJsonBody(req), req, ctx));
+      return run(req, ctx);
     },
 
     reconcile(ctx: SimContext): void {

@@ -4,7 +4,7 @@
  * for an AWS error; the service's encoder turns it into that protocol's error answer.
  */
 import { createHash } from 'node:crypto';
-import type { SimRequest, SimResponse } from './service.ts';
+import type { SimContext, SimRequest, SimResponse } from './service.ts';
 
 /** An AWS error a handler raises: the code the SDK will name the exception after, the HTTP status, the message. */
 export class AwsError extends Error {
@@ -99,6 +99,22 @@ export async function runJsonOperation(protocol: JsonProtocol, requestId: string
     if (error instanceof AwsError) return jsonError(protocol, requestId, error);
     throw error;
   }
+}
+
+/**
+ * The `handle` of an AWS JSON service: the operation named by `X-Amz-Target: <prefix>.<Operation>`
+ * runs its handler on the parsed body; any other target gets the protocol's unknown-operation answer.
+ */
+export function jsonOperations<Operation extends string>(
+  protocol: JsonProtocol,
+  prefix: string,
+  handlers: Readonly<Record<Operation, (body: Record<string, unknown>, req: SimRequest, ctx: SimContext) => unknown>>,
+): (req: SimRequest, ctx: SimContext) => Promise<SimResponse> {
+  return async (req, ctx) => {
+    const operation = jsonTarget(req, prefix);
+    if (operation === undefined || !Object.hasOwn(handlers, operation)) return unknownOperation(protocol, ctx.requestId);
+    return runJsonOperation(protocol, ctx.requestId, () => handlers[operation as Operation](parseJsonBody(req), req, ctx));
+  };
 }
 
 /** Milliseconds → AWS JSON timestamp (epoch seconds, fractional). */

@@ -15,7 +15,7 @@
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { AwsProtocol, AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
-import { AwsError, epochSeconds, jsonTarget, optInt, optString, parseJsonBody, runJsonOperation, unknownOperation, type JsonProtocol } from './json-rpc.ts';
+import { AwsError, epochSeconds, optInt, optString, type JsonProtocol, jsonOperations } from './json-rpc.ts';
 import { uuid } from './random.ts';
 
 const PROTOCOL: JsonProtocol = { version: '1.1', namespace: 'com.amazonaws.kms' };
@@ -249,11 +249,7 @@ export function createKmsSim(): KmsSim {
     signingName: 'kms',
     protocol: WIRE,
     operations: OPERATIONS,
-    async handle(req: SimRequest, ctx: SimContext): Promise<SimResponse> {
-      const operation = jsonTarget(req, TARGET_PREFIX);
-      if (operation === undefined || !(OPERATIONS as readonly string[]).includes(operation)) return unknownOperation(PROTOCOL, ctx.requestId);
-      return runJsonOperation(PROTOCOL, ctx.requestId, () => handlers[operation as Operation](parseJsonBody(req), req, ctx));
-    },
+    handle: jsonOperations(PROTOCOL, TARGET_PREFIX, handlers),
     reconcile(ctx: SimContext): void {
       for (const key of [...keys.values()]) {
         if (key.state === 'PendingDeletion' && key.deletionDate !== undefined && key.deletionDate <= ctx.now()) {

@@ -14,7 +14,7 @@
  *   another value `ResourceExistsException`.
  */
 import type { AwsProtocol, AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
-import { AwsError, epochSeconds, jsonTarget, optInt, optString, parseJsonBody, runJsonOperation, unknownOperation, type JsonProtocol } from './json-rpc.ts';
+import { AwsError, epochSeconds, optInt, optString, type JsonProtocol, jsonOperations } from './json-rpc.ts';
 import { uuid } from './random.ts';
 
 const PROTOCOL: JsonProtocol = { version: '1.1', namespace: 'com.amazonaws.secretsmanager' };
@@ -221,11 +221,7 @@ export function createSecretsManagerSim(): AwsServiceSim {
     signingName: 'secretsmanager',
     protocol: WIRE,
     operations: OPERATIONS,
-    async handle(req: SimRequest, ctx: SimContext): Promise<SimResponse> {
-      const operation = jsonTarget(req, TARGET_PREFIX);
-      if (operation === undefined || !(OPERATIONS as readonly string[]).includes(operation)) return unknownOperation(PROTOCOL, ctx.requestId);
-      return runJsonOperation(PROTOCOL, ctx.requestId, () => handlers[operation as Operation](parseJsonBody(req), req, ctx));
-    },
+    handle: jsonOperations(PROTOCOL, TARGET_PREFIX, handlers),
     reconcile(ctx: SimContext): void {
       for (const [key, secret] of [...secrets.entries()]) if (secret.deletionDate !== undefined && secret.deletionDate <= ctx.now()) secrets.delete(key);
     },

@@ -7,7 +7,7 @@
  * dead-letter queue. SNS delivers into queues through `deliver` (sns.ts).
  */
 import { createHash } from 'node:crypto';
-import { AwsError, cloneJson, jsonTarget, optInt, optString, parseJsonBody, reqString, runJsonOperation, unknownOperation, uuidId, type JsonProtocol } from './json-rpc.ts';
+import { AwsError, cloneJson, optInt, optString, reqString, uuidId, type JsonProtocol, jsonOperations } from './json-rpc.ts';
 import type { AwsProtocol, AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
 
 /** SQS's legacy (awsQuery) codes, which the SDK reads from `x-amzn-query-error`. */
@@ -338,11 +338,7 @@ export function createSqsService(): SqsSim {
       enqueue(ctx, queue, message.body, message.attributes ?? {}, message.senderId ?? ctx.accountId, number(queue, 'DelaySeconds'));
       return true;
     },
-    async handle(req: SimRequest, ctx: SimContext): Promise<SimResponse> {
-      const operation = jsonTarget(req, TARGET_PREFIX);
-      if (operation === undefined || !(OPERATIONS as readonly string[]).includes(operation)) return unknownOperation(PROTOCOL, ctx.requestId);
-      return runJsonOperation(PROTOCOL, ctx.requestId, () => handlers[operation as Operation](parseJsonBody(req), req, ctx));
-    },
+    handle: jsonOperations(PROTOCOL, TARGET_PREFIX, handlers),
     reconcile(): void {
       // Visibility and delays are read against the clock when a call comes; nothing moves on its own.
     },

@@ -208,4 +208,12 @@ export interface ServerGroupPort {
    * target checks these when it creates the server group.
    */
   checkCluster?(request: ClusterCheckRequest): Promise<ClusterCheckResult>;
+  /**
+   * Resolves once something in the account may have changed (an instance's health, a server group
+   * created, destroyed, enabled or disabled) or after `withinMs`, with the milliseconds waited.
+   * Offered by targets that learn of changes as they happen (the local target), so a step waiting
+   * on one is seen done at once instead of at the next poll. Absent on clouds: there a call never
+   * waits, the state machine's Wait state does.
+   */
+  awaitChange?(ref: ClusterRef, withinMs: number): Promise<number>;
 }

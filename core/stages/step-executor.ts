@@ -104,6 +104,11 @@ export interface StepRun {
 const WAITS_FOR_HEALTH = new Set<DeployStep['kind']>(['waitForHealthy', 'resizeServerGroup', 'enableServerGroup', 'pinServerGroup']);
 /** Steps done once the port accepted them. */
 const RUN_ONCE = new Set<DeployStep['kind']>(['captureCapacity']);
+/**
+ * How long one call may wait in-call for a target that tells of changes (the local target): long
+ * enough for a local instance to start or drain, short against the task's timeout.
+ */
+const IN_CALL_WAIT_MS = 5_000;
 /** A step that is not a health wait gives up after this long (a drain, a destroy, a resize down). */
 const DEFAULT_STEP_DEADLINE_SECONDS = 900;
 
@@ -272,11 +277,34 @@ export async function runSteps(run: StepRun): Promise<TaskResult> {
 }
 
 class Executor {
+  /** Milliseconds this call waited in-call for a change (awaitChange), on top of `input.now`. */
+  private waitedMs = 0;
+
   constructor(
     private readonly run: StepRun,
     private readonly label: string,
     private readonly save: (progress: StepProgress) => Promise<StepProgress>,
   ) {}
+
+  /** The time of this call: its start plus what it waited in-call. */
+  private get now(): number {
+    return this.run.input.now + this.waitedMs;
+  }
+
+  /**
+   * Waits in-call for the cluster to change, when the target tells of changes as they happen and
+   * this call's budget is not spent: true when it may be worth looking again now. Waits, child
+   * pipelines and targets without awaitChange (every cloud) answer false at once: the state
+   * machine's Wait state waits instead.
+   */
+  private async awaitChange(planned: PlannedStep): Promise<boolean> {
+    const port = this.run.deps.target.serverGroups;
+    if (port.awaitChange === undefined || planned.step.kind === 'wait' || planned.step.kind === 'runPipeline') return false;
+    const left = IN_CALL_WAIT_MS - this.waitedMs;
+    if (left <= 0) return false;
+    this.waitedMs += Math.max(0, Math.round(await port.awaitChange(clusterRef(this.run.scope, planned.location), left)));
+    return true;
+  }
 
   private belongs(planned: PlannedStep): boolean {
     return planned.task === this.run.task || planned.awaitTask === this.run.task;
@@ -288,7 +316,6 @@ class Executor {
 
   async loop(initial: StepProgress): Promise<TaskResult> {
     let progress = advance(initial);
-    const { input } = this.run;
     // `i` scans from the cursor: steps started here but awaited by a later task are passed over.
     let i = progress.next;
     while (i < progress.steps.length) {
@@ -328,7 +355,7 @@ class Executor {
           ({ progress, i } = await this.fail(progress, i, started.message));
           continue;
         }
-        progress = this.update(progress, planned.id, { status: 'RUNNING', startTime: input.now, ...(started.childExecutionId ? { childExecutionId: started.childExecutionId } : {}) });
+        progress = this.update(progress, planned.id, { status: 'RUNNING', startTime: this.now, ...(started.childExecutionId ? { childExecutionId: started.childExecutionId } : {}) });
         if (planned.awaitTask !== undefined && planned.awaitTask !== this.run.task) {
           // Started here, awaited by a later task: start the next ones too.
           i += 1;
@@ -355,6 +382,7 @@ class Executor {
           progress = this.finish(progress, current.id);
           continue;
         }
+        if (await this.awaitChange(current)) continue;
         return running(this.pollSeconds(current), this.result(progress, [describeWaiting(current)]));
       }
       // RUNNING: has the cluster reached the step's target state?
@@ -377,6 +405,7 @@ class Executor {
         ({ progress, i } = await this.fail(progress, i, late));
         continue;
       }
+      if (await this.awaitChange(planned)) continue;
       return running(this.pollSeconds(planned), this.result(progress, [describeWaiting(planned)]));
     }
     if (progress.failure !== undefined) {
@@ -392,13 +421,13 @@ class Executor {
   }
 
   private finish(progress: StepProgress, id: string): StepProgress {
-    const done = this.update(progress, id, { status: 'SUCCEEDED', endTime: this.run.input.now });
+    const done = this.update(progress, id, { status: 'SUCCEEDED', endTime: this.now });
     // A cluster-wide step is done once its last expanded step is.
     const step = done.steps.find((candidate) => candidate.id === id);
     let next = done;
     if (step?.parent !== undefined) {
       const siblings = next.steps.filter((candidate) => candidate.parent === step.parent);
-      if (siblings.every((sibling) => sibling.status === 'SUCCEEDED')) next = this.update(next, step.parent, { status: 'SUCCEEDED', endTime: this.run.input.now });
+      if (siblings.every((sibling) => sibling.status === 'SUCCEEDED')) next = this.update(next, step.parent, { status: 'SUCCEEDED', endTime: this.now });
     }
     return advance(next);
   }
@@ -406,7 +435,7 @@ class Executor {
   /** Replaces a cluster-wide step by the steps it means for the cluster as it is now, guards checked on the whole. */
   private async expand(progress: StepProgress, index: number, state: ClusterState): Promise<StepProgress> {
     const planned = progress.steps[index] as PlannedStep;
-    const now = this.run.input.now;
+    const now = this.now;
     const children = expandStep(planned.step, state).map(
       (step, index): PlannedStep => ({
         id: `${planned.id}.${index + 1}`,
@@ -428,7 +457,7 @@ class Executor {
    * failure while rolling back ends the stage with both messages. Answers where to scan next.
    */
   private async fail(progress: StepProgress, index: number, message: string): Promise<{ progress: StepProgress; i: number }> {
-    const now = this.run.input.now;
+    const now = this.now;
     const planned = progress.steps[index] as PlannedStep;
     let next = this.update(progress, planned.id, { status: 'TERMINAL', failure: message, endTime: now, ...(planned.startTime === undefined ? { startTime: now } : {}) });
     if (planned.parent !== undefined) next = this.update(next, planned.parent, { status: 'TERMINAL', endTime: now });
@@ -574,7 +603,7 @@ class Executor {
       case 'waitForHealthy':
         return yes(serverGroup !== undefined && healthyEnough(serverGroup, step.targetHealthyPercentage));
       case 'wait':
-        return yes(this.run.input.now >= (planned.startTime ?? this.run.input.now) + step.seconds * 1000);
+        return yes(this.now >= (planned.startTime ?? this.now) + step.seconds * 1000);
       case 'captureCapacity':
         return yes(true);
       case 'setTrafficWeights': {
@@ -617,8 +646,8 @@ class Executor {
   /** The failure message once a step waited past its deadline. */
   private deadlinePassed(planned: PlannedStep, description: ClusterDescription): string | undefined {
     const { step, location } = planned;
-    const startedAt = planned.startTime ?? this.run.input.now;
-    const elapsed = this.run.input.now - startedAt;
+    const startedAt = planned.startTime ?? this.now;
+    const elapsed = this.now - startedAt;
     if (step.kind === 'wait' || step.kind === 'runPipeline') return undefined;
     if (WAITS_FOR_HEALTH.has(step.kind) && 'serverGroup' in step) {
       const limit = this.run.healthTimeoutSeconds ?? 600;
@@ -638,7 +667,7 @@ class Executor {
 
   /** Seconds to the next look: a wait's deadline, a child pipeline's backoff, else quick looks that back off. */
   private pollSeconds(planned: PlannedStep): number {
-    const elapsed = this.run.input.now - (planned.startTime ?? this.run.input.now);
+    const elapsed = this.now - (planned.startTime ?? this.now);
     const { step } = planned;
     if (step.kind === 'wait') return deadlineWaitSeconds(step.seconds - elapsed / 1000, this.run.pollsLeft, 30);
     if (step.kind === 'runPipeline') return backoffSeconds(elapsed);

@@ -95,6 +95,20 @@ export interface LocalRun {
   judge(executionId: string, refId: string, judgment: JudgmentInput): Promise<ReturnType<typeof applyJudgment>>;
 }
 
+/**
+ * The targets without `awaitChange`: time here is virtual and moves only by the waits the runner
+ * answers, so a call must never wait in real time for a change (a release that never turns
+ * healthy would take its whole timeout in real seconds). The state machine's waits stand in.
+ */
+function withoutInCallWaits(targets: TargetLookup): TargetLookup {
+  return (query) => {
+    const target = targets(query);
+    if (target?.serverGroups.awaitChange === undefined) return target;
+    const { awaitChange: _inCall, ...serverGroups } = target.serverGroups;
+    return { ...target, serverGroups };
+  };
+}
+
 export function createLocalRun(options: LocalRunOptions): LocalRun {
   const { store } = options;
   let virtual = options.startAt ?? Date.UTC(2024, 0, 1, 12, 0, 0);
@@ -140,7 +154,7 @@ export function createLocalRun(options: LocalRunOptions): LocalRun {
     http: options.http ?? { send: async () => ({ ok: false, failure: { kind: 'refused-by-allowlist', message: 'no HTTP in this test' } }) },
     children,
     ...(options.random ? { random: options.random } : {}),
-    ...(options.targets ? { targets: options.targets } : {}),
+    ...(options.targets ? { targets: withoutInCallWaits(options.targets) } : {}),
     ...(options.artifacts ? { artifacts: options.artifacts } : {}),
     ...(options.jobs ? { jobs: options.jobs } : {}),
     ...(options.artifactContent ? { artifactContent: options.artifactContent } : {}),

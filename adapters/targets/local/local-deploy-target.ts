@@ -164,6 +164,8 @@ export interface LocalDeployTarget extends DeployTarget {
   launchSettings(ref: ServerGroupRef): LocalLaunchSettings | undefined;
   /** The owner that destroyed this server group, when it is gone and was destroyed with one. */
   destroyedBy(ref: ServerGroupRef): string | undefined;
+  /** Resolves at the next change of the model (health, server groups, traffic) or after `withinMs`, with the milliseconds waited. */
+  awaitChange(withinMs: number): Promise<number>;
   /** The cluster's load balancer, once the cluster has had a server group. */
   loadBalancerUrl(ref: ClusterRef): string | undefined;
   /** The load balancer's metrics for a cluster; `since` (epoch ms) trims the time series. */
@@ -325,10 +327,22 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
   });
 
   // ---------------------------------------------------------------------------------------
+  // Who waits for the next change (awaitChange): told at every write of the model and every
+  // change of an instance's health (health is not written).
+
+  let waiters: Array<() => void> = [];
+  function changed(): void {
+    const told = waiters;
+    waiters = [];
+    for (const wake of told) wake();
+  }
+
+  // ---------------------------------------------------------------------------------------
   // The model on disk: written after every change, one write at a time.
 
   let writing: Promise<void> = Promise.resolve();
   function persist(): Promise<void> {
+    changed();
     const model: PersistedModel = {
       version: 1,
       clusters: [...clusters.values()].map((cluster) => ({ ref: cluster.ref, port: cluster.port, ...(cluster.weights ? { weights: cluster.weights } : {}) })),
@@ -420,8 +434,10 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
   async function checkHealth(group: ServerGroupState, instance: InstanceState): Promise<void> {
     const before = instance.health;
     await probeHealth(group, instance);
+    if (instance.health === before) return;
     const cluster = clusterOf(group);
-    if (instance.health !== before && cluster) routeInBackground(cluster);
+    if (cluster) routeInBackground(cluster);
+    changed();
   }
 
   async function probeHealth(group: ServerGroupState, instance: InstanceState): Promise<void> {
@@ -707,6 +723,7 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
   async function close(): Promise<void> {
     if (closed) return;
     closed = true;
+    changed();
     for (const group of groups.values()) group.instances.forEach(stopWatching);
     await Promise.all([...clusters.values()].map((cluster) => cluster.routing));
     await router.close();
@@ -862,6 +879,23 @@ export async function createLocalDeployTarget(options: LocalDeployTargetOptions)
         ...(group.givenCommand ? { command: [...group.givenCommand] } : {}),
         healthCheck: { ...group.healthCheck },
       };
+    },
+
+    awaitChange(withinMs) {
+      const began = performance.now();
+      if (closed || withinMs <= 0) return Promise.resolve(0);
+      return new Promise<number>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          resolve(performance.now() - began);
+        };
+        const timer = setTimeout(() => {
+          waiters = waiters.filter((waiter) => waiter !== wake);
+          resolve(performance.now() - began);
+        }, withinMs);
+        timer.unref();
+        waiters.push(wake);
+      });
     },
 
     destroyedBy(ref) {

@@ -258,6 +258,8 @@ export function createLocalTargetPorts(local: LocalDeployTarget): LocalTargetPor
         return DONE;
       }),
 
+    awaitChange: (_ref, withinMs) => local.awaitChange(withinMs),
+
     describeCluster: (ref: ClusterRef): Promise<DescribeResult> =>
       guarded(`describing ${ref.cluster}`, async () => {
         const described = await local.describeCluster(ref);

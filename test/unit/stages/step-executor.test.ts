@@ -109,6 +109,40 @@ describe('a red/black deploy through the executor', () => {
     expect(saved.progress.steps[0]).toMatchObject({ task: 'createServerGroup', step: { kind: 'createServerGroup', serverGroup: 'hello-prod-v001' }, status: 'SUCCEEDED' });
   });
 
+  it('waits in-call on a target that tells of changes: fewer calls, and each step ends when the change happened', async () => {
+    // given: the same deploy twice, once on a target that tells of changes (as the local target
+    // does: here each awaitChange lets 500 ms of the target's time pass) and once without
+    const withoutCalls = (await deployRedBlack()).result.calls;
+    const r = rig();
+    seedProduction(r.target);
+    const asked: number[] = [];
+    const telling = {
+      ...r.target,
+      serverGroups: {
+        ...r.target.serverGroups,
+        awaitChange: async (_ref: unknown, withinMs: number) => {
+          asked.push(withinMs);
+          const step = Math.min(500, withinMs);
+          r.clock.advance(step);
+          return step;
+        },
+      },
+    };
+    const deps: DeployTaskDeps = { targets: ({ account }) => (account === 'mem' ? telling : undefined), applications: { getApplication: async () => undefined }, accounts: () => ['mem'] };
+    const taskDeps: TaskDeps = { http: {} as TaskDeps['http'], children: { start: async () => ({ ok: false, message: 'none' }) }, store: { getExecution: async () => undefined }, random: () => 0.5 };
+    // when
+    const result = await driveStage(redBlack(), (input) => runDeployTask(input as TaskInput<DeployStage>, deps, taskDeps, 100), r.clock);
+    // then: the 3 s boot passed inside one call, never more than 5 s waited in one call
+    expect(result.status).toBe('SUCCEEDED');
+    expect(clusterView(r.target)).toEqual(['hello-prod-v000 disabled 3/3 Up', 'hello-prod-v001 enabled 3/3 Up']);
+    expect(result.calls).toBeLessThan(withoutCalls);
+    expect(Math.max(...asked)).toBeLessThanOrEqual(5_000);
+    const saved = parseStepProgress(result.record.runtime['deploy:cluster0']);
+    if (!saved.ok || !saved.progress) throw new Error('no plan saved');
+    const health = saved.progress.steps.find((step) => step.step.kind === 'waitForHealthy')!;
+    expect(health.endTime! - health.startTime!).toBe(3_000);
+  });
+
   it('acts once when every call is delivered twice at the same time', async () => {
     // given / when
     const { target, result } = await deployRedBlack({ twice: true });

@@ -43,19 +43,30 @@ export function withExecutionReadCache(inner: ExecutionStore, options: Execution
     generations.set(id, (generations.get(id) ?? 0) + 1);
   };
 
-  /** Runs a write of execution `id`, keeping readers from caching what it may change. */
-  const writing = async <T>(id: string, write: () => Promise<T>): Promise<T> => {
+  /**
+   * Runs a write of execution `id`, keeping readers from caching what it may change. With
+   * `patch`, a write that ran alone (no other write of the execution began or ended meanwhile)
+   * over a cached document leaves that document updated with what the store answered (the full
+   * new item): the stage runner's next read of the execution is then answered from memory.
+   */
+  const writing = async <T>(id: string, write: () => Promise<T>, patch?: (document: Execution, result: T) => Execution | undefined): Promise<T> => {
+    const base = entries.get(id);
     entries.delete(id);
     bump(id);
+    const startedAt = generations.get(id);
     writesInFlight.set(id, (writesInFlight.get(id) ?? 0) + 1);
+    let patched: Execution | undefined;
     try {
-      return await write();
+      const result = await write();
+      if (patch && base !== undefined && generations.get(id) === startedAt) patched = patch(base, result);
+      return result;
     } finally {
       const left = (writesInFlight.get(id) ?? 1) - 1;
       if (left === 0) writesInFlight.delete(id);
       else writesInFlight.set(id, left);
       entries.delete(id);
       bump(id);
+      if (patched !== undefined && left === 0 && !readsInFlight.has(id)) entries.set(id, patched);
       // Generations are only compared while a read is in flight; forgetting them when nothing
       // is writing keeps the map from growing with every execution ever written.
       if (left === 0 && !readsInFlight.has(id)) generations.delete(id);
@@ -95,9 +106,35 @@ export function withExecutionReadCache(inner: ExecutionStore, options: Execution
       return execution;
     },
 
+    async getExecutionPart(id, stageIds) {
+      const cached = entries.get(id);
+      if (cached === undefined) return inner.getExecutionPart(id, stageIds);
+      hits += 1;
+      const wanted = new Set(stageIds);
+      const { stages, notificationDeliveries: _deliveries, ...header } = cached;
+      return { header, stages: stages.filter((stage) => wanted.has(stage.id)) };
+    },
+
     createExecution: (input) => writing(input.id, () => inner.createExecution(input)),
-    updateExecution: (id, update) => writing(id, () => inner.updateExecution(id, update)),
-    updateStage: (executionId, stageId, update) => writing(executionId, () => inner.updateStage(executionId, stageId, update)),
+    updateExecution: (id, update) =>
+      writing(
+        id,
+        () => inner.updateExecution(id, update),
+        (document, result) => (result.ok ? { ...result.value, stages: document.stages, ...(document.notificationDeliveries ? { notificationDeliveries: document.notificationDeliveries } : {}) } : undefined),
+      ),
+    updateStage: (executionId, stageId, update) =>
+      writing(
+        executionId,
+        () => inner.updateStage(executionId, stageId, update),
+        (document, result) => {
+          if (!result.ok) return undefined;
+          const index = document.stages.findIndex((stage) => stage.id === stageId);
+          if (index < 0) return undefined;
+          const stages = [...document.stages];
+          stages[index] = result.value;
+          return { ...document, stages };
+        },
+      ),
     deleteExecution: (id) => writing(id, () => inner.deleteExecution(id)),
     putTaskToken: (executionId, stageId, token) => writing(executionId, () => inner.putTaskToken(executionId, stageId, token)),
     takeTaskToken: (executionId, stageId, token) => writing(executionId, () => inner.takeTaskToken(executionId, stageId, token)),

@@ -241,6 +241,45 @@ interface KnownExecution {
   readonly stageIds: readonly string[];
   /** Stages seen complete with no task token left: the store never changes them again. */
   readonly complete: Map<string, StageRecord>;
+  /** Stages last seen NOT_STARTED, as then: one downstream of a running stage cannot have started since. */
+  readonly unstarted: Map<string, StageRecord>;
+  /** Every stage's place in the graph (refId, requisites, parent), which never changes. */
+  readonly graph: readonly StageGraphNode[];
+}
+
+type StageGraphNode = Pick<StageRecord, 'id' | 'refId' | 'requisiteStageRefIds' | 'parentStageId'>;
+
+/**
+ * The ids of the stages downstream of `refId` (its requisite descendants, and their synthetic
+ * stages): none of them can start before it completes, and an execution's stages never go back
+ * to NOT_STARTED (a restart makes a new execution).
+ */
+function downstreamIds(stages: readonly StageGraphNode[], refId: string): Set<string> {
+  const children = new Map<string, string[]>();
+  for (const stage of stages) {
+    if (stage.parentStageId !== undefined) continue;
+    for (const parent of stage.requisiteStageRefIds) children.set(parent, [...(children.get(parent) ?? []), stage.refId]);
+  }
+  const refIds = new Set<string>();
+  const queue = [...(children.get(refId) ?? [])];
+  while (queue.length > 0) {
+    const next = queue.pop()!;
+    if (refIds.has(next)) continue;
+    refIds.add(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  const ids = new Set(stages.filter((stage) => stage.parentStageId === undefined && refIds.has(stage.refId)).map((stage) => stage.id));
+  // Synthetic stages under a downstream stage, however deep.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const stage of stages) {
+      if (stage.parentStageId !== undefined && ids.has(stage.parentStageId) && !ids.has(stage.id)) {
+        ids.add(stage.id);
+        grew = true;
+      }
+    }
+  }
+  return ids;
 }
 
 /**
@@ -344,31 +383,47 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
     return cached;
   };
 
-  /** Keeps a stage that will never change again; a stage with a task token may still lose it. */
+  /** Keeps a stage that will never change again (a stage with a task token may still lose it), or one not started yet. */
   const rememberStage = (executionId: string, stage: StageRecord): void => {
-    if (isComplete(stage.status) && !stage.awaitingCallback) known.get(executionId)?.complete.set(stage.id, stage);
+    const entry = known.get(executionId);
+    if (!entry) return;
+    if (stage.status === 'NOT_STARTED') entry.unstarted.set(stage.id, stage);
+    else entry.unstarted.delete(stage.id);
+    if (isComplete(stage.status) && !stage.awaitingCallback) entry.complete.set(stage.id, stage);
   };
 
   const rememberExecution = (execution: Execution): void => {
     known.delete(execution.id);
-    known.set(execution.id, { stageIds: execution.stages.map((stage) => stage.id), complete: new Map() });
+    known.set(execution.id, {
+      stageIds: execution.stages.map((stage) => stage.id),
+      complete: new Map(),
+      unstarted: new Map(),
+      graph: execution.stages.map(({ id, refId, requisiteStageRefIds, parentStageId }) => ({ id, refId, requisiteStageRefIds, ...(parentStageId !== undefined ? { parentStageId } : {}) })),
+    });
     for (const stage of execution.stages) rememberStage(execution.id, stage);
     if (known.size > CACHED_EXECUTIONS) known.delete(known.keys().next().value!);
   };
 
-  /** The execution as the store holds it now: the stages known complete from memory, the rest read. */
-  const loadExecution = async (executionId: string): Promise<Execution> => {
+  /**
+   * The execution as the store holds it now: the stages known complete from memory, the rest
+   * read. With `runningRefId`, the stages downstream of that stage last seen NOT_STARTED are
+   * taken from memory too (they cannot have started while it runs), so a call of a long chain
+   * reads its header and its own stage, not every stage still to come.
+   */
+  const loadExecution = async (executionId: string, runningRefId?: string): Promise<Execution> => {
     const cached = known.get(executionId);
     if (cached) {
       known.delete(executionId);
       known.set(executionId, cached);
-      const part = await store.getExecutionPart(executionId, cached.stageIds.filter((id) => !cached.complete.has(id)));
+      const downstream = runningRefId !== undefined ? downstreamIds(cached.graph, runningRefId) : new Set<string>();
+      const unchanged = (id: string) => cached.complete.has(id) || (downstream.has(id) && cached.unstarted.has(id));
+      const part = await store.getExecutionPart(executionId, cached.stageIds.filter((id) => !unchanged(id)));
       if (!part) {
         known.delete(executionId);
         throw invariant(`execution ${executionId} does not exist`);
       }
       const fresh = new Map(part.stages.map((stage) => [stage.id, stage] as const));
-      const stages = cached.stageIds.map((id) => cached.complete.get(id) ?? fresh.get(id));
+      const stages = cached.stageIds.map((id) => cached.complete.get(id) ?? fresh.get(id) ?? (downstream.has(id) ? cached.unstarted.get(id) : undefined));
       if (stages.every((stage) => stage !== undefined)) {
         for (const stage of part.stages) rememberStage(executionId, stage);
         return { ...part.header, stages };
@@ -723,7 +778,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   };
 
   const stageTask = async (request: StageTaskRequest): Promise<StageAnswer> => {
-    const stored = await loadExecution(request.executionId);
+    const stored = await loadExecution(request.executionId, request.stageRefId);
     const storedRecord = stored.stages.find((candidate) => candidate.refId === request.stageRefId && candidate.parentStageId === undefined);
     if (!storedRecord) throw invariant(`execution ${stored.id} has no stage ${request.stageRefId}`);
     if (isComplete(storedRecord.status)) return answerFor(storedRecord.status);

@@ -413,6 +413,9 @@ class Executor {
       const rolledBack = undone.length > 0 ? `; rolled back: ${undone.join(', ')}` : '';
       return failed(`${this.label}: ${progress.failure}${rolledBack}`, this.result(progress, []));
     }
+    // Waited in-call: the stage goes on in a call of its own, so whatever it does next reads
+    // the time from the call's `now`, not from a start seconds ago.
+    if (this.waitedMs > 0) return running(0, this.result(progress, []));
     return succeeded(this.run.outputs?.(progress), this.result(progress, []));
   }
 

@@ -88,6 +88,52 @@ describe('execution read cache', () => {
     expect(reads).toBe(2);
   });
 
+  it('keeps a cached document up to date with a write that ran alone, so the next read needs no store read', async () => {
+    // given a cached document and a store that counts its reads
+    const real = createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock: createManualClock() });
+    let reads = 0;
+    const counted: ExecutionStore = {
+      ...real,
+      getExecution: (id) => ((reads += 1), real.getExecution(id)),
+      getExecutionPart: (id, stageIds) => ((reads += 1), real.getExecutionPart(id, stageIds)),
+    };
+    const store = withExecutionReadCache(counted);
+    await store.createExecution({ ...newExecution('patch-1'), stages: [...newExecution('patch-1').stages, { id: 's2', refId: '2', type: 'wait', name: 'Later', requisiteStageRefIds: ['1'], context: {} }] });
+    await store.getExecution('patch-1');
+    // when
+    await store.updateExecution('patch-1', { set: { status: 'RUNNING', startTime: 5 }, expect: ['NOT_STARTED'] });
+    await store.updateStage('patch-1', 's1', { set: { status: 'SUCCEEDED', outputs: { done: true } }, expect: ['NOT_STARTED'] });
+    const part = await store.getExecutionPart('patch-1', ['s1']);
+    const whole = await store.getExecution('patch-1');
+    // then: answered from memory, and exactly what the store holds
+    expect(reads).toBe(1);
+    expect(part).toEqual(await real.getExecutionPart('patch-1', ['s1']));
+    expect(whole).toEqual(await real.getExecution('patch-1'));
+    expect(whole?.stages.map((stage) => stage.status)).toEqual(['SUCCEEDED', 'NOT_STARTED']);
+  });
+
+  it('caches nothing after two writes of the same execution overlap, or after a write the store refused', async () => {
+    // given
+    const real = createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock: createManualClock() });
+    let reads = 0;
+    const counted: ExecutionStore = { ...real, getExecution: (id) => ((reads += 1), real.getExecution(id)) };
+    const store = withExecutionReadCache(counted);
+    await store.createExecution({ ...newExecution('patch-2'), stages: [...newExecution('patch-2').stages, { id: 's2', refId: '2', type: 'wait', name: 'Beside', requisiteStageRefIds: [], context: {} }] });
+    await store.getExecution('patch-2');
+    // when two stages are written at once
+    await Promise.all([
+      store.updateStage('patch-2', 's1', { set: { status: 'RUNNING' }, expect: ['NOT_STARTED'] }),
+      store.updateStage('patch-2', 's2', { set: { status: 'RUNNING' }, expect: ['NOT_STARTED'] }),
+    ]);
+    // then the next read goes to the store, and sees both
+    expect((await store.getExecution('patch-2'))?.stages.map((stage) => stage.status)).toEqual(['RUNNING', 'RUNNING']);
+    expect(reads).toBe(2);
+    // and a refused write leaves nothing cached either
+    expect((await store.updateStage('patch-2', 's1', { set: { status: 'SUCCEEDED' }, expect: ['NOT_STARTED'] })).ok).toBe(false);
+    await store.getExecution('patch-2');
+    expect(reads).toBe(3);
+  });
+
   it('keeps at most maxEntries documents, dropping the least recently read', async () => {
     const store = withExecutionReadCache(createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock: createManualClock() }), { maxEntries: 2 });
     for (const id of ['lru-a', 'lru-b', 'lru-c']) await store.createExecution(newExecution(id));

@@ -131,9 +131,20 @@ describe('a red/black deploy through the executor', () => {
     const deps: DeployTaskDeps = { targets: ({ account }) => (account === 'mem' ? telling : undefined), applications: { getApplication: async () => undefined }, accounts: () => ['mem'] };
     const taskDeps: TaskDeps = { http: {} as TaskDeps['http'], children: { start: async () => ({ ok: false, message: 'none' }) }, store: { getExecution: async () => undefined }, random: () => 0.5 };
     // when
-    const result = await driveStage(redBlack(), (input) => runDeployTask(input as TaskInput<DeployStage>, deps, taskDeps, 100), r.clock);
+    const answers: string[] = [];
+    const result = await driveStage(
+      redBlack(),
+      async (input) => {
+        const answer = await runDeployTask(input as TaskInput<DeployStage>, deps, taskDeps, 100);
+        answers.push(answer.kind === 'running' ? `running ${answer.waitSeconds}` : answer.kind);
+        return answer;
+      },
+      r.clock,
+    );
     // then: the 3 s boot passed inside one call, never more than 5 s waited in one call
     expect(result.status).toBe('SUCCEEDED');
+    // a call that waited hands what follows to a fresh call (running 0), which reads the time afresh
+    expect(answers).toContain('running 0');
     expect(clusterView(r.target)).toEqual(['hello-prod-v000 disabled 3/3 Up', 'hello-prod-v001 enabled 3/3 Up']);
     expect(result.calls).toBeLessThan(withoutCalls);
     expect(Math.max(...asked)).toBeLessThanOrEqual(5_000);

@@ -34,6 +34,9 @@
  *   (functions/stage-runner-wiring.ts) and every function lets pipelines with deploy stages start.
  * - `PRECONFIGURED_WEBHOOKS`: the named webhooks pipeline stages may name by type, as JSON (the
  *   CDK context `preconfiguredWebhooks`); a malformed value fails the cold start with its problems.
+ * - `NOTIFICATION_SETTINGS`: the CDK context `notifications` as JSON (core/notifications/settings.ts,
+ *   checked at synthesis): the API lists the notification types they let the notifier send
+ *   (`GET /notifications/metadata`), parsing them when that is first asked.
  * - `SECRETS_KEY_ARN`: the KMS key that seals secret values at rest (secret parameters, secret
  *   headers, job environments: core/execution/sealing.ts), by envelope encryption
  *   (adapters/crypto/kms-cipher.ts); absent: a start with a secret parameter value is refused.
@@ -106,6 +109,8 @@ export interface CloudEnvironment {
   readonly publisherFunctionName?: string;
   /** `PRECONFIGURED_WEBHOOKS`: the named webhooks pipeline stages may name by type (the API expands them at save). */
   readonly preconfiguredWebhooks?: readonly PreconfiguredWebhook[];
+  /** `NOTIFICATION_SETTINGS`: the CDK context `notifications` as JSON, checked at synthesis; the API lists the notification types they let the notifier send. @default none */
+  readonly notificationSettings?: string;
   /** `SECRETS_KEY_ARN`: the KMS key secret values are sealed with, when set. */
   readonly secretsKeyId?: string;
   /** `SECRETS_PREFIX`: `${#secret('name')}` reads the Secrets Manager secret `<prefix><name>`. @default 'gennaker/' */
@@ -175,6 +180,7 @@ export function readEnvironment(env: Env, options: { readonly scheduler?: boolea
     ...(env.PUBLISHER_FUNCTION_NAME?.trim() ? { publisherFunctionName: env.PUBLISHER_FUNCTION_NAME.trim() } : {}),
     ...(env.SECRETS_KEY_ARN?.trim() ? { secretsKeyId: env.SECRETS_KEY_ARN.trim() } : {}),
     ...preconfiguredWebhooksSetting(env),
+    ...(env.NOTIFICATION_SETTINGS?.trim() ? { notificationSettings: env.NOTIFICATION_SETTINGS.trim() } : {}),
     ...secretsPrefixSetting(env),
     ...(options.scheduler
       ? {

@@ -260,6 +260,8 @@ export class GennakerStack extends Stack {
       environmentOf: {
         api: {
           ...scheduling,
+          // The API lists the notification types the notifier sends (GET /notifications/metadata).
+          ...(props.notifications !== undefined ? { NOTIFICATION_SETTINGS: JSON.stringify(props.notifications) } : {}),
           ...(props.webhookSecretsParameterPath ? { WEBHOOK_SECRETS_PARAMETER: props.webhookSecretsParameterPath } : {}),
           SECRETS_KEY_ARN: this.secretsKey.keyArn,
           ...(props.preconfiguredWebhooks !== undefined ? { PRECONFIGURED_WEBHOOKS: JSON.stringify(props.preconfiguredWebhooks) } : {}),

@@ -27,6 +27,7 @@ import { loadPubsubFile } from './pubsub-file.ts';
 import { matchPubsubTrigger } from '../core/triggers/pubsub-match.ts';
 import type { SqsPoller } from '../adapters/pubsub/sqs-poller.ts';
 import { loadNotificationSettings } from './notification-settings.ts';
+import { notificationTypeMetadata } from '../core/notifications/metadata.ts';
 import { loadWebhooksFile } from './webhooks-file.ts';
 import { loadOrCreateToken } from './token.ts';
 import { createLocalRuntime, firstTarget, type LocalRuntime, type LocalRuntimeOptions } from './wiring.ts';
@@ -49,6 +50,8 @@ export interface LocalServerOptions {
   readonly webhookAllowlist?: readonly string[];
   /** How often the cron ticker looks for due triggers. @default 2000 */
   readonly cronTickMs?: number;
+  /** How often waiting manual judgments are looked at for reminders due (`notifyEveryMs`). @default 15000, Orca's check of a waiting judgment */
+  readonly reminderTickMs?: number;
   /**
    * The `local` deploy target's settings (state in `<dir>/targets/local` unless given); `false`:
    * no deploy target. @default on
@@ -178,6 +181,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     accounts,
     triggerSecrets: runtime.secrets,
     preconfiguredWebhooks: webhooksFile.webhooks,
+    notificationTypes: async () => notificationTypeMetadata(notificationSettings.settings, 'local'),
     log: ({ message, error }) => io?.emit({ kind: 'error', message: error === undefined ? message : `${message}: ${error instanceof Error ? (error.stack ?? describe(error)) : String(error)}` }),
   });
 
@@ -220,6 +224,24 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const ticker = setInterval(() => void tick(), options.cronTickMs ?? 2000);
   ticker.unref();
 
+  // Reminders of waiting manual judgments: the same sweep as the schedule on AWS runs.
+  let reminding: Promise<void> | undefined;
+  const remind = () => {
+    reminding ??= runtime.notifier
+      .remindJudgments()
+      .then((report) => {
+        for (const delivery of report.deliveries) {
+          if (delivery.status === 'FAILED') io?.emit({ kind: 'error', message: `notification ${delivery.key} of execution ${delivery.executionId} failed: ${delivery.reason}` });
+        }
+      })
+      .catch((error: unknown) => io?.emit({ kind: 'error', message: `the judgment reminder sweep failed: ${describe(error)}` }))
+      .finally(() => {
+        reminding = undefined;
+      });
+  };
+  const reminderTicker = setInterval(remind, options.reminderTickMs ?? 15_000);
+  reminderTicker.unref();
+
   // Amazon pub/sub: each message starts what it matches before it is deleted (a failed start throws, and SQS delivers it again).
   const pubsub =
     pubsubFile.subscriptions.length > 0
@@ -241,6 +263,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     });
   } catch (error) {
     clearInterval(ticker);
+    clearInterval(reminderTicker);
     unsubscribe();
     await pubsub?.poller.stop();
     pubsub?.close();
@@ -265,9 +288,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     close() {
       closing ??= (async () => {
         clearInterval(ticker);
+        clearInterval(reminderTicker);
         unsubscribe();
-        // A tick or a pub/sub round in flight still reads the store: let it finish before the store stops.
+        // A tick, a reminder sweep or a pub/sub round in flight still reads the store: let it finish before the store stops.
         await ticking;
+        await reminding;
         await pubsub?.poller.stop();
         pubsub?.close();
         await new Promise<void>((resolve) => {

@@ -209,6 +209,8 @@ const ON_DEMAND_MODULES = [
   { source: join(root, 'core', 'stages', 'aws-code-build.ts'), output: 'codebuild-tasks.mjs' },
   { source: join(root, 'core', 'pipeline', 'templates', 'resolve.ts'), output: 'template-render.mjs' },
   { source: join(root, 'core', 'execution', 'evaluate-expression.ts'), output: 'expression-evaluation.mjs' },
+  { source: join(root, 'core', 'canary', 'config.ts'), output: 'canary-config.mjs' },
+  { source: join(functionsDir, 'api', 'notification-types.ts'), output: 'notification-types.mjs' },
 ];
 
 const onDemandImports = {

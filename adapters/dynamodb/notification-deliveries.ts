@@ -23,6 +23,7 @@ export function toDelivery(item: Item): NotificationDelivery {
   const stageId = optStr(item, 'stageId');
   const stageRefId = optStr(item, 'stageRefId');
   const reason = optStr(item, 'reason');
+  const reminder = optNum(item, 'reminder');
   return {
     key: str(item, 'sk').slice(DELIVERY_PREFIX.length),
     event: str(item, 'event'),
@@ -30,6 +31,7 @@ export function toDelivery(item: Item): NotificationDelivery {
     recipient: str(item, 'recipient'),
     ...(stageId !== undefined ? { stageId } : {}),
     ...(stageRefId !== undefined ? { stageRefId } : {}),
+    ...(reminder !== undefined ? { reminder } : {}),
     status: str(item, 'status') as DeliveryStatus,
     attempts: num(item, 'attempts'),
     ...(reason !== undefined ? { reason } : {}),
@@ -72,6 +74,10 @@ export function createNotificationDeliveryStore(ctx: StoreContext): Notification
         if (delivery.stageRefId !== undefined) {
           sets.push('stageRefId = :stageRefId');
           values[':stageRefId'] = delivery.stageRefId;
+        }
+        if (delivery.reminder !== undefined) {
+          sets.push('reminder = :reminder');
+          values[':reminder'] = delivery.reminder;
         }
         const updated = await conditional('claimNotificationDelivery', () =>
           ctx.doc.send(

@@ -16,6 +16,8 @@
  * | concurrency lease | `LEASE#<pipelineConfigId>` | `LEASE` | | |
  * | waiting entry | `LEASE#<pipelineConfigId>` | `WAIT#<executionId>` | | |
  * | idempotency record | `IDEM#<key>` | `IDEM` | | |
+ * | notification delivery | `EXEC#<id>` | `NOTIFY#<key>` | | |
+ * | watched judgment (reminders) | `REMIND` | `<executionId>#<stageId>` | | |
  * | pipeline template (pipeline-templates.ts) | `PTPL#<id>`, `PTPL#<id>:<tag>`, `PTPL#<id>@sha256:<digest>` | `TEMPLATE` | `PTPLS` / `<id>#<key>` | |
  *
  * One Query on `EXEC#<id>` reads an execution with all its stages; one on `LEASE#<id>` reads a

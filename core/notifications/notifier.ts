@@ -15,11 +15,15 @@ import type { GennakerEvent } from '../ports/event-bus.ts';
 import type { Execution, ExecutionStore, NotificationDelivery } from '../ports/execution-store.ts';
 import type { NotificationSenders, OutboundNotification, SendOutcome } from '../ports/notification-sender.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
+import { isComplete } from '../execution/status.ts';
 import { pipelinePhaseOf } from './phases.ts';
-import { planNotifications, type NotificationEvent, type NotificationLinks, type PlannedNotification } from './plan.ts';
+import { planJudgmentReminders, planNotifications, remindingPreferences, type NotificationEvent, type NotificationLinks, type PlannedNotification } from './plan.ts';
 
 export interface NotifierDeps {
-  readonly store: Pick<ExecutionStore, 'getExecution' | 'getPipelineConfig' | 'getApplication' | 'claimNotificationDelivery' | 'finishNotificationDelivery'>;
+  readonly store: Pick<
+    ExecutionStore,
+    'getExecution' | 'getPipelineConfig' | 'getApplication' | 'claimNotificationDelivery' | 'finishNotificationDelivery' | 'watchJudgment' | 'listWatchedJudgments' | 'unwatchJudgment'
+  >;
   readonly senders: NotificationSenders;
   readonly clock: Clock;
   /** Where messages link to; a function when it is known only later (a server's port). */
@@ -36,12 +40,19 @@ export interface NotifierDeps {
 
 /** What one event came to, delivery by delivery (for logs and tests). */
 export interface NotifyReport {
-  readonly deliveries: ReadonlyArray<{ readonly key: string; readonly status: 'SENT' | 'FAILED' | 'SKIPPED'; readonly reason?: string }>;
+  readonly deliveries: ReadonlyArray<{ readonly executionId: string; readonly key: string; readonly status: 'SENT' | 'FAILED' | 'SKIPPED'; readonly reason?: string }>;
 }
 
 export interface Notifier {
   /** Sends what `event` calls for. Throws only when the store cannot be read or written (the event is then delivered again). */
   handle(event: GennakerEvent): Promise<NotifyReport>;
+  /**
+   * The reminder sweep: sends the reminders due now of every waiting manual judgment whose
+   * notifications set `notifyEveryMs`, and forgets the judgments that no longer wait. Run it
+   * every so often (a timer in `gennaker up`, a schedule on AWS); running it twice, or from two
+   * places at once, sends each reminder once.
+   */
+  remindJudgments(): Promise<NotifyReport>;
 }
 
 const NOTHING: NotifyReport = { deliveries: [] };
@@ -93,23 +104,79 @@ export function createNotifier(deps: NotifierDeps): Notifier {
 
   const deliver = async (executionId: string, planned: PlannedNotification): Promise<NotifyReport['deliveries'][number]> => {
     const claim = await store.claimNotificationDelivery(executionId, planned.delivery, { staleAfterMs });
-    if (!claim.claimed) return { key: planned.delivery.key, status: 'SKIPPED', reason: `already ${claim.delivery.status}` };
+    if (!claim.claimed) return { executionId, key: planned.delivery.key, status: 'SKIPPED', reason: `already ${claim.delivery.status}` };
     const outcome: SendOutcome = planned.outbound ? await attempt(planned.outbound) : { ok: false, reason: planned.problem ?? 'cannot be sent', retryable: false };
     const result = outcome.ok ? ({ status: 'SENT' } as const) : ({ status: 'FAILED', reason: oneLine(outcome.reason) } as const);
     await store.finishNotificationDelivery(executionId, planned.delivery.key, result);
-    return { key: planned.delivery.key, ...result };
+    return { executionId, key: planned.delivery.key, ...result };
+  };
+
+  const links = (): NotificationLinks => (typeof deps.links === 'function' ? deps.links() : deps.links);
+
+  /** The saved pipeline the execution runs, as written. */
+  const configOf = async (execution: Execution): Promise<Readonly<Record<string, unknown>>> =>
+    (await store.getPipelineConfig(execution.pipelineConfigId, execution.pipelineVersion))?.config ?? {};
+
+  /**
+   * Keeps the reminder sweep's list of waiting judgments: a judgment that begins waiting with
+   * reminders is watched (from the event's time), a judged one forgotten at once.
+   */
+  const trackJudgment = async (event: GennakerEvent, execution: Execution, stageDefinition: Readonly<Record<string, unknown>> | undefined): Promise<void> => {
+    if (event.type !== 'Stage Execution Changed') return;
+    if (event.phase === 'manualJudgmentContinue' || event.phase === 'manualJudgmentStop') {
+      await store.unwatchJudgment(execution.id, event.stageId);
+      return;
+    }
+    if (event.phase !== 'manualJudgment') return;
+    const stage = execution.stages.find((candidate) => candidate.id === event.stageId);
+    if (!stage || remindingPreferences(stage, stageDefinition).length === 0) return;
+    await store.watchJudgment({ executionId: execution.id, stageId: stage.id, application: execution.application, since: event.time });
+  };
+
+  /** Whether the judgment still waits: its execution runs (not paused), the stage waits on its token, unjudged. */
+  const waiting = (execution: Execution | undefined, stageId: string) => {
+    if (!execution || execution.canceled || isComplete(execution.status)) return { gone: true } as const;
+    const stage = execution.stages.find((candidate) => candidate.id === stageId);
+    if (!stage || stage.status !== 'RUNNING' || !stage.awaitingCallback || typeof stage.context.judgmentStatus === 'string') return { gone: true } as const;
+    // A paused execution runs no task, so Orca sends no reminder: the judgment stays watched.
+    if (execution.status === 'PAUSED') return { gone: false, stage: undefined } as const;
+    return { gone: false, stage } as const;
   };
 
   return {
+    async remindJudgments() {
+      const deliveries: Array<NotifyReport['deliveries'][number]> = [];
+      for (const watch of await store.listWatchedJudgments()) {
+        const execution = await store.getExecution(watch.executionId);
+        const state = waiting(execution, watch.stageId);
+        if (state.gone) {
+          await store.unwatchJudgment(watch.executionId, watch.stageId);
+          continue;
+        }
+        if (!state.stage || !execution) continue;
+        const stageDefinition = stageDefinitionOf(await configOf(execution), state.stage.refId);
+        const planned = planJudgmentReminders({
+          execution,
+          stage: state.stage,
+          ...(stageDefinition ? { stageDefinition } : {}),
+          since: watch.since,
+          links: links(),
+          now: () => clock.now(),
+        });
+        for (const notification of planned) deliveries.push(await deliver(execution.id, notification));
+      }
+      return { deliveries };
+    },
+
     async handle(event) {
       const execution = await store.getExecution(event.executionId);
       if (!execution) return NOTHING;
       const notificationEventOf = notificationEvent(event, execution);
       if (!notificationEventOf) return NOTHING;
-      const saved = await store.getPipelineConfig(execution.pipelineConfigId, execution.pipelineVersion);
-      const config = saved?.config ?? {};
+      const config = await configOf(execution);
       const stageDefinition =
         notificationEventOf.level === 'stage' ? stageDefinitionOf(config, notificationEventOf.stage.refId) : undefined;
+      await trackJudgment(event, execution, stageDefinition);
       const application = notificationEventOf.level === 'pipeline' ? await store.getApplication(execution.application) : undefined;
       const planned = planNotifications({
         execution,
@@ -117,7 +184,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         pipelineNotifications: config.notifications,
         ...(application?.raw.notifications !== undefined ? { applicationNotifications: application.raw.notifications } : {}),
         ...(stageDefinition ? { stageDefinition } : {}),
-        links: typeof deps.links === 'function' ? deps.links() : deps.links,
+        links: links(),
         now: () => clock.now(),
       });
       const deliveries = [];

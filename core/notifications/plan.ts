@@ -10,6 +10,8 @@
  * - A manual judgment notifies `manualJudgment` whatever `sendNotifications` says, and
  *   `manualJudgmentContinue|Stop` only with it; a preference without `when` takes all three
  *   (Orca's ManualJudgmentStage.Notification.shouldNotify).
+ * - A judgment preference with `notifyEveryMs` sends `manualJudgment` again every so often while
+ *   the judgment waits (`planJudgmentReminders`, run by the reminder sweep).
  * - `message: {"<event>": {"text": ...}}` adds its text under Echo's line; `customMessage`
  *   (chat) and `customSubject`/`customBody` (email) replace it, with `{{link}}` and
  *   `{{executionId}}` filled in.
@@ -84,18 +86,69 @@ export function planNotifications(input: PlanInput): PlannedNotification[] {
     if (event.stage.parentStageId !== undefined) return [];
     const definition = input.stageDefinition ?? {};
     // The stage's context holds its notifications as evaluated when it started.
-    const written = event.stage.context.notifications ?? definition.notifications;
     const sendNotifications = (event.stage.context.sendNotifications ?? definition.sendNotifications) === true;
-    const all = preferencesOf(written);
+    const all = stagePreferences(event.stage, definition);
     if (isJudgmentPhase(event.phase)) {
       if (event.phase !== 'manualJudgment' && !sendNotifications) return [];
-      preferences = all.filter((preference) => preference.when.length === 0 || preference.when.includes(name));
+      preferences = all.filter((preference) => takesJudgmentEvent(preference, name));
     } else {
       if (!sendNotifications) return [];
       preferences = all.filter((preference) => preference.when.includes(name));
     }
   }
   return preferences.map((preference) => render(preference, input, name));
+}
+
+/** Orca's Notification.shouldNotify: a preference without `when` takes every judgment event. */
+function takesJudgmentEvent(preference: NotificationPreference, name: string): boolean {
+  return preference.when.length === 0 || preference.when.includes(name);
+}
+
+/** The stage's preferences as it runs them: its context's (evaluated when it started), else as written. */
+function stagePreferences(stage: StageRecord, definition: Readonly<Record<string, unknown>> | undefined): NotificationPreference[] {
+  return preferencesOf(stage.context.notifications ?? definition?.notifications);
+}
+
+/**
+ * The preferences of a manual judgment that remind while it waits: `notifyEveryMs` set and
+ * `manualJudgment` among their events (ManualJudgmentStage.Notification).
+ */
+export function remindingPreferences(stage: StageRecord, definition?: Readonly<Record<string, unknown>>): NotificationPreference[] {
+  if (stage.type !== 'manualJudgment' || stage.parentStageId !== undefined) return [];
+  return stagePreferences(stage, definition).filter((preference) => preference.notifyEveryMs !== undefined && takesJudgmentEvent(preference, 'manualJudgment'));
+}
+
+export interface ReminderInput {
+  readonly execution: Execution;
+  /** The waiting manual judgment. */
+  readonly stage: StageRecord;
+  /** The stage as written in the pipeline, when its context has no `notifications`. */
+  readonly stageDefinition?: Readonly<Record<string, unknown>>;
+  /** When the judgment began waiting. */
+  readonly since: number;
+  readonly links: NotificationLinks;
+  readonly now: () => number;
+}
+
+/**
+ * The reminders due now for a waiting judgment: per reminding preference, the latest reminder
+ * whose time has come, reminder n being due `n × notifyEveryMs` after the judgment began
+ * waiting (Orca sends again once `notifyEveryMs` passed since the last one). Its number is part
+ * of the delivery key, so a sweep that runs twice sends it once, and a sweep that was late sends
+ * the latest only, not the ones it missed.
+ */
+export function planJudgmentReminders(input: ReminderInput): PlannedNotification[] {
+  const { execution, stage } = input;
+  if (execution.canceled || execution.status === 'CANCELED') return [];
+  const elapsed = input.now() - input.since;
+  const planned: PlannedNotification[] = [];
+  for (const preference of remindingPreferences(stage, input.stageDefinition)) {
+    const reminder = Math.floor(elapsed / preference.notifyEveryMs!);
+    if (reminder < 1) continue;
+    const event: NotificationEvent = { level: 'stage', phase: 'manualJudgment', stage };
+    planned.push(render(preference, { execution, event, pipelineNotifications: undefined, links: input.links, now: input.now }, 'manualJudgment', reminder));
+  }
+  return planned;
 }
 
 /** What expressions in a pipeline's notifications see: the execution's roots (Orca's buildExecutionContext). */
@@ -115,16 +168,18 @@ const STATUS_OF: Readonly<Record<string, NotificationStatus>> = {
   manualJudgmentStop: 'stop',
 };
 
-function render(preference: NotificationPreference, input: PlanInput, name: string): PlannedNotification {
+/** One preference's notification of the event; a reminder (from 1) has its number in its key. */
+function render(preference: NotificationPreference, input: PlanInput, name: string, reminder?: number): PlannedNotification {
   const { execution, event, links } = input;
   const stage = event.level === 'stage' ? event.stage : undefined;
   const address = preference.address ?? '';
   const delivery: NewNotificationDelivery = {
-    key: `${stage ? stage.id : 'pipeline'}:${name}:${deterministicId(`${preference.type}\n${address}\n${preference.cc ?? ''}`)}`,
+    key: `${stage ? stage.id : 'pipeline'}:${name}${reminder !== undefined ? `#${reminder}` : ''}:${deterministicId(`${preference.type}\n${address}\n${preference.cc ?? ''}`)}`,
     event: name,
     type: preference.type,
     recipient: shownRecipient(preference),
     ...(stage ? { stageId: stage.id, stageRefId: stage.refId } : {}),
+    ...(reminder !== undefined ? { reminder } : {}),
   };
   if (!SUPPORTED.has(preference.type)) {
     return { delivery, problem: `notification type '${preference.type}' is not supported yet; use one of ${NOTIFICATION_TYPES.join(', ')}` };
@@ -166,6 +221,7 @@ function render(preference: NotificationPreference, input: PlanInput, name: stri
     application,
     execution: { id: execution.id, name: execution.name, pipelineConfigId: execution.pipelineConfigId, status: execution.status },
     ...(stage ? { stage: { id: stage.id, refId: stage.refId, name: stage.name, type: stage.type, status: stage.status } } : {}),
+    ...(reminder !== undefined ? { reminder } : {}),
     subject,
     text,
     link,

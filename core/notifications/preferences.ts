@@ -25,6 +25,17 @@ export interface NotificationPreference {
   /** `githubStatus`: the repository (`owner/name`) and commit, when the trigger does not say. */
   readonly repo?: string;
   readonly commit?: string;
+  /**
+   * A manual judgment's reminder period (Orca's `notifyEveryMs`): while the judgment waits, its
+   * `manualJudgment` notification is sent again this often. Absent when it does not remind.
+   */
+  readonly notifyEveryMs?: number;
+}
+
+/** A positive period in milliseconds (a number or a numeric string, as Deck may write it), else undefined. */
+function periodOf(value: unknown): number | undefined {
+  const number = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : undefined;
+  return number !== undefined && Number.isFinite(number) && number > 0 ? Math.floor(number) : undefined;
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value : undefined);
@@ -44,6 +55,7 @@ export function preferenceOf(raw: unknown, typeFromKey?: string): NotificationPr
       if (body !== undefined) message[event] = body;
     }
   }
+  const notifyEveryMs = periodOf(record.notifyEveryMs);
   const optional = (name: string) => {
     const value = text(record[name]);
     return value === undefined ? {} : { [name]: value };
@@ -59,6 +71,7 @@ export function preferenceOf(raw: unknown, typeFromKey?: string): NotificationPr
     ...optional('customBody'),
     ...optional('repo'),
     ...optional('commit'),
+    ...(notifyEveryMs !== undefined ? { notifyEveryMs } : {}),
   };
 }
 

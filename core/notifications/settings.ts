@@ -60,3 +60,15 @@ export function parseNotificationSettings(value: unknown, source: string): { ok:
   };
 }
 
+
+/** The settings held as JSON text (the notifier's and the API's NOTIFICATION_SETTINGS); none when the text is empty. */
+export function parseNotificationSettingsText(text: string | undefined, source: string): { ok: true; settings: NotificationSettings } | { ok: false; message: string } {
+  if (text === undefined || text.trim() === '') return { ok: true, settings: {} };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, message: `${source} is not JSON (${(error as Error).message}); it holds the CDK context 'notifications'` };
+  }
+  return parseNotificationSettings(value, source);
+}

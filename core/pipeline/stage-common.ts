@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ValidationIssue } from '../issues.ts';
 import { showValue } from '../issues.ts';
 import { expressionField } from './expression-syntax.ts';
-import { anyText, flag, optional, plainNumber, text, textList, withDefault } from './fields.ts';
+import { anyText, flag, numberOrExpression, optional, plainNumber, text, textList, withDefault } from './fields.ts';
 import type { ExecutionWindow, FailurePolicy, Notification, RawObject, StageEnabled } from './model.ts';
 import { issuesFromZod, safeParse, valueAt } from './zod-issues.ts';
 
@@ -28,6 +28,8 @@ export const notificationSchema = z.looseObject({
   address: optional(anyText('the address')),
   level: optional(anyText('the level')),
   when: withDefault(textList('events'), []),
+  // A manual judgment's reminder period (Orca's Notification.notifyEveryMs; 0 or -1: no reminders).
+  notifyEveryMs: optional(numberOrExpression('the reminder period in milliseconds, e.g. 3600000', { min: -1, integer: true })),
 });
 
 /** Notifications with their raw objects, for the pipeline and for stages. */

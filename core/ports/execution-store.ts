@@ -509,6 +509,8 @@ export interface NotificationDelivery {
   readonly recipient: string;
   readonly stageId?: string;
   readonly stageRefId?: string;
+  /** For a reminder of a waiting manual judgment (`notifyEveryMs`): its number, from 1. */
+  readonly reminder?: number;
   readonly status: DeliveryStatus;
   /** How many times it was claimed for sending (each claim tries the notifier's attempts). */
   readonly attempts: number;
@@ -517,7 +519,7 @@ export interface NotificationDelivery {
   readonly updatedAt: number;
 }
 
-export type NewNotificationDelivery = Pick<NotificationDelivery, 'key' | 'event' | 'type' | 'recipient' | 'stageId' | 'stageRefId'>;
+export type NewNotificationDelivery = Pick<NotificationDelivery, 'key' | 'event' | 'type' | 'recipient' | 'stageId' | 'stageRefId' | 'reminder'>;
 
 export type ClaimDeliveryResult =
   /** This caller sends: the record is SENDING and counts this attempt. */
@@ -536,6 +538,27 @@ export interface NotificationDeliveryStore {
   finishNotificationDelivery(executionId: string, key: string, result: { readonly status: 'SENT' | 'FAILED'; readonly reason?: string }): Promise<void>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Waiting judgments with reminders: what the reminder sweep looks at
+
+/** A manual judgment that waits and whose notifications remind (`notifyEveryMs`). */
+export interface WatchedJudgment {
+  readonly executionId: string;
+  readonly stageId: string;
+  readonly application: string;
+  /** When the judgment began waiting: reminder n is due `n × notifyEveryMs` after it. */
+  readonly since: number;
+}
+
+export interface JudgmentWatchStore {
+  /** Records (or records again: the same value is idempotent) that the judgment waits. */
+  watchJudgment(watch: WatchedJudgment): Promise<void>;
+  /** Every watched judgment, read strongly consistent (a few per deployment). */
+  listWatchedJudgments(): Promise<readonly WatchedJudgment[]>;
+  /** Forgets the judgment (it was answered, or its execution ended); idempotent. */
+  unwatchJudgment(executionId: string, stageId: string): Promise<void>;
+}
+
 /** The whole store. Code that needs one role asks for the narrower interface. */
 export interface ExecutionStore
   extends ApplicationStore,
@@ -543,4 +566,5 @@ export interface ExecutionStore
     ExecutionRecordStore,
     ConcurrencyStore,
     IdempotencyStore,
-    NotificationDeliveryStore {}
+    NotificationDeliveryStore,
+    JudgmentWatchStore {}

@@ -34,6 +34,7 @@ export function cloudApiDeps(runtime: CloudRuntime): ApiDeps {
     ...(runtime.env.bodyLimits ? { bodyLimits: runtime.env.bodyLimits } : {}),
     ...(runtime.triggerSecrets ? { triggerSecrets: runtime.triggerSecrets } : {}),
     ...(runtime.env.preconfiguredWebhooks ? { preconfiguredWebhooks: runtime.env.preconfiguredWebhooks } : {}),
+    notificationTypes: async () => (await import('./notification-types.ts')).notificationTypesOf(runtime.env.notificationSettings, 'aws'),
   };
 }
 

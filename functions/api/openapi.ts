@@ -3,6 +3,7 @@
  * so the description cannot miss a route. Schemas describe the shapes loosely where the format
  * is Spinnaker's (pipeline JSON, Orca's execution): those keep unknown fields.
  */
+import { NOTIFICATION_TYPES } from '../../core/ports/notification-sender.ts';
 import type { RouteDeclaration } from './routes.ts';
 import { ROUTES, toHonoPath } from './routes.ts';
 
@@ -278,6 +279,31 @@ const SCHEMAS: Record<string, unknown> = {
     ['result'],
   ),
   WebhookPayload: { type: 'object' },
+  ApplicationNotifications: {
+    type: 'object',
+    description: 'Front50\'s ApplicationNotifications: a list of preferences per type; a preference without `type` takes the key it is listed under.',
+    properties: { application: string, lastModified: { type: 'integer' }, lastModifiedBy: string },
+    additionalProperties: {
+      type: 'array',
+      items: object({ address: string, cc: string, when: strings, message: { type: 'object' }, customMessage: string, customSubject: string, customBody: string }),
+    },
+  },
+  NotificationTypeMetadataList: {
+    type: 'array',
+    items: object(
+      {
+        notificationType: { enum: [...NOTIFICATION_TYPES] },
+        uiType: { const: 'BASIC' },
+        parameters: {
+          type: 'array',
+          items: object({ name: string, label: string, type: { enum: ['string', 'number', 'list', 'object'] }, description: string, defaultValue: { type: ['string', 'null'] }, required: { type: 'boolean' } }, ['name', 'label', 'type', 'description', 'defaultValue', 'required'], false),
+        },
+        events: strings,
+      },
+      ['notificationType', 'uiType', 'parameters', 'events'],
+      false,
+    ),
+  },
   PreconfiguredWebhookList: {
     type: 'array',
     items: object(

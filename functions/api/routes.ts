@@ -58,8 +58,11 @@ const EXPRESSION: RouteParameter = { name: 'expression', in: 'query', descriptio
 const ERRORS = {
   '400': { description: 'Bad input: the message names the field, the value and the fix.', schema: 'Error' },
   '401': { description: 'No caller: missing or wrong credentials.', schema: 'Error' },
+  '403': { description: 'The caller lacks the permission on the application.', schema: 'Error' },
   '404': { description: 'Unknown application, pipeline or execution.', schema: 'Error' },
+  '409': { description: 'Changed meanwhile: read it again and retry.', schema: 'Error' },
 } as const;
+const NOTIFICATION_PREFERENCES = { description: 'The preferences (only `application` when none).', schema: 'ApplicationNotifications' } as const;
 
 const TEMPLATE_ID = path('id', 'The pipeline template id (without a tag or digest).');
 const TEMPLATE_TAG: RouteParameter = { name: 'tag', in: 'query', description: 'A tag: latest, stable, unstable, experimental, test or canary.', schema: { type: 'string' } };
@@ -727,6 +730,46 @@ export const ROUTES = [
     tag: 'audit',
     parameters: [{ name: 'application', in: 'query', description: 'Only entries of this application.' }, { ...LIMIT, description: 'At most this many entries (1 to 1000, default 100).' }],
     responses: { '200': { description: 'The entries.', schema: 'AuditEntryList' }, '400': ERRORS['400'], '401': ERRORS['401'] },
+  },
+  {
+    operationId: 'getNotificationTypeMetadata',
+    method: 'get',
+    path: '/notifications/metadata',
+    summary: 'The notification types this deployment sends, with their fields and events.',
+    auth: 'caller',
+    tag: 'notifications',
+    responses: { '200': { description: 'The types.', schema: 'NotificationTypeMetadataList' }, '401': ERRORS['401'] },
+  },
+  {
+    operationId: 'getApplicationNotifications',
+    method: 'get',
+    path: '/notifications/application/{application}',
+    summary: "The application's notification preferences, as Front50 stores them.",
+    auth: 'caller',
+    tag: 'notifications',
+    parameters: [APP],
+    responses: { '200': NOTIFICATION_PREFERENCES, '401': ERRORS['401'], '403': ERRORS['403'], '404': ERRORS['404'] },
+  },
+  {
+    operationId: 'saveApplicationNotifications',
+    method: 'post',
+    path: '/notifications/application/{application}',
+    summary: "Replaces the application's notification preferences (needs WRITE).",
+    auth: 'caller',
+    tag: 'notifications',
+    parameters: [APP],
+    body: { schema: 'ApplicationNotifications', description: 'Preferences by type.' },
+    responses: { '200': NOTIFICATION_PREFERENCES, '400': ERRORS['400'], '401': ERRORS['401'], '403': ERRORS['403'], '404': ERRORS['404'], '409': ERRORS['409'] },
+  },
+  {
+    operationId: 'deleteApplicationNotifications',
+    method: 'delete',
+    path: '/notifications/application/{application}',
+    summary: "Removes the application's notification preferences (needs WRITE).",
+    auth: 'caller',
+    tag: 'notifications',
+    parameters: [APP],
+    responses: { '200': NOTIFICATION_PREFERENCES, '401': ERRORS['401'], '403': ERRORS['403'], '404': ERRORS['404'], '409': ERRORS['409'] },
   },
   {
     operationId: 'listPreconfiguredWebhooks',

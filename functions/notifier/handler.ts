@@ -1,6 +1,7 @@
 /**
  * The notifier Lambda: EventBridge delivers Gennaker's own events here (`Pipeline Execution
- * Started|Completed`, `Stage Execution Changed`), and the core notifier sends what they call for
+ * Started|Completed`, `Stage Execution Changed`), and a schedule every minute that runs the
+ * reminder sweep of waiting manual judgments; the core notifier sends what they call for
  * (core/notifications/notifier.ts): Slack, Teams, webhooks and GitHub statuses through the
  * allowlisted HTTP client, email through SES v2, SNS topics. Thin: parse the event, hand it over.
  * A store fault throws, so EventBridge delivers the event again; the deliveries already SENT are
@@ -24,7 +25,7 @@ import { createFetchHttpClient } from '../../adapters/http/fetch-http-client.ts'
 import { createSesEmailSender, createSnsSender } from '../../adapters/notifications/aws-senders.ts';
 import { createHttpNotificationSenders } from '../../adapters/notifications/senders.ts';
 import { createNotifier, type Notifier, type NotifyReport } from '../../core/notifications/notifier.ts';
-import { parseNotificationSettings, type NotificationSettings } from '../../core/notifications/settings.ts';
+import { parseNotificationSettingsText, type NotificationSettings } from '../../core/notifications/settings.ts';
 import type { Clock } from '../../core/ports/clock.ts';
 import type { GennakerEvent } from '../../core/ports/event-bus.ts';
 import type { SecretStore } from '../../core/ports/secret-store.ts';
@@ -77,16 +78,26 @@ export function parseNotifierEvent(event: unknown): GennakerEvent | { readonly i
 
 export type NotifierResult = ({ readonly handled: true } & NotifyReport) | { readonly handled: false; readonly reason: string };
 
+/** EventBridge's event of a scheduled rule: the stack's only one for the notifier is the judgment reminder sweep. */
+function isScheduledEvent(event: unknown): boolean {
+  if (typeof event !== 'object' || event === null) return false;
+  const record = event as Record<string, unknown>;
+  return record.source === 'aws.events' && record['detail-type'] === 'Scheduled Event';
+}
+
 /** The handler around a notifier (tests pass one wired to dynalite and the simulators). */
 export function createNotifierHandler(notifier: Notifier, log: Log = consoleLog): (event: unknown) => Promise<NotifierResult> {
-  return async (event) => {
-    const parsed = parseNotifierEvent(event);
-    if ('ignored' in parsed) return { handled: false, reason: parsed.ignored };
-    const report = await notifier.handle(parsed);
+  const logged = (report: NotifyReport): NotifierResult => {
     for (const delivery of report.deliveries) {
-      if (delivery.status === 'FAILED') log({ level: 'warn', message: `notification ${delivery.key} of execution ${parsed.executionId} failed: ${delivery.reason}` });
+      if (delivery.status === 'FAILED') log({ level: 'warn', message: `notification ${delivery.key} of execution ${delivery.executionId} failed: ${delivery.reason}` });
     }
     return { handled: true, ...report };
+  };
+  return async (event) => {
+    if (isScheduledEvent(event)) return logged(await notifier.remindJudgments());
+    const parsed = parseNotifierEvent(event);
+    if ('ignored' in parsed) return { handled: false, reason: parsed.ignored };
+    return logged(await notifier.handle(parsed));
   };
 }
 
@@ -102,19 +113,9 @@ export interface NotifierEnvironment {
 export function readNotifierEnvironment(env: Readonly<Record<string, string | undefined>>): NotifierEnvironment {
   const tableName = env.TABLE_NAME?.trim();
   if (!tableName) throw new Error('TABLE_NAME is not set: it must hold the name of the state table');
-  let settings: NotificationSettings = {};
-  const text = env.NOTIFICATION_SETTINGS?.trim();
-  if (text) {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new Error(`NOTIFICATION_SETTINGS is not JSON (${(error as Error).message}); it holds the CDK context 'notifications'`);
-    }
-    const parsed = parseNotificationSettings(value, 'NOTIFICATION_SETTINGS');
-    if (!parsed.ok) throw new Error(parsed.message);
-    settings = parsed.settings;
-  }
+  const parsed = parseNotificationSettingsText(env.NOTIFICATION_SETTINGS, 'NOTIFICATION_SETTINGS');
+  if (!parsed.ok) throw new Error(parsed.message);
+  const { settings } = parsed;
   return {
     tableName,
     webhookAllowlist: (env.WEBHOOK_ALLOWLIST ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''),

@@ -8,6 +8,7 @@
  * | Gennaker `Pipeline Execution Completed` | Gennaker's | trigger router (pipeline triggers) |
  * | Step Functions `Step Functions Execution Status Change` (ended runs) of `${prefix}-*` machines | default | reconciler |
  * | Gennaker `Pipeline Execution Started`, `Pipeline Execution Completed`, `Stage Execution Changed` | Gennaker's | notifier |
+ * | a schedule, every minute (`Scheduled Event`) | default | notifier: reminders of waiting manual judgments |
  *
  * Patterns stay coarse (EventBridge has no regex); the trigger router applies each trigger's
  * exact match in code, the same code local mode runs. Every target retries with a bounded age
@@ -51,13 +52,17 @@ export interface EventsProps {
   readonly maxEventAge?: Duration;
 }
 
-/** The five rules that feed the trigger router, the reconciler and the notifier. */
+/** How often the notifier looks for reminders due (`notifyEveryMs` of manual judgments): EventBridge's shortest rate. */
+export const JUDGMENT_REMINDER_RATE = Duration.minutes(1);
+
+/** The six rules that feed the trigger router, the reconciler and the notifier. */
 export class Events extends Construct {
   readonly ecrImagePush: events.Rule;
   readonly codeCommitBranchChange: events.Rule;
   readonly pipelineExecutionCompleted: events.Rule;
   readonly executionStatusChange: events.Rule;
   readonly notifications: events.Rule;
+  readonly judgmentReminders: events.Rule;
 
   constructor(scope: Construct, id: string, props: EventsProps) {
     super(scope, id);
@@ -126,6 +131,14 @@ export class Events extends Construct {
         detailType: ['Pipeline Execution Started', 'Pipeline Execution Completed', 'Stage Execution Changed'],
       },
       targets: [target(props.notifier)],
+    });
+
+    // The reminder sweep reads one small partition and sends what is due. A sweep that is missed
+    // is made up by the next one a minute later, so a delivery is not retried for hours.
+    this.judgmentReminders = new events.Rule(this, 'JudgmentReminders', {
+      description: 'Every minute: reminders of waiting manual judgments (notifyEveryMs)',
+      schedule: events.Schedule.rate(JUDGMENT_REMINDER_RATE),
+      targets: [new targets.LambdaFunction(props.notifier, { deadLetterQueue: props.deadLetterQueue, retryAttempts: 1, maxEventAge: Duration.minutes(1) })],
     });
   }
 }

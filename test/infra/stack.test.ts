@@ -258,6 +258,8 @@ describe('the functions', () => {
     expect(environmentOf('gennaker-notifier')).toMatchObject({ ...common, SECRETS_PREFIX: 'gennaker/', API_URL: expect.stringContaining(`\${${apiId}}`) });
     expect(environmentOf('gennaker-notifier').NOTIFICATION_SETTINGS).toBeUndefined();
     expect(JSON.parse(functionNamed(configured, 'acme-notifier')[1].Properties.Environment.Variables.NOTIFICATION_SETTINGS)).toEqual(NOTIFICATIONS);
+    // The API lists the notification types these settings let the notifier send.
+    expect(JSON.parse(functionNamed(configured, 'acme-api')[1].Properties.Environment.Variables.NOTIFICATION_SETTINGS)).toEqual(NOTIFICATIONS);
   });
 
   it('name the state machine role and schedules after the configured prefix, and pass the allowlist and secrets path', () => {
@@ -290,7 +292,7 @@ describe('the EventBridge rules', () => {
   const targetOf = (rule: Json) => rule.Targets.map((target: Json) => [render(target.Arn), render(target.DeadLetterConfig.Arn), target.RetryPolicy]);
 
   it('match exactly the events Gennaker handles', () => {
-    const patterns = Object.values(rules()).map((rule) => ({ bus: rule.EventBusName ? render(rule.EventBusName) : 'default', pattern: rule.EventPattern }));
+    const patterns = Object.values(rules()).filter((rule) => rule.EventPattern !== undefined).map((rule) => ({ bus: rule.EventBusName ? render(rule.EventBusName) : 'default', pattern: rule.EventPattern }));
     const [busId] = resourcesOfType(template, 'AWS::Events::EventBus')[0]!;
     expect(patterns).toEqual(expect.arrayContaining([
       { bus: 'default', pattern: { source: ['aws.ecr'], 'detail-type': ['ECR Image Action'], detail: { 'action-type': ['PUSH'], result: ['SUCCESS'] } } },
@@ -319,11 +321,23 @@ describe('the EventBridge rules', () => {
     const [[queueId]] = resourcesOfType(template, 'AWS::SQS::Queue') as [[string, Json]];
     const delivery = (functionId: string) => [[`<${functionId}.Arn>`, `<${queueId}.Arn>`, { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 }]];
     const byDescription = rules();
-    expect(Object.keys(byDescription)).toHaveLength(5);
+    expect(Object.keys(byDescription)).toHaveLength(6);
     for (const [description, rule] of Object.entries<Json>(byDescription)) {
+      if (rule.ScheduleExpression !== undefined) continue;
       const expected = description.startsWith('Status changes') ? reconcilerId : description.endsWith(': notifications') ? notifierId : triggerRouterId;
       expect({ description, targets: targetOf(rule) }).toEqual({ description, targets: delivery(expected) });
     }
+  });
+
+  it('run the notifier every minute for the reminders of waiting manual judgments, a missed run not retried past the next', () => {
+    const [notifierId] = functionNamed(template, 'gennaker-notifier');
+    const [[queueId]] = resourcesOfType(template, 'AWS::SQS::Queue') as [[string, Json]];
+    const scheduled = Object.values(rules()).filter((rule) => rule.ScheduleExpression !== undefined);
+    expect(scheduled).toHaveLength(1);
+    expect(scheduled[0]!.ScheduleExpression).toBe('rate(1 minute)');
+    expect(scheduled[0]!.EventBusName).toBeUndefined();
+    expect(targetOf(scheduled[0]!)).toEqual([[`<${notifierId}.Arn>`, `<${queueId}.Arn>`, { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 60 }]]);
+    expect(scheduled[0]!.Targets[0].Input).toBeUndefined();
   });
 
   it('keep undeliverable events in an encrypted queue that refuses plain HTTP', () => {

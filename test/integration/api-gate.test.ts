@@ -405,3 +405,67 @@ describe("Gate's execution delete", () => {
     expect((await call('olive', 'DELETE', `/pipelines/${waitingId}`)).status).toBe(200);
   });
 });
+
+describe("Gate's notification routes", () => {
+  it("saves an application's preferences as Front50 stores them for a caller with WRITE, shows them to one with READ, and removes them", async () => {
+    // given: notes, readable by ops and dev, writable by ops only
+    expect((await call('admin', 'POST', '/applications', { name: 'notes', email: 'team@example.com', permissions: { READ: ['ops', 'dev'], WRITE: ['ops'] } })).status).toBe(201);
+    const preferences = { slack: [{ address: '#deploys', when: ['pipeline.failed'] }], email: [{ address: 'ops@example.com', when: ['pipeline.complete'] }] };
+
+    // when
+    const before = await call('dave', 'GET', '/notifications/application/notes');
+    const saved = await call('olive', 'POST', '/notifications/application/NOTES', preferences);
+    const read = await call('dave', 'GET', '/notifications/application/notes');
+    const application = await call('dave', 'GET', '/applications/notes');
+    const removed = await call('olive', 'DELETE', '/notifications/application/notes');
+    const after = await call('dave', 'GET', '/notifications/application/notes');
+
+    // then
+    expect(before).toEqual({ status: 200, json: { application: 'notes' } });
+    expect(saved).toEqual({ status: 200, json: { ...preferences, application: 'notes', lastModified: expect.any(Number), lastModifiedBy: 'olive' } });
+    expect(read).toEqual(saved);
+    expect(application.json).toMatchObject({ name: 'notes', email: 'team@example.com', permissions: { READ: ['ops', 'dev'], WRITE: ['ops'] }, notifications: saved.json });
+    expect(removed).toEqual({ status: 200, json: { application: 'notes' } });
+    expect(after).toEqual({ status: 200, json: { application: 'notes' } });
+    expect((await call('dave', 'GET', '/applications/notes')).json).toMatchObject({ email: 'team@example.com', permissions: { READ: ['ops', 'dev'], WRITE: ['ops'] } });
+    expect((await call('dave', 'GET', '/applications/notes')).json.notifications).toBeUndefined();
+  });
+
+  it('answers 400 naming the field for bad preferences, 404 for an unknown application, 403 without WRITE (or READ), and saves nothing refused', async () => {
+    const badWhen = await call('olive', 'POST', '/notifications/application/notes', { slack: [{ address: '#x', when: 'pipeline.failed' }] });
+    const badList = await call('olive', 'POST', '/notifications/application/notes', { slack: { address: '#x' } });
+    const notJson = await app.request('/notifications/application/notes', { method: 'POST', headers: { authorization: `Bearer ${TOKENS.olive}`, 'content-type': 'application/json' }, body: '[1]' });
+    const readOnly = await call('dave', 'POST', '/notifications/application/notes', { slack: [{ address: '#x', when: ['pipeline.failed'] }] });
+    const readOnlyDelete = await call('dave', 'DELETE', '/notifications/application/notes');
+    const unreadable = await call('dave', 'GET', '/notifications/application/shop');
+    const unknown = await call('olive', 'POST', '/notifications/application/nowhere', { slack: [] });
+    const unknownRead = await call('olive', 'GET', '/notifications/application/nowhere');
+
+    expect(badWhen).toEqual({ status: 400, json: { error: `'notifications.slack[0].when' is 'pipeline.failed'; it must be a list of events such as ["pipeline.starting", "pipeline.complete", "pipeline.failed"]` } });
+    expect(badList.status).toBe(400);
+    expect(badList.json.error).toMatch(/^'notifications\.slack' is .*; it must be a list of preferences, e\.g\. /);
+    expect(notJson.status).toBe(400);
+    expect(readOnly).toEqual({ status: 403, json: { error: "user 'dave' lacks WRITE on application 'notes': WRITE is held by the roles ops; 'dave' has the roles dev" } });
+    expect(readOnlyDelete.status).toBe(403);
+    expect(unreadable.status).toBe(403);
+    expect(unknown).toEqual({ status: 404, json: { error: "application 'nowhere' does not exist; create it first (POST /applications)" } });
+    expect(unknownRead.status).toBe(404);
+    expect((await call('olive', 'GET', '/notifications/application/notes')).json).toEqual({ application: 'notes' });
+  });
+
+  it('lists the notification types this deployment sends, with their fields', async () => {
+    const listed = await call('dave', 'GET', '/notifications/metadata');
+    expect(listed.status).toBe(200);
+    const types = listed.json as Array<{ notificationType: string; uiType: string; parameters: Array<{ name: string; required: boolean }>; events: string[] }>;
+    // Without notification settings: what needs none.
+    expect(types.map((type) => type.notificationType)).toEqual(['slack', 'microsoftteams', 'webhook']);
+    expect(types[1]!.parameters.map((parameter) => [parameter.name, parameter.required])).toEqual([
+      ['address', true],
+      ['customMessage', false],
+      ['when', true],
+      ['message', false],
+      ['notifyEveryMs', false],
+    ]);
+    expect(types[0]!.events).toContain('manualJudgment');
+  });
+});

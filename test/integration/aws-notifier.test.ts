@@ -16,7 +16,8 @@ import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.t
 import { startDynalite, type Dynalite } from '../support/dynalite.ts';
 
 const credentials = { accessKeyId: 'AKID', secretAccessKey: 'x' };
-const clock = { now: () => Date.UTC(2026, 0, 1) };
+let time = Date.UTC(2026, 0, 1);
+const clock = { now: () => time };
 
 let dynalite: Dynalite;
 let sim: AwsSimulator;
@@ -102,6 +103,51 @@ describe('the notifier function', () => {
       ['sns', 'SENT'],
       ['webhook', 'SENT'],
     ]);
+  });
+
+  it('sends the reminders of a waiting judgment when the schedule runs, once each, and none once it is judged', async () => {
+    // given: an execution waiting on a judgment whose webhook reminds every hour
+    const HOUR = 3_600_000;
+    const judgment = { refId: '1', type: 'manualJudgment', name: 'Approve', notifications: [{ type: 'webhook', address: `${base}/remind`, when: ['manualJudgment'], notifyEveryMs: HOUR }] };
+    const saved = await store.savePipelineConfig({ id: 'P2', application: 'shop', name: 'gated', config: { application: 'shop', name: 'gated', stages: [judgment] } });
+    if (!saved.ok) throw new Error('save failed');
+    const created = await store.createExecution({
+      id: 'E2', application: 'shop', pipelineConfigId: 'P2', pipelineVersion: 1, name: 'gated', status: 'RUNNING', buildTime: clock.now(), trigger: { type: 'manual' }, parameters: {},
+      limitConcurrent: false, keepWaitingPipelines: false, maxConcurrentExecutions: 0,
+      stages: [{ id: 'S1', refId: '1', type: 'manualJudgment', name: 'Approve', requisiteStageRefIds: [], context: { notifications: judgment.notifications }, status: 'RUNNING' }],
+    });
+    if (!created.ok) throw new Error('create failed');
+    await store.putTaskToken('E2', 'S1', { token: 'token-1', task: 'waitForJudgment' });
+    const handle = createNotifierHandler(
+      createCloudNotifier(readNotifierEnvironment({ TABLE_NAME: dynalite.tableName, WEBHOOK_ALLOWLIST: base, API_URL: 'https://api.example.com/prod' }), { dynamodb: dynalite.client, ses: new SESv2Client({}), sns: new SNSClient({}) }, { clock }),
+      () => undefined,
+    );
+    const scheduled = { version: '0', id: 's-1', source: 'aws.events', 'detail-type': 'Scheduled Event', account: '123456789012', time: '2026-01-01T01:00:00Z', region: 'us-east-1', resources: ['arn:aws:events:us-east-1:123456789012:rule/gennaker-reminders'], detail: {} };
+    const waiting = {
+      source: 'gennaker', 'detail-type': 'Stage Execution Changed',
+      detail: { type: 'Stage Execution Changed', executionId: 'E2', application: 'shop', pipelineConfigId: 'P2', pipelineName: 'gated', stageId: 'S1', stageRefId: '1', stageName: 'Approve', phase: 'manualJudgment', status: 'RUNNING', time: clock.now() },
+    };
+    const reminders = () => hooks.filter((hook) => (hook as { execution: { id: string } }).execution.id === 'E2').map((hook) => (hook as { reminder?: number }).reminder ?? 0);
+
+    // when: the judgment begins waiting, the schedule runs before and after an hour (twice), then after it is judged
+    await handle(waiting);
+    time += HOUR - 1;
+    const early = await handle(scheduled);
+    time += 1;
+    const due = await handle(scheduled);
+    const again = await handle(scheduled);
+    await store.takeTaskToken('E2', 'S1');
+    await store.updateStage('E2', 'S1', { expect: ['RUNNING'], set: { status: 'SUCCEEDED', context: { ...judgment, judgmentStatus: 'continue' }, endTime: clock.now() } });
+    time += 5 * HOUR;
+    const judged = await handle(scheduled);
+
+    // then
+    expect(early).toEqual({ handled: true, deliveries: [] });
+    expect(due).toEqual({ handled: true, deliveries: [{ executionId: 'E2', key: expect.stringMatching(/^S1:manualJudgment#1:/), status: 'SENT' }] });
+    expect(again).toMatchObject({ handled: true, deliveries: [{ status: 'SKIPPED', reason: 'already SENT' }] });
+    expect(judged).toEqual({ handled: true, deliveries: [] });
+    expect(reminders()).toEqual([0, 1]);
+    expect(await store.listWatchedJudgments()).toEqual([]);
   });
 
   it('ignores what is not one of Gennaker\'s events, and names a bad environment', async () => {

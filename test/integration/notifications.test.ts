@@ -4,7 +4,7 @@
  * status API as one HTTP server on 127.0.0.1, email to a real SMTP server (smtp-server) on
  * 127.0.0.1. Credentials come from the state directory's named secrets.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -41,9 +41,14 @@ let base: string;
 let smtp: SMTPServer;
 let runtime: LocalRuntime;
 const requests: Received[] = [];
+const requestListeners = new Set<(request: Received) => void>();
 const mails: Mail[] = [];
 const events: GennakerEvent[] = [];
 const io = createRecordingIoHost();
+// The runtime's clock: real time, until a test sets it (reminders are due by this clock).
+let setTime: number | undefined;
+let offset = 0;
+const clock = { now: () => setTime ?? Date.now() + offset };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gennaker-notify-'));
@@ -53,6 +58,7 @@ beforeAll(async () => {
     request.on('end', () => {
       const path = request.url ?? '/';
       requests.push({ path, headers: request.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown> });
+      for (const listener of [...requestListeners]) listener(requests.at(-1)!);
       if (path.startsWith('/broken')) {
         response.writeHead(500).end('boom');
         return;
@@ -82,6 +88,7 @@ beforeAll(async () => {
   await secrets.set('slack-webhook', `${base}/slack/T0/B0/default`, []);
   await secrets.set('github-token', 'gh-secret-token', [APPLICATION]);
   runtime = await createLocalRuntime({
+    clock,
     retryDelayMs: 5,
     io,
     secretsDir: dir,
@@ -195,7 +202,7 @@ describe('notifications on the local runtime', () => {
     // then
     expect(before).toBe(1);
     expect(requests.filter((request) => request.path === '/twice')).toHaveLength(1);
-    expect(again.deliveries).toEqual([{ key: expect.stringMatching(/^pipeline:pipeline\.complete:/), status: 'SKIPPED', reason: 'already SENT' }]);
+    expect(again.deliveries).toEqual([{ executionId: execution.id, key: expect.stringMatching(/^pipeline:pipeline\.complete:/), status: 'SKIPPED', reason: 'already SENT' }]);
   });
 
   it('records a failed delivery with its reason on the execution, and the pipeline succeeds all the same', async () => {
@@ -281,6 +288,124 @@ describe('notifications on the local runtime', () => {
       ['manualJudgment', 'SENT'],
       ['manualJudgmentContinue', 'SENT'],
     ]);
+  });
+
+  it('reminds a waiting manual judgment every notifyEveryMs, once per reminder, and stops when it is judged', async () => {
+    // given: a judgment whose webhook reminds every minute and whose email does not
+    const every = 60_000;
+    const id = await save({
+      stages: [
+        {
+          refId: '1',
+          requisiteStageRefIds: [],
+          type: 'manualJudgment',
+          name: 'Approve',
+          notifications: [
+            { type: 'webhook', address: `${base}/remind`, when: ['manualJudgment'], notifyEveryMs: every },
+            { type: 'email', address: 'approvers@example.com', when: ['manualJudgment'] },
+          ],
+        },
+      ],
+    });
+    const mailsBefore = mails.length;
+    const awaiting = nextEvent((event) => event.type === 'Stage Execution Changed' && event.phase === 'manualJudgment');
+    const started = await runtime.service.startPipeline({ application: APPLICATION, pipeline: id, trigger: { type: 'manual', user: 'ana' } }, caller);
+    if (!started.ok) throw new Error('start failed');
+    const stageId = ((await awaiting) as { stageId: string }).stageId;
+    await runtime.bus.idle();
+    const watch = (await runtime.store.listWatchedJudgments()).find((entry) => entry.executionId === started.executionId)!;
+    const reminders = () => requests.filter((request) => request.path === '/remind').map((request) => request.body.reminder ?? 0);
+    try {
+      // when: the sweep runs before, at and after each period, and twice at the same time
+      setTime = watch.since + every - 1;
+      const early = await runtime.notifier.remindJudgments();
+      setTime = watch.since + every;
+      const first = await runtime.notifier.remindJudgments();
+      const again = await runtime.notifier.remindJudgments();
+      setTime = watch.since + 2 * every + 30_000;
+      await runtime.notifier.remindJudgments();
+      const judged = await runtime.service.judgeStage(started.executionId, stageId, { judgmentStatus: 'continue' }, { user: 'bo', roles: [] });
+      await runtime.idle();
+      setTime = watch.since + 10 * every;
+      const afterJudgment = await runtime.notifier.remindJudgments();
+
+      // then
+      expect(watch).toMatchObject({ stageId, application: APPLICATION });
+      expect(early.deliveries.filter((delivery) => delivery.executionId === started.executionId)).toEqual([]);
+      expect(first.deliveries.filter((delivery) => delivery.executionId === started.executionId)).toEqual([{ executionId: started.executionId, key: expect.stringMatching(new RegExp(`^${stageId}:manualJudgment#1:`)), status: 'SENT' }]);
+      expect(again.deliveries.filter((delivery) => delivery.executionId === started.executionId)).toEqual([expect.objectContaining({ status: 'SKIPPED', reason: 'already SENT' })]);
+      expect(judged.ok).toBe(true);
+      expect(afterJudgment.deliveries.filter((delivery) => delivery.executionId === started.executionId)).toEqual([]);
+      // The first message, then reminders 1 and 2; none after the judgment, and the email never reminds.
+      expect(reminders()).toEqual([0, 1, 2]);
+      expect(requests.filter((request) => request.path === '/remind').map((request) => request.body.event)).toEqual(['manualJudgment', 'manualJudgment', 'manualJudgment']);
+      expect(mails.length - mailsBefore).toBe(1);
+      expect((await runtime.store.listWatchedJudgments()).some((entry) => entry.executionId === started.executionId)).toBe(false);
+      const execution = await runtime.store.getExecution(started.executionId);
+      expect(execution!.status).toBe('SUCCEEDED');
+      expect(execution!.notificationDeliveries!.filter((delivery) => delivery.type === 'webhook').map((delivery) => [delivery.event, delivery.reminder, delivery.status])).toEqual([
+        ['manualJudgment', undefined, 'SENT'],
+        ['manualJudgment', 1, 'SENT'],
+        ['manualJudgment', 2, 'SENT'],
+      ]);
+    } finally {
+      // Time goes on from where the test left it, never back.
+      offset = (setTime ?? Date.now()) - Date.now();
+      setTime = undefined;
+    }
+  });
+
+  it('sends reminders from `up` on its own timer, and lists the notification types its settings send', async () => {
+    // given: a server whose reminder timer ticks often, its clock set past the first reminder
+    const own = mkdtempSync(join(tmpdir(), 'gennaker-notify-up-'));
+    writeFileSync(join(own, 'notifications.json'), JSON.stringify({ email: { from: 'gennaker@example.com', smtp: { host: '127.0.0.1', port: (smtp.server.address() as AddressInfo).port } } }));
+    let serverTime: number | undefined;
+    const server = await startLocalServer({ dir: own, port: 0, localTarget: false, cronTickMs: 60_000, reminderTickMs: 5, webhookAllowlist: [base], clock: { now: () => serverTime ?? Date.now() } });
+    try {
+      const saved = await server.runtime.service.savePipeline(
+        {
+          config: {
+            application: APPLICATION,
+            name: 'remind from up',
+            stages: [{ refId: '1', requisiteStageRefIds: [], type: 'manualJudgment', name: 'Approve', notifications: [{ type: 'webhook', address: `${base}/up-remind`, notifyEveryMs: 3_600_000 }] }],
+          },
+        },
+        caller,
+      );
+      if (!saved.ok) throw new Error('save failed');
+      const first = new Promise<Received>((resolve) => {
+        const listener = (request: Received) => {
+          if (request.path !== '/up-remind' || request.body.reminder !== 1) return;
+          requestListeners.delete(listener);
+          resolve(request);
+        };
+        requestListeners.add(listener);
+      });
+      const awaiting = new Promise<void>((resolve) => {
+        const stop = server.runtime.bus.subscribe((event) => {
+          if (event.type !== 'Stage Execution Changed' || event.phase !== 'manualJudgment') return;
+          stop();
+          resolve();
+        });
+      });
+      const started = await server.runtime.service.startPipeline({ application: APPLICATION, pipeline: saved.saved.id, trigger: { type: 'manual', user: 'ana' } }, caller);
+      if (!started.ok) throw new Error('start failed');
+      await awaiting;
+      await server.runtime.bus.idle();
+      const [watch] = await server.runtime.store.listWatchedJudgments();
+      // when
+      serverTime = watch!.since + 3_600_000;
+      const reminder = await first;
+      // then
+      expect(reminder.body).toMatchObject({ event: 'manualJudgment', reminder: 1, execution: { id: started.executionId } });
+      // The API lists what this server's settings let it send: email with an SMTP server.
+      const token = readFileSync(server.tokenPath, 'utf8').trim();
+      const types = (await (await fetch(`${server.url}/notifications/metadata`, { headers: { authorization: `Bearer ${token}` } })).json()) as Array<{ notificationType: string }>;
+      expect(types.map((type) => type.notificationType)).toEqual(['slack', 'microsoftteams', 'webhook', 'email']);
+    } finally {
+      await server.close();
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 
   it('refuses to start the server on a broken notifications.json, naming the field', async () => {

@@ -7,6 +7,7 @@ import { callerFromArn, createIamAuthenticator, principalNames } from '../../../
 import type { DirectoryUser, UserDirectory } from '../../../core/ports/user-directory.ts';
 import { createPublishingRuntime } from '../../../functions/publishing-wiring.ts';
 import { readEnvironment, type CloudClients } from '../../../functions/wiring.ts';
+import { notificationTypesOf } from '../../../functions/api/notification-types.ts';
 import { apiGatewayEvent } from '../../support/aws-fakes.ts';
 
 const ENV = {
@@ -133,6 +134,14 @@ describe('readEnvironment', () => {
     expect(readEnvironment({ ...ENV, MAX_WEBHOOK_BYTES: '2097152', MAX_CONFIG_BYTES: '1024' }).bodyLimits).toEqual({ webhookBytes: 2097152, configBytes: 1024 });
     expect(readEnvironment({ ...ENV, MAX_CONFIG_BYTES: '1024' }).bodyLimits).toEqual({ configBytes: 1024 });
     expect(() => readEnvironment({ ...ENV, MAX_WEBHOOK_BYTES: '1MB' })).toThrow("MAX_WEBHOOK_BYTES is '1MB'; give a whole number of bytes, e.g. 1048576");
+  });
+
+  it('lists the notification types the settings of NOTIFICATION_SETTINGS let the notifier send, naming a bad field', () => {
+    const text = readEnvironment({ ...ENV, NOTIFICATION_SETTINGS: '{"email":{"from":"gennaker@example.com"}}' }).notificationSettings;
+    expect(notificationTypesOf(text, 'aws').map((type) => type.notificationType)).toEqual(['slack', 'microsoftteams', 'webhook', 'email']);
+    expect(notificationTypesOf(readEnvironment(ENV).notificationSettings, 'aws').map((type) => type.notificationType)).toEqual(['slack', 'microsoftteams', 'webhook']);
+    expect(() => notificationTypesOf('{"email":{"from":"x"}}', 'aws')).toThrow('NOTIFICATION_SETTINGS: email.from: expected an email address, got "x"');
+    expect(() => notificationTypesOf('{', 'aws')).toThrow(/^NOTIFICATION_SETTINGS is not JSON/);
   });
 
   it('requires the Scheduler settings only where pipelines are saved', () => {

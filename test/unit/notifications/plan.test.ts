@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pipelinePhaseOf } from '../../../core/notifications/phases.ts';
-import { planNotifications, type NotificationEvent } from '../../../core/notifications/plan.ts';
+import { planJudgmentReminders, planNotifications, remindingPreferences, type NotificationEvent } from '../../../core/notifications/plan.ts';
+import { parsePipeline } from '../../../core/pipeline/parse.ts';
 import { applicationNotificationsProblem, applicationPipelinePreferences, mergeApplicationPreferences, preferencesOf } from '../../../core/notifications/preferences.ts';
 import type { Execution, StageRecord } from '../../../core/ports/execution-store.ts';
 
@@ -220,5 +221,78 @@ describe('phases', () => {
     ['CANCELED', undefined],
   ] as const)('a pipeline that ends %s is %s', (status, phase) => {
     expect(pipelinePhaseOf(status)).toBe(phase);
+  });
+});
+
+describe('manual judgment reminders (notifyEveryMs)', () => {
+  const HOUR = 3_600_000;
+  const judgment = (notifications: unknown[], overrides: Partial<StageRecord> = {}) =>
+    stage({ type: 'manualJudgment', name: 'Approve', status: 'RUNNING', awaitingCallback: true, context: { notifications }, ...overrides });
+  const remind = (judging: StageRecord, at: number, exec: Partial<Execution> = {}) =>
+    planJudgmentReminders({ execution: execution({ status: 'RUNNING', stages: [judging], ...exec }), stage: judging, since: 1_000, links: { apiUrl: 'http://127.0.0.1:8084' }, now: () => at });
+
+  it('sends reminder n once n periods have passed since the judgment began waiting, not before', () => {
+    // given
+    const judging = judgment([{ type: 'slack', address: '#approvers', when: ['manualJudgment'], notifyEveryMs: HOUR }]);
+    // when
+    const early = remind(judging, 1_000 + HOUR - 1);
+    const first = remind(judging, 1_000 + HOUR);
+    const third = remind(judging, 1_000 + 3 * HOUR + 5);
+    // then
+    expect(early).toEqual([]);
+    expect(first).toHaveLength(1);
+    expect(first[0]!.delivery).toMatchObject({ key: expect.stringMatching(/^S1:manualJudgment#1:/), event: 'manualJudgment', reminder: 1, recipient: '#approvers' });
+    expect(first[0]!.outbound).toMatchObject({ event: 'manualJudgment', status: 'awaiting', title: 'Stage awaiting judgment for SHOP' });
+    expect(first[0]!.outbound!.text).toContain('Stage Approve for shop\'s release pipeline is awaiting manual judgment.');
+    expect(first[0]!.outbound!.text).toContain('Judge it: PATCH http://127.0.0.1:8084/pipelines/E1/stages/S1');
+    expect(third.map((planned) => planned.delivery.reminder)).toEqual([3]);
+  });
+
+  it('reminds only the preferences with a period that take manualJudgment, each on its own period', () => {
+    // given
+    const judging = judgment([
+      { type: 'email', address: 'a@example.com', notifyEveryMs: '600000' },
+      { type: 'email', address: 'b@example.com', when: ['manualJudgment'], notifyEveryMs: HOUR },
+      { type: 'email', address: 'c@example.com', when: ['manualJudgment'] },
+      { type: 'email', address: 'd@example.com', when: ['manualJudgmentContinue'], notifyEveryMs: 600_000 },
+      { type: 'email', address: 'e@example.com', when: ['manualJudgment'], notifyEveryMs: -1 },
+    ]);
+    // when
+    const planned = remind(judging, 1_000 + HOUR);
+    // then
+    expect(remindingPreferences(judging).map((preference) => preference.address)).toEqual(['a@example.com', 'b@example.com']);
+    expect(planned.map((entry) => [entry.delivery.recipient, entry.delivery.reminder])).toEqual([
+      ['a@example.com', 6],
+      ['b@example.com', 1],
+    ]);
+  });
+
+  it('reminds nobody of a canceled execution, a stage that is not a judgment, or a synthetic stage', () => {
+    const notifications = [{ type: 'slack', address: '#x', notifyEveryMs: 1_000 }];
+    expect(remind(judgment(notifications), 1_000 + HOUR, { canceled: true })).toEqual([]);
+    expect(remindingPreferences(judgment(notifications, { type: 'wait' }))).toEqual([]);
+    expect(remindingPreferences(judgment(notifications, { parentStageId: 'P' }))).toEqual([]);
+  });
+
+  it('takes the stage as written when its context has no notifications', () => {
+    const judging = judgment([], { context: {} });
+    expect(remindingPreferences(judging, { notifications: [{ type: 'slack', address: '#x', notifyEveryMs: 1_000 }] })).toHaveLength(1);
+  });
+
+  it('refuses a notifyEveryMs that is not a whole number of milliseconds at save, naming the field', () => {
+    // given
+    const pipeline = (notifyEveryMs: unknown) => ({
+      application: 'shop',
+      name: 'release',
+      stages: [{ refId: '1', type: 'manualJudgment', name: 'Approve', notifications: [{ type: 'slack', address: '#x', when: ['manualJudgment'], notifyEveryMs }] }],
+    });
+    // when
+    const bad = parsePipeline(pipeline('hourly'));
+    const good = parsePipeline(pipeline(3_600_000));
+    // then
+    expect(bad.issues.filter((issue) => issue.severity === 'error').map((issue) => [issue.pointer, issue.message])).toEqual([
+      ['/stages/0/notifications/0/notifyEveryMs', "expected the reminder period in milliseconds, e.g. 3600000, got 'hourly'"],
+    ]);
+    expect(good.issues.filter((issue) => issue.severity === 'error')).toEqual([]);
   });
 });

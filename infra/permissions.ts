@@ -26,7 +26,8 @@
  * The notifier reads and writes the state table (executions, their delivery records) and reads
  * the named secrets `<secretsPrefix>*` (a Slack default webhook, a GitHub token); it sends mail
  * from the SES identities of `notifications.email.from` (the address and its domain) and publishes
- * to the topics of `notifications.sns.topicArns`, and to nothing else.
+ * to the topics of `notifications.sns.topicArns`, and to nothing else. It enables and disables
+ * its own reminder rule (`${prefix}-judgment-reminders`), no other rule.
  *
  * Nothing that shows an execution (the API) can open one of its sealed values: the API may make
  * data keys, and decrypt only those whose KMS encryption context says `gennaker:purpose` =
@@ -52,6 +53,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { FunctionKey, GennakerFunctions } from './constructs/functions.ts';
+import { judgmentReminderRuleName } from './constructs/events.ts';
 
 export interface ControlPlaneGrants {
   readonly stateMachineNamePrefix: string;
@@ -227,6 +229,8 @@ export function grantControlPlanePermissions(scope: Construct, grants: ControlPl
   }
   const topics = grants.notifications?.sns?.topicArns ?? [];
   if (topics.length > 0) fns.notifier.addToRolePolicy(allow(['sns:Publish'], topics));
+  // The reminder rule runs only while a judgment with reminders waits; the notifier switches it.
+  fns.notifier.addToRolePolicy(allow(['events:EnableRule', 'events:DisableRule'], [stack.formatArn({ service: 'events', resource: 'rule', resourceName: judgmentReminderRuleName(prefix) })]));
 
   if (grants.accountRoleArns.length > 0) {
     fns.stageRunner.addToRolePolicy(allow(['sts:AssumeRole'], grants.accountRoleArns));

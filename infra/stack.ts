@@ -18,7 +18,7 @@ import type { Construct } from 'constructs';
 import { STATE_TABLE } from '../adapters/dynamodb/tables.ts';
 import { Api, type ApiThrottling } from './constructs/api.ts';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.ts';
-import { Events } from './constructs/events.ts';
+import { Events, judgmentReminderRuleName } from './constructs/events.ts';
 import { PubsubSubscriptions, SUBSCRIPTION_NAME, TOPIC_ARN } from './constructs/pubsub-subscriptions.ts';
 import { FUNCTION_SPECS, functionArnOf, functionNameOf, GennakerFunctions } from './constructs/functions.ts';
 import { StateMachineRole } from './constructs/state-machine-role.ts';
@@ -299,6 +299,8 @@ export class GennakerStack extends Stack {
 
     // Notification links point at the API unless a dashboard is configured.
     this.functions.notifier.addEnvironment('API_URL', this.api.url);
+    // The notifier runs its reminder rule only while a judgment with reminders waits.
+    this.functions.notifier.addEnvironment('REMINDER_RULE_NAME', judgmentReminderRuleName(prefix));
 
     this.events = new Events(this, 'Events', {
       eventBus: this.eventBus,

@@ -50,7 +50,7 @@ export interface LocalServerOptions {
   readonly webhookAllowlist?: readonly string[];
   /** How often the cron ticker looks for due triggers. @default 2000 */
   readonly cronTickMs?: number;
-  /** How often waiting manual judgments are looked at for reminders due (`notifyEveryMs`). @default 15000, Orca's check of a waiting judgment */
+  /** How often waiting manual judgments are looked at for reminders due (`notifyEveryMs`). @default REMINDER_TICK_MS */
   readonly reminderTickMs?: number;
   /**
    * The `local` deploy target's settings (state in `<dir>/targets/local` unless given); `false`:
@@ -97,6 +97,9 @@ export interface LocalServer {
 }
 
 const systemClock: Clock = { now: () => Date.now() };
+
+/** How often `up` looks for judgment reminders due: every 15 seconds, as often as Orca looks at a waiting judgment. */
+export const REMINDER_TICK_MS = 15_000;
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -239,7 +242,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         reminding = undefined;
       });
   };
-  const reminderTicker = setInterval(remind, options.reminderTickMs ?? 15_000);
+  const reminderTicker = setInterval(remind, options.reminderTickMs ?? REMINDER_TICK_MS);
   reminderTicker.unref();
 
   // Amazon pub/sub: each message starts what it matches before it is deleted (a failed start throws, and SQS delivers it again).

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { randomInt } from 'node:crypto';
 import { createDynamoDbExecutionStore } from '../adapters/dynamodb/dynamodb-execution-store.ts';
+import { createDynamoDbJudgmentWatchStore } from '../adapters/dynamodb/judgment-watches.ts';
 import { createDynamoDbCanaryConfigStore } from '../adapters/dynamodb/canary-configs.ts';
 import { createDynamoDbPipelineTemplateStore } from '../adapters/dynamodb/pipeline-templates.ts';
 import type { PipelineTemplateStore } from '../core/ports/pipeline-template-store.ts';
@@ -24,7 +25,7 @@ import type { Clock } from '../core/ports/clock.ts';
 import type { PowerPolicy } from '../core/authz/powers.ts';
 import type { AuditLog } from '../core/ports/audit-log.ts';
 import type { UserDirectory } from '../core/ports/user-directory.ts';
-import { runnableConfigOf, type ExecutionStore } from '../core/ports/execution-store.ts';
+import { runnableConfigOf, type ExecutionStore, type JudgmentWatchStore } from '../core/ports/execution-store.ts';
 import { withExecutionReadCache } from './execution-read-cache.ts';
 import { createLocalJobRunner } from '../adapters/jobs/local-job-runner.ts';
 import { createLocalArtifactStore } from '../adapters/targets/local/artifact-store.ts';
@@ -179,6 +180,8 @@ export interface LocalRuntime {
   readonly recovered: Recovered;
   /** Sends the notifications of the bus's events (subscribed already). */
   readonly notifier: Notifier;
+  /** The waiting judgments the notifier's reminder sweep looks at. */
+  readonly judgmentWatches: JudgmentWatchStore;
   /** Settles when no run is in progress and every reconciliation and event handler is done. */
   idle(): Promise<void>;
   /** Stops the runs (without reconciling: the next start-up recovers them), then dynalite. */
@@ -207,6 +210,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   const cipher = options.secretsDir !== undefined ? await loadSecretCipher(options.secretsDir) : ephemeralSecretCipher();
   const secretStore = options.secretsDir !== undefined ? createLocalSecrets(options.secretsDir, cipher) : undefined;
   const store = withExecutionReadCache(createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock }));
+  // Judgments the notifier reminds of: not part of an execution's document, so not behind the cache.
+  const judgmentWatches = createDynamoDbJudgmentWatchStore({ client: dynalite.client, tableName: dynalite.tableName, clock });
   const canaryConfigs = createDynamoDbCanaryConfigStore({ client: dynalite.client, tableName: dynalite.tableName, clock });
   const pipelineTemplates = createDynamoDbPipelineTemplateStore({ client: dynalite.client, tableName: dynalite.tableName, clock });
   const bus = createLocalEventBus({
@@ -326,7 +331,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   // Mail goes out over SMTP here (SES on AWS).
   const smtpSender = smtpSenderOf(settings, secretStore);
   const notifier = createNotifier({
-    store,
+    store: { ...store, ...judgmentWatches },
     clock,
     senders: {
       ...createHttpNotificationSenders(settings, { http, ...(secretStore ? { secrets: secretStore } : {}) }),
@@ -376,6 +381,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     secrets: cipher,
     recovered,
     notifier,
+    judgmentWatches,
     async idle() {
       await engine.idle();
       await bus.idle();

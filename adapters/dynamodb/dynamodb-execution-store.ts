@@ -10,7 +10,6 @@ import type { ExecutionStore } from '../../core/ports/execution-store.ts';
 import { createApplicationStore } from './applications.ts';
 import { createExecutionRecordStore } from './executions.ts';
 import { createIdempotencyStore } from './idempotency.ts';
-import { createJudgmentWatchStore } from './judgment-watches.ts';
 import { createNotificationDeliveryStore } from './notification-deliveries.ts';
 import { createConcurrencyStore } from './leases.ts';
 import { createPipelineConfigStore } from './pipeline-configs.ts';
@@ -54,6 +53,5 @@ export function createDynamoDbExecutionStore(deps: DynamoDbExecutionStoreDeps): 
     ...createConcurrencyStore(ctx),
     ...createIdempotencyStore(ctx),
     ...createNotificationDeliveryStore(ctx),
-    ...createJudgmentWatchStore(ctx),
   };
 }

@@ -6,18 +6,23 @@
  */
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { JudgmentWatchStore, WatchedJudgment } from '../../core/ports/execution-store.ts';
-import { keys } from './keys.ts';
+import { createStoreContext, type DynamoDbExecutionStoreDeps } from './dynamodb-execution-store.ts';
 import { call, num, str, type Item, type StoreContext } from './store-context.ts';
 
-/** Watched judgments on one table. */
-export function createJudgmentWatchStore(ctx: StoreContext): JudgmentWatchStore {
+/** The one partition of watched judgments (tables.ts lists it), read whole by the sweep. */
+const PARTITION = 'REMIND';
+const watchKey = (executionId: string, stageId: string) => ({ pk: PARTITION, sk: `${executionId}#${stageId}` });
+
+/** Watched judgments on the state table (the notifier's alone, so no other bundle carries it). */
+export function createDynamoDbJudgmentWatchStore(deps: DynamoDbExecutionStoreDeps): JudgmentWatchStore {
+  const ctx: StoreContext = createStoreContext(deps);
   return {
     async watchJudgment(watch) {
       await call('watchJudgment', () =>
         ctx.doc.send(
           new PutCommand({
             TableName: ctx.tableName,
-            Item: { ...keys.judgmentWatch(watch.executionId, watch.stageId), kind: 'judgmentWatch', executionId: watch.executionId, stageId: watch.stageId, application: watch.application, since: watch.since },
+            Item: { ...watchKey(watch.executionId, watch.stageId), kind: 'judgmentWatch', executionId: watch.executionId, stageId: watch.stageId, application: watch.application, since: watch.since },
           }),
         ),
       );
@@ -32,7 +37,7 @@ export function createJudgmentWatchStore(ctx: StoreContext): JudgmentWatchStore 
             new QueryCommand({
               TableName: ctx.tableName,
               KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': keys.judgmentWatchPartition },
+              ExpressionAttributeValues: { ':pk': PARTITION },
               ConsistentRead: true,
               ...(start ? { ExclusiveStartKey: start } : {}),
             }),
@@ -47,7 +52,7 @@ export function createJudgmentWatchStore(ctx: StoreContext): JudgmentWatchStore 
     },
 
     async unwatchJudgment(executionId, stageId) {
-      await call('unwatchJudgment', () => ctx.doc.send(new DeleteCommand({ TableName: ctx.tableName, Key: keys.judgmentWatch(executionId, stageId) })));
+      await call('unwatchJudgment', () => ctx.doc.send(new DeleteCommand({ TableName: ctx.tableName, Key: watchKey(executionId, stageId) })));
     },
   };
 }

@@ -43,10 +43,6 @@ export const keys = {
   canaryConfigName: (name: string) => ({ pk: `CANARYNAME#${name.toLowerCase()}`, sk: 'CANARYNAME' }),
   canaryConfigsIndex: 'CANARYCONFIGS',
 
-  /** Manual judgments that wait and remind (`notifyEveryMs`): one partition, read whole by the reminder sweep. */
-  judgmentWatch: (executionId: string, stageId: string) => ({ pk: 'REMIND', sk: `${executionId}#${stageId}` }),
-  judgmentWatchPartition: 'REMIND',
-
   /** Long keys (whole event ids, URLs) are hashed: a partition key holds at most 2048 bytes. */
   idempotency: (key: string) => ({
     pk: key.length <= 512 ? `IDEM#${key}` : `IDEMH#${createHash('sha256').update(key).digest('hex')}`,

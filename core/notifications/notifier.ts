@@ -12,18 +12,16 @@
  */
 import type { Clock } from '../ports/clock.ts';
 import type { GennakerEvent } from '../ports/event-bus.ts';
-import type { Execution, ExecutionStore, NotificationDelivery } from '../ports/execution-store.ts';
+import type { Execution, ExecutionStore, JudgmentWatchStore, NotificationDelivery } from '../ports/execution-store.ts';
 import type { NotificationSenders, OutboundNotification, SendOutcome } from '../ports/notification-sender.ts';
+import type { ReminderSchedule } from '../ports/reminder-schedule.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
 import { isComplete } from '../execution/status.ts';
 import { pipelinePhaseOf } from './phases.ts';
 import { planJudgmentReminders, planNotifications, remindingPreferences, type NotificationEvent, type NotificationLinks, type PlannedNotification } from './plan.ts';
 
 export interface NotifierDeps {
-  readonly store: Pick<
-    ExecutionStore,
-    'getExecution' | 'getPipelineConfig' | 'getApplication' | 'claimNotificationDelivery' | 'finishNotificationDelivery' | 'watchJudgment' | 'listWatchedJudgments' | 'unwatchJudgment'
-  >;
+  readonly store: Pick<ExecutionStore, 'getExecution' | 'getPipelineConfig' | 'getApplication' | 'claimNotificationDelivery' | 'finishNotificationDelivery'> & JudgmentWatchStore;
   readonly senders: NotificationSenders;
   readonly clock: Clock;
   /** Where messages link to; a function when it is known only later (a server's port). */
@@ -36,6 +34,11 @@ export interface NotifierDeps {
   readonly retryDelayMs?: number;
   /** A SENDING claim older than this is taken over (its sender died). @default 5 minutes */
   readonly staleAfterMs?: number;
+  /**
+   * The schedule of the reminder sweep, started when a judgment with reminders begins waiting
+   * and stopped by the sweep once none waits. @default none: the sweep runs on a fixed timer
+   */
+  readonly reminderSchedule?: ReminderSchedule;
 }
 
 /** What one event came to, delivery by delivery (for logs and tests). */
@@ -131,6 +134,19 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     const stage = execution.stages.find((candidate) => candidate.id === event.stageId);
     if (!stage || remindingPreferences(stage, stageDefinition).length === 0) return;
     await store.watchJudgment({ executionId: execution.id, stageId: stage.id, application: execution.application, since: event.time });
+    // After the watch is written: a sweep that stops the schedule lists the watches again after stopping it.
+    await deps.reminderSchedule?.start();
+  };
+
+  /**
+   * Stops the schedule when no judgment is watched. A judgment may begin waiting meanwhile: its
+   * notifier writes the watch, then starts the schedule. Listing again after the stop sees every
+   * watch written before a start that the stop may have undone, and starts the schedule again.
+   */
+  const stopScheduleIfIdle = async (): Promise<void> => {
+    if (!deps.reminderSchedule) return;
+    await deps.reminderSchedule.stop();
+    if ((await store.listWatchedJudgments()).length > 0) await deps.reminderSchedule.start();
   };
 
   /** Whether the judgment still waits: its execution runs (not paused), the stage waits on its token, unjudged. */
@@ -146,6 +162,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   return {
     async remindJudgments() {
       const deliveries: Array<NotifyReport['deliveries'][number]> = [];
+      let watched = 0;
       for (const watch of await store.listWatchedJudgments()) {
         const execution = await store.getExecution(watch.executionId);
         const state = waiting(execution, watch.stageId);
@@ -153,6 +170,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
           await store.unwatchJudgment(watch.executionId, watch.stageId);
           continue;
         }
+        watched += 1;
         if (!state.stage || !execution) continue;
         const stageDefinition = stageDefinitionOf(await configOf(execution), state.stage.refId);
         const planned = planJudgmentReminders({
@@ -165,6 +183,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         });
         for (const notification of planned) deliveries.push(await deliver(execution.id, notification));
       }
+      if (watched === 0) await stopScheduleIfIdle();
       return { deliveries };
     },
 

@@ -550,6 +550,7 @@ export interface WatchedJudgment {
   readonly since: number;
 }
 
+/** Kept apart from the ExecutionStore: only the notifier uses it. */
 export interface JudgmentWatchStore {
   /** Records (or records again: the same value is idempotent) that the judgment waits. */
   watchJudgment(watch: WatchedJudgment): Promise<void>;
@@ -566,5 +567,4 @@ export interface ExecutionStore
     ExecutionRecordStore,
     ConcurrencyStore,
     IdempotencyStore,
-    NotificationDeliveryStore,
-    JudgmentWatchStore {}
+    NotificationDeliveryStore {}

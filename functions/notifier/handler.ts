@@ -15,12 +15,17 @@
  * - `SECRETS_PREFIX`: where named secrets (the Slack default webhook, the GitHub token) live in
  *   Secrets Manager. @default 'gennaker/'
  * - `API_URL`: the API's URL, for links when no `dashboardUrl` is set.
+ * - `REMINDER_RULE_NAME`: the scheduled rule that runs the reminder sweep, enabled when a judgment
+ *   with reminders begins waiting and disabled by the sweep once none waits. @default none
  */
 import { z } from 'zod';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { createEventBridgeReminderRule } from '../../adapters/eventbridge/reminder-rule.ts';
 import { createDynamoDbExecutionStore } from '../../adapters/dynamodb/dynamodb-execution-store.ts';
+import { createDynamoDbJudgmentWatchStore } from '../../adapters/dynamodb/judgment-watches.ts';
 import { createFetchHttpClient } from '../../adapters/http/fetch-http-client.ts';
 import { createSesEmailSender, createSnsSender } from '../../adapters/notifications/aws-senders.ts';
 import { createHttpNotificationSenders } from '../../adapters/notifications/senders.ts';
@@ -103,6 +108,8 @@ export function createNotifierHandler(notifier: Notifier, log: Log = consoleLog)
 
 export interface NotifierEnvironment {
   readonly tableName: string;
+  /** The scheduled rule of the reminder sweep, enabled while a judgment with reminders waits. */
+  readonly reminderRuleName?: string;
   readonly webhookAllowlist: readonly string[];
   readonly settings: NotificationSettings;
   readonly secretsPrefix: string;
@@ -118,6 +125,7 @@ export function readNotifierEnvironment(env: Readonly<Record<string, string | un
   const { settings } = parsed;
   return {
     tableName,
+    ...(env.REMINDER_RULE_NAME?.trim() ? { reminderRuleName: env.REMINDER_RULE_NAME.trim() } : {}),
     webhookAllowlist: (env.WEBHOOK_ALLOWLIST ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== ''),
     settings,
     secretsPrefix: env.SECRETS_PREFIX?.trim() || 'gennaker/',
@@ -129,6 +137,8 @@ export interface NotifierClients {
   readonly dynamodb: DynamoDBClient;
   readonly ses: Pick<SESv2Client, 'send'>;
   readonly sns: Pick<SNSClient, 'send'>;
+  /** Enables and disables the reminder rule. */
+  readonly events: Pick<EventBridgeClient, 'send'>;
   /** @default Secrets Manager under SECRETS_PREFIX, loaded at the first read */
   readonly secrets?: SecretStore;
 }
@@ -136,7 +146,8 @@ export interface NotifierClients {
 /** The notifier of an environment and its clients. */
 export function createCloudNotifier(env: NotifierEnvironment, clients: NotifierClients, options: { readonly clock?: Clock; readonly sleep?: (ms: number) => Promise<void> } = {}): Notifier {
   const clock = options.clock ?? { now: () => Date.now() };
-  const store = createDynamoDbExecutionStore({ client: clients.dynamodb, tableName: env.tableName, clock });
+  const tables = { client: clients.dynamodb, tableName: env.tableName, clock };
+  const store = { ...createDynamoDbExecutionStore(tables), ...createDynamoDbJudgmentWatchStore(tables) };
   const http = createFetchHttpClient({ allowlist: env.webhookAllowlist });
   const secrets = clients.secrets ?? lazySecretStore(env.secretsPrefix);
   const { settings } = env;
@@ -151,12 +162,13 @@ export function createCloudNotifier(env: NotifierEnvironment, clients: NotifierC
     },
     links: { ...(settings.dashboardUrl !== undefined ? { dashboardUrl: settings.dashboardUrl } : {}), ...((settings.apiUrl ?? env.apiUrl) !== undefined ? { apiUrl: (settings.apiUrl ?? env.apiUrl)! } : {}) },
     ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(env.reminderRuleName !== undefined ? { reminderSchedule: createEventBridgeReminderRule({ client: clients.events, ruleName: env.reminderRuleName }) } : {}),
   });
 }
 
 let handle: ((event: unknown) => Promise<NotifierResult>) | undefined;
 
 export async function handler(event: unknown): Promise<NotifierResult> {
-  handle ??= createNotifierHandler(createCloudNotifier(readNotifierEnvironment(process.env), { dynamodb: new DynamoDBClient({}), ses: new SESv2Client({}), sns: new SNSClient({}) }));
+  handle ??= createNotifierHandler(createCloudNotifier(readNotifierEnvironment(process.env), { dynamodb: new DynamoDBClient({}), ses: new SESv2Client({}), sns: new SNSClient({}), events: new EventBridgeClient({}) }));
   return handle(event);
 }

@@ -8,7 +8,10 @@
  * | Gennaker `Pipeline Execution Completed` | Gennaker's | trigger router (pipeline triggers) |
  * | Step Functions `Step Functions Execution Status Change` (ended runs) of `${prefix}-*` machines | default | reconciler |
  * | Gennaker `Pipeline Execution Started`, `Pipeline Execution Completed`, `Stage Execution Changed` | Gennaker's | notifier |
- * | a schedule, every minute (`Scheduled Event`) | default | notifier: reminders of waiting manual judgments |
+ * | a schedule, every minute (`Scheduled Event`), `${prefix}-judgment-reminders`, created disabled | default | notifier: reminders of waiting manual judgments |
+ *
+ * The reminder rule runs only while a manual judgment with reminders waits: the notifier enables
+ * it when one begins waiting and disables it once none does, so nothing runs while idle.
  *
  * Patterns stay coarse (EventBridge has no regex); the trigger router applies each trigger's
  * exact match in code, the same code local mode runs. Every target retries with a bounded age
@@ -54,6 +57,11 @@ export interface EventsProps {
 
 /** How often the notifier looks for reminders due (`notifyEveryMs` of manual judgments): EventBridge's shortest rate. */
 export const JUDGMENT_REMINDER_RATE = Duration.minutes(1);
+
+/** The name of the reminder rule: fixed, so the notifier can be told it without a reference cycle (the rule targets the notifier). */
+export function judgmentReminderRuleName(prefix: string): string {
+  return `${prefix}-judgment-reminders`;
+}
 
 /** The six rules that feed the trigger router, the reconciler and the notifier. */
 export class Events extends Construct {
@@ -136,8 +144,11 @@ export class Events extends Construct {
     // The reminder sweep reads one small partition and sends what is due. A sweep that is missed
     // is made up by the next one a minute later, so a delivery is not retried for hours.
     this.judgmentReminders = new events.Rule(this, 'JudgmentReminders', {
-      description: 'Every minute: reminders of waiting manual judgments (notifyEveryMs)',
+      ruleName: judgmentReminderRuleName(props.stateMachineNamePrefix),
+      description: 'Every minute while a manual judgment with reminders waits: its reminders (notifyEveryMs)',
       schedule: events.Schedule.rate(JUDGMENT_REMINDER_RATE),
+      // The notifier enables it when a judgment with reminders begins waiting.
+      enabled: false,
       targets: [new targets.LambdaFunction(props.notifier, { deadLetterQueue: props.deadLetterQueue, retryAttempts: 1, maxEventAge: Duration.minutes(1) })],
     });
   }

@@ -976,23 +976,5 @@ export function executionStoreContract(name: string, createStore: (clock: Manual
       });
     });
 
-    describe('watched judgments', () => {
-      it('lists the judgments watched until they are forgotten; watching again replaces the entry', async () => {
-        const executionId = id('exec');
-        const mine = async () => (await store.listWatchedJudgments()).filter((watch) => watch.executionId === executionId);
-        await store.watchJudgment({ executionId, stageId: 'S1', application: 'shop', since: 1_000 });
-        await store.watchJudgment({ executionId, stageId: 'S2', application: 'shop', since: 2_000 });
-        await store.watchJudgment({ executionId, stageId: 'S1', application: 'shop', since: 3_000 });
-        const both = await mine();
-        await store.unwatchJudgment(executionId, 'S1');
-        await store.unwatchJudgment(executionId, 'S1');
-
-        expect(both.sort((a, b) => a.stageId.localeCompare(b.stageId))).toEqual([
-          { executionId, stageId: 'S1', application: 'shop', since: 3_000 },
-          { executionId, stageId: 'S2', application: 'shop', since: 2_000 },
-        ]);
-        expect(await mine()).toEqual([{ executionId, stageId: 'S2', application: 'shop', since: 2_000 }]);
-      });
-    });
   });
 }

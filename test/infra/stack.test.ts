@@ -329,12 +329,16 @@ describe('the EventBridge rules', () => {
     }
   });
 
-  it('run the notifier every minute for the reminders of waiting manual judgments, a missed run not retried past the next', () => {
-    const [notifierId] = functionNamed(template, 'gennaker-notifier');
+  it('run the notifier every minute for the reminders of waiting manual judgments, disabled until one waits, a missed run not retried past the next', () => {
+    const [notifierId, notifier] = functionNamed(template, 'gennaker-notifier');
     const [[queueId]] = resourcesOfType(template, 'AWS::SQS::Queue') as [[string, Json]];
     const scheduled = Object.values(rules()).filter((rule) => rule.ScheduleExpression !== undefined);
     expect(scheduled).toHaveLength(1);
     expect(scheduled[0]!.ScheduleExpression).toBe('rate(1 minute)');
+    expect(scheduled[0]!.State).toBe('DISABLED');
+    expect(scheduled[0]!.Name).toBe('gennaker-judgment-reminders');
+    expect(notifier.Properties.Environment.Variables.REMINDER_RULE_NAME).toBe('gennaker-judgment-reminders');
+    expect(functionNamed(configured, 'acme-notifier')[1].Properties.Environment.Variables.REMINDER_RULE_NAME).toBe('acme-judgment-reminders');
     expect(scheduled[0]!.EventBusName).toBeUndefined();
     expect(targetOf(scheduled[0]!)).toEqual([[`<${notifierId}.Arn>`, `<${queueId}.Arn>`, { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 60 }]]);
     expect(scheduled[0]!.Targets[0].Input).toBeUndefined();
@@ -435,7 +439,9 @@ describe('IAM', () => {
     expect(summary('gennaker-reconciler')).toEqual(sorted(state, publish, run, events, deadLetters));
     expect(summary('gennaker-publisher')).toEqual(sorted(state, publish, schedules, deadLetters));
     // The notifier reads executions, records deliveries and reads the credentials its settings name; no mail, no topic unless configured.
-    expect(summary('gennaker-notifier')).toEqual(sorted(state, deadLetters, namedSecrets));
+    // It switches its own reminder rule, no other.
+    const reminderRule = ['EnableRule', 'DisableRule'].map((action) => `events:${action} ${arn('events', 'rule/gennaker-judgment-reminders')}`);
+    expect(summary('gennaker-notifier')).toEqual(sorted(state, deadLetters, namedSecrets, reminderRule));
   });
 
   it('lets the notifier send mail only from the configured identity and publish only to the configured topics', () => {

@@ -11,8 +11,11 @@ import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbExecutionStore } from '../../adapters/dynamodb/dynamodb-execution-store.ts';
 import { createNotifierHandler, createCloudNotifier, readNotifierEnvironment } from '../../functions/notifier/handler.ts';
-import type { ExecutionStore } from '../../core/ports/execution-store.ts';
+import { createNotifier } from '../../core/notifications/notifier.ts';
+import type { ExecutionStore, JudgmentWatchStore } from '../../core/ports/execution-store.ts';
+import { createDynamoDbJudgmentWatchStore } from '../../adapters/dynamodb/judgment-watches.ts';
 import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
+import { EventBridgeFake } from '../support/aws-fakes.ts';
 import { startDynalite, type Dynalite } from '../support/dynalite.ts';
 
 const credentials = { accessKeyId: 'AKID', secretAccessKey: 'x' };
@@ -24,6 +27,7 @@ let sim: AwsSimulator;
 let http: Server;
 let base: string;
 let store: ExecutionStore;
+let watches: JudgmentWatchStore;
 const hooks: unknown[] = [];
 
 beforeAll(async () => {
@@ -40,6 +44,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   store = createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock });
+  watches = createDynamoDbJudgmentWatchStore({ client: dynalite.client, tableName: dynalite.tableName, clock });
 });
 
 afterAll(async () => {
@@ -76,6 +81,7 @@ describe('the notifier function', () => {
         dynamodb: dynalite.client,
         ses: new SESv2Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials }),
         sns: new SNSClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials }),
+        events: new EventBridgeFake().client,
       }, { clock }),
       () => undefined,
     );
@@ -118,10 +124,10 @@ describe('the notifier function', () => {
     });
     if (!created.ok) throw new Error('create failed');
     await store.putTaskToken('E2', 'S1', { token: 'token-1', task: 'waitForJudgment' });
-    const handle = createNotifierHandler(
-      createCloudNotifier(readNotifierEnvironment({ TABLE_NAME: dynalite.tableName, WEBHOOK_ALLOWLIST: base, API_URL: 'https://api.example.com/prod' }), { dynamodb: dynalite.client, ses: new SESv2Client({}), sns: new SNSClient({}) }, { clock }),
-      () => undefined,
-    );
+    const eventBridge = new EventBridgeFake();
+    const env = readNotifierEnvironment({ TABLE_NAME: dynalite.tableName, WEBHOOK_ALLOWLIST: base, API_URL: 'https://api.example.com/prod', REMINDER_RULE_NAME: 'gennaker-judgment-reminders' });
+    const handle = createNotifierHandler(createCloudNotifier(env, { dynamodb: dynalite.client, ses: new SESv2Client({}), sns: new SNSClient({}), events: eventBridge.client }, { clock }), () => undefined);
+    const ruleEnabled: Array<boolean | undefined> = [];
     const scheduled = { version: '0', id: 's-1', source: 'aws.events', 'detail-type': 'Scheduled Event', account: '123456789012', time: '2026-01-01T01:00:00Z', region: 'us-east-1', resources: ['arn:aws:events:us-east-1:123456789012:rule/gennaker-reminders'], detail: {} };
     const waiting = {
       source: 'gennaker', 'detail-type': 'Stage Execution Changed',
@@ -130,28 +136,63 @@ describe('the notifier function', () => {
     const reminders = () => hooks.filter((hook) => (hook as { execution: { id: string } }).execution.id === 'E2').map((hook) => (hook as { reminder?: number }).reminder ?? 0);
 
     // when: the judgment begins waiting, the schedule runs before and after an hour (twice), then after it is judged
+    ruleEnabled.push(eventBridge.rules.get('gennaker-judgment-reminders'));
     await handle(waiting);
+    ruleEnabled.push(eventBridge.rules.get('gennaker-judgment-reminders'));
     time += HOUR - 1;
     const early = await handle(scheduled);
     time += 1;
+    // A paused execution runs no task, so it is not reminded until it resumes.
+    await store.updateExecution('E2', { expect: ['RUNNING'], set: { status: 'PAUSED' } });
+    const paused = await handle(scheduled);
+    await store.updateExecution('E2', { expect: ['PAUSED'], set: { status: 'RUNNING' } });
     const due = await handle(scheduled);
     const again = await handle(scheduled);
+    ruleEnabled.push(eventBridge.rules.get('gennaker-judgment-reminders'));
     await store.takeTaskToken('E2', 'S1');
     await store.updateStage('E2', 'S1', { expect: ['RUNNING'], set: { status: 'SUCCEEDED', context: { ...judgment, judgmentStatus: 'continue' }, endTime: clock.now() } });
     time += 5 * HOUR;
     const judged = await handle(scheduled);
+    ruleEnabled.push(eventBridge.rules.get('gennaker-judgment-reminders'));
 
     // then
     expect(early).toEqual({ handled: true, deliveries: [] });
+    expect(paused).toEqual({ handled: true, deliveries: [] });
     expect(due).toEqual({ handled: true, deliveries: [{ executionId: 'E2', key: expect.stringMatching(/^S1:manualJudgment#1:/), status: 'SENT' }] });
     expect(again).toMatchObject({ handled: true, deliveries: [{ status: 'SKIPPED', reason: 'already SENT' }] });
     expect(judged).toEqual({ handled: true, deliveries: [] });
     expect(reminders()).toEqual([0, 1]);
-    expect(await store.listWatchedJudgments()).toEqual([]);
+    expect(await watches.listWatchedJudgments()).toEqual([]);
+    // The schedule runs only while the judgment waits.
+    expect(ruleEnabled).toEqual([undefined, true, true, false]);
+  });
+
+  it('starts the reminder schedule again when a judgment began waiting while the sweep stopped it', async () => {
+    // given: no judgment waits, and while the sweep stops the schedule another notifier watches one and starts it
+    const calls: string[] = [];
+    const schedule = {
+      start: async () => {
+        calls.push('start');
+      },
+      stop: async () => {
+        await watches.watchJudgment({ executionId: 'E3', stageId: 'S9', application: 'shop', since: clock.now() });
+        calls.push('another notifier: watch, start');
+        calls.push('stop');
+      },
+    };
+    const notifier = createNotifier({ store: { ...store, ...watches }, senders: {}, clock, links: {}, reminderSchedule: schedule });
+    try {
+      // when
+      await notifier.remindJudgments();
+      // then: the sweep lists the watches after stopping, so the schedule ends started
+      expect(calls).toEqual(['another notifier: watch, start', 'stop', 'start']);
+    } finally {
+      await watches.unwatchJudgment('E3', 'S9');
+    }
   });
 
   it('ignores what is not one of Gennaker\'s events, and names a bad environment', async () => {
-    const handle = createNotifierHandler(createCloudNotifier(readNotifierEnvironment({ TABLE_NAME: dynalite.tableName }), { dynamodb: dynalite.client, ses: new SESv2Client({}), sns: new SNSClient({}) }), () => undefined);
+    const handle = createNotifierHandler(createCloudNotifier(readNotifierEnvironment({ TABLE_NAME: dynalite.tableName }), { dynamodb: dynalite.client, ses: new SESv2Client({}), sns: new SNSClient({}), events: new EventBridgeFake().client }), () => undefined);
     expect(await handle({ source: 'aws.states', 'detail-type': 'x', detail: {} })).toMatchObject({ handled: false, reason: expect.stringMatching(/^not a Gennaker event: source/) });
     expect(() => readNotifierEnvironment({})).toThrow('TABLE_NAME is not set');
     expect(() => readNotifierEnvironment({ TABLE_NAME: 't', NOTIFICATION_SETTINGS: '{"email":{"from":"x"}}' })).toThrow('NOTIFICATION_SETTINGS: email.from: expected an email address, got "x"');

@@ -14,6 +14,7 @@ import { STATE_TABLE } from '../../adapters/dynamodb/tables.ts';
 import { isGennakerError } from '../../core/errors.ts';
 import type { NewExecution } from '../../core/ports/execution-store.ts';
 import { createManualClock, executionStoreContract } from '../contract/execution-store.contract.ts';
+import { createDynamoDbJudgmentWatchStore } from '../../adapters/dynamodb/judgment-watches.ts';
 import { startDynalite, type Dynalite } from '../support/dynalite.ts';
 
 let dynalite: Dynalite;
@@ -46,6 +47,26 @@ afterAll(async () => {
 executionStoreContract('DynamoDB adapter on dynalite (in memory)', async (clock) =>
   createDynamoDbExecutionStore({ client: dynalite.client, tableName: dynalite.tableName, clock }),
 );
+
+describe('DynamoDB judgment watches (the notifier\'s reminder sweep)', () => {
+  it('lists the judgments watched until they are forgotten; watching again replaces the entry', async () => {
+    const store = createDynamoDbJudgmentWatchStore({ client: dynalite.client, tableName: dynalite.tableName, clock: createManualClock() });
+    const executionId = 'watched-execution';
+    const mine = async () => (await store.listWatchedJudgments()).filter((watch) => watch.executionId === executionId);
+    await store.watchJudgment({ executionId, stageId: 'S1', application: 'shop', since: 1_000 });
+    await store.watchJudgment({ executionId, stageId: 'S2', application: 'shop', since: 2_000 });
+    await store.watchJudgment({ executionId, stageId: 'S1', application: 'shop', since: 3_000 });
+    const both = await mine();
+    await store.unwatchJudgment(executionId, 'S1');
+    await store.unwatchJudgment(executionId, 'S1');
+
+    expect(both.sort((a, b) => a.stageId.localeCompare(b.stageId))).toEqual([
+      { executionId, stageId: 'S1', application: 'shop', since: 3_000 },
+      { executionId, stageId: 'S2', application: 'shop', since: 2_000 },
+    ]);
+    expect(await mine()).toEqual([{ executionId, stageId: 'S2', application: 'shop', since: 2_000 }]);
+  });
+});
 
 describe('DynamoDB execution store: the adapter itself', () => {
   it('creates the table exactly as tables.ts defines it', async () => {

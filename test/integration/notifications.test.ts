@@ -19,7 +19,7 @@ import { createRecordingIoHost } from '../../core/io-host.ts';
 import { loadSecretCipher } from '../../local/secret-key.ts';
 import { createLocalSecrets } from '../../local/secrets-file.ts';
 import { createLocalRuntime, type LocalRuntime } from '../../local/wiring.ts';
-import { startLocalServer } from '../../local/server.ts';
+import { REMINDER_TICK_MS, startLocalServer } from '../../local/server.ts';
 
 const caller: Caller = { user: 'ana', roles: [] };
 const APPLICATION = 'shop';
@@ -144,6 +144,17 @@ function nextEvent(accepts: (event: GennakerEvent) => boolean): Promise<Gennaker
 
 const since = <T>(list: readonly T[], from: number) => list.slice(from);
 const wait = (refId: string, extra: Record<string, unknown> = {}) => ({ refId, requisiteStageRefIds: [], type: 'wait', name: `Wait ${refId}`, waitTime: 0, ...extra });
+const judgment = (extra: Record<string, unknown>) => ({ refId: '1', requisiteStageRefIds: [], type: 'manualJudgment', name: 'Approve', ...extra });
+
+/** Starts the pipeline and resolves once its judgment waits and the notifier heard so: the execution's and the stage's ids. */
+async function startUntilJudgment(id: string): Promise<{ executionId: string; stageId: string }> {
+  const awaiting = nextEvent((event) => event.type === 'Stage Execution Changed' && event.phase === 'manualJudgment');
+  const started = await runtime.service.startPipeline({ application: APPLICATION, pipeline: id, trigger: { type: 'manual', user: 'ana' } }, caller);
+  if (!started.ok) throw new Error('start failed');
+  const stageId = ((await awaiting) as { stageId: string }).stageId;
+  await runtime.bus.idle();
+  return { executionId: started.executionId, stageId };
+}
 
 describe('notifications on the local runtime', () => {
   it('sends pipeline and stage notifications to Slack, Teams, a webhook, GitHub and email, and records each delivery on the execution', async () => {
@@ -253,23 +264,15 @@ describe('notifications on the local runtime', () => {
     const firstMail = mails.length;
     const id = await save({
       stages: [
-        {
-          refId: '1',
-          requisiteStageRefIds: [],
-          type: 'manualJudgment',
-          name: 'Approve',
+        judgment({
           instructions: 'Check the dashboards first',
           sendNotifications: true,
           notifications: [{ type: 'email', address: 'approvers@example.com', when: ['manualJudgment', 'manualJudgmentContinue'] }],
-        },
+        }),
       ],
     });
-    const awaiting = nextEvent((event) => event.type === 'Stage Execution Changed' && event.phase === 'manualJudgment');
-    const started = await runtime.service.startPipeline({ application: APPLICATION, pipeline: id, trigger: { type: 'manual', user: 'ana' } }, caller);
-    if (!started.ok) throw new Error('start failed');
-    const event = await awaiting;
-    await runtime.bus.idle();
-    const stageId = (event as { stageId: string }).stageId;
+    const started = await startUntilJudgment(id);
+    const stageId = started.stageId;
     // when
     const judged = await runtime.service.judgeStage(started.executionId, stageId, { judgmentStatus: 'continue' }, { user: 'bo', roles: [] });
     await runtime.idle();
@@ -295,25 +298,18 @@ describe('notifications on the local runtime', () => {
     const every = 60_000;
     const id = await save({
       stages: [
-        {
-          refId: '1',
-          requisiteStageRefIds: [],
-          type: 'manualJudgment',
-          name: 'Approve',
+        judgment({
           notifications: [
             { type: 'webhook', address: `${base}/remind`, when: ['manualJudgment'], notifyEveryMs: every },
             { type: 'email', address: 'approvers@example.com', when: ['manualJudgment'] },
           ],
-        },
+        }),
       ],
     });
     const mailsBefore = mails.length;
-    const awaiting = nextEvent((event) => event.type === 'Stage Execution Changed' && event.phase === 'manualJudgment');
-    const started = await runtime.service.startPipeline({ application: APPLICATION, pipeline: id, trigger: { type: 'manual', user: 'ana' } }, caller);
-    if (!started.ok) throw new Error('start failed');
-    const stageId = ((await awaiting) as { stageId: string }).stageId;
-    await runtime.bus.idle();
-    const watch = (await runtime.store.listWatchedJudgments()).find((entry) => entry.executionId === started.executionId)!;
+    const started = await startUntilJudgment(id);
+    const stageId = started.stageId;
+    const watch = (await runtime.judgmentWatches.listWatchedJudgments()).find((entry) => entry.executionId === started.executionId)!;
     const reminders = () => requests.filter((request) => request.path === '/remind').map((request) => request.body.reminder ?? 0);
     try {
       // when: the sweep runs before, at and after each period, and twice at the same time
@@ -340,7 +336,7 @@ describe('notifications on the local runtime', () => {
       expect(reminders()).toEqual([0, 1, 2]);
       expect(requests.filter((request) => request.path === '/remind').map((request) => request.body.event)).toEqual(['manualJudgment', 'manualJudgment', 'manualJudgment']);
       expect(mails.length - mailsBefore).toBe(1);
-      expect((await runtime.store.listWatchedJudgments()).some((entry) => entry.executionId === started.executionId)).toBe(false);
+      expect((await runtime.judgmentWatches.listWatchedJudgments()).some((entry) => entry.executionId === started.executionId)).toBe(false);
       const execution = await runtime.store.getExecution(started.executionId);
       expect(execution!.status).toBe('SUCCEEDED');
       expect(execution!.notificationDeliveries!.filter((delivery) => delivery.type === 'webhook').map((delivery) => [delivery.event, delivery.reminder, delivery.status])).toEqual([
@@ -367,7 +363,7 @@ describe('notifications on the local runtime', () => {
           config: {
             application: APPLICATION,
             name: 'remind from up',
-            stages: [{ refId: '1', requisiteStageRefIds: [], type: 'manualJudgment', name: 'Approve', notifications: [{ type: 'webhook', address: `${base}/up-remind`, notifyEveryMs: 3_600_000 }] }],
+            stages: [judgment({ notifications: [{ type: 'webhook', address: `${base}/up-remind`, notifyEveryMs: 3_600_000 }] })],
           },
         },
         caller,
@@ -392,12 +388,13 @@ describe('notifications on the local runtime', () => {
       if (!started.ok) throw new Error('start failed');
       await awaiting;
       await server.runtime.bus.idle();
-      const [watch] = await server.runtime.store.listWatchedJudgments();
+      const [watch] = await server.runtime.judgmentWatches.listWatchedJudgments();
       // when
       serverTime = watch!.since + 3_600_000;
       const reminder = await first;
       // then
       expect(reminder.body).toMatchObject({ event: 'manualJudgment', reminder: 1, execution: { id: started.executionId } });
+      expect(REMINDER_TICK_MS).toBe(15_000);
       // The API lists what this server's settings let it send: email with an SMTP server.
       const token = readFileSync(server.tokenPath, 'utf8').trim();
       const types = (await (await fetch(`${server.url}/notifications/metadata`, { headers: { authorization: `Bearer ${token}` } })).json()) as Array<{ notificationType: string }>;

@@ -4,12 +4,13 @@
  *
  * - EventBridge `PutEvents`: each entry becomes the event a rule target receives (envelope with
  *   id, source, detail-type, detail parsed) and is handed to `onEvent` listeners; nothing fails.
+ *   `EnableRule` / `DisableRule` record the rule's state in `rules`.
  * - Scheduler: schedules by (group, name); `CreateSchedule` on an existing name is
  *   ConflictException, `UpdateSchedule` / `DeleteSchedule` on a missing one ResourceNotFoundException;
  *   `ListSchedules` filters by group and NamePrefix. `fire(name, time)` returns the target's input
  *   with `<aws.scheduler.scheduled-time>` replaced, as Scheduler invokes the target.
  */
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DisableRuleCommand, EnableRuleCommand, PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   ConflictException,
   CreateScheduleCommand,
@@ -34,6 +35,8 @@ export interface BusEvent {
 
 export class EventBridgeFake {
   readonly events: BusEvent[] = [];
+  /** Rules switched by EnableRule / DisableRule, by name: true while enabled. */
+  readonly rules = new Map<string, boolean>();
   private readonly listeners = new Set<(event: BusEvent) => void | Promise<void>>();
   private count = 0;
   private readonly delivering = new Set<Promise<void>>();
@@ -50,6 +53,10 @@ export class EventBridgeFake {
   get client(): Pick<EventBridgeClient, 'send'> {
     return {
       send: (async (command: object) => {
+        if (command instanceof EnableRuleCommand || command instanceof DisableRuleCommand) {
+          this.rules.set(command.input.Name!, command instanceof EnableRuleCommand);
+          return { $metadata: {} };
+        }
         if (!(command instanceof PutEventsCommand)) throw new Error(`the EventBridge fake does not implement ${command.constructor.name}`);
         for (const entry of command.input.Entries ?? []) {
           const event: BusEvent = {

@@ -256,6 +256,7 @@ describe('manual judgment reminders (notifyEveryMs)', () => {
       { type: 'email', address: 'c@example.com', when: ['manualJudgment'] },
       { type: 'email', address: 'd@example.com', when: ['manualJudgmentContinue'], notifyEveryMs: 600_000 },
       { type: 'email', address: 'e@example.com', when: ['manualJudgment'], notifyEveryMs: -1 },
+      { type: 'email', address: 'f@example.com', when: ['manualJudgment'], notifyEveryMs: 0 },
     ]);
     // when
     const planned = remind(judging, 1_000 + HOUR);

@@ -20,24 +20,24 @@ export const DELIVERY_PREFIX = 'NOTIFY#';
 
 /** A stored delivery record as the port's value. */
 export function toDelivery(item: Item): NotificationDelivery {
-  const stageId = optStr(item, 'stageId');
-  const stageRefId = optStr(item, 'stageRefId');
-  const reason = optStr(item, 'reason');
-  const reminder = optNum(item, 'reminder');
-  return {
+  const delivery: Record<string, unknown> = {
     key: str(item, 'sk').slice(DELIVERY_PREFIX.length),
     event: str(item, 'event'),
     type: str(item, 'type'),
     recipient: str(item, 'recipient'),
-    ...(stageId !== undefined ? { stageId } : {}),
-    ...(stageRefId !== undefined ? { stageRefId } : {}),
-    ...(reminder !== undefined ? { reminder } : {}),
     status: str(item, 'status') as DeliveryStatus,
     attempts: num(item, 'attempts'),
-    ...(reason !== undefined ? { reason } : {}),
     updatedAt: num(item, 'updatedAt'),
   };
+  for (const field of [...OPTIONAL_FIELDS, 'reason'] as const) {
+    const value = field === 'reminder' ? optNum(item, field) : optStr(item, field);
+    if (value !== undefined) delivery[field] = value;
+  }
+  return delivery as unknown as NotificationDelivery;
 }
+
+/** The fields a new delivery record has only sometimes. */
+const OPTIONAL_FIELDS = ['stageId', 'stageRefId', 'reminder'] as const;
 
 /** Delivery records of an execution's partition items, oldest first. */
 export function deliveriesOf(items: readonly Item[]): NotificationDelivery[] {
@@ -67,17 +67,10 @@ export function createNotificationDeliveryStore(ctx: StoreContext): Notification
           ':kind': 'notificationDelivery',
         };
         const sets = ['#status = :sending', '#event = :event', '#type = :type', 'recipient = :recipient', 'updatedAt = :now', 'createdAt = if_not_exists(createdAt, :now)', 'kind = :kind'];
-        if (delivery.stageId !== undefined) {
-          sets.push('stageId = :stageId');
-          values[':stageId'] = delivery.stageId;
-        }
-        if (delivery.stageRefId !== undefined) {
-          sets.push('stageRefId = :stageRefId');
-          values[':stageRefId'] = delivery.stageRefId;
-        }
-        if (delivery.reminder !== undefined) {
-          sets.push('reminder = :reminder');
-          values[':reminder'] = delivery.reminder;
+        for (const field of OPTIONAL_FIELDS) {
+          if (delivery[field] === undefined) continue;
+          sets.push(`${field} = :${field}`);
+          values[`:${field}`] = delivery[field];
         }
         const updated = await conditional('claimNotificationDelivery', () =>
           ctx.doc.send(

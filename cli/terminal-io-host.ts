@@ -97,10 +97,14 @@ export function createTerminalIoHost(streams: TerminalStreams): IoHost {
       stage.reason,
     );
 
+  /** What a delivery was for: `stage.failed of stage 1`, `manualJudgment reminder 2 of stage 3`. */
+  const deliveryEvent = (delivery: NotificationDelivery) =>
+    `${delivery.event}${delivery.reminder !== undefined ? ` reminder ${delivery.reminder}` : ''}${delivery.stageRefId !== undefined ? ` of stage ${delivery.stageRefId}` : ''}`;
+
   /** A notification delivery under the tree: `notification slack #deploys (stage.failed): FAILED: why`. */
   const deliveryLine = (delivery: NotificationDelivery) =>
     withTreeReason(
-      `  notification ${delivery.type} ${delivery.recipient} ${paint('2', `(${delivery.event}${delivery.stageRefId !== undefined ? ` of stage ${delivery.stageRefId}` : ''})`)}  ${paint(delivery.status === 'FAILED' ? '31' : delivery.status === 'SENT' ? '32' : '36', delivery.status)}`,
+      `  notification ${delivery.type} ${delivery.recipient} ${paint('2', `(${deliveryEvent(delivery)})`)}  ${paint(delivery.status === 'FAILED' ? '31' : delivery.status === 'SENT' ? '32' : '36', delivery.status)}`,
       delivery.reason,
     );
 
@@ -157,7 +161,7 @@ export function createTerminalIoHost(streams: TerminalStreams): IoHost {
           if (message.statusChanged) {
             err(`${message.pipeline}: execution ${message.executionId} ${message.status}${because(message.reason)}`);
             for (const delivery of message.notifications ?? []) {
-              err(`${message.pipeline}: notification ${delivery.type} to ${delivery.recipient} (${delivery.event}${delivery.stageRefId !== undefined ? ` of stage ${delivery.stageRefId}` : ''}) ${delivery.status}${because(delivery.reason)}`);
+              err(`${message.pipeline}: notification ${delivery.type} to ${delivery.recipient} (${deliveryEvent(delivery)}) ${delivery.status}${because(delivery.reason)}`);
             }
           }
           return;

@@ -62,16 +62,19 @@ describe('the terminal IoHost', () => {
     const notifications = [
       { key: 'k1', event: 'pipeline.failed', type: 'slack', recipient: '#deploys', status: 'SENT' as const, attempts: 1, updatedAt: 0 },
       { key: 'k2', event: 'stage.failed', type: 'webhook', recipient: 'https://hooks.example.com/…', stageId: 's1', stageRefId: '1', status: 'FAILED' as const, attempts: 1, reason: 'the webhook https://hooks.example.com answered 500 boom', updatedAt: 0 },
+      { key: 'k3', event: 'manualJudgment', type: 'slack', recipient: '#approvers', stageId: 's2', stageRefId: '2', reminder: 2, status: 'SENT' as const, attempts: 1, updatedAt: 0 },
     ];
     const plain = render({ ...progress, notifications });
     expect(plain.slice(2)).toEqual([
       'Deploy hello: notification slack to #deploys (pipeline.failed) SENT',
       'Deploy hello: notification webhook to https://hooks.example.com/… (stage.failed of stage 1) FAILED: the webhook https://hooks.example.com answered 500 boom',
+      'Deploy hello: notification slack to #approvers (manualJudgment reminder 2 of stage 2) SENT',
     ]);
     const live = render({ ...progress, notifications }, { isTTY: true, columns: 200 });
     expect(live.slice(2)).toEqual([
       '  notification slack #deploys (pipeline.failed)  SENT',
       '  notification webhook https://hooks.example.com/… (stage.failed of stage 1)  FAILED  the webhook https://hooks.example.com answered 500 boom',
+      '  notification slack #approvers (manualJudgment reminder 2 of stage 2)  SENT',
     ]);
   });
 });

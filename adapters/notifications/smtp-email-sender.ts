@@ -3,7 +3,6 @@
  * mode's mail sender. A 4xx reply or a lost connection may pass and is retried; a 5xx reply (an
  * unknown mailbox, a refused sender) will not.
  */
-import { createTransport } from 'nodemailer';
 import type { NotificationSender, SendOutcome } from '../../core/ports/notification-sender.ts';
 import type { NotificationSettings } from '../../core/notifications/settings.ts';
 import type { SecretStore } from '../../core/ports/secret-store.ts';
@@ -40,6 +39,8 @@ export function createSmtpEmailSender(options: SmtpEmailSenderOptions): Notifica
         if (!read.ok) return { ok: false, reason: read.message, retryable: false };
         pass = read.value;
       }
+      // nodemailer loads with the first mail: a `gennaker up` that sends none never holds it.
+      const { createTransport } = await import('nodemailer');
       const transport = createTransport({
         host: smtp.host,
         port: smtp.port ?? (smtp.secure ? 465 : 587),

@@ -33,7 +33,7 @@ async function until<T>(what: string, read: () => Promise<T>, done: (value: T) =
 describe('Gennaker on AWS, in-process', () => {
   let cloud: Cloud;
   beforeAll(async () => {
-    cloud = await startCloud();
+    cloud = await startCloud({ notificationSettings: JSON.stringify({ email: { from: 'gennaker@example.com' }, sns: { topicArns: ['arn:aws:sns:us-east-1:123456789012:deploys'] } }) });
   });
   afterAll(async () => {
     await cloud?.close();
@@ -202,6 +202,12 @@ describe('Gennaker on AWS, in-process', () => {
     });
     expect(refused.status).toBe(400);
     expect(refused.json.issues).toContainEqual(expect.objectContaining({ pointer: '/stages/0/credentials', message: "account 'local' is not known (known accounts: prod)" }));
+  });
+
+  it('lists the notification types the CDK context notifications let the notifier send: email through SES and SNS', async () => {
+    const listed = await cloud.call('GET', '/notifications/metadata');
+    expect(listed.status).toBe(200);
+    expect((listed.json as Array<{ notificationType: string }>).map((type) => type.notificationType)).toEqual(['slack', 'microsoftteams', 'webhook', 'email', 'sns']);
   });
 
   it('answers 401 to a request API Gateway passed without an IAM identity', async () => {

@@ -73,6 +73,8 @@ export interface CloudOptions {
   readonly aws?: StageRunnerRuntimeOptions['aws'];
   /** Secrets on AWS: the KMS key (`SECRETS_KEY_ARN`) and the clients of KMS and Secrets Manager (the AWS simulator). */
   readonly secrets?: { readonly keyId: string; readonly kms: NonNullable<CloudClients['kms']>; readonly secretsManager: NonNullable<CloudClients['secretsManager']> };
+  /** The CDK context `notifications` as the functions get it (`NOTIFICATION_SETTINGS`). @default none */
+  readonly notificationSettings?: string;
   /** Wraps the stage runner function as Step Functions invokes it (e.g. to move a simulated clock by each answer's wait). */
   readonly wrapStageRunner?: (handler: (event: unknown) => Promise<unknown>) => (event: unknown) => Promise<unknown>;
 }
@@ -95,6 +97,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     accounts: parseAccountRoles(options.accounts ?? JSON.stringify({ prod: DEPLOY_ROLE_ARN }), 'us-east-1').accounts,
     scheduler: { groupName: 'gennaker', roleArn: 'arn:aws:iam::123456789012:role/gennaker-scheduler', targetArn: TRIGGER_ROUTER_ARN },
     ...(options.secrets ? { secretsKeyId: options.secrets.keyId } : {}),
+    ...(options.notificationSettings !== undefined ? { notificationSettings: options.notificationSettings } : {}),
   };
   const clients = {
     dynamodb: dynalite.client,

@@ -1003,6 +1003,13 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       return c.json(await orcaExecutions(read.value ?? [], expand.value));
     },
 
+    listExecutionSummaries: async (c) => {
+      const limit = parseLimit(c.req.query('limit'), 10, 100);
+      if (!limit.ok) return fail(c, 400, limit.message);
+      const read = await queries.listExecutionSummaries(c.req.param('application')!, limit.value, callerOf(c));
+      return read.ok ? c.json(read.value ?? []) : fail(c, 403, read.message);
+    },
+
     cancelExecution: async (c) => {
       const id = c.req.param('id')!;
       const reason = c.req.query('reason');

@@ -102,6 +102,14 @@ const SCHEMAS: Record<string, unknown> = {
     ['id', 'application', 'status', 'stages'],
   ),
   ExecutionList: { type: 'array', items: ref('Execution') },
+  ExecutionSummaryList: {
+    type: 'array',
+    items: object(
+      { id: string, application: string, pipelineConfigId: string, name: string, status: string, buildTime: { type: 'integer' }, startTime: { type: 'integer' }, endTime: { type: 'integer' } },
+      ['id', 'application', 'pipelineConfigId', 'name', 'status', 'buildTime'],
+      false,
+    ),
+  },
   Task: object(
     {
       id: string,

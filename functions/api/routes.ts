@@ -384,6 +384,16 @@ export const ROUTES = [
     responses: { '200': { description: 'The executions.', schema: 'ExecutionList' }, '400': ERRORS['400'], '401': ERRORS['401'] },
   },
   {
+    operationId: 'listExecutionSummaries',
+    method: 'get',
+    path: '/applications/{application}/executionSummaries',
+    summary: "The newest executions of each of the application's pipelines as summaries (no stages, trigger or parameters), newest first within each pipeline: one bounded read for a list of pipelines with their last runs.",
+    auth: 'caller',
+    tag: 'executions',
+    parameters: [APP, { ...LIMIT, description: 'Executions per pipeline (1 to 100, default 10).', schema: { type: 'integer', minimum: 1, maximum: 100 } }],
+    responses: { '200': { description: 'The summaries.', schema: 'ExecutionSummaryList' }, '400': ERRORS['400'], '401': ERRORS['401'], '403': { description: 'The caller lacks READ on the application.', schema: 'Error' } },
+  },
+  {
     operationId: 'cancelExecution',
     method: 'put',
     path: '/pipelines/{id}/cancel',

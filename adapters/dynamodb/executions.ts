@@ -514,7 +514,8 @@ function validateNewExecution(input: NewExecution): void {
   }
 }
 
-function headerItem(input: NewExecution, now: number): Item {
+/** The header record of a new execution, as `createExecution` writes it (also for tests that write many at once). */
+export function headerItem(input: NewExecution, now: number): Item {
   const order = keys.executionOrder(input.buildTime, input.id);
   return {
     ...keys.execution(input.id),

@@ -211,6 +211,7 @@ const ON_DEMAND_MODULES = [
   { source: join(root, 'core', 'execution', 'evaluate-expression.ts'), output: 'expression-evaluation.mjs' },
   { source: join(root, 'core', 'canary', 'config.ts'), output: 'canary-config.mjs' },
   { source: join(functionsDir, 'api', 'notification-types.ts'), output: 'notification-types.mjs' },
+  { source: join(functionsDir, 'api', 'execution-summaries.ts'), output: 'execution-summaries.mjs' },
 ];
 
 const onDemandImports = {

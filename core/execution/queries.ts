@@ -43,17 +43,11 @@ export interface ExecutionQueries {
    * left out, as Orca filters them, rather than refused.
    */
   searchExecutions(query: ExecutionSearch, caller: Caller): Promise<readonly Execution[]>;
-  /**
-   * The newest `limit` executions of each pipeline of the application, as summaries read from the
-   * executions index alone (no stage records): what a list of pipelines draws as its last runs,
-   * whatever the number of executions. Newest first within each pipeline.
-   */
-  listExecutionSummaries(application: string, limit: number, caller: Caller): Promise<Read<readonly ExecutionSummary[]>>;
   /** The audit log, newest first: admins only. */
   listAudit(query: AuditQuery, caller: Caller): Promise<Read<readonly AuditEntry[]>>;
 }
 
-/** An execution without its stages, trigger and parameters: enough to draw it as one run of its pipeline. */
+/** An execution without its stages, trigger and parameters: enough to draw it as one run of its pipeline (`GET /applications/{application}/executionSummaries`). */
 export interface ExecutionSummary {
   readonly id: string;
   readonly application: string;
@@ -168,27 +162,6 @@ export function createExecutionQueries(deps: ExecutionQueriesDeps): ExecutionQue
         .filter((_, index) => allowed[index])
         .sort((a, b) => b.buildTime - a.buildTime)
         .map(redactExecution);
-    },
-
-    async listExecutionSummaries(application, limit, caller) {
-      const denied = await access.check(caller, 'READ', application);
-      if (denied) return denied;
-      const configs = await store.listPipelineConfigs(application);
-      const pages = await Promise.all(configs.map((config) => store.listExecutions({ pipelineConfigId: config.id }, { limit })));
-      return found(
-        pages.flatMap((page) =>
-          page.items.map(({ id, application: owner, pipelineConfigId, name, status, buildTime, startTime, endTime }) => ({
-            id,
-            application: owner,
-            pipelineConfigId,
-            name,
-            status,
-            buildTime,
-            ...(startTime === undefined ? {} : { startTime }),
-            ...(endTime === undefined ? {} : { endTime }),
-          })),
-        ),
-      );
     },
 
     async listAudit(query, caller) {

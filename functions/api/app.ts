@@ -147,6 +147,12 @@ const NO_TARGETS = 'this API has no deploy targets, so it cannot describe cluste
 
 const NO_CANARY_CONFIGS = 'this Gennaker keeps no canary configs; give the config inline as canaryConfig.config in the stage';
 
+/** The answer to a pipeline name or id that names none of the application's. */
+const noPipeline = (application: string, nameOrId: string) => `application '${application}' has no pipeline named or with id '${nameOrId}'; GET /applications/${application}/pipelineConfigs lists them`;
+
+/** The answer to an execution id that names none. */
+const noExecution = (id: string) => `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`;
+
 /** How often a long-poll of an execution reads the store again. */
 const WATCH_POLL_MS = 250;
 
@@ -521,7 +527,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   async function evaluated(c: ApiContext, id: string, run: (execution: Execution, evaluation: Evaluation) => EvaluationOutcome): Promise<Response> {
     const read = await queries.getExecution(id, callerOf(c));
     if (!read.ok) return fail(c, 403, read.message);
-    if (read.value === undefined) return fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`);
+    if (read.value === undefined) return fail(c, 404, noExecution(id));
     // Loaded on first use: the expression evaluator stays out of the API's cold start (scripts/build.js bundles it apart).
     const outcome = run(read.value, await import('../../core/execution/evaluate-expression.ts'));
     if (!outcome.ok) return fail(c, outcome.reason === 'not-found' ? 404 : 400, outcome.message);
@@ -628,9 +634,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const nameOrId = c.req.param('pipelineNameOrId')!;
       const read = await queries.getPipelineConfig(application, nameOrId, callerOf(c));
       if (!read.ok) return fail(c, 403, read.message);
-      return read.value === undefined
-        ? fail(c, 404, `application '${application}' has no pipeline named or with id '${nameOrId}'; GET /applications/${application}/pipelineConfigs lists them`)
-        : c.json(pipelineConfigJson(read.value));
+      return read.value === undefined ? fail(c, 404, noPipeline(application, nameOrId)) : c.json(pipelineConfigJson(read.value));
     },
 
     getPipelineConfigHistory: async (c) => {
@@ -640,7 +644,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       if (!limit.ok) return fail(c, 400, limit.message);
       const read = await queries.listPipelineConfigVersions(application, nameOrId, limit.value, callerOf(c));
       if (!read.ok) return fail(c, 403, read.message);
-      if (read.value === undefined) return fail(c, 404, `application '${application}' has no pipeline named or with id '${nameOrId}'; GET /applications/${application}/pipelineConfigs lists them`);
+      if (read.value === undefined) return fail(c, 404, noPipeline(application, nameOrId));
       return c.json(read.value.map(pipelineConfigJson));
     },
 
@@ -857,7 +861,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const id = c.req.param('id')!;
       const read = await queries.getExecution(id, callerOf(c));
       if (!read.ok) return fail(c, 403, read.message);
-      return read.value === undefined ? fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`) : c.json(await orcaExecution(read.value));
+      return read.value === undefined ? fail(c, 404, noExecution(id)) : c.json(await orcaExecution(read.value));
     },
 
     evaluateExpression: (c) => evaluateAt(c, { kind: 'execution' }, c.req.query('expression')),
@@ -903,7 +907,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       for (let poll = 0; ; poll++) {
         const read = await queries.getExecution(id, callerOf(c));
         if (!read.ok) return fail(c, 403, read.message);
-        if (read.value === undefined) return fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`);
+        if (read.value === undefined) return fail(c, 404, noExecution(id));
         const execution = await orcaExecution(read.value);
         const version = (await sha256Hex(JSON.stringify(execution))).slice(0, 24);
         if (version !== since || poll >= polls || c.req.raw.signal.aborted) return c.json({ version, execution });
@@ -981,7 +985,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const read = await queries.getExecution(id, callerOf(c));
       if (!read.ok) return fail(c, 403, read.message);
       const execution = read.value;
-      if (execution === undefined) return fail(c, 404, `execution '${id}' does not exist; GET /applications/{application}/pipelines lists executions`);
+      if (execution === undefined) return fail(c, 404, noExecution(id));
       // The report's renderer loads on first use (on AWS, canary-report.mjs beside the API's index.mjs).
       const { canaryStagesOf, noCanaryStageMessage, renderCanaryReport } = await import('../../core/canary/report.ts');
       const stages = canaryStagesOf(execution);
@@ -1004,10 +1008,13 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     },
 
     listExecutionSummaries: async (c) => {
-      const limit = parseLimit(c.req.query('limit'), 10, 100);
+      const limit = parseLimit(c.req.query('limit'), 10);
       if (!limit.ok) return fail(c, 400, limit.message);
-      const read = await queries.listExecutionSummaries(c.req.param('application')!, limit.value, callerOf(c));
-      return read.ok ? c.json(read.value ?? []) : fail(c, 403, read.message);
+      const application = c.req.param('application')!;
+      const denied = await queries.checkRead(application, callerOf(c));
+      if (denied) return fail(c, 403, denied.message);
+      // Loaded on first use, out of the API's cold start (scripts/build.js bundles it apart).
+      return c.json(await (await import('./execution-summaries.ts')).listExecutionSummaries(store, application, limit.value));
     },
 
     cancelExecution: async (c) => {

@@ -115,7 +115,7 @@ describe('GET /applications/{application}/executionSummaries: the last runs of e
     const refused = await call('stranger', 'GET', '/applications/vault/executionSummaries');
     expect(refused.status).toBe(403);
     expect(refused.json.error).toContain("lacks READ on application 'vault'");
-    expect((await call('admin', 'GET', '/applications/vault/executionSummaries?limit=101')).json).toEqual({ error: "query parameter 'limit' is '101'; use a whole number from 1 to 100" });
+    expect((await call('admin', 'GET', '/applications/vault/executionSummaries?limit=0')).json).toEqual({ error: "query parameter 'limit' is '0'; use a whole number from 1 to 1000" });
   });
 });
 

@@ -85,30 +85,29 @@ describe("GET /applications/{application}/permissions: the caller's rights", () 
 
 describe('GET /applications/{application}/executionSummaries: the last runs of every pipeline', () => {
   it("answers the newest `limit` executions of each of the application's pipelines, newest first, without stages, trigger or parameters", async () => {
-    // given: 'shelf', readable by auditors, with two pipelines of three executions each, a minute apart, and an execution of another application
+    // given: 'shelf', readable by auditors, with a pipeline run once long ago, one run four times since, and an execution of another application
     const permissions = { READ: ['ops', 'auditors'], WRITE: ['ops'], EXECUTE: ['ops'] };
     expect((await call('admin', 'POST', '/applications', { name: 'shelf', permissions })).status).toBe(201);
-    const ids: string[] = [];
+    const ids: Record<string, string> = {};
     for (const name of ['Release', 'Hotfix']) {
       expect((await call('admin', 'POST', '/pipelines', { ...JUDGED, application: 'shelf', name })).status).toBe(200);
-      ids.push((await call('admin', 'GET', `/applications/shelf/pipelineConfigs/${name}`)).json.id);
+      ids[name] = (await call('admin', 'GET', `/applications/shelf/pipelineConfigs/${name}`)).json.id;
     }
-    const run = (id: string, application: string, pipelineConfigId: string, buildTime: number) =>
-      server.runtime.store.createExecution({ id, application, pipelineConfigId, pipelineVersion: 1, name: id, status: 'SUCCEEDED', buildTime, trigger: { type: 'manual', user: 'admin' }, parameters: { env: 'prod' }, limitConcurrent: false, keepWaitingPipelines: false, maxConcurrentExecutions: 0, stages: [{ id: '1', refId: '1', type: 'wait', name: 'Wait', requisiteStageRefIds: [], context: {} }] });
-    for (const [index, pipeline] of ids.entries()) for (const minute of [1, 2, 3]) expect((await run(`shelf-${index}-${minute}`, 'shelf', pipeline, 1_000_000 + minute * 60_000)).ok).toBe(true);
-    expect((await run('elsewhere-1', 'elsewhere', 'elsewhere-pipeline', 2_000_000)).ok).toBe(true);
+    const run = (id: string, application: string, pipelineConfigId: string, minute: number) =>
+      server.runtime.store.createExecution({ id, application, pipelineConfigId, pipelineVersion: 1, name: id, status: 'SUCCEEDED', buildTime: minute * 60_000, trigger: { type: 'manual', user: 'admin' }, parameters: { env: 'prod' }, limitConcurrent: false, keepWaitingPipelines: false, maxConcurrentExecutions: 0, stages: [{ id: '1', refId: '1', type: 'wait', name: 'Wait', requisiteStageRefIds: [], context: {} }] });
+    expect((await run('release-1', 'shelf', ids['Release']!, 1)).ok).toBe(true);
+    for (const minute of [2, 3, 4, 5]) expect((await run(`hotfix-${minute}`, 'shelf', ids['Hotfix']!, minute)).ok).toBe(true);
+    expect((await run('elsewhere-1', 'elsewhere', 'elsewhere-pipeline', 6)).ok).toBe(true);
+    const summary = (id: string, pipeline: string, minute: number) => ({ id, application: 'shelf', pipelineConfigId: ids[pipeline], name: id, status: 'SUCCEEDED', buildTime: minute * 60_000 });
 
-    // when
-    const answer = await call('reader', 'GET', '/applications/shelf/executionSummaries?limit=2');
+    // when: two of each, where the application's newest four are all Hotfix's; then ten of each, all there are
+    const two = await call('reader', 'GET', '/applications/shelf/executionSummaries?limit=2');
+    const ten = await call('reader', 'GET', '/applications/shelf/executionSummaries?limit=10');
 
-    // then: two of each pipeline, newest first, and nothing but the summary
-    expect(answer.status).toBe(200);
-    expect(answer.json).toEqual([
-      { id: 'shelf-1-3', application: 'shelf', pipelineConfigId: ids[1], name: 'shelf-1-3', status: 'SUCCEEDED', buildTime: 1_180_000 },
-      { id: 'shelf-1-2', application: 'shelf', pipelineConfigId: ids[1], name: 'shelf-1-2', status: 'SUCCEEDED', buildTime: 1_120_000 },
-      { id: 'shelf-0-3', application: 'shelf', pipelineConfigId: ids[0], name: 'shelf-0-3', status: 'SUCCEEDED', buildTime: 1_180_000 },
-      { id: 'shelf-0-2', application: 'shelf', pipelineConfigId: ids[0], name: 'shelf-0-2', status: 'SUCCEEDED', buildTime: 1_120_000 },
-    ]);
+    // then: pipelines by name, each newest first, and nothing but the summary
+    expect(two.status).toBe(200);
+    expect(two.json).toEqual([summary('hotfix-5', 'Hotfix', 5), summary('hotfix-4', 'Hotfix', 4), summary('release-1', 'Release', 1)]);
+    expect(ten.json).toEqual([summary('hotfix-5', 'Hotfix', 5), summary('hotfix-4', 'Hotfix', 4), summary('hotfix-3', 'Hotfix', 3), summary('hotfix-2', 'Hotfix', 2), summary('release-1', 'Release', 1)]);
   });
 
   it('is refused without READ (403) and for a limit out of range (400)', async () => {

@@ -10,14 +10,17 @@
  * The capabilities are those of the real targets in the mode the accounts use (EC2 in
  * Spinnaker's mode, ECS), checked equal to them by test/unit/functions/aws-account-targets.test.ts.
  */
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { AWS_ACCOUNT_KINDS } from '../core/accounts/accounts-file.ts';
 import type { Account } from '../core/ports/accounts.ts';
 import type { BuildPort } from '../core/ports/builds.ts';
+import type { Clock } from '../core/ports/clock.ts';
 import type { FunctionPort } from '../core/ports/functions.ts';
 import type { ManifestPort } from '../core/ports/manifests.ts';
 import type { ServerGroupCapabilities, ServerGroupPort } from '../core/ports/server-groups.ts';
 import type { Target, TargetLookup } from '../core/ports/target.ts';
 import type { TrafficCapabilities, TrafficPort } from '../core/ports/traffic.ts';
+import type { AwsClientSettings } from './aws-targets.ts';
 
 /** What each kind of account can do, as its target says. */
 export const ACCOUNT_KIND_CAPABILITIES: Readonly<Record<(typeof AWS_ACCOUNT_KINDS)[number], { readonly serverGroups: ServerGroupCapabilities; readonly traffic: TrafficCapabilities }>> = {
@@ -184,4 +187,79 @@ export function createAccountTargets(options: AccountTargetsOptions): TargetLook
     if (cloudProvider !== undefined && !PROVIDERS_OF[target.cloudProvider]!.includes(cloudProvider)) return undefined;
     return target;
   };
+}
+
+/**
+ * The inline session policy of the API's sessions in the deploy accounts: describe, list and get
+ * calls of the services the targets read, nothing that changes anything. AWS grants a session
+ * what both the account's role and this policy allow, so the API's reads cannot deploy even
+ * through a role that can.
+ */
+export const READ_ONLY_SESSION_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'GennakerReads',
+      Effect: 'Allow',
+      Action: [
+        'ec2:Describe*',
+        'autoscaling:Describe*',
+        'elasticloadbalancing:Describe*',
+        'ecs:Describe*',
+        'ecs:List*',
+        'application-autoscaling:Describe*',
+        'lambda:Get*',
+        'lambda:List*',
+      ],
+      Resource: '*',
+    },
+  ],
+});
+
+/** How a function's deploy targets reach the accounts. */
+export interface ConfiguredTargetsOptions {
+  /** The configured accounts (`ACCOUNTS`). */
+  readonly accounts: readonly Account[];
+  /** The function's own region: STS is called there. */
+  readonly region: string;
+  readonly clock: Clock;
+  /** The role session name of the calls made now. */
+  readonly sessionName: () => string;
+  /** @default AWS's endpoints */
+  readonly clients?: AwsClientSettings;
+  /** The credentials STS AssumeRole is called with. @default the function's own */
+  readonly callerCredentials?: AwsCredentialIdentity;
+  /** Sessions limited to READ_ONLY_SESSION_POLICY (the API's reads). @default false */
+  readonly readOnly?: boolean;
+  /** Who assumes the roles, for the fix of a refusal. @default "the stage runner's role" */
+  readonly caller?: string;
+}
+
+/**
+ * The deploy targets of the configured accounts, for any function: the AWS targets
+ * (functions/aws-targets.ts) and the Kubernetes ones (functions/kubernetes-targets.ts), each
+ * module loaded on a target's first call.
+ */
+export function configuredAccountTargets(options: ConfiguredTargetsOptions): TargetLookup {
+  const settings = {
+    region: options.region,
+    clock: options.clock,
+    sessionName: options.sessionName,
+    ...(options.clients ? { clients: options.clients } : {}),
+    ...(options.callerCredentials ? { callerCredentials: options.callerCredentials } : {}),
+    ...(options.caller !== undefined ? { caller: options.caller } : {}),
+  };
+  return createAccountTargets({
+    accounts: options.accounts,
+    load: async () => {
+      const { createAwsTargets } = await import('./aws-targets.ts');
+      const made = createAwsTargets({ ...settings, ...(options.readOnly ? { sessionPolicy: READ_ONLY_SESSION_POLICY } : {}) });
+      return (account) => made.targetOf(account);
+    },
+    // EKS clusters, through their own module: client-node loads only for a Kubernetes account.
+    loadKubernetes: async () => {
+      const { createKubernetesAccountTargets } = await import('./kubernetes-targets.ts');
+      return createKubernetesAccountTargets(options.accounts, settings);
+    },
+  });
 }

@@ -49,6 +49,10 @@ export interface AwsTargetsOptions {
    * The credentials STS is called with. @default the function's own (Lambda's environment)
    */
   readonly callerCredentials?: AwsCredentialIdentity;
+  /** The inline session policy every assumed session carries (the API's reads: describe-only). @default none: the role's permissions */
+  readonly sessionPolicy?: string;
+  /** Who assumes the accounts' roles, for the fix of a refusal. @default "the stage runner's role" */
+  readonly caller?: string;
 }
 
 /** The AWS targets of the configured accounts. */
@@ -82,6 +86,8 @@ export function createAwsTargets(options: AwsTargetsOptions): AwsTargets {
       sts,
       sessionName: options.sessionName,
       clock: options.clock,
+      ...(options.sessionPolicy !== undefined ? { sessionPolicy: options.sessionPolicy } : {}),
+      ...(options.caller !== undefined ? { caller: options.caller } : {}),
     });
     const config = (region: string) => ({ region, credentials, ...settings });
     // One client per service and region, made on first use.

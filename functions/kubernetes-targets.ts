@@ -52,6 +52,7 @@ export function createKubernetesAccountTargets(accounts: readonly Account[], opt
           sts,
           sessionName: options.sessionName,
           clock: options.clock,
+          ...(options.caller !== undefined ? { caller: options.caller } : {}),
         }),
     });
     if (!connected.ok) problems.push(connected.message);

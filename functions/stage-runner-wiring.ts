@@ -19,7 +19,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { createFetchHttpClient } from '../adapters/http/fetch-http-client.ts';
 import { createStageRunner, type StageRunner } from '../core/execution/stage-runner.ts';
-import { createAccountTargets } from './aws-account-targets.ts';
+import { configuredAccountTargets } from './aws-account-targets.ts';
 import type { AwsClientSettings } from './aws-targets.ts';
 import { cloudSecretStore, coldStartClients, createCloudRuntime, hasDeployAccounts, readEnvironment, type CloudClients, type CloudEnvironment, type CloudRuntime, type CloudRuntimeOptions } from './wiring.ts';
 
@@ -76,30 +76,13 @@ export function createStageRunnerRuntime(env: CloudEnvironment, clients: CloudCl
   });
   const execution = new AsyncLocalStorage<string>();
   const targets = hasDeployAccounts(env.accounts)
-    ? createAccountTargets({
+    ? configuredAccountTargets({
         accounts: env.accounts,
-        load: async () => {
-          const { createAwsTargets } = await import('./aws-targets.ts');
-          const made = createAwsTargets({
-            region: env.region,
-            clock: runtime.clock,
-            sessionName: () => `gennaker-${execution.getStore() ?? 'stage-runner'}`,
-            ...(aws?.clients ? { clients: aws.clients } : {}),
-            ...(aws?.callerCredentials ? { callerCredentials: aws.callerCredentials } : {}),
-          });
-          return (account) => made.targetOf(account);
-        },
-        // EKS clusters, through their own module: client-node loads only for a Kubernetes account.
-        loadKubernetes: async () => {
-          const { createKubernetesAccountTargets } = await import('./kubernetes-targets.ts');
-          return createKubernetesAccountTargets(env.accounts, {
-            region: env.region,
-            clock: runtime.clock,
-            sessionName: () => `gennaker-${execution.getStore() ?? 'stage-runner'}`,
-            ...(aws?.clients ? { clients: aws.clients } : {}),
-            ...(aws?.callerCredentials ? { callerCredentials: aws.callerCredentials } : {}),
-          });
-        },
+        region: env.region,
+        clock: runtime.clock,
+        sessionName: () => `gennaker-${execution.getStore() ?? 'stage-runner'}`,
+        ...(aws?.clients ? { clients: aws.clients } : {}),
+        ...(aws?.callerCredentials ? { callerCredentials: aws.callerCredentials } : {}),
       })
     : undefined;
   const run = createStageRunner({

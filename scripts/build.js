@@ -18,7 +18,9 @@
 // published first) and secret-adapters.mjs (the KMS cipher and the Secrets Manager store, loaded
 // when an execution first seals, opens or reads a secret), cluster-checks.mjs (the clouds'
 // provider-field checks, loaded by the first save) and canary-report.mjs (the API's canary
-// report renderer and openapi.mjs, the OpenAPI document); see ON_DEMAND_MODULES.
+// report renderer and openapi.mjs, the OpenAPI document), cluster-reads.mjs (the API's cluster and
+// server-group routes, which load the accounts' targets, aws-targets.mjs and kubernetes-targets.mjs,
+// in turn); see ON_DEMAND_MODULES.
 import { analyzeMetafile, build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -199,6 +201,7 @@ const ON_DEMAND_MODULES = [
   { source: join(functionsDir, 'kubernetes-targets.ts'), output: 'kubernetes-targets.mjs' },
   { source: join(functionsDir, 'publisher-client.ts'), output: 'publisher-client.mjs' },
   { source: join(functionsDir, 'secret-adapters.ts'), output: 'secret-adapters.mjs' },
+  { source: join(functionsDir, 'api', 'cluster-reads.ts'), output: 'cluster-reads.mjs' },
   { source: join(root, 'adapters', 'targets', 'cluster-checks.ts'), output: 'cluster-checks.mjs' },
   { source: join(root, 'core', 'canary', 'report.ts'), output: 'canary-report.mjs' },
   { source: join(functionsDir, 'api', 'openapi.ts'), output: 'openapi.mjs' },
@@ -249,13 +252,24 @@ const esm = {
   plugins: [zodNamespaceImports, zodEnglishOnly, zodNoJsonSchema, lambdaCredentialsOnly, yamlLazily, noEventStreams, sdkClientVersionOnly, smithyCoreOnce, onDemandImports],
 };
 
+/** The on-demand modules a build's output imports (`./<output>`). */
+const onDemandImportsOf = (metafile) =>
+  new Set(Object.values(metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.external).map((entry) => entry.path)));
+
 async function bundleFunction(name, outdir) {
   mkdirSync(outdir, { recursive: true });
   const handler = await build({ ...esm, entryPoints: [join(functionsDir, name, 'handler.ts')], outfile: join(outdir, 'index.mjs') });
-  const imported = new Set(Object.values(handler.metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.external).map((entry) => entry.path)));
   const onDemand = {};
-  for (const module of ON_DEMAND_MODULES.filter((candidate) => imported.has(`./${candidate.output}`))) {
-    onDemand[module.output] = (await build({ ...esm, entryPoints: [module.source], outfile: join(outdir, module.output) })).metafile;
+  // An on-demand module may load others on demand in turn (the API's cluster-reads.mjs loads aws-targets.mjs): built until none is left.
+  let wanted = onDemandImportsOf(handler.metafile);
+  while (true) {
+    const next = ON_DEMAND_MODULES.filter((candidate) => wanted.has(`./${candidate.output}`) && onDemand[candidate.output] === undefined);
+    if (next.length === 0) break;
+    wanted = new Set();
+    for (const module of next) {
+      onDemand[module.output] = (await build({ ...esm, entryPoints: [module.source], outfile: join(outdir, module.output) })).metafile;
+      for (const path of onDemandImportsOf(onDemand[module.output])) wanted.add(path);
+    }
   }
   const yaml = await build({ ...common, ...yamlModule(YAML_FUNCTIONS, nodeModules, root), outfile: join(outdir, 'yaml.cjs') });
   return { handler: handler.metafile, yaml: yaml.metafile, onDemand };

@@ -39,6 +39,13 @@ export interface AssumedRoleOptions {
   readonly refreshBeforeMs?: number;
   /** Sessions (by name) kept at once. @default 16 */
   readonly sessionsKept?: number;
+  /**
+   * An inline session policy (IAM JSON) passed as `Policy`: the session may do only what both
+   * the role and this policy allow. @default none: the session has the role's permissions
+   */
+  readonly sessionPolicy?: string;
+  /** Who assumes the role, for the fix of a refusal. @default "the stage runner's role" */
+  readonly caller?: string;
 }
 
 /** A credentials provider the SDK clients use as it is (`memoized`). */
@@ -69,7 +76,8 @@ function refused(error: unknown, options: AssumedRoleOptions, sessionName: strin
   const sdk = error as SdkError;
   const code = sdk.Code ?? sdk.name ?? '';
   if (!DENIED.has(code)) return error;
-  const trust = options.externalId === undefined ? "allow the stage runner's role in its trust policy" : "allow the stage runner's role in its trust policy with this externalId";
+  const caller = options.caller ?? "the stage runner's role";
+  const trust = options.externalId === undefined ? `allow ${caller} in its trust policy` : `allow ${caller} in its trust policy with this externalId`;
   // The fix first: a target shortens long lines, and STS's own text repeats the role.
   const message = `assuming ${options.roleArn} (account '${options.account}', session ${sessionName}) was refused: ${trust}; STS said: ${sdk.message ?? code}`;
   // The same code, fault and status: the targets classify it as they would the original.
@@ -97,6 +105,7 @@ export function assumedRoleCredentials(options: AssumedRoleOptions): AssumedRole
           RoleSessionName: sessionName,
           DurationSeconds: durationSeconds,
           ...(options.externalId !== undefined ? { ExternalId: options.externalId } : {}),
+          ...(options.sessionPolicy !== undefined ? { Policy: options.sessionPolicy } : {}),
         }),
       );
     } catch (error) {

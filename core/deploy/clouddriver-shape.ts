@@ -101,10 +101,11 @@ function imageOf(group: ServerGroupDescription): JsonObject {
   };
 }
 
-/** The zones of the server group's location that its launch settings name (availabilityZones), else none. */
+/** The zones its launch settings name (availabilityZones: a list, or by location), else none. */
 function zonesOf(group: ServerGroupDescription): string[] {
   const zones = group.launchConfig?.['availabilityZones'];
-  return isObject(zones) ? texts(zones[group.location]) : [];
+  // By location as a deploy stage gives them, or the group's own list (an Auto Scaling group's zones).
+  return Array.isArray(zones) ? texts(zones) : isObject(zones) ? texts(zones[group.location]) : [];
 }
 
 /**

@@ -10,10 +10,9 @@ import type { Context } from 'hono';
 import type { Caller, CommandResult, ExecutionService, StartPipelineResult } from '../../core/execution/execution-service-api.ts';
 import { toOrcaExecution, unexpanded, type OrcaExecution, type OrcaShapeOptions } from '../../core/execution/orca-shape.ts';
 import { stepsOfPipeline } from '../../core/execution/orca-steps.ts';
-import { toClouddriverCluster, toClouddriverServerGroup, toClusterSummary, toExpandedServerGroup, toServerGroupSummary } from '../../core/deploy/clouddriver-shape.ts';
 import type { ClusterDescription, ServerGroupDescription } from '../../core/ports/server-groups.ts';
 import type { ClusterPlace } from '../../core/deploy/known-clusters.ts';
-import { createClusterReads, type DescribedPlace } from './cluster-reads.ts';
+import type { ClusterReads, DescribedPlace, ReadTargetLookup } from './cluster-reads.ts';
 import type { EvaluationOutcome, EvaluationPlace } from '../../core/execution/evaluate-expression.ts';
 import { parseVariableList, splitRefIds } from '../../core/execution/variable-requests.ts';
 import type { CanaryConfigStore, StoredCanaryConfig } from '../../core/ports/canary-config-store.ts';
@@ -24,7 +23,6 @@ import { isTemplatedPipeline, parseTemplatedPipeline, renderedIssues } from '../
 import { parsePipeline } from '../../core/pipeline/parse.ts';
 import { compilePipeline } from '../../statemachines/index.ts';
 import type { ServerGroup } from '../../core/deploy/model.ts';
-import { parseTargetServerGroup, resolveTargetServerGroup } from '../../core/deploy/targeting.ts';
 import { emptyClusterMessage, isOrchestration, rollbackPipelineConfig } from '../../core/deploy/rollback-request.ts';
 import { toGateAccount } from '../../core/accounts/gate-shape.ts';
 import { unknownAccountIssues, unknownAccountMessage } from '../../core/accounts/pipeline-accounts.ts';
@@ -41,7 +39,6 @@ import { showValue } from '../../core/issues.ts';
 import type { Pipeline } from '../../core/pipeline/model.ts';
 import type { Authenticator } from '../../core/ports/authenticator.ts';
 import type { Clock } from '../../core/ports/clock.ts';
-import type { TargetLookup } from '../../core/ports/target.ts';
 import { runnableConfigOf, type Application, type Execution, type ExecutionStore, type PipelineConfigVersion } from '../../core/ports/execution-store.ts';
 import { parseGitWebhook } from '../../core/triggers/git-webhook.ts';
 import { matchGitTrigger } from '../../core/triggers/git-match.ts';
@@ -96,8 +93,8 @@ export interface ApiDeps {
   readonly authHint?: string;
   /** Where faults go (stack traces, SDK text); never to the client. @default nowhere */
   readonly log?: (entry: ApiLogEntry) => void;
-  /** The deploy target of each account, for the cluster routes. @default none: those routes answer 404 for every account */
-  readonly targets?: TargetLookup;
+  /** The deploy target of each account, for the cluster routes (on AWS, read-only sessions in the accounts). @default none: those routes answer 404 for every account */
+  readonly targets?: ReadTargetLookup;
   /** Saved canary configs (`/v2/canaryConfig`). @default none: those routes answer 404 */
   readonly canaryConfigs?: CanaryConfigStore;
   /** Saved pipeline templates (`/v2/pipelineTemplates`). @default none: those routes answer 404 */
@@ -143,7 +140,7 @@ const CLUSTER_READS: readonly OperationId[] = [
   'getServerGroup',
 ];
 
-const NO_TARGETS = 'this API has no deploy targets, so it cannot describe clusters (on AWS only the stage runner reaches the clouds); read them with gennaker up, or in the cloud\'s console';
+const NO_TARGETS = 'this API has no deploy accounts, so it has no cluster to describe; configure them (CDK context accounts on AWS, .gennaker/accounts.json with gennaker up)';
 
 const NO_CANARY_CONFIGS = 'this Gennaker keeps no canary configs; give the config inline as canaryConfig.config in the stage';
 
@@ -176,7 +173,7 @@ function sourceAddressOf(c: ApiContext): string | undefined {
 /** The on-demand module that evaluates expressions against an execution. */
 type Evaluation = typeof import('../../core/execution/evaluate-expression.ts');
 
-function fail(c: ApiContext, status: 400 | 401 | 403 | 404 | 409 | 413 | 500 | 503, error: string, extra: Record<string, unknown> = {}): Response {
+function fail(c: ApiContext, status: 400 | 401 | 403 | 404 | 409 | 413 | 500 | 502 | 503, error: string, extra: Record<string, unknown> = {}): Response {
   return c.json({ error, ...extra }, status);
 }
 
@@ -304,7 +301,13 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
   let openApi: Promise<unknown> | undefined;
   const limits: BodyLimits = { ...DEFAULT_BODY_LIMITS, ...deps.bodyLimits };
   const queries = deps.queries ?? createExecutionQueries({ store, ...(deps.audit ? { audit: deps.audit } : {}) });
-  const clusterReads = createClusterReads({ store, accounts, ...(deps.targets ? { targets: deps.targets } : {}) });
+  // The cluster routes' code (Clouddriver's shapes, targeting, the known clusters) loads with the first of them (cluster-reads.mjs on AWS).
+  let clusterModule: Promise<typeof import('./cluster-reads.ts')> | undefined;
+  const clusterCode = () => (clusterModule ??= import('./cluster-reads.ts'));
+  let clusterReadsMade: ClusterReads | undefined;
+  const logTargetFault = (message: string, error: unknown) => log({ level: 'error', message, error });
+  const clusterReadsNow = async (): Promise<ClusterReads> =>
+    (clusterReadsMade ??= (await clusterCode()).createClusterReads({ store, accounts, ...(deps.targets ? { targets: deps.targets } : {}), log: logTargetFault }));
   const canaryConfigs = deps.canaryConfigs
     ? createGuardedCanaryConfigs({ configs: deps.canaryConfigs, store, clock: deps.clock, ...(deps.audit ? { audit: deps.audit } : {}), onAuditError: (error) => log({ level: 'error', message: 'appending to the audit log failed', error }) })
     : undefined;
@@ -494,12 +497,13 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     if (denied) return fail(c, 403, denied.message);
     const target = deps.targets?.({ account });
     if (target === undefined) return fail(c, 404, accounts.get(account) === undefined ? unknownAccountMessage(account, accounts) : `account '${account}' has no deploy target here`);
+    const clusterReads = await clusterReadsNow();
     const asked = locations?.join(',') ?? c.req.query('regions');
     const regions =
       asked === undefined ? clusterReads.locationsFor(account, cluster, await clusterReads.knownPlaces(application)) : asked.split(',').map((region) => region.trim()).filter((region) => region !== '');
     if (regions.length === 0) return fail(c, 400, "regions is empty; name at least one region, e.g. '?regions=local'");
     const described = await clusterReads.describe(regions.map((location) => ({ account, location, cluster })));
-    if (!described.ok) return fail(c, 503, described.message);
+    if (!described.ok) return fail(c, described.status, described.message);
     return { application, account, cluster, cloudProvider: target.cloudProvider, regions: described.described.map((entry) => entry.cluster) };
   }
 
@@ -681,8 +685,9 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const application = c.req.param('application')!;
       const denied = await queries.checkRead(application, callerOf(c));
       if (denied) return fail(c, 403, denied.message);
+      const clusterReads = await clusterReadsNow();
       const described = await clusterReads.describe(await clusterReads.knownPlaces(application));
-      if (!described.ok) return fail(c, 503, described.message);
+      if (!described.ok) return fail(c, described.status, described.message);
       const names: Record<string, string[]> = {};
       for (const { place, cluster } of described.described) {
         if (cluster.serverGroups.length === 0) continue;
@@ -697,8 +702,9 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const account = c.req.param('account')!;
       const denied = await queries.checkRead(application, callerOf(c));
       if (denied) return fail(c, 403, denied.message);
+      const clusterReads = await clusterReadsNow();
       const described = await clusterReads.describe((await clusterReads.knownPlaces(application)).filter((place) => place.account === account));
-      if (!described.ok) return fail(c, 503, described.message);
+      if (!described.ok) return fail(c, described.status, described.message);
       const byCluster = new Map<string, { cloudProvider: string; regions: ClusterDescription[] }>();
       for (const { place, cloudProvider, cluster } of described.described) {
         if (cluster.serverGroups.length === 0) continue;
@@ -707,12 +713,14 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
         byCluster.set(place.cluster, entry);
       }
       if (byCluster.size === 0) return fail(c, 404, `no clusters found (application: ${application}, account: ${account}); GET /applications/${application}/clusters lists the accounts that have some`);
+      const { toClusterSummary } = await clusterCode();
       return c.json([...byCluster].map(([name, { cloudProvider, regions }]) => toClusterSummary(name, account, { cloudProvider }, regions)));
     },
 
     getCluster: async (c) => {
       const read = await readCluster(c);
       if (read instanceof Response) return read;
+      const { toClouddriverCluster } = await clusterCode();
       return c.json({
         ...toClouddriverCluster(read.cluster, read.account, { cloudProvider: read.cloudProvider }, read.regions),
         application: read.application,
@@ -725,6 +733,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
     listClusterServerGroups: async (c) => {
       const read = await readCluster(c);
       if (read instanceof Response) return read;
+      const { toClouddriverServerGroup } = await clusterCode();
       return c.json(read.regions.flatMap((region) => region.serverGroups.map((group) => toClouddriverServerGroup(group, { cloudProvider: read.cloudProvider }))));
     },
 
@@ -732,6 +741,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const read = await readCluster(c);
       if (read instanceof Response) return read;
       const name = c.req.param('serverGroup')!;
+      const { toClouddriverServerGroup } = await clusterCode();
       return c.json(read.regions.flatMap((region) => region.serverGroups.filter((group) => group.name === name).map((group) => toClouddriverServerGroup(group, { cloudProvider: read.cloudProvider }))));
     },
 
@@ -741,6 +751,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       if (!expand.ok) return fail(c, 400, expand.message);
       const denied = await queries.checkRead(application, callerOf(c));
       if (denied) return fail(c, 403, denied.message);
+      const clusterReads = await clusterReadsNow();
       const known = await clusterReads.knownPlaces(application);
       let places = known;
       const only = c.req.query('clusters');
@@ -754,12 +765,14 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
         places = wanted.flatMap(({ account, cluster }) => clusterReads.locationsFor(account, cluster, known).map((location) => ({ account, location, cluster })));
       }
       const described = await clusterReads.describe(places);
-      if (!described.ok) return fail(c, 503, described.message);
+      if (!described.ok) return fail(c, described.status, described.message);
+      const { toExpandedServerGroup, toServerGroupSummary } = await clusterCode();
       return c.json(serverGroupViews(described.described, c.req.query('cloudProvider'), expand.value ? toExpandedServerGroup : toServerGroupSummary));
     },
 
     getTargetServerGroup: async (c) => {
       const targetText = c.req.param('target')!;
+      const { parseTargetServerGroup, resolveTargetServerGroup, toClouddriverServerGroup } = await clusterCode();
       const target = parseTargetServerGroup(targetText);
       if (target === undefined) return fail(c, 400, `target '${targetText}' is not one of current_asg_dynamic, ancestor_asg_dynamic, oldest_asg_dynamic, largest_asg_dynamic, fail (or newest, previous, current, ancestor, oldest, largest)`);
       const onlyEnabled = parseFlag(c.req.query('onlyEnabled'), 'onlyEnabled', false);
@@ -784,6 +797,7 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const ids = list('ids');
       if ((applications.length > 0) === (ids.length > 0)) return fail(c, 400, "give either 'applications' (a,b) or 'ids' (account:region:name,...), not both and not neither");
       const caller = callerOf(c);
+      const clusterReads = await clusterReadsNow();
       const places: ClusterPlace[] = [];
       const names = new Set<string>();
       for (const application of applications) {
@@ -798,7 +812,8 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
         names.add(`${account}:${region}:${name}`);
       }
       const described = await clusterReads.describe(places);
-      if (!described.ok) return fail(c, 503, described.message);
+      if (!described.ok) return fail(c, described.status, described.message);
+      const { toServerGroupSummary } = await clusterCode();
       return c.json(serverGroupViews(described.described, c.req.query('cloudProvider'), toServerGroupSummary, (place, group) => names.size === 0 || names.has(`${place.account}:${place.location}:${group.name}`)));
     },
 
@@ -815,8 +830,9 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       if (denied) return fail(c, 403, denied.message);
       const target = deps.targets?.({ account });
       if (target === undefined) return fail(c, 404, accounts.get(account) === undefined ? unknownAccountMessage(account, accounts) : `account '${account}' has no deploy target here`);
-      const described = await target.serverGroups.describeCluster({ account, location: region, cluster: parsed.cluster });
-      if (!described.ok) return fail(c, 503, `describing cluster '${parsed.cluster}' in account '${account}' (${region}) failed: ${described.message}`);
+      const { describeThrough, toClouddriverServerGroup } = await clusterCode();
+      const described = await describeThrough(target, { account, location: region, cluster: parsed.cluster }, logTargetFault);
+      if (!described.ok) return fail(c, described.status, described.message);
       const group = described.cluster.serverGroups.find((candidate) => candidate.name === name);
       if (group === undefined) return fail(c, 404, `server group '${name}' does not exist in account '${account}' (${region}); GET /applications/${application}/serverGroups lists the application's server groups`);
       return c.json({ ...toClouddriverServerGroup(group, { cloudProvider: target.cloudProvider }), insightActions: [] });
@@ -849,7 +865,8 @@ export function createApiApp(deps: ApiDeps): Hono<ApiEnv> {
       const { where } = built;
       const target = deps.targets?.({ account: where.account });
       if (target !== undefined) {
-        const described = await Promise.all(where.regions.map((location) => target.serverGroups.describeCluster({ account: where.account, location, cluster: where.cluster })));
+        const { describeThrough } = await clusterCode();
+        const described = await Promise.all(where.regions.map((location) => describeThrough(target, { account: where.account, location, cluster: where.cluster }, logTargetFault)));
         if (described.every((region) => region.ok && region.cluster.serverGroups.length === 0)) return fail(c, 404, emptyClusterMessage(where));
       }
       const started = await service.startRollback(request, caller);

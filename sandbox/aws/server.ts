@@ -10,7 +10,7 @@ import { createEc2Sim, type Ec2Seeder } from './ec2.ts';
 import { createElbv2Sim, type Elbv2Seeder } from './elbv2.ts';
 import { credentialScope, errorCodeOf, operationOf, protocolError, protocolOf, throttleFor, unknownOperation } from './router.ts';
 import { createRandom, uuid } from './random.ts';
-import type { AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
+import type { AwsProtocol, AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
 import { createStsSim, type StsSeeder } from './sts.ts';
 import { createKmsSim } from './kms.ts';
 import { createSecretsManagerSim } from './secrets-manager.ts';
@@ -145,6 +145,12 @@ export interface AwsSimulator {
   nextCall(filter?: { service?: string; action?: string }): Promise<AwsCall>;
   close(): Promise<void>;
 }
+
+/** IAM's service prefix of each signing name that differs from it. */
+const IAM_PREFIX: Readonly<Record<string, string>> = { monitoring: 'cloudwatch' };
+
+/** The error code each protocol's services answer a call IAM refuses with. */
+const ACCESS_DENIED: Readonly<Record<AwsProtocol['kind'], string>> = { ec2Query: 'UnauthorizedOperation', awsQuery: 'AccessDenied', awsJson: 'AccessDeniedException', restJson: 'AccessDeniedException' };
 
 const DEFAULT_TIMINGS: AwsTimings = { instanceBootMs: 30_000, instanceShutdownMs: 10_000, groupDeleteMs: 1_000 };
 
@@ -311,10 +317,14 @@ function createWorld(options: AwsSimulatorOptions) {
     const action = operation ?? `${req.method} ${req.path}`;
     let response: SimResponse;
     let injected = false;
+    let denial: string | undefined;
     if (!service) {
       response = unknownOperation(protocol, operation, requestId);
     } else if (operation !== undefined && !service.operations.includes(operation)) {
       response = unknownOperation(protocol, operation, requestId);
+    } else if (operation !== undefined && (denial = sts.deniedBySession(credentialScope(req.headers['authorization'])?.accessKeyId, `${IAM_PREFIX[signingName] ?? signingName}:${operation}`)) !== undefined) {
+      // A session policy that does not allow the action: IAM's refusal, before the service sees the call.
+      response = protocolError(protocol, 403, ACCESS_DENIED[protocol.kind], denial, requestId);
     } else {
       const fault = takeFault(signingName, action);
       const faultResponse = (f: AwsFault) => {

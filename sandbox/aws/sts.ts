@@ -2,6 +2,11 @@
  * Simulated STS (awsQuery, Version 2011-06-15): `AssumeRole` for seeded roles and
  * `GetCallerIdentity`. Roles are strict as IAM is: a role nobody seeded, or a wrong external id,
  * answers AccessDenied (403), the answer a real account gives for a role it does not trust you on.
+ *
+ * A session assumed with an inline session policy (`Policy`) may call only the actions its
+ * `Allow` statements name (IAM's `service:Action`, `*` and `?` wildcards, case-insensitive), as
+ * AWS grants the intersection of the role's and the session's policies; seeded roles themselves
+ * allow everything, so the session policy alone decides (`deniedBySession`, asked by the router).
  */
 import { credentialScope } from './router.ts';
 import { awsQueryError, awsQueryResponse, int, isoTime, QueryError, queryParams, queryTree, required, str, type QueryNode } from './query-protocol.ts';
@@ -29,6 +34,8 @@ interface Session {
   readonly externalId?: string;
   readonly time: number;
   readonly expiration: number;
+  /** The action patterns the session policy allows; absent: no session policy. */
+  readonly allowed?: readonly RegExp[];
 }
 
 /** Seeding STS: the roles that may be assumed. */
@@ -39,6 +46,32 @@ export interface StsSeeder {
 /** The STS simulator plus its seeding API. */
 export interface StsSim extends AwsServiceSim {
   bindSeed(context: () => SimContext): StsSeeder;
+  /** Why a call of `action` (`service:Action`) signed with `accessKeyId` is refused by its session policy, or undefined when it is not. */
+  deniedBySession(accessKeyId: string | undefined, action: string): string | undefined;
+}
+
+/** The `Allow`ed action patterns of a session policy document; throws MalformedPolicyDocument as STS does. */
+function sessionPolicyActions(text: string): RegExp[] {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    throw new QueryError('MalformedPolicyDocument', 'The policy is not in the valid JSON format.');
+  }
+  const statements = (document as { Statement?: unknown })?.Statement;
+  const list = Array.isArray(statements) ? statements : statements !== undefined ? [statements] : [];
+  if (list.length === 0) throw new QueryError('MalformedPolicyDocument', 'Syntax errors in policy.');
+  const patterns: RegExp[] = [];
+  for (const statement of list as Array<{ Effect?: unknown; Action?: unknown }>) {
+    if (statement?.Effect !== 'Allow') continue;
+    const actions = typeof statement.Action === 'string' ? [statement.Action] : Array.isArray(statement.Action) ? statement.Action : [];
+    for (const action of actions) {
+      if (typeof action !== 'string') throw new QueryError('MalformedPolicyDocument', 'Syntax errors in policy.');
+      const source = action.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+      patterns.push(new RegExp(`^${source}$`, 'i'));
+    }
+  }
+  return patterns;
 }
 
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
@@ -71,11 +104,13 @@ export function createStsSim(): StsSim {
     const duration = int(params, 'DurationSeconds') ?? 3600;
     if (duration < 900) throw new QueryError('ValidationError', `1 validation error detected: Value '${duration}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`);
     if (duration > (role.maxSessionSeconds ?? 3600)) throw new QueryError('ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+    const policy = str(params, 'Policy');
+    const allowed = policy === undefined ? undefined : sessionPolicyActions(policy);
     const accessKeyId = `ASIA${upperAlnum(ctx.random, 16)}`;
     const expiration = ctx.now() + duration * 1000;
-    const session: Session = { accessKeyId, roleArn, roleId: role.roleId, sessionName, ...(externalId !== undefined ? { externalId } : {}), time: ctx.now(), expiration };
+    const session: Session = { accessKeyId, roleArn, roleId: role.roleId, sessionName, ...(externalId !== undefined ? { externalId } : {}), time: ctx.now(), expiration, ...(allowed ? { allowed } : {}) };
     sessions.set(accessKeyId, session);
-    ctx.event('role.assumed', { roleArn, sessionName, externalId: externalId ?? null, accessKeyId });
+    ctx.event('role.assumed', { roleArn, sessionName, externalId: externalId ?? null, accessKeyId, policy: policy ?? null });
     return {
       Credentials: {
         AccessKeyId: accessKeyId,
@@ -135,6 +170,12 @@ export function createStsSim(): StsSim {
     },
     bindSeed(context) {
       return { role: (role) => addRole(context(), role) };
+    },
+    deniedBySession(accessKeyId, action) {
+      const session = accessKeyId === undefined ? undefined : sessions.get(accessKeyId);
+      if (session?.allowed === undefined || session.allowed.some((pattern) => pattern.test(action))) return undefined;
+      const match = ROLE_ARN.exec(session.roleArn)!;
+      return `User: arn:aws:sts::${match[1]}:assumed-role/${match[2]}/${session.sessionName} is not authorized to perform: ${action} because no session policy allows the ${action} action`;
     },
   };
   return sim;

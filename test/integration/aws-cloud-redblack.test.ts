@@ -6,14 +6,18 @@
  * the session named after the execution). A red/black on EC2 makes clouddriver's calls in
  * clouddriver's order (reference/cloud-targets.md §2.2), every one signed by the assumed session
  * and allowed by the account role's policy (docs/aws-target-accounts.md), and the target group
- * never has fewer healthy targets than the desired count.
+ * never has fewer healthy targets than the desired count. After it, the API function reads the
+ * deployed cluster through the same targets, in a session of the account's role limited to
+ * describe calls (the simulator refuses anything else with it, as IAM does), and answers a cloud
+ * that refuses or throttles its reads with a 502 or 503 naming the account.
  *
  * Time: every function reads the simulator's clock, and each Wait the state machine makes
  * between two polls of the deploy moves that clock by the seconds the stage runner asked for
  * (what the Wait state does on AWS). Nothing sleeps.
  */
-import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, CreateAutoScalingGroupCommand, SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import { READ_ONLY_SESSION_POLICY } from '../../functions/aws-account-targets.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetAccountActions } from '../../infra/target-account-policy.ts';
 import { healthyTargetsOverTime } from '../../sandbox/aws/elbv2-targets.ts';
@@ -24,6 +28,8 @@ const ROLE = 'arn:aws:iam::210987654321:role/gennaker-deploy';
 const EXTERNAL_ID = 'x7-prod';
 /** The stage runner's own credentials (its Lambda role's), which STS sees as the caller. */
 const STAGE_RUNNER_KEY = 'AKIDSTAGERUNNER';
+/** The API function's own credentials. */
+const API_KEY = 'AKIDAPIFUNCTION';
 
 /** clouddriver's calls that create a group and take the old one out; reads of progress left out. */
 const DEPLOY_CALLS = new Set(['DescribeImages', 'DescribeTargetGroups', 'DescribeSubnets', 'CreateLaunchTemplate', 'CreateAutoScalingGroup', 'SuspendProcesses', 'ResumeProcesses', 'RegisterTargets', 'DeregisterTargets', 'DeleteAutoScalingGroup', 'DeleteLaunchTemplate', 'UpdateAutoScalingGroup']);
@@ -43,6 +49,8 @@ describe('a red/black deploy to EC2 on the cloud path', () => {
       accounts: JSON.stringify({ prod: { assumeRole: ROLE, externalId: EXTERNAL_ID, regions: [REGION] } }),
       clock: { now: () => world.sim.now() },
       aws: { clients: { endpoint: world.sim.endpoint, maxAttempts: 2 }, callerCredentials: { accessKeyId: STAGE_RUNNER_KEY, secretAccessKey: 'sandbox' } },
+      // The API's reads try once: a throttled read is answered at once, without the SDK's backoff.
+      apiAws: { clients: { endpoint: world.sim.endpoint, maxAttempts: 1 }, callerCredentials: { accessKeyId: API_KEY, secretAccessKey: 'sandbox' } },
       wrapStageRunner: (handler) => async (event) => {
         const answer = (await handler(event)) as { status?: string; waitSeconds?: number };
         if (answer.status === 'RUNNING' && answer.waitSeconds !== undefined) world.sim.tick(Math.max(1, answer.waitSeconds) * 1000);
@@ -155,6 +163,79 @@ describe('a red/black deploy to EC2 on the cloud path', () => {
     const healthy = [before.at(-1)?.healthy ?? 0, ...healthyTargetsOverTime(events, world.targetGroupArn).slice(before.length).map((point) => point.healthy)];
     expect(Math.min(...healthy)).toBeGreaterThanOrEqual(2);
     expect(healthy.at(-1)).toBe(2);
+  });
+
+  // Reads what the test above deployed: hello-prod-v000 disabled, hello-prod-v001 serving.
+  it('answers the cluster and server-group reads of the deployed cluster through the API, in a describe-only session of the account role', async () => {
+    // given
+    const firstCall = world.sim.calls().length;
+    const firstEvent = world.sim.events().length;
+
+    // when
+    const groups = await cloud.call('GET', '/applications/hello/serverGroups');
+    const clusters = await cloud.call('GET', '/applications/hello/clusters');
+    const cluster = await cloud.call('GET', '/applications/hello/clusters/prod/hello-prod');
+    const expanded = await cloud.call('GET', '/applications/hello/serverGroups?expand=true');
+
+    // then the server groups in Clouddriver's shape: the old one disabled, the new one serving
+    expect(groups.status).toBe(200);
+    expect(groups.json).toHaveLength(2);
+    expect(groups.json.map((group: { name: string; isDisabled: boolean }) => [group.name, group.isDisabled])).toEqual([
+      ['hello-prod-v000', true],
+      ['hello-prod-v001', false],
+    ]);
+    expect(groups.json[1]).toMatchObject({
+      account: 'prod',
+      region: REGION,
+      cluster: 'hello-prod',
+      cloudProvider: 'aws',
+      type: 'aws',
+      application: 'hello',
+      instanceCounts: { total: 2, up: 2, down: 0 },
+      capacity: { min: 2, max: 2, desired: 2 },
+      targetGroups: ['hello-shared'],
+    });
+    expect(expanded.json.find((group: { name: string }) => group.name === 'hello-prod-v001')).toMatchObject({ accountName: 'prod', stack: 'prod', zones: ['us-east-1a', 'us-east-1b'], launchConfig: { healthCheckType: 'ELB' } });
+    expect(clusters).toMatchObject({ status: 200, json: { prod: ['hello-prod'] } });
+    expect(cluster.status).toBe(200);
+    expect(cluster.json).toMatchObject({ name: 'hello-prod', accountName: 'prod', type: 'aws' });
+    expect(cluster.json.serverGroups.map((group: { name: string; isDisabled: boolean }) => [group.name, group.isDisabled])).toEqual([
+      ['hello-prod-v000', true],
+      ['hello-prod-v001', false],
+    ]);
+
+    // the API assumed the account's role once, as itself, in a session limited to describe calls
+    const assumed = world.sim.events({ kind: 'role.assumed' }).filter((event) => event.seq > firstEvent);
+    expect(assumed.map((event) => [event.detail['roleArn'], event.detail['sessionName'], event.detail['externalId'], event.detail['policy']])).toEqual([[ROLE, 'gennaker-api', EXTERNAL_ID, READ_ONLY_SESSION_POLICY]]);
+    const calls = world.sim.calls().slice(firstCall);
+    expect(calls[0]).toMatchObject({ service: 'sts', action: 'AssumeRole', accessKeyId: API_KEY });
+    const session = String(assumed[0]!.detail['accessKeyId']);
+    expect(new Set(calls.slice(1).map((call) => call.accessKeyId))).toEqual(new Set([session]));
+    expect(calls.filter((call) => call.status >= 400)).toEqual([]);
+    expect([...new Set(calls.slice(1).map((call) => call.action))].filter((action) => !/^(Describe|List|Get)/.test(action))).toEqual([]);
+
+    // and that session cannot change anything, though the role can
+    const withSession = new AutoScalingClient({ region: REGION, endpoint: world.sim.endpoint, maxAttempts: 1, credentials: { accessKeyId: session, secretAccessKey: 'sandbox' } });
+    await expect(withSession.send(new SuspendProcessesCommand({ AutoScalingGroupName: 'hello-prod-v001', ScalingProcesses: ['AddToLoadBalancer'] }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    withSession.destroy();
+    expect(world.sim.events({ kind: 'group.processes-suspended' }).filter((event) => event.detail['group'] === 'hello-prod-v001')).toEqual([]);
+  });
+
+  it('answers a read the cloud refuses with 502 and a throttled one with 503, one line naming the account', async () => {
+    // given Auto Scaling refusing the next describe, then throttling the one after
+    world.sim.inject({ service: 'autoscaling', action: 'DescribeAutoScalingGroups', error: 'AccessDenied', status: 403, message: 'not allowed to describe', times: 1 });
+
+    // when
+    const refused = await cloud.call('GET', '/applications/hello/serverGroups');
+    world.sim.inject({ service: 'autoscaling', action: 'DescribeAutoScalingGroups', error: 'Throttling', times: 1 });
+    const throttled = await cloud.call('GET', '/applications/hello/clusters/prod/hello-prod');
+
+    // then
+    expect(refused.status).toBe(502);
+    expect(refused.json.error).toMatch(/^describing cluster 'hello-prod' in account 'prod' \(us-east-1\) failed: .*not allowed to describe/);
+    expect(throttled.status).toBe(503);
+    expect(throttled.json.error).toMatch(/^describing cluster 'hello-prod' in account 'prod' \(us-east-1\) failed: .*Rate exceeded/);
+    for (const answer of [refused, throttled]) expect(answer.json.error).not.toContain('\n');
   });
 });
 

@@ -8,7 +8,7 @@
  * EventBridge rules route them.
  */
 import { parseAccountRoles } from '../../core/accounts/accounts-file.ts';
-import { createApiHandler, cloudApiDeps } from '../../functions/api/handler.ts';
+import { createApiHandler, cloudApiDeps, type CloudApiOptions } from '../../functions/api/handler.ts';
 import { createPublisherHandler } from '../../functions/publisher/handler.ts';
 import { createReconcilerHandler, type ReconcileResult } from '../../functions/reconciler/handler.ts';
 import { createStageRunnerHandler } from '../../functions/stage-runner/handler.ts';
@@ -71,6 +71,8 @@ export interface CloudOptions {
   readonly clock?: Clock;
   /** How the stage runner's deploy targets reach AWS (the AWS simulator). */
   readonly aws?: StageRunnerRuntimeOptions['aws'];
+  /** How the API's cluster reads reach AWS. @default `aws` */
+  readonly apiAws?: CloudApiOptions['aws'];
   /** Secrets on AWS: the KMS key (`SECRETS_KEY_ARN`) and the clients of KMS and Secrets Manager (the AWS simulator). */
   readonly secrets?: { readonly keyId: string; readonly kms: NonNullable<CloudClients['kms']>; readonly secretsManager: NonNullable<CloudClients['secretsManager']> };
   /** The CDK context `notifications` as the functions get it (`NOTIFICATION_SETTINGS`). @default none */
@@ -116,7 +118,8 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
   };
 
   const apiRuntime = createPublishingRuntime(env, clients, runtimeOptions);
-  const api = createApiHandler(cloudApiDeps(apiRuntime));
+  const apiAws = options.apiAws ?? options.aws;
+  const api = createApiHandler(cloudApiDeps(apiRuntime, apiAws ? { aws: apiAws } : {}));
   const publisherRuntime = createPublishingRuntime(env, clients, runtimeOptions);
   const publish = createPublisherHandler({
     store: publisherRuntime.store,

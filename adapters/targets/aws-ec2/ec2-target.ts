@@ -477,6 +477,8 @@ export function createEc2Target(options: Ec2TargetOptions): Target {
         ...(template ? { launchTemplate: { id: template.LaunchTemplateId, name: template.LaunchTemplateName, version: template.Version } } : {}),
         ...(group.asg.LaunchConfigurationName ? { launchConfigurationName: group.asg.LaunchConfigurationName } : {}),
         targetGroupArns: [...group.targetGroupArns],
+        // Clouddriver names them (`targetGroups`): the name is the ARN's `targetgroup/<name>/<id>`.
+        targetGroups: group.targetGroupArns.map((arn) => /:targetgroup\/([^/]+)\//.exec(arn)?.[1] ?? arn),
         healthCheckType: group.asg.HealthCheckType,
         suspendedProcesses: [...group.suspended],
         ...(group.asg.VPCZoneIdentifier ? { subnets: group.asg.VPCZoneIdentifier.split(',') } : {}),

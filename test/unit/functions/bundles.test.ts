@@ -3,7 +3,7 @@
 // checked by the inputs esbuild's metafile lists (`--analyze`), so an import that drags the stage
 // runner into the API, or the Scheduler client into the runner, fails the suite.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,28 @@ describe('the Lambda bundles', () => {
 
   it('keeps the API bundle under 800 KB', () => {
     expect(bundle('api').bytes).toBeLessThan(800 * 1024);
+  });
+
+  it("loads the API's cluster reads and the accounts' targets on demand: their code and SDK clients stay out of its cold start, in modules beside it", () => {
+    // given: what the API's index.mjs holds
+    const inputs = bundle('api').inputs;
+
+    // then
+    expect(inputs).toContain('functions/api/app.ts');
+    const onDemand = inputs.filter(
+      (input) =>
+        input === 'functions/api/cluster-reads.ts' ||
+        input === 'functions/aws-account-targets.ts' ||
+        input === 'functions/aws-targets.ts' ||
+        input === 'functions/kubernetes-targets.ts' ||
+        input === 'core/deploy/clouddriver-shape.ts' ||
+        input === 'core/deploy/targeting.ts' ||
+        input.startsWith('adapters/targets/') ||
+        input.startsWith('adapters/aws/') ||
+        /^node_modules\/@aws-sdk\/client-(ec2|auto-scaling|elastic-load-balancing-v2|ecs|application-auto-scaling|lambda|sts)\/(?!node_modules\/)/.test(input),
+    );
+    expect(onDemand).toEqual([]);
+    for (const module of ['cluster-reads.mjs', 'aws-targets.mjs', 'kubernetes-targets.mjs']) expect(existsSync(join(out, 'api', module))).toBe(true);
   });
 
   it("keeps the AWS and Kubernetes deploy targets, their SDK clients, client-node, the publisher client and the Kubernetes and Lambda stage tasks out of the stage runner's cold start, which stays under 800 KB", () => {

@@ -31,12 +31,12 @@ const app = createApiApp({
 const document = buildOpenApiDocument();
 const paths = document['paths'] as Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; operationId: string }>>;
 
-describe('an API without deploy targets (the API function on AWS)', () => {
+describe('an API without deploy targets (no deploy accounts configured)', () => {
   it('answers the cluster and server-group routes 404 with the reason, asking no cloud', async () => {
     const answer = await app.request('/serverGroups?applications=shop', { headers: { authorization: 'Bearer unused-token-0123456789' } });
 
     expect(answer.status).toBe(404);
-    expect(await answer.json()).toEqual({ error: "this API has no deploy targets, so it cannot describe clusters (on AWS only the stage runner reaches the clouds); read them with gennaker up, or in the cloud's console" });
+    expect(await answer.json()).toEqual({ error: 'this API has no deploy accounts, so it has no cluster to describe; configure them (CDK context accounts on AWS, .gennaker/accounts.json with gennaker up)' });
   });
 });
 

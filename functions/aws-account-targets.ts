@@ -1,5 +1,6 @@
 /**
- * The deploy targets of the stage runner on AWS, one per configured account (`ACCOUNTS`), whose
+ * The deploy targets of the stage runner on AWS (and, read-only, of the API's cluster routes:
+ * `configuredAccountTargets`), one per configured account (`ACCOUNTS`), whose
  * code is loaded on demand: the AWS SDK clients the targets need (EC2, Auto Scaling, ELBv2, ECS,
  * Application Auto Scaling, Lambda, STS) are about three times the rest of the stage runner, and
  * most invocations (webhooks, judgments, waits, every poll of a non-deploy stage) never touch
@@ -208,8 +209,6 @@ export const READ_ONLY_SESSION_POLICY = JSON.stringify({
         'ecs:Describe*',
         'ecs:List*',
         'application-autoscaling:Describe*',
-        'lambda:Get*',
-        'lambda:List*',
       ],
       Resource: '*',
     },
@@ -229,7 +228,7 @@ export interface ConfiguredTargetsOptions {
   readonly clients?: AwsClientSettings;
   /** The credentials STS AssumeRole is called with. @default the function's own */
   readonly callerCredentials?: AwsCredentialIdentity;
-  /** Sessions limited to READ_ONLY_SESSION_POLICY (the API's reads). @default false */
+  /** Reads only: each account's `readRole` (else its `assumeRole`), sessions limited to READ_ONLY_SESSION_POLICY. @default false */
   readonly readOnly?: boolean;
   /** Who assumes the roles, for the fix of a refusal. @default "the stage runner's role" */
   readonly caller?: string;
@@ -249,8 +248,10 @@ export function configuredAccountTargets(options: ConfiguredTargetsOptions): Tar
     ...(options.callerCredentials ? { callerCredentials: options.callerCredentials } : {}),
     ...(options.caller !== undefined ? { caller: options.caller } : {}),
   };
+  // Reads act through each account's readRole when it has one (a role that may only describe).
+  const accounts = options.readOnly ? options.accounts.map((account) => (account.readRole !== undefined ? { ...account, assumeRole: account.readRole } : account)) : options.accounts;
   return createAccountTargets({
-    accounts: options.accounts,
+    accounts,
     load: async () => {
       const { createAwsTargets } = await import('./aws-targets.ts');
       const made = createAwsTargets({ ...settings, ...(options.readOnly ? { sessionPolicy: READ_ONLY_SESSION_POLICY } : {}) });
@@ -259,7 +260,7 @@ export function configuredAccountTargets(options: ConfiguredTargetsOptions): Tar
     // EKS clusters, through their own module: client-node loads only for a Kubernetes account.
     loadKubernetes: async () => {
       const { createKubernetesAccountTargets } = await import('./kubernetes-targets.ts');
-      return createKubernetesAccountTargets(options.accounts, settings);
+      return createKubernetesAccountTargets(accounts, settings);
     },
   });
 }

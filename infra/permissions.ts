@@ -18,6 +18,7 @@
  * | manage schedules in the group, pass the scheduler role | ✓ saves sync them | | | | ✓ |
  * | invoke the publisher | | ✓ | | | |
  * | assume the deploy-target roles in `accounts` | | ✓ | | | |
+ * | assume each account's `readRole` (else its role), for cluster reads in describe-only sessions | ✓ | | | | |
  * | seal secret values (`kms:GenerateDataKey` on the secrets key) | ✓ starts | ✓ child pipelines, stage writes | ✓ starts | | |
  * | open secret values (`kms:Decrypt` on the secrets key) | | ✓ | | | |
  * | open trigger secrets (`kms:Decrypt`, only data keys of purpose `trigger-secrets`) | ✓ signature checks | | | | |
@@ -67,6 +68,8 @@ export interface ControlPlaneGrants {
   readonly webhookSecretsParameterPath?: string;
   /** Role ARNs in deploy-target accounts the stage runner may assume. */
   readonly accountRoleArns: readonly string[];
+  /** Role ARNs the API may assume to read the accounts: each one's `readRole`, else its role. */
+  readonly readRoleArns?: readonly string[];
   /** The KMS key secret values are sealed with. */
   readonly secretsKeyArn: string;
   /** The Secrets Manager name prefix `#secret` reads. */
@@ -235,4 +238,7 @@ export function grantControlPlanePermissions(scope: Construct, grants: ControlPl
   if (grants.accountRoleArns.length > 0) {
     fns.stageRunner.addToRolePolicy(allow(['sts:AssumeRole'], grants.accountRoleArns));
   }
+  // The API's cluster reads: it limits its sessions to describe calls (functions/aws-account-targets.ts READ_ONLY_SESSION_POLICY).
+  const readRoles = grants.readRoleArns ?? [];
+  if (readRoles.length > 0) fns.api.addToRolePolicy(allow(['sts:AssumeRole'], readRoles));
 }

@@ -94,7 +94,10 @@ export interface GennakerStackProps extends StackProps {
    * (`regions` default to the stack's Region; `cloudProvider` `aws`, the default, deploys Auto
    * Scaling groups and Lambda functions, `ecs` ECS services), or an EKS cluster
    * `{ cloudProvider: 'kubernetes', assumeRole, eks, kubeconfig, namespaces? }` whose tokens the
-   * role signs. The stage runner may assume these roles and no others; docs/aws-target-accounts.md
+   * role signs. `readRole` (optional, any kind) is a role that may only describe, which the API
+   * assumes for its cluster and server-group reads instead of `assumeRole`. The stage runner may
+   * assume the `assumeRole` roles and no others, the API each account's `readRole` (else its
+   * `assumeRole`) in sessions limited to describe calls; docs/aws-target-accounts.md
    * has the policy each role needs, docs/kubernetes-accounts.md what a cluster grants an EKS role.
    * @default {} - no deploy accounts: pipelines with deploy stages are refused at start
    */
@@ -285,6 +288,7 @@ export class GennakerStack extends Stack {
       scheduleArnPattern: this.scheduler.scheduleArnPattern,
       ...(props.webhookSecretsParameterPath ? { webhookSecretsParameterPath: props.webhookSecretsParameterPath } : {}),
       accountRoleArns: [...new Set(accounts.map((account) => account.assumeRole!))],
+      readRoleArns: [...new Set(accounts.map((account) => account.readRole ?? account.assumeRole!))],
       secretsKeyArn: this.secretsKey.keyArn,
       secretsPrefix,
       ...(props.notifications !== undefined ? { notifications: props.notifications } : {}),
@@ -325,6 +329,7 @@ export class GennakerStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'gennaker --endpoint <this URL without the trailing slash>' });
     new CfnOutput(this, 'StateTableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
+    new CfnOutput(this, 'ApiRoleArn', { value: this.functions.api.role!.roleArn, description: "Trust this role from each deploy account's readRole, or its role (docs/aws-target-accounts.md)" });
     new CfnOutput(this, 'StageRunnerRoleArn', { value: this.functions.stageRunner.role!.roleArn, description: 'Trust this role from deploy-target accounts (docs/aws-target-accounts.md)' });
     new CfnOutput(this, 'StateMachineRoleArn', { value: this.stateMachineRole.role.roleArn });
   }

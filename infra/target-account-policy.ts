@@ -1,7 +1,8 @@
 /**
  * The role a deploy account needs for Gennaker (what `accounts` in CDK context names): the
  * permissions policy of each kind of account and the trust policy that lets the stage runner
- * assume it. docs/aws-target-accounts.md shows them (test/infra/target-account-policy.test.ts
+ * assume it (and the API, for its cluster reads, unless the account has a `readRole`: a role
+ * that may only make the targets' describe calls, which only the API may assume). docs/aws-target-accounts.md shows them (test/infra/target-account-policy.test.ts
  * keeps the two equal, and checks the calls against the targets' code).
  *
  * The permissions are exactly the calls the AWS targets make, clouddriver's calls of
@@ -152,18 +153,40 @@ export function targetAccountPolicy(kind: TargetAccountKind): PolicyDocument {
   return { Version: '2012-10-17', Statement: [...calls, ...authorizing] };
 }
 
-/** The trust policy of a deploy account's role: the stage runner's role may assume it, with the account's externalId when it has one. */
-export function targetAccountTrustPolicy(stageRunnerRoleArn: string, externalId?: string): PolicyDocument {
+/** One principal allowed to assume a role, with the account's externalId when it has one. */
+function trusting(sid: string, roleArn: string, externalId: string | undefined): Statement {
+  return { Sid: sid, Effect: 'Allow', Principal: { AWS: roleArn }, Action: 'sts:AssumeRole', ...(externalId !== undefined ? { Condition: { StringEquals: { 'sts:ExternalId': externalId } } } : {}) };
+}
+
+/**
+ * The trust policy of a deploy account's role: the stage runner's role may assume it, and the
+ * API's role (given when the account has no `readRole`) for its reads, in sessions it limits to
+ * describe calls; with the account's externalId when it has one.
+ */
+export function targetAccountTrustPolicy(stageRunnerRoleArn: string, externalId?: string, apiRoleArn?: string): PolicyDocument {
   return {
     Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'GennakerStageRunner',
-        Effect: 'Allow',
-        Principal: { AWS: stageRunnerRoleArn },
-        Action: 'sts:AssumeRole',
-        ...(externalId !== undefined ? { Condition: { StringEquals: { 'sts:ExternalId': externalId } } } : {}),
-      },
-    ],
+    Statement: [trusting('GennakerStageRunner', stageRunnerRoleArn, externalId), ...(apiRoleArn !== undefined ? [trusting('GennakerApiReads', apiRoleArn, externalId)] : [])],
   };
+}
+
+/** The services whose describe calls the targets' `describeCluster` makes (Lambda and CodeBuild are not read by the cluster routes). */
+const READ_SERVICES = ['ec2', 'autoscaling', 'elasticloadbalancing', 'ecs', 'application-autoscaling'] as const;
+
+/** The Describe, List and Get actions of both kinds' targets, `service:Action`, sorted: all an account's `readRole` needs. */
+export function targetAccountReadActions(): string[] {
+  const reads = Object.values(TARGET_ACCOUNT_ACTIONS).flatMap((byService) =>
+    READ_SERVICES.flatMap((service) => (byService[service] ?? []).filter((action) => /^(Describe|List|Get)/.test(action)).map((action) => `${service}:${action}`)),
+  );
+  return [...new Set(reads)].sort();
+}
+
+/** The permissions policy of an account's `readRole`: the targets' describe calls and nothing else. */
+export function targetAccountReadPolicy(): PolicyDocument {
+  return { Version: '2012-10-17', Statement: [{ Sid: 'DescribeCalls', Effect: 'Allow', Action: targetAccountReadActions(), Resource: '*' }] };
+}
+
+/** The trust policy of an account's `readRole`: only the API's role may assume it. */
+export function targetAccountReadTrustPolicy(apiRoleArn: string, externalId?: string): PolicyDocument {
+  return { Version: '2012-10-17', Statement: [trusting('GennakerApiReads', apiRoleArn, externalId)] };
 }

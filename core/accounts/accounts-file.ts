@@ -215,6 +215,8 @@ export interface AccountRoleConfig {
   readonly regions?: readonly string[];
   /** @default 'aws': EC2 Auto Scaling groups and Lambda functions; 'ecs': ECS services */
   readonly cloudProvider?: (typeof AWS_ACCOUNT_KINDS)[number];
+  /** The role the API assumes to read the account (describe calls only), with the same externalId. @default assumeRole */
+  readonly readRole?: string;
 }
 
 /** A Kubernetes account of the AWS account map: an EKS cluster reached as `assumeRole`. */
@@ -229,10 +231,12 @@ export interface KubernetesAccountRoleConfig {
   readonly context?: string;
   /** @default every namespace */
   readonly namespaces?: readonly string[];
+  /** The role the API's reads sign tokens with (map it to a read-only group in the cluster). @default assumeRole */
+  readonly readRole?: string;
 }
 
 /** The fields of one account in the AWS account map (a role ARN alone is `{ assumeRole }`). */
-const ROLE_MAP_FIELDS = ['assumeRole', 'externalId', 'regions', 'cloudProvider'] as const;
+const ROLE_MAP_FIELDS = ['assumeRole', 'externalId', 'regions', 'cloudProvider', 'readRole'] as const;
 
 /**
  * A Kubernetes account of the AWS account map: an EKS cluster, its tokens signed by the account's
@@ -240,19 +244,21 @@ const ROLE_MAP_FIELDS = ['assumeRole', 'externalId', 'regions', 'cloudProvider']
  * endpoint and CA come from an inline `kubeconfig` (its user is never used) and the credentials
  * from STS alone (docs/kubernetes-accounts.md).
  */
-const KUBERNETES_MAP_FIELDS = ['assumeRole', 'externalId', 'cloudProvider', 'eks', 'kubeconfig', 'context', 'namespaces'] as const;
+const KUBERNETES_MAP_FIELDS = ['assumeRole', 'externalId', 'cloudProvider', 'eks', 'kubeconfig', 'context', 'namespaces', 'readRole'] as const;
 
 /**
  * The accounts of an AWS deployment from the account map (the CDK context `accounts`, passed to
  * the functions as JSON): each account acts through its role (`assumeRole`, with `externalId`
  * when the role's trust policy asks for one), in `regions` (default: the functions' own
- * `region`), on `cloudProvider` `aws` (EC2 and Lambda, the default) or `ecs`; or an EKS cluster
+ * `region`), on `cloudProvider` `aws` (EC2 and Lambda, the default) or `ecs`, read by the API
+ * through `readRole` when given (else `assumeRole`); or an EKS cluster
  * (`kubernetes`: `eks`, an inline `kubeconfig` with its endpoint and CA, `context`, `namespaces`),
  * whose fields the Kubernetes adapter checks further. Issues point at `/<account name>/<field>`.
  */
 export function parseAccountRoleMap(input: unknown, region: string): ParsedAccounts {
   if (!isObject(input)) return { accounts: [], issues: [issue('', `expected {"<account name>": "<role ARN>" or {"assumeRole": "<role ARN>", ...}}, got ${showValue(input)}`, input)] };
   const issues: ValidationIssue[] = [];
+  const readRoles = new Map<string, string>();
   const names = Object.keys(input);
   const entries = names.map((name) => {
     const value = input[name];
@@ -286,8 +292,14 @@ export function parseAccountRoleMap(input: unknown, region: string): ParsedAccou
     if (value['assumeRole'] === undefined) {
       issues.push({ pointer: pointerJoin(at, 'assumeRole'), code: 'required', severity: 'error', message: `assumeRole is missing; give the ARN of the role Gennaker assumes in that account, e.g. "arn:aws:iam::123456789012:role/gennaker-deploy"` });
     }
-    // Only the map's own fields reach the file's parser, which checks their values.
-    const fields = Object.fromEntries(allowed.filter((key) => value[key] !== undefined).map((key) => [key, value[key]]));
+    const readRole = value['readRole'];
+    if (readRole !== undefined && !(typeof readRole === 'string' && ROLE_ARN.test(readRole))) {
+      issues.push(issue(pointerJoin(at, 'readRole'), `readRole is ${showValue(readRole)}, not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>, a role that may only describe, or leave it out to read through assumeRole`, readRole));
+    } else if (typeof readRole === 'string') {
+      readRoles.set(name, readRole);
+    }
+    // Only the map's own fields reach the file's parser, which checks their values (readRole is the map's alone).
+    const fields = Object.fromEntries(allowed.filter((key) => key !== 'readRole' && value[key] !== undefined).map((key) => [key, value[key]]));
     // A Kubernetes account's locations are its namespaces (the file's parser derives them).
     return { ...fields, name, cloudProvider: known ? kind : 'aws', ...(kubernetes ? {} : { regions: value['regions'] ?? [region] }) };
   });
@@ -298,7 +310,8 @@ export function parseAccountRoleMap(input: unknown, region: string): ParsedAccou
     return match ? { ...found, pointer: `${pointerJoin('', names[Number(match[1])] ?? match[1]!)}${match[2]}` } : found;
   });
   const all = [...issues, ...renamed];
-  return all.length > 0 ? { accounts: [], issues: all } : parsed;
+  if (all.length > 0) return { accounts: [], issues: all };
+  return { ...parsed, accounts: parsed.accounts.map((account) => (readRoles.has(account.name) ? { ...account, readRole: readRoles.get(account.name)! } : account)) };
 }
 
 /** `parseAccountRoleMap` of a JSON text (the `ACCOUNTS` environment variable). */

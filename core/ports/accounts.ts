@@ -28,6 +28,11 @@ export interface Account {
   /** The ExternalId passed when assuming `assumeRole`, when its trust policy asks for one (AWS). Not shown by the API. */
   readonly externalId?: string;
   /**
+   * The role the API assumes to read the account (its cluster and server-group routes), when it
+   * is not `assumeRole`: a role that may only describe (AWS). @default assumeRole
+   */
+  readonly readRole?: string;
+  /**
    * How a `kubernetes` account reaches its API server (`kubeconfigFile`, `kubeconfig`, `context`,
    * `serviceAccount`, `namespaces`, `eks`), carried as written; the Kubernetes adapter parses
    * them. Not shown by the API (an inline kubeconfig may hold credentials).

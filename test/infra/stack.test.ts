@@ -26,10 +26,12 @@ type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- Cl
 const ACCOUNT_ROLE = 'arn:aws:iam::210987654321:role/gennaker-deploy';
 const ECS_ACCOUNT_ROLE = 'arn:aws:iam::109876543210:role/gennaker-ecs-deploy';
 const EKS_ACCOUNT_ROLE = 'arn:aws:iam::109876543210:role/gennaker-deployer';
-/** The configured stack's accounts: a role ARN alone, an ECS account with an external id and its own regions, and an EKS cluster. */
+/** The ECS account's role that may only describe, which the API reads it through. */
+const ECS_READ_ROLE = 'arn:aws:iam::109876543210:role/gennaker-ecs-read';
+/** The configured stack's accounts: a role ARN alone, an ECS account with an external id, its own regions and a read role, and an EKS cluster. */
 const ACCOUNTS = {
   prod: ACCOUNT_ROLE,
-  'ecs-prod': { assumeRole: ECS_ACCOUNT_ROLE, externalId: 'x7-ecs-prod', regions: ['us-west-2'], cloudProvider: 'ecs' },
+  'ecs-prod': { assumeRole: ECS_ACCOUNT_ROLE, externalId: 'x7-ecs-prod', regions: ['us-west-2'], cloudProvider: 'ecs', readRole: ECS_READ_ROLE },
   'prod-eks': { cloudProvider: 'kubernetes', assumeRole: EKS_ACCOUNT_ROLE, eks: { clusterName: 'prod', region: 'us-east-1' }, kubeconfig: 'apiVersion: v1', namespaces: ['web'] },
 };
 
@@ -508,7 +510,7 @@ describe('IAM', () => {
     const runnerRole = roleOf(configured, 'acme-stage-runner');
     const stageRunner = statementsOf(configured).filter((statement) => statement.role === runnerRole && statement.actions.some((action) => action.startsWith('sts:')));
     expect(stageRunner).toEqual([{ role: runnerRole, actions: ['sts:AssumeRole'], resources: [ACCOUNT_ROLE, ECS_ACCOUNT_ROLE, EKS_ACCOUNT_ROLE] }]);
-    for (const name of ['acme-api', 'acme-trigger-router', 'acme-reconciler', 'acme-publisher']) {
+    for (const name of ['acme-trigger-router', 'acme-reconciler', 'acme-publisher']) {
       expect(allowed(configured, name).flatMap(({ actions }) => actions).filter((action) => action.startsWith('sts:'))).toEqual([]);
     }
     const ssm = allowed(configured, 'acme-api').filter(({ actions }) => actions.some((action) => action.startsWith('ssm:')));
@@ -517,6 +519,22 @@ describe('IAM', () => {
       resources: [arn('ssm', 'parameter/acme/webhooks'), arn('ssm', 'parameter/acme/webhooks/*')],
     })]);
     expect(statementsOf(template).flatMap(({ actions }) => actions).filter((action) => action.startsWith('ssm:') || action.startsWith('sts:'))).toEqual([]);
+  });
+
+  it("lets the API assume, for its cluster reads, each account's read role where it has one and its role otherwise, and nothing else in the accounts, statement by statement", () => {
+    // given: the API's statements that reach outside this account
+    const apiRole = roleOf(configured, 'acme-api');
+    const outside = statementsOf(configured).filter((statement) => statement.role === apiRole && statement.resources.some((resource) => resource.startsWith('arn:aws:iam::')));
+
+    // then: one statement, sts:AssumeRole alone, on exactly those roles (never the ECS account's deploy role)
+    expect(outside).toEqual([{ role: apiRole, actions: ['sts:AssumeRole'], resources: [ACCOUNT_ROLE, ECS_READ_ROLE, EKS_ACCOUNT_ROLE] }]);
+    expect(allowed(configured, 'acme-api').filter(({ actions }) => actions.some((action) => /^(sts|ec2|autoscaling|elasticloadbalancing|ecs|application-autoscaling|lambda):/.test(action) && action !== 'lambda:InvokeFunction'))).toEqual([
+      { role: apiRole, actions: ['sts:AssumeRole'], resources: [ACCOUNT_ROLE, ECS_READ_ROLE, EKS_ACCOUNT_ROLE] },
+    ]);
+    // the accounts trust it through the role the stack outputs
+    expect(configured.Outputs.ApiRoleArn.Value).toEqual({ 'Fn::GetAtt': [apiRole.slice(2, -1), 'Arn'] });
+    // and without accounts, the API assumes nothing
+    expect(allowed(template, 'gennaker-api').flatMap(({ actions }) => actions).filter((action) => action.startsWith('sts:'))).toEqual([]);
   });
 });
 

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AUTHORIZED_WITH, TARGET_ACCOUNT_ACTIONS, targetAccountActions, targetAccountPolicy, targetAccountTrustPolicy, type TargetAccountKind } from '../../infra/target-account-policy.ts';
+import { AUTHORIZED_WITH, TARGET_ACCOUNT_ACTIONS, targetAccountActions, targetAccountPolicy, targetAccountReadActions, targetAccountReadPolicy, targetAccountReadTrustPolicy, targetAccountTrustPolicy, type TargetAccountKind } from '../../infra/target-account-policy.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -95,9 +95,34 @@ describe("a deploy account role's policy", () => {
     expect(targetAccountTrustPolicy('arn:aws:iam::123456789012:role/runner', 'x7').Statement[0]!.Condition).toEqual({ StringEquals: { 'sts:ExternalId': 'x7' } });
   });
 
+  it('lets the API assume the role too when it is given, and only the API assume a read role', () => {
+    expect(targetAccountTrustPolicy('arn:aws:iam::123456789012:role/runner', 'x7', 'arn:aws:iam::123456789012:role/api').Statement.map((statement) => [statement.Sid, statement.Principal, statement.Condition])).toEqual([
+      ['GennakerStageRunner', { AWS: 'arn:aws:iam::123456789012:role/runner' }, { StringEquals: { 'sts:ExternalId': 'x7' } }],
+      ['GennakerApiReads', { AWS: 'arn:aws:iam::123456789012:role/api' }, { StringEquals: { 'sts:ExternalId': 'x7' } }],
+    ]);
+    expect(targetAccountReadTrustPolicy('arn:aws:iam::123456789012:role/api').Statement).toEqual([
+      { Sid: 'GennakerApiReads', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:role/api' }, Action: 'sts:AssumeRole' },
+    ]);
+  });
+
+  it("gives a read role the targets' describe calls of both kinds and nothing that changes anything", () => {
+    const read = targetAccountReadActions();
+    expect(read.filter((action) => !/^[a-z0-9-]+:(Describe|List|Get)/.test(action))).toEqual([]);
+    // every describe the targets make, of either kind, except Lambda and CodeBuild, which the cluster routes do not read
+    const describes = [...targetAccountActions('aws'), ...targetAccountActions('ecs')].filter((action) => /^[a-z0-9-]+:(Describe|List|Get)/.test(action) && !/^(lambda|codebuild):/.test(action));
+    expect(read).toEqual([...new Set(describes)].sort());
+    expect(targetAccountReadPolicy().Statement).toEqual([{ Sid: 'DescribeCalls', Effect: 'Allow', Action: read, Resource: '*' }]);
+  });
+
   it('is what docs/aws-target-accounts.md shows', () => {
     const doc = readFileSync(join(root, 'docs', 'aws-target-accounts.md'), 'utf8');
     const blocks = [...doc.matchAll(/```json\n([\s\S]*?)\n```/g)].map((match) => JSON.parse(match[1]!));
-    expect(blocks).toEqual([targetAccountTrustPolicy('<StageRunnerRoleArn>', '<externalId>'), targetAccountPolicy('aws'), targetAccountPolicy('ecs')]);
+    expect(blocks).toEqual([
+      targetAccountTrustPolicy('<StageRunnerRoleArn>', '<externalId>', '<ApiRoleArn>'),
+      targetAccountPolicy('aws'),
+      targetAccountPolicy('ecs'),
+      targetAccountReadPolicy(),
+      targetAccountReadTrustPolicy('<ApiRoleArn>', '<externalId>'),
+    ]);
   });
 });

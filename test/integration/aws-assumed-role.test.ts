@@ -4,7 +4,9 @@
  * the account's external id and a session name per execution; the session is assumed again
  * five minutes before it expires, by the simulator's clock; the calls are signed with the
  * session's key; a refused AssumeRole fails the target's call in one line naming the account,
- * the role and the fix.
+ * the role and the fix. The API's reads (functions/api/cluster-reads.ts) act through each
+ * account's readRole, else its role, always in a session limited to describe calls, and a
+ * refusal names the API's role as the one to trust.
  */
 import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -14,6 +16,9 @@ import { createEc2Target } from '../../adapters/targets/aws-ec2/ec2-target.ts';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
+import { accountReadTargets } from '../../functions/api/cluster-reads.ts';
+import { READ_ONLY_SESSION_POLICY } from '../../functions/aws-account-targets.ts';
+import { parseAccountRoleMap } from '../../core/accounts/accounts-file.ts';
 
 const ROLE = 'arn:aws:iam::210987654321:role/gennaker-deploy';
 const CALLER = { accessKeyId: 'AKIDSTAGERUNNER', secretAccessKey: 'sandbox' };
@@ -110,6 +115,42 @@ describe('the role of a deploy account', () => {
     );
     expect(described.ok ? undefined : described.reason).toBe('failed');
     expect(sim.calls({ service: 'autoscaling' })).toEqual([]);
+  });
+
+  it("reads an account through its readRole when it has one, else its role, always in a describe-only session, and names the API's role when refused", async () => {
+    // given: prod read through its deploy role, staging through its read role, audit through a role that does not trust the API
+    const READ_ROLE = 'arn:aws:iam::109876543210:role/gennaker-read';
+    sim.seed.sts.role({ arn: READ_ROLE, externalId: 'x7-staging' });
+    const { accounts, issues } = parseAccountRoleMap(
+      {
+        prod: { assumeRole: ROLE, externalId: 'x7-prod' },
+        staging: { assumeRole: 'arn:aws:iam::109876543210:role/gennaker-deploy', externalId: 'x7-staging', readRole: READ_ROLE },
+        audit: { assumeRole: 'arn:aws:iam::109876543211:role/gennaker-deploy', readRole: 'arn:aws:iam::109876543211:role/gennaker-read' },
+      },
+      'us-east-1',
+    );
+    expect(issues).toEqual([]);
+    const lookup = accountReadTargets({
+      accounts,
+      region: 'us-east-1',
+      clock: { now: () => sim.now() },
+      sessionName: () => 'gennaker-api',
+      caller: "the API's role",
+      clients: { endpoint: sim.endpoint, maxAttempts: 1 },
+      callerCredentials: CALLER,
+    });
+    const describe = (account: string) => lookup({ account })!.serverGroups.describeCluster({ account, location: 'us-east-1', cluster: 'hello-prod' });
+
+    // when
+    const [prod, staging, audit] = [await describe('prod'), await describe('staging'), await describe('audit')];
+
+    // then
+    expect([prod.ok, staging.ok]).toEqual([true, true]);
+    expect(sim.events({ kind: 'role.assumed' }).map((event) => [event.detail['roleArn'], event.detail['externalId'], event.detail['policy']])).toEqual([
+      [ROLE, 'x7-prod', READ_ONLY_SESSION_POLICY],
+      [READ_ROLE, 'x7-staging', READ_ONLY_SESSION_POLICY],
+    ]);
+    expect(audit.ok ? '' : audit.message).toContain("assuming arn:aws:iam::109876543211:role/gennaker-read (account 'audit', session gennaker-api) was refused: allow the API's role in its trust policy; STS said:");
   });
 
   it('makes any text a session name STS accepts', () => {

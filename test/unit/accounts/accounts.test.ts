@@ -125,7 +125,7 @@ describe('the accounts file', () => {
     ['a number', { prod: 42 }, '/prod', 'expected a role ARN or {"assumeRole": "<role ARN>", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs"}, got 42'],
     ['no role', { prod: { regions: ['us-east-1'] } }, '/prod/assumeRole', 'assumeRole is missing; give the ARN of the role Gennaker assumes in that account, e.g. "arn:aws:iam::123456789012:role/gennaker-deploy"'],
     ['a kind the stage runner has no target for', { prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', cloudProvider: 'gce' } }, '/prod/cloudProvider', 'cloudProvider is \'gce\'; use "aws" (EC2 Auto Scaling groups and Lambda functions), "ecs" (ECS services) or "kubernetes" (EKS clusters)'],
-    ['an unknown field', { prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', role: 'x' } }, '/prod/role', "unknown field 'role'; an account here has assumeRole, externalId, regions, cloudProvider"],
+    ['an unknown field', { prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', role: 'x' } }, '/prod/role', "unknown field 'role'; an account here has assumeRole, externalId, regions, cloudProvider, readRole"],
     ['regions that are not a list', { prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', regions: 'us-east-1' } }, '/prod/regions', "regions is 'us-east-1'; give a list of region names, e.g. [\"us-east-1\"]"],
     ['a user ARN', { prod: 'arn:aws:iam::210987654321:user/me' }, '/prod/assumeRole', "assumeRole is 'arn:aws:iam::210987654321:user/me', not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>"],
     ['a name with a space', { 'prod east': 'arn:aws:iam::210987654321:role/deploy' }, '/prod east/name', "name is 'prod east'; use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. \"staging\""],
@@ -159,7 +159,7 @@ describe('the accounts file', () => {
       'a kubeconfig file',
       { ...EKS, kubeconfigFile: '~/.kube/config' },
       '/prod-eks/kubeconfigFile',
-      "'kubeconfigFile' cannot serve from a Lambda function; give the cluster's endpoint and CA as an inline kubeconfig, with eks; an account here has assumeRole, externalId, cloudProvider, eks, kubeconfig, context, namespaces",
+      "'kubeconfigFile' cannot serve from a Lambda function; give the cluster's endpoint and CA as an inline kubeconfig, with eks; an account here has assumeRole, externalId, cloudProvider, eks, kubeconfig, context, namespaces, readRole",
     ],
     ['no eks', { ...EKS, eks: undefined }, '/prod-eks/eks', 'eks is missing; a kubernetes account on AWS is an EKS cluster: give {"clusterName": "prod", "region": "us-east-1"}'],
     ['no kubeconfig', { ...EKS, kubeconfig: undefined }, '/prod-eks/kubeconfig', "kubeconfig is missing; a kubernetes account on AWS is an EKS cluster: give the cluster's endpoint and CA (`aws eks update-kubeconfig --name <cluster> --dry-run` prints it)"],
@@ -168,6 +168,19 @@ describe('the accounts file', () => {
   ])('refuses an EKS account of the map with %s', (_what, entry, pointer, message) => {
     const parsed = parseAccountRoleMap({ 'prod-eks': JSON.parse(JSON.stringify(entry)) }, 'eu-west-1');
     expect(parsed.issues.map((issue) => ({ pointer: issue.pointer, message: issue.message }))).toEqual([{ pointer, message }]);
+  });
+
+  it("keeps an account's readRole (for the API's reads) and refuses one that is not a role ARN, naming the field", () => {
+    const READ = 'arn:aws:iam::210987654321:role/gennaker-read';
+    const parsed = parseAccountRoleMap({ prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', readRole: READ }, staging: 'arn:aws:iam::210987654322:role/deploy' }, 'eu-west-1');
+    expect(parsed.issues).toEqual([]);
+    expect(parsed.accounts.map((account) => [account.name, account.readRole ?? null])).toEqual([['prod', READ], ['staging', null]]);
+
+    const refused = parseAccountRoleMap({ prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', readRole: 'gennaker-read' } }, 'eu-west-1');
+    expect(refused.accounts).toEqual([]);
+    expect(refused.issues.map((issue) => [issue.pointer, issue.message])).toEqual([
+      ['/prod/readRole', "readRole is 'gennaker-read', not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>, a role that may only describe, or leave it out to read through assumeRole"],
+    ]);
   });
 
   it("shows an account in Gate's shape, never its external id", () => {

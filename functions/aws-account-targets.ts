@@ -1,6 +1,6 @@
 /**
  * The deploy targets of the stage runner on AWS (and, read-only, of the API's cluster routes:
- * `configuredAccountTargets`), one per configured account (`ACCOUNTS`), whose
+ * functions/api/cluster-reads.ts), one per configured account (`ACCOUNTS`), whose
  * code is loaded on demand: the AWS SDK clients the targets need (EC2, Auto Scaling, ELBv2, ECS,
  * Application Auto Scaling, Lambda, STS) are about three times the rest of the stage runner, and
  * most invocations (webhooks, judgments, waits, every poll of a non-deploy stage) never touch
@@ -190,31 +190,6 @@ export function createAccountTargets(options: AccountTargetsOptions): TargetLook
   };
 }
 
-/**
- * The inline session policy of the API's sessions in the deploy accounts: describe, list and get
- * calls of the services the targets read, nothing that changes anything. AWS grants a session
- * what both the account's role and this policy allow, so the API's reads cannot deploy even
- * through a role that can.
- */
-export const READ_ONLY_SESSION_POLICY = JSON.stringify({
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Sid: 'GennakerReads',
-      Effect: 'Allow',
-      Action: [
-        'ec2:Describe*',
-        'autoscaling:Describe*',
-        'elasticloadbalancing:Describe*',
-        'ecs:Describe*',
-        'ecs:List*',
-        'application-autoscaling:Describe*',
-      ],
-      Resource: '*',
-    },
-  ],
-});
-
 /** How a function's deploy targets reach the accounts. */
 export interface ConfiguredTargetsOptions {
   /** The configured accounts (`ACCOUNTS`). */
@@ -228,8 +203,8 @@ export interface ConfiguredTargetsOptions {
   readonly clients?: AwsClientSettings;
   /** The credentials STS AssumeRole is called with. @default the function's own */
   readonly callerCredentials?: AwsCredentialIdentity;
-  /** Reads only: each account's `readRole` (else its `assumeRole`), sessions limited to READ_ONLY_SESSION_POLICY. @default false */
-  readonly readOnly?: boolean;
+  /** The inline session policy every session in an account carries (the API's reads). @default none: the roles' permissions */
+  readonly sessionPolicy?: string;
   /** Who assumes the roles, for the fix of a refusal. @default "the stage runner's role" */
   readonly caller?: string;
 }
@@ -240,21 +215,13 @@ export interface ConfiguredTargetsOptions {
  * module loaded on a target's first call.
  */
 export function configuredAccountTargets(options: ConfiguredTargetsOptions): TargetLookup {
-  const settings = {
-    region: options.region,
-    clock: options.clock,
-    sessionName: options.sessionName,
-    ...(options.clients ? { clients: options.clients } : {}),
-    ...(options.callerCredentials ? { callerCredentials: options.callerCredentials } : {}),
-    ...(options.caller !== undefined ? { caller: options.caller } : {}),
-  };
-  // Reads act through each account's readRole when it has one (a role that may only describe).
-  const accounts = options.readOnly ? options.accounts.map((account) => (account.readRole !== undefined ? { ...account, assumeRole: account.readRole } : account)) : options.accounts;
+  // The session policy is the AWS targets' alone: an EKS token's identity is the role's, whatever the session may call.
+  const { accounts, sessionPolicy, ...settings } = options;
   return createAccountTargets({
     accounts,
     load: async () => {
       const { createAwsTargets } = await import('./aws-targets.ts');
-      const made = createAwsTargets({ ...settings, ...(options.readOnly ? { sessionPolicy: READ_ONLY_SESSION_POLICY } : {}) });
+      const made = createAwsTargets({ ...settings, ...(sessionPolicy !== undefined ? { sessionPolicy } : {}) });
       return (account) => made.targetOf(account);
     },
     // EKS clusters, through their own module: client-node loads only for a Kubernetes account.

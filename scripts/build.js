@@ -20,10 +20,13 @@
 // provider-field checks, loaded by the first save) and canary-report.mjs (the API's canary
 // report renderer and openapi.mjs, the OpenAPI document), cluster-reads.mjs (the API's cluster and
 // server-group routes, which load the accounts' targets, aws-targets.mjs and kubernetes-targets.mjs,
-// in turn); see ON_DEMAND_MODULES.
-import { analyzeMetafile, build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+// in turn); see ON_DEMAND_MODULES. An on-demand module several functions ship is built once and
+// copied while none of its inputs changes (see buildOnDemand).
+import { analyzeMetafile, build, version as esbuildVersion } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ownSourceTransforms, yamlModule, yamlOnDemand, zodEnglishOnly, zodNamespaceImport } from './bundle-plugins.js';
 
@@ -252,6 +255,63 @@ const esm = {
   plugins: [zodNamespaceImports, zodEnglishOnly, zodNoJsonSchema, lambdaCredentialsOnly, yamlLazily, noEventStreams, sdkClientVersionOnly, smithyCoreOnce, onDemandImports],
 };
 
+const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * On-demand modules built before, kept by what decides their bytes: the same module is part of
+ * several functions (the AWS targets are the stage runner's and the API's), built once per
+ * process each (`--only`). An entry is used only when every input file esbuild read for it has
+ * the same content now, and this script, its plugins, esbuild, tsconfig.json and the lockfile
+ * are the same, in the same checkout; otherwise the module is built again.
+ */
+const cacheDir = join(tmpdir(), 'gennaker-build-cache');
+const buildIdentity = sha256(
+  [fileURLToPath(import.meta.url), join(root, 'scripts', 'bundle-plugins.js'), join(root, 'tsconfig.json'), join(root, 'package-lock.json')]
+    .map((path) => (existsSync(path) ? readFileSync(path) : ''))
+    .concat([esbuildVersion, root])
+    .join('\0'),
+);
+
+/** A metafile input as a file path (plugins' namespaces prefix theirs), or undefined for a virtual module. */
+function inputFile(input) {
+  const path = resolve(input.replace(/^[a-z][a-z-]*:(?=\/)/, ''));
+  return isAbsolute(path) && existsSync(path) && statSync(path).isFile() ? path : undefined;
+}
+
+/** Builds an on-demand module into `outdir`, or copies the same bytes built before; answers its metafile. */
+async function buildOnDemand(module, outdir) {
+  const outfile = join(outdir, module.output);
+  const entry = join(cacheDir, sha256(`${buildIdentity}\0${module.source}`));
+  try {
+    const saved = JSON.parse(readFileSync(join(entry, 'inputs.json'), 'utf8'));
+    if (Object.entries(saved.hashes).every(([path, hash]) => existsSync(path) && sha256(readFileSync(path)) === hash)) {
+      copyFileSync(join(entry, module.output), outfile);
+      return saved.metafile;
+    }
+  } catch {
+    // no entry, or an unreadable one: build
+  }
+  const { metafile } = await build({ ...esm, entryPoints: [module.source], outfile });
+  const hashes = {};
+  for (const input of Object.keys(metafile.inputs)) {
+    const path = inputFile(input);
+    if (path !== undefined) hashes[path] = sha256(readFileSync(path));
+  }
+  // Written aside, then moved in whole: a concurrent build never reads half an entry.
+  const staging = `${entry}.${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  copyFileSync(outfile, join(staging, module.output));
+  writeFileSync(join(staging, 'inputs.json'), JSON.stringify({ hashes, metafile }));
+  rmSync(entry, { recursive: true, force: true });
+  try {
+    renameSync(staging, entry);
+  } catch {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return metafile;
+}
+
 /** The on-demand modules a build's output imports (`./<output>`). */
 const onDemandImportsOf = (metafile) =>
   new Set(Object.values(metafile.outputs).flatMap((output) => output.imports.filter((entry) => entry.external).map((entry) => entry.path)));
@@ -267,7 +327,7 @@ async function bundleFunction(name, outdir) {
     if (next.length === 0) break;
     wanted = new Set();
     for (const module of next) {
-      onDemand[module.output] = (await build({ ...esm, entryPoints: [module.source], outfile: join(outdir, module.output) })).metafile;
+      onDemand[module.output] = await buildOnDemand(module, outdir);
       for (const path of onDemandImportsOf(onDemand[module.output])) wanted.add(path);
     }
   }

@@ -136,9 +136,36 @@ export function createClusterReads(deps: {
 }
 
 /**
- * The API's targets of the configured accounts on AWS: the stage runner's (functions/aws-account-targets.ts),
- * every session in an account limited to describe calls (READ_ONLY_SESSION_POLICY).
+ * The inline session policy of the API's sessions in the deploy accounts: describe, list and get
+ * calls of the services the targets read, nothing that changes anything. AWS grants a session
+ * what both the account's role and this policy allow, so the API's reads cannot deploy even
+ * through a role that can.
  */
-export function accountReadTargets(options: Omit<ConfiguredTargetsOptions, 'readOnly'>): ReadTargetLookup {
-  return configuredAccountTargets({ ...options, readOnly: true });
+export const READ_ONLY_SESSION_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'GennakerReads',
+      Effect: 'Allow',
+      Action: [
+        'ec2:Describe*',
+        'autoscaling:Describe*',
+        'elasticloadbalancing:Describe*',
+        'ecs:Describe*',
+        'ecs:List*',
+        'application-autoscaling:Describe*',
+      ],
+      Resource: '*',
+    },
+  ],
+});
+
+/**
+ * The API's targets of the configured accounts on AWS: the stage runner's (functions/aws-account-targets.ts),
+ * each account read through its `readRole` when it has one (a role that may only describe), else
+ * its `assumeRole`, every session limited to describe calls (READ_ONLY_SESSION_POLICY).
+ */
+export function accountReadTargets(options: Omit<ConfiguredTargetsOptions, 'sessionPolicy'>): ReadTargetLookup {
+  const accounts = options.accounts.map((account) => (account.readRole !== undefined ? { ...account, assumeRole: account.readRole } : account));
+  return configuredAccountTargets({ ...options, accounts, sessionPolicy: READ_ONLY_SESSION_POLICY });
 }

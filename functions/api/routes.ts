@@ -44,7 +44,8 @@ const LIMIT: RouteParameter = { name: 'limit', in: 'query', description: 'At mos
 const ACCOUNT = path('account', 'The account (`local` on this machine).');
 const CLUSTER = path('cluster', 'The Frigga cluster name, `app[-stack[-detail]]`.');
 const SERVER_GROUP = path('serverGroup', 'The server group name, `app[-stack[-detail]]-vNNN`.');
-const UNAVAILABLE = { description: "An account's deploy target did not answer; the message names it. Retry.", schema: 'Error' } as const;
+const UNAVAILABLE = { description: "An account's deploy target was throttled or did not answer; the message names the account. Retry.", schema: 'Error' } as const;
+const CLOUD_REFUSED = { description: "An account's cloud refused the read (access denied, a role that does not trust the API) or failed; one line naming the account.", schema: 'Error' } as const;
 const EXPAND_EXECUTIONS: RouteParameter = { name: 'expand', in: 'query', description: "false: stages without context, outputs and tasks (Orca's unexpanded form). Default true.", schema: { type: 'boolean' } };
 const EXECUTION_SEARCH: readonly RouteParameter[] = [
   { name: 'pipelineConfigIds', in: 'query', description: 'Comma-separated pipeline config ids.', schema: { type: 'string' } },
@@ -471,7 +472,7 @@ export const ROUTES = [
     auth: 'caller',
     tag: 'clusters',
     parameters: [APP],
-    responses: { '200': { description: 'Account → cluster names.', schema: 'ClusterNames' }, '401': ERRORS['401'], '503': UNAVAILABLE },
+    responses: { '200': { description: 'Account → cluster names.', schema: 'ClusterNames' }, '401': ERRORS['401'], '502': CLOUD_REFUSED, '503': UNAVAILABLE },
   },
   {
     operationId: 'listAccountClusters',
@@ -485,7 +486,7 @@ export const ROUTES = [
       '200': { description: 'The clusters.', schema: 'ClusterSummaryList' },
       '401': ERRORS['401'],
       '404': { description: 'The application has no cluster with a server group in this account (as Clouddriver answers).', schema: 'Error' },
-      '503': UNAVAILABLE,
+      '502': CLOUD_REFUSED, '503': UNAVAILABLE,
     },
   },
   {
@@ -501,7 +502,7 @@ export const ROUTES = [
       CLUSTER,
       { name: 'regions', in: 'query', description: "Comma-separated regions (default: the account's regions, and those its pipelines and executions used).", schema: { type: 'string' } },
     ],
-    responses: { '200': { description: 'The cluster.', schema: 'Cluster' }, '400': ERRORS['400'], '401': ERRORS['401'], '404': ERRORS['404'], '503': UNAVAILABLE },
+    responses: { '200': { description: 'The cluster.', schema: 'Cluster' }, '400': ERRORS['400'], '401': ERRORS['401'], '404': ERRORS['404'], '502': CLOUD_REFUSED, '503': UNAVAILABLE },
   },
   {
     operationId: 'listClusterServerGroups',
@@ -511,7 +512,7 @@ export const ROUTES = [
     auth: 'caller',
     tag: 'clusters',
     parameters: [APP, ACCOUNT, CLUSTER],
-    responses: { '200': { description: 'The server groups, oldest first in each region.', schema: 'ServerGroupList' }, '400': ERRORS['400'], '401': ERRORS['401'], '404': ERRORS['404'], '503': UNAVAILABLE },
+    responses: { '200': { description: 'The server groups, oldest first in each region.', schema: 'ServerGroupList' }, '400': ERRORS['400'], '401': ERRORS['401'], '404': ERRORS['404'], '502': CLOUD_REFUSED, '503': UNAVAILABLE },
   },
   {
     operationId: 'getClusterServerGroup',
@@ -521,7 +522,7 @@ export const ROUTES = [
     auth: 'caller',
     tag: 'clusters',
     parameters: [APP, ACCOUNT, CLUSTER, SERVER_GROUP],
-    responses: { '200': { description: 'The server groups of that name (empty when none).', schema: 'ServerGroupList' }, '400': ERRORS['400'], '401': ERRORS['401'], '404': ERRORS['404'], '503': UNAVAILABLE },
+    responses: { '200': { description: 'The server groups of that name (empty when none).', schema: 'ServerGroupList' }, '400': ERRORS['400'], '401': ERRORS['401'], '404': ERRORS['404'], '502': CLOUD_REFUSED, '503': UNAVAILABLE },
   },
   {
     operationId: 'getTargetServerGroup',
@@ -545,7 +546,7 @@ export const ROUTES = [
       '400': ERRORS['400'],
       '401': ERRORS['401'],
       '404': { description: 'No server group is that target (or the account has no deploy target here).', schema: 'Error' },
-      '503': UNAVAILABLE,
+      '502': CLOUD_REFUSED, '503': UNAVAILABLE,
     },
   },
   {
@@ -561,7 +562,7 @@ export const ROUTES = [
       { name: 'cloudProvider', in: 'query', description: 'Only server groups of this cloud provider (aws, ecs, gce, kubernetes, local...).', schema: { type: 'string' } },
       { name: 'clusters', in: 'query', description: 'Only these clusters: comma-separated `account:cluster`.', schema: { type: 'string' } },
     ],
-    responses: { '200': { description: 'The server groups.', schema: 'ServerGroupList' }, '400': ERRORS['400'], '401': ERRORS['401'], '503': UNAVAILABLE },
+    responses: { '200': { description: 'The server groups.', schema: 'ServerGroupList' }, '400': ERRORS['400'], '401': ERRORS['401'], '502': CLOUD_REFUSED, '503': UNAVAILABLE },
   },
   {
     operationId: 'listServerGroupsAcross',
@@ -575,7 +576,7 @@ export const ROUTES = [
       { name: 'ids', in: 'query', description: 'Comma-separated `account:region:serverGroupName`.', schema: { type: 'string' } },
       { name: 'cloudProvider', in: 'query', description: 'Only server groups of this cloud provider.', schema: { type: 'string' } },
     ],
-    responses: { '200': { description: 'The server groups.', schema: 'ServerGroupList' }, '400': ERRORS['400'], '401': ERRORS['401'], '503': UNAVAILABLE },
+    responses: { '200': { description: 'The server groups.', schema: 'ServerGroupList' }, '400': ERRORS['400'], '401': ERRORS['401'], '502': CLOUD_REFUSED, '503': UNAVAILABLE },
   },
   {
     operationId: 'getServerGroup',
@@ -585,7 +586,7 @@ export const ROUTES = [
     auth: 'caller',
     tag: 'clusters',
     parameters: [APP, ACCOUNT, path('region', 'The region (`local` on this machine).'), SERVER_GROUP],
-    responses: { '200': { description: 'The server group.', schema: 'ServerGroup' }, '400': ERRORS['400'], '401': ERRORS['401'], '404': { description: 'No such server group (or account).', schema: 'Error' }, '503': UNAVAILABLE },
+    responses: { '200': { description: 'The server group.', schema: 'ServerGroup' }, '400': ERRORS['400'], '401': ERRORS['401'], '404': { description: 'No such server group (or account).', schema: 'Error' }, '502': CLOUD_REFUSED, '503': UNAVAILABLE },
   },
   {
     operationId: 'rollbackCluster',

@@ -16,8 +16,7 @@ import { createEc2Target } from '../../adapters/targets/aws-ec2/ec2-target.ts';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
-import { accountReadTargets } from '../../functions/api/cluster-reads.ts';
-import { READ_ONLY_SESSION_POLICY } from '../../functions/aws-account-targets.ts';
+import { accountReadTargets, READ_ONLY_SESSION_POLICY } from '../../functions/api/cluster-reads.ts';
 import { parseAccountRoleMap } from '../../core/accounts/accounts-file.ts';
 
 const ROLE = 'arn:aws:iam::210987654321:role/gennaker-deploy';

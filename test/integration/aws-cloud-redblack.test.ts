@@ -17,8 +17,8 @@
  */
 import { AutoScalingClient, CreateAutoScalingGroupCommand, SuspendProcessesCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
-import { READ_ONLY_SESSION_POLICY } from '../../functions/aws-account-targets.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { READ_ONLY_SESSION_POLICY } from '../../functions/api/cluster-reads.ts';
 import { targetAccountActions, targetAccountReadActions } from '../../infra/target-account-policy.ts';
 import { healthyTargetsOverTime } from '../../sandbox/aws/elbv2-targets.ts';
 import { REGION, startEc2World, type Ec2World } from '../support/aws-ec2-world.ts';

@@ -11,17 +11,15 @@
  * The capabilities are those of the real targets in the mode the accounts use (EC2 in
  * Spinnaker's mode, ECS), checked equal to them by test/unit/functions/aws-account-targets.test.ts.
  */
-import type { AwsCredentialIdentity } from '@smithy/types';
 import { AWS_ACCOUNT_KINDS } from '../core/accounts/accounts-file.ts';
 import type { Account } from '../core/ports/accounts.ts';
 import type { BuildPort } from '../core/ports/builds.ts';
-import type { Clock } from '../core/ports/clock.ts';
 import type { FunctionPort } from '../core/ports/functions.ts';
 import type { ManifestPort } from '../core/ports/manifests.ts';
 import type { ServerGroupCapabilities, ServerGroupPort } from '../core/ports/server-groups.ts';
 import type { Target, TargetLookup } from '../core/ports/target.ts';
 import type { TrafficCapabilities, TrafficPort } from '../core/ports/traffic.ts';
-import type { AwsClientSettings } from './aws-targets.ts';
+import type { AwsTargetsOptions } from './aws-targets.ts';
 
 /** What each kind of account can do, as its target says. */
 export const ACCOUNT_KIND_CAPABILITIES: Readonly<Record<(typeof AWS_ACCOUNT_KINDS)[number], { readonly serverGroups: ServerGroupCapabilities; readonly traffic: TrafficCapabilities }>> = {
@@ -190,44 +188,26 @@ export function createAccountTargets(options: AccountTargetsOptions): TargetLook
   };
 }
 
-/** How a function's deploy targets reach the accounts. */
-export interface ConfiguredTargetsOptions {
+/** How a function's deploy targets reach the accounts (functions/aws-targets.ts AwsTargetsOptions), and which accounts. */
+export interface ConfiguredTargetsOptions extends AwsTargetsOptions {
   /** The configured accounts (`ACCOUNTS`). */
   readonly accounts: readonly Account[];
-  /** The function's own region: STS is called there. */
-  readonly region: string;
-  readonly clock: Clock;
-  /** The role session name of the calls made now. */
-  readonly sessionName: () => string;
-  /** @default AWS's endpoints */
-  readonly clients?: AwsClientSettings;
-  /** The credentials STS AssumeRole is called with. @default the function's own */
-  readonly callerCredentials?: AwsCredentialIdentity;
-  /** The inline session policy every session in an account carries (the API's reads). @default none: the roles' permissions */
-  readonly sessionPolicy?: string;
-  /** Who assumes the roles, for the fix of a refusal. @default "the stage runner's role" */
-  readonly caller?: string;
 }
 
 /**
  * The deploy targets of the configured accounts, for any function: the AWS targets
  * (functions/aws-targets.ts) and the Kubernetes ones (functions/kubernetes-targets.ts), each
- * module loaded on a target's first call.
+ * module loaded on a target's first call. A session policy limits the AWS targets' sessions
+ * alone: an EKS token's identity is the role's whatever the session may call.
  */
 export function configuredAccountTargets(options: ConfiguredTargetsOptions): TargetLookup {
-  // The session policy is the AWS targets' alone: an EKS token's identity is the role's, whatever the session may call.
-  const { accounts, sessionPolicy, ...settings } = options;
   return createAccountTargets({
-    accounts,
+    accounts: options.accounts,
     load: async () => {
-      const { createAwsTargets } = await import('./aws-targets.ts');
-      const made = createAwsTargets({ ...settings, ...(sessionPolicy !== undefined ? { sessionPolicy } : {}) });
+      const made = (await import('./aws-targets.ts')).createAwsTargets(options);
       return (account) => made.targetOf(account);
     },
     // EKS clusters, through their own module: client-node loads only for a Kubernetes account.
-    loadKubernetes: async () => {
-      const { createKubernetesAccountTargets } = await import('./kubernetes-targets.ts');
-      return createKubernetesAccountTargets(accounts, settings);
-    },
+    loadKubernetes: async () => (await import('./kubernetes-targets.ts')).createKubernetesAccountTargets(options.accounts, options),
   });
 }

@@ -81,8 +81,7 @@ export function createStageRunnerRuntime(env: CloudEnvironment, clients: CloudCl
         region: env.region,
         clock: runtime.clock,
         sessionName: () => `gennaker-${execution.getStore() ?? 'stage-runner'}`,
-        ...(aws?.clients ? { clients: aws.clients } : {}),
-        ...(aws?.callerCredentials ? { callerCredentials: aws.callerCredentials } : {}),
+        ...aws,
       })
     : undefined;
   const run = createStageRunner({

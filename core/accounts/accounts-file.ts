@@ -75,6 +75,11 @@ function issue(pointer: string, message: string, value?: unknown): ValidationIss
   return { pointer, code: 'invalid-value', message, severity: 'error', ...(value !== undefined ? { value } : {}) };
 }
 
+/** A role field (`assumeRole`, `readRole`) whose value is not a role ARN. */
+function notRoleArn(at: string, field: string, value: string): ValidationIssue {
+  return issue(pointerJoin(at, field), `${field} is '${value}', not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>`, value);
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -144,9 +149,7 @@ export function parseAccountsFile(input: unknown, options: ParseAccountsOptions 
     const environment = optionalText(entry, 'environment', at, issues);
     const accountId = optionalText(entry, 'accountId', at, issues);
     const assumeRole = optionalText(entry, 'assumeRole', at, issues);
-    if (assumeRole !== undefined && !ROLE_ARN.test(assumeRole)) {
-      issues.push(issue(pointerJoin(at, 'assumeRole'), `assumeRole is '${assumeRole}', not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>`, assumeRole));
-    }
+    if (assumeRole !== undefined && !ROLE_ARN.test(assumeRole)) issues.push(notRoleArn(at, 'assumeRole', assumeRole));
     const externalId = optionalText(entry, 'externalId', at, issues);
     if (externalId !== undefined && !EXTERNAL_ID.test(externalId)) {
       issues.push(issue(pointerJoin(at, 'externalId'), `externalId is ${showValue(externalId)}; use 2-1224 letters, digits or the characters + = , . @ : / - _ (the ExternalId the role's trust policy requires)`, externalId));
@@ -258,7 +261,6 @@ const KUBERNETES_MAP_FIELDS = ['assumeRole', 'externalId', 'cloudProvider', 'eks
 export function parseAccountRoleMap(input: unknown, region: string): ParsedAccounts {
   if (!isObject(input)) return { accounts: [], issues: [issue('', `expected {"<account name>": "<role ARN>" or {"assumeRole": "<role ARN>", ...}}, got ${showValue(input)}`, input)] };
   const issues: ValidationIssue[] = [];
-  const readRoles = new Map<string, string>();
   const names = Object.keys(input);
   const entries = names.map((name) => {
     const value = input[name];
@@ -293,11 +295,7 @@ export function parseAccountRoleMap(input: unknown, region: string): ParsedAccou
       issues.push({ pointer: pointerJoin(at, 'assumeRole'), code: 'required', severity: 'error', message: `assumeRole is missing; give the ARN of the role Gennaker assumes in that account, e.g. "arn:aws:iam::123456789012:role/gennaker-deploy"` });
     }
     const readRole = value['readRole'];
-    if (readRole !== undefined && !(typeof readRole === 'string' && ROLE_ARN.test(readRole))) {
-      issues.push(issue(pointerJoin(at, 'readRole'), `readRole is ${showValue(readRole)}, not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>, a role that may only describe, or leave it out to read through assumeRole`, readRole));
-    } else if (typeof readRole === 'string') {
-      readRoles.set(name, readRole);
-    }
+    if (readRole !== undefined && !ROLE_ARN.test(String(readRole))) issues.push(notRoleArn(at, 'readRole', String(readRole)));
     // Only the map's own fields reach the file's parser, which checks their values (readRole is the map's alone).
     const fields = Object.fromEntries(allowed.filter((key) => key !== 'readRole' && value[key] !== undefined).map((key) => [key, value[key]]));
     // A Kubernetes account's locations are its namespaces (the file's parser derives them).
@@ -311,7 +309,15 @@ export function parseAccountRoleMap(input: unknown, region: string): ParsedAccou
   });
   const all = [...issues, ...renamed];
   if (all.length > 0) return { accounts: [], issues: all };
-  return { ...parsed, accounts: parsed.accounts.map((account) => (readRoles.has(account.name) ? { ...account, readRole: readRoles.get(account.name)! } : account)) };
+  // readRole is the map's alone (the file's parser does not know it): set on the parsed account.
+  return {
+    ...parsed,
+    accounts: parsed.accounts.map((account) => {
+      const entry = input[account.name];
+      // A readRole here is a role ARN: any other value was refused above.
+      return isObject(entry) && entry['readRole'] ? { ...account, readRole: entry['readRole'] as string } : account;
+    }),
+  };
 }
 
 /** `parseAccountRoleMap` of a JSON text (the `ACCOUNTS` environment variable). */

@@ -76,8 +76,7 @@ export function cloudApiDeps(runtime: CloudRuntime, options: CloudApiOptions = {
           clock: runtime.clock,
           sessionName: () => API_SESSION_NAME,
           caller: "the API's role (stack output ApiRoleArn)",
-          ...(options.aws?.clients ? { clients: options.aws.clients } : {}),
-          ...(options.aws?.callerCredentials ? { callerCredentials: options.aws.callerCredentials } : {}),
+          ...options.aws,
         }),
       )
     : undefined;

@@ -179,7 +179,7 @@ describe('the accounts file', () => {
     const refused = parseAccountRoleMap({ prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', readRole: 'gennaker-read' } }, 'eu-west-1');
     expect(refused.accounts).toEqual([]);
     expect(refused.issues.map((issue) => [issue.pointer, issue.message])).toEqual([
-      ['/prod/readRole', "readRole is 'gennaker-read', not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>, a role that may only describe, or leave it out to read through assumeRole"],
+      ['/prod/readRole', "readRole is 'gennaker-read', not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>"],
     ]);
   });
 

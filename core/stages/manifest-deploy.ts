@@ -57,7 +57,9 @@ import { ancestorsOf } from '../execution/evaluation-context.ts';
 import { manifestFailure, oneLine, settleWaitSeconds } from './manifest-common.ts';
 import { accountScope, deleteOutcome, evaluatedManifestConfig, manifestOwner, manifestWaitSeconds, refOf, type AccountScope, type DeployManifestDeps } from './manifest-deploy-common.ts';
 import { manifestArtifactText } from './manifest-source.ts';
-import { failed, running, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
+import { failed, objectAt, running, succeeded, type TaskInput, type TaskResult } from './task-result.ts';
+import { jobNameSuffix } from './run-job-manifest.ts';
+import { labelSelectorText, labelsMatch, type LabelSelector } from '../deploy/kubernetes/selectors.ts';
 
 /** The runtime key of the stage's progress. */
 export const DEPLOY_MANIFEST_KEY = 'deployManifest';
@@ -173,6 +175,18 @@ async function resolveTask(input: TaskInput<DeployManifestStage>, scope: Account
     }
   }
 
+  manifests = manifests.map((manifest, index) => withGeneratedName(manifest, `${input.execution.id}/${input.record.id}/${index}`));
+  const selectors = (config.labelSelectors?.selectors ?? []) as readonly LabelSelector[];
+  if (selectors.length > 0) {
+    const text = labelSelectorText(selectors);
+    if (!text.ok) return failed(`${scope.label}: ${text.message}`);
+    const selected = manifests.filter((manifest) => labelsMatch(objectAt(objectAt(manifest, 'metadata'), 'labels'), selectors));
+    if (selected.length === 0 && !config.allowNothingSelected) {
+      return failed(`${scope.label}: labelSelectors '${text.value}' select none of the ${manifests.length} manifests; fix the selectors or the manifests' labels, or set allowNothingSelected to deploy nothing`);
+    }
+    manifests = selected;
+  }
+
   const required: JsonObject[] = [];
   for (const id of config.requiredArtifactIds.filter((entry) => entry.trim() !== '')) {
     const bound = boundArtifactFor(id, 'requiredArtifactIds', trigger, ancestorOutputs);
@@ -190,6 +204,20 @@ async function resolveTask(input: TaskInput<DeployManifestStage>, scope: Account
   const binding = context['enableArtifactBinding'] !== false;
   const resolved = { manifests: [...manifests] as Array<Record<string, unknown>>, requiredArtifacts: binding ? required : [], artifacts: binding ? [...required, ...executionArtifacts(input)] : [] };
   return succeeded(undefined, { runtime: { [DEPLOY_MANIFEST_KEY]: { ...progressOf(input), resolved } as JsonObject } });
+}
+
+/**
+ * A manifest with `metadata.generateName` and no name gets its name here, `<generateName>` and a
+ * 5-character suffix from the execution, the stage and its place in the stage: clouddriver
+ * `kubectl create`s such a manifest, a new object each deploy; a name fixed per execution gives the
+ * same and keeps the create idempotent (a retried call finds its own object).
+ */
+function withGeneratedName(manifest: KubernetesObject, seed: string): KubernetesObject {
+  const metadata = objectAt(manifest, 'metadata');
+  const name = metadata['name'];
+  const generateName = metadata['generateName'];
+  if ((typeof name === 'string' && name.trim() !== '') || typeof generateName !== 'string' || generateName.trim() === '') return manifest;
+  return { ...manifest, metadata: { ...metadata, name: `${generateName.trim().slice(0, 58)}${jobNameSuffix(seed)}` } };
 }
 
 // ---------------------------------------------------------------------------------------------

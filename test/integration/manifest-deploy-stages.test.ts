@@ -35,11 +35,14 @@ afterEach(async () => {
   await world?.close();
 });
 
-function drive(stage: JsonObject, options: DriveOptions & { trigger?: JsonObject } = {}) {
+function drive(stage: JsonObject, options: DriveOptions & { trigger?: JsonObject; executionId?: string } = {}) {
   return driveStage(
     stage,
     (input) => {
-      const given = options.trigger ? { ...input, execution: { ...input.execution, trigger: options.trigger } } : input;
+      const given = {
+        ...input,
+        execution: { ...input.execution, ...(options.trigger ? { trigger: options.trigger } : {}), ...(options.executionId ? { id: options.executionId } : {}) },
+      };
       return runManifestTask(given as TaskInput<ManifestStage>, { targets, accounts: () => ['k8s'] });
     },
     clock,
@@ -212,6 +215,37 @@ describe('deployManifest', () => {
     expect(result.message).toBeUndefined();
     expect(result.record.outputs['outputs.boundArtifacts']).toEqual([image]);
     expect(JSON.stringify((await byName('ReplicaSet', 'web-v000'))?.['spec'])).toContain('"image":"gcr.io/acme/web:1.4.0"');
+  });
+
+  it('deploys only the manifests its labelSelectors select, and fails naming them when they select none (unless allowNothingSelected)', async () => {
+    // given
+    const labelled = (name: string, tier: string): JsonObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { tier } }, data: {} });
+    const manifests = [labelled('front-config', 'front'), labelled('back-config', 'back'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'plain-config' }, data: {} }];
+    // when
+    const selected = await drive(deployStage(manifests, { labelSelectors: { selectors: [{ kind: 'NOT_EQUALS', key: 'tier', values: ['back'] }] } }));
+    // then: != holds for the manifest without the label too, as on the API server
+    expect(selected.status).toBe('SUCCEEDED');
+    expect(names(await list('ConfigMap'))).toEqual(['front-config-v000', 'plain-config-v000']);
+    const none = await drive(deployStage(manifests, { labelSelectors: { selectors: [{ kind: 'CONTAINS', key: 'tier', values: ['db', 'cache'] }] } }));
+    expect(none.status).toBe('TERMINAL');
+    expect(none.message).toBe("stage 'Stage': labelSelectors 'tier in (db,cache)' select none of the 3 manifests; fix the selectors or the manifests' labels, or set allowNothingSelected to deploy nothing");
+    const allowed = await drive(deployStage(manifests, { labelSelectors: { selectors: [{ kind: 'EXISTS', key: 'team', values: [] }] }, allowNothingSelected: true }));
+    expect(allowed.status).toBe('SUCCEEDED');
+    expect(names(await list('ConfigMap'))).toEqual(['front-config-v000', 'plain-config-v000']);
+  });
+
+  it('names a manifest with generateName once per execution: a new object each run, the same one when a call is repeated', async () => {
+    // given
+    const pod: JsonObject = { apiVersion: 'v1', kind: 'Service', metadata: { generateName: 'probe-' }, spec: { selector: { probe: 'yes' }, ports: [{ port: 80 }] } };
+    // when
+    const first = await drive(deployStage([pod]), { twice: true, executionId: 'e1' });
+    const second = await drive(deployStage([pod]), { loseWritesOf: [2], executionId: 'e2' });
+    // then
+    expect(first.status).toBe('SUCCEEDED');
+    expect(second.status).toBe('SUCCEEDED');
+    const probes = names(await list('Service')).filter((name) => name.startsWith('probe-'));
+    expect(probes).toHaveLength(2);
+    for (const name of probes) expect(name).toMatch(/^probe-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
   });
 
   it('fails when a required image artifact binds into no manifest', async () => {

@@ -61,3 +61,38 @@ export function labelSelectorText(selectors: readonly LabelSelector[], field = '
   }
   return { ok: true, value: parts.join(',') };
 }
+
+/**
+ * Whether an object's labels satisfy every selector, as the API server reads the same selector
+ * text: `!=` and `notin` hold for an object without the key; ANY holds always. Used where the
+ * objects are not yet on a cluster (deployManifest's `labelSelectors` choose which manifests of
+ * the stage to deploy).
+ */
+export function labelsMatch(labels: Readonly<Record<string, unknown>>, selectors: readonly LabelSelector[]): boolean {
+  return selectors.every((selector) => {
+    const key = selector.key.trim();
+    const has = Object.hasOwn(labels, key) && typeof labels[key] === 'string';
+    const value = has ? (labels[key] as string) : undefined;
+    const values = selector.values ?? [];
+    switch (selector.kind) {
+      case 'ANY':
+        return true;
+      case 'EQUALS':
+        return value !== undefined && value === values[0];
+      case 'NOT_EQUALS':
+        return value === undefined || value !== values[0];
+      case 'CONTAINS':
+        return value !== undefined && values.includes(value);
+      case 'NOT_CONTAINS':
+        return value === undefined || !values.includes(value);
+      case 'EXISTS':
+        return has;
+      case 'NOT_EXISTS':
+        return !has;
+      default: {
+        const unknown: never = selector.kind;
+        return unknown;
+      }
+    }
+  });
+}

@@ -43,6 +43,20 @@ export interface DeleteManifestConfig {
 
 export type DeleteManifestStage = StageBase<'deleteManifest', DeleteManifestConfig>;
 
+/** Spinnaker's `labelSelectors: {selectors: [{key, kind, values}]}` (deleteManifest, deployManifest). */
+export const labelSelectorsSchema = z.looseObject({
+  selectors: withDefault(z.array(z.looseObject({ key: anyText('the label key'), kind: anyText('the selector kind'), values: withDefault(textList('label values'), []) })), []),
+});
+
+/** One issue per selector whose kind is not one of KubernetesSelector's. */
+export function selectorKindIssues(labelSelectors: { readonly selectors: readonly ManifestSelectorConfig[] } | undefined): ConfigIssue[] {
+  return (labelSelectors?.selectors ?? []).flatMap((selector, index) =>
+    (SELECTOR_KINDS as readonly string[]).includes(selector.kind)
+      ? []
+      : [error(['labelSelectors', 'selectors', index, 'kind'], 'invalid-value', `labelSelectors.selectors[${index}].kind is ${showValue(selector.kind)}; use one of ${SELECTOR_KINDS.join(', ')}`)],
+  );
+}
+
 const schema: z.ZodType<DeleteManifestConfig> = z.looseObject({
   account: optional(anyText('the account')),
   credentials: optional(anyText('the account')),
@@ -55,14 +69,7 @@ const schema: z.ZodType<DeleteManifestConfig> = z.looseObject({
   criteria: optional(anyText('the criteria')),
   kind: optional(anyText('the kind')),
   kinds: withDefault(textList("kinds, e.g. ['deployment']"), []),
-  labelSelectors: optional(
-    z.looseObject({
-      selectors: withDefault(
-        z.array(z.looseObject({ key: anyText('the label key'), kind: anyText('the selector kind'), values: withDefault(textList('label values'), []) })),
-        [],
-      ),
-    }),
-  ),
+  labelSelectors: optional(labelSelectorsSchema),
   options: withDefault(
     z.looseObject({
       cascading: optional(z.union([z.boolean(), anyText('true or false')])),
@@ -100,11 +107,7 @@ function check(config: DeleteManifestConfig): ConfigIssue[] {
       issues.push(error(['criteria'], criteria === undefined ? 'required' : 'invalid-value', `criteria is ${showValue(criteria)}; use one of ${TARGET_CRITERIA.join(', ')}`));
     }
   } else {
-    (config.labelSelectors?.selectors ?? []).forEach((selector, index) => {
-      if (!(SELECTOR_KINDS as readonly string[]).includes(selector.kind)) {
-        issues.push(error(['labelSelectors', 'selectors', index, 'kind'], 'invalid-value', `labelSelectors.selectors[${index}].kind is ${showValue(selector.kind)}; use one of ${SELECTOR_KINDS.join(', ')}`));
-      }
-    });
+    issues.push(...selectorKindIssues(config.labelSelectors));
   }
   return issues;
 }

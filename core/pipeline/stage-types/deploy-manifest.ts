@@ -14,6 +14,7 @@ import { anyText, flag, isTemplate, optional, textList, withDefault } from '../f
 import type { ConfigIssue } from '../zod-issues.ts';
 import { defineStageType, error } from './definition.ts';
 import { MANIFEST_ACTION_MAX_POLLS, MANIFEST_STABLE_MAX_POLLS } from './manifest-target.ts';
+import { labelSelectorsSchema, selectorKindIssues, type ManifestSelectorConfig } from './delete-manifest.ts';
 
 /** The moniker the stage deploys under (`app` is the application; `cluster` defaults per manifest to `"<kind> <name>"`). */
 export interface ManifestMoniker {
@@ -61,6 +62,10 @@ export interface DeployManifestConfig {
   readonly trafficManagement: TrafficManagementConfig;
   /** Outputs stay empty (Orca's `noOutput`). @default false */
   readonly noOutput: boolean;
+  /** Deploy only the manifests whose labels satisfy every selector (clouddriver's KubernetesSelectorList). */
+  readonly labelSelectors?: { readonly selectors: readonly ManifestSelectorConfig[] };
+  /** With labelSelectors, a deploy they select nothing of succeeds doing nothing instead of failing. @default false */
+  readonly allowNothingSelected: boolean;
 }
 
 export type DeployManifestStage = StageBase<'deployManifest', DeployManifestConfig>;
@@ -102,6 +107,8 @@ const schema: z.ZodType<DeployManifestConfig> = z.looseObject({
   skipSpecTemplateLabels: withDefault(flag(), false),
   trafficManagement: withDefault(trafficSchema, {}),
   noOutput: withDefault(flag(), false),
+  labelSelectors: optional(labelSelectorsSchema),
+  allowNothingSelected: withDefault(flag(), false),
 }) as unknown as z.ZodType<DeployManifestConfig>;
 
 /** The traffic strategy the stage runs after its deploy (`none` unless traffic management is enabled). */
@@ -154,6 +161,7 @@ function check(config: DeployManifestConfig): ConfigIssue[] {
       issues.push(error(['trafficManagement', 'options', 'services', index], 'invalid-value', `trafficManagement.options.services[${index}] is ${showValue(service)}; write it as 'service <name>', e.g. 'service my-svc'`));
     }
   });
+  issues.push(...selectorKindIssues(config.labelSelectors));
   return issues;
 }
 

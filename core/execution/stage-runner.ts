@@ -45,7 +45,6 @@ import { runFindArtifactFromExecution } from '../stages/find-artifact-from-execu
 import { runFindImage, runFindImageFromTags } from '../stages/find-image.ts';
 import { runMonitorPipeline, runStartPipeline } from '../stages/pipeline.ts';
 import { runRollbackServerGroupTask } from '../stages/rollback-server-group.ts';
-import { runJobTask } from '../stages/run-job.ts';
 import { CODE_BUILD_TIMEOUT_MS, isKubernetesRunJob } from '../pipeline/stage-types/index.ts';
 import type { CanaryStageDeps } from '../stages/kayenta-canary.ts';
 import type { CanaryConfigStore } from '../ports/canary-config-store.ts';
@@ -88,6 +87,7 @@ const lambdaTasks = () => import('../stages/lambda.ts');
 const canaryTasks = () => import('../stages/canary-tasks.ts');
 const cloneTasks = () => import('../stages/clone-server-group.ts');
 const codeBuildTasks = () => import('../stages/aws-code-build.ts');
+const jobTasks = () => import('../stages/run-job.ts');
 import { isComplete, type ExecutionStatus } from './status.ts';
 
 export type StageRunner = (request: StageRunnerRequest) => Promise<StageAnswer | CompleteAnswer>;
@@ -737,7 +737,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
         return deps.artifacts ? runFindImageFromTags(as<typeof stage>(), { artifacts: deps.artifacts }) : failed(cannotRunYet(stage.type));
       case 'runJob':
         if (isKubernetesRunJob(stage.config)) return manifestDeps ? (await manifestTasks()).runManifestTask(as<typeof stage>(), manifestDeps) : failed(cannotRunYet(stage.type));
-        return deps.jobs ? runJobTask(as<typeof stage>(), { jobs: deps.jobs, ...(deps.artifacts ? { artifacts: deps.artifacts } : {}) }) : failed(cannotRunYet(stage.type));
+        return deps.jobs ? (await jobTasks()).runJobTask(as<typeof stage>(), { jobs: deps.jobs, ...(deps.artifacts ? { artifacts: deps.artifacts } : {}) }) : failed(cannotRunYet(stage.type));
       case 'cloneServerGroup':
         return deployDeps ? (await cloneTasks()).runCloneServerGroupTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft) : failed(cannotRunYet(stage.type));
       case 'deploy':

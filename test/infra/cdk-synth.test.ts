@@ -72,19 +72,19 @@ describe('npx cdk synth', () => {
     // bundle_kb_stage_runner in bench/results.json), plus what only some invocations load: the
     // AWS deploy targets with their SDK clients, the Kubernetes targets with client-node, the
     // publisher client, the secret adapters (KMS, Secrets Manager), the Kubernetes, Lambda,
-    // canary, clone and CodeBuild stage tasks, and the rendering of templated pipelines (a child pipeline
+    // canary, clone, CodeBuild and runJob stage tasks, and the rendering of templated pipelines (a child pipeline
     // may be one).
     const stageRunner = Object.values<{ Type: string; Properties: { FunctionName?: string }; Metadata?: Record<string, string> }>(template.Resources)
       .find((resource) => resource.Properties.FunctionName === 'gennaker-stage-runner')!;
     const asset = join(outdir, stageRunner.Metadata!['aws:asset:path']!);
-    expect(readdirSync(asset).sort()).toEqual(['aws-targets.mjs', 'canary-tasks.mjs', 'clone-tasks.mjs', 'codebuild-tasks.mjs', 'index.mjs', 'kubernetes-targets.mjs', 'lambda-tasks.mjs', 'manifest-tasks.mjs', 'publisher-client.mjs', 'secret-adapters.mjs', 'template-render.mjs', 'yaml.cjs']);
+    expect(readdirSync(asset).sort()).toEqual(['aws-targets.mjs', 'canary-tasks.mjs', 'clone-tasks.mjs', 'codebuild-tasks.mjs', 'index.mjs', 'job-tasks.mjs', 'kubernetes-targets.mjs', 'lambda-tasks.mjs', 'manifest-tasks.mjs', 'publisher-client.mjs', 'secret-adapters.mjs', 'template-render.mjs', 'yaml.cjs']);
     const coldStartKb = ['index.mjs', 'yaml.cjs'].reduce((sum, file) => sum + statSync(join(asset, file)).size, 0) / 1024;
     expect(coldStartKb).toBeLessThan(850);
     const built = mkdtempSync(join(tmpdir(), 'gennaker-build-'));
     outdirs.push(built);
     const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.js'), '--only', 'stage-runner', '--outdir', built], { cwd: root, encoding: 'utf8' });
     expect(build.status).toBe(0);
-    for (const file of ['index.mjs', 'yaml.cjs', 'aws-targets.mjs', 'kubernetes-targets.mjs', 'publisher-client.mjs', 'secret-adapters.mjs', 'manifest-tasks.mjs', 'lambda-tasks.mjs', 'canary-tasks.mjs', 'clone-tasks.mjs', 'codebuild-tasks.mjs', 'template-render.mjs']) expect(readFileSync(join(asset, file)).equals(readFileSync(join(built, file)))).toBe(true);
+    for (const file of ['index.mjs', 'yaml.cjs', 'aws-targets.mjs', 'kubernetes-targets.mjs', 'publisher-client.mjs', 'secret-adapters.mjs', 'manifest-tasks.mjs', 'lambda-tasks.mjs', 'canary-tasks.mjs', 'clone-tasks.mjs', 'codebuild-tasks.mjs', 'job-tasks.mjs', 'template-render.mjs']) expect(readFileSync(join(asset, file)).equals(readFileSync(join(built, file)))).toBe(true);
     const bundle = readFileSync(join(asset, 'index.mjs'), 'utf8');
     expect(bundle.startsWith("import { createRequire as __gennakerRequire } from 'node:module';")).toBe(true);
     const clients = new Set([...bundle.matchAll(/serviceId\?\?"([^"]+)"/g)].map((match) => match[1]));

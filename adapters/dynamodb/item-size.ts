@@ -5,11 +5,9 @@
 
 import { STORE_LIMITS, type TooLarge } from '../../core/ports/execution-store.ts';
 
-const encoder = new TextEncoder();
-
-/** UTF-8 length of a string: what DynamoDB counts for string values and attribute names. */
+/** UTF-8 length of a string: what DynamoDB counts for string values and attribute names (counted, never encoded). */
 export function utf8Bytes(text: string): number {
-  return encoder.encode(text).length;
+  return Buffer.byteLength(text, 'utf8');
 }
 
 /**

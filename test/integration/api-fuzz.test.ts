@@ -30,7 +30,7 @@ const USER_TOKEN = 'fuzz-user-token-0123456789';
 const SECRET = 'fuzz-secret';
 const APPLICATIONS = ['fuzz', 'locked', 'other'];
 /** Runs per route; the routes that take untrusted documents get four times as many. */
-const RUNS = Math.max(10, Number(process.env.FUZZ_RUNS ?? 0));
+const RUNS = Math.max(7, Number(process.env.FUZZ_RUNS ?? 0));
 const HEAVY = new Set(['savePipelineConfig', 'webhook', 'gitWebhook', 'startPipeline']);
 
 const work = mkdtempSync(join(tmpdir(), 'gennaker-fuzz-'));

@@ -127,7 +127,8 @@ export function createAwsTargets(options: AwsTargetsOptions): AwsTargets {
     const servers = createRegionalTarget({
       ...common,
       cloudProvider: 'aws',
-      create: (region) => createEc2Target({ account: account.name, region, clients: { ec2: ec2(region), autoScaling: autoScaling(region), elbv2: elbv2(region) }, clock: options.clock }),
+      create: (region) =>
+        createEc2Target({ account: account.name, region, clients: { ec2: ec2(region), autoScaling: autoScaling(region), elbv2: elbv2(region) }, clock: options.clock, ...(account.weightedTraffic ? { weightedTraffic: true } : {}) }),
     });
     // An aws account also holds the functions Spinnaker's Lambda stages deploy, and the CodeBuild projects awsCodeBuild stages build.
     return { ...servers, functions: createAwsLambdaFunctions({ regions: account.regions, clientFor: lambda }), builds: createCodeBuildBuilds({ regions: account.regions, clientFor: codeBuild }) };

@@ -55,7 +55,16 @@ export async function createLocalGceTargets(accounts: readonly Account[], option
         account: account.name,
         regions: account.regions,
         cloudProvider: 'gce',
-        create: (region) => createGceTarget({ account: account.name, project: settings.project, region, clients: made, ...(settings.imageProjects ? { imageProjects: settings.imageProjects } : {}), clock: options.clock }),
+        create: (region) =>
+          createGceTarget({
+            account: account.name,
+            project: settings.project,
+            region,
+            clients: made,
+            ...(settings.imageProjects ? { imageProjects: settings.imageProjects } : {}),
+            ...(account.weightedTraffic ? { weightedTraffic: true } : {}),
+            clock: options.clock,
+          }),
       }),
     );
   }

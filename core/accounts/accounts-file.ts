@@ -33,7 +33,10 @@ import { BUILT_IN_LOCAL_ACCOUNT } from './registry.ts';
 export const CLOUD_PROVIDERS = ['local', 'aws', 'ecs', 'gce', 'kubernetes'] as const;
 
 /** The fields an account entry may have. */
-const ACCOUNT_FIELDS = ['name', 'cloudProvider', 'accountType', 'environment', 'regions', 'accountId', 'assumeRole', 'externalId'] as const;
+const ACCOUNT_FIELDS = ['name', 'cloudProvider', 'accountType', 'environment', 'regions', 'accountId', 'assumeRole', 'externalId', 'weightedTraffic'] as const;
+
+/** The clouds whose targets have a weighted mode (`weightedTraffic`). */
+const WEIGHTED_PROVIDERS = ['aws', 'gce'];
 
 /**
  * The fields only a `kubernetes` account has, carried through to the Kubernetes adapter, which
@@ -156,6 +159,12 @@ export function parseAccountsFile(input: unknown, options: ParseAccountsOptions 
     } else if (externalId !== undefined && assumeRole === undefined) {
       issues.push(issue(pointerJoin(at, 'externalId'), `externalId is set but assumeRole is not; an external id only guards assuming a role: add assumeRole, or remove externalId`, externalId));
     }
+    const weightedTraffic = entry['weightedTraffic'];
+    if (weightedTraffic !== undefined && typeof weightedTraffic !== 'boolean') {
+      issues.push(issue(pointerJoin(at, 'weightedTraffic'), `weightedTraffic is ${showValue(weightedTraffic)}; use true (traffic by weight) or false`, weightedTraffic));
+    } else if (weightedTraffic === true && !WEIGHTED_PROVIDERS.includes(String(cloudProvider))) {
+      issues.push(issue(pointerJoin(at, 'weightedTraffic'), `weightedTraffic is for aws and gce accounts, not ${showValue(cloudProvider)}; remove it`, weightedTraffic));
+    }
     if (issues.length > before) continue;
     const accountName = name as string;
     const kubernetes = isKubernetes ? Object.fromEntries(KUBERNETES_FIELDS.filter((key) => entry[key] !== undefined).map((key) => [key, entry[key]])) : undefined;
@@ -170,6 +179,7 @@ export function parseAccountsFile(input: unknown, options: ParseAccountsOptions 
       ...(accountId !== undefined || assumeRole !== undefined ? { accountId: accountId ?? ROLE_ARN.exec(assumeRole!)![1]! } : {}),
       ...(assumeRole !== undefined ? { assumeRole } : {}),
       ...(externalId !== undefined ? { externalId } : {}),
+      ...(weightedTraffic === true ? { weightedTraffic: true } : {}),
       ...(kubernetes ? { kubernetes } : {}),
       ...(gce ? { gce } : {}),
     });
@@ -239,7 +249,7 @@ export interface KubernetesAccountRoleConfig {
 }
 
 /** The fields of one account in the AWS account map (a role ARN alone is `{ assumeRole }`). */
-const ROLE_MAP_FIELDS = ['assumeRole', 'externalId', 'regions', 'cloudProvider', 'readRole'] as const;
+const ROLE_MAP_FIELDS = ['assumeRole', 'externalId', 'regions', 'cloudProvider', 'readRole', 'weightedTraffic'] as const;
 
 /**
  * A Kubernetes account of the AWS account map: an EKS cluster, its tokens signed by the account's

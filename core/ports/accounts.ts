@@ -33,6 +33,13 @@ export interface Account {
    */
   readonly readRole?: string;
   /**
+   * Traffic by weight, beyond Spinnaker (`aws` and `gce` accounts): an EC2 cluster with its own
+   * `weightedTraffic` target groups and listener, or a GCE backend's capacityScaler, so `strategy:
+   * canary` and rolling red/black move traffic by percentage instead of whole server groups.
+   * @default false: whole server groups in and out of their load balancers, as Spinnaker
+   */
+  readonly weightedTraffic?: boolean;
+  /**
    * How a `kubernetes` account reaches its API server (`kubeconfigFile`, `kubeconfig`, `context`,
    * `serviceAccount`, `namespaces`, `eks`), carried as written; the Kubernetes adapter parses
    * them. Not shown by the API (an inline kubeconfig may hold credentials).

@@ -122,7 +122,7 @@ describe('the stack props check', () => {
       'accounts.prod.eks: eks is missing; a kubernetes account on AWS is an EKS cluster: give {"clusterName": "prod", "region": "us-east-1"}',
     ],
     [{ accounts: { prod: { externalId: 'x7-prod' } } }, 'accounts.prod.assumeRole: assumeRole is missing; give the ARN of the role Gennaker assumes in that account'],
-    [{ accounts: { prod: { assumeRole: 'arn:aws:iam::123456789012:role/deploy', region: 'us-east-1' } } }, "accounts.prod.region: unknown field 'region'; an account here has assumeRole, externalId, regions, cloudProvider, readRole"],
+    [{ accounts: { prod: { assumeRole: 'arn:aws:iam::123456789012:role/deploy', region: 'us-east-1' } } }, "accounts.prod.region: unknown field 'region'; an account here has assumeRole, externalId, regions, cloudProvider, readRole, weightedTraffic"],
     [
       { accounts: Object.fromEntries(Array.from({ length: 40 }, (_, index) => [`account-${index}`, { assumeRole: `arn:aws:iam::123456789012:role/deploy-${index}`, externalId: 'x'.repeat(20) }])) },
       "characters of JSON, more than the 3000 the functions' environment can hold",

@@ -18,6 +18,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
 import { accountReadTargets, READ_ONLY_SESSION_POLICY } from '../../functions/api/cluster-reads.ts';
 import { parseAccountRoleMap } from '../../core/accounts/accounts-file.ts';
+import { createAwsTargets } from '../../functions/aws-targets.ts';
 
 const ROLE = 'arn:aws:iam::210987654321:role/gennaker-deploy';
 const CALLER = { accessKeyId: 'AKIDSTAGERUNNER', secretAccessKey: 'sandbox' };
@@ -150,6 +151,17 @@ describe('the role of a deploy account', () => {
       [READ_ROLE, 'x7-staging', READ_ONLY_SESSION_POLICY],
     ]);
     expect(audit.ok ? '' : audit.message).toContain("assuming arn:aws:iam::109876543211:role/gennaker-read (account 'audit', session gennaker-api) was refused: allow the API's role in its trust policy; STS said:");
+  });
+
+  it("turns an aws account's weightedTraffic into its target's weighted mode: traffic by weight only where the account asks", () => {
+    const parsed = parseAccountRoleMap({ weighted: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', weightedTraffic: true }, whole: 'arn:aws:iam::210987654321:role/deploy' }, 'us-east-1');
+    const targets = createAwsTargets({ region: 'us-east-1', clock: { now: () => 0 }, sessionName: () => 'test', clients: { endpoint: 'http://127.0.0.1:9' }, callerCredentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } });
+    try {
+      const capabilities = parsed.accounts.map((account) => [account.name, targets.targetOf(account).traffic.capabilities.weights]);
+      expect(capabilities).toEqual([['weighted', true], ['whole', false]]);
+    } finally {
+      targets.close();
+    }
   });
 
   it('makes any text a session name STS accepts', () => {

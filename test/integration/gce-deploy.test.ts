@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGceAccountTarget } from '../../adapters/targets/gce/gce-target.ts';
 import { createGceImageStore } from '../../adapters/targets/gce/image-store.ts';
+import { createLocalGceTargets } from '../../local/gce-targets.ts';
 import type { CreateServerGroupRequest, OperationResult, ServerGroupDescription } from '../../core/ports/server-groups.ts';
 import type { Target } from '../../core/ports/target.ts';
 import { ACCOUNT, BACKEND_SERVICE, HTTP_LB, IMAGE, NETWORK_LB, NEW_IMAGE, PROJECT, REGION, TARGET_POOL, ZONE, startGceWorld, type GceWorld } from '../support/gce-world.ts';
@@ -458,5 +459,17 @@ describe('the GCE image store', () => {
     expect(await store.findImages({ packageName: 'nothing-like-it' })).toEqual([]);
     expect((await store.getImage(IMAGE))?.imageName).toBe(IMAGE);
     expect(await store.bake({ package: 'hello', source: { type: 'directory', reference: '.' } })).toMatchObject({ ok: false, reason: 'unsupported' });
+  });
+});
+
+describe('a gce account of the accounts file', () => {
+  it("gets weighted mode (capacityScaler) only when the account sets weightedTraffic", async () => {
+    const account = (name: string, weightedTraffic: boolean) => ({ name, cloudProvider: 'gce', accountType: name, environment: name, regions: ['us-central1'], gce: { project: 'my-project', apiEndpoint: 'http://127.0.0.1:9' }, ...(weightedTraffic ? { weightedTraffic } : {}) });
+    const targets = await createLocalGceTargets([account('weighted', true), account('whole', false)], { clock: { now: () => 0 } });
+    try {
+      expect(['weighted', 'whole'].map((name) => targets.lookup({ account: name })?.traffic.capabilities.weights)).toEqual([true, false]);
+    } finally {
+      await targets.close();
+    }
   });
 });

@@ -318,6 +318,7 @@ async function waitTask(input: TaskInput<DeployManifestStage>, scope: AccountSco
   const plan = planOf(input);
   if (plan === undefined) return failed(`${scope.label}: nothing was deployed (deployManifest did not run); restart the stage`);
   const unstable: string[] = [];
+  const unstableObjects: Array<{ readonly object: KubernetesObject; readonly namespace: string }> = [];
   for (const entry of plan.manifests) {
     const found = await scope.port.get(refOf(scope.account, stringField(entry.manifest, 'kind') ?? '', nameOf(entry.manifest) ?? '', entry.namespace, stringField(entry.manifest, 'apiVersion')));
     if (!found.ok) return manifestFailure(found, `reading ${entry.manifestName}`, scope.label);
@@ -327,7 +328,10 @@ async function waitTask(input: TaskInput<DeployManifestStage>, scope: AccountSco
     }
     const status = manifestStatus(found.value);
     if (status.failed) return failed(`${scope.label}: ${entry.manifestName} failed: ${status.message ?? 'the object reports a failure'}`);
-    if (!status.stable) unstable.push(`${entry.manifestName}: ${status.message ?? 'not stable'}`);
+    if (!status.stable) {
+      unstable.push(`${entry.manifestName}: ${status.message ?? 'not stable'}`);
+      unstableObjects.push({ object: found.value, namespace: entry.namespace });
+    }
   }
   if (unstable.length === 0) return succeeded(undefined, { context: { waitingFor: null } as unknown as JsonObject });
   const progress = progressOf(input);
@@ -340,7 +344,8 @@ async function waitTask(input: TaskInput<DeployManifestStage>, scope: AccountSco
   const outOfTime = input.now - waitStart >= STABLE_TIMEOUT_MS || (stageTimeout !== undefined && input.now + wait * 1000 - startTime > stageTimeout);
   if (outOfTime) {
     const limit = stageTimeout !== undefined && stageTimeout < STABLE_TIMEOUT_MS ? `${Math.round(stageTimeout / 1000)} s (stageTimeoutMs)` : '30 minutes';
-    return failed(`${scope.label}: the manifests did not become stable within ${limit}: ${oneLine(unstable.join('; '))}`);
+    const waiting = await podsWaitingFor(scope, unstableObjects);
+    return failed(`${scope.label}: the manifests did not become stable within ${limit}: ${oneLine(unstable.join('; '))}${waiting}`);
   }
   return running(wait, { context: { waitingFor: unstable.join('; ') }, runtime: { [DEPLOY_MANIFEST_KEY]: { ...progress, waitStart } as JsonObject } });
 }
@@ -470,6 +475,35 @@ async function disableOne(input: TaskInput, scope: AccountScope, ref: Ref): Prom
     if (!patched.ok && patched.reason !== 'not-found') return manifestFailure(patched, `disabling pod ${nameOf(pod) ?? ''}`, scope.label);
   }
   return undefined;
+}
+
+/** Container states that only say a container is on its way. */
+const ON_ITS_WAY = new Set(['ContainerCreating', 'PodInitializing']);
+
+/**
+ * Why the pods of workloads that never became stable wait, as the kubelet says it (`;
+ * its pods wait: CreateContainerConfigError: configmap "settings" not found`), for the failure
+ * message; '' when there is nothing to add or the pods cannot be read (the failure stands as it is).
+ */
+async function podsWaitingFor(scope: AccountScope, workloads: ReadonlyArray<{ readonly object: KubernetesObject; readonly namespace: string }>): Promise<string> {
+  const reasons = new Set<string>();
+  for (const { object, namespace } of workloads) {
+    const selector = workloadPodSelector(object);
+    if (selector === undefined) continue;
+    const pods = await scope.port.list({ account: scope.account, kind: 'Pod', apiVersion: 'v1', ...(namespace !== '' ? { namespace } : {}), labelSelector: selector });
+    if (!pods.ok) continue;
+    for (const pod of ownedPods(object, pods.value)) {
+      const statuses = objectAt(pod, 'status')['containerStatuses'];
+      for (const container of Array.isArray(statuses) ? statuses : []) {
+        const waiting = objectAt(objectAt(container as KubernetesObject, 'state'), 'waiting');
+        const reason = typeof waiting['reason'] === 'string' ? waiting['reason'] : undefined;
+        const message = typeof waiting['message'] === 'string' ? waiting['message'] : undefined;
+        if (reason === undefined || (ON_ITS_WAY.has(reason) && message === undefined)) continue;
+        reasons.add(message === undefined ? reason : `${reason}: ${message}`);
+      }
+    }
+  }
+  return reasons.size === 0 ? '' : `; its pods wait: ${[...reasons].slice(0, 3).join(', ')}`;
 }
 
 async function oldManifestsTask(input: TaskInput<DeployManifestStage>, scope: AccountScope, strategy: TrafficStrategy, step: 'disable' | 'delete'): Promise<TaskResult> {

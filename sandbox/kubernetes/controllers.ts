@@ -75,6 +75,42 @@ function containersOf(pod: JsonMap): JsonMap[] {
   return Array.isArray(spec['containers']) ? spec['containers'].filter(isMap) : [];
 }
 
+/**
+ * What keeps a pod's containers from starting, as the kubelet reports it: a ConfigMap or Secret
+ * its containers' `env`/`envFrom` name is missing (`CreateContainerConfigError`, "configmap
+ * \"x\" not found"), or one its volumes name is (stuck in `ContainerCreating`). References marked
+ * `optional: true` never block. Undefined when everything it names exists.
+ */
+function missingConfig(ctx: ControllerContext, pod: JsonMap): { readonly reason: string; readonly message: string } | undefined {
+  const namespace = String(meta(pod)['namespace']);
+  const spec = isMap(pod['spec']) ? (pod['spec'] as JsonMap) : {};
+  const exists = (kind: 'configmap' | 'secret', name: unknown) => typeof name === 'string' && ctx.cluster.get('', kind === 'configmap' ? 'configmaps' : 'secrets', namespace, name) !== undefined;
+  const required = (ref: unknown): ref is JsonMap => isMap(ref) && (ref as JsonMap)['optional'] !== true;
+  for (const container of containersOf(pod)) {
+    const refs: Array<['configmap' | 'secret', unknown]> = [];
+    for (const source of Array.isArray(container['envFrom']) ? container['envFrom'].filter(isMap) : []) {
+      if (required(source['configMapRef'])) refs.push(['configmap', (source['configMapRef'] as JsonMap)['name']]);
+      if (required(source['secretRef'])) refs.push(['secret', (source['secretRef'] as JsonMap)['name']]);
+    }
+    for (const variable of Array.isArray(container['env']) ? container['env'].filter(isMap) : []) {
+      const from = isMap(variable['valueFrom']) ? (variable['valueFrom'] as JsonMap) : {};
+      if (required(from['configMapKeyRef'])) refs.push(['configmap', (from['configMapKeyRef'] as JsonMap)['name']]);
+      if (required(from['secretKeyRef'])) refs.push(['secret', (from['secretKeyRef'] as JsonMap)['name']]);
+    }
+    const missing = refs.find(([kind, name]) => !exists(kind, name));
+    if (missing) return { reason: 'CreateContainerConfigError', message: `${missing[0]} "${String(missing[1])}" not found` };
+  }
+  for (const volume of Array.isArray(spec['volumes']) ? spec['volumes'].filter(isMap) : []) {
+    if (required(volume['configMap']) && !exists('configmap', (volume['configMap'] as JsonMap)['name'])) {
+      return { reason: 'ContainerCreating', message: `MountVolume.SetUp failed for volume "${String(volume['name'])}" : configmap "${String((volume['configMap'] as JsonMap)['name'])}" not found` };
+    }
+    if (required(volume['secret']) && !exists('secret', (volume['secret'] as JsonMap)['secretName'])) {
+      return { reason: 'ContainerCreating', message: `MountVolume.SetUp failed for volume "${String(volume['name'])}" : secret "${String((volume['secret'] as JsonMap)['secretName'])}" not found` };
+    }
+  }
+  return undefined;
+}
+
 /** The pod's scripted timeline, from its containers' image behaviours. */
 export function podTimes(ctx: ControllerContext, pod: JsonMap): PodTimes {
   const m = meta(pod);
@@ -157,14 +193,16 @@ function runPods(ctx: ControllerContext, podType: ResourceType): number | undefi
     if (phase === 'Succeeded' || phase === 'Failed') {
       // Finished pods keep their final status.
       continue;
-    } else if (now < times.startAt) {
+    } else if (now < times.startAt || missingConfig(ctx, pod) !== undefined) {
+      // Not started yet, or held by a ConfigMap or Secret it names that does not exist.
+      const held = now < times.startAt ? undefined : missingConfig(ctx, pod);
       desired = {
         phase: 'Pending',
         conditions: [condition(previous, 'PodScheduled', true, now)],
         qosClass: 'BestEffort',
-        containerStatuses: containers.map((c) => ({ name: c['name'] ?? '', image: c['image'] ?? '', imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'ContainerCreating' } } })),
+        containerStatuses: containers.map((c) => ({ name: c['name'] ?? '', image: c['image'] ?? '', imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: held ? { ...held } : { reason: 'ContainerCreating' } } })),
       };
-      due(times.startAt);
+      if (!held) due(times.startAt);
     } else if (times.endAt !== undefined && now >= times.endAt && !terminating(pod)) {
       const failed = times.exitCode !== 0;
       desired = {

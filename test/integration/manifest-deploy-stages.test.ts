@@ -28,7 +28,11 @@ beforeEach(async () => {
   world = await startKubernetesWorld();
   clock = { now: () => world.sim.now(), advance: (ms: number) => void world.sim.tick(ms) };
   targets = ({ account }) => (account === 'k8s' ? world.target : undefined);
-  world.sim.seed([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-svc', namespace: 'default' }, spec: { selector: { frontedBy: 'web-svc' }, ports: [{ port: 80 }] } }]);
+  world.sim.seed([
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-svc', namespace: 'default' }, spec: { selector: { frontedBy: 'web-svc' }, ports: [{ port: 80 }] } },
+    // The ConfigMap the ReplicaSet below mounts when a test deploys it alone (its pods would wait for it, as the kubelet's do).
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: 'default' }, data: { greeting: 'hello' } },
+  ]);
 });
 
 afterEach(async () => {
@@ -225,13 +229,13 @@ describe('deployManifest', () => {
     const selected = await drive(deployStage(manifests, { labelSelectors: { selectors: [{ kind: 'NOT_EQUALS', key: 'tier', values: ['back'] }] } }));
     // then: != holds for the manifest without the label too, as on the API server
     expect(selected.status).toBe('SUCCEEDED');
-    expect(names(await list('ConfigMap'))).toEqual(['front-config-v000', 'plain-config-v000']);
+    expect(names(await list('ConfigMap'))).toEqual(['front-config-v000', 'plain-config-v000', 'web-config']);
     const none = await drive(deployStage(manifests, { labelSelectors: { selectors: [{ kind: 'CONTAINS', key: 'tier', values: ['db', 'cache'] }] } }));
     expect(none.status).toBe('TERMINAL');
     expect(none.message).toBe("stage 'Stage': labelSelectors 'tier in (db,cache)' select none of the 3 manifests; fix the selectors or the manifests' labels, or set allowNothingSelected to deploy nothing");
     const allowed = await drive(deployStage(manifests, { labelSelectors: { selectors: [{ kind: 'EXISTS', key: 'team', values: [] }] }, allowNothingSelected: true }));
     expect(allowed.status).toBe('SUCCEEDED');
-    expect(names(await list('ConfigMap'))).toEqual(['front-config-v000', 'plain-config-v000']);
+    expect(names(await list('ConfigMap'))).toEqual(['front-config-v000', 'plain-config-v000', 'web-config']);
   });
 
   it('names a manifest with generateName once per execution: a new object each run, the same one when a call is repeated', async () => {
@@ -246,6 +250,26 @@ describe('deployManifest', () => {
     const probes = names(await list('Service')).filter((name) => name.startsWith('probe-'));
     expect(probes).toHaveLength(2);
     for (const name of probes) expect(name).toMatch(/^probe-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+  });
+
+  it('fails a release whose pods wait for a ConfigMap that does not exist, with the kubelet\'s reason in its one line', async () => {
+    // given: a ReplicaSet whose container reads a ConfigMap nobody made
+    const rs = replicaSet('nginx:1');
+    const spec = (rs['spec'] as { template: { spec: { containers: JsonObject[] } } }).template.spec;
+    spec.containers = [{ ...spec.containers[0]!, envFrom: [{ configMapRef: { name: 'settings' } }] }];
+    // when
+    const result = await drive(deployStage([rs]));
+    // then
+    expect(result.status).toBe('TERMINAL');
+    expect(result.message).toBe(
+      "stage 'Stage': the manifests did not become stable within 30 minutes: replicaSet web-v000: Waiting for all replicas to be available; its pods wait: CreateContainerConfigError: configmap \"settings\" not found",
+    );
+    const pods = await list('Pod');
+    expect(pods.length).toBeGreaterThan(0);
+    for (const pod of pods) {
+      const waiting = ((pod['status'] as { containerStatuses: Array<{ state: { waiting?: JsonObject } }> }).containerStatuses[0]!.state.waiting ?? {}) as JsonObject;
+      expect(waiting).toEqual({ reason: 'CreateContainerConfigError', message: 'configmap "settings" not found' });
+    }
   });
 
   it('fails when a required image artifact binds into no manifest', async () => {
@@ -293,7 +317,7 @@ describe('deleteManifest', () => {
     ]);
     const result = await drive({ type: 'deleteManifest', account: 'k8s', kinds: ['configMap'], labelSelectors: { selectors: [{ key: 'team', kind: 'EQUALS', values: ['x'] }] }, location: 'default' });
     expect(result.status).toBe('SUCCEEDED');
-    expect(names(await list('ConfigMap'))).toEqual(['b']);
+    expect(names(await list('ConfigMap'))).toEqual(['b', 'web-config']);
   });
 
   it('succeeds when the object is gone already', async () => {

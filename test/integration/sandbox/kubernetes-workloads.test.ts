@@ -99,6 +99,32 @@ describe('the Kubernetes simulator: workloads, watches and custom resources', ()
     expect((await apps.readNamespacedDeployment({ name: 'web', namespace: 'default' })).metadata!.annotations!['deployment.kubernetes.io/revision']).toBe('3');
   });
 
+  it("holds a pod whose env or volumes name a ConfigMap or Secret that does not exist, with the kubelet's reason, until it exists", async () => {
+    // given
+    const pod = (name: string, spec: Partial<k8s.V1PodSpec>, container: Partial<k8s.V1Container> = {}): k8s.V1Pod => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
+      spec: { containers: [{ name: 'app', image: 'nginx:1', ...container }], ...spec },
+    });
+    await core.createNamespacedPod({ namespace: 'default', body: pod('reads-env', {}, { envFrom: [{ configMapRef: { name: 'settings' } }] }) });
+    await core.createNamespacedPod({ namespace: 'default', body: pod('mounts', { volumes: [{ name: 'creds', secret: { secretName: 'creds' } }] }) });
+    await core.createNamespacedPod({ namespace: 'default', body: pod('optional', {}, { envFrom: [{ configMapRef: { name: 'absent', optional: true } }] }) });
+    // when
+    sim.tick(3000);
+    // then
+    const waiting = async (name: string) => (await core.readNamespacedPod({ name, namespace: 'default' })).status?.containerStatuses?.[0]?.state?.waiting;
+    const ready = async (name: string) => (await core.readNamespacedPod({ name, namespace: 'default' })).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+    expect(await waiting('reads-env')).toEqual({ reason: 'CreateContainerConfigError', message: 'configmap "settings" not found' });
+    expect(await waiting('mounts')).toEqual({ reason: 'ContainerCreating', message: 'MountVolume.SetUp failed for volume "creds" : secret "creds" not found' });
+    expect(await ready('optional')).toBe('True');
+    // and once they exist, the pods start
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'settings' }, data: { mode: 'x' } } });
+    await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'creds' }, stringData: { token: 't' } } });
+    sim.tick(3000);
+    expect([await ready('reads-env'), await ready('mounts')]).toEqual(['True', 'True']);
+  });
+
   it('adopts the ReplicaSet a Deployment deleted with Orphan left behind, and hashes again when another object holds the name', async () => {
     await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('api', 'registry/api:1', 2) });
     sim.tick(2000);

@@ -42,8 +42,6 @@ export function createSealer(cipher: SecretCipher | undefined, application: stri
       const sealed = lengthOrdered(secrets.sealed);
       const redacted = new Set(secrets.redacted ?? []);
       const all = lengthOrdered([...sealed, ...redacted]);
-      // No secret in this call: nothing to find.
-      if (all.length === 0) return value;
       // First pass: where each string's secrets stand, and which plaintexts need a ciphertext.
       const plans = new Map<string, Replacement[]>();
       const plaintexts = new Set<string>();

@@ -109,6 +109,8 @@ const RUN_ONCE = new Set<DeployStep['kind']>(['captureCapacity']);
  * enough for a local instance to start or drain, short against the task's timeout.
  */
 const IN_CALL_WAIT_MS = 5_000;
+/** At most this many looks again in one call (a cluster whose health flaps wakes the call often). */
+const MAX_IN_CALL_LOOKS = 100;
 /** A step that is not a health wait gives up after this long (a drain, a destroy, a resize down). */
 const DEFAULT_STEP_DEADLINE_SECONDS = 900;
 
@@ -279,6 +281,8 @@ export async function runSteps(run: StepRun): Promise<TaskResult> {
 class Executor {
   /** Milliseconds this call waited in-call for a change (awaitChange), on top of `input.now`. */
   private waitedMs = 0;
+  /** The looks this call took after a change: bounded, whatever the target answers. */
+  private looks = 0;
 
   constructor(
     private readonly run: StepRun,
@@ -301,8 +305,12 @@ class Executor {
     const port = this.run.deps.target.serverGroups;
     if (port.awaitChange === undefined || planned.step.kind === 'wait' || planned.step.kind === 'runPipeline') return false;
     const left = IN_CALL_WAIT_MS - this.waitedMs;
-    if (left <= 0) return false;
-    this.waitedMs += Math.max(0, Math.round(await port.awaitChange(clusterRef(this.run.scope, planned.location), left)));
+    if (left <= 0 || this.looks >= MAX_IN_CALL_LOOKS) return false;
+    this.looks += 1;
+    const waited = await port.awaitChange(clusterRef(this.run.scope, planned.location), left);
+    // A target that did not wait at all (closing, say) tells nothing: the Wait state waits instead.
+    if (!(waited > 0)) return false;
+    this.waitedMs += Math.max(1, Math.round(waited));
     return true;
   }
 

@@ -154,6 +154,23 @@ describe('a red/black deploy through the executor', () => {
     expect(health.endTime! - health.startTime!).toBe(3_000);
   });
 
+  it('never spins on a target that answers awaitChange without waiting (one closing): the Wait state waits instead', async () => {
+    // given
+    const withoutCalls = (await deployRedBlack()).result.calls;
+    const r = rig();
+    seedProduction(r.target);
+    let asked = 0;
+    const closing = { ...r.target, serverGroups: { ...r.target.serverGroups, awaitChange: async () => ((asked += 1), 0) } };
+    const deps: DeployTaskDeps = { targets: ({ account }) => (account === 'mem' ? closing : undefined), applications: { getApplication: async () => undefined }, accounts: () => ['mem'] };
+    const taskDeps: TaskDeps = { http: {} as TaskDeps['http'], children: { start: async () => ({ ok: false, message: 'none' }) }, store: { getExecution: async () => undefined }, random: () => 0.5 };
+    // when
+    const result = await driveStage(redBlack(), (input) => runDeployTask(input as TaskInput<DeployStage>, deps, taskDeps, 100), r.clock);
+    // then: the same calls as a target without awaitChange, each asking at most once
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.calls).toBe(withoutCalls);
+    expect(asked).toBeLessThanOrEqual(result.calls);
+  });
+
   it('acts once when every call is delivered twice at the same time', async () => {
     // given / when
     const { target, result } = await deployRedBlack({ twice: true });

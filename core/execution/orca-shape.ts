@@ -114,12 +114,16 @@ const isObject = (value: unknown): value is JsonObject => typeof value === 'obje
  * A stage's tasks as Orca lists them: each step of its plan, SUCCEEDED once done, the step the
  * stage is at RUNNING (or the stage's own status when it ended there), the rest NOT_STARTED.
  * A synthetic stage has one task of its own type, then the tasks its context lists (the
- * per-server-group steps of a cluster-wide step).
+ * per-server-group steps of a cluster-wide step); a precondition's synthetic stage has Orca's
+ * `checkPrecondition`, and the checkPreconditions stage itself none.
  */
 export function orcaTasksOf(stage: StageRecord, steps?: readonly string[]): OrcaTask[] {
+  // Orca's checkPreconditions runs its checks in its synthetic stages (one `checkPrecondition`
+  // task each) and has no task of its own.
+  if (stage.type === 'checkPreconditions' && stage.parentStageId === undefined) return [];
   if (stage.parentStageId !== undefined && steps === undefined) {
     const listed = Array.isArray(stage.context['tasks']) ? stage.context['tasks'].filter(isObject) : [];
-    const own = { name: stage.type, status: stage.status, startTime: stage.startTime ?? null, endTime: stage.endTime ?? null };
+    const own = { name: stage.type === 'checkPreconditions' ? 'checkPrecondition' : stage.type, status: stage.status, startTime: stage.startTime ?? null, endTime: stage.endTime ?? null };
     const entries = [own, ...listed.map((task) => ({ name: String(task['name'] ?? stage.type), status: (task['status'] ?? stage.status) as ExecutionStatus, startTime: typeof task['startTime'] === 'number' ? task['startTime'] : null, endTime: typeof task['endTime'] === 'number' ? task['endTime'] : null }))];
     return entries.map((entry, index) => ({ id: String(index + 1), implementingClass: `gennaker:${stage.type}/${entry.name}`, ...entry, stageStart: index === 0, stageEnd: index === entries.length - 1, loopStart: false, loopEnd: false }));
   }

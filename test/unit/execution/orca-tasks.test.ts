@@ -86,6 +86,14 @@ describe("a stage's tasks", () => {
     ]);
   });
 
+  it("gives checkPreconditions no task of its own and each precondition's synthetic stage Orca's checkPrecondition", () => {
+    const parent = stage({ type: 'checkPreconditions', status: 'SUCCEEDED', runtime: { tasksDone: ['checkPreconditions'] } });
+    const child = stage({ id: 's1:precondition:1', parentStageId: 's1', type: 'checkPreconditions', status: 'SUCCEEDED' });
+
+    expect(orcaTasksOf(parent, ['checkPreconditions'])).toEqual([]);
+    expect(orcaTasksOf(child).map((task) => `${task.name}:${task.status}`)).toEqual(['checkPrecondition:SUCCEEDED']);
+  });
+
   it("reads the plan through toOrcaExecution's stepsOf, and drops context, outputs and tasks when unexpanded", () => {
     const execution = {
       id: 'e1', application: 'shop', pipelineConfigId: 'p1', pipelineVersion: 1, name: 'P', status: 'RUNNING', buildTime: 0, trigger: {}, parameters: {}, canceled: false,

@@ -110,6 +110,24 @@ describe('the local deploy target', () => {
     });
   });
 
+  it('tells a waiter of the next change (an instance turning Up) before its time is up, and answers at once once closed', async () => {
+    // given: a waiter asking for up to a minute, and a new server group
+    const ref = cluster('told');
+    const waited = local.target.awaitChange(60_000);
+    await local.target.createServerGroup({ ...ref, name: 'told-v001', capacity: { min: 1, max: 1, desired: 1 }, artifact: sampleServiceArtifact() });
+    // then: the creation woke it, long before the minute
+    expect(await waited).toBeLessThan(60_000);
+    // and the next change (routing, the instance turning Up) wakes the next one
+    const healthy = local.target.awaitChange(60_000);
+    await waitForInstances(local.target, ref, 'told-v001', 1, 'Up');
+    expect(await healthy).toBeLessThan(60_000);
+    // a target that is closing has nothing to tell: it answers 0 at once
+    const closing = await startTestLocalTarget();
+    await closing.target.close();
+    expect(await closing.target.awaitChange(60_000)).toBe(0);
+    await closing.dispose();
+  });
+
   it('marks the instances of a broken release Down and answers 503 when nothing is Up', async () => {
     // given a release whose health check fails
     const ref = cluster('broken');

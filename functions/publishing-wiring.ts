@@ -8,14 +8,17 @@ import { createCronSchedules, planSchedules } from '../adapters/scheduler/cron-s
 import { compilePipeline } from '../statemachines/index.ts';
 import { coldStartClients, createCloudRuntime, readEnvironment, type CloudClients, type CloudEnvironment, type CloudRuntime, type CloudRuntimeOptions, type PipelineSchedules } from './wiring.ts';
 
+/** The clouds' provider-field checks (their parsers weigh ~45 KB), loaded by the first save. */
+const loadClusterFieldChecks = async () => (await import('../adapters/targets/cluster-checks.ts')).CLUSTER_FIELD_CHECKS;
+
+/** What a caller may set of a publishing runtime (the rest is this file's). */
+export type PublishingRuntimeOptions = Omit<CloudRuntimeOptions, 'schedules' | 'compile' | 'startTargetVia' | 'clusterFieldChecks'>;
+
 /**
  * The runtime of a function that saves or publishes pipelines. `env.scheduler` and
  * `clients.scheduler` are both required: without them cron triggers would be saved and never fire.
  */
-/** The clouds' provider-field checks (their parsers weigh ~45 KB), loaded by the first save. */
-const loadClusterFieldChecks = async () => (await import('../adapters/targets/cluster-checks.ts')).CLUSTER_FIELD_CHECKS;
-
-export function createPublishingRuntime(env: CloudEnvironment, clients: CloudClients, options: Omit<CloudRuntimeOptions, 'schedules' | 'compile' | 'startTargetVia' | 'clusterFieldChecks'> = {}): CloudRuntime {
+export function createPublishingRuntime(env: CloudEnvironment, clients: CloudClients, options: PublishingRuntimeOptions = {}): CloudRuntime {
   if (!env.scheduler) throw new Error('the publishing runtime needs the Scheduler settings: read the environment with readEnvironment(env, { scheduler: true })');
   if (!clients.scheduler) throw new Error('the publishing runtime needs an EventBridge Scheduler client (clients.scheduler)');
   const cron = createCronSchedules({
@@ -37,10 +40,18 @@ export function createPublishingRuntime(env: CloudEnvironment, clients: CloudCli
   return createCloudRuntime(env, clients, { ...options, schedules, compile: compilePipeline, clusterFieldChecks: loadClusterFieldChecks });
 }
 
+/** The environment and clients of this cold start, for a function that saves or publishes pipelines. */
+export function publishingColdStart(): { readonly env: CloudEnvironment; readonly clients: CloudClients } {
+  return { env: readEnvironment(process.env, { scheduler: true }), clients: { ...coldStartClients(), scheduler: new SchedulerClient({}) } };
+}
+
 let runtime: CloudRuntime | undefined;
 
 /** The runtime of this cold start, for functions that save or publish pipelines (they sync cron schedules). */
 export function publishingRuntimeForColdStart(): CloudRuntime {
-  runtime ??= createPublishingRuntime(readEnvironment(process.env, { scheduler: true }), { ...coldStartClients(), scheduler: new SchedulerClient({}) });
+  if (!runtime) {
+    const { env, clients } = publishingColdStart();
+    runtime = createPublishingRuntime(env, clients);
+  }
   return runtime;
 }

@@ -73,6 +73,7 @@ import { createUlidGenerator } from '../core/execution/ids.ts';
 import { DEPLOY_TARGET_STAGE_TYPES, RUNNABLE_STAGE_TYPES } from '../core/execution/runnable-stage-types.ts';
 import type { Account, AccountRegistry } from '../core/ports/accounts.ts';
 import type { ClusterFieldChecks } from '../core/ports/cluster-checks.ts';
+import type { ClusterCheckLookup } from '../core/ports/target.ts';
 import { GennakerError } from '../core/errors.ts';
 import { formatIssue, type ValidationIssue } from '../core/issues.ts';
 import { parsePipeline } from '../core/pipeline/parse.ts';
@@ -256,6 +257,11 @@ export interface CloudRuntimeOptions {
    * others' bundles do without the provider-field schemas. @default not checked at save
    */
   readonly clusterFieldChecks?: ClusterFieldChecks | (() => Promise<ClusterFieldChecks>);
+  /**
+   * The targets a save looks in the accounts through for what a deploy cluster names
+   * (`checkCluster`): given by the API, with its read-only targets. @default not looked up at save
+   */
+  readonly clusterTargets?: ClusterCheckLookup;
 }
 
 export interface CloudRuntime {
@@ -398,7 +404,9 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
     ...(secrets ? { secrets } : {}),
     ...(triggerSecrets ? { triggerSecrets } : {}),
     ...(env.preconfiguredWebhooks ? { preconfiguredWebhooks: env.preconfiguredWebhooks } : {}),
-    ...(options.clusterFieldChecks ? { clusterChecks: { fields: options.clusterFieldChecks } } : {}),
+    ...(options.clusterFieldChecks || options.clusterTargets
+      ? { clusterChecks: { ...(options.clusterFieldChecks ? { fields: options.clusterFieldChecks } : {}), ...(options.clusterTargets ? { targets: options.clusterTargets } : {}) } }
+      : {}),
     users,
     audit,
     onAuditError: (error) => log({ level: 'error', message: 'writing an audit item failed (the log line above still records it)', error }),

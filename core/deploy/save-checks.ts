@@ -21,7 +21,7 @@ import { pointerJoin, type ValidationIssue } from '../issues.ts';
 import { analyzeStageGraph } from '../pipeline/graph.ts';
 import type { Account, AccountRegistry } from '../ports/accounts.ts';
 import type { ClusterFieldChecks, ClusterFieldIssue, UpstreamImage } from '../ports/cluster-checks.ts';
-import type { TargetLookup } from '../ports/target.ts';
+import type { ClusterCheckLookup } from '../ports/target.ts';
 
 /** Stage types whose outputs hand a later deploy its image (`deploymentDetails`). */
 export const IMAGE_STAGE_TYPES: ReadonlySet<string> = new Set(['bake', 'findImage', 'findImageFromTags']);
@@ -221,7 +221,7 @@ export function clusterFieldIssues(config: unknown, checks: ClusterFieldChecks, 
  * account does not list are skipped. A cloud that cannot be asked gives one warning per entry
  * and region: the save goes on, and the deploy checks again when it runs.
  */
-export async function clusterExistenceIssues(config: unknown, targets: TargetLookup, accounts?: AccountRegistry): Promise<ValidationIssue[]> {
+export async function clusterExistenceIssues(config: unknown, targets: ClusterCheckLookup, accounts?: AccountRegistry): Promise<ValidationIssue[]> {
   const lookups: Array<Promise<ValidationIssue[]>> = [];
   for (const cluster of deployEntries(stagesOf(config), accounts)) {
     const account = cluster.account;

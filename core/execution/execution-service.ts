@@ -21,7 +21,7 @@ import { artifactsOfExecution, executionArtifacts, needsPriorArtifacts, resolveE
 import { isOrchestration, rollbackPipelineConfig } from '../deploy/rollback-request.ts';
 import { clusterExistenceIssues, clusterFieldIssues, unknownRegionIssues } from '../deploy/save-checks.ts';
 import type { ClusterFieldChecks } from '../ports/cluster-checks.ts';
-import type { TargetLookup } from '../ports/target.ts';
+import type { ClusterCheckLookup } from '../ports/target.ts';
 import { hasErrors, type ValidationIssue } from '../issues.ts';
 import type { AccountRegistry } from '../ports/accounts.ts';
 import { parsePipeline } from '../pipeline/parse.ts';
@@ -115,7 +115,7 @@ export interface ExecutionServiceDeps {
    * provider; `targets`, whose `checkCluster` looks in the account for what an entry without
    * expressions names (a cloud that cannot be asked only warns). @default none: checked when the stage runs
    */
-  readonly clusterChecks?: { readonly fields?: ClusterFieldChecks | (() => Promise<ClusterFieldChecks>); readonly targets?: TargetLookup };
+  readonly clusterChecks?: { readonly fields?: ClusterFieldChecks | (() => Promise<ClusterFieldChecks>); readonly targets?: ClusterCheckLookup };
   /**
    * The users triggers may run as (`runAsUser`), looked up when a trigger starts a pipeline and
    * when a pipeline naming one is saved. @default none: every `runAsUser` is unknown

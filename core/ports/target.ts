@@ -39,3 +39,9 @@ export interface TargetKey {
 
 /** The target serving an account; undefined when the account is unknown (the stage fails, naming the known ones). */
 export type TargetLookup = (key: TargetKey) => Target | undefined;
+
+/**
+ * What a save looks in the accounts through (`ServerGroupPort.checkCluster`): any TargetLookup,
+ * or one whose targets only answer that check (the API's read-only targets on AWS).
+ */
+export type ClusterCheckLookup = (key: TargetKey) => { readonly serverGroups: Pick<ServerGroupPort, 'checkCluster'> } | undefined;

@@ -18,20 +18,20 @@ import { clustersOfExecutionStages, clustersOfPipeline, placesOfApplication } fr
 import type { AccountRegistry } from '../../core/ports/accounts.ts';
 import { runnableConfigOf, type ExecutionStore } from '../../core/ports/execution-store.ts';
 import type { ClusterDescription, ClusterRef, PortFailureReason } from '../../core/ports/server-groups.ts';
-import type { Target } from '../../core/ports/target.ts';
+import type { Target, TargetKey } from '../../core/ports/target.ts';
 import { configuredAccountTargets, type ConfiguredTargetsOptions } from '../aws-account-targets.ts';
 
 export { toClouddriverCluster, toClouddriverServerGroup, toClusterSummary, toExpandedServerGroup, toServerGroupSummary } from '../../core/deploy/clouddriver-shape.ts';
 export { parseTargetServerGroup, resolveTargetServerGroup } from '../../core/deploy/targeting.ts';
 
-/** What the cluster routes use of an account's deploy target: its cloud provider and its describe. */
+/** What the API uses of an account's deploy target: its cloud provider, its describe (cluster routes) and its look at what a cluster names (pipeline saves). */
 export interface ReadTarget {
   readonly cloudProvider: Target['cloudProvider'];
-  readonly serverGroups: Pick<Target['serverGroups'], 'describeCluster'>;
+  readonly serverGroups: Pick<Target['serverGroups'], 'describeCluster' | 'checkCluster'>;
 }
 
-/** The read target of an account by name (a TargetLookup is one). */
-export type ReadTargetLookup = (query: { readonly account: string }) => ReadTarget | undefined;
+/** The read target of an account by name, and the cloud provider a stage names (a TargetLookup is one). */
+export type ReadTargetLookup = (query: TargetKey) => ReadTarget | undefined;
 
 /** How many of the application's newest executions are read for the clusters they deployed. */
 const EXECUTIONS_READ = 50;
@@ -137,7 +137,8 @@ export function createClusterReads(deps: {
 
 /**
  * The inline session policy of the API's sessions in the deploy accounts: describe, list and get
- * calls of the services the targets read, nothing that changes anything. AWS grants a session
+ * calls of the services the targets read (`describeCluster`) and look in at a save
+ * (`checkCluster`), nothing that changes anything. AWS grants a session
  * what both the account's role and this policy allow, so the API's reads cannot deploy even
  * through a role that can.
  */

@@ -84,12 +84,11 @@ describe('a red/black deploy to EC2 on the cloud path', () => {
     world.advance(60_000, 5_000);
   }
 
-  it("saves and starts the pipeline through the API, and the stage runner makes clouddriver's calls as the account's role", async () => {
-    // given v000 serving, and the pipeline saved through the API
-    await seedServingGroup();
-    const saved = await cloud.call('POST', '/pipelines', {
+  /** The red/black of hello-prod to the account, named `name`, its cluster's fields overridden. */
+  function redblack(name: string, overrides: Record<string, unknown> = {}) {
+    return {
       application: 'hello',
-      name: 'ec2-redblack',
+      name,
       stages: [
         {
           refId: '1',
@@ -109,12 +108,31 @@ describe('a red/black deploy to EC2 on the cloud path', () => {
               availabilityZones: { [REGION]: ['us-east-1a', 'us-east-1b'] },
               capacity: { min: 2, max: 2, desired: 2 },
               ...world.provider,
+              ...overrides,
             },
           ],
         },
       ],
-    });
+    };
+  }
+
+  it("saves and starts the pipeline through the API, and the stage runner makes clouddriver's calls as the account's role", async () => {
+    // given v000 serving, and the pipeline saved through the API
+    await seedServingGroup();
+    const savedFrom = { call: world.sim.calls().length, event: world.sim.events().length };
+    const saved = await cloud.call('POST', '/pipelines', redblack('ec2-redblack'));
     expect(saved.status).toBe(200);
+    expect(saved.json.warnings).toEqual([]);
+
+    // the save looked in the account for what the cluster names, as the API, in its describe-only session
+    const lookups = world.sim.calls().slice(savedFrom.call);
+    expect(lookups.map((call) => call.action)).toEqual(['AssumeRole', 'DescribeImages', 'DescribeInstanceTypes', 'DescribeTargetGroups', 'DescribeSubnets']);
+    expect(lookups[0]).toMatchObject({ service: 'sts', accessKeyId: API_KEY });
+    const apiSession = world.sim.events({ kind: 'role.assumed' }).filter((event) => event.seq > savedFrom.event);
+    expect(apiSession.map((event) => [event.detail['sessionName'], event.detail['policy']])).toEqual([['gennaker-api', READ_ONLY_SESSION_POLICY]]);
+    expect(new Set(lookups.slice(1).map((call) => call.accessKeyId))).toEqual(new Set([apiSession[0]!.detail['accessKeyId']]));
+    const readable = new Set(targetAccountReadActions());
+    expect(lookups.slice(1).map((call) => `${IAM_PREFIX[call.service] ?? call.service}:${call.action}`).filter((action) => !readable.has(action))).toEqual([]);
     const firstCall = world.sim.calls().length;
     const firstEvent = world.sim.events().length;
 
@@ -135,7 +153,7 @@ describe('a red/black deploy to EC2 on the cloud path', () => {
     const calls = world.sim.calls().slice(firstCall);
     expect(calls.filter((call) => call.status >= 400)).toEqual([]);
     expect(calls[0]).toMatchObject({ service: 'sts', action: 'AssumeRole', accessKeyId: STAGE_RUNNER_KEY });
-    const assumed = world.sim.events({ kind: 'role.assumed' });
+    const assumed = world.sim.events({ kind: 'role.assumed' }).filter((event) => event.seq > firstEvent);
     expect(assumed.map((event) => [event.detail['roleArn'], event.detail['sessionName'], event.detail['externalId']])).toEqual([[ROLE, `gennaker-${executionId}`, EXTERNAL_ID]]);
 
     // every call in the account was made with that session, and its policy allows it
@@ -204,17 +222,17 @@ describe('a red/black deploy to EC2 on the cloud path', () => {
       ['hello-prod-v001', false],
     ]);
 
-    // the API assumed the account's role once, as itself, in a session limited to describe calls
-    const assumed = world.sim.events({ kind: 'role.assumed' }).filter((event) => event.seq > firstEvent);
+    // the API assumed the account's role once (for the save above), as itself, in a session limited to describe calls, and reads in it
+    const assumed = world.sim.events({ kind: 'role.assumed' }).filter((event) => event.detail['sessionName'] === 'gennaker-api');
     expect(assumed.map((event) => [event.detail['roleArn'], event.detail['sessionName'], event.detail['externalId'], event.detail['policy']])).toEqual([[ROLE, 'gennaker-api', EXTERNAL_ID, READ_ONLY_SESSION_POLICY]]);
+    expect(world.sim.events({ kind: 'role.assumed' }).filter((event) => event.seq > firstEvent)).toEqual([]);
     const calls = world.sim.calls().slice(firstCall);
-    expect(calls[0]).toMatchObject({ service: 'sts', action: 'AssumeRole', accessKeyId: API_KEY });
     const session = String(assumed[0]!.detail['accessKeyId']);
-    expect(new Set(calls.slice(1).map((call) => call.accessKeyId))).toEqual(new Set([session]));
+    expect(new Set(calls.map((call) => call.accessKeyId))).toEqual(new Set([session]));
     expect(calls.filter((call) => call.status >= 400)).toEqual([]);
     // every one a describe call a read role allows (docs/aws-target-accounts.md, readRole)
     const readable = new Set(targetAccountReadActions());
-    expect([...new Set(calls.slice(1).map((call) => `${IAM_PREFIX[call.service] ?? call.service}:${call.action}`))].filter((action) => !readable.has(action))).toEqual([]);
+    expect([...new Set(calls.map((call) => `${IAM_PREFIX[call.service] ?? call.service}:${call.action}`))].filter((action) => !readable.has(action))).toEqual([]);
 
     // and that session cannot change anything, though the role can
     const withSession = new AutoScalingClient({ region: REGION, endpoint: world.sim.endpoint, maxAttempts: 1, credentials: { accessKeyId: session, secretAccessKey: 'sandbox' } });
@@ -238,6 +256,40 @@ describe('a red/black deploy to EC2 on the cloud path', () => {
     expect(throttled.status).toBe(503);
     expect(throttled.json.error).toMatch(/^describing cluster 'hello-prod' in account 'prod' \(us-east-1\) failed: .*Rate exceeded/);
     for (const answer of [refused, throttled]) expect(answer.json.error).not.toContain('\n');
+  });
+
+  it('refuses at save, with 400 and one line, a cluster naming an instance type EC2 does not offer, and saves with a warning when the account cannot be read', async () => {
+    // given
+    const firstCall = world.sim.calls().length;
+
+    // when
+    const refused = await cloud.call('POST', '/pipelines', redblack('ec2-gigantic', { instanceType: 'm5.gigantic' }));
+    world.sim.inject({ service: 'ec2', action: 'DescribeImages', error: 'UnauthorizedOperation', status: 403, message: 'You are not authorized to perform this operation.', times: 1 });
+    const denied = await cloud.call('POST', '/pipelines', redblack('ec2-denied'));
+    world.sim.inject({ service: 'ec2', action: 'DescribeImages', error: 'Throttling', times: 1 });
+    const throttled = await cloud.call('POST', '/pipelines', redblack('ec2-throttled'));
+
+    // then the bad instance type is refused, naming the field, the value and the fix, and nothing was saved
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toBe(
+      'the pipeline has 1 error; nothing was saved (first: /stages/0/clusters/0/instanceType: provider field instanceType is "m5.gigantic"; EC2 offers no such instance type in us-east-1 (AWS InvalidInstanceType: The following supplied instance types do not exist: [m5.gigantic]); use one it offers, e.g. "m5.large")',
+    );
+    expect((await cloud.call('GET', '/applications/hello/pipelineConfigs/ec2-gigantic')).status).toBe(404);
+    // the account that refused or throttled the lookup leaves the save to the deploy, with a warning
+    expect(denied.status).toBe(200);
+    expect(denied.json.warnings).toEqual([
+      {
+        pointer: '/stages/0/clusters/0',
+        code: 'cloud-unavailable',
+        severity: 'warning',
+        message:
+          "could not look in account 'prod' (us-east-1) for what this cluster names: finding image hello-1.0.0-h1.abc1234 failed: AWS UnauthorizedOperation: You are not authorized to perform this operation.; grant the deploy role this action (reference: the stack's IAM policy); saved anyway, and the deploy checks it when it runs",
+      },
+    ]);
+    expect(throttled.status).toBe(200);
+    expect(throttled.json.warnings.map((issue: { code: string; message: string }) => [issue.code, /Rate exceeded/.test(issue.message)])).toEqual([['cloud-unavailable', true]]);
+    // and no lookup changed anything in the account
+    expect(world.sim.calls().slice(firstCall).filter((call) => !/^(Describe|List|Get)/.test(call.action))).toEqual([]);
   });
 });
 

@@ -8,7 +8,7 @@
  * EventBridge rules route them.
  */
 import { parseAccountRoles } from '../../core/accounts/accounts-file.ts';
-import { createApiHandler, cloudApiDeps, type CloudApiOptions } from '../../functions/api/handler.ts';
+import { createApiHandler, createApiRuntime, cloudApiDeps, type CloudApiOptions } from '../../functions/api/handler.ts';
 import { createPublisherHandler } from '../../functions/publisher/handler.ts';
 import { createReconcilerHandler, type ReconcileResult } from '../../functions/reconciler/handler.ts';
 import { createStageRunnerHandler } from '../../functions/stage-runner/handler.ts';
@@ -71,7 +71,7 @@ export interface CloudOptions {
   readonly clock?: Clock;
   /** How the stage runner's deploy targets reach AWS (the AWS simulator). */
   readonly aws?: StageRunnerRuntimeOptions['aws'];
-  /** How the API's cluster reads reach AWS. @default `aws` */
+  /** How the API's cluster reads and save lookups reach AWS. @default `aws` */
   readonly apiAws?: CloudApiOptions['aws'];
   /** Secrets on AWS: the KMS key (`SECRETS_KEY_ARN`) and the clients of KMS and Secrets Manager (the AWS simulator). */
   readonly secrets?: { readonly keyId: string; readonly kms: NonNullable<CloudClients['kms']>; readonly secretsManager: NonNullable<CloudClients['secretsManager']> };
@@ -117,9 +117,9 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     ...(options.clock ? { clock: options.clock } : {}),
   };
 
-  const apiRuntime = createPublishingRuntime(env, clients, runtimeOptions);
   const apiAws = options.apiAws ?? options.aws;
-  const api = createApiHandler(cloudApiDeps(apiRuntime, apiAws ? { aws: apiAws } : {}));
+  const apiRuntime = createApiRuntime(env, clients, { ...runtimeOptions, ...(apiAws ? { aws: apiAws } : {}) });
+  const api = createApiHandler(cloudApiDeps(apiRuntime));
   const publisherRuntime = createPublishingRuntime(env, clients, runtimeOptions);
   const publish = createPublisherHandler({
     store: publisherRuntime.store,

@@ -21,7 +21,8 @@ import type { MetricFailureReason, MetricFetchFailure, MetricFetchRequest, Metri
 export type CloudWatchSend = Pick<CloudWatchClient, 'send'>;
 
 export interface CloudWatchMetricSourceOptions {
-  readonly client: CloudWatchSend;
+  /** The client of every query, or, given a scope's location (its region), the client of that region. */
+  readonly client: CloudWatchSend | ((location: string) => CloudWatchSend);
   /** Pages read at most for one fetch; a window needing more fails (raise the step). @default 20 */
   readonly maxPages?: number;
 }
@@ -43,7 +44,7 @@ export function createCloudWatchMetricSource(options: CloudWatchMetricSourceOpti
 
   return {
     type: 'cloudwatch',
-    async fetch({ metric, scope }: MetricFetchRequest): Promise<MetricFetchResult> {
+    async fetch({ metric, scope, templates }: MetricFetchRequest): Promise<MetricFetchResult> {
       const { query } = metric;
       if (query.type !== 'cloudwatch') {
         return { ok: false, reason: 'unsupported', message: `metric '${metric.name}' is a ${query.type} query; the cloudwatch source serves type 'cloudwatch' only — configure a ${query.type} metric source` };
@@ -51,7 +52,7 @@ export function createCloudWatchMetricSource(options: CloudWatchMetricSourceOpti
       const planned = planWindow(scope);
       if (!planned.ok) return { ok: false, reason: 'invalid', message: `metric '${metric.name}': ${planned.message}` };
       const window = planned.window;
-      const rendered = renderCloudWatchQuery(query, scope, metric.name);
+      const rendered = renderCloudWatchQuery(query, scope, metric.name, templates);
       if (!rendered.ok) return { ok: false, reason: 'invalid', message: rendered.message };
       const fail = (reason: MetricFailureReason, message: string, cause?: unknown): MetricFetchFailure => ({
         ok: false,
@@ -61,6 +62,7 @@ export function createCloudWatchMetricSource(options: CloudWatchMetricSourceOpti
         ...(cause !== undefined ? { cause } : {}),
       });
 
+      const client = typeof options.client === 'function' ? options.client(scope.location) : options.client;
       const base: GetMetricDataCommandInput = {
         // Our queries use the API's field names; the SDK types Unit as its StandardUnit enum.
         MetricDataQueries: rendered.queries as MetricDataQuery[],
@@ -76,7 +78,7 @@ export function createCloudWatchMetricSource(options: CloudWatchMetricSourceOpti
         }
         let output;
         try {
-          output = await options.client.send(new GetMetricDataCommand(nextToken !== undefined ? { ...base, NextToken: nextToken } : base));
+          output = await client.send(new GetMetricDataCommand(nextToken !== undefined ? { ...base, NextToken: nextToken } : base));
         } catch (error) {
           const { reason, name } = classify(error);
           const advice: Record<MetricFailureReason, string> = {

@@ -1,9 +1,11 @@
 /**
- * CloudWatch `GetMetricData` queries for a canary scope (Gennaker's `cloudwatch` query type;
- * Kayenta has no CloudWatch source). Every string of the query — namespace, metric name,
- * dimension values, stat, unit, the metric math expression — is a template over the scope's
- * variables (template.ts), so one config serves control and experiment:
- * `"dimensions": { "AutoScalingGroupName": "${scope}" }`.
+ * CloudWatch `GetMetricData` queries for a canary scope (the `cloudwatch` query type, query.ts):
+ * a `MetricStat` JSON template as Armory's Kayenta writes it (`customInlineTemplate`, or the
+ * config's `templates` entry named by `customFilterTemplate`), or Gennaker's fields. Every
+ * string of the query — namespace, metric name, dimension values, stat, unit, the metric math
+ * expression — is a template over the scope's variables (template.ts), so one config serves
+ * control and experiment: `"dimensions": { "AutoScalingGroupName": "${scope}" }`, or for a
+ * Lambda alias's versions `{ "Name": "ExecutedVersion", "Value": "${scope}" }`.
  *
  * The queries use AWS's own field names so the adapter sends them as they are and the report
  * shows exactly what was asked. The series the source returns is the query with id `result`:
@@ -12,7 +14,7 @@
  * as 1, 5, 10, 20, 30, 60 or a multiple of 60 seconds.
  */
 import type { MetricScope } from '../ports/metric-source.ts';
-import type { CloudWatchMetricQuery, CloudWatchMetricSpec } from './query.ts';
+import { metricStatFromTemplate, type CloudWatchMetricQuery, type CloudWatchMetricSpec } from './query.ts';
 import { templateBindings } from './series.ts';
 import { renderTemplate } from './template.ts';
 
@@ -74,16 +76,35 @@ function renderSpec(spec: CloudWatchMetricSpec, bindings: Readonly<Record<string
   };
 }
 
-/** Renders the GetMetricData queries of `query` for `scope`; `metricName` names the canary metric in messages. */
-export function renderCloudWatchQuery(query: CloudWatchMetricQuery, scope: MetricScope, metricName: string): RenderedCloudWatchQuery {
+/** The MetricStat template of `query` (inline, else the named entry of `templates`), or undefined when it has none. */
+function templateOf(query: CloudWatchMetricQuery, templates: Readonly<Record<string, string>>, field: string): { ok: true; spec?: CloudWatchMetricSpec } | { ok: false; message: string } {
+  if (query.customInlineTemplate !== undefined) return metricStatFromTemplate(query.customInlineTemplate, `${field}.customInlineTemplate`);
+  const name = query.customFilterTemplate;
+  if (name === undefined) return { ok: true };
+  if (!Object.prototype.hasOwnProperty.call(templates, name)) {
+    const known = Object.keys(templates);
+    return { ok: false, message: `${field}.customFilterTemplate is '${name}', which the canary config's templates do not define (${known.length > 0 ? `known: ${known.join(', ')}` : 'it has none'}); add it to templates or fix the name` };
+  }
+  return metricStatFromTemplate(templates[name]!, `template '${name}'`);
+}
+
+/**
+ * Renders the GetMetricData queries of `query` for `scope`; `metricName` names the canary metric
+ * in messages, `templates` is the canary config's `templates`.
+ */
+export function renderCloudWatchQuery(query: CloudWatchMetricQuery, scope: MetricScope, metricName: string, templates: Readonly<Record<string, string>> = {}): RenderedCloudWatchQuery {
   if (!isCloudWatchPeriod(scope.stepSeconds)) {
     return { ok: false, message: `metric '${metricName}': stepSeconds ${scope.stepSeconds} is not a CloudWatch period; use 1, 5, 10, 20, 30, 60 or a multiple of 60` };
   }
   const bindings = templateBindings(scope);
   const field = `metric '${metricName}' query`;
+  const template = templateOf(query, templates, field);
+  if (!template.ok) return template;
   try {
     let queries: CloudWatchDataQuery[];
-    if (query.expression === undefined) {
+    if (template.spec !== undefined) {
+      queries = [{ Id: RESULT_ID, MetricStat: renderSpec(template.spec, bindings, field, scope.stepSeconds), ReturnData: true }];
+    } else if (query.expression === undefined) {
       const { namespace, metricName: name, stat } = query;
       if (namespace === undefined || name === undefined || stat === undefined) {
         return { ok: false, message: `${field} needs namespace, metricName and stat (or expression with metrics); add the missing fields` };

@@ -9,9 +9,12 @@
  * - `prometheus`: Kayenta's fields exactly (`metricName`, `labelBindings`, `groupByFields`,
  *   `resourceType`, `scopeLabel`, `customInlineTemplate`, `customFilterTemplate`); see
  *   prometheus.ts for how the PromQL is built.
- * - `cloudwatch`: Kayenta has no CloudWatch source; this shape is Gennaker's: one metric
- *   (`namespace`, `metricName`, `dimensions`, `stat`, `unit`) or metric math (`expression` over
- *   the named `metrics`). See cloudwatch.ts.
+ * - `cloudwatch`: OSS Kayenta has no CloudWatch source; Armory's Kayenta reads a CloudWatch
+ *   `MetricStat` JSON (`Metric.Namespace`, `Metric.MetricName`, `Metric.Dimensions`, `Stat`,
+ *   `Unit`, `Period`) from the query's template, `customInlineTemplate` or the canary config's
+ *   `templates` entry named by `customFilterTemplate`, and that shape is accepted unchanged.
+ *   Gennaker's own shape beside it: one metric (`namespace`, `metricName`, `dimensions`, `stat`,
+ *   `unit`) or metric math (`expression` over the named `metrics`). See cloudwatch.ts.
  */
 
 /** What the local source computes per time step from the load balancer's counts (local.ts). */
@@ -55,6 +58,10 @@ export interface CloudWatchMetricSpec {
 
 export interface CloudWatchMetricQuery {
   readonly type: 'cloudwatch';
+  /** A CloudWatch `MetricStat` JSON whose strings are templates (Armory Kayenta's CloudWatch query); wins over the fields below. */
+  readonly customInlineTemplate?: string;
+  /** The name of an entry of the canary config's `templates` holding such a `MetricStat` JSON. */
+  readonly customFilterTemplate?: string;
   /** One metric: these four (with `dimensions`, `unit`) are set, `expression` is not. */
   readonly namespace?: string;
   readonly metricName?: string;
@@ -158,7 +165,71 @@ function parseCloudWatchSpec(fields: Fields, path: string): CloudWatchMetricSpec
   };
 }
 
+/**
+ * The metric of a `MetricStat` JSON template (`{ "Metric": { "Namespace", "MetricName",
+ * "Dimensions": [{ "Name", "Value" }] }, "Stat", "Unit", "Period" }`), its strings still
+ * templates. `Period` is read but not kept: the scope's step is every query's period, so control
+ * and experiment points line up. `field` names the template in messages.
+ */
+export function metricStatFromTemplate(template: string, field: string): { ok: true; spec: CloudWatchMetricSpec } | { ok: false; message: string } {
+  let parsed: unknown;
+  try {
+    // Kayenta stores templates with `${` escaped as `$\{`, which is not JSON.
+    parsed = JSON.parse(template.replaceAll('$\\{', '${'));
+  } catch (error) {
+    return { ok: false, message: `${field} is not JSON (${(error as Error).message}); write a CloudWatch MetricStat such as {"Metric":{"Namespace":"AWS/Lambda","MetricName":"Errors","Dimensions":[{"Name":"FunctionName","Value":"\${scope}"}]},"Stat":"Average"}` };
+  }
+  try {
+    if (!isObject(parsed)) throw new QueryProblem(`${field} is ${show(parsed)}, expected a CloudWatch MetricStat object with Metric and Stat`);
+    const metric = parsed.Metric;
+    if (!isObject(metric)) throw new QueryProblem(`${field}.Metric is ${show(metric)}, expected { "Namespace", "MetricName", "Dimensions" }`);
+    const dimensionsValue = metric.Dimensions;
+    let dimensions: Record<string, string> | undefined;
+    if (dimensionsValue !== undefined && dimensionsValue !== null) {
+      if (!Array.isArray(dimensionsValue) || dimensionsValue.some((item) => !isObject(item) || typeof item.Name !== 'string' || typeof item.Value !== 'string')) {
+        throw new QueryProblem(`${field}.Metric.Dimensions is ${show(dimensionsValue)}, expected a list of { "Name": "...", "Value": "..." }`);
+      }
+      dimensions = {};
+      for (const item of dimensionsValue as Array<{ Name: string; Value: string }>) {
+        if (Object.prototype.hasOwnProperty.call(dimensions, item.Name)) throw new QueryProblem(`${field}.Metric.Dimensions names '${item.Name}' twice; keep one`);
+        dimensions[item.Name] = item.Value;
+      }
+    }
+    const period = parsed.Period;
+    if (period !== undefined && period !== null && (typeof period !== 'number' || !Number.isInteger(period) || period < 1)) {
+      throw new QueryProblem(`${field}.Period is ${show(period)}, expected a whole number of seconds (the scope's step is used as the period)`);
+    }
+    const unit = optionalString(parsed, 'Unit', field);
+    return {
+      ok: true,
+      spec: {
+        namespace: requiredString(metric, 'Namespace', `${field}.Metric`, '"AWS/Lambda"'),
+        metricName: requiredString(metric, 'MetricName', `${field}.Metric`, '"Errors"'),
+        ...(dimensions ? { dimensions } : {}),
+        stat: requiredString(parsed, 'Stat', field, '"Average"'),
+        ...(unit !== undefined ? { unit } : {}),
+      },
+    };
+  } catch (error) {
+    if (error instanceof QueryProblem) return { ok: false, message: error.message };
+    throw error;
+  }
+}
+
 function parseCloudWatch(fields: Fields, path: string): CloudWatchMetricQuery {
+  const inline = optionalString(fields, 'customInlineTemplate', path);
+  const named = optionalString(fields, 'customFilterTemplate', path);
+  if (inline !== undefined || named !== undefined) {
+    for (const key of ['expression', 'metrics', 'namespace', 'stat', 'dimensions']) {
+      if (fields[key] !== undefined) throw new QueryProblem(`${path} sets both a template and ${key}; the template's MetricStat names the metric, so drop ${key}`);
+    }
+    if (inline !== undefined) {
+      const checked = metricStatFromTemplate(inline, `${path}.customInlineTemplate`);
+      if (!checked.ok) throw new QueryProblem(checked.message);
+      return { type: 'cloudwatch', customInlineTemplate: inline, ...(named !== undefined ? { customFilterTemplate: named } : {}) };
+    }
+    return { type: 'cloudwatch', customFilterTemplate: named! };
+  }
   const expression = optionalString(fields, 'expression', path);
   if (expression === undefined) {
     if (fields.metrics !== undefined) throw new QueryProblem(`${path}.metrics is set without ${path}.expression; add the metric math expression, or use namespace/metricName/stat for one metric`);

@@ -1,7 +1,8 @@
 /**
  * Rendering canary metric queries for a scope: Prometheus as Kayenta's PrometheusMetricsService
  * builds PromQL (templates, `PromQL:` prefix, label bindings, resource-type filters, avg/by),
- * CloudWatch GetMetricData queries (one metric or metric math), and parsing the `query` object
+ * CloudWatch GetMetricData queries (a MetricStat template as Armory's Kayenta writes it, one
+ * metric, or metric math), and parsing the `query` object
  * of a Kayenta canary config.
  */
 import { describe, expect, it } from 'vitest';
@@ -119,6 +120,59 @@ describe('renderCloudWatchQuery', () => {
     expect(!result.ok && result.message).toBe(`metric 'm': stepSeconds ${stepSeconds} is not a CloudWatch period; use 1, 5, 10, 20, 30, 60 or a multiple of 60`);
   });
 
+  /** Armory Kayenta's CloudWatch query: a MetricStat JSON in the template, `${` stored escaped as `$\{`. */
+  const lambdaErrors = JSON.stringify({
+    Metric: {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [
+        { Name: 'FunctionName', Value: '$\\{functionName}' },
+        { Name: 'Resource', Value: '$\\{functionName}:$\\{alias}' },
+        { Name: 'ExecutedVersion', Value: '$\\{scope}' },
+      ],
+    },
+    Period: 300,
+    Stat: 'Average',
+    Unit: 'Count',
+  }).replaceAll('$\\\\{', '$\\{');
+  const version: MetricScope = { scope: '7', location: 'us-east-1', start: 0, end: 600_000, stepSeconds: 60, extendedScopeParams: { functionName: 'hello-api', alias: 'live' } };
+  const lambdaStat = (executedVersion: string) => ({
+    Id: 'result',
+    MetricStat: {
+      Metric: {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [
+          { Name: 'FunctionName', Value: 'hello-api' },
+          { Name: 'Resource', Value: 'hello-api:live' },
+          { Name: 'ExecutedVersion', Value: executedVersion },
+        ],
+      },
+      Period: 60,
+      Stat: 'Average',
+      Unit: 'Count',
+    },
+    ReturnData: true,
+  });
+
+  it("renders a MetricStat template (customInlineTemplate) for a Lambda alias's version: the scope is the ExecutedVersion, the period the scope's step", () => {
+    expect(lambdaErrors).toContain('"Value":"$\\{scope}"');
+    const rendered = renderCloudWatchQuery({ type: 'cloudwatch', customInlineTemplate: lambdaErrors }, version, 'Errors');
+    expect(rendered.ok && rendered.queries).toEqual([lambdaStat('7')]);
+  });
+
+  it('renders the canary config template a customFilterTemplate names, and names a missing one', () => {
+    const rendered = renderCloudWatchQuery({ type: 'cloudwatch', customFilterTemplate: 'lambda-errors' }, { ...version, scope: '6' }, 'Errors', { 'lambda-errors': lambdaErrors });
+    expect(rendered.ok && rendered.queries).toEqual([lambdaStat('6')]);
+    const missing = renderCloudWatchQuery({ type: 'cloudwatch', customFilterTemplate: 'errors' }, version, 'Errors', { 'lambda-errors': lambdaErrors });
+    expect(!missing.ok && missing.message).toBe("metric 'Errors' query.customFilterTemplate is 'errors', which the canary config's templates do not define (known: lambda-errors); add it to templates or fix the name");
+  });
+
+  it('fails on a template variable the scope does not bind, naming the dimension', () => {
+    const result = renderCloudWatchQuery({ type: 'cloudwatch', customInlineTemplate: lambdaErrors }, { ...version, extendedScopeParams: { functionName: 'hello-api' } }, 'Errors');
+    expect(!result.ok && result.message).toMatch(/^metric 'Errors' query\.dimensions\.Resource uses \$\{alias\}, which is not bound/);
+  });
+
   it('fails on an unbound variable in a dimension, naming the dimension', () => {
     const result = renderCloudWatchQuery({ type: 'cloudwatch', namespace: 'N', metricName: 'M', stat: 'Sum', dimensions: { Cluster: '${cluster}' } }, scope, 'm');
     expect(!result.ok && result.message).toMatch(/^metric 'm' query\.dimensions\.Cluster uses \$\{cluster\}, which is not bound/);
@@ -140,6 +194,12 @@ describe('parseMetricQuery', () => {
       { type: 'cloudwatch', expression: 'a / b', metrics: { a: { namespace: 'N', metricName: 'A', stat: 'Sum' }, b: { namespace: 'N', metricName: 'B', stat: 'Sum' } } },
       { type: 'cloudwatch', expression: 'a / b', metrics: { a: { namespace: 'N', metricName: 'A', stat: 'Sum' }, b: { namespace: 'N', metricName: 'B', stat: 'Sum' } } },
     ],
+    [
+      "Armory Kayenta's cloudwatch query, its metricName ignored",
+      { type: 'cloudwatch', serviceType: 'cloudwatch', metricName: 'Errors', customInlineTemplate: '{"Metric":{"Namespace":"AWS/Lambda","MetricName":"Errors"},"Stat":"Sum"}' },
+      { type: 'cloudwatch', customInlineTemplate: '{"Metric":{"Namespace":"AWS/Lambda","MetricName":"Errors"},"Stat":"Sum"}' },
+    ],
+    ['a cloudwatch query naming a template', { type: 'cloudwatch', customFilterTemplate: 'lambda-errors' }, { type: 'cloudwatch', customFilterTemplate: 'lambda-errors' }],
   ])('parses %s', (_, input, expected) => {
     expect(parseMetricQuery(input)).toEqual({ ok: true, query: expected });
   });
@@ -155,6 +215,14 @@ describe('parseMetricQuery', () => {
     ['expression and metric fields together', { type: 'cloudwatch', expression: 'a', namespace: 'N' }, 'metrics[0].query sets both expression and namespace; put the metric under metrics[0].query.metrics.<id> and refer to it by id in the expression'],
     ['a bad metric id', { type: 'cloudwatch', expression: 'A', metrics: { A: { namespace: 'N', metricName: 'M', stat: 'Sum' } } }, "metrics[0].query.metrics has id 'A'; ids start with a lowercase letter and hold only letters, digits and '_' ('result' is reserved)"],
     ['dimensions that are not strings', { type: 'cloudwatch', namespace: 'N', metricName: 'M', stat: 'Sum', dimensions: { A: 1 } }, 'metrics[0].query.dimensions is {"A":1}, expected an object of strings, e.g. { "AutoScalingGroupName": "${scope}" }'],
+    ['a template that is not JSON', { type: 'cloudwatch', customInlineTemplate: 'Errors by version' }, expect.stringMatching(/^metrics\[0\]\.query\.customInlineTemplate is not JSON \(.*\); write a CloudWatch MetricStat such as \{"Metric"/)],
+    ['a template without Stat', { type: 'cloudwatch', customInlineTemplate: '{"Metric":{"Namespace":"AWS/Lambda","MetricName":"Errors"}}' }, 'metrics[0].query.customInlineTemplate.Stat is required, got undefined; set it, e.g. "Average"'],
+    [
+      'template dimensions as an object',
+      { type: 'cloudwatch', customInlineTemplate: '{"Metric":{"Namespace":"AWS/Lambda","MetricName":"Errors","Dimensions":{"FunctionName":"f"}},"Stat":"Sum"}' },
+      'metrics[0].query.customInlineTemplate.Metric.Dimensions is {"FunctionName":"f"}, expected a list of { "Name": "...", "Value": "..." }',
+    ],
+    ['a template and metric fields together', { type: 'cloudwatch', customInlineTemplate: '{}', namespace: 'AWS/Lambda' }, "metrics[0].query sets both a template and namespace; the template's MetricStat names the metric, so drop namespace"],
   ])('fails on %s', (_, input, message) => {
     expect(parseMetricQuery(input, 'metrics[0].query')).toEqual({ ok: false, message });
   });

@@ -59,10 +59,27 @@ export interface AlarmPort {
   removeAlarms(region: string, names: readonly string[], ctx: SimContext): void;
 }
 
+/** One metric a GetMetricData call asked for, as the simulator read it. */
+export interface MetricQuerySeen {
+  /** Simulated time of the call, ms since the epoch. */
+  readonly at: number;
+  readonly region: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly stat: string;
+  readonly periodSeconds: number;
+}
+
 /** The simulated CloudWatch, its seeding API, and what other services use (metric recording, alarms). */
 export interface CloudWatchSim extends AwsServiceSim, MetricRecorder, AlarmPort {
   bindSeed(context: () => SimContext): CloudWatchSeeder;
+  /** The metrics GetMetricData calls asked for, oldest first (the last 1,000): what a caller's queries named. */
+  metricQueries(): readonly MetricQuerySeen[];
 }
+
+/** How many asked-for metrics `metricQueries` keeps. */
+const QUERIES_KEPT = 1_000;
 
 export interface CloudWatchServiceOptions {
   /** Seed of the synthesized values. @default 1 */
@@ -257,6 +274,7 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
   const seed = options.seed ?? 1;
   const segments = new Map<string, Segment[]>();
   const recorded = new Map<string, Series>();
+  const asked: MetricQuerySeen[] = [];
 
   const profileKey = (region: string, namespace: string, dimensions: Readonly<Record<string, string>>) => `${region}|${namespace}|${dimsKey(dimensions)}`;
 
@@ -360,7 +378,7 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
     return { start, end };
   }
 
-  function getMetricData(body: Body, region: string): Body {
+  function getMetricData(body: Body, region: string, now?: number): Body {
     const queries = body.MetricDataQueries;
     if (!Array.isArray(queries) || queries.length === 0) throw new AwsError('MissingRequiredParameterException', 'The parameter MetricDataQueries is required.');
     if (queries.length > 500) throw new AwsError('InvalidParameterValueException', 'The collection MetricDataQueries must not have a size greater than 500.');
@@ -398,7 +416,12 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
         if (typeof metric.Namespace !== 'string' || typeof metric.MetricName !== 'string' || typeof ms.Stat !== 'string') {
           throw new AwsError('MissingRequiredParameterException', `MetricStat of ${id} needs Metric.Namespace, Metric.MetricName and Stat.`);
         }
-        const stats = periods(region, metric.Namespace, metric.MetricName, readDimensions(metric.Dimensions, 'Dimensions'), start, end, periodS, typeof ms.Unit === 'string' ? ms.Unit : undefined);
+        const dimensions = readDimensions(metric.Dimensions, 'Dimensions');
+        if (now !== undefined) {
+          asked.push({ at: now, region, namespace: metric.Namespace, metricName: metric.MetricName, dimensions, stat: ms.Stat, periodSeconds: periodS });
+          if (asked.length > QUERIES_KEPT) asked.splice(0, asked.length - QUERIES_KEPT);
+        }
+        const stats = periods(region, metric.Namespace, metric.MetricName, dimensions, start, end, periodS, typeof ms.Unit === 'string' ? ms.Unit : undefined);
         values = new Map();
         for (const [at, s] of [...stats].sort((a, b) => a[0] - b[0])) {
           const v = statValue(s, ms.Stat);
@@ -509,7 +532,7 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
   const alarms = createAlarmStore(alarmData, readPeriod);
 
   const handlers: Record<Operation, (body: Body, req: SimRequest, ctx: SimContext) => Body> = {
-    GetMetricData: (body, req) => getMetricData(body, req.region),
+    GetMetricData: (body, req, ctx) => getMetricData(body, req.region, ctx.now()),
     GetMetricStatistics: getMetricStatistics,
     ListMetrics: listMetrics,
     PutMetricAlarm: (body, req, ctx) => alarms.putMetricAlarm(body, req.region, ctx),
@@ -564,6 +587,7 @@ export function createCloudWatchService(options: CloudWatchServiceOptions = {}):
       throw new Error(`monitoring has no side-door command '${command}' (have: traffic)`);
     },
     bindSeed: seeder,
+    metricQueries: () => [...asked],
     putAlarm(region, request, ctx) {
       alarms.putMetricAlarm(request, region, ctx);
       return alarms.arnOf(region, String(request.AlarmName))!;

@@ -54,6 +54,14 @@ import { createHttpNotificationSenders } from '../adapters/notifications/senders
 import { smtpSenderOf } from '../adapters/notifications/smtp-email-sender.ts';
 import type { NotificationSettings } from '../core/notifications/settings.ts';
 
+/**
+ * A metrics account a canary stage may name: a Prometheus by URL, or a CloudWatch source already
+ * made with its SDK clients (the caller owns them, so this module loads no AWS SDK).
+ */
+export type MetricsAccountOption =
+  | { readonly name: string; readonly type: 'prometheus'; readonly url: string }
+  | { readonly name: string; readonly type: 'cloudwatch'; readonly source: MetricSource };
+
 export interface LocalRuntimeOptions {
   /** Where dynalite keeps its data (`.gennaker/data`); in memory when absent. */
   readonly dataDir?: string;
@@ -88,9 +96,9 @@ export interface LocalRuntimeOptions {
   /**
    * Metrics accounts by name (`metricsAccountName` of a canary stage): a stage naming one reads its
    * metrics of that type from it, before `prometheusUrl` (`--sandbox`: the simulated cluster's
-   * Prometheus). @default none
+   * Prometheus, the simulated AWS's CloudWatch). @default none
    */
-  readonly metricsAccounts?: ReadonlyArray<{ readonly name: string; readonly type: 'prometheus'; readonly url: string }>;
+  readonly metricsAccounts?: readonly MetricsAccountOption[];
   /**
    * Simulated seconds per wall-clock second when `clock` is a simulated one (`run --sandbox`):
    * the waits stages ask for are shortened by it (local/engine.ts `timeScale`). @default 1
@@ -425,7 +433,7 @@ function localMetricSources(target: LocalDeployTarget | undefined, options: Loca
   }
   const accounts = new Map<string, MetricSource>();
   for (const account of options.metricsAccounts ?? []) {
-    accounts.set(account.name, createPrometheusMetricSource({ baseUrl: account.url, http: createFetchHttpClient({ allowlist: [new URL(account.url).origin] }) }));
+    accounts.set(account.name, account.type === 'cloudwatch' ? account.source : createPrometheusMetricSource({ baseUrl: account.url, http: createFetchHttpClient({ allowlist: [new URL(account.url).origin] }) }));
   }
   if (sources.size === 0 && accounts.size === 0) return undefined;
   return ({ type, account }) => {

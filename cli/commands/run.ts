@@ -19,7 +19,7 @@ import type { IoHost } from '../../core/io-host.ts';
 import { formatIssue } from '../../core/issues.ts';
 import { runnableConfigOf, type Execution, type JsonObject, type StageRecord } from '../../core/ports/execution-store.ts';
 import type { LocalRuntime, LocalRuntimeOptions } from '../../local/wiring.ts';
-import type { DeployedCluster, DeployedWorkload, Sandbox } from '../../local/sandbox/sandbox.ts';
+import type { DeployedAlias, DeployedCluster, DeployedWorkload, Sandbox } from '../../local/sandbox/sandbox.ts';
 import type { RuntimeSeeds } from '../../local/sandbox/runtime-seeds.ts';
 import { describeCapacity, startCapacityWatch, type CapacityWatch } from '../../local/sandbox/capacity-watch.ts';
 import { SANDBOX_STEP_MS } from '../../local/sandbox/sandbox-clock.ts';
@@ -74,7 +74,7 @@ export interface RunCommandDeps {
 }
 
 /** The simulated clouds a sandboxed run deploys to: the part of local/sandbox's Sandbox `run` uses. */
-export type RunSandbox = Pick<Sandbox, 'serve' | 'targets' | 'describeDeployed' | 'describeWorkloads' | 'callCounts' | 'artifactContent' | 'close'> & Partial<Pick<Sandbox, 'speed' | 'now' | 'servingCapacity'>>;
+export type RunSandbox = Pick<Sandbox, 'serve' | 'targets' | 'describeDeployed' | 'describeWorkloads' | 'callCounts' | 'artifactContent' | 'close'> & Partial<Pick<Sandbox, 'speed' | 'now' | 'servingCapacity' | 'describeAliases'>>;
 
 
 /** Parses `--judge <refId>=continue|stop[:input]`. */
@@ -295,6 +295,7 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
       const calls = sandbox.callCounts();
       try {
         reportDeployed(await sandbox.describeDeployed(), io);
+        reportAliases(sandbox.describeAliases?.() ?? [], io);
         reportWorkloads(sandbox.describeWorkloads(), io);
         reportCloudCalls(calls, io);
       } finally {
@@ -401,6 +402,14 @@ function reportDeployed(clusters: readonly DeployedCluster[], io: IoHost): void 
       const runs = group.images !== undefined && group.images.length > 0 ? `, runs ${group.images.join(', ')}` : '';
       io.emit({ kind: 'info', message: `  ${group.name.padEnd(width)}  ${traffic}, ${group.up}/${group.instances} Up, capacity min ${min} max ${max} desired ${desired}${runs}` });
     }
+  }
+}
+
+/** Each Lambda alias the run routed, as it is now: `version 1 (90%), version 2 (10%)`. */
+function reportAliases(aliases: readonly DeployedAlias[], io: IoHost): void {
+  for (const alias of aliases) {
+    const routing = alias.routing.length === 0 ? 'does not exist' : `routes ${alias.routing.map((entry) => `version ${entry.version} (${Math.round(entry.share * 1000) / 10}%)`).join(', ')}`;
+    io.emit({ kind: 'info', message: `sandbox: alias ${alias.alias} of ${alias.functionName} (${alias.account}, ${alias.region}) after the run ${routing}` });
   }
 }
 

@@ -16,6 +16,7 @@ import { CreateAliasCommand, CreateFunctionCommand, GetFunctionCommand, LambdaCl
 import type { Account } from '../../core/ports/accounts.ts';
 import type { Target, TargetKey, TargetLookup } from '../../core/ports/target.ts';
 import { createCodeBuildBuilds } from '../../adapters/builds/codebuild-builds.ts';
+import { createCloudWatchMetricSource } from '../../adapters/metrics/cloudwatch-metric-source.ts';
 import { createEc2Target } from '../../adapters/targets/aws-ec2/ec2-target.ts';
 import { createEcsTarget } from '../../adapters/targets/aws-ecs/ecs-target.ts';
 import { createAwsLambdaFunctions } from '../../adapters/targets/aws-lambda/lambda-functions.ts';
@@ -30,6 +31,8 @@ import { countCalls, followWallClock } from './sandbox-clock.ts';
 import { describeSnapshot, type SandboxDescription } from './describe.ts';
 import { createSandboxArtifacts, SANDBOX_PREVIOUS_TAG, type SandboxArtifacts } from './sandbox-artifacts.ts';
 import { assumedWorld, type AssumedLiveFunction, type AssumedServingGroup, type AssumedWorld, type SandboxCloud } from './world.ts';
+import { ALIAS_REQUESTS_PER_SECOND, cloudWatchMetricsAccounts, createLambdaTraffic, FAULTY_ERROR_RATE, isFaultyPackage, type LambdaTraffic } from './lambda-canary.ts';
+import type { MetricsAccountOption } from '../wiring.ts';
 
 export interface AwsSandboxOptions {
   /** Simulated seconds per wall-clock second. @default 30 */
@@ -57,6 +60,16 @@ export interface SeededResource {
   readonly kind: string;
   readonly id: string;
   readonly detail: string;
+}
+
+/** A Lambda alias a run's stages route, as the simulator holds it now: each version's share of its traffic. */
+export interface DeployedAlias {
+  readonly account: string;
+  readonly region: string;
+  readonly functionName: string;
+  readonly alias: string;
+  /** Version → share (0-1), the alias's version first; empty when the alias does not exist. */
+  readonly routing: ReadonlyArray<{ readonly version: string; readonly share: number }>;
 }
 
 /** A cluster a run deployed to, as its target describes it: each server group's traffic, health and capacity. */
@@ -99,7 +112,15 @@ export interface AwsSandbox {
   serve(
     pipelines: readonly unknown[],
     parameters?: Readonly<Record<string, string>>,
-  ): Promise<{ readonly accounts: readonly Account[]; readonly seeded: readonly SeededResource[]; readonly triggerArtifacts: readonly JsonObject[] }>;
+  ): Promise<{
+    readonly accounts: readonly Account[];
+    readonly seeded: readonly SeededResource[];
+    readonly triggerArtifacts: readonly JsonObject[];
+    /** CloudWatch metrics accounts of the pipelines' canary stages (lambda-canary.ts). */
+    readonly metricsAccounts: readonly MetricsAccountOption[];
+  }>;
+  /** The Lambda aliases the last `serve`'s pipelines route, as the simulator holds them now. */
+  describeAliases(): DeployedAlias[];
   /** The clusters the last `serve`'s pipelines deploy to, as their targets describe them now (what a run left behind). */
   describeDeployed(): Promise<DeployedCluster[]>;
   /**
@@ -129,7 +150,12 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
   const speed = options.speed ?? 30;
   if (!(speed > 0 && speed <= 10_000)) throw new Error(`sandbox speed ${speed} is out of range; give a number of simulated seconds per second between 1 and 10000`);
   const simulator = await startAwsSimulator({ seed: options.seed ?? 1, startTime: Date.now() });
-  const stopClock = followWallClock((ms) => simulator.tick(ms), speed);
+  // Alias traffic follows the simulator's alias changes as its clock moves (lambda-canary.ts).
+  const traffic: LambdaTraffic = createLambdaTraffic(simulator);
+  const stopClock = followWallClock((ms) => {
+    simulator.tick(ms);
+    traffic.sync();
+  }, speed);
 
   const byRegion = new Map<string, SandboxClients>();
   const clients = (region: string): SandboxClients => {
@@ -210,7 +236,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
         account: { name: assumed.name, cloudProvider: PROVIDER[assumed.cloud], accountType: 'sandbox', environment: 'sandbox', regions: regions.length > 0 ? regions : ['us-east-1'], accountId: simulator.accountId },
       });
     }
-    return [...seedWorld(simulator, world, seededNames), ...seedBuildProjects(world), ...artifacts.seed(world)];
+    return [...seedWorld(simulator, world, seededNames, traffic), ...seedBuildProjects(world), ...artifacts.seed(world)];
   };
   const accounts = () => [...served.values()].map((entry) => entry.account);
 
@@ -231,6 +257,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
   };
   let callsBefore = 0;
   let deployed: AssumedWorld['clusters'] = [];
+  let routedAliases: AssumedWorld['liveFunctions'] = [];
 
   /**
    * The provider fields `-v000` is made from: the entry with what a run binds in (its task-definition
@@ -355,11 +382,33 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
       for (const live of world.liveFunctions) {
         const started = await startLiveFunction(live).catch((error: unknown) => skipped(`function ${live.functionName}`, error));
         if (started) seeded.push(started);
+        traffic.watch({ region: live.region, functionName: live.functionName, alias: live.alias });
       }
+      traffic.sync();
+      if (world.liveFunctions.length > 0) {
+        const aliases = world.liveFunctions.map((live) => `${live.functionName}:${live.alias}`).join(', ');
+        seeded.push({ kind: 'traffic', id: aliases, detail: `${ALIAS_REQUESTS_PER_SECOND} invocations/s split by the alias's weights, per version in CloudWatch (AWS/Lambda by FunctionName, Resource, ExecutedVersion)` });
+      }
+      // Canary stages reading CloudWatch read the simulated one, in the region their scope names.
+      const fallbackRegion = world.liveFunctions[0]?.region ?? world.accounts.flatMap((account) => account.regions)[0] ?? 'us-east-1';
+      const source = createCloudWatchMetricSource({ client: (location) => clients(AWS_REGION.test(location) ? location : fallbackRegion).cloudWatch });
+      const metricsAccounts: MetricsAccountOption[] = cloudWatchMetricsAccounts(pipelines, parameters).map((name) => ({ name, type: 'cloudwatch', source }));
+      for (const account of metricsAccounts) seeded.push({ kind: 'metrics account', id: account.name, detail: 'cloudwatch on the simulated AWS' });
       callsBefore = simulator.calls().length;
       deployed = world.clusters;
+      routedAliases = world.liveFunctions;
       const named = new Set(world.accounts.map((account) => account.name));
-      return { accounts: accounts().filter((account) => named.has(account.name)), seeded, triggerArtifacts: artifacts.triggerArtifacts() };
+      return { accounts: accounts().filter((account) => named.has(account.name)), seeded, triggerArtifacts: artifacts.triggerArtifacts(), metricsAccounts };
+    },
+    describeAliases() {
+      const functions = simulator.service('lambda')?.snapshot()['functions'];
+      const list = Array.isArray(functions) ? (functions as Array<{ name?: unknown; region?: unknown; aliases?: Array<{ name?: unknown; functionVersion?: unknown; additionalVersionWeights?: Record<string, number> }> }>) : [];
+      return routedAliases.map((live) => {
+        const alias = list.find((fn) => fn.name === live.functionName && (fn.region === undefined || fn.region === live.region))?.aliases?.find((candidate) => candidate.name === live.alias);
+        const extra = Object.entries(alias?.additionalVersionWeights ?? {}).map(([version, share]) => ({ version, share }));
+        const routing = alias === undefined ? [] : [{ version: String(alias.functionVersion), share: 1 - extra.reduce((sum, entry) => sum + entry.share, 0) }, ...extra];
+        return { account: live.account, region: live.region, functionName: live.functionName, alias: live.alias, routing };
+      });
     },
     async describeDeployed() {
       const found: DeployedCluster[] = [];
@@ -417,8 +466,11 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
   };
 }
 
+/** AWS's region names (`us-west-2`, `ap-southeast-5`, `us-gov-east-1`): a canary scope's location that is one picks the CloudWatch region. */
+const AWS_REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d{1,2}$/;
+
 /** Seeds what the pipelines assume, once per name (a second `prepare` adds only what is new). */
-function seedWorld(simulator: AwsSimulator, world: AssumedWorld, seen: Set<string>): SeededResource[] {
+function seedWorld(simulator: AwsSimulator, world: AssumedWorld, seen: Set<string>, traffic: LambdaTraffic): SeededResource[] {
   const seeded: SeededResource[] = [];
 
   for (const region of world.regions.values()) {
@@ -450,7 +502,10 @@ function seedWorld(simulator: AwsSimulator, world: AssumedWorld, seen: Set<strin
       const at = object.indexOf('/');
       const seededObject = simulator.seed.lambda.codeObject({ bucket: object.slice(0, at), key: object.slice(at + 1) });
       seen.add(`code|${object}`);
-      seeded.push({ kind: 'code object', id: `s3://${object}`, detail: `${seededObject.size} bytes, sha256 ${seededObject.codeSha256.slice(0, 12)}…` });
+      const faulty = isFaultyPackage(object);
+      if (faulty) traffic.faulty(seededObject.codeSha256);
+      const behaviour = faulty ? `, a faulty build: its versions fail ${FAULTY_ERROR_RATE * 100}% of their invocations` : '';
+      seeded.push({ kind: 'code object', id: `s3://${object}`, detail: `${seededObject.size} bytes, sha256 ${seededObject.codeSha256.slice(0, 12)}…${behaviour}` });
     }
     for (const name of region.ecsClusters) {
       if (seen.has(`ecs|${region.region}|${name}`)) continue;

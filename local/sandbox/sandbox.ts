@@ -9,7 +9,9 @@ import type { Account } from '../../core/ports/accounts.ts';
 import type { TargetLookup } from '../../core/ports/target.ts';
 import type { GceDescription } from '../../sandbox/gce/server.ts';
 import type { KubernetesDescription } from '../../sandbox/kubernetes/server.ts';
-import type { AwsSandbox, DeployedCluster, SeededResource } from './aws-sandbox.ts';
+import type { AwsSandbox, DeployedAlias, DeployedCluster, SeededResource } from './aws-sandbox.ts';
+import type { AwsSimulator } from '../../sandbox/aws/server.ts';
+import type { MetricsAccountOption } from '../wiring.ts';
 import type { ServingSample } from './capacity-watch.ts';
 import { describeSnapshot, type SandboxDescription } from './describe.ts';
 import type { GceSandbox } from './gce-sandbox.ts';
@@ -23,7 +25,7 @@ import { assumedWorld } from './world.ts';
 import type { ArtifactContentPort, ArtifactToFetch } from '../../core/ports/artifact-content.ts';
 import type { JsonObject } from '../../core/ports/execution-store.ts';
 
-export type { DeployedCluster, SeededResource } from './aws-sandbox.ts';
+export type { DeployedAlias, DeployedCluster, SeededResource } from './aws-sandbox.ts';
 export type { DeployedWorkload } from './kubernetes-sandbox.ts';
 
 /** What the simulated clouds hold now: AWS's resources, and the Kubernetes cluster and Compute Engine once served. */
@@ -47,12 +49,16 @@ export interface Sandbox {
   now(): number;
   /**
    * Serves the accounts these pipelines name and seeds what they assume on each cloud; answers,
-   * besides, the metrics accounts their canary stages read (the simulated Prometheus) and what the
-   * runtime must hold before the run (local/sandbox/runtime-seeds.ts).
+   * besides, the metrics accounts their canary stages read (the simulated Prometheus, the
+   * simulated CloudWatch) and what the runtime must hold before the run (local/sandbox/runtime-seeds.ts).
    */
   serve(pipelines: readonly unknown[], parameters?: Readonly<Record<string, string>>): Promise<ServedSandbox>;
   /** AWS and GCE clusters the last `serve`'s pipelines deploy to, as their targets describe them now. */
   describeDeployed(): Promise<DeployedCluster[]>;
+  /** Lambda aliases the last `serve`'s pipelines route, as the simulated AWS holds them now. */
+  describeAliases(): DeployedAlias[];
+  /** The simulated AWS once a pipeline named one of its accounts (its call, event and query logs), else undefined. */
+  awsSimulator(): AwsSimulator | undefined;
   /** Kubernetes workloads in the namespaces the last `serve`'s pipelines use, now. */
   describeWorkloads(): DeployedWorkload[];
   /** Healthy capacity in traffic per cluster (Service) the last `serve`'s pipelines use, from the simulators' own state. */
@@ -73,8 +79,8 @@ export interface ServedSandbox {
   readonly accounts: readonly Account[];
   readonly seeded: readonly SeededResource[];
   readonly triggerArtifacts: readonly JsonObject[];
-  /** Metrics accounts of the canary stages, on the simulated cluster's Prometheus. */
-  readonly metricsAccounts?: ReadonlyArray<{ readonly name: string; readonly type: 'prometheus'; readonly url: string }>;
+  /** Metrics accounts of the canary stages: the simulated cluster's Prometheus, the simulated AWS's CloudWatch. */
+  readonly metricsAccounts?: readonly MetricsAccountOption[];
   /** Canary configs and stand-in pipelines to seed in the runtime (runtime-seeds.ts `seedRuntime`). */
   readonly runtimeSeeds?: RuntimeSeeds;
 }
@@ -142,14 +148,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const accounts = [...(fromAws?.accounts ?? []), ...(fromGce?.accounts ?? [])];
       const seeded = [...(fromAws?.seeded ?? []), ...(fromGce?.seeded ?? [])];
       const triggerArtifacts = fromAws?.triggerArtifacts ?? artifacts.triggerArtifacts();
-      if (!served.kubernetes && !kubernetes.now()) return { accounts, seeded, triggerArtifacts };
+      const cloudWatch = fromAws?.metricsAccounts ?? [];
+      if (!served.kubernetes && !kubernetes.now()) return { accounts, seeded, triggerArtifacts, ...(cloudWatch.length > 0 ? { metricsAccounts: cloudWatch } : {}) };
       const cluster = await kubernetes.get();
       const fromKubernetes = await cluster.serve(pipelines, parameters);
       // Canary stages of a Kubernetes pipeline read the cluster's Prometheus.
       const canaries = served.kubernetes ? assumedCanaryWorld(pipelines, parameters) : { metricsAccounts: [], canaryConfigs: [], standIns: [] };
       const prometheus = `${cluster.simulator.url}/prometheus`;
-      const metricsAccounts = canaries.metricsAccounts.map((account) => ({ name: account.name, type: 'prometheus' as const, url: prometheus }));
-      const seededAccounts = metricsAccounts.map((account) => ({ kind: 'metrics account', id: account.name, detail: `prometheus at ${account.url}` }));
+      const prometheusAccounts = canaries.metricsAccounts.filter((account) => !cloudWatch.some((other) => other.name === account.name)).map((account) => ({ name: account.name, type: 'prometheus' as const, url: prometheus }));
+      const metricsAccounts: MetricsAccountOption[] = [...cloudWatch, ...prometheusAccounts];
+      const seededAccounts = prometheusAccounts.map((account) => ({ kind: 'metrics account', id: account.name, detail: `prometheus at ${account.url}` }));
       return {
         accounts: [...accounts, ...fromKubernetes.accounts],
         seeded: [...seeded, ...fromKubernetes.seeded, ...seededAccounts],
@@ -160,6 +168,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     describeDeployed: async () => [...((served.aws ? await aws.now()?.describeDeployed() : undefined) ?? []), ...((served.gce ? await gce.now()?.describeDeployed() : undefined) ?? [])],
     describeWorkloads: () => (served.kubernetes ? (kubernetes.now()?.describeDeployed() ?? []) : []),
+    describeAliases: () => (served.aws ? (aws.now()?.describeAliases() ?? []) : []),
+    awsSimulator: () => aws.now()?.simulator,
     servingCapacity: () => [
       ...((served.aws ? aws.now()?.servingCapacity() : undefined) ?? []),
       ...((served.gce ? gce.now()?.servingCapacity() : undefined) ?? []),

@@ -289,6 +289,22 @@ describe('the CloudWatch source over GetMetricData', () => {
     expect(JSON.parse(result.query)).toEqual(inputs[0]!.MetricDataQueries);
   });
 
+  it("asks the client of the scope's location (its region) when given one per region, and expands a MetricStat template from the config's templates", async () => {
+    const { client, inputs } = recordedClient([page('error-rate-page-1.json'), page('error-rate-page-2.json')]);
+    const regions: string[] = [];
+    const source = createCloudWatchMetricSource({
+      client: (location) => {
+        regions.push(location);
+        return client;
+      },
+    });
+    const template = '{"Metric":{"Namespace":"AWS/Lambda","MetricName":"Errors","Dimensions":[{"Name":"ExecutedVersion","Value":"$\\{scope}"}]},"Stat":"Average"}';
+    const metric: MetricToFetch = { name: 'Errors', query: { type: 'cloudwatch', customFilterTemplate: 'errors' } };
+    await source.fetch({ metric, scope: { ...scope, scope: '2', location: 'eu-west-1' }, templates: { errors: template } });
+    expect(regions).toEqual(['eu-west-1']);
+    expect(inputs[0]!.MetricDataQueries).toEqual([{ Id: 'result', MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'ExecutedVersion', Value: '2' }] }, Period: 60, Stat: 'Average' }, ReturnData: true }]);
+  });
+
   it('fails as refused when the result is Forbidden', async () => {
     const { client } = recordedClient([page('forbidden.json')]);
     const result = await createCloudWatchMetricSource({ client }).fetch({ metric: errorRate, scope });

@@ -9,42 +9,12 @@
  * sleeps. The two releases run side by side, each on its own sandbox and runtime: most of a
  * run is its Wait states, whole wall-clock seconds however fast the simulated clock goes.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPipelineDocument } from '../../../cli/pipeline-files.ts';
-import { runRun } from '../../../cli/commands/run.ts';
 import { EXIT } from '../../../cli/usage.ts';
-import { createRecordingIoHost, type IoMessage } from '../../../core/io-host.ts';
-import { startSandbox, type Sandbox } from '../../../local/sandbox/sandbox.ts';
-import { createLocalRuntime } from '../../../local/wiring.ts';
+import type { IoMessage } from '../../../core/io-host.ts';
+import type { Sandbox } from '../../../local/sandbox/sandbox.ts';
 import type { CloudWatchSim } from '../../../sandbox/aws/cloudwatch.ts';
-
-const example = join(import.meta.dirname, '../../../examples/pipelines/lambda-canary.json');
-
-interface Ran {
-  readonly code: number;
-  readonly messages: readonly IoMessage[];
-  readonly execution: Record<string, any>;
-  readonly sandbox: Sandbox;
-}
-
-/** Runs the example with `version`, keeping the sandbox open for a look afterwards (the caller closes it). */
-async function runExample(version: string): Promise<Ran> {
-  const sandbox = await startSandbox({ speed: 10_000, seed: 5 });
-  const io = createRecordingIoHost();
-  const code = await runRun({ file: example, pipeline: undefined, params: [`version=${version}`], judges: [], json: true, sandbox: true }, io, {
-    load: (path) => loadPipelineDocument(path, async () => ''),
-    createRuntime: (options) => createLocalRuntime({ ...options, retryDelayMs: 5 }),
-    caller: { user: 'ana', roles: [], admin: true, source: 'cli' },
-    readText: (path) => readFile(path, 'utf8'),
-    pollMs: 10,
-    startSandbox: async () => ({ ...sandbox, close: async () => {} }),
-  });
-  const data = io.messages.find((message) => message.kind === 'data');
-  if (!data || data.kind !== 'data') throw new Error(`no execution: ${JSON.stringify(io.messages.filter((message) => message.kind === 'error'))}`);
-  return { code, messages: io.messages, execution: JSON.parse(data.text), sandbox };
-}
+import { runLambdaCanaryExample, type LambdaCanaryRun } from '../../support/lambda-canary-run.ts';
 
 const infos = (messages: readonly IoMessage[]) => messages.flatMap((message) => (message.kind === 'info' ? [message.message] : []));
 const errors = (messages: readonly IoMessage[]) => messages.flatMap((message) => (message.kind === 'error' ? [message.message] : []));
@@ -62,17 +32,17 @@ function versionsAsked(sandbox: Sandbox): Record<string, string[]> {
 }
 
 describe('examples/pipelines/lambda-canary.json with --sandbox', () => {
-  let good: Ran;
-  let bad: Ran;
+  let good: LambdaCanaryRun;
+  let bad: LambdaCanaryRun;
   beforeAll(async () => {
-    [good, bad] = await Promise.all([runExample('2.0.0'), runExample('2.0.0-bad')]);
+    [good, bad] = await Promise.all([runLambdaCanaryExample('2.0.0'), runLambdaCanaryExample('2.0.0-bad')]);
   }, 60_000);
   afterAll(async () => {
     await Promise.all([good?.sandbox.close(), bad?.sandbox.close()]);
   });
 
   it('promotes a good release: the canary passes every interval and the alias ends on version 2 alone', () => {
-    const { code, messages, execution, sandbox } = good;
+    const { code, messages, execution, sandbox, calls } = good;
     expect(errors(messages)).toEqual([]);
     expect(code).toBe(EXIT.ok);
     expect(statuses(execution)).toEqual({ '1': 'SUCCEEDED', '2': 'SUCCEEDED', '3': 'SUCCEEDED', '4': 'SUCCEEDED', '5': 'SKIPPED', '6': 'SUCCEEDED' });
@@ -80,13 +50,21 @@ describe('examples/pipelines/lambda-canary.json with --sandbox', () => {
     expect(canary).toMatchObject({ overallResult: 'success', canaryScores: [100, 100], controlScope: '1', experimentScope: '2' });
     expect(canary.intervals[1].metrics.map((metric: { name: string; classification: string }) => `${metric.name} ${metric.classification}`)).toEqual(['Errors Pass', 'Throttles Pass', 'Duration Pass']);
     // The metrics account and the alias's traffic were seeded; the run says where the alias ended.
-    expect(infos(messages)).toEqual(expect.arrayContaining(['  metrics account hello-cloudwatch (cloudwatch on the simulated AWS)', 'sandbox: alias live of hello-api (aws-sandbox, us-east-1) after the run routes version 2 (100%)']));
+    expect(infos(messages)).toEqual(
+      expect.arrayContaining([
+        '  metrics account hello-cloudwatch (cloudwatch on the simulated AWS)',
+        "  traffic hello-api:live (10 invocations/s split by the alias's weights, per version in CloudWatch (AWS/Lambda by FunctionName, Resource, ExecutedVersion))",
+        'sandbox: alias live of hello-api (aws-sandbox, us-east-1) after the run routes version 2 (100%)',
+      ]),
+    );
     expect(sandbox.describeAliases()).toEqual([{ account: 'aws-sandbox', region: 'us-east-1', functionName: 'hello-api', alias: 'live', routing: [{ version: '2', share: 1 }] }]);
     // Control asked for version 1, experiment for version 2, of each metric.
     expect(versionsAsked(sandbox)).toEqual({ Errors: ['1', '2'], Throttles: ['1', '2'], Duration: ['1', '2'] });
     // While the canary ran, the alias sent version 2 a tenth of its traffic.
     const changes = sandbox.awsSimulator()!.events({ kind: 'lambda.alias' }).map((event) => `${String(event.detail['functionVersion'])} ${JSON.stringify(event.detail['additionalVersionWeights'])}`);
     expect(changes).toEqual(['1 {}', '1 {"2":0.1}', '2 {}']);
+    // The run's calls, as `run` reports them: 2 intervals × 3 metrics × 2 scopes of GetMetricData, one code update, two alias moves.
+    expect(calls).toEqual(expect.arrayContaining([{ call: 'monitoring:GetMetricData', count: 12 }, { call: 'lambda:UpdateFunctionCode', count: 1 }, { call: 'lambda:UpdateAlias', count: 2 }]));
   });
 
   it('rolls a faulty build back: Errors of version 2 are High (critical), the run fails saying so, and the alias ends on version 1 alone', () => {

@@ -5,6 +5,7 @@
  */
 import { awsJsonError, restJsonError, targetOperation } from './json-protocol.ts';
 import { awsQueryError, ec2Error, queryParams } from './query-protocol.ts';
+import { s3Error } from './s3.ts';
 import type { AwsProtocol, AwsServiceSim, SimRequest, SimResponse } from './service.ts';
 
 /** Service, region and access key id from `Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, …`. */
@@ -39,6 +40,7 @@ export function operationOf(service: AwsServiceSim | undefined, protocol: AwsPro
     case 'awsJson':
       return targetOperation(req.headers['x-amz-target']);
     case 'restJson':
+    case 'restXml':
       return undefined;
   }
 }
@@ -54,6 +56,8 @@ export function protocolError(protocol: AwsProtocol, status: number, code: strin
       return awsJsonError(protocol.jsonVersion, status, code, message);
     case 'restJson':
       return restJsonError(status, code, message);
+    case 'restXml':
+      return s3Error(status, code, message, requestId);
   }
 }
 
@@ -69,6 +73,8 @@ export function unknownOperation(protocol: AwsProtocol, operation: string | unde
       return awsJsonError(protocol.jsonVersion, 400, 'UnknownOperationException', `Unknown operation ${name}`);
     case 'restJson':
       return restJsonError(404, 'UnknownOperationException', `Unknown operation ${name}`);
+    case 'restXml':
+      return s3Error(501, 'NotImplemented', 'A header you provided implies functionality that is not implemented', requestId);
   }
 }
 
@@ -86,6 +92,8 @@ export function throttleFor(protocol: AwsProtocol): { code: string; status: numb
       return { code: 'ThrottlingException', status: 400 };
     case 'restJson':
       return { code: 'TooManyRequestsException', status: 429 };
+    case 'restXml':
+      return { code: 'SlowDown', status: 503 };
   }
 }
 

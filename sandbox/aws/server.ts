@@ -22,6 +22,7 @@ import { createCloudWatchService, type CloudWatchSeeder } from './cloudwatch.ts'
 import { createCodeBuildService, type CodeBuildServiceOptions } from '../codebuild/codebuild.ts';
 import { createSqsService } from './sqs.ts';
 import { createSnsService } from './sns.ts';
+import { createS3Sim, type S3Seeder } from './s3.ts';
 
 /** Largest request body the router reads (the SDKs never send more to these services). */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -115,6 +116,7 @@ export interface AwsSeeders {
   readonly lambda: LambdaSeeder;
   readonly cloudwatch: CloudWatchSeeder;
   readonly ses: SesSeeder;
+  readonly s3: S3Seeder;
 }
 
 /** A running simulator. */
@@ -150,11 +152,11 @@ export interface AwsSimulator {
 const IAM_PREFIX: Readonly<Record<string, string>> = { monitoring: 'cloudwatch' };
 
 /** The error code each protocol's services answer a call IAM refuses with. */
-const ACCESS_DENIED: Readonly<Record<AwsProtocol['kind'], string>> = { ec2Query: 'UnauthorizedOperation', awsQuery: 'AccessDenied', awsJson: 'AccessDeniedException', restJson: 'AccessDeniedException' };
+const ACCESS_DENIED: Readonly<Record<AwsProtocol['kind'], string>> = { ec2Query: 'UnauthorizedOperation', awsQuery: 'AccessDenied', awsJson: 'AccessDeniedException', restJson: 'AccessDeniedException', restXml: 'AccessDenied' };
 
 const DEFAULT_TIMINGS: AwsTimings = { instanceBootMs: 30_000, instanceShutdownMs: 10_000, groupDeleteMs: 1_000 };
 
-/** Starts the simulator on 127.0.0.1 (port 0) with EC2, Auto Scaling, ELBv2, ECS, Application Auto Scaling, Lambda, CloudWatch, CodeBuild, SQS, SNS, STS, KMS, Secrets Manager and any extra services. */
+/** Starts the simulator on 127.0.0.1 (port 0) with EC2, Auto Scaling, ELBv2, ECS, Application Auto Scaling, Lambda, CloudWatch, CodeBuild, SQS, SNS, S3, STS, KMS, Secrets Manager and any extra services. */
 export async function startAwsSimulator(options: AwsSimulatorOptions = {}): Promise<AwsSimulator> {
   const world = createWorld(options);
   const server = createServer((req, res) => {
@@ -236,10 +238,11 @@ function createWorld(options: AwsSimulatorOptions) {
   const lambda = createLambdaService(options.lambda);
   const cloudwatch = createCloudWatchService({ seed: options.seed ?? 1 });
   const ses = createSesSim();
+  const s3 = createS3Sim();
   // Order matters within one instant: EC2 first (instances boot), then Auto Scaling (InService,
   // registration), then ELBv2 (target health), then ECS (which reacts to target health);
   // `settle` repeats the round while anything changes.
-  for (const service of [ec2, createAutoScalingSim({ groupDeleteMs: timings.groupDeleteMs }), elbv2, ecs, createApplicationAutoScalingService(), lambda, cloudwatch, createCodeBuildService(options.codebuild), createSqsService(), createSnsService(), sts, createKmsSim(), createSecretsManagerSim(), ses, ...(options.services ?? [])]) register(service);
+  for (const service of [ec2, createAutoScalingSim({ groupDeleteMs: timings.groupDeleteMs }), elbv2, ecs, createApplicationAutoScalingService(), lambda, cloudwatch, createCodeBuildService(options.codebuild), createSqsService(), createSnsService(), sts, createKmsSim(), createSecretsManagerSim(), ses, s3, ...(options.services ?? [])]) register(service);
   const seedContext = () => context('seed', '');
   const seed: AwsSeeders = {
     ec2: ec2.bindSeed(seedContext),
@@ -249,6 +252,7 @@ function createWorld(options: AwsSimulatorOptions) {
     lambda: lambda.bindSeed(seedContext),
     cloudwatch: cloudwatch.bindSeed(seedContext),
     ses: ses.bindSeed(seedContext),
+    s3: s3.bindSeed(seedContext),
   };
 
   const nextChange = (): number | undefined => {

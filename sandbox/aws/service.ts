@@ -59,7 +59,9 @@ export type AwsProtocol =
   | { readonly kind: 'awsQuery'; readonly xmlns: string; readonly version: string }
   | { readonly kind: 'ec2Query'; readonly xmlns: string; readonly version: string }
   | { readonly kind: 'awsJson'; readonly jsonVersion: '1.0' | '1.1' }
-  | { readonly kind: 'restJson' };
+  | { readonly kind: 'restJson' }
+  /** S3's REST-XML: errors are `<Error><Code>`, throttling is `503 SlowDown`. */
+  | { readonly kind: 'restXml' };
 
 /** One simulated AWS service. */
 export interface AwsServiceSim {

@@ -48,6 +48,8 @@ export interface StsSim extends AwsServiceSim {
   bindSeed(context: () => SimContext): StsSeeder;
   /** Why a call of `action` (`service:Action`) signed with `accessKeyId` is refused by its session policy, or undefined when it is not. */
   deniedBySession(accessKeyId: string | undefined, action: string): string | undefined;
+  /** The role (ARN) whose session signed with `accessKeyId`, or undefined for a key that is no session's. */
+  roleOf(accessKeyId: string | undefined): string | undefined;
 }
 
 /** The `Allow`ed action patterns of a session policy document; throws MalformedPolicyDocument as STS does. */
@@ -171,6 +173,7 @@ export function createStsSim(): StsSim {
     bindSeed(context) {
       return { role: (role) => addRole(context(), role) };
     },
+    roleOf: (accessKeyId) => (accessKeyId === undefined ? undefined : sessions.get(accessKeyId)?.roleArn),
     deniedBySession(accessKeyId, action) {
       const session = accessKeyId === undefined ? undefined : sessions.get(accessKeyId);
       if (session?.allowed === undefined || session.allowed.some((pattern) => pattern.test(action))) return undefined;

@@ -22,6 +22,8 @@ export const OPTIONS = {
   judge: { type: 'string', multiple: true },
   artifact: { type: 'string', multiple: true },
   'trigger-type': { type: 'string' },
+  // run --sandbox --s3-object s3://bucket/key=./file
+  's3-object': { type: 'string', multiple: true },
   // Client commands (up, pipeline, execution, judge): see client-main.ts.
   endpoint: { type: 'string' },
   data: { type: 'string' },

@@ -183,6 +183,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
               json: values.json,
               sandbox: values.sandbox,
               artifacts: values.artifact ?? [],
+              s3Objects: values['s3-object'] ?? [],
               ...(values['trigger-type'] !== undefined ? { triggerType: values['trigger-type'] } : {}),
             },
             io,
@@ -198,7 +199,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
                 const secrets = existsSync(join(stateDir, 'secrets.json')) ? { secretsDir: stateDir } : {};
                 // The simulated clouds answer first for the accounts they serve.
                 const cloudTargets = firstTarget(options.cloudTargets, firstTarget(kubernetes?.lookup, gce?.lookup));
-                return createLocalRuntime({ ...options, accounts: known, powers, ...secrets, ...(cloudTargets ? { cloudTargets } : {}), ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
+                return createLocalRuntime({ ...options, accounts: known, artifactAccountConfigs: accounts.artifactAccounts, powers, ...secrets, ...(cloudTargets ? { cloudTargets } : {}), ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
               },
               startSandbox: async () => {
                 const { startSandbox, sandboxSpeedFrom } = await import('../local/sandbox/sandbox.ts');

@@ -41,6 +41,10 @@ Usage:
                                     Services, the version it replaces...); prints them, whether each
                                     cluster always had healthy capacity in traffic, what the run left,
                                     and the cloud calls it made
+      --s3-object s3://<bucket>/<key>=<file>
+                                    with --sandbox: the simulated S3 holds this object, the file's content
+                                    (repeatable); every s3/object artifact is read from it, and one not
+                                    given fails with S3's NoSuchKey naming this flag
       --allow-url <pattern>         a URL webhook stages may call, e.g. 'http://127.0.0.1:*' (repeatable;
                                     default GENNAKER_WEBHOOK_ALLOWLIST, comma-separated; none: no calls)
 

@@ -144,6 +144,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       ...sandboxed,
       ...(cloudTargets ? { cloudTargets } : {}),
       accounts: loaded.accounts,
+      artifactAccountConfigs: loaded.artifactAccounts,
       users,
       audit,
       powers,

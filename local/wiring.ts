@@ -13,8 +13,8 @@ import { createDynamoDbPipelineTemplateStore } from '../adapters/dynamodb/pipeli
 import type { PipelineTemplateStore } from '../core/ports/pipeline-template-store.ts';
 import type { CanaryConfigStore } from '../core/ports/canary-config-store.ts';
 import { createFetchHttpClient } from '../adapters/http/fetch-http-client.ts';
-import { createArtifactAccounts } from '../adapters/artifacts/artifact-accounts.ts';
-import { createHttpArtifactAccount } from '../adapters/artifacts/http-artifact-account.ts';
+import { createLocalArtifactAccounts } from './artifact-accounts.ts';
+import type { S3ArtifactAccountConfig } from '../core/accounts/artifact-accounts-file.ts';
 import type { ArtifactContentPort } from '../core/ports/artifact-content.ts';
 import { createExecutionService, type GennakerExecutionService } from '../core/execution/execution-service.ts';
 import { createUlidGenerator } from '../core/execution/ids.ts';
@@ -132,9 +132,11 @@ export interface LocalRuntimeOptions {
   readonly beforeSave?: (config: unknown) => Promise<void>;
   /**
    * Reads artifacts' content for the stages (`--sandbox`: the seeded artifact accounts).
-   * @default an `http/file` account (`http`) reading through the outbound allowlist, and `embedded/base64`
+   * @default an `http/file` account (`http`) reading through the outbound allowlist, the s3 accounts of `artifactAccountConfigs`, and `embedded/base64`
    */
   readonly artifactContent?: ArtifactContentPort;
+  /** The s3 artifact accounts of the accounts file (`artifactAccounts`). @default none */
+  readonly artifactAccountConfigs?: readonly S3ArtifactAccountConfig[];
   /**
    * Artifact accounts served in front of the runtime's own (`--sandbox`: the documents the
    * pipeline assumes): given the runtime's reader, answers the one the stages use.
@@ -256,7 +258,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   let engine: LocalEngine | undefined;
   const http = createFetchHttpClient(options.webhookAllowlist ? { allowlist: options.webhookAllowlist } : {});
   // http/file artifacts are fetched like webhooks: only from hosts the allowlist names, at most 1 MiB.
-  const ownArtifacts = options.artifactContent ?? createArtifactAccounts({ accounts: { http: createHttpArtifactAccount({ http }) } });
+  // s3/object artifacts through the accounts file's s3 accounts, their S3 client loaded on first read.
+  const localArtifacts = options.artifactContent ? undefined : createLocalArtifactAccounts(options.artifactAccountConfigs ?? [], { http, clock });
+  const ownArtifacts = options.artifactContent ?? localArtifacts!.port;
   const artifactContent = options.artifactAccounts ? options.artifactAccounts(ownArtifacts) : ownArtifacts;
   const runner = createStageRunner({
     store,
@@ -401,6 +405,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
         unsubscribeNotifier();
         // Instances keep running: the next start adopts them (DESIGN.md §9).
         await target?.close();
+        localArtifacts?.close();
         await dynalite.stop();
       })();
       return closing;

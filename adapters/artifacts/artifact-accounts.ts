@@ -64,3 +64,22 @@ export function createArtifactAccounts(options: ArtifactAccountsOptions): Artifa
     },
   };
 }
+
+/**
+ * An account that answers its types now and builds the real one on its first read, so a module
+ * it needs (an SDK client) loads only when an artifact of its kind is read; a failed load is tried
+ * again on the next read.
+ */
+export function onDemandArtifactAccount(types: readonly string[], load: () => Promise<ArtifactAccount>): ArtifactAccount {
+  let loading: Promise<ArtifactAccount> | undefined;
+  return {
+    types,
+    async fetch(artifact) {
+      loading ??= load().catch((error: unknown) => {
+        loading = undefined;
+        throw error;
+      });
+      return (await loading).fetch(artifact);
+    },
+  };
+}

@@ -3,7 +3,7 @@
  * (in-memory store), showing live stage progress, answering manual judgments from `--judge` or
  * a prompt, and exiting 0 only when the execution SUCCEEDED.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Caller } from '../../core/execution/execution-service-api.ts';
@@ -20,6 +20,7 @@ import { formatIssue } from '../../core/issues.ts';
 import { runnableConfigOf, type Execution, type JsonObject, type StageRecord } from '../../core/ports/execution-store.ts';
 import type { LocalRuntime, LocalRuntimeOptions } from '../../local/wiring.ts';
 import type { DeployedAlias, DeployedCluster, DeployedWorkload, Sandbox } from '../../local/sandbox/sandbox.ts';
+import type { SandboxS3Object } from '../../local/sandbox/sandbox-s3.ts';
 import type { RuntimeSeeds } from '../../local/sandbox/runtime-seeds.ts';
 import { describeCapacity, startCapacityWatch, type CapacityWatch } from '../../local/sandbox/capacity-watch.ts';
 import { SANDBOX_STEP_MS } from '../../local/sandbox/sandbox-clock.ts';
@@ -43,6 +44,8 @@ export interface RunCommandOptions {
   readonly artifacts?: readonly string[];
   /** `--trigger-type <type>[:<index>]`: start as that trigger of the pipeline (its expectedArtifactIds bind). @default manual */
   readonly triggerType?: string;
+  /** `--s3-object s3://<bucket>/<key>=<file>` (with `--sandbox`): objects the simulated S3 holds (repeatable). */
+  readonly s3Objects?: readonly string[];
 }
 
 /** An answer to a judgment, given on the command line or typed at the prompt. */
@@ -74,7 +77,27 @@ export interface RunCommandDeps {
 }
 
 /** The simulated clouds a sandboxed run deploys to: the part of local/sandbox's Sandbox `run` uses. */
-export type RunSandbox = Pick<Sandbox, 'serve' | 'targets' | 'describeDeployed' | 'describeWorkloads' | 'callCounts' | 'artifactContent' | 'close'> & Partial<Pick<Sandbox, 'speed' | 'now' | 'servingCapacity' | 'describeAliases'>>;
+export type RunSandbox = Pick<Sandbox, 'serve' | 'targets' | 'describeDeployed' | 'describeWorkloads' | 'callCounts' | 'artifactContent' | 'close'> & Partial<Pick<Sandbox, 'speed' | 'now' | 'servingCapacity' | 'describeAliases' | 'putS3Objects'>>;
+
+/** Reads the files of `--s3-object s3://<bucket>/<key>=<file>` values; a bad value or an unreadable file is a usage error naming it. */
+async function s3ObjectsOf(values: readonly string[]): Promise<SandboxS3Object[]> {
+  const { parseS3ObjectFlag, S3_OBJECT_FLAG } = await import('../../local/sandbox/sandbox-s3.ts');
+  const objects: SandboxS3Object[] = [];
+  for (const value of values) {
+    let parsed;
+    try {
+      parsed = parseS3ObjectFlag(value);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    try {
+      objects.push({ bucket: parsed.bucket, key: parsed.key, content: await readFile(parsed.path), source: parsed.path });
+    } catch (error) {
+      throw new UsageError(`${S3_OBJECT_FLAG} s3://${parsed.bucket}/${parsed.key}: cannot read '${parsed.path}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give the local file holding the object's content`);
+    }
+  }
+  return objects;
+}
 
 
 /** Parses `--judge <refId>=continue|stop[:input]`. */
@@ -193,18 +216,28 @@ export async function runRun(options: RunCommandOptions, io: IoHost, deps: RunCo
   let cloud: Pick<LocalRuntimeOptions, 'accounts' | 'cloudTargets' | 'artifactAccounts' | 'metricsAccounts' | 'clock' | 'timeScale'> = {};
   let triggerArtifacts: readonly JsonObject[] = [];
   let runtimeSeeds: RuntimeSeeds | undefined;
+  if ((options.s3Objects ?? []).length > 0 && !options.sandbox) {
+    throw new UsageError('--s3-object gives the simulated S3 an object, for --sandbox runs; add --sandbox, or configure an s3 artifact account (see "Artifacts" in the README)');
+  }
   if (options.sandbox) {
     if (!deps.startSandbox) throw new UsageError('--sandbox is not available here');
+    const s3Objects = await s3ObjectsOf(options.s3Objects ?? []);
     sandbox = await deps.startSandbox();
     let served: Awaited<ReturnType<RunSandbox['serve']>>;
+    let putObjects: Awaited<ReturnType<NonNullable<RunSandbox['putS3Objects']>>> = [];
     try {
       served = await sandbox.serve([picked.input], parameters);
+      if (s3Objects.length > 0) {
+        if (!sandbox.putS3Objects) throw new UsageError('--s3-object is not available here');
+        putObjects = await sandbox.putS3Objects(s3Objects);
+      }
     } catch (error) {
       await sandbox.close();
       io.emit({ kind: 'error', message: (error as Error).message });
       return EXIT.failed;
     }
     reportSandbox(served, io);
+    for (const object of putObjects) io.emit({ kind: 'info', message: `sandbox: put ${object.kind} ${object.id} (${object.detail})` });
     const simulated = sandbox;
     cloud = {
       accounts: served.accounts,

@@ -21,6 +21,7 @@ import { assumedKubernetesWorld } from './kubernetes-world.ts';
 import { assumedCanaryWorld } from './kubernetes-canary-world.ts';
 import type { RuntimeSeeds } from './runtime-seeds.ts';
 import { createSandboxArtifacts } from './sandbox-artifacts.ts';
+import { createSandboxS3, type SandboxS3Object, type SeededS3Object } from './sandbox-s3.ts';
 import { assumedWorld } from './world.ts';
 import type { ArtifactContentPort, ArtifactToFetch } from '../../core/ports/artifact-content.ts';
 import type { JsonObject } from '../../core/ports/execution-store.ts';
@@ -68,9 +69,12 @@ export interface Sandbox {
   describe(): FullSandboxDescription;
   /**
    * Reads an artifact from the sandbox's artifact accounts when it names one of them (or names
-   * none and they read its type), else through `fallback` (the runtime's own accounts).
+   * none and they read its type), an `s3/object` from the simulated S3 whatever account it names,
+   * else through `fallback` (the runtime's own accounts).
    */
   artifactContent(fallback: ArtifactContentPort): ArtifactContentPort;
+  /** Puts objects in the simulated S3 (`--s3-object`), starting the AWS simulator; answers what it put. */
+  putS3Objects(objects: readonly SandboxS3Object[]): Promise<SeededS3Object[]>;
   close(): Promise<void>;
 }
 
@@ -124,6 +128,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const aws = lazily<AwsSandbox>(async () => (await import('./aws-sandbox.ts')).startAwsSandbox({ speed, artifacts, ...seed }));
   const kubernetes = lazily<KubernetesSandbox>(async () => (await import('./kubernetes-sandbox.ts')).startKubernetesSandbox({ speed, artifacts, ...seed }));
   const gce = lazily<GceSandbox>(async () => (await import('./gce-sandbox.ts')).startGceSandbox({ speed, ...seed }));
+  // S3 lives on the AWS sandbox's simulator when one runs; else on a bare AWS simulator, which
+  // starts without the AWS sandbox's SDK clients (S3 alone needs none of them).
+  const bare = lazily<AwsSimulator>(async () => (await import('../../sandbox/aws/server.ts')).startAwsSimulator({ seed: options.seed ?? 1, startTime: Date.now() }));
+  const s3 = createSandboxS3(async () => (aws.started() ? (await aws.get()).simulator : bare.get()));
   // Which clouds the last `serve`'s pipelines use.
   let served = { aws: false, kubernetes: false, gce: false };
 
@@ -186,11 +194,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     artifactContent: (fallback) => ({
       get types() {
-        return [...new Set([...artifacts.port.types, ...fallback.types])].sort();
+        return [...new Set([...artifacts.port.types, ...fallback.types, 's3/object'])].sort();
       },
-      fetch: (artifact: ArtifactToFetch) => (artifacts.holds(artifact) ? artifacts.port.fetch(artifact) : fallback.fetch(artifact)),
+      fetch: async (artifact: ArtifactToFetch) => {
+        if (artifact.type !== 's3/object') return artifacts.holds(artifact) ? artifacts.port.fetch(artifact) : fallback.fetch(artifact);
+        // An object given with --s3-object first; else a document the sandbox made for the stage that reads it.
+        const read = await s3.fetch(artifact);
+        if (read.ok || read.reason !== 'not-found' || !artifacts.holds(artifact)) return read;
+        const made = await artifacts.port.fetch(artifact);
+        return made.ok ? made : read;
+      },
     }),
+    putS3Objects: (objects) => s3.put(objects),
     async close() {
+      s3.close();
+      await bare.started()?.then((simulator) => simulator.close());
       await Promise.all([aws.started()?.then((cloud) => cloud.close()), kubernetes.started()?.then((cloud) => cloud.close()), gce.started()?.then((cloud) => cloud.close())]);
     },
   };

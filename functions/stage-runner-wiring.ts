@@ -6,6 +6,10 @@
  * targets with client-node, each loaded on demand), which no other
  * function's bundle carries.
  *
+ * Artifacts a stage reads (a manifest, a task definition) come through the artifact accounts of
+ * functions/artifact-accounts.ts, loaded on the first read: `http/file` through the webhook
+ * allowlist, `s3/object` through the s3 accounts of `ARTIFACT_ACCOUNTS`.
+ *
  * The stage runner never compiles nor publishes state machines (it runs user expressions and
  * calls user webhooks, so its role holds no right to change them): a child pipeline whose version
  * is not live is published by the publisher function, which answers the ARN to start it on
@@ -19,6 +23,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { createFetchHttpClient } from '../adapters/http/fetch-http-client.ts';
 import { createStageRunner, type StageRunner } from '../core/execution/stage-runner.ts';
+import type { ArtifactContentPort } from '../core/ports/artifact-content.ts';
 import { configuredAccountTargets } from './aws-account-targets.ts';
 import type { AwsClientSettings } from './aws-targets.ts';
 import { cloudSecretStore, coldStartClients, createCloudRuntime, hasDeployAccounts, readEnvironment, type CloudClients, type CloudEnvironment, type CloudRuntime, type CloudRuntimeOptions } from './wiring.ts';
@@ -55,11 +60,13 @@ export interface StageRunnerRuntimeOptions extends Omit<CloudRuntimeOptions, 'sc
     /** The credentials STS AssumeRole is called with. */
     readonly callerCredentials?: AwsCredentialIdentity;
   };
+  /** Where the s3 artifact accounts' S3 and STS answer (tests: the AWS simulator), with what credentials. @default AWS's, with the function's role */
+  readonly artifacts?: { readonly endpoint: string; readonly credentials: AwsCredentialIdentity };
 }
 
 /** The stage runner function's runtime: child pipelines start through its execution service. */
 export function createStageRunnerRuntime(env: CloudEnvironment, clients: CloudClients, options: StageRunnerRuntimeOptions = {}): StageRunnerRuntime {
-  const { aws, publisher, ...runtimeOptions } = options;
+  const { aws, publisher, artifacts: artifactsAt, ...runtimeOptions } = options;
   const askPublisher =
     publisher ??
     (async (request: StartTargetRequest) => {
@@ -84,10 +91,23 @@ export function createStageRunnerRuntime(env: CloudEnvironment, clients: CloudCl
         ...aws,
       })
     : undefined;
+  const http = createFetchHttpClient({ allowlist: env.webhookAllowlist });
+  // Artifact accounts (http/file, and s3/object through ARTIFACT_ACCOUNTS): their module loads on the first read.
+  let artifacts: Promise<ArtifactContentPort> | undefined;
+  const artifactContent: ArtifactContentPort = {
+    types: ['http/file', ...(env.artifactAccounts !== undefined ? ['s3/object'] : [])],
+    fetch: async (artifact) => {
+      artifacts ??= import('./artifact-accounts.ts').then((loaded) =>
+        loaded.createCloudArtifactAccounts({ json: env.artifactAccounts, region: env.region, http, clock: runtime.clock, sessionName: () => `gennaker-${execution.getStore() ?? 'stage-runner'}`, ...artifactsAt }),
+      );
+      return (await artifacts).fetch(artifact);
+    },
+  };
   const run = createStageRunner({
     store: runtime.store,
     clock: runtime.clock,
-    http: createFetchHttpClient({ allowlist: env.webhookAllowlist }),
+    http,
+    artifactContent,
     children: { start: (request) => runtime.service.start(request) },
     random: runtime.random,
     canaryConfigs: runtime.canaryConfigs,

@@ -32,6 +32,9 @@
  *   regions; absent: no accounts, a pipeline naming one is refused at save, and deploy stages
  *   are refused at start. With accounts, the stage runner deploys to them
  *   (functions/stage-runner-wiring.ts) and every function lets pipelines with deploy stages start.
+ * - `ARTIFACT_ACCOUNTS`: the CDK context `artifactAccounts` as JSON (core/accounts/artifact-accounts-file.ts,
+ *   checked at synthesis): the s3 artifact accounts the stage runner reads `s3/object` artifacts
+ *   through (functions/artifact-accounts.ts, parsing them on the first artifact read).
  * - `PRECONFIGURED_WEBHOOKS`: the named webhooks pipeline stages may name by type, as JSON (the
  *   CDK context `preconfiguredWebhooks`); a malformed value fails the cold start with its problems.
  * - `NOTIFICATION_SETTINGS`: the CDK context `notifications` as JSON (core/notifications/settings.ts,
@@ -110,6 +113,8 @@ export interface CloudEnvironment {
   readonly publisherFunctionName?: string;
   /** `PRECONFIGURED_WEBHOOKS`: the named webhooks pipeline stages may name by type (the API expands them at save). */
   readonly preconfiguredWebhooks?: readonly PreconfiguredWebhook[];
+  /** `ARTIFACT_ACCOUNTS`: the CDK context `artifactAccounts` as JSON, checked at synthesis; the stage runner parses it on its first artifact read. @default none */
+  readonly artifactAccounts?: string;
   /** `NOTIFICATION_SETTINGS`: the CDK context `notifications` as JSON, checked at synthesis; the API lists the notification types they let the notifier send. @default none */
   readonly notificationSettings?: string;
   /** `SECRETS_KEY_ARN`: the KMS key secret values are sealed with, when set. */
@@ -182,6 +187,7 @@ export function readEnvironment(env: Env, options: { readonly scheduler?: boolea
     ...(env.SECRETS_KEY_ARN?.trim() ? { secretsKeyId: env.SECRETS_KEY_ARN.trim() } : {}),
     ...preconfiguredWebhooksSetting(env),
     ...(env.NOTIFICATION_SETTINGS?.trim() ? { notificationSettings: env.NOTIFICATION_SETTINGS.trim() } : {}),
+    ...(env.ARTIFACT_ACCOUNTS?.trim() ? { artifactAccounts: env.ARTIFACT_ACCOUNTS.trim() } : {}),
     ...secretsPrefixSetting(env),
     ...(options.scheduler
       ? {

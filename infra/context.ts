@@ -24,6 +24,7 @@ export const CONTEXT_KEYS = {
   preconfiguredWebhooks: 'preconfiguredWebhooks, JSON [{"type", "label", "url", "method"?, "customHeaders"?, "parameters"?, ...}]: webhooks pipeline stages may name by type (default none)',
   secretsPrefix: "secretsPrefix, the Secrets Manager name prefix #secret('name') reads (default gennaker/)",
   accounts: 'accounts, JSON {"name": "arn:aws:iam::<account>:role/<name>"} or {"name": {"assumeRole", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs", "readRole"?, "weightedTraffic"?}} or an EKS cluster {"name": {"cloudProvider": "kubernetes", "assumeRole", "eks", "kubeconfig", "namespaces"?, "readRole"?}} (default {})',
+  artifactAccounts: 'artifactAccounts, JSON [{"name", "type": "s3", "buckets": [...], "region"?, "assumeRole"?, "externalId"?}]: accounts reading s3/object artifacts; the stage runner may read those buckets (default none)',
   notifications: 'notifications, JSON {"dashboardUrl"?, "email"?: {"from"}, "sns"?: {"topicArns": [...]}, "slack"?: {"webhookUrlSecret"}, "githubStatus"?: {"tokenSecret"}} (default none)',
   apiRateLimit: 'apiThrottling.rateLimit (default 50)',
   apiBurstLimit: 'apiThrottling.burstLimit (default 100)',
@@ -149,6 +150,19 @@ export function stackPropsFromContext(read: ContextReader): { readonly stackName
     props.pubsubSubscriptions = parsed as Record<string, string>;
   }
   if (given('notifications') !== undefined) props.notifications = notifications(given('notifications'));
+  const artifactAccounts = given('artifactAccounts');
+  if (artifactAccounts !== undefined) {
+    let list: unknown = artifactAccounts;
+    if (typeof artifactAccounts === 'string') {
+      try {
+        list = JSON.parse(artifactAccounts);
+      } catch {
+        throw new Error(`context 'artifactAccounts' is not JSON: use -c 'artifactAccounts=[{"name":"s3","type":"s3","buckets":["acme-builds"]}]'`);
+      }
+    }
+    if (!Array.isArray(list)) throw new Error(`context 'artifactAccounts' is ${JSON.stringify(list)}, not a list: give [{"name", "type": "s3", "buckets": [...]}]`);
+    props.artifactAccounts = list;
+  }
   if (given('apiCloudWatchRole') !== undefined) props.apiCloudWatchRole = bool('apiCloudWatchRole', given('apiCloudWatchRole'));
   const rateLimit = given('apiRateLimit');
   const burstLimit = given('apiBurstLimit');

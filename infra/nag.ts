@@ -7,7 +7,7 @@
 import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { functionArnOf } from './constructs/functions.ts';
-import { CAPABILITIES, stateMachineArnPatterns } from './permissions.ts';
+import { artifactObjectsArn, CAPABILITIES, stateMachineArnPatterns } from './permissions.ts';
 import type { GennakerStack } from './stack.ts';
 
 /** The `<LogicalId.Arn>` form cdk-nag uses for a resource's ARN in a finding. */
@@ -80,6 +80,12 @@ export function suppressJustifiedFindings(stack: GennakerStack): void {
     Validations.of(fns.api.role!).acknowledge({
       id: iam5(`arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/${path}/*`),
       reason: 'Webhook secrets are one SecureString per webhook source under the configured path; the API reads that path and nothing else',
+    });
+  }
+  for (const bucket of stack.artifactBuckets) {
+    Validations.of(fns.stageRunner.role!).acknowledge({
+      id: iam5(nagArn(artifactObjectsArn(stack, bucket), stack)),
+      reason: `s3/object artifacts are any object of the bucket ${bucket}, which an artifact account lists; read only (GetObject, GetObjectVersion), no other bucket`,
     });
   }
   Validations.of(stack.stateMachineRole.role).acknowledge({

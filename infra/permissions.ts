@@ -17,7 +17,8 @@
  * | put events on Gennaker's bus | ✓ | ✓ | ✓ | ✓ | |
  * | manage schedules in the group, pass the scheduler role | ✓ saves sync them | | | | ✓ |
  * | invoke the publisher | | ✓ | | | |
- * | assume the deploy-target roles in `accounts` | | ✓ | | | |
+ * | assume the deploy-target roles in `accounts` and the roles of `artifactAccounts` | | ✓ | | | |
+ * | read s3/object artifacts (`s3:GetObject`, `s3:GetObjectVersion` on the `buckets` of `artifactAccounts` without a role) | | ✓ | | | |
  * | assume each account's `readRole` (else its role), for cluster reads in describe-only sessions | ✓ | | | | |
  * | seal secret values (`kms:GenerateDataKey` on the secrets key) | ✓ starts | ✓ child pipelines, stage writes | ✓ starts | | |
  * | open secret values (`kms:Decrypt` on the secrets key) | | ✓ | | | |
@@ -66,8 +67,10 @@ export interface ControlPlaneGrants {
   readonly scheduleArnPattern: string;
   /** SSM parameter path (`/gennaker/webhooks`) under which webhook secrets live, if any. */
   readonly webhookSecretsParameterPath?: string;
-  /** Role ARNs in deploy-target accounts the stage runner may assume. */
+  /** Role ARNs in deploy-target accounts (and of artifact accounts) the stage runner may assume. */
   readonly accountRoleArns: readonly string[];
+  /** Buckets the stage runner reads s3/object artifacts from with its own role. */
+  readonly artifactBuckets?: readonly string[];
   /** Role ARNs the API may assume to read the accounts: each one's `readRole`, else its role. */
   readonly readRoleArns?: readonly string[];
   /** The KMS key secret values are sealed with. */
@@ -76,6 +79,11 @@ export interface ControlPlaneGrants {
   readonly secretsPrefix: string;
   /** The notification settings: who mail is sent as, which topics SNS notifications may reach. */
   readonly notifications?: NotificationSettings;
+}
+
+/** The objects of a bucket the stage runner reads artifacts from: `arn:<partition>:s3:::<bucket>/*`. */
+export function artifactObjectsArn(scope: Construct, bucket: string): string {
+  return Stack.of(scope).formatArn({ service: 's3', region: '', account: '', resource: bucket, resourceName: '*' });
 }
 
 /** Which functions hold which capability (the table above). */
@@ -238,6 +246,9 @@ export function grantControlPlanePermissions(scope: Construct, grants: ControlPl
   if (grants.accountRoleArns.length > 0) {
     fns.stageRunner.addToRolePolicy(allow(['sts:AssumeRole'], grants.accountRoleArns));
   }
+  // s3/object artifacts: the objects of the configured buckets, read only.
+  const buckets = grants.artifactBuckets ?? [];
+  if (buckets.length > 0) fns.stageRunner.addToRolePolicy(allow(['s3:GetObject', 's3:GetObjectVersion'], buckets.map((bucket) => artifactObjectsArn(stack, bucket))));
   // The API's cluster reads: it limits its sessions to describe calls (functions/aws-account-targets.ts READ_ONLY_SESSION_POLICY).
   const readRoles = grants.readRoleArns ?? [];
   if (readRoles.length > 0) fns.api.addToRolePolicy(allow(['sts:AssumeRole'], readRoles));

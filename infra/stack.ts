@@ -10,6 +10,7 @@ import { parseNotificationSettings, type NotificationSettings } from '../core/no
 import { parsePreconfiguredWebhooks } from '../core/pipeline/preconfigured-webhooks.ts';
 import { parseAccountRoleMap, type AccountRoleConfig, type KubernetesAccountRoleConfig } from '../core/accounts/accounts-file.ts';
 import type { Account } from '../core/ports/accounts.ts';
+import { parseArtifactAccounts, type S3ArtifactAccountConfig } from '../core/accounts/artifact-accounts-file.ts';
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -103,6 +104,15 @@ export interface GennakerStackProps extends StackProps {
    */
   readonly accounts?: Readonly<Record<string, string | AccountRoleConfig | KubernetesAccountRoleConfig>>;
   /**
+   * Artifact accounts of type `s3`, reading `s3/object` artifacts (core/accounts/artifact-accounts-file.ts):
+   * `[{ name, type: 's3', buckets, region?, assumeRole?, externalId? }]`. The stage runner gets
+   * them as `ARTIFACT_ACCOUNTS`, and s3:GetObject and s3:GetObjectVersion on exactly the `buckets`
+   * of the accounts without `assumeRole` (an account with one reads as that role, which the
+   * stage runner may assume).
+   * @default none: s3/object artifacts cannot be read
+   */
+  readonly artifactAccounts?: readonly unknown[];
+  /**
    * Notification settings (core/notifications/settings.ts): `dashboardUrl` for links, `email.from`
    * (the SES identity mail is sent from; the notifier may send from it and nothing else),
    * `sns.topicArns` (the topics it may publish to), `slack.webhookUrlSecret` and
@@ -164,6 +174,7 @@ export function validateGennakerStackProps(props: GennakerStackProps): void {
     throw new Error(`stateMachineNamePrefix '${prefix}' is not usable: use 1-24 letters, digits or hyphens starting with a letter (state machine names are '<prefix>-<pipelineConfigId>', at most 80 characters), e.g. 'gennaker'`);
   }
   deployAccounts(props);
+  artifactAccountsOf(props);
   const path = props.webhookSecretsParameterPath;
   if (path !== undefined && !SSM_PATH_PATTERN.test(path)) {
     throw new Error(`webhookSecretsParameterPath is '${path}', not an SSM parameter path: use a path starting with '/', e.g. '/gennaker/webhooks'`);
@@ -192,11 +203,28 @@ export function validateGennakerStackProps(props: GennakerStackProps): void {
   }
 }
 
+/**
+ * The s3 artifact accounts of the props, read by the parser the stage runner reads
+ * `ARTIFACT_ACCOUNTS` with; a bad one fails synthesis with its first problem:
+ * `artifactAccounts.<index>.<field>`, the value, the fix.
+ */
+export function artifactAccountsOf(props: Pick<GennakerStackProps, 'artifactAccounts'>): readonly S3ArtifactAccountConfig[] {
+  const parsed = parseArtifactAccounts(props.artifactAccounts, { aws: true, at: '' });
+  const first = parsed.issues[0];
+  if (first) {
+    const where = `artifactAccounts${first.pointer.split('/').slice(1).map((part) => `.${part}`).join('')}`;
+    throw new Error(`${where}: ${first.message}${parsed.issues.length > 1 ? ` (and ${parsed.issues.length - 1} more problem${parsed.issues.length > 2 ? 's' : ''} in artifactAccounts)` : ''}`);
+  }
+  return parsed.accounts;
+}
+
 /** The whole Gennaker control plane. */
 export class GennakerStack extends Stack {
   readonly stateMachineNamePrefix: string;
   /** Where the API reads webhook secrets, when configured. */
   readonly webhookSecretsParameterPath?: string;
+  /** The buckets the stage runner may read s3/object artifacts from with its own role. */
+  readonly artifactBuckets: readonly string[];
   readonly table: StateTable;
   readonly functions: GennakerFunctions;
   readonly api: Api;
@@ -211,6 +239,9 @@ export class GennakerStack extends Stack {
     super(scope, id, props);
     validateGennakerStackProps(props);
     const accounts = deployAccounts(props);
+    const artifactAccounts = artifactAccountsOf(props);
+    // Accounts with a role read as that role; the others as the stage runner, on their buckets.
+    this.artifactBuckets = [...new Set(artifactAccounts.filter((account) => account.assumeRole === undefined).flatMap((account) => account.buckets ?? []))];
     const prefix = props.stateMachineNamePrefix ?? 'gennaker';
     this.stateMachineNamePrefix = prefix;
     if (props.webhookSecretsParameterPath) this.webhookSecretsParameterPath = props.webhookSecretsParameterPath;
@@ -272,7 +303,13 @@ export class GennakerStack extends Stack {
         publisher: scheduling,
         triggerRouter: { SECRETS_KEY_ARN: this.secretsKey.keyArn },
         // The stage runner asks the publisher for what it may not publish (functions/stage-runner-wiring.ts).
-        stageRunner: { PUBLISHER_FUNCTION_NAME: functionNameOf(prefix, 'publisher'), SECRETS_KEY_ARN: this.secretsKey.keyArn, SECRETS_PREFIX: secretsPrefix },
+        stageRunner: {
+          PUBLISHER_FUNCTION_NAME: functionNameOf(prefix, 'publisher'),
+          SECRETS_KEY_ARN: this.secretsKey.keyArn,
+          SECRETS_PREFIX: secretsPrefix,
+          // The s3 artifact accounts (functions/artifact-accounts.ts).
+          ...(artifactAccounts.length > 0 ? { ARTIFACT_ACCOUNTS: JSON.stringify(props.artifactAccounts) } : {}),
+        },
         // The notifier reads its settings and the named secrets they name (functions/notifier/handler.ts).
         notifier: { SECRETS_PREFIX: secretsPrefix, ...(props.notifications !== undefined ? { NOTIFICATION_SETTINGS: JSON.stringify(props.notifications) } : {}) },
       },
@@ -287,7 +324,8 @@ export class GennakerStack extends Stack {
       schedulerRole: this.scheduler.role,
       scheduleArnPattern: this.scheduler.scheduleArnPattern,
       ...(props.webhookSecretsParameterPath ? { webhookSecretsParameterPath: props.webhookSecretsParameterPath } : {}),
-      accountRoleArns: [...new Set(accounts.map((account) => account.assumeRole!))],
+      accountRoleArns: [...new Set([...accounts.map((account) => account.assumeRole!), ...artifactAccounts.flatMap((account) => (account.assumeRole !== undefined ? [account.assumeRole] : []))])],
+      artifactBuckets: this.artifactBuckets,
       readRoleArns: [...new Set(accounts.map((account) => account.readRole ?? account.assumeRole!))],
       secretsKeyArn: this.secretsKey.keyArn,
       secretsPrefix,

@@ -15,7 +15,8 @@
 // aws-targets.mjs (the AWS deploy targets and their SDK clients, loaded the first time a stage
 // calls a deploy target), kubernetes-targets.mjs (the Kubernetes target and client-node, loaded
 // the first time a stage calls a Kubernetes account) and publisher-client.mjs (loaded when a child pipeline's version must be
-// published first) and secret-adapters.mjs (the KMS cipher and the Secrets Manager store, loaded
+// published first), artifact-accounts.mjs (the artifact accounts, loaded by the first artifact read) and
+// s3-artifacts.mjs (the S3 client, loaded by the first s3/object read) and secret-adapters.mjs (the KMS cipher and the Secrets Manager store, loaded
 // when an execution first seals, opens or reads a secret), cluster-checks.mjs (the clouds'
 // provider-field checks, loaded by the first save) and canary-report.mjs (the API's canary
 // report renderer and openapi.mjs, the OpenAPI document), cluster-reads.mjs (the API's cluster and
@@ -203,6 +204,8 @@ const ON_DEMAND_MODULES = [
   { source: join(functionsDir, 'aws-targets.ts'), output: 'aws-targets.mjs' },
   { source: join(functionsDir, 'kubernetes-targets.ts'), output: 'kubernetes-targets.mjs' },
   { source: join(functionsDir, 'publisher-client.ts'), output: 'publisher-client.mjs' },
+  { source: join(functionsDir, 'artifact-accounts.ts'), output: 'artifact-accounts.mjs' },
+  { source: join(root, 'adapters', 'artifacts', 's3-artifact-account.ts'), output: 's3-artifacts.mjs' },
   { source: join(functionsDir, 'secret-adapters.ts'), output: 'secret-adapters.mjs' },
   { source: join(functionsDir, 'api', 'cluster-reads.ts'), output: 'cluster-reads.mjs' },
   { source: join(root, 'adapters', 'targets', 'cluster-checks.ts'), output: 'cluster-checks.mjs' },

@@ -28,6 +28,12 @@ const ECS_ACCOUNT_ROLE = 'arn:aws:iam::109876543210:role/gennaker-ecs-deploy';
 const EKS_ACCOUNT_ROLE = 'arn:aws:iam::109876543210:role/gennaker-deployer';
 /** The ECS account's role that may only describe, which the API reads it through. */
 const ECS_READ_ROLE = 'arn:aws:iam::109876543210:role/gennaker-ecs-read';
+/** The configured stack's s3 artifact accounts: two buckets read as the stage runner, one through a role of another account. */
+const ARTIFACT_READER_ROLE = 'arn:aws:iam::111122223333:role/artifact-reader';
+const ARTIFACT_ACCOUNTS = [
+  { name: 's3', type: 's3', buckets: ['acme-builds', 'acme-manifests'] },
+  { name: 'partner', type: 's3', region: 'eu-west-1', buckets: ['partner-artifacts'], assumeRole: ARTIFACT_READER_ROLE },
+];
 /** The configured stack's accounts: a role ARN alone, an ECS account with an external id, its own regions and a read role, and an EKS cluster. */
 const ACCOUNTS = {
   prod: ACCOUNT_ROLE,
@@ -118,6 +124,7 @@ beforeAll(() => {
       secretsPrefix: 'acme/',
       pubsubSubscriptions: JSON.stringify({ 'acme-builds': 'arn:aws:sns:eu-west-1:123456789012:build-events' }),
       notifications: JSON.stringify(NOTIFICATIONS),
+      artifactAccounts: JSON.stringify(ARTIFACT_ACCOUNTS),
     },
   });
   configuredStack = addGennakerStack(variant);
@@ -506,10 +513,10 @@ describe('IAM', () => {
     }
   });
 
-  it('lets the stage runner assume the listed deploy-target roles and no others; the API read only its secrets path', () => {
+  it('lets the stage runner assume the listed deploy-target and artifact roles and no others; the API read only its secrets path', () => {
     const runnerRole = roleOf(configured, 'acme-stage-runner');
     const stageRunner = statementsOf(configured).filter((statement) => statement.role === runnerRole && statement.actions.some((action) => action.startsWith('sts:')));
-    expect(stageRunner).toEqual([{ role: runnerRole, actions: ['sts:AssumeRole'], resources: [ACCOUNT_ROLE, ECS_ACCOUNT_ROLE, EKS_ACCOUNT_ROLE] }]);
+    expect(stageRunner).toEqual([{ role: runnerRole, actions: ['sts:AssumeRole'], resources: [ACCOUNT_ROLE, ECS_ACCOUNT_ROLE, EKS_ACCOUNT_ROLE, ARTIFACT_READER_ROLE] }]);
     for (const name of ['acme-trigger-router', 'acme-reconciler', 'acme-publisher']) {
       expect(allowed(configured, name).flatMap(({ actions }) => actions).filter((action) => action.startsWith('sts:'))).toEqual([]);
     }
@@ -519,6 +526,19 @@ describe('IAM', () => {
       resources: [arn('ssm', 'parameter/acme/webhooks'), arn('ssm', 'parameter/acme/webhooks/*')],
     })]);
     expect(statementsOf(template).flatMap(({ actions }) => actions).filter((action) => action.startsWith('ssm:') || action.startsWith('sts:'))).toEqual([]);
+  });
+
+  it('lets the stage runner read the objects of exactly the buckets its s3 artifact accounts list (those without a role of their own), and passes it the accounts', () => {
+    const runnerRole = roleOf(configured, 'acme-stage-runner');
+    const s3 = statementsOf(configured).filter((statement) => statement.actions.some((action) => action.startsWith('s3:')));
+    expect(s3).toEqual([{ role: runnerRole, actions: ['s3:GetObject', 's3:GetObjectVersion'], resources: ['arn:${AWS::Partition}:s3:::acme-builds/*', 'arn:${AWS::Partition}:s3:::acme-manifests/*'] }]);
+    expect(JSON.parse(functionNamed(configured, 'acme-stage-runner')[1].Properties.Environment.Variables.ARTIFACT_ACCOUNTS)).toEqual(ARTIFACT_ACCOUNTS);
+    expect(functionNamed(configured, 'acme-api')[1].Properties.Environment.Variables.ARTIFACT_ACCOUNTS).toBeUndefined();
+    expect(statementsOf(template).flatMap(({ actions }) => actions).filter((action) => action.startsWith('s3:'))).toEqual([]);
+    // A bucket the stage runner would read is listed, or synthesis fails naming the field.
+    expect(() => new GennakerStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'NoBuckets', { artifactAccounts: [{ name: 's3', type: 's3' }] })).toThrow(
+      'artifactAccounts.0.buckets: buckets is missing; on AWS the stage runner may read only the buckets listed here: give them, e.g. ["acme-builds"]',
+    );
   });
 
   it("lets the API assume, for its cluster reads, each account's read role where it has one and its role otherwise, and nothing else in the accounts, statement by statement", () => {

@@ -4,7 +4,8 @@
  * saved and started through the API function, run by the stage runner through the Kubernetes
  * target it loads on demand, against the Kubernetes simulator; the EKS tokens are signed with the
  * session of the account's role, assumed from the AWS simulator's STS with the external id and a
- * session naming the execution.
+ * session naming the execution. A manifest in S3 is read through an s3 artifact account of
+ * `ARTIFACT_ACCOUNTS`, as the role it names, from the AWS simulator's S3.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
@@ -14,6 +15,7 @@ import { startCloud, type Cloud } from '../support/aws-cloud.ts';
 const ROLE = 'arn:aws:iam::210987654321:role/gennaker-deployer';
 const EXTERNAL_ID = 'k8s-prod';
 const STAGE_RUNNER_KEY = 'AKIDSTAGERUNNER';
+const ARTIFACT_ROLE = 'arn:aws:iam::210987654321:role/artifact-reader';
 
 describe('a Kubernetes account on the cloud path', () => {
   let aws: AwsSimulator;
@@ -23,6 +25,9 @@ describe('a Kubernetes account on the cloud path', () => {
   beforeAll(async () => {
     aws = await startAwsSimulator({ seed: 9 });
     aws.seed.sts.role({ arn: ROLE, externalId: EXTERNAL_ID });
+    aws.seed.sts.role({ arn: ARTIFACT_ROLE });
+    aws.seed.s3.bucket({ name: 'acme-manifests', allowedRoles: [ARTIFACT_ROLE] });
+    aws.seed.s3.object({ bucket: 'acme-manifests', key: 'web/config.yaml', content: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  greeting: hello from s3\n' });
     sim = await startKubernetesSimulator({ podReadyAfterMs: 1000 });
     sim.seed([
       {
@@ -48,6 +53,8 @@ describe('a Kubernetes account on the cloud path', () => {
       }),
       clock: { now: () => aws.now() },
       aws: { clients: { endpoint: aws.endpoint, maxAttempts: 2 }, callerCredentials: { accessKeyId: STAGE_RUNNER_KEY, secretAccessKey: 'sandbox' } },
+      artifactAccounts: JSON.stringify([{ name: 'manifests', type: 's3', buckets: ['acme-manifests'], assumeRole: ARTIFACT_ROLE }]),
+      artifacts: { endpoint: aws.endpoint, credentials: { accessKeyId: STAGE_RUNNER_KEY, secretAccessKey: 'sandbox' } },
     });
   });
 
@@ -103,5 +110,29 @@ describe('a Kubernetes account on the cloud path', () => {
     expect(shown.json.status).toBe('TERMINAL');
     expect(JSON.stringify(shown.json.stages[0].context)).toContain("location is 'jobs', a namespace account 'prod-eks' may not use (its namespaces: web)");
     expect(sim.calls().length).toBe(firstCall);
+  }, 60_000);
+
+  it('deploys a manifest read from S3 through the s3 artifact account, as the role it names', async () => {
+    // given: a deploy whose manifest is an s3/object, the default of its expected artifact
+    const uri = 's3://acme-manifests/web/config.yaml';
+    await cloud.call('POST', '/pipelines', {
+      application: 'web',
+      name: 'config-from-s3',
+      expectedArtifacts: [{ id: 'config', matchArtifact: { type: 's3/object', name: uri }, useDefaultArtifact: true, defaultArtifact: { type: 's3/object', name: uri, reference: uri, artifactAccount: 'manifests' } }],
+      stages: [{ refId: '1', requisiteStageRefIds: [], type: 'deployManifest', name: 'Deploy', account: 'prod-eks', cloudProvider: 'kubernetes', source: 'artifact', manifestArtifactId: 'config', moniker: { app: 'web' } }],
+    });
+
+    // when
+    const started = await cloud.call('POST', '/pipelines/web/config-from-s3', {});
+    const executionId = String(started.json.ref).split('/').pop()!;
+    await cloud.settled();
+
+    // then: applied in the account's namespace, read by a session of the artifact role named after the execution
+    const shown = await cloud.call('GET', `/pipelines/${executionId}`);
+    expect(shown.json.stages[0].context.exception ?? null).toBeNull();
+    expect(shown.json.status).toBe('SUCCEEDED');
+    expect(sim.calls().some((call) => call.method === 'POST' && call.path === '/api/v1/namespaces/web/configmaps')).toBe(true);
+    expect(aws.events({ kind: 'role.assumed' }).filter((event) => event.detail['roleArn'] === ARTIFACT_ROLE).map((event) => event.detail['sessionName'])).toEqual([`gennaker-${executionId}`]);
+    expect(aws.calls({ service: 's3', action: 'GetObject' }).map((call) => call.status)).toEqual([200]);
   }, 60_000);
 });

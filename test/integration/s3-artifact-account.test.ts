@@ -9,6 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createArtifactAccounts } from '../../adapters/artifacts/artifact-accounts.ts';
 import { createS3ArtifactAccount, parseS3Reference, type S3ArtifactAccount, type S3ArtifactAccountSettings } from '../../adapters/artifacts/s3-artifact-account.ts';
 import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
+import { createFetchHttpClient } from '../../adapters/http/fetch-http-client.ts';
+import { createCloudArtifactAccounts } from '../../functions/artifact-accounts.ts';
+import { createLocalArtifactAccounts } from '../../local/artifact-accounts.ts';
 
 const READER = 'arn:aws:iam::123456789012:role/artifact-reader';
 let sim: AwsSimulator;
@@ -96,5 +99,24 @@ describe('s3 artifact account', () => {
     // Through the accounts port: an artifact naming no account goes to the one reading its type.
     const port = createArtifactAccounts({ accounts: { builds: account() } });
     expect(await port.fetch({ type: 's3/object', reference: 's3://acme-builds/k' })).toEqual({ ok: true, text: 'fine' });
+  });
+
+  it("is configured from the local accounts file's artifactAccounts and from the AWS deployment's ARTIFACT_ACCOUNTS, which it reads only from the buckets listed", async () => {
+    sim.seed.s3.object({ bucket: 'acme-builds', key: 'app.yaml', content: 'kind: Deployment\n' });
+    const http = createFetchHttpClient({ allowlist: [] });
+    const clock = { now: () => sim.now() };
+    const local = createLocalArtifactAccounts([{ name: 'builds', type: 's3', endpoint: sim.endpoint }], { http, clock, s3: { credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'x' } } });
+    expect(local.port.types).toEqual(['embedded/base64', 'http/file', 's3/object']);
+    expect(await local.port.fetch(s3Artifact('s3://acme-builds/app.yaml'))).toEqual({ ok: true, text: 'kind: Deployment\n' });
+    local.close();
+    const cloud = createCloudArtifactAccounts({ json: JSON.stringify([{ name: 'builds', type: 's3', buckets: ['acme-builds'] }]), region: 'us-east-1', http, clock, sessionName: () => 'gennaker-01J', endpoint: sim.endpoint, credentials: { accessKeyId: 'AKIDCLOUD', secretAccessKey: 'x' } });
+    expect(await cloud.fetch(s3Artifact('s3://acme-builds/app.yaml'))).toEqual({ ok: true, text: 'kind: Deployment\n' });
+    expect(await cloud.fetch(s3Artifact('s3://elsewhere/app.yaml'))).toMatchObject({ ok: false, reason: 'refused' });
+    const broken = createCloudArtifactAccounts({ json: '[{"name": "builds", "type": "s3"}]', region: 'us-east-1', http, clock, sessionName: () => 'x' });
+    expect(await broken.fetch({ type: 's3/object', reference: 's3://acme-builds/app.yaml' })).toEqual({
+      ok: false,
+      reason: 'failed',
+      message: 'the s3 artifact accounts are misconfigured: ARTIFACT_ACCOUNTS/0/buckets: buckets is missing; on AWS the stage runner may read only the buckets listed here: give them, e.g. ["acme-builds"]; fix the CDK context artifactAccounts and deploy again',
+    });
   });
 });

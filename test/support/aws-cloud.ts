@@ -77,6 +77,9 @@ export interface CloudOptions {
   readonly secrets?: { readonly keyId: string; readonly kms: NonNullable<CloudClients['kms']>; readonly secretsManager: NonNullable<CloudClients['secretsManager']> };
   /** The CDK context `notifications` as the functions get it (`NOTIFICATION_SETTINGS`). @default none */
   readonly notificationSettings?: string;
+  /** The CDK context `artifactAccounts` as the stage runner gets it (`ARTIFACT_ACCOUNTS`), and where their S3 answers. @default none */
+  readonly artifactAccounts?: string;
+  readonly artifacts?: StageRunnerRuntimeOptions['artifacts'];
   /** Wraps the stage runner function as Step Functions invokes it (e.g. to move a simulated clock by each answer's wait). */
   readonly wrapStageRunner?: (handler: (event: unknown) => Promise<unknown>) => (event: unknown) => Promise<unknown>;
 }
@@ -100,6 +103,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
     scheduler: { groupName: 'gennaker', roleArn: 'arn:aws:iam::123456789012:role/gennaker-scheduler', targetArn: TRIGGER_ROUTER_ARN },
     ...(options.secrets ? { secretsKeyId: options.secrets.keyId } : {}),
     ...(options.notificationSettings !== undefined ? { notificationSettings: options.notificationSettings } : {}),
+    ...(options.artifactAccounts !== undefined ? { artifactAccounts: options.artifactAccounts } : {}),
   };
   const clients = {
     dynamodb: dynalite.client,
@@ -137,6 +141,7 @@ export async function startCloud(options: CloudOptions = {}): Promise<Cloud> {
       return publish(request);
     },
     ...(options.aws ? { aws: options.aws } : {}),
+    ...(options.artifacts ? { artifacts: options.artifacts } : {}),
   });
   const stageRunner = createStageRunnerHandler(runnerRuntime.runner);
   sfn.setFunction(STAGE_RUNNER_ARN, options.wrapStageRunner ? options.wrapStageRunner(stageRunner) : stageRunner);

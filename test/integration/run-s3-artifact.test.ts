@@ -37,7 +37,7 @@ writeFileSync(
   manifest,
   ['apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: web', 'spec:', '  replicas: 2', '  selector:', '    matchLabels: {app: web}', '  template:', '    metadata:', '      labels: {app: web}', '    spec:', '      containers:', '        - name: web', '          image: nginx:1.27', ''].join('\n'),
 );
-const s3Artifact = JSON.stringify({ type: 's3/object', name: URI, reference: URI, artifactAccount: 's3' });
+const s3Artifact = JSON.stringify({ type: 's3/object', name: URI, reference: URI, artifactAccount: 'my-s3-account' });
 
 async function run(options: Partial<RunCommandOptions>): Promise<{ code: number; messages: readonly IoMessage[]; execution?: Record<string, any> }> {
   const io = createRecordingIoHost();
@@ -69,7 +69,7 @@ describe('gennaker run --sandbox --s3-object', () => {
     const { code, execution } = await run({});
     expect(code).toBe(EXIT.failed);
     expect(execution!.stages[0].status).toBe('TERMINAL');
-    expect(JSON.stringify(execution!.stages[0].context)).toContain(`artifact s3/object ${URI} (s3): the sandbox's S3 has no such object (NoSuchKey); give its content with --s3-object ${URI}=<local file>`);
+    expect(JSON.stringify(execution!.stages[0].context)).toContain(`artifact s3/object ${URI} (my-s3-account): the sandbox's S3 has no such object (NoSuchKey); give its content with --s3-object ${URI}=<local file>`);
   });
 
   it('refuses --s3-object without --sandbox, and a value that is not s3://bucket/key=file', async () => {

@@ -69,6 +69,20 @@ function retention(value: unknown): logs.RetentionDays {
   return days as logs.RetentionDays;
 }
 
+/** A list given as JSON text (the command line) or as a list (cdk.json); its entries are checked by the stack. */
+function jsonList(key: string, value: unknown, example: string, shape: string): unknown[] {
+  let list: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      list = JSON.parse(value);
+    } catch (error) {
+      throw new Error(`context '${key}' is not JSON (${(error as Error).message}): give a list, e.g. -c '${key}=${example}'`);
+    }
+  }
+  if (!Array.isArray(list)) throw new Error(`context '${key}' is ${JSON.stringify(list)}, not a list: give ${shape}`);
+  return list;
+}
+
 /**
  * The account map as given (a JSON text on the command line, an object in cdk.json); its
  * accounts are checked by the stack (validateGennakerStackProps), with the parser the functions use.
@@ -122,18 +136,7 @@ export function stackPropsFromContext(read: ContextReader): { readonly stackName
   if (given('webhookSecretsParameterPath') !== undefined) props.webhookSecretsParameterPath = text('webhookSecretsParameterPath', given('webhookSecretsParameterPath'));
   if (given('accounts') !== undefined) props.accounts = accounts(given('accounts'));
   const webhooks = given('preconfiguredWebhooks');
-  if (webhooks !== undefined) {
-    let list: unknown = webhooks;
-    if (typeof webhooks === 'string') {
-      try {
-        list = JSON.parse(webhooks);
-      } catch (error) {
-        throw new Error(`context 'preconfiguredWebhooks' is not JSON (${(error as Error).message}): give a list, e.g. -c 'preconfiguredWebhooks=[{"type":"deployHook","label":"Deploy hook","url":"https://deploy.example.com/hook"}]'`);
-      }
-    }
-    if (!Array.isArray(list)) throw new Error(`context 'preconfiguredWebhooks' is ${JSON.stringify(list)}, not a list: give [{"type", "label", "url", ...}]`);
-    props.preconfiguredWebhooks = list;
-  }
+  if (webhooks !== undefined) props.preconfiguredWebhooks = jsonList('preconfiguredWebhooks', webhooks, '[{"type":"deployHook","label":"Deploy hook","url":"https://deploy.example.com/hook"}]', '[{"type", "label", "url", ...}]');
   const subscriptions = given('pubsubSubscriptions');
   if (subscriptions !== undefined) {
     let parsed: unknown = subscriptions;
@@ -151,18 +154,7 @@ export function stackPropsFromContext(read: ContextReader): { readonly stackName
   }
   if (given('notifications') !== undefined) props.notifications = notifications(given('notifications'));
   const artifactAccounts = given('artifactAccounts');
-  if (artifactAccounts !== undefined) {
-    let list: unknown = artifactAccounts;
-    if (typeof artifactAccounts === 'string') {
-      try {
-        list = JSON.parse(artifactAccounts);
-      } catch {
-        throw new Error(`context 'artifactAccounts' is not JSON: use -c 'artifactAccounts=[{"name":"s3","type":"s3","buckets":["acme-builds"]}]'`);
-      }
-    }
-    if (!Array.isArray(list)) throw new Error(`context 'artifactAccounts' is ${JSON.stringify(list)}, not a list: give [{"name", "type": "s3", "buckets": [...]}]`);
-    props.artifactAccounts = list;
-  }
+  if (artifactAccounts !== undefined) props.artifactAccounts = jsonList('artifactAccounts', artifactAccounts, '[{"name":"s3","type":"s3","buckets":["acme-builds"]}]', '[{"name", "type": "s3", "buckets": [...]}]');
   if (given('apiCloudWatchRole') !== undefined) props.apiCloudWatchRole = bool('apiCloudWatchRole', given('apiCloudWatchRole'));
   const rateLimit = given('apiRateLimit');
   const burstLimit = given('apiBurstLimit');

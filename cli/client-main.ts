@@ -8,6 +8,7 @@ import type { ApiCommandContext } from './commands/api-commands.ts';
 import type { LoadedDocument } from './pipeline-files.ts';
 import { SUB_COMMANDS, unknownCommand } from './arguments.ts';
 import { UsageError } from './usage.ts';
+import type { UpOptions } from './commands/up.ts';
 
 export const CLIENT_COMMANDS = ['up', 'dashboard', 'pipeline', 'template', 'execution', 'judge', 'cluster', 'rollback', 'accounts', 'user', 'secret', 'audit', 'sandbox'] as const;
 
@@ -35,6 +36,8 @@ export interface ClientValues {
   readonly 'power-role'?: readonly string[];
   /** `up --root`: directories artifacts and job working directories must lie under. */
   readonly root?: readonly string[];
+  /** `up --sandbox --s3-object s3://<bucket>/<key>=<file>`: objects the simulated S3 holds. */
+  readonly 's3-object'?: readonly string[];
   /** `user add --roles a,b`. */
   readonly roles?: string;
   /** `user add --admin`. */
@@ -66,7 +69,7 @@ function expect(args: readonly string[], count: number, usage: string): void {
 export async function runClientCommand(command: string, args: readonly string[], values: ClientValues, io: IoHost, deps: ClientDeps): Promise<number> {
   const dir = values.data ?? '.gennaker';
   if (command === 'up') {
-    expect(args, 0, 'up [--port 8084] [--data .gennaker] [--power-role ROLE]... [--root DIR]... [--sandbox]');
+    expect(args, 0, 'up [--port 8084] [--data .gennaker] [--power-role ROLE]... [--root DIR]... [--sandbox [--s3-object s3://BUCKET/KEY=FILE]...]');
     const [{ runUp }, { startLocalServer }, { removeEndpointFile, writeEndpointFile }] = await Promise.all([
       import('./commands/up.ts'),
       import('../local/server.ts'),
@@ -82,9 +85,21 @@ export async function runClientCommand(command: string, args: readonly string[],
         throw new UsageError((error as Error).message);
       }
     }
+    const s3Values = values['s3-object'] ?? [];
+    if (s3Values.length > 0 && !values.sandbox) throw new UsageError('--s3-object gives the simulated S3 an object, for up --sandbox; add --sandbox, or configure an s3 artifact account (see "Artifacts" in the README)');
+    let s3Objects: UpOptions['s3Objects'] = [];
+    if (s3Values.length > 0) {
+      const { readS3ObjectFlags } = await import('../local/sandbox/sandbox-s3.ts');
+      try {
+        s3Objects = await readS3ObjectFlags(s3Values);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    }
     return runUp(
       {
         dir,
+        ...(s3Objects.length > 0 ? { s3Objects } : {}),
         ...(values.port !== undefined ? { port: values.port } : {}),
         ...(values.webhookAllowlist ? { webhookAllowlist: values.webhookAllowlist } : {}),
         ...(values.bodyLimits ? { bodyLimits: values.bodyLimits } : {}),

@@ -58,6 +58,9 @@ Usage:
                                     directory up is started in)
       --sandbox                     the AWS, GCE and Kubernetes accounts saved pipelines name deploy to
                                     simulated clouds, seeded on save with what each pipeline assumes
+      --s3-object s3://<bucket>/<key>=<file>
+                                    with --sandbox: the simulated S3 holds this object (repeatable), as
+                                    for run
   gennaker dashboard --endpoint <api-url> [--port 8085]
                                     the dashboard for Gennaker on AWS, on 127.0.0.1: its API calls
                                     signed with SigV4 with your AWS credentials; log in with the token

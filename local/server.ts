@@ -32,6 +32,7 @@ import { loadWebhooksFile } from './webhooks-file.ts';
 import { loadOrCreateToken } from './token.ts';
 import { createLocalRuntime, firstTarget, type LocalRuntime, type LocalRuntimeOptions } from './wiring.ts';
 import type { Sandbox, SandboxOptions } from './sandbox/sandbox.ts';
+import type { SandboxS3Object } from './sandbox/sandbox-s3.ts';
 import type { LocalKubernetesOptions } from './kubernetes-targets.ts';
 import type { Authenticator } from '../core/ports/authenticator.ts';
 import { runnableConfigOf, type ExecutionStore } from '../core/ports/execution-store.ts';
@@ -77,6 +78,8 @@ export interface LocalServerOptions {
    * @default off
    */
   readonly sandbox?: boolean | SandboxOptions;
+  /** With `sandbox`: objects the simulated S3 holds from the start (`up --sandbox --s3-object`). @default none */
+  readonly s3Objects?: readonly SandboxS3Object[];
   /** The built dashboard served at `/`. @default web/dist of this checkout */
   readonly dashboardDir?: string;
   /** How the accounts file's Kubernetes accounts connect (tests point EKS accounts at a simulated STS). @default this process's environment and AWS's endpoints */
@@ -136,6 +139,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   // The SDK clients load only when the sandbox is asked for.
   const sandbox = options.sandbox ? await (await import('./sandbox/sandbox.ts')).startSandbox(options.sandbox === true ? {} : options.sandbox) : undefined;
   const sandboxed = sandbox ? sandboxRuntimeOptions(sandbox, io) : {};
+  if (sandbox && (options.s3Objects ?? []).length > 0) {
+    for (const object of await sandbox.putS3Objects(options.s3Objects!)) io?.emit({ kind: 'info', message: `sandbox: put ${object.kind} ${object.id} (${object.detail})` });
+  }
   // The simulated clouds answer first for the accounts they serve.
   const cloudTargets = firstTarget(sandboxed.cloudTargets, firstTarget(kubernetes?.ok ? kubernetes.lookup : undefined, gce?.lookup));
   let runtime: LocalRuntime;

@@ -3,7 +3,7 @@
  * (in-memory store), showing live stage progress, answering manual judgments from `--judge` or
  * a prompt, and exiting 0 only when the execution SUCCEEDED.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Caller } from '../../core/execution/execution-service-api.ts';
@@ -81,22 +81,12 @@ export type RunSandbox = Pick<Sandbox, 'serve' | 'targets' | 'describeDeployed' 
 
 /** Reads the files of `--s3-object s3://<bucket>/<key>=<file>` values; a bad value or an unreadable file is a usage error naming it. */
 async function s3ObjectsOf(values: readonly string[]): Promise<SandboxS3Object[]> {
-  const { parseS3ObjectFlag, S3_OBJECT_FLAG } = await import('../../local/sandbox/sandbox-s3.ts');
-  const objects: SandboxS3Object[] = [];
-  for (const value of values) {
-    let parsed;
-    try {
-      parsed = parseS3ObjectFlag(value);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    try {
-      objects.push({ bucket: parsed.bucket, key: parsed.key, content: await readFile(parsed.path), source: parsed.path });
-    } catch (error) {
-      throw new UsageError(`${S3_OBJECT_FLAG} s3://${parsed.bucket}/${parsed.key}: cannot read '${parsed.path}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give the local file holding the object's content`);
-    }
+  const { readS3ObjectFlags } = await import('../../local/sandbox/sandbox-s3.ts');
+  try {
+    return await readS3ObjectFlags(values);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
-  return objects;
 }
 
 

@@ -13,6 +13,8 @@ export interface UpOptions {
   readonly powers?: LocalServerOptions['powers'];
   /** `--sandbox`: the accounts of saved pipelines deploy to the simulated AWS (at `speed`). */
   readonly sandbox?: { readonly speed?: number };
+  /** `--s3-object` with `--sandbox`: objects the simulated S3 holds. */
+  readonly s3Objects?: LocalServerOptions['s3Objects'];
 }
 
 export interface UpDeps {
@@ -45,6 +47,7 @@ export async function runUp(options: UpOptions, io: IoHost, deps: UpDeps): Promi
       ...(options.bodyLimits ? { bodyLimits: options.bodyLimits } : {}),
       ...(options.powers ? { powers: options.powers } : {}),
       ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+      ...(options.s3Objects && options.s3Objects.length > 0 ? { s3Objects: options.s3Objects } : {}),
     });
   } catch (error) {
     // One line per problem (a broken accounts file lists each).

@@ -6,6 +6,7 @@
  * (`--s3-object s3://bucket/key=./local/file`); any other key answers S3's NoSuchKey in one line
  * naming the flag.
  */
+import { readFile } from 'node:fs/promises';
 import type { S3ArtifactAccount } from '../../adapters/artifacts/s3-artifact-account.ts';
 import { artifactLabel, type ArtifactContentResult, type ArtifactToFetch } from '../../core/ports/artifact-content.ts';
 import type { AwsSimulator } from '../../sandbox/aws/server.ts';
@@ -52,6 +53,20 @@ export function parseS3ObjectFlag(value: string): { readonly bucket: string; rea
     throw new Error(`${S3_OBJECT_FLAG} takes s3://<bucket>/<key>=<local file>, got '${value}' (e.g. ${S3_OBJECT_FLAG} s3://acme-builds/app/deployment.yaml=./deployment.yaml)`);
   }
   return { bucket: match[1]!, key: match[2]!, path };
+}
+
+/** The objects of `--s3-object` values, their files read; throws one line naming the value or the file that cannot be used. */
+export async function readS3ObjectFlags(values: readonly string[]): Promise<SandboxS3Object[]> {
+  const objects: SandboxS3Object[] = [];
+  for (const value of values) {
+    const parsed = parseS3ObjectFlag(value);
+    try {
+      objects.push({ bucket: parsed.bucket, key: parsed.key, content: await readFile(parsed.path), source: parsed.path });
+    } catch (error) {
+      throw new Error(`${S3_OBJECT_FLAG} s3://${parsed.bucket}/${parsed.key}: cannot read '${parsed.path}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give the local file holding the object's content`);
+    }
+  }
+  return objects;
 }
 
 /** The simulated S3 on the AWS simulator `simulator()` starts (on first need). */

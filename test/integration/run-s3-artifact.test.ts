@@ -3,7 +3,8 @@
  * an `s3/object` artifact, the pipeline's expected artifact binds it, and a `source: artifact`
  * deployManifest reads the manifest through the s3 artifact account from the AWS simulator's S3
  * and deploys it on the Kubernetes simulator. An object the sandbox was not given fails the stage
- * with S3's NoSuchKey naming the flag; the flag without --sandbox is a usage error.
+ * with S3's NoSuchKey naming the flag; the flag without --sandbox is a usage error. `up --sandbox`
+ * takes the same objects at start.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -15,6 +16,8 @@ import { loadPipelineDocument } from '../../cli/pipeline-files.ts';
 import { EXIT, UsageError } from '../../cli/usage.ts';
 import { createRecordingIoHost, type IoMessage } from '../../core/io-host.ts';
 import { startSandbox } from '../../local/sandbox/sandbox.ts';
+import { startLocalServer } from '../../local/server.ts';
+import { readS3ObjectFlags } from '../../local/sandbox/sandbox-s3.ts';
 import { createLocalRuntime } from '../../local/wiring.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gennaker-run-s3-'));
@@ -75,5 +78,18 @@ describe('gennaker run --sandbox --s3-object', () => {
   it('refuses --s3-object without --sandbox, and a value that is not s3://bucket/key=file', async () => {
     await expect(run({ sandbox: false, s3Objects: [`${URI}=${manifest}`] })).rejects.toThrow(new UsageError('--s3-object gives the simulated S3 an object, for --sandbox runs; add --sandbox, or configure an s3 artifact account (see "Artifacts" in the README)'));
     await expect(run({ s3Objects: [URI] })).rejects.toThrow(`--s3-object takes s3://<bucket>/<key>=<local file>, got '${URI}' (e.g. --s3-object s3://acme-builds/app/deployment.yaml=./deployment.yaml)`);
+  });
+
+  it('gives up --sandbox the objects at start, read by every s3/object artifact of its runs', async () => {
+    const io = createRecordingIoHost();
+    const server = await startLocalServer({ dir: mkdtempSync(join(dir, 'up-')), port: 0, io, localTarget: false, sandbox: { speed: 1000 }, s3Objects: await readS3ObjectFlags([`${URI}=${manifest}`]) });
+    try {
+      expect(infos(io.messages)).toContainEqual(expect.stringMatching(new RegExp(`^sandbox: put s3 object ${URI} \\(\\d+ bytes from `)));
+      const none = { types: [], fetch: async () => ({ ok: false as const, reason: 'not-found' as const, message: 'not the sandbox' }) };
+      const read = await server.sandbox!.artifactContent(none).fetch({ type: 's3/object', reference: URI, artifactAccount: 'any-account' });
+      expect(read.ok && read.text).toContain('kind: Deployment');
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -382,13 +382,11 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
       for (const live of world.liveFunctions) {
         const started = await startLiveFunction(live).catch((error: unknown) => skipped(`function ${live.functionName}`, error));
         if (started) seeded.push(started);
-        traffic.watch({ region: live.region, functionName: live.functionName, alias: live.alias });
+        if (traffic.watch({ region: live.region, functionName: live.functionName, alias: live.alias })) {
+          seeded.push({ kind: 'traffic', id: `${live.functionName}:${live.alias}`, detail: `${ALIAS_REQUESTS_PER_SECOND} invocations/s split by the alias's weights, per version in CloudWatch (AWS/Lambda by FunctionName, Resource, ExecutedVersion)` });
+        }
       }
       traffic.sync();
-      if (world.liveFunctions.length > 0) {
-        const aliases = world.liveFunctions.map((live) => `${live.functionName}:${live.alias}`).join(', ');
-        seeded.push({ kind: 'traffic', id: aliases, detail: `${ALIAS_REQUESTS_PER_SECOND} invocations/s split by the alias's weights, per version in CloudWatch (AWS/Lambda by FunctionName, Resource, ExecutedVersion)` });
-      }
       // Canary stages reading CloudWatch read the simulated one, in the region their scope names.
       const fallbackRegion = world.liveFunctions[0]?.region ?? world.accounts.flatMap((account) => account.regions)[0] ?? 'us-east-1';
       const source = createCloudWatchMetricSource({ client: (location) => clients(AWS_REGION.test(location) ? location : fallbackRegion).cloudWatch });

@@ -67,8 +67,8 @@ export interface WatchedAlias {
 
 /** The traffic of the aliases the sandbox watches, kept in step with the simulator's alias changes. */
 export interface LambdaTraffic {
-  /** Sends steady traffic to this alias from now on (and from its earlier changes). */
-  watch(alias: WatchedAlias): void;
+  /** Sends steady traffic to this alias from now on (and from its earlier changes); answers whether it is new. */
+  watch(alias: WatchedAlias): boolean;
   /** Marks a seeded code package (by its CodeSha256) as a faulty build. */
   faulty(codeSha256: string): void;
   /** Reads the alias changes and publications since the last call into traffic levels and behaviours. */
@@ -89,7 +89,10 @@ export function createLambdaTraffic(simulator: AwsSimulator): LambdaTraffic {
 
   return {
     watch(alias) {
-      watched.set(`${alias.functionName}:${alias.alias}`, alias);
+      const key = `${alias.functionName}:${alias.alias}`;
+      if (watched.has(key)) return false;
+      watched.set(key, alias);
+      return true;
     },
     faulty(codeSha256) {
       faultyShas.add(codeSha256);

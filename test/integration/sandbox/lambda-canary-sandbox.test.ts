@@ -9,12 +9,13 @@
  * sleeps. The two releases run side by side, each on its own sandbox and runtime: most of a
  * run is its Wait states, whole wall-clock seconds however fast the simulated clock goes.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../../cli/usage.ts';
 import type { IoMessage } from '../../../core/io-host.ts';
 import type { Sandbox } from '../../../local/sandbox/sandbox.ts';
 import type { CloudWatchSim } from '../../../sandbox/aws/cloudwatch.ts';
-import { runLambdaCanaryExample, type LambdaCanaryRun } from '../../support/lambda-canary-run.ts';
+import { LAMBDA_CANARY_EXAMPLE, runLambdaCanaryExample, type LambdaCanaryRun } from '../../support/lambda-canary-run.ts';
 
 const infos = (messages: readonly IoMessage[]) => messages.flatMap((message) => (message.kind === 'info' ? [message.message] : []));
 const errors = (messages: readonly IoMessage[]) => messages.flatMap((message) => (message.kind === 'error' ? [message.message] : []));
@@ -84,5 +85,11 @@ describe('examples/pipelines/lambda-canary.json with --sandbox', () => {
     expect(versionsAsked(sandbox)).toEqual({ Errors: ['1', '2'], Throttles: ['1', '2'], Duration: ['1', '2'] });
     const changes = sandbox.awsSimulator()!.events({ kind: 'lambda.alias' }).map((event) => `${String(event.detail['functionVersion'])} ${JSON.stringify(event.detail['additionalVersionWeights'])}`);
     expect(changes).toEqual(['1 {}', '1 {"2":0.1}', '1 {}']);
+  });
+
+  it("seeds an alias's traffic once: serving the pipeline again seeds nothing new but its metrics account", async () => {
+    const again = await good.sandbox.serve([JSON.parse(readFileSync(LAMBDA_CANARY_EXAMPLE, 'utf8'))], { version: '2.0.0' });
+    expect(again.seeded.map((resource) => `${resource.kind} ${resource.id}`)).toEqual(['metrics account hello-cloudwatch']);
+    expect(again.metricsAccounts?.map((account) => `${account.name} ${account.type}`)).toEqual(['hello-cloudwatch cloudwatch']);
   });
 });

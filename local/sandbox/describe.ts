@@ -40,6 +40,8 @@ export interface SandboxDescription {
     readonly versions: readonly string[];
     readonly aliases: ReadonlyArray<{ readonly name: string; readonly version: string; readonly weights: Readonly<Record<string, number>> }>;
   }>;
+  /** The simulated S3's objects (`--s3-object`), when it holds any. */
+  readonly s3Objects?: ReadonlyArray<{ readonly uri: string; readonly size: number; readonly etag: string }>;
 }
 
 type Json = Record<string, unknown>;
@@ -64,8 +66,10 @@ export function describeSnapshot(snapshot: { readonly now: string; readonly serv
   const elbv2 = service('elasticloadbalancing');
   const ecs = service('ecs');
   const lambda = service('lambda');
+  const s3Objects = s3ObjectsOf(service('s3'));
   return {
     now: snapshot.now,
+    ...(s3Objects.length > 0 ? { s3Objects } : {}),
     autoScalingGroups: list(autoscaling['autoScalingGroups']).map((group) => ({
       name: textOf(group['name']),
       min: numberOf(group['min']),
@@ -101,6 +105,13 @@ export function describeSnapshot(snapshot: { readonly now: string; readonly serv
   };
 }
 
+/** The objects of an S3 simulator snapshot, as `s3://bucket/key` with their size and ETag. */
+export function s3ObjectsOf(s3: Readonly<Record<string, unknown>>): NonNullable<SandboxDescription['s3Objects']> {
+  return list(s3['buckets']).flatMap((bucket) =>
+    list(bucket['objects']).map((object) => ({ uri: `s3://${textOf(bucket['name'])}/${textOf(object['key'])}`, size: numberOf(object['size']), etag: textOf(object['etag']) })),
+  );
+}
+
 const counts = (byState: Readonly<Record<string, number>>): string =>
   Object.keys(byState).length === 0 ? 'none' : Object.entries(byState).map(([state, count]) => `${count} ${state}`).join(', ');
 
@@ -131,6 +142,7 @@ export function describeLines(description: SandboxDescription): string[] {
     }),
   );
   if (lines.length === 1) lines.push('', 'nothing deployed yet');
+  if (description.s3Objects) lines.push('', 'S3 objects', ...description.s3Objects.map((object) => `  ${object.uri}  ${object.size} bytes  ETag ${object.etag}`));
   if (description.kubernetes) lines.push('', ...kubernetesLines(description.kubernetes));
   if (description.gce) lines.push('', ...gceLines(description.gce));
   return lines;

@@ -13,7 +13,7 @@ import type { AwsSandbox, DeployedAlias, DeployedCluster, SeededResource } from 
 import type { AwsSimulator } from '../../sandbox/aws/server.ts';
 import type { MetricsAccountOption } from '../wiring.ts';
 import type { ServingSample } from './capacity-watch.ts';
-import { describeSnapshot, type SandboxDescription } from './describe.ts';
+import { describeSnapshot, s3ObjectsOf, type SandboxDescription } from './describe.ts';
 import type { GceSandbox } from './gce-sandbox.ts';
 import { assumedGceWorld } from './gce-world.ts';
 import type { DeployedWorkload, KubernetesSandbox } from './kubernetes-sandbox.ts';
@@ -190,7 +190,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const cluster = kubernetes.now();
       // AWS's part is empty until an AWS account is served.
       const fromAws = aws.now()?.describe() ?? describeSnapshot({ now: new Date(Date.now()).toISOString(), services: {} });
-      return { ...fromAws, ...(cluster ? { kubernetes: cluster.describe() } : {}), ...(compute ? { gce: compute.describe() } : {}) };
+      // S3 on a bare simulator (no AWS account served): its objects all the same.
+      const bareS3 = bare.now() ? s3ObjectsOf(bare.now()!.snapshot().services['s3'] ?? {}) : [];
+      return { ...fromAws, ...(bareS3.length > 0 ? { s3Objects: bareS3 } : {}), ...(cluster ? { kubernetes: cluster.describe() } : {}), ...(compute ? { gce: compute.describe() } : {}) };
     },
     artifactContent: (fallback) => ({
       get types() {

@@ -18,6 +18,7 @@ import { createRecordingIoHost, type IoMessage } from '../../core/io-host.ts';
 import { startSandbox } from '../../local/sandbox/sandbox.ts';
 import { startLocalServer } from '../../local/server.ts';
 import { readS3ObjectFlags } from '../../local/sandbox/sandbox-s3.ts';
+import { describeLines } from '../../local/sandbox/describe.ts';
 import { createLocalRuntime } from '../../local/wiring.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gennaker-run-s3-'));
@@ -88,6 +89,8 @@ describe('gennaker run --sandbox --s3-object', () => {
       const none = { types: [], fetch: async () => ({ ok: false as const, reason: 'not-found' as const, message: 'not the sandbox' }) };
       const read = await server.sandbox!.artifactContent(none).fetch({ type: 's3/object', reference: URI, artifactAccount: 'any-account' });
       expect(read.ok && read.text).toContain('kind: Deployment');
+      // gennaker sandbox describe lists it.
+      expect(describeLines(server.sandbox!.describe())).toContainEqual(expect.stringMatching(new RegExp(`^  ${URI}  \\d+ bytes  ETag "[0-9a-f]{32}"$`)));
     } finally {
       await server.close();
     }

@@ -473,26 +473,26 @@ function seedWorld(simulator: AwsSimulator, world: AssumedWorld, seen: Set<strin
 
   for (const region of world.regions.values()) {
     for (const image of region.images) {
-      if (seen.has(`image|${image}`)) continue;
+      if (seen.has(`image|${region.region}|${image}`)) continue;
       const isId = /^ami-[0-9a-f]+$/.test(image);
-      const { imageId } = simulator.seed.ec2.image(isId ? { id: image, name: `sandbox-${image}` } : { name: image });
-      seen.add(`image|${image}`);
+      const { imageId } = simulator.seed.ec2.image(isId ? { region: region.region, id: image, name: `sandbox-${image}` } : { region: region.region, name: image });
+      seen.add(`image|${region.region}|${image}`);
       seeded.push({ kind: 'image', id: imageId, detail: isId ? `${region.region}` : `${image}, ${region.region}` });
     }
     for (const [purpose, zones] of region.subnets) {
       for (const az of zones) {
         const key = `subnet|${purpose}|${az}`;
         if (seen.has(key)) continue;
-        const { subnetId } = simulator.seed.ec2.subnet({ az, purpose, name: `${purpose} (${az})` });
+        const { subnetId } = simulator.seed.ec2.subnet({ region: region.region, az, purpose, name: `${purpose} (${az})` });
         seen.add(key);
         seeded.push({ kind: 'subnet', id: subnetId, detail: `${purpose}, ${az}` });
       }
     }
     for (const group of region.securityGroups) {
-      if (seen.has(`sg|${group}`)) continue;
+      if (seen.has(`sg|${region.region}|${group}`)) continue;
       const isId = /^sg-[0-9a-f]+$/.test(group);
-      const { groupId } = simulator.seed.ec2.securityGroup(isId ? { id: group, name: `sandbox-${group}` } : { name: group });
-      seen.add(`sg|${group}`);
+      const { groupId } = simulator.seed.ec2.securityGroup(isId ? { region: region.region, id: group, name: `sandbox-${group}` } : { region: region.region, name: group });
+      seen.add(`sg|${region.region}|${group}`);
       seeded.push({ kind: 'security group', id: groupId, detail: isId ? region.region : `${group}, ${region.region}` });
     }
     for (const object of region.codeObjects) {
@@ -511,10 +511,11 @@ function seedWorld(simulator: AwsSimulator, world: AssumedWorld, seen: Set<strin
       seen.add(`ecs|${region.region}|${name}`);
       seeded.push({ kind: 'ECS cluster', id: clusterArn, detail: `${name}, ${region.region}` });
     }
-    const fresh = [...region.targetGroups.values()].filter((group) => !seen.has(`tg|${group.name}`));
+    const fresh = [...region.targetGroups.values()].filter((group) => !seen.has(`tg|${region.region}|${group.name}`));
     for (const group of fresh) {
       // Health checks every 10 s, healthy after 2 and a 30 s drain: a well-tuned target group.
       const { targetGroupArn } = simulator.seed.elbv2.targetGroup({
+        region: region.region,
         name: group.name,
         port: group.port ?? 80,
         targetType: group.targetType,
@@ -522,14 +523,14 @@ function seedWorld(simulator: AwsSimulator, world: AssumedWorld, seen: Set<strin
         healthCheckIntervalSeconds: 10,
         healthyThresholdCount: 2,
       });
-      seen.add(`tg|${group.name}`);
+      seen.add(`tg|${region.region}|${group.name}`);
       seeded.push({ kind: 'target group', id: targetGroupArn, detail: `${group.name}, port ${group.port ?? 80}` });
     }
     if (fresh.length > 0) {
       // Targets turn healthy only behind a listener: one load balancer per target group, as a service would have.
       for (const group of fresh) {
         const name = `${group.name}-lb`.slice(0, 32);
-        const { loadBalancerArn } = simulator.seed.elbv2.loadBalancer({ name, listeners: [{ port: 80, targetGroups: [{ name: group.name }] }] });
+        const { loadBalancerArn } = simulator.seed.elbv2.loadBalancer({ region: region.region, name, listeners: [{ port: 80, targetGroups: [{ name: group.name }] }] });
         seeded.push({ kind: 'load balancer', id: loadBalancerArn, detail: `${name}, listener 80 → ${group.name}` });
       }
     }

@@ -23,8 +23,10 @@ export interface SandboxDescription {
     readonly disabled: boolean;
     /** Instances by lifecycle state (`InService: 2`). */
     readonly instances: Readonly<Record<string, number>>;
+    /** Its region, when the simulator holds state in more than one. */
+    readonly region?: string;
   }>;
-  readonly targetGroups: ReadonlyArray<{ readonly name: string; readonly port?: number; readonly targets: Readonly<Record<string, number>> }>;
+  readonly targetGroups: ReadonlyArray<{ readonly name: string; readonly port?: number; readonly targets: Readonly<Record<string, number>>; readonly region?: string }>;
   readonly services: ReadonlyArray<{
     readonly name: string;
     readonly cluster: string;
@@ -49,6 +51,9 @@ const isObject = (value: unknown): value is Json => typeof value === 'object' &&
 const list = (value: unknown): Json[] => (Array.isArray(value) ? value.filter(isObject) : []);
 const textOf = (value: unknown, fallback = ''): string => (typeof value === 'string' ? value : fallback);
 const numberOf = (value: unknown): number => (typeof value === 'number' ? value : 0);
+
+/** The `region` a snapshot entry carries (the simulator's, once it holds several regions), as a field. */
+const regionOf = (entry: Json): { region?: string } => (typeof entry['region'] === 'string' ? { region: entry['region'] } : {});
 
 function countBy(items: readonly Json[], key: string): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -77,11 +82,13 @@ export function describeSnapshot(snapshot: { readonly now: string; readonly serv
       desired: numberOf(group['desired']),
       disabled: Array.isArray(group['suspendedProcesses']) && group['suspendedProcesses'].includes('AddToLoadBalancer'),
       instances: countBy(list(group['instances']), 'lifecycleState'),
+      ...regionOf(group),
     })),
     targetGroups: list(elbv2['targetGroups']).map((group) => ({
       name: textOf(group['name']),
       ...(typeof group['port'] === 'number' ? { port: group['port'] } : {}),
       targets: countBy(list(group['targets']), 'state'),
+      ...regionOf(group),
     })),
     services: list(ecs['services']).map((found) => ({
       name: textOf(found['name']),
@@ -115,6 +122,8 @@ export function s3ObjectsOf(s3: Readonly<Record<string, unknown>>): NonNullable<
 const counts = (byState: Readonly<Record<string, number>>): string =>
   Object.keys(byState).length === 0 ? 'none' : Object.entries(byState).map(([state, count]) => `${count} ${state}`).join(', ');
 
+const inRegion = (entry: { readonly region?: string }): string => (entry.region !== undefined ? `  in ${entry.region}` : '');
+
 /** The description as lines for a terminal, one resource a line under a heading per kind. */
 export function describeLines(description: SandboxDescription): string[] {
   const lines = [`simulated AWS at ${description.now}`];
@@ -124,9 +133,9 @@ export function describeLines(description: SandboxDescription): string[] {
   };
   section(
     'Auto Scaling groups',
-    description.autoScalingGroups.map((group) => `${group.name}  ${group.min}/${group.max}/${group.desired} (min/max/desired)${group.disabled ? '  disabled' : ''}  instances: ${counts(group.instances)}`),
+    description.autoScalingGroups.map((group) => `${group.name}  ${group.min}/${group.max}/${group.desired} (min/max/desired)${group.disabled ? '  disabled' : ''}  instances: ${counts(group.instances)}${inRegion(group)}`),
   );
-  section('target groups', description.targetGroups.map((group) => `${group.name}${group.port !== undefined ? `:${group.port}` : ''}  targets: ${counts(group.targets)}`));
+  section('target groups', description.targetGroups.map((group) => `${group.name}${group.port !== undefined ? `:${group.port}` : ''}  targets: ${counts(group.targets)}${inRegion(group)}`));
   section(
     'ECS services',
     description.services.map((found) => `${found.cluster}/${found.name}  ${found.status}  desired ${found.desired}, running ${found.running}, pending ${found.pending}  deployments: ${found.deployments.join('; ') || 'none'}`),

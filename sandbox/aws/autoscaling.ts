@@ -144,7 +144,7 @@ export function createAutoScalingSim(timings: { groupDeleteMs: number }): AutoSc
     });
     const group: Group = {
       name,
-      arn: `arn:aws:autoscaling:us-east-1:${ctx.accountId}:autoScalingGroup:${uuid(ctx.random)}:autoScalingGroupName/${name}`,
+      arn: `arn:aws:autoscaling:${ctx.region}:${ctx.accountId}:autoScalingGroup:${uuid(ctx.random)}:autoScalingGroupName/${name}`,
       min,
       max,
       desired,

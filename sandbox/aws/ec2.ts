@@ -9,6 +9,7 @@ import { describeInstanceTypes } from './ec2-instance-types.ts';
 import { createLaunchTemplateStore, launchSpec, type LaunchTemplate } from './ec2-launch-templates.ts';
 import { ec2Error, ec2Response, isoTime, itemStrings, QueryError, queryParams, queryTree, str, type QueryNode, type XmlObject } from './query-protocol.ts';
 import { resourceId } from './random.ts';
+import { zoneIdOf } from './regions.ts';
 import type { AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
 
 const XMLNS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
@@ -21,6 +22,8 @@ type InstanceState = keyof typeof STATE_CODES;
 
 /** A seeded AMI. */
 export interface SeedImage {
+  /** The region it is in (default us-east-1; the simulator's seeding API reads it). */
+  readonly region?: string;
   readonly name: string;
   readonly id?: string;
   readonly tags?: Record<string, string>;
@@ -31,6 +34,8 @@ export interface SeedImage {
 }
 /** A seeded subnet. `purpose` writes clouddriver's `immutable_metadata` tag `{"purpose": …, "target": "ec2"}`. */
 export interface SeedSubnet {
+  /** The region it is in (default us-east-1); `az` must be one of its zones. */
+  readonly region?: string;
   readonly az: string;
   readonly id?: string;
   readonly vpcId?: string;
@@ -42,6 +47,8 @@ export interface SeedSubnet {
 }
 /** A seeded security group. */
 export interface SeedSecurityGroup {
+  /** The region it is in (default us-east-1). */
+  readonly region?: string;
   readonly name: string;
   readonly id?: string;
   readonly vpcId?: string;
@@ -51,9 +58,9 @@ export interface SeedSecurityGroup {
 /** Seeding EC2. */
 export interface Ec2Seeder {
   image(image: SeedImage): { imageId: string };
-  vpc(vpc?: { id?: string; cidrBlock?: string; tags?: Record<string, string> }): { vpcId: string };
-  /** The VPC resources seeded without one land in: the first VPC, created when there is none. */
-  defaultVpc(): { vpcId: string };
+  vpc(vpc?: { region?: string; id?: string; cidrBlock?: string; tags?: Record<string, string> }): { vpcId: string };
+  /** The VPC resources seeded without one land in: the first VPC of the region, created when there is none. */
+  defaultVpc(where?: { region?: string }): { vpcId: string };
   subnet(subnet: SeedSubnet): { subnetId: string; vpcId: string };
   securityGroup(group: SeedSecurityGroup): { groupId: string; vpcId: string };
 }
@@ -155,6 +162,8 @@ export function createEc2Sim(timings: { instanceBootMs: number; instanceShutdown
     defaultVpc: () => ({ vpcId: defaultVpc(context(), undefined) }),
     subnet: (subnet) => {
       const ctx = context();
+      // A zone's name is its region's and a letter: a subnet seeded in another region's zone is a mistake of the seed.
+      if (!subnet.az.startsWith(ctx.region)) throw new Error(`subnet: az '${subnet.az}' is not a zone of region ${ctx.region}; use one such as '${ctx.region}a', or seed the subnet in the zone's region`);
       const vpcId = defaultVpc(ctx, subnet.vpcId);
       const subnetId = subnet.id ?? resourceId(ctx.random, 'subnet');
       const tags = toTags(subnet.tags);
@@ -231,7 +240,7 @@ export function createEc2Sim(timings: { instanceBootMs: number; instanceShutdown
     const missing = ids.filter((id) => !subnets.has(id));
     if (missing.length > 0) throw new QueryError('InvalidSubnetID.NotFound', `The subnet ID '${missing[0]}' does not exist`);
     const list = [...subnets.values()].filter((s) => {
-      const arn = `arn:aws:ec2:us-east-1:${ctx.accountId}:subnet/${s.subnetId}`;
+      const arn = `arn:aws:ec2:${ctx.region}:${ctx.accountId}:subnet/${s.subnetId}`;
       const fields = { 'subnet-id': s.subnetId, 'vpc-id': s.vpcId, 'availability-zone': s.az, availabilityZone: s.az, 'cidr-block': s.cidrBlock, state: 'available', 'default-for-az': 'false', 'subnet-arn': arn };
       return (ids.length === 0 || ids.includes(s.subnetId)) && matchesFilters(filters, fields, s.tags);
     });
@@ -239,14 +248,14 @@ export function createEc2Sim(timings: { instanceBootMs: number; instanceShutdown
     return {
       subnetSet: page.map((s) => ({
         subnetId: s.subnetId,
-        subnetArn: `arn:aws:ec2:us-east-1:${ctx.accountId}:subnet/${s.subnetId}`,
+        subnetArn: `arn:aws:ec2:${ctx.region}:${ctx.accountId}:subnet/${s.subnetId}`,
         state: 'available',
         ownerId: ctx.accountId,
         vpcId: s.vpcId,
         cidrBlock: s.cidrBlock,
         availableIpAddressCount: 251 - (s.nextHost - 10),
         availabilityZone: s.az,
-        availabilityZoneId: `use1-az${(s.az.charCodeAt(s.az.length - 1) % 6) + 1}`,
+        availabilityZoneId: zoneIdOf(s.az),
         defaultForAz: false,
         mapPublicIpOnLaunch: false,
         assignIpv6AddressOnCreation: false,
@@ -279,7 +288,7 @@ export function createEc2Sim(timings: { instanceBootMs: number; instanceShutdown
         groupName: g.groupName,
         groupDescription: g.description,
         vpcId: g.vpcId,
-        securityGroupArn: `arn:aws:ec2:us-east-1:${ctx.accountId}:security-group/${g.groupId}`,
+        securityGroupArn: `arn:aws:ec2:${ctx.region}:${ctx.accountId}:security-group/${g.groupId}`,
         ipPermissions: [],
         ipPermissionsEgress: [{ ipProtocol: '-1', groups: [], ipRanges: [{ cidrIp: '0.0.0.0/0' }], ipv6Ranges: [], prefixListIds: [] }],
         tagSet: tagSet(g.tags),

@@ -24,10 +24,10 @@ import {
   type XmlObject,
 } from './query-protocol.ts';
 import { hex } from './random.ts';
+import { contextIn, createRegionalSim, DEFAULT_REGION, regionOfArn, type RegionalSim } from './regions.ts';
 import type { AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
 
 const XMLNS = 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/';
-const REGION = 'us-east-1';
 
 interface TargetGroup extends HealthTiming {
   readonly arn: string;
@@ -64,6 +64,8 @@ interface Rule {
 
 /** A target group to seed. */
 export interface SeedTargetGroup {
+  /** The region it is in (default us-east-1; the simulator's seeding API reads it). */
+  readonly region?: string;
   readonly name: string;
   readonly port?: number;
   readonly protocol?: string;
@@ -76,6 +78,8 @@ export interface SeedTargetGroup {
 }
 /** A listener to seed: forwards to target groups (by name or ARN) with optional weights. */
 export interface SeedListener {
+  /** The region of the load balancer (default: its ARN's, else us-east-1). */
+  readonly region?: string;
   readonly port: number;
   readonly protocol?: string;
   readonly targetGroups: readonly { name?: string; arn?: string; weight?: number }[];
@@ -83,7 +87,7 @@ export interface SeedListener {
 /** Seeding ELBv2. */
 export interface Elbv2Seeder {
   targetGroup(group: SeedTargetGroup): { targetGroupArn: string };
-  loadBalancer(lb: { name: string; subnetIds?: readonly string[]; listeners?: readonly SeedListener[] }): { loadBalancerArn: string; listenerArns: string[] };
+  loadBalancer(lb: { region?: string; name: string; subnetIds?: readonly string[]; listeners?: readonly SeedListener[] }): { loadBalancerArn: string; listenerArns: string[] };
   listener(loadBalancer: string, listener: SeedListener): { listenerArn: string };
 }
 
@@ -150,7 +154,7 @@ export function createElbv2Sim(): Elbv2Sim {
     return [...out];
   };
 
-  const arn = (ctx: SimContext, kind: string, name: string) => `arn:aws:elasticloadbalancing:${REGION}:${ctx.accountId}:${kind}/${name}/${hex(ctx.random, 16)}`;
+  const arn = (ctx: SimContext, kind: string, name: string) => `arn:aws:elasticloadbalancing:${ctx.region}:${ctx.accountId}:${kind}/${name}/${hex(ctx.random, 16)}`;
 
   const createTargetGroup = (ctx: SimContext, input: SeedTargetGroup & { healthCheckPath?: string }): TargetGroup => {
     if (!/^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/.test(input.name)) {
@@ -596,6 +600,19 @@ export function createElbv2Sim(): Elbv2Sim {
   };
 }
 
+/** ELBv2 in every region (regions.ts), plus what ECS uses of it, each call in the region of the target group's ARN. */
+export function createRegionalElbv2Sim(): RegionalSim<Elbv2Sim> & Pick<Elbv2Sim, 'targetGroupExists' | 'register' | 'deregister' | 'targetState'> {
+  const regional = createRegionalSim(() => createElbv2Sim());
+  const regionOf = (arn: string) => regionOfArn(arn) ?? DEFAULT_REGION;
+  return {
+    ...regional,
+    targetGroupExists: (arn) => regional.in(regionOf(arn)).targetGroupExists(arn),
+    register: (ctx, arn, targets) => regional.in(regionOf(arn)).register(contextIn(ctx, regionOf(arn)), arn, targets),
+    deregister: (ctx, arn, targets) => regional.in(regionOf(arn)).deregister(contextIn(ctx, regionOf(arn)), arn, targets),
+    targetState: (arn, id) => regional.in(regionOf(arn)).targetState(arn, id),
+  };
+}
+
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
@@ -655,7 +672,7 @@ function balancerXml(b: LoadBalancer): XmlObject {
   const id = b.arn.split('/').pop()!;
   return {
     LoadBalancerArn: b.arn,
-    DNSName: `${b.name}-${parseInt(id.slice(0, 8), 16)}.${REGION}.elb.amazonaws.com`,
+    DNSName: `${b.name}-${parseInt(id.slice(0, 8), 16)}.${b.arn.split(':')[3]}.elb.amazonaws.com`,
     CanonicalHostedZoneId: 'Z35SXDOTRQ7X7K',
     CreatedTime: isoTime(b.createdTime),
     LoadBalancerName: b.name,

@@ -15,6 +15,12 @@ export function credentialScope(authorization: string | undefined): { accessKeyI
   return { accessKeyId: match[1]!, region: match[2]!, service: match[3]! };
 }
 
+/** The service of an AWS endpoint host (`ec2.us-west-2.amazonaws.com`, `sts.amazonaws.com`), for a request without a credential scope. */
+export function serviceOfHost(host: string | undefined): string | undefined {
+  const name = (host ?? '').split(':')[0]!;
+  return /\.amazonaws\.com(\.cn)?$/.test(name) ? name.split('.')[0] : undefined;
+}
+
 /** The protocol a request speaks: the service's own declaration, or a guess from the request. */
 export function protocolOf(service: AwsServiceSim | undefined, signingName: string, req: SimRequest): AwsProtocol {
   if (service?.protocol) return service.protocol;

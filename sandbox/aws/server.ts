@@ -7,8 +7,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createAutoScalingSim } from './autoscaling.ts';
 import { createEc2Sim, type Ec2Seeder } from './ec2.ts';
-import { createElbv2Sim, type Elbv2Seeder } from './elbv2.ts';
-import { credentialScope, errorCodeOf, operationOf, protocolError, protocolOf, throttleFor, unknownOperation } from './router.ts';
+import { createRegionalElbv2Sim, type Elbv2Seeder } from './elbv2.ts';
+import { contextIn, createRegionalSim, DEFAULT_REGION, isRegional, regionalSeeder, regionOfHost } from './regions.ts';
+import { credentialScope, errorCodeOf, operationOf, protocolError, protocolOf, serviceOfHost, throttleFor, unknownOperation } from './router.ts';
 import { createRandom, uuid } from './random.ts';
 import type { AwsProtocol, AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
 import { createStsSim, type StsSeeder } from './sts.ts';
@@ -215,15 +216,20 @@ function createWorld(options: AwsSimulatorOptions) {
   const waiters: { filter: { service?: string; action?: string } | undefined; resolve: (call: AwsCall) => void }[] = [];
   let clock = options.startTime ?? Date.UTC(2026, 0, 1);
 
-  const context = (serviceName: string, requestId: string): SimContext => ({
+  const context = (serviceName: string, requestId: string, region = DEFAULT_REGION): SimContext => ({
     now: () => clock,
     random,
     accountId,
+    region,
     requestId,
     event: (kind, detail) => {
       eventLog.push({ seq: eventLog.length + 1, time: clock, service: serviceName, kind, detail });
     },
-    service: <T extends AwsServiceSim>(name: string) => services.get(name) as T | undefined,
+    // A regional service asked for in a region answers its instance there; else the service routing by region.
+    service: <T extends AwsServiceSim>(name: string, inRegion?: string) => {
+      const found = services.get(name);
+      return (inRegion !== undefined && isRegional(found) ? found.in(inRegion) : found) as T | undefined;
+    },
   });
 
   const register = (service: AwsServiceSim) => {
@@ -231,8 +237,9 @@ function createWorld(options: AwsSimulatorOptions) {
     services.set(service.signingName, service);
   };
 
-  const ec2 = createEc2Sim({ instanceBootMs: timings.instanceBootMs, instanceShutdownMs: timings.instanceShutdownMs });
-  const elbv2 = createElbv2Sim();
+  // EC2, Auto Scaling and ELBv2 keep their state apart in each region (regions.ts); the others key theirs by region themselves or are global (STS).
+  const ec2 = createRegionalSim(() => createEc2Sim({ instanceBootMs: timings.instanceBootMs, instanceShutdownMs: timings.instanceShutdownMs }));
+  const elbv2 = createRegionalElbv2Sim();
   const sts = createStsSim();
   const ecs = createEcsService(options.ecs);
   const lambda = createLambdaService(options.lambda);
@@ -242,11 +249,11 @@ function createWorld(options: AwsSimulatorOptions) {
   // Order matters within one instant: EC2 first (instances boot), then Auto Scaling (InService,
   // registration), then ELBv2 (target health), then ECS (which reacts to target health);
   // `settle` repeats the round while anything changes.
-  for (const service of [ec2, createAutoScalingSim({ groupDeleteMs: timings.groupDeleteMs }), elbv2, ecs, createApplicationAutoScalingService(), lambda, cloudwatch, createCodeBuildService(options.codebuild), createSqsService(), createSnsService(), sts, createKmsSim(), createSecretsManagerSim(), ses, s3, ...(options.services ?? [])]) register(service);
+  for (const service of [ec2, createRegionalSim(() => createAutoScalingSim({ groupDeleteMs: timings.groupDeleteMs })), elbv2, ecs, createApplicationAutoScalingService(), lambda, cloudwatch, createCodeBuildService(options.codebuild), createSqsService(), createSnsService(), sts, createKmsSim(), createSecretsManagerSim(), ses, s3, ...(options.services ?? [])]) register(service);
   const seedContext = () => context('seed', '');
   const seed: AwsSeeders = {
-    ec2: ec2.bindSeed(seedContext),
-    elbv2: elbv2.bindSeed(seedContext),
+    ec2: regionalSeeder((region) => ec2.in(region).bindSeed(() => contextIn(seedContext(), region))),
+    elbv2: regionalSeeder((region) => elbv2.in(region).bindSeed(() => contextIn(seedContext(), region))),
     sts: sts.bindSeed(seedContext),
     ecs: ecs.bindSeed(seedContext),
     lambda: lambda.bindSeed(seedContext),
@@ -343,7 +350,7 @@ function createWorld(options: AwsSimulatorOptions) {
       } else {
         settle();
         try {
-          response = await service.handle(req, context(signingName, requestId));
+          response = await service.handle(req, context(signingName, requestId, req.region));
         } catch (error) {
           response = protocolError(protocol, 500, 'InternalFailure', `The simulated ${signingName} failed: ${(error as Error).message}`, requestId);
         }
@@ -407,13 +414,14 @@ function createWorld(options: AwsSimulatorOptions) {
       query: Object.fromEntries(url.searchParams),
       headers,
       body: body ?? Buffer.alloc(0),
-      region: scope?.region ?? 'us-east-1',
+      // As AWS routes it: the region the request was signed for, else its endpoint's.
+      region: scope?.region ?? regionOfHost(headers['host']) ?? DEFAULT_REGION,
     };
     if (body === undefined) {
       send(res, protocolError(protocolOf(undefined, scope?.service ?? '', request), 413, 'RequestEntityTooLarge', `Request body exceeds ${MAX_BODY_BYTES} bytes`, ''));
       return;
     }
-    send(res, await answer(request, scope?.service ?? 'unknown'));
+    send(res, await answer(request, scope?.service ?? serviceOfHost(headers['host']) ?? 'unknown'));
   };
 
   /** The side door (SPEC.md "Side door"): JSON over HTTP for a separate process or a test. */

@@ -40,6 +40,11 @@ export interface SimContext {
   random(): number;
   /** The simulated account id (12 digits). */
   readonly accountId: string;
+  /**
+   * The region the service acts in: the request's (its credential scope), the region of a
+   * regional service's instance (regions.ts) while it reconciles, else "us-east-1".
+   */
+  readonly region: string;
   /** The request id of the call being served (also sent back in x-amzn-requestid). */
   readonly requestId: string;
   /**
@@ -47,8 +52,13 @@ export interface SimContext {
    * to the world's event log; zero-downtime checks replay this log.
    */
   event(kind: string, detail: Record<string, unknown>): void;
-  /** Looks up another service (e.g. ECS registering task IPs in ELBv2 target groups). */
-  service<T extends AwsServiceSim>(signingName: string): T | undefined;
+  /**
+   * Looks up another service (e.g. ECS registering task IPs in ELBv2 target groups). A regional
+   * service (EC2, Auto Scaling, ELBv2: regions.ts) answers its instance in `region`, by default
+   * the region of this context when a regional service's instance asks, else the service that
+   * routes each call by its request's region or its ARN's.
+   */
+  service<T extends AwsServiceSim>(signingName: string, region?: string): T | undefined;
 }
 
 /**

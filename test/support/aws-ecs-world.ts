@@ -85,11 +85,12 @@ export interface EcsWorldOptions {
 /** Starts the simulator and seeds the account an ECS red/black deploys to. */
 export async function startEcsWorld(options: EcsWorldOptions = {}): Promise<EcsWorld> {
   const sim = await startAwsSimulator({ seed: options.seed ?? 7, ecs: { clusters: [{ name: ECS_CLUSTER, region: REGION }], region: REGION } });
-  const subnetA = sim.seed.ec2.subnet({ az: `${REGION}a`, purpose: SUBNET_PURPOSE });
-  const subnetB = sim.seed.ec2.subnet({ az: `${REGION}b`, purpose: SUBNET_PURPOSE, vpcId: subnetA.vpcId });
-  sim.seed.ec2.subnet({ az: `${REGION}a`, purpose: 'public-subnet', vpcId: subnetA.vpcId });
-  sim.seed.ec2.securityGroup({ name: SECURITY_GROUP, vpcId: subnetA.vpcId });
+  const subnetA = sim.seed.ec2.subnet({ region: REGION, az: `${REGION}a`, purpose: SUBNET_PURPOSE });
+  const subnetB = sim.seed.ec2.subnet({ region: REGION, az: `${REGION}b`, purpose: SUBNET_PURPOSE, vpcId: subnetA.vpcId });
+  sim.seed.ec2.subnet({ region: REGION, az: `${REGION}a`, purpose: 'public-subnet', vpcId: subnetA.vpcId });
+  sim.seed.ec2.securityGroup({ region: REGION, name: SECURITY_GROUP, vpcId: subnetA.vpcId });
   const { targetGroupArn } = sim.seed.elbv2.targetGroup({
+    region: REGION,
     name: TARGET_GROUP,
     port: 80,
     vpcId: subnetA.vpcId,
@@ -98,7 +99,7 @@ export async function startEcsWorld(options: EcsWorldOptions = {}): Promise<EcsW
     healthCheckIntervalSeconds: 5,
     healthyThresholdCount: 2,
   });
-  const balancer = sim.seed.elbv2.loadBalancer({ name: 'ecs-demo-alb', subnetIds: [subnetA.subnetId, subnetB.subnetId], listeners: [{ port: 80, targetGroups: [{ name: TARGET_GROUP }] }] });
+  const balancer = sim.seed.elbv2.loadBalancer({ region: REGION, name: 'ecs-demo-alb', subnetIds: [subnetA.subnetId, subnetB.subnetId], listeners: [{ port: 80, targetGroups: [{ name: TARGET_GROUP }] }] });
   const config = { endpoint: sim.endpoint, region: REGION, credentials, maxAttempts: options.maxAttempts ?? 3, retryStrategy: immediateRetries(options.maxAttempts ?? 3) };
   const clients: EcsClients = {
     ecs: new ECSClient(config),

@@ -48,6 +48,20 @@ describe('the sandbox description', () => {
     ]);
   });
 
+  it('says the region of each group once the simulator holds several', () => {
+    const regional = {
+      now: snapshot.now,
+      services: {
+        autoscaling: { autoScalingGroups: [{ region: 'us-west-2', name: 'web-prod-v000', min: 1, max: 1, desired: 1, suspendedProcesses: [], instances: [{ lifecycleState: 'InService' }] }] },
+        elasticloadbalancing: { targetGroups: [{ region: 'eu-west-1', name: 'web-tg', port: 80, targets: [] }] },
+      },
+    };
+    const description = describeSnapshot(regional);
+    expect([description.autoScalingGroups[0]!.region, description.targetGroups[0]!.region]).toEqual(['us-west-2', 'eu-west-1']);
+    expect(describeLines(description)).toContain('  web-prod-v000  1/1/1 (min/max/desired)  instances: 1 InService  in us-west-2');
+    expect(describeLines(description)).toContain('  web-tg:80  targets: none  in eu-west-1');
+  });
+
   it('adds the simulated Compute Engine: groups with their instances by status, backend services with what receives traffic, target pools', () => {
     const gce = {
       now: '2026-12-07T10:00:00.000Z',

@@ -16,7 +16,7 @@ import type { Account } from '../core/ports/accounts.ts';
 import type { BuildPort } from '../core/ports/builds.ts';
 import type { FunctionPort } from '../core/ports/functions.ts';
 import type { ManifestPort } from '../core/ports/manifests.ts';
-import type { ServerGroupCapabilities, ServerGroupPort } from '../core/ports/server-groups.ts';
+import type { ContinueRolloutRequest, ServerGroupCapabilities, ServerGroupPort, ServerGroupRef, SideEffect } from '../core/ports/server-groups.ts';
 import type { Target, TargetLookup } from '../core/ports/target.ts';
 import type { TrafficCapabilities, TrafficPort } from '../core/ports/traffic.ts';
 import type { AwsTargetsOptions } from './aws-targets.ts';
@@ -119,7 +119,17 @@ function onDemandTarget(account: Account, kind: keyof typeof ACCOUNT_KIND_CAPABI
   const target: Target = {
     cloudProvider: kind,
     // The targets also look in the account for what a cluster names, when a pipeline is saved.
-    serverGroups: { ...serverGroups, checkCluster: async (request) => (await real()).serverGroups.checkCluster?.(request) ?? { ok: true, issues: [] } },
+    serverGroups: {
+      ...serverGroups,
+      checkCluster: async (request) => (await real()).serverGroups.checkCluster?.(request) ?? { ok: true, issues: [] },
+      // ECS answers the pauses of its own deployments (ecs-native clusters).
+      ...(kind === 'ecs'
+        ? {
+            continueRollout: async (ref: ServerGroupRef, request: ContinueRolloutRequest, options: SideEffect) =>
+              (await real()).serverGroups.continueRollout?.(ref, request, options) ?? { ok: false as const, reason: 'unsupported' as const, message: `account '${account.name}' runs no rollouts of its own` },
+          }
+        : {}),
+    },
     traffic: { capabilities: capabilities.traffic, ...forward<TrafficPort>(TRAFFIC_METHODS, async () => (await real()).traffic) },
   };
   if (kind === 'kubernetes') {

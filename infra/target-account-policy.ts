@@ -44,15 +44,18 @@ export const TARGET_ACCOUNT_ACTIONS: Readonly<Record<TargetAccountKind, Readonly
   },
   ecs: {
     ecs: [
+      'ContinueServiceDeployment',
       'CreateService',
       'DeleteService',
       'DeregisterTaskDefinition',
       'DescribeContainerInstances',
+      'DescribeServiceDeployments',
       'DescribeServices',
       'DescribeTaskDefinition',
       'DescribeTasks',
       'ListAccountSettings',
       'ListClusters',
+      'ListServiceDeployments',
       'ListServices',
       'ListTasks',
       'RegisterTaskDefinition',
@@ -89,6 +92,12 @@ export const AUTHORIZED_WITH: Readonly<Record<TargetAccountKind, readonly Author
   ],
   ecs: [
     { sid: 'PassRoleToEcsTasks', action: 'iam:PassRole', condition: passedTo('ecs-tasks.amazonaws.com'), because: "RegisterTaskDefinition passes the task role (a cluster's iamRole) and the execution role" },
+    {
+      sid: 'PassRoleToEcs',
+      action: 'iam:PassRole',
+      condition: passedTo('ecs.amazonaws.com'),
+      because: "an ecs-native CreateService or UpdateService passes the infrastructure role (ecsNativeDeployment.roleArn) ECS assumes to move the listener rule's weights",
+    },
     { sid: 'EcsServiceLinkedRole', action: 'iam:CreateServiceLinkedRole', condition: linkedRoleOf('ecs.amazonaws.com'), because: "an account's first CreateService creates ECS's service-linked role" },
     {
       sid: 'EcsScalingServiceLinkedRole',

@@ -55,6 +55,25 @@ export interface ArtifactReference {
   readonly version?: string;
 }
 
+/**
+ * A deployment the cloud runs itself to bring a server group into traffic (ECS native blue/green,
+ * canary or linear): where it is, and whether it waits for the pipeline.
+ */
+export interface CloudRollout {
+  /**
+   * `running`: shifting or baking; `paused`: waiting at `pauseId` for the pipeline to continue or
+   * roll back; `succeeded`: the server group serves; `rolling-back`, `rolled-back`, `failed`:
+   * traffic went (or goes) back to the previous version.
+   */
+  readonly state: 'running' | 'paused' | 'succeeded' | 'rolling-back' | 'rolled-back' | 'failed';
+  /** Where it is, in the cloud's words (`POST_TEST_TRAFFIC_SHIFT`). */
+  readonly stage?: string;
+  /** What a paused rollout waits on (an ECS PAUSE hook's id). */
+  readonly pauseId?: string;
+  /** Why it is where it is, in one line (the cloud's reason for a rollback). */
+  readonly message?: string;
+}
+
 export interface ServerGroup {
   /** Frigga name: `app-stack-detail-v003`. */
   readonly name: string;
@@ -77,6 +96,8 @@ export interface ServerGroup {
   /** Provider data kept as given (instance type, task definition...); planners never read it. */
   readonly launchConfig?: Readonly<Record<string, unknown>>;
   readonly loadBalancers?: readonly string[];
+  /** The cloud's own deployment bringing it in, while the target can tell (see CloudRollout). */
+  readonly rollout?: CloudRollout;
 }
 
 export interface LoadBalancer {

@@ -25,6 +25,7 @@ const deployStep = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('disableServerGroup'), serverGroup: name, desiredPercentage: z.number().optional() }),
   z.object({ kind: z.literal('resizeServerGroup'), serverGroup: name, capacity, targetHealthyPercentage: z.number().optional() }),
   z.object({ kind: z.literal('destroyServerGroup'), serverGroup: name }),
+  z.object({ kind: z.literal('continueRollout'), serverGroup: name, pauseId: name, action: z.enum(['continue', 'rollback']) }),
   z.object({ kind: z.literal('pinServerGroup'), serverGroup: name, capacity }),
   z.object({ kind: z.literal('unpinServerGroup'), serverGroup: name, min: z.number() }),
   z.object({ kind: z.literal('captureCapacity'), serverGroup: name, capacity }),

@@ -226,6 +226,7 @@ export function applyStep(state: ClusterState, step: DeployStep): ClusterState {
     case 'setTrafficWeights':
     case 'wait':
     case 'runPipeline':
+    case 'continueRollout':
       return state;
     default: {
       const unreachable: never = step;

@@ -86,6 +86,7 @@ const manifestTasks = () => import('../stages/manifest.ts');
 const lambdaTasks = () => import('../stages/lambda.ts');
 const canaryTasks = () => import('../stages/canary-tasks.ts');
 const cloneTasks = () => import('../stages/clone-server-group.ts');
+const rolloutTasks = () => import('../stages/continue-service-deployment.ts');
 const codeBuildTasks = () => import('../stages/aws-code-build.ts');
 const jobTasks = () => import('../stages/run-job.ts');
 import { isComplete, type ExecutionStatus } from './status.ts';
@@ -740,6 +741,8 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
         return deps.jobs ? (await jobTasks()).runJobTask(as<typeof stage>(), { jobs: deps.jobs, ...(deps.artifacts ? { artifacts: deps.artifacts } : {}) }) : failed(cannotRunYet(stage.type));
       case 'cloneServerGroup':
         return deployDeps ? (await cloneTasks()).runCloneServerGroupTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft) : failed(cannotRunYet(stage.type));
+      case 'continueServiceDeployment':
+        return deployDeps ? (await rolloutTasks()).runContinueServiceDeploymentTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft) : failed(cannotRunYet(stage.type));
       case 'deploy':
         return deployDeps ? runDeployTask(as<typeof stage>(), deployDeps, taskDeps, pollsLeft, canaryDeps) : failed(cannotRunYet(stage.type));
       case 'kayentaCanary':

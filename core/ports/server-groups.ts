@@ -22,10 +22,10 @@
  *
  * Pure types: no SDK, no I/O.
  */
-import type { ArtifactReference, Capacity, InstanceHealth } from '../deploy/model.ts';
+import type { ArtifactReference, Capacity, CloudRollout, InstanceHealth } from '../deploy/model.ts';
 import type { ClusterCheckRequest, ClusterFieldIssue } from './cluster-checks.ts';
 
-export type { ArtifactReference, Capacity, InstanceHealth };
+export type { ArtifactReference, Capacity, CloudRollout, InstanceHealth };
 
 /** Which cluster: its Frigga name within an account and a location. */
 export interface ClusterRef {
@@ -124,6 +124,18 @@ export interface ServerGroupDescription {
   readonly owner?: OwnerToken;
   /** Provider data kept as the cloud gives it (launch template, task definition...); planners never read it. */
   readonly launchConfig?: Readonly<Record<string, unknown>>;
+  /**
+   * The deployment the cloud runs itself to bring this server group in (ECS native mode): a wait
+   * for its health is not done while it is `running`, and fails once traffic went back.
+   */
+  readonly rollout?: CloudRollout;
+}
+
+/** What `continueRollout` answers: which pause, and how. */
+export interface ContinueRolloutRequest {
+  /** The pause the pipeline saw (`CloudRollout.pauseId`): a later pause is never answered by mistake. */
+  readonly pauseId: string;
+  readonly action: 'continue' | 'rollback';
 }
 
 export interface ClusterDescription extends ClusterRef {
@@ -216,4 +228,11 @@ export interface ServerGroupPort {
    * waits, the state machine's Wait state does.
    */
   awaitChange?(ref: ClusterRef, withinMs: number): Promise<number>;
+  /**
+   * Answers a paused rollout of the server group (`CloudRollout.pauseId`, e.g. an ECS PAUSE
+   * lifecycle hook): continue it, or roll traffic back to the previous version. A pause already
+   * answered (by this call before, or by anyone) answers `already-done`. Absent: the target runs
+   * no rollouts of its own.
+   */
+  continueRollout?(ref: ServerGroupRef, request: ContinueRolloutRequest, options: SideEffect): Promise<OperationResult>;
 }

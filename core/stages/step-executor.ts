@@ -102,6 +102,8 @@ export interface StepRun {
 
 /** Steps that wait for instances to be Up, bounded by the health timeout. */
 const WAITS_FOR_HEALTH = new Set<DeployStep['kind']>(['waitForHealthy', 'resizeServerGroup', 'enableServerGroup', 'pinServerGroup']);
+/** Rollout states in which traffic went, or goes, back to the previous version. */
+const BACK = new Set(['rolling-back', 'rolled-back', 'failed']);
 /** Steps done once the port accepted them. */
 const RUN_ONCE = new Set<DeployStep['kind']>(['captureCapacity']);
 /**
@@ -217,6 +219,8 @@ export function describeWaiting(planned: Pick<PlannedStep, 'location' | 'step'>)
       return `${step.serverGroup} in ${location} to be destroyed`;
     case 'waitForHealthy':
       return `${step.serverGroup} in ${location} to be healthy`;
+    case 'continueRollout':
+      return `the rollout of ${step.serverGroup} in ${location} to ${step.action === 'continue' ? 'go on' : 'roll back'}`;
     case 'setTrafficWeights':
       return `traffic in ${location} to be split ${Object.entries(step.weights).map(([name, weight]) => `${name} ${weight}%`).join(', ')}`;
     case 'wait':
@@ -243,6 +247,8 @@ export function describeDone(planned: Pick<PlannedStep, 'location' | 'step'>): s
     case 'resizeServerGroup':
     case 'pinServerGroup':
       return `resized ${step.serverGroup} in ${location}`;
+    case 'continueRollout':
+      return `${step.action === 'continue' ? 'continued' : 'rolled back'} the rollout of ${step.serverGroup} in ${location}`;
     default:
       return `${step.kind} in ${location}`;
   }
@@ -567,6 +573,14 @@ class Executor {
         if (!started.ok) return { ok: false, message: `${step.label}: could not start pipeline '${step.pipelineId}' of application '${step.application}': ${started.message}` };
         return { ok: true, childExecutionId: started.executionId };
       }
+      case 'continueRollout': {
+        const answer = target.serverGroups.continueRollout;
+        if (answer === undefined) return { ok: false, message: `account '${scope.account}' runs no rollouts of its own, so there is none of ${step.serverGroup} to continue` };
+        return this.portOutcome(
+          await answer(serverGroupRef(scope, location, step.serverGroup), { pauseId: step.pauseId, action: step.action }, { owner }),
+          `${step.action === 'continue' ? 'continuing' : 'rolling back'} the rollout of ${step.serverGroup} in ${location}`,
+        );
+      }
       case 'waitForHealthy':
       case 'captureCapacity':
       case 'wait':
@@ -611,8 +625,20 @@ class Executor {
         return yes(serverGroup !== undefined && serverGroup.capacity.min === Math.min(step.min, serverGroup.capacity.desired));
       case 'destroyServerGroup':
         return yes(serverGroup === undefined);
-      case 'waitForHealthy':
+      case 'waitForHealthy': {
+        // A rollout the cloud runs: done once it serves or waits for the pipeline; traffic sent back ends the wait.
+        const rollout = serverGroup?.rollout;
+        if (rollout !== undefined && BACK.has(rollout.state)) return { ok: false, message: `${step.serverGroup} in ${planned.location}: ${rollout.message ?? `its rollout ended ${rollout.state}`}` };
+        if (rollout?.state === 'running') return yes(false);
         return yes(serverGroup !== undefined && healthyEnough(serverGroup, step.targetHealthyPercentage));
+      }
+      case 'continueRollout': {
+        const rollout = serverGroup?.rollout;
+        if (step.action === 'rollback') return yes(serverGroup === undefined || rollout === undefined || (BACK.has(rollout.state) && rollout.state !== 'rolling-back'));
+        if (rollout === undefined || rollout.state === 'succeeded') return yes(serverGroup !== undefined);
+        if (BACK.has(rollout.state)) return { ok: false, message: `${step.serverGroup} in ${planned.location}: ${rollout.message ?? `its rollout ended ${rollout.state}`}` };
+        return yes(rollout.state === 'paused' && rollout.pauseId !== step.pauseId);
+      }
       case 'wait':
         return yes(this.now >= (planned.startTime ?? this.now) + step.seconds * 1000);
       case 'captureCapacity':
@@ -664,6 +690,9 @@ class Executor {
       const limit = this.run.healthTimeoutSeconds ?? 600;
       if (elapsed < limit * 1000) return undefined;
       const group = description.serverGroups.find((candidate) => candidate.name === step.serverGroup) as ServerGroup | undefined;
+      if (group?.rollout?.state === 'running') {
+        return `${step.serverGroup} in ${location}: the cloud's rollout was still at ${group.rollout.stage ?? 'work'} after ${limit} s; raise waitForHealthyTimeoutSec to cover its bake times`;
+      }
       const instances = group?.instances ?? [];
       const inTraffic = step.kind === 'enableServerGroup';
       const up = group ? upCount(group, inTraffic) : 0;

@@ -56,6 +56,7 @@ export function bindDeployTasks(strategy: StrategyName, steps: readonly DeploySt
       case 'enableServerGroup':
       case 'destroyServerGroup':
       case 'setTrafficWeights':
+      case 'continueRollout':
         // No strategy plans these; a rollback runs its steps inside the task that failed.
         return { task: `unplanned:${step.kind}` };
       default: {

@@ -31,6 +31,12 @@ export type DeployStep =
   /** Sets the capacity and waits for it to match (Orca's resize stage), healthy to `targetHealthyPercentage`. */
   | { readonly kind: 'resizeServerGroup'; readonly serverGroup: string; readonly capacity: Capacity; readonly targetHealthyPercentage?: number }
   | { readonly kind: 'destroyServerGroup'; readonly serverGroup: string }
+  /**
+   * Answers the pause `pauseId` of the rollout the cloud runs to bring the server group in (an
+   * ECS native deployment waiting at a PAUSE lifecycle hook): `continue` lets it go on, `rollback`
+   * sends traffic back to the previous version. Done once the rollout moved past that pause.
+   */
+  | { readonly kind: 'continueRollout'; readonly serverGroup: string; readonly pauseId: string; readonly action: 'continue' | 'rollback' }
   /** Sets min to desired so nothing scales it in while traffic moves (Orca's pinServerGroup). */
   | { readonly kind: 'pinServerGroup'; readonly serverGroup: string; readonly capacity: Capacity }
   /** Restores the min captured before pinning; desired and max stay as they are. */

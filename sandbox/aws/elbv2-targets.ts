@@ -135,15 +135,16 @@ export interface ServingPoint {
  * the healthy targets of the target groups it weighs above 0 (a target in two of them counts
  * once), and the weighted groups left without a healthy target. Weights come from the listener's
  * `weights.set` events (its creation is one), so zero-downtime checks in weighted mode read this
- * series: `healthy` at least the capacity asked, `starved` empty.
+ * series: `healthy` at least the capacity asked, `starved` empty. With `ruleArn`, one rule of the
+ * listener instead of its default action (ECS native blue/green weighs a rule).
  */
-export function servingTargetsOverTime(events: readonly AwsEvent[], listenerArn: string): ServingPoint[] {
+export function servingTargetsOverTime(events: readonly AwsEvent[], listenerArn: string, ruleArn?: string): ServingPoint[] {
   const healthyByGroup = new Map<string, Set<string>>();
   let weights = new Map<string, number>();
   const series: ServingPoint[] = [];
   let last = '';
   for (const event of events) {
-    if (event.kind === 'weights.set' && event.detail['listenerArn'] === listenerArn) {
+    if (event.kind === 'weights.set' && event.detail['listenerArn'] === listenerArn && (ruleArn === undefined || event.detail['ruleArn'] === ruleArn)) {
       const groups = event.detail['targetGroups'] as ReadonlyArray<{ targetGroupArn: string; weight: number }>;
       weights = new Map(groups.map((group) => [group.targetGroupArn, group.weight]));
     } else if (event.kind.startsWith('target.')) {

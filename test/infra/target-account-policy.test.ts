@@ -80,7 +80,7 @@ describe("a deploy account role's policy", () => {
 
   it('is statement by statement what the ecs account needs', () => {
     const statements = targetAccountPolicy('ecs').Statement.map((statement) => ({ sid: statement.Sid, actions: [statement.Action].flat(), condition: statement.Condition ?? null }));
-    expect(statements.map((statement) => statement.sid)).toEqual(['EcsCalls', 'ApplicationAutoScalingCalls', 'Ec2Calls', 'LoadBalancingCalls', 'PassRoleToEcsTasks', 'EcsServiceLinkedRole', 'EcsScalingServiceLinkedRole']);
+    expect(statements.map((statement) => statement.sid)).toEqual(['EcsCalls', 'ApplicationAutoScalingCalls', 'Ec2Calls', 'LoadBalancingCalls', 'PassRoleToEcsTasks', 'PassRoleToEcs', 'EcsServiceLinkedRole', 'EcsScalingServiceLinkedRole']);
     // An ECS account only reads EC2 and ELBv2: subnets and security groups, target groups and their health.
     expect(statements[2]!.actions).toEqual(['ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets']);
     expect(statements[3]!.actions).toEqual(['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth']);

@@ -347,7 +347,7 @@ describe('creating a service, call by call', () => {
     expect(world.sim.calls()).toEqual([]);
   });
 
-  it('answers unsupported for the ecs-native mode, before any call', async () => {
+  it('refuses an ecs-native entry whose alternate target group does not exist, naming the field, changing nothing', async () => {
     world = await startEcsWorld();
     const created = await world.target.serverGroups.create({
       ...ref,
@@ -364,8 +364,8 @@ describe('creating a service, call by call', () => {
         },
       }),
     });
-    expect(created).toMatchObject({ ok: false, reason: 'unsupported', message: expect.stringContaining('provider field deploymentMode is "ecs-native"') });
-    expect(world.sim.calls()).toEqual([]);
+    expect(created).toMatchObject({ ok: false, reason: 'invalid', message: expect.stringContaining('provider field ecsNativeDeployment.alternateTargetGroup is "green"') });
+    expect(world.sim.calls().filter((call) => !/^(Describe|List)/.test(call.action))).toEqual([]);
   });
 
   it.each([

@@ -39,5 +39,15 @@ export function checkEcsClusterEntry(entry: Readonly<Record<string, unknown>>, c
     const fix = certain ? IMAGE_FIX : `${IMAGE_FIX}; no bake, findImage or findImageFromTags stage runs before this deploy (in its requisiteStageRefIds), so unless one does it has no image to run`;
     issues.push({ path: ['imageDescription'], code: 'required', message: problem('imageDescription', undefined, fix), severity: certain ? 'error' : 'warning' });
   }
+  // ECS moves the traffic of an ecs-native cluster: a Spinnaker strategy would fight it.
+  const strategy = entry['strategy'];
+  if (entry['deploymentMode'] === 'ecs-native' && typeof strategy === 'string' && strategy !== '' && strategy !== 'none') {
+    issues.push({
+      path: ['strategy'],
+      code: 'invalid-value',
+      message: problem('strategy', strategy, 'with deploymentMode "ecs-native" ECS shifts the traffic itself (ecsNativeDeployment.strategy); set the deploy strategy to "none" or leave it empty'),
+      severity: 'error',
+    });
+  }
   return issues;
 }

@@ -39,6 +39,22 @@ export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
 export const NATIVE_STRATEGIES = ['BLUE_GREEN', 'CANARY', 'LINEAR'] as const;
 export type NativeStrategy = (typeof NATIVE_STRATEGIES)[number];
 
+/** The lifecycle stages of an ECS native deployment a PAUSE hook can hold (`DeploymentLifecycleHookStage`). */
+export const PAUSABLE_STAGES = [
+  'RECONCILE_SERVICE',
+  'PRE_SCALE_UP',
+  'POST_SCALE_UP',
+  'TEST_TRAFFIC_SHIFT',
+  'POST_TEST_TRAFFIC_SHIFT',
+  'PRE_PRODUCTION_TRAFFIC_SHIFT',
+  'PRODUCTION_TRAFFIC_SHIFT',
+  'POST_PRODUCTION_TRAFFIC_SHIFT',
+] as const;
+export type PausableStage = (typeof PAUSABLE_STAGES)[number];
+
+/** Minutes a deployment waits at a pause for the pipeline before ECS rolls it back. */
+export const DEFAULT_PAUSE_TIMEOUT_MINUTES = 60;
+
 /** A container port's load-balancer wiring: which container and port the target group reaches. */
 export interface TargetGroupMapping {
   /** Absent: the server group's own container (`v003`), as clouddriver. */
@@ -78,6 +94,13 @@ export interface NativeDeploymentConfig {
   readonly testListenerRule?: string;
   /** The role ECS assumes to rewrite the listener rules (an ARN). */
   readonly roleArn: string;
+  /**
+   * Lifecycle stages where the deployment waits for the pipeline (a PAUSE hook each): the deploy
+   * stage ends there, and a continueServiceDeployment stage continues or rolls back. @default none
+   */
+  readonly pauseAt: readonly PausableStage[];
+  /** Minutes a pause waits before ECS rolls the deployment back (the hook's timeout). @default 60 */
+  readonly pauseTimeoutInMinutes: number;
 }
 
 /** The task definition: generated from the fields (clouddriver's makeTaskDefinitionRequest) or an artifact's JSON. */
@@ -202,6 +225,8 @@ const nativeSchema = z.looseObject(
     roleArn: z.string({ error: 'set the ARN of the role ECS assumes to shift traffic, e.g. "arn:aws:iam::123456789012:role/ecsInfrastructureRole"' }).regex(ARN_ROLE, {
       error: 'set the ARN of the role ECS assumes to shift traffic, e.g. "arn:aws:iam::123456789012:role/ecsInfrastructureRole"',
     }),
+    pauseAt: list(z.array(z.enum(PAUSABLE_STAGES, { error: `set lifecycle stages to wait at, of ${PAUSABLE_STAGES.join(', ')}` }), { error: 'set a list of lifecycle stages, e.g. ["POST_TEST_TRAFFIC_SHIFT"]' })),
+    pauseTimeoutInMinutes: opt(whole('set the minutes a pause waits for the pipeline before ECS rolls back, 1 to 1440', 1, 1440)),
   },
   { error: 'set {"strategy": "BLUE_GREEN", "alternateTargetGroup": "...", "productionListenerRule": "arn:...", "roleArn": "arn:..."}' },
 );
@@ -554,6 +579,8 @@ export function parseEcsClusterConfig(provider: Readonly<Record<string, unknown>
       productionListenerRule: native.productionListenerRule,
       ...(native.testListenerRule !== undefined ? { testListenerRule: native.testListenerRule } : {}),
       roleArn: native.roleArn,
+      pauseAt: [...new Set(native.pauseAt)],
+      pauseTimeoutInMinutes: native.pauseTimeoutInMinutes ?? DEFAULT_PAUSE_TIMEOUT_MINUTES,
     };
   } else if (fields.ecsNativeDeployment !== undefined) {
     return invalid('deploymentMode', fields.deploymentMode, 'ecsNativeDeployment is set; set deploymentMode to "ecs-native" to use it, or remove ecsNativeDeployment');

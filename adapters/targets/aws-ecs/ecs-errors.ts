@@ -115,3 +115,15 @@ export function awsFailure(error: unknown, service: string, operation: string, c
   const retry = found === 'unavailable' ? '; try again later' : '';
   return { ok: false, reason: found === 'unavailable' ? found : (reason ?? found), message: `${context !== undefined ? `${context}: ` : ''}${answered}${retry}`, cause: error };
 }
+
+/** A port failure with its reason and one-line message (the SDK's error in `cause`). */
+export function failure(reason: PortFailureReason, message: string, cause?: unknown): PortFailure {
+  return { ok: false, reason, message, ...(cause !== undefined ? { cause } : {}) };
+}
+
+/** A failure carried out of nested helpers to the port operation that answers it. */
+export class Halt extends Error {
+  constructor(readonly failure: PortFailure) {
+    super(failure.message);
+  }
+}

@@ -82,6 +82,7 @@ import type {
   Capacity,
   ClusterCheckResult,
   ClusterRef,
+  ContinueRolloutRequest,
   CreateServerGroupRequest,
   DescribeResult,
   InstanceDescription,
@@ -97,7 +98,8 @@ import type { Target } from '../../../core/ports/target.ts';
 import type { DisableOptions, TrafficPort } from '../../../core/ports/traffic.ts';
 import type { ArtifactContentFailureReason, ArtifactContentPort } from '../../../core/ports/artifact-content.ts';
 import { parseEcsClusterConfig, problem, shown, withTaskDefinitionTemplate, type EcsClusterConfig } from './config.ts';
-import { awsFailure, errorCode, reasonOf } from './ecs-errors.ts';
+import { awsFailure, errorCode, failure, Halt, reasonOf } from './ecs-errors.ts';
+import { createNativeMode, isNativeService } from './ecs-native.ts';
 import { boundAtSave } from './cluster-check.ts';
 import {
   artifactTaskDefinition,
@@ -166,17 +168,6 @@ const PERMISSION = /not authorized|assume role|access denied|permission/i;
 
 const DONE: OperationResult = { ok: true, outcome: 'done' };
 const ALREADY_DONE: OperationResult = { ok: true, outcome: 'already-done' };
-
-function failure(reason: PortFailureReason, message: string, cause?: unknown): PortFailure {
-  return { ok: false, reason, message, ...(cause !== undefined ? { cause } : {}) };
-}
-
-/** A failure carried out of nested helpers to the port operation that answers it. */
-class Halt extends Error {
-  constructor(readonly failure: PortFailure) {
-    super(failure.message);
-  }
-}
 
 const chunks = <T>(items: readonly T[], size: number): T[][] => {
   const out: T[][] = [];
@@ -272,6 +263,7 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
   let clusterList: { names: string[]; at: number } | undefined;
   let accountId = options.accountId;
   let taggingEnabled = false;
+  const native = createNativeMode({ account, region, clients, aws, describeServices, resolveResources, revisionFor, targetGroupArn, taskHealth });
 
   // -----------------------------------------------------------------------------------------
   // Calls
@@ -402,7 +394,8 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
         for (const arn of page.serviceArns ?? []) {
           const name = lastSegment(arn);
           const parsed = parseServerGroupName(name);
-          if (parsed?.sequence !== undefined && parsed.cluster === cluster) names.push(name);
+          // `<cluster>-vNNN` are Spinnaker's services; `<cluster>` itself is an ecs-native one.
+          if ((parsed?.sequence !== undefined && parsed.cluster === cluster) || name === cluster) names.push(name);
         }
         nextToken = page.nextToken;
       } while (nextToken);
@@ -533,16 +526,37 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
     return tasksOf;
   }
 
+  /** A task's health in ECS native mode: its platform health, then whichever of the service's target groups holds it. */
+  function taskHealth(task: Task, targets: readonly TargetHealthDescription[]): { health: InstanceHealth; draining: boolean; address?: string } {
+    const stopping = task.desiredStatus === 'STOPPED';
+    let platform: InstanceHealth;
+    if (stopping) platform = 'Down';
+    else if (task.lastStatus === 'RUNNING') platform = task.healthStatus === 'UNHEALTHY' ? 'Down' : 'Up';
+    else if (task.lastStatus === 'PROVISIONING' || task.lastStatus === 'PENDING' || task.lastStatus === 'ACTIVATING') platform = 'Starting';
+    else platform = 'Down';
+    const ip = taskIp(task);
+    const target = ip === undefined ? undefined : targets.find((candidate) => candidate.Target?.Id === ip);
+    const draining = stopping || target?.TargetHealth?.State === 'draining';
+    // Not registered yet: ECS registers a task once it runs.
+    const health = platform !== 'Up' ? platform : target ? targetHealth(target.TargetHealth?.State) : 'Starting';
+    const port = target?.Target?.Port;
+    return { health, draining, ...(ip !== undefined ? { address: port !== undefined ? `${ip}:${port}` : ip } : {}) };
+  }
+
   async function describeNow(ref: ClusterRef): Promise<DescribeResult> {
     const problemAt = locationProblem(ref.location);
     if (problemAt) return problemAt;
     const found: Located[] = [];
+    const natives: Located[] = [];
     for (const ecsCluster of await ecsClusterNames()) {
       const names = await listServiceNames(ecsCluster, ref.cluster);
       if (names === undefined) continue;
       for (const batch of chunks(names, 10)) {
         for (const service of await describeServices(ecsCluster, batch)) {
-          if (service.status === 'ACTIVE' || service.status === 'DRAINING') found.push({ ecsCluster, service });
+          if (service.status !== 'ACTIVE' && service.status !== 'DRAINING') continue;
+          if (service.serviceName === ref.cluster) {
+            if (isNativeService(service) && service.status === 'ACTIVE') natives.push({ ecsCluster, service });
+          } else found.push({ ecsCluster, service });
         }
       }
     }
@@ -598,6 +612,7 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
         },
       });
     }
+    for (const located of natives) serverGroups.push(...(await native.describe(ref, located.ecsCluster, located.service)));
     serverGroups.sort((a, b) => a.createdTime - b.createdTime || a.name.localeCompare(b.name));
     return { ok: true, cluster: { account: ref.account, location: ref.location, cluster: ref.cluster, serverGroups } };
   }
@@ -656,13 +671,12 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
 
   async function targetGroupArns(config: EcsClusterConfig): Promise<string[]> {
     const arns: string[] = [];
-    for (const [index, mapping] of config.targetGroupMappings.entries()) arns.push(await targetGroupArn(mapping.targetGroup, index));
+    for (const [index, mapping] of config.targetGroupMappings.entries()) arns.push(await targetGroupArn(mapping.targetGroup, `targetGroupMappings[${index}].targetGroup`));
     return arns;
   }
 
-  /** The ARN of the target group `targetGroupMappings[index]` names: exactly one of that name. */
-  async function targetGroupArn(name: string, index: number): Promise<string> {
-    const field = `targetGroupMappings[${index}].targetGroup`;
+  /** The ARN of the target group the entry names at `field`: exactly one of that name. */
+  async function targetGroupArn(name: string, field: string): Promise<string> {
     const answer = await aws('Elastic Load Balancing', 'DescribeTargetGroups', () => clients.elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] })), problem(field, name, 'name a target group of the region'), 'invalid');
     const groups = answer.TargetGroups ?? [];
     if (groups.length !== 1 || !groups[0]!.TargetGroupArn) {
@@ -786,6 +800,44 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
     return failure('already-exists', `server group ${request.name} already exists in ${account}/${region} (ECS cluster ${located.ecsCluster}) and ${whose}; server groups are immutable, create the next version`);
   }
 
+  /** Every name of the entry resolved in the account (subnets, security groups, target groups, roles), before any change. */
+  async function resolveResources(config: EcsClusterConfig, images: Map<string, string>): Promise<ResolvedResources> {
+    const network = config.networkMode === 'awsvpc' ? await subnetsOf(config) : { subnets: [], vpcs: [] };
+    const securityGroups = config.networkMode === 'awsvpc' ? await securityGroupIds(config, network.vpcs) : [];
+    const targetGroups = await targetGroupArns(config);
+    await checkTagging();
+    return {
+      images,
+      targetGroupArns: targetGroups,
+      subnets: network.subnets,
+      securityGroups,
+      ...(config.iamRole !== undefined ? { taskRoleArn: roleArn(config.iamRole) } : {}),
+      ...(options.executionRoleArn !== undefined ? { executionRoleArn: options.executionRoleArn } : {}),
+    };
+  }
+
+  /** The server group's task definition revision: this owner's when a retried create registered it already, else a new one. */
+  async function revisionFor(request: CreateServerGroupRequest, config: EcsClusterConfig, names: EcsNames, resources: ResolvedResources): Promise<string> {
+    const own = await ownRevision(names, request.owner);
+    if (own !== undefined) return own;
+    const source = config.taskDefinition;
+    // create() replaced a fetch source by the fetched template before any call.
+    if (source.kind === 'fetch') throw new Error(`the task definition of ${request.name} was not fetched before create`);
+    const input = source.kind === 'generated' ? generatedTaskDefinition(config, names, resources, request.owner) : artifactTaskDefinition(config, source.template, names, resources, request.owner);
+    let registered;
+    try {
+      registered = await clients.ecs.send(new RegisterTaskDefinitionCommand(input));
+    } catch (error) {
+      // ECS answers a task definition it cannot run with ClientException (or InvalidParameterException);
+      // those name what the author wrote. Permissions are the account's problem, not the entry's.
+      const refused = ['ClientException', 'InvalidParameterException'].includes(errorCode(error) ?? '') && !PERMISSION.test(String((error as Error).message));
+      throw new Halt(refused ? awsFailure(error, 'ECS', 'RegisterTaskDefinition', taskDefinitionContext(config), 'invalid') : awsFailure(error, 'ECS', 'RegisterTaskDefinition'));
+    }
+    const arn = registered.taskDefinition?.taskDefinitionArn;
+    if (!arn) throw new Halt(failure('failed', `ECS RegisterTaskDefinition answered no task definition ARN for family ${names.family}`));
+    return arn;
+  }
+
   async function createOnce(request: CreateServerGroupRequest, config: EcsClusterConfig, names: EcsNames, images: Map<string, string>): Promise<OperationResult> {
     const ecsCluster = config.ecsClusterName;
     const clusterField = problem('ecsClusterName', ecsCluster, 'create the ECS cluster or fix the name');
@@ -796,37 +848,9 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
       return existingAnswer(located, request) ?? (await finishOwn(located, request));
     }
     // 2. Every name in the entry, resolved before the first change.
-    const network = config.networkMode === 'awsvpc' ? await subnetsOf(config) : { subnets: [], vpcs: [] };
-    const securityGroups = config.networkMode === 'awsvpc' ? await securityGroupIds(config, network.vpcs) : [];
-    const targetGroups = await targetGroupArns(config);
-    await checkTagging();
-    const resources: ResolvedResources = {
-      images,
-      targetGroupArns: targetGroups,
-      subnets: network.subnets,
-      securityGroups,
-      ...(config.iamRole !== undefined ? { taskRoleArn: roleArn(config.iamRole) } : {}),
-      ...(options.executionRoleArn !== undefined ? { executionRoleArn: options.executionRoleArn } : {}),
-    };
+    const resources = await resolveResources(config, images);
     // 3. The task definition: this owner's revision when a retried create registered it already.
-    let taskDefinitionArn = await ownRevision(names, request.owner);
-    if (taskDefinitionArn === undefined) {
-      const source = config.taskDefinition;
-      // create() replaced a fetch source by the fetched template before any call.
-      if (source.kind === 'fetch') throw new Error(`the task definition of ${request.name} was not fetched before create`);
-      const input = source.kind === 'generated' ? generatedTaskDefinition(config, names, resources, request.owner) : artifactTaskDefinition(config, source.template, names, resources, request.owner);
-      let registered;
-      try {
-        registered = await clients.ecs.send(new RegisterTaskDefinitionCommand(input));
-      } catch (error) {
-        // ECS answers a task definition it cannot run with ClientException (or InvalidParameterException);
-        // those name what the author wrote. Permissions are the account's problem, not the entry's.
-        const refused = ['ClientException', 'InvalidParameterException'].includes(errorCode(error) ?? '') && !PERMISSION.test(String((error as Error).message));
-        throw new Halt(refused ? awsFailure(error, 'ECS', 'RegisterTaskDefinition', taskDefinitionContext(config), 'invalid') : awsFailure(error, 'ECS', 'RegisterTaskDefinition'));
-      }
-      taskDefinitionArn = registered.taskDefinition?.taskDefinitionArn;
-      if (!taskDefinitionArn) throw new Halt(failure('failed', `ECS RegisterTaskDefinition answered no task definition ARN for family ${names.family}`));
-    }
+    const taskDefinitionArn = await revisionFor(request, config, names, resources);
     // 4. The service.
     try {
       const created = await clients.ecs.send(new CreateServiceCommand(createServiceRequest(config, names, taskDefinitionArn, request.capacity.desired, resources, request.owner)));
@@ -988,8 +1012,13 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
     const parsedConfig = parseEcsClusterConfig(request.provider, region);
     if (!parsedConfig.ok) return failure(parsedConfig.reason, parsedConfig.message);
     let config = parsedConfig.config;
-    if (config.deploymentMode === 'ecs-native') {
-      return failure('unsupported', problem('deploymentMode', config.deploymentMode, 'this version of the aws-ecs target deploys in "spinnaker" mode only (a service per server group); set deploymentMode to "spinnaker" or remove it'));
+    const isNative = config.deploymentMode === 'ecs-native';
+    if (isNative) {
+      const strategy = request.provider['strategy'];
+      if (typeof strategy === 'string' && strategy !== '' && strategy !== 'none') {
+        return failure('invalid', problem('strategy', strategy, 'with deploymentMode "ecs-native" ECS shifts the traffic itself (ecsNativeDeployment.strategy); set the deploy strategy to "none" or leave it empty'));
+      }
+      if (request.source) return failure('unsupported', `cloneServerGroup cannot copy into an ecs-native cluster (${request.cluster} is one ECS service whose revisions ECS deploys); use a deploy stage`);
     }
     if (request.disabled === true) {
       return failure('unsupported', `the aws-ecs target cannot create ${request.name} out of traffic: a disabled ECS service is scaled to 0 (Spinnaker's model), so it would have no tasks to bring up; use the redblack or highlander strategy`);
@@ -1005,7 +1034,7 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
     const key = `${request.account}/${request.location}/${request.name}`;
     // One create per name at a time: the second finds the first's service.
     while (creating.has(key)) await creating.get(key)!.catch(() => undefined);
-    const attempt = guarded(() => createOnce(request, config, names, images.images));
+    const attempt = guarded(() => (isNative ? native.create(request, config, names, images.images) : createOnce(request, config, names, images.images)));
     creating.set(key, attempt);
     try {
       return await attempt;
@@ -1019,7 +1048,15 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
 
   async function liveService(ref: ServerGroupRef): Promise<Located> {
     const found = await locate(ref.serverGroup);
-    if (!found.live) throw new Halt(failure('not-found', `server group ${ref.serverGroup} does not exist in ${ref.account}/${ref.location}`));
+    if (!found.live) {
+      // A revision of an ecs-native service: ECS moves its traffic and capacity, not the pipeline.
+      const cluster = parseServerGroupName(ref.serverGroup)?.cluster;
+      const service = cluster === undefined ? undefined : (await locate(cluster)).live?.service;
+      if (service !== undefined && isNativeService(service)) {
+        throw new Halt(failure('unsupported', `${ref.serverGroup} is a revision of the ecs-native service ${cluster}, whose traffic and capacity ECS moves between revisions itself; deploy a new version, or answer a waiting deployment with continueServiceDeployment`));
+      }
+      throw new Halt(failure('not-found', `server group ${ref.serverGroup} does not exist in ${ref.account}/${ref.location}`));
+    }
     if (found.live.service.status === 'DRAINING') throw new Halt(failure('not-found', `server group ${ref.serverGroup} in ${ref.account}/${ref.location} is being destroyed`));
     return found.live;
   }
@@ -1116,6 +1153,17 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
     return DONE;
   }
 
+  /** Answers the pause of an ecs-native server group's deployment (ecs-native.ts). */
+  async function continueRollout(ref: ServerGroupRef, request: ContinueRolloutRequest): Promise<OperationResult> {
+    const where = locationProblem(ref.location);
+    if (where) return where;
+    const cluster = parseServerGroupName(ref.serverGroup)?.cluster;
+    if (cluster === undefined) return failure('invalid', `'${ref.serverGroup}' is not a server group name; use '<cluster>-v<NNN>'`);
+    const described = await describeNow({ account: ref.account, location: ref.location, cluster });
+    if (!described.ok) return described;
+    return native.continueRollout(ref, described.cluster.serverGroups.find((group) => group.name === ref.serverGroup), request);
+  }
+
   // -----------------------------------------------------------------------------------------
   // Checks at save
 
@@ -1154,7 +1202,9 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
         throw error;
       }),
     );
-    for (const [index, mapping] of config.targetGroupMappings.entries()) await look(['targetGroupMappings', index, 'targetGroup'], () => targetGroupArn(mapping.targetGroup, index));
+    for (const [index, mapping] of config.targetGroupMappings.entries()) await look(['targetGroupMappings', index, 'targetGroup'], () => targetGroupArn(mapping.targetGroup, `targetGroupMappings[${index}].targetGroup`));
+    const alternate = config.ecsNativeDeployment?.alternateTargetGroup;
+    if (alternate !== undefined) await look(['ecsNativeDeployment', 'alternateTargetGroup'], () => targetGroupArn(alternate, 'ecsNativeDeployment.alternateTargetGroup'));
     const subnetField = config.subnets.length > 0 ? 'subnets' : Array.isArray(request.provider['subnetTypes']) && request.provider['subnetTypes'].length > 0 ? 'subnetTypes' : 'subnetType';
     const chosen = config.subnets.length > 0 || config.subnetTypes.length > 0 ? await look([subnetField], () => subnetsOf(config)) : undefined;
     if (config.securityGroupNames.length > 0) await look(['securityGroupNames'], () => securityGroupIds(config, chosen?.vpcs ?? []));
@@ -1179,6 +1229,10 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
     },
     describeCluster: (ref) => guarded(() => describeNow(ref)),
     checkCluster: (request) => guarded(() => checkClusterNow(request)),
+    continueRollout: (ref, request, sideEffect) => {
+      const owner = ownerProblem(sideEffect.owner);
+      return owner ? Promise.resolve(owner) : guarded(() => continueRollout(ref, request));
+    },
   };
 
   const noWeights = () =>

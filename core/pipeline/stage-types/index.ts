@@ -11,6 +11,8 @@ import { bakeStageType } from './bake.ts';
 import type { BakeStage } from './bake.ts';
 import { checkPreconditionsStageType } from './check-preconditions.ts';
 import { cloneServerGroupStageType } from './clone-server-group.ts';
+import { continueServiceDeploymentStageType } from './continue-service-deployment.ts';
+import type { ContinueServiceDeploymentStage } from './continue-service-deployment.ts';
 import type { CloneServerGroupStage } from './clone-server-group.ts';
 import type { CheckPreconditionsStage } from './check-preconditions.ts';
 import { deployStageType } from './deploy.ts';
@@ -123,6 +125,7 @@ export type { RunJobConfig, RunJobStage } from './run-job.ts';
 export type { RunJobManifestConfig, RunJobManifestStage } from './run-job-manifest.ts';
 export type { ScaleDownClusterConfig, ScaleDownClusterStage } from './scale-down-cluster.ts';
 export type { ClusterLocation, ServerGroupTarget, ServerGroupTargetConfig } from './server-group-target.ts';
+export type { ContinueServiceDeploymentConfig, ContinueServiceDeploymentStage } from './continue-service-deployment.ts';
 export type { ShrinkClusterConfig, ShrinkClusterStage } from './shrink-cluster.ts';
 export type { WaitUntilConfig, WaitUntilStage } from './wait-until.ts';
 export type { WaitConfig, WaitStage } from './wait.ts';
@@ -156,6 +159,7 @@ export type Stage =
   | PipelineStage
   | DeployStage
   | CloneServerGroupStage
+  | ContinueServiceDeploymentStage
   | DisableServerGroupStage
   | EnableServerGroupStage
   | ResizeServerGroupStage
@@ -229,6 +233,7 @@ const REGISTRY: { readonly [T in StageType]: StageTypeDefinition<T, Extract<Stag
   bake: bakeStageType,
   checkPreconditions: checkPreconditionsStageType,
   cloneServerGroup: cloneServerGroupStageType,
+  continueServiceDeployment: continueServiceDeploymentStageType,
   deploy: deployStageType,
   deleteManifest: deleteManifestStageType,
   deployManifest: deployManifestStageType,

@@ -30,6 +30,26 @@ describe('the ECS cluster check at save', () => {
     ]);
   });
 
+  it('refuses a Spinnaker strategy on an ecs-native cluster, where ECS moves the traffic', () => {
+    const native = {
+      ecsClusterName: 'demo',
+      launchType: 'EC2',
+      dockerImageAddress: 'hello:1.2.0',
+      targetGroupMappings: [{ containerPort: 80, targetGroup: 'hello-blue' }],
+      deploymentMode: 'ecs-native',
+      ecsNativeDeployment: {
+        strategy: 'BLUE_GREEN',
+        alternateTargetGroup: 'hello-green',
+        productionListenerRule: 'arn:aws:elasticloadbalancing:us-west-2:123456789012:listener-rule/app/hello/1/2/3',
+        roleArn: 'arn:aws:iam::123456789012:role/ecsInfrastructureRole',
+      },
+    };
+    expect(lines({ ...native, strategy: 'redblack' })).toEqual([
+      'error /strategy: provider field strategy is "redblack"; with deploymentMode "ecs-native" ECS shifts the traffic itself (ecsNativeDeployment.strategy); set the deploy strategy to "none" or leave it empty',
+    ]);
+    expect(lines({ ...native, strategy: '' })).toEqual([]);
+  });
+
   it('refuses an entry with nothing to run unless a stage upstream may hand it an image', () => {
     const entry = { ecsClusterName: 'demo', launchType: 'EC2', containerPort: 80 };
     expect(lines(entry)).toEqual([

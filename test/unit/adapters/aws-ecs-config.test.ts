@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEcsClusterConfig, withTaskDefinitionTemplate, type EcsClusterConfig } from '../../../adapters/targets/aws-ecs/config.ts';
+import { nativeDeploymentConfiguration } from '../../../adapters/targets/aws-ecs/ecs-native.ts';
 import { artifactTaskDefinition, createServiceRequest, ecsNames, generatedTaskDefinition, resolveImages, type ResolvedResources } from '../../../adapters/targets/aws-ecs/ecs-requests.ts';
 import { parseServerGroupName } from '../../../core/deploy/names.ts';
 import { CONFORMANCE_CORPUS } from '../../support/conformance.ts';
@@ -350,7 +351,29 @@ describe('deploymentMode', () => {
   it('reads the ECS native strategy, its traffic steps and the second target group', () => {
     expect(parsed({ ...cluster, deploymentMode: 'ecs-native', ecsNativeDeployment: native })).toMatchObject({
       deploymentMode: 'ecs-native',
-      ecsNativeDeployment: { ...native, bakeTimeInMinutes: 0 },
+      ecsNativeDeployment: { ...native, bakeTimeInMinutes: 0, pauseAt: [], pauseTimeoutInMinutes: 60 },
+    });
+  });
+
+  it.each([
+    [
+      { strategy: 'CANARY', canaryPercent: 10, canaryBakeTimeInMinutes: 5, pauseAt: ['PRODUCTION_TRAFFIC_SHIFT'] },
+      { strategy: 'CANARY', canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 5 }, lifecycleHooks: [{ targetType: 'PAUSE', lifecycleStages: ['PRODUCTION_TRAFFIC_SHIFT'], timeoutConfiguration: { timeoutInMinutes: 60, action: 'ROLLBACK' } }] },
+    ],
+    [{ strategy: 'LINEAR', linearStepPercent: 25, linearStepBakeTimeInMinutes: 2 }, { strategy: 'LINEAR', linearConfiguration: { stepPercent: 25, stepBakeTimeInMinutes: 2 }, lifecycleHooks: [] }],
+    [
+      { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 15, pauseAt: ['POST_TEST_TRAFFIC_SHIFT', 'POST_TEST_TRAFFIC_SHIFT'], pauseTimeoutInMinutes: 30 },
+      { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 15, lifecycleHooks: [{ targetType: 'PAUSE', lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'], timeoutConfiguration: { timeoutInMinutes: 30, action: 'ROLLBACK' } }] },
+    ],
+  ])('asks ECS for %j as %j, rolling back when a pause times out or tasks fail', (given, expected) => {
+    const config = parsed({ ...cluster, deploymentMode: 'ecs-native', ecsNativeDeployment: { ...native, ...given } });
+    expect(nativeDeploymentConfiguration(config.ecsNativeDeployment!)).toMatchObject({ ...expected, deploymentCircuitBreaker: { enable: true, rollback: true } });
+  });
+
+  it('refuses a pause at a stage ECS cannot hold', () => {
+    expect(parseEcsClusterConfig({ ...cluster, deploymentMode: 'ecs-native', ecsNativeDeployment: { ...native, pauseAt: ['BAKE_TIME'] } }, 'us-west-2')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('provider field ecsNativeDeployment.pauseAt[0] is "BAKE_TIME"; set lifecycle stages to wait at, of RECONCILE_SERVICE, PRE_SCALE_UP'),
     });
   });
 

@@ -26,13 +26,13 @@ const canaryConfig = { canaryConfigId: 'cfg', lifetimeDuration: 'PT1H', scopes: 
 describe('the catalog', () => {
   it('lists the supported types, sorted, each with a definition', () => {
     expect(SUPPORTED_STAGE_TYPES).toEqual([...SUPPORTED_STAGE_TYPES].sort());
-    expect(SUPPORTED_STAGE_TYPES).toHaveLength(47);
+    expect(SUPPORTED_STAGE_TYPES).toHaveLength(48);
     for (const type of SUPPORTED_STAGE_TYPES) expect(getStageType(type)?.type).toBe(type);
   });
 
   it('names them in messages on one short line, grouped by family', () => {
     expect(SUPPORTED_STAGE_TYPES_SUMMARY).toBe(
-      'awsCodeBuild, bake, checkPreconditions, deploy, evaluateVariables, kayentaCanary, manualJudgment, pipeline, runJob, wait, waitUntil, webhook, find{ArtifactFromExecution,ArtifactsFromResource,Image,ImageFromTags}, ' +
+      'awsCodeBuild, bake, checkPreconditions, continueServiceDeployment, deploy, evaluateVariables, kayentaCanary, manualJudgment, pipeline, runJob, wait, waitUntil, webhook, find{ArtifactFromExecution,ArtifactsFromResource,Image,ImageFromTags}, ' +
         '{clone,destroy,disable,enable,resize,rollback}ServerGroup, {disable,rollback,scaleDown,shrink}Cluster, Kubernetes *Manifest, Aws.Lambda*Stage',
     );
   });
@@ -71,6 +71,7 @@ describe('plans', () => {
       ['enableRestoreServerGroup:poll', 'disableRollbackServerGroup:poll'],
     ],
     ['rollbackServerGroup', { credentials: 'prod', region: 'us-east-1', rollbackType: 'PREVIOUS_IMAGE' }, ['deployPreviousImage:poll']],
+    ['continueServiceDeployment', { ...location, action: 'rollback' }, ['continueServiceDeployment:run', 'waitForServiceDeployment:poll']],
     ['scaleDownCluster', location, ['scaleDownCluster:poll']],
     ['shrinkCluster', location, ['shrinkCluster:poll']],
     ['disableCluster', location, ['disableCluster:poll']],
@@ -130,6 +131,7 @@ describe('plans', () => {
       findArtifactFromExecution: { pipeline: 'p', expectedArtifact: { id: 'a', matchArtifact: { type: 'docker/image' } } },
       rollbackServerGroup: { credentials: 'c', region: 'r', rollbackType: 'PREVIOUS_IMAGE' },
       rollbackCluster: location,
+      continueServiceDeployment: location,
       scaleDownCluster: location,
       shrinkCluster: location,
       disableCluster: location,

@@ -245,6 +245,14 @@ function targetHealth(state: string | undefined): InstanceHealth {
   }
 }
 
+/** A task's health as ECS sees it: stopping or stopped is Down, RUNNING is Up unless its container health check fails. */
+function platformHealth(task: Task): InstanceHealth {
+  if (task.desiredStatus === 'STOPPED') return 'Down';
+  if (task.lastStatus === 'RUNNING') return task.healthStatus === 'UNHEALTHY' ? 'Down' : 'Up';
+  if (task.lastStatus === 'PROVISIONING' || task.lastStatus === 'PENDING' || task.lastStatus === 'ACTIVATING') return 'Starting';
+  return 'Down';
+}
+
 /** Worst of several healths: any Down, else any Starting, else any Unknown, else Up. */
 function worst(healths: readonly InstanceHealth[]): InstanceHealth {
   for (const health of ['Down', 'Starting', 'Unknown'] as const) if (healths.includes(health)) return health;
@@ -453,11 +461,7 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
   /** One task as an instance: its platform health, then each target group's view of it. */
   function instanceOf(task: Task, service: Service, health: ReadonlyMap<string, readonly TargetHealthDescription[]>, instanceIds: ReadonlyMap<string, string>): InstanceDescription {
     const stopping = task.desiredStatus === 'STOPPED';
-    let platform: InstanceHealth;
-    if (stopping) platform = 'Down';
-    else if (task.lastStatus === 'RUNNING') platform = task.healthStatus === 'UNHEALTHY' ? 'Down' : 'Up';
-    else if (task.lastStatus === 'PROVISIONING' || task.lastStatus === 'PENDING' || task.lastStatus === 'ACTIVATING') platform = 'Starting';
-    else platform = 'Down';
+    const platform = platformHealth(task);
     const ip = taskIp(task);
     const healths: InstanceHealth[] = [platform];
     let draining = stopping;
@@ -529,11 +533,7 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
   /** A task's health in ECS native mode: its platform health, then whichever of the service's target groups holds it. */
   function taskHealth(task: Task, targets: readonly TargetHealthDescription[]): { health: InstanceHealth; draining: boolean; address?: string } {
     const stopping = task.desiredStatus === 'STOPPED';
-    let platform: InstanceHealth;
-    if (stopping) platform = 'Down';
-    else if (task.lastStatus === 'RUNNING') platform = task.healthStatus === 'UNHEALTHY' ? 'Down' : 'Up';
-    else if (task.lastStatus === 'PROVISIONING' || task.lastStatus === 'PENDING' || task.lastStatus === 'ACTIVATING') platform = 'Starting';
-    else platform = 'Down';
+    const platform = platformHealth(task);
     const ip = taskIp(task);
     const target = ip === undefined ? undefined : targets.find((candidate) => candidate.Target?.Id === ip);
     const draining = stopping || target?.TargetHealth?.State === 'draining';

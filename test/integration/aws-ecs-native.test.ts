@@ -27,7 +27,7 @@ interface NativeWorld {
 /** The ECS world plus what ECS blue/green needs: a second target group and a listener rule forwarding to both. */
 async function startNativeWorld(): Promise<NativeWorld> {
   const world = await startEcsWorld();
-  const { targetGroupArn: greenArn } = world.sim.seed.elbv2.targetGroup({ name: GREEN_GROUP, port: 80, vpcId: world.vpcId, targetType: 'ip', deregistrationDelaySeconds: 5, healthCheckIntervalSeconds: 5, healthyThresholdCount: 2 });
+  const { targetGroupArn: greenArn } = world.sim.seed.elbv2.targetGroup({ name: GREEN_GROUP, region: REGION, port: 80, vpcId: world.vpcId, targetType: 'ip', deregistrationDelaySeconds: 5, healthCheckIntervalSeconds: 5, healthyThresholdCount: 2 });
   const rule = await world.clients.elbv2.send(
     new CreateRuleCommand({
       ListenerArn: world.listenerArn,

@@ -10,15 +10,21 @@
  * A good release (successRate 100) passes and is sent to production; a bad one (10) fails the
  * canary, which the pipeline tolerates (`continuePipeline`), skips the production deploy
  * (`stageEnabled`), cleans up, and ends TERMINAL at its checkPreconditions, as Spinnaker would.
+ *
+ * Beside them, the Kayenta workshop's simple canary pipeline, started by its pipeline trigger with
+ * the images the staging pipeline built given on the command line: two canary Deployments from
+ * its artifact account's manifests, a wait and a manual judgment.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFORMANCE_CORPUS } from '../support/conformance.ts';
-import { runGennaker } from '../support/sandbox-cli.ts';
+import { callCount, runGennaker } from '../support/sandbox-cli.ts';
 
 const pipeline = join(CONFORMANCE_CORPUS, 'spinnaker_spinnaker_automated-canary-1-10.json');
+const simpleCanary = join(CONFORMANCE_CORPUS, 'spinnaker_spinnaker_deploy-canary-pipeline.json');
+const image = (name: string) => JSON.stringify({ type: 'docker/image', name: `gcr.io/{%PROJECT_ID%}/${name}`, reference: `gcr.io/{%PROJECT_ID%}/${name}:v2` });
 
 let dir: string;
 beforeAll(() => {
@@ -34,13 +40,15 @@ function executionOf(stdout: string): { status: string; stages: Stage[] } {
 
 const statuses = (stages: readonly Stage[]) => Object.fromEntries(stages.map((stage) => [stage.name, stage.status]));
 
-describe('gennaker run --sandbox: the Kubernetes automated canary', () => {
-  it('passes a good release and sends it to production; fails a bad one, skips production and ends TERMINAL at its precondition', async () => {
+describe('gennaker run --sandbox: the Kubernetes canary pipelines', () => {
+  it('passes a good release and sends it to production; fails a bad one, skips production and ends TERMINAL at its precondition; deploys the simple canary from its trigger\'s images', async () => {
     // given: the codelab pipeline as published; when: a good and a bad release, at the same time
     const speed = { GENNAKER_SANDBOX_SPEED: '300' };
-    const [good, bad] = await Promise.all([
+    const [good, bad, simple] = await Promise.all([
       runGennaker(['run', pipeline, '--sandbox', '--param', 'successRate=100', '--json'], mkdtempSync(join(dir, 'good-')), speed),
       runGennaker(['run', pipeline, '--sandbox', '--param', 'successRate=10', '--json'], mkdtempSync(join(dir, 'bad-')), speed),
+      // As its pipeline trigger would start it: the staging pipeline's images, the manifests bound by default.
+      runGennaker(['run', simpleCanary, '--sandbox', '--trigger-type', 'pipeline', '--artifact', image('frontend'), '--artifact', image('backend'), '--judge', '4=continue', '--json'], mkdtempSync(join(dir, 'simple-')), { GENNAKER_SANDBOX_SPEED: '30' }),
     ]);
 
     // then: what the sandbox supplied, reported
@@ -87,5 +95,21 @@ describe('gennaker run --sandbox: the Kubernetes automated canary', () => {
     expect(errors.experiment.mean).toBeGreaterThan(0.85);
     expect(errors.control.mean).toBe(0);
     expect(bad.stderr + bad.stdout).toMatch(/stage 'Successful deployment': precondition expression .* is false/);
+
+    // The simple canary: both Deployments from the gcs manifests, running the images the trigger brought.
+    const said = simple.stdout + simple.stderr;
+    expect(simple.code, said).toBe(0);
+    expect(said).toContain('artifact gcs/object {%BUCKET_URI%}/manifests/frontend.yml (generated Deployment production/frontend-canary, image gcr.io/{%PROJECT_ID%}/frontend; account my-gcs-account)');
+    const canaried = executionOf(simple.stdout);
+    expect(canaried.status).toBe('SUCCEEDED');
+    expect(statuses(canaried.stages)).toEqual({
+      'Simple Frontend Canary': 'SUCCEEDED',
+      'Simple Backend Canary': 'SUCCEEDED',
+      'Wait For Canary Results': 'SUCCEEDED',
+      'Manually Validate Canary Results': 'SUCCEEDED',
+    });
+    expect(said).toMatch(/Deployment backend-canary\s+no traffic, 1\/1 Ready, runs gcr\.io\/\{%PROJECT_ID%\}\/backend:v2\n/);
+    expect(said).toMatch(/Deployment frontend-canary\s+no traffic, 1\/1 Ready, runs gcr\.io\/\{%PROJECT_ID%\}\/frontend:v2\n/);
+    expect(callCount(said, 'kubernetes:POST deployments')).toBe(2);
   }, 60_000);
 });

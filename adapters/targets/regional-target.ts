@@ -5,7 +5,7 @@
  * with the account's regions, before any cloud call.
  */
 import type { ClusterCheckRequest } from '../../core/ports/cluster-checks.ts';
-import type { ClusterCheckResult, ClusterRef, DescribeResult, OperationResult, PortFailure, ServerGroupPort, ServerGroupRef } from '../../core/ports/server-groups.ts';
+import type { ClusterCheckResult, ClusterRef, ContinueRolloutRequest, DescribeResult, OperationResult, PortFailure, ServerGroupPort, ServerGroupRef, SideEffect } from '../../core/ports/server-groups.ts';
 import type { Target } from '../../core/ports/target.ts';
 import type { TrafficPort, VerifyWeightsResult } from '../../core/ports/traffic.ts';
 
@@ -62,6 +62,15 @@ export function createRegionalTarget(options: RegionalTargetOptions): Target {
             const target = regional(request.location);
             if (isFailure(target)) return target;
             return target.serverGroups.checkCluster ? target.serverGroups.checkCluster(request) : { ok: true, issues: [] };
+          },
+        }
+      : {}),
+    ...(first.serverGroups.continueRollout
+      ? {
+          async continueRollout(ref: ServerGroupRef, request: ContinueRolloutRequest, sideEffect: SideEffect): Promise<OperationResult> {
+            const target = regional(ref.location);
+            if (isFailure(target)) return target;
+            return target.serverGroups.continueRollout ? target.serverGroups.continueRollout(ref, request, sideEffect) : { ok: false, reason: 'unsupported', message: `account '${account}' runs no rollouts of its own in ${ref.location}` };
           },
         }
       : {}),

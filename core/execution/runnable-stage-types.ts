@@ -47,6 +47,7 @@ export const DEPLOY_TARGET_STAGE_TYPES: readonly StageType[] = [
   'rollbackCluster',
   'deploy',
   'cloneServerGroup',
+  'continueServiceDeployment',
   'rollbackServerGroup',
   'findImage',
   'awsCodeBuild',

@@ -268,7 +268,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     const resolved = resolveExpectedArtifacts(group.pipeline, trigger);
     const bound = bindProviderFields(group.entry, { cloudProvider: group.cloud, at: 'clusters[0]', trigger: resolved.ok ? { ...trigger, ...resolved.value } : trigger, ancestorOutputs: [], hasArtifact: false });
     if (!bound.ok) throw new Error(`sandbox: the serving server group the ${group.entry['strategy']} deploy assumes cannot be made: ${bound.message}`);
-    return group.cloud === 'ecs' ? previousImage(bound.value) : bound.value;
+    return group.cloud === 'ecs' ? withoutPauses(previousImage(bound.value)) : bound.value;
   };
 
   /**
@@ -284,6 +284,13 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     const address = fields['dockerImageAddress'];
     if (typeof address === 'string' && /:[\w][\w.-]*$/.test(address)) return { ...fields, dockerImageAddress: address.replace(/:[\w][\w.-]*$/, `:${SANDBOX_PREVIOUS_TAG}`) };
     return fields;
+  };
+
+  /** An ecs-native entry's version before the run goes straight to production: no pause waits for a pipeline. */
+  const withoutPauses = (fields: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> => {
+    const native = fields['ecsNativeDeployment'];
+    if (fields['deploymentMode'] !== 'ecs-native' || typeof native !== 'object' || native === null || Array.isArray(native)) return fields;
+    return { ...fields, ecsNativeDeployment: { ...native, pauseAt: [] } };
   };
 
   /** The images of an ECS task definition's containers; undefined when it cannot be read. */
@@ -355,7 +362,8 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
       const up = serving?.instances.filter((instance) => instance.health === 'Up').length ?? 0;
       if (serving && !serving.disabled && up >= group.capacity.desired) {
         const unit = group.cloud === 'ecs' ? 'task' : 'instance';
-        return { kind: 'server group', id: name, detail: `${group.account}, ${group.region}, ${up} ${unit}${up === 1 ? '' : 's'} Up, serving before the ${group.entry['strategy']} deploy` };
+        const deploy = group.entry['deploymentMode'] === 'ecs-native' ? 'ECS blue/green' : String(group.entry['strategy']);
+        return { kind: 'server group', id: name, detail: `${group.account}, ${group.region}, ${up} ${unit}${up === 1 ? '' : 's'} Up, serving before the ${deploy} deploy` };
       }
       simulator.tick(SEED_STEP_MS);
     }
@@ -440,8 +448,21 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
       // Only the three services that say who serves: a whole snapshot (metrics included) many times a second costs the run.
       const services: Record<string, Record<string, unknown> | undefined> = Object.fromEntries(['elasticloadbalancing', 'autoscaling', 'ecs'].map((name) => [name, simulator.service(name)?.snapshot()]));
       const list = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? value.filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null) : []);
-      // What a load balancer sends traffic to: targets in state healthy, by id (instance id or task IP).
-      const healthy = new Set(list(services['elasticloadbalancing']?.['targetGroups']).flatMap((group) => list(group['targets']).filter((target) => target['state'] === 'healthy').map((target) => String(target['id']))));
+      // What a load balancer sends traffic to: targets in state healthy, by id (instance id or task IP),
+      // in target groups a listener rule weighs above 0 (ECS blue/green's alternate group waits at 0).
+      const elb = services['elasticloadbalancing'];
+      const weighted = new Set(
+        list(elb?.['listeners'])
+          .flatMap((listener) => list(listener['rules']))
+          .flatMap((rule) => list(rule['forward']))
+          .filter((forward) => Number(forward['weight']) > 0)
+          .map((forward) => String(forward['arn'])),
+      );
+      const healthy = new Set(
+        list(elb?.['targetGroups'])
+          .filter((group) => weighted.has(String(group['targetGroupArn'])))
+          .flatMap((group) => list(group['targets']).filter((target) => target['state'] === 'healthy').map((target) => String(target['id']))),
+      );
       const groups = list(services['autoscaling']?.['autoScalingGroups']);
       const ecsServices = list(services['ecs']?.['services']);
       return deployed.map((group) => {
@@ -449,7 +470,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
         const member = new RegExp(`^${cluster.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-v\\d{3}$`);
         const ids =
           group.cloud === 'ecs'
-            ? ecsServices.filter((service) => member.test(String(service['name'])) && service['region'] === group.region).flatMap((service) => list(service['tasks']).map((task) => String(task['ip'])))
+            ? ecsServices.filter((service) => (member.test(String(service['name'])) || service['name'] === cluster) && service['region'] === group.region).flatMap((service) => list(service['tasks']).map((task) => String(task['ip'])))
             : groups.filter((asg) => member.test(String(asg['name']))).flatMap((asg) => list(asg['instances']).map((instance) => String(instance['instanceId'])));
         return { cluster: `${cluster} (${group.account}, ${group.region})`, healthy: ids.filter((id) => healthy.has(id)).length };
       });
@@ -526,13 +547,23 @@ function seedWorld(simulator: AwsSimulator, world: AssumedWorld, seen: Set<strin
       seen.add(`tg|${region.region}|${group.name}`);
       seeded.push({ kind: 'target group', id: targetGroupArn, detail: `${group.name}, port ${group.port ?? 80}` });
     }
-    if (fresh.length > 0) {
-      // Targets turn healthy only behind a listener: one load balancer per target group, as a service would have.
-      for (const group of fresh) {
-        const name = `${group.name}-lb`.slice(0, 32);
-        const { loadBalancerArn } = simulator.seed.elbv2.loadBalancer({ region: region.region, name, listeners: [{ port: 80, targetGroups: [{ name: group.name }] }] });
-        seeded.push({ kind: 'load balancer', id: loadBalancerArn, detail: `${name}, listener 80 → ${group.name}` });
-      }
+    // The alternate groups of ECS blue/green live behind their production group's load balancer, in its rules.
+    const alternates = new Set([...region.listenerRules.values()].map((rule) => rule.alternate));
+    const listenerOf = new Map<string, string>();
+    // Targets turn healthy only behind a listener: one load balancer per target group, as a service would have.
+    for (const group of fresh.filter((candidate) => !alternates.has(candidate.name))) {
+      const name = `${group.name}-lb`.slice(0, 32);
+      const { loadBalancerArn, listenerArns } = simulator.seed.elbv2.loadBalancer({ region: region.region, name, listeners: [{ port: 80, targetGroups: [{ name: group.name }] }] });
+      listenerOf.set(group.name, listenerArns[0]!);
+      seeded.push({ kind: 'load balancer', id: loadBalancerArn, detail: `${name}, listener 80 → ${group.name}` });
+    }
+    let priority = 1;
+    for (const [ruleArn, { production, alternate }] of region.listenerRules) {
+      const listenerArn = listenerOf.get(production);
+      if (seen.has(`rule|${ruleArn}`) || listenerArn === undefined) continue;
+      simulator.seed.elbv2.rule(listenerArn, { arn: ruleArn, priority: priority++, targetGroups: [{ name: production, weight: 100 }, { name: alternate, weight: 0 }] });
+      seen.add(`rule|${ruleArn}`);
+      seeded.push({ kind: 'listener rule', id: ruleArn, detail: `/* → ${production} 100%, ${alternate} 0% (ECS blue/green moves the weights)` });
     }
   }
   return seeded;

@@ -41,6 +41,11 @@ export interface AssumedRegion {
   readonly securityGroups: Set<string>;
   readonly targetGroups: Map<string, AssumedTargetGroup>;
   readonly ecsClusters: Set<string>;
+  /**
+   * Listener rules ECS blue/green shifts (an ecs-native entry's productionListenerRule and
+   * testListenerRule), by ARN: the production and the alternate target group they forward to.
+   */
+  readonly listenerRules: Map<string, { readonly production: string; readonly alternate: string }>;
   readonly iamRoles: Set<string>;
   /** S3 objects Lambda stages deploy code from (`s3bucket`/`s3key`), as `bucket/key`. */
   readonly codeObjects: Set<string>;
@@ -207,7 +212,7 @@ export function assumedWorld(pipelines: readonly unknown[], parameters: Readonly
   const regionNamed = (region: string): AssumedRegion => {
     let found = regions.get(region);
     if (!found) {
-      found = { region, images: new Set(), subnets: new Map(), securityGroups: new Set(), targetGroups: new Map(), ecsClusters: new Set(), iamRoles: new Set(), codeObjects: new Set() };
+      found = { region, images: new Set(), subnets: new Map(), securityGroups: new Set(), targetGroups: new Map(), ecsClusters: new Set(), listenerRules: new Map(), iamRoles: new Set(), codeObjects: new Set() };
       regions.set(region, found);
     }
     return found;
@@ -241,7 +246,9 @@ export function assumedWorld(pipelines: readonly unknown[], parameters: Readonly
     if (deploys && accountName && application) {
       for (const region of inRegions) deployed.push({ account: accountName, cloud, region, application, ...(stack ? { stack } : {}), ...(detail ? { detail } : {}) });
     }
-    if (deploys && accountName && application && strategy && REPLACING_STRATEGIES.has(strategy)) {
+    // ECS blue/green replaces the revision serving the service, whatever the deploy's strategy says.
+    const native = cloud === 'ecs' && entry['deploymentMode'] === 'ecs-native' && isObject(entry['ecsNativeDeployment']) ? entry['ecsNativeDeployment'] : undefined;
+    if (deploys && accountName && application && ((strategy && REPLACING_STRATEGIES.has(strategy)) || native)) {
       const capacity = capacityOf(entry['capacity']);
       for (const region of inRegions) {
         serving.push({ account: accountName, cloud, region, application, ...(stack ? { stack } : {}), ...(detail ? { detail } : {}), capacity, entry, pipeline: { name: pipelineName, expectedArtifacts } });
@@ -274,6 +281,13 @@ export function assumedWorld(pipelines: readonly unknown[], parameters: Readonly
           const name = text(mapping['targetGroup']);
           const mappedPort = typeof mapping['containerPort'] === 'number' ? mapping['containerPort'] : port;
           if (name) world.targetGroups.set(name, { name, targetType: 'ip', ...(mappedPort !== undefined ? { port: mappedPort } : {}) });
+        }
+        const mappings = Array.isArray(entry['targetGroupMappings']) ? entry['targetGroupMappings'].filter(isObject) : [];
+        const production = world.targetGroups.get(text(mappings[0]?.['targetGroup']) ?? '');
+        const alternate = native ? text(native['alternateTargetGroup']) : undefined;
+        if (native && production && alternate) {
+          world.targetGroups.set(alternate, { ...production, name: alternate });
+          for (const rule of [text(native['productionListenerRule']), text(native['testListenerRule'])]) if (rule) world.listenerRules.set(rule, { production: production.name, alternate });
         }
       }
     }

@@ -84,11 +84,23 @@ export interface SeedListener {
   readonly protocol?: string;
   readonly targetGroups: readonly { name?: string; arn?: string; weight?: number }[];
 }
+/** A listener rule to seed: forwards paths matching `pathPattern` to target groups by weight. */
+export interface SeedRule {
+  /** The rule's ARN as a pipeline names it (ECS blue/green's productionListenerRule); default: a fresh one under the listener. */
+  readonly arn?: string;
+  /** @default 1 */
+  readonly priority?: number;
+  /** @default '/*' */
+  readonly pathPattern?: string;
+  readonly targetGroups: readonly { name?: string; arn?: string; weight?: number }[];
+}
 /** Seeding ELBv2. */
 export interface Elbv2Seeder {
   targetGroup(group: SeedTargetGroup): { targetGroupArn: string };
   loadBalancer(lb: { region?: string; name: string; subnetIds?: readonly string[]; listeners?: readonly SeedListener[] }): { loadBalancerArn: string; listenerArns: string[] };
   listener(loadBalancer: string, listener: SeedListener): { listenerArn: string };
+  /** A rule of the listener (its ARN); seeding the same ARN again answers the rule already there. */
+  rule(listenerArn: string, rule: SeedRule): { ruleArn: string };
 }
 
 /** The ELBv2 simulator, plus what Auto Scaling (and ECS) use to register targets. */
@@ -512,6 +524,27 @@ export function createElbv2Sim(): Elbv2Sim {
       if (!lb) throw new Error(`no load balancer '${ref}': seed it with loadBalancer() first`);
       return { listenerArn: createListener(context(), lb, l.port, l.protocol ?? 'HTTP', seedActions(l)).arn };
     };
+    const rule: Elbv2Seeder['rule'] = (listenerArn, r) => {
+      const listener = listeners.get(listenerArn);
+      if (!listener) throw new Error(`no listener '${listenerArn}': seed it with loadBalancer() or listener() first`);
+      if (r.arn !== undefined && rules.has(r.arn)) return { ruleArn: r.arn };
+      if (r.arn !== undefined && !/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener-rule\/(app|net)\/.+$/.test(r.arn)) throw new Error(`rule: '${r.arn}' is not a listener rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/...)`);
+      const priority = String(r.priority ?? 1);
+      if ([...rules.values()].some((existing) => existing.listenerArn === listenerArn && existing.priority === priority)) throw new Error(`rule: priority ${priority} is in use on listener '${listenerArn}'`);
+      const ctx = context();
+      const actions = seedActions({ port: listener.port, targetGroups: r.targetGroups }).map(normalizeAction);
+      checkActions(actions, listener.loadBalancerArn);
+      const created: Rule = {
+        arn: r.arn ?? listenerArn.replace(':listener/', ':listener-rule/') + `/${hex(ctx.random, 16)}`,
+        listenerArn,
+        priority,
+        conditions: [{ Field: 'path-pattern', Values: [r.pathPattern ?? '/*'] }],
+        actions,
+      };
+      rules.set(created.arn, created);
+      weightsEvent(ctx, listenerArn, created.arn, actions);
+      return { ruleArn: created.arn };
+    };
     return {
       targetGroup: (g) => ({ targetGroupArn: createTargetGroup(context(), g).arn }),
       loadBalancer: (input) => {
@@ -519,6 +552,7 @@ export function createElbv2Sim(): Elbv2Sim {
         return { loadBalancerArn: lb.arn, listenerArns: (input.listeners ?? []).map((l) => listener(lb.arn, l).listenerArn) };
       },
       listener,
+      rule,
     };
   };
 
@@ -584,7 +618,8 @@ export function createElbv2Sim(): Elbv2Sim {
       if (command === 'targetGroup') return seed.targetGroup(input as unknown as SeedTargetGroup);
       if (command === 'loadBalancer') return seed.loadBalancer(input as unknown as Parameters<Elbv2Seeder['loadBalancer']>[0]);
       if (command === 'listener') return seed.listener(String(input['loadBalancer'] ?? ''), input as unknown as SeedListener);
-      throw new Error(`elasticloadbalancing has no side-door command '${command}' (have: health, targetGroup, loadBalancer, listener)`);
+      if (command === 'rule') return seed.rule(String(input['listener'] ?? ''), input as unknown as SeedRule);
+      throw new Error(`elasticloadbalancing has no side-door command '${command}' (have: health, targetGroup, loadBalancer, listener, rule)`);
     },
     bindSeed: seeder,
     targetGroupExists: (arn) => groups.has(arn),

@@ -9,7 +9,9 @@
  * reference/cloud-targets.md §2-§4: `aws` accounts hold EC2 Auto Scaling groups behind ELBv2
  * target groups (adapters/targets/aws-ec2), Lambda functions (adapters/targets/aws-lambda) and the
  * CodeBuild projects awsCodeBuild stages build (adapters/builds);
- * `ecs` accounts hold ECS services (adapters/targets/aws-ecs). Beside them, AWS checks a few
+ * `ecs` accounts hold ECS services (adapters/targets/aws-ecs). Either kind is also a canary's
+ * metrics account: its CloudWatch is read with `GetMetricData` (adapters/metrics, wired by
+ * functions/aws-metrics.ts), which has no resource-level permissions. Beside them, AWS checks a few
  * actions that are never called but authorize a call (`AUTHORIZED_WITH`), each named with the
  * call that needs it. Describe and List calls have no resource-level permissions, so statements
  * use `*`; narrow the mutating ones with tag conditions where the organisation tags resources.
@@ -41,6 +43,7 @@ export const TARGET_ACCOUNT_ACTIONS: Readonly<Record<TargetAccountKind, Readonly
       'UpdateFunctionConfiguration',
     ],
     codebuild: ['BatchGetBuilds', 'StartBuild'],
+    cloudwatch: ['GetMetricData'],
   },
   ecs: {
     ecs: [
@@ -65,6 +68,7 @@ export const TARGET_ACCOUNT_ACTIONS: Readonly<Record<TargetAccountKind, Readonly
     'application-autoscaling': ['DeregisterScalableTarget', 'DescribeScalableTargets', 'RegisterScalableTarget'],
     ec2: ['DescribeSecurityGroups', 'DescribeSubnets'],
     elasticloadbalancing: ['DescribeTargetGroups', 'DescribeTargetHealth'],
+    cloudwatch: ['GetMetricData'],
   },
 };
 
@@ -133,6 +137,7 @@ const SID: Readonly<Record<string, string>> = {
   codebuild: 'CodeBuild',
   ecs: 'Ecs',
   'application-autoscaling': 'ApplicationAutoScaling',
+  cloudwatch: 'CloudWatch',
 };
 
 /** Every IAM action the policy of `kind` allows, `service:Action`, sorted. */

@@ -21,6 +21,7 @@ const PREFIX: Readonly<Record<string, string>> = {
   'client-ecs': 'ecs',
   'client-application-auto-scaling': 'application-autoscaling',
   'client-codebuild': 'codebuild',
+  'client-cloudwatch': 'cloudwatch',
 };
 
 /** Operations whose IAM action is named otherwise. */
@@ -48,7 +49,8 @@ function commandsSentBy(folders: readonly string[]): string[] {
   return [...actions].sort();
 }
 
-const FOLDERS: Readonly<Record<TargetAccountKind, readonly string[]>> = { aws: ['targets/aws-ec2', 'targets/aws-lambda', 'builds'], ecs: ['targets/aws-ecs'] };
+// Either kind is a canary's metrics account too: the CloudWatch metric source reads it (functions/aws-metrics.ts).
+const FOLDERS: Readonly<Record<TargetAccountKind, readonly string[]>> = { aws: ['targets/aws-ec2', 'targets/aws-lambda', 'builds', 'metrics'], ecs: ['targets/aws-ecs', 'metrics'] };
 
 describe("a deploy account role's policy", () => {
   it.each(['aws', 'ecs'] as const)('allows exactly the calls the %s targets make', (kind) => {
@@ -68,23 +70,26 @@ describe("a deploy account role's policy", () => {
 
   it('is statement by statement what the aws account needs', () => {
     const statements = targetAccountPolicy('aws').Statement.map((statement) => ({ sid: statement.Sid, actions: [statement.Action].flat(), condition: statement.Condition ?? null }));
-    expect(statements.map((statement) => statement.sid)).toEqual(['Ec2Calls', 'AutoScalingCalls', 'LoadBalancingCalls', 'LambdaCalls', 'CodeBuildCalls', 'LaunchWithTemplate', 'PassRoleToEc2', 'PassRoleToLambda', 'AutoScalingServiceLinkedRole']);
+    expect(statements.map((statement) => statement.sid)).toEqual(['Ec2Calls', 'AutoScalingCalls', 'LoadBalancingCalls', 'LambdaCalls', 'CodeBuildCalls', 'CloudWatchCalls', 'LaunchWithTemplate', 'PassRoleToEc2', 'PassRoleToLambda', 'AutoScalingServiceLinkedRole']);
     expect(statements[1]!.actions).toEqual(['autoscaling:CreateAutoScalingGroup', 'autoscaling:DeleteAutoScalingGroup', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:ResumeProcesses', 'autoscaling:SuspendProcesses', 'autoscaling:UpdateAutoScalingGroup']);
     expect(statements[4]).toEqual({ sid: 'CodeBuildCalls', actions: ['codebuild:BatchGetBuilds', 'codebuild:StartBuild'], condition: null });
-    expect(statements[5]).toEqual({ sid: 'LaunchWithTemplate', actions: ['ec2:RunInstances', 'ec2:CreateTags'], condition: null });
-    expect(statements[6]).toEqual({ sid: 'PassRoleToEc2', actions: ['iam:PassRole'], condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } });
-    expect(statements[7]).toEqual({ sid: 'PassRoleToLambda', actions: ['iam:PassRole'], condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } } });
-    expect(statements[8]).toEqual({ sid: 'AutoScalingServiceLinkedRole', actions: ['iam:CreateServiceLinkedRole'], condition: { StringEquals: { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' } } });
+    // A canary's metrics account: GetMetricData and no other CloudWatch call.
+    expect(statements[5]).toEqual({ sid: 'CloudWatchCalls', actions: ['cloudwatch:GetMetricData'], condition: null });
+    expect(statements[6]).toEqual({ sid: 'LaunchWithTemplate', actions: ['ec2:RunInstances', 'ec2:CreateTags'], condition: null });
+    expect(statements[7]).toEqual({ sid: 'PassRoleToEc2', actions: ['iam:PassRole'], condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } });
+    expect(statements[8]).toEqual({ sid: 'PassRoleToLambda', actions: ['iam:PassRole'], condition: { StringEquals: { 'iam:PassedToService': 'lambda.amazonaws.com' } } });
+    expect(statements[9]).toEqual({ sid: 'AutoScalingServiceLinkedRole', actions: ['iam:CreateServiceLinkedRole'], condition: { StringEquals: { 'iam:AWSServiceName': 'autoscaling.amazonaws.com' } } });
     expect(targetAccountActions('aws').filter((action) => action.startsWith('ecs:'))).toEqual([]);
   });
 
   it('is statement by statement what the ecs account needs', () => {
     const statements = targetAccountPolicy('ecs').Statement.map((statement) => ({ sid: statement.Sid, actions: [statement.Action].flat(), condition: statement.Condition ?? null }));
-    expect(statements.map((statement) => statement.sid)).toEqual(['EcsCalls', 'ApplicationAutoScalingCalls', 'Ec2Calls', 'LoadBalancingCalls', 'PassRoleToEcsTasks', 'PassRoleToEcs', 'EcsServiceLinkedRole', 'EcsScalingServiceLinkedRole']);
+    expect(statements.map((statement) => statement.sid)).toEqual(['EcsCalls', 'ApplicationAutoScalingCalls', 'Ec2Calls', 'LoadBalancingCalls', 'CloudWatchCalls', 'PassRoleToEcsTasks', 'PassRoleToEcs', 'EcsServiceLinkedRole', 'EcsScalingServiceLinkedRole']);
     // An ECS account only reads EC2 and ELBv2: subnets and security groups, target groups and their health.
     expect(statements[2]!.actions).toEqual(['ec2:DescribeSecurityGroups', 'ec2:DescribeSubnets']);
     expect(statements[3]!.actions).toEqual(['elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth']);
-    expect(statements[4]!.condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    expect(statements[4]).toEqual({ sid: 'CloudWatchCalls', actions: ['cloudwatch:GetMetricData'], condition: null });
+    expect(statements[5]!.condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
     expect(targetAccountActions('ecs').filter((action) => action.startsWith('autoscaling:') || action.startsWith('lambda:'))).toEqual([]);
   });
 
@@ -108,8 +113,8 @@ describe("a deploy account role's policy", () => {
   it("gives a read role the targets' describe calls of both kinds and nothing that changes anything", () => {
     const read = targetAccountReadActions();
     expect(read.filter((action) => !/^[a-z0-9-]+:(Describe|List|Get)/.test(action))).toEqual([]);
-    // every describe the targets make, of either kind, except Lambda and CodeBuild, which the cluster routes do not read
-    const describes = [...targetAccountActions('aws'), ...targetAccountActions('ecs')].filter((action) => /^[a-z0-9-]+:(Describe|List|Get)/.test(action) && !/^(lambda|codebuild):/.test(action));
+    // every describe the targets make, of either kind, except Lambda, CodeBuild and a canary's CloudWatch, which the cluster routes do not read
+    const describes = [...targetAccountActions('aws'), ...targetAccountActions('ecs')].filter((action) => /^[a-z0-9-]+:(Describe|List|Get)/.test(action) && !/^(lambda|codebuild|cloudwatch):/.test(action));
     expect(read).toEqual([...new Set(describes)].sort());
     expect(targetAccountReadPolicy().Statement).toEqual([{ Sid: 'DescribeCalls', Effect: 'Allow', Action: read, Resource: '*' }]);
   });

@@ -19,7 +19,7 @@ import type { ManifestPort } from '../core/ports/manifests.ts';
 import type { ContinueRolloutRequest, ServerGroupCapabilities, ServerGroupPort, ServerGroupRef, SideEffect } from '../core/ports/server-groups.ts';
 import type { Target, TargetLookup } from '../core/ports/target.ts';
 import type { TrafficCapabilities, TrafficPort } from '../core/ports/traffic.ts';
-import type { AwsTargetsOptions } from './aws-targets.ts';
+import type { AwsTargets, AwsTargetsOptions } from './aws-targets.ts';
 
 /** What each kind of account can do, as its target says. */
 export const ACCOUNT_KIND_CAPABILITIES: Readonly<Record<(typeof AWS_ACCOUNT_KINDS)[number], { readonly serverGroups: ServerGroupCapabilities; readonly traffic: TrafficCapabilities }>> = {
@@ -51,6 +51,16 @@ const PROVIDERS_OF: Readonly<Record<string, readonly string[]>> = { aws: ['aws',
 export function kubernetesDefaultNamespace(account: Account): string {
   const namespaces = account.kubernetes?.['namespaces'];
   return Array.isArray(namespaces) && typeof namespaces[0] === 'string' ? namespaces[0] : 'default';
+}
+
+/** `load` called once and its answer kept; a failed load is tried again on the next call. */
+export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () =>
+    (loading ??= load().catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    }));
 }
 
 type Methods<P> = { [K in keyof P]: P[K] extends (...args: never[]) => unknown ? K : never }[keyof P];
@@ -103,17 +113,7 @@ export interface AccountTargetsOptions {
 
 /** A target that answers its capabilities now and loads the real one on its first call. */
 function onDemandTarget(account: Account, kind: keyof typeof ACCOUNT_KIND_CAPABILITIES | 'kubernetes', load: () => Promise<(account: Account) => Target>): Target {
-  let loading: Promise<Target> | undefined;
-  const real = (): Promise<Target> => {
-    loading ??= load().then(
-      (targetOf) => targetOf(account),
-      (error: unknown) => {
-        loading = undefined;
-        throw error;
-      },
-    );
-    return loading;
-  };
+  const real = loadOnce(async () => (await load())(account));
   const capabilities = kind === 'kubernetes' ? KUBERNETES_CAPABILITIES : ACCOUNT_KIND_CAPABILITIES[kind];
   const serverGroups: ServerGroupPort = { capabilities: capabilities.serverGroups, ...forward<ServerGroupPort>(SERVER_GROUP_METHODS, async () => (await real()).serverGroups) };
   const target: Target = {
@@ -163,28 +163,15 @@ function onDemandTarget(account: Account, kind: keyof typeof ACCOUNT_KIND_CAPABI
 
 /** The target of each configured AWS account, looked up by name (and the cloud provider a stage names). */
 export function createAccountTargets(options: AccountTargetsOptions): TargetLookup {
-  let loaded: Promise<(account: Account) => Target> | undefined;
   // One load for every account: the module and its clients are shared.
-  const load = (): Promise<(account: Account) => Target> => {
-    loaded ??= options.load().catch((error: unknown) => {
-      loaded = undefined;
-      throw error;
-    });
-    return loaded;
-  };
+  const load = loadOnce(options.load);
   const targets = new Map<string, Target>();
-  const loadKubernetes = options.loadKubernetes;
-  let kubernetes: Promise<(account: Account) => Target> | undefined;
+  // client-node and its own STS client: a module apart from the AWS targets'.
+  const loadKubernetes = options.loadKubernetes ? loadOnce(options.loadKubernetes) : undefined;
   for (const account of options.accounts) {
     const kind = account.cloudProvider;
     if (kind === 'kubernetes' && loadKubernetes) {
-      // client-node and its own STS client: a module apart from the AWS targets'.
-      const once = () =>
-        (kubernetes ??= loadKubernetes().catch((error: unknown) => {
-          kubernetes = undefined;
-          throw error;
-        }));
-      targets.set(account.name, onDemandTarget(account, 'kubernetes', once));
+      targets.set(account.name, onDemandTarget(account, 'kubernetes', loadKubernetes));
       continue;
     }
     if (!(AWS_ACCOUNT_KINDS as readonly string[]).includes(kind)) continue;
@@ -202,6 +189,16 @@ export function createAccountTargets(options: AccountTargetsOptions): TargetLook
 export interface ConfiguredTargetsOptions extends AwsTargetsOptions {
   /** The configured accounts (`ACCOUNTS`). */
   readonly accounts: readonly Account[];
+  /**
+   * The AWS targets, loaded once (`awsTargetsOnce`): the stage runner shares them with its canary
+   * metrics, so one account's role has one session cache. @default loaded here with these options
+   */
+  readonly loadAws?: () => Promise<AwsTargets>;
+}
+
+/** Loads functions/aws-targets.ts once, on the first call, and makes its targets with `options`. */
+export function awsTargetsOnce(options: AwsTargetsOptions): () => Promise<AwsTargets> {
+  return loadOnce(async () => (await import('./aws-targets.ts')).createAwsTargets(options));
 }
 
 /**
@@ -211,10 +208,11 @@ export interface ConfiguredTargetsOptions extends AwsTargetsOptions {
  * alone: an EKS token's identity is the role's whatever the session may call.
  */
 export function configuredAccountTargets(options: ConfiguredTargetsOptions): TargetLookup {
+  const { loadAws = awsTargetsOnce(options) } = options;
   return createAccountTargets({
     accounts: options.accounts,
     load: async () => {
-      const made = (await import('./aws-targets.ts')).createAwsTargets(options);
+      const made = await loadAws();
       return (account) => made.targetOf(account);
     },
     // EKS clusters, through their own module: client-node loads only for a Kubernetes account.

@@ -18,7 +18,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { assumedRoleCredentials } from '../adapters/aws/assumed-role.ts';
+import { assumedRoleCredentials, type AssumedRoleCredentials } from '../adapters/aws/assumed-role.ts';
 import { createCodeBuildBuilds } from '../adapters/builds/codebuild-builds.ts';
 import { createEc2Target } from '../adapters/targets/aws-ec2/ec2-target.ts';
 import { createEcsTarget } from '../adapters/targets/aws-ecs/ecs-target.ts';
@@ -59,6 +59,12 @@ export interface AwsTargetsOptions {
 export interface AwsTargets {
   /** The target of an `aws` or `ecs` account that has a role; made once per account. */
   targetOf(account: Account): Target;
+  /**
+   * The credentials of an account's role: the provider its target's clients use, so every client
+   * made in the account (the canary's CloudWatch too: functions/aws-metrics.ts) shares one session
+   * per execution.
+   */
+  credentialsOf(account: Account): AssumedRoleCredentials;
   /** Closes every SDK client made so far. */
   close(): void;
 }
@@ -76,10 +82,13 @@ export function createAwsTargets(options: AwsTargetsOptions): AwsTargets {
   };
   const sts = keep(new STSClient({ region: options.region, ...settings, ...(options.callerCredentials ? { credentials: options.callerCredentials } : {}) }));
   const targets = new Map<string, Target>();
+  const roles = new Map<string, AssumedRoleCredentials>();
 
-  const build = (account: Account): Target => {
+  const credentialsOf = (account: Account): AssumedRoleCredentials => {
+    let credentials = roles.get(account.name);
+    if (credentials) return credentials;
     if (!account.assumeRole) throw new Error(`account '${account.name}' has no assumeRole: on AWS every deploy account acts through its role`);
-    const credentials = assumedRoleCredentials({
+    credentials = assumedRoleCredentials({
       account: account.name,
       roleArn: account.assumeRole,
       ...(account.externalId !== undefined ? { externalId: account.externalId } : {}),
@@ -89,6 +98,12 @@ export function createAwsTargets(options: AwsTargetsOptions): AwsTargets {
       ...(options.sessionPolicy !== undefined ? { sessionPolicy: options.sessionPolicy } : {}),
       ...(options.caller !== undefined ? { caller: options.caller } : {}),
     });
+    roles.set(account.name, credentials);
+    return credentials;
+  };
+
+  const build = (account: Account): Target => {
+    const credentials = credentialsOf(account);
     const config = (region: string) => ({ region, credentials, ...settings });
     // One client per service and region, made on first use.
     const perRegion = <C extends { destroy(): void }>(make: (region: string) => C) => {
@@ -143,6 +158,7 @@ export function createAwsTargets(options: AwsTargetsOptions): AwsTargets {
       }
       return target;
     },
+    credentialsOf,
     close() {
       for (const client of made.splice(0)) client.destroy();
     },

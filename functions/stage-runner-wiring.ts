@@ -3,8 +3,9 @@
  * (functions/wiring.ts) plus the stage runner itself — every stage task, the expression
  * language, the webhook HTTP client, and the deploy targets of the configured accounts
  * (functions/aws-account-targets.ts: the AWS targets and their SDK clients, and the Kubernetes
- * targets with client-node, each loaded on demand), which no other
- * function's bundle carries.
+ * targets with client-node, each loaded on demand), and the canary metric sources of the `aws` and
+ * `ecs` accounts (functions/aws-account-metrics.ts: CloudWatch through each account's role, loaded
+ * on a canary's first fetch), which no other function's bundle carries.
  *
  * Artifacts a stage reads (a manifest, a task definition) come through the artifact accounts of
  * functions/artifact-accounts.ts, loaded on the first read: `http/file` through the webhook
@@ -24,7 +25,8 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { createFetchHttpClient } from '../adapters/http/fetch-http-client.ts';
 import { createStageRunner, type StageRunner } from '../core/execution/stage-runner.ts';
 import type { ArtifactContentPort } from '../core/ports/artifact-content.ts';
-import { configuredAccountTargets } from './aws-account-targets.ts';
+import { configuredAccountMetrics } from './aws-account-metrics.ts';
+import { awsTargetsOnce, configuredAccountTargets } from './aws-account-targets.ts';
 import type { AwsClientSettings } from './aws-targets.ts';
 import { cloudSecretStore, coldStartClients, createCloudRuntime, hasDeployAccounts, readEnvironment, type CloudClients, type CloudEnvironment, type CloudRuntime, type CloudRuntimeOptions } from './wiring.ts';
 
@@ -82,15 +84,12 @@ export function createStageRunnerRuntime(env: CloudEnvironment, clients: CloudCl
     },
   });
   const execution = new AsyncLocalStorage<string>();
-  const targets = hasDeployAccounts(env.accounts)
-    ? configuredAccountTargets({
-        accounts: env.accounts,
-        region: env.region,
-        clock: runtime.clock,
-        sessionName: () => `gennaker-${execution.getStore() ?? 'stage-runner'}`,
-        ...aws,
-      })
-    : undefined;
+  const awsOptions = { region: env.region, clock: runtime.clock, sessionName: () => `gennaker-${execution.getStore() ?? 'stage-runner'}`, ...aws };
+  // One load of the AWS targets for deploys and canary reads: an account's role has one session per execution.
+  const loadAws = awsTargetsOnce(awsOptions);
+  const targets = hasDeployAccounts(env.accounts) ? configuredAccountTargets({ ...awsOptions, accounts: env.accounts, loadAws }) : undefined;
+  // Canaries read CloudWatch in the aws and ecs accounts they name (metricsAccountName), through those accounts' roles.
+  const metrics = configuredAccountMetrics({ accounts: env.accounts, loadAws, ...(aws?.clients ? { clients: aws.clients } : {}) });
   const http = createFetchHttpClient({ allowlist: env.webhookAllowlist });
   // Artifact accounts (http/file, and s3/object through ARTIFACT_ACCOUNTS): their module loads on the first read.
   let artifacts: Promise<ArtifactContentPort> | undefined;
@@ -114,6 +113,7 @@ export function createStageRunnerRuntime(env: CloudEnvironment, clients: CloudCl
     // Resumes a callback Task the runner does not leave waiting (a judgment kept by a restart, or skipped).
     callbacks: runtime.engine,
     ...(targets ? { targets, accounts: () => env.accounts.map((account) => account.name) } : {}),
+    ...(metrics ? { metrics } : {}),
     ...(runtime.secrets ? { secrets: runtime.secrets } : {}),
     // `${#secret('name')}`: Secrets Manager, under the prefix the stage runner's role may read.
     secretStore: cloudSecretStore(env.secretsPrefix ?? 'gennaker/', clients.secretsManager),

@@ -73,7 +73,7 @@ import { createExecutionService, type GennakerExecutionService, type PipelineCom
 import { AWS_ACCOUNT_KINDS, parseAccountRoles } from '../core/accounts/accounts-file.ts';
 import { createAccountRegistry } from '../core/accounts/registry.ts';
 import { createUlidGenerator } from '../core/execution/ids.ts';
-import { DEPLOY_TARGET_STAGE_TYPES, RUNNABLE_STAGE_TYPES } from '../core/execution/runnable-stage-types.ts';
+import { DEPLOY_TARGET_STAGE_TYPES, METRIC_STAGE_TYPES, RUNNABLE_STAGE_TYPES } from '../core/execution/runnable-stage-types.ts';
 import type { Account, AccountRegistry } from '../core/ports/accounts.ts';
 import type { ClusterFieldChecks } from '../core/ports/cluster-checks.ts';
 import type { ClusterCheckLookup } from '../core/ports/target.ts';
@@ -404,8 +404,12 @@ export function createCloudRuntime(env: CloudEnvironment, clients: CloudClients,
     ids: createUlidGenerator(clock, random),
     random,
     compile,
-    // What the stage runner runs (functions/stage-runner-wiring.ts): deploy stages once an account is configured.
-    runnableStageTypes: hasDeployAccounts(env.accounts) ? [...RUNNABLE_STAGE_TYPES, ...DEPLOY_TARGET_STAGE_TYPES] : RUNNABLE_STAGE_TYPES,
+    // What the stage runner runs (functions/stage-runner-wiring.ts): deploy stages once an account is configured, canaries once an aws or ecs account is (its CloudWatch).
+    runnableStageTypes: [
+      ...RUNNABLE_STAGE_TYPES,
+      ...(hasDeployAccounts(env.accounts) ? DEPLOY_TARGET_STAGE_TYPES : []),
+      ...(env.accounts.some((account) => (AWS_ACCOUNT_KINDS as readonly string[]).includes(account.cloudProvider)) ? METRIC_STAGE_TYPES : []),
+    ],
     accounts,
     ...(secrets ? { secrets } : {}),
     ...(triggerSecrets ? { triggerSecrets } : {}),

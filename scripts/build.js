@@ -13,7 +13,8 @@
 // A function's output is index.mjs (the handler, loaded at cold start), yaml.cjs (the YAML parser,
 // loaded the first time a YAML text is read; see yamlOnDemand) and, for the stage runner,
 // aws-targets.mjs (the AWS deploy targets and their SDK clients, loaded the first time a stage
-// calls a deploy target), kubernetes-targets.mjs (the Kubernetes target and client-node, loaded
+// calls a deploy target), aws-metrics.mjs (the CloudWatch client of canary metrics, loaded by a
+// canary's first fetch), kubernetes-targets.mjs (the Kubernetes target and client-node, loaded
 // the first time a stage calls a Kubernetes account) and publisher-client.mjs (loaded when a child pipeline's version must be
 // published first), artifact-accounts.mjs (the artifact accounts, loaded by the first artifact read) and
 // s3-artifacts.mjs (the S3 client, loaded by the first s3/object read) and secret-adapters.mjs (the KMS cipher and the Secrets Manager store, loaded
@@ -202,6 +203,7 @@ const smithyCoreOnce = {
  */
 const ON_DEMAND_MODULES = [
   { source: join(functionsDir, 'aws-targets.ts'), output: 'aws-targets.mjs' },
+  { source: join(functionsDir, 'aws-metrics.ts'), output: 'aws-metrics.mjs' },
   { source: join(functionsDir, 'kubernetes-targets.ts'), output: 'kubernetes-targets.mjs' },
   { source: join(functionsDir, 'publisher-client.ts'), output: 'publisher-client.mjs' },
   { source: join(functionsDir, 'artifact-accounts.ts'), output: 'artifact-accounts.mjs' },

@@ -55,6 +55,9 @@ export const DEPLOY_TARGET_STAGE_TYPES: readonly StageType[] = [
   ...MANIFEST_STAGE_TYPES,
 ];
 
+/** Stage types that run when the runner has metric sources (`StageRunnerDeps.metrics`; on AWS, once an aws or ecs account is configured). */
+export const METRIC_STAGE_TYPES: readonly StageType[] = ['kayentaCanary'];
+
 /**
  * The type a stage runs as, for the lists above: a `runJob` with `cloudProvider: kubernetes` is
  * Kubernetes' Run Job, which runs on the account's cluster as `runJobManifest` does (a deploy

@@ -72,7 +72,7 @@ import {
   type StageTaskRequest,
   type StepFault,
 } from './runner-contract.ts';
-import { DEPLOY_TARGET_STAGE_TYPES, LAMBDA_STAGE_TYPES, RUNNABLE_STAGE_TYPES, runnableTypeOf } from './runnable-stage-types.ts';
+import { DEPLOY_TARGET_STAGE_TYPES, LAMBDA_STAGE_TYPES, METRIC_STAGE_TYPES, RUNNABLE_STAGE_TYPES, runnableTypeOf } from './runnable-stage-types.ts';
 import { canStart, executionStatus, failureStatus, upstreamIndex } from './semantics.ts';
 import { syntheticStagesOf } from './synthetic-stages.ts';
 import { stagePhaseOf } from '../notifications/phases.ts';
@@ -94,16 +94,13 @@ import { isComplete, type ExecutionStatus } from './status.ts';
 export type StageRunner = (request: StageRunnerRequest) => Promise<StageAnswer | CompleteAnswer>;
 
 /** Re-exported for the runner's callers; the lists live apart so the service can import them alone. */
-export { DEPLOY_TARGET_STAGE_TYPES, LAMBDA_STAGE_TYPES, RUNNABLE_STAGE_TYPES };
+export { DEPLOY_TARGET_STAGE_TYPES, LAMBDA_STAGE_TYPES, METRIC_STAGE_TYPES, RUNNABLE_STAGE_TYPES };
 
 /** Stage types that run when the runner has an image store (`StageRunnerDeps.artifacts`). */
 export const ARTIFACT_STAGE_TYPES: readonly StageType[] = ['bake', 'findImageFromTags'];
 
 /** Stage types that run when the runner has a job runner (`StageRunnerDeps.jobs`). */
 export const JOB_STAGE_TYPES: readonly StageType[] = ['runJob'];
-
-/** Stage types that run when the runner has metric sources (`StageRunnerDeps.metrics`). */
-export const METRIC_STAGE_TYPES: readonly StageType[] = ['kayentaCanary'];
 
 /** The stage types a runner built with these deps runs: an execution service refuses pipelines with others. */
 export function runnableStageTypes(deps: Pick<StageRunnerDeps, 'targets' | 'artifacts' | 'jobs'> & { readonly metrics?: unknown }): readonly StageType[] {

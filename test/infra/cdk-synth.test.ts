@@ -70,21 +70,21 @@ describe('npx cdk synth', () => {
     // (its SDK clients inside, not the runtime's; no credential source but the environment) and
     // the on-demand YAML parser, under 850 KB together (the bundle alone stays under 800 KB:
     // bundle_kb_stage_runner in bench/results.json), plus what only some invocations load: the
-    // AWS deploy targets with their SDK clients, the Kubernetes targets with client-node, the
+    // AWS deploy targets with their SDK clients, the CloudWatch client of canary metrics, the Kubernetes targets with client-node, the
     // publisher client, the secret adapters (KMS, Secrets Manager), the Kubernetes, Lambda,
     // canary, clone, CodeBuild and runJob stage tasks, and the rendering of templated pipelines (a child pipeline
     // may be one), the artifact accounts (http/file and s3/object) and the S3 client an s3 account loads.
     const stageRunner = Object.values<{ Type: string; Properties: { FunctionName?: string }; Metadata?: Record<string, string> }>(template.Resources)
       .find((resource) => resource.Properties.FunctionName === 'gennaker-stage-runner')!;
     const asset = join(outdir, stageRunner.Metadata!['aws:asset:path']!);
-    expect(readdirSync(asset).sort()).toEqual(['artifact-accounts.mjs', 'aws-targets.mjs', 'canary-tasks.mjs', 'clone-tasks.mjs', 'codebuild-tasks.mjs', 'index.mjs', 'job-tasks.mjs', 'kubernetes-targets.mjs', 'lambda-tasks.mjs', 'manifest-tasks.mjs', 'publisher-client.mjs', 'rollout-tasks.mjs', 's3-artifacts.mjs', 'secret-adapters.mjs', 'template-render.mjs', 'yaml.cjs']);
+    expect(readdirSync(asset).sort()).toEqual(['artifact-accounts.mjs', 'aws-metrics.mjs', 'aws-targets.mjs', 'canary-tasks.mjs', 'clone-tasks.mjs', 'codebuild-tasks.mjs', 'index.mjs', 'job-tasks.mjs', 'kubernetes-targets.mjs', 'lambda-tasks.mjs', 'manifest-tasks.mjs', 'publisher-client.mjs', 'rollout-tasks.mjs', 's3-artifacts.mjs', 'secret-adapters.mjs', 'template-render.mjs', 'yaml.cjs']);
     const coldStartKb = ['index.mjs', 'yaml.cjs'].reduce((sum, file) => sum + statSync(join(asset, file)).size, 0) / 1024;
     expect(coldStartKb).toBeLessThan(850);
     const built = mkdtempSync(join(tmpdir(), 'gennaker-build-'));
     outdirs.push(built);
     const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.js'), '--only', 'stage-runner', '--outdir', built], { cwd: root, encoding: 'utf8' });
     expect(build.status).toBe(0);
-    for (const file of ['index.mjs', 'yaml.cjs', 'aws-targets.mjs', 'kubernetes-targets.mjs', 'publisher-client.mjs', 'secret-adapters.mjs', 'manifest-tasks.mjs', 'lambda-tasks.mjs', 'canary-tasks.mjs', 'clone-tasks.mjs', 'codebuild-tasks.mjs', 'job-tasks.mjs', 'template-render.mjs', 'artifact-accounts.mjs', 's3-artifacts.mjs', 'rollout-tasks.mjs']) expect(readFileSync(join(asset, file)).equals(readFileSync(join(built, file)))).toBe(true);
+    for (const file of ['index.mjs', 'yaml.cjs', 'aws-targets.mjs', 'aws-metrics.mjs', 'kubernetes-targets.mjs', 'publisher-client.mjs', 'secret-adapters.mjs', 'manifest-tasks.mjs', 'lambda-tasks.mjs', 'canary-tasks.mjs', 'clone-tasks.mjs', 'codebuild-tasks.mjs', 'job-tasks.mjs', 'template-render.mjs', 'artifact-accounts.mjs', 's3-artifacts.mjs', 'rollout-tasks.mjs']) expect(readFileSync(join(asset, file)).equals(readFileSync(join(built, file)))).toBe(true);
     const bundle = readFileSync(join(asset, 'index.mjs'), 'utf8');
     expect(bundle.startsWith("import { createRequire as __gennakerRequire } from 'node:module';")).toBe(true);
     const clients = new Set([...bundle.matchAll(/serviceId\?\?"([^"]+)"/g)].map((match) => match[1]));
@@ -105,6 +105,12 @@ describe('npx cdk synth', () => {
       expect(clients).not.toContain(client);
     }
     expect(targets).not.toContain('credential-provider-sso');
+    // The CloudWatch client of canary metrics loads with a canary's first fetch, and is nowhere else.
+    const metrics = readFileSync(join(asset, 'aws-metrics.mjs'), 'utf8');
+    expect(bundle).toContain('./aws-metrics.mjs');
+    expect(new Set([...metrics.matchAll(/serviceId\?\?"([^"]+)"/g)].map((match) => match[1]))).toContain('CloudWatch');
+    expect(clients).not.toContain('CloudWatch');
+    expect(targetClients).not.toContain('CloudWatch');
     // The S3 client is in the module an s3 artifact account loads on its first read, and nowhere else.
     const s3 = readFileSync(join(asset, 's3-artifacts.mjs'), 'utf8');
     expect(new Set([...s3.matchAll(/serviceId\?\?"([^"]+)"/g)].map((match) => match[1]))).toContain('S3');

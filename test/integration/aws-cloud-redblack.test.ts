@@ -319,4 +319,21 @@ describe('deploy stages on the cloud path without accounts', () => {
     expect(started.status).toBe(400);
     expect(JSON.stringify(started.json)).toContain("pipeline 'no-accounts' has stages Gennaker cannot run yet: 'Resize' (refId 1, type resizeServerGroup)");
   });
+
+  it('refuse a canary at start, having no account to read metrics in (with one: aws-cloud-lambda-canary.test.ts)', async () => {
+    // given
+    const saved = await cloud.call('POST', '/pipelines', {
+      application: 'hello',
+      name: 'no-metrics-accounts',
+      stages: [{ refId: '1', requisiteStageRefIds: [], type: 'kayentaCanary', name: 'Canary', canaryConfig: { canaryConfigId: 'hello-api-versions', lifetimeDuration: 'PT10M', scopes: [{ controlScope: '1', experimentScope: '2' }] } }],
+    });
+    expect(saved.status).toBe(200);
+
+    // when
+    const started = await cloud.call('POST', '/pipelines/hello/no-metrics-accounts', {});
+
+    // then
+    expect(started.status).toBe(400);
+    expect(JSON.stringify(started.json)).toContain("pipeline 'no-metrics-accounts' has stages Gennaker cannot run yet: 'Canary' (refId 1, type kayentaCanary)");
+  });
 });

@@ -49,6 +49,8 @@ export const OPTIONS = {
   // demo --canary [--seed N]
   canary: { type: 'boolean', default: false },
   sandbox: { type: 'boolean', default: false },
+  // run/up --sandbox --sandbox-speed 300: the simulated clock's speed (up: its runtime keeps that clock too).
+  'sandbox-speed': { type: 'string' },
   seed: { type: 'string' },
   // template save/get/delete --tag; template plan --template FILE (render without a server).
   tag: { type: 'string' },

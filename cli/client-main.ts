@@ -38,6 +38,8 @@ export interface ClientValues {
   readonly root?: readonly string[];
   /** `up --sandbox --s3-object s3://<bucket>/<key>=<file>`: objects the simulated S3 holds. */
   readonly 's3-object'?: readonly string[];
+  /** `up --sandbox --sandbox-speed N`: executions keep the simulated clock, N times faster. */
+  readonly 'sandbox-speed'?: string;
   /** `user add --roles a,b`. */
   readonly roles?: string;
   /** `user add --admin`. */
@@ -69,18 +71,21 @@ function expect(args: readonly string[], count: number, usage: string): void {
 export async function runClientCommand(command: string, args: readonly string[], values: ClientValues, io: IoHost, deps: ClientDeps): Promise<number> {
   const dir = values.data ?? '.gennaker';
   if (command === 'up') {
-    expect(args, 0, 'up [--port 8084] [--data .gennaker] [--power-role ROLE]... [--root DIR]... [--sandbox [--s3-object s3://BUCKET/KEY=FILE]...]');
+    expect(args, 0, 'up [--port 8084] [--data .gennaker] [--power-role ROLE]... [--root DIR]... [--sandbox [--sandbox-speed N] [--s3-object s3://BUCKET/KEY=FILE]...]');
     const [{ runUp }, { startLocalServer }, { removeEndpointFile, writeEndpointFile }] = await Promise.all([
       import('./commands/up.ts'),
       import('../local/server.ts'),
       import('../local/endpoint-file.ts'),
     ]);
-    let sandbox: { speed?: number } | undefined;
+    let sandbox: UpOptions['sandbox'];
+    const flagSpeed = values['sandbox-speed'];
+    if (flagSpeed !== undefined && !values.sandbox) throw new UsageError('--sandbox-speed runs up --sandbox on a simulated clock; add --sandbox');
     if (values.sandbox) {
       const { sandboxSpeedFrom } = await import('../local/sandbox/sandbox.ts');
       try {
-        const speed = sandboxSpeedFrom(process.env);
-        sandbox = speed === undefined ? {} : { speed };
+        const speed = sandboxSpeedFrom(process.env, flagSpeed);
+        // --sandbox-speed: the runtime keeps the simulated clock too; GENNAKER_SANDBOX_SPEED alone speeds the clouds.
+        sandbox = { ...(speed !== undefined ? { speed } : {}), ...(flagSpeed !== undefined ? { simulatedClock: true } : {}) };
       } catch (error) {
         throw new UsageError((error as Error).message);
       }

@@ -151,6 +151,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
       }
       case 'run': {
         if (rest.length > 1) throw new UsageError(`run takes one file, got ${rest.length}: ${rest.join(' ')}`);
+        if (values['sandbox-speed'] !== undefined && !values.sandbox) throw new UsageError('--sandbox-speed sets the speed of the simulated clouds of --sandbox; add --sandbox');
         const { runRun } = await import('./commands/run.ts');
         const [{ createLocalRuntime, firstTarget }, { loadAccountsFile }, { createPowerPolicy }] = await Promise.all([import('../local/wiring.ts'), import('../local/accounts.ts'), import('../local/powers.ts')]);
         // The accounts `gennaker up` on the same data directory knows: a pipeline naming another is refused.
@@ -203,7 +204,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
               },
               startSandbox: async () => {
                 const { startSandbox, sandboxSpeedFrom } = await import('../local/sandbox/sandbox.ts');
-                return startSandbox(sandboxOptions(() => sandboxSpeedFrom(process.env)));
+                return startSandbox(sandboxOptions(() => sandboxSpeedFrom(process.env, values['sandbox-speed'])));
               },
               targetStateDir: join(stateDir, 'targets', 'local'),
               caller: { user: currentUser(), roles: [], admin: true, source: 'cli' },

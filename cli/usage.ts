@@ -45,6 +45,8 @@ Usage:
                                     with --sandbox: the simulated S3 holds this object, the file's content
                                     (repeatable); every s3/object artifact is read from it, and one not
                                     given fails with S3's NoSuchKey naming this flag
+      --sandbox-speed <n>           with --sandbox: simulated seconds per second, 1 to 10000 (default
+                                    GENNAKER_SANDBOX_SPEED, else 30)
       --allow-url <pattern>         a URL webhook stages may call, e.g. 'http://127.0.0.1:*' (repeatable;
                                     default GENNAKER_WEBHOOK_ALLOWLIST, comma-separated; none: no calls)
 
@@ -61,6 +63,10 @@ Usage:
       --s3-object s3://<bucket>/<key>=<file>
                                     with --sandbox: the simulated S3 holds this object (repeatable), as
                                     for run
+      --sandbox-speed <n>           with --sandbox: executions keep the simulated clock, n times faster
+                                    than yours (waits, canary intervals, judgment timeouts), as run's
+                                    do; without it they keep yours and only the clouds run faster
+                                    (GENNAKER_SANDBOX_SPEED, default 30)
   gennaker dashboard --endpoint <api-url> [--port 8085]
                                     the dashboard for Gennaker on AWS, on 127.0.0.1: its API calls
                                     signed with SigV4 with your AWS credentials; log in with the token

@@ -35,7 +35,8 @@ import type { Sandbox, SandboxOptions } from './sandbox/sandbox.ts';
 import type { SandboxS3Object } from './sandbox/sandbox-s3.ts';
 import type { LocalKubernetesOptions } from './kubernetes-targets.ts';
 import type { Authenticator } from '../core/ports/authenticator.ts';
-import { runnableConfigOf, type ExecutionStore } from '../core/ports/execution-store.ts';
+import type { Caller } from '../core/execution/execution-service-api.ts';
+import { runnableConfigOf } from '../core/ports/execution-store.ts';
 import type { LocalDeployTargetOptions } from '../adapters/targets/local/local-deploy-target.ts';
 
 export interface LocalServerOptions {
@@ -75,9 +76,12 @@ export interface LocalServerOptions {
   /**
    * Serve the aws, ecs and Lambda accounts of saved pipelines from the AWS simulator, seeding
    * what each pipeline assumes when it is saved (`up --sandbox`); `GET /sandbox` describes it.
+   * `simulatedClock` (`--sandbox-speed`): the runtime keeps a simulated clock running at the
+   * sandbox's speed, as `run --sandbox` does, so waits, canary intervals and judgment timeouts
+   * pass that much faster; else it keeps `clock`.
    * @default off
    */
-  readonly sandbox?: boolean | SandboxOptions;
+  readonly sandbox?: boolean | (SandboxOptions & { readonly simulatedClock?: boolean });
   /** With `sandbox`: objects the simulated S3 holds from the start (`up --sandbox --s3-object`). @default none */
   readonly s3Objects?: readonly SandboxS3Object[];
   /** The built dashboard served at `/`. @default web/dist of this checkout */
@@ -138,7 +142,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const gce = loaded.accounts.some((account) => account.cloudProvider === 'gce') ? await (await import('./gce-targets.ts')).createLocalGceTargets(loaded.accounts, { clock }) : undefined;
   // The SDK clients load only when the sandbox is asked for.
   const sandbox = options.sandbox ? await (await import('./sandbox/sandbox.ts')).startSandbox(options.sandbox === true ? {} : options.sandbox) : undefined;
-  const sandboxed = sandbox ? sandboxRuntimeOptions(sandbox, io) : {};
+  const simulatedClock = sandbox && typeof options.sandbox === 'object' && options.sandbox.simulatedClock === true ? simulatedClockOf(clock, sandbox.speed) : undefined;
+  // Set once the runtime exists: the sandbox seeds canary configs and stand-in pipelines in it.
+  let seedable: LocalRuntime | undefined;
+  const withSandbox = sandbox ? await sandboxRuntimeOptions(sandbox, io, simulatedClock ? { now: simulatedClock.now, rate: sandbox.speed } : { now: () => clock.now(), rate: 1 }, () => seedable) : undefined;
+  const { addMetrics, ...sandboxed }: Partial<NonNullable<typeof withSandbox>> = withSandbox ?? {};
   if (sandbox && (options.s3Objects ?? []).length > 0) {
     for (const object of await sandbox.putS3Objects(options.s3Objects!)) io?.emit({ kind: 'info', message: `sandbox: put ${object.kind} ${object.id} (${object.detail})` });
   }
@@ -158,7 +166,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       secretsDir: options.dir,
       notifications: { settings: notificationSettings.settings, apiUrl: () => listeningUrl },
       preconfiguredWebhooks: webhooksFile.webhooks,
-      clock,
+      // The cron ticker and the API keep `clock`; executions, with --sandbox-speed, the simulated one.
+      clock: simulatedClock ?? clock,
+      ...(simulatedClock ? { timeScale: sandbox!.speed } : {}),
       apiToken: token,
       ...(io ? { io } : {}),
       ...(options.webhookAllowlist ? { webhookAllowlist: options.webhookAllowlist } : {}),
@@ -173,8 +183,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     throw error;
   }
   const { store, service, bus, targets, canaryConfigs, pipelineTemplates, accounts } = runtime;
+  seedable = runtime;
   // A new simulator holds nothing: the pipelines saved before assume their world again.
-  if (sandbox) await reseedSavedPipelines(store, sandbox, io);
+  if (sandbox && addMetrics) await reseedSavedPipelines(runtime, sandbox, io, addMetrics);
   const auth = createBearerAuthenticator({ token, users: () => users.tokenUsers() });
 
   const app = createApiApp({
@@ -319,16 +330,45 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   };
 }
 
-/** The runtime options that put the simulated clouds behind the accounts saved pipelines name. */
-function sandboxRuntimeOptions(sandbox: Sandbox, io: IoHost | undefined): Pick<LocalRuntimeOptions, 'cloudTargets' | 'cloudAccounts' | 'beforeSave' | 'artifactAccounts'> {
+/** A clock `speed` times faster than `wall`, from now on. */
+function simulatedClockOf(wall: Clock, speed: number): Clock {
+  const start = wall.now();
+  const started = performance.now();
+  return { now: () => start + Math.round((performance.now() - started) * speed) };
+}
+
+/** The caller the sandbox seeds as when no user's save asks for it (the saved pipelines at start). */
+const SANDBOX_CALLER = { user: 'gennaker-sandbox', roles: [], admin: true, source: 'sandbox' } as const;
+
+type ServedSandbox = Awaited<ReturnType<Sandbox['serve']>>;
+
+/**
+ * The runtime options that put the simulated clouds behind the accounts saved pipelines name:
+ * their targets and accounts, the metrics accounts their canary stages read, and a save that
+ * first seeds what the pipeline assumes, in the clouds and in the runtime (canary configs and
+ * stand-in pipelines, local/sandbox/runtime-seeds.ts).
+ */
+async function sandboxRuntimeOptions(
+  sandbox: Sandbox,
+  io: IoHost | undefined,
+  runtimeClock: { readonly now: () => number; readonly rate: number },
+  runtime: () => LocalRuntime | undefined,
+): Promise<Pick<LocalRuntimeOptions, 'cloudTargets' | 'cloudAccounts' | 'beforeSave' | 'artifactAccounts' | 'cloudMetrics'> & { addMetrics: (served: ServedSandbox) => void }> {
+  const { createSandboxMetrics } = await import('./sandbox/sandbox-metrics.ts');
+  const metrics = createSandboxMetrics({ runtime: runtimeClock, speed: sandbox.speed, cloudNow: (type) => sandbox.metricsNow(type) });
+  const addMetrics = (served: ServedSandbox) => metrics.add(served.metricsAccounts ?? []);
   return {
     cloudTargets: sandbox.targets,
     artifactAccounts: (own) => sandbox.artifactContent(own),
     cloudAccounts: () => sandbox.accounts(),
-    beforeSave: async (config) => {
+    cloudMetrics: metrics.lookup,
+    addMetrics,
+    beforeSave: async (config, caller) => {
       try {
         const served = await sandbox.serve([config]);
+        addMetrics(served);
         for (const resource of served.seeded) io?.emit({ kind: 'info', message: `sandbox: seeded ${resource.kind} ${resource.id} (${resource.detail})` });
+        await seedRuntimeOf(runtime(), served, caller, io);
       } catch (error) {
         // The save goes on: the pipeline's run fails on what could not be seeded, as AWS would fail it.
         io?.emit({ kind: 'error', message: describe(error) });
@@ -337,8 +377,17 @@ function sandboxRuntimeOptions(sandbox: Sandbox, io: IoHost | undefined): Pick<L
   };
 }
 
+/** Seeds the canary configs and stand-in pipelines a `serve` asked for, reporting each. */
+async function seedRuntimeOf(runtime: LocalRuntime | undefined, served: ServedSandbox, caller: Caller, io: IoHost | undefined, again = false): Promise<void> {
+  const seeds = served.runtimeSeeds;
+  if (!runtime || !seeds || seeds.canaryConfigs.length + seeds.standIns.length === 0) return;
+  const { seedRuntime } = await import('./sandbox/runtime-seeds.ts');
+  for (const resource of await seedRuntime(runtime, seeds, caller, { again })) io?.emit({ kind: 'info', message: `sandbox: seeded ${resource.kind} ${resource.id} (${resource.detail})` });
+}
+
 /** Serves and seeds the world of every saved pipeline (the newest version of each). */
-async function reseedSavedPipelines(store: ExecutionStore, sandbox: Sandbox, io: IoHost | undefined): Promise<void> {
+async function reseedSavedPipelines(runtime: LocalRuntime, sandbox: Sandbox, io: IoHost | undefined, addMetrics: (served: ServedSandbox) => void): Promise<void> {
+  const store = runtime.store;
   const configs: unknown[] = [];
   let cursor: string | undefined;
   do {
@@ -348,8 +397,13 @@ async function reseedSavedPipelines(store: ExecutionStore, sandbox: Sandbox, io:
   } while (cursor !== undefined);
   if (configs.length === 0) return;
   try {
-    const served = await sandbox.serve(configs);
+    // Stand-ins are left out, so the pipelines that read them ask for them again (to run once more).
+    const { isSandboxStandIn } = await import('./sandbox/kubernetes-canary-world.ts');
+    const served = await sandbox.serve(configs.filter((config) => !isSandboxStandIn(config)));
+    addMetrics(served);
     io?.emit({ kind: 'info', message: `sandbox: seeded ${served.seeded.length} resources for ${configs.length} saved pipeline${configs.length === 1 ? '' : 's'}` });
+    // The stand-ins are saved already; what their run deployed went with the previous simulator.
+    await seedRuntimeOf(runtime, served, SANDBOX_CALLER, io, true);
   } catch (error) {
     io?.emit({ kind: 'error', message: describe(error) });
   }

@@ -36,6 +36,7 @@ import { createLocalTargetPorts, type LocalTargetPorts } from '../adapters/targe
 import { CLUSTER_FIELD_CHECKS } from '../adapters/targets/cluster-checks.ts';
 import type { TargetLookup } from '../core/ports/target.ts';
 import type { MetricSource, MetricSourceLookup } from '../core/ports/metric-source.ts';
+import type { Caller } from '../core/execution/execution-service-api.ts';
 import { createLocalMetricSource } from '../adapters/metrics/local-metric-source.ts';
 import { createPrometheusMetricSource } from '../adapters/metrics/prometheus-metric-source.ts';
 import { compilePipeline, publishedDefinitions } from '../statemachines/index.ts';
@@ -100,6 +101,12 @@ export interface LocalRuntimeOptions {
    */
   readonly metricsAccounts?: readonly MetricsAccountOption[];
   /**
+   * Metrics accounts served beside `metricsAccounts` that may appear while the runtime runs
+   * (`up --sandbox`: those of the canary stages of saved pipelines), consulted for a name
+   * `metricsAccounts` does not hold. @default none
+   */
+  readonly cloudMetrics?: MetricSourceLookup;
+  /**
    * Simulated seconds per wall-clock second when `clock` is a simulated one (`run --sandbox`):
    * the waits stages ask for are shortened by it (local/engine.ts `timeScale`). @default 1
    */
@@ -129,7 +136,7 @@ export interface LocalRuntimeOptions {
    * Runs before every pipeline save, with the config as sent (`up --sandbox` seeds the simulated
    * clouds with what it assumes, so its accounts are known when the save checks them).
    */
-  readonly beforeSave?: (config: unknown) => Promise<void>;
+  readonly beforeSave?: (config: unknown, caller: Caller) => Promise<void>;
   /**
    * Reads artifacts' content for the stages (`--sandbox`: the seeded artifact accounts).
    * @default an `http/file` account (`http`) reading through the outbound allowlist, the s3 accounts of `artifactAccountConfigs`, and `embedded/base64`
@@ -331,7 +338,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     ? {
         ...created,
         savePipeline: async (request, caller) => {
-          await beforeSave(request.config);
+          await beforeSave(request.config, caller);
           return created.savePipeline(request, caller);
         },
       }
@@ -440,9 +447,10 @@ function localMetricSources(target: LocalDeployTarget | undefined, options: Loca
   for (const account of options.metricsAccounts ?? []) {
     accounts.set(account.name, account.type === 'cloudwatch' ? account.source : createPrometheusMetricSource({ baseUrl: account.url, http: createFetchHttpClient({ allowlist: [new URL(account.url).origin] }) }));
   }
-  if (sources.size === 0 && accounts.size === 0) return undefined;
+  const more = options.cloudMetrics;
+  if (sources.size === 0 && accounts.size === 0 && !more) return undefined;
   return ({ type, account }) => {
-    const named = account !== undefined ? accounts.get(account) : undefined;
+    const named = account !== undefined ? (accounts.get(account) ?? more?.({ type, account })) : undefined;
     return named !== undefined && named.type === type ? named : sources.get(type);
   };
 }

@@ -11,8 +11,11 @@ export interface UpOptions {
   readonly bodyLimits?: LocalServerOptions['bodyLimits'];
   /** Dangerous powers: `--power-role` and `--root` (default: admins only, the current directory). */
   readonly powers?: LocalServerOptions['powers'];
-  /** `--sandbox`: the accounts of saved pipelines deploy to the simulated AWS (at `speed`). */
-  readonly sandbox?: { readonly speed?: number };
+  /**
+   * `--sandbox`: the accounts of saved pipelines deploy to the simulated clouds (at `speed`);
+   * `simulatedClock` (`--sandbox-speed`): the runtime keeps their clock too.
+   */
+  readonly sandbox?: { readonly speed?: number; readonly simulatedClock?: boolean };
   /** `--s3-object` with `--sandbox`: objects the simulated S3 holds. */
   readonly s3Objects?: LocalServerOptions['s3Objects'];
 }
@@ -59,7 +62,10 @@ export async function runUp(options: UpOptions, io: IoHost, deps: UpDeps): Promi
   io.emit({ kind: 'info', message: `Gennaker is up at ${server.url} (state in ${options.dir}/data, API token in ${server.tokenPath}); Ctrl-C stops it` });
   io.emit({ kind: 'info', message: `Dashboard: ${server.url}/ (log in with the API token in ${server.tokenPath})` });
   if (server.sandbox) {
-    io.emit({ kind: 'info', message: `sandbox: the AWS, GCE and Kubernetes accounts saved pipelines name deploy to simulated clouds (clock ×${server.sandbox.speed}); saving a pipeline seeds what it assumes; gennaker sandbox describe shows it` });
+    const clock = options.sandbox?.simulatedClock
+      ? `clock ×${server.sandbox.speed}, which executions keep too: waits, canary intervals and judgment timeouts pass ${server.sandbox.speed} times faster`
+      : `clock ×${server.sandbox.speed}; executions keep yours: waits and canary intervals last their real time, --sandbox-speed N runs them on the simulated clock`;
+    io.emit({ kind: 'info', message: `sandbox: the AWS, GCE and Kubernetes accounts saved pipelines name deploy to simulated clouds (${clock}); saving a pipeline seeds what it assumes; gennaker sandbox describe shows it` });
   }
   const signal = await deps.stopped;
   io.emit({ kind: 'info', message: `${signal}: stopping` });

@@ -51,6 +51,14 @@ export interface AssumedCanaryWorld {
   readonly standIns: readonly AssumedStandInPipeline[];
 }
 
+/** The description of every stand-in pipeline the sandbox saves. */
+const STAND_IN_DESCRIPTION = 'Seeded by gennaker --sandbox: the production pipeline this pipeline reads artifacts from and runs.';
+
+/** Whether a saved pipeline is a stand-in the sandbox saved (so a new simulated cloud needs its run again). */
+export function isSandboxStandIn(config: unknown): boolean {
+  return typeof config === 'object' && config !== null && (config as Record<string, unknown>)['description'] === STAND_IN_DESCRIPTION;
+}
+
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' && !value.includes('${') ? value.trim() : undefined);
 const list = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? value.filter(isObject) : []);
@@ -152,7 +160,7 @@ export function assumedCanaryWorld(pipelines: readonly unknown[], parameters: Re
         id: reference,
         application: text(stage['application']) ?? application,
         name: `sandbox stand-in ${reference}`,
-        description: 'Seeded by gennaker --sandbox: the production pipeline this pipeline reads artifacts from and runs.',
+        description: STAND_IN_DESCRIPTION,
         parameterConfig: [...passed].sort().map((name) => ({ name, default: productionValue(name, parameterConfig) })),
         stages: [...previous, ...objects.map(stageOf)],
       };

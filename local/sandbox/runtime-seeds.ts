@@ -7,7 +7,7 @@
 import type { Caller } from '../../core/execution/execution-service-api.ts';
 import { isComplete } from '../../core/execution/status.ts';
 import type { LocalRuntime } from '../wiring.ts';
-import { sandboxCanaryConfig, type AssumedCanaryConfig, type AssumedStandInPipeline } from './kubernetes-canary-world.ts';
+import { isSandboxStandIn, sandboxCanaryConfig, type AssumedCanaryConfig, type AssumedStandInPipeline } from './kubernetes-canary-world.ts';
 import type { SeededObject } from './kubernetes-sandbox.ts';
 
 /** What a sandboxed run seeds in its runtime before the pipeline starts. */
@@ -19,8 +19,13 @@ export interface RuntimeSeeds {
 /** How often a stand-in's run is read while it runs (wall-clock ms). */
 const POLL_MS = 50;
 
-/** Saves the missing canary configs and stand-in pipelines, runs each stand-in once to its end; answers what it seeded. */
-export async function seedRuntime(runtime: Pick<LocalRuntime, 'canaryConfigs' | 'service' | 'store'>, seeds: RuntimeSeeds, caller: Caller): Promise<SeededObject[]> {
+/**
+ * Saves the missing canary configs and stand-in pipelines, runs each stand-in once to its end;
+ * answers what it seeded. `again` (a new simulated cloud behind saved pipelines, `up --sandbox`
+ * starting): a stand-in the sandbox saved before runs once more, since what it deployed went
+ * with the previous cloud.
+ */
+export async function seedRuntime(runtime: Pick<LocalRuntime, 'canaryConfigs' | 'service' | 'store'>, seeds: RuntimeSeeds, caller: Caller, options: { readonly again?: boolean } = {}): Promise<SeededObject[]> {
   const seeded: SeededObject[] = [];
   for (const assumed of seeds.canaryConfigs) {
     const existing = assumed.id !== undefined ? await runtime.canaryConfigs.get(assumed.id) : await runtime.canaryConfigs.findByName(assumed.name!);
@@ -35,8 +40,9 @@ export async function seedRuntime(runtime: Pick<LocalRuntime, 'canaryConfigs' | 
   }
   for (const standIn of seeds.standIns) {
     const id = String(standIn.config['id']);
-    if (await runtime.store.getPipelineConfig(id)) continue;
-    const saved = await runtime.service.savePipeline({ config: standIn.config }, caller);
+    const existing = await runtime.store.getPipelineConfig(id);
+    if (existing && !(options.again && isSandboxStandIn(existing.config))) continue;
+    const saved = existing ? ({ ok: true, saved: existing } as const) : await runtime.service.savePipeline({ config: standIn.config }, caller);
     if (!saved.ok) {
       const why = saved.reason === 'invalid' ? saved.issues.map((issue) => `${issue.pointer}: ${issue.message}`).join('; ') : saved.message;
       seeded.push({ kind: 'not seeded:', id: `pipeline ${id}`, detail: why });

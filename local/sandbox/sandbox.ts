@@ -48,6 +48,8 @@ export interface Sandbox {
   readonly speed: number;
   /** The simulated clock a run should keep (ms since the epoch): the Kubernetes cluster's once one is served, else a served cloud's. */
   now(): number;
+  /** The clock (ms since the epoch) of the simulated cloud whose metrics a query type reads (prometheus: the cluster's; cloudwatch: AWS's), once it runs. */
+  metricsNow(type: string): number | undefined;
   /**
    * Serves the accounts these pipelines name and seeds what they assume on each cloud; answers,
    * besides, the metrics accounts their canary stages read (the simulated Prometheus, the
@@ -90,15 +92,16 @@ export interface ServedSandbox {
 }
 
 /**
- * The speed `GENNAKER_SANDBOX_SPEED` asks for (simulated seconds per second, 1-10000), or
- * undefined when unset; a value that is not such a number throws one line saying so.
+ * The speed `--sandbox-speed` (`flag`), else `GENNAKER_SANDBOX_SPEED`, asks for (simulated
+ * seconds per second, 1-10000), or undefined when neither is set; a value that is not such a
+ * number throws one line naming where it came from.
  */
-export function sandboxSpeedFrom(env: Readonly<Record<string, string | undefined>>): number | undefined {
-  const text = env['GENNAKER_SANDBOX_SPEED'];
-  if (text === undefined || text.trim() === '') return undefined;
+export function sandboxSpeedFrom(env: Readonly<Record<string, string | undefined>>, flag?: string): number | undefined {
+  const [source, text] = flag !== undefined ? ['--sandbox-speed', flag] : ['GENNAKER_SANDBOX_SPEED', env['GENNAKER_SANDBOX_SPEED']];
+  if (text === undefined || (flag === undefined && text.trim() === '')) return undefined;
   const speed = Number(text);
-  if (!(Number.isFinite(speed) && speed >= 1 && speed <= 10_000)) {
-    throw new Error(`GENNAKER_SANDBOX_SPEED is '${text}'; set simulated seconds per second, a number from 1 to 10000 (default 30)`);
+  if (text.trim() === '' || !(Number.isFinite(speed) && speed >= 1 && speed <= 10_000)) {
+    throw new Error(`${source} is '${text}'; set simulated seconds per second, a number from 1 to 10000 (default 30)`);
   }
   return speed;
 }
@@ -144,6 +147,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     accounts: () => [...(aws.now()?.accounts() ?? []), ...(kubernetes.now()?.accounts() ?? []), ...(gce.now()?.accounts() ?? [])],
     speed,
     now: () => (served.kubernetes ? kubernetes.now()?.simulator.now() : undefined) ?? (served.aws ? aws.now()?.simulator.now() : undefined) ?? gce.now()?.simulator.now() ?? Date.now(),
+    metricsNow: (type) => (type === 'prometheus' ? kubernetes.now()?.simulator.now() : type === 'cloudwatch' ? aws.now()?.simulator.now() : undefined),
     async serve(pipelines, parameters = {}) {
       served = {
         aws: assumedWorld(pipelines, parameters).accounts.length > 0,

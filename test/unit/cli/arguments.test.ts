@@ -27,6 +27,9 @@ describe('options the CLI does not know or that lack their value', () => {
     [['pipeline', 'save', '-f'], '--file needs a value, e.g. --file pipeline.json'],
     [['up', '--port', '--json'], "--port needs a value, got the option '--json' after it; give the value (a value starting with '-' is written --port=--json)"],
     [['validate', 'p.json', '--json=yes'], "--json takes no value, got '--json=yes'; write --json alone"],
+    [['up', '--sandbox-speed', '300'], '--sandbox-speed runs up --sandbox on a simulated clock; add --sandbox'],
+    [['up', '--sandbox', '--sandbox-speed', 'fast'], "--sandbox-speed is 'fast'; set simulated seconds per second, a number from 1 to 10000 (default 30)"],
+    [['run', 'p.json', '--sandbox-speed', '300'], '--sandbox-speed sets the speed of the simulated clouds of --sandbox; add --sandbox'],
   ])('gennaker %j: %s (exit 2)', async (argv, message) => {
     const { code, errors } = await gennaker(argv);
     expect(errors).toEqual([message]);

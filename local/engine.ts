@@ -69,6 +69,9 @@ export interface LocalEngine extends StateMachineEngine {
   close(): Promise<void>;
 }
 
+/** Wall-clock seconds a wait shortened by `timeScale` keeps beyond its simulated time. */
+const SCALED_WAIT_ROOM_SECONDS = 0.05;
+
 export function createLocalEngine(options: LocalEngineOptions): LocalEngine {
   let reconcile = options.onRunEnded;
   let closed = false;
@@ -83,11 +86,15 @@ export function createLocalEngine(options: LocalEngineOptions): LocalEngine {
   const key = (pipelineConfigId: string, version: number) => `${pipelineConfigId}@${version}`;
   const scale = options.timeScale ?? 1;
   if (!(scale > 0 && Number.isFinite(scale))) throw new Error(`timeScale ${scale}: expected simulated seconds per wall-clock second, a number above 0`);
-  /** A poll's `waitSeconds` in wall-clock seconds (the Wait state reads it: whole seconds, at least 1 when above 0). */
+  /**
+   * A poll's `waitSeconds` in wall-clock seconds (the Wait state reads it: whole seconds, at least
+   * 1 when above 0), with SCALED_WAIT_ROOM_SECONDS to spare: a wait that ends a hair before its
+   * simulated deadline (a timer fires a few ms early) would cost a poll the budget may not have.
+   */
   const scaledWait = (result: unknown): unknown => {
     if (typeof result !== 'object' || result === null || Array.isArray(result)) return result;
     const seconds = (result as { waitSeconds?: unknown }).waitSeconds;
-    return typeof seconds === 'number' && seconds > 0 ? { ...result, waitSeconds: Math.ceil(seconds / scale) } : result;
+    return typeof seconds === 'number' && seconds > 0 ? { ...result, waitSeconds: Math.ceil(seconds / scale + SCALED_WAIT_ROOM_SECONDS) } : result;
   };
 
   const asl = createAslEngine({

@@ -44,6 +44,8 @@ export interface DeployedWorkload {
 
 export interface KubernetesSandbox {
   readonly simulator: KubernetesSimulator;
+  /** The simulated time (ms since the epoch), running on between the simulator's ticks. */
+  now(): number;
   readonly targets: TargetLookup;
   /** Accounts served so far (`serve` adds them). */
   accounts(): readonly Account[];
@@ -245,6 +247,7 @@ export async function startKubernetesSandbox(options: { readonly speed?: number;
 
   return {
     simulator,
+    now: () => simulator.now() + stopClock.behind(),
     targets: ({ account, cloudProvider }) => (cloudProvider === undefined || cloudProvider === 'kubernetes' ? targetsOf.get(account) : undefined),
     accounts: () => [...served.values()].map((entry) => entry.account),
     async serve(pipelines, parameters = {}) {

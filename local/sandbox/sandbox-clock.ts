@@ -6,8 +6,13 @@
 /** How often a simulator's clock moves: small steps, so instances and targets change state as often as a poll could see it. */
 export const SANDBOX_STEP_MS = 50;
 
-/** Moves `tick`'s clock along the wall clock, `speed` times faster, until the answered stop is called. */
-export function followWallClock(tick: (ms: number) => unknown, speed: number): () => void {
+/**
+ * Moves `tick`'s clock along the wall clock, `speed` times faster, until the answered stop is
+ * called. The stop's `behind` is the simulated time the wall clock has lived since the last tick:
+ * a reader of the time adds it, so its clock runs on between ticks (a wait of the wall clock
+ * `speed` times shorter than a simulated one then always covers it, however late a tick comes).
+ */
+export function followWallClock(tick: (ms: number) => unknown, speed: number): (() => void) & { readonly behind: () => number } {
   let last = performance.now();
   const ticker = setInterval(() => {
     const now = performance.now();
@@ -15,7 +20,7 @@ export function followWallClock(tick: (ms: number) => unknown, speed: number): (
     last = now;
   }, SANDBOX_STEP_MS);
   ticker.unref();
-  return () => clearInterval(ticker);
+  return Object.assign(() => clearInterval(ticker), { behind: () => Math.round((performance.now() - last) * speed) });
 }
 
 /** Calls counted by their key, most first (ties by key). */

@@ -146,8 +146,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     accounts: () => [...(aws.now()?.accounts() ?? []), ...(kubernetes.now()?.accounts() ?? []), ...(gce.now()?.accounts() ?? [])],
     speed,
-    now: () => (served.kubernetes ? kubernetes.now()?.simulator.now() : undefined) ?? (served.aws ? aws.now()?.simulator.now() : undefined) ?? gce.now()?.simulator.now() ?? Date.now(),
-    metricsNow: (type) => (type === 'prometheus' ? kubernetes.now()?.simulator.now() : type === 'cloudwatch' ? aws.now()?.simulator.now() : undefined),
+    now: () => (served.kubernetes ? kubernetes.now()?.now() : undefined) ?? (served.aws ? aws.now()?.simulator.now() : undefined) ?? gce.now()?.simulator.now() ?? Date.now(),
+    metricsNow: (type) => (type === 'prometheus' ? kubernetes.now()?.now() : type === 'cloudwatch' ? aws.now()?.simulator.now() : undefined),
     async serve(pipelines, parameters = {}) {
       served = {
         aws: assumedWorld(pipelines, parameters).accounts.length > 0,

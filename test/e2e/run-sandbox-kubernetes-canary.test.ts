@@ -48,7 +48,7 @@ describe('gennaker run --sandbox: the Kubernetes canary pipelines', () => {
       runGennaker(['run', pipeline, '--sandbox', '--param', 'successRate=100', '--json'], mkdtempSync(join(dir, 'good-')), speed),
       runGennaker(['run', pipeline, '--sandbox', '--param', 'successRate=10', '--json'], mkdtempSync(join(dir, 'bad-')), speed),
       // As its pipeline trigger would start it: the staging pipeline's images, the manifests bound by default.
-      runGennaker(['run', simpleCanary, '--sandbox', '--trigger-type', 'pipeline', '--artifact', image('frontend'), '--artifact', image('backend'), '--judge', '4=continue', '--json'], mkdtempSync(join(dir, 'simple-')), { GENNAKER_SANDBOX_SPEED: '30' }),
+      runGennaker(['run', simpleCanary, '--sandbox', '--trigger-type', 'pipeline', '--artifact', image('frontend'), '--artifact', image('backend'), '--judge', '4=continue', '--sandbox-speed', '30', '--json'], mkdtempSync(join(dir, 'simple-'))),
     ]);
 
     // then: what the sandbox supplied, reported

@@ -72,11 +72,7 @@ export async function runClientCommand(command: string, args: readonly string[],
   const dir = values.data ?? '.gennaker';
   if (command === 'up') {
     expect(args, 0, 'up [--port 8084] [--data .gennaker] [--power-role ROLE]... [--root DIR]... [--sandbox [--sandbox-speed N] [--s3-object s3://BUCKET/KEY=FILE]...]');
-    const [{ runUp }, { startLocalServer }, { removeEndpointFile, writeEndpointFile }] = await Promise.all([
-      import('./commands/up.ts'),
-      import('../local/server.ts'),
-      import('../local/endpoint-file.ts'),
-    ]);
+    // The sandbox's flags are checked before the server's modules load, so a mistake is said at once.
     let sandbox: UpOptions['sandbox'];
     const flagSpeed = values['sandbox-speed'];
     if (flagSpeed !== undefined && !values.sandbox) throw new UsageError('--sandbox-speed runs up --sandbox on a simulated clock; add --sandbox');
@@ -101,6 +97,11 @@ export async function runClientCommand(command: string, args: readonly string[],
         throw new UsageError((error as Error).message);
       }
     }
+    const [{ runUp }, { startLocalServer }, { removeEndpointFile, writeEndpointFile }] = await Promise.all([
+      import('./commands/up.ts'),
+      import('../local/server.ts'),
+      import('../local/endpoint-file.ts'),
+    ]);
     return runUp(
       {
         dir,

@@ -133,6 +133,8 @@ export function createAwsTargets(options: AwsTargetsOptions): AwsTargets {
             clients: { ecs: ecs(region), applicationAutoScaling: applicationAutoScaling(region), elbv2: elbv2(region), ec2: ec2(region) },
             clock: options.clock,
             ...(account.accountId !== undefined ? { accountId: account.accountId } : {}),
+            // Fargate tasks log and pull with it when their task definition names none (clouddriver: the account's role).
+            ...(account.executionRoleArn ?? account.assumeRole ? { executionRoleArn: (account.executionRoleArn ?? account.assumeRole)! } : {}),
           }),
       });
     }

@@ -23,7 +23,7 @@ export const CONTEXT_KEYS = {
   secretsKmsKeyArn: 'secretsKeyArn, the KMS key that seals secret values (default: a key the stack creates, rotated yearly)',
   preconfiguredWebhooks: 'preconfiguredWebhooks, JSON [{"type", "label", "url", "method"?, "customHeaders"?, "parameters"?, ...}]: webhooks pipeline stages may name by type (default none)',
   secretsPrefix: "secretsPrefix, the Secrets Manager name prefix #secret('name') reads (default gennaker/)",
-  accounts: 'accounts, JSON {"name": "arn:aws:iam::<account>:role/<name>"} or {"name": {"assumeRole", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs", "readRole"?, "weightedTraffic"?}} or an EKS cluster {"name": {"cloudProvider": "kubernetes", "assumeRole", "eks", "kubeconfig", "namespaces"?, "readRole"?}} (default {})',
+  accounts: 'accounts, JSON {"name": "arn:aws:iam::<account>:role/<name>"} or {"name": {"assumeRole", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs", "readRole"?, "weightedTraffic"?, "executionRoleArn"?}} or an EKS cluster {"name": {"cloudProvider": "kubernetes", "assumeRole", "eks", "kubeconfig", "namespaces"?, "readRole"?}} (default {})',
   artifactAccounts: 'artifactAccounts, JSON [{"name", "type": "s3", "buckets": [...], "region"?, "assumeRole"?, "externalId"?}]: accounts reading s3/object artifacts; the stage runner may read those buckets (default none)',
   notifications: 'notifications, JSON {"dashboardUrl"?, "email"?: {"from"}, "sns"?: {"topicArns": [...]}, "slack"?: {"webhookUrlSecret"}, "githubStatus"?: {"tokenSecret"}} (default none)',
   apiRateLimit: 'apiThrottling.rateLimit (default 50)',

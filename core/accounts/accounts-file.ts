@@ -33,7 +33,7 @@ import { BUILT_IN_LOCAL_ACCOUNT } from './registry.ts';
 export const CLOUD_PROVIDERS = ['local', 'aws', 'ecs', 'gce', 'kubernetes'] as const;
 
 /** The fields an account entry may have. */
-const ACCOUNT_FIELDS = ['name', 'cloudProvider', 'accountType', 'environment', 'regions', 'accountId', 'assumeRole', 'externalId', 'weightedTraffic'] as const;
+const ACCOUNT_FIELDS = ['name', 'cloudProvider', 'accountType', 'environment', 'regions', 'accountId', 'assumeRole', 'externalId', 'weightedTraffic', 'executionRoleArn'] as const;
 
 /** The clouds whose targets have a weighted mode (`weightedTraffic`). */
 const WEIGHTED_PROVIDERS = ['aws', 'gce'];
@@ -165,6 +165,11 @@ export function parseAccountsFile(input: unknown, options: ParseAccountsOptions 
     } else if (weightedTraffic === true && !WEIGHTED_PROVIDERS.includes(String(cloudProvider))) {
       issues.push(issue(pointerJoin(at, 'weightedTraffic'), `weightedTraffic is for aws and gce accounts, not ${showValue(cloudProvider)}; remove it`, weightedTraffic));
     }
+    const executionRoleArn = optionalText(entry, 'executionRoleArn', at, issues);
+    if (executionRoleArn !== undefined && !ROLE_ARN.test(executionRoleArn)) issues.push(notRoleArn(at, 'executionRoleArn', executionRoleArn));
+    else if (executionRoleArn !== undefined && cloudProvider !== 'ecs') {
+      issues.push(issue(pointerJoin(at, 'executionRoleArn'), `executionRoleArn is for ecs accounts (the role Fargate tasks pull images and write logs with), not ${showValue(cloudProvider)}; remove it`, executionRoleArn));
+    }
     if (issues.length > before) continue;
     const accountName = name as string;
     const kubernetes = isKubernetes ? Object.fromEntries(KUBERNETES_FIELDS.filter((key) => entry[key] !== undefined).map((key) => [key, entry[key]])) : undefined;
@@ -180,6 +185,7 @@ export function parseAccountsFile(input: unknown, options: ParseAccountsOptions 
       ...(assumeRole !== undefined ? { assumeRole } : {}),
       ...(externalId !== undefined ? { externalId } : {}),
       ...(weightedTraffic === true ? { weightedTraffic: true } : {}),
+      ...(executionRoleArn !== undefined ? { executionRoleArn } : {}),
       ...(kubernetes ? { kubernetes } : {}),
       ...(gce ? { gce } : {}),
     });
@@ -249,7 +255,7 @@ export interface KubernetesAccountRoleConfig {
 }
 
 /** The fields of one account in the AWS account map (a role ARN alone is `{ assumeRole }`). */
-const ROLE_MAP_FIELDS = ['assumeRole', 'externalId', 'regions', 'cloudProvider', 'readRole', 'weightedTraffic'] as const;
+const ROLE_MAP_FIELDS = ['assumeRole', 'externalId', 'regions', 'cloudProvider', 'readRole', 'weightedTraffic', 'executionRoleArn'] as const;
 
 /**
  * A Kubernetes account of the AWS account map: an EKS cluster, its tokens signed by the account's

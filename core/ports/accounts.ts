@@ -40,6 +40,12 @@ export interface Account {
    */
   readonly weightedTraffic?: boolean;
   /**
+   * The task execution role of an `ecs` account: ECS pulls a Fargate task's image and writes its
+   * awslogs with it when the task definition names none. @default assumeRole, as clouddriver
+   * (that role must then trust ecs-tasks.amazonaws.com)
+   */
+  readonly executionRoleArn?: string;
+  /**
    * How a `kubernetes` account reaches its API server (`kubeconfigFile`, `kubeconfig`, `context`,
    * `serviceAccount`, `namespaces`, `eks`), carried as written; the Kubernetes adapter parses
    * them. Not shown by the API (an inline kubeconfig may hold credentials).

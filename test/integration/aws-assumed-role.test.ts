@@ -9,6 +9,7 @@
  * refusal names the API's role as the one to trust.
  */
 import { DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assumedRoleCredentials, roleSessionName } from '../../adapters/aws/assumed-role.ts';
@@ -159,6 +160,37 @@ describe('the role of a deploy account', () => {
     try {
       const capabilities = parsed.accounts.map((account) => [account.name, targets.targetOf(account).traffic.capabilities.weights]);
       expect(capabilities).toEqual([['weighted', true], ['whole', false]]);
+    } finally {
+      targets.close();
+    }
+  });
+
+  it("gives an ecs account's Fargate tasks its executionRoleArn, else the account's role as clouddriver does", async () => {
+    const OWN = 'arn:aws:iam::210987654321:role/ecsTaskExecutionRole';
+    sim.seed.sts.role({ arn: 'arn:aws:iam::210987654321:role/deploy' });
+    sim.seed.ecs.cluster({ name: 'prod' });
+    sim.seed.ec2.subnet({ az: 'us-east-1a', purpose: 'private' });
+    const parsed = parseAccountRoleMap(
+      { plain: { cloudProvider: 'ecs', assumeRole: 'arn:aws:iam::210987654321:role/deploy' }, own: { cloudProvider: 'ecs', assumeRole: 'arn:aws:iam::210987654321:role/deploy', executionRoleArn: OWN } },
+      'us-east-1',
+    );
+    expect(parsed.issues).toEqual([]);
+    const targets = createAwsTargets({ region: 'us-east-1', clock: { now: () => sim.now() }, sessionName: () => 'test', clients: { endpoint: sim.endpoint }, callerCredentials: CALLER });
+    try {
+      const roles: Array<string | undefined> = [];
+      for (const account of parsed.accounts) {
+        const cluster = `hello-${account.name}`;
+        const provider = { ecsClusterName: 'prod', launchType: 'FARGATE', networkMode: 'awsvpc', subnetType: 'private', computeUnits: 256, reservedMemory: 512, dockerImageAddress: 'hello:1', logDriver: 'awslogs', logOptions: { 'awslogs-group': 'hello' } };
+        const created = await targets.targetOf(account).serverGroups.create({ account: account.name, location: 'us-east-1', cluster, name: `${cluster}-v000`, owner: 'e1/s1/create', capacity: { min: 1, max: 1, desired: 1 }, provider });
+        expect(created).toEqual({ ok: true, outcome: 'done' });
+        const ecs = new ECSClient({ endpoint: sim.endpoint, region: 'us-east-1', credentials: CALLER });
+        clients.push(ecs);
+        roles.push((await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: cluster }))).taskDefinition?.executionRoleArn);
+      }
+      expect(roles).toEqual(['arn:aws:iam::210987654321:role/deploy', OWN]);
+      expect(parseAccountRoleMap({ lambda: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', executionRoleArn: OWN } }, 'us-east-1').issues.map((found) => found.message)).toEqual([
+        "executionRoleArn is for ecs accounts (the role Fargate tasks pull images and write logs with), not 'aws'; remove it",
+      ]);
     } finally {
       targets.close();
     }

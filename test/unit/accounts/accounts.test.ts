@@ -81,7 +81,7 @@ describe('the accounts file', () => {
 
   it.each([
     ['not an object', [], '/accounts', 'expected { "accounts": [ { "name": ..., "cloudProvider": ... } ] }, got []'],
-    ['an unknown field', { accounts: [{ name: 'a', cloudProvider: 'local', region: 'x' }] }, '/accounts/0/region', "unknown field 'region'; an account has name, cloudProvider, accountType, environment, regions, accountId, assumeRole, externalId, weightedTraffic"],
+    ['an unknown field', { accounts: [{ name: 'a', cloudProvider: 'local', region: 'x' }] }, '/accounts/0/region', "unknown field 'region'; an account has name, cloudProvider, accountType, environment, regions, accountId, assumeRole, externalId, weightedTraffic, executionRoleArn"],
     ['an external id STS refuses', { accounts: [{ name: 'a', cloudProvider: 'aws', regions: ['x'], assumeRole: 'arn:aws:iam::210987654321:role/deploy', externalId: 'a b' }] }, '/accounts/0/externalId', "externalId is 'a b'; use 2-1224 letters, digits or the characters + = , . @ : / - _ (the ExternalId the role's trust policy requires)"],
     ['an external id without a role', { accounts: [{ name: 'a', cloudProvider: 'aws', regions: ['x'], externalId: 'x7-prod' }] }, '/accounts/0/externalId', 'externalId is set but assumeRole is not; an external id only guards assuming a role: add assumeRole, or remove externalId'],
     ['a name with a space', { accounts: [{ name: 'prod east', cloudProvider: 'local' }] }, '/accounts/0/name', "name is 'prod east'; use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. \"staging\""],
@@ -125,7 +125,7 @@ describe('the accounts file', () => {
     ['a number', { prod: 42 }, '/prod', 'expected a role ARN or {"assumeRole": "<role ARN>", "externalId"?, "regions"?, "cloudProvider"?: "aws" | "ecs"}, got 42'],
     ['no role', { prod: { regions: ['us-east-1'] } }, '/prod/assumeRole', 'assumeRole is missing; give the ARN of the role Gennaker assumes in that account, e.g. "arn:aws:iam::123456789012:role/gennaker-deploy"'],
     ['a kind the stage runner has no target for', { prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', cloudProvider: 'gce' } }, '/prod/cloudProvider', 'cloudProvider is \'gce\'; use "aws" (EC2 Auto Scaling groups and Lambda functions), "ecs" (ECS services) or "kubernetes" (EKS clusters)'],
-    ['an unknown field', { prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', role: 'x' } }, '/prod/role', "unknown field 'role'; an account here has assumeRole, externalId, regions, cloudProvider, readRole, weightedTraffic"],
+    ['an unknown field', { prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', role: 'x' } }, '/prod/role', "unknown field 'role'; an account here has assumeRole, externalId, regions, cloudProvider, readRole, weightedTraffic, executionRoleArn"],
     ['regions that are not a list', { prod: { assumeRole: 'arn:aws:iam::210987654321:role/deploy', regions: 'us-east-1' } }, '/prod/regions', "regions is 'us-east-1'; give a list of region names, e.g. [\"us-east-1\"]"],
     ['a user ARN', { prod: 'arn:aws:iam::210987654321:user/me' }, '/prod/assumeRole', "assumeRole is 'arn:aws:iam::210987654321:user/me', not an IAM role ARN; use arn:aws:iam::<12-digit account id>:role/<role name>"],
     ['a name with a space', { 'prod east': 'arn:aws:iam::210987654321:role/deploy' }, '/prod east/name', "name is 'prod east'; use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, e.g. \"staging\""],

@@ -170,6 +170,8 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         }
         // The file's GCE accounts (the Google clients load only for them).
         const gce = accounts.accounts.some((account) => account.cloudProvider === 'gce') ? await (await import('../local/gce-targets.ts')).createLocalGceTargets(accounts.accounts, { clock: { now: () => Date.now() } }) : undefined;
+        // The file's AWS accounts, each assumed with the person's own credentials (the AWS clients load only for them).
+        const aws = accounts.accounts.some((account) => account.cloudProvider === 'aws' || account.cloudProvider === 'ecs') ? (await import('../local/aws-targets.ts')).createLocalAwsTargets(accounts.accounts, { clock: { now: () => Date.now() } }) : undefined;
         // One person on their own machine: they run as an admin, and paths stay under the current directory.
         const powers = await createPowerPolicy({}, process.cwd(), { roles: "'gennaker up --power-role'", roots: 'running gennaker run from a directory above it' });
         const prompt = terminalPrompt();
@@ -199,7 +201,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
                 // `#secret` reads the state directory's named secrets when it has any (gennaker secret set).
                 const secrets = existsSync(join(stateDir, 'secrets.json')) ? { secretsDir: stateDir } : {};
                 // The simulated clouds answer first for the accounts they serve.
-                const cloudTargets = firstTarget(options.cloudTargets, firstTarget(kubernetes?.lookup, gce?.lookup));
+                const cloudTargets = firstTarget(options.cloudTargets, firstTarget(kubernetes?.lookup, firstTarget(gce?.lookup, aws?.lookup)));
                 return createLocalRuntime({ ...options, accounts: known, artifactAccountConfigs: accounts.artifactAccounts, powers, ...secrets, ...(cloudTargets ? { cloudTargets } : {}), ...(allowlist ? { webhookAllowlist: allowlist } : {}) });
               },
               startSandbox: async () => {
@@ -215,6 +217,7 @@ export async function main(argv: readonly string[], deps: MainDeps = {}): Promis
         } finally {
           kubernetes?.close();
           await gce?.close();
+          aws?.close();
         }
       }
       case 'demo': {

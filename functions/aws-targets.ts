@@ -53,6 +53,12 @@ export interface AwsTargetsOptions {
   readonly sessionPolicy?: string;
   /** Who assumes the accounts' roles, for the fix of a refusal. @default "the stage runner's role" */
   readonly caller?: string;
+  /**
+   * How an account without `assumeRole` acts: refused (on AWS every deploy account acts through
+   * its role), or, `caller`, with the caller's own credentials (local mode: the person's
+   * environment, profile or SSO session). @default 'refuse'
+   */
+  readonly withoutRole?: 'refuse' | 'caller';
 }
 
 /** The AWS targets of the configured accounts. */
@@ -103,8 +109,9 @@ export function createAwsTargets(options: AwsTargetsOptions): AwsTargets {
   };
 
   const build = (account: Account): Target => {
-    const credentials = credentialsOf(account);
-    const config = (region: string) => ({ region, credentials, ...settings });
+    // Without a role (local mode only): the caller's credentials, or the SDK's own chain.
+    const credentials = account.assumeRole === undefined && options.withoutRole === 'caller' ? options.callerCredentials : credentialsOf(account);
+    const config = (region: string) => ({ region, ...(credentials ? { credentials } : {}), ...settings });
     // One client per service and region, made on first use.
     const perRegion = <C extends { destroy(): void }>(make: (region: string) => C) => {
       const byRegion = new Map<string, C>();

@@ -140,6 +140,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   if (kubernetes && !kubernetes.ok) throw new Error(kubernetes.problems.join('\n'));
   // The Google clients load only when the accounts file has a GCE account.
   const gce = loaded.accounts.some((account) => account.cloudProvider === 'gce') ? await (await import('./gce-targets.ts')).createLocalGceTargets(loaded.accounts, { clock }) : undefined;
+  // The AWS clients load only when the accounts file has an aws or ecs account.
+  const aws = loaded.accounts.some((account) => account.cloudProvider === 'aws' || account.cloudProvider === 'ecs') ? (await import('./aws-targets.ts')).createLocalAwsTargets(loaded.accounts, { clock }) : undefined;
   // The SDK clients load only when the sandbox is asked for.
   const sandbox = options.sandbox ? await (await import('./sandbox/sandbox.ts')).startSandbox(options.sandbox === true ? {} : options.sandbox) : undefined;
   const simulatedClock = sandbox && typeof options.sandbox === 'object' && options.sandbox.simulatedClock === true ? simulatedClockOf(clock, sandbox.speed) : undefined;
@@ -151,7 +153,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     for (const object of await sandbox.putS3Objects(options.s3Objects!)) io?.emit({ kind: 'info', message: `sandbox: put ${object.kind} ${object.id} (${object.detail})` });
   }
   // The simulated clouds answer first for the accounts they serve.
-  const cloudTargets = firstTarget(sandboxed.cloudTargets, firstTarget(kubernetes?.ok ? kubernetes.lookup : undefined, gce?.lookup));
+  const cloudTargets = firstTarget(sandboxed.cloudTargets, firstTarget(kubernetes?.ok ? kubernetes.lookup : undefined, firstTarget(gce?.lookup, aws?.lookup)));
   let runtime: LocalRuntime;
   try {
     runtime = await createLocalRuntime({
@@ -180,6 +182,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     await sandbox?.close();
     if (kubernetes?.ok) kubernetes.close();
     await gce?.close();
+    aws?.close();
     throw error;
   }
   const { store, service, bus, targets, canaryConfigs, pipelineTemplates, accounts } = runtime;
@@ -292,6 +295,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     await sandbox?.close();
     if (kubernetes?.ok) kubernetes.close();
     await gce?.close();
+    aws?.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new Error(`port ${options.port ?? 8084} is in use; pass --port <another> (0 picks a free one)`);
     throw error;
@@ -324,6 +328,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         await sandbox?.close();
         if (kubernetes?.ok) kubernetes.close();
         await gce?.close();
+        aws?.close();
       })();
       return closing;
     },

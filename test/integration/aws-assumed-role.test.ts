@@ -18,7 +18,8 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
 import { accountReadTargets, READ_ONLY_SESSION_POLICY } from '../../functions/api/cluster-reads.ts';
-import { parseAccountRoleMap } from '../../core/accounts/accounts-file.ts';
+import { parseAccountRoleMap, parseAccountsFile } from '../../core/accounts/accounts-file.ts';
+import { createLocalAwsTargets } from '../../local/aws-targets.ts';
 import { createAwsTargets } from '../../functions/aws-targets.ts';
 
 const ROLE = 'arn:aws:iam::210987654321:role/gennaker-deploy';
@@ -193,6 +194,35 @@ describe('the role of a deploy account', () => {
       ]);
     } finally {
       targets.close();
+    }
+  });
+
+  it("serves local mode's aws and ecs accounts: each role assumed with the person's credentials, an account without one acting with them directly", async () => {
+    const parsed = parseAccountsFile(
+      {
+        accounts: [
+          { name: 'prod', cloudProvider: 'aws', regions: ['us-east-1'], assumeRole: ROLE, externalId: 'x7-prod' },
+          { name: 'mine', cloudProvider: 'ecs', regions: ['us-east-1'] },
+          { name: 'dev', cloudProvider: 'local' },
+        ],
+      },
+      { builtIn: [] },
+    );
+    expect(parsed.issues).toEqual([]);
+    const local = createLocalAwsTargets(parsed.accounts, { clock: { now: () => sim.now() }, env: {}, clients: { endpoint: sim.endpoint }, callerCredentials: CALLER });
+    try {
+      expect([local.lookup({ account: 'dev' }), local.lookup({ account: 'prod', cloudProvider: 'ecs' })]).toEqual([undefined, undefined]);
+      expect(local.lookup({ account: 'prod', cloudProvider: 'lambda' })).toBeDefined();
+      for (const [account, cluster] of [['prod', 'hello-prod'], ['mine', 'hello-mine']] as const) {
+        const described = await local.lookup({ account })!.serverGroups.describeCluster({ account, location: 'us-east-1', cluster });
+        expect(described).toMatchObject({ ok: true, cluster: { serverGroups: [] } });
+      }
+      const assumed = sim.events({ kind: 'role.assumed' });
+      expect(assumed.map((event) => [event.detail['roleArn'], event.detail['externalId'], String(event.detail['sessionName']).startsWith('gennaker-')])).toEqual([[ROLE, 'x7-prod', true]]);
+      const keys = new Set([...sim.calls({ service: 'autoscaling' }), ...sim.calls({ service: 'ecs' })].map((call) => call.accessKeyId));
+      expect(keys).toEqual(new Set([assumed[0]!.detail['accessKeyId'], CALLER.accessKeyId]));
+    } finally {
+      local.close();
     }
   });
 

@@ -218,6 +218,7 @@ const ON_DEMAND_MODULES = [
   { source: join(root, 'core', 'stages', 'canary-tasks.ts'), output: 'canary-tasks.mjs' },
   { source: join(root, 'core', 'stages', 'clone-server-group.ts'), output: 'clone-tasks.mjs' },
   { source: join(root, 'core', 'stages', 'continue-service-deployment.ts'), output: 'rollout-tasks.mjs' },
+  { source: join(root, 'core', 'stages', 'webhook.ts'), output: 'webhook-tasks.mjs' },
   { source: join(root, 'core', 'stages', 'aws-code-build.ts'), output: 'codebuild-tasks.mjs' },
   { source: join(root, 'core', 'stages', 'run-job.ts'), output: 'job-tasks.mjs' },
   { source: join(root, 'core', 'pipeline', 'templates', 'resolve.ts'), output: 'template-render.mjs' },

@@ -52,7 +52,6 @@ import type { MetricSourceLookup } from '../ports/metric-source.ts';
 import { runServerGroupTask } from '../stages/server-group.ts';
 import { booleanFrom, failed, numberFrom, objectAt, type FailedStatus, type TaskDeps, type TaskInput, type TaskResult } from '../stages/task-result.ts';
 import { runWait, runWaitUntil } from '../stages/wait.ts';
-import { runCreateWebhook, runMonitorWebhook, runWaitBeforeMonitor } from '../stages/webhook.ts';
 import type { EvaluationContext } from '../expressions/index.ts';
 import type { SecretCipher } from '../ports/secret-cipher.ts';
 import type { SecretLookup, SecretStore } from '../ports/secret-store.ts';
@@ -78,7 +77,7 @@ import { syntheticStagesOf } from './synthetic-stages.ts';
 import { stagePhaseOf } from '../notifications/phases.ts';
 
 /**
- * The tasks of Spinnaker's Kubernetes, Lambda and CodeBuild stages load the first time such a stage runs: a
+ * The tasks of Spinnaker's Kubernetes, Lambda and CodeBuild stages (and of webhooks, clones, canaries...) load the first time such a stage runs: a
  * pipeline without them never pays for their code, and the stage runner's Lambda bundle keeps them
  * in modules of their own beside its cold start (scripts/build.js, ON_DEMAND_MODULES).
  */
@@ -87,6 +86,7 @@ const lambdaTasks = () => import('../stages/lambda.ts');
 const canaryTasks = () => import('../stages/canary-tasks.ts');
 const cloneTasks = () => import('../stages/clone-server-group.ts');
 const rolloutTasks = () => import('../stages/continue-service-deployment.ts');
+const webhookTasks = () => import('../stages/webhook.ts');
 const codeBuildTasks = () => import('../stages/aws-code-build.ts');
 const jobTasks = () => import('../stages/run-job.ts');
 import { isComplete, type ExecutionStatus } from './status.ts';
@@ -704,9 +704,10 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
         throw invariant(`manualJudgment has only a callback step, not '${input.task}'`);
       case 'webhook': {
         const webhook = as<typeof stage>();
-        if (input.task === 'createWebhook') return runCreateWebhook(webhook, taskDeps);
-        if (input.task === 'waitBeforeMonitor') return runWaitBeforeMonitor(webhook, pollsLeft);
-        if (input.task === 'monitorWebhook') return runMonitorWebhook(webhook, taskDeps);
+        const tasks = await webhookTasks();
+        if (input.task === 'createWebhook') return tasks.runCreateWebhook(webhook, taskDeps);
+        if (input.task === 'waitBeforeMonitor') return tasks.runWaitBeforeMonitor(webhook, pollsLeft);
+        if (input.task === 'monitorWebhook') return tasks.runMonitorWebhook(webhook, taskDeps);
         throw invariant(`webhook has no step '${input.task}'`);
       }
       case 'pipeline': {

@@ -77,14 +77,14 @@ describe('npx cdk synth', () => {
     const stageRunner = Object.values<{ Type: string; Properties: { FunctionName?: string }; Metadata?: Record<string, string> }>(template.Resources)
       .find((resource) => resource.Properties.FunctionName === 'gennaker-stage-runner')!;
     const asset = join(outdir, stageRunner.Metadata!['aws:asset:path']!);
-    expect(readdirSync(asset).sort()).toEqual(['artifact-accounts.mjs', 'aws-metrics.mjs', 'aws-targets.mjs', 'canary-tasks.mjs', 'clone-tasks.mjs', 'codebuild-tasks.mjs', 'index.mjs', 'job-tasks.mjs', 'kubernetes-targets.mjs', 'lambda-tasks.mjs', 'manifest-tasks.mjs', 'publisher-client.mjs', 'rollout-tasks.mjs', 's3-artifacts.mjs', 'secret-adapters.mjs', 'template-render.mjs', 'yaml.cjs']);
+    expect(readdirSync(asset).sort()).toEqual(['artifact-accounts.mjs', 'aws-metrics.mjs', 'aws-targets.mjs', 'canary-tasks.mjs', 'clone-tasks.mjs', 'codebuild-tasks.mjs', 'index.mjs', 'job-tasks.mjs', 'kubernetes-targets.mjs', 'lambda-tasks.mjs', 'manifest-tasks.mjs', 'publisher-client.mjs', 'rollout-tasks.mjs', 's3-artifacts.mjs', 'secret-adapters.mjs', 'template-render.mjs', 'webhook-tasks.mjs', 'yaml.cjs']);
     const coldStartKb = ['index.mjs', 'yaml.cjs'].reduce((sum, file) => sum + statSync(join(asset, file)).size, 0) / 1024;
     expect(coldStartKb).toBeLessThan(850);
     const built = mkdtempSync(join(tmpdir(), 'gennaker-build-'));
     outdirs.push(built);
     const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.js'), '--only', 'stage-runner', '--outdir', built], { cwd: root, encoding: 'utf8' });
     expect(build.status).toBe(0);
-    for (const file of ['index.mjs', 'yaml.cjs', 'aws-targets.mjs', 'aws-metrics.mjs', 'kubernetes-targets.mjs', 'publisher-client.mjs', 'secret-adapters.mjs', 'manifest-tasks.mjs', 'lambda-tasks.mjs', 'canary-tasks.mjs', 'clone-tasks.mjs', 'codebuild-tasks.mjs', 'job-tasks.mjs', 'template-render.mjs', 'artifact-accounts.mjs', 's3-artifacts.mjs', 'rollout-tasks.mjs']) expect(readFileSync(join(asset, file)).equals(readFileSync(join(built, file)))).toBe(true);
+    for (const file of ['index.mjs', 'yaml.cjs', 'aws-targets.mjs', 'aws-metrics.mjs', 'kubernetes-targets.mjs', 'publisher-client.mjs', 'secret-adapters.mjs', 'manifest-tasks.mjs', 'lambda-tasks.mjs', 'canary-tasks.mjs', 'clone-tasks.mjs', 'codebuild-tasks.mjs', 'job-tasks.mjs', 'template-render.mjs', 'artifact-accounts.mjs', 's3-artifacts.mjs', 'rollout-tasks.mjs', 'webhook-tasks.mjs']) expect(readFileSync(join(asset, file)).equals(readFileSync(join(built, file)))).toBe(true);
     const bundle = readFileSync(join(asset, 'index.mjs'), 'utf8');
     expect(bundle.startsWith("import { createRequire as __gennakerRequire } from 'node:module';")).toBe(true);
     const clients = new Set([...bundle.matchAll(/serviceId\?\?"([^"]+)"/g)].map((match) => match[1]));
@@ -94,7 +94,7 @@ describe('npx cdk synth', () => {
     // The deploy targets load on demand: their clients (and STS, to assume the accounts' roles) are in aws-targets.mjs only.
     expect(bundle).toContain('./aws-targets.mjs');
     // The Kubernetes, Lambda, canary, clone and CodeBuild stage tasks too, each in a module that answers its dispatcher.
-    for (const [file, entry] of [['manifest-tasks.mjs', 'runManifestTask'], ['lambda-tasks.mjs', 'runLambdaTask'], ['canary-tasks.mjs', 'runKayentaCanaryTask'], ['canary-tasks.mjs', 'runCanaryDeployTask'], ['clone-tasks.mjs', 'runCloneServerGroupTask'], ['rollout-tasks.mjs', 'runContinueServiceDeploymentTask'], ['codebuild-tasks.mjs', 'runAwsCodeBuildTask']] as const) {
+    for (const [file, entry] of [['manifest-tasks.mjs', 'runManifestTask'], ['lambda-tasks.mjs', 'runLambdaTask'], ['canary-tasks.mjs', 'runKayentaCanaryTask'], ['canary-tasks.mjs', 'runCanaryDeployTask'], ['clone-tasks.mjs', 'runCloneServerGroupTask'], ['rollout-tasks.mjs', 'runContinueServiceDeploymentTask'], ['webhook-tasks.mjs', 'runCreateWebhook'], ['codebuild-tasks.mjs', 'runAwsCodeBuildTask']] as const) {
       expect(bundle).toContain(`./${file}`);
       expect(Object.keys(await import(pathToFileURL(join(asset, file)).href))).toContain(entry);
     }

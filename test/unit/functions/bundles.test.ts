@@ -103,14 +103,17 @@ describe('the Lambda bundles', () => {
     expect(bundle('stage-runner').bytes).toBeLessThan(800 * 1024);
   });
 
-  it("holds the stage runner, every stage task and the webhook client in the stage runner's bundle", () => {
+  it("holds the stage runner, the stage tasks of its cold start and the webhook client in the stage runner's bundle, and the webhook stage's tasks beside it", () => {
     // given: the inputs only the stage runner needs; this also proves the inputs were read
     const inputs = bundle('stage-runner').inputs;
 
     // then
     expect(inputs).toContain('core/execution/stage-runner.ts');
-    expect(inputs).toContain('core/stages/webhook.ts');
+    expect(inputs).toContain('core/stages/deploy.ts');
     expect(inputs).toContain('adapters/http/fetch-http-client.ts');
+    // the webhook stage loads on its first run (webhook-tasks.mjs)
+    expect(inputs).not.toContain('core/stages/webhook.ts');
+    expect(statSync(join(out, 'stage-runner', 'webhook-tasks.mjs')).size).toBeGreaterThan(1_000);
   });
 
   it.each(['api', 'publisher', 'reconciler', 'triggers'] as const)('keeps the stage runner, its stage tasks and the webhook client out of the %s bundle', (name) => {

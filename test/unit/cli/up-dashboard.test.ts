@@ -18,4 +18,15 @@ describe('gennaker up', () => {
     expect(io.messages).toContainEqual({ kind: 'info', message: 'Dashboard: http://127.0.0.1:4321/ (log in with the API token in /state/token)' });
     expect(closed).toBe(true);
   });
+
+  it('says which clock executions keep under --sandbox: yours, or with --sandbox-speed the simulated one', async () => {
+    const server = { url: 'http://127.0.0.1:4321', port: 4321, tokenPath: '/state/token', sandbox: { speed: 30 }, close: async () => undefined } as unknown as LocalServer;
+    const said = async (sandbox: { speed?: number; simulatedClock?: boolean }) => {
+      const io = createRecordingIoHost();
+      await runUp({ dir: '/state', port: '0', sandbox }, io, { start: async () => server, stopped: Promise.resolve('SIGTERM') });
+      return io.messages.map((message) => ('message' in message ? message.message : '')).find((message) => message.startsWith('sandbox: '));
+    };
+    expect(await said({})).toMatch(/simulated clouds \(clock ×30; executions keep yours: waits and canary intervals last their real time, --sandbox-speed N runs them on the simulated clock\)/);
+    expect(await said({ speed: 30, simulatedClock: true })).toMatch(/simulated clouds \(clock ×30, which executions keep too: waits, canary intervals and judgment timeouts pass 30 times faster\)/);
+  });
 });

@@ -19,7 +19,7 @@
  *    deleteOldManifests (highlander) then deletes them.
  */
 import { z } from 'zod';
-import { artifactMatches, boundArtifactFor } from '../deploy/expected-artifacts.ts';
+import { artifactMatches, bindExpectedArtifacts, boundArtifactFor } from '../deploy/expected-artifacts.ts';
 import {
   apiKindOf,
   clusterMembers,
@@ -390,17 +390,25 @@ async function cleanupTask(input: TaskInput<DeployManifestStage>, scope: Account
 // ---------------------------------------------------------------------------------------------
 // 5. bindProducedArtifacts
 
+/**
+ * Orca's BindProducedArtifactsTask: each expected artifact of the stage binds to the first
+ * artifact it matches among what the stage created, then the trigger's and the ancestors'
+ * artifacts (ArtifactUtils.getArtifacts), else to its `defaultArtifact` when `useDefaultArtifact`;
+ * one that binds nothing fails the stage with kork's "Unmatched expected artifact" message. The
+ * created artifacts stay in `artifacts` for later stages (findArtifactFromExecution, a next
+ * execution's usePriorArtifact), beside the bound ones.
+ */
 function bindProducedTask(input: TaskInput<DeployManifestStage>, config: DeployManifestConfig): TaskResult {
   const plan = planOf(input);
   if (plan === undefined || config.noOutput) return succeeded();
   const created = plan.createdArtifacts as unknown as JsonObject[];
   const expected = objects(input.record.context['expectedArtifacts']);
-  const resolved = expected.flatMap((entry) => {
-    const match = entry['matchArtifact'];
-    const bound = isJsonObject(match) ? created.find((artifact) => artifactMatches(match, artifact)) : undefined;
-    return bound ? [{ ...entry, boundArtifact: bound }] : [];
-  });
-  return succeeded({ artifacts: created, ...(resolved.length > 0 ? { resolvedExpectedArtifacts: resolved } : {}) });
+  if (expected.length === 0) return succeeded({ artifacts: created });
+  const upstream = [...objects(input.execution.trigger['artifacts']), ...ancestorsOf(input.record, input.execution.stages).flatMap((stage) => objects(stage.outputs['artifacts']))];
+  const bound = bindExpectedArtifacts(expected, [...created, ...upstream], `the manifests stage '${input.stage.name}' deployed and the artifacts before it`);
+  if (!bound.ok) return failed(`stage '${input.stage.name}': ${bound.message}`);
+  const artifacts = [...created, ...bound.value.artifacts.filter((artifact) => !created.includes(artifact))];
+  return succeeded({ artifacts, resolvedExpectedArtifacts: bound.value.resolvedExpectedArtifacts });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -221,6 +221,24 @@ describe('deployManifest', () => {
     expect(JSON.stringify((await byName('ReplicaSet', 'web-v000'))?.['spec'])).toContain('"image":"gcr.io/acme/web:1.4.0"');
   });
 
+  it('binds its expected artifacts to what it created, else to their default; one that binds nothing fails the stage with Orca\'s message', async () => {
+    const config = { type: 'kubernetes/configMap', name: 'web-config' };
+    const fallback = { type: 'kubernetes/secret', name: 'tls', reference: 'tls-v003' };
+    const expected = [
+      { id: 'config', matchArtifact: config },
+      { id: 'tls', matchArtifact: { type: 'kubernetes/secret', name: 'tls' }, useDefaultArtifact: true, defaultArtifact: fallback },
+    ];
+    const bound = await drive(deployStage([configMap], { expectedArtifacts: expected }));
+    expect(bound.message).toBeUndefined();
+    const resolved = bound.record.outputs['resolvedExpectedArtifacts'] as JsonObject[];
+    expect(resolved.map((entry) => [entry['id'], (entry['boundArtifact'] as JsonObject)['reference']])).toEqual([['config', 'web-config-v000'], ['tls', 'tls-v003']]);
+    expect((bound.record.outputs['artifacts'] as JsonObject[]).map((artifact) => artifact['reference'])).toEqual(['web-config-v000', 'tls-v003']);
+
+    const unbound = await drive(deployStage([configMap], { expectedArtifacts: [{ id: 'tls', matchArtifact: { type: 'kubernetes/secret', name: 'tls' } }] }));
+    expect(unbound.status).toBe('TERMINAL');
+    expect(unbound.message).toMatch(/^stage 'Stage': Unmatched expected artifact 'tls' could not be resolved: it expects kubernetes\/secret tls, and nothing matches in the manifests stage 'Stage' deployed and the artifacts before it, which holds kubernetes\/configMap web-config/);
+  });
+
   it('deploys only the manifests its labelSelectors select, and fails naming them when they select none (unless allowNothingSelected)', async () => {
     // given
     const labelled = (name: string, tier: string): JsonObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { tier } }, data: {} });

@@ -1,6 +1,6 @@
 /**
  * The aws-ecs target's ecs-native mode against the AWS simulator: one ECS service per cluster,
- * deployed by ECS's own BLUE_GREEN (or CANARY) with a PAUSE lifecycle hook the pipeline answers.
+ * deployed by ECS's own BLUE_GREEN and CANARY with a PAUSE lifecycle hook the pipeline answers.
  * The deploy stage ends while the new revision waits at the hook; continueServiceDeployment lets
  * ECS shift production traffic, or sends it back, and the listener rule never forwards production
  * traffic to a target group without healthy targets. A revision ECS rolls back on its own fails
@@ -110,9 +110,10 @@ describe('ECS native blue/green answered by the pipeline', () => {
     expect(changes(world, answered)).toEqual(['ContinueServiceDeployment']);
     expect(await view(world)).toEqual(['v001 100% 3 Up succeeded']);
 
-    // v002 waits too, and the pipeline rolls it back: v001 keeps serving
-    const third = await driveStage(nativeStage(native, '1.2.0', { pauseAt: ['POST_TEST_TRAFFIC_SHIFT'] }), r.deploy, r.clock);
+    // v002 as a CANARY: it waits while it takes 10% of production, and the pipeline rolls it back: v001 keeps serving
+    const third = await driveStage(nativeStage(native, '1.2.0', { strategy: 'CANARY', canaryPercent: 10, canaryBakeTimeInMinutes: 5, pauseAt: ['PRODUCTION_TRAFFIC_SHIFT'] }), r.deploy, r.clock);
     expect(third.status, third.message).toBe('SUCCEEDED');
+    expect(await view(world)).toEqual(['v001 90% 3 Up', 'v002 10% 3 Up paused']);
     const rolledBack = await driveStage(continueStage('rollback'), answer, r.clock);
     expect(rolledBack.status, rolledBack.message).toBe('SUCCEEDED');
     expect(await view(world)).toEqual(['v001 100% 3 Up', 'v002 0% 0 Up rolled-back']);
@@ -121,7 +122,7 @@ describe('ECS native blue/green answered by the pipeline', () => {
     const idle = await driveStage(continueStage('continue'), answer, r.clock);
     expect(idle.status).toBe('TERMINAL');
     expect(idle.message).toBe(
-      `stage 'Stage': no deployment of cluster '${CLUSTER}' in ${REGION} waits at a lifecycle hook (${CLUSTER}-v002 rolled-back at POST_TEST_TRAFFIC_SHIFT); deploy with ecsNativeDeployment.pauseAt naming the lifecycle stage to wait at, and run this stage while it waits`,
+      `stage 'Stage': no deployment of cluster '${CLUSTER}' in ${REGION} waits at a lifecycle hook (${CLUSTER}-v002 rolled-back at PRODUCTION_TRAFFIC_SHIFT); deploy with ecsNativeDeployment.pauseAt naming the lifecycle stage to wait at, and run this stage while it waits`,
     );
 
     // traffic between revisions is ECS's: a disable of one says so and changes nothing

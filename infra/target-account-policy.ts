@@ -100,7 +100,7 @@ export const AUTHORIZED_WITH: Readonly<Record<TargetAccountKind, readonly Author
       sid: 'PassRoleToEcs',
       action: 'iam:PassRole',
       condition: passedTo('ecs.amazonaws.com'),
-      because: "an ecs-native CreateService or UpdateService passes the infrastructure role (ecsNativeDeployment.roleArn) ECS assumes to move the listener rule's weights",
+      because: "an ecs-native CreateService or UpdateService passes the infrastructure role (ecsNativeDeployment.roleArn) ECS assumes to move the listener rule's weights, and each Lambda hook's roleArn",
     },
     { sid: 'EcsServiceLinkedRole', action: 'iam:CreateServiceLinkedRole', condition: linkedRoleOf('ecs.amazonaws.com'), because: "an account's first CreateService creates ECS's service-linked role" },
     {

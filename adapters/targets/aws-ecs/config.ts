@@ -101,6 +101,21 @@ export interface NativeDeploymentConfig {
   readonly pauseAt: readonly PausableStage[];
   /** Minutes a pause waits before ECS rolls the deployment back (the hook's timeout). @default 60 */
   readonly pauseTimeoutInMinutes: number;
+  /** Lambda functions ECS asks at lifecycle stages (AWS_LAMBDA hooks), beside the pipeline's pauses. @default none */
+  readonly lambdaHooks: readonly LambdaHook[];
+}
+
+/** An AWS_LAMBDA lifecycle hook: ECS invokes the function at each stage and goes on, waits or rolls back by its answer. */
+export interface LambdaHook {
+  readonly hookTargetArn: string;
+  /** The role ECS invokes the function with. */
+  readonly roleArn: string;
+  readonly lifecycleStages: readonly PausableStage[];
+  readonly hookDetails?: unknown;
+  /** @default ECS's 1440 */
+  readonly timeoutInMinutes?: number;
+  /** @default ECS's ROLLBACK */
+  readonly timeoutAction?: 'CONTINUE' | 'ROLLBACK';
 }
 
 /** The task definition: generated from the fields (clouddriver's makeTaskDefinitionRequest) or an artifact's JSON. */
@@ -184,6 +199,7 @@ const stringMap = (fix: string) => dict(z.record(z.string(), z.union([z.string()
 const PORT_FIX = 'set a port number from 1 to 65535, e.g. 80';
 const TARGET_GROUP_FIX = 'set the target group name, e.g. "hello-prod-tg"';
 const ARN_ROLE = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/.+$/;
+const ARN_LAMBDA = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[\w-]+(:[\w$-]+)?$/;
 const ARN_RULE = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener-rule\/(app|net)\/.+$/;
 
 const imageDescriptionSchema = z.looseObject(
@@ -209,6 +225,21 @@ const targetGroupMappingSchema = z.looseObject(
 
 const artifactSchema = z.looseObject({ type: opt(z.string()), reference: opt(z.string()), name: opt(z.string()), version: opt(z.string()), artifactAccount: optText(z.string()) });
 
+const STAGES_FIX = `set lifecycle stages, of ${PAUSABLE_STAGES.join(', ')}`;
+const lambdaHookSchema = z.looseObject(
+  {
+    hookTargetArn: z.string({ error: 'set the ARN of the Lambda function ECS invokes, e.g. "arn:aws:lambda:us-west-2:123456789012:function:smoke-test"' }).regex(ARN_LAMBDA, {
+      error: 'set the ARN of the Lambda function ECS invokes, e.g. "arn:aws:lambda:us-west-2:123456789012:function:smoke-test"',
+    }),
+    roleArn: z.string({ error: 'set the ARN of the role ECS invokes the function with' }).regex(ARN_ROLE, { error: 'set the ARN of the role ECS invokes the function with' }),
+    lifecycleStages: z.array(z.enum(PAUSABLE_STAGES, { error: STAGES_FIX }), { error: STAGES_FIX }).min(1, { error: STAGES_FIX }),
+    hookDetails: z.unknown().optional(),
+    timeoutInMinutes: opt(whole('set the minutes ECS waits for the function\'s answer, 1 to 1440', 1, 1440)),
+    timeoutAction: opt(z.enum(['CONTINUE', 'ROLLBACK'], { error: 'set "CONTINUE" or "ROLLBACK"' })),
+  },
+  { error: 'set {"hookTargetArn": "arn:aws:lambda:...", "roleArn": "arn:...", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"]}' },
+);
+
 const nativeSchema = z.looseObject(
   {
     strategy: z.enum(NATIVE_STRATEGIES, { error: `set one of ${NATIVE_STRATEGIES.join(', ')}` }),
@@ -227,6 +258,7 @@ const nativeSchema = z.looseObject(
     }),
     pauseAt: list(z.array(z.enum(PAUSABLE_STAGES, { error: `set lifecycle stages to wait at, of ${PAUSABLE_STAGES.join(', ')}` }), { error: 'set a list of lifecycle stages, e.g. ["POST_TEST_TRAFFIC_SHIFT"]' })),
     pauseTimeoutInMinutes: opt(whole('set the minutes a pause waits for the pipeline before ECS rolls back, 1 to 1440', 1, 1440)),
+    lambdaHooks: list(z.array(lambdaHookSchema, { error: 'set a list of {"hookTargetArn": "arn:aws:lambda:...", "roleArn": "arn:...", "lifecycleStages": [...]}' })),
   },
   { error: 'set {"strategy": "BLUE_GREEN", "alternateTargetGroup": "...", "productionListenerRule": "arn:...", "roleArn": "arn:..."}' },
 );
@@ -581,6 +613,14 @@ export function parseEcsClusterConfig(provider: Readonly<Record<string, unknown>
       roleArn: native.roleArn,
       pauseAt: [...new Set(native.pauseAt)],
       pauseTimeoutInMinutes: native.pauseTimeoutInMinutes ?? DEFAULT_PAUSE_TIMEOUT_MINUTES,
+      lambdaHooks: native.lambdaHooks.map((hook) => ({
+        hookTargetArn: hook.hookTargetArn,
+        roleArn: hook.roleArn,
+        lifecycleStages: [...new Set(hook.lifecycleStages)],
+        ...(hook.hookDetails !== undefined ? { hookDetails: hook.hookDetails } : {}),
+        ...(hook.timeoutInMinutes !== undefined ? { timeoutInMinutes: hook.timeoutInMinutes } : {}),
+        ...(hook.timeoutAction !== undefined ? { timeoutAction: hook.timeoutAction } : {}),
+      })),
     };
   } else if (fields.ecsNativeDeployment !== undefined) {
     return invalid('deploymentMode', fields.deploymentMode, 'ecsNativeDeployment is set; set deploymentMode to "ecs-native" to use it, or remove ecsNativeDeployment');

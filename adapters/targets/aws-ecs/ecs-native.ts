@@ -116,8 +116,19 @@ export function nativeDeploymentConfiguration(native: NativeDeploymentConfig): N
           },
         }
       : {}),
-    lifecycleHooks:
-      native.pauseAt.length > 0 ? [{ targetType: 'PAUSE', lifecycleStages: [...native.pauseAt], timeoutConfiguration: { timeoutInMinutes: native.pauseTimeoutInMinutes, action: 'ROLLBACK' } }] : [],
+    lifecycleHooks: [
+      ...(native.pauseAt.length > 0 ? [{ targetType: 'PAUSE' as const, lifecycleStages: [...native.pauseAt], timeoutConfiguration: { timeoutInMinutes: native.pauseTimeoutInMinutes, action: 'ROLLBACK' as const } }] : []),
+      ...native.lambdaHooks.map((hook) => ({
+        targetType: 'AWS_LAMBDA' as const,
+        hookTargetArn: hook.hookTargetArn,
+        roleArn: hook.roleArn,
+        lifecycleStages: [...hook.lifecycleStages],
+        ...(hook.hookDetails !== undefined ? { hookDetails: hook.hookDetails as never } : {}),
+        ...(hook.timeoutInMinutes !== undefined || hook.timeoutAction !== undefined
+          ? { timeoutConfiguration: { ...(hook.timeoutInMinutes !== undefined ? { timeoutInMinutes: hook.timeoutInMinutes } : {}), ...(hook.timeoutAction !== undefined ? { action: hook.timeoutAction } : {}) } }
+          : {}),
+      })),
+    ],
   };
 }
 

@@ -365,6 +365,26 @@ describe('deploymentMode', () => {
       { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 15, pauseAt: ['POST_TEST_TRAFFIC_SHIFT', 'POST_TEST_TRAFFIC_SHIFT'], pauseTimeoutInMinutes: 30 },
       { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 15, lifecycleHooks: [{ targetType: 'PAUSE', lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'], timeoutConfiguration: { timeoutInMinutes: 30, action: 'ROLLBACK' } }] },
     ],
+    [
+      {
+        strategy: 'BLUE_GREEN',
+        pauseAt: ['PRE_PRODUCTION_TRAFFIC_SHIFT'],
+        lambdaHooks: [{ hookTargetArn: 'arn:aws:lambda:us-west-2:123456789012:function:smoke-test', roleArn: 'arn:aws:iam::123456789012:role/ecsHooks', lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'], hookDetails: { suite: 'smoke' }, timeoutInMinutes: 15 }],
+      },
+      {
+        lifecycleHooks: [
+          { targetType: 'PAUSE', lifecycleStages: ['PRE_PRODUCTION_TRAFFIC_SHIFT'], timeoutConfiguration: { timeoutInMinutes: 60, action: 'ROLLBACK' } },
+          {
+            targetType: 'AWS_LAMBDA',
+            hookTargetArn: 'arn:aws:lambda:us-west-2:123456789012:function:smoke-test',
+            roleArn: 'arn:aws:iam::123456789012:role/ecsHooks',
+            lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'],
+            hookDetails: { suite: 'smoke' },
+            timeoutConfiguration: { timeoutInMinutes: 15 },
+          },
+        ],
+      },
+    ],
   ])('asks ECS for %j as %j, rolling back when a pause times out or tasks fail', (given, expected) => {
     const config = parsed({ ...cluster, deploymentMode: 'ecs-native', ecsNativeDeployment: { ...native, ...given } });
     expect(nativeDeploymentConfiguration(config.ecsNativeDeployment!)).toMatchObject({ ...expected, deploymentCircuitBreaker: { enable: true, rollback: true } });
@@ -382,6 +402,10 @@ describe('deploymentMode', () => {
     [{ ...native, canaryPercent: 0 }, 'provider field ecsNativeDeployment.canaryPercent is 0; set the canary\'s share of traffic, 0.1 to 100'],
     [{ ...native, linearStepPercent: 2 }, 'provider field ecsNativeDeployment.linearStepPercent is 2; set each step\'s share of traffic, 3 to 100'],
     [{ ...native, alternateTargetGroup: 'hello-blue' }, 'provider field ecsNativeDeployment.alternateTargetGroup is "hello-blue"; name a second target group, not the production one'],
+    [
+      { ...native, lambdaHooks: [{ hookTargetArn: 'smoke-test', roleArn: 'arn:aws:iam::123456789012:role/ecsHooks', lifecycleStages: ['POST_SCALE_UP'] }] },
+      'provider field ecsNativeDeployment.lambdaHooks[0].hookTargetArn is "smoke-test"; set the ARN of the Lambda function ECS invokes, e.g. "arn:aws:lambda:us-west-2:123456789012:function:smoke-test"',
+    ],
     [{ ...native, roleArn: 'ecsInfrastructureRole' }, 'provider field ecsNativeDeployment.roleArn is "ecsInfrastructureRole"; set the ARN of the role ECS assumes to shift traffic, e.g. "arn:aws:iam::123456789012:role/ecsInfrastructureRole"'],
   ])('refuses ecsNativeDeployment %j', (ecsNativeDeployment, message) => {
     expect(parseEcsClusterConfig({ ...cluster, deploymentMode: 'ecs-native', ecsNativeDeployment }, 'us-west-2')).toEqual({ ok: false, reason: 'invalid', message });

@@ -16,9 +16,12 @@
  *   Deterministic: simulated time, seeded ids.
  * - `sandbox_redblack_seconds_ecs`: the wall time of that deploy with the simulator's clock moved
  *   by the executor's waits, the median of 3.
+ * - `aws_api_calls_per_bluegreen_ecs_native`: the same release as ECS's own BLUE_GREEN
+ *   (deploymentMode ecs-native, no pause, no bake) over a v000 ECS deployed the same way: every
+ *   call from the deploy's first task to SUCCEEDED, when ECS reports the deployment successful.
  */
 import { performance } from 'node:perf_hooks';
-import { ACCOUNT, conformanceStage, ecsStageRig, seedProduction, startEcsWorld } from '../test/support/aws-ecs-world.ts';
+import { ACCOUNT, conformanceStage, ecsStageRig, nativeStage, seedProduction, startEcsWorld, startNativeWorld } from '../test/support/aws-ecs-world.ts';
 import { driveStage } from '../test/support/stage-driver.ts';
 
 interface Figure {
@@ -60,6 +63,23 @@ async function redBlack(): Promise<RedBlackRun> {
   }
 }
 
+/** The calls of one ECS native BLUE_GREEN deploy of v001 over v000 (both deployed by ECS itself). */
+async function nativeBlueGreen(): Promise<{ readonly calls: number; readonly changes: number }> {
+  const native = await startNativeWorld();
+  try {
+    const rig = ecsStageRig(native.world);
+    const first = await driveStage(nativeStage(native, '1.0.0'), rig.deploy, rig.clock);
+    if (first.status !== 'SUCCEEDED') throw new Error(`the ECS native v000 ended ${first.status}: ${first.message}`);
+    const before = native.world.sim.calls().at(-1)!.seq;
+    const result = await driveStage(nativeStage(native, '1.1.0'), rig.deploy, rig.clock);
+    if (result.status !== 'SUCCEEDED') throw new Error(`the ECS native blue/green ended ${result.status}: ${result.message}`);
+    const calls = native.world.sim.calls().filter((call) => call.seq > before);
+    return { calls: calls.length, changes: calls.filter((call) => MUTATIONS.has(call.action)).length };
+  } finally {
+    await native.world.close();
+  }
+}
+
 export async function run(): Promise<Record<string, Figure>> {
   const runs: RedBlackRun[] = [];
   for (let round = 0; round < 3; round += 1) runs.push(await redBlack());
@@ -71,7 +91,9 @@ export async function run(): Promise<Record<string, Figure>> {
     .join(', ');
   process.stderr.write(`  ECS red/black calls: ${breakdown}\n`);
   const wall = runs.map((other) => other.wallMs).sort((a, b) => a - b)[1]!;
+  const blueGreen = await nativeBlueGreen();
   return {
+    aws_api_calls_per_bluegreen_ecs_native: { value: blueGreen.calls, unit: `calls (${blueGreen.changes} changes: ECS moves the traffic, the pipeline reads its progress)` },
     aws_api_calls_per_redblack_ecs: { value: first.calls, unit: `calls (${first.changes} changes; clouddriver's operations alone: 14 calls, 7 changes)` },
     sandbox_redblack_seconds_ecs: { value: wall / 1000, unit: `s (${first.simulatedSeconds} s simulated)` },
   };

@@ -6,55 +6,14 @@
  * traffic to a target group without healthy targets. A revision ECS rolls back on its own fails
  * the deploy stage with ECS's reason; a repeated create starts one deployment only.
  */
-import { CreateRuleCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../core/ports/execution-store.ts';
 import { runContinueServiceDeploymentTask } from '../../core/stages/continue-service-deployment.ts';
 import type { TaskInput } from '../../core/stages/task-result.ts';
 import type { ContinueServiceDeploymentStage } from '../../core/pipeline/stage-types/index.ts';
 import { servingTargetsOverTime } from '../../sandbox/aws/elbv2-targets.ts';
-import { ACCOUNT, CLUSTER, CLUSTER_REF, conformanceStage, ecsStageRig, REGION, startEcsWorld, TARGET_GROUP, type EcsWorld } from '../support/aws-ecs-world.ts';
+import { ACCOUNT, CLUSTER, CLUSTER_REF, ecsStageRig, nativeStage, REGION, startNativeWorld, type EcsWorld, type NativeWorld } from '../support/aws-ecs-world.ts';
 import { driveStage, guardedApplications } from '../support/stage-driver.ts';
-
-const GREEN_GROUP = 'spinnaker-ecs-demo-green';
-
-interface NativeWorld {
-  readonly world: EcsWorld;
-  readonly ruleArn: string;
-  readonly greenArn: string;
-}
-
-/** The ECS world plus what ECS blue/green needs: a second target group and a listener rule forwarding to both. */
-async function startNativeWorld(): Promise<NativeWorld> {
-  const world = await startEcsWorld();
-  const { targetGroupArn: greenArn } = world.sim.seed.elbv2.targetGroup({ name: GREEN_GROUP, region: REGION, port: 80, vpcId: world.vpcId, targetType: 'ip', deregistrationDelaySeconds: 5, healthCheckIntervalSeconds: 5, healthyThresholdCount: 2 });
-  const rule = await world.clients.elbv2.send(
-    new CreateRuleCommand({
-      ListenerArn: world.listenerArn,
-      Priority: 1,
-      Conditions: [{ Field: 'path-pattern', Values: ['/*'] }],
-      Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: world.targetGroupArn, Weight: 100 }, { TargetGroupArn: greenArn, Weight: 0 }] } }],
-    }),
-  );
-  return { world, ruleArn: rule.Rules![0]!.RuleArn!, greenArn };
-}
-
-/** The conformance deploy stage in ecs-native mode. */
-function nativeStage(native: NativeWorld, version: string, deployment: JsonObject = {}): JsonObject {
-  return conformanceStage(version, {
-    strategy: 'none',
-    deploymentMode: 'ecs-native',
-    targetGroupMappings: [{ containerPort: 80, targetGroup: TARGET_GROUP }],
-    ecsNativeDeployment: {
-      strategy: 'BLUE_GREEN',
-      bakeTimeInMinutes: 0,
-      alternateTargetGroup: GREEN_GROUP,
-      productionListenerRule: native.ruleArn,
-      roleArn: `arn:aws:iam::${native.world.sim.accountId}:role/ecsInfrastructureRole`,
-      ...deployment,
-    },
-  });
-}
 
 const continueStage = (action: 'continue' | 'rollback'): JsonObject => ({ type: 'continueServiceDeployment', credentials: ACCOUNT, cluster: CLUSTER, regions: [REGION], action });
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateRuleCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createEcsTarget, type EcsClients, type EcsTargetOptions } from '../../adapters/targets/aws-ecs/ecs-target.ts';
 import type { MemoryClock } from '../../adapters/targets/memory/memory-target.ts';
 import type { DeployStage } from '../../core/pipeline/stage-types/deploy.ts';
@@ -250,4 +250,48 @@ export async function seedProduction(world: EcsWorld): Promise<void> {
     if (waited > 600_000) throw new Error(`v000 never came up: ${JSON.stringify(group)}`);
     world.sim.tick(5_000);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECS native blue/green on the world
+
+/** The alternate target group of ECS blue/green. */
+export const GREEN_GROUP = 'spinnaker-ecs-demo-green';
+
+export interface NativeWorld {
+  readonly world: EcsWorld;
+  readonly ruleArn: string;
+  readonly greenArn: string;
+}
+
+/** The ECS world (a v000-less account) plus what ECS blue/green needs: a second target group and a listener rule forwarding to both. */
+export async function startNativeWorld(): Promise<NativeWorld> {
+  const world = await startEcsWorld();
+  const { targetGroupArn: greenArn } = world.sim.seed.elbv2.targetGroup({ name: GREEN_GROUP, region: REGION, port: 80, vpcId: world.vpcId, targetType: 'ip', deregistrationDelaySeconds: 5, healthCheckIntervalSeconds: 5, healthyThresholdCount: 2 });
+  const rule = await world.clients.elbv2.send(
+    new CreateRuleCommand({
+      ListenerArn: world.listenerArn,
+      Priority: 1,
+      Conditions: [{ Field: 'path-pattern', Values: ['/*'] }],
+      Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: world.targetGroupArn, Weight: 100 }, { TargetGroupArn: greenArn, Weight: 0 }] } }],
+    }),
+  );
+  return { world, ruleArn: rule.Rules![0]!.RuleArn!, greenArn };
+}
+
+/** The conformance deploy stage in ecs-native mode. */
+export function nativeStage(native: NativeWorld, version: string, deployment: JsonObject = {}): JsonObject {
+  return conformanceStage(version, {
+    strategy: 'none',
+    deploymentMode: 'ecs-native',
+    targetGroupMappings: [{ containerPort: 80, targetGroup: TARGET_GROUP }],
+    ecsNativeDeployment: {
+      strategy: 'BLUE_GREEN',
+      bakeTimeInMinutes: 0,
+      alternateTargetGroup: GREEN_GROUP,
+      productionListenerRule: native.ruleArn,
+      roleArn: `arn:aws:iam::${native.world.sim.accountId}:role/ecsInfrastructureRole`,
+      ...deployment,
+    },
+  });
 }

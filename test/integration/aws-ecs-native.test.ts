@@ -85,8 +85,14 @@ describe('ECS native blue/green answered by the pipeline', () => {
     );
 
     // traffic between revisions is ECS's: a disable of one says so and changes nothing
-    const disabled = await world.target.traffic.disable({ account: ACCOUNT, location: REGION, serverGroup: `${CLUSTER}-v001` }, { owner: 'e8/disable' });
-    expect(disabled).toMatchObject({ ok: false, reason: 'unsupported', message: expect.stringContaining(`${CLUSTER}-v001 is a revision of the ecs-native service ${CLUSTER}`) });
+    const v001 = { account: ACCOUNT, location: REGION, serverGroup: `${CLUSTER}-v001` };
+    const refusals = [
+      await world.target.traffic.disable(v001, { owner: 'e8/disable' }),
+      await world.target.traffic.enable(v001, { owner: 'e8/enable' }),
+      await world.target.serverGroups.resize(v001, { min: 1, max: 1, desired: 1 }, { owner: 'e8/resize' }),
+      await world.target.serverGroups.destroy(v001, { owner: 'e8/destroy' }),
+    ];
+    for (const refused of refusals) expect(refused).toMatchObject({ ok: false, reason: 'unsupported', message: expect.stringContaining(`${CLUSTER}-v001 is a revision of the ecs-native service ${CLUSTER}`) });
 
     // a revision whose tasks crash: ECS's circuit breaker rolls it back and the deploy stage fails with ECS's reason
     world.sim.seed.ecs.image({ image: '123456789012.dkr.ecr.us-west-2.amazonaws.com/spinnaker-deployment-images:9.9.9', behaviour: 'crash' });

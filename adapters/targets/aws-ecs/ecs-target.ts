@@ -1046,17 +1046,19 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
   // -----------------------------------------------------------------------------------------
   // resize, destroy, enable, disable
 
+  /** Why a server group has no service of its own: a revision of an ecs-native service (ECS moves its traffic and capacity, not the pipeline), or nothing at all. */
+  async function missing(ref: ServerGroupRef): Promise<PortFailure> {
+    const cluster = parseServerGroupName(ref.serverGroup)?.cluster;
+    const service = cluster === undefined ? undefined : (await locate(cluster)).live?.service;
+    if (service !== undefined && isNativeService(service)) {
+      return failure('unsupported', `${ref.serverGroup} is a revision of the ecs-native service ${cluster}, whose traffic and capacity ECS moves between revisions itself; deploy a new version, or answer a waiting deployment with continueServiceDeployment`);
+    }
+    return failure('not-found', `server group ${ref.serverGroup} does not exist in ${ref.account}/${ref.location}`);
+  }
+
   async function liveService(ref: ServerGroupRef): Promise<Located> {
     const found = await locate(ref.serverGroup);
-    if (!found.live) {
-      // A revision of an ecs-native service: ECS moves its traffic and capacity, not the pipeline.
-      const cluster = parseServerGroupName(ref.serverGroup)?.cluster;
-      const service = cluster === undefined ? undefined : (await locate(cluster)).live?.service;
-      if (service !== undefined && isNativeService(service)) {
-        throw new Halt(failure('unsupported', `${ref.serverGroup} is a revision of the ecs-native service ${cluster}, whose traffic and capacity ECS moves between revisions itself; deploy a new version, or answer a waiting deployment with continueServiceDeployment`));
-      }
-      throw new Halt(failure('not-found', `server group ${ref.serverGroup} does not exist in ${ref.account}/${ref.location}`));
-    }
+    if (!found.live) throw new Halt(await missing(ref));
     if (found.live.service.status === 'DRAINING') throw new Halt(failure('not-found', `server group ${ref.serverGroup} in ${ref.account}/${ref.location} is being destroyed`));
     return found.live;
   }
@@ -1090,7 +1092,7 @@ export function createEcsTarget(options: EcsTargetOptions): Target {
     const live = found.live;
     if (!live) {
       if (found.inactive && tagOf(found.inactive.service, DESTROYED_BY_TAG) === owner) return ALREADY_DONE;
-      return failure('not-found', `server group ${ref.serverGroup} does not exist in ${ref.account}/${ref.location}`);
+      return missing(ref);
     }
     if (live.service.status === 'DRAINING') return ALREADY_DONE;
     const { ecsCluster, service } = live;

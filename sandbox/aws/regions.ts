@@ -18,6 +18,11 @@ export function checkRegion(region: string, what: string): void {
   if (!REGION_NAME.test(region)) throw new Error(`${what}: '${region}' is not an AWS region name; use one such as 'us-east-1' or 'eu-west-1'`);
 }
 
+/** `region` when it is a region name, else undefined. */
+export function regionOfName(region: string): string | undefined {
+  return REGION_NAME.test(region) ? region : undefined;
+}
+
 /** The region an ARN names (`arn:aws:elasticloadbalancing:us-west-2:...`), or undefined for a global or malformed one. */
 export function regionOfArn(arn: string): string | undefined {
   const region = arn.startsWith('arn:') ? arn.split(':')[3] : undefined;

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createAutoScalingSim } from './autoscaling.ts';
 import { createEc2Sim, type Ec2Seeder } from './ec2.ts';
 import { createRegionalElbv2Sim, type Elbv2Seeder } from './elbv2.ts';
-import { contextIn, createRegionalSim, DEFAULT_REGION, isRegional, regionalSeeder, regionOfHost } from './regions.ts';
+import { contextIn, createRegionalSim, DEFAULT_REGION, isRegional, regionalSeeder, regionOfHost, regionOfName } from './regions.ts';
 import { credentialScope, errorCodeOf, operationOf, protocolError, protocolOf, serviceOfHost, throttleFor, unknownOperation } from './router.ts';
 import { createRandom, uuid } from './random.ts';
 import type { AwsProtocol, AwsServiceSim, SimContext, SimRequest, SimResponse } from './service.ts';
@@ -154,6 +154,8 @@ const IAM_PREFIX: Readonly<Record<string, string>> = { monitoring: 'cloudwatch' 
 
 /** The error code each protocol's services answer a call IAM refuses with. */
 const ACCESS_DENIED: Readonly<Record<AwsProtocol['kind'], string>> = { ec2Query: 'UnauthorizedOperation', awsQuery: 'AccessDenied', awsJson: 'AccessDeniedException', restJson: 'AccessDeniedException', restXml: 'AccessDenied' };
+/** What each protocol answers a signature scoped to something that is no region. */
+const BAD_SCOPE: Readonly<Record<AwsProtocol['kind'], string>> = { ec2Query: 'AuthFailure', awsQuery: 'SignatureDoesNotMatch', awsJson: 'InvalidSignatureException', restJson: 'InvalidSignatureException', restXml: 'AuthorizationHeaderMalformed' };
 
 const DEFAULT_TIMINGS: AwsTimings = { instanceBootMs: 30_000, instanceShutdownMs: 10_000, groupDeleteMs: 1_000 };
 
@@ -333,6 +335,9 @@ function createWorld(options: AwsSimulatorOptions) {
       response = unknownOperation(protocol, operation, requestId);
     } else if (operation !== undefined && !service.operations.includes(operation)) {
       response = unknownOperation(protocol, operation, requestId);
+    } else if (isRegional(service) && regionOfName(req.region) === undefined) {
+      // AWS checks the credential scope before the service sees the call.
+      response = protocolError(protocol, 403, BAD_SCOPE[protocol.kind], `Credential should be scoped to a valid region, not '${req.region}'.`, requestId);
     } else if (operation !== undefined && (denial = sts.deniedBySession(credentialScope(req.headers['authorization'])?.accessKeyId, `${IAM_PREFIX[signingName] ?? signingName}:${operation}`)) !== undefined) {
       // A session policy that does not allow the action: IAM's refusal, before the service sees the call.
       response = protocolError(protocol, 403, ACCESS_DENIED[protocol.kind], denial, requestId);

@@ -138,6 +138,11 @@ describe('the AWS simulator in several regions', () => {
     expect(xml).toContain(`<subnetId>${String(seeded.body['subnetId'])}</subnetId>`);
     expect(xml).toContain(`<subnetArn>arn:aws:ec2:eu-west-1:${ACCOUNT}:subnet/${String(seeded.body['subnetId'])}</subnetArn>`);
     expect(sim.calls({ action: 'DescribeSubnets' }).at(-1)).toMatchObject({ service: 'ec2', region: 'eu-west-1', status: 200 });
+
+    // a call signed for something that is no region is refused as AWS refuses it, before any service sees it
+    const lost = new EC2Client({ endpoint: sim.endpoint, region: 'mars-north-1x', credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' }, maxAttempts: 1 });
+    await expect(lost.send(new DescribeSubnetsCommand({}))).rejects.toMatchObject({ name: 'AuthFailure', message: "Credential should be scoped to a valid region, not 'mars-north-1x'." });
+    lost.destroy();
   });
 });
 

@@ -11,7 +11,7 @@ import { guardedSteps, checkStep } from '../deploy/traffic-guards.ts';
 import type { DisableClusterStage, RollbackClusterStage, ScaleDownClusterStage, ShrinkClusterStage } from '../pipeline/stage-types/index.ts';
 import { planRollbackCluster } from '../strategies/rollback.ts';
 import type { DeployStep } from '../strategies/steps.ts';
-import { executorDeps, stageScope, targetFor, type DeployTaskDeps, type StageScope } from './deploy-scope.ts';
+import { stageExecution, type DeployTaskDeps, type StageScope } from './deploy-scope.ts';
 import { describeCluster, runSteps, type Planned, type StepDraft, type StepExecutorDeps, type StepProgress } from './step-executor.ts';
 import { failed, numberFrom, type TaskDeps, type TaskInput, type TaskResult } from './task-result.ts';
 
@@ -22,12 +22,9 @@ const PLAN_KEY = 'cluster';
 
 /** Runs the one step of a cluster stage (see the module comment). */
 export async function runClusterTask(input: TaskInput<ClusterStage>, deps: DeployTaskDeps, taskDeps: Pick<TaskDeps, 'children' | 'store'>, pollsLeft: number): Promise<TaskResult> {
-  const scoped = stageScope(input);
-  if (!scoped.ok) return failed(scoped.message);
-  const scope = scoped.scope;
-  const found = targetFor(scope, deps, input.stage.name);
-  if (!found.ok) return failed(found.message);
-  const executor = await executorDeps(input, deps, taskDeps, found.target);
+  const acting = await stageExecution(input, deps, taskDeps);
+  if (!acting.ok) return failed(acting.message);
+  const { scope, executor } = acting;
   const skipped: string[] = [];
   return runSteps({
     input,

@@ -8,7 +8,7 @@
  */
 import type { ContinueServiceDeploymentStage } from '../pipeline/stage-types/index.ts';
 import type { JsonObject } from '../ports/execution-store.ts';
-import { executorDeps, stageScope, targetFor, type DeployTaskDeps, type StageScope } from './deploy-scope.ts';
+import { stageExecution, type DeployTaskDeps, type StageScope } from './deploy-scope.ts';
 import { describeCluster, runSteps, type Planned, type StepDraft, type StepExecutorDeps, type StepProgress } from './step-executor.ts';
 import { failed, type TaskDeps, type TaskInput, type TaskResult } from './task-result.ts';
 
@@ -24,12 +24,9 @@ export async function runContinueServiceDeploymentTask(
   taskDeps: Pick<TaskDeps, 'children' | 'store'>,
   pollsLeft: number,
 ): Promise<TaskResult> {
-  const scoped = stageScope(input);
-  if (!scoped.ok) return failed(scoped.message);
-  const scope = scoped.scope;
-  const found = targetFor(scope, deps, input.stage.name);
-  if (!found.ok) return failed(found.message);
-  const executor = await executorDeps(input, deps, taskDeps, found.target);
+  const acting = await stageExecution(input, deps, taskDeps);
+  if (!acting.ok) return failed(acting.message);
+  const { scope, executor } = acting;
   return runSteps({
     input,
     key: PLAN_KEY,

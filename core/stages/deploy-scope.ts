@@ -80,3 +80,19 @@ export async function trafficGuardsOf(input: TaskInput, deps: DeployTaskDeps): P
 export async function executorDeps(input: TaskInput, deps: DeployTaskDeps, taskDeps: Pick<TaskDeps, 'children' | 'store'>, target: Target): Promise<StepExecutorDeps> {
   return { target, guards: await trafficGuardsOf(input, deps), children: taskDeps.children, store: taskDeps.store, saveRuntime: input.saveRuntime };
 }
+
+/**
+ * Where a server-group or cluster stage acts and the step executor's I/O there: its scope
+ * (stageScope), the target of its account (targetFor) and the executor's deps, or why it cannot act.
+ */
+export async function stageExecution(
+  input: TaskInput,
+  deps: DeployTaskDeps,
+  taskDeps: Pick<TaskDeps, 'children' | 'store'>,
+): Promise<{ ok: true; scope: StageScope; executor: StepExecutorDeps } | { ok: false; message: string }> {
+  const scoped = stageScope(input);
+  if (!scoped.ok) return scoped;
+  const found = targetFor(scoped.scope, deps, input.stage.name);
+  if (!found.ok) return found;
+  return { ok: true, scope: scoped.scope, executor: await executorDeps(input, deps, taskDeps, found.target) };
+}

@@ -16,7 +16,7 @@
 import { guardedSteps } from '../deploy/traffic-guards.ts';
 import type { RollbackServerGroupStage } from '../pipeline/stage-types/index.ts';
 import { planRollback, type ExplicitRollbackOptions } from '../strategies/rollback.ts';
-import { executorDeps, stageScope, targetFor, type DeployTaskDeps, type StageScope } from './deploy-scope.ts';
+import { stageExecution, type DeployTaskDeps, type StageScope } from './deploy-scope.ts';
 import { describeCluster, runSteps, type Planned, type StepDraft, type StepExecutorDeps } from './step-executor.ts';
 import { booleanFrom, failed, numberFrom, objectAt, type TaskDeps, type TaskInput, type TaskResult } from './task-result.ts';
 
@@ -71,12 +71,9 @@ export async function runRollbackServerGroupTask(input: TaskInput<RollbackServer
   const options = parsed.options;
   const context = input.record.context;
   // The cluster is the rollback server group's, unless the stage names one.
-  const scoped = stageScope({ ...input, record: { ...input.record, context: { ...context, serverGroupName: options.rollbackServerGroupName } } });
-  if (!scoped.ok) return failed(scoped.message);
-  const scope = scoped.scope;
-  const found = targetFor(scope, deps, name);
-  if (!found.ok) return failed(found.message);
-  const executor = await executorDeps(input, deps, taskDeps, found.target);
+  const acting = await stageExecution({ ...input, record: { ...input.record, context: { ...context, serverGroupName: options.rollbackServerGroupName } } }, deps, taskDeps);
+  if (!acting.ok) return failed(acting.message);
+  const { scope, executor } = acting;
   const acted = Object.fromEntries(scope.locations.map((location) => [location, [options.restoreServerGroupName, options.rollbackServerGroupName].filter((serverGroup) => serverGroup !== '')]));
   return runSteps({
     input,

@@ -23,7 +23,7 @@ import type {
 } from '../pipeline/stage-types/index.ts';
 import { planResize, type ResizeOptions } from '../strategies/resize.ts';
 import type { DeployStep } from '../strategies/steps.ts';
-import { executorDeps, stageScope, targetFor, type DeployTaskDeps, type StageScope } from './deploy-scope.ts';
+import { stageExecution, type DeployTaskDeps, type StageScope } from './deploy-scope.ts';
 import { describeCluster, runSteps, type Planned, type StepDraft, type StepExecutorDeps, type StepProgress } from './step-executor.ts';
 import { failed, numberFrom, type TaskDeps, type TaskInput, type TaskResult } from './task-result.ts';
 
@@ -42,12 +42,9 @@ const PLAN_KEY = 'serverGroup';
 
 /** Runs one step of a server-group stage. */
 export async function runServerGroupTask(input: TaskInput<ServerGroupStage>, deps: DeployTaskDeps, taskDeps: Pick<TaskDeps, 'children' | 'store'>, pollsLeft: number): Promise<TaskResult> {
-  const scoped = stageScope(input);
-  if (!scoped.ok) return failed(scoped.message);
-  const scope = scoped.scope;
-  const found = targetFor(scope, deps, input.stage.name);
-  if (!found.ok) return failed(found.message);
-  const executor = await executorDeps(input, deps, taskDeps, found.target);
+  const acting = await stageExecution(input, deps, taskDeps);
+  if (!acting.ok) return failed(acting.message);
+  const { scope, executor } = acting;
   const first = input.stage.type === 'destroyServerGroup' ? 'disableServerGroup' : input.stage.type;
   return runSteps({
     input,

@@ -42,7 +42,7 @@ export const TARGET_ACCOUNT_ACTIONS: Readonly<Record<TargetAccountKind, Readonly
       'UpdateFunctionCode',
       'UpdateFunctionConfiguration',
     ],
-    codebuild: ['BatchGetBuilds', 'StartBuild'],
+    codebuild: ['BatchGetBuilds', 'StartBuild', 'StopBuild'],
     cloudwatch: ['GetMetricData'],
   },
   ecs: {

@@ -320,8 +320,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     random,
     compile,
     runnableStageTypes: runnableStageTypes(deployDeps),
-    // The jobs of an execution that failed or was canceled are stopped.
+    // The jobs and CodeBuild builds of an execution that failed or was canceled are stopped.
     ...(jobs ? { jobs } : {}),
+    ...(targets ? { builds: (account: string) => targets({ account, cloudProvider: 'aws' })?.builds } : {}),
     accounts,
     // Deploy clusters are checked at save: each cloud's fields, then what they name in the account (targets that can look).
     clusterChecks: { fields: CLUSTER_FIELD_CHECKS, ...(targets ? { targets } : {}) },

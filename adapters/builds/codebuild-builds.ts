@@ -16,7 +16,7 @@
  * Clients are built by the composition root (the account's role credentials, an endpoint override
  * for the sandbox), one per region, and handed in.
  */
-import { BatchGetBuildsCommand, StartBuildCommand, type Build, type CodeBuildClient, type StartBuildCommandInput } from '@aws-sdk/client-codebuild';
+import { BatchGetBuildsCommand, StartBuildCommand, StopBuildCommand, type Build, type CodeBuildClient, type StartBuildCommandInput } from '@aws-sdk/client-codebuild';
 import type { BuildFailure, BuildInfo, BuildPort, BuildRef, BuildResult, StartBuildRequest } from '../../core/ports/builds.ts';
 import type { PortFailureReason } from '../../core/ports/server-groups.ts';
 import { awsFailure } from '../targets/aws-ec2/aws-errors.ts';
@@ -95,6 +95,16 @@ export function createCodeBuildBuilds(options: CodeBuildBuildsOptions): BuildPor
         return ok(build ? buildInfoOf(build) : undefined);
       } catch (error) {
         return failure(error, `reading build '${buildId}'`);
+      }
+    },
+    async stop(ref: BuildRef, buildId: string) {
+      try {
+        const answer = await options.clientFor(ref.region).send(new StopBuildCommand({ id: buildId }));
+        return ok(answer.build ? buildInfoOf(answer.build) : undefined);
+      } catch (error) {
+        // A build CodeBuild no longer knows needs no stopping.
+        if ((error as { name?: string }).name === 'ResourceNotFoundException') return ok(undefined);
+        return failure(error, `stopping build '${buildId}'`);
       }
     },
   };

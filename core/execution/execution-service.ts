@@ -31,6 +31,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { ChildPipelines, StartChildRequest, StartChildResult } from '../ports/child-pipelines.ts';
 import type { EventBus, StagePhase } from '../ports/event-bus.ts';
 import { stagePhaseOf } from '../notifications/phases.ts';
+import type { BuildPort } from '../ports/builds.ts';
 import type { JobRunner } from '../ports/job-runner.ts';
 import type {
   Execution,
@@ -104,6 +105,12 @@ export interface ExecutionServiceDeps {
   readonly runnableStageTypes?: readonly StageType[];
   /** The job runner the stage runner starts `runJob` jobs on: the jobs of an execution that ends TERMINAL or CANCELED are stopped. */
   readonly jobs?: Pick<JobRunner, 'cancelJob'>;
+  /**
+   * The CodeBuild builds of an account, by name: the builds `awsCodeBuild` stages were running
+   * when their execution ended TERMINAL or CANCELED are stopped, as Orca's cancellable stage
+   * stops them. @default none: builds run to their end
+   */
+  readonly builds?: (account: string) => Pick<BuildPort, 'stop'> | undefined;
   /**
    * The accounts pipelines may name; a pipeline naming another is refused at save, with the
    * known accounts and a did-you-mean. @default none given: accounts are not checked at save
@@ -1145,7 +1152,7 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
     await closeStages(execution, failedRun ? 'TERMINAL' : 'CANCELED');
     await freeSlot(header);
     const final = (await store.getExecution(event.executionId)) ?? header;
-    if ((final.status === 'TERMINAL' || final.status === 'CANCELED') && event.error !== INTERRUPTED_RUN_ERROR) await stopJobs(execution);
+    if ((final.status === 'TERMINAL' || final.status === 'CANCELED') && event.error !== INTERRUPTED_RUN_ERROR) await Promise.all([stopJobs(execution), stopBuilds(execution)]);
     if (isComplete(final.status)) await publishCompleted(final);
   };
 
@@ -1161,6 +1168,22 @@ export function createExecutionService(deps: ExecutionServiceDeps): GennakerExec
       if (typeof stage.context['jobId'] === 'string') ids.add(stage.context['jobId']);
     }
     await Promise.all([...ids].map((id) => jobs.cancelJob(id)));
+  };
+
+  /** Nothing waits for the builds of an execution that failed or was canceled: stop those its stages were running. */
+  const stopBuilds = async (execution: Execution): Promise<void> => {
+    const { builds } = deps;
+    if (!builds) return;
+    const running = execution.stages.flatMap((stage) => {
+      const info = stage.context['buildInfo'];
+      const account = stage.context['account'];
+      if (stage.type !== 'awsCodeBuild' || typeof account !== 'string' || typeof info !== 'object' || info === null || Array.isArray(info)) return [];
+      const { arn, id, status } = info as JsonObject;
+      // The region is the build ARN's: arn:aws:codebuild:<region>:<account id>:build/<id>.
+      const region = typeof arn === 'string' ? arn.split(':')[3] : undefined;
+      return status === 'IN_PROGRESS' && typeof id === 'string' && region ? [{ account, region, id }] : [];
+    });
+    await Promise.all(running.map(async ({ account, region, id }) => builds(account)?.stop({ account, region }, id)));
   };
 
   /** The header of a run that ended without the runner's completion: the outcome decides. */

@@ -82,4 +82,6 @@ export interface BuildPort {
   start(ref: BuildRef, request: StartBuildRequest): Promise<BuildResult<BuildInfo>>;
   /** The build now; `undefined` when CodeBuild does not know it. */
   get(ref: BuildRef, buildId: string): Promise<BuildResult<BuildInfo | undefined>>;
+  /** Stops a build still running (one that ended is answered as it is): a canceled execution's build goes no further. */
+  stop(ref: BuildRef, buildId: string): Promise<BuildResult<BuildInfo | undefined>>;
 }

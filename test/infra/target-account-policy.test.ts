@@ -72,7 +72,7 @@ describe("a deploy account role's policy", () => {
     const statements = targetAccountPolicy('aws').Statement.map((statement) => ({ sid: statement.Sid, actions: [statement.Action].flat(), condition: statement.Condition ?? null }));
     expect(statements.map((statement) => statement.sid)).toEqual(['Ec2Calls', 'AutoScalingCalls', 'LoadBalancingCalls', 'LambdaCalls', 'CodeBuildCalls', 'CloudWatchCalls', 'LaunchWithTemplate', 'PassRoleToEc2', 'PassRoleToLambda', 'AutoScalingServiceLinkedRole']);
     expect(statements[1]!.actions).toEqual(['autoscaling:CreateAutoScalingGroup', 'autoscaling:DeleteAutoScalingGroup', 'autoscaling:DescribeAutoScalingGroups', 'autoscaling:ResumeProcesses', 'autoscaling:SuspendProcesses', 'autoscaling:UpdateAutoScalingGroup']);
-    expect(statements[4]).toEqual({ sid: 'CodeBuildCalls', actions: ['codebuild:BatchGetBuilds', 'codebuild:StartBuild'], condition: null });
+    expect(statements[4]).toEqual({ sid: 'CodeBuildCalls', actions: ['codebuild:BatchGetBuilds', 'codebuild:StartBuild', 'codebuild:StopBuild'], condition: null });
     // A canary's metrics account: GetMetricData and no other CloudWatch call.
     expect(statements[5]).toEqual({ sid: 'CloudWatchCalls', actions: ['cloudwatch:GetMetricData'], condition: null });
     expect(statements[6]).toEqual({ sid: 'LaunchWithTemplate', actions: ['ec2:RunInstances', 'ec2:CreateTags'], condition: null });

@@ -4,14 +4,15 @@
  * pointed at the AWS simulator; executions in dynalite. The runner's waits move the simulator's
  * clock, so a build walks its phases while the monitor polls; nothing sleeps.
  */
-import { CodeBuildClient } from '@aws-sdk/client-codebuild';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BatchGetBuildsCommand, CodeBuildClient } from '@aws-sdk/client-codebuild';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCodeBuildBuilds } from '../../adapters/builds/codebuild-builds.ts';
 import { createDynamoDbExecutionStore } from '../../adapters/dynamodb/dynamodb-execution-store.ts';
 import { createMemoryTarget } from '../../adapters/targets/memory/memory-target.ts';
 import type { JsonObject } from '../../core/ports/execution-store.ts';
 import type { TargetLookup } from '../../core/ports/target.ts';
 import { startAwsSimulator, type AwsSimulator } from '../../sandbox/aws/server.ts';
+import { createLocalRuntime } from '../../local/wiring.ts';
 import { startDynalite, type Dynalite } from '../support/dynalite.ts';
 import { createLocalRun, type Finished, type LocalRun } from '../support/local-run.ts';
 
@@ -59,6 +60,37 @@ const trigger: JsonObject = { type: 'manual', artifacts: [ASSETS], resolvedExpec
 
 const stageOf = (finished: Finished) => finished.execution.stages.find((stage) => stage.refId === '1')!;
 const startRequests = () => (sim.snapshot().services['codebuild']!['builds'] as Array<{ request: JsonObject }>).map((build) => build.request);
+
+describe('an execution canceled while its awsCodeBuild stage builds', () => {
+  it('stops the build, as Orca\'s cancellable stage does, so it goes no further', async () => {
+    // given a local runtime whose build-account builds on the simulated CodeBuild
+    const builds = createCodeBuildBuilds({ regions: [REGION], clientFor: () => client });
+    const runtime = await createLocalRuntime({
+      retryDelayMs: 5,
+      accounts: [{ name: 'build-account', cloudProvider: 'aws', accountType: 'build-account', environment: 'build-account', regions: [REGION] }],
+      cloudTargets: ({ account }) => (account === 'build-account' ? { ...createMemoryTarget(), cloudProvider: 'aws', builds } : undefined),
+    });
+    try {
+      const caller = { user: 'ana', roles: [], admin: true };
+      const saved = await runtime.service.savePipeline({ config: pipeline({}) }, caller);
+      if (!saved.ok) throw new Error(JSON.stringify(saved));
+      const started = await runtime.service.startPipeline({ application: 'app', pipeline: saved.saved.id, trigger: { ...trigger, type: 'manual' } }, caller);
+      if (!started.ok) throw new Error(JSON.stringify(started));
+      // when the build runs (the simulator's clock stands still: it stays IN_PROGRESS) and the execution is canceled
+      await vi.waitFor(() => expect(sim.events({ service: 'codebuild', kind: 'BuildStarted' })).toHaveLength(1), { timeout: 10_000, interval: 20 });
+      await vi.waitFor(async () => expect(((await runtime.store.getExecution(started.executionId))?.stages[0]?.context['buildInfo'] as JsonObject | undefined)?.['status']).toBe('IN_PROGRESS'), { timeout: 10_000, interval: 20 });
+      expect((await runtime.service.cancelExecution(started.executionId, caller, { reason: 'enough' })).ok).toBe(true);
+      await runtime.idle();
+      // then the build was stopped once, and CodeBuild says so
+      expect((await runtime.store.getExecution(started.executionId))?.status).toBe('CANCELED');
+      expect(sim.calls({ service: 'codebuild', action: 'StopBuild' }).map((call) => call.status)).toEqual([200]);
+      const [build] = (await client.send(new BatchGetBuildsCommand({ ids: [String(sim.events({ service: 'codebuild', kind: 'BuildStarted' })[0]!.detail['buildId'])] }))).builds ?? [];
+      expect(build?.buildStatus).toBe('STOPPED');
+    } finally {
+      await runtime.close();
+    }
+  }, 30_000);
+});
 
 describe('the awsCodeBuild stage on the simulated CodeBuild', () => {
   it("starts the project with Orca's overrides, waits out the build's phases, and outputs buildInfo and the S3 artifacts", async () => {

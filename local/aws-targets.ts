@@ -7,8 +7,7 @@
  * Credentials: the person's own AWS credentials (the SDK's chain: environment, shared config and
  * profile, SSO, instance role) call STS to assume each account's `assumeRole` (with its
  * `externalId`), one session per account, renewed before it expires; an account without
- * `assumeRole` acts with those credentials directly. `AWS_ENDPOINT_URL` (read by the SDK) points
- * every client elsewhere, e.g. at a simulator.
+ * `assumeRole` acts with those credentials directly.
  */
 import { userInfo } from 'node:os';
 import { createAwsTargets, type AwsClientSettings } from '../functions/aws-targets.ts';
@@ -31,7 +30,7 @@ export interface LocalAwsTargetsOptions {
   /** Where STS is called. @default AWS_REGION, else AWS_DEFAULT_REGION, else the first account's first region */
   readonly region?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Tests point the clients at the AWS simulator. @default AWS's endpoints (or AWS_ENDPOINT_URL) */
+  /** Tests point the clients at the AWS simulator. @default AWS's endpoints */
   readonly clients?: AwsClientSettings;
   /** @default the SDK's credential chain */
   readonly callerCredentials?: AwsCredentialIdentity;

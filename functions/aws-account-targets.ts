@@ -96,7 +96,7 @@ const FUNCTION_METHODS = [
   'delete',
 ] as const satisfies ReadonlyArray<Methods<FunctionPort>>;
 
-const BUILD_METHODS = ['start', 'get'] as const satisfies ReadonlyArray<Methods<BuildPort>>;
+const BUILD_METHODS = ['start', 'get', 'stop'] as const satisfies ReadonlyArray<Methods<BuildPort>>;
 
 /** The methods each port forwards (the test checks they are all the real ports have). */
 export const FORWARDED_METHODS = { serverGroups: SERVER_GROUP_METHODS, traffic: TRAFFIC_METHODS, functions: FUNCTION_METHODS, manifests: MANIFEST_METHODS, builds: BUILD_METHODS } as const;

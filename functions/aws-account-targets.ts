@@ -42,7 +42,7 @@ export const KUBERNETES_CAPABILITIES: { readonly serverGroups: ServerGroupCapabi
 };
 
 /** The cloud providers a stage may name for each kind of account (none named: any). */
-const PROVIDERS_OF: Readonly<Record<string, readonly string[]>> = { aws: ['aws', 'lambda'], ecs: ['ecs'], kubernetes: ['kubernetes'] };
+export const PROVIDERS_OF: Readonly<Record<string, readonly string[]>> = { aws: ['aws', 'lambda'], ecs: ['ecs'], kubernetes: ['kubernetes'] };
 
 /**
  * A Kubernetes account's namespace when a stage names none, on AWS: the first of its `namespaces`,

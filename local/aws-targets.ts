@@ -10,14 +10,15 @@
  * `assumeRole` acts with those credentials directly.
  */
 import { userInfo } from 'node:os';
+import { PROVIDERS_OF } from '../functions/aws-account-targets.ts';
 import { createAwsTargets, type AwsClientSettings } from '../functions/aws-targets.ts';
 import type { Account } from '../core/ports/accounts.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { TargetLookup } from '../core/ports/target.ts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 
-/** The kinds of account these targets serve, and the cloud providers stages name them by (Lambda stages say `lambda`). */
-const PROVIDERS_OF: Readonly<Record<string, readonly string[]>> = { aws: ['aws', 'lambda'], ecs: ['ecs'] };
+/** The kinds of account these targets serve (the cloud providers stages name them by: PROVIDERS_OF). */
+const AWS_KINDS = new Set(['aws', 'ecs']);
 
 /** The AWS accounts' targets, and the clients to close when the process ends. */
 export interface LocalAwsTargets {
@@ -38,7 +39,7 @@ export interface LocalAwsTargetsOptions {
 
 /** Serves every `aws` and `ecs` account of `accounts` (others are ignored); nothing is called on AWS yet. */
 export function createLocalAwsTargets(accounts: readonly Account[], options: LocalAwsTargetsOptions): LocalAwsTargets {
-  const served = new Map(accounts.filter((account) => PROVIDERS_OF[account.cloudProvider] !== undefined).map((account) => [account.name, account]));
+  const served = new Map(accounts.filter((account) => AWS_KINDS.has(account.cloudProvider)).map((account) => [account.name, account]));
   const env = options.env ?? process.env;
   const region = options.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? [...served.values()][0]?.regions[0] ?? 'us-east-1';
   // CloudTrail in the deploy account names the person behind every call.
